@@ -1,0 +1,102 @@
+"""Errors raised by dualrel.
+
+Every stage (loading a registry, loading a ruleset, evaluating) collects *all* the problems
+it finds and raises one exception carrying the structured list, so a user fixes a file in
+one pass.  Each problem says where it is (file, line, JSON pointer or record) and which
+field is wrong.  Misuse of the Python API raises errors that also subclass the matching
+builtin, as hypothesis does (``InvalidArgument`` is a ``TypeError``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+__all__ = [
+    "DualrelError",
+    "EngineError",
+    "InvalidArgument",
+    "Problem",
+    "RegistryError",
+    "RulesetError",
+    "Severity",
+]
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Problem:
+    """One located problem in an input file.
+
+    ``file`` is the path as given by the user; ``line`` is 1-based when known; ``pointer``
+    is a JSON pointer (``/ties/3/end``) for JSON and YAML documents; ``record`` names the
+    record (a person, tie or rule id) when known; ``field`` is the offending field.
+
+    >>> p = Problem(file="reg.csv", line=4, code="unknown-person", message="no such person")
+    >>> str(p)
+    'reg.csv:4: unknown-person: no such person'
+    """
+
+    file: str
+    line: int | None = None
+    pointer: str | None = None
+    code: str = "invalid"
+    message: str = ""
+    record: str | None = None
+    field: str | None = None
+    severity: Severity = "error"
+
+    def location(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}"
+        if self.pointer:
+            where += f" ({self.pointer})"
+        return where
+
+    def __str__(self) -> str:
+        return f"{self.location()}: {self.code}: {self.message}"
+
+
+def _sorted(problems: Iterable[Problem]) -> tuple[Problem, ...]:
+    return tuple(
+        sorted(problems, key=lambda p: (p.file, p.line or 0, p.pointer or "", p.code, p.message))
+    )
+
+
+class DualrelError(Exception):
+    """Root of every error dualrel raises on purpose."""
+
+
+class InvalidArgument(DualrelError, TypeError):
+    """The Python API was called with an argument it cannot accept."""
+
+
+class _ProblemsError(DualrelError):
+    kind = "input"
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems: tuple[Problem, ...] = _sorted(problems)
+        errors = [p for p in self.problems if p.severity == "error"]
+        head = f"{len(errors)} problem(s) in {self.kind}"
+        body = "\n".join(f"  {p}" for p in errors[:50])
+        more = f"\n  ... and {len(errors) - 50} more" if len(errors) > 50 else ""
+        super().__init__(f"{head}:\n{body}{more}")
+
+
+class RegistryError(_ProblemsError):
+    """A registry could not be loaded; ``problems`` lists every problem found."""
+
+    kind = "registry"
+
+
+class RulesetError(_ProblemsError):
+    """A ruleset could not be loaded or compiled; ``problems`` lists every problem found."""
+
+    kind = "ruleset"
+
+
+class EngineError(DualrelError):
+    """The rule engine reported something that must never happen (a bug, never input)."""
