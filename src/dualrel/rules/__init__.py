@@ -1,0 +1,18 @@
+"""Rulesets: the file schema, loading and composition, the compiler and the engine."""
+
+from dualrel.rules.compiler import CompiledRuleset, compile_ruleset
+from dualrel.rules.engine import Delta, Monitor, evaluate, prepare
+from dualrel.rules.loader import Rule, Ruleset, load_ruleset, shipped_rulesets
+
+__all__ = [
+    "CompiledRuleset",
+    "Delta",
+    "Monitor",
+    "Rule",
+    "Ruleset",
+    "compile_ruleset",
+    "evaluate",
+    "load_ruleset",
+    "prepare",
+    "shipped_rulesets",
+]

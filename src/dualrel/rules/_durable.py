@@ -1,0 +1,214 @@
+"""The only module that talks to durable-rules, and the guard around its sharp edges.
+
+durable-rules 2.0.28 is used through its C extension only (``durable_rules_engine``): the
+Python ``Host`` starts background threads that run actions late, so it is never created.
+What this module makes impossible (see ``shared/notes/durable-rules.md``):
+
+* **32-bit fact-id hashes.**  Facts get ids from :func:`safe_ids`, a sequence of small
+  decimal strings whose FNV-1a hashes (the engine's hash) are pairwise distinct, and any
+  "already observed" answer raises :class:`~dualrel.errors.EngineError` instead of being
+  swallowed.  Session ids come from the same sequence.
+* **1,024 live sessions per ruleset.**  Sessions are opened by :meth:`Engine.session` and
+  always closed before the next one opens; a hard cap far below the engine's limit raises
+  before the engine could be asked for one more.
+* **The crash in delete_state.**  A session is sealed (a fact that fires a no-op rule) before
+  it is deleted, so no session is ever deleted with no rule fired.
+* **Batch asserts whose actions run late.**  Facts are asserted one at a time and every
+  pending action is drained after each assert; nothing runs in the background.
+* **The wrong ``|`` operator.**  The compiler never emits ``$or`` (alternatives become
+  regular-expression matches on one field or separate rules); :class:`Engine` refuses a
+  definition that contains one.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import durable_rules_engine as _dre
+
+from dualrel.errors import EngineError
+
+__all__ = ["MAX_LIVE_SESSIONS", "SEAL_RULE", "Engine", "fnv1a32", "safe_ids"]
+
+#: Well below the engine's 1,024: the engine corrupts itself past its limit.
+MAX_LIVE_SESSIONS = 64
+SEAL_RULE = "__seal__"
+_SEAL_FIELD = "__seal__"
+
+_RESULT_OK, _RESULT_NOT_HANDLED, _RESULT_OBSERVED, _RESULT_QUEUED = 0, 1, 2, 3
+
+_names = itertools.count(1)
+
+
+def fnv1a32(text: str) -> int:
+    """The 32-bit FNV-1a hash durable-rules uses to identify facts and sessions.
+
+    >>> fnv1a32("40189") == fnv1a32("797186")  # a collision the engine would trip on
+    True
+    """
+    h = 0x811C9DC5
+    for byte in text.encode():
+        h = ((h ^ byte) * 16777619) & 0xFFFFFFFF
+    return h
+
+
+_safe: list[str] = []
+_safe_hashes: set[int] = set()
+_next_candidate = [1]
+
+
+def safe_ids(n: int) -> list[str]:
+    """The first ``n`` ids of a sequence whose engine hashes are pairwise distinct.
+
+    The sequence is ``"1"``, ``"2"``, ... with every number whose hash equals that of an
+    earlier one left out, so it is the same in every process.
+
+    >>> ids = safe_ids(1_000)
+    >>> len({fnv1a32(i) for i in ids}) == len(ids) == len(set(ids))
+    True
+    """
+    while len(_safe) < n:
+        candidate = str(_next_candidate[0])
+        _next_candidate[0] += 1
+        h = fnv1a32(candidate)
+        if h not in _safe_hashes:
+            _safe_hashes.add(h)
+            _safe.append(candidate)
+    return _safe[:n]
+
+
+def _check_no_or(node: Any, where: str) -> None:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "$or" or key.endswith("$any"):
+                raise EngineError(f"{where}: alternatives ('$or') are not allowed: durable-rules "
+                                  "evaluates them wrongly")
+            _check_no_or(value, where)
+    elif isinstance(node, list):
+        for item in node:
+            _check_no_or(item, where)
+
+
+class Engine:
+    """One compiled durable-rules ruleset, isolated from every other one.
+
+    ``definition`` maps rule names to durable-rules conditions (without ``run``); a no-op
+    seal rule is added.  Matches are returned as ``(rule name, {alias: fact})`` pairs.
+    """
+
+    def __init__(self, definition: dict[str, Any]) -> None:
+        if SEAL_RULE in definition:
+            raise EngineError(f"rule name {SEAL_RULE!r} is reserved")
+        _check_no_or(definition, "compiled ruleset")
+        full = dict(definition)
+        full[SEAL_RULE] = {"all": [{"m": {_SEAL_FIELD: 1}}]}
+        # A fresh name per engine: the C core keeps rulesets apart by handle, and nothing
+        # here registers a name with durable's Python Host.
+        self._name = f"dualrel-{next(_names)}"
+        self._handle: int | None = _dre.create_ruleset(self._name, json.dumps(full))
+        self._live: set[str] = set()
+
+    def close(self) -> None:
+        """Free the engine's memory; the engine cannot be used afterwards."""
+        if self._handle is not None:
+            if self._live:
+                raise EngineError("close() with sessions still open")
+            _dre.delete_ruleset(self._handle)
+            self._handle = None
+
+    def __del__(self) -> None:
+        if getattr(self, "_handle", None) is not None and not self._live:
+            try:
+                self.close()
+            except Exception:  # pragma: no cover - interpreter shutdown
+                pass
+
+    @property
+    def live_sessions(self) -> int:
+        return len(self._live)
+
+    def _sid(self) -> str:
+        if self._handle is None:
+            raise EngineError("engine is closed")
+        if len(self._live) >= MAX_LIVE_SESSIONS:
+            raise EngineError(
+                f"more than {MAX_LIVE_SESSIONS} live sessions: refusing before durable-rules "
+                "reaches its limit of 1,024 and corrupts its state"
+            )
+        for sid in safe_ids(MAX_LIVE_SESSIONS):
+            if sid not in self._live:
+                return sid
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    @contextmanager
+    def session(self) -> Iterator[_Session]:
+        """Open a session, and seal and delete it on the way out, whatever happens."""
+        sid = self._sid()
+        self._live.add(sid)
+        session = _Session(self, sid)
+        try:
+            yield session
+        finally:
+            session._seal_and_delete()
+            self._live.discard(sid)
+
+    def run(self, facts: Iterable[str]) -> list[tuple[str, dict[str, Any]]]:
+        """Assert ``facts`` (JSON object bodies without ``id``/``sid``) in one session.
+
+        Returns every match, in firing order.
+        """
+        with self.session() as s:
+            for body in facts:
+                s.assert_fact(body)
+            return s.matches
+
+
+class _Session:
+    __slots__ = ("_count", "_engine", "_prefix", "matches", "sid")
+
+    def __init__(self, engine: Engine, sid: str) -> None:
+        self._engine = engine
+        self.sid = sid
+        self._prefix = '{"sid":"%s","id":"' % sid
+        self._count = 0
+        self.matches: list[tuple[str, dict[str, Any]]] = []
+
+    def assert_fact(self, body: str) -> str:
+        """Assert one fact given as the inside of a JSON object; returns its fact id."""
+        self._count += 1
+        fid = safe_ids(self._count)[-1] if self._count > len(_safe) else _safe[self._count - 1]
+        self._assert(f'{self._prefix}{fid}",{body}}}')
+        return fid
+
+    def _assert(self, text: str) -> None:
+        handle = self._engine._handle
+        code, state = _dre.assert_fact(handle, text)
+        if code == _RESULT_NOT_HANDLED:
+            return  # the fact matches no condition: nothing is stored, nothing to fire
+        if code == _RESULT_OBSERVED:
+            raise EngineError(f"durable-rules refused a fact as already seen: {text[:120]}")
+        if code not in (_RESULT_OK, _RESULT_QUEUED):
+            raise EngineError(f"durable-rules returned code {code}")
+        self._drain(state)
+
+    def _drain(self, state: int) -> None:
+        handle = self._engine._handle
+        started = _dre.start_action_for_state(handle, state)
+        while started:
+            message = json.loads(started[1])
+            for rule_name, facts in message.items():
+                if rule_name != SEAL_RULE:
+                    self.matches.append((rule_name, facts))
+            nxt = _dre.complete_and_start_action(handle, state)
+            started = (started[0], nxt) if nxt else None
+
+    def _seal_and_delete(self) -> None:
+        # Deleting a session in which no rule ever fired crashes durable-rules: make the
+        # no-op seal rule fire first.
+        fid = safe_ids(self._count + 1)[-1]
+        self._assert(f'{self._prefix}{fid}","{_SEAL_FIELD}":1}}')
+        _dre.delete_state(self._engine._handle, self.sid)

@@ -1,0 +1,522 @@
+"""Evaluation: registries in, findings out, through durable-rules.
+
+Evaluation is partitioned by *anchor*: every compiled rule names the variable whose value
+owns a match (for most rules, the coach) and how far from it each clause reaches.  A
+session holds, for a group of anchor people, every tie any of their matches could use or
+that could veto them (negated clauses), so each session finds exactly the matches its
+anchors own; matches owned by another anchor are dropped and found in that anchor's
+session.  Sessions are small, opened one at a time and sealed before deletion (see
+:mod:`dualrel.rules._durable`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any, Union
+
+import networkx as nx
+
+from dualrel.errors import InvalidArgument, Problem, RegistryError
+from dualrel.findings import Citation, Finding, RemediationStep, Report, RulesetRef, fingerprint
+from dualrel.graph.model import Person, Registry, Tie
+from dualrel.rules._durable import Engine
+from dualrel.rules.compiler import (
+    NO_END,
+    NO_START,
+    CompiledRule,
+    CompiledRuleset,
+    canonical,
+    compile_ruleset,
+)
+from dualrel.rules.loader import Ruleset, load_ruleset
+
+__all__ = ["Delta", "Monitor", "RulesetLike", "evaluate", "prepare"]
+
+RulesetLike = Union[str, Path, Ruleset, CompiledRuleset]
+RegistryLike = Union[Registry, "nx.MultiDiGraph[str]"]
+
+#: Ties per session before a new session starts: small sessions stay fast in the engine.
+SESSION_TIES = 2_000
+
+_Match = tuple[tuple[tuple[str, str], ...], tuple[str, ...]]  # (subjects, evidence)
+_Key = tuple[str, str]  # (compiled rule name, anchor person id)
+
+
+def prepare(rulesets: RulesetLike | Sequence[RulesetLike]) -> tuple[CompiledRuleset, ...]:
+    """Load (by name or path) and compile rulesets; compiled ones pass through.
+
+    >>> [c.ruleset.id for c in prepare("coaching-core")]
+    ['coaching-core']
+    """
+    items: Sequence[RulesetLike]
+    items = [rulesets] if isinstance(rulesets, str | Path | Ruleset | CompiledRuleset) else rulesets
+    out: list[CompiledRuleset] = []
+    for item in items:
+        if isinstance(item, CompiledRuleset):
+            out.append(item)
+        elif isinstance(item, Ruleset):
+            out.append(compile_ruleset(item))
+        elif isinstance(item, str | Path):
+            out.append(compile_ruleset(load_ruleset(item)))
+        else:
+            raise InvalidArgument(f"rulesets: expected a name, path, Ruleset or CompiledRuleset, "
+                                  f"got {type(item).__name__}")
+    if not out:
+        raise InvalidArgument("rulesets: give at least one ruleset")
+    return tuple(out)
+
+
+def _as_registry(source: RegistryLike) -> Registry:
+    if isinstance(source, Registry):
+        return source
+    if isinstance(source, nx.MultiDiGraph):
+        from dualrel.graph import registry_from_graph
+
+        return registry_from_graph(source)
+    raise InvalidArgument(f"expected a Registry or a networkx.MultiDiGraph, got {type(source).__name__}")
+
+
+def _evaluation_date(registry: Registry, as_of: date | None) -> date:
+    if as_of is not None:
+        return as_of
+    if registry.as_of is not None:
+        return registry.as_of
+    return date.today()
+
+
+class _Store:
+    """People and the ties the compiled rules can read, indexed for partitioning."""
+
+    def __init__(self, compiled: CompiledRuleset, as_of: date) -> None:
+        self.compiled = compiled
+        self.as_of = as_of
+        self._day = as_of.toordinal()
+        self.kinds = compiled.schema.kinds
+        self.roles: dict[str, frozenset[str]] = {}
+        self.number: dict[str, int] = {}
+        self.names: list[str] = []
+        self.ties: dict[str, Tie] = {}
+        self.adjacency: dict[str, list[Tie]] = defaultdict(list)
+        self.overseers: dict[str, list[Tie]] = defaultdict(list)  # supervision/management
+        self._bodies: dict[str, tuple[str, str | None]] = {}
+
+    # -- contents ---------------------------------------------------------------------------
+
+    def add_person(self, person: Person) -> None:
+        self.roles[person.id] = frozenset(person.roles)
+        self.number[person.id] = len(self.names)
+        self.names.append(person.id)
+
+    def add_tie(self, tie: Tie) -> None:
+        if tie.kind in ("supervision", "management"):
+            self.overseers[tie.target].append(tie)
+        if tie.kind not in self.kinds:
+            return
+        self.ties[tie.id] = tie
+        self.adjacency[tie.source].append(tie)
+        self.adjacency[tie.target].append(tie)
+
+    def remove_tie(self, tie: Tie) -> None:
+        if tie.kind in ("supervision", "management"):
+            self.overseers[tie.target].remove(tie)
+        if tie.id in self.ties:
+            del self.ties[tie.id]
+            self.adjacency[tie.source].remove(tie)
+            self.adjacency[tie.target].remove(tie)
+            self._bodies.pop(tie.id, None)
+
+    # -- facts ------------------------------------------------------------------------------
+
+    def _days(self, d: date | None, missing: int) -> int:
+        return missing if d is None else d.toordinal() - self._day
+
+    def bodies(self, tie: Tie) -> tuple[str, str | None]:
+        """The fact(s) for ``tie``: forward, and reverse when a clause reads it backwards."""
+        cached = self._bodies.get(tie.id)
+        if cached is not None:
+            return cached
+        schema = self.compiled.schema
+        shared = (f'"k":"{tie.kind}","st":{self._days(tie.start, NO_START)},'
+                  f'"en":{self._days(tie.end, NO_END)}')
+        for i, name in enumerate(schema.attributes):
+            if name in tie.attributes:
+                token = schema.values.get(name, {}).get(canonical(tie.attributes[name]), "v0")
+                shared += f',"a{i}":"{token}"'
+        src, dst = tie.source, tie.target
+
+        def oriented(a: str, b: str, forward: int) -> str:
+            body = f'{shared},"s":{self.number[a]},"d":{self.number[b]},"f":{forward}'
+            ra, rb = self.roles[a], self.roles[b]
+            for i, rs in enumerate(schema.role_sets):
+                if ra & rs:
+                    body += f',"rs{i}":1'
+                if rb & rs:
+                    body += f',"rd{i}":1'
+            return body
+
+        result = (oriented(src, dst, 1),
+                  oriented(dst, src, 0) if tie.kind in schema.reverse_kinds else None)
+        self._bodies[tie.id] = result
+        return result
+
+    # -- partitioning -----------------------------------------------------------------------
+
+    def distances(self, start: Iterable[str], kinds: frozenset[str], radius: int) -> dict[str, int]:
+        """People within ``radius`` hops of ``start`` through ties of ``kinds``."""
+        dist = {p: 0 for p in start}
+        frontier = list(dist)
+        for depth in range(1, radius + 1):
+            nxt = []
+            for p in frontier:
+                for tie in self.adjacency.get(p, ()):
+                    if tie.kind in kinds:
+                        other = tie.target if tie.source == p else tie.source
+                        if other not in dist:
+                            dist[other] = depth
+                            nxt.append(other)
+            frontier = nxt
+        return dist
+
+    def neighbourhood(self, rule: CompiledRule, anchor: str) -> set[str]:
+        """Ids of every tie a match of ``rule`` anchored at ``anchor`` can read."""
+        dist = self.distances((anchor,), rule.walk_kinds, rule.radius)
+        out: set[str] = set()
+        for clause in rule.clauses:
+            for person, d in dist.items():
+                if d <= clause.reach:
+                    for tie in self.adjacency.get(person, ()):
+                        if tie.kind in clause.kinds:
+                            out.add(tie.id)
+        return out
+
+    def is_candidate(self, rule: CompiledRule, person: str) -> bool:
+        """Could ``person`` be the anchor of a match of ``rule``? (A cheap, safe test.)"""
+        for tie in self.adjacency.get(person, ()):
+            if tie.kind in rule.anchor_kinds and (
+                not rule.anchor_directed
+                or (tie.source if rule.anchor_end == "s" else tie.target) == person
+            ):
+                return True
+        return False
+
+    def candidates(self, rule: CompiledRule) -> set[str]:
+        out: set[str] = set()
+        for tie in self.ties.values():
+            if tie.kind in rule.anchor_kinds:
+                if not rule.anchor_directed:
+                    out.update((tie.source, tie.target))
+                else:
+                    out.add(tie.source if rule.anchor_end == "s" else tie.target)
+        return out
+
+    # -- evaluation -------------------------------------------------------------------------
+
+    def evaluate(self, engine: Engine, keys: Iterable[_Key]) -> dict[_Key, set[_Match]]:
+        """Run every (rule, anchor) in ``keys``; the matches each one owns."""
+        rules = {r.name: r for r in self.compiled.rules}
+        by_person: dict[str, list[str]] = defaultdict(list)
+        for name, person in keys:
+            by_person[person].append(name)
+        results: dict[_Key, set[_Match]] = {
+            (n, p): set() for p, names in by_person.items() for n in names
+        }
+        group: list[tuple[str, str]] = []
+        tie_ids: set[str] = set()
+        for person in sorted(by_person, key=self.number.__getitem__):
+            for name in by_person[person]:
+                group.append((name, person))
+                tie_ids |= self.neighbourhood(rules[name], person)
+            if len(tie_ids) >= SESSION_TIES:
+                self._run(engine, rules, group, tie_ids, results)
+                group, tie_ids = [], set()
+        if group:
+            self._run(engine, rules, group, tie_ids, results)
+        return results
+
+    def _run(
+        self,
+        engine: Engine,
+        rules: Mapping[str, CompiledRule],
+        group: list[_Key],
+        tie_ids: set[str],
+        results: dict[_Key, set[_Match]],
+    ) -> None:
+        owned = set(group)
+        fact_tie: dict[str, str] = {}
+        with engine.session() as session:
+            # sorted: the same registry gives the same session contents in every run
+            for tid in sorted(tie_ids):
+                forward, reverse = self.bodies(self.ties[tid])
+                fact_tie[session.assert_fact(forward)] = tid
+                if reverse is not None:
+                    fact_tie[session.assert_fact(reverse)] = tid
+            matches = session.matches
+        for name, facts in matches:
+            rule = rules[name]
+            alias, end = rule.bindings[rule.anchor]
+            anchor = self.names[facts[alias][end]]
+            if (name, anchor) not in owned:
+                continue
+            subjects = tuple(sorted(
+                (var, self.names[facts[a][e]]) for var, (a, e) in rule.bindings.items()
+            ))
+            evidence = tuple(fact_tie[facts[a]["id"]] for a in rule.evidence)
+            results[(name, anchor)].add((subjects, evidence))
+
+    # -- findings ---------------------------------------------------------------------------
+
+    def finding(self, rule: CompiledRule, match: _Match) -> Finding:
+        spec = rule.rule
+        rs = self.compiled.ruleset
+        subjects = dict(match[0])
+        steps = tuple(self._step(s.action, s.within_days, s.owner, subjects)
+                      for s in spec.remediation)
+        return Finding(
+            rule=spec.id,
+            ruleset=RulesetRef(rs.id, rs.version),
+            title=spec.title,
+            category=spec.category,
+            severity=spec.severity,
+            level=spec.level,
+            subjects=subjects,
+            evidence=match[1],
+            citations=tuple(Citation(c.code, c.clause) for c in spec.citations),
+            remediation=steps,
+            fingerprint=fingerprint(rs.id, spec.id, subjects, match[1]),
+        )
+
+    def _step(self, action: str, within: int, owner: Any, subjects: Mapping[str, str]
+              ) -> RemediationStep:
+        due = self.as_of + timedelta(days=within)
+        coach = subjects.get("coach")
+        assignee: str | None = None
+        reason: str | None = None
+        if owner == "coach":
+            assignee = coach
+            reason = None if coach else "the rule names no coach"
+        elif owner in ("supervisor", "manager"):
+            kind = "supervision" if owner == "supervisor" else "management"
+            if coach is None:
+                reason = "the rule names no coach"
+            else:
+                found = sorted(t.source for t in self.overseers.get(coach, ())
+                               if t.kind == kind and t.is_active(self.as_of))
+                assignee = found[0] if found else None
+                reason = None if found else f"no active {kind} tie to the coach"
+        else:
+            reason = f"owner is {owner.replace('_', ' ')}, outside the registry"
+        return RemediationStep(action=action, within_days=within, due=due, owner=owner,
+                               assignee=assignee, unassigned_reason=reason)
+
+
+def _store(compiled: CompiledRuleset, registry: Registry, as_of: date) -> _Store:
+    store = _Store(compiled, as_of)
+    for person in registry.people:
+        store.add_person(person)
+    for tie in registry.ties:
+        store.add_tie(tie)
+    return store
+
+
+def _findings(store: _Store, results: Mapping[_Key, set[_Match]]) -> Iterator[Finding]:
+    rules = {r.name: r for r in store.compiled.rules}
+    for (name, _anchor), matches in results.items():
+        for match in matches:
+            yield store.finding(rules[name], match)
+
+
+def _sorted(findings: Iterable[Finding]) -> tuple[Finding, ...]:
+    return tuple(sorted(findings, key=Finding.sort_key))
+
+
+def evaluate(
+    registry: RegistryLike,
+    rulesets: RulesetLike | Sequence[RulesetLike] = "coaching-core",
+    *,
+    as_of: date | None = None,
+) -> Report:
+    """Evaluate ``rulesets`` over a registry (or its graph) and report every finding.
+
+    ``as_of`` defaults to the registry's ``as_of``, else today.
+
+    >>> from dualrel.graph.model import Person, Registry, Tie
+    >>> reg = Registry(
+    ...     people=(Person("co1", ("coach",)), Person("cl1", ("client",))),
+    ...     ties=(Tie("t1", "coaching", "co1", "cl1", attributes={"agreement_signed": "2025-01-01"}),
+    ...           Tie("t2", "romance", "cl1", "co1")),
+    ...     as_of=date(2026, 1, 1))
+    >>> [(f.rule, f.level, f.evidence) for f in evaluate(reg).findings]
+    [('romance-active-client', 3, ('t1', 't2'))]
+    """
+    reg = _as_registry(registry)
+    compiled = prepare(rulesets)
+    when = _evaluation_date(reg, as_of)
+    findings: list[Finding] = []
+    for c in compiled:
+        store = _store(c, reg, when)
+        engine = Engine(c.definition)
+        try:
+            keys = [(r.name, p) for r in c.rules for p in store.candidates(r)]
+            findings.extend(_findings(store, store.evaluate(engine, keys)))
+        finally:
+            engine.close()
+    return Report(
+        as_of=when,
+        rulesets=tuple(RulesetRef(c.ruleset.id, c.ruleset.version) for c in compiled),
+        findings=_sorted(findings),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Delta:
+    """What one change did: findings that appeared and findings that were resolved."""
+
+    appeared: tuple[Finding, ...]
+    resolved: tuple[Finding, ...]
+
+
+class Monitor:
+    """Incremental checks for platforms: add or remove ties and people, see what changed.
+
+    After any sequence of operations, :meth:`findings` equals a batch :func:`evaluate` of
+    the resulting registry.
+
+    >>> from dualrel.graph.model import Person, Registry, Tie
+    >>> reg = Registry(people=(Person("co1", ("coach",)), Person("cl1", ("client",))),
+    ...                ties=(), as_of=date(2026, 1, 1))
+    >>> m = Monitor("coaching-core", reg)
+    >>> [f.rule for f in m.add_tie(Tie("t1", "coaching", "co1", "cl1")).appeared]
+    ['coaching-without-agreement']
+    >>> [f.rule for f in m.remove_tie("t1").resolved]
+    ['coaching-without-agreement']
+    """
+
+    def __init__(
+        self,
+        rulesets: RulesetLike | Sequence[RulesetLike],
+        registry: RegistryLike | None = None,
+        *,
+        as_of: date | None = None,
+    ) -> None:
+        reg = _as_registry(registry) if registry is not None else Registry(people=(), ties=())
+        self._compiled = prepare(rulesets)
+        self.as_of = _evaluation_date(reg, as_of)
+        self._kinds: dict[str, bool] = dict(reg.kinds)
+        for c in self._compiled:
+            self._kinds.update(c.ruleset.kinds)
+        self._people: dict[str, Person] = {p.id: p for p in reg.people}
+        self._ties: dict[str, Tie] = {t.id: t for t in reg.ties}
+        self._stores = [_store(c, reg, self.as_of) for c in self._compiled]
+        self._engines = [Engine(c.definition) for c in self._compiled]
+        self._results: list[dict[_Key, set[_Match]]] = []
+        for store, engine in zip(self._stores, self._engines, strict=True):
+            keys = [(r.name, p) for r in store.compiled.rules for p in store.candidates(r)]
+            self._results.append(
+                {k: v for k, v in store.evaluate(engine, keys).items() if v}
+            )
+
+    def close(self) -> None:
+        """Free the engines' memory."""
+        for engine in self._engines:
+            engine.close()
+
+    def findings(self) -> tuple[Finding, ...]:
+        """Every open finding, as :func:`evaluate` would report it now."""
+        return _sorted(
+            f for store, res in zip(self._stores, self._results, strict=True)
+            for f in _findings(store, res)
+        )
+
+    def report(self) -> Report:
+        return Report(
+            as_of=self.as_of,
+            rulesets=tuple(RulesetRef(c.ruleset.id, c.ruleset.version) for c in self._compiled),
+            findings=self.findings(),
+        )
+
+    def add_person(self, person: Person) -> Delta:
+        """Add a person. A person with no ties cannot complete a pattern."""
+        if person.id in self._people:
+            raise RegistryError([Problem(file="<monitor>", code="duplicate-id", record=person.id,
+                                         field="id", message=f"person {person.id!r} already exists")])
+        self._people[person.id] = person
+        for store in self._stores:
+            store.add_person(person)
+        return Delta((), ())
+
+    def add_tie(self, tie: Tie) -> Delta:
+        """Add a tie; returns the findings that appeared and resolved because of it."""
+        self._check_tie(tie)
+        self._ties[tie.id] = tie
+        for store in self._stores:
+            store.add_tie(tie)
+        return self._update(tie)
+
+    def remove_tie(self, tie_id: str) -> Delta:
+        """Remove a tie by id; returns the findings that resolved and appeared."""
+        tie = self._ties.get(tie_id)
+        if tie is None:
+            raise RegistryError([Problem(file="<monitor>", code="unknown-tie", record=tie_id,
+                                         field="id", message=f"no tie {tie_id!r}")])
+        # the region a tie touched is measured while the tie is still there
+        affected = [self._affected(store, tie) for store in self._stores]
+        del self._ties[tie_id]
+        for store in self._stores:
+            store.remove_tie(tie)
+        return self._rerun(affected)
+
+    def _check_tie(self, tie: Tie) -> None:
+        problems: list[Problem] = []
+
+        def bad(code: str, fld: str, message: str) -> None:
+            problems.append(Problem(file="<monitor>", code=code, record=tie.id, field=fld,
+                                    message=message))
+
+        if tie.id in self._ties:
+            bad("duplicate-id", "id", f"tie {tie.id!r} already exists")
+        if tie.kind not in self._kinds:
+            bad("unknown-kind", "kind", f"unknown tie kind {tie.kind!r}")
+        for fld, pid in (("source", tie.source), ("target", tie.target)):
+            if pid not in self._people:
+                bad("unknown-person", fld, f"no person {pid!r}")
+        if tie.source == tie.target:
+            bad("self-tie", "target", "a tie joins a person to themselves")
+        if tie.start and tie.end and tie.end < tie.start:
+            bad("end-before-start", "end", "end is before start")
+        if problems:
+            raise RegistryError(problems)
+
+    def _affected(self, store: _Store, tie: Tie) -> set[_Key]:
+        keys: set[_Key] = set()
+        for rule in store.compiled.rules:
+            if not any(tie.kind in c.kinds for c in rule.clauses):
+                continue
+            near = store.distances((tie.source, tie.target), rule.walk_kinds, rule.radius)
+            keys.update((rule.name, p) for p in near)
+        return keys
+
+    def _update(self, tie: Tie) -> Delta:
+        return self._rerun([self._affected(store, tie) for store in self._stores])
+
+    def _rerun(self, affected: list[set[_Key]]) -> Delta:
+        appeared: list[Finding] = []
+        resolved: list[Finding] = []
+        for store, engine, results, keys in zip(
+            self._stores, self._engines, self._results, affected, strict=True
+        ):
+            rules = {r.name: r for r in store.compiled.rules}
+            live = [k for k in keys if store.is_candidate(rules[k[0]], k[1])]
+            fresh = store.evaluate(engine, live)
+            for key in keys:
+                old = results.pop(key, set())
+                new = fresh.get(key, set())
+                if new:
+                    results[key] = new
+                rule = rules[key[0]]
+                appeared.extend(store.finding(rule, m) for m in new - old)
+                resolved.extend(store.finding(rule, m) for m in old - new)
+        return Delta(_sorted(appeared), _sorted(resolved))

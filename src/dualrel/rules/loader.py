@@ -1,0 +1,424 @@
+"""Loading rulesets: parse, validate, resolve ``extends``/``overrides``, check semantics.
+
+Every problem in a ruleset and the rulesets it extends is collected and raised at once as a
+:class:`~dualrel.errors.RulesetError` whose problems name the file, the line and the rule.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pydantic
+import yaml
+
+from dualrel._internal import safeyaml
+from dualrel._internal.suggest import did_you_mean
+from dualrel.errors import Problem, RulesetError
+from dualrel.graph.model import CORE_ROLES, CORE_TIE_KINDS
+from dualrel.rules.schema import (
+    WHERE_RE,
+    Citation,
+    Match,
+    Number,
+    ParameterSpec,
+    RemediationSpec,
+    RulesetFile,
+    RuleSpec,
+    SourceSpec,
+)
+
+__all__ = ["Rule", "Ruleset", "load_ruleset", "shipped_rulesets"]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A rule after composition: overrides applied, parameters resolved to values."""
+
+    id: str
+    title: str
+    description: str
+    category: str
+    severity: str
+    level: int
+    citations: tuple[Citation, ...]
+    remediation: tuple[RemediationSpec, ...]
+    match: Match
+    parameters: Mapping[str, Number]
+    file: str = ""
+    pointer: str = ""
+    line: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Ruleset:
+    """A loaded, composed and checked ruleset, ready to compile.
+
+    ``rules`` holds the enabled rules only, in file order (base rulesets first).
+    """
+
+    id: str
+    version: str
+    title: str
+    description: str
+    effective: date | None
+    sources: tuple[SourceSpec, ...]
+    kinds: Mapping[str, bool]
+    roles: frozenset[str]
+    parameters: Mapping[str, ParameterSpec]
+    rules: tuple[Rule, ...]
+    file: str | None = None
+    extends: tuple[str, ...] = ()
+    disabled: tuple[str, ...] = field(default=())
+
+    def rule(self, rule_id: str) -> Rule:
+        for r in self.rules:
+            if r.id == rule_id:
+                return r
+        raise KeyError(f"no rule {rule_id!r} in ruleset {self.id!r}{did_you_mean(rule_id, (r.id for r in self.rules))}")
+
+
+def _shipped_dir() -> Path:
+    return Path(str(resources.files("dualrel") / "rulesets"))
+
+
+def shipped_rulesets() -> dict[str, Path]:
+    """The rulesets shipped with dualrel, by name.
+
+    >>> "coaching-core" in shipped_rulesets()
+    True
+    """
+    return {p.stem: p for p in sorted(_shipped_dir().glob("*.yaml"))}
+
+
+def _resolve_path(ref: str | Path, relative_to: Path | None) -> Path | None:
+    path = Path(ref)
+    if isinstance(ref, str) and not ref.endswith((".yaml", ".yml", ".json")) and "/" not in ref:
+        return shipped_rulesets().get(ref)
+    if not path.is_absolute() and relative_to is not None:
+        path = relative_to / path
+    return path
+
+
+@dataclass(slots=True)
+class _Parsed:
+    path: str
+    doc: safeyaml.LocatedDocument
+    model: RulesetFile | None
+
+
+def _parse(path: Path, problems: list[Problem]) -> _Parsed | None:
+    name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        problems.append(Problem(file=name, code="not-found", message="no such ruleset file"))
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(Problem(file=name, code="unreadable", message=str(exc)))
+        return None
+    try:
+        doc = safeyaml.loads(text)
+    except safeyaml.YamlLimitError as exc:
+        problems.append(Problem(file=name, line=exc.line, code="too-large", message=str(exc)))
+        return None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        msg = getattr(exc, "problem", None) or str(exc)
+        problems.append(Problem(file=name, line=line, code="malformed", message=f"not valid YAML: {msg}"))
+        return None
+    if not isinstance(doc.data, dict):
+        problems.append(Problem(file=name, line=1, code="malformed", message="a ruleset must be a mapping"))
+        return None
+    data = json.loads(json.dumps(doc.data, default=str))  # dates as text, as JSON would carry them
+    try:
+        model = RulesetFile.model_validate(data)
+    except pydantic.ValidationError as exc:
+        for err in exc.errors():
+            pointer = "/" + "/".join(safeyaml.escape(str(p)) for p in err["loc"])
+            rule_id = _rule_id_at(data, err["loc"])
+            problems.append(
+                Problem(
+                    file=name,
+                    line=doc.line_of(pointer),
+                    pointer=pointer,
+                    code="schema",
+                    message=_pydantic_message(err),
+                    record=rule_id,
+                    field=str(err["loc"][-1]) if err["loc"] else None,
+                )
+            )
+        return _Parsed(name, doc, None)
+    return _Parsed(name, doc, model)
+
+
+def _pydantic_message(err: Any) -> str:
+    loc = ".".join(str(p) for p in err["loc"])
+    msg = str(err["msg"])
+    if err["type"] == "extra_forbidden":
+        return f"unknown field {err['loc'][-1]!r}"
+    if err["type"] == "missing":
+        return f"missing required field {err['loc'][-1]!r}"
+    return f"{loc}: {msg}" if loc else msg
+
+
+def _rule_id_at(data: Any, loc: tuple[Any, ...]) -> str | None:
+    if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
+        rules = data.get("rules")
+        if isinstance(rules, list) and loc[1] < len(rules) and isinstance(rules[loc[1]], dict):
+            rid = rules[loc[1]].get("id")
+            return str(rid) if rid is not None else None
+    return None
+
+
+def load_ruleset(
+    ref: str | Path,
+    *,
+    parameters: Mapping[str, Number] | None = None,
+) -> Ruleset:
+    """Load a ruleset by shipped name (``"coaching-core"``) or path, composed and checked.
+
+    ``parameters`` overrides ruleset parameters for every rule that does not set its own.
+
+    >>> rs = load_ruleset("coaching-core")
+    >>> rs.id, len(rs.rules) > 0
+    ('coaching-core', True)
+    """
+    problems: list[Problem] = []
+    path = _resolve_path(ref, None)
+    if path is None:
+        names = shipped_rulesets()
+        raise RulesetError(
+            [Problem(file=str(ref), code="not-found",
+                     message=f"no shipped ruleset {str(ref)!r}{did_you_mean(str(ref), names)}; "
+                     f"shipped: {', '.join(names)}")]
+        )
+    chain: list[_Parsed] = []
+    seen: list[str] = []
+    current: Path | None = path
+    while current is not None:
+        key = str(current.resolve())
+        if key in seen:
+            cycle = " -> ".join([*(Path(s).name for s in seen), current.name])
+            problems.append(Problem(file=chain[-1].path, line=chain[-1].doc.line_of("/extends"),
+                                    pointer="/extends", code="extends-cycle",
+                                    message=f"ruleset extends itself: {cycle}", field="extends"))
+            break
+        seen.append(key)
+        parsed = _parse(current, problems)
+        if parsed is None or parsed.model is None:
+            break
+        chain.append(parsed)
+        base = parsed.model.extends
+        if base is None:
+            break
+        current = _resolve_path(base, current.parent)
+        if current is None or not current.exists():
+            problems.append(Problem(
+                file=parsed.path, line=parsed.doc.line_of("/extends"), pointer="/extends",
+                code="unknown-ruleset", field="extends",
+                message=f"extends unknown ruleset {base!r}{did_you_mean(base, shipped_rulesets())}"))
+            break
+    if problems:
+        raise RulesetError(problems)
+    ruleset = _compose(list(reversed(chain)), parameters or {}, problems)
+    if problems:
+        raise RulesetError(problems)
+    return ruleset
+
+
+def _compose(
+    chain: list[_Parsed], caller_params: Mapping[str, Number], problems: list[Problem]
+) -> Ruleset:
+    """Fold the chain, base first: vocabulary, parameters and rules accumulate."""
+    kinds: dict[str, bool] = dict(CORE_TIE_KINDS)
+    roles: set[str] = set(CORE_ROLES)
+    params: dict[str, ParameterSpec] = {}
+    specs: dict[str, tuple[RuleSpec, _Parsed, int]] = {}
+    overrides: dict[str, dict[str, Any]] = {}
+    for parsed in chain:
+        model = parsed.model
+        assert model is not None
+        for kname, kspec in model.vocabulary.kinds.items():
+            if kname in CORE_TIE_KINDS and CORE_TIE_KINDS[kname] != kspec.directed:
+                problems.append(_at(parsed, f"/vocabulary/kinds/{kname}", "vocabulary",
+                                    f"core kind {kname!r} cannot change direction"))
+            kinds[kname] = kspec.directed
+        roles.update(model.vocabulary.roles)
+        params.update(model.parameters)
+        for oid, ov in model.overrides.items():
+            if oid not in specs:
+                problems.append(_at(parsed, f"/overrides/{oid}", "unknown-rule",
+                                    f"override of unknown rule {oid!r}{did_you_mean(oid, specs)}",
+                                    record=oid))
+                continue
+            overrides.setdefault(oid, {}).update(ov.model_dump(exclude_none=True, exclude_defaults=True))
+            if ov.parameters:
+                merged = dict(overrides[oid].get("_params", {}))
+                merged.update(ov.parameters)
+                overrides[oid]["_params"] = merged
+        for i, spec in enumerate(model.rules):
+            if spec.id in specs:
+                problems.append(_at(parsed, f"/rules/{i}/id", "duplicate-rule",
+                                    f"rule {spec.id!r} is defined twice; change an inherited "
+                                    "rule with overrides", record=spec.id))
+                continue
+            specs[spec.id] = (spec, parsed, i)
+    for name in caller_params:
+        if name not in params:
+            problems.append(Problem(file=chain[-1].path, code="unknown-parameter",
+                                    message=f"unknown parameter {name!r}{did_you_mean(name, params)}"))
+    rules: list[Rule] = []
+    disabled: list[str] = []
+    for rid, (spec, parsed, i) in specs.items():
+        ov = overrides.get(rid, {})
+        if not ov.get("enabled", spec.enabled):
+            disabled.append(rid)
+            continue
+        values: dict[str, Number] = {k: p.value for k, p in params.items()}
+        values.update(caller_params)
+        for pname in spec.parameters:
+            if pname not in params:
+                problems.append(_at(parsed, f"/rules/{i}/parameters/{pname}", "unknown-parameter",
+                                    f"unknown parameter {pname!r}{did_you_mean(pname, params)}",
+                                    record=rid))
+        values.update(spec.parameters)
+        values.update(ov.get("_params", {}))
+        rule = Rule(
+            id=rid, title=spec.title, description=spec.description, category=spec.category,
+            severity=ov.get("severity", spec.severity), level=ov.get("level", spec.level),
+            citations=tuple(spec.citations), remediation=tuple(spec.remediation),
+            match=spec.match, parameters=values, file=parsed.path, pointer=f"/rules/{i}",
+            line=parsed.doc.line_of(f"/rules/{i}"),
+        )
+        _check_match(rule, kinds, roles, set(params), parsed, problems)
+        rules.append(rule)
+    top = chain[-1].model
+    assert top is not None
+    return Ruleset(
+        id=top.id, version=top.version, title=top.title, description=top.description,
+        effective=top.effective, sources=tuple(s for p in chain if p.model for s in p.model.sources),
+        kinds=kinds, roles=frozenset(roles), parameters=params, rules=tuple(rules),
+        file=chain[-1].path, extends=tuple(p.model.id for p in chain[:-1] if p.model),
+        disabled=tuple(disabled),
+    )
+
+
+def _at(parsed: _Parsed, pointer: str, code: str, message: str, *, record: str | None = None,
+        field: str | None = None) -> Problem:
+    return Problem(file=parsed.path, line=parsed.doc.line_of(pointer), pointer=pointer, code=code,
+                   message=message, record=record, field=field or pointer.rsplit("/", 1)[-1])
+
+
+def _check_match(
+    rule: Rule,
+    kinds: Mapping[str, bool],
+    roles: Iterable[str],
+    params: set[str],
+    parsed: _Parsed,
+    problems: list[Problem],
+) -> None:
+    """Semantic checks a schema cannot express; every problem is located."""
+    base = f"{rule.pointer}/match"
+    match = rule.match
+
+    def bad(pointer: str, code: str, message: str) -> None:
+        problems.append(_at(parsed, pointer, code, f"rule {rule.id}: {message}", record=rule.id))
+
+    variables = set(match.people)
+    for var, spec in match.people.items():
+        for j, role in enumerate(spec.roles):
+            if role not in roles:
+                bad(f"{base}/people/{var}/roles/{j}", "unknown-role",
+                    f"unknown role {role!r}{did_you_mean(role, roles)}")
+    names: dict[str, int] = {}
+    bound: set[str] = set()
+    for j, clause in enumerate(match.ties):
+        cp = f"{base}/ties/{j}"
+        if clause.as_ is not None:
+            if clause.as_ in names:
+                bad(f"{cp}/as", "duplicate-clause", f"clause name {clause.as_!r} is used twice")
+            names[clause.as_] = j
+        for k in clause.kinds:
+            if k not in kinds:
+                bad(f"{cp}/kind", "unknown-kind", f"unknown tie kind {k!r}{did_you_mean(k, kinds)}")
+            elif clause.directed and not kinds[k]:
+                bad(f"{cp}/kind", "undirected-kind",
+                    f"{k!r} ties are undirected: write between: [a, b] instead of from/to")
+        for end_name, var in zip(("from", "to") if clause.directed else ("between", "between"),
+                                 clause.ends, strict=True):
+            if var not in variables:
+                bad(f"{cp}/{end_name}", "unknown-variable",
+                    f"unknown person variable {var!r}{did_you_mean(var, variables)}; declare it "
+                    "under match.people")
+        a, b = clause.ends
+        if a == b:
+            bad(cp, "self-tie", f"a tie clause joins {a!r} to itself")
+        if clause.active and clause.ended:
+            bad(cp, "contradiction", "a tie cannot be both active and ended")
+        if clause.exists:
+            bound.update(clause.ends)
+    # a variable met only in negated clauses stands for "anyone": allowed in one clause only
+    wild: dict[str, int] = {}
+    for j, clause in enumerate(match.ties):
+        if not clause.exists:
+            for var in set(clause.ends) - bound:
+                wild[var] = wild.get(var, 0) + 1
+                if wild[var] == 2:
+                    bad(f"{base}/ties/{j}", "unbound-variable",
+                        f"variable {var!r} is bound by no tie that must exist, so it may appear "
+                        "in one negated clause only")
+    for j, clause in enumerate(match.ties):
+        if not clause.exists and all(v not in bound for v in clause.ends):
+            bad(f"{base}/ties/{j}", "unbound-clause",
+                "a negated clause must share a variable with the tie clauses that exist")
+    for var in sorted(variables - bound - set(wild)):
+        bad(f"{base}/people/{var}", "unbound-variable", f"variable {var!r} appears in no tie clause")
+    # positive clauses must connect every variable, or the rule is a cross product
+    positive = [c.ends for c in match.ties if c.exists]
+    if positive:
+        reached = {positive[0][0]}
+        grew = True
+        while grew:
+            grew = False
+            for a, b in positive:
+                if (a in reached) != (b in reached):
+                    reached.update((a, b))
+                    grew = True
+        loose = sorted(bound - reached)
+        if loose:
+            bad(f"{base}/ties", "disconnected",
+                f"variables {', '.join(loose)} are not linked to the others by any tie clause")
+    else:
+        bad(f"{base}/ties", "no-positive-clause", "a pattern needs at least one tie that exists")
+    for j, text in enumerate(match.where):
+        wp = f"{base}/where/{j}"
+        m = WHERE_RE.match(text)
+        if m is None:
+            bad(wp, "where-syntax",
+                f"cannot read {text!r}: write '<clause>.<start|end> <op> <clause>.<start|end>|as_of "
+                "[+|- <days or parameter>]' with op one of < <= > >= ==")
+            continue
+        for side in ("left", "right"):
+            ref = m.group(side)
+            if ref == "as_of":
+                continue
+            cname = ref.split(".")[0]
+            if cname not in names:
+                bad(wp, "unknown-clause",
+                    f"unknown clause {cname!r}{did_you_mean(cname, names)}; name clauses with 'as:'")
+            elif not match.ties[names[cname]].exists:
+                bad(wp, "negated-clause-date", f"clause {cname!r} must not exist, so it has no dates")
+        off = m.group("offset")
+        if off is not None and not off.isdigit() and off not in params:
+            bad(wp, "unknown-parameter", f"unknown parameter {off!r}{did_you_mean(off, params)}")
+        if m.group("left") == "as_of" and m.group("right") == "as_of":
+            bad(wp, "where-syntax", "compare at least one clause date")
+        elif m.group("left").split(".")[0] == m.group("right").split(".")[0]:
+            bad(wp, "where-syntax", "compare dates of two different clauses, or a clause and as_of")

@@ -1,0 +1,262 @@
+"""The ruleset file format, as pydantic models.
+
+A ruleset file is YAML (or JSON) validated against :class:`RulesetFile`.  Nothing in it is
+ever executed: patterns are data that the compiler turns into durable-rules conditions.
+``dualrel schema ruleset`` prints the JSON Schema of this model.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+__all__ = [
+    "AttributeTest",
+    "Citation",
+    "KindSpec",
+    "Level",
+    "Match",
+    "Owner",
+    "ParameterSpec",
+    "PersonSpec",
+    "RemediationSpec",
+    "RuleOverride",
+    "RuleSpec",
+    "RulesetFile",
+    "Severity",
+    "SourceSpec",
+    "TieClause",
+    "Vocabulary",
+]
+
+Severity = Literal["low", "medium", "high", "critical"]
+Level = Literal[1, 2, 3]
+Owner = Literal["coach", "supervisor", "manager", "ethics_committee", "external"]
+Number = int | float
+Scalar = str | int | float | bool
+
+_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+_ID = r"^[a-z0-9][a-z0-9._-]*$"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Citation(_Model):
+    """A clause of a code of ethics: ``{code: ICF-2020, clause: "24"}``."""
+
+    code: str = Field(min_length=1)
+    clause: str = Field(min_length=1)
+
+    @field_validator("clause", mode="before")
+    @classmethod
+    def _clause_as_text(cls, v: Any) -> Any:
+        return str(v) if isinstance(v, int | float) else v
+
+
+class SourceSpec(_Model):
+    """A code of ethics the ruleset implements, with the version it follows."""
+
+    code: str = Field(min_length=1)
+    version: str | None = None
+    title: str | None = None
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version_as_text(cls, v: Any) -> Any:
+        return str(v) if isinstance(v, int | float) else v
+
+
+class RemediationSpec(_Model):
+    """One remediation step: what to do, within how many days, and who owns it."""
+
+    action: str = Field(min_length=1)
+    within_days: int = Field(ge=0)
+    owner: Owner
+
+
+class AttributeTest(_Model):
+    """A condition on one tie attribute: exactly one of equals, in, present, absent."""
+
+    equals: Scalar | None = None
+    in_: list[Scalar] | None = Field(default=None, alias="in", min_length=1)
+    present: Literal[True] | None = None
+    absent: Literal[True] | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> AttributeTest:
+        given = [
+            n
+            for n, v in (
+                ("equals", self.equals),
+                ("in", self.in_),
+                ("present", self.present),
+                ("absent", self.absent),
+            )
+            if v is not None
+        ]
+        if len(given) != 1:
+            raise ValueError(
+                "give exactly one of equals, in, present: true, absent: true"
+                + (f" (got {', '.join(given)})" if given else "")
+            )
+        return self
+
+
+class TieClause(_Model):
+    """One tie of a pattern.
+
+    ``from``/``to`` for a directed tie, or ``between: [a, b]`` for either direction.
+    ``exists: false`` negates the clause: no such tie may exist.
+    """
+
+    as_: str | None = Field(default=None, alias="as", pattern=_NAME)
+    kind: str | list[str]
+    from_: str | None = Field(default=None, alias="from")
+    to: str | None = None
+    between: list[str] | None = Field(default=None, min_length=2, max_length=2)
+    active: Literal[True] | None = None
+    ended: bool | None = None
+    attributes: dict[str, AttributeTest] = Field(default_factory=dict)
+    exists: bool = True
+
+    @model_validator(mode="after")
+    def _ends(self) -> TieClause:
+        directed = self.from_ is not None or self.to is not None
+        if self.between is not None and directed:
+            raise ValueError("give either from/to or between, not both")
+        if self.between is None and (self.from_ is None or self.to is None):
+            raise ValueError("a tie clause needs both from and to, or between: [a, b]")
+        return self
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        return (self.kind,) if isinstance(self.kind, str) else tuple(self.kind)
+
+    @property
+    def ends(self) -> tuple[str, str]:
+        if self.between is not None:
+            return (self.between[0], self.between[1])
+        assert self.from_ is not None and self.to is not None
+        return (self.from_, self.to)
+
+    @property
+    def directed(self) -> bool:
+        return self.between is None
+
+
+class PersonSpec(_Model):
+    """A pattern variable: a person, optionally with one of ``roles``."""
+
+    roles: list[str] = Field(default_factory=list)
+
+
+class Match(_Model):
+    """A pattern: person variables, tie clauses sharing them, and date conditions.
+
+    ``where`` items read ``<clause>.<start|end> <op> <clause>.<start|end>|as_of
+    [+|- <days or parameter>]`` with ``op`` one of ``< <= > >= ==``.
+    """
+
+    people: dict[Annotated[str, Field(pattern=_NAME)], PersonSpec]
+    ties: list[TieClause] = Field(min_length=1)
+    where: list[str] = Field(default_factory=list)
+
+    @field_validator("people", mode="before")
+    @classmethod
+    def _none_is_empty(cls, v: Any) -> Any:
+        if isinstance(v, dict):
+            return {k: ({} if spec is None else spec) for k, spec in v.items()}
+        return v
+
+
+class RuleSpec(_Model):
+    """One rule of a ruleset."""
+
+    id: str = Field(pattern=_ID)
+    title: str = Field(min_length=1)
+    description: str = ""
+    category: str = Field(min_length=1)
+    severity: Severity
+    level: Level
+    citations: list[Citation] = Field(default_factory=list)
+    remediation: list[RemediationSpec] = Field(min_length=1)
+    match: Match
+    parameters: dict[Annotated[str, Field(pattern=_NAME)], Number] = Field(default_factory=dict)
+    enabled: bool = True
+
+
+class RuleOverride(_Model):
+    """Changes to one inherited rule, applied when the ruleset is loaded."""
+
+    level: Level | None = None
+    severity: Severity | None = None
+    parameters: dict[str, Number] = Field(default_factory=dict)
+    enabled: bool | None = None
+
+
+class KindSpec(_Model):
+    """A tie kind the ruleset adds to the core vocabulary."""
+
+    directed: bool
+    description: str = ""
+
+
+class Vocabulary(_Model):
+    """Tie kinds and roles a ruleset uses beyond the core vocabulary."""
+
+    kinds: dict[Annotated[str, Field(pattern=_NAME)], KindSpec] = Field(default_factory=dict)
+    roles: list[Annotated[str, Field(pattern=_NAME)]] = Field(default_factory=list)
+
+
+class ParameterSpec(_Model):
+    """A named value rules refer to; ``library_default`` when no code gives the number."""
+
+    value: Number
+    description: str = ""
+    library_default: bool = False
+
+
+class RulesetFile(_Model):
+    """A ruleset file as written, before ``extends`` and ``overrides`` are resolved."""
+
+    id: str = Field(pattern=_ID)
+    version: str = Field(min_length=1)
+    title: str = Field(min_length=1)
+    description: str = ""
+    effective: date | None = None
+    sources: list[SourceSpec] = Field(default_factory=list)
+    extends: str | None = None
+    overrides: dict[str, RuleOverride] = Field(default_factory=dict)
+    vocabulary: Vocabulary = Field(default_factory=Vocabulary)
+    parameters: dict[Annotated[str, Field(pattern=_NAME)], ParameterSpec] = Field(
+        default_factory=dict
+    )
+    rules: list[RuleSpec] = Field(default_factory=list)
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version_as_text(cls, v: Any) -> Any:
+        return str(v) if isinstance(v, int | float) else v
+
+    @field_validator("parameters", mode="before")
+    @classmethod
+    def _shorthand(cls, v: Any) -> Any:
+        # ``window_days: 730`` is shorthand for ``window_days: {value: 730}``.
+        if isinstance(v, dict):
+            return {
+                k: ({"value": p} if isinstance(p, int | float) and not isinstance(p, bool) else p)
+                for k, p in v.items()
+            }
+        return v
+
+
+WHERE_RE = re.compile(
+    r"^\s*(?P<left>[A-Za-z_]\w*\.(?:start|end)|as_of)\s*(?P<op><=|>=|==|<|>)\s*"
+    r"(?P<right>[A-Za-z_]\w*\.(?:start|end)|as_of)"
+    r"(?:\s*(?P<sign>[+-])\s*(?P<offset>\d+|[A-Za-z_]\w*))?\s*$"
+)
