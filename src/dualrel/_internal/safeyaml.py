@@ -20,6 +20,7 @@ except AttributeError:  # pragma: no cover - depends on how PyYAML was built
 MAX_BYTES = 64 * 1024 * 1024
 MAX_DEPTH = 64
 MAX_NODES = 5_000_000
+_PLAIN_TAGS = frozenset({"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"})
 
 
 class YamlLimitError(ValueError):
@@ -57,6 +58,34 @@ def escape(token: str) -> str:
     return token.replace("~", "~0").replace("/", "~1")
 
 
+def _expanded_size(root: yaml.Node, cap: int) -> int:
+    """How many nodes the document has once aliases are expanded, counted without
+    expanding them (aliases share node objects, so sizes are memoised per node)."""
+    sizes: dict[int, int] = {}
+
+    def size(node: yaml.Node, depth: int) -> int:
+        known = sizes.get(id(node))
+        if known is not None:
+            return known
+        if depth > MAX_DEPTH * 4:  # a recursive alias: refuse rather than loop
+            return cap + 1
+        total = 1
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                total += size(k, depth + 1) + size(v, depth + 1)
+                if total > cap:
+                    break
+        elif isinstance(node, yaml.SequenceNode):
+            for item in node.value:
+                total += size(item, depth + 1)
+                if total > cap:
+                    break
+        sizes[id(node)] = total
+        return total
+
+    return size(root, 0)
+
+
 def loads(
     text: str, *, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_NODES
 ) -> LocatedDocument:
@@ -78,6 +107,12 @@ def loads(
     lines: dict[str, int] = {}
     if root is None:
         return LocatedDocument(None, lines)
+    expanded = _expanded_size(root, max_nodes)
+    if expanded > max_nodes:
+        raise YamlLimitError(
+            f"document expands to more than {max_nodes} nodes through aliases (alias bomb?)",
+            root.start_mark.line + 1,
+        )
     budget = [max_nodes]
     constructor = yaml.SafeLoader("")
 
@@ -91,6 +126,10 @@ def loads(
         if depth > max_depth:
             raise YamlLimitError(f"document nested deeper than {max_depth} levels", line)
         lines.setdefault(pointer, line)
+        if not isinstance(node, yaml.ScalarNode) and node.tag not in _PLAIN_TAGS:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"tag {node.tag!r} is not allowed", node.start_mark
+            )
         if isinstance(node, yaml.MappingNode):
             out: dict[Any, Any] = {}
             for key_node, value_node in node.value:

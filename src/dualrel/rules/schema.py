@@ -243,6 +243,14 @@ class RulesetFile(_Model):
     def _version_as_text(cls, v: Any) -> Any:
         return str(v) if isinstance(v, int | float) else v
 
+    @field_validator("rules", "overrides", "sources", mode="before")
+    @classmethod
+    def _empty(cls, v: Any, info: Any) -> Any:
+        # ``rules:`` with nothing under it (a ruleset that only overrides) is empty
+        if v is None:
+            return {} if info.field_name == "overrides" else []
+        return v
+
     @field_validator("parameters", mode="before")
     @classmethod
     def _shorthand(cls, v: Any) -> Any:

@@ -1,0 +1,166 @@
+"""Each sharp edge of durable-rules 2.0.28 (shared/notes/durable-rules.md), made unreachable.
+
+Every test here fails if the guard it names is removed.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import threading
+from datetime import date
+
+import pytest
+
+from dualrel.errors import EngineError
+from dualrel.graph.model import Person, Registry, Tie
+from dualrel.rules import compile_ruleset, evaluate, load_ruleset, prepare
+from dualrel.rules._durable import MAX_LIVE_SESSIONS, Engine, fnv1a32, safe_ids
+
+AS_OF = date(2026, 1, 1)
+
+
+def coaching_registry(n_coaches: int, tie_ids: list[str] | None = None) -> Registry:
+    people = [Person(f"co{i}", ("coach",)) for i in range(n_coaches)]
+    people += [Person(f"cl{i}", ("client",)) for i in range(n_coaches)]
+    ids = tie_ids or [f"t{i}" for i in range(n_coaches)]
+    ties = [Tie(ids[i], "coaching", f"co{i}", f"cl{i}") for i in range(n_coaches)]
+    return Registry(people=tuple(people), ties=tuple(ties), as_of=AS_OF)
+
+
+# -- 32-bit fact-id hashes ------------------------------------------------------------------
+
+
+def test_the_engine_hash_really_collides_on_the_measured_pair():
+    assert fnv1a32("40189") == fnv1a32("797186")
+
+
+def test_safe_ids_skip_every_collision_in_a_long_range():
+    ids = safe_ids(800_000)
+    assert len({fnv1a32(i) for i in ids}) == len(ids)
+    # "797186" collides with "40189", which comes first: the sequence must skip it
+    assert "40189" in ids and "797186" not in ids
+    assert ids[-1] != str(len(ids))
+
+
+def test_registry_ids_that_collide_in_the_engine_lose_nothing():
+    # tie ids whose hashes collide never reach the engine as fact ids
+    reg = coaching_registry(2, tie_ids=["40189", "797186"])
+    report = evaluate(reg, "coaching-core")
+    assert sorted(f.evidence for f in report.findings) == [("40189",), ("797186",)]
+
+
+def test_a_refused_fact_raises_instead_of_being_swallowed():
+    engine = Engine({"r": {"all": [{"m": {"k": "x"}}]}})
+    with pytest.raises(EngineError, match="already seen"), engine.session() as s:
+        s._assert('{"sid":"%s","id":"40189","k":"x"}' % s.sid)
+        s._assert('{"sid":"%s","id":"797186","k":"x"}' % s.sid)
+    engine.close()
+
+
+# -- at most 1,024 live sessions ------------------------------------------------------------
+
+
+def test_live_sessions_are_capped_far_below_the_engine_limit():
+    engine = Engine({"r": {"all": [{"m": {"k": "x"}}]}})
+    opened = []
+    with pytest.raises(EngineError, match="live sessions"):
+        for _ in range(MAX_LIVE_SESSIONS + 1):
+            cm = engine.session()
+            cm.__enter__()
+            opened.append(cm)
+    assert engine.live_sessions == MAX_LIVE_SESSIONS
+    for cm in reversed(opened):
+        cm.__exit__(None, None, None)
+    assert engine.live_sessions == 0
+    engine.close()
+
+
+def test_thousands_of_sessions_in_one_evaluation_stay_correct(monkeypatch):
+    # one session per anchor: 3,000 sessions, three times the engine's live limit
+    import dualrel.rules.engine as eng
+
+    monkeypatch.setattr(eng, "SESSION_TIES", 1)
+    reg = coaching_registry(3_000)
+    report = evaluate(reg, "coaching-core")
+    assert len(report.findings) == 3_000
+
+
+# -- the crash in delete_state --------------------------------------------------------------
+
+
+def test_deleting_sessions_where_nothing_fired_does_not_crash():
+    # a crash kills the interpreter, so run it in a child process
+    code = textwrap.dedent(
+        """
+        from dualrel.rules._durable import Engine
+        engine = Engine({"r": {"all": [{"m": {"k": "never"}}]}})
+        for _ in range(500):
+            with engine.session() as s:
+                s.assert_fact('"k":"other"')   # matches nothing: no rule fires
+        engine.close()
+        print("survived")
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "survived"
+
+
+# -- batch asserts whose actions run late ---------------------------------------------------
+
+
+def test_all_findings_are_there_when_evaluate_returns_and_no_thread_is_left():
+    threads = threading.active_count()
+    reg = coaching_registry(200)
+    report = evaluate(reg, "coaching-core")
+    assert len(report.findings) == 200
+    assert threading.active_count() == threads  # durable's Host (and its timers) never start
+
+
+def test_batch_assert_is_never_used():
+    import dualrel.rules._durable as d
+
+    source = open(d.__file__).read()
+    assert "assert_facts(" not in source and "post_batch" not in source
+
+
+# -- the wrong '|' operator -----------------------------------------------------------------
+
+
+def test_no_compiled_ruleset_contains_an_or():
+    import json
+
+    for name in ("coaching-core", "icf-2020", "counselling-windows"):
+        text = json.dumps(prepare(name)[0].definition)
+        assert "$or" not in text and "$any" not in text
+
+
+def test_the_engine_refuses_an_or():
+    with pytest.raises(EngineError, match="alternatives"):
+        Engine({"r": {"all": [{"m": {"$or": [{"k": "a"}, {"k": "b"}]}}]}})
+
+
+def test_alternatives_give_exactly_the_right_matches():
+    # the notes' case: two coaching ties, one romance, one unrelated business tie: one match
+    people = tuple(Person(p) for p in ("co", "cl", "cl2", "x", "y"))
+    ties = (
+        Tie("c1", "coaching", "co", "cl"),
+        Tie("c2", "coaching", "co", "cl2"),
+        Tie("r", "romance", "co", "cl"),
+        Tie("b", "business", "x", "y"),
+    )
+    report = evaluate(Registry(people=people, ties=ties, as_of=AS_OF), "coaching-core")
+    romance = [f for f in report.findings if f.rule == "romance-active-client"]
+    assert [f.evidence for f in romance] == [("c1", "r")]
+
+
+# -- ruleset names: isolation ---------------------------------------------------------------
+
+
+def test_the_same_ruleset_compiles_many_times_in_one_process():
+    rs = load_ruleset("coaching-core")
+    reg = coaching_registry(2)
+    counts = {len(evaluate(reg, compile_ruleset(rs)).findings) for _ in range(50)}
+    assert counts == {2}
