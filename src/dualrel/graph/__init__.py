@@ -1,23 +1,46 @@
-"""Registry model, loaders and the people-and-ties graph."""
+"""Registry model, loaders and the people-and-ties graph.
 
+Load a registry with :func:`load_registry`, build its graph with :func:`build_graph`, ask
+it questions with :func:`ties_between`, :func:`neighbours` and :func:`components`, and
+write it back with :func:`dump_registry`.
+"""
+
+from dualrel.graph.build import build_graph, registry_from_graph, tie_from_edge
+from dualrel.graph.dump import dump_registry, registry_document
+from dualrel.graph.load import load_registry, load_registry_with_warnings, registry_format
 from dualrel.graph.model import (
     CORE_ROLES,
     CORE_TIE_KINDS,
     FAMILY_RELATIONS,
+    FORMAT,
     Person,
     Registry,
     SourceLocation,
     Tie,
     derive_tie_id,
 )
+from dualrel.graph.queries import components, neighbours, ties_between, ties_of
 
 __all__ = [
     "CORE_ROLES",
     "CORE_TIE_KINDS",
     "FAMILY_RELATIONS",
+    "FORMAT",
     "Person",
     "Registry",
     "SourceLocation",
     "Tie",
+    "build_graph",
+    "components",
     "derive_tie_id",
+    "dump_registry",
+    "load_registry",
+    "load_registry_with_warnings",
+    "neighbours",
+    "registry_document",
+    "registry_format",
+    "registry_from_graph",
+    "tie_from_edge",
+    "ties_between",
+    "ties_of",
 ]

@@ -103,7 +103,7 @@ class Tie:
         return self.end is not None and self.end < on
 
 
-def derive_tie_id(
+def derive_tie_id(  # noqa: PLR0917 (public signature)
     kind: str,
     source: str,
     target: str,

@@ -1,0 +1,550 @@
+"""A folder of ``people.csv`` and ``ties.csv`` (private).
+
+The fast path for large registries: rows are checked with plain code in one tight loop
+per file (no per-row objects besides the Person or Tie itself; dates parsed once per
+distinct string).  UTF-8 with or without BOM; roles separated by ``;``; any other column
+becomes an attribute; empty cells are absent.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import os
+from collections.abc import Callable, Collection, Mapping
+from datetime import date
+from itertools import compress
+from operator import itemgetter
+from typing import Any
+
+from dualrel.graph._locations import LineRuns
+from dualrel.graph._problems import Collector, did_you_mean
+from dualrel.graph._records import (
+    DATE_ATTRIBUTES,
+    ROLE_EXPECTATIONS,
+    SUGGEST_PEOPLE_LIMIT,
+    DateParser,
+    SectionInfo,
+    finish,
+)
+from dualrel.graph.model import FAMILY_RELATIONS, Person, Registry, Tie, derive_tie_id
+
+__all__ = ["load_csv_folder"]
+
+PEOPLE_COLUMNS = ("id", "roles")
+PEOPLE_OPTIONAL = ("name", "organisation")
+TIE_COLUMNS = ("kind", "source", "target")
+TIE_OPTIONAL = ("id", "start", "end")
+
+
+def _fast_constructor(cls: type[Any], names: tuple[str, ...]) -> tuple[Any, ...]:
+    """``object.__new__`` and the slot setters of a frozen slots dataclass, in field order.
+
+    Filling slots directly costs half of the generated ``__init__`` (which goes through
+    ``object.__setattr__`` to defeat ``frozen``), which counts at millions of rows.  Only
+    used when the dataclass has exactly ``names`` as fields and no ``__post_init__``.
+    """
+    if tuple(f.name for f in dataclasses.fields(cls)) != names or hasattr(cls, "__post_init__"):
+        raise RuntimeError(f"{cls.__name__} changed: update dualrel.graph._csv")
+    return (object.__new__, *(getattr(cls, n).__set__ for n in names))
+
+
+_TIE_NEW = _fast_constructor(Tie, ("id", "kind", "source", "target", "start", "end", "attributes"))
+_PERSON_NEW = _fast_constructor(Person, ("id", "roles", "name", "organisation", "attributes"))
+
+
+class _Reader:
+    """An open CSV file, with its problems reported in the collector."""
+
+    def __init__(self, path: str, file: str, c: Collector) -> None:
+        self.file = file
+        self.c = c
+        self.f = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115
+        self.reader = csv.reader(self.f, strict=True)
+        self.last_bad = -1
+
+    def failed(self, e: Exception) -> bool:
+        """Report a read error; True when reading can go on after it."""
+        line = self.reader.line_num
+        if isinstance(e, UnicodeDecodeError):
+            self.c.error(
+                self.file,
+                "unreadable",
+                f"not UTF-8 text ({e.reason}) after line {line}",
+                line=line + 1,
+            )
+            return False
+        if line == self.last_bad:
+            return False
+        self.last_bad = line
+        self.c.error(self.file, "malformed", f"not valid CSV: {e}", line=line)
+        return not self.c.full
+
+    def header(self, required: tuple[str, ...]) -> list[str] | None:
+        try:
+            row = next(self.reader, None)
+        except (csv.Error, UnicodeDecodeError) as e:
+            self.failed(e)
+            return None
+        return _header(row, self.file, self.c, required)
+
+    def __enter__(self) -> _Reader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.f.close()
+
+
+def _header(
+    header: list[str] | None,
+    file: str,
+    c: Collector,
+    required: tuple[str, ...],
+) -> list[str] | None:
+    if header is None:
+        if not c.errors:
+            c.error(file, "missing-header", "empty file: no header row", line=1)
+        return None
+    header = [h.strip() for h in header]
+    ok = True
+    seen: set[str] = set()
+    for h in header:
+        if not h:
+            c.error(file, "invalid-header", "a column has no name", line=1)
+            ok = False
+        elif h in seen:
+            c.error(file, "invalid-header", f"column {h!r} appears twice", line=1, field=h)
+            ok = False
+        seen.add(h)
+    for col in required:
+        if col not in seen:
+            c.error(
+                file,
+                "missing-column",
+                f"no {col!r} column" + did_you_mean(col, [h for h in header if h]),
+                line=1,
+                field=col,
+            )
+            ok = False
+    return header if ok else None
+
+
+def _extras(header: list[str], known: tuple[str, ...]) -> list[tuple[int, str]]:
+    return [(i, h) for i, h in enumerate(header) if h not in known]
+
+
+def _wrong_width(c: Collector, file: str, line: int, got: int, want: int) -> None:
+    c.error(file, "wrong-column-count", f"row has {got} cells, the header has {want}", line=line)
+
+
+class _Lookup(dict[str, Any]):
+    """A dict whose missing keys read as None: ``d[k]`` is cheaper than ``d.get(k)``."""
+
+    def __missing__(self, key: str) -> None:
+        return None
+
+
+class _Dates(dict[str, Any]):
+    """``YYYY-MM-DD`` text to date, parsed once per distinct text; ``""`` is None.
+
+    Invalid text reads as ``INVALID`` (so the hot loop tests identity, not exceptions).
+    """
+
+    def __init__(self) -> None:
+        super().__init__({"": None})
+        self.parser = DateParser()
+
+    def __missing__(self, key: str) -> Any:
+        value = self.parser.parse(key)
+        if value is None:
+            return INVALID
+        self[key] = value
+        return value
+
+
+INVALID: Any = object()
+
+
+def _read_people(
+    path: str, file: str, c: Collector, roles_vocab: Collection[str]
+) -> tuple[list[Person], LineRuns, _Lookup]:
+    """People in file order, their lines, and id -> Person (duplicates reported)."""
+    people: list[Person] = []
+    lines = LineRuns()
+    by_id = _Lookup()
+    with _Reader(path, file, c) as src:
+        header = src.header(PEOPLE_COLUMNS)
+        if header is None:
+            return people, lines, by_id
+        col = {h: i for i, h in enumerate(header)}
+        i_id, i_roles = col["id"], col["roles"]
+        i_name, i_org = col.get("name", -1), col.get("organisation", -1)
+        extras = _extras(header, PEOPLE_COLUMNS + PEOPLE_OPTIONAL)
+        width = len(header)
+        reader = src.reader
+        roles_cache: dict[str, tuple[str, ...]] = {"": ()}
+        append = people.append
+        new, set_id, set_roles, set_name, set_org, set_attrs = _PERSON_NEW
+        n = 0
+        off = 0
+        while True:
+            try:
+                for row in reader:
+                    line = reader.line_num
+                    if len(row) != width:
+                        if row:
+                            _wrong_width(c, file, line, len(row), width)
+                        continue
+                    pid = row[i_id]
+                    if not pid or pid.isspace():
+                        c.error(file, "missing-field", "person has no 'id'", line=line, field="id")
+                        continue
+                    if pid in by_id:
+                        first = lines.line(people.index(by_id[pid])) or 0
+                        _duplicate(c, file, "person", pid, line, first)
+                        continue
+                    roles_text = row[i_roles]
+                    roles = roles_cache.get(roles_text)
+                    if roles is None:
+                        roles = _split_roles(roles_text, roles_vocab, c, file, line, pid)
+                        roles_cache[roles_text] = roles
+                    p = new(Person)
+                    set_id(p, pid)
+                    set_roles(p, roles)
+                    set_name(p, (row[i_name] or None) if i_name >= 0 else None)
+                    set_org(p, (row[i_org] or None) if i_org >= 0 else None)
+                    set_attrs(p, {k: row[i] for i, k in extras if row[i]} if extras else {})
+                    append(p)
+                    by_id[pid] = p
+                    if line - n != off:
+                        off = line - n
+                        lines.starts.append(n)
+                        lines.offsets.append(off)
+                    n += 1
+                break
+            except (csv.Error, UnicodeDecodeError) as e:
+                if not src.failed(e):
+                    break
+        lines.count = n
+    return people, lines, by_id
+
+
+def _duplicate(c: Collector, file: str, what: str, rid: str, line: int, first: int) -> None:  # noqa: PLR0917
+    c.error(
+        file,
+        f"duplicate-{what}",
+        f"{what} id {rid!r} already used at line {first}",
+        line=line,
+        record=rid,
+        field="id",
+    )
+
+
+def _split_roles(  # noqa: PLR0917
+    text: str, vocab: Collection[str], c: Collector, file: str, line: int, pid: str
+) -> tuple[str, ...]:
+    roles = tuple(r.strip() for r in text.split(";") if r.strip())
+    for r in roles:
+        if r not in vocab:
+            c.warning(
+                file,
+                "unknown-role",
+                f"role {r!r} is not in the vocabulary" + did_you_mean(r, vocab),
+                line=line,
+                record=pid,
+                field="roles",
+            )
+    return roles
+
+
+def _read_ties(
+    path: str,
+    file: str,
+    c: Collector,
+    kinds: Mapping[str, bool],
+    people: Mapping[str, Person],
+) -> tuple[list[Tie], LineRuns]:
+    """Ties in file order and their lines; every check but duplicate ids done here.
+
+    The loop does the least work a valid row needs: plain dict look-ups (a ``KeyError``
+    means an unknown kind or person, or a date not seen yet) and identity tests decide
+    whether a row is fine; a row that is not goes to ``_BadTie`` to be told exactly what
+    is wrong.  Kinds are interned and a tie's ends reuse the person id strings, so
+    millions of ties do not hold millions of copies of the same text.
+    """
+    ties: list[Tie] = []
+    lines = LineRuns()
+    with _Reader(path, file, c) as src:
+        header = src.header(TIE_COLUMNS)
+        if header is None:
+            return ties, lines
+        col = {h: i for i, h in enumerate(header)}
+        core = _core_getter(col)
+        extras = _extras(header, TIE_COLUMNS + TIE_OPTIONAL)
+        names = tuple(name for _, name in extras)
+        cells = itemgetter(*(i for i, _ in extras)) if len(extras) > 1 else None
+        single = extras[0][0] if len(extras) == 1 else -1
+        date_extras = tuple(i for i, name in extras if name in DATE_ATTRIBUTES)
+        i_rel = col.get("relation", -1)
+        width = len(header)
+        reader = src.reader
+        dates: dict[str, date | None] = {"": None}
+        parser = DateParser()
+        known_kinds = {k: k for k in kinds}
+        expect = {k: (s or "", t or "") for k, (s, t) in ROLE_EXPECTATIONS.items()}
+        family = known_kinds["family"]
+        append = ties.append
+        new, set_id, set_kind, set_src, set_tgt, set_start, set_end, set_attrs = _TIE_NEW
+        bad = _BadTie(c, file, kinds, parser, people)
+        n = 0
+        off = 0
+        while True:
+            try:
+                for row in reader:
+                    line = reader.line_num
+                    if len(row) != width:
+                        if row:
+                            _wrong_width(c, file, line, len(row), width)
+                        continue
+                    tid, kind, source, target, s, e = core(row)
+                    try:
+                        kind = known_kinds[kind]
+                        ps = people[source]
+                        pt = people[target]
+                        start = dates[s]
+                        end = dates[e]
+                        for i in date_extras:
+                            dates[row[i]]
+                    except KeyError:
+                        if not _learn_dates(row, (s, e), date_extras, dates, parser):
+                            bad.report(row, line, header)
+                            continue
+                        k2, p2, t2 = known_kinds.get(kind), people.get(source), people.get(target)
+                        if k2 is None or p2 is None or t2 is None:
+                            bad.report(row, line, header)
+                            continue
+                        kind, ps, pt = k2, p2, t2
+                        start = dates[s]
+                        end = dates[e]
+                    if ps is pt or (end is not None and start is not None and end < start):
+                        bad.report(row, line, header)
+                        continue
+                    if cells is not None:
+                        values = cells(row)
+                        attributes = (
+                            dict(compress(zip(names, values, strict=True), values))
+                            if any(values)
+                            else {}
+                        )
+                    elif single >= 0:
+                        value = row[single]
+                        attributes = {names[0]: value} if value else {}
+                    else:
+                        attributes = {}
+                    if kind is family:
+                        relation = row[i_rel] if i_rel >= 0 else ""
+                        if not relation:
+                            bad.no_relation(line, tid)
+                        elif relation not in FAMILY_RELATIONS:
+                            bad.relation(relation, line, tid)
+                            continue
+                    want = expect.get(kind)
+                    if want is not None and (
+                        (want[0] and want[0] not in ps.roles)
+                        or (want[1] and want[1] not in pt.roles)
+                    ):
+                        bad.roles(kind, ps, pt, line, tid)
+                    source = ps.id
+                    target = pt.id
+                    if not tid:
+                        tid = derive_tie_id(
+                            kind, source, target, start, end, attributes, directed=kinds[kind]
+                        )
+                    t = new(Tie)
+                    set_id(t, tid)
+                    set_kind(t, kind)
+                    set_src(t, source)
+                    set_tgt(t, target)
+                    set_start(t, start)
+                    set_end(t, end)
+                    set_attrs(t, attributes)
+                    append(t)
+                    if line - n != off:
+                        off = line - n
+                        lines.starts.append(n)
+                        lines.offsets.append(off)
+                    n += 1
+                break
+            except (csv.Error, UnicodeDecodeError) as e:
+                if not src.failed(e):
+                    break
+        lines.count = n
+    return ties, lines
+
+
+def _core_getter(col: Mapping[str, int]) -> Callable[[list[str]], tuple[str, ...]]:
+    """Cells id, kind, source, target, start, end of a row (``""`` for absent columns)."""
+    names = ("id", "kind", "source", "target", "start", "end")
+    if all(n in col for n in names):
+        return itemgetter(*(col[n] for n in names))
+    where = [col.get(n, -1) for n in names]
+    return lambda row: tuple(row[i] if i >= 0 else "" for i in where)
+
+
+def _learn_dates(
+    row: list[str],
+    texts: tuple[str, str],
+    extra: tuple[int, ...],
+    dates: dict[str, date | None],
+    parser: DateParser,
+) -> bool:
+    """Add the row's dates to the cache; False when one is not a valid date."""
+    ok = True
+    for text in (*texts, *(row[i] for i in extra)):
+        if text not in dates:
+            d = parser.parse(text)
+            if d is None:
+                ok = False
+            else:
+                dates[text] = d
+    return ok
+
+
+def _index(c: Collector, file: str, what: str, ids: list[str], lines: LineRuns) -> dict[str, int]:
+    """id -> position; duplicates (the rare case) found and reported with both lines."""
+    index = dict(zip(ids, range(len(ids)), strict=True))
+    if len(index) != len(ids):
+        first: dict[str, int] = {}
+        for i, rid in enumerate(ids):
+            j = first.setdefault(rid, i)
+            if j != i:
+                _duplicate(c, file, what, rid, lines.line(i) or 0, lines.line(j) or 0)
+    return index
+
+
+class _BadTie:
+    """The slow path: say exactly what is wrong with a row that failed the fast checks."""
+
+    def __init__(
+        self,
+        c: Collector,
+        file: str,
+        kinds: Mapping[str, bool],
+        dates: DateParser,
+        people: Mapping[str, Person],
+    ) -> None:
+        self.c = c
+        self.file = file
+        self.kinds = kinds
+        self.dates = dates
+        self.people = people
+        self.suggest = len(people) <= SUGGEST_PEOPLE_LIMIT
+
+    def roles(self, kind: str, source: Person, target: Person, line: int, tid: str) -> None:
+        want = ROLE_EXPECTATIONS[kind]
+        for field, role, p in (("source", want[0], source), ("target", want[1], target)):
+            if role is not None and role not in p.roles:
+                self.c.warning(
+                    self.file,
+                    "role-mismatch",
+                    f"{kind} tie {field} {p.id!r} does not have the role {role!r}",
+                    line=line,
+                    record=tid or None,
+                    field=field,
+                )
+
+    def _error(self, code: str, message: str, line: int, tid: str, field: str) -> None:
+        self.c.error(self.file, code, message, line=line, record=tid or None, field=field)
+
+    def report(self, row: list[str], line: int, header: list[str]) -> None:
+        """Every problem of a row that failed the fast checks."""
+        cell = dict(zip(header, row, strict=True))
+        tid = cell.get("id", "")
+        kind = cell["kind"]
+        err = self._error
+        if not kind:
+            err("missing-field", "tie has no 'kind'", line, tid, "kind")
+        elif kind not in self.kinds:
+            hint = did_you_mean(kind, self.kinds)
+            err("unknown-kind", f"unknown tie kind {kind!r}{hint}", line, tid, "kind")
+        source, target = cell["source"], cell["target"]
+        for field, pid in (("source", source), ("target", target)):
+            if not pid:
+                err("missing-field", f"tie has no {field!r}", line, tid, field)
+            elif pid not in self.people:
+                hint = did_you_mean(pid, self.people) if self.suggest else ""
+                msg = f"{field} {pid!r} is not a person of the registry{hint}"
+                err("unknown-person", msg, line, tid, field)
+        if source and source == target:
+            err("self-tie", f"tie from {source!r} to itself", line, tid, "target")
+        parsed: dict[str, date | None] = {}
+        for field in ("start", "end"):
+            text = cell.get(field, "")
+            parsed[field] = self.dates.parse(text) if text else None
+            if text and parsed[field] is None:
+                msg = f"invalid date {text!r} (expected YYYY-MM-DD)"
+                err("invalid-date", msg, line, tid, field)
+        start, end = parsed["start"], parsed["end"]
+        if start is not None and end is not None and end < start:
+            msg = f"end {end.isoformat()} is before start {start.isoformat()}"
+            err("end-before-start", msg, line, tid, "end")
+        for name in DATE_ATTRIBUTES:
+            text = cell.get(name, "")
+            if text and self.dates.parse(text) is None:
+                msg = f"invalid date {text!r} in {name!r} (expected YYYY-MM-DD)"
+                err("invalid-date", msg, line, tid, name)
+
+    def relation(self, relation: str, line: int, tid: str) -> None:
+        hint = did_you_mean(relation, FAMILY_RELATIONS)
+        msg = f"unknown family relation {relation!r}{hint}"
+        self._error("invalid-relation", msg, line, tid, "relation")
+
+    def no_relation(self, line: int, tid: str) -> None:
+        self.c.warning(
+            self.file,
+            "missing-relation",
+            f"family tie without 'relation' (one of {', '.join(sorted(FAMILY_RELATIONS))})",
+            line=line,
+            record=tid or None,
+            field="relation",
+        )
+
+
+def load_csv_folder(
+    folder: str,
+    collector: Collector,
+    *,
+    kinds: Mapping[str, bool],
+    roles: Collection[str],
+    as_of: date | None,
+) -> Registry:
+    c = collector
+    people_file = os.path.join(folder, "people.csv")
+    ties_file = os.path.join(folder, "ties.csv")
+    for file in (people_file, ties_file):
+        if not os.path.isfile(file):
+            c.error(
+                file,
+                "unreadable",
+                "file not found (a CSV registry is a folder with people.csv and ties.csv)",
+            )
+    c.raise_if_errors()
+    try:
+        people, plines, by_id = _read_people(people_file, people_file, c, roles)
+        ties, tlines = _read_ties(ties_file, ties_file, c, kinds, by_id)
+    except OSError as e:
+        c.error(e.filename or folder, "unreadable", f"cannot read: {e.strerror}")
+        c.raise_if_errors()
+        raise AssertionError("unreachable") from e  # pragma: no cover
+    pindex = dict(zip(by_id, range(len(people)), strict=False))
+    if len(pindex) != len(people):  # pragma: no cover - duplicates are skipped on reading
+        raise AssertionError("person index out of step")
+    tindex = _index(c, ties_file, "tie", [t.id for t in ties], tlines)
+    return finish(
+        c,
+        SectionInfo(people_file, plines, None),
+        pindex,
+        SectionInfo(ties_file, tlines, None),
+        tindex,
+        registry=Registry(tuple(people), tuple(ties), as_of, folder, {}, dict(kinds)),
+    )

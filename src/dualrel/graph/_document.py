@@ -1,0 +1,124 @@
+"""Reading a registry held as one document, JSON or YAML (private).
+
+The format readers decode the document and give a ``Locator`` that maps records and fields
+back to lines; this module checks the document's shape and hands records on.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Collection, Mapping
+from datetime import date
+from typing import Any, Protocol
+
+from dualrel.graph._problems import Collector, did_you_mean
+from dualrel.graph._records import RecordReader, SectionInfo, assemble
+from dualrel.graph.model import FORMAT, Person, Registry, Tie
+
+__all__ = ["DOCUMENT_KEYS", "Locator", "read_document"]
+
+DOCUMENT_KEYS = ("format", "as_of", "people", "ties")
+
+
+class Locator(Protocol):
+    """Lines of a decoded document's parts (None when unknown)."""
+
+    def key_line(self, key: str) -> int | None: ...
+
+    def record_line(self, section: str, index: int) -> int | None: ...
+
+    def field_line(self, section: str, index: int, field: str) -> int | None: ...
+
+
+def read_document(
+    doc: Any,
+    file: str,
+    locator: Locator,
+    collector: Collector,
+    *,
+    kinds: Mapping[str, bool],
+    roles: Collection[str],
+    as_of: date | None,
+    plain_data: bool,
+) -> Registry:
+    c = collector
+    if not isinstance(doc, dict):
+        c.error(file, "wrong-type", "a registry must be an object", line=1, pointer="")
+        c.raise_if_errors()
+        raise AssertionError("unreachable")  # pragma: no cover
+    for key in doc:
+        if key not in DOCUMENT_KEYS:
+            c.error(
+                file,
+                "unknown-field",
+                f"unknown field {key!r}" + did_you_mean(str(key), DOCUMENT_KEYS),
+                line=locator.key_line(str(key)),
+                pointer=f"/{key}",
+                field=str(key),
+            )
+    fmt = doc.get("format")
+    if fmt is None:
+        c.error(file, "missing-field", f"no 'format' (expected {FORMAT!r})", line=1, pointer="")
+    elif fmt != FORMAT:
+        c.error(
+            file,
+            "unsupported-format",
+            f"format {fmt!r} is not supported (expected {FORMAT!r})",
+            line=locator.key_line("format"),
+            pointer="/format",
+            field="format",
+        )
+    reader = RecordReader(c, kinds, roles, field_line=locator.field_line, plain_data=plain_data)
+    doc_as_of, err = reader.date_value(doc.get("as_of"))
+    if err:
+        c.error(
+            file,
+            "invalid-date",
+            err,
+            line=locator.key_line("as_of"),
+            pointer="/as_of",
+            field="as_of",
+        )
+    sections: dict[str, tuple[list[Any], SectionInfo]] = {}
+    for section, build in (("people", reader.person), ("ties", reader.tie)):
+        raw = doc.get(section)
+        lines = array("l")
+        positions = array("l")
+        out: list[Any] = []
+        info = SectionInfo(file, lines, f"/{section}", positions)
+        sections[section] = (out, info)
+        if raw is None:
+            if section == "people":
+                c.error(file, "missing-field", "no 'people'", line=1, pointer="")
+            continue
+        if not isinstance(raw, list):
+            c.error(
+                file,
+                "wrong-type",
+                f"{section!r} must be an array",
+                line=locator.key_line(section),
+                pointer=f"/{section}",
+                field=section,
+            )
+            continue
+        for i, obj in enumerate(raw):
+            if c.full:
+                break
+            line = locator.record_line(section, i)
+            record = build(obj, file, line, f"/{section}/{i}", i)
+            if record is not None:
+                out.append(record)
+                lines.append(line or 0)
+                positions.append(i)
+    people: list[Person] = sections["people"][0]
+    ties: list[Tie] = sections["ties"][0]
+    return assemble(
+        c,
+        people,
+        sections["people"][1],
+        ties,
+        sections["ties"][1],
+        as_of=as_of or doc_as_of,
+        source=file,
+        kinds=kinds,
+    )

@@ -1,0 +1,205 @@
+"""JSON documents with line numbers for every record (private).
+
+The standard library parser gives no positions, so the top level of the document is
+scanned here and each value is decoded by the standard library's C scanner from a known
+offset.  The offset of every person and tie is kept; lines are counted once, in order.
+Anything unexpected falls back to ``json.loads`` for its exact error message and position.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Collection, Mapping
+from datetime import date
+from typing import Any
+
+from dualrel.graph._document import read_document
+from dualrel.graph._problems import Collector
+from dualrel.graph.model import Registry
+
+__all__ = ["JsonLocator", "load_json", "scan_document"]
+
+_WS = re.compile(r"[ \t\n\r]*")
+
+
+def _skip(text: str, pos: int) -> int:
+    """The first offset at or after ``pos`` that is not JSON whitespace."""
+    m = _WS.match(text, pos)
+    return m.end() if m is not None else pos
+
+
+_SECTIONS = ("people", "ties")
+
+
+class _Fallback(Exception):
+    """The fast scan met something it does not handle; use ``json.loads``."""
+
+
+class JsonLocator:
+    """Maps records and fields of a scanned JSON document to lines."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.keys: dict[str, int] = {}  # top-level key -> offset
+        self.starts: dict[str, list[int]] = {s: [] for s in _SECTIONS}
+        self.lines: dict[str, list[int]] = {s: [] for s in _SECTIONS}
+
+    def line_at(self, offset: int) -> int:
+        return self.text.count("\n", 0, offset) + 1
+
+    def key_line(self, key: str) -> int | None:
+        off = self.keys.get(key)
+        return None if off is None else self.line_at(off)
+
+    def record_line(self, section: str, index: int) -> int | None:
+        lines = self.lines.get(section)
+        return lines[index] if lines is not None and index < len(lines) else None
+
+    def field_line(self, section: str, index: int, field: str) -> int | None:
+        starts = self.starts.get(section)
+        if starts is None or index >= len(starts):
+            return None
+        off = _find_key(self.text, starts[index], field)
+        return self.record_line(section, index) if off is None else self.line_at(off)
+
+
+def _find_key(text: str, start: int, key: str) -> int | None:
+    """Offset of ``"key":`` directly inside the object starting at ``start``."""
+    if start >= len(text) or text[start] != "{":
+        return None
+    depth = 0
+    i = start
+    n = len(text)
+    expect_key = False
+    while i < n:
+        ch = text[i]
+        if ch == '"':
+            j = i + 1
+            while j < n and text[j] != '"':
+                j += 2 if text[j] == "\\" else 1
+            if depth == 1 and expect_key:
+                try:
+                    name = json.loads(text[i : j + 1])
+                except ValueError:
+                    return None
+                if name == key:
+                    return i
+            expect_key = False
+            i = j + 1
+            continue
+        if ch in "{[":
+            depth += 1
+            expect_key = ch == "{" and depth == 1
+        elif ch in "}]":
+            depth -= 1
+            if depth == 0:
+                return None
+        elif ch == "," and depth == 1:
+            expect_key = True
+        i += 1
+    return None
+
+
+def scan_document(text: str) -> tuple[Any, JsonLocator]:
+    """Decode ``text``; raises ``json.JSONDecodeError`` as ``json.loads`` would."""
+    locator = JsonLocator(text)
+    try:
+        doc = _scan(text, locator)
+    except (_Fallback, StopIteration, json.JSONDecodeError):
+        doc = json.loads(text)  # raises the standard error; or decodes without lines
+        locator = JsonLocator(text)
+    return doc, locator
+
+
+def _scan(text: str, loc: JsonLocator) -> Any:
+    scan = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+    n = len(text)
+    pos = _skip(text, 0)
+    if pos >= n or text[pos] != "{":
+        raise _Fallback
+    doc: dict[str, Any] = {}
+    pos = _skip(text, pos + 1)
+    if pos < n and text[pos] == "}":
+        pos += 1
+    else:
+        while True:
+            if pos >= n or text[pos] != '"':
+                raise _Fallback
+            key_at = pos
+            key, pos = scan(text, pos)
+            pos = _skip(text, pos)
+            if pos >= n or text[pos] != ":":
+                raise _Fallback
+            pos = _skip(text, pos + 1)
+            loc.keys[key] = key_at
+            if key in _SECTIONS and pos < n and text[pos] == "[":
+                doc[key], pos = _scan_array(text, pos, scan, loc, key)
+            else:
+                doc[key], pos = scan(text, pos)
+            pos = _skip(text, pos)
+            if pos < n and text[pos] == ",":
+                pos = _skip(text, pos + 1)
+                continue
+            if pos < n and text[pos] == "}":
+                pos += 1
+                break
+            raise _Fallback
+    if _skip(text, pos) != n:
+        raise _Fallback
+    return doc
+
+
+def _scan_array(
+    text: str, pos: int, scan: Any, loc: JsonLocator, section: str
+) -> tuple[list[Any], int]:
+    starts: list[int] = []
+    lines: list[int] = []
+    items: list[Any] = []
+    n = len(text)
+    line = text.count("\n", 0, pos) + 1
+    last = pos
+    pos = _skip(text, pos + 1)
+    if pos < n and text[pos] == "]":
+        loc.starts[section], loc.lines[section] = starts, lines
+        return items, pos + 1
+    count = text.count
+    while True:
+        line += count("\n", last, pos)
+        last = pos
+        starts.append(pos)
+        lines.append(line)
+        item, pos = scan(text, pos)
+        items.append(item)
+        pos = _skip(text, pos)
+        if pos < n and text[pos] == ",":
+            pos = _skip(text, pos + 1)
+            continue
+        if pos < n and text[pos] == "]":
+            loc.starts[section], loc.lines[section] = starts, lines
+            return items, pos + 1
+        raise _Fallback
+
+
+def load_json(
+    text: str,
+    file: str,
+    collector: Collector,
+    *,
+    kinds: Mapping[str, bool],
+    roles: Collection[str],
+    as_of: date | None,
+) -> Registry:
+    try:
+        doc, locator = scan_document(text)
+    except json.JSONDecodeError as e:
+        collector.error(file, "malformed", f"not valid JSON: {e.msg}", line=e.lineno)
+        collector.raise_if_errors()
+        raise AssertionError("unreachable") from e  # pragma: no cover
+    except RecursionError as e:
+        collector.error(file, "too-deep", "JSON nested too deeply")
+        collector.raise_if_errors()
+        raise AssertionError("unreachable") from e  # pragma: no cover
+    return read_document(
+        doc, file, locator, collector, kinds=kinds, roles=roles, as_of=as_of, plain_data=True
+    )

@@ -1,0 +1,129 @@
+"""JSON Lines registries: one record per line, streamed (private).
+
+Each line is an object with ``"type"``: ``"person"`` or ``"tie"``.  An optional first
+record ``{"type": "registry", "format": "dualrel.registry/1", "as_of": ...}`` carries the
+document's metadata.  Blank lines are skipped.
+"""
+
+from __future__ import annotations
+
+import json
+from array import array
+from collections.abc import Collection, Iterable, Mapping
+from datetime import date
+
+from dualrel.graph._problems import Collector, did_you_mean
+from dualrel.graph._records import RecordReader, SectionInfo, assemble
+from dualrel.graph.model import FORMAT, Person, Registry, Tie
+
+__all__ = ["load_jsonl"]
+
+_TYPES = ("person", "tie", "registry")
+_HEADER_FIELDS = frozenset({"type", "format", "as_of"})
+
+
+def load_jsonl(
+    lines: Iterable[str],
+    file: str,
+    collector: Collector,
+    *,
+    kinds: Mapping[str, bool],
+    roles: Collection[str],
+    as_of: date | None,
+) -> Registry:
+    c = collector
+    reader = RecordReader(c, kinds, roles, extra_fields=("type",))
+    people: list[Person] = []
+    ties: list[Tie] = []
+    plines = array("l")
+    tlines = array("l")
+    doc_as_of: date | None = None
+    loads = json.loads
+    seen_record = False
+    for lineno, text in enumerate(lines, 1):
+        if c.full:
+            break
+        if not text.strip():
+            continue
+        try:
+            obj = loads(text)
+        except json.JSONDecodeError as e:
+            c.error(file, "malformed", f"not valid JSON: {e.msg} (column {e.colno})", line=lineno)
+            continue
+        kind = obj.get("type") if isinstance(obj, dict) else None
+        if kind == "tie":
+            t = reader.tie(obj, file, lineno, None, len(ties))
+            if t is not None:
+                ties.append(t)
+                tlines.append(lineno)
+        elif kind == "person":
+            p = reader.person(obj, file, lineno, None, len(people))
+            if p is not None:
+                people.append(p)
+                plines.append(lineno)
+        elif kind == "registry":
+            if seen_record:
+                c.error(
+                    file,
+                    "misplaced-header",
+                    "the 'registry' record must be the first record",
+                    line=lineno,
+                )
+                continue
+            doc_as_of = _header(obj, reader, file, lineno, c)
+        elif not isinstance(obj, dict):
+            c.error(file, "wrong-type", "a record must be an object", line=lineno)
+        elif kind is None:
+            c.error(
+                file,
+                "missing-field",
+                "record has no 'type' (person or tie)",
+                line=lineno,
+                field="type",
+            )
+        else:
+            c.error(
+                file,
+                "unknown-type",
+                f"unknown record type {kind!r}" + did_you_mean(str(kind), _TYPES),
+                line=lineno,
+                field="type",
+            )
+        seen_record = True
+    return assemble(
+        c,
+        people,
+        SectionInfo(file, plines, None),
+        ties,
+        SectionInfo(file, tlines, None),
+        as_of=as_of or doc_as_of,
+        source=file,
+        kinds=kinds,
+    )
+
+
+def _header(
+    obj: dict[str, object], reader: RecordReader, file: str, lineno: int, c: Collector
+) -> date | None:
+    for key in obj:
+        if key not in _HEADER_FIELDS:
+            c.error(
+                file,
+                "unknown-field",
+                f"unknown field {key!r}" + did_you_mean(key, _HEADER_FIELDS),
+                line=lineno,
+                field=key,
+            )
+    fmt = obj.get("format")
+    if fmt != FORMAT:
+        c.error(
+            file,
+            "unsupported-format",
+            f"format {fmt!r} is not supported (expected {FORMAT!r})",
+            line=lineno,
+            field="format",
+        )
+    d, err = reader.date_value(obj.get("as_of"))
+    if err:
+        c.error(file, "invalid-date", err, line=lineno, field="as_of")
+    return d

@@ -1,0 +1,121 @@
+"""A compact, lazy map from records to where they were read (private).
+
+A registry of millions of ties would spend a gigabyte on one ``SourceLocation`` per
+record; this map keeps one integer per record and builds locations on demand.
+"""
+
+from __future__ import annotations
+
+from array import array
+from bisect import bisect_right
+from collections.abc import Iterator, Mapping
+
+from dualrel.graph.model import SourceLocation
+
+__all__ = ["LineArray", "LineMap", "LineRuns", "RecordLocations"]
+
+
+class LineMap:
+    """Line of the i-th record of a section (None when unknown)."""
+
+    __slots__ = ()
+
+    def line(self, i: int) -> int | None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+class LineArray(LineMap):
+    """One line number per record (0: unknown)."""
+
+    __slots__ = ("lines",)
+
+    def __init__(self, lines: array[int] | None = None) -> None:
+        self.lines: array[int] = lines if lines is not None else array("l")
+
+    def line(self, i: int) -> int | None:
+        lines = self.lines
+        return (lines[i] or None) if 0 <= i < len(lines) else None
+
+
+class LineRuns(LineMap):
+    """Lines as runs: record i is on line ``i + offset``, the offset changing rarely.
+
+    CSV rows are one per line except after a blank line or a quoted line break, so this
+    costs a comparison per row instead of an array entry.
+    """
+
+    __slots__ = ("count", "offsets", "starts")
+
+    def __init__(self) -> None:
+        self.starts = array("l")
+        self.offsets = array("l")
+        self.count = 0
+
+    def line(self, i: int) -> int | None:
+        if not 0 <= i < self.count:
+            return None
+        k = bisect_right(self.starts, i) - 1
+        return i + self.offsets[k] if k >= 0 else None
+
+
+class _Section:
+    __slots__ = ("file", "index", "lines", "pointer")
+
+    def __init__(
+        self, file: str, index: Mapping[str, int], lines: LineMap, pointer: str | None
+    ) -> None:
+        self.file = file
+        self.index = index
+        self.lines = lines
+        self.pointer = pointer
+
+    def get(self, record_id: str) -> SourceLocation | None:
+        i = self.index.get(record_id)
+        if i is None:
+            return None
+        pointer = f"{self.pointer}/{i}" if self.pointer is not None else None
+        return SourceLocation(self.file, self.lines.line(i), pointer)
+
+
+class RecordLocations(Mapping[tuple[str, str], SourceLocation]):
+    """``("person", id)`` / ``("tie", id)`` to a ``SourceLocation``, computed on access."""
+
+    __slots__ = ("_sections",)
+
+    def __init__(self) -> None:
+        self._sections: dict[str, _Section] = {}
+
+    def add_section(
+        self,
+        kind: str,
+        file: str,
+        index: Mapping[str, int],
+        lines: LineMap,
+        pointer: str | None,
+    ) -> None:
+        self._sections[kind] = _Section(file, index, lines, pointer)
+
+    def __getitem__(self, key: tuple[str, str]) -> SourceLocation:
+        kind, record_id = key
+        section = self._sections.get(kind)
+        loc = section.get(record_id) if section is not None else None
+        if loc is None:
+            raise KeyError(key)
+        return loc
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        for kind, section in self._sections.items():
+            for record_id in section.index:
+                yield (kind, record_id)
+
+    def __len__(self) -> int:
+        return sum(len(s.index) for s in self._sections.values())
+
+    def __contains__(self, key: object) -> bool:
+        if not isinstance(key, tuple) or len(key) != 2:
+            return False
+        section = self._sections.get(key[0])
+        return section is not None and key[1] in section.index
+
+    def __repr__(self) -> str:
+        return f"<RecordLocations of {len(self)} records>"

@@ -1,0 +1,187 @@
+"""Loading a registry from a file or folder: the public entry points.
+
+The format follows the path: a folder holding ``people.csv`` and ``ties.csv``, or a file
+ending in ``.json``, ``.yaml``/``.yml`` or ``.jsonl``/``.ndjson``.  Every problem is
+collected and raised in one :class:`~dualrel.errors.RegistryError`; warnings never stop a
+load.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from datetime import date
+
+from dualrel.errors import InvalidArgument, Problem
+from dualrel.graph import _yaml
+from dualrel.graph._csv import load_csv_folder
+from dualrel.graph._gc import gc_paused
+from dualrel.graph._json import load_json
+from dualrel.graph._jsonl import load_jsonl
+from dualrel.graph._problems import Collector
+from dualrel.graph._yaml import load_yaml
+from dualrel.graph.model import CORE_ROLES, CORE_TIE_KINDS, Registry
+
+__all__ = ["FORMATS", "load_registry", "load_registry_with_warnings", "registry_format"]
+
+#: File suffix -> registry format name.
+FORMATS: Mapping[str, str] = {
+    ".json": "json",
+    ".yaml": "yaml",
+    ".yml": "yaml",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+}
+
+
+def registry_format(path: str | os.PathLike[str]) -> str | None:
+    """The format a path is read as: ``csv`` (a folder), ``json``, ``yaml``, ``jsonl``.
+
+    >>> registry_format("practice.json"), registry_format("big.jsonl"), registry_format("x.txt")
+    ('json', 'jsonl', None)
+    """
+    p = os.fspath(path)
+    if os.path.isdir(p):
+        return "csv"
+    return FORMATS.get(os.path.splitext(p)[1].lower())
+
+
+def _kinds(extra_kinds: Mapping[str, bool] | None) -> dict[str, bool]:
+    kinds = dict(CORE_TIE_KINDS)
+    if extra_kinds is None:
+        return kinds
+    if not isinstance(extra_kinds, Mapping):
+        raise InvalidArgument(
+            f"extra_kinds must be a mapping of kind name to directed (bool), got {extra_kinds!r}"
+        )
+    for name, directed in extra_kinds.items():
+        if not isinstance(name, str) or not name or not isinstance(directed, bool):
+            raise InvalidArgument(
+                f"extra_kinds must map non-empty names to bool, got {name!r}: {directed!r}"
+            )
+        if name in kinds and kinds[name] != directed:
+            raise InvalidArgument(
+                f"extra_kinds redeclares core kind {name!r} with directed={directed!r}"
+            )
+        kinds[name] = directed
+    return kinds
+
+
+def _as_of(as_of: date | str | None) -> date | None:
+    if as_of is None or (isinstance(as_of, date) and type(as_of) is date):
+        return as_of
+    if isinstance(as_of, str):
+        try:
+            return date.fromisoformat(as_of)
+        except ValueError:
+            pass
+    raise InvalidArgument(f"as_of must be a date or a 'YYYY-MM-DD' string, got {as_of!r}")
+
+
+def load_registry_with_warnings(
+    path: str | os.PathLike[str],
+    *,
+    extra_kinds: Mapping[str, bool] | None = None,
+    extra_roles: Iterable[str] = (),
+    as_of: date | str | None = None,
+) -> tuple[Registry, tuple[Problem, ...]]:
+    """Load, validate and return the registry with its warnings.
+
+    Parameters
+    ----------
+    path
+        A ``.json``, ``.yaml``/``.yml`` or ``.jsonl`` file, or a folder with ``people.csv``
+        and ``ties.csv``.
+    extra_kinds
+        Tie kinds declared by the rulesets in use, name to directed; accepted in addition
+        to the core kinds (``Registry.kinds`` holds the union).
+    extra_roles
+        Roles declared by the rulesets in use (unknown roles are only a warning).
+    as_of
+        Evaluation date, overriding the document's ``as_of``.
+
+    Raises
+    ------
+    RegistryError
+        With every problem found (and the warnings), each located.
+    InvalidArgument
+        When an argument itself is wrong.
+    """
+    kinds = _kinds(extra_kinds)
+    roles = frozenset(CORE_ROLES) | frozenset(extra_roles)
+    when = _as_of(as_of)
+    with gc_paused():
+        return _load(os.fspath(path), kinds, roles, when)
+
+
+def _load(
+    file: str, kinds: Mapping[str, bool], roles: frozenset[str], when: date | None
+) -> tuple[Registry, tuple[Problem, ...]]:
+    c = Collector()
+    fmt = registry_format(file)
+    if fmt is None:
+        if not os.path.exists(file):
+            c.error(file, "unreadable", "no such file or folder")
+        else:
+            c.error(
+                file,
+                "unknown-format",
+                "cannot tell the format: use a folder with people.csv and ties.csv, "
+                "or a file ending in " + ", ".join(sorted(FORMATS)),
+            )
+        c.raise_if_errors()
+    if fmt == "csv":
+        registry = load_csv_folder(file, c, kinds=kinds, roles=roles, as_of=when)
+        return registry, tuple(c.warnings)
+    try:
+        if fmt == "jsonl":
+            with open(file, encoding="utf-8-sig") as f:
+                registry = load_jsonl(f, file, c, kinds=kinds, roles=roles, as_of=when)
+            return registry, tuple(c.warnings)
+        if fmt == "yaml" and os.path.getsize(file) > _yaml.MAX_BYTES:
+            c.error(
+                file,
+                "too-large",
+                f"YAML document over the {_yaml.MAX_BYTES}-byte limit "
+                "(use JSON Lines or CSV for large registries)",
+            )
+            c.raise_if_errors()
+        with open(file, encoding="utf-8-sig") as f:
+            text = f.read()
+    except UnicodeDecodeError as e:
+        line = _line_of_byte(file, e.start)
+        c.error(file, "unreadable", f"not UTF-8 text ({e.reason})", line=line)
+        c.raise_if_errors()
+        raise AssertionError("unreachable") from e  # pragma: no cover
+    except OSError as e:
+        c.error(file, "unreadable", f"cannot read: {e.strerror or e}")
+        c.raise_if_errors()
+        raise AssertionError("unreachable") from e  # pragma: no cover
+    loader = load_json if fmt == "json" else load_yaml
+    registry = loader(text, file, c, kinds=kinds, roles=roles, as_of=when)
+    return registry, tuple(c.warnings)
+
+
+def _line_of_byte(file: str, offset: int) -> int | None:
+    try:
+        with open(file, "rb") as f:
+            return f.read(offset).count(b"\n") + 1
+    except OSError:  # pragma: no cover
+        return None
+
+
+def load_registry(
+    path: str | os.PathLike[str],
+    *,
+    extra_kinds: Mapping[str, bool] | None = None,
+    extra_roles: Iterable[str] = (),
+    as_of: date | str | None = None,
+) -> Registry:
+    """Load and validate a registry, dropping warnings.
+
+    See :func:`load_registry_with_warnings` for the parameters.
+    """
+    registry, _ = load_registry_with_warnings(
+        path, extra_kinds=extra_kinds, extra_roles=extra_roles, as_of=as_of
+    )
+    return registry

@@ -1,0 +1,204 @@
+"""Queries over the people-and-ties graph, as plain functions.
+
+The examples use this small graph (``_example_graph()``): coach ``co001`` coaches
+``cl0001`` since 2025-03-01 (tie ``t1``), is in a romance with them since 2025-06-01
+(``t2``, written from the client), and coached ``cl0002`` during 2023 (``t3``); sponsor
+``sp001`` has no tie.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator
+from datetime import date
+from typing import Any, Literal
+
+import networkx as nx
+
+from dualrel.errors import InvalidArgument
+from dualrel.graph.build import adjacency, build_graph, tie_from_edge
+from dualrel.graph.model import Person, Registry, Tie
+
+__all__ = ["components", "neighbours", "ties_between", "ties_of"]
+
+Direction = Literal["out", "in", "both"]
+
+
+def _example_graph() -> nx.MultiDiGraph[str]:
+    return build_graph(
+        Registry(
+            (
+                Person("co001", ("coach",)),
+                Person("cl0001", ("client",)),
+                Person("cl0002", ("client",)),
+                Person("sp001", ("sponsor",)),
+            ),
+            (
+                Tie("t1", "coaching", "co001", "cl0001", start=date(2025, 3, 1)),
+                Tie("t2", "romance", "cl0001", "co001", start=date(2025, 6, 1)),
+                Tie("t3", "coaching", "co001", "cl0002", date(2023, 1, 1), date(2023, 12, 31)),
+            ),
+        )
+    )
+
+
+def _active(data: dict[str, Any], on: date) -> bool:
+    start = data["start"]
+    end = data["end"]
+    return (start is None or start <= on) and (end is None or end >= on)
+
+
+def _kinds(kinds: Collection[str] | str | None) -> Collection[str] | None:
+    if kinds is None:
+        return None
+    if isinstance(kinds, str):
+        return frozenset((kinds,))
+    return frozenset(kinds)
+
+
+def _check_person(G: nx.MultiDiGraph[str], person: str, name: str) -> None:
+    if person not in G:
+        raise InvalidArgument(f"{name}={person!r} is not a person of the graph")
+
+
+def ties_between(
+    G: nx.MultiDiGraph[str],
+    a: str,
+    b: str,
+    *,
+    kinds: Collection[str] | str | None = None,
+    active_on: date | None = None,
+) -> list[Tie]:
+    """Ties between ``a`` and ``b`` in either direction, ``a`` to ``b`` first.
+
+    ``kinds`` keeps only ties of those kinds; ``active_on`` only ties active on that date
+    (started, or no start, and not ended, or no end).
+
+    >>> G = _example_graph()
+    >>> [t.id for t in ties_between(G, "co001", "cl0001")]
+    ['t1', 't2']
+    >>> [t.id for t in ties_between(G, "co001", "cl0001", kinds="romance")]
+    ['t2']
+    >>> [t.id for t in ties_between(G, "co001", "cl0001", active_on=date(2025, 4, 1))]
+    ['t1']
+    >>> ties_between(G, "co001", "sp001")
+    []
+    """
+    _check_person(G, a, "a")
+    _check_person(G, b, "b")
+    want = _kinds(kinds)
+    out: list[Tie] = []
+    pairs = ((a, b),) if a == b else ((a, b), (b, a))
+    for u, v in pairs:
+        keydict = adjacency(G)[0][u].get(v)
+        if not keydict:
+            continue
+        for key, data in keydict.items():
+            if want is not None and data["kind"] not in want:
+                continue
+            if active_on is not None and not _active(data, active_on):
+                continue
+            out.append(tie_from_edge(u, v, key, data))
+    return out
+
+
+def ties_of(
+    G: nx.MultiDiGraph[str],
+    person: str,
+    *,
+    kinds: Collection[str] | str | None = None,
+    active_on: date | None = None,
+    direction: Direction = "both",
+) -> Iterator[Tie]:
+    """Ties at ``person``: ``out`` (from them), ``in`` (to them) or ``both``.
+
+    >>> G = _example_graph()
+    >>> [t.id for t in ties_of(G, "co001", kinds="coaching", direction="out")]
+    ['t1', 't3']
+    >>> [t.id for t in ties_of(G, "co001", direction="in")]
+    ['t2']
+    """
+    _check_person(G, person, "person")
+    if direction not in ("out", "in", "both"):
+        raise InvalidArgument(f"direction must be 'out', 'in' or 'both', got {direction!r}")
+    want = _kinds(kinds)
+    succ, pred = adjacency(G)
+    sides = []
+    if direction in ("out", "both"):
+        sides.append((succ[person], True))
+    if direction in ("in", "both"):
+        sides.append((pred[person], False))
+    for adj, outgoing in sides:
+        for other, keydict in adj.items():
+            for key, data in keydict.items():
+                if want is not None and data["kind"] not in want:
+                    continue
+                if active_on is not None and not _active(data, active_on):
+                    continue
+                u, v = (person, other) if outgoing else (other, person)
+                yield tie_from_edge(u, v, key, data)
+
+
+def neighbours(
+    G: nx.MultiDiGraph[str],
+    person: str,
+    *,
+    kinds: Collection[str] | str | None,
+    active_on: date | None = None,
+    direction: Direction = "both",
+) -> list[str]:
+    """People tied to ``person`` through ties of ``kinds`` (``None``: any), sorted.
+
+    >>> G = _example_graph()
+    >>> neighbours(G, "co001", kinds="coaching")
+    ['cl0001', 'cl0002']
+    >>> neighbours(G, "co001", kinds=["coaching"], active_on=date(2026, 1, 1))
+    ['cl0001']
+    >>> neighbours(G, "cl0001", kinds="coaching", direction="out")
+    []
+    """
+    found = {
+        t.target if t.source == person else t.source
+        for t in ties_of(G, person, kinds=kinds, active_on=active_on, direction=direction)
+    }
+    return sorted(found)
+
+
+def components(
+    G: nx.MultiDiGraph[str], *, kinds: Collection[str] | str | None = None
+) -> list[tuple[str, ...]]:
+    """Weakly connected components (through ties of ``kinds``, or any tie).
+
+    Each component is a sorted tuple of person ids; the largest come first, ties broken
+    by their first id, so the order never depends on input order.
+
+    >>> G = _example_graph()
+    >>> components(G)
+    [('cl0001', 'cl0002', 'co001'), ('sp001',)]
+    >>> components(G, kinds="romance")
+    [('cl0001', 'co001'), ('cl0002',), ('sp001',)]
+    """
+    want = _kinds(kinds)
+    succ, pred = adjacency(G)
+    seen: set[str] = set()
+    found: list[tuple[str, ...]] = []
+    for start in G:
+        if start in seen:
+            continue
+        seen.add(start)
+        members = [start]
+        stack = [start]
+        while stack:
+            n = stack.pop()
+            for adj in (succ[n], pred[n]):
+                for other, keydict in adj.items():
+                    if other in seen:
+                        continue
+                    if want is not None and not any(d["kind"] in want for d in keydict.values()):
+                        continue
+                    seen.add(other)
+                    members.append(other)
+                    stack.append(other)
+        members.sort()
+        found.append(tuple(members))
+    found.sort(key=lambda c: (-len(c), c[0]))
+    return found
