@@ -1,0 +1,127 @@
+"""Monitor: incremental results always equal a batch evaluation of the same registry."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+
+from dualrel.errors import RegistryError
+from dualrel.graph.model import Person, Registry, Tie
+from dualrel.rules import Monitor, evaluate, prepare
+from dualrel.testing.strategies import ties as tie_strategy
+
+AS_OF = date(2026, 1, 1)
+PEOPLE = [Person(f"p{i}", ("coach",) if i < 2 else ()) for i in range(6)]
+IDS = [p.id for p in PEOPLE]
+
+
+@pytest.fixture(scope="module", params=["coaching-core", "counselling-windows", "icf-2020"])
+def compiled(request):
+    return prepare(request.param)[0]
+
+
+def batch(compiled, people, ties):
+    reg = Registry(people=tuple(people), ties=tuple(ties), as_of=AS_OF)
+    return evaluate(reg, compiled).findings
+
+
+class MonitorMachine(RuleBasedStateMachine):
+    compiled = None  # set per ruleset below
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.people = list(PEOPLE[:4])
+        self.ties: dict[str, Tie] = {}
+        self.count = 0
+        reg = Registry(people=tuple(self.people), ties=(), as_of=AS_OF)
+        self.monitor = Monitor(self.compiled, reg)
+        self.open = {f.fingerprint for f in self.monitor.findings()}
+
+    def teardown(self) -> None:
+        self.monitor.close()
+
+    @rule(data=st.data())
+    def add_tie(self, data):
+        kinds = sorted(self.compiled.schema.kinds)
+        raw = data.draw(tie_strategy([p.id for p in self.people], kinds=kinds, as_of=AS_OF))
+        self.count += 1
+        tie = Tie(f"t{self.count}", raw.kind, raw.source, raw.target, raw.start, raw.end,
+                  raw.attributes)
+        delta = self.monitor.add_tie(tie)
+        self.ties[tie.id] = tie
+        self._apply(delta)
+
+    @precondition(lambda self: self.ties)
+    @rule(data=st.data())
+    def remove_tie(self, data):
+        tid = data.draw(st.sampled_from(sorted(self.ties)))
+        delta = self.monitor.remove_tie(tid)
+        del self.ties[tid]
+        self._apply(delta)
+
+    @precondition(lambda self: len(self.people) < len(PEOPLE))
+    @rule()
+    def add_person(self):
+        person = PEOPLE[len(self.people)]
+        delta = self.monitor.add_person(person)
+        assert delta.appeared == delta.resolved == ()
+        self.people.append(person)
+
+    def _apply(self, delta):
+        appeared = {f.fingerprint for f in delta.appeared}
+        resolved = {f.fingerprint for f in delta.resolved}
+        assert not appeared & self.open, "a finding appeared twice"
+        assert resolved <= self.open, "a finding resolved that was not open"
+        self.open = (self.open - resolved) | appeared
+
+    @invariant()
+    def equals_batch(self):
+        expected = batch(self.compiled, self.people, self.ties.values())
+        assert self.monitor.findings() == expected
+        # the deltas alone reconstruct the open findings
+        assert self.open == {f.fingerprint for f in expected}
+
+
+def test_monitor_equals_batch_after_any_sequence(compiled):
+    machine = type("Machine", (MonitorMachine,), {"compiled": compiled})
+    runner = machine.TestCase
+    runner.settings = settings(max_examples=40, stateful_step_count=25, deadline=None,
+                               suppress_health_check=[HealthCheck.too_slow])
+    runner().runTest()
+
+
+def test_monitor_reports_what_appeared_and_resolved():
+    people = (Person("co"), Person("cl"), Person("sp"))
+    reg = Registry(people=people, ties=(Tie("c", "coaching", "co", "cl",
+                                             attributes={"agreement_signed": "2025-01-01"}),),
+                   as_of=AS_OF)
+    m = Monitor("coaching-core", reg)
+    assert m.findings() == ()
+    d = m.add_tie(Tie("f", "family", "co", "sp"))
+    assert d.appeared == d.resolved == ()
+    d = m.add_tie(Tie("b", "business", "sp", "cl"))  # two hops from the coach
+    assert [(f.rule, f.evidence) for f in d.appeared] == [
+        ("family-member-entangled-with-client", ("c", "f", "b"))
+    ]
+    d = m.remove_tie("f")
+    assert [f.rule for f in d.resolved] == ["family-member-entangled-with-client"]
+    assert d.appeared == ()
+
+
+def test_monitor_refuses_bad_ties_with_located_problems():
+    reg = Registry(people=(Person("a"), Person("b")), ties=(), as_of=AS_OF)
+    m = Monitor("coaching-core", reg)
+    with pytest.raises(RegistryError) as info:
+        m.add_tie(Tie("x", "romace", "a", "zz"))
+    codes = {(p.code, p.field) for p in info.value.problems}
+    assert codes == {("unknown-kind", "kind"), ("unknown-person", "target")}
+    with pytest.raises(RegistryError):
+        m.add_tie(Tie("y", "romance", "a", "a"))
+    with pytest.raises(RegistryError):
+        m.remove_tie("nope")
+    with pytest.raises(RegistryError):
+        m.add_person(Person("a"))
