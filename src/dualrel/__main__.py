@@ -1,0 +1,5 @@
+"""``python -m dualrel``: the same as the ``dualrel`` command."""
+
+from dualrel.cli import main
+
+raise SystemExit(main())
