@@ -121,4 +121,5 @@ def read_document(
         as_of=as_of or doc_as_of,
         source=file,
         kinds=kinds,
+        rejected_refs=reader.rejected_refs,
     )

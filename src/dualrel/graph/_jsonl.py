@@ -99,6 +99,7 @@ def load_jsonl(
         as_of=as_of or doc_as_of,
         source=file,
         kinds=kinds,
+        rejected_refs=reader.rejected_refs,
     )
 
 

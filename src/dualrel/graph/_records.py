@@ -139,6 +139,10 @@ class RecordReader:
         self.field_line = field_line
         self.plain_data = plain_data
         self.dates = DateParser()
+        #: person references of ties rejected for other problems, checked by ``assemble``
+        #: so that an unknown person is reported too: (file, line, pointer, tie id,
+        #: field, person id)
+        self.rejected_refs: list[tuple[str, int | None, str | None, str | None, str, str]] = []
         self.person_fields = frozenset(PERSON_FIELDS) | frozenset(extra_fields)
         self.tie_fields = frozenset(TIE_FIELDS) | frozenset(extra_fields)
 
@@ -377,6 +381,13 @@ class RecordReader:
             or target is None
             or attributes is None
         ):
+            for field, pid in (("source", source), ("target", target)):
+                if pid is not None:
+                    line_f = line
+                    if self.field_line is not None:
+                        line_f = self.field_line("ties", index, field) or line
+                    ptr = f"{pointer}/{field}" if pointer is not None else None
+                    self.rejected_refs.append((file, line_f, ptr, tid, field, pid))
             return None
         if tid is None:
             tid = derive_tie_id(
@@ -459,6 +470,7 @@ def assemble(
     as_of: date | None,
     source: str,
     kinds: Mapping[str, bool],
+    rejected_refs: Sequence[tuple[str, int | None, str | None, str | None, str, str]] = (),
 ) -> Registry:
     """Checks across records, then the Registry (raises ``RegistryError`` on any error).
 
@@ -529,6 +541,18 @@ def assemble(
                     record=t.id,
                     field=field,
                 )
+    for file, line, pointer, tid, field, pid in rejected_refs:
+        if pid not in roles_of:
+            hint = did_you_mean(pid, pindex) if suggest else ""
+            c.error(
+                file,
+                "unknown-person",
+                f"{field} {pid!r} is not a person of the registry{hint}",
+                line=line,
+                pointer=pointer,
+                record=tid,
+                field=field,
+            )
     registry = Registry(tuple(people), tuple(ties), as_of, source, {}, dict(kinds))
     return finish(c, people_at, pindex, ties_at, tindex, registry=registry)
 
