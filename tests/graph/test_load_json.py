@@ -13,6 +13,7 @@ from dualrel.graph import (
     Person,
     SourceLocation,
     Tie,
+    _problems,
     derive_tie_id,
     load_registry,
     load_registry_with_warnings,
@@ -242,8 +243,6 @@ def test_invalid_family_relation(tmp_path: Path) -> None:
 
 
 def test_too_many_problems_are_capped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from dualrel.graph import _problems
-
     monkeypatch.setattr(_problems, "MAX_ERRORS", 5)
     ties = [{**COACHING, "id": f"t{i}", "target": "nobody"} for i in range(20)]
     probs = problems_of(write(tmp_path, ties))

@@ -122,4 +122,5 @@ def read_document(
         source=file,
         kinds=kinds,
         rejected_refs=reader.rejected_refs,
+        rejected_people=reader.rejected_people,
     )

@@ -100,6 +100,7 @@ def load_jsonl(
         source=file,
         kinds=kinds,
         rejected_refs=reader.rejected_refs,
+        rejected_people=reader.rejected_people,
     )
 
 

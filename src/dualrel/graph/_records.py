@@ -143,6 +143,8 @@ class RecordReader:
         #: so that an unknown person is reported too: (file, line, pointer, tie id,
         #: field, person id)
         self.rejected_refs: list[tuple[str, int | None, str | None, str | None, str, str]] = []
+        #: ids of people rejected for other problems: ties to them are not "unknown"
+        self.rejected_people: set[str] = set()
         self.person_fields = frozenset(PERSON_FIELDS) | frozenset(extra_fields)
         self.tie_fields = frozenset(TIE_FIELDS) | frozenset(extra_fields)
 
@@ -297,6 +299,8 @@ class RecordReader:
         if err:
             self._err(*where, "wrong-type", err, record=pid, field="attributes")
         if len(self.c.errors) != before or pid is None or attributes is None:
+            if pid is not None:
+                self.rejected_people.add(pid)
             return None
         return Person(pid, roles, name, organisation, attributes)
 
@@ -471,6 +475,7 @@ def assemble(
     source: str,
     kinds: Mapping[str, bool],
     rejected_refs: Sequence[tuple[str, int | None, str | None, str | None, str, str]] = (),
+    rejected_people: Collection[str] = (),
 ) -> Registry:
     """Checks across records, then the Registry (raises ``RegistryError`` on any error).
 
@@ -511,7 +516,7 @@ def assemble(
         tgt_roles = roles_of.get(t.target)
         if src_roles is None or tgt_roles is None:
             for field, pid in (("source", t.source), ("target", t.target)):
-                if pid not in roles_of:
+                if pid not in roles_of and pid not in rejected_people:
                     hint = did_you_mean(pid, pindex) if suggest else ""
                     c.error(
                         ties_at.file,
@@ -542,7 +547,7 @@ def assemble(
                     field=field,
                 )
     for file, line, pointer, tid, field, pid in rejected_refs:
-        if pid not in roles_of:
+        if pid not in roles_of and pid not in rejected_people:
             hint = did_you_mean(pid, pindex) if suggest else ""
             c.error(
                 file,

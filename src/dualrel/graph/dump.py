@@ -126,7 +126,7 @@ def _write_csv(registry: Registry, folder: str) -> None:
     pcols = sorted({k for p in registry.people for k in p.attributes})
     tcols = sorted({k for t in registry.ties for k in t.attributes})
     with _atomic(os.path.join(folder, "people.csv"), newline="") as f:
-        w = csv.writer(f, lineterminator="\n")
+        w = csv.writer(f, lineterminator="\r\n")
         w.writerow(["id", "roles", "name", "organisation", *pcols])
         for p in registry.people:
             a = p.attributes
@@ -135,7 +135,7 @@ def _write_csv(registry: Registry, folder: str) -> None:
                 + [_csv_value(a[k]) if k in a else "" for k in pcols]
             )
     with _atomic(os.path.join(folder, "ties.csv"), newline="") as f:
-        w = csv.writer(f, lineterminator="\n")
+        w = csv.writer(f, lineterminator="\r\n")
         w.writerow(["id", "kind", "source", "target", "start", "end", *tcols])
         for t in registry.ties:
             a = t.attributes
