@@ -284,6 +284,7 @@ def _read_ties(
         names = tuple(name for _, name in extras)
         cells = itemgetter(*(i for i, _ in extras)) if len(extras) > 1 else None
         single = extras[0][0] if len(extras) == 1 else -1
+        attr_cache: dict[tuple[str, ...], dict[str, str]] = {}
         date_extras = tuple(i for i, name in extras if name in DATE_ATTRIBUTES)
         i_rel = col.get("relation", -1)
         width = len(header)
@@ -330,12 +331,17 @@ def _read_ties(
                         bad.report(row, line, header)
                         continue
                     if cells is not None:
+                        # rows repeat the same few extra cells (a date, a relation): build
+                        # each distinct dict once, hand out copies (a copy is cheap)
                         values = cells(row)
-                        attributes = (
-                            dict(compress(zip(names, values, strict=True), values))
-                            if any(values)
-                            else {}
-                        )
+                        proto = attr_cache.get(values)
+                        if proto is None:
+                            if len(attr_cache) >= 65536:  # many distinct values: bound it
+                                attr_cache.clear()
+                            proto = attr_cache[values] = dict(
+                                compress(zip(names, values, strict=True), values)
+                            )
+                        attributes = proto.copy()
                     elif single >= 0:
                         value = row[single]
                         attributes = {names[0]: value} if value else {}

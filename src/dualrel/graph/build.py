@@ -58,20 +58,32 @@ def _build(registry: Registry) -> nx.MultiDiGraph[str]:
         locations=registry.locations,
         tie_order=tuple(t.id for t in registry.ties),
     )
-    G.add_nodes_from(
-        (
-            p.id,
-            {
-                "roles": p.roles,
-                "name": p.name,
-                "organisation": p.organisation,
-                "attributes": p.attributes,
-            },
-        )
-        for p in registry.people
-    )
+    _add_people(G, registry.people)
     _add_ties(G, registry.ties)
     return G
+
+
+def _add_people(G: nx.MultiDiGraph[str], people: tuple[Person, ...]) -> None:
+    """What ``G.add_nodes_from((p.id, data) for p in people)`` does, without per-node views.
+
+    A person met twice has its attributes updated, as ``add_nodes_from`` does.
+    """
+    nodes: dict[str, dict[str, Any]] = G._node  # type: ignore[attr-defined]
+    succ, pred = adjacency(G)
+    for p in people:
+        data = {
+            "roles": p.roles,
+            "name": p.name,
+            "organisation": p.organisation,
+            "attributes": p.attributes,
+        }
+        n = p.id
+        if n in nodes:
+            nodes[n].update(data)
+        else:
+            nodes[n] = data
+            succ[n] = {}
+            pred[n] = {}
 
 
 def _add_ties(G: nx.MultiDiGraph[str], ties: tuple[Tie, ...]) -> None:
