@@ -95,7 +95,6 @@ class _Store:
         self.compiled = compiled
         self.as_of = as_of
         self._day = as_of.toordinal()
-        self.kinds = compiled.schema.kinds
         self.roles: dict[str, frozenset[str]] = {}
         self.number: dict[str, int] = {}
         self.names: list[str] = []
@@ -103,6 +102,16 @@ class _Store:
         self.adjacency: dict[str, list[Tie]] = defaultdict(list)
         self.overseers: dict[str, list[Tie]] = defaultdict(list)  # supervision/management
         self._bodies: dict[str, tuple[str, str | None]] = {}
+        # kind -> the (active, ended) demands of every clause that reads that kind
+        self._wants: dict[str, set[tuple[bool, bool | None]]] = defaultdict(set)
+        for rule in compiled.rules:
+            for clause in rule.rule.match.ties:
+                for kind in clause.kinds:
+                    self._wants[kind].add((bool(clause.active), clause.ended))
+        self._always = frozenset(k for k, w in self._wants.items() if (False, None) in w)
+        # rules whose clauses all touch the anchor share one neighbourhood: its own ties
+        self._local = {r.name: frozenset(k for c in r.clauses for k in c.kinds)
+                       for r in compiled.rules if r.radius == 0}
 
     # -- contents ---------------------------------------------------------------------------
 
@@ -111,10 +120,23 @@ class _Store:
         self.number[person.id] = len(self.names)
         self.names.append(person.id)
 
+    def admits(self, tie: Tie) -> bool:
+        """Could any clause read ``tie``? Kind and date tests only: cheap, and never
+        stricter than the engine, which checks everything again."""
+        if tie.kind in self._always:
+            return True
+        wants = self._wants.get(tie.kind)
+        if not wants:
+            return False
+        active = tie.is_active(self.as_of)
+        ended = tie.has_ended(self.as_of)
+        return any((not need_active or active) and (need_ended is None or need_ended == ended)
+                   for need_active, need_ended in wants)
+
     def add_tie(self, tie: Tie) -> None:
         if tie.kind in ("supervision", "management"):
             self.overseers[tie.target].append(tie)
-        if tie.kind not in self.kinds:
+        if not self.admits(tie):
             return
         self.ties[tie.id] = tie
         self.adjacency[tie.source].append(tie)
@@ -144,7 +166,9 @@ class _Store:
                   f'"en":{self._days(tie.end, NO_END)}')
         for i, name in enumerate(schema.attributes):
             if name in tie.attributes:
-                token = schema.values.get(name, {}).get(canonical(tie.attributes[name]), "v0")
+                table = schema.values.get(name)
+                # only present/absent is asked of most attributes: no need to read the value
+                token = table.get(canonical(tie.attributes[name]), "v0") if table else "v0"
                 shared += f',"a{i}":"{token}"'
         src, dst = tie.source, tie.target
 
@@ -203,15 +227,21 @@ class _Store:
                 return True
         return False
 
-    def candidates(self, rule: CompiledRule) -> set[str]:
-        out: set[str] = set()
+    def all_candidates(self) -> list[_Key]:
+        """Every (rule, person) pair where the person could anchor a match, in one pass."""
+        # rules that anchor on the same kind and end share their candidates
+        wanted: dict[tuple[str, str], list[str]] = defaultdict(list)  # (kind, end) -> rules
+        for rule in self.compiled.rules:
+            for kind in rule.anchor_kinds:
+                ends = ("s", "d") if not rule.anchor_directed else (rule.anchor_end,)
+                for end in ends:
+                    wanted[(kind, end)].append(rule.name)
+        found: dict[str, set[str]] = defaultdict(set)  # rule -> people
         for tie in self.ties.values():
-            if tie.kind in rule.anchor_kinds:
-                if not rule.anchor_directed:
-                    out.update((tie.source, tie.target))
-                else:
-                    out.add(tie.source if rule.anchor_end == "s" else tie.target)
-        return out
+            for end, person in (("s", tie.source), ("d", tie.target)):
+                for name in wanted.get((tie.kind, end), ()):
+                    found[name].add(person)
+        return [(name, p) for name, people in found.items() for p in people]
 
     # -- evaluation -------------------------------------------------------------------------
 
@@ -221,15 +251,19 @@ class _Store:
         by_person: dict[str, list[str]] = defaultdict(list)
         for name, person in keys:
             by_person[person].append(name)
-        results: dict[_Key, set[_Match]] = {
-            (n, p): set() for p, names in by_person.items() for n in names
-        }
+        results: dict[_Key, set[_Match]] = {}
         group: list[tuple[str, str]] = []
         tie_ids: set[str] = set()
         for person in sorted(by_person, key=self.number.__getitem__):
+            local: set[str] = set()
             for name in by_person[person]:
                 group.append((name, person))
-                tie_ids |= self.neighbourhood(rules[name], person)
+                if name in self._local:
+                    local |= self._local[name]
+                else:
+                    tie_ids |= self.neighbourhood(rules[name], person)
+            if local:
+                tie_ids.update(t.id for t in self.adjacency.get(person, ()) if t.kind in local)
             if len(tie_ids) >= SESSION_TIES:
                 self._run(engine, rules, group, tie_ids, results)
                 group, tie_ids = [], set()
@@ -265,7 +299,7 @@ class _Store:
                 (var, self.names[facts[a][e]]) for var, (a, e) in rule.bindings.items()
             ))
             evidence = tuple(fact_tie[facts[a]["id"]] for a in rule.evidence)
-            results[(name, anchor)].add((subjects, evidence))
+            results.setdefault((name, anchor), set()).add((subjects, evidence))
 
     # -- findings ---------------------------------------------------------------------------
 
@@ -360,8 +394,7 @@ def evaluate(
         store = _store(c, reg, when)
         engine = Engine(c.definition)
         try:
-            keys = [(r.name, p) for r in c.rules for p in store.candidates(r)]
-            findings.extend(_findings(store, store.evaluate(engine, keys)))
+            findings.extend(_findings(store, store.evaluate(engine, store.all_candidates())))
         finally:
             engine.close()
     return Report(
@@ -414,10 +447,7 @@ class Monitor:
         self._engines = [Engine(c.definition) for c in self._compiled]
         self._results: list[dict[_Key, set[_Match]]] = []
         for store, engine in zip(self._stores, self._engines, strict=True):
-            keys = [(r.name, p) for r in store.compiled.rules for p in store.candidates(r)]
-            self._results.append(
-                {k: v for k, v in store.evaluate(engine, keys).items() if v}
-            )
+            self._results.append(store.evaluate(engine, store.all_candidates()))
 
     def close(self) -> None:
         """Free the engines' memory."""
