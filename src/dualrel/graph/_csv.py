@@ -416,16 +416,15 @@ def _learn_dates(
     return ok
 
 
-def _index(c: Collector, file: str, what: str, ids: list[str], lines: LineRuns) -> dict[str, int]:
-    """id -> position; duplicates (the rare case) found and reported with both lines."""
-    index = dict(zip(ids, range(len(ids)), strict=True))
-    if len(index) != len(ids):
-        first: dict[str, int] = {}
-        for i, rid in enumerate(ids):
-            j = first.setdefault(rid, i)
-            if j != i:
-                _duplicate(c, file, what, rid, lines.line(i) or 0, lines.line(j) or 0)
-    return index
+def _check_unique(c: Collector, file: str, what: str, ids: list[str], lines: LineRuns) -> None:
+    """Report duplicate ids (the rare case) with both lines; a set is all it takes."""
+    if len(set(ids)) == len(ids):
+        return
+    first: dict[str, int] = {}
+    for i, rid in enumerate(ids):
+        j = first.setdefault(rid, i)
+        if j != i:
+            _duplicate(c, file, what, rid, lines.line(i) or 0, lines.line(j) or 0)
 
 
 class _BadTie:
@@ -542,15 +541,13 @@ def load_csv_folder(
         c.error(e.filename or folder, "unreadable", f"cannot read: {e.strerror}")
         c.raise_if_errors()
         raise AssertionError("unreachable") from e  # pragma: no cover
-    pindex = dict(zip(by_id, range(len(people)), strict=False))
-    if len(pindex) != len(people):  # pragma: no cover - duplicates are skipped on reading
-        raise AssertionError("person index out of step")
-    tindex = _index(c, ties_file, "tie", [t.id for t in ties], tlines)
+    del by_id
+    _check_unique(c, ties_file, "tie", [t.id for t in ties], tlines)
     return finish(
         c,
         SectionInfo(people_file, plines, None),
-        pindex,
+        None,
         SectionInfo(ties_file, tlines, None),
-        tindex,
+        None,
         registry=Registry(tuple(people), tuple(ties), as_of, folder, {}, dict(kinds)),
     )

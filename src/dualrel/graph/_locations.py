@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_right
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 
 from dualrel.graph.model import SourceLocation
 
@@ -59,15 +60,30 @@ class LineRuns(LineMap):
 
 
 class _Section:
-    __slots__ = ("file", "index", "lines", "pointer")
+    """One kind of record; its id -> position index is built on first use when not given."""
+
+    __slots__ = ("_index", "file", "lines", "pointer", "records")
 
     def __init__(
-        self, file: str, index: Mapping[str, int], lines: LineMap, pointer: str | None
+        self,
+        file: str,
+        index: Mapping[str, int] | None,
+        lines: LineMap,
+        pointer: str | None,
+        records: Sequence[Any] = (),
     ) -> None:
         self.file = file
-        self.index = index
+        self._index = index
+        self.records = records
         self.lines = lines
         self.pointer = pointer
+
+    @property
+    def index(self) -> Mapping[str, int]:
+        if self._index is None:
+            self._index = {r.id: i for i, r in enumerate(self.records)}
+            self.records = ()
+        return self._index
 
     def get(self, record_id: str) -> SourceLocation | None:
         i = self.index.get(record_id)
@@ -85,15 +101,18 @@ class RecordLocations(Mapping[tuple[str, str], SourceLocation]):
     def __init__(self) -> None:
         self._sections: dict[str, _Section] = {}
 
-    def add_section(
+    def add_section(  # noqa: PLR0917
         self,
         kind: str,
         file: str,
-        index: Mapping[str, int],
+        index: Mapping[str, int] | None,
         lines: LineMap,
         pointer: str | None,
+        records: Sequence[Any] = (),
     ) -> None:
-        self._sections[kind] = _Section(file, index, lines, pointer)
+        """``index`` maps ids to positions; when None it is built from ``records`` (each
+        with an ``id``) the first time a location is asked for."""
+        self._sections[kind] = _Section(file, index, lines, pointer, records)
 
     def __getitem__(self, key: tuple[str, str]) -> SourceLocation:
         kind, record_id = key
@@ -109,7 +128,10 @@ class RecordLocations(Mapping[tuple[str, str], SourceLocation]):
                 yield (kind, record_id)
 
     def __len__(self) -> int:
-        return sum(len(s.index) for s in self._sections.values())
+        return sum(
+            len(s.records) if s._index is None else len(s._index)
+            for s in self._sections.values()
+        )
 
     def __contains__(self, key: object) -> bool:
         if not isinstance(key, tuple) or len(key) != 2:

@@ -565,22 +565,33 @@ def assemble(
 def finish(
     collector: Collector,
     people_at: SectionInfo,
-    people_index: Mapping[str, int],
+    people_index: Mapping[str, int] | None,
     ties_at: SectionInfo,
-    ties_index: Mapping[str, int],
+    ties_index: Mapping[str, int] | None,
     *,
     registry: Registry,
 ) -> Registry:
-    """Raise the collected problems, if any; else the registry with its locations."""
+    """Raise the collected problems, if any; else the registry with its locations.
+
+    An index left None is built from the registry's records when a location is first
+    asked for (millions of ties need not keep an id index nobody reads).
+    """
     c = collector
-    if not people_index and not c.errors:
+    if not registry.people and not c.errors:
         c.error(people_at.file, "empty-registry", "the registry has no people")
     c.raise_if_errors()
     locations = RecordLocations()
     locations.add_section(
-        "person", people_at.file, people_index, people_at.lines, people_at.pointer
+        "person",
+        people_at.file,
+        people_index,
+        people_at.lines,
+        people_at.pointer,
+        registry.people,
     )
-    locations.add_section("tie", ties_at.file, ties_index, ties_at.lines, ties_at.pointer)
+    locations.add_section(
+        "tie", ties_at.file, ties_index, ties_at.lines, ties_at.pointer, registry.ties
+    )
     return replace(registry, locations=locations)
 
 
