@@ -164,3 +164,14 @@ def test_the_same_ruleset_compiles_many_times_in_one_process():
     reg = coaching_registry(2)
     counts = {len(evaluate(reg, compile_ruleset(rs)).findings) for _ in range(50)}
     assert counts == {2}
+
+
+def test_parallel_evaluation_gives_the_same_report(monkeypatch):
+    import dualrel.rules.engine as eng
+
+    monkeypatch.setattr(eng, "_PARALLEL_MIN_KEYS", 0)
+    monkeypatch.setattr(eng, "SESSION_TIES", 5)
+    reg = coaching_registry(300)
+    assert evaluate(reg, "coaching-core", jobs=2) == evaluate(reg, "coaching-core")
+    with pytest.raises(TypeError, match="jobs"):
+        evaluate(reg, "coaching-core", jobs=0)

@@ -11,6 +11,7 @@ session.  Sessions are small, opened one at a time and sealed before deletion (s
 
 from __future__ import annotations
 
+import multiprocessing
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -372,10 +373,13 @@ def evaluate(
     rulesets: RulesetLike | Sequence[RulesetLike] = "coaching-core",
     *,
     as_of: date | None = None,
+    jobs: int = 1,
 ) -> Report:
     """Evaluate ``rulesets`` over a registry (or its graph) and report every finding.
 
-    ``as_of`` defaults to the registry's ``as_of``, else today.
+    ``as_of`` defaults to the registry's ``as_of``, else today.  ``jobs`` > 1 evaluates
+    the partitions in that many worker processes (where ``fork`` exists); the findings are
+    the same.
 
     >>> from dualrel.graph.model import Person, Registry, Tie
     >>> reg = Registry(
@@ -386,22 +390,70 @@ def evaluate(
     >>> [(f.rule, f.level, f.evidence) for f in evaluate(reg).findings]
     [('romance-active-client', 3, ('t1', 't2'))]
     """
+    if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:
+        raise InvalidArgument(f"jobs={jobs!r} must be a positive integer")
     reg = _as_registry(registry)
     compiled = prepare(rulesets)
     when = _evaluation_date(reg, as_of)
     findings: list[Finding] = []
     for c in compiled:
         store = _store(c, reg, when)
-        engine = Engine(c.definition)
-        try:
-            findings.extend(_findings(store, store.evaluate(engine, store.all_candidates())))
-        finally:
-            engine.close()
+        keys = store.all_candidates()
+        if jobs > 1 and len(keys) > _PARALLEL_MIN_KEYS:
+            results = _evaluate_in_parallel(store, keys, jobs)
+        else:
+            results = _evaluate_here(store, keys)
+        findings.extend(_findings(store, results))
     return Report(
         as_of=when,
         rulesets=tuple(RulesetRef(c.ruleset.id, c.ruleset.version) for c in compiled),
         findings=_sorted(findings),
     )
+
+
+#: Below this many (rule, anchor) pairs, starting workers costs more than it saves.
+_PARALLEL_MIN_KEYS = 2_000
+_forked_store: _Store | None = None
+
+
+def _evaluate_here(store: _Store, keys: Sequence[_Key]) -> dict[_Key, set[_Match]]:
+    engine = Engine(store.compiled.definition)
+    try:
+        return store.evaluate(engine, keys)
+    finally:
+        engine.close()
+
+
+def _evaluate_forked(keys: Sequence[_Key]) -> dict[_Key, set[_Match]]:
+    assert _forked_store is not None
+    return _evaluate_here(_forked_store, keys)
+
+
+def _evaluate_in_parallel(
+    store: _Store, keys: Sequence[_Key], jobs: int
+) -> dict[_Key, set[_Match]]:
+    """Split the anchors between ``jobs`` forked workers; each has its own engine.
+
+    Workers inherit the store by ``fork`` (nothing large is pickled) and send back only
+    their matches.  An anchor's keys stay in one worker, so sessions group as they would.
+    """
+    global _forked_store
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return _evaluate_here(store, keys)
+    people = sorted({p for _, p in keys}, key=store.number.__getitem__)
+    share = {p: i % jobs for i, p in enumerate(people)}
+    parts: list[list[_Key]] = [[] for _ in range(jobs)]
+    for key in keys:
+        parts[share[key[1]]].append(key)
+    _forked_store = store
+    try:
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            merged: dict[_Key, set[_Match]] = {}
+            for part in pool.map(_evaluate_forked, parts):
+                merged.update(part)
+            return merged
+    finally:
+        _forked_store = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -445,9 +497,10 @@ class Monitor:
         self._ties: dict[str, Tie] = {t.id: t for t in reg.ties}
         self._stores = [_store(c, reg, self.as_of) for c in self._compiled]
         self._engines = [Engine(c.definition) for c in self._compiled]
-        self._results: list[dict[_Key, set[_Match]]] = []
-        for store, engine in zip(self._stores, self._engines, strict=True):
-            self._results.append(store.evaluate(engine, store.all_candidates()))
+        self._results = [
+            store.evaluate(engine, store.all_candidates())
+            for store, engine in zip(self._stores, self._engines, strict=True)
+        ]
 
     def close(self) -> None:
         """Free the engines' memory."""
