@@ -27,12 +27,28 @@ PersonRow = tuple[str, str, str, str]
 TieRow = tuple[str, str, str, str, str, str, str, str]
 
 #: share of people per role (the rest are clients)
-_ROLE_MIX = (("coach", 0.03), ("supervisor", 0.004), ("manager", 0.004), ("sponsor", 0.02),
-             ("staff", 0.012))
-_PREFIX = {"coach": "co", "supervisor": "su", "manager": "ma", "sponsor": "sp", "staff": "st",
-           "client": "cl"}
-_SOCIAL = (("friendship", 0.35), ("social_media", 0.35), ("family", 0.12), ("business", 0.12),
-           ("romance", 0.06))
+_ROLE_MIX = (
+    ("coach", 0.03),
+    ("supervisor", 0.004),
+    ("manager", 0.004),
+    ("sponsor", 0.02),
+    ("staff", 0.012),
+)
+_PREFIX = {
+    "coach": "co",
+    "supervisor": "su",
+    "manager": "ma",
+    "sponsor": "sp",
+    "staff": "st",
+    "client": "cl",
+}
+_SOCIAL = (
+    ("friendship", 0.35),
+    ("social_media", 0.35),
+    ("family", 0.12),
+    ("business", 0.12),
+    ("romance", 0.06),
+)
 _RELATIONS = ("spouse", "partner", "parent", "child", "sibling", "cousin", "other")
 _FIRST = ("Alex", "Sam", "Robin", "Kim", "Noa", "Jo", "Lee", "Ari", "Max", "Eli")
 _LAST = ("Varga", "Moreau", "Okafor", "Lindqvist", "Tanaka", "Haddad", "Novak", "Silva")
@@ -117,8 +133,12 @@ def _person(row: PersonRow) -> dict[str, object]:
 
 def _tie(row: TieRow) -> dict[str, object]:
     rec: dict[str, object] = {
-        "id": row[0], "kind": row[1], "source": row[2], "target": row[3],
-        "start": row[4] or None, "end": row[5] or None,
+        "id": row[0],
+        "kind": row[1],
+        "source": row[2],
+        "target": row[3],
+        "start": row[4] or None,
+        "end": row[5] or None,
     }
     attributes = {}
     if row[6]:

@@ -30,7 +30,7 @@ from .strategies import registries
 EXAMPLE = Path(__file__).parents[2] / "examples" / "practice.json"
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(registries())
 def test_bulk_build_equals_add_edges_from(reg: Registry) -> None:
     G = build_graph(reg)
@@ -62,7 +62,7 @@ def test_bulk_build_equals_add_edges_from(reg: Registry) -> None:
     assert G.number_of_edges() == len(reg.ties)
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(registries())
 def test_components_do_not_depend_on_input_order(reg: Registry) -> None:
     rng = random.Random(0)

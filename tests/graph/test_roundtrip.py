@@ -20,7 +20,7 @@ from dualrel.graph.model import Registry
 
 from .strategies import registries, same_content
 
-FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def _reload(reg: Registry, fmt: str, name: str) -> Registry:

@@ -129,8 +129,7 @@ class RecordLocations(Mapping[tuple[str, str], SourceLocation]):
 
     def __len__(self) -> int:
         return sum(
-            len(s.records) if s._index is None else len(s._index)
-            for s in self._sections.values()
+            len(s.records) if s._index is None else len(s._index) for s in self._sections.values()
         )
 
     def __contains__(self, key: object) -> bool:

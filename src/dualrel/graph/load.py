@@ -149,7 +149,8 @@ def _load(
         with open(file, encoding="utf-8-sig") as f:
             text = f.read()
     except UnicodeDecodeError as e:
-        line = _line_of_byte(file, e.start)
+        # a whole-file read knows the offset; a streamed one only an offset in its chunk
+        line = _line_of_byte(file, e.start) if fmt != "jsonl" else None
         c.error(file, "unreadable", f"not UTF-8 text ({e.reason})", line=line)
         c.raise_if_errors()
         raise AssertionError("unreachable") from e  # pragma: no cover
