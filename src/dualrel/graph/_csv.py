@@ -183,6 +183,8 @@ def _read_people(
         width = len(header)
         reader = src.reader
         roles_cache: dict[str, tuple[str, ...]] = {"": ()}
+        orgs: dict[str, str] = {}
+        intern_org = orgs.setdefault
         append = people.append
         new, set_id, set_roles, set_name, set_org, set_attrs = _PERSON_NEW
         n = 0
@@ -212,7 +214,8 @@ def _read_people(
                     set_id(p, pid)
                     set_roles(p, roles)
                     set_name(p, (row[i_name] or None) if i_name >= 0 else None)
-                    set_org(p, (row[i_org] or None) if i_org >= 0 else None)
+                    # organisations repeat: keep one string per distinct name
+                    set_org(p, (intern_org(row[i_org], row[i_org]) or None) if i_org >= 0 else None)
                     set_attrs(p, {k: row[i] for i, k in extras if row[i]} if extras else {})
                     append(p)
                     by_id[pid] = p
