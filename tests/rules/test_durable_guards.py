@@ -175,3 +175,26 @@ def test_parallel_evaluation_gives_the_same_report(monkeypatch):
     assert evaluate(reg, "coaching-core", jobs=2) == evaluate(reg, "coaching-core")
     with pytest.raises(TypeError, match="jobs"):
         evaluate(reg, "coaching-core", jobs=0)
+
+
+# -- negation that does not retract (found here, not in the notes) --------------------------
+
+
+def test_a_veto_asserted_after_the_match_still_vetoes(tmp_path):
+    # facts go in sorted by tie id: the supervision tie ("t2") arrives after the coaching
+    # tie ("t1") it vetoes
+    rs = tmp_path / "neg.yaml"
+    rs.write_text(
+        'id: neg\nversion: "1"\ntitle: t\nrules:\n  - id: unsupervised\n    title: t\n'
+        "    category: t\n    severity: low\n    level: 1\n"
+        "    remediation: [{action: a, within_days: 1, owner: coach}]\n"
+        "    match:\n      people: {coach: {}, client: {}, anyone: {}}\n      ties:\n"
+        "        - {kind: coaching, from: coach, to: client}\n"
+        "        - {kind: supervision, from: anyone, to: coach, exists: false}\n"
+    )
+    people = tuple(Person(p) for p in ("co", "cl", "sup"))
+    vetoed = Registry(people=people, as_of=AS_OF, ties=(
+        Tie("t1", "coaching", "co", "cl"), Tie("t2", "supervision", "sup", "co")))
+    assert evaluate(vetoed, load_ruleset(rs)).findings == ()
+    alone = Registry(people=people, as_of=AS_OF, ties=(Tie("t1", "coaching", "co", "cl"),))
+    assert len(evaluate(alone, load_ruleset(rs)).findings) == 1

@@ -15,6 +15,10 @@ What this module makes impossible (see ``shared/notes/durable-rules.md``):
   it is deleted, so no session is ever deleted with no rule fired.
 * **Batch asserts whose actions run late.**  Facts are asserted one at a time and every
   pending action is drained after each assert; nothing runs in the background.
+* **Negation that does not retract.**  A match whose negated clause is satisfied by a fact
+  asserted *later* still fires (measured here, not in the notes).  The compiler gates every
+  rule with a negated clause on a release fact (:meth:`_Session.release`), asserted after
+  all data, so negations are judged on complete sessions.
 * **The wrong ``|`` operator.**  The compiler never emits ``$or`` (alternatives become
   regular-expression matches on one field or separate rules); :class:`Engine` refuses a
   definition that contains one.
@@ -32,12 +36,13 @@ import durable_rules_engine as _dre
 
 from dualrel.errors import EngineError
 
-__all__ = ["MAX_LIVE_SESSIONS", "SEAL_RULE", "Engine", "fnv1a32", "safe_ids"]
+__all__ = ["MAX_LIVE_SESSIONS", "RELEASE_FIELD", "SEAL_RULE", "Engine", "fnv1a32", "safe_ids"]
 
 #: Well below the engine's 1,024: the engine corrupts itself past its limit.
 MAX_LIVE_SESSIONS = 64
 SEAL_RULE = "__seal__"
 _SEAL_FIELD = "__seal__"
+RELEASE_FIELD = "__release__"
 
 _RESULT_OK, _RESULT_NOT_HANDLED, _RESULT_OBSERVED, _RESULT_QUEUED = 0, 1, 2, 3
 
@@ -164,6 +169,7 @@ class Engine:
         with self.session() as s:
             for body in facts:
                 s.assert_fact(body)
+            s.release()
             return s.matches
 
 
@@ -183,6 +189,10 @@ class _Session:
         fid = safe_ids(self._count)[-1] if self._count > len(_safe) else _safe[self._count - 1]
         self._assert(f'{self._prefix}{fid}",{body}}}')
         return fid
+
+    def release(self) -> None:
+        """Assert the release fact: rules with negated clauses can fire from now on."""
+        self.assert_fact(f'"{RELEASE_FIELD}":1')
 
     def _assert(self, text: str) -> None:
         handle = self._engine._handle

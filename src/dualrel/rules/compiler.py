@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from dualrel.rules._durable import RELEASE_FIELD
 from dualrel.rules.loader import Rule, Ruleset
 from dualrel.rules.schema import WHERE_RE, TieClause
 
@@ -28,6 +29,7 @@ __all__ = ["CompiledRule", "CompiledRuleset", "FactSchema", "compile_ruleset"]
 NO_START = -1_000_000_000
 NO_END = 1_000_000_000
 
+RELEASE_ALIAS = "g"
 _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "=="}
 _OPS = {"<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte"}
 
@@ -271,6 +273,7 @@ def _compile_rule(
         )
         conditions.append({alias: tests[0] if len(tests) == 1 else {"$and": tests}})
 
+    vetoable = any(not c.exists for c in ties)
     anchor_alias, anchor_end = bindings[anchor]
     anchor_clause = ties[int(anchor_alias[1:])]
     walk = frozenset(k for c in ties if c.exists for k in c.kinds)
@@ -289,7 +292,9 @@ def _compile_rule(
         walk_kinds=walk,
         radius=max(p.reach for p in plans),
         negated=negated,
-        condition={"all": conditions},
+        # durable-rules never withdraws a match that a later fact vetoes through a negated
+        # clause: gate such rules on a release fact asserted after all the data
+        condition={"all": ([{RELEASE_ALIAS: {RELEASE_FIELD: 1}}] if vetoable else []) + conditions},
     )
 
 

@@ -289,6 +289,7 @@ class _Store:
                 fact_tie[session.assert_fact(forward)] = tid
                 if reverse is not None:
                     fact_tie[session.assert_fact(reverse)] = tid
+            session.release()
             matches = session.matches
         for name, facts in matches:
             rule = rules[name]
