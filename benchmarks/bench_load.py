@@ -151,10 +151,11 @@ def main() -> None:
                 "load_graph_peak_mib": round(graph["maxrss_kib"] / 1024, 1),
             }
             rows.append(row)
+            keep = row["bare_keep_seconds"]
             print(
                 f"{row['people']:>9} {row['ties']:>9} {fmt:6} {row['bare_seconds']:>8.2f} "
-                f"{row['bare_keep_seconds'] or 0:>7.2f} "
-                f"{row['load_seconds']:>8.2f} {row['ratio']:>6.2f} {row['load_peak_mib']:>9.0f} "
+                + (f"{keep:>7.2f} " if keep is not None else f"{'-':>7} ")
+                + f"{row['load_seconds']:>8.2f} {row['ratio']:>6.2f} {row['load_peak_mib']:>9.0f} "
                 f"{row['graph_seconds']:>8.2f} {row['load_graph_peak_mib']:>15.0f}",
                 flush=True,
             )
