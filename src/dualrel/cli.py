@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
 from dualrel import __version__
+from dualrel import _commands as _check_commands
 from dualrel.errors import DualrelError, Problem
 from dualrel.graph import build_graph, components, load_registry_with_warnings, registry_format
 
@@ -120,6 +121,7 @@ def _validate(args: argparse.Namespace) -> int:
 #: Subcommand name -> builder adding its parser (with ``handler`` set) to the subparsers.
 COMMANDS: dict[str, Callable[[Subparsers], None]] = {
     "validate": _add_validate,
+    **_check_commands.COMMANDS,  # check, rulesets, lint, explain, schema, demo
 }
 
 

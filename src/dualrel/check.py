@@ -1,0 +1,218 @@
+"""``dualrel check`` as a function: load everything, evaluate, apply waivers and baseline.
+
+Inputs are all validated before the evaluation starts (rulesets first, so the registry
+loader accepts the tie kinds and roles they declare), and every problem of an input is
+raised at once with its location.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+
+from dualrel.baseline import Baseline, apply_baseline, load_baseline
+from dualrel.errors import InvalidArgument, Problem, RulesetError
+from dualrel.findings import Citation, Finding, RulesetRef
+from dualrel.graph import load_registry
+from dualrel.graph.model import CORE_TIE_KINDS, Registry
+from dualrel.report._result import (
+    CheckedFinding,
+    CheckResult,
+    EvidenceTie,
+    FindingStatus,
+    RegistryInfo,
+    RuleInfo,
+    RuleStep,
+    WaiverInfo,
+)
+from dualrel.rules import Ruleset, compile_ruleset, evaluate, load_ruleset
+from dualrel.waivers import apply_waivers, load_waivers
+
+__all__ = ["DEFAULT_RULESET", "ProgressFn", "load_rulesets", "registry_sha256", "run_check"]
+
+DEFAULT_RULESET = "coaching-core"
+
+#: Called as ``progress(step, total, label)`` before each stage.
+ProgressFn = Callable[[int, int, str], None]
+
+
+def _no_progress(step: int, total: int, label: str) -> None:
+    pass
+
+
+def load_rulesets(refs: Sequence[str | Path]) -> tuple[Ruleset, ...]:
+    """Load every ruleset (shipped name or path); all problems of all of them at once."""
+    problems: list[Problem] = []
+    out: list[Ruleset] = []
+    for ref in refs:
+        try:
+            out.append(load_ruleset(ref))
+        except RulesetError as exc:
+            problems.extend(exc.problems)
+    kinds: dict[str, tuple[bool, str]] = {}
+    for rs in out:
+        for kind, directed in rs.kinds.items():
+            if kind in kinds and kinds[kind][0] != directed:
+                problems.append(
+                    Problem(
+                        file=rs.file or rs.id,
+                        code="vocabulary",
+                        record=kind,
+                        message=f"tie kind {kind!r} is directed in one ruleset ({kinds[kind][1]}) "
+                        f"and undirected in another ({rs.id})",
+                    )
+                )
+            kinds.setdefault(kind, (directed, rs.id))
+    if problems:
+        raise RulesetError(problems)
+    return tuple(out)
+
+
+def registry_sha256(path: str | Path) -> str:
+    """The sha256 of a registry file, or of a CSV folder's people.csv and ties.csv."""
+    p = Path(path)
+    h = hashlib.sha256()
+    if p.is_dir():
+        for name in ("people.csv", "ties.csv"):
+            f = p / name
+            h.update(name.encode() + b"\0")
+            if f.exists():
+                h.update(f.read_bytes())
+            h.update(b"\0")
+    else:
+        h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def _evidence(registry: Registry, finding: Finding) -> tuple[EvidenceTie, ...]:
+    ties = {t.id: t for t in registry.ties}
+    out: list[EvidenceTie] = []
+    for tid in finding.evidence:
+        t = ties.get(tid)
+        if t is None:
+            continue
+        loc = registry.locations.get(("tie", tid))
+        out.append(
+            EvidenceTie(
+                id=t.id,
+                kind=t.kind,
+                source=t.source,
+                target=t.target,
+                directed=registry.is_directed(t.kind),
+                start=t.start,
+                end=t.end,
+                file=loc.file if loc else None,
+                line=loc.line if loc else None,
+                pointer=loc.pointer if loc else None,
+            )
+        )
+    return tuple(out)
+
+
+def _rules(rulesets: Sequence[Ruleset]) -> tuple[RuleInfo, ...]:
+    out = []
+    for rs in rulesets:
+        ref = RulesetRef(rs.id, rs.version)
+        for r in rs.rules:
+            out.append(
+                RuleInfo(
+                    ruleset=ref,
+                    id=r.id,
+                    title=r.title,
+                    description=" ".join(r.description.split()),
+                    category=r.category,
+                    severity=r.severity,
+                    level=r.level,
+                    citations=tuple(Citation(c.code, c.clause) for c in r.citations),
+                    remediation=tuple(
+                        RuleStep(s.action, s.within_days, s.owner) for s in r.remediation
+                    ),
+                )
+            )
+    return tuple(sorted(out, key=lambda r: (r.ruleset.id, r.id)))
+
+
+def run_check(
+    registry: str | os.PathLike[str],
+    rulesets: Sequence[str | Path] = (DEFAULT_RULESET,),
+    *,
+    as_of: date | None = None,
+    waivers: str | os.PathLike[str] | None = None,
+    baseline: str | os.PathLike[str] | None = None,
+    fail_level: int = 1,
+    reveal: bool = False,
+    progress: ProgressFn = _no_progress,
+) -> CheckResult:
+    """Check a registry against rulesets and return the result every format renders.
+
+    Raises ``RulesetError``, ``RegistryError``, ``WaiverError`` or ``ReportFileError``
+    (all :class:`~dualrel.errors.DualrelError`) with located problems for bad input.
+    """
+    if fail_level not in (1, 2, 3):
+        raise InvalidArgument(f"fail_level must be 1, 2 or 3, got {fail_level!r}")
+    refs = list(rulesets) or [DEFAULT_RULESET]
+    total = 4 + len(refs)
+    progress(0, total, "loading rulesets")
+    loaded = load_rulesets(refs)
+    progress(1, total, "reading waivers and baseline")
+    waiver_list: tuple[WaiverInfo, ...] = load_waivers(waivers) if waivers is not None else ()
+    base: Baseline | None = load_baseline(baseline) if baseline is not None else None
+    progress(2, total, "loading the registry")
+    extra_kinds = {k: d for rs in loaded for k, d in rs.kinds.items() if k not in CORE_TIE_KINDS}
+    extra_roles = sorted({r for rs in loaded for r in rs.roles})
+    reg_path = os.fspath(registry)
+    reg = load_registry(
+        reg_path, extra_kinds=extra_kinds or None, extra_roles=extra_roles, as_of=as_of
+    )
+    info = RegistryInfo(reg_path, registry_sha256(reg_path))
+    findings: list[Finding] = []
+    when: date | None = None
+    refs_used: list[RulesetRef] = []
+    for i, rs in enumerate(loaded):
+        progress(3 + i, total, f"evaluating {rs.id}")
+        report = evaluate(reg, compile_ruleset(rs), as_of=as_of)
+        when = report.as_of
+        refs_used.extend(report.rulesets)
+        findings.extend(report.findings)
+    assert when is not None
+    progress(total - 1, total, "applying waivers and baseline")
+    findings.sort(key=Finding.sort_key)
+    applied, outcomes = apply_waivers(findings, waiver_list, when)
+    baselined, resolved = (
+        apply_baseline(findings, base, refs_used) if base is not None else (frozenset(), ())
+    )
+    rules = _rules(loaded)
+    descriptions = {(r.ruleset, r.id): r.description for r in rules}
+    checked = []
+    for f in findings:
+        waiver = applied.get(f.fingerprint)
+        status: FindingStatus = (
+            "waived" if waiver else "baselined" if f.fingerprint in baselined else "open"
+        )
+        checked.append(
+            CheckedFinding(
+                finding=f,
+                status=status,
+                description=descriptions.get((f.ruleset, f.rule), ""),
+                ties=_evidence(reg, f),
+                waiver=waiver,
+            )
+        )
+    names = {p.id: p.name for p in reg.people if p.name} if reveal else {}
+    progress(total, total, "done")
+    return CheckResult(
+        registry=info,
+        as_of=when,
+        rulesets=tuple(refs_used),
+        rules=rules,
+        findings=tuple(checked),
+        fail_level=fail_level,
+        waivers=outcomes,
+        waivers_file=os.fspath(waivers) if waivers is not None else None,
+        baseline=base.file if base is not None else None,
+        resolved=resolved,
+        names=names,
+    )

@@ -1,0 +1,93 @@
+"""Report formats: one module per format behind one small interface.
+
+:data:`FORMATS` maps each format name to its :class:`OutputFormat`; the command line
+builds ``--format`` (choices and help) from it.  :func:`render` turns a
+:class:`CheckResult` into text; shared formats (sarif, junit, markdown, html) show people
+as keyed pseudonyms unless ``reveal`` is true.
+
+>>> sorted(FORMATS)
+['html', 'json', 'junit', 'markdown', 'sarif', 'text']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from dualrel.errors import InvalidArgument
+from dualrel.report import html_report, json_report, junit, markdown, sarif, text
+from dualrel.report._base import OutputFormat, People
+from dualrel.report._result import (
+    CheckedFinding,
+    CheckResult,
+    EvidenceTie,
+    RegistryInfo,
+    ResolvedFinding,
+    RuleInfo,
+    RuleStep,
+    WaiverInfo,
+    WaiverOutcome,
+)
+from dualrel.report.atomic import write_atomic
+from dualrel.report.pseudonym import KEY_ENV, Pseudonymizer
+from dualrel.report.schema import ReportDocument, ReportFileError, load_report, report_json_schema
+
+__all__ = [
+    "FORMATS",
+    "KEY_ENV",
+    "CheckResult",
+    "CheckedFinding",
+    "EvidenceTie",
+    "OutputFormat",
+    "People",
+    "Pseudonymizer",
+    "RegistryInfo",
+    "ReportDocument",
+    "ReportFileError",
+    "ResolvedFinding",
+    "RuleInfo",
+    "RuleStep",
+    "WaiverInfo",
+    "WaiverOutcome",
+    "load_report",
+    "render",
+    "report_json_schema",
+    "write_atomic",
+]
+
+#: Every output format by name, in the order the help lists them.
+FORMATS: Mapping[str, OutputFormat] = {
+    f.name: f
+    for f in (
+        text.FORMAT,
+        json_report.FORMAT,
+        sarif.FORMAT,
+        junit.FORMAT,
+        markdown.FORMAT,
+        html_report.FORMAT,
+    )
+}
+
+
+def render(
+    result: CheckResult,
+    format: str = "text",
+    *,
+    reveal: bool = False,
+    pseudonymizer: Pseudonymizer | None = None,
+    colour: bool = False,
+) -> str:
+    """Render ``result`` in ``format``.
+
+    Shared formats pseudonymise person ids with ``pseudonymizer`` (default: keyed by
+    ``DUALREL_PSEUDONYM_KEY``, else a random key) unless ``reveal``; ``text`` and ``json``
+    keep exact ids.  Names appear only when ``reveal`` (and the result carries them).
+    """
+    fmt = FORMATS.get(format)
+    if fmt is None:
+        raise InvalidArgument(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
+    if reveal or not fmt.shared:
+        pseudo = Pseudonymizer.reveal()
+    else:
+        pseudo = pseudonymizer if pseudonymizer is not None else Pseudonymizer.from_env()
+    names = result.names if reveal else {}
+    return fmt.render(result, People(pseudo, names), colour)

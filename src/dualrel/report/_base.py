@@ -1,0 +1,71 @@
+"""The one interface every output format implements, and how formats see people."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from dualrel.findings import ESCALATION_LEVELS, RemediationStep
+from dualrel.report._result import CheckedFinding, CheckResult
+from dualrel.report.pseudonym import Pseudonymizer
+
+__all__ = ["OutputFormat", "People", "Renderer", "due_text", "level_name", "step_text"]
+
+
+@dataclass(frozen=True, slots=True)
+class People:
+    """How a format shows people: exact ids or keyed aliases, names only when revealed."""
+
+    pseudonymizer: Pseudonymizer = field(default_factory=Pseudonymizer.reveal)
+    names: Mapping[str, str] = field(default_factory=dict)
+
+    def id(self, person_id: str) -> str:
+        return self.pseudonymizer.alias(person_id)
+
+    def label(self, person_id: str) -> str:
+        """The id (or alias), followed by the name in parentheses when revealed."""
+        name = self.names.get(person_id)
+        return f"{self.id(person_id)} ({name})" if name else self.id(person_id)
+
+    def subjects(self, finding: CheckedFinding) -> str:
+        """``coach=co001 client=cl0003``, variables in sorted order."""
+        return " ".join(f"{k}={self.label(v)}" for k, v in sorted(finding.finding.subjects.items()))
+
+    def note(self) -> str:
+        return self.pseudonymizer.note()
+
+
+Renderer = Callable[[CheckResult, People, bool], str]
+"""``render(result, people, colour) -> text``; ``colour`` is only true on a terminal."""
+
+
+@dataclass(frozen=True, slots=True)
+class OutputFormat:
+    """One output format: its name, one line of help, file suffix and renderer.
+
+    ``shared`` formats (sarif, junit, markdown, html) pseudonymise people by default.
+    """
+
+    name: str
+    help: str
+    suffix: str
+    shared: bool
+    render: Renderer
+
+
+def level_name(level: int) -> str:
+    return f"level {level} ({ESCALATION_LEVELS.get(level, '?')})"
+
+
+def step_text(step: RemediationStep, people: People) -> str:
+    """``Pause the engagement (coach co001) by 2026-11-26``."""
+    if step.assignee is not None:
+        who = f"{step.owner.replace('_', ' ')} {people.label(step.assignee)}"
+    else:
+        who = f"{step.owner.replace('_', ' ')}, unassigned"
+    return f"{step.action} ({who}) by {step.due.isoformat()}"
+
+
+def due_text(finding: CheckedFinding) -> str:
+    steps = finding.finding.remediation
+    return steps[0].due.isoformat() if steps else ""

@@ -1,0 +1,147 @@
+"""``json``: the machine-readable report ``dualrel.report/1`` (exact ids).
+
+This is what ``--baseline`` and ``dualrel explain`` read; its JSON Schema is
+:func:`dualrel.report.schema.report_json_schema`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from dualrel import __version__
+from dualrel.report._base import OutputFormat, People
+from dualrel.report._result import CheckedFinding, CheckResult, WaiverInfo
+from dualrel.report.schema import REPORT_FORMAT, ReportDocument
+
+__all__ = ["FORMAT", "document", "render"]
+
+
+def _waiver(w: WaiverInfo) -> dict[str, Any]:
+    return {
+        "source": w.source,
+        "reason": w.reason,
+        "approved_by": w.approved_by,
+        "agreement": w.agreement,
+        "expires": w.expires,
+        "fingerprint": w.fingerprint,
+        "rule": w.rule,
+        "subjects": dict(w.subjects) if w.subjects is not None else None,
+    }
+
+
+def _finding(f: CheckedFinding, names: dict[str, str] | None) -> dict[str, Any]:
+    fd = f.finding
+    return {
+        "rule": fd.rule,
+        "ruleset": {"id": fd.ruleset.id, "version": fd.ruleset.version},
+        "title": fd.title,
+        "category": fd.category,
+        "severity": fd.severity,
+        "level": fd.level,
+        "subjects": dict(sorted(fd.subjects.items())),
+        "evidence": list(fd.evidence),
+        "citations": [{"code": c.code, "clause": c.clause} for c in fd.citations],
+        "remediation": [
+            {
+                "action": s.action,
+                "within_days": s.within_days,
+                "due": s.due,
+                "owner": s.owner,
+                "assignee": s.assignee,
+                "unassigned_reason": s.unassigned_reason,
+            }
+            for s in fd.remediation
+        ],
+        "fingerprint": fd.fingerprint,
+        "status": f.status,
+        "description": f.description,
+        "evidence_ties": [
+            {
+                "id": t.id,
+                "kind": t.kind,
+                "source": t.source,
+                "target": t.target,
+                "directed": t.directed,
+                "start": t.start,
+                "end": t.end,
+                "location": (
+                    {"file": t.file, "line": t.line, "pointer": t.pointer} if t.file else None
+                ),
+            }
+            for t in f.ties
+        ],
+        "waiver": _waiver(f.waiver) if f.waiver else None,
+        "names": names,
+    }
+
+
+def document(result: CheckResult) -> ReportDocument:
+    """The report as a validated :class:`ReportDocument`."""
+    reveal = bool(result.names)
+    findings = []
+    for f in result.findings:
+        names = None
+        if reveal:
+            ids = set(f.finding.subjects.values())
+            ids |= {s.assignee for s in f.finding.remediation if s.assignee}
+            names = {i: result.names[i] for i in sorted(ids) if i in result.names}
+        findings.append(_finding(f, names))
+    data: dict[str, Any] = {
+        "format": REPORT_FORMAT,
+        "generated_by": f"dualrel {__version__}",
+        "generated_for": {
+            "registry": {"path": result.registry.path, "sha256": result.registry.sha256},
+            "as_of": result.as_of,
+        },
+        "rulesets": [{"id": r.id, "version": r.version} for r in result.rulesets],
+        "findings": findings,
+        "resolved": [
+            {
+                "fingerprint": r.fingerprint,
+                "rule": r.rule,
+                "ruleset": {"id": r.ruleset.id, "version": r.ruleset.version},
+                "title": r.title,
+                "severity": r.severity,
+                "level": r.level,
+                "subjects": dict(sorted(r.subjects.items())),
+                "evidence": list(r.evidence),
+            }
+            for r in result.resolved
+        ],
+        "waivers": [
+            {"waiver": _waiver(w.waiver), "status": w.status, "findings": list(w.findings)}
+            for w in result.waivers
+        ],
+        "waivers_file": result.waivers_file,
+        "baseline": (
+            {"path": result.baseline.path, "sha256": result.baseline.sha256}
+            if result.baseline
+            else None
+        ),
+        "summary": {
+            "total": len(result.findings),
+            "by_status": result.by_status(),
+            "by_level": {str(k): v for k, v in result.by_level().items()},
+            "by_rule": result.by_rule(),
+            "fail_level": result.fail_level,
+            "failing": len(result.failing()),
+            "resolved": len(result.resolved),
+            "waivers": result.by_waiver_status(),
+        },
+    }
+    return ReportDocument.model_validate(data)
+
+
+def render(result: CheckResult, people: People, colour: bool = False) -> str:
+    data = document(result).model_dump(mode="json")
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+FORMAT = OutputFormat(
+    name="json",
+    help="dualrel.report/1 JSON (exact ids; read by --baseline and explain)",
+    suffix=".json",
+    shared=False,
+    render=render,
+)
