@@ -199,6 +199,7 @@ def run_check(
                 description=descriptions.get((f.ruleset, f.rule), ""),
                 ties=_evidence(reg, f),
                 waiver=waiver,
+                in_baseline=f.fingerprint in baselined,
             )
         )
     names = {p.id: p.name for p in reg.people if p.name} if reveal else {}

@@ -117,6 +117,8 @@ class CheckedFinding:
     description: str
     ties: tuple[EvidenceTie, ...]
     waiver: WaiverInfo | None = None
+    #: The baseline holds this finding (its status is ``waived`` if a waiver applies too).
+    in_baseline: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ This is what ``--baseline`` and ``dualrel explain`` read; its JSON Schema is
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from dualrel import __version__
@@ -76,17 +77,18 @@ def _finding(f: CheckedFinding, names: dict[str, str] | None) -> dict[str, Any]:
     }
 
 
-def document(result: CheckResult) -> ReportDocument:
-    """The report as a validated :class:`ReportDocument`."""
-    reveal = bool(result.names)
+def document(result: CheckResult, names: Mapping[str, str] | None = None) -> ReportDocument:
+    """The report as a validated :class:`ReportDocument`; ``names`` only with ``--reveal``."""
+    known = dict(names or {})
+    reveal = bool(known)
     findings = []
     for f in result.findings:
-        names = None
+        found: dict[str, str] | None = None
         if reveal:
             ids = set(f.finding.subjects.values())
             ids |= {s.assignee for s in f.finding.remediation if s.assignee}
-            names = {i: result.names[i] for i in sorted(ids) if i in result.names}
-        findings.append(_finding(f, names))
+            found = {i: known[i] for i in sorted(ids) if i in known}
+        findings.append(_finding(f, found))
     data: dict[str, Any] = {
         "format": REPORT_FORMAT,
         "generated_by": f"dualrel {__version__}",
@@ -134,7 +136,7 @@ def document(result: CheckResult) -> ReportDocument:
 
 
 def render(result: CheckResult, people: People, colour: bool = False) -> str:
-    data = document(result).model_dump(mode="json")
+    data = document(result, people.names).model_dump(mode="json")
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 

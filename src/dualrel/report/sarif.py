@@ -146,7 +146,7 @@ def _result(
             }
         ]
     if has_baseline:
-        out["baselineState"] = "unchanged" if f.status == "baselined" else "new"
+        out["baselineState"] = "unchanged" if f.in_baseline else "new"
     return out
 
 

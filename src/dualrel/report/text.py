@@ -24,7 +24,7 @@ def render(result: CheckResult, people: People, colour: bool = False) -> str:
         c(_BOLD, f"dualrel check: {result.registry.path} as of {result.as_of.isoformat()}")
     )
     lines.append(f"rulesets: {rulesets}")
-    if result.names:
+    if people.names:
         lines.append("names are revealed (--reveal)")
     lines.append("")
     for level in (3, 2, 1):
