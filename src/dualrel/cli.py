@@ -18,6 +18,7 @@ from dualrel import __version__
 from dualrel import _commands as _check_commands
 from dualrel.errors import DualrelError, Problem
 from dualrel.graph import build_graph, components, load_registry_with_warnings, registry_format
+from dualrel.testing._cli import add_test_command
 
 __all__ = ["COMMANDS", "EXIT_FINDINGS", "EXIT_INPUT", "EXIT_OK", "build_parser", "main"]
 
@@ -122,6 +123,7 @@ def _validate(args: argparse.Namespace) -> int:
 COMMANDS: dict[str, Callable[[Subparsers], None]] = {
     "validate": _add_validate,
     **_check_commands.COMMANDS,  # check, rulesets, lint, explain, schema, demo
+    "test": add_test_command,  # ruleset test cases, properties, coverage, mutants
 }
 
 

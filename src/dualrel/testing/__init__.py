@@ -1,8 +1,83 @@
-"""Tools for testing rulesets: hypothesis strategies (and, later, the policy test runner).
+"""Testing rulesets: test case files, hypothesis strategies and built-in properties.
 
-The strategies need ``hypothesis`` (``pip install 'dualrel[test]'``).
+Run a ruleset's test cases (``rulesets/tests/<ruleset>/*.yaml``) with :func:`run_tests`,
+measure how well they guard the rules with :func:`run_mutants` and
+:meth:`TestResults.coverage`, and check the built-in properties with
+:func:`check_properties`.  The strategies (:func:`people`, :func:`ties`,
+:func:`registries`, :func:`registries_matching`) and the properties need ``hypothesis``
+(``pip install 'dualrel[test]'``); the test runner does not.
 """
 
-from dualrel.testing.strategies import people, registries, ties
+from __future__ import annotations
 
-__all__ = ["people", "registries", "ties"]
+from typing import TYPE_CHECKING, Any
+
+from dualrel.testing._cases import Case, CaseFile, Expected, TestCaseError
+from dualrel.testing.mutate import Mutant, MutantResult, MutationReport, mutants, run_mutants
+from dualrel.testing.runner import CaseResult, RuleCoverage, TestResults, run_tests
+
+if TYPE_CHECKING:
+    from dualrel.testing.properties import (
+        PROPERTIES,
+        PropertyFailure,
+        PropertyResult,
+        check_properties,
+    )
+    from dualrel.testing.strategies import (
+        people,
+        registries,
+        registries_matching,
+        registry_json,
+        ties,
+        write_registry,
+    )
+
+_LAZY = {
+    "people": "strategies",
+    "ties": "strategies",
+    "registries": "strategies",
+    "registries_matching": "strategies",
+    "registry_json": "strategies",
+    "write_registry": "strategies",
+    "PROPERTIES": "properties",
+    "PropertyFailure": "properties",
+    "PropertyResult": "properties",
+    "check_properties": "properties",
+}
+
+
+def __getattr__(name: str) -> Any:
+    # the strategies and properties import hypothesis: only when asked for
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'dualrel.testing' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(f"dualrel.testing.{module}"), name)
+
+
+__all__ = [
+    "PROPERTIES",
+    "Case",
+    "CaseFile",
+    "CaseResult",
+    "Expected",
+    "Mutant",
+    "MutantResult",
+    "MutationReport",
+    "PropertyFailure",
+    "PropertyResult",
+    "RuleCoverage",
+    "TestCaseError",
+    "TestResults",
+    "check_properties",
+    "mutants",
+    "people",
+    "registries",
+    "registries_matching",
+    "registry_json",
+    "run_mutants",
+    "run_tests",
+    "ties",
+    "write_registry",
+]

@@ -1,39 +1,60 @@
-"""Hypothesis strategies for registries.
+"""Hypothesis strategies for registries, and printing a failing example.
 
 Registries shrink towards few people, few ties, no dates and no attributes, so a failing
-example reads like a hand-written one.
+example reads like a hand-written one.  :func:`registries_matching` plants an instance of
+a rule's pattern, derived from the pattern itself, among random noise.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
 try:
+    from hypothesis import assume
     from hypothesis import strategies as st
 except ImportError as exc:  # pragma: no cover - depends on the environment
-    raise ImportError(
-        "dualrel.testing needs hypothesis: pip install 'dualrel[test]'"
-    ) from exc
+    raise ImportError("dualrel.testing needs hypothesis: pip install 'dualrel[test]'") from exc
 
 from dualrel.errors import InvalidArgument
 from dualrel.graph.model import CORE_ROLES, CORE_TIE_KINDS, FAMILY_RELATIONS, Person, Registry, Tie
 
-__all__ = ["people", "registries", "ties"]
+__all__ = [
+    "people",
+    "registries",
+    "registries_matching",
+    "registry_json",
+    "ties",
+    "write_registry",
+]
 
 _ROLES = sorted(CORE_ROLES)
 
 
 def _check_bounds(name_min: str, lo: int, name_max: str, hi: int | None) -> None:
-    if not isinstance(lo, int) or lo < 0:
+    if not isinstance(lo, int) or isinstance(lo, bool) or lo < 0:
         raise InvalidArgument(f"{name_min}={lo!r} must be a non-negative integer")
-    if hi is not None and (not isinstance(hi, int) or hi < lo):
+    if hi is not None and (not isinstance(hi, int) or isinstance(hi, bool) or hi < lo):
         raise InvalidArgument(f"{name_max}={hi!r} must be an integer >= {name_min}={lo!r}")
 
 
-def people(*, ids: st.SearchStrategy[str] | None = None,
-           roles: Sequence[str] = _ROLES) -> st.SearchStrategy[Person]:
+def _check_kinds(kinds: Sequence[str], extra_kinds: Mapping[str, bool] | None) -> None:
+    if isinstance(kinds, str) or not kinds:
+        raise InvalidArgument(f"kinds={kinds!r} must be a non-empty list of tie kinds")
+    if extra_kinds is not None and not isinstance(extra_kinds, Mapping):
+        raise InvalidArgument(f"extra_kinds={extra_kinds!r} must map kind names to directed")
+    known = set(CORE_TIE_KINDS) | set(extra_kinds or {})
+    unknown = sorted(set(kinds) - known)
+    if unknown:
+        raise InvalidArgument(
+            f"kinds={list(kinds)!r}: {unknown!r} are neither core tie kinds nor in extra_kinds"
+        )
+
+
+def people(
+    *, ids: st.SearchStrategy[str] | None = None, roles: Sequence[str] = _ROLES
+) -> st.SearchStrategy[Person]:
     """A person with an id and a (possibly empty) set of roles; shrinks to no roles."""
     id_strategy = ids if ids is not None else st.from_regex(r"p[0-9]{1,4}", fullmatch=True)
     return st.builds(
@@ -59,17 +80,22 @@ def ties(
     kinds: Sequence[str] = tuple(CORE_TIE_KINDS),
     as_of: date = date(2026, 1, 1),
     spread_days: int = 1_500,
+    extra_kinds: Mapping[str, bool] | None = None,
 ) -> st.SearchStrategy[Tie]:
     """A tie between two distinct people of ``person_ids``, with a temporary id.
 
     Dates fall within ``spread_days`` of ``as_of`` (or are absent); ``end`` is never
     before ``start``.  Coaching ties may carry ``agreement_signed``; family ties a
-    ``relation``.
+    ``relation``.  ``kinds`` may name the kinds of ``extra_kinds`` (name to directed, as a
+    ruleset's vocabulary declares them) as well as the core kinds.  Shrinks towards the
+    first kind and people, no dates and no attributes.
     """
-    if len(set(person_ids)) < 2:
+    if isinstance(person_ids, str) or len(set(person_ids)) < 2:
         raise InvalidArgument(f"person_ids needs at least two distinct ids, got {person_ids!r}")
-    if not kinds:
-        raise InvalidArgument("kinds must name at least one tie kind")
+    _check_kinds(kinds, extra_kinds)
+    _check_bounds("spread_days", spread_days, "spread_days", spread_days)
+    if not isinstance(as_of, date):
+        raise InvalidArgument(f"as_of={as_of!r} must be a datetime.date")
     ids = sorted(set(person_ids))
 
     @st.composite
@@ -85,8 +111,15 @@ def ties(
             attributes["agreement_signed"] = (start or as_of).isoformat()
         if kind == "family" and draw(st.booleans()):
             attributes["relation"] = draw(st.sampled_from(sorted(FAMILY_RELATIONS)))
-        return Tie(id="", kind=kind, source=source, target=target, start=start, end=end,
-                   attributes=attributes)
+        return Tie(
+            id="",
+            kind=kind,
+            source=source,
+            target=target,
+            start=start,
+            end=end,
+            attributes=attributes,
+        )
 
     return build()
 
@@ -98,6 +131,7 @@ def registries(
     max_ties: int | None = None,
     kinds: Sequence[str] = tuple(CORE_TIE_KINDS),
     as_of: date = date(2026, 1, 1),
+    extra_kinds: Mapping[str, bool] | None = None,
 ) -> st.SearchStrategy[Registry]:
     """A valid registry: unique ids, ties between existing distinct people.
 
@@ -113,28 +147,295 @@ def registries(
     """
     _check_bounds("min_people", min_people, "max_people", max_people)
     if min_people < 2:
-        raise InvalidArgument(f"min_people={min_people!r} must be at least 2: a tie needs two people")
+        raise InvalidArgument(
+            f"min_people={min_people!r} must be at least 2: a tie needs two people"
+        )
     tie_cap = 3 * max_people if max_ties is None else max_ties
     _check_bounds("max_ties", 0, "max_ties", tie_cap)
-    unknown = sorted(set(kinds) - set(CORE_TIE_KINDS))
-    if unknown:
-        raise InvalidArgument(f"kinds: {unknown!r} are not core tie kinds")
+    _check_kinds(kinds, extra_kinds)
+    if not isinstance(as_of, date):
+        raise InvalidArgument(f"as_of={as_of!r} must be a datetime.date")
+    all_kinds = {**CORE_TIE_KINDS, **(extra_kinds or {})}
 
     @st.composite
     def build(draw: Any) -> Registry:
         n = draw(st.integers(min_people, max_people))
         persons = [
-            Person(f"p{i}", roles=draw(st.lists(st.sampled_from(_ROLES), unique=True, max_size=2)
-                                       .map(tuple)))
+            Person(
+                f"p{i}",
+                roles=draw(st.lists(st.sampled_from(_ROLES), unique=True, max_size=2).map(tuple)),
+            )
             for i in range(n)
         ]
-        raw = draw(st.lists(ties([p.id for p in persons], kinds=kinds, as_of=as_of),
-                            max_size=tie_cap))
+        raw = draw(
+            st.lists(
+                ties([p.id for p in persons], kinds=kinds, as_of=as_of, extra_kinds=extra_kinds),
+                max_size=tie_cap,
+            )
+        )
         numbered = tuple(
-            Tie(id=f"t{i + 1}", kind=t.kind, source=t.source, target=t.target, start=t.start,
-                end=t.end, attributes=t.attributes)
+            Tie(
+                id=f"t{i + 1}",
+                kind=t.kind,
+                source=t.source,
+                target=t.target,
+                start=t.start,
+                end=t.end,
+                attributes=t.attributes,
+            )
             for i, t in enumerate(raw)
         )
-        return Registry(people=tuple(persons), ties=numbered, as_of=as_of)
+        return Registry(people=tuple(persons), ties=numbered, as_of=as_of, kinds=all_kinds)
 
     return build()
+
+
+# -- planting a rule's pattern ---------------------------------------------------------------
+
+
+def _shortest(n: int, cons: Sequence[tuple[int, int, int]]) -> list[list[float]] | None:
+    """``d[b][a]``: the tightest bound on ``x[a] - x[b]``; None if the system is infeasible."""
+    inf = float("inf")
+    d = [[0.0 if i == j else inf for j in range(n)] for i in range(n)]
+    for a, b, c in cons:
+        d[b][a] = min(d[b][a], c)
+    for k in range(n):
+        dk = d[k]
+        for i in range(n):
+            dik = d[i][k]
+            if dik == inf:
+                continue
+            di = d[i]
+            for j in range(n):
+                if dik + dk[j] < di[j]:
+                    di[j] = dik + dk[j]
+    if any(d[i][i] < 0 for i in range(n)):
+        return None
+    return d
+
+
+def _resolve_ruleset(ruleset: Any) -> Any:
+    from pathlib import Path
+
+    from dualrel.rules.loader import Ruleset, load_ruleset
+
+    if isinstance(ruleset, Ruleset):
+        return ruleset
+    if isinstance(ruleset, str | Path):
+        return load_ruleset(ruleset)
+    raise InvalidArgument(
+        f"ruleset={ruleset!r} must be a Ruleset, a shipped ruleset name or a path"
+    )
+
+
+def registries_matching(
+    ruleset: Any,
+    rule_id: str,
+    *,
+    max_extra_people: int = 4,
+    max_noise_ties: int = 8,
+    as_of: date = date(2026, 1, 1),
+    spread_days: int = 1_500,
+) -> st.SearchStrategy[Registry]:
+    """A registry holding at least one instance of ``rule_id``'s pattern, among noise.
+
+    The instance is derived from the pattern: one person per variable (its id is the
+    variable's name, with one of the roles the pattern asks), one tie per clause that must
+    exist (its id is the clause's ``as`` name when it has one), with a kind of the clause,
+    its direction, dates that satisfy ``active``, ``ended`` and every ``where`` condition
+    under the ruleset's parameters, and attributes that pass its tests.  Negated clauses
+    are never planted, and noise never touches the planted people with a kind a negated
+    clause reads.  Then up to ``max_extra_people`` people and ``max_noise_ties`` random ties.
+
+    Shrinks towards no noise, no optional dates (missing where the pattern allows) and
+    dates near ``as_of``.
+
+    >>> from hypothesis import given, settings
+    >>> from dualrel.rules import evaluate, load_ruleset
+    >>> rs = load_ruleset("coaching-core")
+    >>> @settings(max_examples=10, database=None)
+    ... @given(registries_matching(rs, "romance-former-client"))
+    ... def fires(reg):
+    ...     assert "romance-former-client" in {f.rule for f in evaluate(reg, rs).findings}
+    >>> fires()
+    """
+    rs = _resolve_ruleset(ruleset)
+    if not isinstance(rule_id, str):
+        raise InvalidArgument(f"rule_id={rule_id!r} must be a rule id (a string)")
+    try:
+        rule = rs.rule(rule_id)
+    except KeyError as exc:
+        raise InvalidArgument(f"rule_id={rule_id!r}: {exc.args[0]}") from None
+    _check_bounds("max_extra_people", max_extra_people, "max_extra_people", max_extra_people)
+    _check_bounds("max_noise_ties", max_noise_ties, "max_noise_ties", max_noise_ties)
+    _check_bounds("spread_days", spread_days, "spread_days", spread_days)
+    if not isinstance(as_of, date):
+        raise InvalidArgument(f"as_of={as_of!r} must be a datetime.date")
+
+    from dualrel.graph._records import DATE_ATTRIBUTES
+    from dualrel.testing._pattern import FAR, constraints, holds, positive, vetoed
+
+    clauses = positive(rule)
+    n = 1 + 2 * len(clauses)
+    spread = spread_days + sum(abs(c) for _, _, c in constraints(rule))
+    cons = (
+        constraints(rule)
+        + [(v, 0, spread) for v in range(1, n)]
+        + [(0, v, spread) for v in range(1, n)]
+    )
+    if _shortest(n, cons) is None:
+        raise InvalidArgument(
+            f"rule_id={rule_id!r}: the rule's date conditions contradict each other, so it "
+            "can never fire"
+        )
+    kinds_directed = dict(rs.kinds)
+    negated_kinds = {k for c in rule.match.ties if not c.exists for k in c.kinds}
+    read_kinds = sorted({k for r in rs.rules for c in r.match.ties for k in c.kinds})
+    variables = list(rule.match.people)
+    tie_ids = [c.as_ or f"t{i + 1}" for i, c in enumerate(clauses)]
+
+    @st.composite
+    def build(draw: Any) -> Registry:
+        # people: one per variable, with a role the pattern asks for
+        persons: list[Person] = []
+        for var in variables:
+            wanted = rule.match.people[var].roles
+            roles = [draw(st.sampled_from(sorted(wanted)))] if wanted else []
+            extra = draw(st.lists(st.sampled_from(_ROLES), unique=True, max_size=1))
+            roles += [r for r in extra if r not in roles]
+            persons.append(Person(var, roles=tuple(roles)))
+        # dates: fix the variables one at a time inside the feasible region
+        fixed: dict[int, int] = {0: 0}
+        for v in draw(st.permutations(list(range(1, n)))):
+            pinned = [
+                *cons,
+                *((u, 0, x) for u, x in fixed.items()),
+                *((0, u, -x) for u, x in fixed.items()),
+            ]
+            d = _shortest(n, pinned)
+            assert d is not None  # feasible before, and every value chosen stays feasible
+            lo, hi = int(-d[v][0]), int(d[0][v])
+            fixed[v] = draw(st.sampled_from(sorted({lo, hi})) | st.integers(lo, hi))
+        values = [fixed[v] for v in range(n)]
+        # leave dates out where the pattern allows it (shrinks to leaving them out)
+        for v in range(1, n):
+            if not draw(st.booleans()):
+                trial = list(values)
+                trial[v] = -FAR if v % 2 == 1 else FAR
+                if holds(constraints(rule), trial):
+                    values = trial
+        planted: list[Tie] = []
+        for i, clause in enumerate(clauses):
+            kind = draw(st.sampled_from(list(clause.kinds)))
+            a, b = clause.ends
+            if not clause.directed and draw(st.booleans()):
+                a, b = b, a
+            start_v, end_v = values[2 * i + 1], values[2 * i + 2]
+            start = None if start_v <= -FAR else as_of + timedelta(days=start_v)
+            end = None if end_v >= FAR else as_of + timedelta(days=end_v)
+            attributes: dict[str, Any] = {}
+            for name, test in clause.attributes.items():
+                if test.equals is not None:
+                    attributes[name] = test.equals
+                elif test.in_ is not None:
+                    attributes[name] = draw(st.sampled_from(test.in_))
+                elif test.present:
+                    if name in DATE_ATTRIBUTES:
+                        attributes[name] = (start or as_of).isoformat()
+                    elif name == "relation":
+                        attributes[name] = draw(st.sampled_from(sorted(FAMILY_RELATIONS)))
+                    else:
+                        attributes[name] = "yes"
+            if (
+                kind == "coaching"
+                and "agreement_signed" not in clause.attributes
+                and draw(st.booleans())
+            ):
+                attributes["agreement_signed"] = (start or as_of).isoformat()
+            planted.append(Tie(tie_ids[i], kind, a, b, start, end, attributes))
+        # noise
+        taken = set(variables)
+        extra_ids = []
+        for j in range(draw(st.integers(0, max_extra_people))):
+            pid = f"p{j + 1}"
+            while pid in taken:
+                pid += "x"
+            taken.add(pid)
+            extra_ids.append(pid)
+        persons += [
+            Person(
+                pid,
+                roles=draw(st.lists(st.sampled_from(_ROLES), unique=True, max_size=1).map(tuple)),
+            )
+            for pid in extra_ids
+        ]
+        everyone = [p.id for p in persons]
+        noise_kinds = read_kinds or sorted(kinds_directed)
+        raw = draw(
+            st.lists(
+                ties(
+                    everyone,
+                    kinds=noise_kinds,
+                    as_of=as_of,
+                    spread_days=spread_days,
+                    extra_kinds=kinds_directed,
+                ),
+                max_size=max_noise_ties,
+            )
+        )
+        used = set(tie_ids)
+        noise: list[Tie] = []
+        for t in raw:
+            if t.kind in negated_kinds and (t.source in variables or t.target in variables):
+                continue
+            k = len(noise) + 1
+            tid = f"t{len(planted) + k}"
+            while tid in used:
+                tid += "x"
+            used.add(tid)
+            noise.append(Tie(tid, t.kind, t.source, t.target, t.start, t.end, t.attributes))
+        registry = Registry(
+            people=tuple(persons), ties=tuple(planted + noise), as_of=as_of, kinds=kinds_directed
+        )
+        # a planted tie may itself be what a negated clause forbids: such draws are dropped
+        assume(not vetoed(rule, registry, {v: v for v in variables}, as_of))
+        return registry
+
+    return build()
+
+
+# -- printing an example ---------------------------------------------------------------------
+
+
+def registry_json(registry: Registry) -> str:
+    """The registry as the JSON document ``dualrel check`` reads.
+
+    >>> print(registry_json(Registry((Person("co1", ("coach",)), Person("cl1")),
+    ...                              (Tie("t1", "romance", "co1", "cl1"),),
+    ...                              as_of=date(2026, 1, 1))))
+    {"format": "dualrel.registry/1",
+     "as_of": "2026-01-01",
+     "people": [
+      {"id": "co1", "roles": ["coach"]},
+      {"id": "cl1", "roles": []}
+     ],
+     "ties": [
+      {"id": "t1", "kind": "romance", "source": "co1", "target": "cl1", "start": null, "end": null}
+     ]}
+    <BLANKLINE>
+    """
+    import io
+
+    from dualrel.graph.dump import dump_registry
+
+    buf = io.StringIO()
+    dump_registry(registry, buf)
+    return buf.getvalue()
+
+
+def write_registry(registry: Registry, path: str) -> str:
+    """Write ``registry`` to ``path`` as JSON (atomically) and return the path."""
+    from dualrel.graph.dump import dump_registry
+
+    dump_registry(registry, path)
+    return path

@@ -1,0 +1,627 @@
+"""Ruleset test case files: their format, and reading them with located problems (private).
+
+A case file is YAML::
+
+    ruleset: coaching-core        # optional: a shipped name, or a path from this file
+    cases:
+      - name: a romance with an active client is referred out
+        as_of: 2026-01-01
+        people:
+          - {id: co1, roles: [coach]}
+          - {id: cl1, roles: [client]}
+        ties:
+          - {id: t1, kind: coaching, source: co1, target: cl1}
+          - {id: t2, kind: romance, source: cl1, target: co1}
+        expect:
+          - {rule: romance-active-client, subjects: {coach: co1, client: cl1}, level: 3}
+        only: false
+
+``people`` and ``ties`` are a registry fragment in the registry format, checked by the
+registry loader.  Without ``ruleset:``, a file in ``<dir>/tests/<name>/`` tests the ruleset
+``<dir>/<name>.yaml`` (or the shipped ruleset ``<name>``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+import pydantic
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from dualrel._internal import safeyaml
+from dualrel._internal.suggest import did_you_mean
+from dualrel.errors import Problem, RegistryError, RulesetError
+from dualrel.graph._document import read_document
+from dualrel.graph._problems import Collector
+from dualrel.graph.model import CORE_ROLES, FORMAT, Registry
+from dualrel.rules.loader import Ruleset, load_ruleset, shipped_rulesets
+
+__all__ = [
+    "Case",
+    "CaseFile",
+    "Expected",
+    "TestCaseError",
+    "discover",
+    "is_case_file",
+    "read_case_files",
+]
+
+Number = int | float
+
+
+class TestCaseError(RulesetError):
+    """Test case files could not be read; ``problems`` lists every problem, located."""
+
+    __test__ = False  # not a pytest test class
+    kind = "test cases"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class ExpectedSpec(_Model):
+    """One expected finding: its rule, and optionally its subjects, level, severity."""
+
+    rule: str = Field(min_length=1)
+    subjects: dict[str, str] | None = None
+    level: Literal[1, 2, 3] | None = None
+    severity: Literal["low", "medium", "high", "critical"] | None = None
+    evidence: list[str] | None = None
+
+
+class CaseSpec(_Model):
+    """One test case as written."""
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    as_of: date | None = None
+    parameters: dict[str, Number] = Field(default_factory=dict)
+    people: list[Any] = Field(min_length=1)
+    ties: list[Any] = Field(default_factory=list)
+    expect: list[ExpectedSpec] | None = None
+    expect_none: Literal[True] | None = None
+    only: bool = True
+    absent: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_expectation(self) -> CaseSpec:
+        if (self.expect is None) == (self.expect_none is None):
+            raise ValueError("give either expect: [findings] or expect_none: true")
+        if self.expect_none and not self.only:
+            raise ValueError("expect_none: true already says no finding at all; drop only: false")
+        return self
+
+
+class CaseFileSpec(_Model):
+    """A case file as written."""
+
+    ruleset: str | None = None
+    description: str = ""
+    as_of: date | None = None
+    parameters: dict[str, Number] = Field(default_factory=dict)
+    cases: list[CaseSpec] = Field(min_length=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Expected:
+    """A finding a case expects: ``None`` fields are not checked."""
+
+    rule: str
+    subjects: Mapping[str, str] | None = None
+    level: int | None = None
+    severity: str | None = None
+    evidence: tuple[str, ...] | None = None
+
+    def describe(self) -> str:
+        parts = [self.rule]
+        if self.subjects is not None:
+            parts.append(" ".join(f"{k}={v}" for k, v in sorted(self.subjects.items())))
+        if self.level is not None:
+            parts.append(f"level {self.level}")
+        if self.severity is not None:
+            parts.append(self.severity)
+        if self.evidence is not None:
+            parts.append("evidence " + ", ".join(self.evidence))
+        return "  ".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """One test case, read and checked: a registry, parameters and what must be found."""
+
+    name: str
+    file: str
+    line: int | None
+    ruleset_ref: str
+    registry: Registry
+    parameters: Mapping[str, Number]
+    expected: tuple[Expected, ...]
+    only: bool
+    absent: tuple[str, ...] = ()
+    expect_none: bool = False
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.line}" if self.line is not None else self.file
+
+
+@dataclass(frozen=True, slots=True)
+class CaseFile:
+    """A case file: the ruleset it tests and its cases, in file order."""
+
+    path: str
+    ruleset_ref: str
+    cases: tuple[Case, ...] = field(default=())
+
+
+# -- finding case files ----------------------------------------------------------------------
+
+
+def _top_keys(path: Path) -> set[str]:
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return set()
+    return set(doc) if isinstance(doc, dict) else set()
+
+
+def tested_ruleset_of(path: Path) -> Path | None:
+    """The ruleset file beside a ``tests/<name>/`` folder that holds ``path``, if any."""
+    folder = path.parent
+    if folder.parent.name != "tests":
+        return None
+    for suffix in (".yaml", ".yml"):
+        candidate = folder.parent.parent / f"{folder.name}{suffix}"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def is_case_file(path: Path) -> bool:
+    """Whether ``path`` is a dualrel case file: a YAML file with ``cases:`` that lives in
+    ``tests/<ruleset>/`` next to that ruleset, or that names its ``ruleset:``."""
+    if path.suffix not in (".yaml", ".yml") or not path.is_file():
+        return False
+    keys = _top_keys(path)
+    if "cases" not in keys:
+        return False
+    return "ruleset" in keys or tested_ruleset_of(path) is not None
+
+
+def _tests_dir_of(ruleset_file: Path) -> Path:
+    return ruleset_file.parent / "tests" / ruleset_file.stem
+
+
+def discover(targets: Sequence[str | Path]) -> tuple[list[Path], list[Problem]]:
+    """The case files ``targets`` name: case files, folders (searched recursively), ruleset
+    files or shipped ruleset names (their ``tests/<name>/`` folder).  No target: the
+    ``rulesets/`` folder here, else every shipped ruleset."""
+    problems: list[Problem] = []
+    found: list[Path] = []
+    if not targets:
+        here = Path("rulesets")
+        targets = [here] if here.is_dir() else list(shipped_rulesets())
+    for target in targets:
+        path = Path(target)
+        if path.is_dir():
+            files = sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml"))
+            found.extend(p for p in files if p.parent.parent.name == "tests" or is_case_file(p))
+            continue
+        if path.is_file():
+            if "cases" in _top_keys(path) or path.parent.parent.name == "tests":
+                found.append(path)
+            else:  # a ruleset file: its tests folder
+                tests = _tests_dir_of(path)
+                cases = sorted(tests.glob("*.yaml")) if tests.is_dir() else []
+                if not cases:
+                    problems.append(
+                        Problem(
+                            file=str(path),
+                            code="no-tests",
+                            message=f"no test case files in {tests}/",
+                        )
+                    )
+                found.extend(cases)
+            continue
+        shipped = shipped_rulesets()
+        if isinstance(target, str) and target in shipped:
+            tests = _tests_dir_of(shipped[target])
+            cases = sorted(tests.glob("*.yaml")) if tests.is_dir() else []
+            if not cases:
+                problems.append(
+                    Problem(
+                        file=target,
+                        code="no-tests",
+                        message=f"the shipped ruleset {target!r} has no test cases",
+                    )
+                )
+            found.extend(cases)
+            continue
+        problems.append(
+            Problem(
+                file=str(target),
+                code="not-found",
+                message="no such file or folder, and no shipped ruleset of that "
+                f"name{did_you_mean(str(target), shipped)}",
+            )
+        )
+    unique = list(dict.fromkeys(p.resolve() for p in found))
+    by_resolved = {p.resolve(): p for p in found}
+    return [by_resolved[p] for p in unique], problems
+
+
+# -- reading case files ----------------------------------------------------------------------
+
+
+class _FragmentLocator:
+    """Lines of a case's registry fragment inside the case file."""
+
+    def __init__(self, doc: safeyaml.LocatedDocument, base: str) -> None:
+        self.doc = doc
+        self.base = base
+
+    def _line(self, pointer: str) -> int | None:
+        return self.doc.line_of(self.base + pointer)
+
+    def key_line(self, key: str) -> int | None:
+        return self._line(f"/{key}")
+
+    def record_line(self, section: str, index: int) -> int | None:
+        return self._line(f"/{section}/{index}")
+
+    def field_line(self, section: str, index: int, field: str) -> int | None:
+        return self._line(f"/{section}/{index}/{safeyaml.escape(field)}")
+
+
+def _schema_problems(
+    name: str, doc: safeyaml.LocatedDocument, exc: pydantic.ValidationError
+) -> list[Problem]:
+    out = []
+    for err in exc.errors():
+        loc = [str(p) for p in err["loc"]]
+        pointer = "/" + "/".join(safeyaml.escape(p) for p in loc)
+        if err["type"] == "extra_forbidden":
+            message = f"unknown field {loc[-1]!r}"
+            if len(loc) >= 3 and loc[0] == "cases" and loc[-1] in ("rule_id", "rules", "findings"):
+                message += " (did you mean 'expect'?)"
+        elif err["type"] == "missing":
+            message = f"missing required field {loc[-1]!r}"
+        else:
+            where = ".".join(loc)
+            message = f"{where}: {err['msg']}" if where else str(err["msg"])
+        out.append(
+            Problem(
+                file=name,
+                line=doc.line_of(pointer),
+                pointer=pointer,
+                code="schema",
+                message=message,
+                field=loc[-1] if loc else None,
+            )
+        )
+    return out
+
+
+def _resolve_ruleset(path: Path, spec: CaseFileSpec) -> str | None:
+    if spec.ruleset is not None:
+        ref = spec.ruleset
+        if ref in shipped_rulesets() and not (path.parent / ref).exists():
+            return ref
+        return str((path.parent / ref).resolve()) if not Path(ref).is_absolute() else ref
+    beside = tested_ruleset_of(path)
+    if beside is not None:
+        return str(beside)
+    if path.parent.name in shipped_rulesets():
+        return path.parent.name
+    return None
+
+
+class _Rulesets:
+    """Loaded rulesets by (reference, parameters), shared by every file of a run."""
+
+    def __init__(self) -> None:
+        self.cache: dict[tuple[str, tuple[tuple[str, Number], ...]], Ruleset] = {}
+
+    def get(self, ref: str, parameters: Mapping[str, Number]) -> Ruleset:
+        key = (ref, tuple(sorted(parameters.items())))
+        if key not in self.cache:
+            self.cache[key] = load_ruleset(ref, parameters=dict(parameters) or None)
+        return self.cache[key]
+
+
+def read_case_file(path: Path, rulesets: _Rulesets | None = None) -> CaseFile:
+    """Read and check one case file; raises :class:`TestCaseError` with every problem."""
+    rulesets = rulesets or _Rulesets()
+    name = str(path)
+    problems: list[Problem] = []
+    try:
+        doc = safeyaml.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TestCaseError([Problem(file=name, code="unreadable", message=str(exc))]) from exc
+    except safeyaml.YamlLimitError as exc:
+        raise TestCaseError(
+            [Problem(file=name, line=exc.line, code="too-large", message=str(exc))]
+        ) from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise TestCaseError(
+            [
+                Problem(
+                    file=name,
+                    line=mark.line + 1 if mark is not None else None,
+                    code="malformed",
+                    message=f"not valid YAML: {getattr(exc, 'problem', None) or exc}",
+                )
+            ]
+        ) from exc
+    if not isinstance(doc.data, dict):
+        raise TestCaseError(
+            [
+                Problem(
+                    file=name,
+                    line=1,
+                    code="malformed",
+                    message="a test case file must be a mapping with 'cases:'",
+                )
+            ]
+        )
+    try:
+        spec = CaseFileSpec.model_validate(doc.data)
+    except pydantic.ValidationError as exc:
+        raise TestCaseError(_schema_problems(name, doc, exc)) from exc
+    ref = _resolve_ruleset(path, spec)
+    if ref is None:
+        raise TestCaseError(
+            [
+                Problem(
+                    file=name,
+                    line=1,
+                    code="no-ruleset",
+                    field="ruleset",
+                    message="cannot tell which ruleset these cases test: add 'ruleset: <name or path>', "
+                    "or put the file in tests/<ruleset name>/ beside the ruleset",
+                )
+            ]
+        )
+    try:
+        base = rulesets.get(ref, spec.parameters)
+    except RulesetError as exc:
+        if spec.parameters and any(p.code == "unknown-parameter" for p in exc.problems):
+            raise TestCaseError(
+                [
+                    Problem(
+                        file=name,
+                        line=doc.line_of("/parameters"),
+                        pointer="/parameters",
+                        code="unknown-parameter",
+                        message=p.message,
+                        field="parameters",
+                    )
+                    for p in exc.problems
+                    if p.code == "unknown-parameter"
+                ]
+            ) from exc
+        raise TestCaseError(
+            [
+                Problem(
+                    file=name,
+                    line=doc.line_of("/ruleset") or 1,
+                    pointer="/ruleset",
+                    code="ruleset",
+                    message=f"the ruleset {ref!r} does not load: {p}",
+                    field="ruleset",
+                )
+                for p in exc.problems
+            ]
+        ) from exc
+    cases: list[Case] = []
+    names: dict[str, int | None] = {}
+    for i, case in enumerate(spec.cases):
+        cp = f"/cases/{i}"
+        line = doc.line_of(cp)
+        if case.name in names:
+            problems.append(
+                Problem(
+                    file=name,
+                    line=doc.line_of(f"{cp}/name"),
+                    pointer=f"{cp}/name",
+                    code="duplicate-case",
+                    field="name",
+                    message=f"case name {case.name!r} already used at line {names[case.name]}",
+                )
+            )
+        names.setdefault(case.name, line)
+        params = {**spec.parameters, **case.parameters}
+        unknown = [p for p in params if p not in base.parameters]
+        for p in unknown:
+            pp = f"{cp}/parameters/{safeyaml.escape(p)}" if p in case.parameters else "/parameters"
+            problems.append(
+                Problem(
+                    file=name,
+                    line=doc.line_of(pp),
+                    pointer=pp,
+                    code="unknown-parameter",
+                    field=p,
+                    message=f"unknown parameter {p!r}"
+                    f"{did_you_mean(p, base.parameters)}; the ruleset has: "
+                    f"{', '.join(sorted(base.parameters)) or 'none'}",
+                )
+            )
+        ruleset = base if unknown or not case.parameters else rulesets.get(ref, params)
+        registry = _registry(doc, cp, name, case, spec, ruleset, problems)
+        expected = _expected(doc, cp, name, case, ruleset, problems)
+        for j, rid in enumerate(case.absent):
+            if rid not in {r.id for r in ruleset.rules}:
+                problems.append(_unknown_rule(doc, name, f"{cp}/absent/{j}", rid, ruleset))
+        if (
+            registry is not None
+            and registry.as_of is None
+            and any(t.start is not None or t.end is not None for t in registry.ties)
+        ):
+            problems.append(
+                Problem(
+                    file=name,
+                    line=line,
+                    pointer=cp,
+                    code="no-as-of",
+                    field="as_of",
+                    message=f"case {case.name!r} has dated ties but no as_of: give the evaluation "
+                    "date (here or at the top of the file) so the case means the same tomorrow",
+                )
+            )
+        if registry is not None:
+            cases.append(
+                Case(
+                    name=case.name,
+                    file=name,
+                    line=line,
+                    ruleset_ref=ref,
+                    registry=registry,
+                    parameters=params,
+                    expected=expected,
+                    only=case.only,
+                    absent=tuple(case.absent),
+                    expect_none=bool(case.expect_none),
+                )
+            )
+    if problems:
+        raise TestCaseError(problems)
+    return CaseFile(path=name, ruleset_ref=ref, cases=tuple(cases))
+
+
+def _unknown_rule(
+    doc: safeyaml.LocatedDocument, name: str, pointer: str, rid: str, ruleset: Ruleset
+) -> Problem:
+    ids = [r.id for r in ruleset.rules]
+    return Problem(
+        file=name,
+        line=doc.line_of(pointer),
+        pointer=pointer,
+        code="unknown-rule",
+        field="rule",
+        message=f"ruleset {ruleset.id!r} has no rule {rid!r}{did_you_mean(rid, ids)}",
+    )
+
+
+def _registry(
+    doc: safeyaml.LocatedDocument,
+    cp: str,
+    name: str,
+    case: CaseSpec,
+    spec: CaseFileSpec,
+    ruleset: Ruleset,
+    problems: list[Problem],
+) -> Registry | None:
+    raw = doc.data["cases"][int(cp.rsplit("/", 1)[1])]
+    fragment: dict[str, Any] = {
+        "format": FORMAT,
+        "people": raw.get("people"),
+        "ties": raw.get("ties") or [],
+    }
+    as_of = case.as_of or spec.as_of
+    collector = Collector()
+    try:
+        return read_document(
+            fragment,
+            name,
+            _FragmentLocator(doc, cp),
+            collector,
+            kinds=dict(ruleset.kinds),
+            roles=frozenset(CORE_ROLES) | ruleset.roles,
+            as_of=as_of,
+            plain_data=False,
+        )
+    except RegistryError as exc:
+        for p in exc.problems:
+            if p.severity != "error":
+                continue
+            pointer = cp + (p.pointer or "")
+            problems.append(
+                Problem(
+                    file=name,
+                    line=p.line or doc.line_of(pointer),
+                    pointer=pointer,
+                    code=p.code,
+                    message=p.message,
+                    record=p.record,
+                    field=p.field,
+                )
+            )
+        return None
+
+
+def _expected(
+    doc: safeyaml.LocatedDocument,
+    cp: str,
+    name: str,
+    case: CaseSpec,
+    ruleset: Ruleset,
+    problems: list[Problem],
+) -> tuple[Expected, ...]:
+    out: list[Expected] = []
+    rules = {r.id: r for r in ruleset.rules}
+    for j, e in enumerate(case.expect or []):
+        ep = f"{cp}/expect/{j}"
+        rule = rules.get(e.rule)
+        if rule is None:
+            problems.append(_unknown_rule(doc, name, f"{ep}/rule", e.rule, ruleset))
+        elif e.subjects is not None:
+            variables = list(rule.match.people)
+            for var in e.subjects:
+                if var not in variables:
+                    sp = f"{ep}/subjects/{safeyaml.escape(var)}"
+                    problems.append(
+                        Problem(
+                            file=name,
+                            line=doc.line_of(sp),
+                            pointer=sp,
+                            code="unknown-subject",
+                            field=var,
+                            message=f"rule {e.rule!r} has no person variable {var!r}"
+                            f"{did_you_mean(var, variables)}; its subjects are "
+                            f"{', '.join(variables)}",
+                        )
+                    )
+            missing = [v for v in variables if v not in e.subjects]
+            if missing:
+                sp = f"{ep}/subjects"
+                problems.append(
+                    Problem(
+                        file=name,
+                        line=doc.line_of(sp),
+                        pointer=sp,
+                        code="missing-subject",
+                        field="subjects",
+                        message=f"give every subject of rule {e.rule!r}: "
+                        f"{', '.join(missing)} missing (or leave subjects out)",
+                    )
+                )
+        out.append(
+            Expected(
+                rule=e.rule,
+                subjects=dict(e.subjects) if e.subjects is not None else None,
+                level=e.level,
+                severity=e.severity,
+                evidence=tuple(e.evidence) if e.evidence is not None else None,
+            )
+        )
+    return tuple(out)
+
+
+def read_case_files(paths: Sequence[Path]) -> tuple[list[CaseFile], list[Problem]]:
+    """Read every file, collecting the problems of all of them."""
+    rulesets = _Rulesets()
+    files: list[CaseFile] = []
+    problems: list[Problem] = []
+    for path in paths:
+        try:
+            files.append(read_case_file(path, rulesets))
+        except TestCaseError as exc:
+            problems.extend(exc.problems)
+    return files, problems

@@ -1,0 +1,173 @@
+"""``dualrel test``: run ruleset test cases, properties, coverage and mutation checks (private).
+
+Registered in :data:`dualrel.cli.COMMANDS`; hypothesis is imported only for ``--properties``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from dualrel.errors import Problem
+from dualrel.testing.runner import CaseResult, TestResults, format_case_result, run_tests
+
+__all__ = ["TEST_EXIT_CODES_HELP", "add_test_command"]
+
+TEST_EXIT_CODES_HELP = """\
+exit codes:
+  0  every case passed (and, when asked, every property held, every rule is covered and
+     no mutant survived)
+  1  a case failed, a property broke, a rule lacks a positive or negative case
+     (--require-coverage) or a mutant survived (--mutate)
+  2  an invalid test case file or ruleset, or nothing to run; every problem is printed
+     to stderr as FILE:LINE: CODE: MESSAGE
+"""
+
+
+def add_test_command(sub: Any) -> None:
+    p = sub.add_parser(
+        "test",
+        help="run a ruleset's test cases (and properties, coverage, mutation checks)",
+        description="Run the test cases of rulesets: case files, folders of them, ruleset "
+        "files or shipped ruleset names (their tests/<name>/ folder). Without a target: "
+        "rulesets/ here, else every shipped ruleset. Prints a line per case and a summary.",
+        epilog=TEST_EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "targets",
+        metavar="RULESET|DIR|FILE",
+        nargs="*",
+        help="case file, folder, ruleset file or shipped ruleset name",
+    )
+    p.add_argument(
+        "-v", "--verbose", action="store_true", help="show the findings of passing cases too"
+    )
+    p.add_argument("-q", "--quiet", action="store_true", help="print failures and the summary only")
+    p.add_argument(
+        "--coverage",
+        action="store_true",
+        help="list, per rule, the cases that made it fire and that checked it does not",
+    )
+    p.add_argument(
+        "--require-coverage",
+        action="store_true",
+        help="fail when a rule has no positive or no negative case",
+    )
+    p.add_argument(
+        "--mutate",
+        action="store_true",
+        help="change each rule in small ways and report changes no case catches",
+    )
+    p.add_argument(
+        "--properties",
+        action="store_true",
+        help="check the built-in properties of each ruleset with hypothesis",
+    )
+    p.add_argument("--seed", type=int, default=0, help="hypothesis seed for --properties (0)")
+    p.add_argument(
+        "--examples",
+        type=int,
+        default=None,
+        metavar="N",
+        help="examples per property for --properties (default 50)",
+    )
+    p.add_argument(
+        "--save-failures",
+        metavar="DIR",
+        default=None,
+        help="write each property's shrunk failing registry to DIR as JSON",
+    )
+    p.set_defaults(handler=_test)
+
+
+def _print_problems(problems: tuple[Problem, ...]) -> None:
+    for p in problems:
+        sys.stderr.write(f"{p}\n")
+    sys.stderr.write(f"dualrel: {len(problems)} problem(s) found\n")
+
+
+def _test(args: argparse.Namespace) -> int:
+    out = sys.stdout
+
+    def show(result: CaseResult) -> None:
+        if args.quiet and result.passed:
+            return
+        out.write(format_case_result(result, verbose=args.verbose) + "\n")
+
+    results = run_tests(args.targets, on_result=show)
+    if results.problems:
+        _print_problems(results.problems)
+        return 2
+    if not results.results:
+        sys.stderr.write("dualrel: no test cases found\n")
+        return 2
+    out.write(
+        f"\n{results.passed} passed, {results.failed} failed "
+        f"({len(results.files)} file(s), {len(results.rulesets)} ruleset(s))\n"
+    )
+    code = results.exit_code
+    if args.coverage or args.require_coverage:
+        code = max(code, _coverage(results, args.require_coverage))
+    if args.mutate:
+        code = max(code, _mutate(results))
+    if args.properties:
+        code = max(code, _properties(results, args))
+    return code
+
+
+def _coverage(results: TestResults, required: bool) -> int:
+    out = sys.stdout
+    out.write("\nrule coverage (cases that made the rule fire / that checked it does not):\n")
+    lacking = 0
+    for cov in results.coverage():
+        mark = "ok  " if cov.covered else "MISS"
+        lacking += not cov.covered
+        out.write(
+            f"  {mark} {cov.ruleset}/{cov.rule}: {len(cov.positive)} positive, "
+            f"{len(cov.negative)} negative\n"
+        )
+        if not cov.positive:
+            out.write("         no case makes this rule fire and expects it\n")
+        if not cov.negative:
+            out.write("         no case checks that this rule does not fire on a near miss\n")
+    total = len(results.coverage())
+    out.write(f"{total - lacking} of {total} rules covered\n")
+    return 1 if required and lacking else 0
+
+
+def _mutate(results: TestResults) -> int:
+    from dualrel.testing.mutate import run_mutants
+
+    out = sys.stdout
+    if results.failed:
+        out.write("\nmutation check skipped: fix the failing cases first\n")
+        return 1
+    report = run_mutants(results)
+    out.write("\nmutation check:\n")
+    for r in report.survivors:
+        out.write(f"  SURVIVED {r.ruleset}/{r.mutant.rule}: {r.mutant.description}\n")
+    for ruleset, (total, killed, survived) in report.counts().items():
+        out.write(f"  {ruleset}: {total} mutants, {killed} killed, {survived} survived\n")
+    return 1 if report.survivors else 0
+
+
+def _properties(results: TestResults, args: argparse.Namespace) -> int:
+    try:
+        from dualrel.testing.properties import check_properties, format_property_result
+    except ImportError as exc:
+        sys.stderr.write(f"dualrel: --properties needs hypothesis: {exc}\n")
+        return 2
+    out = sys.stdout
+    out.write(f"\nproperties (seed {args.seed}):\n")
+    code = 0
+    for ref, ruleset in results.rulesets.items():
+        for res in check_properties(
+            ruleset, seed=args.seed, max_examples=args.examples, save_failures=args.save_failures
+        ):
+            out.write(format_property_result(res) + "\n")
+            if not res.passed:
+                code = 1
+        del ref
+    return code
