@@ -1,0 +1,277 @@
+"""End-to-end tests of ``dualrel check``: every format, every exit code, bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from tests.cli.util import assert_input_error, run
+from tests.report.util import (
+    EXAMPLE,
+    FRIENDSHIP,
+    KEY,
+    NAMES,
+    ROMANCE,
+    example_names,
+    small_registry,
+    write_registry,
+)
+
+
+@pytest.fixture
+def planted(tmp_path: Path) -> Path:
+    return write_registry(tmp_path / "reg.json", small_registry([ROMANCE, FRIENDSHIP]))
+
+
+@pytest.fixture
+def clean(tmp_path: Path) -> Path:
+    return write_registry(tmp_path / "clean.json", small_registry())
+
+
+def test_default_is_text_with_coaching_core_and_exit_1() -> None:
+    proc = run("check", EXAMPLE)
+    assert proc.returncode == 1, proc.stderr
+    assert "rulesets: coaching-core 1.0.0" in proc.stdout
+    assert "Level 3 (external referral or therapy): 1" in proc.stdout
+    assert proc.stderr == ""  # no progress bar when stderr is not a terminal
+    assert "\033[" not in proc.stdout
+    assert not [n for n in example_names() if n in proc.stdout]
+
+
+def test_exit_0_when_nothing_found(clean: Path) -> None:
+    proc = run("check", clean)
+    assert proc.returncode == 0, proc.stderr
+    assert "No findings." in proc.stdout
+
+
+@pytest.mark.parametrize(("level", "code"), [("1", 1), ("2", 1), ("3", 1)])
+def test_fail_level_with_a_level_3_finding(planted: Path, level: str, code: int) -> None:
+    assert run("check", planted, "--fail-level", level).returncode == code
+
+
+def test_fail_level_above_the_findings(tmp_path: Path) -> None:
+    reg = write_registry(tmp_path / "r.json", small_registry([FRIENDSHIP]))
+    assert run("check", reg, "--fail-level", "1").returncode == 1
+    assert run("check", reg, "--fail-level", "2").returncode == 0
+    assert run("check", reg, "--fail-level", "4").returncode == 2
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "junit", "markdown", "html"])
+def test_every_format_to_stdout_and_file(tmp_path: Path, planted: Path, fmt: str) -> None:
+    out = run("check", planted, "--format", fmt, env=KEY)
+    assert out.returncode == 1, out.stderr
+    target = tmp_path / f"report.{fmt}"
+    to_file = run("check", planted, "--format", fmt, "-o", target, env=KEY)
+    assert to_file.returncode == 1
+    assert target.read_text(encoding="utf-8") == out.stdout
+    assert f"wrote {target}" in to_file.stderr
+    if fmt in ("json", "sarif"):
+        json.loads(out.stdout)
+    if fmt == "junit":
+        ET.fromstring(out.stdout)
+    assert not [n for n in NAMES if n in out.stdout]
+    again = run("check", planted, "--format", fmt, env=KEY)
+    assert again.stdout == out.stdout  # deterministic
+
+
+def test_reveal_shows_names(planted: Path) -> None:
+    for fmt in ("text", "json", "markdown"):
+        proc = run("check", planted, "--format", fmt, "--reveal")
+        assert "Zelda Quorn" in proc.stdout, fmt
+
+
+def test_shared_formats_pseudonymise_with_the_key(planted: Path) -> None:
+    a = run("check", planted, "--format", "markdown", env=KEY).stdout
+    b = run("check", planted, "--format", "markdown", env={"DUALREL_PSEUDONYM_KEY": "other"})
+    r1 = run("check", planted, "--format", "markdown").stdout
+    r2 = run("check", planted, "--format", "markdown").stdout
+    assert "co1" not in a and "co1" not in r1
+    assert a != b.stdout and r1 != r2
+    assert "random key" in r1 and "keyed by DUALREL_PSEUDONYM_KEY" in a
+
+
+def test_unknown_format_is_a_usage_error(tmp_path: Path, planted: Path) -> None:
+    target = tmp_path / "out.xml"
+    proc = run("check", planted, "--format", "xml", "-o", target)
+    assert_input_error(proc, "invalid choice: 'xml'")
+    assert proc.stdout == ""
+    assert not target.exists()
+
+
+def test_several_rulesets_compose() -> None:
+    proc = run("check", EXAMPLE, "-r", "coaching-core", "-r", "icf-2020", "--format", "json")
+    doc = json.loads(proc.stdout)
+    assert [r["id"] for r in doc["rulesets"]] == ["coaching-core", "icf-2020"]
+    assert {f["ruleset"]["id"] for f in doc["findings"]} == {"coaching-core", "icf-2020"}
+
+
+def test_ruleset_path_with_declared_kind(tmp_path: Path) -> None:
+    ruleset = tmp_path / "gifts.yaml"
+    ruleset.write_text(
+        """\
+id: gifts
+version: "0.1"
+title: Gifts
+description: Gifts between coach and client.
+vocabulary:
+  kinds:
+    gift: {directed: true}
+rules:
+  - id: gift-to-client
+    title: Coach gave a gift to an active client
+    category: gifts
+    severity: low
+    level: 1
+    description: Gifts blur the boundary.
+    citations: [{code: ICF-2020, clause: "25"}]
+    remediation:
+      - {action: Discuss the gift in session, within_days: 14, owner: coach}
+    match:
+      people: {coach: {}, client: {}}
+      ties:
+        - {as: coaching, kind: coaching, from: coach, to: client, active: true}
+        - {as: gift, kind: gift, from: coach, to: client}
+""",
+        encoding="utf-8",
+    )
+    gift = {"id": "g1", "kind": "gift", "source": "co1", "target": "cl1", "start": "2026-03-01"}
+    reg = write_registry(tmp_path / "r.json", small_registry([gift]))
+    rejected = run("check", reg)
+    assert_input_error(rejected, str(reg), "gift")
+    proc = run("check", reg, "-r", ruleset, "--format", "json")
+    assert proc.returncode == 1, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert [f["rule"] for f in doc["findings"]] == ["gift-to-client"]
+    assert doc["findings"][0]["evidence_ties"][1]["kind"] == "gift"
+
+
+def test_as_of(planted: Path) -> None:
+    before = run("check", planted, "--as-of", "2025-12-31", "--format", "json")
+    doc = json.loads(before.stdout)
+    assert doc["generated_for"]["as_of"] == "2025-12-31"
+    assert "romance-active-client" not in {f["rule"] for f in doc["findings"]}
+    assert_input_error(run("check", planted, "--as-of", "31/12/2025"), "expected a date")
+
+
+def test_waivers_and_baseline_end_to_end(tmp_path: Path, planted: Path) -> None:
+    base = tmp_path / "base.json"
+    assert run("check", planted, "-f", "json", "-o", base).returncode == 1
+    assert run("check", planted, "--baseline", base).returncode == 0
+    doc = json.loads(base.read_text(encoding="utf-8"))
+    romance = next(f for f in doc["findings"] if f["level"] == 3)["fingerprint"]
+    waivers = tmp_path / "waivers.yaml"
+    waivers.write_text(
+        f"waivers:\n  - fingerprint: {romance}\n    reason: Client referred, engagement ended\n"
+        "    approved_by: Ethics committee\n    agreement: EC-1\n    expires: 2026-07-01\n"
+        "  - rule: friendship-active-client\n    subjects: {coach: co1, client: cl9}\n"
+        "    reason: x\n    approved_by: y\n    expires: 2026-07-01\n",
+        encoding="utf-8",
+    )
+    proc = run("check", planted, "--waivers", waivers, "--fail-level", "2")
+    assert proc.returncode == 0, proc.stdout
+    assert "[waived]" in proc.stdout and "stale" in proc.stdout
+    expired = run("check", planted, "--waivers", waivers, "--as-of", "2026-07-02", "-f", "json")
+    assert expired.returncode == 1
+    statuses = [w["status"] for w in json.loads(expired.stdout)["waivers"]]
+    assert statuses == ["expired", "expired"]  # expiry wins over staleness
+
+
+def test_invalid_waiver_names_file_and_line(tmp_path: Path, planted: Path) -> None:
+    waivers = tmp_path / "w.yaml"
+    waivers.write_text("waivers:\n  - fingerprint: abc\n    reason: x\n    expires: 2026-01-01\n")
+    target = tmp_path / "out.json"
+    proc = run("check", planted, "--waivers", waivers, "-f", "json", "-o", target)
+    assert_input_error(proc, f"{waivers}:2", "approved_by", "waiver abc")
+    assert not target.exists()
+
+
+@pytest.mark.parametrize(
+    ("doc", "needles"),
+    [
+        (
+            '{"people": [{"id": "a"}], "ties": [{"kind": "coaching", "source": "a", '
+            '"target": "zz"}]}',
+            ["/ties/0/target", "unknown-person", "zz"],
+        ),
+        ('{"people": [], "ties": [', ["malformed"]),
+        ('{"people": [{"id": "a"}, {"id": "a"}], "ties": []}', ["/people/1", "duplicate"]),
+    ],
+)
+def test_invalid_registry(tmp_path: Path, doc: str, needles: list[str]) -> None:
+    reg = tmp_path / "bad.json"
+    reg.write_text(doc, encoding="utf-8")
+    target = tmp_path / "report.html"
+    target.write_text("previous report", encoding="utf-8")
+    proc = run("check", reg, "-f", "html", "-o", target)
+    assert_input_error(proc, str(reg), *needles)
+    assert target.read_text(encoding="utf-8") == "previous report"
+    assert sorted(os.listdir(tmp_path)) == ["bad.json", "report.html"]
+
+
+def test_missing_inputs(tmp_path: Path, planted: Path) -> None:
+    assert_input_error(run("check", tmp_path / "nope.json"), "nope.json")
+    assert_input_error(
+        run("check", planted, "-r", "coaching-kore"), "coaching-kore", "did you mean"
+    )
+    assert_input_error(run("check", planted, "-r", tmp_path / "x.yaml"), "x.yaml", "not-found")
+    assert_input_error(run("check", planted, "--baseline", tmp_path / "b.json"), "b.json")
+    assert_input_error(run("check", planted, "--waivers", tmp_path / "w.yaml"), "w.yaml")
+    assert_input_error(run("check", planted, "-o", tmp_path / "no" / "r.txt"), "no/r.txt")
+    assert_input_error(run("check"), "REGISTRY")
+
+
+def test_invalid_ruleset_file(tmp_path: Path, planted: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: x\nversion: 1\ntitle: t\nrules:\n  - id: r1\n    level: 9\n")
+    assert_input_error(run("check", planted, "-r", bad), f"{bad}:", "r1")
+
+
+def test_progress_bar_on_a_terminal(planted: Path) -> None:
+    master, slave = pty.openpty()
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "dualrel", "check", str(planted), "-o", os.devnull],
+            stdout=subprocess.DEVNULL,
+            stderr=slave,
+            timeout=120,
+            check=False,
+        )
+        os.close(slave)
+        chunks = []
+        while True:
+            try:
+                data = os.read(master, 4096)
+            except OSError:
+                break
+            if not data:
+                break
+            chunks.append(data)
+    finally:
+        os.close(master)
+    err = b"".join(chunks).decode()
+    assert proc.returncode == 1
+    assert "evaluating coaching-core" in err and "[" in err
+
+
+def test_help_documents_exit_codes_and_formats() -> None:
+    proc = run("check", "--help")
+    assert proc.returncode == 0
+    for needle in (
+        "exit codes:",
+        "  0  no open finding",
+        "  1  open findings",
+        "  2  bad input",
+        "sarif",
+        "junit",
+        "markdown",
+        "html",
+        "DUALREL_PSEUDONYM_KEY",
+    ):
+        assert needle in proc.stdout
