@@ -105,7 +105,14 @@ class CaseFileSpec(_Model):
     description: str = ""
     as_of: date | None = None
     parameters: dict[str, Number] = Field(default_factory=dict)
-    cases: list[CaseSpec] = Field(min_length=1)
+    include: list[str] = Field(default_factory=list)
+    cases: list[CaseSpec] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _something(self) -> CaseFileSpec:
+        if not self.cases and not self.include:
+            raise ValueError("a test case file needs cases: (or include: other case files)")
+        return self
 
 
 @dataclass(frozen=True, slots=True)
@@ -335,8 +342,18 @@ class _Rulesets:
         return self.cache[key]
 
 
-def read_case_file(path: Path, rulesets: _Rulesets | None = None) -> CaseFile:
-    """Read and check one case file; raises :class:`TestCaseError` with every problem."""
+def read_case_file(
+    path: Path,
+    rulesets: _Rulesets | None = None,
+    *,
+    ruleset_ref: str | None = None,
+    _seen: frozenset[Path] = frozenset(),
+) -> CaseFile:
+    """Read and check one case file; raises :class:`TestCaseError` with every problem.
+
+    ``ruleset_ref`` runs the cases against that ruleset whatever the file says (how
+    ``include:`` runs a base ruleset's cases against a ruleset that extends it).
+    """
     rulesets = rulesets or _Rulesets()
     name = str(path)
     problems: list[Problem] = []
@@ -375,7 +392,7 @@ def read_case_file(path: Path, rulesets: _Rulesets | None = None) -> CaseFile:
         spec = CaseFileSpec.model_validate(doc.data)
     except pydantic.ValidationError as exc:
         raise TestCaseError(_schema_problems(name, doc, exc)) from exc
-    ref = _resolve_ruleset(path, spec)
+    ref = ruleset_ref or _resolve_ruleset(path, spec)
     if ref is None:
         raise TestCaseError(
             [
@@ -421,6 +438,20 @@ def read_case_file(path: Path, rulesets: _Rulesets | None = None) -> CaseFile:
             ]
         ) from exc
     cases: list[Case] = []
+    seen = _seen | {path.resolve()}
+    for i, pattern in enumerate(spec.include):
+        matches = sorted(p for p in path.parent.glob(pattern)
+                         if p.suffix in (".yaml", ".yml") and p.resolve() not in seen)
+        if not matches:
+            problems.append(Problem(file=name, line=doc.line_of(f"/include/{i}"),
+                                    pointer=f"/include/{i}", code="include-nothing",
+                                    field="include",
+                                    message=f"include {pattern!r} matches no other case file"))
+        for match in matches:
+            try:
+                cases.extend(read_case_file(match, rulesets, ruleset_ref=ref, _seen=seen).cases)
+            except TestCaseError as exc:
+                problems.extend(exc.problems)
     names: dict[str, int | None] = {}
     for i, case in enumerate(spec.cases):
         cp = f"/cases/{i}"
