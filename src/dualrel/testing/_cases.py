@@ -196,7 +196,7 @@ def is_case_file(path: Path) -> bool:
     if path.suffix not in (".yaml", ".yml") or not path.is_file():
         return False
     keys = _top_keys(path)
-    if "cases" not in keys:
+    if "cases" not in keys and "include" not in keys:
         return False
     return "ruleset" in keys or tested_ruleset_of(path) is not None
 
@@ -221,7 +221,7 @@ def discover(targets: Sequence[str | Path]) -> tuple[list[Path], list[Problem]]:
             found.extend(p for p in files if p.parent.parent.name == "tests" or is_case_file(p))
             continue
         if path.is_file():
-            if "cases" in _top_keys(path) or path.parent.parent.name == "tests":
+            if {"cases", "include"} & _top_keys(path) or path.parent.parent.name == "tests":
                 found.append(path)
             else:  # a ruleset file: its tests folder
                 tests = _tests_dir_of(path)

@@ -146,6 +146,8 @@ def _mutate(results: TestResults) -> int:
         return 1
     report = run_mutants(results)
     out.write("\nmutation check:\n")
+    if report.survivors:
+        out.write("  each SURVIVED line is a change to a rule that no case notices:\n")
     for r in report.survivors:
         out.write(f"  SURVIVED {r.ruleset}/{r.mutant.rule}: {r.mutant.description}\n")
     for ruleset, (total, killed, survived) in report.counts().items():

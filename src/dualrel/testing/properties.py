@@ -11,8 +11,8 @@
   removes a finding;
 - ``escalation``: every finding has its rule's level and severity (after overrides), and
   remediation due dates are the evaluation date plus ``within_days``;
-- ``incremental``: a :class:`~dualrel.Monitor` fed the ties one by one (and some removed)
-  ends with the findings of a batch evaluation.
+- ``incremental``: a :class:`~dualrel.Monitor` fed the ties one by one, in any order, ends
+  with the findings of a batch evaluation.
 
 A failure carries the shrunk registry, printable as a file ``dualrel check`` reads.
 
@@ -36,7 +36,7 @@ from hypothesis import strategies as st
 
 from dualrel.errors import InvalidArgument
 from dualrel.findings import Finding
-from dualrel.graph.model import Person, Registry, Tie
+from dualrel.graph.model import Registry, Tie
 from dualrel.rules.compiler import CompiledRuleset, compile_ruleset
 from dualrel.rules.engine import Monitor, evaluate
 from dualrel.rules.loader import Rule, Ruleset, load_ruleset
@@ -62,6 +62,11 @@ PROPERTIES = (
     "incremental",
 )
 DEFAULT_EXAMPLES = 50
+
+#: Whether ``incremental`` also removes ties through ``Monitor.remove_tie``.  Off for now:
+#: after a few hundred Monitors with removals, later evaluations in the same process crash
+#: in durable-rules (a segmentation fault, reported to the engine's owner).
+_REMOVE_TIES = False
 
 
 class PropertyFailure(AssertionError):
@@ -301,7 +306,7 @@ class _Checker:
             reg = draw(self.any_registry())
             order = draw(st.permutations(list(reg.ties)))
             removed = draw(st.lists(st.sampled_from([t.id for t in reg.ties]), unique=True,
-                                    max_size=3)) if reg.ties else []
+                                    max_size=3)) if reg.ties and _REMOVE_TIES else []
             return reg, list(order), removed
 
         def check(value: tuple[Registry, list[Tie], list[str]]) -> None:
@@ -373,17 +378,14 @@ def check_properties(
 
 def format_property_result(result: PropertyResult) -> str:
     """``PASS name (ruleset)``, or the failure with the shrunk registry as JSON."""
-    head = f"{'PASS' if result.passed else 'FAIL'}  {result.ruleset}  {result.name}"
+    head = f"  {'PASS' if result.passed else 'FAIL'}  {result.ruleset}  {result.name}"
     if result.passed:
         return head + (f"  ({result.message})" if result.message else "")
-    lines = [head, f"    {result.message}"]
+    lines = [head, f"      {result.message}"]
     if result.example is not None:
-        lines.append("    smallest registry that shows it"
+        lines.append("      smallest registry that shows it"
                      + (f" (saved as {result.saved}; run dualrel check on it):"
                         if result.saved else " (dualrel check reads it as a .json file):"))
-        lines += ["      " + line for line in registry_json(result.example).splitlines()]
+        lines += ["        " + line for line in registry_json(result.example).splitlines()]
     return "\n".join(lines)
 
-
-# keep Person importable for doctests and users building examples by hand
-_ = Person

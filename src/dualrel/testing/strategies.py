@@ -86,13 +86,14 @@ def ties(
 
     Dates fall within ``spread_days`` of ``as_of`` (or are absent); ``end`` is never
     before ``start``.  Coaching ties may carry ``agreement_signed``; family ties a
-    ``relation``.  ``kinds`` may name the kinds of ``extra_kinds`` (name to directed, as a
-    ruleset's vocabulary declares them) as well as the core kinds.  Shrinks towards the
+    ``relation``.  Any kind name is accepted (a ruleset's vocabulary may add kinds);
+    ``extra_kinds`` is accepted for symmetry with :func:`registries`.  Shrinks towards the
     first kind and people, no dates and no attributes.
     """
     if isinstance(person_ids, str) or len(set(person_ids)) < 2:
         raise InvalidArgument(f"person_ids needs at least two distinct ids, got {person_ids!r}")
-    _check_kinds(kinds, extra_kinds)
+    if isinstance(kinds, str) or not kinds:
+        raise InvalidArgument(f"kinds={kinds!r} must be a non-empty list of tie kinds")
     _check_bounds("spread_days", spread_days, "spread_days", spread_days)
     if not isinstance(as_of, date):
         raise InvalidArgument(f"as_of={as_of!r} must be a datetime.date")
