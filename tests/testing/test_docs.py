@@ -37,8 +37,14 @@ def run_session(body: str, cwd: Path) -> list[tuple[str, str, str, int]]:
         command, _, shown = part.partition("\n")
         args = command.split()
         assert args[0] == "dualrel", command
-        done = subprocess.run([sys.executable, "-m", "dualrel", *args[1:]], cwd=cwd,
-                              capture_output=True, text=True, timeout=600, check=False)
+        done = subprocess.run(
+            [sys.executable, "-m", "dualrel", *args[1:]],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
         out.append((command, shown, done.stdout + done.stderr, done.returncode))
     return out
 
@@ -67,8 +73,11 @@ def test_the_error_shown_in_the_guide_is_the_one_dualrel_prints(tmp_path, monkey
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(body)
     cases = tmp_path / "tests" / "our-practice" / "hiring.yaml"
-    cases.write_text(cases.read_text().replace("{rule: hiring-former-client,",
-                                               "{rule: hiring-former-clients,", 1))
+    cases.write_text(
+        cases.read_text().replace(
+            "{rule: hiring-former-client,", "{rule: hiring-former-clients,", 1
+        )
+    )
     assert main(["test", "our-practice.yaml"]) == 2
     err = capsys.readouterr().err
     (shown,) = re.findall(r"`(tests/our-practice/hiring\.yaml:\d+ .*?)`", DOC.read_text(), re.S)

@@ -10,6 +10,7 @@ measure how well they guard the rules with :func:`run_mutants` and
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 from dualrel.testing._cases import Case, CaseFile, Expected, TestCaseError
@@ -51,8 +52,6 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'dualrel.testing' has no attribute {name!r}")
-    import importlib
-
     return getattr(importlib.import_module(f"dualrel.testing.{module}"), name)
 
 

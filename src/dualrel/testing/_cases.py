@@ -401,8 +401,8 @@ def read_case_file(
                     line=1,
                     code="no-ruleset",
                     field="ruleset",
-                    message="cannot tell which ruleset these cases test: add 'ruleset: <name or path>', "
-                    "or put the file in tests/<ruleset name>/ beside the ruleset",
+                    message="cannot tell which ruleset these cases test: add 'ruleset: <name or "
+                    "path>', or put the file in tests/<ruleset name>/ beside the ruleset",
                 )
             ]
         )
@@ -440,13 +440,22 @@ def read_case_file(
     cases: list[Case] = []
     seen = _seen | {path.resolve()}
     for i, pattern in enumerate(spec.include):
-        matches = sorted(p for p in path.parent.glob(pattern)
-                         if p.suffix in (".yaml", ".yml") and p.resolve() not in seen)
+        matches = sorted(
+            p
+            for p in path.parent.glob(pattern)
+            if p.suffix in (".yaml", ".yml") and p.resolve() not in seen
+        )
         if not matches:
-            problems.append(Problem(file=name, line=doc.line_of(f"/include/{i}"),
-                                    pointer=f"/include/{i}", code="include-nothing",
-                                    field="include",
-                                    message=f"include {pattern!r} matches no other case file"))
+            problems.append(
+                Problem(
+                    file=name,
+                    line=doc.line_of(f"/include/{i}"),
+                    pointer=f"/include/{i}",
+                    code="include-nothing",
+                    field="include",
+                    message=f"include {pattern!r} matches no other case file",
+                )
+            )
         for match in matches:
             try:
                 cases.extend(read_case_file(match, rulesets, ruleset_ref=ref, _seen=seen).cases)
@@ -485,8 +494,10 @@ def read_case_file(
                 )
             )
         ruleset = base if unknown or not case.parameters else rulesets.get(ref, params)
-        registry = _registry(doc, cp, name, case, spec, ruleset, problems)
-        expected = _expected(doc, cp, name, case, ruleset, problems)
+        registry = _registry(
+            doc, cp, name=name, case=case, spec=spec, ruleset=ruleset, problems=problems
+        )
+        expected = _expected(doc, cp, name=name, case=case, ruleset=ruleset, problems=problems)
         for j, rid in enumerate(case.absent):
             if rid not in {r.id for r in ruleset.rules}:
                 problems.append(_unknown_rule(doc, name, f"{cp}/absent/{j}", rid, ruleset))
@@ -543,6 +554,7 @@ def _unknown_rule(
 def _registry(
     doc: safeyaml.LocatedDocument,
     cp: str,
+    *,
     name: str,
     case: CaseSpec,
     spec: CaseFileSpec,
@@ -590,6 +602,7 @@ def _registry(
 def _expected(
     doc: safeyaml.LocatedDocument,
     cp: str,
+    *,
     name: str,
     case: CaseSpec,
     ruleset: Ruleset,

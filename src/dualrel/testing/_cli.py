@@ -10,6 +10,7 @@ import sys
 from typing import Any
 
 from dualrel.errors import Problem
+from dualrel.testing.mutate import run_mutants
 from dualrel.testing.runner import CaseResult, TestResults, format_case_result, run_tests
 
 __all__ = ["TEST_EXIT_CODES_HELP", "add_test_command"]
@@ -138,8 +139,6 @@ def _coverage(results: TestResults, required: bool) -> int:
 
 
 def _mutate(results: TestResults) -> int:
-    from dualrel.testing.mutate import run_mutants
-
     out = sys.stdout
     if results.failed:
         out.write("\nmutation check skipped: fix the failing cases first\n")
@@ -157,7 +156,11 @@ def _mutate(results: TestResults) -> int:
 
 def _properties(results: TestResults, args: argparse.Namespace) -> int:
     try:
-        from dualrel.testing.properties import check_properties, format_property_result
+        # hypothesis is needed only here
+        from dualrel.testing.properties import (  # noqa: PLC0415
+            check_properties,
+            format_property_result,
+        )
     except ImportError as exc:
         sys.stderr.write(f"dualrel: --properties needs hypothesis: {exc}\n")
         return 2

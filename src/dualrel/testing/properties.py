@@ -26,7 +26,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -107,25 +107,32 @@ class _Checker:
         self.compiled: CompiledRuleset = compile_ruleset(ruleset)
         self.max_examples = max_examples
         self.seed = seed
-        self.read_kinds = sorted({k for r in ruleset.rules for c in r.match.ties
-                                  for k in c.kinds})
+        self.read_kinds = sorted({k for r in ruleset.rules for c in r.match.ties for k in c.kinds})
         self.extra_kinds = dict(ruleset.kinds)
 
     # -- strategies -------------------------------------------------------------------------
 
     def any_registry(self) -> st.SearchStrategy[Registry]:
         rules = [r.id for r in self.ruleset.rules]
-        random_ones = registries(max_people=6, max_ties=12, kinds=self.read_kinds or ["romance"],
-                                 extra_kinds=self.extra_kinds)
+        random_ones = registries(
+            max_people=6,
+            max_ties=12,
+            kinds=self.read_kinds or ["romance"],
+            extra_kinds=self.extra_kinds,
+        )
         if not rules:
             return random_ones
         planted = st.sampled_from(rules).flatmap(
-            lambda rid: registries_matching(self.ruleset, rid, max_extra_people=3,
-                                            max_noise_ties=6))
+            lambda rid: registries_matching(self.ruleset, rid, max_extra_people=3, max_noise_ties=6)
+        )
         return st.one_of(planted, random_ones)
 
-    def run(self, strategy: st.SearchStrategy[Any], check: Callable[[Any], None],
-            examples: int | None = None) -> tuple[bool, str, Registry | None]:
+    def run(
+        self,
+        strategy: st.SearchStrategy[Any],
+        check: Callable[[Any], None],
+        examples: int | None = None,
+    ) -> tuple[bool, str, Registry | None]:
         failing: list[Registry | None] = [None]
 
         def body(value: Any) -> None:
@@ -135,11 +142,16 @@ class _Checker:
                 failing[0] = exc.registry
                 raise
 
-        test = hypothesis_seed(self.seed)(settings(
-            max_examples=examples or self.max_examples, database=None, deadline=None,
-            verbosity=Verbosity.quiet, print_blob=False,
-            suppress_health_check=list(HealthCheck),
-        )(given(strategy)(body)))
+        test = hypothesis_seed(self.seed)(
+            settings(
+                max_examples=examples or self.max_examples,
+                database=None,
+                deadline=None,
+                verbosity=Verbosity.quiet,
+                print_blob=False,
+                suppress_health_check=list(HealthCheck),
+            )(given(strategy)(body))
+        )
         try:
             test()
         except PropertyFailure as exc:
@@ -161,7 +173,10 @@ class _Checker:
             if not first == again == fresh:
                 raise PropertyFailure(
                     f"two evaluations differ: {_describe(map(_key, first))} / "
-                    f"{_describe(map(_key, again))} / {_describe(map(_key, fresh))}", reg)
+                    f"{_describe(map(_key, again))} / {_describe(map(_key, fresh))}",
+                    reg,
+                )
+
         return self.run(self.any_registry(), check)
 
     def invariance(self) -> tuple[bool, str, Registry | None]:
@@ -173,8 +188,10 @@ class _Checker:
             pmap = {p.id: f"person-{n}" for p, n in zip(reg.people, pnew, strict=True)}
             tmap = {t.id: f"tie-{n}" for t, n in zip(reg.ties, tnew, strict=True)}
             people = [replace(p, id=pmap[p.id]) for p in reg.people]
-            ties_ = [replace(t, id=tmap[t.id], source=pmap[t.source], target=pmap[t.target])
-                     for t in reg.ties]
+            ties_ = [
+                replace(t, id=tmap[t.id], source=pmap[t.source], target=pmap[t.target])
+                for t in reg.ties
+            ]
             people = draw(st.permutations(people))
             ties_ = draw(st.permutations(ties_))
             other = Registry(tuple(people), tuple(ties_), reg.as_of, kinds=reg.kinds)
@@ -185,24 +202,39 @@ class _Checker:
             pback = {v: k for k, v in pmap.items()}
             tback = {v: k for k, v in tmap.items()}
             want = sorted((_key(f), f.level, f.severity) for f in self.findings(reg))
-            got = sorted(((f.rule, tuple(sorted((k, pback[v]) for k, v in f.subjects.items())),
-                           tuple(tback[t] for t in f.evidence)), f.level, f.severity)
-                         for f in self.findings(other))
+            got = sorted(
+                (
+                    (
+                        f.rule,
+                        tuple(sorted((k, pback[v]) for k, v in f.subjects.items())),
+                        tuple(tback[t] for t in f.evidence),
+                    ),
+                    f.level,
+                    f.severity,
+                )
+                for f in self.findings(other)
+            )
             if want != got:
                 raise PropertyFailure(
                     f"renaming and shuffling changed the findings: before "
                     f"{_describe(k for k, _, _ in want)}; after, renamed back, "
-                    f"{_describe(k for k, _, _ in got)}", reg)
+                    f"{_describe(k for k, _, _ in got)}",
+                    reg,
+                )
+
         return self.run(renamed(), check)
 
     def satisfiability(self) -> tuple[bool, str, Registry | None]:
         examples = max(5, self.max_examples // 5)
         for rule in self.ruleset.rules:
+
             def check(reg: Registry, rule: Rule = rule) -> None:
                 if not any(f.rule == rule.id for f in self.findings(reg)):
                     raise PropertyFailure(
-                        f"rule {rule.id!r} did not fire on a registry planted with its own "
-                        "pattern", reg)
+                        f"rule {rule.id!r} did not fire on a registry planted with its own pattern",
+                        reg,
+                    )
+
             try:
                 strategy = registries_matching(self.ruleset, rule.id)
             except InvalidArgument as exc:
@@ -222,10 +254,17 @@ class _Checker:
                 problem = self._evidence_problem(f, by_id, roles, reg, as_of)
                 if problem:
                     raise PropertyFailure(f"finding {_describe([_key(f)])}: {problem}", reg)
+
         return self.run(self.any_registry(), check)
 
-    def _evidence_problem(self, f: Finding, by_id: dict[str, Tie], roles: dict[str, set[str]],
-                          reg: Registry, as_of: Any) -> str | None:
+    def _evidence_problem(
+        self,
+        f: Finding,
+        by_id: dict[str, Tie],
+        roles: dict[str, set[str]],
+        reg: Registry,
+        as_of: Any,
+    ) -> str | None:
         rule = self.ruleset.rule(f.rule)
         clauses = positive(rule)
         if len(f.evidence) != len(clauses):
@@ -248,8 +287,10 @@ class _Checker:
             if not clause_holds(clause, tie, as_of):
                 return f"tie {tie.id} does not pass the tests of clause {clause.as_ or a + '-' + b}"
             if not ends_fit(clause, tie, f.subjects[a], f.subjects[b], reg.kinds):
-                return (f"tie {tie.id} ({tie.source} -> {tie.target}) does not join "
-                        f"{a}={f.subjects[a]} and {b}={f.subjects[b]} as the clause says")
+                return (
+                    f"tie {tie.id} ({tie.source} -> {tie.target}) does not join "
+                    f"{a}={f.subjects[a]} and {b}={f.subjects[b]} as the clause says"
+                )
         if not where_holds(rule, evidence, as_of):
             return "the evidence ties' dates break a date condition"
         if vetoed(rule, reg, f.subjects, as_of):
@@ -257,8 +298,13 @@ class _Checker:
         return None
 
     def monotonicity(self) -> tuple[bool, str, Registry | None]:
-        rules = {r.id for r in self.ruleset.rules if not any(
-            not c.exists or any(t.absent for t in c.attributes.values()) for c in r.match.ties)}
+        rules = {
+            r.id
+            for r in self.ruleset.rules
+            if not any(
+                not c.exists or any(t.absent for t in c.attributes.values()) for c in r.match.ties
+            )
+        }
         if not rules:
             return True, "no rule without negation or absence tests", None
 
@@ -266,9 +312,18 @@ class _Checker:
         def grown(draw: Any) -> tuple[Registry, Registry]:
             reg = draw(self.any_registry())
             ids = [p.id for p in reg.people]
-            extra = draw(st.lists(ties(ids, kinds=self.read_kinds, as_of=reg.as_of or
-                                       _default_as_of(), extra_kinds=self.extra_kinds),
-                                  min_size=1, max_size=4))
+            extra = draw(
+                st.lists(
+                    ties(
+                        ids,
+                        kinds=self.read_kinds,
+                        as_of=reg.as_of or date(2026, 1, 1),
+                        extra_kinds=self.extra_kinds,
+                    ),
+                    min_size=1,
+                    max_size=4,
+                )
+            )
             more = tuple(replace(t, id=f"added{i + 1}") for i, t in enumerate(extra))
             return reg, replace(reg, ties=reg.ties + more)
 
@@ -278,8 +333,9 @@ class _Checker:
             after = {_key(f) for f in self.findings(bigger) if f.rule in rules}
             lost = before - after
             if lost:
-                added = [t.id for t in bigger.ties[len(reg.ties):]]
+                added = [t.id for t in bigger.ties[len(reg.ties) :]]
                 raise PropertyFailure(f"adding ties {added} removed {_describe(lost)}", bigger)
+
         return self.run(grown(), check)
 
     def escalation(self) -> tuple[bool, str, Registry | None]:
@@ -290,14 +346,21 @@ class _Checker:
                 if (f.level, f.severity) != (rule.level, rule.severity):
                     raise PropertyFailure(
                         f"finding {_describe([_key(f)])} has level {f.level} and severity "
-                        f"{f.severity}; its rule says {rule.level} and {rule.severity}", reg)
+                        f"{f.severity}; its rule says {rule.level} and {rule.severity}",
+                        reg,
+                    )
                 steps = [(s.action, s.due) for s in f.remediation]
-                want = [(s.action, report.as_of + timedelta(days=s.within_days))
-                        for s in rule.remediation]
+                want = [
+                    (s.action, report.as_of + timedelta(days=s.within_days))
+                    for s in rule.remediation
+                ]
                 if steps != want:
                     raise PropertyFailure(
                         f"finding {_describe([_key(f)])}: remediation {steps} is not the "
-                        f"rule's {want}", reg)
+                        f"rule's {want}",
+                        reg,
+                    )
+
         return self.run(self.any_registry(), check)
 
     def incremental(self) -> tuple[bool, str, Registry | None]:
@@ -305,8 +368,11 @@ class _Checker:
         def story(draw: Any) -> tuple[Registry, list[Tie], list[str]]:
             reg = draw(self.any_registry())
             order = draw(st.permutations(list(reg.ties)))
-            removed = draw(st.lists(st.sampled_from([t.id for t in reg.ties]), unique=True,
-                                    max_size=3)) if reg.ties and _REMOVE_TIES else []
+            removed = (
+                draw(st.lists(st.sampled_from([t.id for t in reg.ties]), unique=True, max_size=3))
+                if reg.ties and _REMOVE_TIES
+                else []
+            )
             return reg, list(order), removed
 
         def check(value: tuple[Registry, list[Tie], list[str]]) -> None:
@@ -327,14 +393,11 @@ class _Checker:
                 raise PropertyFailure(
                     f"after adding every tie and removing {removed}, the Monitor has "
                     f"{_describe(k for k, _, _ in got)}; a batch evaluation has "
-                    f"{_describe(k for k, _, _ in want)}", reg)
+                    f"{_describe(k for k, _, _ in want)}",
+                    reg,
+                )
+
         return self.run(story(), check)
-
-
-def _default_as_of() -> Any:
-    from datetime import date
-
-    return date(2026, 1, 1)
 
 
 def check_properties(
@@ -360,8 +423,13 @@ def check_properties(
     unknown = [n for n in names if n not in PROPERTIES]
     if unknown or isinstance(properties, str):
         raise InvalidArgument(
-            f"properties={properties!r}: give a list of names among {', '.join(PROPERTIES)}")
-    rs = ruleset if isinstance(ruleset, Ruleset) else load_ruleset(ruleset)
+            f"properties={properties!r}: give a list of names among {', '.join(PROPERTIES)}"
+        )
+    rs = (
+        ruleset
+        if isinstance(ruleset, Ruleset)
+        else load_ruleset(ruleset if isinstance(ruleset, str) else Path(ruleset))
+    )
     checker = _Checker(rs, examples, seed)
     out: list[PropertyResult] = []
     for name in names:
@@ -383,9 +451,13 @@ def format_property_result(result: PropertyResult) -> str:
         return head + (f"  ({result.message})" if result.message else "")
     lines = [head, f"      {result.message}"]
     if result.example is not None:
-        lines.append("      smallest registry that shows it"
-                     + (f" (saved as {result.saved}; run dualrel check on it):"
-                        if result.saved else " (dualrel check reads it as a .json file):"))
+        lines.append(
+            "      smallest registry that shows it"
+            + (
+                f" (saved as {result.saved}; run dualrel check on it):"
+                if result.saved
+                else " (dualrel check reads it as a .json file):"
+            )
+        )
         lines += ["        " + line for line in registry_json(result.example).splitlines()]
     return "\n".join(lines)
-

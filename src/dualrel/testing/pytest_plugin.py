@@ -41,8 +41,12 @@ class InvalidCaseFile(Exception):
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addini("dualrel_cases", type="bool", default=True,
-                  help="collect dualrel ruleset test case files (tests/<ruleset>/*.yaml)")
+    parser.addini(
+        "dualrel_cases",
+        type="bool",
+        default=True,
+        help="collect dualrel ruleset test case files (tests/<ruleset>/*.yaml)",
+    )
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
@@ -63,8 +67,7 @@ class DualrelCaseFile(pytest.File):
         try:
             case_file = read_case_file(self.path, _RULESETS)
         except TestCaseError as exc:
-            yield InvalidCaseFileItem.from_parent(self, name="invalid test case file",
-                                                  error=exc)
+            yield InvalidCaseFileItem.from_parent(self, name="invalid test case file", error=exc)
             return
         for case in case_file.cases:
             yield DualrelCaseItem.from_parent(self, name=case.name, case=case)
@@ -82,8 +85,9 @@ class DualrelCaseItem(pytest.Item):
         if not result.passed:
             raise CaseFailed(result)
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
-                     style: Any = None) -> str | Any:
+    def repr_failure(
+        self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
+    ) -> str | Any:
         if isinstance(excinfo.value, CaseFailed):
             return _format(excinfo.value.result)
         return super().repr_failure(excinfo)
@@ -103,8 +107,9 @@ class InvalidCaseFileItem(pytest.Item):
     def runtest(self) -> None:
         raise InvalidCaseFile(self.error)
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
-                     style: Any = None) -> str | Any:
+    def repr_failure(
+        self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
+    ) -> str | Any:
         if isinstance(excinfo.value, InvalidCaseFile):
             return "\n".join(str(p) for p in excinfo.value.error.problems)
         return super().repr_failure(excinfo)

@@ -84,6 +84,10 @@ class TestResults:
     def passed(self) -> int:
         return sum(r.passed for r in self.results)
 
+    def ruleset_ids(self) -> list[str]:
+        """The ids of the rulesets tested, in the order first met."""
+        return [rs.id for rs in self.rulesets.values()]
+
     @property
     def failed(self) -> int:
         return sum(not r.passed for r in self.results)
@@ -224,7 +228,8 @@ def describe_finding(f: Finding, registry: Registry | None = None) -> str:
             continue
         dates = ""
         if t.start is not None or t.end is not None:
-            dates = f" {t.start.isoformat() if t.start else '...'}..{t.end.isoformat() if t.end else ''}"
+            start = t.start.isoformat() if t.start else ""
+            dates = f" {start}..{t.end.isoformat() if t.end else ''}"
         evidence.append(f"{tid} ({t.kind} {t.source}->{t.target}{dates})")
     return text + "\n        evidence: " + ", ".join(evidence)
 

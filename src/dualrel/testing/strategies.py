@@ -7,8 +7,10 @@ a rule's pattern, derived from the pattern itself, among random noise.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 try:
@@ -18,7 +20,11 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     raise ImportError("dualrel.testing needs hypothesis: pip install 'dualrel[test]'") from exc
 
 from dualrel.errors import InvalidArgument
+from dualrel.graph._records import DATE_ATTRIBUTES
+from dualrel.graph.dump import dump_registry
 from dualrel.graph.model import CORE_ROLES, CORE_TIE_KINDS, FAMILY_RELATIONS, Person, Registry, Tie
+from dualrel.rules.loader import Ruleset, load_ruleset
+from dualrel.testing._pattern import FAR, constraints, holds, positive, vetoed
 
 __all__ = [
     "people",
@@ -208,18 +214,13 @@ def _shortest(n: int, cons: Sequence[tuple[int, int, int]]) -> list[list[float]]
                 continue
             di = d[i]
             for j in range(n):
-                if dik + dk[j] < di[j]:
-                    di[j] = dik + dk[j]
+                di[j] = min(di[j], dik + dk[j])
     if any(d[i][i] < 0 for i in range(n)):
         return None
     return d
 
 
 def _resolve_ruleset(ruleset: Any) -> Any:
-    from pathlib import Path
-
-    from dualrel.rules.loader import Ruleset, load_ruleset
-
     if isinstance(ruleset, Ruleset):
         return ruleset
     if isinstance(ruleset, str | Path):
@@ -272,9 +273,6 @@ def registries_matching(
     _check_bounds("spread_days", spread_days, "spread_days", spread_days)
     if not isinstance(as_of, date):
         raise InvalidArgument(f"as_of={as_of!r} must be a datetime.date")
-
-    from dualrel.graph._records import DATE_ATTRIBUTES
-    from dualrel.testing._pattern import FAR, constraints, holds, positive, vetoed
 
     clauses = positive(rule)
     n = 1 + 2 * len(clauses)
@@ -425,10 +423,6 @@ def registry_json(registry: Registry) -> str:
      ]}
     <BLANKLINE>
     """
-    import io
-
-    from dualrel.graph.dump import dump_registry
-
     buf = io.StringIO()
     dump_registry(registry, buf)
     return buf.getvalue()
@@ -436,7 +430,5 @@ def registry_json(registry: Registry) -> str:
 
 def write_registry(registry: Registry, path: str) -> str:
     """Write ``registry`` to ``path`` as JSON (atomically) and return the path."""
-    from dualrel.graph.dump import dump_registry
-
     dump_registry(registry, path)
     return path
