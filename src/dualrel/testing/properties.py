@@ -11,8 +11,8 @@
   removes a finding;
 - ``escalation``: every finding has its rule's level and severity (after overrides), and
   remediation due dates are the evaluation date plus ``within_days``;
-- ``incremental``: a :class:`~dualrel.Monitor` fed the ties one by one, in any order, ends
-  with the findings of a batch evaluation.
+- ``incremental``: a :class:`~dualrel.Monitor` fed the ties one by one, in any order, then
+  some of them removed, ends with the findings of a batch evaluation.
 
 A failure carries the shrunk registry, printable as a file ``dualrel check`` reads.
 
@@ -63,10 +63,8 @@ PROPERTIES = (
 )
 DEFAULT_EXAMPLES = 50
 
-#: Whether ``incremental`` also removes ties through ``Monitor.remove_tie``.  Off for now:
-#: after a few hundred Monitors with removals, later evaluations in the same process crash
-#: in durable-rules (a segmentation fault, reported to the engine's owner).
-_REMOVE_TIES = False
+#: Whether ``incremental`` also removes some ties through ``Monitor.remove_tie``.
+_REMOVE_TIES = True
 
 
 class PropertyFailure(AssertionError):
