@@ -59,6 +59,8 @@ def test_every_example_runs_as_shown(tmp_path):
             continue
         want_code = int(info.split("exit=", 1)[1])
         for command, shown, printed, code in run_session(body, tmp_path):
+            # a negative code is a signal: the process crashed (say so, not "empty output")
+            assert code >= 0, f"{command!r} crashed with signal {-code}"
             assert printed.rstrip() == shown.rstrip(), command
             assert code == want_code, command
             ran += 1
