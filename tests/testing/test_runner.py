@@ -212,3 +212,23 @@ def test_an_empty_registry_is_no_negative_case(mini):
     results = run_tests([mini / "mini.yaml"])
     (cov,) = results.coverage()
     assert cov.negative == ("a gift two months after the end does not",)
+
+
+def test_only_case_files_are_taken_for_case_files(mini):
+    from dualrel.testing._cases import is_case_file  # noqa: PLC0415 (a private helper)
+
+    assert is_case_file(mini / "tests" / "mini" / "cases.yaml")
+    assert not is_case_file(mini / "mini.yaml")  # the ruleset itself
+    elsewhere = mini / "data.yaml"
+    elsewhere.write_text("cases: [1]\n")  # not beside a ruleset and names none
+    assert not is_case_file(elsewhere)
+    bomb = (
+        "a: &a [x, x, x, x, x, x, x, x, x]\n"
+        + "".join(
+            f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
+            for p, c in zip("abcdefgh", "bcdefghi", strict=True)
+        )
+        + "cases: *i\nruleset: mini\n"
+    )
+    (mini / "bomb.yaml").write_text(bomb)
+    assert not is_case_file(mini / "bomb.yaml")  # refused within the node limit, not expanded

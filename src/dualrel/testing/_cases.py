@@ -170,12 +170,19 @@ class CaseFile:
 # -- finding case files ----------------------------------------------------------------------
 
 
+#: A YAML file larger than this is never taken for a case file (pytest asks about every
+#: YAML file of a project: reading one must stay cheap and safe).
+_MAX_CASE_FILE_BYTES = 4 * 1024 * 1024
+
+
 def _top_keys(path: Path) -> set[str]:
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        if path.stat().st_size > _MAX_CASE_FILE_BYTES:
+            return set()
+        doc = safeyaml.loads(path.read_text(encoding="utf-8-sig"), max_nodes=500_000).data
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, safeyaml.YamlLimitError):
         return set()
-    return set(doc) if isinstance(doc, dict) else set()
+    return {str(k) for k in doc} if isinstance(doc, dict) else set()
 
 
 def tested_ruleset_of(path: Path) -> Path | None:
