@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -19,7 +20,13 @@ PEOPLE = [Person(f"p{i}", ("coach",) if i < 2 else ()) for i in range(6)]
 IDS = [p.id for p in PEOPLE]
 
 
-@pytest.fixture(scope="module", params=["coaching-core", "counselling-windows", "icf-2020"])
+LANGUAGE = Path(__file__).parent / "data" / "language.yaml"
+
+
+@pytest.fixture(
+    scope="module", params=["coaching-core", "counselling-windows", "icf-2020", LANGUAGE],
+    ids=["coaching-core", "counselling-windows", "icf-2020", "language-features"],
+)
 def compiled(request):
     return prepare(request.param)[0]
 

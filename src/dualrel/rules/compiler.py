@@ -63,6 +63,7 @@ class CompiledRule:
     walk_kinds: frozenset[str]  # kinds whose ties link people within one match
     radius: int  # the largest ``reach`` of any clause
     negated: bool  # has a negated clause or an attribute ``absent`` test
+    vetoable: bool  # has a negated clause: a new tie can remove a match
     condition: Mapping[str, Any]
 
 
@@ -292,6 +293,7 @@ def _compile_rule(
         walk_kinds=walk,
         radius=max(p.reach for p in plans),
         negated=negated,
+        vetoable=vetoable,
         # durable-rules never withdraws a match that a later fact vetoes through a negated
         # clause: gate such rules on a release fact asserted after all the data
         condition={"all": ([{RELEASE_ALIAS: {RELEASE_FIELD: 1}}] if vetoable else []) + conditions},

@@ -105,6 +105,7 @@ class _Store:
         self._bodies: dict[str, tuple[str, str | None]] = {}
         # kind -> the (active, ended) demands of every clause that reads that kind
         self._wants: dict[str, set[tuple[bool, bool | None]]] = defaultdict(set)
+        self._need_cache: dict[tuple[str, int], list[tuple[frozenset[str], int, bool]]] = {}
         for rule in compiled.rules:
             for clause in rule.rule.match.ties:
                 for kind in clause.kinds:
@@ -281,6 +282,14 @@ class _Store:
         results: dict[_Key, set[_Match]],
     ) -> None:
         owned = set(group)
+        for name, anchor, match in self.matches(engine, rules, tie_ids):
+            if (name, anchor) in owned:
+                results.setdefault((name, anchor), set()).add(match)
+
+    def matches(
+        self, engine: Engine, rules: Mapping[str, CompiledRule], tie_ids: Iterable[str]
+    ) -> Iterator[tuple[str, str, _Match]]:
+        """One session over ``tie_ids``: every match as (rule name, anchor, match)."""
         fact_tie: dict[str, str] = {}
         with engine.session() as session:
             # sorted: the same registry gives the same session contents in every run
@@ -290,18 +299,63 @@ class _Store:
                 if reverse is not None:
                     fact_tie[session.assert_fact(reverse)] = tid
             session.release()
-            matches = session.matches
-        for name, facts in matches:
+            found = session.matches
+        names = self.names
+        for name, facts in found:
             rule = rules[name]
             alias, end = rule.bindings[rule.anchor]
-            anchor = self.names[facts[alias][end]]
-            if (name, anchor) not in owned:
-                continue
             subjects = tuple(sorted(
-                (var, self.names[facts[a][e]]) for var, (a, e) in rule.bindings.items()
+                (var, names[facts[a][e]]) for var, (a, e) in rule.bindings.items()
             ))
             evidence = tuple(fact_tie[facts[a]["id"]] for a in rule.evidence)
-            results.setdefault((name, anchor), set()).add((subjects, evidence))
+            yield name, names[facts[alias][end]], (subjects, evidence)
+
+    def seed_neighbourhood(self, rule: CompiledRule, tie: Tie) -> set[str]:
+        """Ids of every tie a match of ``rule`` *that contains* ``tie`` can read.
+
+        Far smaller than an anchor's neighbourhood: a clause whose two variables are the
+        tie's own reads only ties between the same two people.
+        """
+        out: set[str] = set()
+        ends = (tie.source, tie.target)
+        for j, seed in enumerate(rule.clauses):
+            if not seed.exists or tie.kind not in seed.kinds:
+                continue
+            needs = self._needs(rule, j)
+            dist = self.distances(ends, rule.walk_kinds, max(d for _, d, _ in needs))
+            for kinds, depth, pair_only in needs:
+                if pair_only:
+                    out.update(t.id for t in self.adjacency.get(tie.source, ())
+                               if t.kind in kinds and tie.target in (t.source, t.target))
+                    continue
+                for person, d in dist.items():
+                    if d <= depth:
+                        out.update(t.id for t in self.adjacency.get(person, ()) if t.kind in kinds)
+        return out
+
+    def _needs(self, rule: CompiledRule, seed: int) -> list[tuple[frozenset[str], int, bool]]:
+        key = (rule.name, seed)
+        cached = self._need_cache.get(key)
+        if cached is None:
+            edges = [c.ends for c in rule.clauses if c.exists]
+            start = set(rule.clauses[seed].ends)
+            dist = dict.fromkeys(start, 0)
+            frontier = list(start)
+            while frontier:
+                nxt = []
+                for v in frontier:
+                    for a, b in edges:
+                        for x, y in ((a, b), (b, a)):
+                            if x == v and y not in dist:
+                                dist[y] = dist[v] + 1
+                                nxt.append(y)
+                frontier = nxt
+            cached = [
+                (frozenset(c.kinds), min(dist.get(e, 0) for e in c.ends), set(c.ends) == start)
+                for c in rule.clauses
+            ]
+            self._need_cache[key] = cached
+        return cached
 
     # -- findings ---------------------------------------------------------------------------
 
@@ -498,10 +552,12 @@ class Monitor:
         self._ties: dict[str, Tie] = {t.id: t for t in reg.ties}
         self._stores = [_store(c, reg, self.as_of) for c in self._compiled]
         self._engines = [Engine(c.definition) for c in self._compiled]
-        self._results = [
-            store.evaluate(engine, store.all_candidates())
-            for store, engine in zip(self._stores, self._engines, strict=True)
-        ]
+        self._results: list[dict[_Key, set[_Match]]] = [{} for _ in self._stores]
+        self._by_tie: list[dict[str, set[tuple[_Key, _Match]]]] = [{} for _ in self._stores]
+        for i, (store, engine) in enumerate(zip(self._stores, self._engines, strict=True)):
+            for key, matches in store.evaluate(engine, store.all_candidates()).items():
+                for match in matches:
+                    self._record(i, key, match)
 
     def close(self) -> None:
         """Free the engines' memory."""
@@ -533,12 +589,35 @@ class Monitor:
         return Delta((), ())
 
     def add_tie(self, tie: Tie) -> Delta:
-        """Add a tie; returns the findings that appeared and resolved because of it."""
+        """Add a tie; returns the findings that appeared and resolved because of it.
+
+        Rules without negated clauses only gain matches, and every new match contains the
+        new tie: one small session over the ties such a match can read finds them all.
+        Rules with negated clauses re-evaluate the anchors the tie can reach.
+        """
         self._check_tie(tie)
         self._ties[tie.id] = tie
-        for store in self._stores:
+        appeared: list[Finding] = []
+        resolved: list[Finding] = []
+        for i, (store, engine) in enumerate(zip(self._stores, self._engines, strict=True)):
             store.add_tie(tie)
-        return self._update(tie)
+            rules = {r.name: r for r in store.compiled.rules}
+            vetoable = [r for r in store.compiled.rules if r.vetoable]
+            a, r = self._rerun(i, self._affected(store, tie, vetoable))
+            appeared += a
+            resolved += r
+            if tie.id not in store.ties:
+                continue  # no clause can read it
+            seeds: set[str] = set()
+            for rule in store.compiled.rules:
+                if not rule.vetoable:
+                    seeds |= store.seed_neighbourhood(rule, tie)
+            for name, anchor, match in store.matches(engine, rules, seeds):
+                if rules[name].vetoable or tie.id not in match[1]:
+                    continue
+                if self._record(i, (name, anchor), match):
+                    appeared.append(store.finding(rules[name], match))
+        return Delta(_sorted(appeared), _sorted(resolved))
 
     def remove_tie(self, tie_id: str) -> Delta:
         """Remove a tie by id; returns the findings that resolved and appeared."""
@@ -546,12 +625,44 @@ class Monitor:
         if tie is None:
             raise RegistryError([Problem(file="<monitor>", code="unknown-tie", record=tie_id,
                                          field="id", message=f"no tie {tie_id!r}")])
-        # the region a tie touched is measured while the tie is still there
-        affected = [self._affected(store, tie) for store in self._stores]
-        del self._ties[tie_id]
-        for store in self._stores:
+        appeared: list[Finding] = []
+        resolved: list[Finding] = []
+        for i, store in enumerate(self._stores):
+            vetoable = [r for r in store.compiled.rules if r.vetoable]
+            # the region a tie touched is measured while the tie is still there
+            affected = self._affected(store, tie, vetoable)
+            rules = {r.name: r for r in store.compiled.rules}
+            for key, match in sorted(self._by_tie[i].get(tie_id, ())):
+                if not rules[key[0]].vetoable:
+                    self._forget(i, key, match)
+                    resolved.append(store.finding(rules[key[0]], match))
             store.remove_tie(tie)
-        return self._rerun(affected)
+            a, r = self._rerun(i, affected)
+            appeared += a
+            resolved += r
+        del self._ties[tie_id]
+        return Delta(_sorted(appeared), _sorted(resolved))
+
+    def _record(self, i: int, key: _Key, match: _Match) -> bool:
+        """Keep a match; False when it was known already."""
+        bucket = self._results[i].setdefault(key, set())
+        if match in bucket:
+            return False
+        bucket.add(match)
+        for tid in match[1]:
+            self._by_tie[i].setdefault(tid, set()).add((key, match))
+        return True
+
+    def _forget(self, i: int, key: _Key, match: _Match) -> None:
+        bucket = self._results[i][key]
+        bucket.discard(match)
+        if not bucket:
+            del self._results[i][key]
+        for tid in match[1]:
+            holders = self._by_tie[i][tid]
+            holders.discard((key, match))
+            if not holders:
+                del self._by_tie[i][tid]
 
     def _check_tie(self, tie: Tie) -> None:
         problems: list[Problem] = []
@@ -574,33 +685,33 @@ class Monitor:
         if problems:
             raise RegistryError(problems)
 
-    def _affected(self, store: _Store, tie: Tie) -> set[_Key]:
+    def _affected(self, store: _Store, tie: Tie, rules: Iterable[CompiledRule]) -> set[_Key]:
         keys: set[_Key] = set()
-        for rule in store.compiled.rules:
+        for rule in rules:
             if not any(tie.kind in c.kinds for c in rule.clauses):
                 continue
             near = store.distances((tie.source, tie.target), rule.walk_kinds, rule.radius)
             keys.update((rule.name, p) for p in near)
         return keys
 
-    def _update(self, tie: Tie) -> Delta:
-        return self._rerun([self._affected(store, tie) for store in self._stores])
-
-    def _rerun(self, affected: list[set[_Key]]) -> Delta:
+    def _rerun(self, i: int, keys: set[_Key]) -> tuple[list[Finding], list[Finding]]:
+        """Evaluate ``keys`` again from scratch; what appeared and what resolved."""
+        if not keys:
+            return [], []
+        store, engine, results = self._stores[i], self._engines[i], self._results[i]
+        rules = {r.name: r for r in store.compiled.rules}
+        live = [k for k in keys if store.is_candidate(rules[k[0]], k[1])]
+        fresh = store.evaluate(engine, live)
         appeared: list[Finding] = []
         resolved: list[Finding] = []
-        for store, engine, results, keys in zip(
-            self._stores, self._engines, self._results, affected, strict=True
-        ):
-            rules = {r.name: r for r in store.compiled.rules}
-            live = [k for k in keys if store.is_candidate(rules[k[0]], k[1])]
-            fresh = store.evaluate(engine, live)
-            for key in keys:
-                old = results.pop(key, set())
-                new = fresh.get(key, set())
-                if new:
-                    results[key] = new
-                rule = rules[key[0]]
-                appeared.extend(store.finding(rule, m) for m in new - old)
-                resolved.extend(store.finding(rule, m) for m in old - new)
-        return Delta(_sorted(appeared), _sorted(resolved))
+        for key in keys:
+            old = set(results.get(key, ()))
+            new = fresh.get(key, set())
+            rule = rules[key[0]]
+            for m in old - new:
+                self._forget(i, key, m)
+                resolved.append(store.finding(rule, m))
+            for m in new - old:
+                self._record(i, key, m)
+                appeared.append(store.finding(rule, m))
+        return appeared, resolved
