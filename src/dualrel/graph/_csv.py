@@ -3,7 +3,9 @@
 The fast path for large registries: rows are checked with plain code in one tight loop
 per file (no per-row objects besides the Person or Tie itself; dates parsed once per
 distinct string).  UTF-8 with or without BOM; roles separated by ``;``; any other column
-becomes an attribute; empty cells are absent.
+becomes an attribute; empty cells are absent.  The optional practice sections are one file
+each (``agreements.csv``, ``contacts.csv``, ...), read row by row through the checks every
+format shares.
 """
 
 from __future__ import annotations
@@ -18,16 +20,25 @@ from operator import itemgetter
 from typing import Any
 
 from dualrel.graph._locations import LineRuns
+from dualrel.graph._practice import PracticeReader, csv_record, required_columns
 from dualrel.graph._problems import Collector, did_you_mean
 from dualrel.graph._records import (
     DATE_ATTRIBUTES,
     ROLE_EXPECTATIONS,
     SUGGEST_PEOPLE_LIMIT,
     DateParser,
+    RecordReader,
     SectionInfo,
     finish,
 )
-from dualrel.graph.model import FAMILY_RELATIONS, Person, Registry, Tie, derive_tie_id
+from dualrel.graph.model import (
+    FAMILY_RELATIONS,
+    PRACTICE_SECTIONS,
+    Person,
+    Registry,
+    Tie,
+    derive_tie_id,
+)
 
 __all__ = ["load_csv_folder"]
 
@@ -260,12 +271,13 @@ def _split_roles(  # noqa: PLR0917
     return roles
 
 
-def _read_ties(
+def _read_ties(  # noqa: PLR0917
     path: str,
     file: str,
     c: Collector,
     kinds: Mapping[str, bool],
     people: Mapping[str, Person],
+    rejected: set[str] | None = None,
 ) -> tuple[list[Tie], LineRuns]:
     """Ties in file order and their lines; every check but duplicate ids done here.
 
@@ -300,6 +312,8 @@ def _read_ties(
         append = ties.append
         new, set_id, set_kind, set_src, set_tgt, set_start, set_end, set_attrs = _TIE_NEW
         bad = _BadTie(c, file, kinds, parser, people)
+        if rejected is not None:
+            bad.rejected = rejected
         n = 0
         off = 0
         while True:
@@ -447,6 +461,8 @@ class _BadTie:
         self.dates = dates
         self.people = people
         self.suggest = len(people) <= SUGGEST_PEOPLE_LIMIT
+        #: ids of the ties rejected (records naming them are not told they are unknown)
+        self.rejected: set[str] = set()
 
     def roles(self, kind: str, source: Person, target: Person, line: int, tid: str) -> None:
         want = ROLE_EXPECTATIONS[kind]
@@ -468,6 +484,8 @@ class _BadTie:
         """Every problem of a row that failed the fast checks."""
         cell = dict(zip(header, row, strict=True))
         tid = cell.get("id", "")
+        if tid:
+            self.rejected.add(tid)
         kind = cell["kind"]
         err = self._error
         if not kind:
@@ -503,6 +521,8 @@ class _BadTie:
                 err("invalid-date", msg, line, tid, name)
 
     def relation(self, relation: str, line: int, tid: str) -> None:
+        if tid:
+            self.rejected.add(tid)
         hint = did_you_mean(relation, FAMILY_RELATIONS)
         msg = f"unknown family relation {relation!r}{hint}"
         self._error("invalid-relation", msg, line, tid, "relation")
@@ -537,20 +557,59 @@ def load_csv_folder(
                 "file not found (a CSV registry is a folder with people.csv and ties.csv)",
             )
     c.raise_if_errors()
+    practice = PracticeReader(RecordReader(c, kinds, roles))
+    rejected_ties: set[str] = set()
     try:
         people, plines, by_id = _read_people(people_file, people_file, c, roles)
-        ties, tlines = _read_ties(ties_file, ties_file, c, kinds, by_id)
+        ties, tlines = _read_ties(ties_file, ties_file, c, kinds, by_id, rejected_ties)
+        for section in PRACTICE_SECTIONS:
+            path = os.path.join(folder, section + ".csv")
+            if os.path.isfile(path):
+                _read_section(path, section, c, practice)
     except OSError as e:
         c.error(e.filename or folder, "unreadable", f"cannot read: {e.strerror}")
         c.raise_if_errors()
         raise AssertionError("unreachable") from e  # pragma: no cover
-    del by_id
     _check_unique(c, ties_file, "tie", [t.id for t in ties], tlines)
+    registry = Registry(tuple(people), tuple(ties), as_of, folder, {}, dict(kinds))
+    if practice.has_records():
+        practice.check(by_id, {t.id: t.kind for t in ties}, rejected_ties=rejected_ties)
+        registry = dataclasses.replace(registry, practice=practice.practice())
+    del by_id
     return finish(
         c,
         SectionInfo(people_file, plines, None),
         None,
         SectionInfo(ties_file, tlines, None),
         None,
-        registry=Registry(tuple(people), tuple(ties), as_of, folder, {}, dict(kinds)),
+        registry=registry,
+        practice=practice,
     )
+
+
+def _read_section(path: str, section: str, c: Collector, practice: PracticeReader) -> None:
+    """The rows of one practice section's file, each checked as a decoded record."""
+    with _Reader(path, path, c) as src:
+        header = src.header(required_columns(section))
+        if header is None:
+            return
+        width = len(header)
+        reader = src.reader
+        index = 0
+        while True:
+            try:
+                for row in reader:
+                    line = reader.line_num
+                    if len(row) != width:
+                        if row:
+                            _wrong_width(c, path, line, len(row), width)
+                        continue
+                    if c.full:
+                        return
+                    rec = csv_record(section, header, row)
+                    practice.read(section, rec, path, line, None, index)
+                    index += 1
+                break
+            except (csv.Error, UnicodeDecodeError) as e:
+                if not src.failed(e):
+                    break

@@ -11,13 +11,14 @@ from collections.abc import Collection, Mapping
 from datetime import date
 from typing import Any, Protocol
 
+from dualrel.graph._practice import PracticeReader
 from dualrel.graph._problems import Collector, did_you_mean
 from dualrel.graph._records import RecordReader, SectionInfo, assemble
-from dualrel.graph.model import FORMAT, Person, Registry, Tie
+from dualrel.graph.model import FORMAT, PRACTICE_SECTIONS, Person, Registry, Tie
 
 __all__ = ["DOCUMENT_KEYS", "Locator", "read_document"]
 
-DOCUMENT_KEYS = ("format", "as_of", "people", "ties")
+DOCUMENT_KEYS = ("format", "as_of", "people", "ties", *PRACTICE_SECTIONS)
 
 
 class Locator(Protocol):
@@ -110,6 +111,8 @@ def read_document(
                 out.append(record)
                 lines.append(line or 0)
                 positions.append(i)
+    practice = PracticeReader(reader)
+    _read_practice(doc, file, locator, c, practice)
     people: list[Person] = sections["people"][0]
     ties: list[Tie] = sections["ties"][0]
     return assemble(
@@ -123,4 +126,30 @@ def read_document(
         kinds=kinds,
         rejected_refs=reader.rejected_refs,
         rejected_people=reader.rejected_people,
+        practice=practice,
     )
+
+
+def _read_practice(
+    doc: dict[str, Any], file: str, locator: Locator, c: Collector, practice: PracticeReader
+) -> None:
+    """The optional practice-record sections, each an array of records when present."""
+    for section in PRACTICE_SECTIONS:
+        raw = doc.get(section)
+        if raw is None:
+            continue
+        if not isinstance(raw, list):
+            c.error(
+                file,
+                "wrong-type",
+                f"{section!r} must be an array",
+                line=locator.key_line(section),
+                pointer=f"/{section}",
+                field=section,
+            )
+            continue
+        for i, obj in enumerate(raw):
+            if c.full:
+                break
+            line = locator.record_line(section, i)
+            practice.read(section, obj, file, line, f"/{section}/{i}", i)

@@ -16,7 +16,7 @@ from typing import Any
 
 from dualrel.graph._document import read_document
 from dualrel.graph._problems import Collector
-from dualrel.graph.model import Registry
+from dualrel.graph.model import PRACTICE_SECTIONS, Registry
 
 __all__ = ["JsonLocator", "load_json", "scan_document"]
 
@@ -29,7 +29,7 @@ def _skip(text: str, pos: int) -> int:
     return m.end() if m is not None else pos
 
 
-_SECTIONS = ("people", "ties")
+_SECTIONS = ("people", "ties", *PRACTICE_SECTIONS)
 
 
 class _Fallback(Exception):

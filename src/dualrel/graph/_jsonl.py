@@ -1,8 +1,10 @@
 """JSON Lines registries: one record per line, streamed (private).
 
-Each line is an object with ``"type"``: ``"person"`` or ``"tie"``.  An optional first
-record ``{"type": "registry", "format": "dualrel.registry/1", "as_of": ...}`` carries the
-document's metadata.  Blank lines are skipped.
+Each line is an object with ``"type"``: ``"person"`` or ``"tie"``, or the type of a
+practice record (``"agreement"``, ``"consent"``, ..., ``"contact"``, ...; see
+``PRACTICE_SECTIONS``), in any order.  An optional first record ``{"type": "registry",
+"format": "dualrel.registry/1", "as_of": ...}`` carries the document's metadata.  Blank
+lines are skipped.  Only the typed records are kept: the file is read line by line.
 """
 
 from __future__ import annotations
@@ -12,13 +14,16 @@ from array import array
 from collections.abc import Collection, Iterable, Mapping
 from datetime import date
 
+from dualrel.graph._practice import PracticeReader
 from dualrel.graph._problems import Collector, did_you_mean
 from dualrel.graph._records import RecordReader, SectionInfo, assemble
-from dualrel.graph.model import FORMAT, Person, Registry, Tie
+from dualrel.graph.model import FORMAT, PRACTICE_SECTIONS, Person, Registry, Tie
 
 __all__ = ["load_jsonl"]
 
-_TYPES = ("person", "tie", "registry")
+#: JSON Lines record type -> practice section
+_PRACTICE_TYPES = {t: s for s, t in PRACTICE_SECTIONS.items()}
+_TYPES = ("person", "tie", "registry", *_PRACTICE_TYPES)
 _HEADER_FIELDS = frozenset({"type", "format", "as_of"})
 
 
@@ -33,6 +38,8 @@ def load_jsonl(
 ) -> Registry:
     c = collector
     reader = RecordReader(c, kinds, roles, extra_fields=("type",))
+    practice = PracticeReader(reader, extra_fields=("type",))
+    counts = dict.fromkeys(PRACTICE_SECTIONS, 0)
     people: list[Person] = []
     ties: list[Tie] = []
     plines = array("l")
@@ -61,6 +68,10 @@ def load_jsonl(
             if p is not None:
                 people.append(p)
                 plines.append(lineno)
+        elif kind in _PRACTICE_TYPES:
+            section = _PRACTICE_TYPES[kind]
+            practice.read(section, obj, file, lineno, None, counts[section])
+            counts[section] += 1
         elif kind == "registry":
             if seen_record:
                 c.error(
@@ -77,7 +88,7 @@ def load_jsonl(
             c.error(
                 file,
                 "missing-field",
-                "record has no 'type' (person or tie)",
+                "record has no 'type' (person, tie, or a practice record type)",
                 line=lineno,
                 field="type",
             )
@@ -101,6 +112,7 @@ def load_jsonl(
         kinds=kinds,
         rejected_refs=reader.rejected_refs,
         rejected_people=reader.rejected_people,
+        practice=practice,
     )
 
 

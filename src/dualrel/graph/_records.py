@@ -12,11 +12,14 @@ from array import array
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dualrel.graph._locations import LineArray, LineMap, RecordLocations
 from dualrel.graph._problems import Collector, did_you_mean
 from dualrel.graph.model import FAMILY_RELATIONS, Person, Registry, Tie, derive_tie_id
+
+if TYPE_CHECKING:
+    from dualrel.graph._practice import PracticeReader
 
 __all__ = [
     "DATE_ATTRIBUTES",
@@ -29,6 +32,7 @@ __all__ = [
     "SectionInfo",
     "assemble",
     "finish",
+    "type_name",
 ]
 
 PERSON_FIELDS = ("id", "roles", "name", "organisation", "attributes")
@@ -76,7 +80,7 @@ class DateParser:
         return d
 
 
-def _type_name(value: object) -> str:
+def type_name(value: object) -> str:
     if value is None:
         return "null"
     return {
@@ -111,13 +115,13 @@ def _plain(value: Any, depth: int = 0) -> tuple[Any, str | None]:
         obj: dict[str, Any] = {}
         for k, item in value.items():
             if not isinstance(k, str):
-                return None, f"object keys must be strings, got {_type_name(k)} {k!r}"
+                return None, f"object keys must be strings, got {type_name(k)} {k!r}"
             v, err = _plain(item, depth + 1)
             if err:
                 return None, err
             obj[k] = v
         return obj, None
-    return None, f"{_type_name(value)} is not allowed (only JSON data)"
+    return None, f"{type_name(value)} is not allowed (only JSON data)"
 
 
 class RecordReader:
@@ -145,6 +149,8 @@ class RecordReader:
         self.rejected_refs: list[tuple[str, int | None, str | None, str | None, str, str]] = []
         #: ids of people rejected for other problems: ties to them are not "unknown"
         self.rejected_people: set[str] = set()
+        #: ids of ties rejected for other problems: records naming them are not "unknown"
+        self.rejected_ties: set[str] = set()
         self.person_fields = frozenset(PERSON_FIELDS) | frozenset(extra_fields)
         self.tie_fields = frozenset(TIE_FIELDS) | frozenset(extra_fields)
 
@@ -180,7 +186,7 @@ class RecordReader:
         if isinstance(value, date):
             return value, None
         if not isinstance(value, str):
-            return None, f"expected a date (YYYY-MM-DD) or null, got {_type_name(value)}"
+            return None, f"expected a date (YYYY-MM-DD) or null, got {type_name(value)}"
         d = self.dates.parse(value)
         if d is None:
             return None, f"invalid date {value!r} (expected YYYY-MM-DD)"
@@ -190,7 +196,7 @@ class RecordReader:
         if value is None:
             return {}, None
         if not isinstance(value, dict):
-            return None, f"'attributes' must be an object, got {_type_name(value)}"
+            return None, f"'attributes' must be an object, got {type_name(value)}"
         if self.plain_data:
             return value, None
         plain, err = _plain(value)
@@ -241,7 +247,7 @@ class RecordReader:
             self._err(
                 *where,
                 "wrong-type",
-                f"{key!r} must be a string, got {_type_name(value)}",
+                f"{key!r} must be a string, got {type_name(value)}",
                 record=record,
                 field=key,
             )
@@ -260,7 +266,7 @@ class RecordReader:
             self._err(
                 *where,
                 "wrong-type",
-                f"a person must be an object, got {_type_name(obj)}",
+                f"a person must be an object, got {type_name(obj)}",
                 record=None,
                 field=None,
             )
@@ -317,7 +323,7 @@ class RecordReader:
         self._err(
             *where,
             "wrong-type",
-            f"{key!r} must be a string, got {_type_name(value)}",
+            f"{key!r} must be a string, got {type_name(value)}",
             record=record,
             field=key,
         )
@@ -332,7 +338,7 @@ class RecordReader:
             self._err(
                 *where,
                 "wrong-type",
-                f"a tie must be an object, got {_type_name(obj)}",
+                f"a tie must be an object, got {type_name(obj)}",
                 record=None,
                 field=None,
             )
@@ -385,6 +391,8 @@ class RecordReader:
             or target is None
             or attributes is None
         ):
+            if tid is not None:
+                self.rejected_ties.add(tid)
             for field, pid in (("source", source), ("target", target)):
                 if pid is not None:
                     line_f = line
@@ -476,6 +484,7 @@ def assemble(
     kinds: Mapping[str, bool],
     rejected_refs: Sequence[tuple[str, int | None, str | None, str | None, str, str]] = (),
     rejected_people: Collection[str] = (),
+    practice: PracticeReader | None = None,
 ) -> Registry:
     """Checks across records, then the Registry (raises ``RegistryError`` on any error).
 
@@ -559,7 +568,15 @@ def assemble(
                 field=field,
             )
     registry = Registry(tuple(people), tuple(ties), as_of, source, {}, dict(kinds))
-    return finish(c, people_at, pindex, ties_at, tindex, registry=registry)
+    if practice is not None and practice.has_records():
+        practice.check(
+            pindex,
+            {t.id: t.kind for t in ties},
+            rejected_people=rejected_people,
+            rejected_ties=practice.r.rejected_ties,
+        )
+        registry = replace(registry, practice=practice.practice())
+    return finish(c, people_at, pindex, ties_at, tindex, registry=registry, practice=practice)
 
 
 def finish(
@@ -570,6 +587,7 @@ def finish(
     ties_index: Mapping[str, int] | None,
     *,
     registry: Registry,
+    practice: PracticeReader | None = None,
 ) -> Registry:
     """Raise the collected problems, if any; else the registry with its locations.
 
@@ -592,6 +610,8 @@ def finish(
     locations.add_section(
         "tie", ties_at.file, ties_index, ties_at.lines, ties_at.pointer, registry.ties
     )
+    if practice is not None:
+        practice.add_locations(locations)
     return replace(registry, locations=locations)
 
 

@@ -4,8 +4,9 @@ One node per person (attributes ``roles``, ``name``, ``organisation``, ``attribu
 edge per tie from source to target keyed by the tie id (attributes ``kind``, ``start``,
 ``end``, ``attributes``).  Undirected kinds are stored once, source to target as written;
 ``G.graph["kinds"]`` says which kinds are directed.  ``G.graph`` also holds ``as_of``,
-``source``, ``locations`` and ``tie_order`` (tie ids in registry order), which is what
-makes the round trip lossless.
+``source``, ``locations``, ``tie_order`` (tie ids in registry order) and ``practice`` (the
+practice records: agreements, consents, contacts, ...), which is what makes the round
+trip lossless.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 import networkx as nx
 
 from dualrel.graph._gc import gc_paused
-from dualrel.graph.model import CORE_TIE_KINDS, Person, Registry, Tie
+from dualrel.graph.model import CORE_TIE_KINDS, Person, Practice, Registry, Tie
 
 __all__ = ["adjacency", "build_graph", "registry_from_graph", "tie_from_edge"]
 
@@ -57,6 +58,7 @@ def _build(registry: Registry) -> nx.MultiDiGraph[str]:
         source=registry.source,
         locations=registry.locations,
         tie_order=tuple(t.id for t in registry.ties),
+        practice=registry.practice,
     )
     _add_people(G, registry.people)
     _add_ties(G, registry.ties)
@@ -144,4 +146,5 @@ def registry_from_graph(G: nx.MultiDiGraph[str]) -> Registry:
         source=G.graph.get("source"),
         locations=G.graph.get("locations", {}),
         kinds=G.graph.get("kinds", dict(CORE_TIE_KINDS)),
+        practice=G.graph.get("practice", Practice()),
     )

@@ -13,13 +13,23 @@ import json
 import os
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from datetime import date
+from functools import partial
 from typing import IO, Any
 
 from dualrel.errors import InvalidArgument
-from dualrel.graph.model import FORMAT, Person, Registry, Tie
+from dualrel.graph._practice import SECTION_FIELDS
+from dualrel.graph.model import FORMAT, PRACTICE_SECTIONS, Person, Registry, Tie
 
-__all__ = ["DUMP_FORMATS", "dump_registry", "person_record", "registry_document", "tie_record"]
+__all__ = [
+    "DUMP_FORMATS",
+    "dump_registry",
+    "person_record",
+    "practice_record",
+    "registry_document",
+    "tie_record",
+]
 
 DUMP_FORMATS = ("json", "jsonl", "csv")
 
@@ -59,13 +69,50 @@ def tie_record(t: Tie) -> dict[str, Any]:
     return rec
 
 
+def _plain_value(value: Any) -> Any:
+    if isinstance(value, date):  # dates and datetimes
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+def practice_record(section: str, record: Any) -> dict[str, Any]:
+    """A practice record of ``section`` as an interchange record: ``id``, the required
+    fields, the optional ones when set, ``attributes`` when not empty.
+
+    >>> from dualrel.graph.practice import Consent
+    >>> practice_record("consents", Consent("c1", "cl1", "assessment", given=date(2025, 1, 2)))
+    {'id': 'c1', 'person': 'cl1', 'purpose': 'assessment', 'given': '2025-01-02'}
+    """
+    rec: dict[str, Any] = {"id": record.id}
+    for f in SECTION_FIELDS[section]:
+        value = getattr(record, f.name)
+        if f.required or (value is not None and value != ()):
+            rec[f.name] = _plain_value(value)
+    if record.attributes:
+        rec["attributes"] = dict(record.attributes)
+    return rec
+
+
+def _sections(registry: Registry) -> Iterator[tuple[str, tuple[Any, ...]]]:
+    """The practice sections that hold records, in document order."""
+    for section in PRACTICE_SECTIONS:
+        records = registry.practice.section(section)
+        if records:
+            yield section, records
+
+
 def registry_document(registry: Registry) -> dict[str, Any]:
-    """The registry as one interchange document (plain JSON data)."""
+    """The registry as one interchange document (plain JSON data); practice sections
+    only when they hold records."""
     doc: dict[str, Any] = {"format": FORMAT}
     if registry.as_of is not None:
         doc["as_of"] = registry.as_of.isoformat()
     doc["people"] = [person_record(p) for p in registry.people]
     doc["ties"] = [tie_record(t) for t in registry.ties]
+    for section, records in _sections(registry):
+        doc[section] = [practice_record(section, r) for r in records]
     return doc
 
 
@@ -95,14 +142,17 @@ def _write_json(registry: Registry, f: IO[str]) -> None:
     w('{"format": ' + json.dumps(FORMAT))
     if registry.as_of is not None:
         w(',\n "as_of": ' + json.dumps(registry.as_of.isoformat()))
-    for name, records in (
-        ("people", [person_record(p) for p in registry.people]),
-        ("ties", [tie_record(t) for t in registry.ties]),
-    ):
+    sections: list[tuple[str, Iterable[dict[str, Any]], bool]] = [
+        ("people", (person_record(p) for p in registry.people), bool(registry.people)),
+        ("ties", (tie_record(t) for t in registry.ties), bool(registry.ties)),
+    ]
+    for section, records in _sections(registry):
+        sections.append((section, map(partial(practice_record, section), records), True))
+    for name, recs, some in sections:
         w(f',\n "{name}": [')
-        for i, rec in enumerate(records):
+        for i, rec in enumerate(recs):
             w(("\n  " if i == 0 else ",\n  ") + json.dumps(rec, ensure_ascii=False))
-        w("\n ]" if records else "]")
+        w("\n ]" if some else "]")
     w("}\n")
 
 
@@ -115,6 +165,11 @@ def _write_jsonl(registry: Registry, f: IO[str]) -> None:
         f.write(json.dumps({"type": "person", **person_record(p)}, ensure_ascii=False) + "\n")
     for t in registry.ties:
         f.write(json.dumps({"type": "tie", **tie_record(t)}, ensure_ascii=False) + "\n")
+    for section, records in _sections(registry):
+        kind = PRACTICE_SECTIONS[section]
+        for r in records:
+            rec = {"type": kind, **practice_record(section, r)}
+            f.write(json.dumps(rec, ensure_ascii=False) + "\n")
 
 
 def _csv_value(value: Any) -> str:
@@ -149,6 +204,36 @@ def _write_csv(registry: Registry, folder: str) -> None:
                     t.end.isoformat() if t.end else "",
                 ]
                 + [_csv_value(a[k]) if k in a else "" for k in tcols]
+            )
+    for section in PRACTICE_SECTIONS:
+        path = os.path.join(folder, section + ".csv")
+        records = registry.practice.section(section)
+        # an existing file is rewritten even when empty, so no stale record survives
+        if records or os.path.exists(path):
+            _write_section_csv(section, records, path)
+
+
+def _csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, tuple):
+        return ";".join(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _write_section_csv(section: str, records: tuple[Any, ...], path: str) -> None:
+    names = [f.name for f in SECTION_FIELDS[section]]
+    acols = sorted({k for r in records for k in r.attributes})
+    with _atomic(path, newline="") as f:
+        w = csv.writer(f, lineterminator="\r\n")
+        w.writerow(["id", *names, *acols])
+        for r in records:
+            a = r.attributes
+            w.writerow(
+                [r.id, *(_csv_cell(getattr(r, n)) for n in names)]
+                + [_csv_value(a[k]) if k in a else "" for k in acols]
             )
 
 

@@ -14,14 +14,37 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from dualrel.graph.practice import (
+    PRACTICE_SECTIONS,
+    Agreement,
+    Assessment,
+    ClientRecord,
+    Concern,
+    Consent,
+    Contact,
+    Disclosure,
+    Practice,
+    SupervisionSession,
+)
+
 __all__ = [
     "CORE_ROLES",
     "CORE_TIE_KINDS",
     "FAMILY_RELATIONS",
     "FORMAT",
+    "PRACTICE_SECTIONS",
+    "Agreement",
+    "Assessment",
+    "ClientRecord",
+    "Concern",
+    "Consent",
+    "Contact",
+    "Disclosure",
     "Person",
+    "Practice",
     "Registry",
     "SourceLocation",
+    "SupervisionSession",
     "Tie",
     "derive_tie_id",
 ]
@@ -138,9 +161,11 @@ def derive_tie_id(  # noqa: PLR0917 (public signature)
 class Registry:
     """A loaded registry: people and ties, in file order, with where each was read.
 
-    ``locations`` maps ``("person", id)`` and ``("tie", id)`` to the place the record was
-    read, so reports can point at the line of a tie.  ``kinds`` maps each tie kind the
-    registry may use (core plus those declared by rulesets) to whether it is directed.
+    ``locations`` maps ``("person", id)`` and ``("tie", id)`` (and ``(type, id)`` for the
+    practice records, ``type`` a value of :data:`PRACTICE_SECTIONS`) to the place the record
+    was read, so reports can point at the line of a tie.  ``practice`` holds the optional
+    practice-record sections (empty when the registry has none).  ``kinds`` maps each tie
+    kind the registry may use (core plus those declared by rulesets) to whether it is directed.
     """
 
     people: tuple[Person, ...]
@@ -149,6 +174,7 @@ class Registry:
     source: str | None = None
     locations: Mapping[tuple[str, str], SourceLocation] = field(default_factory=dict)
     kinds: Mapping[str, bool] = field(default_factory=lambda: dict(CORE_TIE_KINDS))
+    practice: Practice = field(default_factory=Practice)
 
     def is_directed(self, kind: str) -> bool:
         """Whether ties of ``kind`` are directed (unknown kinds count as directed)."""

@@ -1,0 +1,562 @@
+"""Reading the optional practice-record sections, shared by every format (private).
+
+Each format hands decoded records (a dict per record; CSV rows are turned into one by
+:func:`csv_record`) to :meth:`PracticeReader.read`, which checks their fields with the
+``RecordReader`` helpers people and ties use, so problems are located the same way.
+:meth:`PracticeReader.check` then checks across records (duplicate ids, references to
+people and ties) once people and ties are known, and :meth:`PracticeReader.practice`
+gives the :class:`~dualrel.graph.practice.Practice`.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from dualrel.graph._locations import LineArray, LineMap, RecordLocations
+from dualrel.graph._problems import Collector, did_you_mean
+from dualrel.graph._records import SUGGEST_PEOPLE_LIMIT, RecordReader, type_name
+from dualrel.graph.practice import (
+    AGREEMENT_COVERS,
+    AGREEMENT_ROLES,
+    CHANNELS,
+    CONCERN_STATUSES,
+    CONSENT_PURPOSES,
+    CONTACT_INITIATORS,
+    OPEN_CONCERN_STATUSES,
+    PRACTICE_SECTIONS,
+    RECORD_KINDS,
+    WEEKDAYS,
+    Agreement,
+    Assessment,
+    ClientRecord,
+    Concern,
+    Consent,
+    Contact,
+    Disclosure,
+    Practice,
+    SupervisionSession,
+)
+
+__all__ = ["SECTION_FIELDS", "PracticeReader", "csv_record", "required_columns"]
+
+
+@dataclass(frozen=True, slots=True)
+class _Field:
+    """One field of a practice record: its kind of value, whether required, vocabulary."""
+
+    name: str
+    kind: str  # person, tie, about, text, date, datetime, enum, open, enums, opens, count, hours
+    required: bool = False
+    vocabulary: Collection[str] = ()
+
+
+_F = _Field
+
+#: Section -> its fields besides ``id`` and ``attributes``, in record order.
+SECTION_FIELDS: Mapping[str, tuple[_Field, ...]] = {
+    "agreements": (
+        _F("tie", "tie", True),
+        _F("signed", "date"),
+        _F("roles", "opens", vocabulary=AGREEMENT_ROLES),
+        _F("covers", "enums", vocabulary=AGREEMENT_COVERS),
+        _F("channels", "enums", vocabulary=CHANNELS),
+        _F("response_window_hours", "count"),
+        _F("reviewed", "date"),
+        _F("hours", "hours"),
+        _F("days", "enums", vocabulary=WEEKDAYS),
+    ),
+    "consents": (
+        _F("person", "person", True),
+        _F("purpose", "enum", True, CONSENT_PURPOSES),
+        _F("scope", "text"),
+        _F("given", "date", True),
+        _F("withdrawn", "date"),
+        _F("recipient", "text"),
+    ),
+    "assessments": (
+        _F("client", "person", True),
+        _F("assessor", "person", True),
+        _F("instrument", "text", True),
+        _F("date", "date", True),
+    ),
+    "disclosures": (
+        _F("client", "person", True),
+        _F("recipient", "text", True),
+        _F("date", "date", True),
+        _F("content", "text"),
+        _F("by", "person"),
+    ),
+    "supervision_sessions": (
+        _F("supervisor", "person", True),
+        _F("coach", "person", True),
+        _F("date", "date", True),
+    ),
+    "contacts": (
+        _F("coach", "person", True),
+        _F("client", "person", True),
+        _F("channel", "enum", True, CHANNELS),
+        _F("at", "datetime", True),
+        _F("initiated_by", "enum", True, CONTACT_INITIATORS),
+        _F("responded_at", "datetime"),
+    ),
+    "concerns": (
+        _F("about", "about", True),
+        _F("raised", "date", True),
+        _F("status", "enum", True, CONCERN_STATUSES),
+        _F("raised_by", "person"),
+        _F("resolved", "date"),
+    ),
+    "records": (
+        _F("client", "person", True),
+        _F("kind", "open", True, RECORD_KINDS),
+        _F("created", "date", True),
+        _F("retain_until", "date"),
+        _F("destroyed", "date"),
+    ),
+}
+
+#: (earlier, later): the later date may not come before the earlier one.
+_ORDER: Mapping[str, tuple[tuple[str, str], ...]] = {
+    "agreements": (("signed", "reviewed"),),
+    "consents": (("given", "withdrawn"),),
+    "contacts": (("at", "responded_at"),),
+    "concerns": (("raised", "resolved"),),
+    "records": (("created", "retain_until"), ("created", "destroyed")),
+}
+
+_CLASSES: Mapping[str, type[Any]] = {
+    "agreements": Agreement,
+    "consents": Consent,
+    "assessments": Assessment,
+    "disclosures": Disclosure,
+    "supervision_sessions": SupervisionSession,
+    "contacts": Contact,
+    "concerns": Concern,
+    "records": ClientRecord,
+}
+
+_LISTS = frozenset({"enums", "opens"})
+_REFS = frozenset({"person", "tie", "about"})
+
+_CSV_KINDS: Mapping[str, Mapping[str, str]] = {
+    s: {f.name: f.kind for f in fields} for s, fields in SECTION_FIELDS.items()
+}
+
+#: (file, line, pointer, section, record id, field, referenced id) of a rejected record
+_Ref = tuple[str, int | None, str | None, str, str | None, str, str]
+_Where = tuple[str, int | None, str | None, str, int]
+
+
+def required_columns(section: str) -> tuple[str, ...]:
+    """The CSV columns a section's file must have."""
+    return ("id", *(f.name for f in SECTION_FIELDS[section] if f.required))
+
+
+def csv_record(section: str, header: list[str], row: list[str]) -> dict[str, Any]:
+    """A CSV row as a decoded record: empty cells absent, list fields split on ``;``,
+    counts as integers when they are; unknown columns become attributes."""
+    fields = _CSV_KINDS[section]
+    rec: dict[str, Any] = {}
+    attributes: dict[str, str] = {}
+    for name, cell in zip(header, row, strict=True):
+        if not cell:
+            continue
+        kind = fields.get(name)
+        if kind is None:
+            if name == "id":
+                rec["id"] = cell
+            else:
+                attributes[name] = cell
+        elif kind in _LISTS:
+            rec[name] = [v.strip() for v in cell.split(";") if v.strip()]
+        elif kind == "count":
+            text = cell.strip()
+            rec[name] = int(text) if text.isdigit() else cell
+        else:
+            rec[name] = cell
+    if attributes:
+        rec["attributes"] = attributes
+    return rec
+
+
+class _Buffer:
+    """The accepted records of one section and where each was read."""
+
+    __slots__ = ("file", "lines", "pointer", "positions", "records")
+
+    def __init__(self) -> None:
+        self.records: list[Any] = []
+        self.lines = array("l")
+        self.positions = array("l")
+        self.file = ""
+        self.pointer: str | None = None
+
+
+def _hours(value: str) -> bool:
+    """Whether ``value`` is ``HH:MM-HH:MM`` with two different valid times."""
+    if len(value) != 11 or value[5] != "-":
+        return False
+    times = (value[:5], value[6:])
+    for t in times:
+        if t[2] != ":" or not (t[:2].isdigit() and t[3:].isdigit()):
+            return False
+        if int(t[:2]) > 23 or int(t[3:]) > 59:
+            return False
+    return times[0] != times[1]
+
+
+def _label(name: str) -> str:
+    return name.replace("_", " ")
+
+
+class PracticeReader:
+    """Checks practice records with the helpers of a ``RecordReader``."""
+
+    def __init__(self, reader: RecordReader, *, extra_fields: Collection[str] = ()) -> None:
+        self.r = reader
+        self.c: Collector = reader.c
+        self.buffers: dict[str, _Buffer] = {s: _Buffer() for s in PRACTICE_SECTIONS}
+        self.fields = {
+            s: frozenset(("id", "attributes", *extra_fields, *(f.name for f in fs)))
+            for s, fs in SECTION_FIELDS.items()
+        }
+        self.rejected_refs: list[_Ref] = []
+        self.datetimes: dict[str, datetime] = {}
+
+    # -- values -------------------------------------------------------------------------
+    def datetime_value(self, value: Any) -> tuple[datetime | None, str, str]:
+        """The aware datetime, or None with an error message and its code."""
+        if isinstance(value, datetime):
+            if value.utcoffset() is None:
+                return None, "a date and time without a timezone (add Z or an offset)", (
+                    "naive-datetime"
+                )
+            return value, "", ""
+        if isinstance(value, date):
+            return None, "expected a date and time with a timezone, got a date", "invalid-datetime"
+        if not isinstance(value, str):
+            return None, f"expected a date and time (text), got {type_name(value)}", "wrong-type"
+        d = self.datetimes.get(value)
+        if d is not None:
+            return d, "", ""
+        what = f"invalid date and time {value!r} (expected YYYY-MM-DDTHH:MM[:SS]+HH:MM or Z)"
+        if len(value) < 16 or value[4] != "-" or value[7] != "-" or value[10] != "T":
+            return None, what, "invalid-datetime"
+        try:
+            d = datetime.fromisoformat(value)
+        except ValueError:
+            return None, what, "invalid-datetime"
+        if d.utcoffset() is None:
+            return None, f"{value!r} has no timezone (add Z or an offset like +01:00)", (
+                "naive-datetime"
+            )
+        if len(self.datetimes) < 65536:
+            self.datetimes[value] = d
+        return d, "", ""
+
+    # -- records ------------------------------------------------------------------------
+    def read(  # noqa: PLR0917
+        self, section: str, obj: Any, file: str, line: int | None, pointer: str | None, index: int
+    ) -> bool:
+        """Check one decoded record of ``section``; keep it when it has no problem."""
+        r = self.r
+        where: _Where = (file, line, pointer, section, index)
+        what = _label(PRACTICE_SECTIONS[section])
+        if not isinstance(obj, dict):
+            r._err(
+                *where,
+                "wrong-type",
+                f"a {what} must be an object, got {type_name(obj)}",
+                record=None,
+                field=None,
+            )
+            return False
+        before = len(self.c.errors)
+        rid = r._id(obj, "id", where, None, required=True, what=what)
+        r._unknown_fields(obj, self.fields[section], where, rid)
+        values: dict[str, Any] = {}
+        refs: list[tuple[str, str]] = []
+        for f in SECTION_FIELDS[section]:
+            value = self._value(f, obj, where, rid, what)
+            if value is not None:
+                values[f.name] = value
+                if f.kind in _REFS:
+                    refs.append((f.name, value))
+        for earlier, later in _ORDER.get(section, ()):
+            a, b = values.get(earlier), values.get(later)
+            if a is not None and b is not None and b < a:
+                r._err(
+                    *where,
+                    "date-order",
+                    f"{later!r} {b.isoformat()} is before {earlier!r} {a.isoformat()}",
+                    record=rid,
+                    field=later,
+                )
+        self._cross_fields(section, obj, values, where, rid)
+        attributes, err = r._attributes(obj.get("attributes"))
+        if err:
+            r._err(*where, "wrong-type", err, record=rid, field="attributes")
+        if len(self.c.errors) != before or rid is None or attributes is None:
+            for name, ref in refs:
+                line_f = line
+                if r.field_line is not None:
+                    line_f = r.field_line(section, index, name) or line
+                ptr = f"{pointer}/{name}" if pointer is not None else None
+                self.rejected_refs.append((file, line_f, ptr, section, rid, name, ref))
+            return False
+        if attributes:
+            values["attributes"] = attributes
+        buf = self.buffers[section]
+        buf.records.append(_CLASSES[section](id=rid, **values))
+        buf.lines.append(line or 0)
+        buf.positions.append(index)
+        buf.file = file
+        buf.pointer = None if pointer is None else f"/{section}"
+        return True
+
+    def _value(
+        self, f: _Field, obj: Mapping[str, Any], where: _Where, rid: str | None, what: str
+    ) -> Any:
+        r = self.r
+        kind = f.kind
+        if kind in _REFS or kind == "text":
+            return r._id(obj, f.name, where, rid, required=f.required, what=what)
+        value = obj.get(f.name)
+        if value is None:
+            if f.required:
+                r._err(
+                    *where,
+                    "missing-field",
+                    f"{what} has no {f.name!r}",
+                    record=rid,
+                    field=None if f.name not in obj else f.name,
+                )
+            return None
+        if kind == "date":
+            d, err = r.date_value(value)
+            if err:
+                r._err(*where, "invalid-date", err, record=rid, field=f.name)
+            return d
+        if kind == "datetime":
+            dt, message, code = self.datetime_value(value)
+            if dt is None:
+                r._err(*where, code, f"{f.name!r}: {message}", record=rid, field=f.name)
+            return dt
+        if kind in ("enum", "open"):
+            if not isinstance(value, str) or not value:
+                r._err(
+                    *where,
+                    "wrong-type",
+                    f"{f.name!r} must be a non-empty string, got {type_name(value)}",
+                    record=rid,
+                    field=f.name,
+                )
+                return None
+            self._vocabulary(f, value, where, rid)
+            return value
+        if kind in _LISTS:
+            if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+                r._err(
+                    *where,
+                    "wrong-type",
+                    f"{f.name!r} must be a list of non-empty strings",
+                    record=rid,
+                    field=f.name,
+                )
+                return None
+            for v in value:
+                self._vocabulary(f, v, where, rid)
+            return tuple(value)
+        if kind == "count":
+            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+                shown = repr(value) if isinstance(value, int | float | str) else type_name(value)
+                r._err(
+                    *where,
+                    "wrong-type",
+                    f"{f.name!r} must be a positive whole number, got {shown}",
+                    record=rid,
+                    field=f.name,
+                )
+                return None
+            return value
+        # hours
+        if not isinstance(value, str) or not _hours(value):
+            shown = repr(value) if isinstance(value, str) else type_name(value)
+            r._err(
+                *where,
+                "invalid-hours",
+                f"{f.name!r} must be HH:MM-HH:MM (two different times), got {shown}",
+                record=rid,
+                field=f.name,
+            )
+            return None
+        return value
+
+    def _vocabulary(self, f: _Field, value: str, where: _Where, rid: str | None) -> None:
+        if value in f.vocabulary:
+            return
+        closed = f.kind in ("enum", "enums")
+        label = _label(f.name.removesuffix("s") if f.kind in _LISTS else f.name)
+        self.r._err(
+            *where,
+            "invalid-value" if closed else "unknown-value",
+            f"unknown {label} {value!r}"
+            + ("" if closed else " (not in the vocabulary)")
+            + did_you_mean(value, f.vocabulary),
+            record=rid,
+            field=f.name,
+            warning=not closed,
+        )
+
+    def _cross_fields(
+        self,
+        section: str,
+        obj: Mapping[str, Any],
+        values: Mapping[str, Any],
+        where: _Where,
+        rid: str | None,
+    ) -> None:
+        r = self.r
+        if section == "consents":
+            if values.get("purpose") == "data_sharing" and obj.get("recipient") is None:
+                r._err(
+                    *where,
+                    "missing-field",
+                    "a data_sharing consent has no 'recipient' (a person id or an organisation)",
+                    record=rid,
+                    field=None,
+                )
+        elif section == "concerns":
+            status = values.get("status")
+            if status in OPEN_CONCERN_STATUSES and values.get("resolved") is not None:
+                r._err(
+                    *where,
+                    "inconsistent-status",
+                    f"a concern with status {status!r} has a 'resolved' date",
+                    record=rid,
+                    field="resolved",
+                )
+            elif (
+                status in CONCERN_STATUSES
+                and status not in OPEN_CONCERN_STATUSES
+                and obj.get("resolved") is None
+            ):
+                r._err(
+                    *where,
+                    "missing-field",
+                    f"a concern with status {status!r} has no 'resolved' date",
+                    record=rid,
+                    field="status",
+                    warning=True,
+                )
+
+    # -- across records -----------------------------------------------------------------
+    def has_records(self) -> bool:
+        """Whether any record was read (kept or rejected with references)."""
+        return bool(self.rejected_refs) or any(b.records for b in self.buffers.values())
+
+    def check(
+        self,
+        people: Collection[str],
+        ties: Mapping[str, str],
+        *,
+        rejected_people: Collection[str] = (),
+        rejected_ties: Collection[str] = (),
+    ) -> None:
+        """Duplicate ids and references; ``ties`` maps tie ids to their kinds."""
+        c = self.c
+        field_line = self.r.field_line
+
+        def unknown(  # noqa: PLR0917
+            file: str,
+            line: int | None,
+            pointer: str | None,
+            rid: str | None,
+            name: str,
+            ref: str,
+            kind: str,
+        ) -> None:
+            if kind == "tie":
+                if ref in ties or ref in rejected_ties:
+                    return
+                hint = did_you_mean(ref, ties) if len(ties) <= SUGGEST_PEOPLE_LIMIT else ""
+                code, msg = "unknown-tie", f"{name} {ref!r} is not a tie of the registry{hint}"
+            elif kind == "about":
+                if ref in people or ref in ties or ref in rejected_people or ref in rejected_ties:
+                    return
+                code = "unknown-reference"
+                msg = f"{name} {ref!r} is neither a person nor a tie of the registry"
+            else:
+                if ref in people or ref in rejected_people:
+                    return
+                hint = did_you_mean(ref, people) if len(people) <= SUGGEST_PEOPLE_LIMIT else ""
+                code = "unknown-person"
+                msg = f"{name} {ref!r} is not a person of the registry{hint}"
+            c.error(file, code, msg, line=line, pointer=pointer, record=rid, field=name)
+
+        for section, buf in self.buffers.items():
+            if not buf.records:
+                continue
+            refs = [(f.name, f.kind) for f in SECTION_FIELDS[section] if f.kind in _REFS]
+            first: dict[str, int] = {}
+            what = PRACTICE_SECTIONS[section]
+            for i, rec in enumerate(buf.records):
+                j = first.setdefault(rec.id, i)
+                pos = buf.positions[i]
+                line = buf.lines[i] or None
+                ptr = f"{buf.pointer}/{pos}" if buf.pointer is not None else None
+                if j != i:
+                    at = buf.lines[j]
+                    where = f" at line {at}" if at else ""
+                    if not at and buf.pointer is not None:
+                        where = f" at {buf.pointer}/{buf.positions[j]}"
+                    c.error(
+                        buf.file,
+                        "duplicate-" + what.replace("_", "-"),
+                        f"{_label(what)} id {rec.id!r} already used{where}",
+                        line=line,
+                        pointer=None if ptr is None else f"{ptr}/id",
+                        record=rec.id,
+                        field="id",
+                    )
+                for name, kind in refs:
+                    ref = getattr(rec, name)
+                    if ref is None:
+                        continue
+                    if kind == "person" and ref in people:
+                        continue
+                    line_f = (field_line(section, pos, name) if field_line else None) or line
+                    ptr_f = None if ptr is None else f"{ptr}/{name}"
+                    if kind == "tie":
+                        tie_kind = ties.get(ref)
+                        if tie_kind is not None:
+                            if tie_kind != "coaching":
+                                c.warning(
+                                    buf.file,
+                                    "not-coaching",
+                                    f"agreement for a {tie_kind} tie {ref!r}, not a coaching tie",
+                                    line=line_f,
+                                    pointer=ptr_f,
+                                    record=rec.id,
+                                    field=name,
+                                )
+                            continue
+                    unknown(buf.file, line_f, ptr_f, rec.id, name, ref, kind)
+        for file, line, pointer, section, rid, name, ref in self.rejected_refs:
+            kind = next(f.kind for f in SECTION_FIELDS[section] if f.name == name)
+            unknown(file, line, pointer, rid, name, ref, kind)
+
+    def practice(self) -> Practice:
+        return Practice(**{s: tuple(b.records) for s, b in self.buffers.items()})
+
+    def add_locations(self, locations: RecordLocations) -> None:
+        for section, buf in self.buffers.items():
+            if buf.records:
+                lines: LineMap = LineArray(buf.lines)
+                locations.add_section(
+                    PRACTICE_SECTIONS[section], buf.file, None, lines, buf.pointer, buf.records
+                )
