@@ -17,7 +17,7 @@ from dualrel.baseline import Baseline, apply_baseline, load_baseline
 from dualrel.errors import InvalidArgument, Problem, RulesetError
 from dualrel.findings import Citation, Finding, RulesetRef
 from dualrel.graph import load_registry
-from dualrel.graph.model import CORE_TIE_KINDS, Registry
+from dualrel.graph.model import CORE_TIE_KINDS, PRACTICE_SECTIONS, Registry
 from dualrel.report._result import (
     CheckedFinding,
     CheckResult,
@@ -72,7 +72,8 @@ def load_rulesets(refs: Sequence[str | Path]) -> tuple[Ruleset, ...]:
 
 
 def registry_sha256(path: str | Path) -> str:
-    """The sha256 of a registry file, or of a CSV folder's people.csv and ties.csv."""
+    """The sha256 of a registry file, or of a CSV folder's people.csv and ties.csv (and
+    the practice section files it holds, such as agreements.csv)."""
     p = Path(path)
     h = hashlib.sha256()
     if p.is_dir():
@@ -82,6 +83,10 @@ def registry_sha256(path: str | Path) -> str:
             if f.exists():
                 h.update(f.read_bytes())
             h.update(b"\0")
+        for section in PRACTICE_SECTIONS:  # only those present: older folders hash the same
+            f = p / f"{section}.csv"
+            if f.exists():
+                h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
     else:
         h.update(p.read_bytes())
     return h.hexdigest()

@@ -98,6 +98,7 @@ def _validate(args: argparse.Namespace) -> int:
         "ties": len(registry.ties),
         "ties_by_kind": dict(sorted(kinds.items())),
         "components": n_components,
+        "practice": registry.practice.counts(),
         "warnings": len(warnings),
     }
     if not args.quiet:
@@ -115,6 +116,12 @@ def _validate(args: argparse.Namespace) -> int:
     for kind, count in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0])):
         out.write(f"    {kind:<{width}}  {count}\n")
     out.write(f"  components  {n_components} (weakly connected)\n")
+    practice = {k: v for k, v in registry.practice.counts().items() if v}
+    if practice:
+        out.write(f"  practice    {sum(practice.values())} records\n")
+        width = max(len(k) for k in practice)
+        for section, count in practice.items():
+            out.write(f"    {section:<{width}}  {count}\n")
     out.write(f"  warnings    {len(warnings)}\n")
     return EXIT_OK
 

@@ -16,7 +16,7 @@ from dualrel.graph import (
     registry_document,
     registry_from_graph,
 )
-from dualrel.graph.model import Registry
+from dualrel.graph.model import PRACTICE_SECTIONS, Registry
 
 from .strategies import registries, same_content
 
@@ -71,7 +71,8 @@ def test_written_json_is_the_interchange_format(tmp_path: Path) -> None:
     doc = json.loads(path.read_text())
     assert doc["format"] == "dualrel.registry/1"
     assert doc["as_of"] == "2026-11-26"
-    assert set(doc) == {"format", "as_of", "people", "ties"}
+    assert set(doc) == {"format", "as_of", "people", "ties", *PRACTICE_SECTIONS}
     assert all(set(t) >= {"id", "kind", "source", "target", "start", "end"} for t in doc["ties"])
     assert same_content(load_registry(path), reg)
+    assert load_registry(path).practice == reg.practice
     assert path.stat().st_mode & 0o777 == 0o644
