@@ -2,12 +2,37 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from hypothesis import strategies as st
 
 from dualrel.graph import CORE_TIE_KINDS, FAMILY_RELATIONS, Person, Registry, Tie
+from dualrel.graph._practice import SECTION_FIELDS
+from dualrel.graph.practice import (
+    AGREEMENT_COVERS,
+    AGREEMENT_ROLES,
+    CHANNELS,
+    CONCERN_STATUSES,
+    CONSENT_PURPOSES,
+    CONTACT_INITIATORS,
+    OPEN_CONCERN_STATUSES,
+    RECORD_KINDS,
+    WEEKDAYS,
+    Agreement,
+    Assessment,
+    ClientRecord,
+    Concern,
+    Consent,
+    Contact,
+    Disclosure,
+    Practice,
+    SupervisionSession,
+)
+
+_ALL_FIELDS = tuple({f.name for fields in SECTION_FIELDS.values() for f in fields})
 
 ROLES = ("coach", "client", "supervisor", "manager", "mentor", "sponsor", "staff")
 KINDS = sorted(CORE_TIE_KINDS)
@@ -84,9 +109,178 @@ def registries(draw: st.DrawFn, *, csv_safe: bool = False, max_people: int = 8) 
 
 
 def same_content(a: Registry, b: Registry) -> bool:
-    """Equal people, ties and as_of (locations and source differ between files)."""
-    return (a.people, a.ties, a.as_of) == (b.people, b.ties, b.as_of)
+    """Equal people, ties, practice records and as_of (locations and source differ
+    between files)."""
+    return (a.people, a.ties, a.practice, a.as_of) == (b.people, b.ties, b.practice, b.as_of)
 
 
 def shifted(d: date, days: int) -> date:
     return d + timedelta(days=days)
+
+
+# -- practice records -----------------------------------------------------------------
+
+_SAFE_TEXT = st.text("abcdefghijklmnopqrstuvwxyz0123456789 -_", min_size=1, max_size=10).filter(
+    lambda s: s.strip() == s and bool(s)
+)
+_OFFSETS = st.integers(-48, 56).map(lambda q: timezone(timedelta(minutes=15 * q)))
+
+
+def _datetimes() -> st.SearchStrategy[datetime]:
+    return st.builds(
+        lambda d, tz: d.replace(tzinfo=tz),
+        st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2030, 12, 31)),
+        _OFFSETS,
+    )
+
+
+def _subset(values: Any) -> st.SearchStrategy[tuple[str, ...]]:
+    return st.lists(st.sampled_from(sorted(values)), max_size=3, unique=True).map(tuple)
+
+
+def _later(draw: st.DrawFn, d: Any, days: int = 4000) -> Any:
+    return d + timedelta(days=draw(st.integers(0, days)))
+
+
+@st.composite
+def practices(
+    draw: st.DrawFn, people: Sequence[str], ties: Sequence[str], *, csv_safe: bool = False
+) -> Practice:
+    """Valid practice records referring to ``people`` and ``ties``."""
+    person = st.sampled_from(list(people))
+    maybe_person = st.none() | person
+    text = _SAFE_TEXT
+    attrs = attributes(csv_safe, ("id", "attributes", *_ALL_FIELDS))
+
+    def n(section: str) -> list[str]:
+        return draw(st.lists(ids, max_size=3, unique=True))
+
+    agreements = []
+    if ties:
+        for rid in n("agreements"):
+            signed = draw(st.none() | dates)
+            start = draw(st.integers(0, 23)), draw(st.integers(0, 59))
+            end = draw(st.integers(0, 23)), draw(st.integers(0, 59))
+            hours = None
+            if start != end and draw(st.booleans()):
+                hours = f"{start[0]:02d}:{start[1]:02d}-{end[0]:02d}:{end[1]:02d}"
+            agreements.append(
+                Agreement(
+                    rid,
+                    draw(st.sampled_from(list(ties))),
+                    signed,
+                    draw(_subset(AGREEMENT_ROLES)),
+                    draw(_subset(AGREEMENT_COVERS)),
+                    draw(_subset(CHANNELS)),
+                    draw(st.none() | st.integers(1, 500)),
+                    _later(draw, signed) if signed is not None and draw(st.booleans()) else None,
+                    hours,
+                    draw(_subset(WEEKDAYS)),
+                    draw(attrs),
+                )
+            )
+    consents = []
+    for rid in n("consents"):
+        purpose = draw(st.sampled_from(CONSENT_PURPOSES))
+        given = draw(dates)
+        consents.append(
+            Consent(
+                rid,
+                draw(person),
+                purpose,
+                draw(st.none() | text),
+                given,
+                _later(draw, given) if draw(st.booleans()) else None,
+                draw(person | text) if purpose == "data_sharing" else draw(st.none() | text),
+                draw(attrs),
+            )
+        )
+    assessments = [
+        Assessment(rid, draw(person), draw(person), draw(text), draw(dates), draw(attrs))
+        for rid in n("assessments")
+    ]
+    disclosures = [
+        Disclosure(
+            rid,
+            draw(person),
+            draw(person | text),
+            draw(dates),
+            draw(st.none() | text),
+            draw(maybe_person),
+            draw(attrs),
+        )
+        for rid in n("disclosures")
+    ]
+    sessions = [
+        SupervisionSession(rid, draw(person), draw(person), draw(dates), draw(attrs))
+        for rid in n("supervision_sessions")
+    ]
+    contacts = []
+    for rid in n("contacts"):
+        at = draw(_datetimes())
+        responded = None
+        if draw(st.booleans()):
+            responded = (at + timedelta(minutes=draw(st.integers(0, 10**5)))).astimezone(
+                draw(_OFFSETS)
+            )
+        contacts.append(
+            Contact(
+                rid,
+                draw(person),
+                draw(person),
+                draw(st.sampled_from(CHANNELS)),
+                at,
+                draw(st.sampled_from(CONTACT_INITIATORS)),
+                responded,
+                draw(attrs),
+            )
+        )
+    concerns = []
+    for rid in n("concerns"):
+        status = draw(st.sampled_from(CONCERN_STATUSES))
+        raised = draw(dates)
+        concerns.append(
+            Concern(
+                rid,
+                draw(st.sampled_from([*people, *ties])),
+                raised,
+                status,
+                draw(maybe_person),
+                None if status in OPEN_CONCERN_STATUSES else _later(draw, raised),
+                draw(attrs),
+            )
+        )
+    records = []
+    for rid in n("records"):
+        created = draw(dates)
+        records.append(
+            ClientRecord(
+                rid,
+                draw(person),
+                draw(st.sampled_from(sorted(RECORD_KINDS))),
+                created,
+                _later(draw, created) if draw(st.booleans()) else None,
+                _later(draw, created) if draw(st.booleans()) else None,
+                draw(attrs),
+            )
+        )
+    return Practice(
+        tuple(agreements),
+        tuple(consents),
+        tuple(assessments),
+        tuple(disclosures),
+        tuple(sessions),
+        tuple(contacts),
+        tuple(concerns),
+        tuple(records),
+    )
+
+
+@st.composite
+def registries_with_practice(draw: st.DrawFn, *, csv_safe: bool = False) -> Registry:
+    """A valid registry with valid practice records."""
+    reg = draw(registries(csv_safe=csv_safe))
+    practice = draw(
+        practices([p.id for p in reg.people], [t.id for t in reg.ties], csv_safe=csv_safe)
+    )
+    return replace(reg, practice=practice)

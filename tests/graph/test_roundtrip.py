@@ -16,9 +16,9 @@ from dualrel.graph import (
     registry_document,
     registry_from_graph,
 )
-from dualrel.graph.model import PRACTICE_SECTIONS, Registry
+from dualrel.graph.model import PRACTICE_SECTIONS, Practice, Registry
 
-from .strategies import registries, same_content
+from .strategies import registries, registries_with_practice, same_content
 
 FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -76,3 +76,31 @@ def test_written_json_is_the_interchange_format(tmp_path: Path) -> None:
     assert same_content(load_registry(path), reg)
     assert load_registry(path).practice == reg.practice
     assert path.stat().st_mode & 0o777 == 0o644
+
+
+@FAST
+@given(registries_with_practice())
+def test_practice_records_round_trip_through_graph_json_and_jsonl(reg: Registry) -> None:
+    assert registry_from_graph(build_graph(reg)) == reg
+    for fmt, name in (("json", "reg.json"), ("jsonl", "reg.jsonl")):
+        loaded = _reload(reg, fmt, name)
+        assert same_content(loaded, reg), fmt
+        assert registry_from_graph(build_graph(loaded)) == loaded
+        assert registry_document(loaded) == registry_document(reg)
+
+
+@FAST
+@given(registries_with_practice(csv_safe=True))
+def test_practice_records_round_trip_through_csv(reg: Registry) -> None:
+    from_csv = _reload(reg, "csv", "folder")
+    assert same_content(replace(from_csv, as_of=reg.as_of), reg)
+
+
+def test_csv_dump_empties_a_stale_section_file(tmp_path: Path) -> None:
+    reg = load_registry(Path(__file__).parents[2] / "examples" / "practice.json")
+    folder = tmp_path / "reg"
+    dump_registry(reg, folder, format="csv")
+    assert (folder / "contacts.csv").exists()
+    assert not (folder / "unknown.csv").exists()
+    dump_registry(replace(reg, practice=Practice()), folder, format="csv")
+    assert load_registry(folder).practice == Practice()

@@ -2,7 +2,8 @@
 
 Load a registry with :func:`load_registry`, build its graph with :func:`build_graph`, ask
 it questions with :func:`ties_between`, :func:`neighbours` and :func:`components`, and
-write it back with :func:`dump_registry`.
+write it back with :func:`dump_registry`.  The optional practice records (agreements,
+consents, contacts, ...) are ``Registry.practice``, a :class:`Practice`.
 """
 
 from dualrel.graph.build import build_graph, registry_from_graph, tie_from_edge
@@ -13,9 +14,19 @@ from dualrel.graph.model import (
     CORE_TIE_KINDS,
     FAMILY_RELATIONS,
     FORMAT,
+    PRACTICE_SECTIONS,
+    Agreement,
+    Assessment,
+    ClientRecord,
+    Concern,
+    Consent,
+    Contact,
+    Disclosure,
     Person,
+    Practice,
     Registry,
     SourceLocation,
+    SupervisionSession,
     Tie,
     derive_tie_id,
 )
@@ -26,9 +37,19 @@ __all__ = [
     "CORE_TIE_KINDS",
     "FAMILY_RELATIONS",
     "FORMAT",
+    "PRACTICE_SECTIONS",
+    "Agreement",
+    "Assessment",
+    "ClientRecord",
+    "Concern",
+    "Consent",
+    "Contact",
+    "Disclosure",
     "Person",
+    "Practice",
     "Registry",
     "SourceLocation",
+    "SupervisionSession",
     "Tie",
     "build_graph",
     "components",
