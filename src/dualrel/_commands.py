@@ -1,4 +1,5 @@
-"""The subcommands of ``dualrel`` about checking: check, rulesets, lint, explain, schema, demo.
+"""The subcommands of ``dualrel`` about checking: check, rulesets, lint, explain, stats,
+schema, demo.
 
 Each builder adds its parser to the subcommands of :mod:`dualrel.cli` and sets the handler
 that returns the exit code.  The work itself lives in :mod:`dualrel.check` and
@@ -21,9 +22,11 @@ from dualrel import example_registry
 from dualrel.check import DEFAULT_RULESET, run_check
 from dualrel.errors import DualrelError, Problem, RulesetError
 from dualrel.report import FORMATS, KEY_ENV, render, write_atomic
+from dualrel.report.chart import stats_chart_svg
 from dualrel.report.explain import explain, find_finding
 from dualrel.report.progress import Progress
 from dualrel.report.schema import load_report, report_json_schema
+from dualrel.report.stats import PERIODS, compute_stats, load_series, render_stats_text
 from dualrel.rules import compile_ruleset, load_ruleset, shipped_rulesets
 from dualrel.rules.schema import RulesetFile
 
@@ -276,6 +279,68 @@ def _explain(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# -- stats -------------------------------------------------------------------------------
+
+
+def _non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number of days >= 0, got {text!r}")
+    return value
+
+
+def _add_stats(sub: Subparsers) -> None:
+    p = sub.add_parser(
+        "stats",
+        help="metrics over a series of JSON reports: raised, open, time to resolve, waivers",
+        description=textwrap.fill(
+            "Read JSON reports (dualrel check --format json) of the same registry at "
+            "different evaluation dates and print what a practice tracks: findings raised "
+            "and resolved per period and level, open findings, days from first seen to "
+            "resolved (median, p90) per level, the share resolved by the remediation due "
+            "dates, waivers in force and expiring. A finding is followed by its "
+            "fingerprint; it is resolved on the date of the first later report without it. "
+            "Only ids, rule ids, dates and counts are printed.",
+            width=88,
+        ),
+        epilog="exit codes:\n  0  the metrics were printed (and written)\n  2  unreadable or "
+        "invalid report, two reports with the same evaluation date, bad option\n",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("reports", metavar="REPORT.json", nargs="+", help="JSON reports, any order")
+    p.add_argument(
+        "--period", choices=PERIODS, default="month", help="group by month (default) or week"
+    )
+    p.add_argument(
+        "--expiring-days",
+        type=_non_negative,
+        default=30,
+        metavar="DAYS",
+        help="a waiver is expiring when it ends within DAYS of the last report (default 30)",
+    )
+    p.add_argument("-o", "--output", metavar="FILE", help="write the metrics as JSON to FILE")
+    p.add_argument("--chart", metavar="FILE.svg", help="write an SVG chart of the periods")
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    p.set_defaults(handler=_guarded(_stats))
+
+
+def _stats(args: argparse.Namespace) -> int:
+
+    series = load_series(args.reports)
+    stats = compute_stats(series, period=args.period, expiring_days=args.expiring_days)
+    as_json = json.dumps(stats, indent=2) + "\n"
+    chart = stats_chart_svg(stats) if args.chart is not None else None
+    if args.output is not None:
+        write_atomic(args.output, as_json)
+    if chart is not None:
+        write_atomic(args.chart, chart)
+    sys.stdout.write(as_json if args.json else render_stats_text(stats))
+    return EXIT_OK
+
+
 # -- schema ------------------------------------------------------------------------------
 
 SCHEMAS = ("registry", "ruleset", "report")
@@ -343,6 +408,7 @@ COMMANDS: dict[str, Callable[[Subparsers], None]] = {
     "rulesets": _add_rulesets,
     "lint": _add_lint,
     "explain": _add_explain,
+    "stats": _add_stats,
     "schema": _add_schema,
     "demo": _add_demo,
 }

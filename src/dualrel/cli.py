@@ -129,7 +129,7 @@ def _validate(args: argparse.Namespace) -> int:
 #: Subcommand name -> builder adding its parser (with ``handler`` set) to the subparsers.
 COMMANDS: dict[str, Callable[[Subparsers], None]] = {
     "validate": _add_validate,
-    **_check_commands.COMMANDS,  # check, rulesets, lint, explain, schema, demo
+    **_check_commands.COMMANDS,  # check, rulesets, lint, explain, stats, schema, demo
     "test": add_test_command,  # ruleset test cases, properties, coverage, mutants
 }
 
