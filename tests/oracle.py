@@ -42,7 +42,9 @@ def _clause_ok(clause: Any, tie: Tie, as_of: date) -> bool:
             return False
         if test.absent and present:
             return False
-        if test.equals is not None and (not present or _canon(tie.attributes[name]) != _canon(test.equals)):
+        if test.equals is not None and (
+            not present or _canon(tie.attributes[name]) != _canon(test.equals)
+        ):
             return False
         if test.in_ is not None and (
             not present or _canon(tie.attributes[name]) not in {_canon(v) for v in test.in_}
@@ -114,7 +116,7 @@ def match_rule(rule: Rule, ruleset: Ruleset, registry: Registry, as_of: date) ->
                     continue
                 for a, b in _orientations(clause, tie, directed):
                     ok = True
-                    for var, person in zip(clause.ends, (a, b)):
+                    for var, person in zip(clause.ends, (a, b), strict=True):
                         if var in binding:
                             ok = ok and binding[var] == person
                         else:  # "anyone" other than the people already chosen
@@ -135,7 +137,7 @@ def match_rule(rule: Rule, ruleset: Ruleset, registry: Registry, as_of: date) ->
             for a, b in _orientations(clause, tie, directed):
                 new = dict(binding)
                 ok = True
-                for var, person in zip(clause.ends, (a, b)):
+                for var, person in zip(clause.ends, (a, b), strict=True):
                     if var in new:
                         ok = ok and new[var] == person
                     elif person in new.values() or not role_ok(var, person):

@@ -29,7 +29,7 @@ from dualrel.findings import (
     Report,
     RulesetRef,
 )
-from dualrel.graph import build_graph, load_registry
+from dualrel.graph import build_graph, load_registry, registry_from_data
 from dualrel.graph.model import Person, Registry, Tie
 from dualrel.rules import (
     CompiledRuleset,
@@ -79,5 +79,6 @@ __all__ = [
     "example_registry",
     "load_registry",
     "load_ruleset",
+    "registry_from_data",
     "shipped_rulesets",
 ]

@@ -5,14 +5,21 @@ Every test here fails if the guard it names is removed.
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
+import sysconfig
+import tarfile
 import textwrap
 import threading
 from datetime import date
+from pathlib import Path
 
 import pytest
 
+import dualrel.rules._durable as d
+import dualrel.rules.engine as eng
 from dualrel.errors import EngineError
 from dualrel.graph.model import Person, Registry, Tie
 from dualrel.rules import compile_ruleset, evaluate, load_ruleset, prepare
@@ -54,8 +61,8 @@ def test_registry_ids_that_collide_in_the_engine_lose_nothing():
 def test_a_refused_fact_raises_instead_of_being_swallowed():
     engine = Engine({"r": {"all": [{"m": {"k": "x"}}]}})
     with pytest.raises(EngineError, match="already seen"), engine.session() as s:
-        s._assert('{"sid":"%s","id":"40189","k":"x"}' % s.sid)
-        s._assert('{"sid":"%s","id":"797186","k":"x"}' % s.sid)
+        s._assert(f'{{"sid":"{s.sid}","id":"40189","k":"x"}}')
+        s._assert(f'{{"sid":"{s.sid}","id":"797186","k":"x"}}')
     engine.close()
 
 
@@ -79,7 +86,6 @@ def test_live_sessions_are_capped_far_below_the_engine_limit():
 
 def test_thousands_of_sessions_in_one_evaluation_stay_correct(monkeypatch):
     # one session per anchor: 3,000 sessions, three times the engine's live limit
-    import dualrel.rules.engine as eng
 
     monkeypatch.setattr(eng, "SESSION_TIES", 1)
     reg = coaching_registry(3_000)
@@ -103,7 +109,8 @@ def test_deleting_sessions_where_nothing_fired_does_not_crash():
         print("survived")
         """
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120, check=False)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "survived"
 
@@ -120,9 +127,8 @@ def test_all_findings_are_there_when_evaluate_returns_and_no_thread_is_left():
 
 
 def test_batch_assert_is_never_used():
-    import dualrel.rules._durable as d
 
-    source = open(d.__file__).read()
+    source = Path(d.__file__).read_text()
     assert "assert_facts(" not in source and "post_batch" not in source
 
 
@@ -130,7 +136,6 @@ def test_batch_assert_is_never_used():
 
 
 def test_no_compiled_ruleset_contains_an_or():
-    import json
 
     for name in ("coaching-core", "icf-2020", "counselling-windows"):
         text = json.dumps(prepare(name)[0].definition)
@@ -167,7 +172,6 @@ def test_the_same_ruleset_compiles_many_times_in_one_process():
 
 
 def test_parallel_evaluation_gives_the_same_report(monkeypatch):
-    import dualrel.rules.engine as eng
 
     monkeypatch.setattr(eng, "_PARALLEL_MIN_KEYS", 0)
     monkeypatch.setattr(eng, "SESSION_TIES", 5)
@@ -198,3 +202,97 @@ def test_a_veto_asserted_after_the_match_still_vetoes(tmp_path):
     assert evaluate(vetoed, load_ruleset(rs)).findings == ()
     alone = Registry(people=people, as_of=AS_OF, ties=(Tie("t1", "coaching", "co", "cl"),))
     assert len(evaluate(alone, load_ruleset(rs)).findings) == 1
+
+
+# -- the short-circuit that reads past the end of a join group ----------------------------
+
+
+def _reads(test, aliases):
+    """Does ``test`` read a field of one of ``aliases`` (``{alias: field}`` anywhere)?"""
+    if isinstance(test, dict):
+        return any((k in aliases and isinstance(v, str)) or _reads(v, aliases)
+                   for k, v in test.items())
+    return isinstance(test, list) and any(_reads(t, aliases) for t in test)
+
+
+@pytest.mark.parametrize("ref", ["coaching-core", "icf-2020", "counselling-windows",
+                                 "tests/rules/data/language.yaml"])
+def test_no_join_group_handed_to_the_engine_ends_in_a_test_that_can_fail(ref):
+    engine = Engine(compile_ruleset(load_ruleset(ref)).definition)
+    try:
+        joins = 0
+        for rule in engine.definition.values():
+            bound: set[str] = set()
+            for clause in rule["all"]:
+                ((alias, condition),) = clause.items()
+                tests = condition.get("$and", [condition])
+                if _reads(tests[:-1], bound):
+                    joins += 1
+                    assert tests[-1] == {"$lte": {"__j__": {next(iter(
+                        tests[-1]["$lte"]["__j__"])): "__j__"}}}, clause
+                    assert next(iter(tests[-1]["$lte"]["__j__"])) in bound
+                bound.add(alias)
+        assert joins > 0
+    finally:
+        engine.close()
+
+
+_PROBE = textwrap.dedent("""
+    import sys
+    from dualrel.rules import _durable
+    if sys.argv[1] == "off":
+        _durable.guard_joins = lambda definition: dict(definition)
+    definition = {"r": {"all": [{"a": {"k": "x"}},
+                                {"b": {"$and": [{"k": "y"}, {"$neq": {"s": {"a": "s"}}}]}}]}}
+    engine = _durable.Engine(definition)
+    found = engine.run(['"k":"x","s":1', '"k":"y","s":2', '"k":"y","s":1'])
+    print("matches", len(found))
+""")
+
+
+@pytest.mark.large
+def test_a_failing_last_join_test_never_makes_the_engine_read_past_its_group(tmp_path):
+    """Build the C core with a bounds check on the short-circuit scan, then run one join
+    whose last test fails: the bare core trips the check, the guarded wrapper never does."""
+    ext = build_bounds_checked_engine(tmp_path)
+    env = {**os.environ, "PYTHONPATH": str(ext)}
+    bare = subprocess.run([sys.executable, "-c", _PROBE, "off"], env=env,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert bare.returncode != 0 and "read past the end of a group" in bare.stderr
+    guarded = subprocess.run([sys.executable, "-c", _PROBE, "on"], env=env,
+                             capture_output=True, text=True, timeout=120, check=False)
+    assert guarded.returncode == 0, guarded.stderr
+    assert guarded.stdout.split() == ["matches", "1"]
+
+
+def build_bounds_checked_engine(out):
+    """durable-rules' C sources from the sdist `./dev` keeps in the venv, with an abort
+    where the short-circuit scan of ``reduceExpressionSequence`` passes its group's end."""
+    sdists = sorted((Path(sys.prefix) / "sdist").glob("durable_rules-2.0.28.tar.gz"))
+    assert sdists, ("the durable-rules 2.0.28 source archive is missing: run `./dev test` "
+                    "(it downloads it into .venv/sdist) or `pip download --no-deps "
+                    "--no-binary :all: durable-rules==2.0.28 -d .venv/sdist`")
+    with tarfile.open(sdists[0]) as tar:
+        tar.extractall(out, filter="data")
+    src = out / "durable_rules-2.0.28" / "src"
+    events = src / "rules" / "events.c"
+    scan = ("            while (currentExpression->operator != OP_END) {\n"
+            "                ++*i;\n")
+    text = events.read_text()
+    assert text.count(scan) == 1
+    events.write_text(text.replace(scan, scan + (
+        '                if (*i >= exprs->length) { fprintf(stderr, "read past the end '
+        'of a group\\n"); abort(); }\n')))
+    events.write_text('#include <stdio.h>\n#include <stdlib.h>\n' + events.read_text())
+    target = out / "ext"
+    target.mkdir()
+    suffix = sysconfig.get_config_var("EXT_SUFFIX")
+    sources = [src / "rulespy" / "rules.c"] + [
+        src / "rules" / f"{name}.c" for name in ("json", "rete", "state", "events", "regex")]
+    subprocess.run(
+        ["gcc", "-shared", "-fPIC", "-O1", "-std=c99", "-D_GNU_SOURCE", "-fcommon",
+         "-DPyEval_CallObject=PyObject_CallObject", "-w",
+         f"-I{sysconfig.get_paths()['include']}", f"-I{src / 'rules'}",
+         *map(str, sources), "-o", str(target / f"durable_rules_engine{suffix}")],
+        check=True, capture_output=True, timeout=300)
+    return target

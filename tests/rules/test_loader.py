@@ -108,8 +108,9 @@ def test_undirected_kind_with_from_to_is_refused(tmp_path):
 
 
 def test_extends_cycle_is_reported(tmp_path):
-    write(tmp_path, "a.yaml", header("a", "extends: b.yaml\n") + RULE.format(id="r1", kind="coaching", to="client"))
-    write(tmp_path, "b.yaml", header("b", "extends: a.yaml\n") + RULE.format(id="r2", kind="coaching", to="client"))
+    for name, base, rid in (("a", "b", "r1"), ("b", "a", "r2")):
+        write(tmp_path, f"{name}.yaml", header(name, f"extends: {base}.yaml\n")
+              + RULE.format(id=rid, kind="coaching", to="client"))
     found = problems(tmp_path / "a.yaml")
     assert [p.code for p in found] == ["extends-cycle"]
     assert "a.yaml -> b.yaml -> a.yaml" in found[0].message
@@ -130,12 +131,14 @@ def test_overrides_change_level_severity_parameters_and_disable(tmp_path):
     text = header(
         "a",
         "extends: coaching-core\noverrides:\n"
-        "  romance-former-client: {level: 3, severity: critical, parameters: {former_client_window_days: 10}}\n"
+        "  romance-former-client: {level: 3, severity: critical,\n"
+        "                          parameters: {former_client_window_days: 10}}\n"
         "  coaching-without-agreement: {enabled: false}\n",
     )
     rs = load_ruleset(write(tmp_path, "a.yaml", text))
     rule = rs.rule("romance-former-client")
-    assert (rule.level, rule.severity, rule.parameters["former_client_window_days"]) == (3, "critical", 10)
+    window = rule.parameters["former_client_window_days"]
+    assert (rule.level, rule.severity, window) == (3, "critical", 10)
     assert "coaching-without-agreement" not in {r.id for r in rs.rules}
     assert rs.disabled == ("coaching-without-agreement",)
     assert rs.extends == ("coaching-core",)
@@ -181,7 +184,8 @@ def test_disconnected_and_unbound_patterns_are_refused(tmp_path):
 
 def test_an_alias_bomb_fails_fast(tmp_path):
     bomb = "a: &a [x,x,x,x,x,x,x,x,x,x]\n" + "".join(
-        f"{c}: &{c} [{', '.join(['*' + p] * 10)}]\n" for p, c in zip("abcdefgh", "bcdefghi")
+        f"{c}: &{c} [{', '.join(['*' + p] * 10)}]\n"
+        for p, c in zip("abcdefgh", "bcdefghi", strict=True)
     )
     (p,) = problems(write(tmp_path, "rs.yaml", bomb))
     assert p.code == "too-large"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
+import networkx as nx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -98,7 +99,6 @@ def big_registry(n_coaches: int, clients_per_coach: int, seed: int) -> Registry:
 
 @pytest.mark.large
 def test_nothing_lost_on_300k_ties_in_one_component():
-    import networkx as nx
 
     reg = big_registry(n_coaches=9_000, clients_per_coach=12, seed=7)
     assert len(reg.ties) >= 300_000

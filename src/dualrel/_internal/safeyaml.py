@@ -43,7 +43,7 @@ class LocatedDocument:
 
         >>> doc = loads("a:\\n  b: [1, 2]\\n")
         >>> doc.line_of("/a/b/1"), doc.line_of("/a/zzz")
-        (2, 2)
+        (2, 1)
         """
         while True:
             if pointer in self.lines:

@@ -8,7 +8,12 @@ consents, contacts, ...) are ``Registry.practice``, a :class:`Practice`.
 
 from dualrel.graph.build import build_graph, registry_from_graph, tie_from_edge
 from dualrel.graph.dump import dump_registry, registry_document
-from dualrel.graph.load import load_registry, load_registry_with_warnings, registry_format
+from dualrel.graph.load import (
+    load_registry,
+    load_registry_with_warnings,
+    registry_format,
+    registry_from_data,
+)
 from dualrel.graph.model import (
     CORE_ROLES,
     CORE_TIE_KINDS,
@@ -60,6 +65,7 @@ __all__ = [
     "neighbours",
     "registry_document",
     "registry_format",
+    "registry_from_data",
     "registry_from_graph",
     "tie_from_edge",
     "ties_between",

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Iterable
-
+from dualrel._internal.suggest import did_you_mean
 from dualrel.errors import Problem, RegistryError
 
 __all__ = ["Collector", "did_you_mean"]
@@ -94,15 +92,3 @@ class Collector:
                 )
             )
         raise RegistryError(problems + self.warnings)
-
-
-def did_you_mean(word: str, candidates: Iterable[str]) -> str:
-    """A ``" (did you mean 'x'?)"`` suffix, or ``""`` when nothing is close.
-
-    >>> did_you_mean("coachng", ["coaching", "romance"])
-    " (did you mean 'coaching'?)"
-    >>> did_you_mean("zzz", ["coaching"])
-    ''
-    """
-    close = difflib.get_close_matches(word, sorted(candidates), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""

@@ -15,6 +15,7 @@ from datetime import date
 from dualrel.errors import InvalidArgument, Problem
 from dualrel.graph import _yaml
 from dualrel.graph._csv import load_csv_folder
+from dualrel.graph._document import read_document
 from dualrel.graph._gc import gc_paused
 from dualrel.graph._json import load_json
 from dualrel.graph._jsonl import load_jsonl
@@ -22,7 +23,13 @@ from dualrel.graph._problems import Collector
 from dualrel.graph._yaml import load_yaml
 from dualrel.graph.model import CORE_ROLES, CORE_TIE_KINDS, Registry
 
-__all__ = ["FORMATS", "load_registry", "load_registry_with_warnings", "registry_format"]
+__all__ = [
+    "FORMATS",
+    "load_registry",
+    "load_registry_with_warnings",
+    "registry_format",
+    "registry_from_data",
+]
 
 #: File suffix -> registry format name.
 FORMATS: Mapping[str, str] = {
@@ -186,3 +193,57 @@ def load_registry(
         path, extra_kinds=extra_kinds, extra_roles=extra_roles, as_of=as_of
     )
     return registry
+
+
+class _NoLines:
+    """Locator for data that never was text: problems carry JSON pointers only."""
+
+    def key_line(self, key: str) -> int | None:
+        return None
+
+    def record_line(self, section: str, index: int) -> int | None:
+        return None
+
+    def field_line(self, section: str, index: int, field: str) -> int | None:
+        return None
+
+
+def registry_from_data(
+    data: Mapping[str, object],
+    *,
+    source: str = "<data>",
+    extra_kinds: Mapping[str, bool] | None = None,
+    extra_roles: Iterable[str] = (),
+    as_of: date | str | None = None,
+) -> Registry:
+    """Validate a registry given as Python data (the JSON document's shape) and return it.
+
+    For platforms that hold their registry in memory: the same checks as
+    :func:`load_registry`, with problems located by JSON pointer and ``source`` as the
+    file name.  Dates may be ISO strings or :class:`datetime.date` objects.
+
+    >>> reg = registry_from_data({"format": "dualrel.registry/1", "as_of": "2026-11-26",
+    ...     "people": [{"id": "co1", "roles": ["coach"]}, {"id": "cl1", "roles": ["client"]}],
+    ...     "ties": [{"id": "t1", "kind": "coaching", "source": "co1", "target": "cl1"}]})
+    >>> len(reg.people), reg.ties[0].kind
+    (2, 'coaching')
+    >>> from dualrel.errors import RegistryError
+    >>> try:
+    ...     registry_from_data({"format": "dualrel.registry/1", "people": [{"id": "a"}],
+    ...         "ties": [{"kind": "romace", "source": "a", "target": "b"}]})
+    ... except RegistryError as e:
+    ...     [(p.pointer, p.code) for p in e.problems]
+    [('/ties/0/kind', 'unknown-kind'), ('/ties/0/target', 'unknown-person')]
+    """
+    c = Collector()
+    with gc_paused():
+        return read_document(
+            dict(data),
+            source,
+            _NoLines(),
+            c,
+            kinds=_kinds(extra_kinds),
+            roles=frozenset(CORE_ROLES) | frozenset(extra_roles),
+            as_of=_as_of(as_of),
+            plain_data=False,
+        )

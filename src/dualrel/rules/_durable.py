@@ -19,6 +19,14 @@ What this module makes impossible (see ``shared/notes/durable-rules.md``):
   asserted *later* still fires (measured here, not in the notes).  The compiler gates every
   rule with a negated clause on a release fact (:meth:`_Session.release`), asserted after
   all data, so negations are judged on complete sessions.
+* **The skip past the end of a join.**  When the *last* test of a clause's ``$and`` is a
+  join test (one that refers to an earlier fact) and it fails, the C core's short-circuit
+  (``reduceExpressionSequence``) steps over the group's end marker and keeps reading the
+  node pool until it meets a byte that looks like one: a heap overread that segfaults when
+  the node sits near the end of the pool (found with AddressSanitizer, measured here, not in
+  the notes).  :func:`guard_joins` ends every clause after the first with a join test that
+  is always true (same session as the rule's first fact), so a failing test is never the
+  last one.
 * **The wrong ``|`` operator.**  The compiler never emits ``$or`` (alternatives become
   regular-expression matches on one field or separate rules); :class:`Engine` refuses a
   definition that contains one.
@@ -26,6 +34,7 @@ What this module makes impossible (see ``shared/notes/durable-rules.md``):
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 from collections.abc import Iterable, Iterator
@@ -36,13 +45,25 @@ import durable_rules_engine as _dre
 
 from dualrel.errors import EngineError
 
-__all__ = ["MAX_LIVE_SESSIONS", "RELEASE_FIELD", "SEAL_RULE", "Engine", "fnv1a32", "safe_ids"]
+__all__ = [
+    "MAX_LIVE_SESSIONS",
+    "RELEASE_FIELD",
+    "SEAL_RULE",
+    "Engine",
+    "fnv1a32",
+    "guard_joins",
+    "safe_ids",
+]
 
 #: Well below the engine's 1,024: the engine corrupts itself past its limit.
 MAX_LIVE_SESSIONS = 64
 SEAL_RULE = "__seal__"
 _SEAL_FIELD = "__seal__"
 RELEASE_FIELD = "__release__"
+#: Carried by every fact with the value 0, so a join on it is always true.  Not ``sid``:
+#: comparisons on ``sid`` in a join test are not reliable in the C core (measured).
+_JOIN_FIELD = "__j__"
+_JOIN_TAIL = f',"{_JOIN_FIELD}":0}}'
 
 _RESULT_OK, _RESULT_NOT_HANDLED, _RESULT_OBSERVED, _RESULT_QUEUED = 0, 1, 2, 3
 
@@ -98,6 +119,59 @@ def _check_no_or(node: Any, where: str) -> None:
             _check_no_or(item, where)
 
 
+def _referenced(test: Any, bound: set[str]) -> list[str]:
+    """The aliases of earlier facts a test reads, in order of appearance."""
+    found: list[str] = []
+    if isinstance(test, dict):
+        for key, value in test.items():
+            if key in bound and isinstance(value, str):
+                found.append(key)
+            else:
+                found.extend(_referenced(value, bound))
+    elif isinstance(test, list):
+        for item in test:
+            found.extend(_referenced(item, bound))
+    return found
+
+
+def guard_joins(definition: dict[str, Any]) -> dict[str, Any]:
+    """``definition`` with every clause that joins earlier facts ending in an always-true join.
+
+    The added test compares a field every fact carries with the value 0 (see
+    :meth:`_Session.assert_fact`) with that of a fact the clause already joins: true in
+    every match, so no result changes, but a failing join test is never the
+    last of its group.
+
+    >>> guarded = guard_joins({"r": {"all": [{"a": {"k": 1}}, {"b": {"s": {"a": "d"}}}]}})
+    >>> guarded["r"]["all"][1]
+    {'b': {'$and': [{'s': {'a': 'd'}}, {'$lte': {'__j__': {'a': '__j__'}}}]}}
+    """
+    guarded: dict[str, Any] = {}
+    for name, rule in definition.items():
+        if not isinstance(rule, dict) or set(rule) != {"all"} or not isinstance(rule["all"], list):
+            raise EngineError(f"rule {name!r}: expected {{'all': [...]}}, got {str(rule)[:80]}")
+        clauses = []
+        bound: set[str] = set()
+        for clause in rule["all"]:
+            if not isinstance(clause, dict) or len(clause) != 1:
+                raise EngineError(f"rule {name!r}: a clause must bind exactly one alias")
+            ((alias, condition),) = clause.items()
+            if not isinstance(condition, dict):
+                raise EngineError(f"rule {name!r}: clause {alias!r} is not a condition object")
+            tests = condition["$and"] if set(condition) == {"$and"} else [condition]
+            if not isinstance(tests, list):
+                raise EngineError(f"rule {name!r}: clause {alias!r}: '$and' must be a list")
+            joined = _referenced(tests, bound)
+            if joined:
+                always = {"$lte": {_JOIN_FIELD: {joined[0]: _JOIN_FIELD}}}
+                clauses.append({alias: {"$and": [*tests, always]}})
+            else:
+                clauses.append(clause)
+            bound.add(alias)
+        guarded[name] = {"all": clauses}
+    return guarded
+
+
 class Engine:
     """One compiled durable-rules ruleset, isolated from every other one.
 
@@ -109,11 +183,13 @@ class Engine:
         if SEAL_RULE in definition:
             raise EngineError(f"rule name {SEAL_RULE!r} is reserved")
         _check_no_or(definition, "compiled ruleset")
-        full = dict(definition)
+        full = guard_joins(definition)
         full[SEAL_RULE] = {"all": [{"m": {_SEAL_FIELD: 1}}]}
         # A fresh name per engine: the C core keeps rulesets apart by handle, and nothing
         # here registers a name with durable's Python Host.
         self._name = f"dualrel-{next(_names)}"
+        #: What the C core was given: ``definition`` guarded, plus the seal rule.
+        self.definition = full
         self._handle: int | None = _dre.create_ruleset(self._name, json.dumps(full))
         self._live: set[str] = set()
 
@@ -127,10 +203,8 @@ class Engine:
 
     def __del__(self) -> None:
         if getattr(self, "_handle", None) is not None and not self._live:
-            try:
+            with contextlib.suppress(Exception):  # interpreter shutdown
                 self.close()
-            except Exception:  # pragma: no cover - interpreter shutdown
-                pass
 
     @property
     def live_sessions(self) -> int:
@@ -179,7 +253,7 @@ class _Session:
     def __init__(self, engine: Engine, sid: str) -> None:
         self._engine = engine
         self.sid = sid
-        self._prefix = '{"sid":"%s","id":"' % sid
+        self._prefix = f'{{"sid":"{sid}","id":"'
         self._count = 0
         self.matches: list[tuple[str, dict[str, Any]]] = []
 
@@ -187,7 +261,7 @@ class _Session:
         """Assert one fact given as the inside of a JSON object; returns its fact id."""
         self._count += 1
         fid = safe_ids(self._count)[-1] if self._count > len(_safe) else _safe[self._count - 1]
-        self._assert(f'{self._prefix}{fid}",{body}}}')
+        self._assert(f'{self._prefix}{fid}",{body}{_JOIN_TAIL}')
         return fid
 
     def release(self) -> None:
@@ -220,5 +294,5 @@ class _Session:
         # Deleting a session in which no rule ever fired crashes durable-rules: make the
         # no-op seal rule fire first.
         fid = safe_ids(self._count + 1)[-1]
-        self._assert(f'{self._prefix}{fid}","{_SEAL_FIELD}":1}}')
+        self._assert(f'{self._prefix}{fid}","{_SEAL_FIELD}":1{_JOIN_TAIL}')
         _dre.delete_state(self._engine._handle, self.sid)

@@ -325,7 +325,9 @@ def _attribute_tests(clause: TieClause, schema: FactSchema) -> list[dict[str, An
             tests.append({field: table[canonical(test.equals)]})
         else:
             tokens = sorted({table[canonical(v)] for v in test.in_ or []})
-            tests.append({"$mt": {field: "|".join(tokens)}} if len(tokens) > 1 else {field: tokens[0]})
+            tests.append(
+                {"$mt": {field: "|".join(tokens)}} if len(tokens) > 1 else {field: tokens[0]}
+            )
     return tests
 
 
@@ -345,7 +347,7 @@ def _where_test(
         return "st" if ref.endswith(".start") else "en"
 
     def is_here(ref: str) -> bool:
-        return ref != "as_of" and named[ref.split(".")[0]] == here
+        return ref != "as_of" and named[ref.split(".", maxsplit=1)[0]] == here
 
     if not is_here(left):
         # left op right + k  <=>  right flip(op) left - k

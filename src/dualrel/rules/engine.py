@@ -37,7 +37,7 @@ from dualrel.rules.loader import Ruleset, load_ruleset
 
 __all__ = ["Delta", "Monitor", "RulesetLike", "evaluate", "prepare"]
 
-RulesetLike = Union[str, Path, Ruleset, CompiledRuleset]
+RulesetLike = str | Path | Ruleset | CompiledRuleset
 RegistryLike = Union[Registry, "nx.MultiDiGraph[str]"]
 
 #: Ties per session before a new session starts: small sessions stay fast in the engine.
@@ -75,10 +75,12 @@ def _as_registry(source: RegistryLike) -> Registry:
     if isinstance(source, Registry):
         return source
     if isinstance(source, nx.MultiDiGraph):
-        from dualrel.graph import registry_from_graph
+        from dualrel.graph import registry_from_graph  # noqa: PLC0415 (import cycle)
 
         return registry_from_graph(source)
-    raise InvalidArgument(f"expected a Registry or a networkx.MultiDiGraph, got {type(source).__name__}")
+    raise InvalidArgument(
+        f"expected a Registry or a networkx.MultiDiGraph, got {type(source).__name__}"
+    )
 
 
 def _evaluation_date(registry: Registry, as_of: date | None) -> date:
@@ -193,7 +195,7 @@ class _Store:
 
     def distances(self, start: Iterable[str], kinds: frozenset[str], radius: int) -> dict[str, int]:
         """People within ``radius`` hops of ``start`` through ties of ``kinds``."""
-        dist = {p: 0 for p in start}
+        dist = dict.fromkeys(start, 0)
         frontier = list(dist)
         for depth in range(1, radius + 1):
             nxt = []
@@ -439,7 +441,8 @@ def evaluate(
     >>> from dualrel.graph.model import Person, Registry, Tie
     >>> reg = Registry(
     ...     people=(Person("co1", ("coach",)), Person("cl1", ("client",))),
-    ...     ties=(Tie("t1", "coaching", "co1", "cl1", attributes={"agreement_signed": "2025-01-01"}),
+    ...     ties=(Tie("t1", "coaching", "co1", "cl1",
+    ...               attributes={"agreement_signed": "2025-01-01"}),
     ...           Tie("t2", "romance", "cl1", "co1")),
     ...     as_of=date(2026, 1, 1))
     >>> [(f.rule, f.level, f.evidence) for f in evaluate(reg).findings]
@@ -492,7 +495,7 @@ def _evaluate_in_parallel(
     Workers inherit the store by ``fork`` (nothing large is pickled) and send back only
     their matches.  An anchor's keys stay in one worker, so sessions group as they would.
     """
-    global _forked_store
+    global _forked_store  # noqa: PLW0603 (inherited by the forked workers, never pickled)
     if "fork" not in multiprocessing.get_all_start_methods():
         return _evaluate_here(store, keys)
     people = sorted({p for _, p in keys}, key=store.number.__getitem__)
@@ -581,8 +584,10 @@ class Monitor:
     def add_person(self, person: Person) -> Delta:
         """Add a person. A person with no ties cannot complete a pattern."""
         if person.id in self._people:
-            raise RegistryError([Problem(file="<monitor>", code="duplicate-id", record=person.id,
-                                         field="id", message=f"person {person.id!r} already exists")])
+            raise RegistryError([Problem(
+                file="<monitor>", code="duplicate-id", record=person.id, field="id",
+                message=f"person {person.id!r} already exists",
+            )])
         self._people[person.id] = person
         for store in self._stores:
             store.add_person(person)

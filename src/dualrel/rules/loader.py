@@ -80,7 +80,8 @@ class Ruleset:
         for r in self.rules:
             if r.id == rule_id:
                 return r
-        raise KeyError(f"no rule {rule_id!r} in ruleset {self.id!r}{did_you_mean(rule_id, (r.id for r in self.rules))}")
+        hint = did_you_mean(rule_id, (r.id for r in self.rules))
+        raise KeyError(f"no rule {rule_id!r} in ruleset {self.id!r}{hint}")
 
 
 def _shipped_dir() -> Path:
@@ -131,10 +132,14 @@ def _parse(path: Path, problems: list[Problem]) -> _Parsed | None:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         msg = getattr(exc, "problem", None) or str(exc)
-        problems.append(Problem(file=name, line=line, code="malformed", message=f"not valid YAML: {msg}"))
+        problems.append(
+            Problem(file=name, line=line, code="malformed", message=f"not valid YAML: {msg}")
+        )
         return None
     if not isinstance(doc.data, dict):
-        problems.append(Problem(file=name, line=1, code="malformed", message="a ruleset must be a mapping"))
+        problems.append(
+            Problem(file=name, line=1, code="malformed", message="a ruleset must be a mapping")
+        )
         return None
     data = json.loads(json.dumps(doc.data, default=str))  # dates as text, as JSON would carry them
     try:
@@ -223,7 +228,8 @@ def load_ruleset(
             problems.append(Problem(
                 file=parsed.path, line=parsed.doc.line_of("/extends"), pointer="/extends",
                 code="unknown-ruleset", field="extends",
-                message=f"extends unknown ruleset {base!r}{did_you_mean(base, shipped_rulesets())}"))
+                message=f"extends unknown ruleset {base!r}"
+                + did_you_mean(base, shipped_rulesets())))
             break
     if problems:
         raise RulesetError(problems)
@@ -258,7 +264,8 @@ def _compose(
                                     f"override of unknown rule {oid!r}{did_you_mean(oid, specs)}",
                                     record=oid))
                 continue
-            overrides.setdefault(oid, {}).update(ov.model_dump(exclude_none=True, exclude_defaults=True))
+            changes = ov.model_dump(exclude_none=True, exclude_defaults=True)
+            overrides.setdefault(oid, {}).update(changes)
             if ov.parameters:
                 merged = dict(overrides[oid].get("_params", {}))
                 merged.update(ov.parameters)
@@ -273,12 +280,13 @@ def _compose(
     for name in caller_params:
         if name not in params:
             problems.append(Problem(file=chain[-1].path, code="unknown-parameter",
-                                    message=f"unknown parameter {name!r}{did_you_mean(name, params)}"))
+                                    message=f"unknown parameter {name!r}"
+                                    + did_you_mean(name, params)))
     rules: list[Rule] = []
     disabled: list[str] = []
     for rid, (spec, parsed, i) in specs.items():
-        ov = overrides.get(rid, {})
-        if not ov.get("enabled", spec.enabled):
+        changed = overrides.get(rid, {})
+        if not changed.get("enabled", spec.enabled):
             disabled.append(rid)
             continue
         values: dict[str, Number] = {k: p.value for k, p in params.items()}
@@ -289,21 +297,22 @@ def _compose(
                                     f"unknown parameter {pname!r}{did_you_mean(pname, params)}",
                                     record=rid))
         values.update(spec.parameters)
-        values.update(ov.get("_params", {}))
+        values.update(changed.get("_params", {}))
         rule = Rule(
             id=rid, title=spec.title, description=spec.description, category=spec.category,
-            severity=ov.get("severity", spec.severity), level=ov.get("level", spec.level),
+            severity=changed.get("severity", spec.severity), level=changed.get("level", spec.level),
             citations=tuple(spec.citations), remediation=tuple(spec.remediation),
             match=spec.match, parameters=values, file=parsed.path, pointer=f"/rules/{i}",
             line=parsed.doc.line_of(f"/rules/{i}"),
         )
-        _check_match(rule, kinds, roles, set(params), parsed, problems)
+        _check_match(rule, kinds, roles, set(params), parsed=parsed, problems=problems)
         rules.append(rule)
     top = chain[-1].model
     assert top is not None
     return Ruleset(
         id=top.id, version=top.version, title=top.title, description=top.description,
-        effective=top.effective, sources=tuple(s for p in chain if p.model for s in p.model.sources),
+        effective=top.effective,
+        sources=tuple(s for p in chain if p.model for s in p.model.sources),
         kinds=kinds, roles=frozenset(roles), parameters=params, rules=tuple(rules),
         file=chain[-1].path, extends=tuple(p.model.id for p in chain[:-1] if p.model),
         disabled=tuple(disabled),
@@ -321,6 +330,7 @@ def _check_match(
     kinds: Mapping[str, bool],
     roles: Iterable[str],
     params: set[str],
+    *,
     parsed: _Parsed,
     problems: list[Problem],
 ) -> None:
@@ -379,7 +389,8 @@ def _check_match(
             bad(f"{base}/ties/{j}", "unbound-clause",
                 "a negated clause must share a variable with the tie clauses that exist")
     for var in sorted(variables - bound - set(wild)):
-        bad(f"{base}/people/{var}", "unbound-variable", f"variable {var!r} appears in no tie clause")
+        bad(f"{base}/people/{var}", "unbound-variable",
+            f"variable {var!r} appears in no tie clause")
     # positive clauses must connect every variable, or the rule is a cross product
     positive = [c.ends for c in match.ties if c.exists]
     if positive:
@@ -402,7 +413,8 @@ def _check_match(
         m = WHERE_RE.match(text)
         if m is None:
             bad(wp, "where-syntax",
-                f"cannot read {text!r}: write '<clause>.<start|end> <op> <clause>.<start|end>|as_of "
+                f"cannot read {text!r}: write "
+                "'<clause>.<start|end> <op> <clause>.<start|end>|as_of "
                 "[+|- <days or parameter>]' with op one of < <= > >= ==")
             continue
         for side in ("left", "right"):
@@ -412,9 +424,11 @@ def _check_match(
             cname = ref.split(".")[0]
             if cname not in names:
                 bad(wp, "unknown-clause",
-                    f"unknown clause {cname!r}{did_you_mean(cname, names)}; name clauses with 'as:'")
+                    f"unknown clause {cname!r}{did_you_mean(cname, names)}; "
+                    "name clauses with 'as:'")
             elif not match.ties[names[cname]].exists:
-                bad(wp, "negated-clause-date", f"clause {cname!r} must not exist, so it has no dates")
+                bad(wp, "negated-clause-date",
+                    f"clause {cname!r} must not exist, so it has no dates")
         off = m.group("offset")
         if off is not None and not off.isdigit() and off not in params:
             bad(wp, "unknown-parameter", f"unknown parameter {off!r}{did_you_mean(off, params)}")
