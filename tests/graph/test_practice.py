@@ -307,6 +307,8 @@ CASES: list[tuple[str, str, int, str, dict[str, Any], str, str]] = [
     ("contacts", 1, "at", {"at": "2026-11-21"}, "invalid-datetime", "date and time"),
     ("contacts", 1, "initiated_by", {"initiated_by": "clients"}, "invalid-value",
      "did you mean 'client'"),
+    ("contacts", 1, "client", {"client": "cl9"}, "unknown-person", "'cl9'"),
+    ("contacts", 1, "id", {"id": "k1"}, "duplicate-contact", "already used"),
     ("concerns", 0, "about", {"about": "t99"}, "unknown-reference", "neither a person nor a tie"),
     ("concerns", 0, "resolved", {"resolved": "2026-10-02"}, "inconsistent-status", "'open'"),
     ("concerns", 1, "status", {"status": "closed"}, "invalid-value", "unknown status"),
@@ -439,3 +441,29 @@ def test_warnings_do_not_stop_the_load(tmp_path: Path) -> None:
     assert "did you mean 'adviser'" in advisor.message
     assert advisor.line == lines[("agreements", 0)] and advisor.pointer == "/agreements/0/roles"
     assert len(reg.practice.agreements) == 1
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_large_contacts_share_ids_and_timezones(tmp_path: Path, fmt: str) -> None:
+    doc = _doc()
+    doc["contacts"] = [
+        {"id": f"k{i}", "coach": "co001", "client": "cl0001", "channel": "email",
+         "at": f"2026-11-{i + 1:02d}T10:00:00+01:00", "initiated_by": "client"}
+        for i in range(5)
+    ]
+    path, _ = _write(fmt, tmp_path, doc)
+    contacts = load_registry(path, as_of="2026-11-26").practice.contacts
+    assert len({id(k.at.tzinfo) for k in contacts}) == 1
+    assert len({id(k.client) for k in contacts}) == 1
+    assert [k.at.isoformat() for k in contacts][:2] == [
+        "2026-11-01T10:00:00+01:00",
+        "2026-11-02T10:00:00+01:00",
+    ]
+
+
+def test_csv_contacts_with_extra_columns_keep_them(tmp_path: Path) -> None:
+    doc = _doc()
+    doc["contacts"][0]["topic"] = "scheduling"
+    folder, _ = write_csv(tmp_path / "f", doc)
+    k1, k2 = load_registry(folder, as_of="2026-11-26").practice.contacts
+    assert dict(k1.attributes) == {"topic": "scheduling"} and dict(k2.attributes) == {}

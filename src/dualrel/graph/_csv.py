@@ -31,6 +31,7 @@ from dualrel.graph._records import (
     SectionInfo,
     finish,
 )
+from dualrel.graph._records import fast_constructor as _fast_constructor
 from dualrel.graph.model import (
     FAMILY_RELATIONS,
     PRACTICE_SECTIONS,
@@ -46,18 +47,6 @@ PEOPLE_COLUMNS = ("id", "roles")
 PEOPLE_OPTIONAL = ("name", "organisation")
 TIE_COLUMNS = ("kind", "source", "target")
 TIE_OPTIONAL = ("id", "start", "end")
-
-
-def _fast_constructor(cls: type[Any], names: tuple[str, ...]) -> tuple[Any, ...]:
-    """``object.__new__`` and the slot setters of a frozen slots dataclass, in field order.
-
-    Filling slots directly costs half of the generated ``__init__`` (which goes through
-    ``object.__setattr__`` to defeat ``frozen``), which counts at millions of rows.  Only
-    used when the dataclass has exactly ``names`` as fields and no ``__post_init__``.
-    """
-    if tuple(f.name for f in dataclasses.fields(cls)) != names or hasattr(cls, "__post_init__"):
-        raise RuntimeError(f"{cls.__name__} changed: update dualrel.graph._csv")
-    return (object.__new__, *(getattr(cls, n).__set__ for n in names))
 
 
 _TIE_NEW = _fast_constructor(Tie, ("id", "kind", "source", "target", "start", "end", "attributes"))
@@ -587,6 +576,30 @@ def load_csv_folder(
     )
 
 
+_CONTACT_COLUMNS = ("id", "coach", "client", "channel", "at", "initiated_by", "responded_at")
+
+
+_ContactCells = tuple[str, str, str, str, str, str, str | None]
+
+
+def _contact_cells(header: list[str]) -> Callable[[list[str]], _ContactCells] | None:
+    """The cells of a contacts row for ``PracticeReader.contact`` (empty optional cells as
+    None), or None when the file has other columns (attributes: the general path)."""
+    if not set(header) <= set(_CONTACT_COLUMNS):
+        return None
+    at = [header.index(n) if n in header else -1 for n in _CONTACT_COLUMNS]
+    if min(at[:6]) < 0:
+        return None
+    get = itemgetter(*at[:6])
+    i_resp = at[6]
+
+    def cells(row: list[str]) -> _ContactCells:
+        i, co, cl, ch, when, by = get(row)
+        return i, co, cl, ch, when, by, (row[i_resp] or None) if i_resp >= 0 else None
+
+    return cells
+
+
 def _read_section(path: str, section: str, c: Collector, practice: PracticeReader) -> None:
     """The rows of one practice section's file, each checked as a decoded record."""
     with _Reader(path, path, c) as src:
@@ -596,6 +609,8 @@ def _read_section(path: str, section: str, c: Collector, practice: PracticeReade
         width = len(header)
         reader = src.reader
         index = 0
+        fast = _contact_cells(header) if section == "contacts" else None
+        contact = practice.contact
         while True:
             try:
                 for row in reader:
@@ -606,8 +621,9 @@ def _read_section(path: str, section: str, c: Collector, practice: PracticeReade
                         continue
                     if c.full:
                         return
-                    rec = csv_record(section, header, row)
-                    practice.read(section, rec, path, line, None, index)
+                    if fast is None or not contact(*fast(row), path, line, index):
+                        rec = csv_record(section, header, row)
+                        practice.read(section, rec, path, line, None, index)
                     index += 1
                 break
             except (csv.Error, UnicodeDecodeError) as e:

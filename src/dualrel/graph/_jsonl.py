@@ -14,7 +14,7 @@ from array import array
 from collections.abc import Collection, Iterable, Mapping
 from datetime import date
 
-from dualrel.graph._practice import PracticeReader
+from dualrel.graph._practice import CONTACT_FAST_FIELDS, PracticeReader
 from dualrel.graph._problems import Collector, did_you_mean
 from dualrel.graph._records import RecordReader, SectionInfo, assemble
 from dualrel.graph.model import FORMAT, PRACTICE_SECTIONS, Person, Registry, Tie
@@ -68,6 +68,25 @@ def load_jsonl(
             if p is not None:
                 people.append(p)
                 plines.append(lineno)
+        elif kind == "contact":
+            g = obj.get
+            if not (
+                obj.keys() <= CONTACT_FAST_FIELDS
+                and practice.contact(
+                    g("id"),
+                    g("coach"),
+                    g("client"),
+                    g("channel"),
+                    g("at"),
+                    g("initiated_by"),
+                    g("responded_at"),
+                    file,
+                    lineno,
+                    counts["contacts"],
+                )
+            ):
+                practice.read("contacts", obj, file, lineno, None, counts["contacts"])
+            counts["contacts"] += 1
         elif kind in _PRACTICE_TYPES:
             section = _PRACTICE_TYPES[kind]
             practice.read(section, obj, file, lineno, None, counts[section])

@@ -13,12 +13,18 @@ from __future__ import annotations
 from array import array
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, tzinfo
+from operator import attrgetter
 from typing import Any
 
 from dualrel.graph._locations import LineArray, LineMap, RecordLocations
 from dualrel.graph._problems import Collector, did_you_mean
-from dualrel.graph._records import SUGGEST_PEOPLE_LIMIT, RecordReader, type_name
+from dualrel.graph._records import (
+    SUGGEST_PEOPLE_LIMIT,
+    RecordReader,
+    fast_constructor,
+    type_name,
+)
 from dualrel.graph.practice import (
     AGREEMENT_COVERS,
     AGREEMENT_ROLES,
@@ -41,7 +47,13 @@ from dualrel.graph.practice import (
     SupervisionSession,
 )
 
-__all__ = ["SECTION_FIELDS", "PracticeReader", "csv_record", "required_columns"]
+__all__ = [
+    "CONTACT_FAST_FIELDS",
+    "SECTION_FIELDS",
+    "PracticeReader",
+    "csv_record",
+    "required_columns",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,8 +221,67 @@ def _hours(value: str) -> bool:
     return times[0] != times[1]
 
 
+_CONTACT_NEW = fast_constructor(
+    Contact,
+    ("id", "coach", "client", "channel", "at", "initiated_by", "responded_at", "attributes"),
+)
+_NO_ATTRIBUTES = Contact("", "", "", "", datetime.min, "").attributes
+_CHANNELS = {c: c for c in CHANNELS}
+_INITIATORS = {c: c for c in CONTACT_INITIATORS}
+#: the fields a contact may have for the fast path (JSON Lines adds ``type``)
+CONTACT_FAST_FIELDS = frozenset(
+    ("type", "id", "coach", "client", "channel", "at", "initiated_by", "responded_at")
+)
+
+
+#: one tzinfo per UTC offset: parsing gives every datetime its own, which at millions of
+#: contacts costs more memory than the datetimes themselves
+_ZONES: dict[timedelta, tzinfo] = {}
+
+
+def _aware(text: Any) -> datetime | None:
+    """An ISO date and time with a timezone from text, else None (the slow path says why)."""
+    if type(text) is not str or len(text) < 16 or text[10] != "T":
+        return None
+    if text[4] != "-" or text[7] != "-":
+        return None
+    try:
+        d = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    tz = d.tzinfo
+    offset = d.utcoffset()
+    if tz is None or offset is None:
+        return None
+    zone = _ZONES.setdefault(offset, tz)
+    return d if zone is tz else d.astimezone(zone)  # the same offset: the same wall time
+
+
 def _label(name: str) -> str:
     return name.replace("_", " ")
+
+
+def _all_fine(
+    records: list[Any],
+    refs: list[tuple[str, str]],
+    people: Collection[str],
+    ties: Mapping[str, str],
+) -> bool:
+    """No duplicate id, every reference known, agreements only for coaching ties."""
+    if len(set(map(attrgetter("id"), records))) != len(records):
+        return False
+    for name, kind in refs:
+        values = set(map(attrgetter(name), records))
+        values.discard(None)
+        if kind == "tie":
+            if any(ties.get(v) != "coaching" for v in values):
+                return False
+        elif kind == "about":
+            if any(v not in people and v not in ties for v in values):
+                return False
+        elif not values.issubset(people):
+            return False
+    return True
 
 
 class PracticeReader:
@@ -225,7 +296,8 @@ class PracticeReader:
             for s, fs in SECTION_FIELDS.items()
         }
         self.rejected_refs: list[_Ref] = []
-        self.datetimes: dict[str, datetime] = {}
+        #: one string per distinct person id of the contacts (millions of copies otherwise)
+        self.ids: dict[str, str] = {}
 
     # -- values -------------------------------------------------------------------------
     def datetime_value(self, value: Any) -> tuple[datetime | None, str, str]:
@@ -240,23 +312,82 @@ class PracticeReader:
             return None, "expected a date and time with a timezone, got a date", "invalid-datetime"
         if not isinstance(value, str):
             return None, f"expected a date and time (text), got {type_name(value)}", "wrong-type"
-        d = self.datetimes.get(value)
+        d = _aware(value)
         if d is not None:
             return d, "", ""
         what = f"invalid date and time {value!r} (expected YYYY-MM-DDTHH:MM[:SS]+HH:MM or Z)"
         if len(value) < 16 or value[4] != "-" or value[7] != "-" or value[10] != "T":
             return None, what, "invalid-datetime"
         try:
-            d = datetime.fromisoformat(value)
+            datetime.fromisoformat(value)
         except ValueError:
             return None, what, "invalid-datetime"
-        if d.utcoffset() is None:
-            return None, f"{value!r} has no timezone (add Z or an offset like +01:00)", (
-                "naive-datetime"
-            )
-        if len(self.datetimes) < 65536:
-            self.datetimes[value] = d
-        return d, "", ""
+        return None, f"{value!r} has no timezone (add Z or an offset like +01:00)", (
+            "naive-datetime"
+        )
+
+    # -- contacts, the large section: a fast path for valid records ----------------------
+    def contact(  # noqa: PLR0917
+        self,
+        rid: Any,
+        coach: Any,
+        client: Any,
+        channel: Any,
+        at: Any,
+        initiated_by: Any,
+        responded_at: Any,
+        file: str,
+        line: int | None,
+        index: int,
+    ) -> bool:
+        """Keep a contact given as text fields when it is valid (references are checked
+        later, as for every record); False when something is wrong or unusual, and the
+        caller hands the record to :meth:`read`, which says what."""
+        if not (
+            type(rid) is str
+            and type(coach) is str
+            and type(client) is str
+            and type(channel) is str
+            and type(initiated_by) is str
+            and rid
+            and coach
+            and client
+            and not rid.isspace()
+            and not coach.isspace()
+            and not client.isspace()
+        ):
+            return False
+        intern = self.ids.setdefault
+        coach = intern(coach, coach)
+        client = intern(client, client)
+        channel = _CHANNELS.get(channel)
+        initiated_by = _INITIATORS.get(initiated_by)
+        when = _aware(at)
+        if channel is None or initiated_by is None or when is None:
+            return False
+        responded = None
+        if responded_at is not None:
+            responded = _aware(responded_at)
+            if responded is None or responded < when:
+                return False
+        buf = self.buffers["contacts"]
+        new, set_id, set_coach, set_client, set_channel, set_at, set_by, set_resp, set_attrs = (
+            _CONTACT_NEW
+        )
+        k = new(Contact)
+        set_id(k, rid)
+        set_coach(k, coach)
+        set_client(k, client)
+        set_channel(k, channel)
+        set_at(k, when)
+        set_by(k, initiated_by)
+        set_resp(k, responded)
+        set_attrs(k, _NO_ATTRIBUTES)
+        buf.records.append(k)
+        buf.lines.append(line or 0)
+        buf.positions.append(index)
+        buf.file = file
+        return True
 
     # -- records ------------------------------------------------------------------------
     def read(  # noqa: PLR0917
@@ -502,6 +633,8 @@ class PracticeReader:
             if not buf.records:
                 continue
             refs = [(f.name, f.kind) for f in SECTION_FIELDS[section] if f.kind in _REFS]
+            if _all_fine(buf.records, refs, people, ties):
+                continue  # the usual case, a few set operations even for millions
             first: dict[str, int] = {}
             what = PRACTICE_SECTIONS[section]
             for i, rec in enumerate(buf.records):
