@@ -219,6 +219,7 @@ def test_bad_input_is_located_exit_2(series: list[Path], tmp_path: Path) -> None
     assert_input_error(
         run("stats", series[0], same), str(same), "/generated_for/as_of", "duplicate-as-of"
     )
+    assert_input_error(run("stats", series[0], series[0]), "duplicate-as-of")
     assert_input_error(run("stats", series[0], "--period", "year"))
     assert_input_error(run("stats", series[0], "--expiring-days", "-1"))
     assert_input_error(run("stats"))

@@ -134,10 +134,11 @@ def load_series(paths: Iterable[str]) -> list[SeriesReport]:
             reports.append(_from_document(path, load_report(path)))
         except ReportFileError as exc:
             problems.extend(exc.problems)
-    seen: dict[date, str] = {}
-    for r in reports:
-        other = seen.setdefault(r.as_of, r.file)
-        if other != r.file:
+    seen: dict[date, int] = {}
+    for i, r in enumerate(reports):
+        first = seen.setdefault(r.as_of, i)
+        other = reports[first].file
+        if first != i:
             problems.append(
                 Problem(
                     file=r.file,
