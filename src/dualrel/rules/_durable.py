@@ -25,11 +25,16 @@ What this module makes impossible (see ``shared/notes/durable-rules.md``):
   node pool until it meets a byte that looks like one: a heap overread that segfaults when
   the node sits near the end of the pool (found with AddressSanitizer, measured here, not in
   the notes).  :func:`guard_joins` ends every clause after the first with a join test that
-  is always true (same session as the rule's first fact), so a failing test is never the
-  last one.
+  is always true (a field every fact carries with the same value), so a failing test is
+  never the last one.
 * **The wrong ``|`` operator.**  The compiler never emits ``$or`` (alternatives become
-  regular-expression matches on one field or separate rules); :class:`Engine` refuses a
-  definition that contains one.
+  flags the facts carry, e.g. ``ks0: 1`` for "kind is friendship or social_media");
+  :class:`Engine` refuses a definition that contains one.
+* **Regular expressions that are never freed.**  ``delete_ruleset`` leaves the state
+  machines of ``$mt`` tests allocated: about 1.1 MB per coaching-core engine when its
+  alternatives were regular expressions (measured here, not in the notes), so a process
+  that builds engines (a platform's monitors, a mutation check) grew without bound.
+  :class:`Engine` refuses ``$mt`` and ``$imt``.
 """
 
 from __future__ import annotations
@@ -107,12 +112,15 @@ def safe_ids(n: int) -> list[str]:
     return _safe[:n]
 
 
-def _check_no_or(node: Any, where: str) -> None:
+def _check_no_or(node: Any, where: str) -> None:  # and no regular expression
     if isinstance(node, dict):
         for key, value in node.items():
             if key == "$or" or key.endswith("$any"):
                 raise EngineError(f"{where}: alternatives ('$or') are not allowed: durable-rules "
                                   "evaluates them wrongly")
+            if key in {"$mt", "$imt"}:
+                raise EngineError(f"{where}: regular expressions ('{key}') are not allowed: "
+                                  "durable-rules never frees them")
             _check_no_or(value, where)
     elif isinstance(node, list):
         for item in node:

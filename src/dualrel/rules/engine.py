@@ -168,12 +168,18 @@ class _Store:
         schema = self.compiled.schema
         shared = (f'"k":"{tie.kind}","st":{self._days(tie.start, NO_START)},'
                   f'"en":{self._days(tie.end, NO_END)}')
+        for i, kinds in enumerate(schema.kind_sets):
+            if tie.kind in kinds:
+                shared += f',"ks{i}":1'
         for i, name in enumerate(schema.attributes):
             if name in tie.attributes:
                 table = schema.values.get(name)
                 # only present/absent is asked of most attributes: no need to read the value
                 token = table.get(canonical(tie.attributes[name]), "v0") if table else "v0"
                 shared += f',"a{i}":"{token}"'
+                for j, (attr, tokens) in enumerate(schema.value_sets):
+                    if attr == i and token in tokens:
+                        shared += f',"av{j}":1'
         src, dst = tie.source, tie.target
 
         def oriented(a: str, b: str, forward: int) -> str:
