@@ -15,7 +15,7 @@ ruleset serves every ``as_of``: "active" is ``st <= 0 <= en``.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -183,9 +183,15 @@ def _join_order(rule: Rule) -> list[int]:
     return order + [i for i, c in enumerate(ties) if not c.exists]
 
 
-def _distances(edges: list[tuple[str, str]], start: str) -> dict[str, int]:
-    dist = {start: 0}
-    frontier = [start]
+def variable_distances(edges: Iterable[tuple[str, str]], *start: str) -> dict[str, int]:
+    """Hops from the variables ``start`` to every variable, through clause ``edges``.
+
+    >>> variable_distances([("coach", "client"), ("client", "via")], "coach")
+    {'coach': 0, 'client': 1, 'via': 2}
+    """
+    edges = list(edges)
+    dist = dict.fromkeys(start, 0)
+    frontier = list(dist)
     while frontier:
         nxt = []
         for v in frontier:
@@ -212,7 +218,7 @@ def _choose_anchor(rule: Rule) -> tuple[str, dict[str, int]]:
                 variables.append(v)
     best: tuple[tuple[int, int, int], str, dict[str, int]] | None = None
     for pos, v in enumerate(variables):
-        dist = _distances(edges, v)
+        dist = variable_distances(edges, v)
         degree = sum(v in e for e in edges)
         key = (max(dist.values()), -degree, pos)
         if best is None or key < best[0]:

@@ -32,6 +32,7 @@ from dualrel.rules.compiler import (
     CompiledRuleset,
     canonical,
     compile_ruleset,
+    variable_distances,
 )
 from dualrel.rules.loader import Ruleset, load_ruleset
 
@@ -345,19 +346,8 @@ class _Store:
         key = (rule.name, seed)
         cached = self._need_cache.get(key)
         if cached is None:
-            edges = [c.ends for c in rule.clauses if c.exists]
             start = set(rule.clauses[seed].ends)
-            dist = dict.fromkeys(start, 0)
-            frontier = list(start)
-            while frontier:
-                nxt = []
-                for v in frontier:
-                    for a, b in edges:
-                        for x, y in ((a, b), (b, a)):
-                            if x == v and y not in dist:
-                                dist[y] = dist[v] + 1
-                                nxt.append(y)
-                frontier = nxt
+            dist = variable_distances((c.ends for c in rule.clauses if c.exists), *start)
             cached = [
                 (frozenset(c.kinds), min(dist.get(e, 0) for e in c.ends), set(c.ends) == start)
                 for c in rule.clauses
