@@ -596,10 +596,14 @@ class Monitor:
         self._engines = [Engine(c.definition) for c in self._compiled]
         self._results: list[dict[_Key, set[_Match]]] = [{} for _ in self._stores]
         self._by_tie: list[dict[str, set[tuple[_Key, _Match]]]] = [{} for _ in self._stores]
-        for i, (store, engine) in enumerate(zip(self._stores, self._engines, strict=True)):
-            for key, matches in store.evaluate(engine, store.all_candidates()).items():
+        for i, (compiled, engine) in enumerate(zip(self._compiled, self._engines, strict=True)):
+            # the first results as a batch evaluation finds them: only the ties some rule
+            # can use reach the engine (the full store above serves later changes)
+            first = _store(compiled, reg, self.as_of, prune=True)
+            for key, matches in first.evaluate(engine, first.all_candidates()).items():
                 for match in matches:
                     self._record(i, key, match)
+            del first
 
     def close(self) -> None:
         """Free the engines' memory."""
