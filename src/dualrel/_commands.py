@@ -21,6 +21,7 @@ from typing import Any
 from dualrel import example_registry
 from dualrel.check import DEFAULT_RULESET, run_check
 from dualrel.errors import DualrelError, Problem, RulesetError
+from dualrel.graph._gc import gc_paused
 from dualrel.report import FORMATS, KEY_ENV, render, write_atomic
 from dualrel.report.explain import explain, find_finding
 from dualrel.report.progress import Progress
@@ -189,7 +190,8 @@ def _check(args: argparse.Namespace) -> int:
         progress.close()
     colour = args.output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     started = time.perf_counter()
-    text = render(result, args.format, reveal=args.reveal, colour=colour)
+    with gc_paused():
+        text = render(result, args.format, reveal=args.reveal, colour=colour)
     _emit(text, args.output)
     timings["report"] = time.perf_counter() - started
     if args.timings:

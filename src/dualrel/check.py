@@ -19,6 +19,7 @@ from dualrel.baseline import Baseline, apply_baseline, load_baseline
 from dualrel.errors import InvalidArgument, Problem, RulesetError
 from dualrel.findings import Citation, Finding, RulesetRef
 from dualrel.graph import load_registry
+from dualrel.graph._gc import gc_paused
 from dualrel.graph.model import CORE_TIE_KINDS, Registry, Tie
 from dualrel.report._result import (
     CheckedFinding,
@@ -176,6 +177,27 @@ def run_check(
     """
     if fail_level not in (1, 2, 3):
         raise InvalidArgument(f"fail_level must be 1, 2 or 3, got {fail_level!r}")
+    # a large registry is millions of long-lived objects and the check makes many small
+    # ones without cycles: the collector would scan the registry again and again
+    with gc_paused():
+        return _run_check(registry, rulesets, as_of=as_of, waivers=waivers, baseline=baseline,
+                          fail_level=fail_level, reveal=reveal, progress=progress, jobs=jobs,
+                          timings=timings)
+
+
+def _run_check(
+    registry: str | os.PathLike[str],
+    rulesets: Sequence[str | Path],
+    *,
+    as_of: date | None,
+    waivers: str | os.PathLike[str] | None,
+    baseline: str | os.PathLike[str] | None,
+    fail_level: int,
+    reveal: bool,
+    progress: ProgressFn,
+    jobs: int,
+    timings: MutableMapping[str, float] | None,
+) -> CheckResult:
     stages: MutableMapping[str, float] = timings if timings is not None else {}
     clock = [time.perf_counter()]
 

@@ -227,32 +227,32 @@ def _rule_needs(table: _Table, clauses: list[_Clause], needed: set[str]) -> None
             here = _people_at(got, end)
             allowed[var] = here if var not in allowed else allowed[var] & here
     # back and forth until nothing changes: bindings whose people another clause rules out
+    by_pair: dict[tuple[str, str], list[_Clause]] = defaultdict(list)
+    for c in positive:
+        by_pair[_pair_key(c.ends)].append(c)
     for _ in range(ROUNDS):
-        changed = False
-        pairs: dict[tuple[str, str], set[tuple[str, str]]] = {}
-        on_pair: dict[tuple[str, str], int] = defaultdict(int)
+        before = sum(len(v) for v in found.values())
         for c in positive:
-            on_pair[_pair_key(c.ends)] += 1
-        for c in positive:
-            key = _pair_key(c.ends)
-            if on_pair[key] > 1:
-                got_pairs = {(a, b) if key == c.ends else (b, a) for a, b, _ in found[id(c)]}
-                pairs[key] = got_pairs if key not in pairs else pairs[key] & got_pairs
-        for c in positive:
-            before = len(found[id(c)])
-            got = _keep(found[id(c)], c.ends, allowed)
-            key = _pair_key(c.ends)
-            if key in pairs:
-                p = pairs[key]
-                got = [b for b in got if ((b[0], b[1]) if key == c.ends else (b[1], b[0])) in p]
-            found[id(c)] = got
-            changed |= len(got) != before
+            found[id(c)] = _keep(found[id(c)], c.ends, allowed)
+        for key, on_pair in by_pair.items():
+            if len(on_pair) < 2:
+                continue
+            # clauses on the same two variables must bind the same two people: filter the
+            # larger binding lists by the pairs of the smaller ones, then back again
+            on_pair.sort(key=lambda c: len(found[id(c)]))
+            pairs: set[tuple[str, str]] | None = None
+            for c in (*on_pair, *on_pair[-2::-1]):
+                got = found[id(c)]
+                if pairs is not None:
+                    got = [b for b in got if _oriented(b, key, c.ends) in pairs]
+                    found[id(c)] = got
+                pairs = {_oriented(b, key, c.ends) for b in got}
         allowed = {}
         for c in positive:
             for end, var in enumerate(c.ends):
                 here = _people_at(found[id(c)], end)
                 allowed[var] = here if var not in allowed else allowed[var] & here
-        if not changed:
+        if sum(len(v) for v in found.values()) == before:
             break
     for c in positive:
         needed.update(b[2].id for b in found[id(c)])
@@ -264,6 +264,10 @@ def _rule_needs(table: _Table, clauses: list[_Clause], needed: set[str]) -> None
 
 def _people_at(bindings: list[_Binding], end: int) -> set[str]:
     return {b[0] for b in bindings} if end == 0 else {b[1] for b in bindings}
+
+
+def _oriented(b: _Binding, key: tuple[str, str], ends: tuple[str, str]) -> tuple[str, str]:
+    return (b[0], b[1]) if key == ends else (b[1], b[0])
 
 
 def _pair_key(ends: tuple[str, str]) -> tuple[str, str]:

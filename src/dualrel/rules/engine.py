@@ -24,6 +24,7 @@ import networkx as nx
 
 from dualrel.errors import InvalidArgument, Problem, RegistryError
 from dualrel.findings import Citation, Finding, RemediationStep, Report, RulesetRef, fingerprint
+from dualrel.graph._gc import gc_paused
 from dualrel.graph.model import Person, Registry, Tie
 from dualrel.rules._durable import Engine
 from dualrel.rules._prune import needed_ties
@@ -466,7 +467,8 @@ def evaluate(
     the same.  When ``timings`` is given, the seconds of each stage are added to it:
     ``index`` (the ties the rules can use, indexed), ``evaluate``, ``findings``.
 
-    >>> from dualrel.graph.model import Person, Registry, Tie
+    >>> from dualrel.graph._gc import gc_paused
+from dualrel.graph.model import Person, Registry, Tie
     >>> reg = Registry(
     ...     people=(Person("co1", ("coach",)), Person("cl1", ("client",))),
     ...     ties=(Tie("t1", "coaching", "co1", "cl1",
@@ -490,17 +492,21 @@ def evaluate(
         return now
 
     t = time.perf_counter()
-    for c in compiled:
-        store = _store(c, reg, when, prune=True)
-        keys = store.all_candidates()
-        t = lap("index", t)
-        if jobs > 1 and len(keys) > _PARALLEL_MIN_KEYS:
-            results = _evaluate_in_parallel(store, keys, jobs)
-        else:
-            results = _evaluate_here(store, keys)
-        t = lap("evaluate", t)
-        findings.extend(_findings(store, results))
-        t = lap("findings", t)
+    # millions of registry objects stay put while evaluation builds and drops many small
+    # ones without cycles: the collector would only scan the registry again and again
+    with gc_paused():
+        for c in compiled:
+            store = _store(c, reg, when, prune=True)
+            keys = store.all_candidates()
+            t = lap("index", t)
+            if jobs > 1 and len(keys) > _PARALLEL_MIN_KEYS and len(store.ties) > _PARALLEL_MIN_TIES:
+                results = _evaluate_in_parallel(store, keys, jobs)
+            else:
+                results = _evaluate_here(store, keys)
+            t = lap("evaluate", t)
+            findings.extend(_findings(store, results))
+            del store
+            t = lap("findings", t)
     return Report(
         as_of=when,
         rulesets=tuple(RulesetRef(c.ruleset.id, c.ruleset.version) for c in compiled),
@@ -510,6 +516,9 @@ def evaluate(
 
 #: Below this many (rule, anchor) pairs, starting workers costs more than it saves.
 _PARALLEL_MIN_KEYS = 2_000
+#: ... or below this many ties reaching the engine (about a second of engine work: forking
+#: a process that holds a large registry and collecting its results costs more than that).
+_PARALLEL_MIN_TIES = 50_000
 _forked_store: _Store | None = None
 
 
@@ -567,7 +576,8 @@ class Monitor:
     After any sequence of operations, :meth:`findings` equals a batch :func:`evaluate` of
     the resulting registry.
 
-    >>> from dualrel.graph.model import Person, Registry, Tie
+    >>> from dualrel.graph._gc import gc_paused
+from dualrel.graph.model import Person, Registry, Tie
     >>> reg = Registry(people=(Person("co1", ("coach",)), Person("cl1", ("client",))),
     ...                ties=(), as_of=date(2026, 1, 1))
     >>> m = Monitor("coaching-core", reg)
