@@ -20,7 +20,8 @@ from dualrel.errors import InvalidArgument, Problem, RulesetError
 from dualrel.findings import Citation, Finding, RulesetRef
 from dualrel.graph import load_registry
 from dualrel.graph._gc import gc_paused
-from dualrel.graph.model import CORE_TIE_KINDS, Registry, Tie
+from dualrel.graph._locations import RecordLocations
+from dualrel.graph.model import CORE_TIE_KINDS, Registry, SourceLocation, Tie
 from dualrel.report._result import (
     CheckedFinding,
     CheckResult,
@@ -97,21 +98,33 @@ def _hash_file(h: Any, path: Path) -> None:
             h.update(block)
 
 
-def _evidence_ties(registry: Registry, findings: Sequence[Finding]) -> dict[str, Tie]:
-    """The ties cited by ``findings``, by id, found in one pass over the registry."""
+_Cited = tuple[Tie, SourceLocation | None]  # a cited tie and where it was read
+
+
+def _evidence_ties(registry: Registry, findings: Sequence[Finding]) -> dict[str, _Cited]:
+    """The ties cited by ``findings`` and where each was read, found in one pass over the
+    registry's ties (their positions locate them without an index of every tie id)."""
     wanted = {tid for f in findings for tid in f.evidence}
-    return {t.id: t for t in registry.ties if t.id in wanted} if wanted else {}
+    if not wanted:
+        return {}
+    locations = registry.locations
+    at = locations.at if isinstance(locations, RecordLocations) else None
+    out: dict[str, _Cited] = {}
+    for i, t in enumerate(registry.ties):
+        if t.id in wanted:
+            out[t.id] = (t, at("tie", i) if at is not None else locations.get(("tie", t.id)))
+    return out
 
 
 def _evidence(
-    registry: Registry, finding: Finding, ties: Mapping[str, Tie]
+    registry: Registry, finding: Finding, ties: Mapping[str, _Cited]
 ) -> tuple[EvidenceTie, ...]:
     out: list[EvidenceTie] = []
     for tid in finding.evidence:
-        t = ties.get(tid)
-        if t is None:
+        cited = ties.get(tid)
+        if cited is None:
             continue
-        loc = registry.locations.get(("tie", tid))
+        t, loc = cited
         out.append(
             EvidenceTie(
                 id=t.id,

@@ -212,7 +212,7 @@ def _keep(bindings: list[_Binding], ends: tuple[str, str],
             if (au is None or b[0] in au) and (av is None or b[1] in av)]
 
 
-def _rule_needs(table: _Table, clauses: list[_Clause], needed: set[str]) -> None:
+def _rule_needs(table: _Table, clauses: list[_Clause], needed: dict[str, Tie]) -> None:
     positive = sorted((c for c in clauses if c.exists), key=lambda c: c.size)
     allowed: dict[str, set[str]] = {}
     found: dict[int, list[_Binding]] = {}
@@ -255,11 +255,11 @@ def _rule_needs(table: _Table, clauses: list[_Clause], needed: set[str]) -> None
         if sum(len(v) for v in found.values()) == before:
             break
     for c in positive:
-        needed.update(b[2].id for b in found[id(c)])
+        needed.update((b[2].id, b[2]) for b in found[id(c)])
     # negated clauses: only ties among the people the positive clauses bind can veto
     for c in clauses:
         if not c.exists:
-            needed.update(b[2].id for b in _keep(c.bindings(allowed), c.ends, allowed))
+            needed.update((b[2].id, b[2]) for b in _keep(c.bindings(allowed), c.ends, allowed))
 
 
 def _people_at(bindings: list[_Binding], end: int) -> set[str]:
@@ -276,22 +276,18 @@ def _pair_key(ends: tuple[str, str]) -> tuple[str, str]:
 
 def needed_ties(
     compiled: CompiledRuleset,
-    ties: Iterable[Tie],
+    by_kind: Mapping[str, Sequence[Tie]],
     as_of: date,
     roles: Callable[[str], Iterable[str]] | None = None,
-) -> set[str]:
-    """Ids of the ties any rule of ``compiled`` can use on ``as_of`` (see the module doc).
+) -> dict[str, Tie]:
+    """The ties (by id) any rule of ``compiled`` can use on ``as_of`` (see the module doc).
 
-    ``roles(person_id)`` gives a person's roles; it is only called when a rule's pattern
-    asks for roles (None skips role tests: still a safe superset).
+    ``by_kind`` holds the registry's ties grouped by kind.  ``roles(person_id)`` gives a
+    person's roles; it is only called when a rule's pattern asks for roles (None skips
+    role tests: still a safe superset).
     """
-    wanted = compiled.schema.kinds
-    by_kind: dict[str, list[Tie]] = defaultdict(list)
-    for t in ties:
-        if t.kind in wanted:
-            by_kind[t.kind].append(t)
     table = _Table(by_kind, compiled.ruleset.kinds, roles, as_of)
-    needed: set[str] = set()
+    needed: dict[str, Tie] = {}
     for compiled_rule in compiled.rules:
         match = compiled_rule.rule.match
         _rule_needs(table, [_Clause(table, c, match.people) for c in match.ties], needed)

@@ -424,19 +424,21 @@ def _store(
     if any(spec.roles for r in compiled.rules for spec in r.rule.match.people.values()):
         by_id = {p.id: p.roles for p in registry.people}
         roles = by_id.__getitem__
-    needed = needed_ties(compiled, registry.ties, as_of, roles)
-    overseen = store.overseers
-    kept: list[Tie] = []
+    by_kind: dict[str, list[Tie]] = defaultdict(list)
     for tie in registry.ties:
-        if tie.id in needed:
-            kept.append(tie)
-        elif tie.kind in {"supervision", "management"}:
-            overseen[tie.target].append(tie)
-    joined = {p for t in kept for p in (t.source, t.target)}
+        by_kind[tie.kind].append(tie)
+    kept = needed_ties(compiled, by_kind, as_of, roles)
+    overseen = store.overseers
+    for kind in ("supervision", "management"):
+        for tie in by_kind.get(kind, ()):
+            if tie.id not in kept:  # add_tie below files the kept ones
+                overseen[tie.target].append(tie)
+    del by_kind
+    joined = {p for t in kept.values() for p in (t.source, t.target)}
     for person in registry.people:
         if person.id in joined:
             store.add_person(person)
-    for tie in kept:
+    for tie in kept.values():
         store.add_tie(tie)
     return store
 
