@@ -20,6 +20,7 @@ from datetime import date
 from typing import Any
 
 from dualrel.graph import load_registry
+from dualrel.graph._gc import gc_paused
 from dualrel.rules import compile_ruleset, load_ruleset
 from dualrel.rules._durable import Engine
 from dualrel.rules.engine import _store, _Store
@@ -37,8 +38,9 @@ def main() -> None:
     registry = load_registry(args.registry)
     t1 = time.perf_counter()
     compiled = compile_ruleset(load_ruleset(args.ruleset))
-    store = _store(compiled, registry, as_of, prune=True)
-    keys = store.all_candidates()
+    with gc_paused():  # as dualrel check does
+        store = _store(compiled, registry, as_of, prune=True)
+        keys = store.all_candidates()
     t2 = time.perf_counter()
 
     sessions: list[dict[str, Any]] = []
@@ -55,7 +57,8 @@ def main() -> None:
     _Store._run = timed  # type: ignore[method-assign]
     engine = Engine(compiled.definition)
     try:
-        results = store.evaluate(engine, keys)
+        with gc_paused():
+            results = store.evaluate(engine, keys)
     finally:
         engine.close()
         _Store._run = run  # type: ignore[method-assign]
