@@ -23,7 +23,7 @@ from dualrel.graph import load_registry
 from dualrel.graph._gc import gc_paused
 from dualrel.rules import compile_ruleset, load_ruleset
 from dualrel.rules._durable import Engine
-from dualrel.rules.engine import _store, _Store
+from dualrel.rules.engine import _Store, _store
 
 
 def main() -> None:
@@ -46,8 +46,10 @@ def main() -> None:
     sessions: list[dict[str, Any]] = []
     run = _Store._run
 
-    def timed(self: _Store, engine: Any, rules: Any, group: Any, tie_ids: Any,
-              results: Any) -> None:
+    def timed(  # noqa: PLR0917 (the signature of _Store._run, which it wraps)
+        self: _Store, engine: Any, rules: Any, group: Any, tie_ids: Any,
+        results: Any,
+    ) -> None:
         payload = pickle.dumps([self.ties[t] for t in tie_ids], protocol=5)
         start = time.perf_counter()
         run(self, engine, rules, group, tie_ids, results)

@@ -469,8 +469,7 @@ def evaluate(
     the same.  When ``timings`` is given, the seconds of each stage are added to it:
     ``index`` (the ties the rules can use, indexed), ``evaluate``, ``findings``.
 
-    >>> from dualrel.graph._gc import gc_paused
-from dualrel.graph.model import Person, Registry, Tie
+    >>> from dualrel.graph.model import Person, Registry, Tie
     >>> reg = Registry(
     ...     people=(Person("co1", ("coach",)), Person("cl1", ("client",))),
     ...     ties=(Tie("t1", "coaching", "co1", "cl1",
@@ -578,8 +577,7 @@ class Monitor:
     After any sequence of operations, :meth:`findings` equals a batch :func:`evaluate` of
     the resulting registry.
 
-    >>> from dualrel.graph._gc import gc_paused
-from dualrel.graph.model import Person, Registry, Tie
+    >>> from dualrel.graph.model import Person, Registry, Tie
     >>> reg = Registry(people=(Person("co1", ("coach",)), Person("cl1", ("client",))),
     ...                ties=(), as_of=date(2026, 1, 1))
     >>> m = Monitor("coaching-core", reg)
