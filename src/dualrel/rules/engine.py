@@ -103,6 +103,7 @@ class _Store:
         self.as_of = as_of
         self._day = as_of.toordinal()
         self.roles: dict[str, frozenset[str]] = {}
+        self._role_sets: dict[tuple[str, ...], frozenset[str]] = {}
         self.number: dict[str, int] = {}
         self.names: list[str] = []
         self.ties: dict[str, Tie] = {}
@@ -124,7 +125,13 @@ class _Store:
     # -- contents ---------------------------------------------------------------------------
 
     def add_person(self, person: Person) -> None:
-        self.roles[person.id] = frozenset(person.roles)
+        # one frozenset per distinct list of roles, not one per person (a million people
+        # have a handful of distinct role lists)
+        key = tuple(person.roles)
+        roles = self._role_sets.get(key)
+        if roles is None:
+            roles = self._role_sets[key] = frozenset(key)
+        self.roles[person.id] = roles
         self.number[person.id] = len(self.names)
         self.names.append(person.id)
 
@@ -600,20 +607,23 @@ class Monitor:
         self._kinds: dict[str, bool] = dict(reg.kinds)
         for c in self._compiled:
             self._kinds.update(c.ruleset.kinds)
-        self._people: dict[str, Person] = {p.id: p for p in reg.people}
-        self._ties: dict[str, Tie] = {t.id: t for t in reg.ties}
-        self._stores = [_store(c, reg, self.as_of) for c in self._compiled]
-        self._engines = [Engine(c.definition) for c in self._compiled]
-        self._results: list[dict[_Key, set[_Match]]] = [{} for _ in self._stores]
-        self._by_tie: list[dict[str, set[tuple[_Key, _Match]]]] = [{} for _ in self._stores]
-        for i, (compiled, engine) in enumerate(zip(self._compiled, self._engines, strict=True)):
-            # the first results as a batch evaluation finds them: only the ties some rule
-            # can use reach the engine (the full store above serves later changes)
-            first = _store(compiled, reg, self.as_of, prune=True)
-            for key, matches in first.evaluate(engine, first.all_candidates()).items():
-                for match in matches:
-                    self._record(i, key, match)
-            del first
+        with gc_paused():  # millions of long-lived index entries, no cycles
+            self._people: dict[str, Person] = {p.id: p for p in reg.people}
+            self._ties: dict[str, Tie] = {t.id: t for t in reg.ties}
+            self._stores = [_store(c, reg, self.as_of) for c in self._compiled]
+            self._engines = [Engine(c.definition) for c in self._compiled]
+            self._results: list[dict[_Key, set[_Match]]] = [{} for _ in self._stores]
+            self._by_tie: list[dict[str, set[tuple[_Key, _Match]]]] = [
+                {} for _ in self._stores
+            ]
+            for i, (c, engine) in enumerate(zip(self._compiled, self._engines, strict=True)):
+                # the first results as a batch evaluation finds them: only the ties some
+                # rule can use reach the engine (the full store serves later changes)
+                first = _store(c, reg, self.as_of, prune=True)
+                for key, matches in first.evaluate(engine, first.all_candidates()).items():
+                    for match in matches:
+                        self._record(i, key, match)
+                del first
 
     def close(self) -> None:
         """Free the engines' memory."""
