@@ -27,8 +27,10 @@ def plant(people: list[PersonRow], ties: list[TieRow], seed: int = 1, every: int
     others = [p[0] for p in people if p[1] == "client"]
     out: list[TieRow] = []
 
-    def add(kind: str, s: str, t: str, start: str = "", end: str = "", relation: str = "",
-            signed: str = "") -> None:
+    def add(  # noqa: PLR0917 (a local helper called positionally on every planted line)
+        kind: str, s: str, t: str, start: str = "", end: str = "", relation: str = "",
+        signed: str = "",
+    ) -> None:
         out.append((f"p{len(out) + 1:08d}", kind, s, t, start, end, signed, relation))
 
     situations = [

@@ -1,19 +1,23 @@
 """The performance benchmark: dualrel against the baselines a user would otherwise pick.
 
-    python benchmarks/run.py --people 100000 [--people 1000000] [--seed 1]
+    python benchmarks/run.py --people 10000 --people 100000 --people 1000000 [--jobs 2]
 
 For each size it generates (once, cached under benchmarks/data/) a seeded synthetic registry
 with planted coaching-core situations and decoys, then runs, each in its own process so that
 wall time and peak RSS are its own:
 
-* ``dualrel``: the library path of ``dualrel check`` with a per-stage breakdown (read and
-  validate, compile, evaluate, report);
+* ``dualrel``: the command itself, ``python -m dualrel check FOLDER --format json -o FILE
+  --timings --jobs N`` (the CLI code path end to end: parse arguments, load rulesets, read
+  and validate, compile, index, evaluate, findings, waivers/evidence, render and write the
+  report), once with ``--jobs 1`` and once with ``--jobs N``; ``--timings`` gives the
+  per-stage breakdown;
 * ``networkx``: the hand-written NetworkX script (baselines/networkx_scan.py);
 * ``duckdb``: DuckDB SQL straight from the CSV files (baselines/duckdb_sql.py);
 * ``monitor``: ``Monitor.add_tie`` latency (p50, p99) over 1,000 random ties.
 
-All three must report identical findings (rule, subjects, evidence), or the run fails.  A
-table is printed and written as JSON to benchmarks/results/.
+The findings of every run (rule, subjects, evidence; read back from dualrel's JSON report)
+must be identical, or the run stops with FINDINGS DIFFER.  A table is printed and written
+as JSON to benchmarks/results/.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 AS_OF = "2026-11-26"
@@ -37,15 +42,15 @@ sys.path.insert(0, str(HERE))
 def dataset(n: int, seed: int) -> Path:
     folder = HERE / "data" / f"n{n}-s{seed}-planted" / "csv"
     if not (folder / "ties.csv").exists():
-        from generate import generate, write_csv
-        from planting import plant
+        from generate import generate, write_csv  # noqa: PLC0415 (only when data is missing)
+        from planting import plant  # noqa: PLC0415
 
         people, ties = generate(n, seed)
         write_csv(str(folder), people, ties + plant(people, ties, seed))
     return folder
 
 
-def run_child(argv: list[str]) -> tuple[float, float, str, str]:
+def run_child(argv: list[str], ok: tuple[int, ...] = (0,)) -> tuple[float, float, str, str]:
     """Run ``argv``; its wall seconds, peak RSS in MB, stdout and stderr."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         t0 = time.perf_counter()
@@ -56,43 +61,31 @@ def run_child(argv: list[str]) -> tuple[float, float, str, str]:
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read(), err.read()
-    if proc.returncode != 0:
-        raise SystemExit(f"{argv[:3]} failed ({proc.returncode}):\n{stderr[-3000:]}")
+    if proc.returncode not in ok:
+        raise SystemExit(f"{argv[:5]} failed ({proc.returncode}):\n{stderr[-3000:]}")
     return wall, usage.ru_maxrss / 1024, stdout, stderr
+
+
+def report_findings(path: str) -> str:
+    """The findings of a ``dualrel.report/1`` JSON file, one sorted line each."""
+    with open(path, encoding="utf-8") as f:
+        report = json.load(f)
+    return "\n".join(sorted(
+        json.dumps([f["rule"], dict(sorted(f["subjects"].items())), list(f["evidence"])])
+        for f in report["findings"]
+    ))
 
 
 # -- children -------------------------------------------------------------------------------
 
 
-def child_dualrel(folder: str) -> None:
-    from datetime import date
-
-    t0 = time.perf_counter()
-    from dualrel.graph import load_registry
-    from dualrel.rules import compile_ruleset, evaluate, load_ruleset
-
-    t1 = time.perf_counter()
-    registry = load_registry(folder)
-    t2 = time.perf_counter()
-    compiled = compile_ruleset(load_ruleset("coaching-core"))
-    t3 = time.perf_counter()
-    report = evaluate(registry, compiled, as_of=date.fromisoformat(AS_OF))
-    t4 = time.perf_counter()
-    lines = sorted(json.dumps([f.rule, dict(sorted(f.subjects.items())), list(f.evidence)])
-                   for f in report.findings)
-    print("\n".join(lines))
-    t5 = time.perf_counter()
-    stages = {"import": t1 - t0, "read_validate": t2 - t1, "compile": t3 - t2,
-              "evaluate": t4 - t3, "report": t5 - t4}
-    print(json.dumps(stages), file=sys.stderr)
-
-
 def child_monitor(folder: str) -> None:
-    from datetime import date
+    # imported here: the parent process never loads dualrel, so children start alike
+    from datetime import date  # noqa: PLC0415
 
-    from dualrel.graph import load_registry
-    from dualrel.graph.model import Tie
-    from dualrel.rules import Monitor
+    from dualrel.graph import load_registry  # noqa: PLC0415
+    from dualrel.graph.model import Tie  # noqa: PLC0415
+    from dualrel.rules import Monitor  # noqa: PLC0415
 
     registry = load_registry(folder)
     t0 = time.perf_counter()
@@ -120,20 +113,32 @@ def findings(stdout: str) -> set[str]:
     return {line for line in stdout.splitlines() if line.strip()}
 
 
-def bench(n: int, seed: int) -> dict[str, object]:
+def bench(n: int, seed: int, jobs: int) -> dict[str, Any]:
     folder = str(dataset(n, seed))
     py = sys.executable
-    results: dict[str, dict[str, object]] = {}
+    results: dict[str, dict[str, Any]] = {}
     outputs: dict[str, set[str]] = {}
     for name, argv in (
         ("duckdb", [py, str(HERE / "baselines" / "duckdb_sql.py"), folder, AS_OF]),
         ("networkx", [py, str(HERE / "baselines" / "networkx_scan.py"), folder, AS_OF]),
-        ("dualrel", [py, __file__, "--child", "dualrel", folder]),
     ):
         wall, rss, out, err = run_child(argv)
         outputs[name] = findings(out)
         results[name] = {"wall_s": round(wall, 3), "peak_mb": round(rss, 1),
                          "stages": json.loads(err.strip().splitlines()[-1])}
+    for j in sorted({1, jobs}):
+        name = "dualrel" if j == 1 else f"dualrel-j{j}"
+        with tempfile.TemporaryDirectory() as tmp:
+            report = os.path.join(tmp, "report.json")
+            argv = [py, "-m", "dualrel", "check", folder, "--as-of", AS_OF, "--format", "json",
+                    "-o", report, "--timings", "--jobs", str(j)]
+            wall, rss, _, err = run_child(argv, ok=(0, 1))  # 1: findings at the fail level
+            outputs[name] = findings(report_findings(report))
+        stages = next(json.loads(line) for line in reversed(err.splitlines())
+                      if line.startswith("{"))
+        results[name] = {"wall_s": round(wall, 3), "peak_mb": round(rss, 1), "jobs": j,
+                         "command": " ".join(["python", *argv[1:]]).replace(report, "REPORT"),
+                         "stages": stages}
     reference = outputs["duckdb"]
     for name, got in outputs.items():
         if got != reference:
@@ -144,14 +149,20 @@ def bench(n: int, seed: int) -> dict[str, object]:
             )
     wall, rss, out, _ = run_child([py, __file__, "--child", "monitor", folder])
     results["monitor"] = {"wall_s": round(wall, 3), "peak_mb": round(rss, 1), **json.loads(out)}
-    d = results["dualrel"]["wall_s"]
+    with open(Path(folder) / "ties.csv", encoding="utf-8") as f:
+        ties = sum(1 for _ in f) - 1
+    best = min((r for k, r in results.items() if k.startswith("dualrel")),
+               key=lambda r: float(r["wall_s"]))
+    d = float(best["wall_s"])
     return {
         "people": n,
-        "ties": sum(1 for _ in open(Path(folder) / "ties.csv")) - 1,
+        "ties": ties,
         "findings": len(reference),
         "results": results,
-        "ratio_to_networkx": round(float(d) / float(results["networkx"]["wall_s"]), 3),
-        "ratio_to_duckdb": round(float(d) / float(results["duckdb"]["wall_s"]), 3),
+        "best_dualrel_jobs": best["jobs"],
+        "dualrel_us_per_tie": round(d / ties * 1e6, 3),
+        "ratio_to_networkx": round(d / float(results["networkx"]["wall_s"]), 3),
+        "ratio_to_duckdb": round(d / float(results["duckdb"]["wall_s"]), 3),
     }
 
 
@@ -159,28 +170,39 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--people", type=int, action="append")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--jobs", type=int, default=2, help="worker processes for the second "
+                    "dualrel run (default 2; the first always uses 1)")
     ap.add_argument("--child", nargs=2, metavar=("MODE", "FOLDER"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        {"dualrel": child_dualrel, "monitor": child_monitor}[args.child[0]](args.child[1])
+        {"monitor": child_monitor}[args.child[0]](args.child[1])
         return
-    rows = [bench(n, args.seed) for n in (args.people or [100_000])]
-    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    rows = [bench(n, args.seed, args.jobs) for n in (args.people or [100_000])]
+    machine = (f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+               f", {platform.platform()}")
     print(f"machine: {machine}")
-    print(f"{'people':>9} {'ties':>9} {'tool':>9} {'wall s':>8} {'peak MB':>8}  notes")
+    print(f"{'people':>9} {'ties':>9} {'tool':>11} {'wall s':>8} {'peak MB':>8}  notes")
     for row in rows:
-        for tool, r in row["results"].items():  # type: ignore[union-attr]
+        res = row["results"]
+        for tool, r in res.items():
             note = ""
-            if tool == "dualrel":
-                note = (f"x{row['ratio_to_networkx']} networkx, x{row['ratio_to_duckdb']} duckdb; "
+            if tool.startswith("dualrel"):
+                note = (f"x{r['wall_s'] / res['networkx']['wall_s']:.3f} networkx, "
+                        f"x{r['wall_s'] / res['duckdb']['wall_s']:.2f} duckdb; "
                         + ", ".join(f"{k} {v:.2f}" for k, v in r["stages"].items()))
             if tool == "monitor":
                 note = f"add_tie p50 {r['p50_ms']:.3f} ms, p99 {r['p99_ms']:.3f} ms"
-            print(f"{row['people']:>9} {row['ties']:>9} {tool:>9} {r['wall_s']:>8.2f} "
+            print(f"{row['people']:>9} {row['ties']:>9} {tool:>11} {r['wall_s']:>8.2f} "
                   f"{r['peak_mb']:>8.0f}  {note}")
+    if len(rows) > 1:
+        per_tie = [float(r["dualrel_us_per_tie"]) for r in rows]
+        print("dualrel us per tie: " + ", ".join(f"{p:.2f}" for p in per_tie)
+              + f" (max/min {max(per_tie) / min(per_tie):.2f})")
     out = HERE / "results" / f"run-{'-'.join(str(r['people']) for r in rows)}.json"
     out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps({"machine": machine, "as_of": AS_OF, "rows": rows}, indent=2) + "\n")
+    out.write_text(json.dumps({"machine": machine, "as_of": AS_OF,
+                               "command": " ".join(["python", *sys.argv]),
+                               "rows": rows}, indent=2) + "\n")
     print(f"written: {out.relative_to(HERE.parent)}")
 
 

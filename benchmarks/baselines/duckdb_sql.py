@@ -15,7 +15,8 @@ import duckdb
 SQL = """
 CREATE TEMP TABLE t AS SELECT * FROM read_csv('{folder}/ties.csv', header=true,
     columns={{'id': 'VARCHAR', 'kind': 'VARCHAR', 'source': 'VARCHAR', 'target': 'VARCHAR',
-              'start': 'DATE', 'end': 'DATE', 'agreement_signed': 'VARCHAR', 'relation': 'VARCHAR'}});
+              'start': 'DATE', 'end': 'DATE', 'agreement_signed': 'VARCHAR',
+              'relation': 'VARCHAR'}});
 CREATE TEMP VIEW o AS
     SELECT id, kind, source AS s, target AS d, start, "end", 1 AS f FROM t
     UNION ALL

@@ -32,7 +32,9 @@ def main(folder: str, as_of_text: str) -> None:
 
     G: nx.MultiDiGraph = nx.MultiDiGraph()
     with open(f"{folder}/people.csv", encoding="utf-8-sig", newline="") as f:
-        G.add_nodes_from((row["id"], {"roles": row["roles"].split(";")}) for row in csv.DictReader(f))
+        G.add_nodes_from(
+            (row["id"], {"roles": row["roles"].split(";")}) for row in csv.DictReader(f)
+        )
     t1 = time.perf_counter()
     with open(f"{folder}/ties.csv", encoding="utf-8-sig", newline="") as f:
         G.add_edges_from(
@@ -44,7 +46,8 @@ def main(folder: str, as_of_text: str) -> None:
     t2 = time.perf_counter()
 
     def active(d: dict) -> bool:
-        return (d["start"] is None or d["start"] <= as_of) and (d["end"] is None or d["end"] >= as_of)
+        return ((d["start"] is None or d["start"] <= as_of)
+                and (d["end"] is None or d["end"] >= as_of))
 
     def between(a: str, b: str):
         """Ties a->b (forward) then b->a."""
@@ -91,7 +94,9 @@ def main(folder: str, as_of_text: str) -> None:
         elif d["kind"] == "coaching" and d["end"] is not None and d["end"] < as_of:
             for k2, d2, _ in between(coach, client):
                 s = d2["start"]
-                if d2["kind"] == "romance" and (s is None or (s <= d["end"] + WINDOW and s <= as_of)):
+                if d2["kind"] == "romance" and (
+                    s is None or (s <= d["end"] + WINDOW and s <= as_of)
+                ):
                     found.add(("romance-former-client", (("client", client), ("coach", coach)),
                                (key, k2)))
         elif d["kind"] == "supervision" and active(d):

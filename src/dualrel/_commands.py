@@ -13,6 +13,7 @@ import json
 import os
 import sys
 import textwrap
+import time
 from collections.abc import Callable, Sequence
 from datetime import date
 from importlib import resources
@@ -21,6 +22,7 @@ from typing import Any
 from dualrel import example_registry
 from dualrel.check import DEFAULT_RULESET, run_check
 from dualrel.errors import DualrelError, Problem, RulesetError
+from dualrel.graph._gc import gc_paused
 from dualrel.report import FORMATS, KEY_ENV, render, write_atomic
 from dualrel.report.chart import stats_chart_svg
 from dualrel.report.explain import explain, find_finding
@@ -144,12 +146,36 @@ def _add_check(sub: Subparsers) -> None:
     p.add_argument(
         "--reveal", action="store_true", help="show names and real ids in every format (sensitive!)"
     )
+    p.add_argument(
+        "-j",
+        "--jobs",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="evaluate partitions in N worker processes (default 1; same findings)",
+    )
+    p.add_argument(
+        "--timings",
+        action="store_true",
+        help="print the seconds each stage took to stderr, as one JSON line",
+    )
     p.set_defaults(handler=_guarded(_check))
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
 
 
 def _check(args: argparse.Namespace) -> int:
 
     progress = Progress(sys.stderr)
+    timings: dict[str, float] = {}
     try:
         result = run_check(
             args.registry,
@@ -160,12 +186,19 @@ def _check(args: argparse.Namespace) -> int:
             fail_level=args.fail_level,
             reveal=args.reveal,
             progress=progress,
+            jobs=args.jobs,
+            timings=timings,
         )
     finally:
         progress.close()
     colour = args.output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-    text = render(result, args.format, reveal=args.reveal, colour=colour)
+    started = time.perf_counter()
+    with gc_paused():
+        text = render(result, args.format, reveal=args.reveal, colour=colour)
     _emit(text, args.output)
+    timings["report"] = time.perf_counter() - started
+    if args.timings:
+        sys.stderr.write(json.dumps({k: round(v, 4) for k, v in timings.items()}) + "\n")
     if args.output is not None:
         failing = len(result.failing())
         sys.stderr.write(

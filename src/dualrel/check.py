@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from dualrel.baseline import Baseline, apply_baseline, load_baseline
 from dualrel.errors import InvalidArgument, Problem, RulesetError
 from dualrel.findings import Citation, Finding, RulesetRef
 from dualrel.graph import load_registry
-from dualrel.graph.model import CORE_TIE_KINDS, PRACTICE_SECTIONS, Registry
+from dualrel.graph._gc import gc_paused
+from dualrel.graph._locations import RecordLocations
+from dualrel.graph.model import CORE_TIE_KINDS, PRACTICE_SECTIONS, Registry, SourceLocation, Tie
 from dualrel.report._result import (
     CheckedFinding,
     CheckResult,
@@ -81,25 +85,53 @@ def registry_sha256(path: str | Path) -> str:
             f = p / name
             h.update(name.encode() + b"\0")
             if f.exists():
-                h.update(f.read_bytes())
+                _hash_file(h, f)
             h.update(b"\0")
         for section in PRACTICE_SECTIONS:  # only those present: older folders hash the same
             f = p / f"{section}.csv"
             if f.exists():
-                h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
+                h.update(f.name.encode() + b"\0")
+                _hash_file(h, f)
+                h.update(b"\0")
     else:
-        h.update(p.read_bytes())
+        _hash_file(h, p)
     return h.hexdigest()
 
 
-def _evidence(registry: Registry, finding: Finding) -> tuple[EvidenceTie, ...]:
-    ties = {t.id: t for t in registry.ties}
+def _hash_file(h: Any, path: Path) -> None:
+    """Feed a file to ``h`` in blocks: a registry of millions of ties is never held twice."""
+    with open(path, "rb") as f:
+        while block := f.read(1 << 20):
+            h.update(block)
+
+
+_Cited = tuple[Tie, SourceLocation | None]  # a cited tie and where it was read
+
+
+def _evidence_ties(registry: Registry, findings: Sequence[Finding]) -> dict[str, _Cited]:
+    """The ties cited by ``findings`` and where each was read, found in one pass over the
+    registry's ties (their positions locate them without an index of every tie id)."""
+    wanted = {tid for f in findings for tid in f.evidence}
+    if not wanted:
+        return {}
+    locations = registry.locations
+    at = locations.at if isinstance(locations, RecordLocations) else None
+    out: dict[str, _Cited] = {}
+    for i, t in enumerate(registry.ties):
+        if t.id in wanted:
+            out[t.id] = (t, at("tie", i) if at is not None else locations.get(("tie", t.id)))
+    return out
+
+
+def _evidence(
+    registry: Registry, finding: Finding, ties: Mapping[str, _Cited]
+) -> tuple[EvidenceTie, ...]:
     out: list[EvidenceTie] = []
     for tid in finding.evidence:
-        t = ties.get(tid)
-        if t is None:
+        cited = ties.get(tid)
+        if cited is None:
             continue
-        loc = registry.locations.get(("tie", tid))
+        t, loc = cited
         out.append(
             EvidenceTie(
                 id=t.id,
@@ -150,18 +182,55 @@ def run_check(
     fail_level: int = 1,
     reveal: bool = False,
     progress: ProgressFn = _no_progress,
+    jobs: int = 1,
+    timings: MutableMapping[str, float] | None = None,
 ) -> CheckResult:
     """Check a registry against rulesets and return the result every format renders.
+
+    ``jobs`` > 1 evaluates partitions in that many worker processes (same findings).
+    When ``timings`` is given, it is filled with the seconds each stage took: ``rulesets``
+    (load), ``read_validate``, ``compile``, ``index`` (the ties the rules can read),
+    ``evaluate``, ``findings`` and ``result`` (waivers, baseline, evidence).
 
     Raises ``RulesetError``, ``RegistryError``, ``WaiverError`` or ``ReportFileError``
     (all :class:`~dualrel.errors.DualrelError`) with located problems for bad input.
     """
     if fail_level not in (1, 2, 3):
         raise InvalidArgument(f"fail_level must be 1, 2 or 3, got {fail_level!r}")
+    # a large registry is millions of long-lived objects and the check makes many small
+    # ones without cycles: the collector would scan the registry again and again
+    with gc_paused():
+        return _run_check(registry, rulesets, as_of=as_of, waivers=waivers, baseline=baseline,
+                          fail_level=fail_level, reveal=reveal, progress=progress, jobs=jobs,
+                          timings=timings)
+
+
+def _run_check(
+    registry: str | os.PathLike[str],
+    rulesets: Sequence[str | Path],
+    *,
+    as_of: date | None,
+    waivers: str | os.PathLike[str] | None,
+    baseline: str | os.PathLike[str] | None,
+    fail_level: int,
+    reveal: bool,
+    progress: ProgressFn,
+    jobs: int,
+    timings: MutableMapping[str, float] | None,
+) -> CheckResult:
+    stages: MutableMapping[str, float] = timings if timings is not None else {}
+    clock = [time.perf_counter()]
+
+    def lap(stage: str) -> None:
+        now = time.perf_counter()
+        stages[stage] = stages.get(stage, 0.0) + now - clock[0]
+        clock[0] = now
+
     refs = list(rulesets) or [DEFAULT_RULESET]
     total = 4 + len(refs)
     progress(0, total, "loading rulesets")
     loaded = load_rulesets(refs)
+    lap("rulesets")
     progress(1, total, "reading waivers and baseline")
     waiver_list: tuple[WaiverInfo, ...] = load_waivers(waivers) if waivers is not None else ()
     base: Baseline | None = load_baseline(baseline) if baseline is not None else None
@@ -173,12 +242,16 @@ def run_check(
         reg_path, extra_kinds=extra_kinds or None, extra_roles=extra_roles, as_of=as_of
     )
     info = RegistryInfo(reg_path, registry_sha256(reg_path))
+    lap("read_validate")
     findings: list[Finding] = []
     when: date | None = None
     refs_used: list[RulesetRef] = []
     for i, rs in enumerate(loaded):
         progress(3 + i, total, f"evaluating {rs.id}")
-        report = evaluate(reg, compile_ruleset(rs), as_of=as_of)
+        compiled = compile_ruleset(rs)
+        lap("compile")
+        report = evaluate(reg, compiled, as_of=as_of, jobs=jobs, timings=stages)
+        clock[0] = time.perf_counter()  # evaluate filled in its own stages
         when = report.as_of
         refs_used.extend(report.rulesets)
         findings.extend(report.findings)
@@ -191,6 +264,7 @@ def run_check(
     )
     rules = _rules(loaded)
     descriptions = {(r.ruleset, r.id): r.description for r in rules}
+    evidence = _evidence_ties(reg, findings)
     checked = []
     for f in findings:
         waiver = applied.get(f.fingerprint)
@@ -202,13 +276,14 @@ def run_check(
                 finding=f,
                 status=status,
                 description=descriptions.get((f.ruleset, f.rule), ""),
-                ties=_evidence(reg, f),
+                ties=_evidence(reg, f, evidence),
                 waiver=waiver,
                 in_baseline=f.fingerprint in baselined,
             )
         )
     names = {p.id: p.name for p in reg.people if p.name} if reveal else {}
     progress(total, total, "done")
+    lap("result")
     return CheckResult(
         registry=info,
         as_of=when,

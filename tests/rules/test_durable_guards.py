@@ -212,6 +212,7 @@ def test_the_same_ruleset_compiles_many_times_in_one_process():
 def test_parallel_evaluation_gives_the_same_report(monkeypatch):
 
     monkeypatch.setattr(eng, "_PARALLEL_MIN_KEYS", 0)
+    monkeypatch.setattr(eng, "_PARALLEL_MIN_TIES", 0)
     monkeypatch.setattr(eng, "SESSION_TIES", 5)
     reg = coaching_registry(300)
     assert evaluate(reg, "coaching-core", jobs=2) == evaluate(reg, "coaching-core")

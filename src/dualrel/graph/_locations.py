@@ -89,6 +89,9 @@ class _Section:
         i = self.index.get(record_id)
         if i is None:
             return None
+        return self.at(i)
+
+    def at(self, i: int) -> SourceLocation:
         pointer = f"{self.pointer}/{i}" if self.pointer is not None else None
         return SourceLocation(self.file, self.lines.line(i), pointer)
 
@@ -113,6 +116,12 @@ class RecordLocations(Mapping[tuple[str, str], SourceLocation]):
         """``index`` maps ids to positions; when None it is built from ``records`` (each
         with an ``id``) the first time a location is asked for."""
         self._sections[kind] = _Section(file, index, lines, pointer, records)
+
+    def at(self, kind: str, position: int) -> SourceLocation | None:
+        """Where the record at ``position`` of its section was read: no id index needed
+        (building one over millions of ties costs seconds and hundreds of megabytes)."""
+        section = self._sections.get(kind)
+        return section.at(position) if section is not None else None
 
     def __getitem__(self, key: tuple[str, str]) -> SourceLocation:
         kind, record_id = key

@@ -12,8 +12,9 @@ session.  Sessions are small, opened one at a time and sealed before deletion (s
 from __future__ import annotations
 
 import multiprocessing
+import time
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -23,8 +24,10 @@ import networkx as nx
 
 from dualrel.errors import InvalidArgument, Problem, RegistryError
 from dualrel.findings import Citation, Finding, RemediationStep, Report, RulesetRef, fingerprint
+from dualrel.graph._gc import gc_paused
 from dualrel.graph.model import Person, Registry, Tie
 from dualrel.rules._durable import Engine
+from dualrel.rules._prune import needed_ties
 from dualrel.rules.compiler import (
     NO_END,
     NO_START,
@@ -100,6 +103,7 @@ class _Store:
         self.as_of = as_of
         self._day = as_of.toordinal()
         self.roles: dict[str, frozenset[str]] = {}
+        self._role_sets: dict[tuple[str, ...], frozenset[str]] = {}
         self.number: dict[str, int] = {}
         self.names: list[str] = []
         self.ties: dict[str, Tie] = {}
@@ -121,7 +125,13 @@ class _Store:
     # -- contents ---------------------------------------------------------------------------
 
     def add_person(self, person: Person) -> None:
-        self.roles[person.id] = frozenset(person.roles)
+        # one frozenset per distinct list of roles, not one per person (a million people
+        # have a handful of distinct role lists)
+        key = tuple(person.roles)
+        roles = self._role_sets.get(key)
+        if roles is None:
+            roles = self._role_sets[key] = frozenset(key)
+        self.roles[person.id] = roles
         self.number[person.id] = len(self.names)
         self.names.append(person.id)
 
@@ -401,11 +411,41 @@ class _Store:
                                assignee=assignee, unassigned_reason=reason)
 
 
-def _store(compiled: CompiledRuleset, registry: Registry, as_of: date) -> _Store:
+def _store(
+    compiled: CompiledRuleset, registry: Registry, as_of: date, *, prune: bool = False
+) -> _Store:
+    """The store of ``registry`` for ``compiled``.
+
+    With ``prune`` (batch evaluation) it holds only the ties some rule can use (see
+    :mod:`dualrel.rules._prune`) and only the people those ties join; a :class:`Monitor`
+    needs every admitted tie, since later ties can make earlier ones matter.
+    """
     store = _Store(compiled, as_of)
-    for person in registry.people:
-        store.add_person(person)
+    if not prune:
+        for person in registry.people:
+            store.add_person(person)
+        for tie in registry.ties:
+            store.add_tie(tie)
+        return store
+    roles: Callable[[str], Iterable[str]] | None = None
+    if any(spec.roles for r in compiled.rules for spec in r.rule.match.people.values()):
+        by_id = {p.id: p.roles for p in registry.people}
+        roles = by_id.__getitem__
+    by_kind: dict[str, list[Tie]] = defaultdict(list)
     for tie in registry.ties:
+        by_kind[tie.kind].append(tie)
+    kept = needed_ties(compiled, by_kind, as_of, roles)
+    overseen = store.overseers
+    for kind in ("supervision", "management"):
+        for tie in by_kind.get(kind, ()):
+            if tie.id not in kept:  # add_tie below files the kept ones
+                overseen[tie.target].append(tie)
+    del by_kind
+    joined = {p for t in kept.values() for p in (t.source, t.target)}
+    for person in registry.people:
+        if person.id in joined:
+            store.add_person(person)
+    for tie in kept.values():
         store.add_tie(tie)
     return store
 
@@ -427,12 +467,14 @@ def evaluate(
     *,
     as_of: date | None = None,
     jobs: int = 1,
+    timings: MutableMapping[str, float] | None = None,
 ) -> Report:
     """Evaluate ``rulesets`` over a registry (or its graph) and report every finding.
 
     ``as_of`` defaults to the registry's ``as_of``, else today.  ``jobs`` > 1 evaluates
     the partitions in that many worker processes (where ``fork`` exists); the findings are
-    the same.
+    the same.  When ``timings`` is given, the seconds of each stage are added to it:
+    ``index`` (the ties the rules can use, indexed), ``evaluate``, ``findings``.
 
     >>> from dualrel.graph.model import Person, Registry, Tie
     >>> reg = Registry(
@@ -450,14 +492,29 @@ def evaluate(
     compiled = prepare(rulesets)
     when = _evaluation_date(reg, as_of)
     findings: list[Finding] = []
-    for c in compiled:
-        store = _store(c, reg, when)
-        keys = store.all_candidates()
-        if jobs > 1 and len(keys) > _PARALLEL_MIN_KEYS:
-            results = _evaluate_in_parallel(store, keys, jobs)
-        else:
-            results = _evaluate_here(store, keys)
-        findings.extend(_findings(store, results))
+    stages: MutableMapping[str, float] = timings if timings is not None else {}
+
+    def lap(stage: str, since: float) -> float:
+        now = time.perf_counter()
+        stages[stage] = stages.get(stage, 0.0) + now - since
+        return now
+
+    t = time.perf_counter()
+    # millions of registry objects stay put while evaluation builds and drops many small
+    # ones without cycles: the collector would only scan the registry again and again
+    with gc_paused():
+        for c in compiled:
+            store = _store(c, reg, when, prune=True)
+            keys = store.all_candidates()
+            t = lap("index", t)
+            if jobs > 1 and len(keys) > _PARALLEL_MIN_KEYS and len(store.ties) > _PARALLEL_MIN_TIES:
+                results = _evaluate_in_parallel(store, keys, jobs)
+            else:
+                results = _evaluate_here(store, keys)
+            t = lap("evaluate", t)
+            findings.extend(_findings(store, results))
+            del store
+            t = lap("findings", t)
     return Report(
         as_of=when,
         rulesets=tuple(RulesetRef(c.ruleset.id, c.ruleset.version) for c in compiled),
@@ -467,6 +524,9 @@ def evaluate(
 
 #: Below this many (rule, anchor) pairs, starting workers costs more than it saves.
 _PARALLEL_MIN_KEYS = 2_000
+#: ... or below this many ties reaching the engine (about a second of engine work: forking
+#: a process that holds a large registry and collecting its results costs more than that).
+_PARALLEL_MIN_TIES = 50_000
 _forked_store: _Store | None = None
 
 
@@ -547,16 +607,23 @@ class Monitor:
         self._kinds: dict[str, bool] = dict(reg.kinds)
         for c in self._compiled:
             self._kinds.update(c.ruleset.kinds)
-        self._people: dict[str, Person] = {p.id: p for p in reg.people}
-        self._ties: dict[str, Tie] = {t.id: t for t in reg.ties}
-        self._stores = [_store(c, reg, self.as_of) for c in self._compiled]
-        self._engines = [Engine(c.definition) for c in self._compiled]
-        self._results: list[dict[_Key, set[_Match]]] = [{} for _ in self._stores]
-        self._by_tie: list[dict[str, set[tuple[_Key, _Match]]]] = [{} for _ in self._stores]
-        for i, (store, engine) in enumerate(zip(self._stores, self._engines, strict=True)):
-            for key, matches in store.evaluate(engine, store.all_candidates()).items():
-                for match in matches:
-                    self._record(i, key, match)
+        with gc_paused():  # millions of long-lived index entries, no cycles
+            self._people: dict[str, Person] = {p.id: p for p in reg.people}
+            self._ties: dict[str, Tie] = {t.id: t for t in reg.ties}
+            self._stores = [_store(c, reg, self.as_of) for c in self._compiled]
+            self._engines = [Engine(c.definition) for c in self._compiled]
+            self._results: list[dict[_Key, set[_Match]]] = [{} for _ in self._stores]
+            self._by_tie: list[dict[str, set[tuple[_Key, _Match]]]] = [
+                {} for _ in self._stores
+            ]
+            for i, (c, engine) in enumerate(zip(self._compiled, self._engines, strict=True)):
+                # the first results as a batch evaluation finds them: only the ties some
+                # rule can use reach the engine (the full store serves later changes)
+                first = _store(c, reg, self.as_of, prune=True)
+                for key, matches in first.evaluate(engine, first.all_candidates()).items():
+                    for match in matches:
+                        self._record(i, key, match)
+                del first
 
     def close(self) -> None:
         """Free the engines' memory."""

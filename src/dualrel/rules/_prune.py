@@ -1,0 +1,294 @@
+"""Which ties a compiled ruleset can possibly use: a semi-join pass before the engine (private).
+
+Batch evaluation asserts into durable-rules only the ties that can take part in a match or
+veto one.  For each rule, every clause gets its *bindings*: the ties (and, for a tie read
+in either direction, both orientations) that pass the clause's own tests (kind, direction,
+dates, attribute tests, the roles of its ends).  A binding is kept only while each person
+it binds is bound by every positive clause naming the same variable (and, for clauses on
+the same pair of variables, the same pair of people).  That is a necessary condition for
+being in a match, or for vetoing one (a negated clause vetoes only through people a match
+binds), so the engine, which checks everything again, finds exactly the same matches.
+``where`` date conditions and "different people" tests are not used: this pass is
+deliberately weaker than the engine, never stronger.
+
+Clauses are visited smallest first: the bindings of a large clause (most rules share the
+active coaching tie) are then looked up from the few people the small clauses allow,
+through a per-kind adjacency, instead of being listed in full.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date
+from typing import Any
+
+from dualrel.graph.model import Tie
+from dualrel.rules.compiler import CompiledRuleset, canonical
+from dualrel.rules.schema import PersonSpec, TieClause
+
+__all__ = ["needed_ties"]
+
+_Binding = tuple[str, str, Tie]  # (person at the clause's first end, at its second end, tie)
+_Test = Callable[[Tie], bool]
+
+#: Rounds of the semi-join over one rule's clauses (each only removes bindings; any number
+#: of rounds is safe, a few reach the fixpoint for patterns of a handful of clauses).
+ROUNDS = 4
+
+
+def _date_test(clause: TieClause, as_of: date) -> _Test | None:
+    active, ended = bool(clause.active), clause.ended
+    if ended is True:
+        if active:  # active and ended: never both
+            return lambda t: False
+        return lambda t: t.end is not None and t.end < as_of
+    if active:
+        return lambda t: (t.start is None or t.start <= as_of) and (t.end is None or t.end >= as_of)
+    if ended is False:
+        return lambda t: t.end is None or t.end >= as_of
+    return None
+
+
+def _attribute_test(clause: TieClause) -> _Test | None:
+    tests: list[tuple[str, str, frozenset[str]]] = []
+    for name, test in clause.attributes.items():
+        if test.present:
+            tests.append((name, "present", frozenset()))
+        elif test.absent:
+            tests.append((name, "absent", frozenset()))
+        else:
+            values = [test.equals] if test.equals is not None else list(test.in_ or [])
+            tests.append((name, "in", frozenset(canonical(v) for v in values)))
+    if not tests:
+        return None
+
+    def check(t: Tie) -> bool:
+        attrs = t.attributes
+        for name, how, values in tests:
+            if how == "present":
+                if name not in attrs:
+                    return False
+            elif how == "absent":
+                if name in attrs:
+                    return False
+            elif name not in attrs or canonical(attrs[name]) not in values:
+                return False
+        return True
+
+    return check
+
+
+class _Clause:
+    """One clause's own tests, and its bindings listed in full or from given people."""
+
+    def __init__(self, table: _Table, clause: TieClause, people: Mapping[str, PersonSpec]) -> None:
+        self.table = table
+        self.clause = clause
+        self.ends = clause.ends
+        self.exists = clause.exists
+        self.kinds = tuple(sorted(set(clause.kinds)))
+        self.forward_only = clause.directed and all(table.kinds.get(k, True) for k in self.kinds)
+        u, v = clause.ends
+        self.roles_u = frozenset(people[u].roles) if u in people else frozenset()
+        self.roles_v = frozenset(people[v].roles) if v in people else frozenset()
+        self.key = (
+            self.kinds,
+            self.forward_only,
+            bool(clause.active),
+            clause.ended,
+            tuple(sorted((n, canonical(t.model_dump(by_alias=True, exclude_none=True)))
+                         for n, t in clause.attributes.items())),
+            self.roles_u,
+            self.roles_v,
+        )
+        self.size = sum(len(table.by_kind.get(k, ())) for k in self.kinds)
+        tests = [t for t in (_date_test(clause, table.as_of), _attribute_test(clause)) if t]
+        self.test: _Test | None = None
+        if len(tests) == 1:
+            self.test = tests[0]
+        elif tests:
+            first, second = tests
+            self.test = lambda t: first(t) and second(t)
+        self.role_test = table.roles is not None and bool(self.roles_u or self.roles_v)
+
+    def _orient(self, t: Tie, out: list[_Binding], at: int = -1, person: str = "") -> None:
+        pairs = [(t.source, t.target)] if self.forward_only else [
+            (t.source, t.target), (t.target, t.source)]
+        roles = self.table.roles
+        for a, b in pairs:
+            if at >= 0 and (a, b)[at] != person:
+                continue
+            if self.role_test and roles is not None and (
+                (self.roles_u and self.roles_u.isdisjoint(roles(a)))
+                or (self.roles_v and self.roles_v.isdisjoint(roles(b)))
+            ):
+                continue
+            out.append((a, b, t))
+
+    def all(self) -> list[_Binding]:
+        cached = self.table.full.get(self.key)
+        if cached is not None:
+            return cached
+        test = self.test
+        kept: list[Tie] = []
+        for kind in self.kinds:
+            ties = self.table.by_kind.get(kind, ())
+            kept += ties if test is None else [t for t in ties if test(t)]
+        out = [(t.source, t.target, t) for t in kept]
+        if not self.forward_only:
+            out += [(t.target, t.source, t) for t in kept]
+        if self.role_test:
+            roles = self.table.roles
+            assert roles is not None
+            ru, rv = self.roles_u, self.roles_v
+            out = [b for b in out
+                   if not (ru and ru.isdisjoint(roles(b[0])))
+                   and not (rv and rv.isdisjoint(roles(b[1])))]
+        self.table.full[self.key] = out
+        return out
+
+    def from_people(self, end: int, people: Iterable[str]) -> list[_Binding]:
+        """The bindings whose person at ``end`` is one of ``people``."""
+        out: list[_Binding] = []
+        test = self.test
+        for kind in self.kinds:
+            # a clause read in one direction finds its ties by the person at that end only
+            adjacency = self.table.adjacency(kind, end if self.forward_only else -1)
+            for p in people:
+                for t in adjacency.get(p, ()):
+                    if test is None or test(t):
+                        self._orient(t, out, end, p)
+        return out
+
+    def bindings(self, allowed: Mapping[str, set[str]]) -> list[_Binding]:
+        """Bindings, looked up from the fewest allowed people when that is cheaper."""
+        bound = [(len(allowed[var]), end, var) for end, var in enumerate(self.ends)
+                 if var in allowed]
+        if bound:
+            few, end, var = min(bound)
+            # a person has a few ties of a kind: looking them up is cheaper than a full list
+            if few * 8 < self.size and self.key not in self.table.full:
+                return self.from_people(end, allowed[var])
+        return self.all()
+
+
+class _Table:
+    """Ties by kind, per-kind adjacency built on demand, full binding lists by signature."""
+
+    def __init__(
+        self,
+        by_kind: Mapping[str, Sequence[Tie]],
+        kinds: Mapping[str, bool],
+        roles: Callable[[str], Iterable[str]] | None,
+        as_of: date,
+    ) -> None:
+        self.by_kind = by_kind
+        self.kinds = kinds
+        self.roles = roles
+        self.as_of = as_of
+        self.full: dict[Any, list[_Binding]] = {}
+        self._adjacency: dict[tuple[str, int], dict[str, list[Tie]]] = {}
+
+    def adjacency(self, kind: str, end: int) -> dict[str, list[Tie]]:
+        """Ties of ``kind`` by source (``end`` 0), target (1) or either (-1)."""
+        found = self._adjacency.get((kind, end))
+        if found is None:
+            found = self._adjacency[(kind, end)] = defaultdict(list)
+            for t in self.by_kind.get(kind, ()):
+                if end != 1:
+                    found[t.source].append(t)
+                if end != 0:
+                    found[t.target].append(t)
+        return found
+
+
+def _keep(bindings: list[_Binding], ends: tuple[str, str],
+          allowed: Mapping[str, set[str]]) -> list[_Binding]:
+    au, av = allowed.get(ends[0]), allowed.get(ends[1])
+    if au is None and av is None:
+        return bindings
+    return [b for b in bindings
+            if (au is None or b[0] in au) and (av is None or b[1] in av)]
+
+
+def _rule_needs(table: _Table, clauses: list[_Clause], needed: dict[str, Tie]) -> None:
+    positive = sorted((c for c in clauses if c.exists), key=lambda c: c.size)
+    allowed: dict[str, set[str]] = {}
+    found: dict[int, list[_Binding]] = {}
+    # forward: smallest clause first, then clauses joined to the variables bound so far
+    pending = list(positive)
+    while pending:
+        c = next((c for c in pending if any(v in allowed for v in c.ends)), pending[0])
+        pending.remove(c)
+        got = _keep(c.bindings(allowed), c.ends, allowed)
+        found[id(c)] = got
+        for end, var in enumerate(c.ends):
+            here = _people_at(got, end)
+            allowed[var] = here if var not in allowed else allowed[var] & here
+    # back and forth until nothing changes: bindings whose people another clause rules out
+    by_pair: dict[tuple[str, str], list[_Clause]] = defaultdict(list)
+    for c in positive:
+        by_pair[_pair_key(c.ends)].append(c)
+    for _ in range(ROUNDS):
+        before = sum(len(v) for v in found.values())
+        for c in positive:
+            found[id(c)] = _keep(found[id(c)], c.ends, allowed)
+        for key, on_pair in by_pair.items():
+            if len(on_pair) < 2:
+                continue
+            # clauses on the same two variables must bind the same two people: filter the
+            # larger binding lists by the pairs of the smaller ones, then back again
+            on_pair.sort(key=lambda c: len(found[id(c)]))
+            pairs: set[tuple[str, str]] | None = None
+            for c in (*on_pair, *on_pair[-2::-1]):
+                got = found[id(c)]
+                if pairs is not None:
+                    got = [b for b in got if _oriented(b, key, c.ends) in pairs]
+                    found[id(c)] = got
+                pairs = {_oriented(b, key, c.ends) for b in got}
+        allowed = {}
+        for c in positive:
+            for end, var in enumerate(c.ends):
+                here = _people_at(found[id(c)], end)
+                allowed[var] = here if var not in allowed else allowed[var] & here
+        if sum(len(v) for v in found.values()) == before:
+            break
+    for c in positive:
+        needed.update((b[2].id, b[2]) for b in found[id(c)])
+    # negated clauses: only ties among the people the positive clauses bind can veto
+    for c in clauses:
+        if not c.exists:
+            needed.update((b[2].id, b[2]) for b in _keep(c.bindings(allowed), c.ends, allowed))
+
+
+def _people_at(bindings: list[_Binding], end: int) -> set[str]:
+    return {b[0] for b in bindings} if end == 0 else {b[1] for b in bindings}
+
+
+def _oriented(b: _Binding, key: tuple[str, str], ends: tuple[str, str]) -> tuple[str, str]:
+    return (b[0], b[1]) if key == ends else (b[1], b[0])
+
+
+def _pair_key(ends: tuple[str, str]) -> tuple[str, str]:
+    return ends if ends[0] <= ends[1] else (ends[1], ends[0])
+
+
+def needed_ties(
+    compiled: CompiledRuleset,
+    by_kind: Mapping[str, Sequence[Tie]],
+    as_of: date,
+    roles: Callable[[str], Iterable[str]] | None = None,
+) -> dict[str, Tie]:
+    """The ties (by id) any rule of ``compiled`` can use on ``as_of`` (see the module doc).
+
+    ``by_kind`` holds the registry's ties grouped by kind.  ``roles(person_id)`` gives a
+    person's roles; it is only called when a rule's pattern asks for roles (None skips
+    role tests: still a safe superset).
+    """
+    table = _Table(by_kind, compiled.ruleset.kinds, roles, as_of)
+    needed: dict[str, Tie] = {}
+    for compiled_rule in compiled.rules:
+        match = compiled_rule.rule.match
+        _rule_needs(table, [_Clause(table, c, match.people) for c in match.ties], needed)
+    return needed
