@@ -7,7 +7,7 @@ back to lines; this module checks the document's shape and hands records on.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from datetime import date
 from typing import Any, Protocol
 
@@ -92,20 +92,7 @@ def read_document(
             if section == "people":
                 c.error(file, "missing-field", "no 'people'", line=1, pointer="")
             continue
-        if not isinstance(raw, list):
-            c.error(
-                file,
-                "wrong-type",
-                f"{section!r} must be an array",
-                line=locator.key_line(section),
-                pointer=f"/{section}",
-                field=section,
-            )
-            continue
-        for i, obj in enumerate(raw):
-            if c.full:
-                break
-            line = locator.record_line(section, i)
+        for i, obj, line in _items(raw, section, file, locator, c):
             record = build(obj, file, line, f"/{section}/{i}", i)
             if record is not None:
                 out.append(record)
@@ -138,18 +125,25 @@ def _read_practice(
         raw = doc.get(section)
         if raw is None:
             continue
-        if not isinstance(raw, list):
-            c.error(
-                file,
-                "wrong-type",
-                f"{section!r} must be an array",
-                line=locator.key_line(section),
-                pointer=f"/{section}",
-                field=section,
-            )
-            continue
-        for i, obj in enumerate(raw):
-            if c.full:
-                break
-            line = locator.record_line(section, i)
+        for i, obj, line in _items(raw, section, file, locator, c):
             practice.read(section, obj, file, line, f"/{section}/{i}", i)
+
+
+def _items(
+    raw: Any, section: str, file: str, locator: Locator, c: Collector
+) -> Iterator[tuple[int, Any, int | None]]:
+    """The records of one section's array with their lines; an error if it is no array."""
+    if not isinstance(raw, list):
+        c.error(
+            file,
+            "wrong-type",
+            f"{section!r} must be an array",
+            line=locator.key_line(section),
+            pointer=f"/{section}",
+            field=section,
+        )
+        return
+    for i, obj in enumerate(raw):
+        if c.full:
+            break
+        yield i, obj, locator.record_line(section, i)
