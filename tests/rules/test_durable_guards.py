@@ -308,7 +308,7 @@ def build_bounds_checked_engine(out):
     """durable-rules' C sources from the sdist `./dev` keeps in the venv, with an abort
     where the short-circuit scan of ``reduceExpressionSequence`` passes its group's end."""
     sdists = sorted((Path(sys.prefix) / "sdist").glob("durable_rules-2.0.28.tar.gz"))
-    assert sdists, ("the durable-rules 2.0.28 source archive is missing: run `./dev test` "
+    assert sdists, ("the durable-rules 2.0.28 source archive is missing: run `./dev setup` "
                     "(it downloads it into .venv/sdist) or `pip download --no-deps "
                     "--no-binary :all: durable-rules==2.0.28 -d .venv/sdist`")
     with tarfile.open(sdists[0]) as tar:
