@@ -31,6 +31,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from dualrel._internal import safeyaml
+from dualrel._internal.located import yaml_problem
 from dualrel.errors import DualrelError, Problem
 from dualrel.findings import Finding
 from dualrel.report._result import WaiverInfo, WaiverOutcome
@@ -114,17 +115,8 @@ def load_waivers(path: str | os.PathLike[str]) -> tuple[WaiverInfo, ...]:
         raise WaiverError([Problem(file=name, code="unreadable", message=str(exc))]) from None
     try:
         doc = safeyaml.loads(text)
-    except safeyaml.YamlLimitError as exc:
-        raise WaiverError(
-            [Problem(file=name, line=exc.line, code="too-large", message=str(exc))]
-        ) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        msg = getattr(exc, "problem", None) or str(exc)
-        raise WaiverError(
-            [Problem(file=name, line=line, code="malformed", message=f"not valid YAML: {msg}")]
-        ) from None
+    except (safeyaml.YamlLimitError, yaml.YAMLError) as exc:
+        raise WaiverError([yaml_problem(name, exc)]) from None
     data = doc.data
     prefix = ""
     if data is None:

@@ -18,6 +18,7 @@ import pydantic
 import yaml
 
 from dualrel._internal import safeyaml
+from dualrel._internal.located import schema_problems, yaml_problem
 from dualrel._internal.suggest import did_you_mean
 from dualrel.errors import Problem, RulesetError
 from dualrel.graph.model import CORE_ROLES, CORE_TIE_KINDS
@@ -125,16 +126,8 @@ def _parse(path: Path, problems: list[Problem]) -> _Parsed | None:
         return None
     try:
         doc = safeyaml.loads(text)
-    except safeyaml.YamlLimitError as exc:
-        problems.append(Problem(file=name, line=exc.line, code="too-large", message=str(exc)))
-        return None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        msg = getattr(exc, "problem", None) or str(exc)
-        problems.append(
-            Problem(file=name, line=line, code="malformed", message=f"not valid YAML: {msg}")
-        )
+    except (safeyaml.YamlLimitError, yaml.YAMLError) as exc:
+        problems.append(yaml_problem(name, exc))
         return None
     if not isinstance(doc.data, dict):
         problems.append(
@@ -145,32 +138,11 @@ def _parse(path: Path, problems: list[Problem]) -> _Parsed | None:
     try:
         model = RulesetFile.model_validate(data)
     except pydantic.ValidationError as exc:
-        for err in exc.errors():
-            pointer = "/" + "/".join(safeyaml.escape(str(p)) for p in err["loc"])
-            rule_id = _rule_id_at(data, err["loc"])
-            problems.append(
-                Problem(
-                    file=name,
-                    line=doc.line_of(pointer),
-                    pointer=pointer,
-                    code="schema",
-                    message=_pydantic_message(err),
-                    record=rule_id,
-                    field=str(err["loc"][-1]) if err["loc"] else None,
-                )
-            )
+        problems.extend(
+            schema_problems(name, doc, exc, record_of=lambda loc: _rule_id_at(data, loc))
+        )
         return _Parsed(name, doc, None)
     return _Parsed(name, doc, model)
-
-
-def _pydantic_message(err: Any) -> str:
-    loc = ".".join(str(p) for p in err["loc"])
-    msg = str(err["msg"])
-    if err["type"] == "extra_forbidden":
-        return f"unknown field {err['loc'][-1]!r}"
-    if err["type"] == "missing":
-        return f"missing required field {err['loc'][-1]!r}"
-    return f"{loc}: {msg}" if loc else msg
 
 
 def _rule_id_at(data: Any, loc: tuple[Any, ...]) -> str | None:

@@ -34,6 +34,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from dualrel._internal import safeyaml
+from dualrel._internal.located import schema_problems, yaml_problem
 from dualrel._internal.suggest import did_you_mean
 from dualrel.errors import Problem, RegistryError, RulesetError
 from dualrel.graph._document import read_document
@@ -296,30 +297,16 @@ class _FragmentLocator:
 def _schema_problems(
     name: str, doc: safeyaml.LocatedDocument, exc: pydantic.ValidationError
 ) -> list[Problem]:
-    out = []
-    for err in exc.errors():
-        loc = [str(p) for p in err["loc"]]
-        pointer = "/" + "/".join(safeyaml.escape(p) for p in loc)
-        if err["type"] == "extra_forbidden":
-            message = f"unknown field {loc[-1]!r}"
-            if len(loc) >= 3 and loc[0] == "cases" and loc[-1] in ("rule_id", "rules", "findings"):
-                message += " (did you mean 'expect'?)"
-        elif err["type"] == "missing":
-            message = f"missing required field {loc[-1]!r}"
-        else:
-            where = ".".join(loc)
-            message = f"{where}: {err['msg']}" if where else str(err["msg"])
-        out.append(
-            Problem(
-                file=name,
-                line=doc.line_of(pointer),
-                pointer=pointer,
-                code="schema",
-                message=message,
-                field=loc[-1] if loc else None,
-            )
-        )
-    return out
+    return schema_problems(name, doc, exc, hint=_expect_hint)
+
+
+def _expect_hint(loc: Sequence[str], kind: str) -> str:
+    """A case that writes its expectations under another name means ``expect``."""
+    if kind == "extra_forbidden" and len(loc) >= 3 and loc[0] == "cases" and loc[-1] in (
+        "rule_id", "rules", "findings"
+    ):
+        return " (did you mean 'expect'?)"
+    return ""
 
 
 def _resolve_ruleset(path: Path, spec: CaseFileSpec) -> str | None:
@@ -368,22 +355,8 @@ def read_case_file(
         doc = safeyaml.loads(path.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError) as exc:
         raise TestCaseError([Problem(file=name, code="unreadable", message=str(exc))]) from exc
-    except safeyaml.YamlLimitError as exc:
-        raise TestCaseError(
-            [Problem(file=name, line=exc.line, code="too-large", message=str(exc))]
-        ) from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise TestCaseError(
-            [
-                Problem(
-                    file=name,
-                    line=mark.line + 1 if mark is not None else None,
-                    code="malformed",
-                    message=f"not valid YAML: {getattr(exc, 'problem', None) or exc}",
-                )
-            ]
-        ) from exc
+    except (safeyaml.YamlLimitError, yaml.YAMLError) as exc:
+        raise TestCaseError([yaml_problem(name, exc)]) from exc
     if not isinstance(doc.data, dict):
         raise TestCaseError(
             [
