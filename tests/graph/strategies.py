@@ -9,7 +9,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from dualrel.graph import CORE_TIE_KINDS, FAMILY_RELATIONS, Person, Registry, Tie
+from dualrel.graph import CORE_ROLES, CORE_TIE_KINDS, FAMILY_RELATIONS, Person, Registry, Tie
 from dualrel.graph._practice import SECTION_FIELDS
 from dualrel.graph.practice import (
     AGREEMENT_COVERS,
@@ -34,7 +34,7 @@ from dualrel.graph.practice import (
 
 _ALL_FIELDS = tuple({f.name for fields in SECTION_FIELDS.values() for f in fields})
 
-ROLES = ("coach", "client", "supervisor", "manager", "mentor", "sponsor", "staff")
+ROLES = sorted(CORE_ROLES)
 KINDS = sorted(CORE_TIE_KINDS)
 
 ids = st.text("abcdefghijklmnopqrstuvwxyz0123456789-_", min_size=1, max_size=8)

@@ -20,6 +20,14 @@ from dualrel.graph.model import (
     FAMILY_RELATIONS,
     FORMAT,
     PRACTICE_SECTIONS,
+    Person,
+    Practice,
+    Registry,
+    SourceLocation,
+    Tie,
+    derive_tie_id,
+)
+from dualrel.graph.practice import (
     Agreement,
     Assessment,
     ClientRecord,
@@ -27,13 +35,7 @@ from dualrel.graph.model import (
     Consent,
     Contact,
     Disclosure,
-    Person,
-    Practice,
-    Registry,
-    SourceLocation,
     SupervisionSession,
-    Tie,
-    derive_tie_id,
 )
 from dualrel.graph.queries import components, neighbours, ties_between, ties_of
 

@@ -397,14 +397,7 @@ class PracticeReader:
         r = self.r
         where: _Where = (file, line, pointer, section, index)
         what = _label(PRACTICE_SECTIONS[section])
-        if not isinstance(obj, dict):
-            r._err(
-                *where,
-                "wrong-type",
-                f"a {what} must be an object, got {type_name(obj)}",
-                record=None,
-                field=None,
-            )
+        if not r._is_object(obj, where, what):
             return False
         before = len(self.c.errors)
         rid = r._id(obj, "id", where, None, required=True, what=what)

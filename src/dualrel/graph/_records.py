@@ -236,6 +236,16 @@ class RecordReader:
                 bad = True
         return bad
 
+    def _is_object(
+        self, obj: Any, where: tuple[str, int | None, str | None, str, int], what: str
+    ) -> bool:
+        """Whether a decoded record is an object; a located error when it is not."""
+        if isinstance(obj, dict):
+            return True
+        self._err(*where, "wrong-type", f"a {what} must be an object, got {type_name(obj)}",
+                  record=None, field=None)
+        return False
+
     def _id(
         self,
         obj: Mapping[str, Any],
@@ -276,14 +286,7 @@ class RecordReader:
     ) -> Person | None:
         """A Person from a decoded record, or None after reporting its problems."""
         where = (file, line, pointer, "people", index)
-        if not isinstance(obj, dict):
-            self._err(
-                *where,
-                "wrong-type",
-                f"a person must be an object, got {type_name(obj)}",
-                record=None,
-                field=None,
-            )
+        if not self._is_object(obj, where, "person"):
             return None
         before = len(self.c.errors)
         pid = self._id(obj, "id", where, None, required=True, what="person")
@@ -348,14 +351,7 @@ class RecordReader:
     ) -> Tie | None:
         """A Tie from a decoded record (id derived when absent), or None after problems."""
         where = (file, line, pointer, "ties", index)
-        if not isinstance(obj, dict):
-            self._err(
-                *where,
-                "wrong-type",
-                f"a tie must be an object, got {type_name(obj)}",
-                record=None,
-                field=None,
-            )
+        if not self._is_object(obj, where, "tie"):
             return None
         before = len(self.c.errors)
         tid = self._id(obj, "id", where, None, required=False, what="tie")

@@ -14,18 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from dualrel.graph.practice import (
-    PRACTICE_SECTIONS,
-    Agreement,
-    Assessment,
-    ClientRecord,
-    Concern,
-    Consent,
-    Contact,
-    Disclosure,
-    Practice,
-    SupervisionSession,
-)
+# the sections' own types live in dualrel.graph.practice; the registry holds them
+from dualrel.graph.practice import PRACTICE_SECTIONS, Practice
 
 __all__ = [
     "CORE_ROLES",
@@ -33,18 +23,10 @@ __all__ = [
     "FAMILY_RELATIONS",
     "FORMAT",
     "PRACTICE_SECTIONS",
-    "Agreement",
-    "Assessment",
-    "ClientRecord",
-    "Concern",
-    "Consent",
-    "Contact",
-    "Disclosure",
     "Person",
     "Practice",
     "Registry",
     "SourceLocation",
-    "SupervisionSession",
     "Tie",
     "derive_tie_id",
 ]

@@ -112,7 +112,8 @@ def safe_ids(n: int) -> list[str]:
     return _safe[:n]
 
 
-def _check_no_or(node: Any, where: str) -> None:  # and no regular expression
+def _refuse_broken_operators(node: Any, where: str) -> None:
+    """Refuse ``$or``/``$any`` (evaluated wrongly) and ``$mt``/``$imt`` (never freed)."""
     if isinstance(node, dict):
         for key, value in node.items():
             if key == "$or" or key.endswith("$any"):
@@ -121,10 +122,10 @@ def _check_no_or(node: Any, where: str) -> None:  # and no regular expression
             if key in {"$mt", "$imt"}:
                 raise EngineError(f"{where}: regular expressions ('{key}') are not allowed: "
                                   "durable-rules never frees them")
-            _check_no_or(value, where)
+            _refuse_broken_operators(value, where)
     elif isinstance(node, list):
         for item in node:
-            _check_no_or(item, where)
+            _refuse_broken_operators(item, where)
 
 
 def _referenced(test: Any, bound: set[str]) -> list[str]:
@@ -190,7 +191,7 @@ class Engine:
     def __init__(self, definition: dict[str, Any]) -> None:
         if SEAL_RULE in definition:
             raise EngineError(f"rule name {SEAL_RULE!r} is reserved")
-        _check_no_or(definition, "compiled ruleset")
+        _refuse_broken_operators(definition, "compiled ruleset")
         full = guard_joins(definition)
         full[SEAL_RULE] = {"all": [{"m": {_SEAL_FIELD: 1}}]}
         # A fresh name per engine: the C core keeps rulesets apart by handle, and nothing
