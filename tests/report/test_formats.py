@@ -18,11 +18,11 @@ from junitparser import Failure, JUnitXml
 from dualrel.check import run_check
 from dualrel.findings import RulesetRef
 from dualrel.graph import load_registry
-from dualrel.report import FORMATS, CheckResult, Pseudonymizer, load_report, render
+from dualrel.report import FORMATS, CheckResult, Pseudonymizer, json_report, load_report, render
 from dualrel.report.html_report import KIND_COLOURS
 from dualrel.report.sarif import LEVELS, SECURITY_SEVERITY
 from dualrel.report.schema import report_json_schema
-from tests.report.util import EXAMPLE, example_names
+from tests.report.util import EXAMPLE, ROMANCE, example_names, small_registry, write_registry
 
 HERE = Path(__file__).parent
 SHARED = ("sarif", "junit", "markdown", "html")
@@ -150,6 +150,37 @@ def test_json_report_validates_against_published_schema(example_result: CheckRes
     assert doc["rulesets"] == [{"id": "coaching-core", "version": "1.0.0"}]
     assert doc["summary"]["by_level"] == {"3": 1, "2": 7, "1": 4}
     assert doc["summary"]["failing"] == 12
+
+
+def test_json_report_is_the_validated_document_byte_for_byte(
+    tmp_path: Path, planted: Path, example_revealed: CheckResult
+) -> None:
+    """render writes the plain data without validating it into a ReportDocument: the text
+    must be exactly what the validated model writes, for every part of a report (waivers
+    applied and expired, baselined and resolved findings, names, located evidence)."""
+    base = tmp_path / "base.json"
+    base.write_text(render(run_check(planted), "json"), encoding="utf-8")
+    romance = next(f for f in run_check(planted).findings if f.finding.level == 3)
+    waivers = tmp_path / "w.yaml"
+    waivers.write_text(
+        f"waivers:\n  - fingerprint: {romance.finding.fingerprint}\n    reason: referred\n"
+        "    approved_by: EC\n    expires: 2027-01-01\n"
+        "  - rule: coaching-core/business-active-client\n    subjects: {coach: co1}\n"
+        "    reason: old\n    approved_by: EC\n    expires: 2020-01-01\n",
+        encoding="utf-8",
+    )
+    later = write_registry(tmp_path / "next.json", small_registry([ROMANCE]))
+    results = [
+        run_check(later, waivers=waivers, baseline=base),
+        run_check(later, waivers=waivers, baseline=base, reveal=True),
+        example_revealed,
+    ]
+    assert any(r.resolved for r in results) and any(r.waivers for r in results)
+    for result in results:
+        for reveal in (False, True):
+            names = result.names if reveal else {}
+            validated = json_report.document(result, names).model_dump_json(indent=2) + "\n"
+            assert render(result, "json", reveal=reveal) == validated
 
 
 def test_json_finding_has_every_engine_field(example_result: CheckResult) -> None:
