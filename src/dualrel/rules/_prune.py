@@ -11,14 +11,17 @@ binds), so the engine, which checks everything again, finds exactly the same mat
 ``where`` date conditions and "different people" tests are not used: this pass is
 deliberately weaker than the engine, never stronger.
 
-Clauses are visited smallest first: the bindings of a large clause (most rules share the
-active coaching tie) are then looked up from the few people the small clauses allow,
-through a per-kind adjacency, instead of being listed in full.
+Clauses are visited smallest first, and a clause is bound only to the people the clauses
+before it allow.  A clause several rules share (most rules share the active coaching tie)
+is listed in full once and each rule filters that list; the clause of a single rule is
+found in one pass over its ties that tests the allowed people before anything else.  At
+a million people every binding and person touched is a cache miss, so the pass builds as
+few lists and sets as it can: no per-person adjacency, the people of a shared list kept.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
@@ -111,20 +114,25 @@ class _Clause:
             first, second = tests
             self.test = lambda t: first(t) and second(t)
         self.role_test = table.roles is not None and bool(self.roles_u or self.roles_v)
+        #: more than one clause of the ruleset has these tests (set by needed_ties)
+        self.shared = False
 
-    def _orient(self, t: Tie, out: list[_Binding], at: int = -1, person: str = "") -> None:
-        pairs = [(t.source, t.target)] if self.forward_only else [
-            (t.source, t.target), (t.target, t.source)]
+    def _role_filter(self, out: list[_Binding]) -> list[_Binding]:
+        if not self.role_test:
+            return out
         roles = self.table.roles
-        for a, b in pairs:
-            if at >= 0 and (a, b)[at] != person:
-                continue
-            if self.role_test and roles is not None and (
-                (self.roles_u and self.roles_u.isdisjoint(roles(a)))
-                or (self.roles_v and self.roles_v.isdisjoint(roles(b)))
-            ):
-                continue
-            out.append((a, b, t))
+        assert roles is not None
+        ru, rv = self.roles_u, self.roles_v
+        return [b for b in out
+                if not (ru and ru.isdisjoint(roles(b[0])))
+                and not (rv and rv.isdisjoint(roles(b[1])))]
+
+    def estimate(self) -> int:
+        """How many bindings the clause has, or at most has when not listed yet."""
+        full = self.table.full.get(self.key)
+        if full is not None:
+            return len(full)
+        return self.size if self.forward_only else 2 * self.size
 
     def all(self) -> list[_Binding]:
         cached = self.table.full.get(self.key)
@@ -138,43 +146,51 @@ class _Clause:
         out = [(t.source, t.target, t) for t in kept]
         if not self.forward_only:
             out += [(t.target, t.source, t) for t in kept]
-        if self.role_test:
-            roles = self.table.roles
-            assert roles is not None
-            ru, rv = self.roles_u, self.roles_v
-            out = [b for b in out
-                   if not (ru and ru.isdisjoint(roles(b[0])))
-                   and not (rv and rv.isdisjoint(roles(b[1])))]
-        self.table.full[self.key] = out
+        out = self.table.full[self.key] = self._role_filter(out)
         return out
 
-    def from_people(self, end: int, people: Iterable[str]) -> list[_Binding]:
-        """The bindings whose person at ``end`` is one of ``people``."""
-        out: list[_Binding] = []
+    def scan(self, allowed: Mapping[str, set[str]]) -> list[_Binding]:
+        """The bindings whose people are allowed, from one pass over the clause's ties
+        (the ends are tested first: a set look-up is cheaper than the clause's tests)."""
+        au, av = allowed.get(self.ends[0]), allowed.get(self.ends[1])
         test = self.test
+        out: list[_Binding] = []
         for kind in self.kinds:
-            # a clause read in one direction finds its ties by the person at that end only
-            adjacency = self.table.adjacency(kind, end if self.forward_only else -1)
-            for p in people:
-                for t in adjacency.get(p, ()):
-                    if test is None or test(t):
-                        self._orient(t, out, end, p)
-        return out
+            ties = self.table.by_kind.get(kind, ())
+            for forward in (True,) if self.forward_only else (True, False):
+                if au is not None and av is not None:
+                    got = ([(t.source, t.target, t) for t in ties
+                            if t.source in au and t.target in av] if forward else
+                           [(t.target, t.source, t) for t in ties
+                            if t.target in au and t.source in av])
+                elif au is not None:
+                    got = ([(t.source, t.target, t) for t in ties if t.source in au]
+                           if forward else
+                           [(t.target, t.source, t) for t in ties if t.target in au])
+                else:
+                    assert av is not None
+                    got = ([(t.source, t.target, t) for t in ties if t.target in av]
+                           if forward else
+                           [(t.target, t.source, t) for t in ties if t.source in av])
+                out += got if test is None else [b for b in got if test(b[2])]
+        return self._role_filter(out)
 
     def bindings(self, allowed: Mapping[str, set[str]]) -> list[_Binding]:
-        """Bindings, looked up from the fewest allowed people when that is cheaper."""
-        bound = [(len(allowed[var]), end, var) for end, var in enumerate(self.ends)
-                 if var in allowed]
-        if bound:
-            few, end, var = min(bound)
-            # a person has a few ties of a kind: looking them up is cheaper than a full list
-            if few * 8 < self.size and self.key not in self.table.full:
-                return self.from_people(end, allowed[var])
-        return self.all()
+        """The bindings whose people are allowed (a variable not in ``allowed`` is free).
+
+        A clause that several rules share (the active coaching tie) is listed in full once
+        and each rule filters that list; the clause of one rule alone is found in one pass
+        over its ties that tests the allowed people first.
+        """
+        if not any(var in allowed for var in self.ends):
+            return self.all()
+        if self.shared or self.key in self.table.full:
+            return _keep(self.all(), self.ends, allowed)
+        return self.scan(allowed)
 
 
 class _Table:
-    """Ties by kind, per-kind adjacency built on demand, full binding lists by signature."""
+    """Ties by kind, full binding lists by signature and their indexes by end."""
 
     def __init__(
         self,
@@ -188,18 +204,15 @@ class _Table:
         self.roles = roles
         self.as_of = as_of
         self.full: dict[Any, list[_Binding]] = {}
-        self._adjacency: dict[tuple[str, int], dict[str, list[Tie]]] = {}
+        self._people: dict[tuple[Any, int], set[str]] = {}
 
-    def adjacency(self, kind: str, end: int) -> dict[str, list[Tie]]:
-        """Ties of ``kind`` by source (``end`` 0), target (1) or either (-1)."""
-        found = self._adjacency.get((kind, end))
+    def people(self, key: Any, end: int) -> set[str]:
+        """The people at ``end`` of the full binding list of signature ``key``."""
+        found = self._people.get((key, end))
         if found is None:
-            found = self._adjacency[(kind, end)] = defaultdict(list)
-            for t in self.by_kind.get(kind, ()):
-                if end != 1:
-                    found[t.source].append(t)
-                if end != 0:
-                    found[t.target].append(t)
+            full = self.full[key]
+            found = self._people[(key, end)] = (
+                {b[0] for b in full} if end == 0 else {b[1] for b in full})
         return found
 
 
@@ -208,12 +221,16 @@ def _keep(bindings: list[_Binding], ends: tuple[str, str],
     au, av = allowed.get(ends[0]), allowed.get(ends[1])
     if au is None and av is None:
         return bindings
-    return [b for b in bindings
-            if (au is None or b[0] in au) and (av is None or b[1] in av)]
+    if av is None:
+        assert au is not None
+        return [b for b in bindings if b[0] in au]
+    if au is None:
+        return [b for b in bindings if b[1] in av]
+    return [b for b in bindings if b[0] in au and b[1] in av]
 
 
 def _rule_needs(table: _Table, clauses: list[_Clause], needed: dict[str, Tie]) -> None:
-    positive = sorted((c for c in clauses if c.exists), key=lambda c: c.size)
+    positive = sorted((c for c in clauses if c.exists), key=lambda c: c.estimate())
     allowed: dict[str, set[str]] = {}
     found: dict[int, list[_Binding]] = {}
     # forward: smallest clause first, then clauses joined to the variables bound so far
@@ -221,10 +238,10 @@ def _rule_needs(table: _Table, clauses: list[_Clause], needed: dict[str, Tie]) -
     while pending:
         c = next((c for c in pending if any(v in allowed for v in c.ends)), pending[0])
         pending.remove(c)
-        got = _keep(c.bindings(allowed), c.ends, allowed)
+        got = c.bindings(allowed)
         found[id(c)] = got
         for end, var in enumerate(c.ends):
-            here = _people_at(got, end)
+            here = _people_at(table, c, got, end)
             allowed[var] = here if var not in allowed else allowed[var] & here
     # back and forth until nothing changes: bindings whose people another clause rules out
     by_pair: dict[tuple[str, str], list[_Clause]] = defaultdict(list)
@@ -250,7 +267,7 @@ def _rule_needs(table: _Table, clauses: list[_Clause], needed: dict[str, Tie]) -
         allowed = {}
         for c in positive:
             for end, var in enumerate(c.ends):
-                here = _people_at(found[id(c)], end)
+                here = _people_at(table, c, found[id(c)], end)
                 allowed[var] = here if var not in allowed else allowed[var] & here
         if sum(len(v) for v in found.values()) == before:
             break
@@ -259,10 +276,12 @@ def _rule_needs(table: _Table, clauses: list[_Clause], needed: dict[str, Tie]) -
     # negated clauses: only ties among the people the positive clauses bind can veto
     for c in clauses:
         if not c.exists:
-            needed.update((b[2].id, b[2]) for b in _keep(c.bindings(allowed), c.ends, allowed))
+            needed.update((b[2].id, b[2]) for b in c.bindings(allowed))
 
 
-def _people_at(bindings: list[_Binding], end: int) -> set[str]:
+def _people_at(table: _Table, c: _Clause, bindings: list[_Binding], end: int) -> set[str]:
+    if bindings is table.full.get(c.key):  # a full list: its people are kept
+        return table.people(c.key, end)
     return {b[0] for b in bindings} if end == 0 else {b[1] for b in bindings}
 
 
@@ -288,7 +307,12 @@ def needed_ties(
     """
     table = _Table(by_kind, compiled.ruleset.kinds, roles, as_of)
     needed: dict[str, Tie] = {}
-    for compiled_rule in compiled.rules:
-        match = compiled_rule.rule.match
-        _rule_needs(table, [_Clause(table, c, match.people) for c in match.ties], needed)
+    rules = [[_Clause(table, c, r.rule.match.people) for c in r.rule.match.ties]
+             for r in compiled.rules]
+    uses = Counter(c.key for clauses in rules for c in clauses)
+    for clauses in rules:
+        for c in clauses:
+            c.shared = uses[c.key] > 1
+    for clauses in rules:
+        _rule_needs(table, clauses, needed)
     return needed
