@@ -116,6 +116,28 @@ def test_every_row_error_is_collected_with_its_line(tmp_path: Path) -> None:
     assert "line 2" in one(probs, "duplicate-tie").message
 
 
+@pytest.mark.parametrize(
+    ("ids", "dup"),
+    [
+        (["t1", "t2", "t3", "p1", "p2"], None),  # two increasing runs, apart: no set needed
+        (["t1", "t2", "t3", "p1", "t2"], ("t2", 6, 3)),  # the second run reaches into the first
+        (["t3", "t2", "t1", "t2"], ("t2", 5, 3)),  # decreasing: the set decides
+        (["a", "b", "c", "a"], ("a", 5, 2)),
+    ],
+)
+def test_duplicate_tie_ids_in_any_order(
+    tmp_path: Path, ids: list[str], dup: tuple[str, int, int] | None
+) -> None:
+    rows = "".join(f"{i},friendship,co001,cl0001,,,,\n" for i in ids)
+    d = folder(tmp_path, ties=TIES.splitlines()[0] + "\n" + rows)
+    if dup is None:
+        assert len(load_registry(d).ties) == len(ids)
+        return
+    found = one(problems_of(d), "duplicate-tie")
+    assert (found.record, found.line) == dup[:2]
+    assert f"line {dup[2]}" in found.message
+
+
 def test_header_problems(tmp_path: Path) -> None:
     d = folder(tmp_path, "id,role\na,coach\n", "kind,source,targt,kind\n")
     probs = problems_of(d)

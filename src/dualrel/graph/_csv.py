@@ -15,8 +15,8 @@ import dataclasses
 import os
 from collections.abc import Callable, Collection, Mapping
 from datetime import date
-from itertools import compress
-from operator import itemgetter
+from itertools import compress, count, islice, pairwise
+from operator import ge, itemgetter
 from typing import Any
 
 from dualrel.graph._locations import LineRuns
@@ -186,6 +186,7 @@ def _read_people(
         orgs: dict[str, str] = {}
         intern_org = orgs.setdefault
         append = people.append
+        claim = by_id.setdefault
         new, set_id, set_roles, set_name, set_org, set_attrs = _PERSON_NEW
         n = 0
         off = 0
@@ -201,8 +202,11 @@ def _read_people(
                     if not pid or pid.isspace():
                         c.error(file, "missing-field", "person has no 'id'", line=line, field="id")
                         continue
-                    if pid in by_id:
-                        first = lines.line(people.index(by_id[pid])) or 0
+                    p = new(Person)
+                    # one dict operation: a million random inserts and look-ups miss the cache
+                    known = claim(pid, p)
+                    if known is not p:
+                        first = lines.line(people.index(known)) or 0
                         _duplicate(c, file, "person", pid, line, first)
                         continue
                     roles_text = row[i_roles]
@@ -210,7 +214,6 @@ def _read_people(
                     if roles is None:
                         roles = _split_roles(roles_text, roles_vocab, c, file, line, pid)
                         roles_cache[roles_text] = roles
-                    p = new(Person)
                     set_id(p, pid)
                     set_roles(p, roles)
                     set_name(p, (row[i_name] or None) if i_name >= 0 else None)
@@ -218,7 +221,6 @@ def _read_people(
                     set_org(p, (intern_org(row[i_org], row[i_org]) or None) if i_org >= 0 else None)
                     set_attrs(p, {k: row[i] for i, k in extras if row[i]} if extras else {})
                     append(p)
-                    by_id[pid] = p
                     if line - n != off:
                         off = line - n
                         lines.starts.append(n)
@@ -424,13 +426,33 @@ def _learn_dates(
 
 def _check_unique(c: Collector, file: str, what: str, ids: list[str], lines: LineRuns) -> None:
     """Report duplicate ids (the rare case) with both lines; a set is all it takes."""
-    if len(set(ids)) == len(ids):
+    if _increasing_runs_apart(ids) or len(set(ids)) == len(ids):
         return
     first: dict[str, int] = {}
     for i, rid in enumerate(ids):
         j = first.setdefault(rid, i)
         if j != i:
             _duplicate(c, file, what, rid, lines.line(i) or 0, lines.line(j) or 0)
+
+
+def _increasing_runs_apart(ids: list[str], most: int = 16) -> bool:
+    """True when ``ids`` are a few runs of increasing ids whose ranges do not overlap, so
+    unique: files written in id order (plus an appended batch or two) are told apart by
+    comparing neighbours in order, not by hashing millions of ids that miss the cache.
+
+    >>> _increasing_runs_apart(["t1", "t2", "t3", "p1", "p2"])
+    True
+    >>> _increasing_runs_apart(["t1", "t2", "t1"]), _increasing_runs_apart(["b", "a", "b"])
+    (False, False)
+    """
+    if len(ids) < 2:
+        return True
+    breaks = list(islice(compress(count(1), map(ge, ids, islice(ids, 1, None))), most + 1))
+    if len(breaks) > most:
+        return False
+    bounds = [0, *breaks, len(ids)]
+    ranges = sorted((ids[a], ids[b - 1]) for a, b in pairwise(bounds))
+    return all(hi < lo for (_, hi), (lo, _) in pairwise(ranges))
 
 
 class _BadTie:
