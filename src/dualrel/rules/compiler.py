@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from dualrel.errors import Problem, RulesetError
 from dualrel.rules._durable import RELEASE_FIELD
 from dualrel.rules.loader import Rule, Ruleset
 from dualrel.rules.schema import WHERE_RE, TieClause
@@ -114,6 +115,16 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
     >>> "coaching" in c.schema.kinds
     True
     """
+    # never compile a record clause away: a rule that ignored it would report wrongly
+    unsupported = [
+        Problem(file=r.file, line=r.line, pointer=f"{r.pointer}/match/records",
+                code="not-supported", record=r.id, field="records",
+                message=f"rule {r.id}: record clauses (match.records) are not evaluated by "
+                "this version of the engine yet")
+        for r in ruleset.rules if r.match.records
+    ]
+    if unsupported:
+        raise RulesetError(unsupported)
     schema = _encode(ruleset)
     compiled = tuple(
         _compile_rule(rule, f"r{i}", ruleset.kinds, schema) for i, rule in enumerate(ruleset.rules)

@@ -7,7 +7,7 @@ Every problem in a ruleset and the rulesets it extends is collected and raised a
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from importlib import resources
@@ -32,6 +32,7 @@ from dualrel.rules.schema import (
     RuleSpec,
     SourceSpec,
 )
+from dualrel.rules.sections import SECTIONS
 
 __all__ = ["Rule", "Ruleset", "load_ruleset", "shipped_rulesets"]
 
@@ -325,6 +326,51 @@ def _at(parsed: _Parsed, pointer: str, code: str, message: str, *, record: str |
                    message=message, record=record, field=field or pointer.rsplit("/", 1)[-1])
 
 
+def _check_records(
+    rule: Rule,
+    names: Mapping[str, int],
+    bound: set[str],
+    bad: Callable[[str, str, str], None],
+) -> None:
+    """Record clauses name fields their section has, people bound by existing ties, and a
+    named tie clause that must exist."""
+    base = f"{rule.pointer}/match/records"
+    existing = {n for n, j in names.items() if rule.match.ties[j].exists}
+    for j, clause in enumerate(rule.match.records):
+        rp = f"{base}/{j}"
+        fields = SECTIONS[clause.section]
+        if clause.as_ is not None and clause.as_ in names:
+            bad(f"{rp}/as", "duplicate-clause", f"clause name {clause.as_!r} is used twice")
+        for name, var in clause.people.items():
+            if name not in fields.people:
+                bad(f"{rp}/people/{name}", "unknown-field",
+                    f"{clause.section} have no person field {name!r}"
+                    + did_you_mean(name, fields.people))
+            elif var not in bound:
+                bad(f"{rp}/people/{name}", "unbound-variable",
+                    f"variable {var!r} is bound by no tie that must exist"
+                    + did_you_mean(var, bound))
+        if clause.tie is not None:
+            if fields.tie is None:
+                bad(f"{rp}/tie", "unknown-field", f"{clause.section} refer to no tie")
+            elif clause.tie not in existing:
+                bad(f"{rp}/tie", "unknown-clause",
+                    f"no tie clause that must exist is named {clause.tie!r}"
+                    + did_you_mean(clause.tie, existing))
+        for name, test in clause.fields.items():
+            fp = f"{rp}/fields/{name}"
+            if name not in fields.testable:
+                bad(fp, "unknown-field", f"{clause.section} have no field {name!r}"
+                    + did_you_mean(name, fields.testable))
+            elif (test.contains or test.lacks) and name not in fields.lists:
+                bad(fp, "field-test", f"contains/lacks test lists, and {name!r} is not one")
+            elif name in fields.lists and (test.equals is not None or test.in_):
+                bad(fp, "field-test", f"{name!r} is a list: test it with contains or lacks")
+            elif name in fields.dates and not (test.present or test.absent):
+                bad(fp, "field-test", f"{name!r} is a date: test present/absent here and "
+                    "compare it in where")
+
+
 def _check_match(
     rule: Rule,
     kinds: Mapping[str, bool],
@@ -391,6 +437,7 @@ def _check_match(
     for var in sorted(variables - bound - set(wild)):
         bad(f"{base}/people/{var}", "unbound-variable",
             f"variable {var!r} appears in no tie clause")
+    _check_records(rule, names, bound, bad)
     # positive clauses must connect every variable, or the rule is a cross product
     positive = [c.ends for c in match.ties if c.exists]
     if positive:

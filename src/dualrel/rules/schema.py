@@ -16,16 +16,19 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 __all__ = [
     "AttributeTest",
     "Citation",
+    "FieldTest",
     "KindSpec",
     "Level",
     "Match",
     "Owner",
     "ParameterSpec",
     "PersonSpec",
+    "RecordClause",
     "RemediationSpec",
     "RuleOverride",
     "RuleSpec",
     "RulesetFile",
+    "Section",
     "Severity",
     "SourceSpec",
     "TieClause",
@@ -149,6 +152,83 @@ class TieClause(_Model):
         return self.between is None
 
 
+class FieldTest(_Model):
+    """A condition on one field of a practice record.
+
+    ``equals``/``in``/``present``/``absent`` as for tie attributes; on list fields (an
+    agreement's ``roles``, ``covers``, ``channels``) ``contains`` (every value listed) and
+    ``lacks`` (none of the values listed).
+    """
+
+    equals: Scalar | None = None
+    in_: list[Scalar] | None = Field(default=None, alias="in", min_length=1)
+    present: Literal[True] | None = None
+    absent: Literal[True] | None = None
+    contains: list[str] | None = Field(default=None, min_length=1)
+    lacks: list[str] | None = Field(default=None, min_length=1)
+
+    @field_validator("contains", "lacks", mode="before")
+    @classmethod
+    def _one_is_a_list(cls, v: Any) -> Any:
+        return [v] if isinstance(v, str) else v
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> FieldTest:
+        given = [
+            n
+            for n, v in (
+                ("equals", self.equals),
+                ("in", self.in_),
+                ("present", self.present),
+                ("absent", self.absent),
+                ("contains", self.contains),
+                ("lacks", self.lacks),
+            )
+            if v is not None
+        ]
+        if len(given) != 1:
+            raise ValueError(
+                "give exactly one of equals, in, present: true, absent: true, contains, lacks"
+                + (f" (got {', '.join(given)})" if given else "")
+            )
+        return self
+
+
+Section = Literal[
+    "agreements",
+    "consents",
+    "assessments",
+    "disclosures",
+    "supervision_sessions",
+    "contacts",
+    "concerns",
+    "records",
+]
+
+
+class RecordClause(_Model):
+    """One practice record of a pattern (see :mod:`dualrel.rules.sections`).
+
+    ``people`` ties the record's person fields to pattern variables, ``tie`` ties its tie
+    field (an agreement's ``tie``, a concern's ``about``) to a named tie clause, ``fields``
+    tests its other fields.  ``exists: false``: no such record may exist.  Records never
+    introduce people: every variable they name is bound by a tie clause.
+    """
+
+    as_: str | None = Field(default=None, alias="as", pattern=_NAME)
+    section: Section
+    people: dict[str, Annotated[str, Field(pattern=_NAME)]] = Field(default_factory=dict)
+    tie: str | None = Field(default=None, pattern=_NAME)
+    fields: dict[str, FieldTest] = Field(default_factory=dict)
+    exists: bool = True
+
+    @model_validator(mode="after")
+    def _anchored(self) -> RecordClause:
+        if not self.people and self.tie is None:
+            raise ValueError("a record clause needs people: or tie: to say whose record it is")
+        return self
+
+
 class PersonSpec(_Model):
     """A pattern variable: a person, optionally with one of ``roles``."""
 
@@ -164,6 +244,7 @@ class Match(_Model):
 
     people: dict[Annotated[str, Field(pattern=_NAME)], PersonSpec]
     ties: list[TieClause] = Field(min_length=1)
+    records: list[RecordClause] = Field(default_factory=list)
     where: list[str] = Field(default_factory=list)
 
     @field_validator("people", mode="before")
