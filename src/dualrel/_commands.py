@@ -376,13 +376,13 @@ def _stats(args: argparse.Namespace) -> int:
 
 # -- schema ------------------------------------------------------------------------------
 
-SCHEMAS = ("registry", "ruleset", "report")
+SCHEMAS = ("registry", "ruleset", "report", "stats")
 
 
 def schema(name: str) -> dict[str, Any]:
-    """The JSON Schema of a ``registry``, a ``ruleset`` file or a ``report``."""
-    if name == "registry":
-        text = (resources.files("dualrel") / "schemas" / "registry.schema.json").read_text("utf-8")
+    """The JSON Schema of a ``registry``, a ``ruleset`` file, a ``report`` or ``stats``."""
+    if name in ("registry", "stats"):
+        text = (resources.files("dualrel") / "schemas" / f"{name}.schema.json").read_text("utf-8")
         data: dict[str, Any] = json.loads(text)
         return data
     if name == "ruleset":
@@ -397,11 +397,11 @@ def schema(name: str) -> dict[str, Any]:
 def _add_schema(sub: Subparsers) -> None:
     p = sub.add_parser(
         "schema",
-        help="print the JSON Schema of a registry, ruleset or report",
+        help="print the JSON Schema of a registry, ruleset, report or stats export",
         description="Print a JSON Schema (draft 2020-12): the registry interchange format, "
-        "the ruleset file format, or the JSON report format.",
+        "the ruleset file format, the JSON report format, or the stats export format.",
     )
-    p.add_argument("which", choices=SCHEMAS, metavar="{registry,ruleset,report}")
+    p.add_argument("which", choices=SCHEMAS, metavar="{registry,ruleset,report,stats}")
     p.set_defaults(handler=_guarded(_schema))
 
 

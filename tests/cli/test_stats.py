@@ -235,3 +235,27 @@ def test_outputs_are_written_atomically(series: list[Path], tmp_path: Path) -> N
     proc = run("stats", *series, "-o", target, "--chart", tmp_path / "none" / "c.svg")
     assert_input_error(proc, "c.svg")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["stats.json"]  # no temporary left
+
+
+def test_every_export_validates_against_the_published_schema(
+    stats: dict[str, Any], series: list[Path]
+) -> None:
+    import jsonschema  # noqa: PLC0415 (the test extra's, as in the SARIF tests)
+
+    proc = run("schema", "stats")
+    assert proc.returncode == 0, proc.stderr
+    schema = json.loads(proc.stdout)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
+    weekly = json.loads(run("stats", *series, "--period", "week", "--json").stdout)
+    single = json.loads(run("stats", series[0], "--json").stdout)
+    for data in (stats, weekly, single):
+        errors = sorted(validator.iter_errors(data), key=str)
+        assert not errors, [(list(e.absolute_path), e.message) for e in errors]
+    # and the schema is strict: it refuses what the format does not have
+    broken = json.loads(json.dumps(stats))
+    broken["reports"][0]["name"] = "someone"
+    assert list(validator.iter_errors(broken))
+    assert stats["waivers"]["expiring_waivers"], "the series should exercise expiring waivers"
