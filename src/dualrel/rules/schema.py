@@ -14,8 +14,10 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 __all__ = [
+    "AnyOf",
     "AttributeTest",
     "Citation",
+    "CountSpec",
     "FieldTest",
     "KindSpec",
     "Level",
@@ -30,6 +32,7 @@ __all__ = [
     "RulesetFile",
     "Section",
     "Severity",
+    "ShareSpec",
     "SourceSpec",
     "TieClause",
     "Vocabulary",
@@ -211,8 +214,7 @@ class RecordClause(_Model):
 
     ``people`` ties the record's person fields to pattern variables, ``tie`` ties its tie
     field (an agreement's ``tie``, a concern's ``about``) to a named tie clause, ``fields``
-    tests its other fields.  ``exists: false``: no such record may exist.  Records never
-    introduce people: every variable they name is bound by a tie clause.
+    tests its other fields.  ``exists: false``: no such record may exist.
     """
 
     as_: str | None = Field(default=None, alias="as", pattern=_NAME)
@@ -235,17 +237,59 @@ class PersonSpec(_Model):
     roles: list[str] = Field(default_factory=list)
 
 
-class Match(_Model):
-    """A pattern: person variables, tie clauses sharing them, and date conditions.
+class AnyOf(_Model):
+    """``{any: [cond, ...]}`` in ``where``: at least one of the conditions holds."""
 
-    ``where`` items read ``<clause>.<start|end> <op> <clause>.<start|end>|as_of
-    [+|- <days or parameter>]`` with ``op`` one of ``< <= > >= ==``.
+    any: list[str] = Field(min_length=1)
+
+
+class CountSpec(_Model):
+    """``count: {of: x, at_least: N}``: a group of matches is a finding when it holds at
+    least ``N`` distinct records of clause ``x`` (``N`` a number or a parameter)."""
+
+    of: str = Field(pattern=_NAME)
+    at_least: int | str = Field(union_mode="left_to_right")
+
+    @field_validator("at_least")
+    @classmethod
+    def _positive(cls, v: int | str) -> int | str:
+        if isinstance(v, int) and v < 1:
+            raise ValueError("at_least must be 1 or more")
+        return v
+
+
+class ShareSpec(_Model):
+    """``share: {of: x, where: [...], more_than: P}``: a group of matches is a finding when
+    the records of clause ``x`` that also meet ``where`` are more than the share ``P``
+    (a number from 0 to 1, or a parameter) of all its distinct records of clause ``x``."""
+
+    of: str = Field(pattern=_NAME)
+    where: list[str | AnyOf] = Field(min_length=1)
+    more_than: float | str = Field(union_mode="left_to_right")
+
+    @field_validator("more_than")
+    @classmethod
+    def _share(cls, v: float | str) -> float | str:
+        if isinstance(v, float | int) and not 0 <= v < 1:
+            raise ValueError("more_than is a share: a number from 0 up to (not including) 1")
+        return v
+
+
+class Match(_Model):
+    """A pattern: person variables, tie and record clauses sharing them, conditions, and
+    optionally how matches group into findings (``per``, ``count``, ``share``).
+
+    ``where`` items compare fields of two clauses, or one and ``as_of`` (see
+    ``docs/rulesets.md``); ``{any: [...]}`` holds when one of its conditions does.
     """
 
     people: dict[Annotated[str, Field(pattern=_NAME)], PersonSpec]
-    ties: list[TieClause] = Field(min_length=1)
+    ties: list[TieClause] = Field(default_factory=list)
     records: list[RecordClause] = Field(default_factory=list)
-    where: list[str] = Field(default_factory=list)
+    where: list[str | AnyOf] = Field(default_factory=list)
+    per: list[Annotated[str, Field(pattern=_NAME)]] | None = None
+    count: CountSpec | None = None
+    share: ShareSpec | None = None
 
     @field_validator("people", mode="before")
     @classmethod
@@ -253,6 +297,14 @@ class Match(_Model):
         if isinstance(v, dict):
             return {k: ({} if spec is None else spec) for k, spec in v.items()}
         return v
+
+    @model_validator(mode="after")
+    def _one_aggregate(self) -> Match:
+        if self.count is not None and self.share is not None:
+            raise ValueError("give count or share, not both")
+        if not self.ties and not self.records:
+            raise ValueError("a pattern needs at least one tie or record clause")
+        return self
 
 
 class RuleSpec(_Model):
