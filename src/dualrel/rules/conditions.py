@@ -21,6 +21,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from dualrel._internal.suggest import did_you_mean
+from dualrel.rules.schema import Match
+from dualrel.rules.sections import SECTIONS
 
 __all__ = [
     "Compare",
@@ -30,6 +32,7 @@ __all__ = [
     "Outside",
     "Ref",
     "clauses_of",
+    "field_kinds",
     "parse_condition",
 ]
 
@@ -175,3 +178,24 @@ def _kind(ref: Ref, kinds: Mapping[str, Mapping[str, str]]) -> str:
         raise ValueError(f"clause {ref.clause!r} has no field {ref.field!r} that conditions "
                          f"read{did_you_mean(ref.field, fields)}")
     return kind
+
+
+def field_kinds(match: Match) -> dict[str, dict[str, str]]:
+    """Per named clause of ``match``, the kind of each field ``where`` may read.
+
+    >>> from dualrel.rules.schema import Match
+    >>> m = Match.model_validate({"people": {"k": {}}, "records": [
+    ...     {"as": "r", "section": "records", "people": {"client": "k"}}]})
+    >>> field_kinds(m)["r"]["retain_until"]
+    'time'
+    """
+    out: dict[str, dict[str, str]] = {}
+    for tie in match.ties:
+        if tie.as_:
+            out[tie.as_] = {"start": "time", "end": "time"}
+    for rec in match.records:
+        if rec.as_:
+            fields = SECTIONS[rec.section]
+            out[rec.as_] = {name: kind for name in fields.testable + fields.people
+                            if (kind := fields.kind_of(name)) is not None}
+    return out

@@ -39,6 +39,7 @@ from dualrel.errors import Problem, RegistryError, RulesetError
 from dualrel.graph._document import read_document
 from dualrel.graph._problems import Collector
 from dualrel.graph.model import CORE_ROLES, FORMAT, Registry
+from dualrel.graph.practice import PRACTICE_SECTIONS
 from dualrel.rules.loader import Ruleset, load_ruleset, shipped_rulesets
 
 __all__ = [
@@ -73,6 +74,7 @@ class ExpectedSpec(_Model):
     level: Literal[1, 2, 3] | None = None
     severity: Literal["low", "medium", "high", "critical"] | None = None
     evidence: list[str] | None = None
+    records: list[str] | None = None  # practice records of the evidence, as section/id
 
 
 class CaseSpec(_Model):
@@ -84,6 +86,15 @@ class CaseSpec(_Model):
     parameters: dict[str, Number] = Field(default_factory=dict)
     people: list[Any] = Field(min_length=1)
     ties: list[Any] = Field(default_factory=list)
+    # the optional practice sections, in the registry format
+    agreements: list[Any] = Field(default_factory=list)
+    consents: list[Any] = Field(default_factory=list)
+    assessments: list[Any] = Field(default_factory=list)
+    disclosures: list[Any] = Field(default_factory=list)
+    supervision_sessions: list[Any] = Field(default_factory=list)
+    contacts: list[Any] = Field(default_factory=list)
+    concerns: list[Any] = Field(default_factory=list)
+    records: list[Any] = Field(default_factory=list)
     expect: list[ExpectedSpec] | None = None
     expect_none: Literal[True] | None = None
     only: bool = True
@@ -124,6 +135,7 @@ class Expected:
     level: int | None = None
     severity: str | None = None
     evidence: tuple[str, ...] | None = None
+    records: tuple[str, ...] | None = None
 
     def describe(self) -> str:
         parts = [self.rule]
@@ -135,6 +147,8 @@ class Expected:
             parts.append(self.severity)
         if self.evidence is not None:
             parts.append("evidence " + ", ".join(self.evidence))
+        if self.records is not None:
+            parts.append("records " + ", ".join(self.records))
         return "  ".join(parts)
 
 
@@ -574,6 +588,9 @@ def _registry(
         "people": raw.get("people"),
         "ties": raw.get("ties") or [],
     }
+    for section in PRACTICE_SECTIONS:
+        if raw.get(section):
+            fragment[section] = raw[section]
     as_of = case.as_of or spec.as_of
     collector = Collector()
     try:
@@ -660,6 +677,7 @@ def _expected(
                 level=e.level,
                 severity=e.severity,
                 evidence=tuple(e.evidence) if e.evidence is not None else None,
+                records=tuple(e.records) if e.records is not None else None,
             )
         )
     return tuple(out)

@@ -144,6 +144,7 @@ def _matches(e: Expected, f: Finding) -> bool:
         and (e.level is None or f.level == e.level)
         and (e.severity is None or f.severity == e.severity)
         and (e.evidence is None or tuple(f.evidence) == tuple(e.evidence))
+        and (e.records is None or tuple(f.records) == tuple(e.records))
     )
 
 
