@@ -576,12 +576,13 @@ def rule_findings(rule: Rule, ruleset: Ruleset, registry: Registry, as_of: date)
         return out
 
     out: set[Finding] = set()
-    for subjects, xs in groups.items():
+    for subjects, group in groups.items():
+        xs = group
         if m.count is not None and len(of(xs, m.count.of)) < param(m.count.at_least):
             continue
         if m.share is not None:
-            den = len(of(xs, m.share.of))
-            xs = [x for x in xs if all(c.holds(reader, x.named) for c in share_where)]
+            den = len(of(group, m.share.of))
+            xs = [x for x in group if all(c.holds(reader, x.named) for c in share_where)]
             num = len(of(xs, m.share.of))
             if not (den > 0 and num > param(m.share.more_than) * den):
                 continue

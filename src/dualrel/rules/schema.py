@@ -298,6 +298,11 @@ class Match(_Model):
             return {k: ({} if spec is None else spec) for k, spec in v.items()}
         return v
 
+    @property
+    def subject_variables(self) -> list[str]:
+        """The variables a finding names: the ``per`` ones when matches are grouped."""
+        return list(self.per) if self.per is not None else list(self.people)
+
     @model_validator(mode="after")
     def _one_aggregate(self) -> Match:
         if self.count is not None and self.share is not None:

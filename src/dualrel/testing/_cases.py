@@ -24,7 +24,7 @@ registry loader.  Without ``ruleset:``, a file in ``<dir>/tests/<name>/`` tests 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
@@ -117,6 +117,9 @@ class CaseFileSpec(_Model):
     as_of: date | None = None
     parameters: dict[str, Number] = Field(default_factory=dict)
     include: list[str] = Field(default_factory=list)
+    # rules whose findings these cases (and the included ones) do not check: how a ruleset
+    # that adds rules reuses its base's cases
+    ignore: list[str] = Field(default_factory=list)
     cases: list[CaseSpec] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -166,6 +169,7 @@ class Case:
     only: bool
     absent: tuple[str, ...] = ()
     expect_none: bool = False
+    ignored: tuple[str, ...] = ()  # rules whose findings this case does not check
 
     @property
     def where(self) -> str:
@@ -553,8 +557,13 @@ def read_case_file(
                     expect_none=bool(case.expect_none),
                 )
             )
+    for i, rid in enumerate(spec.ignore):
+        if all(r.id != rid for r in base.rules):
+            problems.append(_unknown_rule(doc, name, f"/ignore/{i}", rid, base))
     if problems:
         raise TestCaseError(problems)
+    if spec.ignore:
+        cases = [replace(c, ignored=tuple(sorted({*c.ignored, *spec.ignore}))) for c in cases]
     return CaseFile(path=name, ruleset_ref=ref, cases=tuple(cases))
 
 
@@ -640,7 +649,7 @@ def _expected(
         if rule is None:
             problems.append(_unknown_rule(doc, name, f"{ep}/rule", e.rule, ruleset))
         elif e.subjects is not None:
-            variables = list(rule.match.people)
+            variables = rule.match.subject_variables
             for var in e.subjects:
                 if var not in variables:
                     sp = f"{ep}/subjects/{safeyaml.escape(var)}"

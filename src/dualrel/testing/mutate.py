@@ -18,7 +18,7 @@ from dualrel.findings import Finding
 from dualrel.rules.compiler import compile_ruleset
 from dualrel.rules.engine import evaluate
 from dualrel.rules.loader import Rule, Ruleset, load_ruleset
-from dualrel.rules.schema import WHERE_RE, Match, TieClause
+from dualrel.rules.schema import WHERE_RE, AnyOf, Match, TieClause
 from dualrel.testing._cases import Case
 from dualrel.testing.runner import TestResults, check_case
 
@@ -101,7 +101,7 @@ def _valid(match: Match) -> bool:
         return False
     names = {c.as_ for c in positive if c.as_}
     for text in match.where:
-        m = WHERE_RE.match(text)
+        m = WHERE_RE.match(text) if isinstance(text, str) else None
         if m is None:
             return False
         for side in ("left", "right"):
@@ -147,9 +147,12 @@ def _drop_clause(j: int) -> Change:
     return apply
 
 
-def _refs(text: str) -> list[str]:
-    m = WHERE_RE.match(text)
-    return [] if m is None else [m.group("left"), m.group("right")]
+def _refs(item: str | AnyOf) -> list[str]:
+    refs = []
+    for text in [item] if isinstance(item, str) else item.any:
+        m = WHERE_RE.match(text)
+        refs += [] if m is None else [m.group("left"), m.group("right")]
+    return refs
 
 
 def _drop_key(key: str) -> Callable[[dict[str, Any]], dict[str, Any] | None]:
@@ -181,7 +184,8 @@ def _drop_where(i: int) -> Change:
 
 def _window(i: int, delta: int) -> Change:
     def apply(rule: Rule) -> Rule | None:
-        m = WHERE_RE.match(rule.match.where[i])
+        written = rule.match.where[i]
+        m = WHERE_RE.match(written) if isinstance(written, str) else None
         if m is None or m.group("offset") is None:
             return None
         off = m.group("offset")
@@ -189,7 +193,7 @@ def _window(i: int, delta: int) -> Change:
             value = int(off) + delta
             if value < 0:
                 return None
-            text = rule.match.where[i][: m.start("offset")] + str(value)
+            text = m.string[: m.start("offset")] + str(value)
             return _with_match(
                 rule, where=[*rule.match.where[:i], text, *rule.match.where[i + 1 :]]
             )
@@ -303,7 +307,7 @@ def mutants(ruleset: Ruleset) -> list[Mutant]:
                 )
         for i, text in enumerate(rule.match.where):
             add("drop-condition", f"drop the date condition {text!r}", _drop_where(i))
-            m = WHERE_RE.match(text)
+            m = WHERE_RE.match(text) if isinstance(text, str) else None
             if m is not None and m.group("offset") is not None:
                 off = m.group("offset")
                 add("window", f"{text!r}: {off} one day larger", _window(i, +1))
