@@ -418,7 +418,9 @@ class _Store:
         results: dict[_Key, set[_Match]] = {}
         group: list[tuple[str, str]] = []
         tie_ids: set[str] = set()
+        weight = 0  # records of the group's anchors: a session's facts are mostly records
         for person in sorted(by_person, key=self.number.__getitem__):
+            weight += len(self.records_by_person.get(person, ()))
             local: set[str] = set()
             for name in by_person[person]:
                 group.append((name, person))
@@ -428,9 +430,9 @@ class _Store:
                     tie_ids |= self.neighbourhood(rules[name], person)
             if local:
                 tie_ids.update(t.id for t in self.adjacency.get(person, ()) if t.kind in local)
-            if len(tie_ids) + len(group) >= SESSION_TIES:
+            if len(tie_ids) + len(group) + weight >= SESSION_TIES:
                 self._run(engine, rules, group, tie_ids, results)
-                group, tie_ids = [], set()
+                group, tie_ids, weight = [], set(), 0
         if group:
             self._run(engine, rules, group, tie_ids, results)
         return _aggregate(rules, results)

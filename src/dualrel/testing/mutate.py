@@ -100,6 +100,8 @@ def _valid(match: Match) -> bool:
     if any(not c.exists and not set(c.ends) & bound for c in match.ties):
         return False
     names = {c.as_ for c in positive if c.as_}
+    if any(r.tie is not None and r.tie not in names for r in match.records):
+        return False  # a record clause names a tie clause the mutant dropped or renamed
     for text in match.where:
         m = WHERE_RE.match(text) if isinstance(text, str) else None
         if m is None:

@@ -265,22 +265,23 @@ def practice_registries(
 ) -> st.SearchStrategy[Registry]:
     """A valid registry with practice sections about its own people and ties.
 
-    People and ties as in :func:`registries` (coaching ties drawn three times as often as
-    each other kind, mostly active on ``as_of``), then up to ``max_records`` records per
-    section (``max_contacts`` contacts) that refer to them, biased towards the situations
-    where practice rules nearly match: agreements of the coaching ties (sometimes none,
-    sometimes two) covering confidentiality and escalation or not, signed and reviewed
-    around the review interval, declaring some roles, with channels, contact hours
-    (wrapping past midnight too) and response windows; assessments and disclosures mostly
-    by a coach about their client, consents for them given and withdrawn around their
-    dates (and for the disclosure's recipient or another); supervision sessions around 30
-    days ago; contacts between the ends of coaching ties in the 30 days up to ``as_of``
-    and just outside, at local times near the agreed hours in several UTC offsets, answered
-    around 24 and 48 hours later or not at all; concerns about people or ties, open or
-    closed, raised around 14 days ago; client records at the end of their retention,
-    destroyed or not.  Dates fall within ``spread_days`` before ``as_of`` or on the edges
-    of the usual windows; every record keeps its dates in order, so the registry passes
-    :func:`dualrel.graph.registry_from_data`.
+    People and ties as in :func:`registries` (at least one tie, the first a coaching tie
+    when ``kinds`` has coaching; coaching drawn three times as often as each other kind,
+    and half the ties alongside an earlier one between the same two people), then up to
+    ``max_records`` records per section (``max_contacts`` contacts) that refer to them,
+    biased towards the situations where practice rules nearly match: agreements of the
+    coaching ties (sometimes none, sometimes two) covering confidentiality and escalation
+    or not, signed and reviewed around the review interval, declaring some roles, with
+    channels, contact hours (wrapping past midnight too) and response windows; assessments
+    and disclosures mostly by a coach about their client, consents for them given and
+    withdrawn around their dates (and for the disclosure's recipient or another);
+    supervision sessions around 30 days ago; contacts between the ends of coaching ties in
+    the 30 days up to ``as_of`` and just outside, at local times near the agreed hours in
+    several UTC offsets, answered around 24 and 48 hours later or not at all; concerns
+    about people or ties, open or closed, raised around 14 days ago; client records at the
+    end of their retention, destroyed or not.  Dates fall within ``spread_days`` before
+    ``as_of`` or on the edges of the usual windows; every record keeps its dates in order,
+    so the registry passes :func:`dualrel.graph.registry_from_data`.
 
     Record ids are ``ag1``, ``cs1``, ``as1``, ``ds1``, ``ss1``, ``ct1``, ``cn1``, ``rc1``,
     ...  Shrinks towards fewer records, missing optional fields and the first values of
@@ -331,11 +332,17 @@ def practice_registries(
             a = draw(st.sampled_from(ids))
             return a, draw(st.sampled_from([i for i in ids if i != a]))
 
-        # ties: mostly started before as_of and ongoing
+        # ties: the first a coaching tie (when coaching is drawn at all), others often
+        # alongside an earlier one (the same two people, the same way round)
         tie_list: list[Tie] = []
-        for i in range(draw(st.integers(0, tie_cap))):
-            kind = draw(st.sampled_from(kind_choices))
-            source, target = pair()
+        for i in range(draw(st.integers(min(1, tie_cap), tie_cap))):
+            kind = "coaching" if i == 0 and "coaching" in kinds else draw(
+                st.sampled_from(kind_choices))
+            if tie_list and draw(st.booleans()):
+                earlier = draw(st.sampled_from(tie_list))
+                source, target = earlier.source, earlier.target
+            else:
+                source, target = pair()
             start = draw(_maybe(near))
             end = draw(_maybe(near))
             if start is not None and end is not None and end < start:
