@@ -110,6 +110,9 @@ class CompiledRule:
     negated: bool  # has a negated clause or an attribute ``absent`` test
     vetoable: bool  # has a negated clause: a new tie can remove a match
     variants: tuple[Variant, ...]
+    #: per record clause of each variant: (section, the tests that read that record alone);
+    #: a record passing none of its section's lists can take part in no match
+    record_filters: tuple[tuple[str, tuple[Mapping[str, Any], ...]], ...] = ()
     per: tuple[str, ...] | None = None  # variables a finding groups matches by
     count_of: str | None = None  # alias of the counted record clause
     at_least: int = 0
@@ -425,6 +428,12 @@ def _compile_rule(
         for m, extra in enumerate(numerators):
             conditions, _ = emit(atoms + extra)
             variants.append(Variant(f"{name}_{k}_{m}n", True, {"all": gate + conditions}))
+    section_of = {rec_alias[j]: c.section for j, c in enumerate(recs)}
+    filters = tuple(
+        (section_of[alias], tuple(t for t in _tests_of(test) if _alone(t)))
+        for v in variants for cond in v.condition["all"] for alias, test in cond.items()
+        if alias in section_of
+    )
 
     plans: list[ClausePlan] = []
     if any(c.exists for c in ties):
@@ -476,12 +485,68 @@ def _compile_rule(
         negated=negated,
         vetoable=vetoable,
         variants=tuple(variants),
+        record_filters=_unique(filters),
         per=per,
         count_of=count_of,
         at_least=int(at_least),
         share_of=share_of,
         more_than=more_than,
     )
+
+
+def _tests_of(test: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    return list(test["$and"]) if "$and" in test else [test]
+
+
+def _alone(test: Mapping[str, Any]) -> bool:
+    """Whether a test reads its own fact only (no other clause, no person or tie number,
+    no role flag: those are not known while records are indexed)."""
+    for key, value in test.items():
+        inner = value if key.startswith("$") else {key: value}
+        if not isinstance(inner, Mapping):
+            return False
+        for field, operand in inner.items():
+            if isinstance(operand, Mapping) or field.startswith(("p_", "q", "tn")):
+                return False
+    return True
+
+
+def _unique(items: Iterable[Any]) -> tuple[Any, ...]:
+    out: list[Any] = []
+    for item in items:
+        if item not in out:
+            out.append(item)
+    return tuple(out)
+
+
+def passes(fact: Mapping[str, Any], tests: Iterable[Mapping[str, Any]]) -> bool:
+    """Whether ``fact`` passes every one of ``tests`` (tests that read one fact only).
+
+    Never stricter than the engine: a form it does not know counts as passed.
+
+    >>> passes({"k": "@records", "t_retain_until": -3}, [{"$lt": {"t_retain_until": 0}}])
+    True
+    >>> passes({"k": "@records"}, [{"$ex": {"e_destroyed": 1}}])
+    False
+    """
+    for test in tests:
+        ((key, value),) = test.items()
+        if not key.startswith("$"):
+            if fact.get(key) != value:
+                return False
+            continue
+        ((field, operand),) = value.items()
+        have = fact.get(field)
+        if key == "$ex" and have is None or key == "$nex" and have is not None:
+            return False
+        if key in ("$lt", "$lte", "$gt", "$gte"):
+            if not isinstance(have, int | float) or not isinstance(operand, int | float):
+                continue
+            ok = {"$lt": have < operand, "$lte": have <= operand, "$gt": have > operand,
+                  "$gte": have >= operand}[key]
+            if not ok:
+                return False
+    return True
 
 
 def _records_anchor(rule: Rule) -> str:

@@ -37,6 +37,7 @@ from dualrel.rules.compiler import (
     CompiledRuleset,
     canonical,
     compile_ruleset,
+    passes,
     variable_distances,
 )
 from dualrel.rules.loader import Ruleset, load_ruleset
@@ -187,11 +188,18 @@ class _Store:
         """Index the records of every section a rule reads.  ``tie_ends`` gives the ends
         of the ties concerns are about."""
         self._tie_ends = dict(tie_ends)
+        filters = _filters(self.compiled)
         for section in sorted(self.compiled.schema.sections):
             fields = SECTIONS[section]
             for rec in practice.section(section):
                 rid = f"{section}/{rec.id}"
                 self.records[rid] = (section, rec)
+                # only records some clause can read reach the engine (a semi-join on the
+                # tests that read the record alone: never stricter than the engine)
+                fact = self._fact(rid)
+                if not any(passes(fact, tests) for tests in filters.get(section, [[]])):
+                    del self.records[rid]
+                    continue
                 named = {p for f in fields.people if (p := self._person_of(section, rec, f))}
                 for person in named:
                     self.records_by_person[person].append(rid)
@@ -212,8 +220,12 @@ class _Store:
     def record_body(self, rid: str) -> str:
         """The fact for one record (see :func:`dualrel.rules.compiler.record_fields`)."""
         cached = self._record_bodies.get(rid)
-        if cached is not None:
-            return cached
+        if cached is None:
+            cached = json.dumps(self._fact(rid), separators=(",", ":"))[1:-1]
+            self._record_bodies[rid] = cached
+        return cached
+
+    def _fact(self, rid: str) -> dict[str, Any]:
         section, rec = self.records[rid]
         fields = SECTIONS[section]
         schema = self.compiled.schema
@@ -264,9 +276,7 @@ class _Store:
         for j, (sec, f, values) in enumerate(schema.record_value_sets):
             if sec == section and str(getattr(rec, f, None)) in values:
                 fact[f"vs{j}"] = 1
-        body = json.dumps(fact, separators=(",", ":"))[1:-1]
-        self._record_bodies[rid] = body
-        return body
+        return fact
 
     def _instant(self, value: datetime) -> float:
         if value.tzinfo is None:
@@ -611,6 +621,22 @@ def _concern_ties(registry: Registry, compiled: CompiledRuleset) -> dict[str, tu
         return {}
     about = {c.about for c in registry.practice.concerns}
     return {t.id: (t.source, t.target) for t in registry.ties if t.id in about}
+
+
+def _filters(compiled: CompiledRuleset) -> dict[str, list[list[Mapping[str, Any]]]]:
+    """Per section, the alternative lists of tests a record must pass to be read at all;
+    a list that holds another one whole is left out (passing it implies passing that)."""
+    found: dict[str, list[frozenset[str]]] = defaultdict(list)
+    for rule in compiled.rules:
+        for section, tests in rule.record_filters:
+            key = frozenset(json.dumps(t, sort_keys=True) for t in tests)
+            if key not in found[section]:
+                found[section].append(key)
+    return {
+        section: [[json.loads(t) for t in sorted(key)] for key in keys
+                  if not any(other < key for other in keys)]
+        for section, keys in found.items()
+    }
 
 
 def _window(hours: str | None) -> dict[str, int]:

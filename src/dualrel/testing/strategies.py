@@ -47,6 +47,7 @@ from dualrel.testing._pattern import FAR, constraints, holds, positive, vetoed
 
 __all__ = [
     "people",
+    "plantable",
     "practice_registries",
     "registries",
     "registries_matching",
@@ -547,6 +548,19 @@ def _resolve_ruleset(ruleset: Any) -> Any:
     )
 
 
+def plantable(rule: Any) -> bool:
+    """Whether :func:`registries_matching` can plant ``rule``: a pattern of ties only,
+    each match its own finding.
+
+    >>> from dualrel.rules import load_ruleset
+    >>> rs = load_ruleset("coaching-practice")
+    >>> plantable(rs.rule("romance-active-client")), plantable(rs.rule("late-responses"))
+    (True, False)
+    """
+    m = rule.match
+    return not m.records and m.per is None and m.count is None and m.share is None
+
+
 def registries_matching(
     ruleset: Any,
     rule_id: str,
@@ -585,6 +599,11 @@ def registries_matching(
         rule = rs.rule(rule_id)
     except KeyError as exc:
         raise InvalidArgument(f"rule_id={rule_id!r}: {exc.args[0]}") from None
+    if not plantable(rule):
+        raise InvalidArgument(
+            f"rule_id={rule_id!r} reads practice records or groups matches: "
+            "registries_matching plants ties only; draw from practice_registries() instead"
+        )
     _check_bounds("max_extra_people", max_extra_people, "max_extra_people", max_extra_people)
     _check_bounds("max_noise_ties", max_noise_ties, "max_noise_ties", max_noise_ties)
     _check_bounds("spread_days", spread_days, "spread_days", spread_days)
