@@ -69,10 +69,12 @@ def write_sections(src: Path, dst: Path, contacts_per_tie: int, seed: int) -> di
                 "response_window_hours": rng.choice((24, 48)), "reviewed": reviewed if signed else "",
                 "hours": "08:00-19:00", "days": "mon;tue;wed;thu;fri"})
         for k in range(contacts_per_tie):
+            odd = rng.random() < 0.05  # 5% outside the agreed days and hours
             day = AS_OF - timedelta(days=rng.randint(0, 59))
-            odd = rng.random() < 0.05  # 5% outside the agreed hours (or at the weekend)
-            at = datetime.combine(day, datetime.min.time(), tz) + timedelta(
-                minutes=rng.randint(1140, 1380) if odd else rng.randint(480, 1130))
+            while not odd and day.weekday() >= 5:  # the others on weekdays
+                day -= timedelta(days=1)
+            minutes = rng.randint(1140, 1380) if odd else rng.randint(480, 1130)
+            at = datetime.combine(day, datetime.min.time(), tz) + timedelta(minutes=minutes)
             by = "client" if rng.random() < 0.6 else "coach"
             late = rng.random()
             responded = "" if late < 0.03 else (at + timedelta(hours=rng.uniform(0.5, 60 if late < 0.2 else 20))).isoformat()

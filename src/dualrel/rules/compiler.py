@@ -19,6 +19,7 @@ rule adds the rules of its numerator.  The engine merges what they find.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -147,6 +148,7 @@ class FactSchema:
     tie_numbers: bool = False  # ties carry ``tn`` (a record clause names a tie clause)
     # ``vs<j>``: a record's value field is in a set (section, field, values)
     record_value_sets: tuple[tuple[str, str, frozenset[str]], ...] = ()
+    record_reads: Mapping[str, frozenset[str]] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,7 +186,37 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
     compiled = tuple(
         _compile_rule(rule, f"r{i}", ruleset.kinds, schema) for i, rule in enumerate(ruleset.rules)
     )
+    if schema.sections:
+        schema = dataclasses.replace(schema, record_reads=_record_reads(compiled))
     return CompiledRuleset(ruleset=ruleset, rules=compiled, schema=schema)
+
+
+def _record_reads(rules: Iterable[CompiledRule]) -> Mapping[str, frozenset[str]]:
+    """Per section, the fact fields some condition reads: record facts carry no others."""
+    reads: dict[str, set[str]] = {}
+
+    def walk(node: Any, here: str, sections: Mapping[str, str]) -> None:
+        if isinstance(node, Mapping):
+            for key, value in node.items():
+                if key in sections and isinstance(value, str):  # {alias: field}
+                    reads.setdefault(sections[key], set()).add(value)
+                elif not key.startswith("$") and here in sections:
+                    reads.setdefault(sections[here], set()).add(key)
+                walk(value, here, sections)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item, here, sections)
+
+    for rule in rules:
+        sections = {p.alias: p.section for p in rule.records}
+        for alias, field in rule.bindings.values():  # subjects are read from the facts
+            if alias in sections:
+                reads.setdefault(sections[alias], set()).add(field)
+        for v in rule.variants:
+            for cond in v.condition["all"]:
+                for alias, test in cond.items():
+                    walk(test, alias, sections)
+    return {s: frozenset(f) for s, f in reads.items()}
 
 
 # -- stage: encode --------------------------------------------------------------------------

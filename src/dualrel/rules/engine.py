@@ -133,6 +133,7 @@ class _Store:
         self.records_by_person: dict[str, list[str]] = defaultdict(list)
         self.records_by_tie: dict[str, list[str]] = defaultdict(list)
         self._record_bodies: dict[str, str] = {}
+        self._partial: dict[str, dict[str, Any]] = {}  # record facts without numbers
         self._tie_ends: dict[str, tuple[str, str]] = {}
         self._midnight = datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC)
         # rules whose clauses all touch the anchor share one neighbourhood: its own ties
@@ -200,6 +201,9 @@ class _Store:
                 if not any(passes(fact, tests) for tests in filters.get(section, [[]])):
                     del self.records[rid]
                     continue
+                reads = self.compiled.schema.record_reads.get(section)
+                self._partial[rid] = fact if reads is None else {
+                    k: v for k, v in fact.items() if k in reads}
                 named = {p for f in fields.people if (p := self._person_of(section, rec, f))}
                 for person in named:
                     self.records_by_person[person].append(rid)
@@ -221,25 +225,34 @@ class _Store:
         """The fact for one record (see :func:`dualrel.rules.compiler.record_fields`)."""
         cached = self._record_bodies.get(rid)
         if cached is None:
-            cached = json.dumps(self._fact(rid), separators=(",", ":"))[1:-1]
+            # people and ties are numbered after the records are indexed: fill them in now
+            fact = self._partial.pop(rid)
+            fact.update(self._numbers(rid))
+            cached = json.dumps(fact, separators=(",", ":"))[1:-1]
             self._record_bodies[rid] = cached
         return cached
+
+    def _numbers(self, rid: str) -> dict[str, int]:
+        section, rec = self.records[rid]
+        fields = SECTIONS[section]
+        schema = self.compiled.schema
+        out: dict[str, int] = {}
+        for f in fields.people:
+            person = self._person_of(section, rec, f)
+            out[f"p_{f}"] = self.number.get(person, -1) if person is not None else -1
+            if person is not None and person in self.roles:
+                for i, rs in enumerate(schema.role_sets):
+                    if self.roles[person] & rs:
+                        out[f"q{i}_{f}"] = 1
+        if fields.tie is not None:
+            out["tn"] = self.tie_number.get(getattr(rec, fields.tie), -1)
+        return out
 
     def _fact(self, rid: str) -> dict[str, Any]:
         section, rec = self.records[rid]
         fields = SECTIONS[section]
         schema = self.compiled.schema
         fact: dict[str, Any] = {"k": f"@{section}"}
-        for f in fields.people:
-            person = self._person_of(section, rec, f)
-            number = self.number.get(person, -1) if person is not None else -1
-            fact[f"p_{f}"] = number
-            if person is not None and person in self.roles:
-                for i, rs in enumerate(schema.role_sets):
-                    if self.roles[person] & rs:
-                        fact[f"q{i}_{f}"] = 1
-        if fields.tie is not None:
-            fact["tn"] = self.tie_number.get(getattr(rec, fields.tie), -1)
         for f in fields.dates:
             value = getattr(rec, f)
             if value is not None:
