@@ -25,7 +25,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from dualrel.errors import Problem, RulesetError
 from dualrel.rules._durable import RELEASE_FIELD
 from dualrel.rules.conditions import (
     Compare,
@@ -259,11 +258,11 @@ def _encode(ruleset: Ruleset) -> FactSchema:
         for rec in rule.match.records:
             sections.add(rec.section)
             tie_numbers = tie_numbers or rec.tie is not None
-            for name, test in rec.fields.items():
-                if test.in_ is not None and len(test.in_) > 1:
-                    entry = (rec.section, name, frozenset(str(v) for v in test.in_))
-                    if entry not in record_value_sets:
-                        record_value_sets.append(entry)
+            for name, ftest in rec.fields.items():
+                if ftest.in_ is not None and len(ftest.in_) > 1:
+                    rentry = (rec.section, name, frozenset(str(v) for v in ftest.in_))
+                    if rentry not in record_value_sets:
+                        record_value_sets.append(rentry)
             for var in rec.people.values():
                 rs = frozenset(rule.match.people[var].roles)
                 if rs and rs not in role_sets:
@@ -419,8 +418,9 @@ def _compile_rule(
                 alias = rec_alias[idx]
                 tests = _record_tests(recs[idx], schema)
                 ends = [(f"p_{f}", var) for f, var in recs[idx].people.items()]
-                if recs[idx].tie is not None:
-                    tests.append({"tn": {alias_of[recs[idx].tie]: "tn"}})
+                tie_name = recs[idx].tie
+                if tie_name is not None:
+                    tests.append({"tn": {alias_of[tie_name]: "tn"}})
             for end, var in ends:
                 if var in bindings:
                     b_alias, b_end = bindings[var]
@@ -569,7 +569,7 @@ def passes(fact: Mapping[str, Any], tests: Iterable[Mapping[str, Any]]) -> bool:
             continue
         ((field, operand),) = value.items()
         have = fact.get(field)
-        if key == "$ex" and have is None or key == "$nex" and have is not None:
+        if (key == "$ex" and have is None) or (key == "$nex" and have is not None):
             return False
         if key in ("$lt", "$lte", "$gt", "$gte"):
             if not isinstance(have, int | float) or not isinstance(operand, int | float):
@@ -664,20 +664,22 @@ def _expand(
 ) -> list[list[_Atom]]:
     """``where`` as alternatives (a disjunction of conjunctions of placed tests)."""
     tie_names = {c.as_ for c in rule.match.ties if c.as_}
-    negated = {alias_of[c.as_] for c in [*rule.match.ties, *rule.match.records]
-               if c.as_ and not c.exists}
+    negated = {alias_of[c.as_] for c in rule.match.ties if c.as_ and not c.exists} | {
+        alias_of[r.as_] for r in rule.match.records if r.as_ and not r.exists}
     out: list[list[_Atom]] = [[]]
     for item in items:
         texts = item.any if isinstance(item, AnyOf) else [item]
         options = [alt for text in texts
-                   for alt in _condition_atoms(parse_condition(text, kinds_of), kinds_of,
-                                               tie_names, alias_of, negated, rule)]
+                   for alt in _condition_atoms(parse_condition(text, kinds_of),
+                                               kinds_of=kinds_of, tie_names=tie_names,
+                                               alias_of=alias_of, negated=negated, rule=rule)]
         out = [done + alt for done in out for alt in options]
     return out
 
 
 def _condition_atoms(
     cond: Condition,
+    *,
     kinds_of: Mapping[str, Mapping[str, str]],
     tie_names: set[str],
     alias_of: Mapping[str, str],
@@ -708,7 +710,7 @@ def _condition_atoms(
         ra = None if right.clause is None else alias_of[right.clause]
         names = tuple(a for a in (la, ra) if a is not None)
 
-        def build(here: str, lf: str | None = lf, rf: str | None = rf, la: str | None = la,
+        def build(here: str, *, lf: str | None = lf, rf: str | None = rf, la: str | None = la,
                   ra: str | None = ra, op: str = op, offset: float = offset) -> dict[str, Any]:
             if la != here:
                 # left op right + k  <=>  right flip(op) left - k

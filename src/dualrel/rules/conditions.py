@@ -10,8 +10,9 @@ Three forms:
 * ``<contact>.<instant> outside <agreement>.hours``: not within the agreed days and hours.
 
 >>> kinds = {"c": {"start": "time", "end": "time"}, "a": {"reviewed": "time"}}
->>> parse_condition("a.reviewed < as_of - review_days", kinds)
-Compare(left=Ref(clause='a', field='reviewed'), op='<', right=Ref(clause=None, field='as_of'), offset=Offset(sign=-1, value='review_days'))
+>>> c = parse_condition("a.reviewed < as_of - review_days", kinds)
+>>> str(c.left), c.op, str(c.right), c.offset
+('a.reviewed', '<', 'as_of', Offset(sign=-1, value='review_days'))
 """
 
 from __future__ import annotations
@@ -145,14 +146,14 @@ def parse_condition(text: str, kinds: Mapping[str, Mapping[str, str]]) -> Condit
         return Compare(left, op, right, offset)
     m = _MEMBER.match(text)
     if m is not None:
-        value, listed = Ref.parse(m.group("value")), Ref.parse(m.group("listed"))
-        if _kind(value, kinds) != "value" or _kind(listed, kinds) != "list":
+        item, listed = Ref.parse(m.group("value")), Ref.parse(m.group("listed"))
+        if _kind(item, kinds) != "value" or _kind(listed, kinds) != "list":
             raise ValueError(f"'in' needs a value on the left and a list on the right "
-                             f"({value} is a {_kind(value, kinds)}, {listed} a "
+                             f"({item} is a {_kind(item, kinds)}, {listed} a "
                              f"{_kind(listed, kinds)})")
-        if value.clause == listed.clause:
+        if item.clause == listed.clause:
             raise ValueError("compare fields of two different clauses")
-        return Member(value, listed, negated=m.group("neg") is not None)
+        return Member(item, listed, negated=m.group("neg") is not None)
     m = _OUTSIDE.match(text)
     if m is not None:
         at, window = Ref.parse(m.group("at")), Ref.parse(m.group("window"))

@@ -423,11 +423,11 @@ class _Store:
             if rule.records_only:  # anchored on a person field of its first record clause
                 plan = rule.records[0]
                 field = rule.anchor_end[2:]
-                for rid, (section, rec) in self.records.items():
+                for section, rec in self.records.values():
                     if section == plan.section:
-                        person = self._person_of(section, rec, field)
-                        if person is not None and person in self.number:
-                            found[rule.name].add(person)
+                        who = self._person_of(section, rec, field)
+                        if who is not None and who in self.number:
+                            found[rule.name].add(who)
         return [(name, p) for name, people in found.items() for p in people]
 
     # -- evaluation -------------------------------------------------------------------------
