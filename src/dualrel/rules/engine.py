@@ -131,9 +131,11 @@ class _Store:
         # practice records the rules read, by ``section/id``, and who and what they name
         self.records: dict[str, tuple[str, Any]] = {}
         self.records_by_person: dict[str, list[str]] = defaultdict(list)
-        self.records_by_tie: dict[str, list[str]] = defaultdict(list)
         self._record_bodies: dict[str, str] = {}
         self._partial: dict[str, dict[str, Any]] = {}  # record facts without numbers
+        self._wanted_fields: dict[str, frozenset[str]] = {}
+        # records by (person, section) and (tie, section): what one rule's matches can read
+        self.records_of: dict[tuple[str, str], list[str]] = defaultdict(list)
         self._tie_ends: dict[str, tuple[str, str]] = {}
         self._midnight = datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC)
         # rules whose clauses all touch the anchor share one neighbourhood: its own ties
@@ -207,8 +209,9 @@ class _Store:
                 named = {p for f in fields.people if (p := self._person_of(section, rec, f))}
                 for person in named:
                     self.records_by_person[person].append(rid)
+                    self.records_of[(person, section)].append(rid)
                 if fields.tie is not None:
-                    self.records_by_tie[getattr(rec, fields.tie)].append(rid)
+                    self.records_of[(getattr(rec, fields.tie), section)].append(rid)
 
     def _person_of(self, section: str, rec: Any, field: str) -> str | None:
         if section == "concerns" and field != "raised_by":
@@ -248,12 +251,30 @@ class _Store:
             out["tn"] = self.tie_number.get(getattr(rec, fields.tie), -1)
         return out
 
+    def _wanted(self, section: str) -> frozenset[str]:
+        """The fields of ``section`` some condition reads (as one fact field or another)."""
+        cached = self._wanted_fields.get(section)
+        if cached is None:
+            fields = SECTIONS[section]
+            reads = self.compiled.schema.record_reads.get(section, frozenset())
+            cached = frozenset(
+                f for f in fields.testable if any(
+                    k.endswith(f"_{f}") or k.startswith(f"l_{f}_") for k in reads)
+            ) | (frozenset(fields.windows) if reads & {"hf", "ht", "hw"} else frozenset())
+            self._wanted_fields[section] = cached
+        return cached
+
     def _fact(self, rid: str) -> dict[str, Any]:
+        """A record's fact without person and tie numbers (see :meth:`_numbers`), holding
+        the fields some condition reads."""
         section, rec = self.records[rid]
         fields = SECTIONS[section]
         schema = self.compiled.schema
+        wanted = self._wanted(section)
         fact: dict[str, Any] = {"k": f"@{section}"}
         for f in fields.dates:
+            if f not in wanted:
+                continue
             value = getattr(rec, f)
             if value is not None:
                 fact[f"e_{f}"] = 1
@@ -261,6 +282,8 @@ class _Store:
                 value = getattr(rec, fields.fallback[f])
             fact[f"t_{f}"] = NO_END if value is None else value.toordinal() - self._day
         for f in fields.datetimes:
+            if f not in wanted:
+                continue
             value = getattr(rec, f)
             if value is None:
                 fact.update({f"t_{f}": NO_END, f"wd_{f}": -1, f"mn_{f}": -1})
@@ -270,22 +293,29 @@ class _Store:
             fact[f"wd_{f}"] = value.weekday()
             fact[f"mn_{f}"] = value.hour * 60 + value.minute
         for f in fields.numbers:
+            if f not in wanted:
+                continue
             number = self._number_of(section, rec, f)
             fact[f"n_{f}"] = 0 if number is None else number
             if number is not None:
                 fact[f"e_{f}"] = 1
         for f in fields.values:
+            if f not in wanted:
+                continue
             value = getattr(rec, f, None)
             fact[f"v_{f}"] = f"{_MISSING}{rid}" if value is None else str(value)
             if value is not None:
                 fact[f"e_{f}"] = 1
         for f in fields.lists:
+            if f not in wanted:
+                continue
             words = getattr(rec, f)
             fact[f"c_{f}"] = len(words)
             for w in words:
                 fact[f"l_{f}_{w}"] = 1
         for f in fields.windows:
-            fact.update(_window(getattr(rec, f)))
+            if f in wanted:
+                fact.update(_window(getattr(rec, f)))
         for j, (sec, f, values) in enumerate(schema.record_value_sets):
             if sec == section and str(getattr(rec, f, None)) in values:
                 fact[f"vs{j}"] = 1
@@ -304,22 +334,6 @@ class _Store:
             return hours
         value = getattr(rec, field, None)
         return None if value is None else float(value)
-
-    def session_records(self, tie_ids: Iterable[str], people: Iterable[str]) -> set[str]:
-        """Every record a match over these ties and people can read: the records naming
-        one of the people or an end of one of the ties, or naming one of the ties."""
-        if not self.records:
-            return set()
-        out: set[str] = set()
-        everyone = set(people)
-        for tid in tie_ids:
-            tie = self.ties[tid]
-            everyone.add(tie.source)
-            everyone.add(tie.target)
-            out.update(self.records_by_tie.get(tid, ()))
-        for person in everyone:
-            out.update(self.records_by_person.get(person, ()))
-        return out
 
     # -- facts ------------------------------------------------------------------------------
 
@@ -441,24 +455,51 @@ class _Store:
         results: dict[_Key, set[_Match]] = {}
         group: list[tuple[str, str]] = []
         tie_ids: set[str] = set()
-        weight = 0  # records of the group's anchors: a session's facts are mostly records
+        record_ids: set[str] = set()
         for person in sorted(by_person, key=self.number.__getitem__):
-            weight += len(self.records_by_person.get(person, ()))
             local: set[str] = set()
             for name in by_person[person]:
                 group.append((name, person))
+                rule = rules[name]
                 if name in self._local:
                     local |= self._local[name]
-                elif not rules[name].records_only:
-                    tie_ids |= self.neighbourhood(rules[name], person)
+                    if rule.records:
+                        mine = {t.id for t in self.adjacency.get(person, ())
+                                if t.kind in self._local[name]}
+                        record_ids |= self.rule_records(rule, person, mine)
+                elif not rule.records_only:
+                    mine = self.neighbourhood(rule, person)
+                    tie_ids |= mine
+                    if rule.records:
+                        record_ids |= self.rule_records(rule, person, mine)
+                else:
+                    record_ids |= self.rule_records(rule, person, set())
             if local:
                 tie_ids.update(t.id for t in self.adjacency.get(person, ()) if t.kind in local)
-            if len(tie_ids) + len(group) + weight >= SESSION_TIES:
-                self._run(engine, rules, group, tie_ids, results)
-                group, tie_ids, weight = [], set(), 0
+            if len(tie_ids) + len(group) + len(record_ids) >= SESSION_TIES:
+                self._run(engine, rules, group, tie_ids, results, record_ids=record_ids)
+                group, tie_ids, record_ids = [], set(), set()
         if group:
-            self._run(engine, rules, group, tie_ids, results)
+            self._run(engine, rules, group, tie_ids, results, record_ids=record_ids)
         return _aggregate(rules, results)
+
+    def rule_records(self, rule: CompiledRule, anchor: str, tie_ids: set[str]) -> set[str]:
+        """The records a match of ``rule`` anchored at ``anchor`` can read, given the ties
+        it can read: those of the rule's sections naming one of those ties, or the anchor
+        or a person those ties join (every variable a record clause names is one of them)."""
+        sections = {p.section for p in rule.records}
+        people = {anchor}
+        out: set[str] = set()
+        for tid in tie_ids:
+            tie = self.ties[tid]
+            people.add(tie.source)
+            people.add(tie.target)
+            for section in sections:
+                out.update(self.records_of.get((tid, section), ()))
+        for person in people:
+            for section in sections:
+                out.update(self.records_of.get((person, section), ()))
+        return out
 
     def _run(
         self,
@@ -467,9 +508,10 @@ class _Store:
         group: list[_Key],
         tie_ids: set[str],
         results: dict[_Key, set[_Match]],
+        *,
+        record_ids: set[str],
     ) -> None:
         owned = set(group)
-        record_ids = self.session_records(tie_ids, {p for _, p in group})
         for name, anchor, match in self.matches(engine, tie_ids, record_ids):
             if (name.rstrip(_NUMERATOR), anchor) in owned:
                 results.setdefault((name, anchor), set()).add(match)

@@ -315,87 +315,104 @@ def practice_registries(
     kind_choices = sorted(set(kinds))
     if "coaching" in kind_choices:
         kind_choices = ["coaching", "coaching", *kind_choices]
+    # strategies built once: building them inside each draw costs more than drawing
     near = _near(as_of, spread_days)
+    maybe_near = _maybe(near)
+    person_roles = st.lists(st.sampled_from(_ROLES), unique=True, max_size=2).map(tuple)
+    later_days = _maybe(st.sampled_from((0, 1, 2)) | st.integers(0, 120))
+    both = ("confidentiality", "escalation")
+    essentials = st.sampled_from((both, both, both, (), ("confidentiality",), ("escalation",)))
+    other_topics = st.lists(st.sampled_from(AGREEMENT_COVERS[2:]), unique=True, max_size=2)
+    agreement_roles = st.lists(st.sampled_from(_AGREEMENT_ROLES), unique=True, max_size=3)
+    channels = st.lists(st.sampled_from(CHANNELS), unique=True, max_size=3)
+    windows = _maybe(st.sampled_from((24, 48, 1, 2, 72)))
+    hours_of = _maybe(st.sampled_from(_HOURS))
+    days_of = st.lists(st.sampled_from(WEEKDAYS), unique=True, max_size=6)
+    withdrawn_days = _maybe(st.sampled_from((0, 1, -1, 30)))
+    contact_days = st.sampled_from((0, -1, -29, -30, -31, 1, -7)) | st.integers(-35, 2)
+    clock_hours = st.sampled_from(_CLOCK_HOURS) | st.integers(0, 23)
+    clock_minutes = st.sampled_from((0, 59, 30)) | st.integers(0, 59)
+    response_hours = st.sampled_from(_RESPONSE_HOURS) | st.integers(0, 80)
+    retention = _maybe(st.sampled_from((0, -1, 1)) | st.integers(-400, 400))
+    record_kinds = sorted(RECORD_KINDS)
 
     @st.composite
     def build(draw: Any) -> Registry:
+        def pick(options: Sequence[Any]) -> Any:
+            """One of ``options`` (shrinking to the first)."""
+            return options[draw(st.integers(0, len(options) - 1))]
+
+        def chance(one_in: int) -> bool:
+            """False one time in ``one_in`` (shrinking to False)."""
+            return bool(draw(st.integers(0, one_in - 1)) > 0)
+
+        def rarely(one_in: int) -> bool:
+            """True one time in ``one_in`` (shrinking to False)."""
+            return bool(draw(st.integers(0, one_in - 1)) == one_in - 1)
+
         n = draw(st.integers(min_people, max_people))
-        persons = [
-            Person(
-                f"p{i}",
-                roles=draw(st.lists(st.sampled_from(_ROLES), unique=True, max_size=2).map(tuple)),
-            )
-            for i in range(n)
-        ]
+        persons = [Person(f"p{i}", roles=draw(person_roles)) for i in range(n)]
         ids = [p.id for p in persons]
 
         def pair() -> tuple[str, str]:
-            a = draw(st.sampled_from(ids))
-            return a, draw(st.sampled_from([i for i in ids if i != a]))
+            a = pick(ids)
+            return a, pick([i for i in ids if i != a])
 
         # ties: the first a coaching tie (when coaching is drawn at all), others often
         # alongside an earlier one (the same two people, the same way round)
         tie_list: list[Tie] = []
         for i in range(draw(st.integers(min(1, tie_cap), tie_cap))):
-            kind = "coaching" if i == 0 and "coaching" in kinds else draw(
-                st.sampled_from(kind_choices))
-            if tie_list and draw(st.booleans()):
-                earlier = draw(st.sampled_from(tie_list))
+            kind = "coaching" if i == 0 and "coaching" in kinds else pick(kind_choices)
+            if tie_list and chance(2):
+                earlier = pick(tie_list)
                 source, target = earlier.source, earlier.target
             else:
                 source, target = pair()
-            start = draw(_maybe(near))
-            end = draw(_maybe(near))
+            start = draw(maybe_near)
+            end = draw(near) if rarely(4) else None  # mostly ongoing
             if start is not None and end is not None and end < start:
                 start, end = end, start
             attributes: dict[str, Any] = {}
-            if kind == "coaching" and draw(st.booleans()):
+            if kind == "coaching" and chance(2):
                 attributes["agreement_signed"] = (start or as_of).isoformat()
             tie_list.append(Tie(f"t{i + 1}", kind, source, target, start, end, attributes))
         coaching = [t for t in tie_list if t.kind == "coaching"]
 
         def coach_and_client() -> tuple[str, str]:
             """The ends of a coaching tie (most often), or two people."""
-            if coaching and draw(st.integers(0, 4)) > 0:
-                t = draw(st.sampled_from(coaching))
+            if coaching and chance(5):
+                t = pick(coaching)
                 return t.source, t.target
             return pair()
 
         def later(d: date | None) -> date | None:
             """None, or a date on or after ``d`` (near it)."""
             if d is None:
-                later_day: date | None = draw(_maybe(near))
+                later_day: date | None = draw(maybe_near)
                 return later_day
-            k = draw(_maybe(st.sampled_from((0, 1, 2)) | st.integers(0, 120)))
+            k = draw(later_days)
             return None if k is None else d + timedelta(days=k)
 
         # agreements: zero, one (most often) or two per coaching tie
         agreements: list[Agreement] = []
         for t in coaching:
-            for _ in range(draw(st.sampled_from((1, 0, 1, 1, 2)))):
+            for _ in range(pick((1, 0, 1, 1, 2))):
                 if len(agreements) >= max(max_records, len(coaching)):
                     break
-                signed = draw(_maybe(near))
-                reviewed = later(signed)
-                essentials = draw(st.sampled_from((
-                    ("confidentiality", "escalation"), (), ("confidentiality",),
-                    ("escalation",))))
-                others = draw(st.lists(st.sampled_from(AGREEMENT_COVERS[2:]), unique=True,
-                                       max_size=2))
+                signed = draw(near) if chance(6) else None
+                topics = {*draw(essentials), *draw(other_topics)}
+                weekdays = draw(days_of)
                 agreements.append(Agreement(
                     id=f"ag{len(agreements) + 1}",
                     tie=t.id,
                     signed=signed,
-                    roles=tuple(draw(st.lists(st.sampled_from(_AGREEMENT_ROLES), unique=True,
-                                              max_size=3))),
-                    covers=tuple(c for c in AGREEMENT_COVERS if c in {*essentials, *others}),
-                    channels=tuple(draw(st.lists(st.sampled_from(CHANNELS), unique=True,
-                                                 max_size=3))),
-                    response_window_hours=draw(_maybe(st.sampled_from((24, 48, 1, 2, 72)))),
-                    reviewed=reviewed,
-                    hours=draw(_maybe(st.sampled_from(_HOURS))),
-                    days=tuple(d for d in WEEKDAYS if d in draw(
-                        st.lists(st.sampled_from(WEEKDAYS), unique=True, max_size=6))),
+                    roles=tuple(draw(agreement_roles)),
+                    covers=tuple(c for c in AGREEMENT_COVERS if c in topics),
+                    channels=tuple(draw(channels)),
+                    response_window_hours=draw(windows),
+                    reviewed=later(signed),
+                    hours=draw(hours_of),
+                    days=tuple(d for d in WEEKDAYS if d in weekdays),
                 ))
 
         # assessments and disclosures, mostly by a coach about their client
@@ -403,101 +420,87 @@ def practice_registries(
         for i in range(draw(st.integers(0, max_records))):
             assessor, client = coach_and_client()
             assessments.append(Assessment(f"as{i + 1}", client, assessor,
-                                          draw(st.sampled_from(("MBTI", "360 feedback"))),
-                                          draw(near)))
+                                          pick(("MBTI", "360 feedback")), draw(near)))
         recipients = [*ids, *_ORGANISATIONS]
         disclosures = []
         for i in range(draw(st.integers(0, max_records))):
             by, client = coach_and_client()
-            disclosures.append(Disclosure(
-                f"ds{i + 1}", client, draw(st.sampled_from(recipients)), draw(near),
-                by=draw(_maybe(st.just(by))),
-            ))
+            disclosures.append(Disclosure(f"ds{i + 1}", client, pick(recipients), draw(near),
+                                          by=by if chance(2) else None))
 
         # consents: most of them for an assessment or a disclosure, around its date
         events: list[Assessment | Disclosure] = [*assessments, *disclosures]
         consents = []
         for i in range(draw(st.integers(0, max_records))):
             recipient = None
-            if events and draw(st.integers(0, 3)) > 0:
-                event = draw(st.sampled_from(events))
+            if events and chance(4):
+                event = pick(events)
                 person = event.client
                 purpose = "assessment" if isinstance(event, Assessment) else "data_sharing"
-                if isinstance(event, Disclosure) and draw(st.integers(0, 2)) > 0:
+                if isinstance(event, Disclosure) and chance(3):
                     recipient = event.recipient
-                given = event.date + timedelta(days=draw(st.sampled_from((0, -1, 1, -30))))
-                withdrawn = draw(_maybe(st.sampled_from((0, 1, -1, 30))))
+                given = event.date + timedelta(days=pick((0, -1, 1, -30)))
+                withdrawn = draw(withdrawn_days)
                 withdrawn_on = None if withdrawn is None else max(
                     given, event.date + timedelta(days=withdrawn))
             else:
-                person = draw(st.sampled_from(ids))
-                purpose = draw(st.sampled_from(CONSENT_PURPOSES))
+                person = pick(ids)
+                purpose = pick(CONSENT_PURPOSES)
                 given = draw(near)
                 withdrawn_on = later(given)
             if purpose == "data_sharing" and recipient is None:
-                recipient = draw(st.sampled_from(recipients))
+                recipient = pick(recipients)
             consents.append(Consent(f"cs{i + 1}", person, purpose,
-                                    scope=draw(_maybe(st.just("sessions"))), given=given,
+                                    scope="sessions" if chance(2) else None, given=given,
                                     withdrawn=withdrawn_on, recipient=recipient))
 
         # supervision sessions of the coaches, around the supervision interval
         sessions = []
         for i in range(draw(st.integers(0, max_records))):
             coach, _ = coach_and_client()
-            supervisor = draw(st.sampled_from([p for p in ids if p != coach]))
+            supervisor = pick([p for p in ids if p != coach])
             sessions.append(SupervisionSession(f"ss{i + 1}", supervisor, coach, draw(near)))
 
         # contacts between the ends of coaching ties, in and around the last 30 days
         contacts = []
         for i in range(draw(st.integers(0, max_contacts))):
             coach, client = coach_and_client()
-            day = as_of + timedelta(days=draw(
-                st.sampled_from((0, -1, -29, -30, -31, 1, -7)) | st.integers(-35, 2)))
-            zone = timezone(timedelta(minutes=draw(st.sampled_from(_UTC_OFFSETS))))
-            clock = time(draw(st.sampled_from(_CLOCK_HOURS) | st.integers(0, 23)),
-                         draw(st.sampled_from((0, 59, 30)) | st.integers(0, 59)),
-                         draw(st.sampled_from((0, 59))))
+            day = as_of + timedelta(days=draw(contact_days))
+            zone = timezone(timedelta(minutes=pick(_UTC_OFFSETS)))
+            clock = time(draw(clock_hours), draw(clock_minutes), pick((0, 59)))
             at = datetime.combine(day, clock, tzinfo=zone)
             responded = None
-            if draw(st.integers(0, 3)) > 0:
-                hours = draw(st.sampled_from(_RESPONSE_HOURS) | st.integers(0, 80))
-                responded = at + timedelta(hours=hours, minutes=draw(st.sampled_from((0, 1))))
-                if draw(st.integers(0, 3)) == 0:  # answered from another timezone
+            if chance(4):
+                responded = at + timedelta(hours=draw(response_hours), minutes=pick((0, 1)))
+                if rarely(4):  # answered from another timezone
                     responded = responded.astimezone(UTC)
-            contacts.append(Contact(
-                f"ct{i + 1}", coach, client, draw(st.sampled_from(CHANNELS)), at,
-                draw(st.sampled_from(CONTACT_INITIATORS[::-1])), responded,
-            ))
+            contacts.append(Contact(f"ct{i + 1}", coach, client, pick(CHANNELS), at,
+                                    pick(CONTACT_INITIATORS[::-1]), responded))
 
         # concerns about people or ties, raised around the review deadline
         concerns = []
         for i in range(draw(st.integers(0, max_records))):
-            if tie_list and draw(st.booleans()):
-                about = draw(st.sampled_from(tie_list)).id
-            else:
-                about = draw(st.sampled_from(ids))
+            about = pick(tie_list).id if tie_list and chance(2) else pick(ids)
             raised = draw(near)
-            status = draw(st.sampled_from(CONCERN_STATUSES))
+            status = pick(CONCERN_STATUSES)
             resolved = None
             if status not in OPEN_CONCERN_STATUSES:
                 resolved = raised + timedelta(days=draw(st.integers(0, 30)))
             concerns.append(Concern(f"cn{i + 1}", about, raised, status,
-                                    raised_by=draw(_maybe(st.sampled_from(ids))),
+                                    raised_by=pick(ids) if chance(2) else None,
                                     resolved=resolved))
 
         # client records at the end of their retention
         client_records = []
         for i in range(draw(st.integers(0, max_records))):
-            retain_until = draw(_maybe(st.sampled_from((0, -1, 1)) | st.integers(-400, 400)))
-            retain = None if retain_until is None else as_of + timedelta(days=retain_until)
-            destroyed = draw(_maybe(near))
+            retain_days = draw(retention)
+            retain = None if retain_days is None else as_of + timedelta(days=retain_days)
+            destroyed = draw(maybe_near)
             known = [d for d in (retain, destroyed) if d is not None]
             created = min([*known, as_of]) - timedelta(days=draw(st.integers(0, 2_000)))
-            client_records.append(ClientRecord(
-                f"rc{i + 1}", draw(st.sampled_from(ids)),
-                draw(st.sampled_from(sorted(RECORD_KINDS))), created, retain_until=retain,
-                destroyed=destroyed,
-            ))
+            client_records.append(ClientRecord(f"rc{i + 1}", pick(ids), pick(record_kinds),
+                                               created, retain_until=retain,
+                                               destroyed=destroyed))
 
         practice = Practice(
             agreements=tuple(agreements),
