@@ -596,18 +596,23 @@ def match_rule(rule: Rule, ruleset: Ruleset, registry: Registry, as_of: date) ->
     return {(s, e) for s, e, _ in rule_findings(rule, ruleset, registry, as_of)}
 
 
-def oracle(ruleset: Ruleset, registry: Registry, as_of: date, *, records: bool = False
-           ) -> set[tuple]:
+def oracle(ruleset: Ruleset, registry: Registry, as_of: date, *, records: bool = False,
+           rules: Iterable[str] | None = None) -> set[tuple]:
     """Every finding as ``(rule id, subjects, evidence)``, or with ``records=True`` as
-    ``(rule id, subjects, evidence, records)`` (records ``()`` for rules of ties only)."""
+    ``(rule id, subjects, evidence, records)`` (records ``()`` for rules of ties only);
+    only those of ``rules`` (ids) when given."""
+    wanted = None if rules is None else set(rules)
     out: set[tuple] = set()
     for rule in ruleset.rules:
+        if wanted is not None and rule.id not in wanted:
+            continue
         for subjects, evidence, recs in rule_findings(rule, ruleset, registry, as_of):
             out.add((rule.id, subjects, evidence, recs) if records else
                     (rule.id, subjects, evidence))
     return out
 
 
-def oracle_findings(ruleset: Ruleset, registry: Registry, as_of: date) -> set[tuple]:
+def oracle_findings(ruleset: Ruleset, registry: Registry, as_of: date,
+                    rules: Iterable[str] | None = None) -> set[tuple]:
     """``oracle(..., records=True)``: ``(rule id, subjects, evidence, records)``."""
-    return oracle(ruleset, registry, as_of, records=True)
+    return oracle(ruleset, registry, as_of, records=True, rules=rules)
