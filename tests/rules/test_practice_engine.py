@@ -131,3 +131,15 @@ def test_a_monitor_refuses_rules_over_records_and_names_them():
     assert "coaching-practice/late-responses" in message
     assert "coaching-practice/romance-active-client" not in message
     assert "enabled: false" in message
+
+
+def test_two_workers_find_the_same_practice_findings(monkeypatch):
+    import dualrel.rules.engine as eng
+
+    monkeypatch.setattr(eng, "_PARALLEL_MIN_KEYS", 0)
+    monkeypatch.setattr(eng, "_PARALLEL_MIN_TIES", 0)
+    reg = load_registry(ROOT / "examples" / "practice.json")
+    one = evaluate(reg, PRACTICE, jobs=1).findings
+    two = evaluate(reg, PRACTICE, jobs=2).findings
+    assert one == two
+    assert any(f.records for f in two)
