@@ -431,6 +431,8 @@ def _compile_rule(
                     # self-ties, and one record's person fields name different variables
                     if other != var and o_alias != alias:
                         tests.append({"$neq": {end: {o_alias: o_end}}})
+                if what == "r":  # a record field naming nobody (or no one here) reads -1
+                    tests.append({"$gte": {end: 0}})
                 roles = frozenset(match.people[var].roles)
                 if roles:
                     flag = (f"r{end}{role_index[roles]}" if what == "t"
