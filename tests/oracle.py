@@ -1,29 +1,330 @@
 """A brute-force reference matcher, sharing no matching code with the engine.
 
 It reads the loaded rule's pattern and enumerates variable assignments clause by clause in
-plain Python over the registry.  Slow, simple, and written from the semantics in the
-issues: distinct variables are distinct people; ``between`` reads either direction; active
-means ``start <= as_of <= end`` with missing dates open; ``ended`` means ``end < as_of``;
-a missing start is "since always" and a missing end "ongoing" in date comparisons.
+plain Python over the registry: tie clauses first, then record clauses, then conditions,
+negated clauses and grouping.  Slow, simple, and written from the semantics in the issues
+and ``docs/rulesets.md`` ("Practice records in patterns"); it parses ``where`` itself and
+knows the fields of each practice section from that document, not from the library.
+
+- distinct variables are distinct people (also those a record clause introduces), and a
+  variable's roles apply wherever it is bound; ``between`` reads either direction; active
+  means ``start <= as_of <= end`` with missing dates open; ``ended`` means ``end < as_of``;
+- times compare in days: dates as their day, instants (a contact's ``at``,
+  ``responded_at``) as days and fractions of a day from midnight UTC of the evaluation
+  date, exactly (fractions, no floating point).  A missing tie start is "since always",
+  a missing tie end "ongoing", a missing record date "not yet" (later than any date),
+  except an agreement's missing ``reviewed``, which reads as its ``signed``;
+- numbers: ``response_window_hours``; ``response_hours`` is derived (hours from ``at`` to
+  ``responded_at``, or to the end of the evaluation date, midnight UTC of ``as_of + 1``,
+  when unanswered).  A missing number or value makes a comparison false (``!=`` too), as
+  does a missing value or instant in ``in``/``not in``/``outside``;
+- ``x.at outside a.hours``: not on one of the agreement's ``days`` (none: every day), or
+  not within its ``hours`` (none: any time), in the contact's own local time, a start
+  after the end wrapping past midnight, the minute read (seconds ignored);
+- concerns: the person field ``about`` is set only when ``about`` names a person;
+  ``about_source``/``about_target`` are the source and target (as written) of the tie
+  ``about`` names; ``tie:`` matches when ``about`` is that tie's id;
+- a condition reading a negated record clause belongs to it ("no record such that its
+  fields and these conditions hold"); the others are checked on every match;
+- grouping: ``per`` (or, for ``count``/``share`` without ``per``, every bound variable)
+  makes one finding per group, evidence the sorted tie ids and records the sorted
+  ``section/id`` of its matches (for ``share``, of its matches meeting ``share.where``);
+  ``count`` needs at least ``at_least`` distinct records of clause ``of``; ``share`` needs
+  ``num > more_than * den`` with ``more_than`` read as the decimal it is written as.
+
+Ungrouped, a finding is one distinct match: subjects every bound variable, evidence the
+tie ids of the tie clauses that exist in written order, records the ``section/id`` of the
+record clauses that exist in written order.
 """
 
 from __future__ import annotations
 
 import json
+import operator
 import re
 from collections import defaultdict
-from datetime import date
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from fractions import Fraction
 from typing import Any
 
 from dualrel.graph.model import Registry, Tie
 from dualrel.rules.loader import Rule, Ruleset
 
 INF = 10**12
-_WHERE = re.compile(r"^\s*(\S+)\s*(<=|>=|==|<|>)\s*(\S+?)(?:\s*([+-])\s*(\w+))?\s*$")
+
+# -- the sections, as docs/rulesets.md describes them -----------------------------------
+
+PEOPLE: Mapping[str, tuple[str, ...]] = {
+    "agreements": (),
+    "consents": ("person",),
+    "assessments": ("client", "assessor"),
+    "disclosures": ("client", "by"),
+    "supervision_sessions": ("supervisor", "coach"),
+    "contacts": ("coach", "client"),
+    "concerns": ("about", "raised_by", "about_source", "about_target"),
+    "records": ("client",),
+}
+TIE_FIELD: Mapping[str, str] = {"agreements": "tie", "concerns": "about"}
+TIMES: Mapping[str, frozenset[str]] = {
+    "agreements": frozenset({"signed", "reviewed"}),
+    "consents": frozenset({"given", "withdrawn"}),
+    "assessments": frozenset({"date"}),
+    "disclosures": frozenset({"date"}),
+    "supervision_sessions": frozenset({"date"}),
+    "contacts": frozenset({"at", "responded_at"}),
+    "concerns": frozenset({"raised", "resolved"}),
+    "records": frozenset({"created", "retain_until", "destroyed"}),
+}
+NUMBERS: Mapping[str, frozenset[str]] = {
+    "agreements": frozenset({"response_window_hours"}),
+    "contacts": frozenset({"response_hours"}),
+}
+VALUES: Mapping[str, frozenset[str]] = {
+    "consents": frozenset({"purpose", "scope", "recipient"}),
+    "assessments": frozenset({"instrument"}),
+    "disclosures": frozenset({"recipient"}),
+    "contacts": frozenset({"channel", "initiated_by"}),
+    "concerns": frozenset({"status"}),
+    "records": frozenset({"kind"}),
+}
+LISTS: Mapping[str, frozenset[str]] = {
+    "agreements": frozenset({"roles", "covers", "channels", "days"}),
+}
+WINDOWS: Mapping[str, frozenset[str]] = {"agreements": frozenset({"hours"})}
+WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+_OPS: Mapping[str, Callable[[Any, Any], bool]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
+_REF = r"(?:[A-Za-z_]\w*\.[A-Za-z_]\w*|as_of)"
+_COMPARE = re.compile(
+    rf"^\s*({_REF})\s*(<=|>=|==|!=|<|>)\s*({_REF})"
+    r"(?:\s*([+-])\s*(\d+(?:\.\d+)?|[A-Za-z_]\w*))?\s*$"
+)
+_MEMBER = re.compile(rf"^\s*({_REF})\s+(not\s+)?in\s+({_REF})\s*$")
+_OUTSIDE = re.compile(rf"^\s*({_REF})\s+outside\s+({_REF})\s*$")
 
 
 def _canon(v: Any) -> str:
-    return json.dumps(v, sort_keys=True, separators=(",", ":"), default=str)
+    def plain(x: Any) -> Any:
+        return x.isoformat() if isinstance(x, date) else str(x)
+
+    return json.dumps(v, sort_keys=True, separators=(",", ":"), default=plain)
+
+
+def _number(v: Any) -> bool:
+    return isinstance(v, int | float | Fraction) and not isinstance(v, bool)
+
+
+def _same(value: Any, wanted: Any) -> bool:
+    if _number(value) and _number(wanted):
+        return bool(value == wanted)
+    return _canon(value) == _canon(wanted)
+
+
+def _exact(v: Any) -> Fraction:
+    """A number as written: 0.2 is one fifth, not the float nearest to it."""
+    return Fraction(str(v))
+
+
+@dataclass(frozen=True)
+class Rec:
+    """A practice record of a section, as a match holds it."""
+
+    section: str
+    record: Any
+
+    @property
+    def key(self) -> str:
+        return f"{self.section}/{self.record.id}"
+
+
+Item = Tie | Rec
+Context = Mapping[str, Item]
+
+
+class Reader:
+    """Reads fields of ties and records as ``where`` sees them, on one evaluation date."""
+
+    def __init__(self, registry: Registry, as_of: date) -> None:
+        self.day0 = as_of.toordinal()
+        self.midnight = datetime.combine(as_of, time(), tzinfo=UTC)
+        self.end_of_day = self.midnight + timedelta(days=1)
+        self.person_ids = {p.id for p in registry.people}
+        self.ties = {t.id: t for t in registry.ties}
+
+    def instant(self, at: datetime) -> Fraction:
+        d = at - self.midnight
+        micro = (d.days * 86_400 + d.seconds) * 1_000_000 + d.microseconds
+        return self.day0 + Fraction(micro, 86_400_000_000)
+
+    def response_hours(self, contact: Any) -> Fraction:
+        until = contact.responded_at if contact.responded_at is not None else self.end_of_day
+        d = until - contact.at
+        micro = (d.days * 86_400 + d.seconds) * 1_000_000 + d.microseconds
+        return Fraction(micro, 3_600_000_000)
+
+    def field(self, rec: Rec, name: str) -> Any:
+        """The raw value of a field (``fields:`` tests), derived ones computed."""
+        if rec.section == "contacts" and name == "response_hours":
+            return self.response_hours(rec.record)
+        return getattr(rec.record, name)
+
+    def people(self, rec: Rec) -> dict[str, str | None]:
+        r = rec.record
+        out: dict[str, str | None] = {}
+        for name in PEOPLE[rec.section]:
+            if rec.section == "concerns" and name in ("about", "about_source", "about_target"):
+                continue
+            out[name] = getattr(r, name)
+        if rec.section == "concerns":
+            out["about"] = r.about if r.about in self.person_ids else None
+            tie = self.ties.get(r.about)
+            out["about_source"] = tie.source if tie is not None else None
+            out["about_target"] = tie.target if tie is not None else None
+        return out
+
+    def tie_of(self, rec: Rec) -> str | None:
+        name = TIE_FIELD.get(rec.section)
+        return None if name is None else getattr(rec.record, name)
+
+    def read(self, ref: str, ctx: Context) -> tuple[str, Any]:
+        """``(kind, value)`` of ``as_of`` or ``clause.field``."""
+        if ref == "as_of":
+            return "time", self.day0
+        name, field = ref.split(".")
+        item = ctx[name]
+        if isinstance(item, Tie):
+            if field == "start":
+                return "time", -INF if item.start is None else item.start.toordinal()
+            if field == "end":
+                return "time", INF if item.end is None else item.end.toordinal()
+            raise KeyError(ref)
+        section, r = item.section, item.record
+        if field in TIMES[section]:
+            v = getattr(r, field)
+            if v is None and section == "agreements" and field == "reviewed":
+                v = r.signed
+            if v is None:
+                return "time", INF
+            if isinstance(v, datetime):
+                return "time", self.instant(v)
+            return "time", v.toordinal()
+        if field in NUMBERS.get(section, ()):
+            return "number", self.field(item, field)
+        if field in VALUES.get(section, ()):
+            return "value", getattr(r, field)
+        if field in LISTS.get(section, ()):
+            return "list", tuple(getattr(r, field) or ())
+        if field in WINDOWS.get(section, ()):
+            return "window", r
+        raise KeyError(ref)
+
+
+def outside(at: datetime, agreement: Any) -> bool:
+    """Whether ``at`` (in its own local time) is outside the agreed days and hours."""
+    if agreement.days and WEEKDAY_NAMES[at.weekday()] not in agreement.days:
+        return True
+    if agreement.hours is None:
+        return False
+    start_text, end_text = agreement.hours.split("-")
+
+    def minutes(text: str) -> int:
+        h, m = text.split(":")
+        return int(h) * 60 + int(m)
+
+    start, end, now = minutes(start_text), minutes(end_text), at.hour * 60 + at.minute
+    inside = start <= now < end if start <= end else (now >= start or now < end)
+    return not inside
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One parsed ``where`` condition (or ``any`` of several): what it reads, and a test."""
+
+    reads: frozenset[str]
+    holds: Callable[[Reader, Context], bool]
+
+
+def parse(text: str, parameters: Mapping[str, Any]) -> Condition:
+    m = _COMPARE.match(text)
+    if m is not None:
+        left, op, right, sign, off = m.groups()
+        k = Fraction(0)
+        if off is not None:
+            k = _exact(off) if off[0].isdigit() else _exact(parameters[off])
+            k = -k if sign == "-" else k
+
+        def compare(reader: Reader, ctx: Context) -> bool:
+            lk, lv = reader.read(left, ctx)
+            rk, rv = reader.read(right, ctx)
+            assert lk == rk, f"{text}: {lk} against {rk}"
+            if lk in ("number", "value") and (lv is None or rv is None):
+                return False
+            if lk == "value":
+                return bool(_OPS[op](lv, rv))
+            return bool(_OPS[op](lv, rv + k))
+
+        return Condition(_reads(left, right), compare)
+    m = _MEMBER.match(text)
+    if m is not None:
+        value_ref, negated, list_ref = m.groups()
+
+        def member(reader: Reader, ctx: Context) -> bool:
+            _, v = reader.read(value_ref, ctx)
+            _, words = reader.read(list_ref, ctx)
+            if v is None:
+                return False
+            return (v in words) != (negated is not None)
+
+        return Condition(_reads(value_ref, list_ref), member)
+    m = _OUTSIDE.match(text)
+    if m is not None:
+        at_ref, window_ref = m.groups()
+        at_clause, at_field = at_ref.split(".")
+
+        def is_outside(reader: Reader, ctx: Context) -> bool:
+            item = ctx[at_clause]
+            assert isinstance(item, Rec)
+            at = getattr(item.record, at_field)
+            if at is None:
+                return False
+            _, agreement = reader.read(window_ref, ctx)
+            return outside(at, agreement)
+
+        return Condition(_reads(at_ref, window_ref), is_outside)
+    raise ValueError(f"the oracle cannot read {text!r}")
+
+
+def _reads(*refs: str) -> frozenset[str]:
+    return frozenset(r.split(".")[0] for r in refs if r != "as_of")
+
+
+def parse_where(items: Iterable[Any], parameters: Mapping[str, Any]) -> list[Condition]:
+    out = []
+    for item in items:
+        if isinstance(item, str):
+            out.append(parse(item, parameters))
+        else:  # {any: [...]}
+            alternatives = [parse(text, parameters) for text in item.any]
+
+            def any_holds(
+                reader: Reader, ctx: Context, alternatives: list[Condition] = alternatives
+            ) -> bool:
+                return any(c.holds(reader, ctx) for c in alternatives)
+
+            out.append(Condition(frozenset().union(*(c.reads for c in alternatives)), any_holds))
+    return out
+
+
+# -- tie clauses (unchanged semantics) --------------------------------------------------------
 
 
 def _clause_ok(clause: Any, tie: Tie, as_of: date) -> bool:
@@ -59,57 +360,95 @@ def _orientations(clause: Any, tie: Tie, directed: dict[str, bool]) -> list[tupl
     return [(tie.source, tie.target), (tie.target, tie.source)]
 
 
-def _day(tie: Tie, which: str) -> int:
-    if which == "start":
-        return -INF if tie.start is None else tie.start.toordinal()
-    return INF if tie.end is None else tie.end.toordinal()
+# -- record clauses ---------------------------------------------------------------------------
 
 
-def match_rule(rule: Rule, ruleset: Ruleset, registry: Registry, as_of: date) -> set[tuple]:
+def field_test_ok(test: Any, value: Any, *, is_list: bool) -> bool:
+    """One ``fields:`` test on a field's raw value (lists: empty is absent)."""
+    if is_list:
+        words = tuple(value or ())
+        if test.contains is not None:
+            return all(w in words for w in test.contains)
+        if test.lacks is not None:
+            return not any(w in words for w in test.lacks)
+        if test.present:
+            return bool(words)
+        if test.absent:
+            return not words
+        raise ValueError("equals/in on a list field")
+    present = value is not None
+    if test.present:
+        return present
+    if test.absent:
+        return not present
+    if test.equals is not None:
+        return present and _same(value, test.equals)
+    if test.in_ is not None:
+        return present and any(_same(value, w) for w in test.in_)
+    raise ValueError("contains/lacks on a field that is not a list")
+
+
+def _record_ok(clause: Any, rec: Rec, reader: Reader, tie_ids: Mapping[str, str]) -> bool:
+    """The clause's ``tie:`` and ``fields:`` (people are bound by the caller)."""
+    if clause.tie is not None and reader.tie_of(rec) != tie_ids[clause.tie]:
+        return False
+    lists = LISTS.get(clause.section, frozenset())
+    return all(
+        field_test_ok(test, reader.field(rec, name), is_list=name in lists)
+        for name, test in clause.fields.items()
+    )
+
+
+# -- matching ---------------------------------------------------------------------------------
+
+Subjects = tuple[tuple[str, str], ...]
+Finding = tuple[Subjects, tuple[str, ...], tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class _Match:
+    binding: Mapping[str, str]
+    ties: tuple[str, ...]
+    records: tuple[str, ...]
+    named: Mapping[str, Item]
+
+
+def _matches(rule: Rule, ruleset: Ruleset, registry: Registry, as_of: date) -> list[_Match]:
+    reader = Reader(registry, as_of)
     roles = {p.id: set(p.roles) for p in registry.people}
     directed = dict(ruleset.kinds)
-    people = rule.match.people
-    positive = [c for c in rule.match.ties if c.exists]
-    negative = [c for c in rule.match.ties if not c.exists]
+    match = rule.match
+    people = match.people
+    positive = [c for c in match.ties if c.exists]
+    negative = [c for c in match.ties if not c.exists]
+    pos_records = [c for c in match.records if c.exists]
+    neg_records = [c for c in match.records if not c.exists]
+    negated_names = {c.as_ for c in neg_records if c.as_}
+    conditions = parse_where(match.where, rule.parameters)
+    checked = [c for c in conditions if not c.reads & negated_names]
+    vetoes = [
+        (clause, [c for c in conditions if clause.as_ is not None and clause.as_ in c.reads])
+        for clause in neg_records
+    ]
     by_kind: dict[str, list[Tie]] = defaultdict(list)
     touching: dict[str, list[Tie]] = defaultdict(list)
     for t in registry.ties:
         by_kind[t.kind].append(t)
         touching[t.source].append(t)
         touching[t.target].append(t)
+    sections = {c.section: tuple(registry.practice.section(c.section)) for c in match.records}
 
     def candidates(clause: Any, binding: dict[str, str]) -> list[Tie]:
         for var in clause.ends:
             if var in binding:
                 return [t for t in touching[binding[var]] if t.kind in clause.kinds]
         return [t for kind in clause.kinds for t in by_kind.get(kind, [])]
-    names = {c.as_: i for i, c in enumerate(positive) if c.as_}
-    found: set[tuple] = set()
 
     def role_ok(var: str, person: str) -> bool:
         want = people[var].roles
         return not want or bool(roles[person] & set(want))
 
-    def where_ok(chosen: list[Tie]) -> bool:
-        for text in rule.match.where:
-            left, op, right, sign, off = _WHERE.match(text).groups()  # type: ignore[union-attr]
-
-            def val(ref: str) -> int:
-                if ref == "as_of":
-                    return as_of.toordinal()
-                cname, which = ref.split(".")
-                return _day(chosen[names[cname]], which)
-
-            k = 0
-            if off is not None:
-                k = int(off) if off.isdigit() else int(rule.parameters[off])
-                k = -k if sign == "-" else k
-            lv, rv = val(left), val(right) + k
-            if not {"<": lv < rv, "<=": lv <= rv, ">": lv > rv, ">=": lv >= rv, "==": lv == rv}[op]:
-                return False
-        return True
-
-    def negation_ok(binding: dict[str, str]) -> bool:
+    def tie_negation_ok(binding: dict[str, str]) -> bool:
         for clause in negative:
             for tie in candidates(clause, binding):
                 if not _clause_ok(clause, tie, as_of):
@@ -125,10 +464,71 @@ def match_rule(rule: Rule, ruleset: Ruleset, registry: Registry, as_of: date) ->
                         return False
         return True
 
+    def record_negation_ok(binding: dict[str, str], ctx: dict[str, Item], ties: dict[str, str]
+                           ) -> bool:
+        for clause, conds in vetoes:
+            for record in sections[clause.section]:
+                rec = Rec(clause.section, record)
+                fields = reader.people(rec)
+                if any(fields[f] is None or fields[f] != binding[v]
+                       for f, v in clause.people.items()):
+                    continue
+                if not _record_ok(clause, rec, reader, ties):
+                    continue
+                inner = {**ctx, clause.as_: rec} if clause.as_ else ctx
+                if all(c.holds(reader, inner) for c in conds):
+                    return False
+        return True
+
+    found: list[_Match] = []
+
+    def finish(binding: dict[str, str], chosen: list[Tie], recs: list[Rec]) -> None:
+        ctx: dict[str, Item] = {}
+        ties: dict[str, str] = {}
+        for clause, tie in zip(positive, chosen, strict=True):
+            if clause.as_:
+                ctx[clause.as_] = tie
+                ties[clause.as_] = tie.id
+        for rclause, rec in zip(pos_records, recs, strict=True):
+            if rclause.as_:
+                ctx[rclause.as_] = rec
+        if not all(c.holds(reader, ctx) for c in checked):
+            return
+        if not tie_negation_ok(binding) or not record_negation_ok(binding, ctx, ties):
+            return
+        found.append(_Match(dict(binding), tuple(t.id for t in chosen),
+                            tuple(r.key for r in recs), ctx))
+
+    def search_records(j: int, binding: dict[str, str], chosen: list[Tie], recs: list[Rec]
+                       ) -> None:
+        if j == len(pos_records):
+            finish(binding, chosen, recs)
+            return
+        clause = pos_records[j]
+        ties = {c.as_: t.id for c, t in zip(positive, chosen, strict=True) if c.as_}
+        for record in sections[clause.section]:
+            rec = Rec(clause.section, record)
+            fields = reader.people(rec)
+            new = dict(binding)
+            ok = True
+            for name, var in clause.people.items():
+                person = fields[name]
+                if person is None:
+                    ok = False
+                elif var in new:
+                    ok = new[var] == person
+                elif person in new.values() or not role_ok(var, person):
+                    ok = False
+                else:
+                    new[var] = person
+                if not ok:
+                    break
+            if ok and _record_ok(clause, rec, reader, ties):
+                search_records(j + 1, new, chosen, [*recs, rec])
+
     def search(i: int, binding: dict[str, str], chosen: list[Tie]) -> None:
         if i == len(positive):
-            if where_ok(chosen) and negation_ok(binding):
-                found.add((tuple(sorted(binding.items())), tuple(t.id for t in chosen)))
+            search_records(0, binding, chosen, [])
             return
         clause = positive[i]
         for tie in candidates(clause, binding):
@@ -151,10 +551,68 @@ def match_rule(rule: Rule, ruleset: Ruleset, registry: Registry, as_of: date) ->
     return found
 
 
-def oracle(ruleset: Ruleset, registry: Registry, as_of: date) -> set[tuple]:
-    """Every match as ``(rule id, subjects, evidence)``."""
-    return {
-        (rule.id, subjects, evidence)
-        for rule in ruleset.rules
-        for subjects, evidence in match_rule(rule, ruleset, registry, as_of)
-    }
+def rule_findings(rule: Rule, ruleset: Ruleset, registry: Registry, as_of: date) -> set[Finding]:
+    """Every finding of one rule as ``(subjects, evidence, records)``."""
+    matches = _matches(rule, ruleset, registry, as_of)
+    m = rule.match
+    if m.per is None and m.count is None and m.share is None:
+        return {(tuple(sorted(x.binding.items())), x.ties, x.records) for x in matches}
+    groups: dict[Subjects, list[_Match]] = defaultdict(list)
+    for x in matches:
+        keys: Sequence[str] = m.per if m.per is not None else sorted(x.binding)
+        groups[tuple(sorted((v, x.binding[v]) for v in keys))].append(x)
+    reader = Reader(registry, as_of)
+    share_where = parse_where(m.share.where, rule.parameters) if m.share is not None else []
+
+    def param(v: Any) -> Fraction:
+        return _exact(rule.parameters[v] if isinstance(v, str) else v)
+
+    def of(xs: Iterable[_Match], name: str) -> set[str]:
+        out = set()
+        for x in xs:
+            item = x.named[name]
+            assert isinstance(item, Rec)
+            out.add(item.key)
+        return out
+
+    out: set[Finding] = set()
+    for subjects, group in groups.items():
+        xs = group
+        if m.count is not None and len(of(xs, m.count.of)) < param(m.count.at_least):
+            continue
+        if m.share is not None:
+            den = len(of(group, m.share.of))
+            xs = [x for x in group if all(c.holds(reader, x.named) for c in share_where)]
+            num = len(of(xs, m.share.of))
+            if not (den > 0 and num > param(m.share.more_than) * den):
+                continue
+        out.add((subjects, tuple(sorted({t for x in xs for t in x.ties})),
+                 tuple(sorted({r for x in xs for r in x.records}))))
+    return out
+
+
+def match_rule(rule: Rule, ruleset: Ruleset, registry: Registry, as_of: date) -> set[tuple]:
+    """Every finding of one rule as ``(subjects, evidence)``, records left out."""
+    return {(s, e) for s, e, _ in rule_findings(rule, ruleset, registry, as_of)}
+
+
+def oracle(ruleset: Ruleset, registry: Registry, as_of: date, *, records: bool = False,
+           rules: Iterable[str] | None = None) -> set[tuple]:
+    """Every finding as ``(rule id, subjects, evidence)``, or with ``records=True`` as
+    ``(rule id, subjects, evidence, records)`` (records ``()`` for rules of ties only);
+    only those of ``rules`` (ids) when given."""
+    wanted = None if rules is None else set(rules)
+    out: set[tuple] = set()
+    for rule in ruleset.rules:
+        if wanted is not None and rule.id not in wanted:
+            continue
+        for subjects, evidence, recs in rule_findings(rule, ruleset, registry, as_of):
+            out.add((rule.id, subjects, evidence, recs) if records else
+                    (rule.id, subjects, evidence))
+    return out
+
+
+def oracle_findings(ruleset: Ruleset, registry: Registry, as_of: date,
+                    rules: Iterable[str] | None = None) -> set[tuple]:
+    """``oracle(..., records=True)``: ``(rule id, subjects, evidence, records)``."""
+    return oracle(ruleset, registry, as_of, records=True, rules=rules)

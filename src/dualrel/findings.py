@@ -66,8 +66,11 @@ class RemediationStep:
 
 
 def fingerprint(ruleset_id: str, rule_id: str, subjects: Mapping[str, str],
-                evidence: tuple[str, ...]) -> str:
+                evidence: tuple[str, ...], records: tuple[str, ...] = ()) -> str:
     """A stable hash of what a finding is about, whatever the input order or date.
+
+    Evidence records count only when there are some, so findings without them keep the
+    fingerprints they always had (baselines and waivers stay valid).
 
     >>> a = fingerprint("rs", "r", {"coach": "c1", "client": "k1"}, ("t1", "t2"))
     >>> a == fingerprint("rs", "r", {"client": "k1", "coach": "c1"}, ("t1", "t2"))
@@ -75,8 +78,10 @@ def fingerprint(ruleset_id: str, rule_id: str, subjects: Mapping[str, str],
     >>> len(a)
     32
     """
-    payload = json.dumps([ruleset_id, rule_id, sorted(subjects.items()), list(evidence)],
-                         separators=(",", ":"))
+    items: list[object] = [ruleset_id, rule_id, sorted(subjects.items()), list(evidence)]
+    if records:
+        items.append(list(records))
+    payload = json.dumps(items, separators=(",", ":"))
     return hashlib.sha256(payload.encode()).hexdigest()[:32]
 
 
@@ -95,11 +100,13 @@ class Finding:
     citations: tuple[Citation, ...]
     remediation: tuple[RemediationStep, ...]
     fingerprint: str
+    #: practice records of the evidence, as ``section/id`` (``contacts/ct-006``)
+    records: tuple[str, ...] = ()
 
     def sort_key(self) -> tuple[object, ...]:
         """Highest level first, then severity, ruleset, rule, subjects and evidence."""
         return (-self.level, -SEVERITY_ORDER.get(self.severity, 0), self.ruleset.id, self.rule,
-                sorted(self.subjects.items()), self.evidence)
+                sorted(self.subjects.items()), self.evidence, self.records)
 
 
 @dataclass(frozen=True, slots=True)

@@ -98,7 +98,7 @@ def test_where_syntax_error_explains_the_grammar(tmp_path):
         "      where:\n        - __import__('os').system('true')\n"
     )
     (p,) = problems(write(tmp_path, "rs.yaml", text))
-    assert p.code == "where-syntax" and "<clause>.<start|end>" in p.message
+    assert p.code == "where-syntax" and "<clause>.<field> <op> <clause>.<field>" in p.message
 
 
 def test_undirected_kind_with_from_to_is_refused(tmp_path):

@@ -86,9 +86,12 @@ def test_the_error_shown_in_the_guide_is_the_one_dualrel_prints(tmp_path, monkey
     assert " ".join(shown.split()) in err
 
 
-def test_the_include_example_is_what_the_shipped_tests_use():
-    (snippet,) = re.findall(r"^    (include: .*)$", DOC.read_text(), re.M)
-    assert snippet in (ROOT / "rulesets" / "tests" / "icf-2020" / "inherited.yaml").read_text()
+def test_the_include_examples_are_what_the_shipped_tests_use():
+    included, ignoring = re.findall(r"^    (include: .*)$", DOC.read_text(), re.M)
+    assert included in (ROOT / "rulesets" / "tests" / "icf-2020" / "inherited.yaml").read_text()
+    practice = (ROOT / "rulesets" / "tests" / "coaching-practice" / "inherited.yaml").read_text()
+    (ignore,) = re.findall(r"^    (ignore: .*)$", DOC.read_text(), re.M)
+    assert ignoring in practice and ignore in practice
 
 
 @pytest.mark.parametrize("name", ["rulesets.md", "registry-format.md"])

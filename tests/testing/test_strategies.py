@@ -16,6 +16,7 @@ from dualrel.graph import load_registry
 from dualrel.rules import evaluate, load_ruleset, prepare, shipped_rulesets
 from dualrel.testing import people, registries, registries_matching, registry_json, ties
 from dualrel.testing._pattern import vetoed
+from dualrel.testing.strategies import plantable
 
 from .conftest import ROOT
 
@@ -23,7 +24,7 @@ LANGUAGE = ROOT / "tests" / "rules" / "data" / "language.yaml"
 RULESETS = {name: load_ruleset(name) for name in sorted(shipped_rulesets())}
 RULESETS["language-features"] = load_ruleset(LANGUAGE)
 COMPILED = {name: prepare(rs)[0] for name, rs in RULESETS.items()}
-RULES = [(name, r.id) for name, rs in RULESETS.items() for r in rs.rules]
+RULES = [(name, r.id) for name, rs in RULESETS.items() for r in rs.rules if plantable(r)]
 FAST = settings(
     max_examples=25, deadline=None, database=None, suppress_health_check=list(HealthCheck)
 )
@@ -171,3 +172,8 @@ def test_people_and_registries_are_valid(person, reg):
     assert all(t.source != t.target and {t.source, t.target} <= set(ids) for t in reg.ties)
     assert all(t.start is None or t.end is None or t.start <= t.end for t in reg.ties)
     assert reg.as_of == date(2025, 6, 1)
+
+
+def test_registries_matching_refuses_rules_it_cannot_plant_and_says_what_to_use():
+    with pytest.raises(InvalidArgument, match="practice_registries"):
+        registries_matching("coaching-practice", "late-responses")

@@ -43,6 +43,7 @@ def _finding(f: CheckedFinding, names: dict[str, str] | None) -> dict[str, Any]:
         "level": fd.level,
         "subjects": dict(sorted(fd.subjects.items())),
         "evidence": list(fd.evidence),
+        "records": list(fd.records),
         "citations": [{"code": c.code, "clause": c.clause} for c in fd.citations],
         "remediation": [
             {

@@ -22,7 +22,7 @@ def _finding_text(f: CheckedFinding, people: People) -> str:
     lines = [
         f"{fd.title} [{level_name(fd.level)}, severity {fd.severity}, status {f.status}]",
         f"people: {people.subjects(f)}",
-        f"evidence: {', '.join(fd.evidence)}",
+        f"evidence: {', '.join(fd.evidence + fd.records)}",
         f"fingerprint: {fd.fingerprint}",
     ]
     lines += [f"step: {step_text(s, people)}" for s in fd.remediation]

@@ -55,7 +55,7 @@ def render(result: CheckResult, people: People, colour: bool = False) -> str:
             first = step_text(fd.remediation[0], people) if fd.remediation else ""
             out.append(
                 f"| {fd.level} | {fd.severity} | {_cell(fd.title)} (`{fd.ruleset.id}/{fd.rule}`) "
-                f"| {_cell(people.subjects(f))} | {_cell(', '.join(fd.evidence))} "
+                f"| {_cell(people.subjects(f))} | {_cell(', '.join(fd.evidence + fd.records))} "
                 f"| {_cell(first)} | {f.status} |"
             )
         out.append("")

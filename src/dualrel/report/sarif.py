@@ -94,7 +94,7 @@ def _result(
 ) -> dict[str, Any]:
     fd = f.finding
     who = ", ".join(f"{k} {people.label(v)}" for k, v in sorted(fd.subjects.items()))
-    msg = f"{fd.title}: {who}. Evidence: {', '.join(fd.evidence)}."
+    msg = f"{fd.title}: {who}. Evidence: {', '.join(fd.evidence + fd.records)}."
     if fd.remediation:
         msg += f" First: {step_text(fd.remediation[0], people)}."
     if f.status != "open":
@@ -110,7 +110,7 @@ def _result(
         [_logical(t) for t in reversed(f.ties)]
         if f.ties
         else [{"name": e, "fullyQualifiedName": f"ties/{e}", "kind": "object"} for e in fd.evidence]
-    )
+    ) + [{"name": r, "fullyQualifiedName": r, "kind": "object"} for r in fd.records]
     out: dict[str, Any] = {
         "ruleId": f"{fd.ruleset.id}/{fd.rule}",
         "ruleIndex": index,
@@ -123,6 +123,7 @@ def _result(
             "severity": fd.severity,
             "subjects": {k: people.id(v) for k, v in sorted(fd.subjects.items())},
             "evidence": list(fd.evidence),
+            "records": list(fd.records),
         },
     }
     related = []

@@ -92,6 +92,10 @@ class FindingModel(_Model):
     level: Level
     subjects: dict[str, str] = Field(description="pattern variable -> person id")
     evidence: list[str] = Field(description="tie ids, in clause order")
+    records: list[str] = Field(
+        default_factory=list,
+        description="practice records of the evidence, as section/id (agreements/a1)",
+    )
     citations: list[CitationModel]
     remediation: list[StepModel]
     fingerprint: str

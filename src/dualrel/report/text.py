@@ -37,7 +37,7 @@ def render(result: CheckResult, people: People, colour: bool = False) -> str:
             mark = "" if f.status == "open" else f" [{f.status}]"
             lines.append(
                 f"  {fd.severity.upper():<8} {fd.ruleset.id}/{fd.rule}{mark}  "
-                f"{people.subjects(f)}  evidence {', '.join(fd.evidence)}  "
+                f"{people.subjects(f)}  evidence {', '.join(fd.evidence + fd.records)}  "
                 + c(_DIM, f"#{fd.fingerprint[:12]}")
             )
             if fd.remediation:

@@ -27,6 +27,12 @@ What this module makes impossible (see ``shared/notes/durable-rules.md``):
   the notes).  :func:`guard_joins` ends every clause after the first with a join test that
   is always true (a field every fact carries with the same value), so a failing test is
   never the last one.
+* **Joins that read a missing field.**  A comparison join (``$lt``, ``$neq``, ...) that reads
+  a field the *earlier* fact lacks fails the whole assert with error 311 instead of not
+  matching (measured here, not in the notes).  Tie facts carry every field a join reads;
+  practice-record facts carry every field any condition reads, missing values included
+  (a time reads as "not yet", a value as a token equal to nothing; see
+  :func:`dualrel.rules.compiler.record_fields`).
 * **The wrong ``|`` operator.**  The compiler never emits ``$or`` (alternatives become
   flags the facts carry, e.g. ``ks0: 1`` for "kind is friendship or social_media");
   :class:`Engine` refuses a definition that contains one.

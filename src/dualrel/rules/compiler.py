@@ -9,21 +9,45 @@ conditions).  The result is data; nothing from a ruleset is ever executed.
 Facts are *oriented ties*: a tie ``a -> b`` becomes the fact ``s=a, d=b, f=1`` and, when a
 clause reads it in either direction (``between``, or an undirected kind), also
 ``s=b, d=a, f=0``.  Dates travel as days relative to the evaluation date, so one compiled
-ruleset serves every ``as_of``: "active" is ``st <= 0 <= en``.
+ruleset serves every ``as_of``: "active" is ``st <= 0 <= en``.  Practice records are facts
+of kind ``@<section>`` (see :func:`record_fields`).
+
+A rule whose ``where`` has alternatives (``any``, ``in``, ``outside``) becomes several
+durable-rules rules, one per alternative (never the engine's broken ``|``); a ``share``
+rule adds the rules of its numerator.  The engine merges what they find.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from dualrel.rules._durable import RELEASE_FIELD
+from dualrel.rules.conditions import (
+    Compare,
+    Condition,
+    Member,
+    Outside,
+    Ref,
+    field_kinds,
+    parse_condition,
+)
 from dualrel.rules.loader import Rule, Ruleset
-from dualrel.rules.schema import WHERE_RE, TieClause
+from dualrel.rules.schema import AnyOf, CountSpec, FieldTest, RecordClause, TieClause
+from dualrel.rules.sections import SECTIONS
 
-__all__ = ["CompiledRule", "CompiledRuleset", "FactSchema", "compile_ruleset"]
+__all__ = [
+    "CompiledRule",
+    "CompiledRuleset",
+    "FactSchema",
+    "RecordPlan",
+    "Variant",
+    "compile_ruleset",
+    "record_fields",
+]
 
 #: Stand-ins for a missing start ("since always") and a missing end ("ongoing").
 NO_START = -1_000_000_000
@@ -47,24 +71,62 @@ class ClausePlan:
 
 
 @dataclass(frozen=True, slots=True)
+class RecordPlan:
+    """One record clause as the engine sees it."""
+
+    index: int  # position in ``match.records``
+    alias: str  # ``r<index>`` (positive) or ``m<index>$not`` (negated)
+    section: str
+    exists: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Variant:
+    """One durable-rules rule of a compiled rule: one alternative of its ``where``."""
+
+    name: str
+    numerator: bool  # one of a ``share`` rule's numerator rules
+    condition: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
 class CompiledRule:
-    """A rule, its durable-rules condition and its partitioning plan."""
+    """A rule, its durable-rules conditions and its partitioning plan."""
 
     rule: Rule
-    name: str  # the durable-rules rule name
-    clauses: tuple[ClausePlan, ...]  # in join order; positive ones first
-    bindings: Mapping[str, tuple[str, str]]  # variable -> (alias, "s" | "d")
-    evidence: tuple[str, ...]  # aliases of positive clauses in the order they are written
+    name: str  # the rule's name in the engine; its variants' names start with it
+    clauses: tuple[ClausePlan, ...]  # tie clauses, in join order; positive ones first
+    records: tuple[RecordPlan, ...]  # record clauses, positive ones first
+    bindings: Mapping[str, tuple[str, str]]  # variable -> (alias, fact field)
+    evidence: tuple[str, ...]  # aliases of positive tie clauses in the order they are written
+    record_evidence: tuple[str, ...]  # aliases of positive record clauses, as written
     anchor: str  # variable whose value owns a match
     anchor_alias: str
-    anchor_end: str  # "s" or "d" in the anchor's first clause
-    anchor_kinds: tuple[str, ...]
+    anchor_end: str  # the fact field holding the anchor in its first clause
+    anchor_kinds: tuple[str, ...]  # empty for a rule of records only
     anchor_directed: bool
     walk_kinds: frozenset[str]  # kinds whose ties link people within one match
     radius: int  # the largest ``reach`` of any clause
     negated: bool  # has a negated clause or an attribute ``absent`` test
     vetoable: bool  # has a negated clause: a new tie can remove a match
-    condition: Mapping[str, Any]
+    variants: tuple[Variant, ...]
+    #: per record clause of each variant: (section, the tests that read that record alone);
+    #: a record passing none of its section's lists can take part in no match
+    record_filters: tuple[tuple[str, tuple[Mapping[str, Any], ...]], ...] = ()
+    per: tuple[str, ...] | None = None  # variables a finding groups matches by
+    count_of: str | None = None  # alias of the counted record clause
+    at_least: int = 0
+    share_of: str | None = None
+    more_than: float = 0.0
+
+    @property
+    def condition(self) -> Mapping[str, Any]:
+        """The first variant's condition (most rules have one)."""
+        return self.variants[0].condition
+
+    @property
+    def records_only(self) -> bool:
+        return not self.clauses
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +143,11 @@ class FactSchema:
     kind_sets: tuple[frozenset[str], ...] = ()  # fact field ``ks<i>``: kind is in set i
     value_sets: tuple[tuple[int, frozenset[str]], ...] = ()  # ``av<j>``: attr i's token in set
     dates: bool = True
+    sections: frozenset[str] = frozenset()  # practice sections any clause reads
+    tie_numbers: bool = False  # ties carry ``tn`` (a record clause names a tie clause)
+    # ``vs<j>``: a record's value field is in a set (section, field, values)
+    record_value_sets: tuple[tuple[str, str, frozenset[str]], ...] = ()
+    record_reads: Mapping[str, frozenset[str]] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +161,7 @@ class CompiledRuleset:
     @property
     def definition(self) -> dict[str, Any]:
         """The durable-rules ruleset definition (plain JSON data)."""
-        return {r.name: dict(r.condition) for r in self.rules}
+        return {v.name: dict(v.condition) for r in self.rules for v in r.variants}
 
 
 def canonical(value: Any) -> str:
@@ -118,7 +185,37 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
     compiled = tuple(
         _compile_rule(rule, f"r{i}", ruleset.kinds, schema) for i, rule in enumerate(ruleset.rules)
     )
+    if schema.sections:
+        schema = dataclasses.replace(schema, record_reads=_record_reads(compiled))
     return CompiledRuleset(ruleset=ruleset, rules=compiled, schema=schema)
+
+
+def _record_reads(rules: Iterable[CompiledRule]) -> Mapping[str, frozenset[str]]:
+    """Per section, the fact fields some condition reads: record facts carry no others."""
+    reads: dict[str, set[str]] = {}
+
+    def walk(node: Any, here: str, sections: Mapping[str, str]) -> None:
+        if isinstance(node, Mapping):
+            for key, value in node.items():
+                if key in sections and isinstance(value, str):  # {alias: field}
+                    reads.setdefault(sections[key], set()).add(value)
+                elif not key.startswith("$") and here in sections:
+                    reads.setdefault(sections[here], set()).add(key)
+                walk(value, here, sections)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item, here, sections)
+
+    for rule in rules:
+        sections = {p.alias: p.section for p in rule.records}
+        for alias, field in rule.bindings.values():  # subjects are read from the facts
+            if alias in sections:
+                reads.setdefault(sections[alias], set()).add(field)
+        for v in rule.variants:
+            for cond in v.condition["all"]:
+                for alias, test in cond.items():
+                    walk(test, alias, sections)
+    return {s: frozenset(f) for s, f in reads.items()}
 
 
 # -- stage: encode --------------------------------------------------------------------------
@@ -154,7 +251,26 @@ def _encode(ruleset: Ruleset) -> FactSchema:
                 entry = (attributes.index(name), tokens)
                 if len(tokens) > 1 and entry not in value_sets:
                     value_sets.append(entry)
+    sections: set[str] = set()
+    tie_numbers = False
+    record_value_sets: list[tuple[str, str, frozenset[str]]] = []
+    for rule in ruleset.rules:
+        for rec in rule.match.records:
+            sections.add(rec.section)
+            tie_numbers = tie_numbers or rec.tie is not None
+            for name, ftest in rec.fields.items():
+                if ftest.in_ is not None and len(ftest.in_) > 1:
+                    rentry = (rec.section, name, frozenset(str(v) for v in ftest.in_))
+                    if rentry not in record_value_sets:
+                        record_value_sets.append(rentry)
+            for var in rec.people.values():
+                rs = frozenset(rule.match.people[var].roles)
+                if rs and rs not in role_sets:
+                    role_sets.append(rs)
     return FactSchema(
+        sections=frozenset(sections),
+        tie_numbers=tie_numbers,
+        record_value_sets=tuple(record_value_sets),
         kinds=frozenset(kinds),
         reverse_kinds=frozenset(reverse),
         role_sets=tuple(role_sets),
@@ -172,6 +288,8 @@ def _join_order(rule: Rule) -> list[int]:
     """Positive clauses, each sharing a variable with an earlier one, then negated ones."""
     ties = rule.match.ties
     positive = [i for i, c in enumerate(ties) if c.exists]
+    if not positive:
+        return [i for i, c in enumerate(ties) if not c.exists]
     order = [positive[0]]
     seen = set(ties[positive[0]].ends)
     rest = positive[1:]
@@ -208,8 +326,11 @@ def _choose_anchor(rule: Rule) -> tuple[str, dict[str, int]]:
     """The variable with the smallest eccentricity over the positive clauses.
 
     Ties are broken by the number of clauses touching it, then by first appearance, so
-    the choice is deterministic.
+    the choice is deterministic.  A rule that groups matches (``per``) anchors on one of
+    its ``per`` variables, so that every group lies in one anchor's session.
     """
+    per = rule.match.per if rule.match.per is not None else (
+        list(rule.match.people) if rule.match.count or rule.match.share else None)
     edges = [c.ends for c in rule.match.ties if c.exists]
     variables: list[str] = []
     for a, b in edges:
@@ -218,6 +339,8 @@ def _choose_anchor(rule: Rule) -> tuple[str, dict[str, int]]:
                 variables.append(v)
     best: tuple[tuple[int, int, int], str, dict[str, int]] | None = None
     for pos, v in enumerate(variables):
+        if per is not None and v not in per:
+            continue
         dist = variable_distances(edges, v)
         degree = sum(v in e for e in edges)
         key = (max(dist.values()), -degree, pos)
@@ -229,100 +352,429 @@ def _choose_anchor(rule: Rule) -> tuple[str, dict[str, int]]:
 
 # -- stage: emit ----------------------------------------------------------------------------
 
+#: A test placed on one clause: (the clause names it reads, builder of the durable test
+#: given the aliases of those clauses).
+_Atom = tuple[tuple[str, ...], Any]
+
+
+def record_fields(section: str) -> dict[str, str]:
+    """The fact fields of a record of ``section``, by field name (see the module doc).
+
+    Person fields ``p_<f>`` (person numbers), times ``t_<f>`` (days from the evaluation
+    date; ``e_<f>`` when the field is given), numbers ``n_<f>`` (``e_<f>`` when given),
+    values ``v_<f>``, lists ``l_<f>_<word>`` flags and ``c_<f>`` (how many words), the
+    agreement's hours ``hf``/``ht`` (minutes of the day) and ``hw`` (0: within one day,
+    1: past midnight, 2: no hours), an instant's local weekday ``wd_<f>`` and minute of the
+    day ``mn_<f>``.  Every field a join may read is always present: durable-rules fails
+    an assert (error 311) when a join reads a field an earlier fact lacks (measured).
+
+    >>> record_fields("records")["retain_until"]
+    't_retain_until'
+    """
+    fields = SECTIONS[section]
+    out = {f: f"p_{f}" for f in fields.people}
+    out.update({f: f"t_{f}" for f in fields.times})
+    out.update({f: f"n_{f}" for f in fields.numbers})
+    out.update({f: f"v_{f}" for f in fields.values})
+    out.update({f: f"c_{f}" for f in fields.lists})
+    return out
+
 
 def _compile_rule(
     rule: Rule, name: str, kinds: Mapping[str, bool], schema: FactSchema
 ) -> CompiledRule:
-    ties = rule.match.ties
+    match = rule.match
+    ties, recs = match.ties, match.records
     order = _join_order(rule)
-    anchor, dist = _choose_anchor(rule)
-    aliases = {i: (f"c{i}" if ties[i].exists else f"n{i}$not") for i in order}
-    bindings: dict[str, tuple[str, str]] = {}
-    named = {c.as_: i for i, c in enumerate(ties) if c.as_}
-    wheres = [WHERE_RE.match(w) for w in rule.match.where]
-    placed: set[int] = set()
-    conditions: list[dict[str, Any]] = []
-    plans: list[ClausePlan] = []
+    tie_alias = {i: (f"c{i}" if ties[i].exists else f"n{i}$not") for i in order}
+    rec_alias = {j: (f"r{j}" if c.exists else f"m{j}$not") for j, c in enumerate(recs)}
+    alias_of: dict[str, str] = {c.as_: tie_alias[i] for i, c in enumerate(ties) if c.as_}
+    alias_of.update({c.as_: rec_alias[j] for j, c in enumerate(recs) if c.as_})
+    sequence: list[tuple[str, int]] = (
+        [("t", i) for i in order if ties[i].exists]
+        + [("r", j) for j, c in enumerate(recs) if c.exists]
+        + [("t", i) for i in order if not ties[i].exists]
+        + [("r", j) for j, c in enumerate(recs) if not c.exists]
+    )
+    kinds_of = field_kinds(match)
+    alternatives = _expand(match.where, kinds_of, rule, alias_of)
+    numerators = (_expand(match.share.where, kinds_of, rule, alias_of)
+                  if match.share is not None else [])
     role_index = {rs: i for i, rs in enumerate(schema.role_sets)}
-    negated = False
 
-    for i in order:
-        clause = ties[i]
-        alias = aliases[i]
-        tests: list[dict[str, Any]] = []
-        tests.append(_kind_test(clause.kinds, schema))
-        if clause.directed and all(kinds.get(k, True) for k in clause.kinds):
-            tests.append({"f": 1})
-        if clause.active:
-            tests += [{"$lte": {"st": 0}}, {"$gte": {"en": 0}}]
-        if clause.ended is True:
-            tests.append({"$lt": {"en": 0}})
-        elif clause.ended is False:
-            tests.append({"$gte": {"en": 0}})
-        tests += _attribute_tests(clause, schema)
-        if not clause.exists or any(t.absent for t in clause.attributes.values()):
-            negated = True
-        new_here: list[str] = []
-        for end, var in zip(("s", "d"), clause.ends, strict=True):
-            if var in bindings:
-                b_alias, b_end = bindings[var]
-                tests.append({end: {b_alias: b_end}})
-                continue
-            for other, (o_alias, o_end) in bindings.items():
-                # the other end of this very tie differs already: the loader refuses self-ties
-                if other != var and o_alias != alias:
-                    tests.append({"$neq": {end: {o_alias: o_end}}})
-            roles = frozenset(rule.match.people[var].roles)
-            if roles:
-                tests.append({f"r{end}{role_index[roles]}": 1})
-            new_here.append(var)
+    def emit(atoms: list[_Atom]) -> tuple[list[dict[str, Any]], dict[str, tuple[str, str]]]:
+        bindings: dict[str, tuple[str, str]] = {}
+        joined: set[str] = set()
+        placed: set[int] = set()
+        conditions: list[dict[str, Any]] = []
+        for what, idx in sequence:
+            if what == "t":
+                clause: TieClause | RecordClause = ties[idx]
+                alias = tie_alias[idx]
+                tests = _tie_tests(ties[idx], kinds, schema)
+                ends: list[tuple[str, str]] = list(zip(("s", "d"), ties[idx].ends, strict=True))
+            else:
+                clause = recs[idx]
+                alias = rec_alias[idx]
+                tests = _record_tests(recs[idx], schema)
+                ends = [(f"p_{f}", var) for f, var in recs[idx].people.items()]
+                tie_name = recs[idx].tie
+                if tie_name is not None:
+                    tests.append({"tn": {alias_of[tie_name]: "tn"}})
+            for end, var in ends:
+                if var in bindings:
+                    b_alias, b_end = bindings[var]
+                    tests.append({end: {b_alias: b_end}})
+                    continue
+                for other, (o_alias, o_end) in bindings.items():
+                    # the other end of this very tie differs already: the loader refuses
+                    # self-ties, and one record's person fields name different variables
+                    if other != var and o_alias != alias:
+                        tests.append({"$neq": {end: {o_alias: o_end}}})
+                if what == "r":  # a record field naming nobody (or no one here) reads -1
+                    tests.append({"$gte": {end: 0}})
+                roles = frozenset(match.people[var].roles)
+                if roles:
+                    flag = (f"r{end}{role_index[roles]}" if what == "t"
+                            else f"q{role_index[roles]}_{end[2:]}")
+                    tests.append({flag: 1})
+                if clause.exists:
+                    bindings[var] = (alias, end)
+            for k, (names, build) in enumerate(atoms):
+                if k in placed or alias not in names:
+                    continue
+                if all(n == alias or n in joined for n in names):
+                    tests.append(build(alias))
+                    placed.add(k)
             if clause.exists:
-                bindings[var] = (alias, end)
-        for j, m in enumerate(wheres):
-            if j in placed or m is None or not clause.exists:
-                continue
-            refs = [m.group("left"), m.group("right")]
-            clause_ids = [named[r.split(".")[0]] for r in refs if r != "as_of"]
-            if i in clause_ids and all(c in placed_clauses(order, i) or c == i for c in clause_ids):
-                tests.append(_where_test(m, i, named, aliases, rule))
-                placed.add(j)
-        ends = clause.ends
-        reach = min(dist.get(ends[0], 99), dist.get(ends[1], 99))
-        plans.append(
-            ClausePlan(index=i, alias=alias, kinds=clause.kinds, ends=ends, exists=clause.exists,
-                       reach=reach)
-        )
-        conditions.append({alias: tests[0] if len(tests) == 1 else {"$and": tests}})
+                joined.add(alias)
+            conditions.append({alias: tests[0] if len(tests) == 1 else {"$and": tests}})
+        assert len(placed) == len(atoms), "every condition is placed on a clause"
+        return conditions, bindings
 
-    vetoable = any(not c.exists for c in ties)
+    vetoable = any(not c.exists for c in ties) or any(not c.exists for c in recs)
+    gate = [{RELEASE_ALIAS: {RELEASE_FIELD: 1}}] if vetoable else []
+    variants: list[Variant] = []
+    bindings: dict[str, tuple[str, str]] = {}
+    for k, atoms in enumerate(alternatives):
+        conditions, bindings = emit(atoms)
+        variants.append(Variant(f"{name}_{k}", False, {"all": gate + conditions}))
+        for m, extra in enumerate(numerators):
+            conditions, _ = emit(atoms + extra)
+            variants.append(Variant(f"{name}_{k}_{m}n", True, {"all": gate + conditions}))
+    section_of = {rec_alias[j]: c.section for j, c in enumerate(recs)}
+    filters = tuple(
+        (section_of[alias], tuple(t for t in _tests_of(test) if _alone(t)))
+        for v in variants for cond in v.condition["all"] for alias, test in cond.items()
+        if alias in section_of
+    )
+
+    plans: list[ClausePlan] = []
+    if any(c.exists for c in ties):
+        anchor, dist = _choose_anchor(rule)
+    else:
+        anchor, dist = _records_anchor(rule), {}
+    for i in order:
+        clause_ = ties[i]
+        reach = min(dist.get(clause_.ends[0], 99), dist.get(clause_.ends[1], 99))
+        plans.append(ClausePlan(index=i, alias=tie_alias[i], kinds=clause_.kinds,
+                                ends=clause_.ends, exists=clause_.exists, reach=reach))
+    negated = vetoable or any(t.absent for c in ties for t in c.attributes.values())
     anchor_alias, anchor_end = bindings[anchor]
-    anchor_clause = ties[int(anchor_alias[1:])]
-    walk = frozenset(k for c in ties if c.exists for k in c.kinds)
-    evidence = tuple(aliases[i] for i in range(len(ties)) if ties[i].exists)
+    if anchor_alias.startswith("c"):
+        anchor_clause = ties[int(anchor_alias[1:])]
+        anchor_kinds, anchor_directed = anchor_clause.kinds, anchor_clause.directed
+    else:
+        anchor_kinds, anchor_directed = (), True
+    grouped = match.per is not None or match.count is not None or match.share is not None
+    per = tuple(match.per if match.per is not None else match.people) if grouped else None
+    limit = match.count or match.share
+    count_of = alias_of[match.count.of] if match.count is not None else None
+    share_of = alias_of[match.share.of] if match.share is not None else None
+    at_least = more_than = 0.0
+    if isinstance(limit, CountSpec):
+        raw = limit.at_least
+        at_least = float(rule.parameters[raw]) if isinstance(raw, str) else float(raw)
+    elif limit is not None:
+        raw_share = limit.more_than
+        more_than = (float(rule.parameters[raw_share]) if isinstance(raw_share, str)
+                     else float(raw_share))
     return CompiledRule(
         rule=rule,
         name=name,
         clauses=tuple(plans),
+        records=tuple(RecordPlan(j, rec_alias[j], c.section, c.exists)
+                      for _, j in ((w, j) for w, j in sequence if w == "r")
+                      for c in (recs[j],)),
         bindings=bindings,
-        evidence=evidence,
+        evidence=tuple(tie_alias[i] for i in range(len(ties)) if ties[i].exists),
+        record_evidence=tuple(rec_alias[j] for j, c in enumerate(recs) if c.exists),
         anchor=anchor,
         anchor_alias=anchor_alias,
         anchor_end=anchor_end,
-        anchor_kinds=anchor_clause.kinds,
-        anchor_directed=anchor_clause.directed,
-        walk_kinds=walk,
-        radius=max(p.reach for p in plans),
+        anchor_kinds=anchor_kinds,
+        anchor_directed=anchor_directed,
+        walk_kinds=frozenset(k for c in ties if c.exists for k in c.kinds),
+        radius=max((p.reach for p in plans), default=0),
         negated=negated,
         vetoable=vetoable,
-        # durable-rules never withdraws a match that a later fact vetoes through a negated
-        # clause: gate such rules on a release fact asserted after all the data
-        condition={"all": ([{RELEASE_ALIAS: {RELEASE_FIELD: 1}}] if vetoable else []) + conditions},
+        variants=tuple(variants),
+        record_filters=_unique(filters),
+        per=per,
+        count_of=count_of,
+        at_least=int(at_least),
+        share_of=share_of,
+        more_than=more_than,
     )
+
+
+def _tests_of(test: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    return list(test["$and"]) if "$and" in test else [test]
+
+
+def _alone(test: Mapping[str, Any]) -> bool:
+    """Whether a test reads its own fact only (no other clause, no person or tie number,
+    no role flag: those are not known while records are indexed)."""
+    for key, value in test.items():
+        inner = value if key.startswith("$") else {key: value}
+        if not isinstance(inner, Mapping):
+            return False
+        for field, operand in inner.items():
+            if isinstance(operand, Mapping) or field.startswith(("p_", "q", "tn")):
+                return False
+    return True
+
+
+def _unique(items: Iterable[Any]) -> tuple[Any, ...]:
+    out: list[Any] = []
+    for item in items:
+        if item not in out:
+            out.append(item)
+    return tuple(out)
+
+
+def passes(fact: Mapping[str, Any], tests: Iterable[Mapping[str, Any]]) -> bool:
+    """Whether ``fact`` passes every one of ``tests`` (tests that read one fact only).
+
+    Never stricter than the engine: a form it does not know counts as passed.
+
+    >>> passes({"k": "@records", "t_retain_until": -3}, [{"$lt": {"t_retain_until": 0}}])
+    True
+    >>> passes({"k": "@records"}, [{"$ex": {"e_destroyed": 1}}])
+    False
+    """
+    for test in tests:
+        ((key, value),) = test.items()
+        if not key.startswith("$"):
+            if fact.get(key) != value:
+                return False
+            continue
+        ((field, operand),) = value.items()
+        have = fact.get(field)
+        if (key == "$ex" and have is None) or (key == "$nex" and have is not None):
+            return False
+        if key in ("$lt", "$lte", "$gt", "$gte"):
+            if not isinstance(have, int | float) or not isinstance(operand, int | float):
+                continue
+            ok = {"$lt": have < operand, "$lte": have <= operand, "$gt": have > operand,
+                  "$gte": have >= operand}[key]
+            if not ok:
+                return False
+    return True
+
+
+def _records_anchor(rule: Rule) -> str:
+    """In a rule of records only: the first variable every record clause names (the
+    loader checks there is one), preferring a ``per`` variable."""
+    recs = rule.match.records
+    shared = set(recs[0].people.values())
+    for c in recs[1:]:
+        shared &= set(c.people.values())
+    per = rule.match.per or []
+    ordered = [v for v in recs[0].people.values() if v in shared]
+    return next((v for v in ordered if v in per), ordered[0])
 
 
 def placed_clauses(order: list[int], upto: int) -> set[int]:
     """Clauses joined before ``upto`` in ``order``."""
     return set(order[: order.index(upto)])
+
+
+def _tie_tests(clause: TieClause, kinds: Mapping[str, bool], schema: FactSchema
+               ) -> list[dict[str, Any]]:
+    """A tie clause's own tests: kind, direction, dates, attributes."""
+    tests: list[dict[str, Any]] = [_kind_test(clause.kinds, schema)]
+    if clause.directed and all(kinds.get(k, True) for k in clause.kinds):
+        tests.append({"f": 1})
+    if clause.active:
+        tests += [{"$lte": {"st": 0}}, {"$gte": {"en": 0}}]
+    if clause.ended is True:
+        tests.append({"$lt": {"en": 0}})
+    elif clause.ended is False:
+        tests.append({"$gte": {"en": 0}})
+    return tests + _attribute_tests(clause, schema)
+
+
+def _record_tests(clause: RecordClause, schema: FactSchema) -> list[dict[str, Any]]:
+    """A record clause's own tests: section and field tests."""
+    fields = SECTIONS[clause.section]
+    tests: list[dict[str, Any]] = [{"k": f"@{clause.section}"}]
+    for name, test in clause.fields.items():
+        tests += _field_tests(clause.section, name, test, fields.kind_of(name), schema)
+    return tests
+
+
+def _field_tests(section: str, name: str, test: FieldTest, kind: str | None,
+                 schema: FactSchema) -> list[dict[str, Any]]:
+    if kind == "list":
+        if test.present:
+            return [{"$gt": {f"c_{name}": 0}}]
+        if test.absent:
+            return [{f"c_{name}": 0}]
+        return ([{f"l_{name}_{w}": 1} for w in test.contains or []]
+                + [{"$nex": {f"l_{name}_{w}": 1}} for w in test.lacks or []])
+    if kind == "window":
+        return [{"$lt": {"hw": 2}}] if test.present else [{"hw": 2}]
+    if kind in ("time", "number"):
+        return [{f"e_{name}": 1}] if test.present else [{"$nex": {f"e_{name}": 1}}]
+    field = f"v_{name}"
+    if test.present:
+        return [{f"e_{name}": 1}]
+    if test.absent:
+        return [{"$nex": {f"e_{name}": 1}}]
+    if test.equals is not None:
+        return [{field: str(test.equals)}]
+    values = frozenset(str(v) for v in test.in_ or [])
+    if len(values) == 1:
+        return [{field: next(iter(values))}]
+    return [{f"vs{schema.record_value_sets.index((section, name, values))}": 1}]
+
+
+def _fact_field(ref: Ref, kinds_of: Mapping[str, Mapping[str, str]],
+                match_ties: set[str]) -> str:
+    if ref.clause in match_ties:
+        return "st" if ref.field == "start" else "en"
+    kind = kinds_of[ref.clause or ""][ref.field]
+    return {"time": "t_", "number": "n_", "value": "v_"}[kind] + ref.field
+
+
+def _expand(
+    items: Iterable[str | AnyOf],
+    kinds_of: Mapping[str, Mapping[str, str]],
+    rule: Rule,
+    alias_of: Mapping[str, str],
+) -> list[list[_Atom]]:
+    """``where`` as alternatives (a disjunction of conjunctions of placed tests)."""
+    tie_names = {c.as_ for c in rule.match.ties if c.as_}
+    negated = {alias_of[c.as_] for c in rule.match.ties if c.as_ and not c.exists} | {
+        alias_of[r.as_] for r in rule.match.records if r.as_ and not r.exists}
+    out: list[list[_Atom]] = [[]]
+    for item in items:
+        texts = item.any if isinstance(item, AnyOf) else [item]
+        options = [alt for text in texts
+                   for alt in _condition_atoms(parse_condition(text, kinds_of),
+                                               kinds_of=kinds_of, tie_names=tie_names,
+                                               alias_of=alias_of, negated=negated, rule=rule)]
+        out = [done + alt for done in out for alt in options]
+    return out
+
+
+def _condition_atoms(
+    cond: Condition,
+    *,
+    kinds_of: Mapping[str, Mapping[str, str]],
+    tie_names: set[str],
+    alias_of: Mapping[str, str],
+    negated: set[str],
+    rule: Rule,
+) -> list[list[_Atom]]:
+    """One condition as alternatives of placed tests."""
+
+    def const(clause: str, test: dict[str, Any]) -> _Atom:
+        return ((alias_of[clause],), lambda _here: test)
+
+    if isinstance(cond, Compare):
+        left, right, op = cond.left, cond.right, cond.op
+        offset = cond.offset.resolve(rule.parameters) if cond.offset else 0.0
+        atoms: list[_Atom] = []
+        kind = "time" if left.clause is None else kinds_of[left.clause][left.field]
+        for ref in (left, right):
+            # numbers and values may be missing: a missing one makes the comparison false
+            if ref.clause is not None and kind in ("number", "value"):
+                a = alias_of[ref.clause]
+                other = right if ref is left else left
+                other_negated = other.clause is not None and alias_of[other.clause] in negated
+                if a in negated or not other_negated:
+                    atoms.append(const(ref.clause, {f"e_{ref.field}": 1}))
+        lf = None if left.clause is None else _fact_field(left, kinds_of, tie_names)
+        rf = None if right.clause is None else _fact_field(right, kinds_of, tie_names)
+        la = None if left.clause is None else alias_of[left.clause]
+        ra = None if right.clause is None else alias_of[right.clause]
+        names = tuple(a for a in (la, ra) if a is not None)
+
+        def build(here: str, *, lf: str | None = lf, rf: str | None = rf, la: str | None = la,
+                  ra: str | None = ra, op: str = op, offset: float = offset) -> dict[str, Any]:
+            if la != here:
+                # left op right + k  <=>  right flip(op) left - k
+                lf, rf, la, ra, op, offset = rf, lf, ra, la, _FLIP.get(op, op), -offset
+            assert lf is not None
+            other: Any
+            if ra is None:
+                other = _number(offset)  # as_of is day 0
+            else:
+                ref = {ra: rf}
+                other = {"$add": {"$l": ref, "$r": _number(offset)}} if offset else ref
+            if op == "==":
+                return {lf: other}
+            if op == "!=":
+                return {"$neq": {lf: other}}
+            return {_OPS[op]: {lf: other}}
+
+        return [[*atoms, (names, build)]]
+    if isinstance(cond, Member):
+        value, listed = cond.value, cond.listed
+        assert value.clause is not None and listed.clause is not None
+        words = SECTIONS[_section(rule, listed.clause)].vocabulary[listed.field]
+        flag = "$nex" if cond.negated else None
+        return [[
+            const(value.clause, {f"v_{value.field}": w}),
+            const(listed.clause, {flag: {f"l_{listed.field}_{w}": 1}} if flag
+                  else {f"l_{listed.field}_{w}": 1}),
+        ] for w in words]
+    assert isinstance(cond, Outside)
+    at, window = cond.at, cond.window
+    assert at.clause is not None and window.clause is not None
+    a_at, a_win = alias_of[at.clause], alias_of[window.clause]
+    wd, mn = f"wd_{at.field}", f"mn_{at.field}"
+
+    def join(op: str, field: str) -> _Atom:
+        def build(here: str) -> dict[str, Any]:
+            if here == a_at:
+                return {_OPS[op]: {mn: {a_win: field}}}
+            return {_OPS[_FLIP[op]]: {field: {a_at: mn}}}
+        return ((a_at, a_win), build)
+
+    from dualrel.graph.practice import WEEKDAYS  # noqa: PLC0415 (one vocabulary)
+
+    days: list[list[_Atom]] = [[
+        const(at.clause, {wd: d}),
+        const(window.clause, {"$gt": {"c_days": 0}}),
+        const(window.clause, {"$nex": {f"l_days_{word}": 1}}),
+    ] for d, word in enumerate(WEEKDAYS)]
+    hours: list[list[_Atom]] = [
+        [const(window.clause, {"hw": 0}), join("<", "hf")],
+        [const(window.clause, {"hw": 0}), join(">=", "ht")],
+        [const(window.clause, {"hw": 1}), join(">=", "ht"), join("<", "hf")],
+    ]
+    return days + hours
+
+
+def _section(rule: Rule, name: str) -> str:
+    return next(c.section for c in rule.match.records if c.as_ == name)
+
+
+def _number(x: float) -> int | float:
+    return int(x) if float(x).is_integer() else x
 
 
 def _kind_test(kinds: tuple[str, ...], schema: FactSchema) -> dict[str, Any]:
@@ -351,35 +803,3 @@ def _attribute_tests(clause: TieClause, schema: FactSchema) -> list[dict[str, An
                 index = schema.value_sets.index((schema.attributes.index(name), tokens))
                 tests.append({f"av{index}": 1})
     return tests
-
-
-def _where_test(
-    m: Any, here: int, named: Mapping[str, int], aliases: Mapping[int, str], rule: Rule
-) -> dict[str, Any]:
-    """``left op right +/- offset``, written as a test on the clause joined last."""
-    left, op, right = m.group("left"), m.group("op"), m.group("right")
-    offset = 0
-    if m.group("offset") is not None:
-        raw = m.group("offset")
-        offset = int(raw) if raw.isdigit() else int(rule.parameters[raw])
-        if m.group("sign") == "-":
-            offset = -offset
-
-    def field(ref: str) -> str:
-        return "st" if ref.endswith(".start") else "en"
-
-    def is_here(ref: str) -> bool:
-        return ref != "as_of" and named[ref.split(".", maxsplit=1)[0]] == here
-
-    if not is_here(left):
-        # left op right + k  <=>  right flip(op) left - k
-        left, right, op, offset = right, left, _FLIP[op], -offset
-    other: Any
-    if right == "as_of":
-        other = offset  # dates are days relative to as_of
-    else:
-        ref = {aliases[named[right.split(".")[0]]]: field(right)}
-        other = {"$add": {"$l": ref, "$r": offset}} if offset else ref
-    if op == "==":
-        return {field(left): other}
-    return {_OPS[op]: {field(left): other}}

@@ -11,12 +11,13 @@ session.  Sessions are small, opened one at a time and sealed before deletion (s
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Union
 
@@ -26,6 +27,7 @@ from dualrel.errors import InvalidArgument, Problem, RegistryError
 from dualrel.findings import Citation, Finding, RemediationStep, Report, RulesetRef, fingerprint
 from dualrel.graph._gc import gc_paused
 from dualrel.graph.model import Person, Registry, Tie
+from dualrel.graph.practice import Practice
 from dualrel.rules._durable import Engine
 from dualrel.rules._prune import needed_ties
 from dualrel.rules.compiler import (
@@ -35,9 +37,11 @@ from dualrel.rules.compiler import (
     CompiledRuleset,
     canonical,
     compile_ruleset,
+    passes,
     variable_distances,
 )
 from dualrel.rules.loader import Ruleset, load_ruleset
+from dualrel.rules.sections import SECTIONS
 
 __all__ = ["Delta", "Monitor", "RulesetLike", "evaluate", "prepare"]
 
@@ -47,8 +51,12 @@ RegistryLike = Union[Registry, "nx.MultiDiGraph[str]"]
 #: Ties per session before a new session starts: small sessions stay fast in the engine.
 SESSION_TIES = 2_000
 
-_Match = tuple[tuple[tuple[str, str], ...], tuple[str, ...]]  # (subjects, evidence)
+_Match = tuple[tuple[tuple[str, str], ...], tuple[str, ...], tuple[str, ...]]
+"""(subjects, evidence tie ids, evidence records as ``section/id``)"""
 _Key = tuple[str, str]  # (compiled rule name, anchor person id)
+#: Suffix of the key under which a ``share`` rule's numerator matches are collected.
+_NUMERATOR = "~"
+_MISSING = "~missing~"  # prefix of a missing value: equal to nothing, unique per record
 
 
 def prepare(rulesets: RulesetLike | Sequence[RulesetLike]) -> tuple[CompiledRuleset, ...]:
@@ -118,6 +126,18 @@ class _Store:
                 for kind in clause.kinds:
                     self._wants[kind].add((bool(clause.active), clause.ended))
         self._always = frozenset(k for k, w in self._wants.items() if (False, None) in w)
+        self.variants = {v.name: (r, v.numerator) for r in compiled.rules for v in r.variants}
+        self.tie_number: dict[str, int] = {}
+        # practice records the rules read, by ``section/id``, and who and what they name
+        self.records: dict[str, tuple[str, Any]] = {}
+        self.records_by_person: dict[str, list[str]] = defaultdict(list)
+        self._record_bodies: dict[str, str] = {}
+        self._partial: dict[str, dict[str, Any]] = {}  # record facts without numbers
+        self._wanted_fields: dict[str, frozenset[str]] = {}
+        # records by (person, section) and (tie, section): what one rule's matches can read
+        self.records_of: dict[tuple[str, str], list[str]] = defaultdict(list)
+        self._tie_ends: dict[str, tuple[str, str]] = {}
+        self._midnight = datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC)
         # rules whose clauses all touch the anchor share one neighbourhood: its own ties
         self._local = {r.name: frozenset(k for c in r.clauses for k in c.kinds)
                        for r in compiled.rules if r.radius == 0}
@@ -153,6 +173,7 @@ class _Store:
             self.overseers[tie.target].append(tie)
         if not self.admits(tie):
             return
+        self.tie_number.setdefault(tie.id, len(self.tie_number))
         self.ties[tie.id] = tie
         self.adjacency[tie.source].append(tie)
         self.adjacency[tie.target].append(tie)
@@ -165,6 +186,154 @@ class _Store:
             self.adjacency[tie.source].remove(tie)
             self.adjacency[tie.target].remove(tie)
             self._bodies.pop(tie.id, None)
+
+    def add_records(self, practice: Practice, tie_ends: Mapping[str, tuple[str, str]]) -> None:
+        """Index the records of every section a rule reads.  ``tie_ends`` gives the ends
+        of the ties concerns are about."""
+        self._tie_ends = dict(tie_ends)
+        filters = _filters(self.compiled)
+        for section in sorted(self.compiled.schema.sections):
+            fields = SECTIONS[section]
+            for rec in practice.section(section):
+                rid = f"{section}/{rec.id}"
+                self.records[rid] = (section, rec)
+                # only records some clause can read reach the engine (a semi-join on the
+                # tests that read the record alone: never stricter than the engine)
+                fact = self._fact(rid)
+                if not any(passes(fact, tests) for tests in filters.get(section, [[]])):
+                    del self.records[rid]
+                    continue
+                reads = self.compiled.schema.record_reads.get(section)
+                self._partial[rid] = fact if reads is None else {
+                    k: v for k, v in fact.items() if k in reads}
+                named = {p for f in fields.people if (p := self._person_of(section, rec, f))}
+                for person in named:
+                    self.records_by_person[person].append(rid)
+                    self.records_of[(person, section)].append(rid)
+                if fields.tie is not None:
+                    self.records_of[(getattr(rec, fields.tie), section)].append(rid)
+
+    def _person_of(self, section: str, rec: Any, field: str) -> str | None:
+        if section == "concerns" and field != "raised_by":
+            ends = self._tie_ends.get(rec.about)
+            if field == "about":
+                return None if ends is not None else str(rec.about)
+            if ends is None:
+                return None
+            return ends[0] if field == "about_source" else ends[1]
+        value = getattr(rec, field, None)
+        return None if value is None else str(value)
+
+    def record_body(self, rid: str) -> str:
+        """The fact for one record (see :func:`dualrel.rules.compiler.record_fields`)."""
+        cached = self._record_bodies.get(rid)
+        if cached is None:
+            # people and ties are numbered after the records are indexed: fill them in now
+            fact = self._partial.pop(rid)
+            fact.update(self._numbers(rid))
+            cached = json.dumps(fact, separators=(",", ":"))[1:-1]
+            self._record_bodies[rid] = cached
+        return cached
+
+    def _numbers(self, rid: str) -> dict[str, int]:
+        section, rec = self.records[rid]
+        fields = SECTIONS[section]
+        schema = self.compiled.schema
+        out: dict[str, int] = {}
+        for f in fields.people:
+            person = self._person_of(section, rec, f)
+            out[f"p_{f}"] = self.number.get(person, -1) if person is not None else -1
+            if person is not None and person in self.roles:
+                for i, rs in enumerate(schema.role_sets):
+                    if self.roles[person] & rs:
+                        out[f"q{i}_{f}"] = 1
+        if fields.tie is not None:
+            out["tn"] = self.tie_number.get(getattr(rec, fields.tie), -1)
+        return out
+
+    def _wanted(self, section: str) -> frozenset[str]:
+        """The fields of ``section`` some condition reads (as one fact field or another)."""
+        cached = self._wanted_fields.get(section)
+        if cached is None:
+            fields = SECTIONS[section]
+            reads = self.compiled.schema.record_reads.get(section, frozenset())
+            cached = frozenset(
+                f for f in fields.testable if any(
+                    k.endswith(f"_{f}") or k.startswith(f"l_{f}_") for k in reads)
+            ) | (frozenset(fields.windows) if reads & {"hf", "ht", "hw"} else frozenset())
+            self._wanted_fields[section] = cached
+        return cached
+
+    def _fact(self, rid: str) -> dict[str, Any]:
+        """A record's fact without person and tie numbers (see :meth:`_numbers`), holding
+        the fields some condition reads."""
+        section, rec = self.records[rid]
+        fields = SECTIONS[section]
+        schema = self.compiled.schema
+        wanted = self._wanted(section)
+        fact: dict[str, Any] = {"k": f"@{section}"}
+        for f in fields.dates:
+            if f not in wanted:
+                continue
+            value = getattr(rec, f)
+            if value is not None:
+                fact[f"e_{f}"] = 1
+            elif f in fields.fallback:
+                value = getattr(rec, fields.fallback[f])
+            fact[f"t_{f}"] = NO_END if value is None else value.toordinal() - self._day
+        for f in fields.datetimes:
+            if f not in wanted:
+                continue
+            value = getattr(rec, f)
+            if value is None:
+                fact.update({f"t_{f}": NO_END, f"wd_{f}": -1, f"mn_{f}": -1})
+                continue
+            fact[f"e_{f}"] = 1
+            fact[f"t_{f}"] = self._instant(value)
+            fact[f"wd_{f}"] = value.weekday()
+            fact[f"mn_{f}"] = value.hour * 60 + value.minute
+        for f in fields.numbers:
+            if f not in wanted:
+                continue
+            number = self._number_of(section, rec, f)
+            fact[f"n_{f}"] = 0 if number is None else number
+            if number is not None:
+                fact[f"e_{f}"] = 1
+        for f in fields.values:
+            if f not in wanted:
+                continue
+            value = getattr(rec, f, None)
+            fact[f"v_{f}"] = f"{_MISSING}{rid}" if value is None else str(value)
+            if value is not None:
+                fact[f"e_{f}"] = 1
+        for f in fields.lists:
+            if f not in wanted:
+                continue
+            words = getattr(rec, f)
+            fact[f"c_{f}"] = len(words)
+            for w in words:
+                fact[f"l_{f}_{w}"] = 1
+        for f in fields.windows:
+            if f in wanted:
+                fact.update(_window(getattr(rec, f)))
+        for j, (sec, f, values) in enumerate(schema.record_value_sets):
+            if sec == section and str(getattr(rec, f, None)) in values:
+                fact[f"vs{j}"] = 1
+        return fact
+
+    def _instant(self, value: datetime) -> float:
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return (value - self._midnight).total_seconds() / 86400
+
+    def _number_of(self, section: str, rec: Any, field: str) -> float | None:
+        if section == "contacts" and field == "response_hours":
+            hours: float | None = rec.response_hours()
+            if hours is None:  # unanswered: late once the window has passed
+                return (1 - self._instant(rec.at)) * 24
+            return hours
+        value = getattr(rec, field, None)
+        return None if value is None else float(value)
 
     # -- facts ------------------------------------------------------------------------------
 
@@ -179,6 +348,8 @@ class _Store:
         schema = self.compiled.schema
         shared = (f'"k":"{tie.kind}","st":{self._days(tie.start, NO_START)},'
                   f'"en":{self._days(tie.end, NO_END)}')
+        if schema.tie_numbers:
+            shared += f',"tn":{self.tie_number[tie.id]}'
         for i, kinds in enumerate(schema.kind_sets):
             if tie.kind in kinds:
                 shared += f',"ks{i}":1'
@@ -262,6 +433,15 @@ class _Store:
             for end, person in (("s", tie.source), ("d", tie.target)):
                 for name in wanted.get((tie.kind, end), ()):
                     found[name].add(person)
+        for rule in self.compiled.rules:
+            if rule.records_only:  # anchored on a person field of its first record clause
+                plan = rule.records[0]
+                field = rule.anchor_end[2:]
+                for section, rec in self.records.values():
+                    if section == plan.section:
+                        who = self._person_of(section, rec, field)
+                        if who is not None and who in self.number:
+                            found[rule.name].add(who)
         return [(name, p) for name, people in found.items() for p in people]
 
     # -- evaluation -------------------------------------------------------------------------
@@ -275,22 +455,51 @@ class _Store:
         results: dict[_Key, set[_Match]] = {}
         group: list[tuple[str, str]] = []
         tie_ids: set[str] = set()
+        record_ids: set[str] = set()
         for person in sorted(by_person, key=self.number.__getitem__):
             local: set[str] = set()
             for name in by_person[person]:
                 group.append((name, person))
+                rule = rules[name]
                 if name in self._local:
                     local |= self._local[name]
+                    if rule.records:
+                        mine = {t.id for t in self.adjacency.get(person, ())
+                                if t.kind in self._local[name]}
+                        record_ids |= self.rule_records(rule, person, mine)
+                elif not rule.records_only:
+                    mine = self.neighbourhood(rule, person)
+                    tie_ids |= mine
+                    if rule.records:
+                        record_ids |= self.rule_records(rule, person, mine)
                 else:
-                    tie_ids |= self.neighbourhood(rules[name], person)
+                    record_ids |= self.rule_records(rule, person, set())
             if local:
                 tie_ids.update(t.id for t in self.adjacency.get(person, ()) if t.kind in local)
-            if len(tie_ids) >= SESSION_TIES:
-                self._run(engine, rules, group, tie_ids, results)
-                group, tie_ids = [], set()
+            if len(tie_ids) + len(group) + len(record_ids) >= SESSION_TIES:
+                self._run(engine, rules, group, tie_ids, results, record_ids=record_ids)
+                group, tie_ids, record_ids = [], set(), set()
         if group:
-            self._run(engine, rules, group, tie_ids, results)
-        return results
+            self._run(engine, rules, group, tie_ids, results, record_ids=record_ids)
+        return _aggregate(rules, results)
+
+    def rule_records(self, rule: CompiledRule, anchor: str, tie_ids: set[str]) -> set[str]:
+        """The records a match of ``rule`` anchored at ``anchor`` can read, given the ties
+        it can read: those of the rule's sections naming one of those ties, or the anchor
+        or a person those ties join (every variable a record clause names is one of them)."""
+        sections = {p.section for p in rule.records}
+        people = {anchor}
+        out: set[str] = set()
+        for tid in tie_ids:
+            tie = self.ties[tid]
+            people.add(tie.source)
+            people.add(tie.target)
+            for section in sections:
+                out.update(self.records_of.get((tid, section), ()))
+        for person in people:
+            for section in sections:
+                out.update(self.records_of.get((person, section), ()))
+        return out
 
     def _run(
         self,
@@ -299,35 +508,42 @@ class _Store:
         group: list[_Key],
         tie_ids: set[str],
         results: dict[_Key, set[_Match]],
+        *,
+        record_ids: set[str],
     ) -> None:
         owned = set(group)
-        for name, anchor, match in self.matches(engine, rules, tie_ids):
-            if (name, anchor) in owned:
+        for name, anchor, match in self.matches(engine, tie_ids, record_ids):
+            if (name.rstrip(_NUMERATOR), anchor) in owned:
                 results.setdefault((name, anchor), set()).add(match)
 
     def matches(
-        self, engine: Engine, rules: Mapping[str, CompiledRule], tie_ids: Iterable[str]
+        self, engine: Engine, tie_ids: Iterable[str], record_ids: Iterable[str] = ()
     ) -> Iterator[tuple[str, str, _Match]]:
-        """One session over ``tie_ids``: every match as (rule name, anchor, match)."""
-        fact_tie: dict[str, str] = {}
+        """One session over ``tie_ids`` and ``record_ids``: every match as (rule name,
+        anchor, match); a ``share`` rule's numerator matches under the name plus ``~``."""
+        fact_of: dict[str, str] = {}
         with engine.session() as session:
             # sorted: the same registry gives the same session contents in every run
             for tid in sorted(tie_ids):
                 forward, reverse = self.bodies(self.ties[tid])
-                fact_tie[session.assert_fact(forward)] = tid
+                fact_of[session.assert_fact(forward)] = tid
                 if reverse is not None:
-                    fact_tie[session.assert_fact(reverse)] = tid
+                    fact_of[session.assert_fact(reverse)] = tid
+            for rid in sorted(record_ids):
+                fact_of[session.assert_fact(self.record_body(rid))] = rid
             session.release()
             found = session.matches
         names = self.names
-        for name, facts in found:
-            rule = rules[name]
+        for variant, facts in found:
+            rule, numerator = self.variants[variant]
             alias, end = rule.bindings[rule.anchor]
             subjects = tuple(sorted(
                 (var, names[facts[a][e]]) for var, (a, e) in rule.bindings.items()
             ))
-            evidence = tuple(fact_tie[facts[a]["id"]] for a in rule.evidence)
-            yield name, names[facts[alias][end]], (subjects, evidence)
+            evidence = tuple(fact_of[facts[a]["id"]] for a in rule.evidence)
+            records = tuple(fact_of[facts[a]["id"]] for a in rule.record_evidence)
+            name = rule.name + _NUMERATOR if numerator else rule.name
+            yield name, names[facts[alias][end]], (subjects, evidence, records)
 
     def seed_neighbourhood(self, rule: CompiledRule, tie: Tie) -> set[str]:
         """Ids of every tie a match of ``rule`` *that contains* ``tie`` can read.
@@ -384,7 +600,8 @@ class _Store:
             evidence=match[1],
             citations=tuple(Citation(c.code, c.clause) for c in spec.citations),
             remediation=steps,
-            fingerprint=fingerprint(rs.id, spec.id, subjects, match[1]),
+            fingerprint=fingerprint(rs.id, spec.id, subjects, match[1], match[2]),
+            records=match[2],
         )
 
     def _step(self, action: str, within: int, owner: Any, subjects: Mapping[str, str]
@@ -442,12 +659,103 @@ def _store(
                 overseen[tie.target].append(tie)
     del by_kind
     joined = {p for t in kept.values() for p in (t.source, t.target)}
+    if compiled.schema.sections:
+        store.add_records(registry.practice, _concern_ties(registry, compiled))
+        joined.update(store.records_by_person)
     for person in registry.people:
         if person.id in joined:
             store.add_person(person)
     for tie in kept.values():
         store.add_tie(tie)
     return store
+
+
+def _concern_ties(registry: Registry, compiled: CompiledRuleset) -> dict[str, tuple[str, str]]:
+    """The ends of the ties concerns are about (one pass over the ties, when read)."""
+    if "concerns" not in compiled.schema.sections:
+        return {}
+    about = {c.about for c in registry.practice.concerns}
+    return {t.id: (t.source, t.target) for t in registry.ties if t.id in about}
+
+
+def _filters(compiled: CompiledRuleset) -> dict[str, list[list[Mapping[str, Any]]]]:
+    """Per section, the alternative lists of tests a record must pass to be read at all;
+    a list that holds another one whole is left out (passing it implies passing that)."""
+    found: dict[str, list[frozenset[str]]] = defaultdict(list)
+    for rule in compiled.rules:
+        for section, tests in rule.record_filters:
+            key = frozenset(json.dumps(t, sort_keys=True) for t in tests)
+            if key not in found[section]:
+                found[section].append(key)
+    return {
+        section: [[json.loads(t) for t in sorted(key)] for key in keys
+                  if not any(other < key for other in keys)]
+        for section, keys in found.items()
+    }
+
+
+def _window(hours: str | None) -> dict[str, int]:
+    """An agreement's ``HH:MM-HH:MM`` as minutes ``hf``/``ht`` and ``hw`` (0: within one
+    day, 1: past midnight, 2: no hours agreed)."""
+    if hours is None:
+        return {"hf": 0, "ht": 0, "hw": 2}
+    start, _, end = hours.partition("-")
+    hf = int(start[:2]) * 60 + int(start[3:5])
+    ht = int(end[:2]) * 60 + int(end[3:5])
+    return {"hf": hf, "ht": ht, "hw": 0 if hf <= ht else 1}
+
+
+def _aggregate(
+    rules: Mapping[str, CompiledRule], results: Mapping[_Key, set[_Match]]
+) -> dict[_Key, set[_Match]]:
+    """Group the matches of ``per``/``count``/``share`` rules into their findings."""
+    out: dict[_Key, set[_Match]] = {}
+    for (name, anchor), matches in results.items():
+        if name.endswith(_NUMERATOR):
+            continue
+        rule = rules[name]
+        if rule.per is None:
+            out[(name, anchor)] = matches
+            continue
+        numerator = results.get((name + _NUMERATOR, anchor), set())
+        kept = {m for m in (_groups(rule, matches, numerator)) if m is not None}
+        if kept:
+            out[(name, anchor)] = kept
+    return out
+
+
+def _groups(rule: CompiledRule, matches: set[_Match], numerator: set[_Match]
+            ) -> Iterator[_Match | None]:
+    assert rule.per is not None
+    per = set(rule.per)
+
+    def key(m: _Match) -> tuple[tuple[str, str], ...]:
+        return tuple(s for s in m[0] if s[0] in per)
+
+    def counted(ms: Iterable[_Match], alias: str) -> set[str]:
+        at = rule.record_evidence.index(alias)
+        return {m[2][at] for m in ms}
+
+    groups: dict[tuple[tuple[str, str], ...], list[_Match]] = defaultdict(list)
+    for m in matches:
+        groups[key(m)].append(m)
+    above: dict[tuple[tuple[str, str], ...], list[_Match]] = defaultdict(list)
+    for m in numerator:
+        above[key(m)].append(m)
+    for subjects, ms in groups.items():
+        shown = ms
+        if rule.count_of is not None and len(counted(ms, rule.count_of)) < rule.at_least:
+            yield None
+            continue
+        if rule.share_of is not None:
+            late = above.get(subjects, [])
+            whole = len(counted(ms, rule.share_of))
+            if not whole or not len(counted(late, rule.share_of)) > rule.more_than * whole:
+                yield None
+                continue
+            shown = late
+        yield (subjects, tuple(sorted({t for m in shown for t in m[1]})),
+               tuple(sorted({r for m in shown for r in m[2]})))
 
 
 def _findings(store: _Store, results: Mapping[_Key, set[_Match]]) -> Iterator[Finding]:
@@ -603,6 +911,15 @@ class Monitor:
     ) -> None:
         reg = _as_registry(registry) if registry is not None else Registry(people=(), ties=())
         self._compiled = prepare(rulesets)
+        unsupported = [f"{c.ruleset.id}/{r.rule.id}" for c in self._compiled for r in c.rules
+                       if r.records or r.per is not None]
+        if unsupported:
+            raise InvalidArgument(
+                "Monitor checks ties as they change, and these rules read practice records or "
+                f"group matches: {', '.join(unsupported)}. Evaluate them with "
+                "dualrel.evaluate(), or disable them in a ruleset that extends this one "
+                "(overrides: {rule-id: {enabled: false}})."
+            )
         self.as_of = _evaluation_date(reg, as_of)
         self._kinds: dict[str, bool] = dict(reg.kinds)
         for c in self._compiled:
@@ -680,7 +997,7 @@ class Monitor:
             for rule in store.compiled.rules:
                 if not rule.vetoable:
                     seeds |= store.seed_neighbourhood(rule, tie)
-            for name, anchor, match in store.matches(engine, rules, seeds):
+            for name, anchor, match in store.matches(engine, seeds):
                 if rules[name].vetoable or tie.id not in match[1]:
                     continue
                 if self._record(i, (name, anchor), match):

@@ -14,19 +14,25 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 __all__ = [
+    "AnyOf",
     "AttributeTest",
     "Citation",
+    "CountSpec",
+    "FieldTest",
     "KindSpec",
     "Level",
     "Match",
     "Owner",
     "ParameterSpec",
     "PersonSpec",
+    "RecordClause",
     "RemediationSpec",
     "RuleOverride",
     "RuleSpec",
     "RulesetFile",
+    "Section",
     "Severity",
+    "ShareSpec",
     "SourceSpec",
     "TieClause",
     "Vocabulary",
@@ -149,22 +155,141 @@ class TieClause(_Model):
         return self.between is None
 
 
+class FieldTest(_Model):
+    """A condition on one field of a practice record.
+
+    ``equals``/``in``/``present``/``absent`` as for tie attributes; on list fields (an
+    agreement's ``roles``, ``covers``, ``channels``) ``contains`` (every value listed) and
+    ``lacks`` (none of the values listed).
+    """
+
+    equals: Scalar | None = None
+    in_: list[Scalar] | None = Field(default=None, alias="in", min_length=1)
+    present: Literal[True] | None = None
+    absent: Literal[True] | None = None
+    contains: list[str] | None = Field(default=None, min_length=1)
+    lacks: list[str] | None = Field(default=None, min_length=1)
+
+    @field_validator("contains", "lacks", mode="before")
+    @classmethod
+    def _one_is_a_list(cls, v: Any) -> Any:
+        return [v] if isinstance(v, str) else v
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> FieldTest:
+        given = [
+            n
+            for n, v in (
+                ("equals", self.equals),
+                ("in", self.in_),
+                ("present", self.present),
+                ("absent", self.absent),
+                ("contains", self.contains),
+                ("lacks", self.lacks),
+            )
+            if v is not None
+        ]
+        if len(given) != 1:
+            raise ValueError(
+                "give exactly one of equals, in, present: true, absent: true, contains, lacks"
+                + (f" (got {', '.join(given)})" if given else "")
+            )
+        return self
+
+
+Section = Literal[
+    "agreements",
+    "consents",
+    "assessments",
+    "disclosures",
+    "supervision_sessions",
+    "contacts",
+    "concerns",
+    "records",
+]
+
+
+class RecordClause(_Model):
+    """One practice record of a pattern (see :mod:`dualrel.rules.sections`).
+
+    ``people`` ties the record's person fields to pattern variables, ``tie`` ties its tie
+    field (an agreement's ``tie``, a concern's ``about``) to a named tie clause, ``fields``
+    tests its other fields.  ``exists: false``: no such record may exist.
+    """
+
+    as_: str | None = Field(default=None, alias="as", pattern=_NAME)
+    section: Section
+    people: dict[str, Annotated[str, Field(pattern=_NAME)]] = Field(default_factory=dict)
+    tie: str | None = Field(default=None, pattern=_NAME)
+    fields: dict[str, FieldTest] = Field(default_factory=dict)
+    exists: bool = True
+
+    @model_validator(mode="after")
+    def _anchored(self) -> RecordClause:
+        if not self.people and self.tie is None:
+            raise ValueError("a record clause needs people: or tie: to say whose record it is")
+        return self
+
+
 class PersonSpec(_Model):
     """A pattern variable: a person, optionally with one of ``roles``."""
 
     roles: list[str] = Field(default_factory=list)
 
 
-class Match(_Model):
-    """A pattern: person variables, tie clauses sharing them, and date conditions.
+class AnyOf(_Model):
+    """``{any: [cond, ...]}`` in ``where``: at least one of the conditions holds."""
 
-    ``where`` items read ``<clause>.<start|end> <op> <clause>.<start|end>|as_of
-    [+|- <days or parameter>]`` with ``op`` one of ``< <= > >= ==``.
+    any: list[str] = Field(min_length=1)
+
+
+class CountSpec(_Model):
+    """``count: {of: x, at_least: N}``: a group of matches is a finding when it holds at
+    least ``N`` distinct records of clause ``x`` (``N`` a number or a parameter)."""
+
+    of: str = Field(pattern=_NAME)
+    at_least: int | str = Field(union_mode="left_to_right")
+
+    @field_validator("at_least")
+    @classmethod
+    def _positive(cls, v: int | str) -> int | str:
+        if isinstance(v, int) and v < 1:
+            raise ValueError("at_least must be 1 or more")
+        return v
+
+
+class ShareSpec(_Model):
+    """``share: {of: x, where: [...], more_than: P}``: a group of matches is a finding when
+    the records of clause ``x`` that also meet ``where`` are more than the share ``P``
+    (a number from 0 to 1, or a parameter) of all its distinct records of clause ``x``."""
+
+    of: str = Field(pattern=_NAME)
+    where: list[str | AnyOf] = Field(min_length=1)
+    more_than: float | str = Field(union_mode="left_to_right")
+
+    @field_validator("more_than")
+    @classmethod
+    def _share(cls, v: float | str) -> float | str:
+        if isinstance(v, float | int) and not 0 <= v < 1:
+            raise ValueError("more_than is a share: a number from 0 up to (not including) 1")
+        return v
+
+
+class Match(_Model):
+    """A pattern: person variables, tie and record clauses sharing them, conditions, and
+    optionally how matches group into findings (``per``, ``count``, ``share``).
+
+    ``where`` items compare fields of two clauses, or one and ``as_of`` (see
+    ``docs/rulesets.md``); ``{any: [...]}`` holds when one of its conditions does.
     """
 
     people: dict[Annotated[str, Field(pattern=_NAME)], PersonSpec]
-    ties: list[TieClause] = Field(min_length=1)
-    where: list[str] = Field(default_factory=list)
+    ties: list[TieClause] = Field(default_factory=list)
+    records: list[RecordClause] = Field(default_factory=list)
+    where: list[str | AnyOf] = Field(default_factory=list)
+    per: list[Annotated[str, Field(pattern=_NAME)]] | None = None
+    count: CountSpec | None = None
+    share: ShareSpec | None = None
 
     @field_validator("people", mode="before")
     @classmethod
@@ -172,6 +297,19 @@ class Match(_Model):
         if isinstance(v, dict):
             return {k: ({} if spec is None else spec) for k, spec in v.items()}
         return v
+
+    @property
+    def subject_variables(self) -> list[str]:
+        """The variables a finding names: the ``per`` ones when matches are grouped."""
+        return list(self.per) if self.per is not None else list(self.people)
+
+    @model_validator(mode="after")
+    def _one_aggregate(self) -> Match:
+        if self.count is not None and self.share is not None:
+            raise ValueError("give count or share, not both")
+        if not self.ties and not self.records:
+            raise ValueError("a pattern needs at least one tie or record clause")
+        return self
 
 
 class RuleSpec(_Model):

@@ -24,7 +24,7 @@ registry loader.  Without ``ruleset:``, a file in ``<dir>/tests/<name>/`` tests 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
@@ -40,6 +40,7 @@ from dualrel.errors import Problem, RegistryError, RulesetError
 from dualrel.graph._document import read_document
 from dualrel.graph._problems import Collector
 from dualrel.graph.model import CORE_ROLES, FORMAT, Registry
+from dualrel.graph.practice import PRACTICE_SECTIONS
 from dualrel.rules.loader import Ruleset, load_ruleset, shipped_rulesets
 
 __all__ = [
@@ -74,6 +75,7 @@ class ExpectedSpec(_Model):
     level: Literal[1, 2, 3] | None = None
     severity: Literal["low", "medium", "high", "critical"] | None = None
     evidence: list[str] | None = None
+    records: list[str] | None = None  # practice records of the evidence, as section/id
 
 
 class CaseSpec(_Model):
@@ -85,6 +87,15 @@ class CaseSpec(_Model):
     parameters: dict[str, Number] = Field(default_factory=dict)
     people: list[Any] = Field(min_length=1)
     ties: list[Any] = Field(default_factory=list)
+    # the optional practice sections, in the registry format
+    agreements: list[Any] = Field(default_factory=list)
+    consents: list[Any] = Field(default_factory=list)
+    assessments: list[Any] = Field(default_factory=list)
+    disclosures: list[Any] = Field(default_factory=list)
+    supervision_sessions: list[Any] = Field(default_factory=list)
+    contacts: list[Any] = Field(default_factory=list)
+    concerns: list[Any] = Field(default_factory=list)
+    records: list[Any] = Field(default_factory=list)
     expect: list[ExpectedSpec] | None = None
     expect_none: Literal[True] | None = None
     only: bool = True
@@ -107,6 +118,9 @@ class CaseFileSpec(_Model):
     as_of: date | None = None
     parameters: dict[str, Number] = Field(default_factory=dict)
     include: list[str] = Field(default_factory=list)
+    # rules whose findings these cases (and the included ones) do not check: how a ruleset
+    # that adds rules reuses its base's cases
+    ignore: list[str] = Field(default_factory=list)
     cases: list[CaseSpec] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -125,6 +139,7 @@ class Expected:
     level: int | None = None
     severity: str | None = None
     evidence: tuple[str, ...] | None = None
+    records: tuple[str, ...] | None = None
 
     def describe(self) -> str:
         parts = [self.rule]
@@ -136,6 +151,8 @@ class Expected:
             parts.append(self.severity)
         if self.evidence is not None:
             parts.append("evidence " + ", ".join(self.evidence))
+        if self.records is not None:
+            parts.append("records " + ", ".join(self.records))
         return "  ".join(parts)
 
 
@@ -153,6 +170,7 @@ class Case:
     only: bool
     absent: tuple[str, ...] = ()
     expect_none: bool = False
+    ignored: tuple[str, ...] = ()  # rules whose findings this case does not check
 
     @property
     def where(self) -> str:
@@ -512,8 +530,13 @@ def read_case_file(
                     expect_none=bool(case.expect_none),
                 )
             )
+    for i, rid in enumerate(spec.ignore):
+        if all(r.id != rid for r in base.rules):
+            problems.append(_unknown_rule(doc, name, f"/ignore/{i}", rid, base))
     if problems:
         raise TestCaseError(problems)
+    if spec.ignore:
+        cases = [replace(c, ignored=tuple(sorted({*c.ignored, *spec.ignore}))) for c in cases]
     return CaseFile(path=name, ruleset_ref=ref, cases=tuple(cases))
 
 
@@ -547,6 +570,9 @@ def _registry(
         "people": raw.get("people"),
         "ties": raw.get("ties") or [],
     }
+    for section in PRACTICE_SECTIONS:
+        if raw.get(section):
+            fragment[section] = raw[section]
     as_of = case.as_of or spec.as_of
     collector = Collector()
     try:
@@ -596,7 +622,7 @@ def _expected(
         if rule is None:
             problems.append(_unknown_rule(doc, name, f"{ep}/rule", e.rule, ruleset))
         elif e.subjects is not None:
-            variables = list(rule.match.people)
+            variables = rule.match.subject_variables
             for var in e.subjects:
                 if var not in variables:
                     sp = f"{ep}/subjects/{safeyaml.escape(var)}"
@@ -633,6 +659,7 @@ def _expected(
                 level=e.level,
                 severity=e.severity,
                 evidence=tuple(e.evidence) if e.evidence is not None else None,
+                records=tuple(e.records) if e.records is not None else None,
             )
         )
     return tuple(out)

@@ -106,7 +106,7 @@ def constraints(rule: Rule) -> list[Constraint]:
         return 2 * index[name] + (1 if which == "start" else 2)
 
     for text in rule.match.where:
-        m = WHERE_RE.match(text)
+        m = WHERE_RE.match(text) if isinstance(text, str) else None
         if m is None:
             continue
         left, right, k, op = (

@@ -10,15 +10,17 @@ ruleset fails against it; a surviving mutant is a change to the policy no test n
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from dualrel.findings import Finding
 from dualrel.rules.compiler import compile_ruleset
+from dualrel.rules.conditions import clauses_of, field_kinds, parse_condition
 from dualrel.rules.engine import evaluate
 from dualrel.rules.loader import Rule, Ruleset, load_ruleset
-from dualrel.rules.schema import WHERE_RE, Match, TieClause
+from dualrel.rules.schema import AnyOf, Match, TieClause
 from dualrel.testing._cases import Case
 from dualrel.testing.runner import TestResults, check_case
 
@@ -84,8 +86,12 @@ def _valid(match: Match) -> bool:
     """The checks of the loader a mutant could break: bound, connected variables, where
     conditions naming existing clauses."""
     positive = [c for c in match.ties if c.exists]
-    if not positive:
+    if any(v not in match.people for r in match.records for v in r.people.values()):
         return False
+    if not positive:  # a rule of records only: they name one same variable, and no tie
+        if match.ties or not match.records or any(r.tie for r in match.records):
+            return False
+        return bool(set.intersection(*(set(r.people.values()) for r in match.records)))
     bound = {v for c in positive for v in c.ends}
     reached = {positive[0].ends[0]}
     grew = True
@@ -100,13 +106,17 @@ def _valid(match: Match) -> bool:
     if any(not c.exists and not set(c.ends) & bound for c in match.ties):
         return False
     names = {c.as_ for c in positive if c.as_}
-    for text in match.where:
-        m = WHERE_RE.match(text)
-        if m is None:
-            return False
-        for side in ("left", "right"):
-            ref = m.group(side)
-            if ref != "as_of" and ref.split(".")[0] not in names:
+    if any(r.tie is not None and r.tie not in names for r in match.records):
+        return False  # a record clause names a tie clause the mutant dropped or renamed
+    negated_ties = {c.as_ for c in match.ties if c.as_ and not c.exists}
+    kinds_of = field_kinds(match)
+    for item in match.where:
+        for text in [item] if isinstance(item, str) else item.any:
+            try:
+                read = clauses_of(parse_condition(text, kinds_of))
+            except ValueError:
+                return False
+            if set(read) & negated_ties:
                 return False
     return True
 
@@ -140,16 +150,23 @@ def _drop_clause(j: int) -> Change:
         where = [
             w
             for w in rule.match.where
-            if name is None or not any(r.split(".")[0] == name for r in _refs(w))
+            if name is None or name not in _refs(w, rule.match)
         ]
         return _with_match(rule, ties=ties, where=where, people=_people_used(rule, ties))
 
     return apply
 
 
-def _refs(text: str) -> list[str]:
-    m = WHERE_RE.match(text)
-    return [] if m is None else [m.group("left"), m.group("right")]
+def _refs(item: str | AnyOf, match: Match) -> list[str]:
+    """The clauses a ``where`` item reads."""
+    kinds_of = field_kinds(match)
+    refs: list[str] = []
+    for text in [item] if isinstance(item, str) else item.any:
+        try:
+            refs += clauses_of(parse_condition(text, kinds_of))
+        except ValueError:
+            continue
+    return refs
 
 
 def _drop_key(key: str) -> Callable[[dict[str, Any]], dict[str, Any] | None]:
@@ -181,15 +198,16 @@ def _drop_where(i: int) -> Change:
 
 def _window(i: int, delta: int) -> Change:
     def apply(rule: Rule) -> Rule | None:
-        m = WHERE_RE.match(rule.match.where[i])
-        if m is None or m.group("offset") is None:
+        written = rule.match.where[i]
+        m = _OFFSET.search(written) if isinstance(written, str) else None
+        if m is None:
             return None
         off = m.group("offset")
         if off.isdigit():
             value = int(off) + delta
             if value < 0:
                 return None
-            text = rule.match.where[i][: m.start("offset")] + str(value)
+            text = m.string[: m.start("offset")] + str(value)
             return _with_match(
                 rule, where=[*rule.match.where[:i], text, *rule.match.where[i + 1 :]]
             )
@@ -303,12 +321,16 @@ def mutants(ruleset: Ruleset) -> list[Mutant]:
                 )
         for i, text in enumerate(rule.match.where):
             add("drop-condition", f"drop the date condition {text!r}", _drop_where(i))
-            m = WHERE_RE.match(text)
-            if m is not None and m.group("offset") is not None:
+            m = _OFFSET.search(text) if isinstance(text, str) else None
+            if m is not None:
                 off = m.group("offset")
                 add("window", f"{text!r}: {off} one day larger", _window(i, +1))
                 add("window", f"{text!r}: {off} one day smaller", _window(i, -1))
     return out
+
+
+#: The offset that ends a comparison: ``... + 30`` or ``... - window_days``.
+_OFFSET = re.compile(r"(?P<sign>[+-])\s*(?P<offset>\d+|[A-Za-z_]\w*)\s*$")
 
 
 # -- running ---------------------------------------------------------------------------------

@@ -144,11 +144,13 @@ def _matches(e: Expected, f: Finding) -> bool:
         and (e.level is None or f.level == e.level)
         and (e.severity is None or f.severity == e.severity)
         and (e.evidence is None or tuple(f.evidence) == tuple(e.evidence))
+        and (e.records is None or tuple(f.records) == tuple(e.records))
     )
 
 
 def check_case(case: Case, findings: Sequence[Finding]) -> CaseResult:
     """Compare a case's expectations with the findings an evaluation gave."""
+    findings = [f for f in findings if f.rule not in case.ignored]
     missing = tuple(e for e in case.expected if not any(_matches(e, f) for f in findings))
     unexpected: tuple[Finding, ...] = ()
     if case.only:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping, Sequence
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -23,11 +23,32 @@ from dualrel.errors import InvalidArgument
 from dualrel.graph._records import DATE_ATTRIBUTES
 from dualrel.graph.dump import dump_registry
 from dualrel.graph.model import CORE_ROLES, CORE_TIE_KINDS, FAMILY_RELATIONS, Person, Registry, Tie
+from dualrel.graph.practice import (
+    AGREEMENT_COVERS,
+    CHANNELS,
+    CONCERN_STATUSES,
+    CONSENT_PURPOSES,
+    CONTACT_INITIATORS,
+    OPEN_CONCERN_STATUSES,
+    RECORD_KINDS,
+    WEEKDAYS,
+    Agreement,
+    Assessment,
+    ClientRecord,
+    Concern,
+    Consent,
+    Contact,
+    Disclosure,
+    Practice,
+    SupervisionSession,
+)
 from dualrel.rules.loader import Ruleset, load_ruleset
 from dualrel.testing._pattern import FAR, constraints, holds, positive, vetoed
 
 __all__ = [
     "people",
+    "plantable",
+    "practice_registries",
     "registries",
     "registries_matching",
     "registry_json",
@@ -197,6 +218,306 @@ def registries(
     return build()
 
 
+# -- registries with practice records -------------------------------------------------------
+
+#: Day offsets from the evaluation date where practice rules change their mind: the
+#: evaluation date, and the edges of the usual windows (concern review 14 days, supervision
+#: and contacts 30, agreement review 90).
+_PRACTICE_EDGES = (0, -1, 1, -13, -14, -15, -29, -30, -31, -89, -90, -91)
+#: Contact hours: ordinary days, a window wrapping past midnight, whole and minimal ones.
+_HOURS = ("08:00-19:00", "09:00-17:30", "22:00-06:00", "18:30-08:15", "00:00-23:59",
+          "12:00-12:01")
+#: Local hours and minutes near those edges, for contact times.
+_CLOCK_HOURS = (8, 7, 18, 19, 22, 23, 0, 5, 6, 12)
+#: UTC offsets of contacts, in minutes: Europe in winter and summer, UTC, the Americas,
+#: India, the extremes of the date line.
+_UTC_OFFSETS = (60, 0, 120, -300, 330, 840, -720)
+#: Hours to a response, around the usual windows (24 and 48 hours).
+_RESPONSE_HOURS = (1, 23, 24, 25, 47, 48, 49, 0)
+#: Recipients other than people: organisations.
+_ORGANISATIONS = ("Acme Ltd", "Globex")
+#: Agreement roles drawn: the ones rules ask about first.
+_AGREEMENT_ROLES = ("coach", "mentor", "manager", "assessor", "facilitator", "supervisor")
+#: Tie kinds drawn by default: those the practice rules read, and one the concerns read.
+_PRACTICE_KINDS = ("coaching", "mentoring", "management", "supervision", "friendship")
+
+
+def _near(as_of: date, spread_days: int) -> st.SearchStrategy[date]:
+    offsets = st.sampled_from(_PRACTICE_EDGES) | st.integers(-spread_days, 2)
+    return offsets.map(lambda d: as_of + timedelta(days=d))
+
+
+def _maybe(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """None (what shrinking goes to) or a value of ``strategy``."""
+    return st.none() | strategy
+
+
+def practice_registries(
+    *,
+    min_people: int = 2,
+    max_people: int = 5,
+    max_ties: int | None = None,
+    kinds: Sequence[str] = _PRACTICE_KINDS,
+    as_of: date = date(2026, 1, 1),
+    max_records: int = 4,
+    max_contacts: int = 8,
+    spread_days: int = 400,
+    extra_kinds: Mapping[str, bool] | None = None,
+) -> st.SearchStrategy[Registry]:
+    """A valid registry with practice sections about its own people and ties.
+
+    People and ties as in :func:`registries` (at least one tie, the first a coaching tie
+    when ``kinds`` has coaching; coaching drawn three times as often as each other kind,
+    and half the ties alongside an earlier one between the same two people), then up to
+    ``max_records`` records per section (``max_contacts`` contacts) that refer to them,
+    biased towards the situations where practice rules nearly match: agreements of the
+    coaching ties (sometimes none, sometimes two) covering confidentiality and escalation
+    or not, signed and reviewed around the review interval, declaring some roles, with
+    channels, contact hours (wrapping past midnight too) and response windows; assessments
+    and disclosures mostly by a coach about their client, consents for them given and
+    withdrawn around their dates (and for the disclosure's recipient or another);
+    supervision sessions around 30 days ago; contacts between the ends of coaching ties in
+    the 30 days up to ``as_of`` and just outside, at local times near the agreed hours in
+    several UTC offsets, answered around 24 and 48 hours later or not at all; concerns
+    about people or ties, open or closed, raised around 14 days ago; client records at the
+    end of their retention, destroyed or not.  Dates fall within ``spread_days`` before
+    ``as_of`` or on the edges of the usual windows; every record keeps its dates in order,
+    so the registry passes :func:`dualrel.graph.registry_from_data`.
+
+    Record ids are ``ag1``, ``cs1``, ``as1``, ``ds1``, ``ss1``, ``ct1``, ``cn1``, ``rc1``,
+    ...  Shrinks towards fewer records, missing optional fields and the first values of
+    each vocabulary.
+
+    >>> from hypothesis import given, settings
+    >>> from dualrel.graph import registry_document, registry_from_data
+    >>> @settings(max_examples=10, database=None)
+    ... @given(practice_registries(max_people=4))
+    ... def check(reg):
+    ...     ties = {t.id for t in reg.ties}
+    ...     assert all(a.tie in ties for a in reg.practice.agreements)
+    ...     assert registry_from_data(registry_document(reg)).practice == reg.practice
+    >>> check()
+    """
+    _check_bounds("min_people", min_people, "max_people", max_people)
+    if min_people < 2:
+        raise InvalidArgument(
+            f"min_people={min_people!r} must be at least 2: a tie needs two people"
+        )
+    tie_cap = 2 * max_people if max_ties is None else max_ties
+    _check_bounds("max_ties", 0, "max_ties", tie_cap)
+    _check_bounds("max_records", 0, "max_records", max_records)
+    _check_bounds("max_contacts", 0, "max_contacts", max_contacts)
+    _check_bounds("spread_days", spread_days, "spread_days", spread_days)
+    _check_kinds(kinds, extra_kinds)
+    if not isinstance(as_of, date):
+        raise InvalidArgument(f"as_of={as_of!r} must be a datetime.date")
+    all_kinds = {**CORE_TIE_KINDS, **(extra_kinds or {})}
+    kind_choices = sorted(set(kinds))
+    if "coaching" in kind_choices:
+        kind_choices = ["coaching", "coaching", *kind_choices]
+    # strategies built once: building them inside each draw costs more than drawing
+    near = _near(as_of, spread_days)
+    maybe_near = _maybe(near)
+    person_roles = st.lists(st.sampled_from(_ROLES), unique=True, max_size=2).map(tuple)
+    later_days = _maybe(st.sampled_from((0, 1, 2)) | st.integers(0, 120))
+    both = ("confidentiality", "escalation")
+    essentials = st.sampled_from((both, both, both, (), ("confidentiality",), ("escalation",)))
+    other_topics = st.lists(st.sampled_from(AGREEMENT_COVERS[2:]), unique=True, max_size=2)
+    agreement_roles = st.lists(st.sampled_from(_AGREEMENT_ROLES), unique=True, max_size=3)
+    channels = st.lists(st.sampled_from(CHANNELS), unique=True, max_size=3)
+    windows = _maybe(st.sampled_from((24, 48, 1, 2, 72)))
+    hours_of = _maybe(st.sampled_from(_HOURS))
+    days_of = st.lists(st.sampled_from(WEEKDAYS), unique=True, max_size=6)
+    withdrawn_days = _maybe(st.sampled_from((0, 1, -1, 30)))
+    contact_days = st.sampled_from((0, -1, -29, -30, -31, 1, -7)) | st.integers(-35, 2)
+    clock_hours = st.sampled_from(_CLOCK_HOURS) | st.integers(0, 23)
+    clock_minutes = st.sampled_from((0, 59, 30)) | st.integers(0, 59)
+    response_hours = st.sampled_from(_RESPONSE_HOURS) | st.integers(0, 80)
+    retention = _maybe(st.sampled_from((0, -1, 1)) | st.integers(-400, 400))
+    record_kinds = sorted(RECORD_KINDS)
+
+    @st.composite
+    def build(draw: Any) -> Registry:
+        def pick(options: Sequence[Any]) -> Any:
+            """One of ``options`` (shrinking to the first)."""
+            return options[draw(st.integers(0, len(options) - 1))]
+
+        def chance(one_in: int) -> bool:
+            """False one time in ``one_in`` (shrinking to False)."""
+            return bool(draw(st.integers(0, one_in - 1)) > 0)
+
+        def rarely(one_in: int) -> bool:
+            """True one time in ``one_in`` (shrinking to False)."""
+            return bool(draw(st.integers(0, one_in - 1)) == one_in - 1)
+
+        n = draw(st.integers(min_people, max_people))
+        persons = [Person(f"p{i}", roles=draw(person_roles)) for i in range(n)]
+        ids = [p.id for p in persons]
+
+        def pair() -> tuple[str, str]:
+            a = pick(ids)
+            return a, pick([i for i in ids if i != a])
+
+        # ties: the first a coaching tie (when coaching is drawn at all), others often
+        # alongside an earlier one (the same two people, the same way round)
+        tie_list: list[Tie] = []
+        for i in range(draw(st.integers(min(1, tie_cap), tie_cap))):
+            kind = "coaching" if i == 0 and "coaching" in kinds else pick(kind_choices)
+            if tie_list and chance(2):
+                earlier = pick(tie_list)
+                source, target = earlier.source, earlier.target
+            else:
+                source, target = pair()
+            start = draw(maybe_near)
+            end = draw(near) if rarely(4) else None  # mostly ongoing
+            if start is not None and end is not None and end < start:
+                start, end = end, start
+            attributes: dict[str, Any] = {}
+            if kind == "coaching" and chance(2):
+                attributes["agreement_signed"] = (start or as_of).isoformat()
+            tie_list.append(Tie(f"t{i + 1}", kind, source, target, start, end, attributes))
+        coaching = [t for t in tie_list if t.kind == "coaching"]
+
+        def coach_and_client() -> tuple[str, str]:
+            """The ends of a coaching tie (most often), or two people."""
+            if coaching and chance(5):
+                t = pick(coaching)
+                return t.source, t.target
+            return pair()
+
+        def later(d: date | None) -> date | None:
+            """None, or a date on or after ``d`` (near it)."""
+            if d is None:
+                later_day: date | None = draw(maybe_near)
+                return later_day
+            k = draw(later_days)
+            return None if k is None else d + timedelta(days=k)
+
+        # agreements: zero, one (most often) or two per coaching tie
+        agreements: list[Agreement] = []
+        for t in coaching:
+            for _ in range(pick((1, 0, 1, 1, 2))):
+                if len(agreements) >= max(max_records, len(coaching)):
+                    break
+                signed = draw(near) if chance(6) else None
+                topics = {*draw(essentials), *draw(other_topics)}
+                weekdays = draw(days_of)
+                agreements.append(Agreement(
+                    id=f"ag{len(agreements) + 1}",
+                    tie=t.id,
+                    signed=signed,
+                    roles=tuple(draw(agreement_roles)),
+                    covers=tuple(c for c in AGREEMENT_COVERS if c in topics),
+                    channels=tuple(draw(channels)),
+                    response_window_hours=draw(windows),
+                    reviewed=later(signed),
+                    hours=draw(hours_of),
+                    days=tuple(d for d in WEEKDAYS if d in weekdays),
+                ))
+
+        # assessments and disclosures, mostly by a coach about their client
+        assessments = []
+        for i in range(draw(st.integers(0, max_records))):
+            assessor, client = coach_and_client()
+            assessments.append(Assessment(f"as{i + 1}", client, assessor,
+                                          pick(("MBTI", "360 feedback")), draw(near)))
+        recipients = [*ids, *_ORGANISATIONS]
+        disclosures = []
+        for i in range(draw(st.integers(0, max_records))):
+            by, client = coach_and_client()
+            disclosures.append(Disclosure(f"ds{i + 1}", client, pick(recipients), draw(near),
+                                          by=by if chance(2) else None))
+
+        # consents: most of them for an assessment or a disclosure, around its date
+        events: list[Assessment | Disclosure] = [*assessments, *disclosures]
+        consents = []
+        for i in range(draw(st.integers(0, max_records))):
+            recipient = None
+            if events and chance(4):
+                event = pick(events)
+                person = event.client
+                purpose = "assessment" if isinstance(event, Assessment) else "data_sharing"
+                if isinstance(event, Disclosure) and chance(3):
+                    recipient = event.recipient
+                given = event.date + timedelta(days=pick((0, -1, 1, -30)))
+                withdrawn = draw(withdrawn_days)
+                withdrawn_on = None if withdrawn is None else max(
+                    given, event.date + timedelta(days=withdrawn))
+            else:
+                person = pick(ids)
+                purpose = pick(CONSENT_PURPOSES)
+                given = draw(near)
+                withdrawn_on = later(given)
+            if purpose == "data_sharing" and recipient is None:
+                recipient = pick(recipients)
+            consents.append(Consent(f"cs{i + 1}", person, purpose,
+                                    scope="sessions" if chance(2) else None, given=given,
+                                    withdrawn=withdrawn_on, recipient=recipient))
+
+        # supervision sessions of the coaches, around the supervision interval
+        sessions = []
+        for i in range(draw(st.integers(0, max_records))):
+            coach, _ = coach_and_client()
+            supervisor = pick([p for p in ids if p != coach])
+            sessions.append(SupervisionSession(f"ss{i + 1}", supervisor, coach, draw(near)))
+
+        # contacts between the ends of coaching ties, in and around the last 30 days
+        contacts = []
+        for i in range(draw(st.integers(0, max_contacts))):
+            coach, client = coach_and_client()
+            day = as_of + timedelta(days=draw(contact_days))
+            zone = timezone(timedelta(minutes=pick(_UTC_OFFSETS)))
+            clock = time(draw(clock_hours), draw(clock_minutes), pick((0, 59)))
+            at = datetime.combine(day, clock, tzinfo=zone)
+            responded = None
+            if chance(4):
+                responded = at + timedelta(hours=draw(response_hours), minutes=pick((0, 1)))
+                if rarely(4):  # answered from another timezone
+                    responded = responded.astimezone(UTC)
+            contacts.append(Contact(f"ct{i + 1}", coach, client, pick(CHANNELS), at,
+                                    pick(CONTACT_INITIATORS[::-1]), responded))
+
+        # concerns about people or ties, raised around the review deadline
+        concerns = []
+        for i in range(draw(st.integers(0, max_records))):
+            about = pick(tie_list).id if tie_list and chance(2) else pick(ids)
+            raised = draw(near)
+            status = pick(CONCERN_STATUSES)
+            resolved = None
+            if status not in OPEN_CONCERN_STATUSES:
+                resolved = raised + timedelta(days=draw(st.integers(0, 30)))
+            concerns.append(Concern(f"cn{i + 1}", about, raised, status,
+                                    raised_by=pick(ids) if chance(2) else None,
+                                    resolved=resolved))
+
+        # client records at the end of their retention
+        client_records = []
+        for i in range(draw(st.integers(0, max_records))):
+            retain_days = draw(retention)
+            retain = None if retain_days is None else as_of + timedelta(days=retain_days)
+            destroyed = draw(maybe_near)
+            known = [d for d in (retain, destroyed) if d is not None]
+            created = min([*known, as_of]) - timedelta(days=draw(st.integers(0, 2_000)))
+            client_records.append(ClientRecord(f"rc{i + 1}", pick(ids), pick(record_kinds),
+                                               created, retain_until=retain,
+                                               destroyed=destroyed))
+
+        practice = Practice(
+            agreements=tuple(agreements),
+            consents=tuple(consents),
+            assessments=tuple(assessments),
+            disclosures=tuple(disclosures),
+            supervision_sessions=tuple(sessions),
+            contacts=tuple(contacts),
+            concerns=tuple(concerns),
+            records=tuple(client_records),
+        )
+        return Registry(people=tuple(persons), ties=tuple(tie_list), as_of=as_of,
+                        kinds=all_kinds, practice=practice)
+
+    return build()
+
+
 # -- planting a rule's pattern ---------------------------------------------------------------
 
 
@@ -228,6 +549,19 @@ def _resolve_ruleset(ruleset: Any) -> Any:
     raise InvalidArgument(
         f"ruleset={ruleset!r} must be a Ruleset, a shipped ruleset name or a path"
     )
+
+
+def plantable(rule: Any) -> bool:
+    """Whether :func:`registries_matching` can plant ``rule``: a pattern of ties only,
+    each match its own finding.
+
+    >>> from dualrel.rules import load_ruleset
+    >>> rs = load_ruleset("coaching-practice")
+    >>> plantable(rs.rule("romance-active-client")), plantable(rs.rule("late-responses"))
+    (True, False)
+    """
+    m = rule.match
+    return not m.records and m.per is None and m.count is None and m.share is None
 
 
 def registries_matching(
@@ -268,6 +602,11 @@ def registries_matching(
         rule = rs.rule(rule_id)
     except KeyError as exc:
         raise InvalidArgument(f"rule_id={rule_id!r}: {exc.args[0]}") from None
+    if not plantable(rule):
+        raise InvalidArgument(
+            f"rule_id={rule_id!r} reads practice records or groups matches: "
+            "registries_matching plants ties only; draw from practice_registries() instead"
+        )
     _check_bounds("max_extra_people", max_extra_people, "max_extra_people", max_extra_people)
     _check_bounds("max_noise_ties", max_noise_ties, "max_noise_ties", max_noise_ties)
     _check_bounds("spread_days", spread_days, "spread_days", spread_days)

@@ -1,0 +1,202 @@
+"""The conditions of ``match.where``, parsed once into plain data.
+
+Three forms:
+
+* ``<left> <op> <right> [+|- <offset>]``: ``op`` one of ``< <= > >= == !=``; each side a
+  clause field (``c.start``, ``a.reviewed``, ``x.response_hours``) or ``as_of``.  Times
+  (tie starts and ends, record dates and instants) compare with times, the offset in days;
+  numbers with numbers; values with values (``==``/``!=`` only, no offset).
+* ``<record>.<value> [not] in <record>.<list>``: a value among a list's words.
+* ``<contact>.<instant> outside <agreement>.hours``: not within the agreed days and hours.
+
+>>> kinds = {"c": {"start": "time", "end": "time"}, "a": {"reviewed": "time"}}
+>>> c = parse_condition("a.reviewed < as_of - review_days", kinds)
+>>> str(c.left), c.op, str(c.right), c.offset
+('a.reviewed', '<', 'as_of', Offset(sign=-1, value='review_days'))
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from dualrel._internal.suggest import did_you_mean
+from dualrel.rules.schema import Match
+from dualrel.rules.sections import SECTIONS
+
+__all__ = [
+    "Compare",
+    "Condition",
+    "Member",
+    "Offset",
+    "Outside",
+    "Ref",
+    "clauses_of",
+    "field_kinds",
+    "parse_condition",
+]
+
+_REF = r"(?:[A-Za-z_]\w*\.[A-Za-z_]\w*|as_of)"
+_COMPARE = re.compile(
+    rf"^\s*(?P<left>{_REF})\s*(?P<op><=|>=|==|!=|<|>)\s*(?P<right>{_REF})"
+    r"(?:\s*(?P<sign>[+-])\s*(?P<offset>\d+(?:\.\d+)?|[A-Za-z_]\w*))?\s*$"
+)
+_MEMBER = re.compile(rf"^\s*(?P<value>{_REF})\s+(?P<neg>not\s+)?in\s+(?P<listed>{_REF})\s*$")
+_OUTSIDE = re.compile(rf"^\s*(?P<at>{_REF})\s+outside\s+(?P<window>{_REF})\s*$")
+
+SYNTAX = (
+    "write '<clause>.<field> <op> <clause>.<field>|as_of [+|- <number or parameter>]' "
+    "(op one of < <= > >= == !=), '<clause>.<field> [not] in <clause>.<list>', or "
+    "'<clause>.<instant> outside <clause>.hours'"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """A field of a named clause, or ``as_of`` (``clause`` None)."""
+
+    clause: str | None
+    field: str
+
+    @classmethod
+    def parse(cls, text: str) -> Ref:
+        if text == "as_of":
+            return cls(None, "as_of")
+        clause, _, name = text.partition(".")
+        return cls(clause, name)
+
+    def __str__(self) -> str:
+        return "as_of" if self.clause is None else f"{self.clause}.{self.field}"
+
+
+@dataclass(frozen=True, slots=True)
+class Offset:
+    """``+``/``-`` a number or a parameter name."""
+
+    sign: int
+    value: float | str
+
+    def resolve(self, parameters: Mapping[str, float]) -> float:
+        raw = self.value if isinstance(self.value, float) else float(parameters[self.value])
+        return self.sign * raw
+
+
+@dataclass(frozen=True, slots=True)
+class Compare:
+    left: Ref
+    op: str
+    right: Ref
+    offset: Offset | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    value: Ref
+    listed: Ref
+    negated: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Outside:
+    at: Ref
+    window: Ref
+
+
+Condition = Compare | Member | Outside
+
+
+def clauses_of(condition: Condition) -> tuple[str, ...]:
+    """Names of the clauses ``condition`` reads, in order, ``as_of`` left out."""
+    refs = {
+        Compare: lambda c: (c.left, c.right),
+        Member: lambda c: (c.value, c.listed),
+        Outside: lambda c: (c.at, c.window),
+    }[type(condition)](condition)
+    return tuple(r.clause for r in refs if r.clause is not None)
+
+
+def parse_condition(text: str, kinds: Mapping[str, Mapping[str, str]]) -> Condition:
+    """Parse and type-check one condition.
+
+    ``kinds`` gives, per clause name, the kind of each field ``where`` may read
+    (``"time"``, ``"number"``, ``"value"``, ``"list"``, ``"window"``).  Raises
+    :class:`ValueError` with a message that says what to write instead.
+    """
+    m = _COMPARE.match(text)
+    if m is not None:
+        left, right = Ref.parse(m.group("left")), Ref.parse(m.group("right"))
+        op = m.group("op")
+        lk, rk = _kind(left, kinds), _kind(right, kinds)
+        if lk != rk:
+            raise ValueError(f"{left} is a {lk} and {right} a {rk}: compare like with like")
+        if lk not in ("time", "number", "value"):
+            raise ValueError(f"{left} and {right} are {lk}s, which do not compare")
+        offset = None
+        if m.group("offset") is not None:
+            raw = m.group("offset")
+            value: float | str = float(raw) if raw[0].isdigit() else raw
+            offset = Offset(-1 if m.group("sign") == "-" else 1, value)
+        if lk == "value" and (op not in ("==", "!=") or offset is not None):
+            raise ValueError(f"{left} and {right} are values: compare them with == or != only")
+        if left.clause is None and right.clause is None:
+            raise ValueError("compare at least one clause field")
+        if left.clause == right.clause:
+            raise ValueError("compare fields of two different clauses, or a clause and as_of")
+        return Compare(left, op, right, offset)
+    m = _MEMBER.match(text)
+    if m is not None:
+        item, listed = Ref.parse(m.group("value")), Ref.parse(m.group("listed"))
+        if _kind(item, kinds) != "value" or _kind(listed, kinds) != "list":
+            raise ValueError(f"'in' needs a value on the left and a list on the right "
+                             f"({item} is a {_kind(item, kinds)}, {listed} a "
+                             f"{_kind(listed, kinds)})")
+        if item.clause == listed.clause:
+            raise ValueError("compare fields of two different clauses")
+        return Member(item, listed, negated=m.group("neg") is not None)
+    m = _OUTSIDE.match(text)
+    if m is not None:
+        at, window = Ref.parse(m.group("at")), Ref.parse(m.group("window"))
+        if _kind(at, kinds) != "time" or _kind(window, kinds) != "window":
+            raise ValueError(f"'outside' needs an instant on the left and an agreement's "
+                             f"hours on the right ({at} is a {_kind(at, kinds)}, {window} a "
+                             f"{_kind(window, kinds)})")
+        if at.clause == window.clause:
+            raise ValueError("compare fields of two different clauses")
+        return Outside(at, window)
+    raise ValueError(f"cannot read {text!r}: {SYNTAX}")
+
+
+def _kind(ref: Ref, kinds: Mapping[str, Mapping[str, str]]) -> str:
+    if ref.clause is None:
+        return "time"
+    fields = kinds.get(ref.clause)
+    if fields is None:
+        raise ValueError(f"unknown clause {ref.clause!r}{did_you_mean(ref.clause, kinds)}; "
+                         "name clauses with 'as:'")
+    kind = fields.get(ref.field)
+    if kind is None:
+        raise ValueError(f"clause {ref.clause!r} has no field {ref.field!r} that conditions "
+                         f"read{did_you_mean(ref.field, fields)}")
+    return kind
+
+
+def field_kinds(match: Match) -> dict[str, dict[str, str]]:
+    """Per named clause of ``match``, the kind of each field ``where`` may read.
+
+    >>> from dualrel.rules.schema import Match
+    >>> m = Match.model_validate({"people": {"k": {}}, "records": [
+    ...     {"as": "r", "section": "records", "people": {"client": "k"}}]})
+    >>> field_kinds(m)["r"]["retain_until"]
+    'time'
+    """
+    out: dict[str, dict[str, str]] = {}
+    for tie in match.ties:
+        if tie.as_:
+            out[tie.as_] = {"start": "time", "end": "time"}
+    for rec in match.records:
+        if rec.as_:
+            fields = SECTIONS[rec.section]
+            out[rec.as_] = {name: kind for name in fields.testable + fields.people
+                            if (kind := fields.kind_of(name)) is not None}
+    return out
