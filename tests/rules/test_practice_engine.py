@@ -4,7 +4,7 @@ durable-rules that records need, and what a Monitor refuses."""
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -13,8 +13,9 @@ from dualrel import evaluate
 from dualrel.errors import InvalidArgument
 from dualrel.graph import load_registry
 from dualrel.graph.model import Person, Registry, Tie
-from dualrel.graph.practice import Consent, Disclosure, Practice
+from dualrel.graph.practice import Agreement, Consent, Contact, Disclosure, Practice
 from dualrel.rules import Monitor, compile_ruleset, load_ruleset
+from dualrel.rules import engine as eng
 from dualrel.rules._durable import Engine
 from dualrel.rules.engine import _store
 
@@ -134,8 +135,6 @@ def test_a_monitor_refuses_rules_over_records_and_names_them():
 
 
 def test_two_workers_find_the_same_practice_findings(monkeypatch):
-    import dualrel.rules.engine as eng
-
     monkeypatch.setattr(eng, "_PARALLEL_MIN_KEYS", 0)
     monkeypatch.setattr(eng, "_PARALLEL_MIN_TIES", 0)
     reg = load_registry(ROOT / "examples" / "practice.json")
@@ -143,3 +142,29 @@ def test_two_workers_find_the_same_practice_findings(monkeypatch):
     two = evaluate(reg, PRACTICE, jobs=2).findings
     assert one == two
     assert any(f.records for f in two)
+
+
+def test_a_missing_instant_is_outside_no_hours(tmp_path):
+    (tmp_path / "r.yaml").write_text(
+        "id: late-replies\nversion: '1'\ntitle: t\nrules:\n"
+        "  - id: reply-outside-hours\n    title: t\n    category: c\n    severity: low\n"
+        "    level: 1\n    remediation: [{action: a, within_days: 1, owner: coach}]\n"
+        "    match:\n      people: {coach: {}, client: {}}\n"
+        "      ties: [{as: c, kind: coaching, from: coach, to: client}]\n"
+        "      records:\n        - {as: a, section: agreements, tie: c}\n"
+        "        - {as: x, section: contacts, people: {coach: coach, client: client}}\n"
+        "      where: [x.responded_at outside a.hours]\n")
+    at = datetime(2026, 11, 24, 10, tzinfo=UTC)  # a Tuesday, within the hours
+    late = datetime(2026, 11, 24, 23, tzinfo=UTC)  # answered outside them
+    reg = Registry(
+        people=(Person("co1", ("coach",)), Person("cl1", ("client",))),
+        ties=(Tie("c1", "coaching", "co1", "cl1"),),
+        as_of=date(2026, 11, 26),
+        practice=Practice(
+            agreements=(Agreement("a1", "c1", hours="09:00-18:00"),),
+            contacts=(Contact("x1", "co1", "cl1", "email", at, "client"),
+                      Contact("x2", "co1", "cl1", "email", at, "client", late)),
+        ),
+    )
+    found = evaluate(reg, compile_ruleset(load_ruleset(tmp_path / "r.yaml"))).findings
+    assert [f.records for f in found] == [("agreements/a1", "contacts/x2")]

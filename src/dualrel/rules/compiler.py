@@ -756,15 +756,17 @@ def _condition_atoms(
 
     from dualrel.graph.practice import WEEKDAYS  # noqa: PLC0415 (one vocabulary)
 
+    given = const(at.clause, {f"e_{at.field}": 1})  # a missing instant is outside nothing
     days: list[list[_Atom]] = [[
+        given,
         const(at.clause, {wd: d}),
         const(window.clause, {"$gt": {"c_days": 0}}),
         const(window.clause, {"$nex": {f"l_days_{word}": 1}}),
     ] for d, word in enumerate(WEEKDAYS)]
     hours: list[list[_Atom]] = [
-        [const(window.clause, {"hw": 0}), join("<", "hf")],
-        [const(window.clause, {"hw": 0}), join(">=", "ht")],
-        [const(window.clause, {"hw": 1}), join(">=", "ht"), join("<", "hf")],
+        [given, const(window.clause, {"hw": 0}), join("<", "hf")],
+        [given, const(window.clause, {"hw": 0}), join(">=", "ht")],
+        [given, const(window.clause, {"hw": 1}), join(">=", "ht"), join("<", "hf")],
     ]
     return days + hours
 
