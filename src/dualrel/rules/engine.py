@@ -132,10 +132,10 @@ class _Store:
         self.records: dict[str, tuple[str, Any]] = {}
         self.records_by_person: dict[str, list[str]] = defaultdict(list)
         self._record_bodies: dict[str, str] = {}
-        self._partial: dict[str, dict[str, Any]] = {}  # record facts without numbers
         self._wanted_fields: dict[str, frozenset[str]] = {}
         # records by (person, section) and (tie, section): what one rule's matches can read
-        self.records_of: dict[tuple[str, str], list[str]] = defaultdict(list)
+        # records by (person, section, person field) and (tie, section, "")
+        self.records_of: dict[tuple[str, str, str], list[str]] = defaultdict(list)
         self._tie_ends: dict[str, tuple[str, str]] = {}
         self._midnight = datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC)
         # rules whose clauses all touch the anchor share one neighbourhood: its own ties
@@ -194,24 +194,24 @@ class _Store:
         filters = _filters(self.compiled)
         for section in sorted(self.compiled.schema.sections):
             fields = SECTIONS[section]
+            common = filters.get(section, [])
+            needed = _source_fields(section, common)
             for rec in practice.section(section):
                 rid = f"{section}/{rec.id}"
                 self.records[rid] = (section, rec)
-                # only records some clause can read reach the engine (a semi-join on the
-                # tests that read the record alone: never stricter than the engine)
-                fact = self._fact(rid)
-                if not any(passes(fact, tests) for tests in filters.get(section, [[]])):
+                # only records some clause can read reach the engine: a record must pass
+                # the tests every clause of its section makes of the record alone (its
+                # window, say); never stricter than the engine, which tests again
+                if common and not passes(self._fact(rid, needed), common):
                     del self.records[rid]
                     continue
-                reads = self.compiled.schema.record_reads.get(section)
-                self._partial[rid] = fact if reads is None else {
-                    k: v for k, v in fact.items() if k in reads}
-                named = {p for f in fields.people if (p := self._person_of(section, rec, f))}
-                for person in named:
-                    self.records_by_person[person].append(rid)
-                    self.records_of[(person, section)].append(rid)
+                for f in fields.people:
+                    person = self._person_of(section, rec, f)
+                    if person is not None:
+                        self.records_by_person[person].append(rid)
+                        self.records_of[(person, section, f)].append(rid)
                 if fields.tie is not None:
-                    self.records_of[(getattr(rec, fields.tie), section)].append(rid)
+                    self.records_of[(getattr(rec, fields.tie), section, "")].append(rid)
 
     def _person_of(self, section: str, rec: Any, field: str) -> str | None:
         if section == "concerns" and field != "raised_by":
@@ -228,8 +228,8 @@ class _Store:
         """The fact for one record (see :func:`dualrel.rules.compiler.record_fields`)."""
         cached = self._record_bodies.get(rid)
         if cached is None:
-            # people and ties are numbered after the records are indexed: fill them in now
-            fact = self._partial.pop(rid)
+            # people and ties are numbered after the records are indexed: built now
+            fact = self._fact(rid)
             fact.update(self._numbers(rid))
             cached = json.dumps(fact, separators=(",", ":"))[1:-1]
             self._record_bodies[rid] = cached
@@ -264,13 +264,14 @@ class _Store:
             self._wanted_fields[section] = cached
         return cached
 
-    def _fact(self, rid: str) -> dict[str, Any]:
+    def _fact(self, rid: str, wanted: frozenset[str] | None = None) -> dict[str, Any]:
         """A record's fact without person and tie numbers (see :meth:`_numbers`), holding
-        the fields some condition reads."""
+        the fields some condition reads (or only ``wanted`` ones)."""
         section, rec = self.records[rid]
         fields = SECTIONS[section]
         schema = self.compiled.schema
-        wanted = self._wanted(section)
+        if wanted is None:
+            wanted = self._wanted(section)
         fact: dict[str, Any] = {"k": f"@{section}"}
         for f in fields.dates:
             if f not in wanted:
@@ -487,18 +488,25 @@ class _Store:
         """The records a match of ``rule`` anchored at ``anchor`` can read, given the ties
         it can read: those of the rule's sections naming one of those ties, or the anchor
         or a person those ties join (every variable a record clause names is one of them)."""
-        sections = {p.section for p in rule.records}
         people = {anchor}
-        out: set[str] = set()
         for tid in tie_ids:
             tie = self.ties[tid]
             people.add(tie.source)
             people.add(tie.target)
-            for section in sections:
-                out.update(self.records_of.get((tid, section), ()))
-        for person in people:
-            for section in sections:
-                out.update(self.records_of.get((person, section), ()))
+        out: set[str] = set()
+        records_of = self.records_of
+        for plan in rule.records:
+            clause = rule.rule.match.records[plan.index]
+            if clause.tie is not None:  # the record names one of these ties
+                for tid in tie_ids:
+                    out.update(records_of.get((tid, plan.section, ""), ()))
+                continue
+            # one person field is enough: the anchor's when the clause names it
+            field = next((f for f, v in clause.people.items() if v == rule.anchor),
+                         next(iter(clause.people)))
+            who = (anchor,) if clause.people[field] == rule.anchor else people
+            for person in who:
+                out.update(records_of.get((person, plan.section, field), ()))
         return out
 
     def _run(
@@ -678,20 +686,25 @@ def _concern_ties(registry: Registry, compiled: CompiledRuleset) -> dict[str, tu
     return {t.id: (t.source, t.target) for t in registry.ties if t.id in about}
 
 
-def _filters(compiled: CompiledRuleset) -> dict[str, list[list[Mapping[str, Any]]]]:
-    """Per section, the alternative lists of tests a record must pass to be read at all;
-    a list that holds another one whole is left out (passing it implies passing that)."""
-    found: dict[str, list[frozenset[str]]] = defaultdict(list)
+def _filters(compiled: CompiledRuleset) -> dict[str, list[Mapping[str, Any]]]:
+    """Per section, the tests that every clause reading it makes of a record alone: a
+    record failing one of them can take part in no match."""
+    common: dict[str, frozenset[str]] = {}
     for rule in compiled.rules:
         for section, tests in rule.record_filters:
             key = frozenset(json.dumps(t, sort_keys=True) for t in tests)
-            if key not in found[section]:
-                found[section].append(key)
-    return {
-        section: [[json.loads(t) for t in sorted(key)] for key in keys
-                  if not any(other < key for other in keys)]
-        for section, keys in found.items()
-    }
+            common[section] = common[section] & key if section in common else key
+    return {section: [json.loads(t) for t in sorted(key)] for section, key in common.items()}
+
+
+def _source_fields(section: str, tests: Iterable[Mapping[str, Any]]) -> frozenset[str]:
+    """The record fields whose fact fields ``tests`` read."""
+    keys = {field for test in tests for k, v in test.items()
+            for field in (v if k.startswith("$") else {k: v})}
+    fields = SECTIONS[section]
+    return frozenset(f for f in fields.testable if any(
+        k.endswith(f"_{f}") or k.startswith(f"l_{f}_") for k in keys)) | (
+        frozenset(fields.windows) if keys & {"hf", "ht", "hw"} else frozenset())
 
 
 def _window(hours: str | None) -> dict[str, int]:
