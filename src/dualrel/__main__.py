@@ -1,5 +1,5 @@
 """``python -m dualrel``: the same as the ``dualrel`` command."""
 
-from dualrel.cli import main
+from dualrel.cli import run
 
-raise SystemExit(main())
+run()

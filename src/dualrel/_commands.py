@@ -20,7 +20,7 @@ from importlib import resources
 from typing import Any
 
 from dualrel import example_registry
-from dualrel.check import DEFAULT_RULESET, run_check
+from dualrel.check import DEFAULT_RULESET, check_for_exit, run_check
 from dualrel.errors import DualrelError, Problem, RulesetError
 from dualrel.graph._gc import gc_paused
 from dualrel.report import FORMATS, KEY_ENV, render, write_atomic
@@ -177,7 +177,7 @@ def _check(args: argparse.Namespace) -> int:
     progress = Progress(sys.stderr)
     timings: dict[str, float] = {}
     try:
-        result = run_check(
+        result = check_for_exit(
             args.registry,
             args.ruleset or [DEFAULT_RULESET],
             as_of=args.as_of,

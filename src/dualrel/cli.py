@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 
 from dualrel import __version__
 from dualrel import _commands as _check_commands
@@ -146,6 +147,16 @@ def build_parser() -> argparse.ArgumentParser:
     for build in COMMANDS.values():
         build(sub)
     return parser
+
+
+def run() -> NoReturn:
+    """The ``dualrel`` console script and ``python -m dualrel``: :func:`main`, then exit at
+    once.  Outputs are written and closed by then; what is left is freeing the registry's
+    millions of objects one by one, which the operating system does in one go."""
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
