@@ -10,7 +10,7 @@ concerns and client records.  Then it times ``dualrel check`` with the coaching-
 ruleset on the registry with the sections and on the same registry without them, and the
 coaching-core check on the registry without them, in one run::
 
-    python benchmarks/practice_sections.py --people 100000
+    python benchmarks/practice_sections.py --people 100000 [--jobs 2]
 
 The registry itself comes from ``benchmarks/generate.py`` (run ``benchmarks/run.py --people
 N`` once to create it).
@@ -192,7 +192,7 @@ def write_sections(src: Path, dst: Path, contacts_per_tie: int, seed: int) -> di
     return {s: len(v) for s, v in rows.items()} | {"active_coaching_ties": len(coaching)}
 
 
-def _check(folder: Path, ruleset: str) -> tuple[float, float, int]:
+def _check(folder: Path, ruleset: str, jobs: int) -> tuple[float, float, int]:
     out = folder.parent / f"report-{folder.name}-{ruleset}.json"
     code = (
         "import resource,subprocess,sys,time;t=time.perf_counter();"
@@ -214,6 +214,8 @@ def _check(folder: Path, ruleset: str) -> tuple[float, float, int]:
         ruleset,
         "--format",
         "json",
+        "--jobs",
+        str(jobs),
         "--output",
         str(out),
     ]
@@ -231,6 +233,7 @@ def main() -> None:
     ap.add_argument("--people", type=int, default=100_000)
     ap.add_argument("--contacts", type=int, default=10, help="contacts per active coaching tie")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--jobs", type=int, default=1, help="dualrel check --jobs, for every run")
     args = ap.parse_args()
     plain = HERE / "data" / f"n{args.people}-s{args.seed}-planted" / "csv"
     if not (plain / "ties.csv").exists():
@@ -239,9 +242,9 @@ def main() -> None:
     counts = write_sections(plain, sections, args.contacts, args.seed)
     print("sections:", json.dumps(counts))
     runs = {
-        "coaching-practice, with sections": _check(sections, "coaching-practice"),
-        "coaching-practice, without sections": _check(plain, "coaching-practice"),
-        "coaching-core, without sections": _check(plain, "coaching-core"),
+        "coaching-practice, with sections": _check(sections, "coaching-practice", args.jobs),
+        "coaching-practice, without sections": _check(plain, "coaching-practice", args.jobs),
+        "coaching-core, without sections": _check(plain, "coaching-core", args.jobs),
     }
     base = runs["coaching-practice, without sections"][0]
     core = runs["coaching-core, without sections"][0]
