@@ -45,8 +45,9 @@ def write_sections(src: Path, dst: Path, contacts_per_tie: int, seed: int) -> di
     dst.mkdir(parents=True, exist_ok=True)
     for name in ("people.csv", "ties.csv"):
         target = dst / name
-        if not target.exists():
-            target.symlink_to(src / name)
+        if target.is_symlink() or target.exists():
+            target.unlink()
+        target.symlink_to((src / name).resolve())
     with (src / "ties.csv").open(newline="", encoding="utf-8") as f:
         coaching = [r for r in csv.DictReader(f) if r["kind"] == "coaching" and _active(r)]
     rows: dict[str, list[dict[str, object]]] = {
