@@ -8,6 +8,7 @@ registry: only ids, counts, kinds and located problems.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -154,8 +155,10 @@ def run() -> NoReturn:
     once.  Outputs are written and closed by then; what is left is freeing the registry's
     millions of objects one by one, which the operating system does in one go."""
     code = main()
-    sys.stdout.flush()
-    sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):
+        # a closed pipe (``dualrel ... | head``): nothing left to say
+        with contextlib.suppress(OSError):
+            stream.flush()
     os._exit(code)
 
 
