@@ -195,14 +195,9 @@ def run_check(
     Raises ``RulesetError``, ``RegistryError``, ``WaiverError`` or ``ReportFileError``
     (all :class:`~dualrel.errors.DualrelError`) with located problems for bad input.
     """
-    if fail_level not in (1, 2, 3):
-        raise InvalidArgument(f"fail_level must be 1, 2 or 3, got {fail_level!r}")
-    # a large registry is millions of long-lived objects and the check makes many small
-    # ones without cycles: the collector would scan the registry again and again
-    with gc_paused():
-        return _run_check(registry, rulesets, as_of=as_of, waivers=waivers, baseline=baseline,
-                          fail_level=fail_level, reveal=reveal, progress=progress, jobs=jobs,
-                          timings=timings)
+    return _run_check(registry, rulesets, as_of=as_of, waivers=waivers, baseline=baseline,
+                      fail_level=fail_level, reveal=reveal, progress=progress, jobs=jobs,
+                      timings=timings)
 
 
 def check_for_exit(
@@ -211,17 +206,16 @@ def check_for_exit(
     """:func:`run_check` for a process that exits right after reporting (the command line):
     the registry stays referenced until the process ends, so its millions of objects are
     never freed one by one (about a second at a million people); see ``cli.run``."""
-    fail_level = options.get("fail_level", 1)
-    if fail_level not in (1, 2, 3):
-        raise InvalidArgument(f"fail_level must be 1, 2 or 3, got {fail_level!r}")
-    with gc_paused():
-        return _run_check(registry, rulesets, keep=_KEPT, **options)
+    return _run_check(registry, rulesets, keep=_KEPT, **options)
 
 
 #: What :func:`check_for_exit` keeps alive: the last registry checked.
 _KEPT: list[object] = []
 
 
+# a large registry is millions of long-lived objects and the check makes many small ones
+# without cycles: the collector would scan the registry again and again
+@gc_paused()
 def _run_check(
     registry: str | os.PathLike[str],
     rulesets: Sequence[str | Path],
@@ -236,6 +230,8 @@ def _run_check(
     timings: MutableMapping[str, float] | None,
     keep: list[object] | None = None,
 ) -> CheckResult:
+    if fail_level not in (1, 2, 3):
+        raise InvalidArgument(f"fail_level must be 1, 2 or 3, got {fail_level!r}")
     stages: MutableMapping[str, float] = timings if timings is not None else {}
     clock = [time.perf_counter()]
 

@@ -32,7 +32,7 @@ What this module makes impossible (see ``shared/notes/durable-rules.md``):
   matching (measured here, not in the notes).  Tie facts carry every field a join reads;
   practice-record facts carry every field any condition reads, missing values included
   (a time reads as "not yet", a value as a token equal to nothing; see
-  :func:`dualrel.rules.compiler.record_fields`).
+  :mod:`dualrel.rules.compiler`).
 * **The wrong ``|`` operator.**  The compiler never emits ``$or`` (alternatives become
   flags the facts carry, e.g. ``ks0: 1`` for "kind is friendship or social_media");
   :class:`Engine` refuses a definition that contains one.

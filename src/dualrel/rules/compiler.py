@@ -9,8 +9,16 @@ conditions).  The result is data; nothing from a ruleset is ever executed.
 Facts are *oriented ties*: a tie ``a -> b`` becomes the fact ``s=a, d=b, f=1`` and, when a
 clause reads it in either direction (``between``, or an undirected kind), also
 ``s=b, d=a, f=0``.  Dates travel as days relative to the evaluation date, so one compiled
-ruleset serves every ``as_of``: "active" is ``st <= 0 <= en``.  Practice records are facts
-of kind ``@<section>`` (see :func:`record_fields`).
+ruleset serves every ``as_of``: "active" is ``st <= 0 <= en``.
+
+Practice records are facts of kind ``@<section>``: person fields ``p_<f>`` (person numbers,
+-1 for nobody), times ``t_<f>`` (days from the evaluation date; ``e_<f>`` when the field is
+given), numbers ``n_<f>`` (``e_<f>`` when given), values ``v_<f>``, lists ``l_<f>_<word>``
+flags and ``c_<f>`` (how many words), the agreement's hours ``hf``/``ht`` (minutes of the
+day) and ``hw`` (0: within one day, 1: past midnight, 2: no hours), an instant's local
+weekday ``wd_<f>`` and minute of the day ``mn_<f>``, and ``tn``, the number of the tie a
+record names.  Every field a join may read is always present: durable-rules fails an
+assert (error 311) when a join reads a field an earlier fact lacks (measured).
 
 A rule whose ``where`` has alternatives (``any``, ``in``, ``outside``) becomes several
 durable-rules rules, one per alternative (never the engine's broken ``|``); a ``share``
@@ -46,7 +54,6 @@ __all__ = [
     "RecordPlan",
     "Variant",
     "compile_ruleset",
-    "record_fields",
 ]
 
 #: Stand-ins for a missing start ("since always") and a missing end ("ongoing").
@@ -194,27 +201,32 @@ def _record_reads(rules: Iterable[CompiledRule]) -> Mapping[str, frozenset[str]]
     """Per section, the fact fields some condition reads: record facts carry no others."""
     reads: dict[str, set[str]] = {}
 
-    def walk(node: Any, here: str, sections: Mapping[str, str]) -> None:
+    def read(alias: str, field: str, sections: Mapping[str, str]) -> None:
+        if alias in sections:
+            reads.setdefault(sections[alias], set()).add(field)
+
+    def operand(node: Any, sections: Mapping[str, str]) -> None:
+        # ``{alias: field}``, or an expression ``{"$add": {"$l": ..., "$r": ...}}``
         if isinstance(node, Mapping):
             for key, value in node.items():
-                if key in sections and isinstance(value, str):  # {alias: field}
-                    reads.setdefault(sections[key], set()).add(value)
-                elif not key.startswith("$") and here in sections:
-                    reads.setdefault(sections[here], set()).add(key)
-                walk(value, here, sections)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item, here, sections)
+                if isinstance(value, str):
+                    read(key, value, sections)
+                else:
+                    operand(value, sections)
 
     for rule in rules:
         sections = {p.alias: p.section for p in rule.records}
         for alias, field in rule.bindings.values():  # subjects are read from the facts
-            if alias in sections:
-                reads.setdefault(sections[alias], set()).add(field)
+            read(alias, field, sections)
         for v in rule.variants:
             for cond in v.condition["all"]:
-                for alias, test in cond.items():
-                    walk(test, alias, sections)
+                for here, test in cond.items():
+                    for one in _tests_of(test):
+                        for key, value in one.items():
+                            inner = value if key.startswith("$") else {key: value}
+                            for field, other in inner.items():
+                                read(here, field, sections)
+                                operand(other, sections)
     return {s: frozenset(f) for s, f in reads.items()}
 
 
@@ -357,29 +369,6 @@ def _choose_anchor(rule: Rule) -> tuple[str, dict[str, int]]:
 _Atom = tuple[tuple[str, ...], Any]
 
 
-def record_fields(section: str) -> dict[str, str]:
-    """The fact fields of a record of ``section``, by field name (see the module doc).
-
-    Person fields ``p_<f>`` (person numbers), times ``t_<f>`` (days from the evaluation
-    date; ``e_<f>`` when the field is given), numbers ``n_<f>`` (``e_<f>`` when given),
-    values ``v_<f>``, lists ``l_<f>_<word>`` flags and ``c_<f>`` (how many words), the
-    agreement's hours ``hf``/``ht`` (minutes of the day) and ``hw`` (0: within one day,
-    1: past midnight, 2: no hours), an instant's local weekday ``wd_<f>`` and minute of the
-    day ``mn_<f>``.  Every field a join may read is always present: durable-rules fails
-    an assert (error 311) when a join reads a field an earlier fact lacks (measured).
-
-    >>> record_fields("records")["retain_until"]
-    't_retain_until'
-    """
-    fields = SECTIONS[section]
-    out = {f: f"p_{f}" for f in fields.people}
-    out.update({f: f"t_{f}" for f in fields.times})
-    out.update({f: f"n_{f}" for f in fields.numbers})
-    out.update({f: f"v_{f}" for f in fields.values})
-    out.update({f: f"c_{f}" for f in fields.lists})
-    return out
-
-
 def _compile_rule(
     rule: Rule, name: str, kinds: Mapping[str, bool], schema: FactSchema
 ) -> CompiledRule:
@@ -503,9 +492,8 @@ def _compile_rule(
         rule=rule,
         name=name,
         clauses=tuple(plans),
-        records=tuple(RecordPlan(j, rec_alias[j], c.section, c.exists)
-                      for _, j in ((w, j) for w, j in sequence if w == "r")
-                      for c in (recs[j],)),
+        records=tuple(RecordPlan(j, rec_alias[j], recs[j].section, recs[j].exists)
+                      for what, j in sequence if what == "r"),
         bindings=bindings,
         evidence=tuple(tie_alias[i] for i in range(len(ties)) if ties[i].exists),
         record_evidence=tuple(rec_alias[j] for j, c in enumerate(recs) if c.exists),
@@ -593,11 +581,6 @@ def _records_anchor(rule: Rule) -> str:
     per = rule.match.per or []
     ordered = [v for v in recs[0].people.values() if v in shared]
     return next((v for v in ordered if v in per), ordered[0])
-
-
-def placed_clauses(order: list[int], upto: int) -> set[int]:
-    """Clauses joined before ``upto`` in ``order``."""
-    return set(order[: order.index(upto)])
 
 
 def _tie_tests(clause: TieClause, kinds: Mapping[str, bool], schema: FactSchema

@@ -130,11 +130,10 @@ class _Store:
         self.tie_number: dict[str, int] = {}
         # practice records the rules read, by ``section/id``, and who and what they name
         self.records: dict[str, tuple[str, Any]] = {}
-        self.records_by_person: dict[str, list[str]] = defaultdict(list)
         self._record_bodies: dict[str, str] = {}
         self._wanted_fields: dict[str, frozenset[str]] = {}
-        # records by (person, section) and (tie, section): what one rule's matches can read
-        # records by (person, section, person field) and (tie, section, "")
+        # records by (person, section, person field) and (tie, section, ""): what one rule's
+        # matches can read
         self.records_of: dict[tuple[str, str, str], list[str]] = defaultdict(list)
         self._tie_ends: dict[str, tuple[str, str]] = {}
         self._midnight = datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC)
@@ -195,7 +194,9 @@ class _Store:
         for section in sorted(self.compiled.schema.sections):
             fields = SECTIONS[section]
             common = filters.get(section, [])
-            needed = _source_fields(section, common)
+            needed = _source_fields(section, {
+                field for test in common for k, v in test.items()
+                for field in (v if k.startswith("$") else {k: v})})
             for rec in practice.section(section):
                 rid = f"{section}/{rec.id}"
                 self.records[rid] = (section, rec)
@@ -208,7 +209,6 @@ class _Store:
                 for f in fields.people:
                     person = self._person_of(section, rec, f)
                     if person is not None:
-                        self.records_by_person[person].append(rid)
                         self.records_of[(person, section, f)].append(rid)
                 if fields.tie is not None:
                     self.records_of[(getattr(rec, fields.tie), section, "")].append(rid)
@@ -225,7 +225,7 @@ class _Store:
         return None if value is None else str(value)
 
     def record_body(self, rid: str) -> str:
-        """The fact for one record (see :func:`dualrel.rules.compiler.record_fields`)."""
+        """The fact for one record (its fields: :mod:`dualrel.rules.compiler`)."""
         cached = self._record_bodies.get(rid)
         if cached is None:
             # people and ties are numbered after the records are indexed: built now
@@ -255,13 +255,8 @@ class _Store:
         """The fields of ``section`` some condition reads (as one fact field or another)."""
         cached = self._wanted_fields.get(section)
         if cached is None:
-            fields = SECTIONS[section]
             reads = self.compiled.schema.record_reads.get(section, frozenset())
-            cached = frozenset(
-                f for f in fields.testable if any(
-                    k.endswith(f"_{f}") or k.startswith(f"l_{f}_") for k in reads)
-            ) | (frozenset(fields.windows) if reads & {"hf", "ht", "hw"} else frozenset())
-            self._wanted_fields[section] = cached
+            cached = self._wanted_fields[section] = _source_fields(section, reads)
         return cached
 
     def _fact(self, rid: str, wanted: frozenset[str] | None = None) -> dict[str, Any]:
@@ -669,7 +664,7 @@ def _store(
     joined = {p for t in kept.values() for p in (t.source, t.target)}
     if compiled.schema.sections:
         store.add_records(registry.practice, _concern_ties(registry, compiled))
-        joined.update(store.records_by_person)
+        joined.update(person for person, _, field in store.records_of if field)
     for person in registry.people:
         if person.id in joined:
             store.add_person(person)
@@ -697,14 +692,13 @@ def _filters(compiled: CompiledRuleset) -> dict[str, list[Mapping[str, Any]]]:
     return {section: [json.loads(t) for t in sorted(key)] for section, key in common.items()}
 
 
-def _source_fields(section: str, tests: Iterable[Mapping[str, Any]]) -> frozenset[str]:
-    """The record fields whose fact fields ``tests`` read."""
-    keys = {field for test in tests for k, v in test.items()
-            for field in (v if k.startswith("$") else {k: v})}
+def _source_fields(section: str, keys: Iterable[str]) -> frozenset[str]:
+    """The record fields of ``section`` behind the fact fields ``keys``."""
+    found = set(keys)
     fields = SECTIONS[section]
     return frozenset(f for f in fields.testable if any(
-        k.endswith(f"_{f}") or k.startswith(f"l_{f}_") for k in keys)) | (
-        frozenset(fields.windows) if keys & {"hf", "ht", "hw"} else frozenset())
+        k.endswith(f"_{f}") or k.startswith(f"l_{f}_") for k in found)) | (
+        frozenset(fields.windows) if found & {"hf", "ht", "hw"} else frozenset())
 
 
 def _window(hours: str | None) -> dict[str, int]:

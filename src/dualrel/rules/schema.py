@@ -85,6 +85,16 @@ class RemediationSpec(_Model):
     owner: Owner
 
 
+def _exactly_one_of(test: BaseModel, names: tuple[str, ...]) -> None:
+    """A test gives exactly one of ``names`` (their YAML spelling: ``in`` is ``in_``)."""
+    given = [n for n in names if getattr(test, "in_" if n == "in" else n) is not None]
+    if len(given) != 1:
+        shown = ", ".join(f"{n}: true" if n in ("present", "absent") else n for n in names)
+        raise ValueError(
+            f"give exactly one of {shown}" + (f" (got {', '.join(given)})" if given else "")
+        )
+
+
 class AttributeTest(_Model):
     """A condition on one tie attribute: exactly one of equals, in, present, absent."""
 
@@ -95,21 +105,7 @@ class AttributeTest(_Model):
 
     @model_validator(mode="after")
     def _exactly_one(self) -> AttributeTest:
-        given = [
-            n
-            for n, v in (
-                ("equals", self.equals),
-                ("in", self.in_),
-                ("present", self.present),
-                ("absent", self.absent),
-            )
-            if v is not None
-        ]
-        if len(given) != 1:
-            raise ValueError(
-                "give exactly one of equals, in, present: true, absent: true"
-                + (f" (got {', '.join(given)})" if given else "")
-            )
+        _exactly_one_of(self, ("equals", "in", "present", "absent"))
         return self
 
 
@@ -177,23 +173,7 @@ class FieldTest(_Model):
 
     @model_validator(mode="after")
     def _exactly_one(self) -> FieldTest:
-        given = [
-            n
-            for n, v in (
-                ("equals", self.equals),
-                ("in", self.in_),
-                ("present", self.present),
-                ("absent", self.absent),
-                ("contains", self.contains),
-                ("lacks", self.lacks),
-            )
-            if v is not None
-        ]
-        if len(given) != 1:
-            raise ValueError(
-                "give exactly one of equals, in, present: true, absent: true, contains, lacks"
-                + (f" (got {', '.join(given)})" if given else "")
-            )
+        _exactly_one_of(self, ("equals", "in", "present", "absent", "contains", "lacks"))
         return self
 
 

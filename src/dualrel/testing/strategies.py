@@ -66,6 +66,14 @@ def _check_bounds(name_min: str, lo: int, name_max: str, hi: int | None) -> None
         raise InvalidArgument(f"{name_max}={hi!r} must be an integer >= {name_min}={lo!r}")
 
 
+def _check_people(min_people: int, max_people: int) -> None:
+    _check_bounds("min_people", min_people, "max_people", max_people)
+    if min_people < 2:
+        raise InvalidArgument(
+            f"min_people={min_people!r} must be at least 2: a tie needs two people"
+        )
+
+
 def _check_kinds(kinds: Sequence[str], extra_kinds: Mapping[str, bool] | None) -> None:
     if isinstance(kinds, str) or not kinds:
         raise InvalidArgument(f"kinds={kinds!r} must be a non-empty list of tie kinds")
@@ -173,11 +181,7 @@ def registries(
     ...     assert {p.id for p in reg.people} >= {t.source for t in reg.ties}
     >>> check()
     """
-    _check_bounds("min_people", min_people, "max_people", max_people)
-    if min_people < 2:
-        raise InvalidArgument(
-            f"min_people={min_people!r} must be at least 2: a tie needs two people"
-        )
+    _check_people(min_people, max_people)
     tie_cap = 3 * max_people if max_ties is None else max_ties
     _check_bounds("max_ties", 0, "max_ties", tie_cap)
     _check_kinds(kinds, extra_kinds)
@@ -298,11 +302,7 @@ def practice_registries(
     ...     assert registry_from_data(registry_document(reg)).practice == reg.practice
     >>> check()
     """
-    _check_bounds("min_people", min_people, "max_people", max_people)
-    if min_people < 2:
-        raise InvalidArgument(
-            f"min_people={min_people!r} must be at least 2: a tie needs two people"
-        )
+    _check_people(min_people, max_people)
     tie_cap = 2 * max_people if max_ties is None else max_ties
     _check_bounds("max_ties", 0, "max_ties", tie_cap)
     _check_bounds("max_records", 0, "max_records", max_records)
