@@ -116,6 +116,18 @@ def test_every_row_error_is_collected_with_its_line(tmp_path: Path) -> None:
     assert "line 2" in one(probs, "duplicate-tie").message
 
 
+@pytest.mark.parametrize("dates", [",", "2025-03-01,"])
+def test_unknown_person_with_dates_seen_before_is_an_error(tmp_path: Path, dates: str) -> None:
+    # the fast loop reads a missing person as None (no KeyError) when nothing else in the
+    # row is new: that row must still be reported, not crash
+    ties = TIES + f"t3,coaching,co001,cl0099,{dates},,\nt4,romance,nobody,cl0001,,,,\n"
+    probs = problems_of(folder(tmp_path, PEOPLE, ties))
+    assert [(p.line, p.code, p.field) for p in probs if p.severity == "error"] == [
+        (4, "unknown-person", "target"),
+        (5, "unknown-person", "source"),
+    ]
+
+
 @pytest.mark.parametrize(
     ("ids", "dup"),
     [

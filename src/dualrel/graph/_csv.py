@@ -19,6 +19,7 @@ from itertools import compress, count, islice, pairwise
 from operator import ge, itemgetter
 from typing import Any
 
+from dualrel.graph._csv_columns import read_columns
 from dualrel.graph._locations import LineRuns
 from dualrel.graph._practice import PracticeReader, csv_record, required_columns
 from dualrel.graph._problems import Collector, did_you_mean
@@ -335,7 +336,13 @@ def _read_ties(  # noqa: PLR0917
                         kind, ps, pt = k2, p2, t2
                         start = dates[s]
                         end = dates[e]
-                    if ps is pt or (end is not None and start is not None and end < start):
+                    # ``people`` reads a missing id as None: no KeyError for an unknown person
+                    if (
+                        ps is pt
+                        or ps is None
+                        or pt is None
+                        or (end is not None and start is not None and end < start)
+                    ):
                         bad.report(row, line, header)
                         continue
                     if cells is not None:
@@ -556,7 +563,10 @@ def load_csv_folder(
     kinds: Mapping[str, bool],
     roles: Collection[str],
     as_of: date | None,
+    columnar: bool = True,
 ) -> Registry:
+    """Read a CSV folder: column-wise when the files allow it (``_csv_columns``), else row
+    by row.  ``columnar=False`` forces the row-by-row reader (the tests compare the two)."""
     c = collector
     people_file = os.path.join(folder, "people.csv")
     ties_file = os.path.join(folder, "ties.csv")
@@ -570,18 +580,33 @@ def load_csv_folder(
     c.raise_if_errors()
     practice = PracticeReader(RecordReader(c, kinds, roles))
     rejected_ties: set[str] = set()
+    sections = [
+        (section, path)
+        for section in PRACTICE_SECTIONS
+        if os.path.isfile(path := os.path.join(folder, section + ".csv"))
+    ]
+    columns = read_columns(people_file, ties_file, kinds=kinds, roles=roles) if columnar else None
     try:
-        people, plines, by_id = _read_people(people_file, people_file, c, roles)
-        ties, tlines = _read_ties(ties_file, ties_file, c, kinds, by_id, rejected_ties)
-        for section in PRACTICE_SECTIONS:
-            path = os.path.join(folder, section + ".csv")
-            if os.path.isfile(path):
-                _read_section(path, section, c, practice)
+        if columns is not None:
+            people, plines, ties, tlines = (
+                columns.people,
+                columns.people_lines,
+                columns.ties,
+                columns.tie_lines,
+            )
+            c.warnings.extend(columns.warnings.warnings)
+            by_id = _Lookup({p.id: p for p in people}) if sections else _Lookup()
+        else:
+            people, plines, by_id = _read_people(people_file, people_file, c, roles)
+            ties, tlines = _read_ties(ties_file, ties_file, c, kinds, by_id, rejected_ties)
+        for section, path in sections:
+            _read_section(path, section, c, practice)
     except OSError as e:
         c.error(e.filename or folder, "unreadable", f"cannot read: {e.strerror}")
         c.raise_if_errors()
         raise AssertionError("unreachable") from e  # pragma: no cover
-    _check_unique(c, ties_file, "tie", [t.id for t in ties], tlines)
+    if columns is None:  # the columnar path checked the ids already
+        _check_unique(c, ties_file, "tie", [t.id for t in ties], tlines)
     registry = Registry(tuple(people), tuple(ties), as_of, folder, {}, dict(kinds))
     if practice.has_records():
         practice.check(by_id, {t.id: t.kind for t in ties}, rejected_ties=rejected_ties)

@@ -1,0 +1,418 @@
+"""The columnar path for ``people.csv`` and ``ties.csv`` (private).
+
+At a million people the row-by-row reader (``_csv``) spends most of its time waiting on
+memory: every tie looks its two people up in a dict of a million entries, and every row
+becomes a list of fresh strings before it becomes a ``Tie``.  This path lets pyarrow parse
+both files into columns (on every core), checks the columns as wholes (the distinct kinds,
+dates and roles once each, people ids resolved by a hash join in C), and fills the slots of
+the ``Person`` and ``Tie`` objects one column at a time.
+
+It gives exactly what the row-by-row reader gives, or nothing: :func:`read_columns`
+returns None, and the caller reads the files row by row, when a file is outside what this
+path reads identically (a quote character, a line break other than ``\\n`` or ``\\r\\n``, a
+blank line, a NUL byte, a row of the wrong width, text that is not UTF-8, a bad header) or
+when any row has an error.  Errors are rare and a load with errors fails anyway, so the
+row-by-row reader, which locates every problem, reports them.  Warnings (an unknown role, a
+tie whose ends lack the expected roles, a family tie without ``relation``) are reported
+here, in the row-by-row reader's order and words.  ``tests/graph/test_csv_columns.py``
+holds both paths to the same result on generated folders, good and bad.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import deque
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from datetime import date
+from itertools import repeat
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+
+from dualrel.graph._locations import LineRuns
+from dualrel.graph._problems import MAX_ERRORS, Collector
+from dualrel.graph._records import (
+    DATE_ATTRIBUTES,
+    ROLE_EXPECTATIONS,
+    DateParser,
+    fast_constructor,
+)
+from dualrel.graph.model import FAMILY_RELATIONS, Person, Tie, derive_tie_id
+
+__all__ = ["Columns", "read_columns"]
+
+_TIE_FIELDS = ("id", "kind", "source", "target", "start", "end", "attributes")
+_PERSON_FIELDS = ("id", "roles", "name", "organisation", "attributes")
+_TIE_NEW = fast_constructor(Tie, _TIE_FIELDS)
+_PERSON_NEW = fast_constructor(Person, _PERSON_FIELDS)
+
+# pyarrow's "cannot read this" errors: the row-by-row reader then says where and why
+_ARROW_ERRORS = (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError)
+
+
+@dataclass(frozen=True, slots=True)
+class Columns:
+    """What the columnar path read: the people and ties, their lines, the warnings."""
+
+    people: list[Person]
+    people_lines: LineRuns
+    ties: list[Tie]
+    tie_lines: LineRuns
+    warnings: Collector
+
+
+def read_columns(
+    people_file: str,
+    ties_file: str,
+    *,
+    kinds: Mapping[str, bool],
+    roles: Collection[str],
+) -> Columns | None:
+    """People and ties read column-wise, or None when the row-by-row reader must read them.
+
+    Nothing is reported to the caller's collector: warnings come back in
+    :attr:`Columns.warnings`, to be added only when the columnar result is used.
+    """
+    # the row-by-row reader's own checks, imported here: it imports this module
+    from dualrel.graph._csv import PEOPLE_COLUMNS, TIE_COLUMNS, _split_roles  # noqa: PLC0415
+
+    people_table = _table(people_file, PEOPLE_COLUMNS)
+    if people_table is None or people_table.num_rows == 0:
+        return None
+    ties_table = _table(ties_file, TIE_COLUMNS)
+    if ties_table is None:
+        return None
+    w = Collector()
+    people = _people(people_table, people_file, roles, w, _split_roles)
+    if people is None:
+        return None
+    del people_table
+    ties = _ties(ties_table, ties_file, kinds, people, w)
+    if ties is None:
+        return None
+    return Columns(people.objects, _lines(len(people.objects)), ties, _lines(len(ties)), w)
+
+
+def _lines(n: int) -> LineRuns:
+    """Row i on line i + 2: the file was checked to hold one row per line, no blank line."""
+    lines = LineRuns()
+    if n:
+        lines.starts.append(0)
+        lines.offsets.append(2)
+    lines.count = n
+    return lines
+
+
+def _table(path: str, required: tuple[str, ...]) -> pa.Table | None:
+    """Every column as text, or None when the file is outside what this path reads alike."""
+    from dualrel.graph._csv import _header  # noqa: PLC0415
+
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError:
+        return None
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    # a blank line, or a line break inside a value, makes the rows fewer than the lines:
+    # the row count below tells; quoting and a lone carriage return are told here
+    if (
+        not data
+        or b'"' in data
+        or b"\x00" in data
+        or (b"\r" in data and data.count(b"\r") != data.count(b"\r\n"))
+    ):
+        return None
+    end = data.find(b"\n")
+    first = data[: end if end >= 0 else len(data)]
+    try:
+        row = next(csv.reader(io.StringIO(first.decode("utf-8").rstrip("\r"))), None)
+    except (UnicodeDecodeError, csv.Error):
+        return None
+    header = _header(row, path, Collector(), required)
+    if header is None:
+        return None
+    rows = data.count(b"\n") - (1 if data.endswith(b"\n") else 0)
+    try:
+        table = pa_csv.read_csv(
+            pa.py_buffer(data),
+            read_options=pa_csv.ReadOptions(column_names=header, skip_rows=1),
+            parse_options=pa_csv.ParseOptions(quote_char=False, newlines_in_values=False),
+            convert_options=pa_csv.ConvertOptions(
+                column_types=dict.fromkeys(header, pa.string()),
+                strings_can_be_null=False,
+                check_utf8=True,
+            ),
+        )
+    except _ARROW_ERRORS:
+        return None
+    # a row per line after the header: what the line numbers of this path rely on
+    return table if table.num_rows == rows else None
+
+
+@dataclass(frozen=True, slots=True)
+class _Encoded:
+    """A column as its distinct values (in order of first appearance) and each row's code."""
+
+    values: list[Any]
+    codes: pa.Array  # int32
+
+    def expand(self, values: list[Any] | None = None) -> list[Any]:
+        """Each row's value (or its code's entry in ``values``), the objects shared."""
+        return list(map((self.values if values is None else values).__getitem__, _ints(self.codes)))
+
+
+def _encode(column: pa.ChunkedArray | pa.Array) -> _Encoded:
+    enc = pc.dictionary_encode(column)
+    if isinstance(enc, pa.ChunkedArray):
+        enc = enc.combine_chunks()
+    return _Encoded(enc.dictionary.to_pylist(), enc.indices)
+
+
+def _ints(array: pa.Array) -> memoryview:
+    """The int32 values of an array without nulls, read in place (no int object per row
+    is kept: a list of three million ints is a hundred megabytes)."""
+    data = memoryview(array.buffers()[1]).cast("i")
+    return data[array.offset : array.offset + len(array)]
+
+
+def _rows_of(ends: _Encoded, ids: pa.Array) -> pa.Array:
+    """Each row's person as a row of ``people.csv`` (null for an id nobody has)."""
+    rows = pc.index_in(pa.array(ends.values, pa.string()), value_set=ids)
+    return pc.take(rows, ends.codes)
+
+
+def _fill(new: tuple[Any, ...], cls: type[Any], columns: list[list[Any]]) -> list[Any]:
+    """Objects of ``cls``, each slot filled a column at a time (no Python frame per row)."""
+    n = len(columns[0])
+    objects = list(map(new[0], repeat(cls, n)))
+    for setter, values in zip(new[1:], columns, strict=True):
+        deque(map(setter, objects, values), maxlen=0)
+    return objects
+
+
+@dataclass(frozen=True, slots=True)
+class _People:
+    objects: list[Person]
+    ids: pa.Array
+    roles: _Encoded  # the distinct values are tuples of roles
+
+
+def _people(
+    table: pa.Table,
+    file: str,
+    vocab: Collection[str],
+    w: Collector,
+    split_roles: Any,
+) -> _People | None:
+    """People in file order, or None when a row has an error."""
+    from dualrel.graph._csv import PEOPLE_COLUMNS, PEOPLE_OPTIONAL  # noqa: PLC0415
+
+    names = table.column_names
+    id_array = table.column("id").combine_chunks()
+    ids: list[str] = id_array.to_pylist()
+    if "" in ids or any(map(str.isspace, ids)) or len(set(ids)) != len(ids):
+        return None
+    role_texts = _encode(table.column("roles"))
+    distinct: list[tuple[str, ...]] = []
+    for text in role_texts.values:
+        if text:
+            first = pc.index(table.column("roles"), text).as_py()
+            distinct.append(split_roles(text, vocab, w, file, first + 2, ids[first]))
+        else:
+            distinct.append(())
+    roles = _Encoded(distinct, role_texts.codes)
+    n = len(ids)
+    none: list[None] = [None] * n
+    person_names = (
+        [v or None for v in table.column("name").to_pylist()] if "name" in names else none
+    )
+    if "organisation" in names:
+        orgs = _encode(table.column("organisation"))
+        organisations = orgs.expand([o or None for o in orgs.values])
+    else:
+        organisations = none
+    extras = [h for h in names if h not in PEOPLE_COLUMNS + PEOPLE_OPTIONAL]
+    if extras:
+        cells = [table.column(h).to_pylist() for h in extras]
+        attributes = [
+            {k: v for k, v in zip(extras, values, strict=True) if v}
+            for values in zip(*cells, strict=True)
+        ]
+    else:
+        attributes = [{} for _ in range(n)]
+    objects = _fill(
+        _PERSON_NEW, Person, [ids, roles.expand(), person_names, organisations, attributes]
+    )
+    return _People(objects, id_array, roles)
+
+
+def _dates(texts: list[str], parser: DateParser) -> list[date | None] | None:
+    """Each distinct text as a date (``""`` as None), or None when one is not a date."""
+    out: list[date | None] = []
+    for text in texts:
+        if not text:
+            out.append(None)
+            continue
+        d = parser.parse(text)
+        if d is None:
+            return None
+        out.append(d)
+    return out
+
+
+def _ties(
+    table: pa.Table,
+    file: str,
+    kinds: Mapping[str, bool],
+    people: _People,
+    w: Collector,
+) -> list[Tie] | None:
+    """Ties in file order, or None when a row has an error."""
+    from dualrel.graph._csv import (  # noqa: PLC0415
+        TIE_COLUMNS,
+        TIE_OPTIONAL,
+        _BadTie,
+        _increasing_runs_apart,
+    )
+
+    names = table.column_names
+    n = table.num_rows
+    if n == 0:
+        return []
+    blank = pa.chunked_array([pa.array([""] * n, pa.string())])
+
+    def column(name: str) -> pa.ChunkedArray:
+        return table.column(name) if name in names else blank
+
+    kind = _encode(column("kind"))
+    interned = {k: k for k in kinds}
+    if any(k not in interned for k in kind.values):
+        return None
+
+    # people by a hash join in C over each end's distinct ids; unknown or empty is a null
+    source, target = _encode(column("source")), _encode(column("target"))
+    source_at = _rows_of(source, people.ids)
+    target_at = _rows_of(target, people.ids)
+    if source_at.null_count or target_at.null_count:
+        return None
+    if pc.any(pc.equal(source_at, target_at)).as_py():
+        return None
+
+    parser = DateParser()
+    start, end = _encode(column("start")), _encode(column("end"))
+    start_dates, end_dates = _dates(start.values, parser), _dates(end.values, parser)
+    if start_dates is None or end_dates is None:
+        return None
+    # valid YYYY-MM-DD texts order as their dates do
+    start_col, end_col = column("start"), column("end")
+    backwards = pc.and_(
+        pc.and_(pc.not_equal(start_col, ""), pc.not_equal(end_col, "")),
+        pc.less(end_col, start_col),
+    )
+    if pc.any(backwards).as_py():
+        return None
+
+    extras = [h for h in names if h not in TIE_COLUMNS + TIE_OPTIONAL]
+    encoded = {h: _encode(table.column(h)) for h in extras}
+    if any(h in DATE_ATTRIBUTES and _dates(encoded[h].values, parser) is None for h in extras):
+        return None
+    is_family = (
+        pc.equal(kind.codes, kind.values.index("family")) if "family" in kind.values else None
+    )
+    relation = column("relation")
+    if is_family is not None:
+        used = pc.unique(pc.filter(relation, is_family)).to_pylist()
+        if any(r and r not in FAMILY_RELATIONS for r in used):
+            return None
+
+    ids: list[str] = column("id").to_pylist()
+    raw_ids = ids.copy()
+    # each end's text once per distinct person, in order of first appearance: ties list a
+    # client's ties together, so neighbouring rows share strings near in memory
+    sources, targets = source.expand(), target.expand()
+    kind_list = kind.expand([interned[k] for k in kind.values])
+    starts, ends = start.expand(start_dates), end.expand(end_dates)
+    attributes = _attributes(extras, encoded, n)
+    for i in [i for i, tid in enumerate(ids) if not tid]:
+        ids[i] = derive_tie_id(
+            kind_list[i],
+            sources[i],
+            targets[i],
+            starts[i],
+            ends[i],
+            attributes[i],
+            directed=kinds[kind_list[i]],
+        )
+    if not _increasing_runs_apart(ids) and len(set(ids)) != n:
+        return None
+
+    # warnings, in the row-by-row reader's order: a row's relation, then its roles
+    lacking = _role_mismatches(kind, source_at, target_at, people.roles)
+    no_relation: set[int] = set()
+    if is_family is not None:
+        no_relation = set(
+            pc.indices_nonzero(pc.and_(is_family, pc.equal(relation, ""))).to_pylist()
+        )
+    if lacking or no_relation:
+        bad = _BadTie(w, file, kinds, parser, {})
+        for i in sorted(lacking | no_relation):
+            if len(w.warnings) >= MAX_ERRORS:
+                break
+            if i in no_relation:
+                bad.no_relation(i + 2, raw_ids[i])
+            if i in lacking:
+                ps = people.objects[source_at[i].as_py()]
+                pt = people.objects[target_at[i].as_py()]
+                bad.roles(kind_list[i], ps, pt, i + 2, raw_ids[i])
+    return _fill(_TIE_NEW, Tie, [ids, kind_list, sources, targets, starts, ends, attributes])
+
+
+def _attributes(extras: list[str], encoded: Mapping[str, _Encoded], n: int) -> list[dict[str, str]]:
+    """Each tie's attributes (its non-empty extra cells), a dict of its own per tie.
+
+    Rows repeat a few combinations of extra cells (a date, a relation): each combination's
+    dict is built once, and copied for each row.
+    """
+    if not extras:
+        return [{} for _ in range(n)]
+    # one code per combination of the extra columns' codes
+    combined = pa.array([0] * n, pa.int64())
+    stride = 1
+    for h in extras:
+        combined = pc.add(combined, pc.multiply(encoded[h].codes.cast(pa.int64()), stride))
+        stride *= max(1, len(encoded[h].values))
+    combos = _encode(combined)
+    protos = []
+    for combo in combos.values:
+        proto = {}
+        rest = combo
+        for h in extras:
+            rest, at = divmod(rest, max(1, len(encoded[h].values)))
+            if value := encoded[h].values[at]:
+                proto[h] = value
+        protos.append(proto)
+    return list(map(dict.copy, combos.expand(protos)))
+
+
+def _role_mismatches(
+    kind: _Encoded, source_at: pa.Array, target_at: pa.Array, roles: _Encoded
+) -> set[int]:
+    """Rows whose ends lack a role their kind expects (a warning, never an error)."""
+    flagged: set[int] = set()
+    for code, name in enumerate(kind.values):
+        want = ROLE_EXPECTATIONS.get(name)
+        if want is None:
+            continue
+        rows = pc.indices_nonzero(pc.equal(kind.codes, code))
+        lacking = pa.array([False] * len(rows))
+        for role, ends in ((want[0], source_at), (want[1], target_at)):
+            if role:
+                has = pc.take(pa.array([role in r for r in roles.values]), roles.codes)
+                lacking = pc.or_(lacking, pc.invert(pc.take(has, pc.take(ends, rows))))
+        flagged.update(pc.filter(rows, lacking).to_pylist())
+    return flagged

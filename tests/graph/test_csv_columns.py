@@ -1,0 +1,267 @@
+"""The columnar CSV path gives what the row-by-row reader gives, or steps aside.
+
+``load_csv_folder(columnar=False)`` is the row-by-row reader alone; the default tries the
+columnar path first.  On generated folders, good and bad, both must give the same people,
+ties, lines and warnings, or the same errors.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dualrel.errors import RegistryError
+from dualrel.graph import _csv, _csv_columns
+from dualrel.graph._problems import Collector
+from dualrel.graph.model import CORE_ROLES, CORE_TIE_KINDS
+
+PEOPLE_IDS = ["co1", "co2", "cl1", "cl2", "cl3", "sp1", "su1", "ma1"]
+ROLE_TEXTS = [
+    "coach",
+    "client",
+    "coach;mentor",
+    "sponsor",
+    "supervisor",
+    "manager",
+    "",
+    "client ; sponsor",
+    "cleint",
+]
+KINDS = [
+    "coaching",
+    "family",
+    "romance",
+    "sponsorship",
+    "supervision",
+    "management",
+    "business",
+    "friendship",
+]
+DATES = ["", "2024-01-01", "2025-06-30", "2026-11-26"]
+RELATIONS = ["", "spouse", "cousin"]
+TIE_COLUMNS = [
+    "id,kind,source,target,start,end,agreement_signed,relation",
+    "kind,source,target,start,end",
+    "id,kind,source,target,relation",
+    "id,kind,source,target,start,end",
+    "kind,source,target,agreement_signed",
+]
+#: one error planted in a row (or none): each is what the columnar path must step aside for
+BREAKS = ["none"] * 8 + [
+    "unknown-kind",
+    "unknown-person",
+    "invalid-date",
+    "end-before-start",
+    "self-tie",
+    "duplicate-tie",
+    "empty-person-id",
+    "space-person-id",
+    "duplicate-person",
+    "invalid-relation",
+    "invalid-attribute-date",
+]
+#: the ways a file leaves what the columnar path reads alike (or none)
+TWISTS = ["none"] * 8 + [
+    "bom",
+    "crlf",
+    "blank",
+    "quote",
+    "quoted-comma",
+    "width",
+    "cr",
+    "space-header",
+    "nul",
+    "latin1",
+    "empty-ties",
+    "header-only",
+]
+
+
+@st.composite
+def folders(draw: st.DrawFn) -> dict[str, Any]:
+    """The text of a people.csv and a ties.csv: valid, or broken in one of many ways."""
+    people = draw(st.lists(st.sampled_from(PEOPLE_IDS), min_size=2, max_size=8, unique=True))
+    extra_people_column = draw(st.booleans())
+    header = "id,roles,name,organisation" + (",team" if extra_people_column else "")
+    rows = []
+    for pid in people:
+        cells = [
+            pid,
+            draw(st.sampled_from(ROLE_TEXTS)),
+            draw(st.sampled_from(["", "Ada", "Kim Okafor"])),
+            draw(st.sampled_from(["", "Acme", "Bluebird"])),
+        ]
+        if extra_people_column:
+            cells.append(draw(st.sampled_from(["", "north"])))
+        rows.append(cells)
+    columns = draw(st.sampled_from(TIE_COLUMNS)).split(",")
+    ties = []
+    for i in range(draw(st.integers(0, 10))):
+        source, target = draw(st.permutations(people))[:2]
+        start, end = sorted(draw(st.lists(st.sampled_from(DATES[1:]), min_size=2, max_size=2)))
+        ties.append(
+            {
+                "id": draw(st.sampled_from([f"t{i}", f"t{i}", ""])),
+                "kind": draw(st.sampled_from(KINDS)),
+                "source": source,
+                "target": target,
+                "start": draw(st.sampled_from(["", start])),
+                "end": draw(st.sampled_from(["", end])),
+                "agreement_signed": draw(st.sampled_from(DATES)),
+                "relation": draw(st.sampled_from(RELATIONS)),
+            }
+        )
+    broken = draw(st.sampled_from(BREAKS))
+    if ties:
+        tie = draw(st.sampled_from(ties))
+        if broken == "unknown-kind":
+            tie["kind"] = "romence"
+        elif broken == "unknown-person":
+            tie[draw(st.sampled_from(["source", "target"]))] = "nobody"
+        elif broken == "invalid-date":
+            tie[draw(st.sampled_from(["start", "end"]))] = draw(
+                st.sampled_from(["2025-02-30", "2025-1-1", "soon"])
+            )
+        elif broken == "end-before-start":
+            tie["start"], tie["end"] = "2026-01-02", "2026-01-01"
+        elif broken == "self-tie":
+            tie["target"] = tie["source"]
+        elif broken == "duplicate-tie":
+            tie["id"] = "t0"
+        elif broken == "invalid-relation":
+            tie["kind"], tie["relation"] = "family", "aunt"
+        elif broken == "invalid-attribute-date":
+            tie["agreement_signed"] = "yesterday"
+    row = draw(st.sampled_from(rows))
+    if broken == "empty-person-id":
+        row[0] = ""
+    elif broken == "space-person-id":
+        row[0] = " "
+    elif broken == "duplicate-person":
+        row[0] = people[0]
+    people_text = "\n".join([header, *map(",".join, rows)]) + "\n"
+    tie_rows = [",".join(t[c] for c in columns) for t in ties]
+    ties_text = "\n".join([",".join(columns), *tie_rows]) + draw(st.sampled_from(["\n", ""]))
+    twist = draw(st.sampled_from(TWISTS))
+    if twist == "bom":
+        people_text = "\ufeff" + people_text
+    elif twist == "crlf":
+        ties_text = ties_text.replace("\n", "\r\n")
+    elif twist == "blank":
+        people_text = people_text.replace("\n", "\n\n", 1)
+    elif twist == "quote" and ties:
+        ties_text = ties_text.replace(",", ',"', 1).replace(",", '",', 2)
+    elif twist == "quoted-comma":
+        people_text = people_text.replace(",Ada,", ',"Ada, Lovelace",')
+    elif twist == "width" and ties:
+        ties_text = ties_text.rstrip("\n") + ",extra\n"
+    elif twist == "cr":
+        people_text = people_text.replace("\n", "\r")
+    elif twist == "space-header":
+        people_text = " id , roles" + people_text[len("id,roles") :]
+    elif twist == "nul":
+        people_text = people_text.replace("Kim", "K\x00im")
+    elif twist == "empty-ties":
+        ties_text = ""
+    elif twist == "header-only":
+        ties_text = ",".join(columns) + "\n"
+    return {"people": people_text, "ties": ties_text, "latin1": twist == "latin1"}
+
+
+def _outcome(folder: Path, *, columnar: bool) -> tuple[str, Any]:
+    c = Collector()
+    try:
+        reg = _csv.load_csv_folder(
+            str(folder),
+            c,
+            kinds=CORE_TIE_KINDS,
+            roles=CORE_ROLES,
+            as_of=None,
+            columnar=columnar,
+        )
+    except RegistryError as e:
+        return "error", e.problems
+    lines = {key: (loc.file, loc.line) for key, loc in reg.locations.items()}
+    return "ok", (reg.people, reg.ties, lines, tuple(c.warnings))
+
+
+def _write(folder: Path, case: dict[str, Any]) -> None:
+    folder.mkdir(exist_ok=True)
+    encoding = "latin-1" if case["latin1"] else "utf-8"
+    people = case["people"].replace("Ada", "Adé") if case["latin1"] else case["people"]
+    (folder / "people.csv").write_bytes(people.encode(encoding, "replace"))
+    (folder / "ties.csv").write_bytes(case["ties"].encode("utf-8"))
+
+
+@settings(
+    max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(case=folders())
+def test_columnar_reads_as_rows_do(tmp_path: Path, case: dict[str, Any]) -> None:
+    _write(tmp_path / "reg", case)
+    by_rows = _outcome(tmp_path / "reg", columnar=False)
+    assert _outcome(tmp_path / "reg", columnar=True) == by_rows
+
+
+def _plain(tmp_path: Path, people: str, ties: str) -> Path:
+    d = tmp_path / "reg"
+    d.mkdir(exist_ok=True)
+    (d / "people.csv").write_text(people, encoding="utf-8")
+    (d / "ties.csv").write_text(ties, encoding="utf-8")
+    return d
+
+
+PEOPLE = "id,roles,name\nco1,coach,\ncl1,client,Kim\nfr1,,\n"
+TIES = (
+    "id,kind,source,target,start,end,relation\n"
+    "t1,coaching,co1,cl1,2025-01-01,,\n"
+    "t2,family,co1,fr1,,,\n"
+    "t3,coaching,fr1,cl1,,,\n"
+)
+
+
+def test_plain_files_take_the_columnar_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    d = _plain(tmp_path, PEOPLE, TIES)
+    by_rows = _outcome(d, columnar=False)
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the row-by-row reader was used")
+
+    monkeypatch.setattr(_csv, "_read_ties", refuse)
+    monkeypatch.setattr(_csv, "_read_people", refuse)
+    kind, (people, ties, lines, warnings) = _outcome(d, columnar=True)
+    assert (kind, (people, ties, lines, warnings)) == by_rows
+    # the warnings a valid file has: a family tie without relation, a coaching tie from
+    # someone without the coach role, in row order, located
+    assert [(w.code, w.line, w.field) for w in warnings] == [
+        ("missing-relation", 3, "relation"),
+        ("role-mismatch", 4, "source"),
+    ]
+    assert lines[("tie", "t3")] == (str(d / "ties.csv"), 4)
+
+
+@pytest.mark.parametrize(
+    ("people", "ties"),
+    [
+        (PEOPLE.replace("Kim", '"Okafor, Kim"'), TIES),  # quoting
+        (PEOPLE, TIES.replace("t2,", "\nt2,")),  # a blank line shifts the lines
+        (PEOPLE, TIES.replace("co1,cl1", "co1,nobody")),  # an error: rows locate it
+        (PEOPLE, TIES.replace("t3,", "t1,")),  # a duplicate id
+        (PEOPLE, TIES.replace("t3,coaching,fr1,cl1,,,", "t3,coaching,fr1,cl1,,")),  # width
+    ],
+)
+def test_files_outside_the_columnar_path_step_aside(tmp_path: Path, people: str, ties: str) -> None:
+    d = _plain(tmp_path, people, ties)
+    assert (
+        _csv_columns.read_columns(
+            str(d / "people.csv"), str(d / "ties.csv"), kinds=CORE_TIE_KINDS, roles=CORE_ROLES
+        )
+        is None
+    )
+    assert _outcome(d, columnar=True) == _outcome(d, columnar=False)
