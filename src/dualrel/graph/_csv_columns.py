@@ -91,9 +91,14 @@ def read_columns(
     if people is None:
         return None
     del people_table
-    ties = _ties(ties_table, ties_file, kinds, people, w)
-    if ties is None:
+    columns = _ties(ties_table, ties_file, kinds, people, w)
+    # the parsed text is no longer needed: give it back before the ties take their room
+    # (pyarrow's allocator keeps freed memory for reuse, half a gigabyte at a million people)
+    del ties_table
+    pa.default_memory_pool().release_unused()
+    if columns is None:
         return None
+    ties = _fill(_TIE_NEW, Tie, columns) if columns[0] else []
     return Columns(people.objects, _lines(len(people.objects)), ties, _lines(len(ties)), w)
 
 
@@ -271,8 +276,8 @@ def _ties(
     kinds: Mapping[str, bool],
     people: _People,
     w: Collector,
-) -> list[Tie] | None:
-    """Ties in file order, or None when a row has an error."""
+) -> list[list[Any]] | None:
+    """The ties' fields, a column each in file order, or None when a row has an error."""
     from dualrel.graph._csv import (  # noqa: PLC0415
         TIE_COLUMNS,
         TIE_OPTIONAL,
@@ -283,7 +288,7 @@ def _ties(
     names = table.column_names
     n = table.num_rows
     if n == 0:
-        return []
+        return [[] for _ in _TIE_FIELDS]
     blank = pa.chunked_array([pa.array([""] * n, pa.string())])
 
     def column(name: str) -> pa.ChunkedArray:
@@ -369,7 +374,7 @@ def _ties(
                 ps = people.objects[source_at[i].as_py()]
                 pt = people.objects[target_at[i].as_py()]
                 bad.roles(kind_list[i], ps, pt, i + 2, raw_ids[i])
-    return _fill(_TIE_NEW, Tie, [ids, kind_list, sources, targets, starts, ends, attributes])
+    return [ids, kind_list, sources, targets, starts, ends, attributes]
 
 
 def _attributes(extras: list[str], encoded: Mapping[str, _Encoded], n: int) -> list[dict[str, str]]:
