@@ -19,7 +19,6 @@ from itertools import compress, count, islice, pairwise
 from operator import ge, itemgetter
 from typing import Any
 
-from dualrel.graph._csv_columns import read_columns
 from dualrel.graph._locations import LineRuns
 from dualrel.graph._practice import PracticeReader, csv_record, required_columns
 from dualrel.graph._problems import Collector, did_you_mean
@@ -585,7 +584,12 @@ def load_csv_folder(
         for section in PRACTICE_SECTIONS
         if os.path.isfile(path := os.path.join(folder, section + ".csv"))
     ]
-    columns = read_columns(people_file, ties_file, kinds=kinds, roles=roles) if columnar else None
+    columns = None
+    if columnar:
+        # pyarrow is imported by CSV loads alone: other formats and commands start faster
+        from dualrel.graph._csv_columns import read_columns  # noqa: PLC0415
+
+        columns = read_columns(people_file, ties_file, kinds=kinds, roles=roles)
     try:
         if columns is not None:
             people, plines, ties, tlines = (

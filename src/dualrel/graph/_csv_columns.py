@@ -33,6 +33,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
+# the row-by-row reader's own checks and words (it imports this module only when reading)
+from dualrel.graph._csv import (
+    PEOPLE_COLUMNS,
+    PEOPLE_OPTIONAL,
+    TIE_COLUMNS,
+    TIE_OPTIONAL,
+    _BadTie,
+    _header,
+    _increasing_runs_apart,
+    _split_roles,
+)
 from dualrel.graph._locations import LineRuns
 from dualrel.graph._problems import MAX_ERRORS, Collector
 from dualrel.graph._records import (
@@ -77,9 +88,6 @@ def read_columns(
     Nothing is reported to the caller's collector: warnings come back in
     :attr:`Columns.warnings`, to be added only when the columnar result is used.
     """
-    # the row-by-row reader's own checks, imported here: it imports this module
-    from dualrel.graph._csv import PEOPLE_COLUMNS, TIE_COLUMNS, _split_roles  # noqa: PLC0415
-
     people_table = _table(people_file, PEOPLE_COLUMNS)
     if people_table is None or people_table.num_rows == 0:
         return None
@@ -87,7 +95,7 @@ def read_columns(
     if ties_table is None:
         return None
     w = Collector()
-    people = _people(people_table, people_file, roles, w, _split_roles)
+    people = _people(people_table, people_file, roles, w)
     if people is None:
         return None
     del people_table
@@ -114,8 +122,6 @@ def _lines(n: int) -> LineRuns:
 
 def _table(path: str, required: tuple[str, ...]) -> pa.Table | None:
     """Every column as text, or None when the file is outside what this path reads alike."""
-    from dualrel.graph._csv import _header  # noqa: PLC0415
-
     try:
         with open(path, "rb") as f:
             data = f.read()
@@ -212,11 +218,8 @@ def _people(
     file: str,
     vocab: Collection[str],
     w: Collector,
-    split_roles: Any,
 ) -> _People | None:
     """People in file order, or None when a row has an error."""
-    from dualrel.graph._csv import PEOPLE_COLUMNS, PEOPLE_OPTIONAL  # noqa: PLC0415
-
     names = table.column_names
     id_array = table.column("id").combine_chunks()
     ids: list[str] = id_array.to_pylist()
@@ -227,7 +230,7 @@ def _people(
     for text in role_texts.values:
         if text:
             first = pc.index(table.column("roles"), text).as_py()
-            distinct.append(split_roles(text, vocab, w, file, first + 2, ids[first]))
+            distinct.append(_split_roles(text, vocab, w, file, first + 2, ids[first]))
         else:
             distinct.append(())
     roles = _Encoded(distinct, role_texts.codes)
@@ -278,13 +281,6 @@ def _ties(
     w: Collector,
 ) -> list[list[Any]] | None:
     """The ties' fields, a column each in file order, or None when a row has an error."""
-    from dualrel.graph._csv import (  # noqa: PLC0415
-        TIE_COLUMNS,
-        TIE_OPTIONAL,
-        _BadTie,
-        _increasing_runs_apart,
-    )
-
     names = table.column_names
     n = table.num_rows
     if n == 0:
