@@ -24,6 +24,7 @@ import csv
 import io
 from collections import deque
 from collections.abc import Collection, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from itertools import repeat
@@ -58,6 +59,8 @@ __all__ = ["Columns", "read_columns"]
 
 _TIE_FIELDS = ("id", "kind", "source", "target", "start", "end", "attributes")
 _PERSON_FIELDS = ("id", "roles", "name", "organisation", "attributes")
+#: the ties' columns encoded ahead, besides the ends and the ids
+_ENCODED = ("kind", "start", "end")
 _TIE_NEW = fast_constructor(Tie, _TIE_FIELDS)
 _PERSON_NEW = fast_constructor(Person, _PERSON_FIELDS)
 
@@ -95,11 +98,23 @@ def read_columns(
     if ties_table is None:
         return None
     w = Collector()
-    people = _people(people_table, people_file, roles, w)
-    if people is None:
-        return None
-    del people_table
-    columns = _ties(ties_table, ties_file, kinds, people, w)
+    person_ids = people_table.column("id").combine_chunks()
+    # pyarrow's kernels run without the GIL: a thread encodes the ties' columns and joins
+    # their ends to the people while this one builds the people
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        prepared = _Prepared(
+            {
+                h: pool.submit(_encode, ties_table.column(h))
+                for h in _ENCODED
+                if h in ties_table.column_names
+            },
+            {h: pool.submit(_ends, ties_table.column(h), person_ids) for h in ("source", "target")},
+        )
+        people = _people(people_table, person_ids, people_file, roles, w)
+        del people_table
+        columns = (
+            None if people is None else _ties(ties_table, prepared, ties_file, kinds, people, w)
+        )
     # the parsed text is no longer needed: give it back before the ties take their room
     # (pyarrow's allocator keeps freed memory for reuse, half a gigabyte at a million people)
     del ties_table
@@ -191,10 +206,20 @@ def _ints(array: pa.Array) -> memoryview:
     return data[array.offset : array.offset + len(array)]
 
 
-def _rows_of(ends: _Encoded, ids: pa.Array) -> pa.Array:
-    """Each row's person as a row of ``people.csv`` (null for an id nobody has)."""
+def _ends(column: pa.ChunkedArray, ids: pa.Array) -> tuple[_Encoded, pa.Array]:
+    """A tie end's column encoded, and each row's person as a row of ``people.csv`` (null
+    for an id nobody has): a hash join in C over the distinct ids."""
+    ends = _encode(column)
     rows = pc.index_in(pa.array(ends.values, pa.string()), value_set=ids)
-    return pc.take(rows, ends.codes)
+    return ends, pc.take(rows, ends.codes)
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """The ties' columns being encoded in another thread."""
+
+    encoded: Mapping[str, Future[_Encoded]]
+    ends: Mapping[str, Future[tuple[_Encoded, pa.Array]]]
 
 
 def _fill(new: tuple[Any, ...], cls: type[Any], columns: list[list[Any]]) -> list[Any]:
@@ -215,13 +240,13 @@ class _People:
 
 def _people(
     table: pa.Table,
+    id_array: pa.Array,
     file: str,
     vocab: Collection[str],
     w: Collector,
 ) -> _People | None:
     """People in file order, or None when a row has an error."""
     names = table.column_names
-    id_array = table.column("id").combine_chunks()
     ids: list[str] = id_array.to_pylist()
     if "" in ids or any(map(str.isspace, ids)) or len(set(ids)) != len(ids):
         return None
@@ -273,8 +298,9 @@ def _dates(texts: list[str], parser: DateParser) -> list[date | None] | None:
     return out
 
 
-def _ties(
+def _ties(  # noqa: PLR0917
     table: pa.Table,
+    prepared: _Prepared,
     file: str,
     kinds: Mapping[str, bool],
     people: _People,
@@ -290,22 +316,25 @@ def _ties(
     def column(name: str) -> pa.ChunkedArray:
         return table.column(name) if name in names else blank
 
-    kind = _encode(column("kind"))
+    def encoded(name: str) -> _Encoded:
+        future = prepared.encoded.get(name)
+        return future.result() if future is not None else _encode(column(name))
+
+    kind = encoded("kind")
     interned = {k: k for k in kinds}
     if any(k not in interned for k in kind.values):
         return None
 
     # people by a hash join in C over each end's distinct ids; unknown or empty is a null
-    source, target = _encode(column("source")), _encode(column("target"))
-    source_at = _rows_of(source, people.ids)
-    target_at = _rows_of(target, people.ids)
+    source, source_at = prepared.ends["source"].result()
+    target, target_at = prepared.ends["target"].result()
     if source_at.null_count or target_at.null_count:
         return None
     if pc.any(pc.equal(source_at, target_at)).as_py():
         return None
 
     parser = DateParser()
-    start, end = _encode(column("start")), _encode(column("end"))
+    start, end = encoded("start"), encoded("end")
     start_dates, end_dates = _dates(start.values, parser), _dates(end.values, parser)
     if start_dates is None or end_dates is None:
         return None
@@ -319,8 +348,8 @@ def _ties(
         return None
 
     extras = [h for h in names if h not in TIE_COLUMNS + TIE_OPTIONAL]
-    encoded = {h: _encode(table.column(h)) for h in extras}
-    if any(h in DATE_ATTRIBUTES and _dates(encoded[h].values, parser) is None for h in extras):
+    extra = {h: encoded(h) for h in extras}
+    if any(h in DATE_ATTRIBUTES and _dates(extra[h].values, parser) is None for h in extras):
         return None
     is_family = (
         pc.equal(kind.codes, kind.values.index("family")) if "family" in kind.values else None
@@ -338,7 +367,7 @@ def _ties(
     sources, targets = source.expand(), target.expand()
     kind_list = kind.expand([interned[k] for k in kind.values])
     starts, ends = start.expand(start_dates), end.expand(end_dates)
-    attributes = _attributes(extras, encoded, n)
+    attributes = _attributes(extras, extra, n)
     for i in [i for i, tid in enumerate(ids) if not tid]:
         ids[i] = derive_tie_id(
             kind_list[i],
