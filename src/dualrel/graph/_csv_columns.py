@@ -119,7 +119,7 @@ def read_columns(
     # (pyarrow's allocator keeps freed memory for reuse, half a gigabyte at a million people)
     del ties_table
     pa.default_memory_pool().release_unused()
-    if columns is None:
+    if people is None or columns is None:
         return None
     ties = _fill(_TIE_NEW, Tie, columns) if columns[0] else []
     return Columns(people.objects, _lines(len(people.objects)), ties, _lines(len(ties)), w)
