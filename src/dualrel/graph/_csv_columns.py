@@ -59,6 +59,21 @@ __all__ = ["Columns", "read_columns"]
 
 _TIE_FIELDS = ("id", "kind", "source", "target", "start", "end", "attributes")
 _PERSON_FIELDS = ("id", "roles", "name", "organisation", "attributes")
+
+
+def _memory_pool() -> Any:
+    """jemalloc where pyarrow has it: freed memory goes back on ``release_unused`` in a way
+    that leaves the most room for the graph built next (load plus graph at a million
+    people peaked at 3.03 GB with it, 3.10 with pyarrow's default mimalloc, 3.55 with the
+    C library's allocator; one run each)."""
+    try:
+        return pa.jemalloc_memory_pool()
+    except NotImplementedError:  # a build without jemalloc
+        return pa.default_memory_pool()
+
+
+_POOL = _memory_pool()
+
 #: the ties' columns encoded ahead, besides the ends and the ids
 _ENCODED = ("kind", "start", "end")
 _TIE_NEW = fast_constructor(Tie, _TIE_FIELDS)
@@ -98,31 +113,36 @@ def read_columns(
     if ties_table is None:
         return None
     w = Collector()
-    person_ids = people_table.column("id").combine_chunks()
+    person_ids = people_table.column("id").combine_chunks(memory_pool=_POOL)
     # pyarrow's kernels run without the GIL: a thread encodes the ties' columns and joins
     # their ends to the people while this one builds the people
     with ThreadPoolExecutor(max_workers=1) as pool:
+        ends = pool.submit(
+            _ends, ties_table.column("source"), ties_table.column("target"), person_ids
+        )
         prepared = _Prepared(
             {
                 h: pool.submit(_encode, ties_table.column(h))
                 for h in _ENCODED
                 if h in ties_table.column_names
             },
-            {h: pool.submit(_ends, ties_table.column(h), person_ids) for h in ("source", "target")},
+            ends,
         )
-        people = _people(people_table, person_ids, people_file, roles, w)
+        people = _people(people_table, person_ids, people_file, roles, w, ends=ends)
         del people_table
         columns = (
             None if people is None else _ties(ties_table, prepared, ties_file, kinds, people, w)
         )
     # the parsed text is no longer needed: give it back before the ties take their room
-    # (pyarrow's allocator keeps freed memory for reuse, half a gigabyte at a million people)
-    del ties_table
-    pa.default_memory_pool().release_unused()
+    del ties_table, prepared, person_ids
+    _POOL.release_unused()
     if people is None or columns is None:
         return None
     ties = _fill(_TIE_NEW, Tie, columns) if columns[0] else []
-    return Columns(people.objects, _lines(len(people.objects)), ties, _lines(len(ties)), w)
+    objects = people.objects
+    del people, columns
+    _POOL.release_unused()
+    return Columns(objects, _lines(len(objects)), ties, _lines(len(ties)), w)
 
 
 def _lines(n: int) -> LineRuns:
@@ -166,6 +186,7 @@ def _table(path: str, required: tuple[str, ...]) -> pa.Table | None:
     try:
         table = pa_csv.read_csv(
             pa.py_buffer(data),
+            memory_pool=_POOL,
             read_options=pa_csv.ReadOptions(column_names=header, skip_rows=1),
             parse_options=pa_csv.ParseOptions(quote_char=False, newlines_in_values=False),
             convert_options=pa_csv.ConvertOptions(
@@ -193,9 +214,9 @@ class _Encoded:
 
 
 def _encode(column: pa.ChunkedArray | pa.Array) -> _Encoded:
-    enc = pc.dictionary_encode(column)
+    enc = pc.dictionary_encode(column, memory_pool=_POOL)
     if isinstance(enc, pa.ChunkedArray):
-        enc = enc.combine_chunks()
+        enc = enc.combine_chunks(memory_pool=_POOL)
     return _Encoded(enc.dictionary.to_pylist(), enc.indices)
 
 
@@ -206,12 +227,29 @@ def _ints(array: pa.Array) -> memoryview:
     return data[array.offset : array.offset + len(array)]
 
 
-def _ends(column: pa.ChunkedArray, ids: pa.Array) -> tuple[_Encoded, pa.Array]:
-    """A tie end's column encoded, and each row's person as a row of ``people.csv`` (null
-    for an id nobody has): a hash join in C over the distinct ids."""
-    ends = _encode(column)
-    rows = pc.index_in(pa.array(ends.values, pa.string()), value_set=ids)
-    return ends, pc.take(rows, ends.codes)
+@dataclass(frozen=True, slots=True)
+class _Ends:
+    """The people ties name, each id text once: a tie's ends and its people share it."""
+
+    ids: list[str]  # the distinct ids over both ends, in order of first appearance
+    sources: pa.Array  # each tie's source, a position in ``ids`` (int32)
+    targets: pa.Array
+    rows: pa.Array  # each of ``ids`` as a row of people.csv, null for an id nobody has
+    positions: pa.Array  # each person's position in ``ids``, null for a person in no tie
+
+
+def _ends(source: pa.ChunkedArray, target: pa.ChunkedArray, people: pa.Array) -> _Ends:
+    """Both ends of the ties encoded together and joined to the people (hash joins in C)."""
+    both = pa.chunked_array(source.chunks + target.chunks, pa.string())
+    enc = pc.dictionary_encode(both, memory_pool=_POOL).combine_chunks(memory_pool=_POOL)
+    n = len(source)
+    return _Ends(
+        enc.dictionary.to_pylist(),
+        enc.indices.slice(0, n),
+        enc.indices.slice(n),
+        pc.index_in(enc.dictionary, value_set=people, memory_pool=_POOL),
+        pc.index_in(people, value_set=enc.dictionary, memory_pool=_POOL),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,7 +257,7 @@ class _Prepared:
     """The ties' columns being encoded in another thread."""
 
     encoded: Mapping[str, Future[_Encoded]]
-    ends: Mapping[str, Future[tuple[_Encoded, pa.Array]]]
+    ends: Future[_Ends]
 
 
 def _fill(new: tuple[Any, ...], cls: type[Any], columns: list[list[Any]]) -> list[Any]:
@@ -244,6 +282,8 @@ def _people(
     file: str,
     vocab: Collection[str],
     w: Collector,
+    *,
+    ends: Future[_Ends],
 ) -> _People | None:
     """People in file order, or None when a row has an error."""
     names = table.column_names
@@ -278,8 +318,14 @@ def _people(
         ]
     else:
         attributes = [{} for _ in range(n)]
+    # a person in a tie takes the id text the ties hold: one string per person, as the
+    # row-by-row reader gives
+    tied = ends.result()
+    positions = tied.positions.to_pylist()
+    shared = [own if at is None else tied.ids[at] for own, at in zip(ids, positions, strict=True)]
+    del positions
     objects = _fill(
-        _PERSON_NEW, Person, [ids, roles.expand(), person_names, organisations, attributes]
+        _PERSON_NEW, Person, [shared, roles.expand(), person_names, organisations, attributes]
     )
     return _People(objects, id_array, roles)
 
@@ -311,7 +357,7 @@ def _ties(  # noqa: PLR0917
     n = table.num_rows
     if n == 0:
         return [[] for _ in _TIE_FIELDS]
-    blank = pa.chunked_array([pa.array([""] * n, pa.string())])
+    blank = pa.chunked_array([pa.array([""] * n, pa.string(), memory_pool=_POOL)])
 
     def column(name: str) -> pa.ChunkedArray:
         return table.column(name) if name in names else blank
@@ -326,11 +372,12 @@ def _ties(  # noqa: PLR0917
         return None
 
     # people by a hash join in C over each end's distinct ids; unknown or empty is a null
-    source, source_at = prepared.ends["source"].result()
-    target, target_at = prepared.ends["target"].result()
-    if source_at.null_count or target_at.null_count:
+    tied = prepared.ends.result()
+    if tied.rows.null_count:
         return None
-    if pc.any(pc.equal(source_at, target_at)).as_py():
+    source_at = pc.take(tied.rows, tied.sources, memory_pool=_POOL)
+    target_at = pc.take(tied.rows, tied.targets, memory_pool=_POOL)
+    if pc.any(pc.equal(source_at, target_at, memory_pool=_POOL)).as_py():
         return None
 
     parser = DateParser()
@@ -341,8 +388,13 @@ def _ties(  # noqa: PLR0917
     # valid YYYY-MM-DD texts order as their dates do
     start_col, end_col = column("start"), column("end")
     backwards = pc.and_(
-        pc.and_(pc.not_equal(start_col, ""), pc.not_equal(end_col, "")),
-        pc.less(end_col, start_col),
+        pc.and_(
+            pc.not_equal(start_col, "", memory_pool=_POOL),
+            pc.not_equal(end_col, "", memory_pool=_POOL),
+            memory_pool=_POOL,
+        ),
+        pc.less(end_col, start_col, memory_pool=_POOL),
+        memory_pool=_POOL,
     )
     if pc.any(backwards).as_py():
         return None
@@ -352,7 +404,9 @@ def _ties(  # noqa: PLR0917
     if any(h in DATE_ATTRIBUTES and _dates(extra[h].values, parser) is None for h in extras):
         return None
     is_family = (
-        pc.equal(kind.codes, kind.values.index("family")) if "family" in kind.values else None
+        pc.equal(kind.codes, kind.values.index("family"), memory_pool=_POOL)
+        if "family" in kind.values
+        else None
     )
     relation = column("relation")
     if is_family is not None:
@@ -362,9 +416,8 @@ def _ties(  # noqa: PLR0917
 
     ids: list[str] = column("id").to_pylist()
     raw_ids = ids.copy()
-    # each end's text once per distinct person, in order of first appearance: ties list a
-    # client's ties together, so neighbouring rows share strings near in memory
-    sources, targets = source.expand(), target.expand()
+    sources = list(map(tied.ids.__getitem__, _ints(tied.sources)))
+    targets = list(map(tied.ids.__getitem__, _ints(tied.targets)))
     kind_list = kind.expand([interned[k] for k in kind.values])
     starts, ends = start.expand(start_dates), end.expand(end_dates)
     attributes = _attributes(extras, extra, n)
@@ -386,7 +439,9 @@ def _ties(  # noqa: PLR0917
     no_relation: set[int] = set()
     if is_family is not None:
         no_relation = set(
-            pc.indices_nonzero(pc.and_(is_family, pc.equal(relation, ""))).to_pylist()
+            pc.indices_nonzero(
+                pc.and_(is_family, pc.equal(relation, "", memory_pool=_POOL))
+            ).to_pylist()
         )
     if lacking or no_relation:
         bad = _BadTie(w, file, kinds, parser, {})
@@ -411,10 +466,13 @@ def _attributes(extras: list[str], encoded: Mapping[str, _Encoded], n: int) -> l
     if not extras:
         return [{} for _ in range(n)]
     # one code per combination of the extra columns' codes
-    combined = pa.array([0] * n, pa.int64())
+    combined = pa.array([0] * n, pa.int64(), memory_pool=_POOL)
     stride = 1
     for h in extras:
-        combined = pc.add(combined, pc.multiply(encoded[h].codes.cast(pa.int64()), stride))
+        codes = encoded[h].codes.cast(pa.int64(), memory_pool=_POOL)
+        combined = pc.add(
+            combined, pc.multiply(codes, stride, memory_pool=_POOL), memory_pool=_POOL
+        )
         stride *= max(1, len(encoded[h].values))
     combos = _encode(combined)
     protos = []
@@ -438,7 +496,7 @@ def _role_mismatches(
         want = ROLE_EXPECTATIONS.get(name)
         if want is None:
             continue
-        rows = pc.indices_nonzero(pc.equal(kind.codes, code))
+        rows = pc.indices_nonzero(pc.equal(kind.codes, code, memory_pool=_POOL))
         lacking = pa.array([False] * len(rows))
         for role, ends in ((want[0], source_at), (want[1], target_at)):
             if role:
