@@ -7,6 +7,7 @@ ties, lines and warnings, or the same errors.
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -205,6 +206,18 @@ def test_columnar_reads_as_rows_do(tmp_path: Path, case: dict[str, Any]) -> None
     _write(tmp_path / "reg", case)
     by_rows = _outcome(tmp_path / "reg", columnar=False)
     assert _outcome(tmp_path / "reg", columnar=True) == by_rows
+
+
+@settings(max_examples=60, deadline=None)
+@given(case=folders())
+def test_columnar_reads_files_of_many_chunks_as_rows_do(case: dict[str, Any]) -> None:
+    # large files come in many chunks (pyarrow parses a block at a time): every column,
+    # code and slice must line up across chunk boundaries
+    with tempfile.TemporaryDirectory() as tmp, pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_csv_columns, "BLOCK_SIZE", 64)
+        _write(Path(tmp) / "reg", case)
+        by_rows = _outcome(Path(tmp) / "reg", columnar=False)
+        assert _outcome(Path(tmp) / "reg", columnar=True) == by_rows
 
 
 def _plain(tmp_path: Path, people: str, ties: str) -> Path:

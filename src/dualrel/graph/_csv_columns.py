@@ -74,6 +74,10 @@ def _memory_pool() -> Any:
 
 _POOL = _memory_pool()
 
+#: Bytes pyarrow parses at a time: a column is one chunk per block (the tests make it
+#: small, so that small files are many chunks).
+BLOCK_SIZE = 1 << 20
+
 #: the ties' columns encoded ahead, besides the ends and the ids
 _ENCODED = ("kind", "start", "end")
 _TIE_NEW = fast_constructor(Tie, _TIE_FIELDS)
@@ -187,7 +191,9 @@ def _table(path: str, required: tuple[str, ...]) -> pa.Table | None:
         table = pa_csv.read_csv(
             pa.py_buffer(data),
             memory_pool=_POOL,
-            read_options=pa_csv.ReadOptions(column_names=header, skip_rows=1),
+            read_options=pa_csv.ReadOptions(
+                column_names=header, skip_rows=1, block_size=BLOCK_SIZE
+            ),
             parse_options=pa_csv.ParseOptions(quote_char=False, newlines_in_values=False),
             convert_options=pa_csv.ConvertOptions(
                 column_types=dict.fromkeys(header, pa.string()),
