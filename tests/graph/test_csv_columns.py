@@ -8,6 +8,7 @@ ties, lines and warnings, or the same errors.
 from __future__ import annotations
 
 import tempfile
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,9 @@ from hypothesis import strategies as st
 
 from dualrel.errors import RegistryError
 from dualrel.graph import _csv, _csv_columns
+from dualrel.graph._practice import PracticeReader
 from dualrel.graph._problems import Collector
+from dualrel.graph._records import RecordReader
 from dualrel.graph.model import CORE_ROLES, CORE_TIE_KINDS
 
 PEOPLE_IDS = ["co1", "co2", "cl1", "cl2", "cl3", "sp1", "su1", "ma1"]
@@ -187,7 +190,7 @@ def _outcome(folder: Path, *, columnar: bool) -> tuple[str, Any]:
     except RegistryError as e:
         return "error", e.problems
     lines = {key: (loc.file, loc.line) for key, loc in reg.locations.items()}
-    return "ok", (reg.people, reg.ties, lines, tuple(c.warnings))
+    return "ok", (reg.people, reg.ties, lines, tuple(c.warnings), reg.practice)
 
 
 def _write(folder: Path, case: dict[str, Any]) -> None:
@@ -248,8 +251,8 @@ def test_plain_files_take_the_columnar_path(
 
     monkeypatch.setattr(_csv, "_read_ties", refuse)
     monkeypatch.setattr(_csv, "_read_people", refuse)
-    kind, (people, ties, lines, warnings) = _outcome(d, columnar=True)
-    assert (kind, (people, ties, lines, warnings)) == by_rows
+    kind, (people, ties, lines, warnings, _) = _outcome(d, columnar=True)
+    assert (kind, (people, ties, lines, warnings, _)) == by_rows
     # the warnings a valid file has: a family tie without relation, a coaching tie from
     # someone without the coach role, in row order, located
     assert [(w.code, w.line, w.field) for w in warnings] == [
@@ -278,3 +281,94 @@ def test_files_outside_the_columnar_path_step_aside(tmp_path: Path, people: str,
         is None
     )
     assert _outcome(d, columnar=True) == _outcome(d, columnar=False)
+
+
+CONTACT_PEOPLE = "id,roles\nco1,coach\ncl1,client\ncl2,client\n"
+CONTACT_TIES = "id,kind,source,target\nt1,coaching,co1,cl1\nt2,coaching,co1,cl2\n"
+AT = ["2026-10-27T14:28:00+01:00", "2026-10-28T09:00:00Z", "2026-11-01T23:59:00-05:00"]
+
+
+@st.composite
+def contact_files(draw: st.DrawFn) -> str:
+    """A contacts.csv: valid rows, now and then one broken or unusual."""
+    columns = draw(
+        st.sampled_from(
+            [
+                "id,coach,client,channel,at,initiated_by,responded_at",
+                "id,coach,client,channel,at,initiated_by",
+                "id,client,coach,at,channel,initiated_by,responded_at",
+                "id,coach,client,channel,at,initiated_by,responded_at,note",
+            ]
+        )
+    ).split(",")
+    rows = []
+    for i in range(draw(st.integers(0, 8))):
+        at = draw(st.sampled_from(AT))
+        rows.append(
+            {
+                "id": f"ct{i}",
+                "coach": "co1",
+                "client": draw(st.sampled_from(["cl1", "cl2"])),
+                "channel": draw(st.sampled_from(["email", "phone", "platform"])),
+                "at": at,
+                "initiated_by": draw(st.sampled_from(["coach", "client"])),
+                "responded_at": draw(st.sampled_from(["", "2026-11-02T10:00:00+00:00"])),
+                "note": draw(st.sampled_from(["", "late"])),
+            }
+        )
+    if rows:
+        row = draw(st.sampled_from(rows))
+        field, value = draw(
+            st.sampled_from(
+                [
+                    ("id", "ct0"),  # duplicate, or the same
+                    ("id", " "),
+                    ("coach", ""),
+                    ("coach", "nobody"),
+                    ("client", "co1"),
+                    ("channel", "pigeon"),
+                    ("channel", "Email"),
+                    ("at", "2026-10-27T14:28:00"),  # no timezone
+                    ("at", "2026-10-27"),
+                    ("at", "yesterday"),
+                    ("initiated_by", "sponsor"),
+                    ("responded_at", "2026-01-01T00:00:00+00:00"),  # before the contact
+                    ("responded_at", "soon"),
+                    ("note", "x"),
+                ]
+                + [("id", row["id"])] * 8  # most files stay valid
+            )
+        )
+        row[field] = value
+    text = "\n".join([",".join(columns), *(",".join(r[c] for c in columns) for r in rows)])
+    return text + "\n"
+
+
+@settings(max_examples=300, deadline=None)
+@given(contacts=contact_files())
+def test_columnar_reads_contacts_as_rows_do(contacts: str) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        d = _plain(Path(tmp), CONTACT_PEOPLE, CONTACT_TIES)
+        (d / "contacts.csv").write_text(contacts, encoding="utf-8")
+        assert _outcome(d, columnar=True) == _outcome(d, columnar=False)
+
+
+def test_plain_contacts_take_the_columnar_path(tmp_path: Path) -> None:
+    d = _plain(tmp_path, CONTACT_PEOPLE, CONTACT_TIES)
+    (d / "contacts.csv").write_text(
+        "id,coach,client,channel,at,initiated_by,responded_at\n"
+        f"ct1,co1,cl1,email,{AT[0]},client,{AT[1]}\n"
+        f"ct2,co1,cl2,phone,{AT[2]},coach,\n",
+        encoding="utf-8",
+    )
+    c = Collector()
+    practice = PracticeReader(RecordReader(c, CORE_TIE_KINDS, CORE_ROLES))
+    assert _csv_columns.read_contacts(str(d / "contacts.csv"), practice)
+    kind, outcome = _outcome(d, columnar=True)
+    assert (kind, outcome) == _outcome(d, columnar=False)
+    contacts = outcome[4].contacts
+    assert [(k.id, k.channel, k.at.utcoffset(), k.responded_at) for k in contacts] == [
+        ("ct1", "email", timedelta(hours=1), datetime(2026, 10, 28, 9, tzinfo=UTC)),
+        ("ct2", "phone", timedelta(hours=-5), None),
+    ]
+    assert outcome[2][("contact", "ct2")] == (str(d / "contacts.csv"), 3)

@@ -604,7 +604,7 @@ def load_csv_folder(
             people, plines, by_id = _read_people(people_file, people_file, c, roles)
             ties, tlines = _read_ties(ties_file, ties_file, c, kinds, by_id, rejected_ties)
         for section, path in sections:
-            _read_section(path, section, c, practice)
+            _read_section(path, section, c, practice, columnar)
     except OSError as e:
         c.error(e.filename or folder, "unreadable", f"cannot read: {e.strerror}")
         c.raise_if_errors()
@@ -651,8 +651,15 @@ def _contact_cells(header: list[str]) -> Callable[[list[str]], _ContactCells] | 
     return cells
 
 
-def _read_section(path: str, section: str, c: Collector, practice: PracticeReader) -> None:
+def _read_section(
+    path: str, section: str, c: Collector, practice: PracticeReader, columnar: bool = True
+) -> None:
     """The rows of one practice section's file, each checked as a decoded record."""
+    if columnar and section == "contacts":
+        from dualrel.graph._csv_columns import read_contacts  # noqa: PLC0415
+
+        if read_contacts(path, practice):
+            return
     with _Reader(path, path, c) as src:
         header = src.header(required_columns(section))
         if header is None:

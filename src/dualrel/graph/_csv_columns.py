@@ -41,11 +41,21 @@ from dualrel.graph._csv import (
     TIE_COLUMNS,
     TIE_OPTIONAL,
     _BadTie,
+    _contact_cells,
     _header,
     _increasing_runs_apart,
     _split_roles,
 )
 from dualrel.graph._locations import LineRuns
+from dualrel.graph._practice import (
+    _CHANNELS,
+    _CONTACT_NEW,
+    _INITIATORS,
+    _NO_ATTRIBUTES,
+    PracticeReader,
+    _aware,
+    required_columns,
+)
 from dualrel.graph._problems import MAX_ERRORS, Collector
 from dualrel.graph._records import (
     DATE_ATTRIBUTES,
@@ -54,8 +64,9 @@ from dualrel.graph._records import (
     fast_constructor,
 )
 from dualrel.graph.model import FAMILY_RELATIONS, Person, Tie, derive_tie_id
+from dualrel.graph.practice import Contact
 
-__all__ = ["Columns", "read_columns"]
+__all__ = ["Columns", "read_columns", "read_contacts"]
 
 _TIE_FIELDS = ("id", "kind", "source", "target", "start", "end", "attributes")
 _PERSON_FIELDS = ("id", "roles", "name", "organisation", "attributes")
@@ -510,3 +521,62 @@ def _role_mismatches(
                 lacking = pc.or_(lacking, pc.invert(pc.take(has, pc.take(ends, rows))))
         flagged.update(pc.filter(rows, lacking).to_pylist())
     return flagged
+
+
+def read_contacts(path: str, practice: PracticeReader) -> bool:
+    """Read ``contacts.csv`` column-wise into ``practice``; False (and nothing read) when the
+    row-by-row reader must read it: a file outside what this path reads alike, a column
+    besides the contact's own, or any row the row-by-row fast path would not take.
+
+    Contacts are the one large section (tens per coaching tie): their texts are checked once
+    per distinct value, their objects filled a column at a time.
+    """
+    table = _table(path, required_columns("contacts"))
+    if table is None or _contact_cells(table.column_names) is None:
+        return False
+    names = table.column_names
+    n = table.num_rows
+    ids: list[str] = table.column("id").to_pylist()
+    if "" in ids or any(map(str.isspace, ids)):
+        return False
+    intern = practice.ids.setdefault
+    people = []
+    for field in ("coach", "client"):
+        enc = _encode(table.column(field))
+        if any(not v or v.isspace() for v in enc.values):
+            return False
+        people.append(enc.expand([intern(v, v) for v in enc.values]))
+    vocab = []
+    for field, known in (("channel", _CHANNELS), ("initiated_by", _INITIATORS)):
+        enc = _encode(table.column(field))
+        values = [known.get(v) for v in enc.values]
+        if None in values:
+            return False
+        vocab.append(enc.expand(values))
+    at = list(map(_aware, table.column("at").to_pylist()))
+    if None in at:
+        return False
+    responded: list[Any] = [None] * n
+    if "responded_at" in names:
+        texts = table.column("responded_at").to_pylist()
+        responded = [_aware(t) if t else None for t in texts]
+        # the row-by-row fast path leaves an answer that is not a time, or that comes
+        # before the contact, to the checks that say what is wrong
+        if any(r is None and t for r, t in zip(responded, texts, strict=True)) or any(
+            r is not None and r < a for r, a in zip(responded, at, strict=True)
+        ):
+            return False
+    del table
+    _POOL.release_unused()
+    contacts = _fill(
+        _CONTACT_NEW,
+        Contact,
+        [ids, people[0], people[1], vocab[0], at, vocab[1], responded, [_NO_ATTRIBUTES] * n],
+    )
+    buf = practice.buffers["contacts"]
+    buf.records.extend(contacts)
+    buf.lines.extend(range(2, n + 2))
+    buf.positions.extend(range(n))
+    if n:
+        buf.file = path
+    return True
