@@ -1,4 +1,4 @@
-"""The columnar path for ``people.csv`` and ``ties.csv`` (private).
+"""The columnar path for ``people.csv``, ``ties.csv`` and ``contacts.csv`` (private).
 
 At a million people the row-by-row reader (``_csv``) spends most of its time waiting on
 memory: every tie looks its two people up in a dict of a million entries, and every row
@@ -8,14 +8,15 @@ dates and roles once each, people ids resolved by a hash join in C), and fills t
 the ``Person`` and ``Tie`` objects one column at a time.
 
 It gives exactly what the row-by-row reader gives, or nothing: :func:`read_columns`
-returns None, and the caller reads the files row by row, when a file is outside what this
-path reads identically (a quote character, a line break other than ``\\n`` or ``\\r\\n``, a
-blank line, a NUL byte, a row of the wrong width, text that is not UTF-8, a bad header) or
-when any row has an error.  Errors are rare and a load with errors fails anyway, so the
-row-by-row reader, which locates every problem, reports them.  Warnings (an unknown role, a
-tie whose ends lack the expected roles, a family tie without ``relation``) are reported
-here, in the row-by-row reader's order and words.  ``tests/graph/test_csv_columns.py``
-holds both paths to the same result on generated folders, good and bad.
+returns None (:func:`read_contacts` False), and the caller reads the files row by row,
+when a file is outside what this path reads identically (a quote character, a line break
+other than ``\\n`` or ``\\r\\n``, a blank line, a NUL byte, a row of the wrong width, text
+that is not UTF-8, a bad header) or when any row has an error.  Errors are rare and a load
+with errors fails anyway, so the row-by-row reader, which locates every problem, reports
+them.  Warnings (an unknown role, a tie whose ends lack the expected roles, a family tie
+without ``relation``) are reported here, in the row-by-row reader's order and words.
+``tests/graph/test_csv_columns.py`` holds both paths to the same result on generated
+folders, good and bad.
 """
 
 from __future__ import annotations
