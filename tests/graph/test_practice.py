@@ -443,6 +443,23 @@ def test_warnings_do_not_stop_the_load(tmp_path: Path) -> None:
     assert len(reg.practice.agreements) == 1
 
 
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_a_repeated_list_warns_on_every_record(tmp_path: Path, fmt: str) -> None:
+    # list cells repeat and are checked once when all their values are known; a list with
+    # an unknown value is told about on every record that has it
+    doc = _doc()
+    second = dict(doc["agreements"][0], id="ag-2")
+    doc["agreements"] = [doc["agreements"][0], second]
+    for a in doc["agreements"]:
+        a["roles"] = ["coach", "advisor"]
+    path, _ = _write(fmt, tmp_path, doc)
+    _, warnings = load_registry_with_warnings(path, as_of="2026-11-26")
+    assert [w.record for w in warnings if w.code == "unknown-value"] == [
+        doc["agreements"][0]["id"],
+        "ag-2",
+    ]
+
+
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
 def test_large_contacts_share_ids_and_timezones(tmp_path: Path, fmt: str) -> None:
     doc = _doc()

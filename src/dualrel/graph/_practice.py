@@ -11,6 +11,7 @@ gives the :class:`~dualrel.graph.practice.Practice`.
 from __future__ import annotations
 
 from array import array
+from collections import defaultdict
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
@@ -168,6 +169,9 @@ def required_columns(section: str) -> tuple[str, ...]:
     return ("id", *(f.name for f in SECTION_FIELDS[section] if f.required))
 
 
+_SPLIT: dict[str, tuple[str, ...]] = {}
+
+
 def csv_record(section: str, header: list[str], row: list[str]) -> dict[str, Any]:
     """A CSV row as a decoded record: empty cells absent, list fields split on ``;``,
     counts as integers when they are; unknown columns become attributes."""
@@ -184,7 +188,13 @@ def csv_record(section: str, header: list[str], row: list[str]) -> dict[str, Any
             else:
                 attributes[name] = cell
         elif kind in _LISTS:
-            rec[name] = [v.strip() for v in cell.split(";") if v.strip()]
+            # a list cell repeats (an agreement's roles, covers, channels): split it once
+            items = _SPLIT.get(cell)
+            if items is None:
+                if len(_SPLIT) >= 4096:
+                    _SPLIT.clear()
+                items = _SPLIT[cell] = tuple(v.strip() for v in cell.split(";") if v.strip())
+            rec[name] = list(items)
         elif kind == "count":
             text = cell.strip()
             rec[name] = int(text) if text.isdigit() else cell
@@ -298,6 +308,7 @@ class PracticeReader:
         self.rejected_refs: list[_Ref] = []
         #: one string per distinct person id of the contacts (millions of copies otherwise)
         self.ids: dict[str, str] = {}
+        self._known_lists: dict[str, set[tuple[str, ...]]] = defaultdict(set)
 
     # -- values -------------------------------------------------------------------------
     def datetime_value(self, value: Any) -> tuple[datetime | None, str, str]:
@@ -483,6 +494,12 @@ class PracticeReader:
             self._vocabulary(f, value, where, rid)
             return value
         if kind in _LISTS:
+            # lists repeat: one whose items are all known needs no check again
+            known = self._known_lists[f.name]
+            if type(value) is list:
+                items = tuple(value)
+                if items in known:
+                    return items
             if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
                 r._err(
                     *where,
@@ -494,6 +511,8 @@ class PracticeReader:
                 return None
             for v in value:
                 self._vocabulary(f, v, where, rid)
+            if all(v in f.vocabulary for v in value) and len(known) < 4096:
+                known.add(tuple(value))
             return tuple(value)
         if kind == "count":
             if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
