@@ -554,18 +554,22 @@ def read_contacts(path: str, practice: PracticeReader) -> bool:
         if None in values:
             return False
         vocab.append(enc.expand(values))
-    at = list(map(_aware, table.column("at").to_pylist()))
-    if None in at:
+    # contacts are written to the minute: far fewer distinct times than contacts
+    at_texts = _encode(table.column("at"))
+    at_values = list(map(_aware, at_texts.values))
+    if None in at_values:
         return False
+    at = at_texts.expand(at_values)
     responded: list[Any] = [None] * n
     if "responded_at" in names:
-        texts = table.column("responded_at").to_pylist()
-        responded = [_aware(t) if t else None for t in texts]
+        answer_texts = _encode(table.column("responded_at"))
+        answers = [_aware(t) if t else None for t in answer_texts.values]
         # the row-by-row fast path leaves an answer that is not a time, or that comes
         # before the contact, to the checks that say what is wrong
-        if any(r is None and t for r, t in zip(responded, texts, strict=True)) or any(
-            r is not None and r < a for r, a in zip(responded, at, strict=True)
-        ):
+        if any(a is None and t for a, t in zip(answers, answer_texts.values, strict=True)):
+            return False
+        responded = answer_texts.expand(answers)
+        if any(r is not None and r < a for r, a in zip(responded, at, strict=True)):
             return False
     del table
     _POOL.release_unused()
