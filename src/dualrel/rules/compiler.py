@@ -29,7 +29,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterable, Mapping
+import operator
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -551,24 +552,44 @@ def passes(fact: Mapping[str, Any], tests: Iterable[Mapping[str, Any]]) -> bool:
     >>> passes({"k": "@records"}, [{"$ex": {"e_destroyed": 1}}])
     False
     """
+    return tester(tests)(fact)
+
+
+_COMPARE: Mapping[str, Callable[[Any, Any], bool]] = {
+    "$lt": operator.lt, "$lte": operator.le, "$gt": operator.gt, "$gte": operator.ge}
+
+
+def tester(tests: Iterable[Mapping[str, Any]]) -> Callable[[Mapping[str, Any]], bool]:
+    """:func:`passes` with ``tests`` read once, for testing many facts."""
+    checks: list[tuple[Any, str, Any]] = []  # (what, fact field, operand)
     for test in tests:
         ((key, value),) = test.items()
         if not key.startswith("$"):
-            if fact.get(key) != value:
-                return False
+            checks.append(("==", key, value))
             continue
         ((field, operand),) = value.items()
-        have = fact.get(field)
-        if (key == "$ex" and have is None) or (key == "$nex" and have is not None):
-            return False
-        if key in ("$lt", "$lte", "$gt", "$gte"):
-            if not isinstance(have, int | float) or not isinstance(operand, int | float):
-                continue
-            ok = {"$lt": have < operand, "$lte": have <= operand, "$gt": have > operand,
-                  "$gte": have >= operand}[key]
-            if not ok:
+        if key in ("$ex", "$nex"):
+            checks.append((key, field, None))
+        elif key in _COMPARE and isinstance(operand, int | float):
+            checks.append((_COMPARE[key], field, operand))
+
+    def check(fact: Mapping[str, Any]) -> bool:
+        for what, field, operand in checks:
+            have = fact.get(field)
+            if what == "==":
+                if have != operand:
+                    return False
+            elif what == "$ex":
+                if have is None:
+                    return False
+            elif what == "$nex":
+                if have is not None:
+                    return False
+            elif isinstance(have, int | float) and not what(have, operand):
                 return False
-    return True
+        return True
+
+    return check
 
 
 def _records_anchor(rule: Rule) -> str:

@@ -39,7 +39,7 @@ from dualrel.rules.compiler import (
     CompiledRuleset,
     canonical,
     compile_ruleset,
-    passes,
+    tester,
     variable_distances,
 )
 from dualrel.rules.loader import Ruleset, load_ruleset
@@ -129,7 +129,13 @@ class _Store:
                 for kind in clause.kinds:
                     self._wants[kind].add((bool(clause.active), clause.ended))
         self._always = frozenset(k for k, w in self._wants.items() if (False, None) in w)
-        self.variants = {v.name: (r, v.numerator) for r in compiled.rules for v in r.variants}
+        # how to read a match of each variant: (the name its matches go under, the anchor's
+        # alias and fact field, the bindings sorted by variable, evidence aliases)
+        self._reading = {
+            v.name: (r.name + _NUMERATOR if v.numerator else r.name, *r.bindings[r.anchor],
+                     tuple((var, a, e) for var, (a, e) in sorted(r.bindings.items())),
+                     r.evidence, r.record_evidence)
+            for r in compiled.rules for v in r.variants}
         self.tie_number: dict[str, int] = {}
         # practice records the rules read, by ``section/id``, and who and what they name
         self.records: dict[str, tuple[str, Any]] = {}
@@ -194,26 +200,36 @@ class _Store:
         of the ties concerns are about."""
         self._tie_ends = dict(tie_ends)
         filters = _filters(self.compiled)
+        records, records_of = self.records, self.records_of
         for section in sorted(self.compiled.schema.sections):
             fields = SECTIONS[section]
             common = filters.get(section, [])
-            needed = frozenset(field for test in common for k, v in test.items()
-                               for field in (v if k.startswith("$") else {k: v}))
+            # only records some clause can read reach the engine: a record must pass the
+            # tests every clause of its section makes of the record alone (its window,
+            # say); never stricter than the engine, which tests again
+            check = tester(common) if common else None
+            layout = self._layout(section, frozenset(
+                field for test in common for k, v in test.items()
+                for field in (v if k.startswith("$") else {k: v})))
+            plain = section != "concerns"  # a concern's people come from its tie
             for rec in practice.section(section):
                 rid = f"{section}/{rec.id}"
-                self.records[rid] = (section, rec)
-                # only records some clause can read reach the engine: a record must pass
-                # the tests every clause of its section makes of the record alone (its
-                # window, say); never stricter than the engine, which tests again
-                if common and not passes(self._fact(rid, needed), common):
-                    del self.records[rid]
-                    continue
+                if check is not None:
+                    fact: dict[str, Any] = {"k": layout.kind}
+                    layout.fill(rec, rid, fact)
+                    if not check(fact):
+                        continue
+                records[rid] = (section, rec)
                 for f in fields.people:
-                    person = self._person_of(section, rec, f)
+                    if plain:
+                        value = getattr(rec, f, None)
+                        person = None if value is None else str(value)
+                    else:
+                        person = self._person_of(section, rec, f)
                     if person is not None:
-                        self.records_of[(person, section, f)].append(rid)
+                        records_of[(person, section, f)].append(rid)
                 if fields.tie is not None:
-                    self.records_of[(getattr(rec, fields.tie), section, "")].append(rid)
+                    records_of[(getattr(rec, fields.tie), section, "")].append(rid)
 
     def _person_of(self, section: str, rec: Any, field: str) -> str | None:
         if section == "concerns" and field != "raised_by":
@@ -476,16 +492,12 @@ class _Store:
                 fact_of[session.assert_fact(self.record_body(rid))] = rid
             session.release()
             found = session.matches
-        names = self.names
+        names, reading = self.names, self._reading
         for variant, facts in found:
-            rule, numerator = self.variants[variant]
-            alias, end = rule.bindings[rule.anchor]
-            subjects = tuple(sorted(
-                (var, names[facts[a][e]]) for var, (a, e) in rule.bindings.items()
-            ))
-            evidence = tuple(fact_of[facts[a]["id"]] for a in rule.evidence)
-            records = tuple(fact_of[facts[a]["id"]] for a in rule.record_evidence)
-            name = rule.name + _NUMERATOR if numerator else rule.name
+            name, alias, end, binds, tie_aliases, record_aliases = reading[variant]
+            subjects = tuple([(var, names[facts[a][e]]) for var, a, e in binds])
+            evidence = tuple([fact_of[facts[a]["id"]] for a in tie_aliases])
+            records = tuple([fact_of[facts[a]["id"]] for a in record_aliases])
             yield name, names[facts[alias][end]], (subjects, evidence, records)
 
     def seed_neighbourhood(self, rule: CompiledRule, tie: Tie) -> set[str]:
