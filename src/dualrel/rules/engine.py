@@ -141,6 +141,7 @@ class _Store:
         self.records: dict[str, tuple[str, Any]] = {}
         self._record_bodies: dict[str, str] = {}
         self._layouts: dict[tuple[str, frozenset[str]], _Layout] = {}
+        self._reach: dict[str, list[tuple[str, str | None, bool]]] = {}
         # records by (person, section, person field) and (tie, section, ""): what one rule's
         # matches can read
         self.records_of: dict[tuple[str, str, str], list[str]] = defaultdict(list)
@@ -410,14 +411,18 @@ class _Store:
         record_ids: set[str] = set()
         for person in sorted(by_person, key=self.number.__getitem__):
             local: set[str] = set()
+            own: dict[frozenset[str], set[str]] = {}  # the person's ties of these kinds
             for name in by_person[person]:
                 group.append((name, person))
                 rule = rules[name]
                 if name in self._local:
-                    local |= self._local[name]
+                    kinds = self._local[name]
+                    local |= kinds
                     if rule.records:
-                        mine = {t.id for t in self.adjacency.get(person, ())
-                                if t.kind in self._local[name]}
+                        mine = own.get(kinds)
+                        if mine is None:
+                            mine = own[kinds] = {t.id for t in self.adjacency.get(person, ())
+                                                 if t.kind in kinds}
                         record_ids |= self.rule_records(rule, person, mine)
                 elif not rule.records_only:
                     mine = self.neighbourhood(rule, person)
@@ -439,26 +444,44 @@ class _Store:
         """The records a match of ``rule`` anchored at ``anchor`` can read, given the ties
         it can read: those of the rule's sections naming one of those ties, or the anchor
         or a person those ties join (every variable a record clause names is one of them)."""
-        people = {anchor}
-        for tid in tie_ids:
-            tie = self.ties[tid]
-            people.add(tie.source)
-            people.add(tie.target)
+        people: set[str] | None = None  # made only when a clause needs more than the anchor
         out: set[str] = set()
         records_of = self.records_of
-        for plan in rule.records:
-            clause = rule.rule.match.records[plan.index]
-            if clause.tie is not None:  # the record names one of these ties
+        for section, field, by_anchor in self._record_reach(rule):
+            if field is None:  # the record names one of these ties
                 for tid in tie_ids:
-                    out.update(records_of.get((tid, plan.section, ""), ()))
+                    out.update(records_of.get((tid, section, ""), ()))
                 continue
-            # one person field is enough: the anchor's when the clause names it
-            field = next((f for f, v in clause.people.items() if v == rule.anchor),
-                         next(iter(clause.people)))
-            who = (anchor,) if clause.people[field] == rule.anchor else people
-            for person in who:
-                out.update(records_of.get((person, plan.section, field), ()))
+            if by_anchor:
+                out.update(records_of.get((anchor, section, field), ()))
+                continue
+            if people is None:
+                people = {anchor}
+                for tid in tie_ids:
+                    tie = self.ties[tid]
+                    people.add(tie.source)
+                    people.add(tie.target)
+            for person in people:
+                out.update(records_of.get((person, section, field), ()))
         return out
+
+    def _record_reach(self, rule: CompiledRule) -> list[tuple[str, str | None, bool]]:
+        """Per record clause of ``rule``: its section, the person field that finds its
+        records (None: the tie field) and whether that field names the anchor."""
+        cached = self._reach.get(rule.name)
+        if cached is None:
+            cached = []
+            for plan in rule.records:
+                clause = rule.rule.match.records[plan.index]
+                if clause.tie is not None:
+                    cached.append((plan.section, None, False))
+                    continue
+                # one person field is enough: the anchor's when the clause names it
+                field = next((f for f, v in clause.people.items() if v == rule.anchor),
+                             next(iter(clause.people)))
+                cached.append((plan.section, field, clause.people[field] == rule.anchor))
+            self._reach[rule.name] = cached
+        return cached
 
     def _run(
         self,
