@@ -18,7 +18,10 @@ flags and ``c_<f>`` (how many words), the agreement's hours ``hf``/``ht`` (minut
 day) and ``hw`` (0: within one day, 1: past midnight, 2: no hours), an instant's local
 weekday ``wd_<f>`` and minute of the day ``mn_<f>``, and ``tn``, the number of the tie a
 record names.  Every field a join may read is always present: durable-rules fails an
-assert (error 311) when a join reads a field an earlier fact lacks (measured).
+assert (error 311) when a join reads a field an earlier fact lacks (measured).  A record
+fact carries no field that no condition reads.  In every clause, the tests of its own fact
+come before its join tests: durable-rules runs whatever follows the first join test inside
+the join, once per partial match (measured).
 
 A rule whose ``where`` has alternatives (``any``, ``in``, ``outside``) becomes several
 durable-rules rules, one per alternative (never the engine's broken ``|``); a ``share``
