@@ -139,6 +139,7 @@ class _Store:
         self.tie_number: dict[str, int] = {}
         # practice records the rules read, by ``section/id``, and who and what they name
         self.records: dict[str, tuple[str, Any]] = {}
+        self._kept: dict[str, list[Any]] = {}  # the same records, by section
         self._record_bodies: dict[str, str] = {}
         self._layouts: dict[tuple[str, frozenset[str]], _Layout] = {}
         self._reach: dict[str, list[tuple[str, str | None, bool]]] = {}
@@ -204,7 +205,8 @@ class _Store:
         records, records_of = self.records, self.records_of
         for section in sorted(self.compiled.schema.sections):
             fields = SECTIONS[section]
-            common = filters.get(section, [])
+            # every record here is of this section: its kind test holds
+            common = [t for t in filters.get(section, []) if t != {"k": f"@{section}"}]
             # only records some clause can read reach the engine: a record must pass the
             # tests every clause of its section makes of the record alone (its window,
             # say); never stricter than the engine, which tests again
@@ -213,6 +215,7 @@ class _Store:
                 field for test in common for k, v in test.items()
                 for field in (v if k.startswith("$") else {k: v})))
             plain = section != "concerns"  # a concern's people come from its tie
+            kept = self._kept.setdefault(section, [])
             for rec in practice.section(section):
                 rid = f"{section}/{rec.id}"
                 if check is not None:
@@ -221,6 +224,7 @@ class _Store:
                     if not check(fact):
                         continue
                 records[rid] = (section, rec)
+                kept.append(rec)
                 for f in fields.people:
                     if plain:
                         value = getattr(rec, f, None)
@@ -390,11 +394,10 @@ class _Store:
             if rule.records_only:  # anchored on a person field of its first record clause
                 plan = rule.records[0]
                 field = rule.anchor_end[2:]
-                for section, rec in self.records.values():
-                    if section == plan.section:
-                        who = self._person_of(section, rec, field)
-                        if who is not None and who in self.number:
-                            found[rule.name].add(who)
+                for rec in self._kept.get(plan.section, ()):
+                    who = self._person_of(plan.section, rec, field)
+                    if who is not None and who in self.number:
+                        found[rule.name].add(who)
         return [(name, p) for name, people in found.items() for p in people]
 
     # -- evaluation -------------------------------------------------------------------------
