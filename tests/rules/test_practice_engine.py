@@ -17,7 +17,8 @@ from dualrel.graph.practice import Agreement, Consent, Contact, Disclosure, Prac
 from dualrel.rules import Monitor, compile_ruleset, load_ruleset
 from dualrel.rules import engine as eng
 from dualrel.rules._durable import Engine
-from dualrel.rules.engine import _store
+from dualrel.rules.compiler import _constant
+from dualrel.rules.engine import _store, prepare
 
 ROOT = Path(__file__).resolve().parents[2]
 PRACTICE = compile_ruleset(load_ruleset("coaching-practice"))
@@ -168,3 +169,16 @@ def test_a_missing_instant_is_outside_no_hours(tmp_path):
     )
     found = evaluate(reg, compile_ruleset(load_ruleset(tmp_path / "r.yaml"))).findings
     assert [f.records for f in found] == [("agreements/a1", "contacts/x2")]
+
+
+@pytest.mark.parametrize("name", ["coaching-core", "coaching-practice", "icf-2020"])
+def test_every_clause_tests_its_own_fact_before_it_joins(name):
+    # measured: durable-rules runs the tests that follow a clause's first join test inside
+    # the join, for every partial match; constant tests placed first filter facts before it
+    for rule in prepare(name)[0].rules:
+        for variant in rule.variants:
+            for cond in variant.condition["all"]:
+                ((_alias, test),) = cond.items()
+                tests = test.get("$and", [test])
+                constant = [_constant(t) for t in tests]
+                assert constant == sorted(constant, reverse=True), (variant.name, tests)

@@ -53,6 +53,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import durable_rules_engine as _dre
+from pydantic_core import from_json
 
 from dualrel.errors import EngineError
 
@@ -298,7 +299,9 @@ class _Session:
         handle = self._engine._handle
         started = _dre.start_action_for_state(handle, state)
         while started:
-            message = json.loads(started[1])
+            # pydantic-core's parser reads these messages (every fact of every match, in
+            # full: the bulk of a large check's matches) about twice as fast as json
+            message = from_json(started[1])
             for rule_name, facts in message.items():
                 if rule_name != SEAL_RULE:
                     self.matches.append((rule_name, facts))

@@ -18,7 +18,10 @@ flags and ``c_<f>`` (how many words), the agreement's hours ``hf``/``ht`` (minut
 day) and ``hw`` (0: within one day, 1: past midnight, 2: no hours), an instant's local
 weekday ``wd_<f>`` and minute of the day ``mn_<f>``, and ``tn``, the number of the tie a
 record names.  Every field a join may read is always present: durable-rules fails an
-assert (error 311) when a join reads a field an earlier fact lacks (measured).
+assert (error 311) when a join reads a field an earlier fact lacks (measured).  A record
+fact carries no field that no condition reads.  In every clause, the tests of its own fact
+come before its join tests: durable-rules runs whatever follows the first join test inside
+the join, once per partial match (measured).
 
 A rule whose ``where`` has alternatives (``any``, ``in``, ``outside``) becomes several
 durable-rules rules, one per alternative (never the engine's broken ``|``); a ``share``
@@ -29,7 +32,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterable, Mapping
+import operator
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -437,6 +441,11 @@ def _compile_rule(
                     placed.add(k)
             if clause.exists:
                 joined.add(alias)
+            # the clause's own tests first: durable-rules runs the tests after a clause's
+            # first join test in the join, once per partial match it meets, so a contact
+            # failing a constant test there still costs a join in every variant (the contact
+            # rules' 15 variants: 12.3 -> 9.6 us a contact fact, measured)
+            tests = [t for t in tests if _constant(t)] + [t for t in tests if not _constant(t)]
             conditions.append({alias: tests[0] if len(tests) == 1 else {"$and": tests}})
         assert len(placed) == len(atoms), "every condition is placed on a clause"
         return conditions, bindings
@@ -533,6 +542,18 @@ def _alone(test: Mapping[str, Any]) -> bool:
     return True
 
 
+def _constant(test: Mapping[str, Any]) -> bool:
+    """Whether a test reads its own fact only (no join)."""
+    for key, value in test.items():
+        inner = value if key.startswith("$") else {key: value}
+        if not isinstance(inner, Mapping):
+            return False
+        for _field, operand in inner.items():
+            if isinstance(operand, Mapping):
+                return False
+    return True
+
+
 def _unique(items: Iterable[Any]) -> tuple[Any, ...]:
     out: list[Any] = []
     for item in items:
@@ -551,24 +572,44 @@ def passes(fact: Mapping[str, Any], tests: Iterable[Mapping[str, Any]]) -> bool:
     >>> passes({"k": "@records"}, [{"$ex": {"e_destroyed": 1}}])
     False
     """
+    return tester(tests)(fact)
+
+
+_COMPARE: Mapping[str, Callable[[Any, Any], bool]] = {
+    "$lt": operator.lt, "$lte": operator.le, "$gt": operator.gt, "$gte": operator.ge}
+
+
+def tester(tests: Iterable[Mapping[str, Any]]) -> Callable[[Mapping[str, Any]], bool]:
+    """:func:`passes` with ``tests`` read once, for testing many facts."""
+    checks: list[tuple[Any, str, Any]] = []  # (what, fact field, operand)
     for test in tests:
         ((key, value),) = test.items()
         if not key.startswith("$"):
-            if fact.get(key) != value:
-                return False
+            checks.append(("==", key, value))
             continue
         ((field, operand),) = value.items()
-        have = fact.get(field)
-        if (key == "$ex" and have is None) or (key == "$nex" and have is not None):
-            return False
-        if key in ("$lt", "$lte", "$gt", "$gte"):
-            if not isinstance(have, int | float) or not isinstance(operand, int | float):
-                continue
-            ok = {"$lt": have < operand, "$lte": have <= operand, "$gt": have > operand,
-                  "$gte": have >= operand}[key]
-            if not ok:
+        if key in ("$ex", "$nex"):
+            checks.append((key, field, None))
+        elif key in _COMPARE and isinstance(operand, int | float):
+            checks.append((_COMPARE[key], field, operand))
+
+    def check(fact: Mapping[str, Any]) -> bool:
+        for what, field, operand in checks:
+            have = fact.get(field)
+            if what == "==":
+                if have != operand:
+                    return False
+            elif what == "$ex":
+                if have is None:
+                    return False
+            elif what == "$nex":
+                if have is not None:
+                    return False
+            elif isinstance(have, int | float) and not what(have, operand):
                 return False
-    return True
+        return True
+
+    return check
 
 
 def _records_anchor(rule: Rule) -> str:
