@@ -132,3 +132,20 @@ def test_monitor_refuses_bad_ties_with_located_problems():
         m.remove_tie("nope")
     with pytest.raises(RegistryError):
         m.add_person(Person("a"))
+
+
+def test_a_new_tie_reaches_only_the_ties_a_match_with_it_can_read():
+    # a coach with many clients takes a business partner: the partner's ties and the
+    # coach's family can complete a match, the coach's other coaching ties cannot (in
+    # such a match the coach is the family member, whose own coaching is not read)
+    people = (Person("co", ("coach",)), Person("bp"), Person("kin"),
+              *(Person(f"cl{i}", ("client",)) for i in range(5)))
+    ties = (*(Tie(f"c{i}", "coaching", "co", f"cl{i}") for i in range(5)),
+            Tie("f", "family", "co", "kin"), Tie("pc", "coaching", "kin", "bp"))
+    m = Monitor("coaching-core", Registry(people=people, ties=ties, as_of=AS_OF))
+    store = m._stores[0]
+    new = Tie("b", "business", "co", "bp")
+    store.add_tie(new)
+    rule = next(r for r in store.compiled.rules
+                if r.rule.id == "family-member-entangled-with-client")
+    assert store.seed_neighbourhood(rule, new) == {"b", "f", "pc"}

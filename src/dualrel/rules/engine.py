@@ -123,7 +123,9 @@ class _Store:
         self._bodies: dict[str, tuple[str, str | None]] = {}
         # kind -> the (active, ended) demands of every clause that reads that kind
         self._wants: dict[str, set[tuple[bool, bool | None]]] = defaultdict(set)
-        self._need_cache: dict[tuple[str, int], list[tuple[frozenset[str], int, bool]]] = {}
+        self._need_cache: dict[
+            tuple[str, int], list[tuple[frozenset[str], bool, tuple[int, int, int] | None]]
+        ] = {}
         for rule in compiled.rules:
             for clause in rule.rule.match.ties:
                 for kind in clause.kinds:
@@ -529,36 +531,66 @@ class _Store:
     def seed_neighbourhood(self, rule: CompiledRule, tie: Tie) -> set[str]:
         """Ids of every tie a match of ``rule`` *that contains* ``tie`` can read.
 
-        Far smaller than an anchor's neighbourhood: a clause whose two variables are the
-        tie's own reads only ties between the same two people.
+        Far smaller than an anchor's neighbourhood.  The tie binds its clause's two
+        variables to its two people (as its facts read: forward, and backward only when a
+        clause reads its kind backwards); every other clause's tie is then near the person
+        of the variable it is nearest to: a clause on the same variable needs only that
+        person's ties at that end (a coach's own coaching ties are not a client's), a
+        clause on the same two variables only the ties between the two people.
         """
         out: set[str] = set()
-        ends = (tie.source, tie.target)
+        adjacency = self.adjacency
+        both_ways = self.compiled.schema.reverse_kinds
+        facts = [(tie.source, tie.target)]
+        if tie.kind in both_ways:
+            facts.append((tie.target, tie.source))
         for j, seed in enumerate(rule.clauses):
             if not seed.exists or tie.kind not in seed.kinds:
                 continue
-            needs = self._needs(rule, j)
-            dist = self.distances(ends, rule.walk_kinds, max(d for _, d, _ in needs))
-            for kinds, depth, pair_only in needs:
+            for kinds, pair_only, near in self._needs(rule, j):
                 if pair_only:
-                    out.update(t.id for t in self.adjacency.get(tie.source, ())
+                    out.update(t.id for t in adjacency.get(tie.source, ())
                                if t.kind in kinds and tie.target in (t.source, t.target))
                     continue
-                for person, d in dist.items():
-                    if d <= depth:
-                        out.update(t.id for t in self.adjacency.get(person, ()) if t.kind in kinds)
+                for bound in facts:
+                    if near is None:  # not joined to the seed: as near as its ends allow
+                        for person in bound:
+                            out.update(t.id for t in adjacency.get(person, ()) if t.kind in kinds)
+                        continue
+                    end, at, depth = near
+                    person = bound[end]
+                    if depth == 0:
+                        # the clause's variable ``at`` (0: first end, 1: second) is this
+                        # person: a tie read only forward has them at that end
+                        out.update(t.id for t in adjacency.get(person, ())
+                                   if t.kind in kinds and (t.kind in both_ways
+                                   or (t.source if at == 0 else t.target) == person))
+                        continue
+                    for p in self.distances((person,), rule.walk_kinds, depth):
+                        out.update(t.id for t in adjacency.get(p, ()) if t.kind in kinds)
         return out
 
-    def _needs(self, rule: CompiledRule, seed: int) -> list[tuple[frozenset[str], int, bool]]:
+    def _needs(
+        self, rule: CompiledRule, seed: int
+    ) -> list[tuple[frozenset[str], bool, tuple[int, int, int] | None]]:
+        """For each clause of ``rule``, when clause ``seed`` holds the new tie: its kinds,
+        whether it joins the seed's own two variables, and the nearest (seed end, clause
+        end, hops) between a variable of the seed and one of the clause."""
         key = (rule.name, seed)
         cached = self._need_cache.get(key)
         if cached is None:
-            start = set(rule.clauses[seed].ends)
-            dist = variable_distances((c.ends for c in rule.clauses if c.exists), *start)
-            cached = [
-                (frozenset(c.kinds), min(dist.get(e, 0) for e in c.ends), set(c.ends) == start)
-                for c in rule.clauses
-            ]
+            ends = rule.clauses[seed].ends
+            edges = [c.ends for c in rule.clauses if c.exists]
+            hops = [variable_distances(edges, e) for e in ends]
+            cached = []
+            for c in rule.clauses:
+                options = [(hops[i][v], i, k) for i in (0, 1) for k, v in enumerate(c.ends)
+                           if v in hops[i]]
+                near = None
+                if options:
+                    depth, end, at = min(options)
+                    near = (end, at, depth)
+                cached.append((frozenset(c.kinds), set(c.ends) == set(ends), near))
             self._need_cache[key] = cached
         return cached
 
