@@ -278,12 +278,20 @@ class _Prepared:
     ends: Future[_Ends]
 
 
+#: Objects filled per block: each slot is set a column at a time over a block small enough
+#: to stay in the processor's cache, not over millions of objects that are not.
+_FILL_BLOCK = 1 << 15
+
+
 def _fill(new: tuple[Any, ...], cls: type[Any], columns: list[list[Any]]) -> list[Any]:
     """Objects of ``cls``, each slot filled a column at a time (no Python frame per row)."""
     n = len(columns[0])
     objects = list(map(new[0], repeat(cls, n)))
-    for setter, values in zip(new[1:], columns, strict=True):
-        deque(map(setter, objects, values), maxlen=0)
+    setters = new[1:]
+    for at in range(0, n, _FILL_BLOCK):
+        block = objects[at : at + _FILL_BLOCK]
+        for setter, values in zip(setters, columns, strict=True):
+            deque(map(setter, block, values[at : at + _FILL_BLOCK]), maxlen=0)
     return objects
 
 
@@ -306,7 +314,9 @@ def _people(
     """People in file order, or None when a row has an error."""
     names = table.column_names
     ids: list[str] = id_array.to_pylist()
-    if "" in ids or any(map(str.isspace, ids)) or len(set(ids)) != len(ids):
+    if "" in ids or any(map(str.isspace, ids)):
+        return None
+    if pc.count_distinct(id_array).as_py() != len(ids):  # a hash in C, not a set of strings
         return None
     role_texts = _encode(table.column("roles"))
     distinct: list[tuple[str, ...]] = []
