@@ -464,14 +464,16 @@ def _matches(rule: Rule, ruleset: Ruleset, registry: Registry, as_of: date) -> l
                         return False
         return True
 
-    def record_negation_ok(binding: dict[str, str], ctx: dict[str, Item], ties: dict[str, str]
-                           ) -> bool:
+    def record_negation_ok(
+        binding: dict[str, str], ctx: dict[str, Item], ties: dict[str, str]
+    ) -> bool:
         for clause, conds in vetoes:
             for record in sections[clause.section]:
                 rec = Rec(clause.section, record)
                 fields = reader.people(rec)
-                if any(fields[f] is None or fields[f] != binding[v]
-                       for f, v in clause.people.items()):
+                if any(
+                    fields[f] is None or fields[f] != binding[v] for f, v in clause.people.items()
+                ):
                     continue
                 if not _record_ok(clause, rec, reader, ties):
                     continue
@@ -496,11 +498,11 @@ def _matches(rule: Rule, ruleset: Ruleset, registry: Registry, as_of: date) -> l
             return
         if not tie_negation_ok(binding) or not record_negation_ok(binding, ctx, ties):
             return
-        found.append(_Match(dict(binding), tuple(t.id for t in chosen),
-                            tuple(r.key for r in recs), ctx))
+        found.append(
+            _Match(dict(binding), tuple(t.id for t in chosen), tuple(r.key for r in recs), ctx)
+        )
 
-    def search_records(j: int, binding: dict[str, str], chosen: list[Tie], recs: list[Rec]
-                       ) -> None:
+    def search_records(j: int, binding: dict[str, str], chosen: list[Tie], recs: list[Rec]) -> None:
         if j == len(pos_records):
             finish(binding, chosen, recs)
             return
@@ -586,8 +588,13 @@ def rule_findings(rule: Rule, ruleset: Ruleset, registry: Registry, as_of: date)
             num = len(of(xs, m.share.of))
             if not (den > 0 and num > param(m.share.more_than) * den):
                 continue
-        out.add((subjects, tuple(sorted({t for x in xs for t in x.ties})),
-                 tuple(sorted({r for x in xs for r in x.records}))))
+        out.add(
+            (
+                subjects,
+                tuple(sorted({t for x in xs for t in x.ties})),
+                tuple(sorted({r for x in xs for r in x.records})),
+            )
+        )
     return out
 
 
@@ -596,8 +603,14 @@ def match_rule(rule: Rule, ruleset: Ruleset, registry: Registry, as_of: date) ->
     return {(s, e) for s, e, _ in rule_findings(rule, ruleset, registry, as_of)}
 
 
-def oracle(ruleset: Ruleset, registry: Registry, as_of: date, *, records: bool = False,
-           rules: Iterable[str] | None = None) -> set[tuple]:
+def oracle(
+    ruleset: Ruleset,
+    registry: Registry,
+    as_of: date,
+    *,
+    records: bool = False,
+    rules: Iterable[str] | None = None,
+) -> set[tuple]:
     """Every finding as ``(rule id, subjects, evidence)``, or with ``records=True`` as
     ``(rule id, subjects, evidence, records)`` (records ``()`` for rules of ties only);
     only those of ``rules`` (ids) when given."""
@@ -607,12 +620,14 @@ def oracle(ruleset: Ruleset, registry: Registry, as_of: date, *, records: bool =
         if wanted is not None and rule.id not in wanted:
             continue
         for subjects, evidence, recs in rule_findings(rule, ruleset, registry, as_of):
-            out.add((rule.id, subjects, evidence, recs) if records else
-                    (rule.id, subjects, evidence))
+            out.add(
+                (rule.id, subjects, evidence, recs) if records else (rule.id, subjects, evidence)
+            )
     return out
 
 
-def oracle_findings(ruleset: Ruleset, registry: Registry, as_of: date,
-                    rules: Iterable[str] | None = None) -> set[tuple]:
+def oracle_findings(
+    ruleset: Ruleset, registry: Registry, as_of: date, rules: Iterable[str] | None = None
+) -> set[tuple]:
     """``oracle(..., records=True)``: ``(rule id, subjects, evidence, records)``."""
     return oracle(ruleset, registry, as_of, records=True, rules=rules)

@@ -49,9 +49,24 @@ def _build_wheel(tmp_path: Path) -> Path:
     sources = _copy_sources(tmp_path / "sources")
     out = tmp_path / "wheels"
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", str(sources), "--no-deps", "--no-index",
-         "--no-build-isolation", "--quiet", "-w", str(out)],
-        check=True, capture_output=True, text=True, timeout=300)
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            str(sources),
+            "--no-deps",
+            "--no-index",
+            "--no-build-isolation",
+            "--quiet",
+            "-w",
+            str(out),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     (wheel,) = out.glob("dualrel-*.whl")
     return wheel
 
@@ -74,14 +89,34 @@ def _fresh_env_with(wheel: Path, where: Path) -> tuple[Path, Path]:
     python = where / bindir / ("python.exe" if os.name == "nt" else "python")
     # install before the .pth exists, so pip never sees the editable dualrel
     subprocess.run(
-        [sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet",
-         "--no-deps", "--no-index", "--no-compile", str(wheel)],
-        check=True, capture_output=True, text=True, timeout=300)
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(python),
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-index",
+            "--no-compile",
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     purelib = subprocess.run(
         [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        check=True, capture_output=True, text=True, timeout=60).stdout.strip()
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout.strip()
     (Path(purelib) / "_dualrel_test_borrowed.pth").write_text(
-        "\n".join(_borrowed_paths()) + "\n", encoding="utf-8")
+        "\n".join(_borrowed_paths()) + "\n", encoding="utf-8"
+    )
     return python, Path(purelib).resolve()
 
 
@@ -103,18 +138,32 @@ def test_an_installed_wheel_finds_the_shipped_rulesets_and_the_example(tmp_path:
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     bindir = python.parent
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "DUALREL_PSEUDONYM_KEY")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "DUALREL_PSEUDONYM_KEY")
+    }
     env["PATH"] = os.pathsep.join([str(bindir), env.get("PATH", "")])
     env["NO_COLOR"] = "1"
 
     def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([*map(str, args)], cwd=elsewhere, env=env, capture_output=True,
-                              text=True, timeout=300, check=False)
+        return subprocess.run(
+            [*map(str, args)],
+            cwd=elsewhere,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
 
-    probe = run(python, "-c", "import dualrel, json; print(json.dumps({"
-                "'module': dualrel.__file__, 'example': str(dualrel.example_registry()), "
-                "'rulesets': {k: str(v) for k, v in dualrel.shipped_rulesets().items()}}))")
+    probe = run(
+        python,
+        "-c",
+        "import dualrel, json; print(json.dumps({"
+        "'module': dualrel.__file__, 'example': str(dualrel.example_registry()), "
+        "'rulesets': {k: str(v) for k, v in dualrel.shipped_rulesets().items()}}))",
+    )
     assert probe.returncode == 0, probe.stderr
     found = json.loads(probe.stdout)
     assert Path(found["module"]).resolve().is_relative_to(site), found["module"]

@@ -195,9 +195,18 @@ def run_check(
     Raises ``RulesetError``, ``RegistryError``, ``WaiverError`` or ``ReportFileError``
     (all :class:`~dualrel.errors.DualrelError`) with located problems for bad input.
     """
-    return _run_check(registry, rulesets, as_of=as_of, waivers=waivers, baseline=baseline,
-                      fail_level=fail_level, reveal=reveal, progress=progress, jobs=jobs,
-                      timings=timings)
+    return _run_check(
+        registry,
+        rulesets,
+        as_of=as_of,
+        waivers=waivers,
+        baseline=baseline,
+        fail_level=fail_level,
+        reveal=reveal,
+        progress=progress,
+        jobs=jobs,
+        timings=timings,
+    )
 
 
 def check_for_exit(

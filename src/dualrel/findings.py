@@ -65,8 +65,13 @@ class RemediationStep:
     unassigned_reason: str | None = None
 
 
-def fingerprint(ruleset_id: str, rule_id: str, subjects: Mapping[str, str],
-                evidence: tuple[str, ...], records: tuple[str, ...] = ()) -> str:
+def fingerprint(
+    ruleset_id: str,
+    rule_id: str,
+    subjects: Mapping[str, str],
+    evidence: tuple[str, ...],
+    records: tuple[str, ...] = (),
+) -> str:
     """A stable hash of what a finding is about, whatever the input order or date.
 
     Evidence records count only when there are some, so findings without them keep the
@@ -105,8 +110,15 @@ class Finding:
 
     def sort_key(self) -> tuple[object, ...]:
         """Highest level first, then severity, ruleset, rule, subjects and evidence."""
-        return (-self.level, -SEVERITY_ORDER.get(self.severity, 0), self.ruleset.id, self.rule,
-                sorted(self.subjects.items()), self.evidence, self.records)
+        return (
+            -self.level,
+            -SEVERITY_ORDER.get(self.severity, 0),
+            self.ruleset.id,
+            self.rule,
+            sorted(self.subjects.items()),
+            self.evidence,
+            self.records,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -281,9 +281,19 @@ def test_the_command_exits_with_its_code_and_full_output_when_piped_into_a_close
     # ``dualrel check ... | head -1``: the reader goes away before the report (100 kB, more
     # than a pipe holds) is written; no traceback, and the exit code stays
     proc = subprocess.Popen(
-        [sys.executable, "-m", "dualrel", "check", str(EXAMPLE), "-r", "coaching-practice",
-         "--format", "sarif"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "-m",
+            "dualrel",
+            "check",
+            str(EXAMPLE),
+            "-r",
+            "coaching-practice",
+            "--format",
+            "sarif",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     assert proc.stdout is not None and proc.stderr is not None
     proc.stdout.readline()

@@ -1,8 +1,8 @@
 """The columnar CSV path gives what the row-by-row reader gives, or steps aside.
 
-``load_csv_folder(columnar=False)`` is the row-by-row reader alone; the default tries the
-columnar path first.  On generated folders, good and bad, both must give the same people,
-ties, lines and warnings, or the same errors.
+``load_csv_folder(columnar=False)`` is the row-by-row reader alone, ``columnar=True`` tries
+the columnar path first, and the default picks by the files' size.  On generated folders,
+good and bad, both must give the same people, ties, lines and warnings, or the same errors.
 """
 
 from __future__ import annotations
@@ -260,6 +260,40 @@ def test_plain_files_take_the_columnar_path(
         ("role-mismatch", 4, "source"),
     ]
     assert lines[("tie", "t3")] == (str(d / "ties.csv"), 4)
+
+
+def _refuse(*args: object, **kwargs: object) -> None:
+    raise AssertionError("this reader must not be used")
+
+
+def test_by_default_small_folders_are_read_by_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    d = _plain(tmp_path, PEOPLE, TIES)
+    monkeypatch.setattr(_csv_columns, "read_columns", _refuse)
+    c = Collector()
+    reg = _csv.load_csv_folder(str(d), c, kinds=CORE_TIE_KINDS, roles=CORE_ROLES, as_of=None)
+    _, (people, ties, *_) = _outcome(d, columnar=False)
+    assert (reg.people, reg.ties) == (people, ties)
+
+
+def test_by_default_folders_from_the_threshold_up_are_read_by_columns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    d = _plain(tmp_path, PEOPLE, TIES)
+    size = (d / "people.csv").stat().st_size + (d / "ties.csv").stat().st_size
+    monkeypatch.setattr(_csv, "COLUMNAR_MIN_BYTES", size)
+    monkeypatch.setattr(_csv, "_read_ties", _refuse)
+    monkeypatch.setattr(_csv, "_read_people", _refuse)
+    c = Collector()
+    reg = _csv.load_csv_folder(str(d), c, kinds=CORE_TIE_KINDS, roles=CORE_ROLES, as_of=None)
+    assert len(reg.ties) == 3
+    # one byte more and the row reader takes it
+    monkeypatch.setattr(_csv, "COLUMNAR_MIN_BYTES", size + 1)
+    with pytest.raises(AssertionError, match="must not be used"):
+        _csv.load_csv_folder(
+            str(d), Collector(), kinds=CORE_TIE_KINDS, roles=CORE_ROLES, as_of=None
+        )
 
 
 @pytest.mark.parametrize(

@@ -40,44 +40,103 @@ TIES = [
 ]
 SECTIONS: dict[str, list[dict[str, Any]]] = {
     "agreements": [
-        {"id": "a1", "tie": "t1", "signed": "2025-02-20", "roles": ["coach", "assessor"],
-         "covers": ["confidentiality", "escalation"], "channels": ["email", "platform"],
-         "response_window_hours": 48, "reviewed": "2026-09-01", "hours": "09:00-18:00",
-         "days": ["mon", "tue", "wed", "thu", "fri"]},
+        {
+            "id": "a1",
+            "tie": "t1",
+            "signed": "2025-02-20",
+            "roles": ["coach", "assessor"],
+            "covers": ["confidentiality", "escalation"],
+            "channels": ["email", "platform"],
+            "response_window_hours": 48,
+            "reviewed": "2026-09-01",
+            "hours": "09:00-18:00",
+            "days": ["mon", "tue", "wed", "thu", "fri"],
+        },
     ],
     "consents": [
-        {"id": "c1", "person": "cl0001", "purpose": "data_sharing", "scope": "progress",
-         "given": "2025-03-01", "withdrawn": None, "recipient": "sp001"},
-        {"id": "c2", "person": "cl0001", "purpose": "assessment", "given": "2025-03-01",
-         "withdrawn": "2025-09-01"},
+        {
+            "id": "c1",
+            "person": "cl0001",
+            "purpose": "data_sharing",
+            "scope": "progress",
+            "given": "2025-03-01",
+            "withdrawn": None,
+            "recipient": "sp001",
+        },
+        {
+            "id": "c2",
+            "person": "cl0001",
+            "purpose": "assessment",
+            "given": "2025-03-01",
+            "withdrawn": "2025-09-01",
+        },
     ],
     "assessments": [
-        {"id": "as1", "client": "cl0001", "assessor": "co001", "instrument": "MBTI",
-         "date": "2025-04-01"},
+        {
+            "id": "as1",
+            "client": "cl0001",
+            "assessor": "co001",
+            "instrument": "MBTI",
+            "date": "2025-04-01",
+        },
     ],
     "disclosures": [
-        {"id": "d1", "client": "cl0001", "recipient": "Acme", "date": "2025-05-01",
-         "content": "progress summary", "by": "co001"},
+        {
+            "id": "d1",
+            "client": "cl0001",
+            "recipient": "Acme",
+            "date": "2025-05-01",
+            "content": "progress summary",
+            "by": "co001",
+        },
     ],
     "supervision_sessions": [
         {"id": "s1", "supervisor": "su001", "coach": "co001", "date": "2026-11-01"},
     ],
     "contacts": [
-        {"id": "k1", "coach": "co001", "client": "cl0001", "channel": "sms",
-         "at": "2026-11-20T22:10:00+01:00", "responded_at": "2026-11-22T09:00:00Z",
-         "initiated_by": "client"},
-        {"id": "k2", "coach": "co001", "client": "cl0001", "channel": "email",
-         "at": "2026-11-21T08:00:00Z", "initiated_by": "coach"},
+        {
+            "id": "k1",
+            "coach": "co001",
+            "client": "cl0001",
+            "channel": "sms",
+            "at": "2026-11-20T22:10:00+01:00",
+            "responded_at": "2026-11-22T09:00:00Z",
+            "initiated_by": "client",
+        },
+        {
+            "id": "k2",
+            "coach": "co001",
+            "client": "cl0001",
+            "channel": "email",
+            "at": "2026-11-21T08:00:00Z",
+            "initiated_by": "coach",
+        },
     ],
     "concerns": [
-        {"id": "q1", "raised_by": "cl0001", "about": "t1", "raised": "2026-10-01",
-         "status": "open"},
-        {"id": "q2", "about": "co001", "raised": "2026-10-01", "status": "resolved",
-         "resolved": "2026-10-09"},
+        {
+            "id": "q1",
+            "raised_by": "cl0001",
+            "about": "t1",
+            "raised": "2026-10-01",
+            "status": "open",
+        },
+        {
+            "id": "q2",
+            "about": "co001",
+            "raised": "2026-10-01",
+            "status": "resolved",
+            "resolved": "2026-10-09",
+        },
     ],
     "records": [
-        {"id": "r1", "client": "cl0001", "kind": "session_notes", "created": "2018-01-01",
-         "retain_until": "2025-01-01", "destroyed": None},
+        {
+            "id": "r1",
+            "client": "cl0001",
+            "kind": "session_notes",
+            "created": "2018-01-01",
+            "retain_until": "2025-01-01",
+            "destroyed": None,
+        },
     ],
 }
 
@@ -251,8 +310,12 @@ def test_yaml_timestamps_need_a_timezone(tmp_path: Path) -> None:
     contact = "{id: k1, coach: co001, client: cl0001, channel: sms, initiated_by: client, "
     path.write_text(
         f"format: {FORMAT}\n"
-        + "people: " + json.dumps(PEOPLE) + "\n"
-        + "ties: " + json.dumps(TIES) + "\n"
+        + "people: "
+        + json.dumps(PEOPLE)
+        + "\n"
+        + "ties: "
+        + json.dumps(TIES)
+        + "\n"
         + "contacts:\n"
         + f"  - {contact}at: 2026-11-20 22:10:00+01:00}}\n"
         + f"  - {contact.replace('k1', 'k2')}at: 2026-11-20 22:10:00}}\n"
@@ -287,26 +350,62 @@ CASES: list[tuple[str, str, int, str, dict[str, Any], str, str]] = [
     # (section, index, field, changes, code, words in the message)
     ("agreements", 0, "tie", {"tie": "t9"}, "unknown-tie", "'t9' is not a tie"),
     ("agreements", 0, "channels", {"channels": ["emial"]}, "invalid-value", "did you mean 'email'"),
-    ("agreements", 0, "covers", {"covers": ["confidentialty"]}, "invalid-value",
-     "did you mean 'confidentiality'"),
-    ("agreements", 0, "response_window_hours", {"response_window_hours": 0}, "wrong-type",
-     "positive whole number"),
+    (
+        "agreements",
+        0,
+        "covers",
+        {"covers": ["confidentialty"]},
+        "invalid-value",
+        "did you mean 'confidentiality'",
+    ),
+    (
+        "agreements",
+        0,
+        "response_window_hours",
+        {"response_window_hours": 0},
+        "wrong-type",
+        "positive whole number",
+    ),
     ("agreements", 0, "hours", {"hours": "9-18"}, "invalid-hours", "HH:MM-HH:MM"),
-    ("agreements", 0, "reviewed", {"reviewed": "2024-01-01"}, "date-order",
-     "'reviewed' 2024-01-01 is before 'signed'"),
-    ("consents", 0, "purpose", {"purpose": "datasharing"}, "invalid-value",
-     "did you mean 'data_sharing'"),
+    (
+        "agreements",
+        0,
+        "reviewed",
+        {"reviewed": "2024-01-01"},
+        "date-order",
+        "'reviewed' 2024-01-01 is before 'signed'",
+    ),
+    (
+        "consents",
+        0,
+        "purpose",
+        {"purpose": "datasharing"},
+        "invalid-value",
+        "did you mean 'data_sharing'",
+    ),
     ("consents", 1, "withdrawn", {"withdrawn": "2025-02-30"}, "invalid-date", "2025-02-30"),
     ("consents", 0, "person", {"person": "cl001"}, "unknown-person", "did you mean 'cl0001'"),
     ("assessments", 0, "assessor", {"assessor": "co999"}, "unknown-person", "'co999'"),
     ("disclosures", 0, "by", {"by": "zz"}, "unknown-person", "'zz'"),
     ("supervision_sessions", 0, "date", {"date": "01/11/2026"}, "invalid-date", "YYYY-MM-DD"),
     ("contacts", 0, "at", {"at": "2026-11-20T22:10:00"}, "naive-datetime", "no timezone"),
-    ("contacts", 0, "responded_at", {"responded_at": "2026-11-20T20:00:00Z"}, "date-order",
-     "'responded_at'"),
+    (
+        "contacts",
+        0,
+        "responded_at",
+        {"responded_at": "2026-11-20T20:00:00Z"},
+        "date-order",
+        "'responded_at'",
+    ),
     ("contacts", 1, "at", {"at": "2026-11-21"}, "invalid-datetime", "date and time"),
-    ("contacts", 1, "initiated_by", {"initiated_by": "clients"}, "invalid-value",
-     "did you mean 'client'"),
+    (
+        "contacts",
+        1,
+        "initiated_by",
+        {"initiated_by": "clients"},
+        "invalid-value",
+        "did you mean 'client'",
+    ),
     ("contacts", 1, "client", {"client": "cl9"}, "unknown-person", "'cl9'"),
     ("contacts", 1, "id", {"id": "k1"}, "duplicate-contact", "already used"),
     ("concerns", 0, "about", {"about": "t99"}, "unknown-reference", "neither a person nor a tie"),
@@ -464,8 +563,14 @@ def test_a_repeated_list_warns_on_every_record(tmp_path: Path, fmt: str) -> None
 def test_large_contacts_share_ids_and_timezones(tmp_path: Path, fmt: str) -> None:
     doc = _doc()
     doc["contacts"] = [
-        {"id": f"k{i}", "coach": "co001", "client": "cl0001", "channel": "email",
-         "at": f"2026-11-{i + 1:02d}T10:00:00+01:00", "initiated_by": "client"}
+        {
+            "id": f"k{i}",
+            "coach": "co001",
+            "client": "cl0001",
+            "channel": "email",
+            "at": f"2026-11-{i + 1:02d}T10:00:00+01:00",
+            "initiated_by": "client",
+        }
         for i in range(5)
     ]
     path, _ = _write(fmt, tmp_path, doc)

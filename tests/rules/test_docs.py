@@ -19,10 +19,15 @@ def test_the_reference_example_works(tmp_path):
     rs = load_ruleset(path)
     reg = Registry(
         people=(Person("co"), Person("cl")),
-        ties=(Tie("c", "coaching", "co", "cl", end=date(2025, 1, 1)),
-              Tie("r", "romance", "cl", "co", start=date(2025, 6, 1))),
+        ties=(
+            Tie("c", "coaching", "co", "cl", end=date(2025, 1, 1)),
+            Tie("r", "romance", "cl", "co", start=date(2025, 6, 1)),
+        ),
         as_of=date(2026, 1, 1),
     )
     (f,) = evaluate(reg, rs).findings
     assert (f.rule, f.evidence, f.remediation[0].due) == (
-        "romance-former-client", ("c", "r"), date(2026, 1, 15))
+        "romance-former-client",
+        ("c", "r"),
+        date(2026, 1, 15),
+    )

@@ -109,8 +109,9 @@ def test_deleting_sessions_where_nothing_fired_does_not_crash():
         print("survived")
         """
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=120, check=False)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "survived"
 
@@ -148,8 +149,12 @@ def test_the_engine_refuses_an_or():
 
 
 def test_no_compiled_ruleset_contains_a_regular_expression():
-    for ref in ("coaching-core", "icf-2020", "counselling-windows",
-                "tests/rules/data/language.yaml"):
+    for ref in (
+        "coaching-core",
+        "icf-2020",
+        "counselling-windows",
+        "tests/rules/data/language.yaml",
+    ):
         text = json.dumps(prepare(ref)[0].definition)
         assert "$mt" not in text and "$imt" not in text
 
@@ -180,8 +185,9 @@ def test_engines_built_and_closed_in_a_loop_do_not_grow_the_process():
                 engine.close()
         print(peak_kb() - before)
     """)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=300, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True
+    )
     assert int(out.stdout) < 20_000, f"grew by {out.stdout.strip()} KB over 300 engines"
 
 
@@ -236,8 +242,11 @@ def test_a_veto_asserted_after_the_match_still_vetoes(tmp_path):
         "        - {kind: supervision, from: anyone, to: coach, exists: false}\n"
     )
     people = tuple(Person(p) for p in ("co", "cl", "sup"))
-    vetoed = Registry(people=people, as_of=AS_OF, ties=(
-        Tie("t1", "coaching", "co", "cl"), Tie("t2", "supervision", "sup", "co")))
+    vetoed = Registry(
+        people=people,
+        as_of=AS_OF,
+        ties=(Tie("t1", "coaching", "co", "cl"), Tie("t2", "supervision", "sup", "co")),
+    )
     assert evaluate(vetoed, load_ruleset(rs)).findings == ()
     alone = Registry(people=people, as_of=AS_OF, ties=(Tie("t1", "coaching", "co", "cl"),))
     assert len(evaluate(alone, load_ruleset(rs)).findings) == 1
@@ -249,13 +258,15 @@ def test_a_veto_asserted_after_the_match_still_vetoes(tmp_path):
 def _reads(test, aliases):
     """Does ``test`` read a field of one of ``aliases`` (``{alias: field}`` anywhere)?"""
     if isinstance(test, dict):
-        return any((k in aliases and isinstance(v, str)) or _reads(v, aliases)
-                   for k, v in test.items())
+        return any(
+            (k in aliases and isinstance(v, str)) or _reads(v, aliases) for k, v in test.items()
+        )
     return isinstance(test, list) and any(_reads(t, aliases) for t in test)
 
 
-@pytest.mark.parametrize("ref", ["coaching-core", "icf-2020", "counselling-windows",
-                                 "tests/rules/data/language.yaml"])
+@pytest.mark.parametrize(
+    "ref", ["coaching-core", "icf-2020", "counselling-windows", "tests/rules/data/language.yaml"]
+)
 def test_no_join_group_handed_to_the_engine_ends_in_a_test_that_can_fail(ref):
     engine = Engine(compile_ruleset(load_ruleset(ref)).definition)
     try:
@@ -267,8 +278,9 @@ def test_no_join_group_handed_to_the_engine_ends_in_a_test_that_can_fail(ref):
                 tests = condition.get("$and", [condition])
                 if _reads(tests[:-1], bound):
                     joins += 1
-                    assert tests[-1] == {"$lte": {"__j__": {next(iter(
-                        tests[-1]["$lte"]["__j__"])): "__j__"}}}, clause
+                    assert tests[-1] == {
+                        "$lte": {"__j__": {next(iter(tests[-1]["$lte"]["__j__"])): "__j__"}}
+                    }, clause
                     assert next(iter(tests[-1]["$lte"]["__j__"])) in bound
                 bound.add(alias)
         assert joins > 0
@@ -295,11 +307,23 @@ def test_a_failing_last_join_test_never_makes_the_engine_read_past_its_group(tmp
     whose last test fails: the bare core trips the check, the guarded wrapper never does."""
     ext = build_bounds_checked_engine(tmp_path)
     env = {**os.environ, "PYTHONPATH": str(ext)}
-    bare = subprocess.run([sys.executable, "-c", _PROBE, "off"], env=env,
-                          capture_output=True, text=True, timeout=120, check=False)
+    bare = subprocess.run(
+        [sys.executable, "-c", _PROBE, "off"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert bare.returncode != 0 and "read past the end of a group" in bare.stderr
-    guarded = subprocess.run([sys.executable, "-c", _PROBE, "on"], env=env,
-                             capture_output=True, text=True, timeout=120, check=False)
+    guarded = subprocess.run(
+        [sys.executable, "-c", _PROBE, "on"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert guarded.returncode == 0, guarded.stderr
     assert guarded.stdout.split() == ["matches", "1"]
 
@@ -308,30 +332,54 @@ def build_bounds_checked_engine(out):
     """durable-rules' C sources from the sdist `./dev` keeps in the venv, with an abort
     where the short-circuit scan of ``reduceExpressionSequence`` passes its group's end."""
     sdists = sorted((Path(sys.prefix) / "sdist").glob("durable_rules-2.0.28.tar.gz"))
-    assert sdists, ("the durable-rules 2.0.28 source archive is missing: run `./dev setup` "
-                    "(it downloads it into .venv/sdist) or `pip download --no-deps "
-                    "--no-binary :all: durable-rules==2.0.28 -d .venv/sdist`")
+    assert sdists, (
+        "the durable-rules 2.0.28 source archive is missing: run `./dev setup` "
+        "(it downloads it into .venv/sdist) or `pip download --no-deps "
+        "--no-binary :all: durable-rules==2.0.28 -d .venv/sdist`"
+    )
     with tarfile.open(sdists[0]) as tar:
         tar.extractall(out, filter="data")
     src = out / "durable_rules-2.0.28" / "src"
     events = src / "rules" / "events.c"
-    scan = ("            while (currentExpression->operator != OP_END) {\n"
-            "                ++*i;\n")
+    scan = "            while (currentExpression->operator != OP_END) {\n                ++*i;\n"
     text = events.read_text()
     assert text.count(scan) == 1
-    events.write_text(text.replace(scan, scan + (
-        '                if (*i >= exprs->length) { fprintf(stderr, "read past the end '
-        'of a group\\n"); abort(); }\n')))
-    events.write_text('#include <stdio.h>\n#include <stdlib.h>\n' + events.read_text())
+    events.write_text(
+        text.replace(
+            scan,
+            scan
+            + (
+                '                if (*i >= exprs->length) { fprintf(stderr, "read past the end '
+                'of a group\\n"); abort(); }\n'
+            ),
+        )
+    )
+    events.write_text("#include <stdio.h>\n#include <stdlib.h>\n" + events.read_text())
     target = out / "ext"
     target.mkdir()
     suffix = sysconfig.get_config_var("EXT_SUFFIX")
     sources = [src / "rulespy" / "rules.c"] + [
-        src / "rules" / f"{name}.c" for name in ("json", "rete", "state", "events", "regex")]
+        src / "rules" / f"{name}.c" for name in ("json", "rete", "state", "events", "regex")
+    ]
     subprocess.run(
-        ["gcc", "-shared", "-fPIC", "-O1", "-std=c99", "-D_GNU_SOURCE", "-fcommon",
-         "-DPyEval_CallObject=PyObject_CallObject", "-w",
-         f"-I{sysconfig.get_paths()['include']}", f"-I{src / 'rules'}",
-         *map(str, sources), "-o", str(target / f"durable_rules_engine{suffix}")],
-        check=True, capture_output=True, timeout=300)
+        [
+            "gcc",
+            "-shared",
+            "-fPIC",
+            "-O1",
+            "-std=c99",
+            "-D_GNU_SOURCE",
+            "-fcommon",
+            "-DPyEval_CallObject=PyObject_CallObject",
+            "-w",
+            f"-I{sysconfig.get_paths()['include']}",
+            f"-I{src / 'rules'}",
+            *map(str, sources),
+            "-o",
+            str(target / f"durable_rules_engine{suffix}"),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     return target

@@ -29,11 +29,18 @@ def test_engine_equals_oracle(rule_id, data):
         # the custom kind: re-label some ties as gifts
         ids = [t.id for t in reg.ties]
         relabel = data.draw(st.sets(st.sampled_from(ids))) if ids else set()
-        reg = Registry(people=reg.people, as_of=reg.as_of, ties=tuple(
-            Tie(t.id, "gift", t.source, t.target, t.start, t.end) if t.id in relabel else t
-            for t in reg.ties))
-    got = {(f.rule, tuple(sorted(f.subjects.items())), f.evidence)
-           for f in evaluate(reg, COMPILED).findings}
+        reg = Registry(
+            people=reg.people,
+            as_of=reg.as_of,
+            ties=tuple(
+                Tie(t.id, "gift", t.source, t.target, t.start, t.end) if t.id in relabel else t
+                for t in reg.ties
+            ),
+        )
+    got = {
+        (f.rule, tuple(sorted(f.subjects.items())), f.evidence)
+        for f in evaluate(reg, COMPILED).findings
+    }
     assert got == oracle(RULESET, reg, reg.as_of)
 
 

@@ -47,8 +47,10 @@ def test_shipped_rulesets_load_and_have_rules():
 
 
 def test_all_problems_reported_at_once_with_lines_and_rule_ids(tmp_path):
-    text = header() + RULE.format(id="r1", kind="coachng", to="client") + RULE.format(
-        id="r2", kind="coaching", to="clinet"
+    text = (
+        header()
+        + RULE.format(id="r1", kind="coachng", to="client")
+        + RULE.format(id="r2", kind="coaching", to="clinet")
     )
     path = write(tmp_path, "rs.yaml", text)
     found = problems(path)
@@ -85,17 +87,21 @@ def test_malformed_yaml_is_located(tmp_path):
 
 
 def test_unknown_parameter_in_where_suggests(tmp_path):
-    text = header(extra="parameters:\n  window_days: 30\n") + RULE.format(
-        id="r1", kind="coaching", to="client"
-    ) + "      where:\n        - coaching.start <= as_of + windw_days\n"
+    text = (
+        header(extra="parameters:\n  window_days: 30\n")
+        + RULE.format(id="r1", kind="coaching", to="client")
+        + "      where:\n        - coaching.start <= as_of + windw_days\n"
+    )
     (p,) = problems(write(tmp_path, "rs.yaml", text))
     assert p.code == "unknown-parameter" and "did you mean 'window_days'" in p.message
     assert p.line == 19
 
 
 def test_where_syntax_error_explains_the_grammar(tmp_path):
-    text = header() + RULE.format(id="r1", kind="coaching", to="client") + (
-        "      where:\n        - __import__('os').system('true')\n"
+    text = (
+        header()
+        + RULE.format(id="r1", kind="coaching", to="client")
+        + ("      where:\n        - __import__('os').system('true')\n")
     )
     (p,) = problems(write(tmp_path, "rs.yaml", text))
     assert p.code == "where-syntax" and "<clause>.<field> <op> <clause>.<field>" in p.message
@@ -109,8 +115,12 @@ def test_undirected_kind_with_from_to_is_refused(tmp_path):
 
 def test_extends_cycle_is_reported(tmp_path):
     for name, base, rid in (("a", "b", "r1"), ("b", "a", "r2")):
-        write(tmp_path, f"{name}.yaml", header(name, f"extends: {base}.yaml\n")
-              + RULE.format(id=rid, kind="coaching", to="client"))
+        write(
+            tmp_path,
+            f"{name}.yaml",
+            header(name, f"extends: {base}.yaml\n")
+            + RULE.format(id=rid, kind="coaching", to="client"),
+        )
     found = problems(tmp_path / "a.yaml")
     assert [p.code for p in found] == ["extends-cycle"]
     assert "a.yaml -> b.yaml -> a.yaml" in found[0].message
@@ -165,7 +175,9 @@ def test_unknown_shipped_name_lists_the_shipped_ones():
 
 
 def test_disconnected_and_unbound_patterns_are_refused(tmp_path):
-    text = header() + """\
+    text = (
+        header()
+        + """\
   - id: r1
     title: A rule
     category: test
@@ -178,6 +190,7 @@ def test_disconnected_and_unbound_patterns_are_refused(tmp_path):
         - {kind: coaching, from: a, to: b}
         - {kind: coaching, from: c, to: d}
 """
+    )
     codes = {p.code for p in problems(write(tmp_path, "rs.yaml", text))}
     assert codes == {"disconnected", "unbound-variable"}
 

@@ -24,7 +24,8 @@ LANGUAGE = Path(__file__).parent / "data" / "language.yaml"
 
 
 @pytest.fixture(
-    scope="module", params=["coaching-core", "counselling-windows", "icf-2020", LANGUAGE],
+    scope="module",
+    params=["coaching-core", "counselling-windows", "icf-2020", LANGUAGE],
     ids=["coaching-core", "counselling-windows", "icf-2020", "language-features"],
 )
 def compiled(request):
@@ -56,8 +57,9 @@ class MonitorMachine(RuleBasedStateMachine):
         kinds = sorted(self.compiled.schema.kinds)
         raw = data.draw(tie_strategy([p.id for p in self.people], kinds=kinds, as_of=AS_OF))
         self.count += 1
-        tie = Tie(f"t{self.count}", raw.kind, raw.source, raw.target, raw.start, raw.end,
-                  raw.attributes)
+        tie = Tie(
+            f"t{self.count}", raw.kind, raw.source, raw.target, raw.start, raw.end, raw.attributes
+        )
         delta = self.monitor.add_tie(tie)
         self.ties[tie.id] = tie
         self._apply(delta)
@@ -96,16 +98,22 @@ class MonitorMachine(RuleBasedStateMachine):
 def test_monitor_equals_batch_after_any_sequence(compiled):
     machine = type("Machine", (MonitorMachine,), {"compiled": compiled})
     runner = machine.TestCase
-    runner.settings = settings(max_examples=40, stateful_step_count=25, deadline=None,
-                               suppress_health_check=[HealthCheck.too_slow])
+    runner.settings = settings(
+        max_examples=40,
+        stateful_step_count=25,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
     runner().runTest()
 
 
 def test_monitor_reports_what_appeared_and_resolved():
     people = (Person("co"), Person("cl"), Person("sp"))
-    reg = Registry(people=people, ties=(Tie("c", "coaching", "co", "cl",
-                                             attributes={"agreement_signed": "2025-01-01"}),),
-                   as_of=AS_OF)
+    reg = Registry(
+        people=people,
+        ties=(Tie("c", "coaching", "co", "cl", attributes={"agreement_signed": "2025-01-01"}),),
+        as_of=AS_OF,
+    )
     m = Monitor("coaching-core", reg)
     assert m.findings() == ()
     d = m.add_tie(Tie("f", "family", "co", "sp"))
@@ -138,14 +146,22 @@ def test_a_new_tie_reaches_only_the_ties_a_match_with_it_can_read():
     # a coach with many clients takes a business partner: the partner's ties and the
     # coach's family can complete a match, the coach's other coaching ties cannot (in
     # such a match the coach is the family member, whose own coaching is not read)
-    people = (Person("co", ("coach",)), Person("bp"), Person("kin"),
-              *(Person(f"cl{i}", ("client",)) for i in range(5)))
-    ties = (*(Tie(f"c{i}", "coaching", "co", f"cl{i}") for i in range(5)),
-            Tie("f", "family", "co", "kin"), Tie("pc", "coaching", "kin", "bp"))
+    people = (
+        Person("co", ("coach",)),
+        Person("bp"),
+        Person("kin"),
+        *(Person(f"cl{i}", ("client",)) for i in range(5)),
+    )
+    ties = (
+        *(Tie(f"c{i}", "coaching", "co", f"cl{i}") for i in range(5)),
+        Tie("f", "family", "co", "kin"),
+        Tie("pc", "coaching", "kin", "bp"),
+    )
     m = Monitor("coaching-core", Registry(people=people, ties=ties, as_of=AS_OF))
     store = m._stores[0]
     new = Tie("b", "business", "co", "bp")
     store.add_tie(new)
-    rule = next(r for r in store.compiled.rules
-                if r.rule.id == "family-member-entangled-with-client")
+    rule = next(
+        r for r in store.compiled.rules if r.rule.id == "family-member-entangled-with-client"
+    )
     assert store.seed_neighbourhood(rule, new) == {"b", "f", "pc"}

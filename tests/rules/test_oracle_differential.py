@@ -63,8 +63,18 @@ def big_registry(n_coaches: int, clients_per_coach: int, seed: int) -> Registry:
     people += [Person(c, ("client",)) for c in clients]
     people += [Person(r, ()) for r in relatives]
     everyone = coaches + clients + relatives
-    pair_kinds = ["romance", "business", "family", "paid_service", "employment", "friendship",
-                  "social_media", "mentoring", "management", "supervision"]
+    pair_kinds = [
+        "romance",
+        "business",
+        "family",
+        "paid_service",
+        "employment",
+        "friendship",
+        "social_media",
+        "mentoring",
+        "management",
+        "supervision",
+    ]
 
     def day() -> date | None:
         return None if rng.random() < 0.2 else as_of + timedelta(days=rng.randint(-1500, 400))
@@ -85,13 +95,23 @@ def big_registry(n_coaches: int, clients_per_coach: int, seed: int) -> Registry:
         supervisor = rng.choice(coaches)
         add("supervision", supervisor, coach)
         # plant situations around the caseload, each with random dates (so some match)
-        mine = clients[i * clients_per_coach:(i + 1) * clients_per_coach]
+        mine = clients[i * clients_per_coach : (i + 1) * clients_per_coach]
         add(rng.choice(pair_kinds), *rng.sample([coach, rng.choice(mine)], 2))
         add(rng.choice(["romance", "business"]), relatives[i], rng.choice(mine))
         if rng.random() < 0.3:
             add(rng.choice(["romance", "family"]), supervisor, coach)
-    kinds = ["romance", "business", "family", "friendship", "social_media", "paid_service",
-             "employment", "mentoring", "management", "sponsorship"]
+    kinds = [
+        "romance",
+        "business",
+        "family",
+        "friendship",
+        "social_media",
+        "paid_service",
+        "employment",
+        "mentoring",
+        "management",
+        "sponsorship",
+    ]
     while len(ties) < n_coaches * (clients_per_coach + 6) * 2:
         a, b = rng.sample(everyone, 2)
         add(rng.choice(kinds), a, b)

@@ -29,30 +29,64 @@ PLANTED = {
     ("agreement-missing-or-incomplete", (("client", "cl0018"), ("coach", "co003")), ()),
     ("agreement-missing-or-incomplete", (("client", "cl0038"), ("coach", "co003")), ()),
     ("agreement-missing-or-incomplete", (("client", "cl0028"), ("coach", "co001")), ()),
-    ("agreement-review-overdue", (("client", "cl0008"), ("coach", "co001")),
-     ("agreements/ag-t024",)),
-    ("agreement-review-overdue", (("client", "cl0031"), ("coach", "co004")),
-     ("agreements/ag-t054",)),
-    ("role-undeclared-mentor", (("client", "cl0021"), ("coach", "co004")),
-     ("agreements/ag-t036",)),
-    ("role-undeclared-assessor", (("client", "cl0003"), ("coach", "co001")),
-     ("agreements/ag-t015", "assessments/as-02")),
-    ("assessment-without-consent", (("client", "cl0003"), ("coach", "co001")),
-     ("assessments/as-02",)),
-    ("assessment-without-consent", (("client", "cl0023"), ("coach", "co004")),
-     ("assessments/as-03",)),
-    ("disclosure-without-consent", (("client", "cl0005"), ("coach", "co002")),
-     ("disclosures/ds-02",)),
-    ("disclosure-without-consent", (("client", "cl0013"), ("coach", "co002")),
-     ("disclosures/ds-03",)),
+    (
+        "agreement-review-overdue",
+        (("client", "cl0008"), ("coach", "co001")),
+        ("agreements/ag-t024",),
+    ),
+    (
+        "agreement-review-overdue",
+        (("client", "cl0031"), ("coach", "co004")),
+        ("agreements/ag-t054",),
+    ),
+    ("role-undeclared-mentor", (("client", "cl0021"), ("coach", "co004")), ("agreements/ag-t036",)),
+    (
+        "role-undeclared-assessor",
+        (("client", "cl0003"), ("coach", "co001")),
+        ("agreements/ag-t015", "assessments/as-02"),
+    ),
+    (
+        "assessment-without-consent",
+        (("client", "cl0003"), ("coach", "co001")),
+        ("assessments/as-02",),
+    ),
+    (
+        "assessment-without-consent",
+        (("client", "cl0023"), ("coach", "co004")),
+        ("assessments/as-03",),
+    ),
+    (
+        "disclosure-without-consent",
+        (("client", "cl0005"), ("coach", "co002")),
+        ("disclosures/ds-02",),
+    ),
+    (
+        "disclosure-without-consent",
+        (("client", "cl0013"), ("coach", "co002")),
+        ("disclosures/ds-03",),
+    ),
     ("supervision-overdue", (("coach", "co004"),), ()),
-    ("contact-outside-agreement", (("client", "cl0017"), ("coach", "co003")),
-     ("agreements/ag-t033", "contacts/ct-006", "contacts/ct-007", "contacts/ct-008",
-      "contacts/ct-009")),
-    ("late-responses", (("client", "cl0006"), ("coach", "co001")),
-     ("agreements/ag-t020", "contacts/ct-011", "contacts/ct-013")),
-    ("concern-about-tie-open-past-review", (("source", "co003"), ("target", "cl0016")),
-     ("concerns/cn-01",)),
+    (
+        "contact-outside-agreement",
+        (("client", "cl0017"), ("coach", "co003")),
+        (
+            "agreements/ag-t033",
+            "contacts/ct-006",
+            "contacts/ct-007",
+            "contacts/ct-008",
+            "contacts/ct-009",
+        ),
+    ),
+    (
+        "late-responses",
+        (("client", "cl0006"), ("coach", "co001")),
+        ("agreements/ag-t020", "contacts/ct-011", "contacts/ct-013"),
+    ),
+    (
+        "concern-about-tie-open-past-review",
+        (("source", "co003"), ("target", "cl0016")),
+        ("concerns/cn-01",),
+    ),
     ("record-kept-past-retention", (("client", "cl0009"),), ("records/rc-01",)),
 }
 
@@ -60,8 +94,11 @@ PLANTED = {
 def test_the_example_gives_exactly_its_planted_practice_findings():
     report = evaluate(load_registry(ROOT / "examples" / "practice.json"), PRACTICE)
     core = {r.id for r in load_ruleset("coaching-core").rules}
-    got = {(f.rule, tuple(sorted(f.subjects.items())), f.records)
-           for f in report.findings if f.rule not in core}
+    got = {
+        (f.rule, tuple(sorted(f.subjects.items())), f.records)
+        for f in report.findings
+        if f.rule not in core
+    }
     assert got == PLANTED
 
 
@@ -88,8 +125,11 @@ def test_a_missing_value_read_by_a_negated_clause_compares_equal_to_nothing():
             consents=(Consent("k1", "cl1", "data_sharing", given=date(2026, 1, 1)),),
         ),
     )
-    got = [f.records for f in evaluate(reg, PRACTICE).findings
-           if f.rule == "disclosure-without-consent"]
+    got = [
+        f.records
+        for f in evaluate(reg, PRACTICE).findings
+        if f.rule == "disclosure-without-consent"
+    ]
     assert got == [("disclosures/d1",)]
 
 
@@ -154,7 +194,8 @@ def test_a_missing_instant_is_outside_no_hours(tmp_path):
         "      ties: [{as: c, kind: coaching, from: coach, to: client}]\n"
         "      records:\n        - {as: a, section: agreements, tie: c}\n"
         "        - {as: x, section: contacts, people: {coach: coach, client: client}}\n"
-        "      where: [x.responded_at outside a.hours]\n")
+        "      where: [x.responded_at outside a.hours]\n"
+    )
     at = datetime(2026, 11, 24, 10, tzinfo=UTC)  # a Tuesday, within the hours
     late = datetime(2026, 11, 24, 23, tzinfo=UTC)  # answered outside them
     reg = Registry(
@@ -163,8 +204,10 @@ def test_a_missing_instant_is_outside_no_hours(tmp_path):
         as_of=date(2026, 11, 26),
         practice=Practice(
             agreements=(Agreement("a1", "c1", hours="09:00-18:00"),),
-            contacts=(Contact("x1", "co1", "cl1", "email", at, "client"),
-                      Contact("x2", "co1", "cl1", "email", at, "client", late)),
+            contacts=(
+                Contact("x1", "co1", "cl1", "email", at, "client"),
+                Contact("x2", "co1", "cl1", "email", at, "client", late),
+            ),
         ),
     )
     found = evaluate(reg, compile_ruleset(load_ruleset(tmp_path / "r.yaml"))).findings

@@ -56,30 +56,54 @@ PLANTED = {
     ("agreement-review-overdue", cc("co001", "cl0008"), ("t024",), ("agreements/ag-t024",)),
     ("agreement-review-overdue", cc("co004", "cl0031"), ("t054",), ("agreements/ag-t054",)),
     # ag-t036 + t083: co004 also mentors cl0021, the agreement declares only coach
-    ("role-undeclared-mentor", cc("co004", "cl0021"), ("t036", "t083"),
-     ("agreements/ag-t036",)),
+    ("role-undeclared-mentor", cc("co004", "cl0021"), ("t036", "t083"), ("agreements/ag-t036",)),
     # as-02: no consent, and assessor is not a declared role
     ("assessment-without-consent", cc("co001", "cl0003"), (), ("assessments/as-02",)),
-    ("role-undeclared-assessor", cc("co001", "cl0003"), ("t015",),
-     ("agreements/ag-t015", "assessments/as-02")),
+    (
+        "role-undeclared-assessor",
+        cc("co001", "cl0003"),
+        ("t015",),
+        ("agreements/ag-t015", "assessments/as-02"),
+    ),
     # as-03 + cs-03: assessed after the consent was withdrawn
     ("assessment-without-consent", cc("co004", "cl0023"), (), ("assessments/as-03",)),
     # ds-02 + cs-05; ds-03 without any consent
     ("disclosure-without-consent", cc("co002", "cl0005"), ("t018",), ("disclosures/ds-02",)),
     ("disclosure-without-consent", cc("co002", "cl0013"), ("t026",), ("disclosures/ds-03",)),
     # ss-11, ss-12: co004's last session 2026-08-20; evidence: all co004's active coaching
-    ("supervision-overdue", (("coach", "co004"),),
-     ("t035", "t036", "t040", "t047", "t054", "t061", "t068"), ()),
+    (
+        "supervision-overdue",
+        (("coach", "co004"),),
+        ("t035", "t036", "t040", "t047", "t054", "t061", "t068"),
+        (),
+    ),
     # ct-006 .. ct-009 + ag-t033: four sms contacts, sms not agreed
-    ("contact-outside-agreement", cc("co003", "cl0017"), ("t033",),
-     ("agreements/ag-t033", "contacts/ct-006", "contacts/ct-007", "contacts/ct-008",
-      "contacts/ct-009")),
+    (
+        "contact-outside-agreement",
+        cc("co003", "cl0017"),
+        ("t033",),
+        (
+            "agreements/ag-t033",
+            "contacts/ct-006",
+            "contacts/ct-007",
+            "contacts/ct-008",
+            "contacts/ct-009",
+        ),
+    ),
     # ct-010 .. ct-014 + ag-t020: 2 of 5 answered late (ct-011 30 hours, ct-013 52 hours)
-    ("late-responses", cc("co001", "cl0006"), ("t020",),
-     ("agreements/ag-t020", "contacts/ct-011", "contacts/ct-013")),
+    (
+        "late-responses",
+        cc("co001", "cl0006"),
+        ("t020",),
+        ("agreements/ag-t020", "contacts/ct-011", "contacts/ct-013"),
+    ),
     # cn-01: about tie t078 (friendship co003 -> cl0016), still open
-    ("concern-about-tie-open-past-review", (("source", "co003"), ("target", "cl0016")), (),
-     ("concerns/cn-01",)),
+    (
+        "concern-about-tie-open-past-review",
+        (("source", "co003"), ("target", "cl0016")),
+        (),
+        ("concerns/cn-01",),
+    ),
     # rc-01: kept past retain_until 2026-01-31
     ("record-kept-past-retention", (("client", "cl0009"),), (), ("records/rc-01",)),
 }
@@ -118,8 +142,12 @@ def test_the_oracle_finds_every_planted_practice_situation(example_findings):
 
 
 def test_the_oracle_finds_none_of_the_decoys(example_findings):
-    hit = [(rule, ref) for rule, ref in DECOYS for f in example_findings
-           if f[0] == rule and (ref in f[3] or ref in f[2])]
+    hit = [
+        (rule, ref)
+        for rule, ref in DECOYS
+        for f in example_findings
+        if f[0] == rule and (ref in f[3] or ref in f[2])
+    ]
     assert hit == []
 
 
@@ -139,8 +167,11 @@ def compiled():
 
 
 def engine_findings(reg: Registry, rules: set[str] | None = None) -> set[tuple]:
-    return {(f.rule, tuple(sorted(f.subjects.items())), f.evidence, f.records)
-            for f in evaluate(reg, compiled()).findings if rules is None or f.rule in rules}
+    return {
+        (f.rule, tuple(sorted(f.subjects.items())), f.evidence, f.records)
+        for f in evaluate(reg, compiled()).findings
+        if rules is None or f.rule in rules
+    }
 
 
 def oracle_of(reg: Registry, rules: set[str] | None = None) -> set[tuple]:
@@ -150,8 +181,7 @@ def oracle_of(reg: Registry, rules: set[str] | None = None) -> set[tuple]:
 def kinds_for(rule_id: str) -> tuple[str, ...]:
     """The rule's own tie kinds, coaching and friendship (concerns about ties)."""
     rule = PRACTICE.rule(rule_id)
-    return tuple(sorted({k for c in rule.match.ties for k in c.kinds} | {"coaching",
-                                                                          "friendship"}))
+    return tuple(sorted({k for c in rule.match.ties for k in c.kinds} | {"coaching", "friendship"}))
 
 
 @pytest.mark.parametrize("rule_id", PRACTICE_RULES)
@@ -176,12 +206,16 @@ def test_the_engine_finds_what_the_oracle_finds_on_the_example():
 
 
 def _concerns(ties: list[tuple[str, str, str]], concerns: list[tuple[str, str, str]]) -> dict:
-    return {"format": "dualrel.registry/1", "as_of": "2026-01-01",
-            "people": [{"id": "p0"}, {"id": "p1"}],
-            "ties": [{"id": i, "kind": "coaching", "source": s, "target": t}
-                     for i, s, t in ties],
-            "concerns": [{"id": i, "about": about, "raised": "2025-12-01", "status": status}
-                         for i, about, status in concerns]}
+    return {
+        "format": "dualrel.registry/1",
+        "as_of": "2026-01-01",
+        "people": [{"id": "p0"}, {"id": "p1"}],
+        "ties": [{"id": i, "kind": "coaching", "source": s, "target": t} for i, s, t in ties],
+        "concerns": [
+            {"id": i, "about": about, "raised": "2025-12-01", "status": status}
+            for i, about, status in concerns
+        ],
+    }
 
 
 @pytest.mark.parametrize(
@@ -203,8 +237,7 @@ def test_engine_equals_oracle_on_concerns_about_people_and_ties(doc):
 # -- the strategy ------------------------------------------------------------------------------
 
 
-@settings(max_examples=100, deadline=None, database=None,
-          suppress_health_check=list(HealthCheck))
+@settings(max_examples=100, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 @given(reg=practice_registries())
 def test_practice_registries_validate(reg):
     back = registry_from_data(registry_document(reg))
@@ -217,8 +250,14 @@ def test_practice_registries_reach_every_practice_rule(rule_id):
     # the strategy is only as good as the rules it brings to fire (and close to it)
     fired = []
 
-    @settings(max_examples=200, derandomize=True, database=None, phases=[Phase.generate],
-              deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=200,
+        derandomize=True,
+        database=None,
+        phases=[Phase.generate],
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(reg=practice_registries(kinds=kinds_for(rule_id)))
     def draw(reg):
         fired.append(bool(oracle_of(reg, {rule_id})))
@@ -236,8 +275,12 @@ PEOPLE = (Person("co", ("coach",)), Person("cl", ("client",)))
 
 
 def registry(ties=(COACHING,), **sections) -> Registry:
-    return Registry(people=PEOPLE, ties=tuple(ties), as_of=AS_OF,
-                    practice=Practice(**{k: tuple(v) for k, v in sections.items()}))
+    return Registry(
+        people=PEOPLE,
+        ties=tuple(ties),
+        as_of=AS_OF,
+        practice=Practice(**{k: tuple(v) for k, v in sections.items()}),
+    )
 
 
 def found(rule_id: str, reg: Registry, ruleset=PRACTICE) -> set[tuple]:
@@ -245,10 +288,16 @@ def found(rule_id: str, reg: Registry, ruleset=PRACTICE) -> set[tuple]:
 
 
 def agreement(**fields) -> Agreement:
-    base = {"signed": date(2025, 1, 1), "reviewed": AS_OF, "roles": ("coach",),
-            "covers": ("confidentiality", "escalation"), "channels": ("email",),
-            "response_window_hours": 24, "hours": "08:00-19:00",
-            "days": ("mon", "tue", "wed", "thu", "fri")}
+    base = {
+        "signed": date(2025, 1, 1),
+        "reviewed": AS_OF,
+        "roles": ("coach",),
+        "covers": ("confidentiality", "escalation"),
+        "channels": ("email",),
+        "response_window_hours": 24,
+        "hours": "08:00-19:00",
+        "days": ("mon", "tue", "wed", "thu", "fri"),
+    }
     return Agreement("ag1", "t1", **{**base, **fields})
 
 
@@ -272,18 +321,22 @@ def test_a_missing_reviewed_reads_as_signed(signed, reviewed, overdue):
 def test_fields_tests_read_the_raw_field_not_the_fallback(tmp_path):
     # present/absent test the field as written: reviewed is absent even though it reads
     # as signed in conditions
-    rs = ruleset_with(tmp_path, """\
+    rs = ruleset_with(
+        tmp_path,
+        """\
         people: {coach: {}, client: {}}
         ties: [{as: c, kind: coaching, from: coach, to: client}]
         records: [{as: a, section: agreements, tie: c, fields: {reviewed: {absent: true}}}]
-    """)
+    """,
+    )
     reg = registry(agreements=[agreement(reviewed=None)])
     assert found("r", reg, rs) == {(cc("co", "cl"), ("t1",), ("agreements/ag1",))}
 
 
 def contact(cid: str, at: datetime, responded: datetime | None = None, **kw) -> Contact:
-    return Contact(cid, "co", "cl", kw.pop("channel", "email"), at,
-                   kw.pop("initiated_by", "client"), responded)
+    return Contact(
+        cid, "co", "cl", kw.pop("channel", "email"), at, kw.pop("initiated_by", "client"), responded
+    )
 
 
 def test_response_hours_of_an_unanswered_contact_run_to_the_end_of_the_evaluation_date():
@@ -302,13 +355,17 @@ def test_response_hours_of_an_unanswered_contact_run_to_the_end_of_the_evaluatio
         (MIDNIGHT - timedelta(hours=1), None, True),  # unanswered for 25 hours
         (MIDNIGHT + timedelta(minutes=30), None, False),  # unanswered, 23.5 hours so far
         (MIDNIGHT - timedelta(hours=30), MIDNIGHT - timedelta(hours=6), False),  # exactly 24
-        (MIDNIGHT - timedelta(hours=30), MIDNIGHT - timedelta(hours=6) + timedelta(seconds=1),
-         True),
+        (
+            MIDNIGHT - timedelta(hours=30),
+            MIDNIGHT - timedelta(hours=6) + timedelta(seconds=1),
+            True,
+        ),
     ],
 )
 def test_an_unanswered_contact_is_late_once_its_window_has_passed(at, responded, late):
-    reg = registry(agreements=[agreement(response_window_hours=24)],
-                   contacts=[contact("k1", at, responded)])
+    reg = registry(
+        agreements=[agreement(response_window_hours=24)], contacts=[contact("k1", at, responded)]
+    )
     expected = {(cc("co", "cl"), ("t1",), ("agreements/ag1", "contacts/k1"))} if late else set()
     assert found("late-responses", reg) == expected
 
@@ -361,8 +418,8 @@ def test_outside_counts_contacts_in_the_window_in_their_local_time():
     contacts[3] = contact("k4", datetime(2026, 11, 25, 22, 0, tzinfo=new_york))
     reg = registry(agreements=[agreement(hours="08:00-22:00")], contacts=contacts)
     assert found("contact-outside-agreement", reg) == {
-        (cc("co", "cl"), ("t1",), ("agreements/ag1", "contacts/k1", "contacts/k2",
-                                   "contacts/k4"))}
+        (cc("co", "cl"), ("t1",), ("agreements/ag1", "contacts/k1", "contacts/k2", "contacts/k4"))
+    }
 
 
 @pytest.mark.parametrize(
@@ -398,8 +455,11 @@ def test_share_is_strictly_more_than(late, total, share, fires):
     rs = load_ruleset("coaching-practice", parameters={"late_response_share": share})
     start = MIDNIGHT - timedelta(days=20)
     contacts = [
-        contact(f"k{i:03}", start + timedelta(minutes=i),
-                start + timedelta(minutes=i, hours=30 if i < late else 1))
+        contact(
+            f"k{i:03}",
+            start + timedelta(minutes=i),
+            start + timedelta(minutes=i, hours=30 if i < late else 1),
+        )
         for i in range(total)
     ]
     reg = registry(agreements=[agreement(response_window_hours=24)], contacts=contacts)
@@ -415,28 +475,39 @@ def test_share_is_strictly_more_than(late, total, share, fires):
 def test_a_concern_names_a_person_or_the_two_ends_of_a_tie():
     friendship = Tie("t2", "friendship", "cl", "co", start=date(2024, 1, 1))
     old = AS_OF - timedelta(days=20)
-    reg = registry(ties=(COACHING, friendship), concerns=[
-        Concern("n1", "t2", old, "open"),
-        Concern("n2", "co", old, "in_review"),
-        Concern("n3", "cl", old, "resolved", resolved=AS_OF),
-    ])
+    reg = registry(
+        ties=(COACHING, friendship),
+        concerns=[
+            Concern("n1", "t2", old, "open"),
+            Concern("n2", "co", old, "in_review"),
+            Concern("n3", "cl", old, "resolved", resolved=AS_OF),
+        ],
+    )
     # as written, not re-oriented: the friendship's source is cl
     assert found("concern-about-tie-open-past-review", reg) == {
-        ((("source", "cl"), ("target", "co")), (), ("concerns/n1",))}
-    assert found("concern-open-past-review", reg) == {
-        ((("subject", "co"),), (), ("concerns/n2",))}
+        ((("source", "cl"), ("target", "co")), (), ("concerns/n1",))
+    }
+    assert found("concern-open-past-review", reg) == {((("subject", "co"),), (), ("concerns/n2",))}
 
 
 def test_a_concern_matches_a_tie_clause_through_about(tmp_path):
-    rs = ruleset_with(tmp_path, """\
+    rs = ruleset_with(
+        tmp_path,
+        """\
         people: {a: {}, b: {}}
         ties: [{as: f, kind: friendship, between: [a, b]}]
         records: [{as: n, section: concerns, tie: f}]
-    """)
+    """,
+    )
     friendship = Tie("t2", "friendship", "cl", "co")
-    reg = registry(ties=(COACHING, friendship), concerns=[
-        Concern("n1", "t2", AS_OF, "open"), Concern("n2", "t1", AS_OF, "open"),
-        Concern("n3", "co", AS_OF, "open")])
+    reg = registry(
+        ties=(COACHING, friendship),
+        concerns=[
+            Concern("n1", "t2", AS_OF, "open"),
+            Concern("n2", "t1", AS_OF, "open"),
+            Concern("n3", "co", AS_OF, "open"),
+        ],
+    )
     assert found("r", reg, rs) == {
         ((("a", "cl"), ("b", "co")), ("t2",), ("concerns/n1",)),
         ((("a", "co"), ("b", "cl")), ("t2",), ("concerns/n1",)),
@@ -444,33 +515,62 @@ def test_a_concern_matches_a_tie_clause_through_about(tmp_path):
 
 
 def test_variables_a_record_introduces_are_distinct_people_with_their_roles(tmp_path):
-    rs = ruleset_with(tmp_path, """\
+    rs = ruleset_with(
+        tmp_path,
+        """\
         people: {coach: {roles: [coach]}, client: {}, other: {roles: [client]}}
         ties: [{as: c, kind: coaching, from: coach, to: client}]
         records: [{as: k, section: contacts, people: {client: client, coach: other}}]
-    """)
+    """,
+    )
     people = (*PEOPLE, Person("x", ("client",)), Person("y", ("staff",)))
-    reg = Registry(people=people, ties=(COACHING,), as_of=AS_OF, practice=Practice(contacts=(
-        Contact("k1", "x", "cl", "email", MIDNIGHT, "client"),  # x: a client, fits
-        Contact("k2", "y", "cl", "email", MIDNIGHT, "client"),  # y: not a client
-        Contact("k3", "co", "cl", "email", MIDNIGHT, "client"),  # co is already the coach
-    )))
+    reg = Registry(
+        people=people,
+        ties=(COACHING,),
+        as_of=AS_OF,
+        practice=Practice(
+            contacts=(
+                Contact("k1", "x", "cl", "email", MIDNIGHT, "client"),  # x: a client, fits
+                Contact("k2", "y", "cl", "email", MIDNIGHT, "client"),  # y: not a client
+                Contact("k3", "co", "cl", "email", MIDNIGHT, "client"),  # co is already the coach
+            )
+        ),
+    )
     assert found("r", reg, rs) == {
-        ((("client", "cl"), ("coach", "co"), ("other", "x")), ("t1",), ("contacts/k1",))}
+        ((("client", "cl"), ("coach", "co"), ("other", "x")), ("t1",), ("contacts/k1",))
+    }
 
 
 def test_records_only_rules_and_missing_dates_read_as_not_yet():
-    reg = registry(records=[
-        ClientRecord("r1", "cl", "session_notes", date(2020, 1, 1),
-                     retain_until=AS_OF - timedelta(days=1)),
-        ClientRecord("r2", "cl", "session_notes", date(2020, 1, 1),
-                     retain_until=AS_OF - timedelta(days=1), destroyed=AS_OF),
-        ClientRecord("r3", "cl", "session_notes", date(2020, 1, 1),
-                     retain_until=AS_OF - timedelta(days=1),
-                     destroyed=AS_OF + timedelta(days=1)),
-        ClientRecord("r4", "cl", "session_notes", date(2020, 1, 1), retain_until=AS_OF),
-        ClientRecord("r5", "cl", "session_notes", date(2020, 1, 1)),  # no retention date
-    ])
+    reg = registry(
+        records=[
+            ClientRecord(
+                "r1",
+                "cl",
+                "session_notes",
+                date(2020, 1, 1),
+                retain_until=AS_OF - timedelta(days=1),
+            ),
+            ClientRecord(
+                "r2",
+                "cl",
+                "session_notes",
+                date(2020, 1, 1),
+                retain_until=AS_OF - timedelta(days=1),
+                destroyed=AS_OF,
+            ),
+            ClientRecord(
+                "r3",
+                "cl",
+                "session_notes",
+                date(2020, 1, 1),
+                retain_until=AS_OF - timedelta(days=1),
+                destroyed=AS_OF + timedelta(days=1),
+            ),
+            ClientRecord("r4", "cl", "session_notes", date(2020, 1, 1), retain_until=AS_OF),
+            ClientRecord("r5", "cl", "session_notes", date(2020, 1, 1)),  # no retention date
+        ]
+    )
     assert found("record-kept-past-retention", reg) == {
         ((("client", "cl"),), (), ("records/r1",)),
         ((("client", "cl"),), (), ("records/r3",)),

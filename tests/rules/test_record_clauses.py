@@ -44,10 +44,13 @@ def problems(tmp_path, records: str) -> set[tuple[str, str]]:
 
 
 def test_a_valid_record_clause_loads_and_compiles(tmp_path):
-    path = ruleset(tmp_path, """\
+    path = ruleset(
+        tmp_path,
+        """\
         - {section: agreements, tie: c, exists: false,
            fields: {signed: {present: true}, covers: {contains: [confidentiality, escalation]}}}
-    """)
+    """,
+    )
     rs = load_ruleset(path)
     (rule,) = [r for r in rs.rules if r.id == "r"]
     (clause,) = rule.match.records
@@ -60,11 +63,14 @@ def test_a_valid_record_clause_loads_and_compiles(tmp_path):
 
 
 def test_every_problem_of_a_record_clause_is_reported_at_once_with_suggestions(tmp_path):
-    found = problems(tmp_path, """\
+    found = problems(
+        tmp_path,
+        """\
         - {section: consents, people: {persn: client, person: cliant}, tie: c,
            fields: {purpos: {equals: assessment}, given: {equals: x}, scope: {contains: a}}}
         - {section: agreements, tie: d, fields: {roles: {equals: mentor}}}
-    """)
+    """,
+    )
     base = "/rules/0/match/records"
     assert found == {
         (f"{base}/0/people/persn", "unknown-field"),
@@ -86,15 +92,28 @@ def test_a_record_clause_must_say_whose_record_it_is(tmp_path):
 @pytest.mark.parametrize("section", sorted(SECTIONS))
 def test_the_catalogue_names_only_fields_the_registry_format_has(section):
     types = {
-        "agreements": practice.Agreement, "consents": practice.Consent,
-        "assessments": practice.Assessment, "disclosures": practice.Disclosure,
-        "supervision_sessions": practice.SupervisionSession, "contacts": practice.Contact,
-        "concerns": practice.Concern, "records": practice.ClientRecord,
+        "agreements": practice.Agreement,
+        "consents": practice.Consent,
+        "assessments": practice.Assessment,
+        "disclosures": practice.Disclosure,
+        "supervision_sessions": practice.SupervisionSession,
+        "contacts": practice.Contact,
+        "concerns": practice.Concern,
+        "records": practice.ClientRecord,
     }
     fields = SECTIONS[section]
     derived = set(fields.derived)
-    names = set(fields.people + fields.times + fields.lists + fields.values + fields.numbers
-                + fields.windows) - derived
+    names = (
+        set(
+            fields.people
+            + fields.times
+            + fields.lists
+            + fields.values
+            + fields.numbers
+            + fields.windows
+        )
+        - derived
+    )
     if fields.tie:
         names.add(fields.tie)
     assert names <= set(types[section].__dataclass_fields__)

@@ -562,10 +562,11 @@ def load_csv_folder(
     kinds: Mapping[str, bool],
     roles: Collection[str],
     as_of: date | None,
-    columnar: bool = True,
+    columnar: bool | None = None,
 ) -> Registry:
     """Read a CSV folder: column-wise when the files allow it (``_csv_columns``), else row
-    by row.  ``columnar=False`` forces the row-by-row reader (the tests compare the two)."""
+    by row.  ``columnar=None`` reads column-wise from ``COLUMNAR_MIN_BYTES`` of people, ties
+    and contacts up; ``True`` and ``False`` force one reader (the tests compare the two)."""
     c = collector
     people_file = os.path.join(folder, "people.csv")
     ties_file = os.path.join(folder, "ties.csv")
@@ -584,6 +585,10 @@ def load_csv_folder(
         for section in PRACTICE_SECTIONS
         if os.path.isfile(path := os.path.join(folder, section + ".csv"))
     ]
+    if columnar is None:
+        columnar = _worth_columns(
+            [people_file, ties_file, *(p for s, p in sections if s == "contacts")]
+        )
     columns = None
     if columnar:
         # pyarrow is imported by CSV loads alone: other formats and commands start faster
@@ -627,6 +632,19 @@ def load_csv_folder(
     )
 
 
+#: From this many bytes of CSV up, the columnar reader's one-off cost (importing pyarrow,
+#: about 0.1 s) is repaid: it reads about 1.3 µs per tie faster than the row reader, whose
+#: time equals it at about 60,000 ties, some 4 MiB (``benchmarks/bench_load.py``).
+COLUMNAR_MIN_BYTES = 4 << 20
+
+
+def _worth_columns(files: list[str]) -> bool:
+    try:
+        return sum(os.path.getsize(f) for f in files) >= COLUMNAR_MIN_BYTES
+    except OSError:  # the readers report it, with the file
+        return False
+
+
 _CONTACT_COLUMNS = ("id", "coach", "client", "channel", "at", "initiated_by", "responded_at")
 
 
@@ -652,7 +670,7 @@ def _contact_cells(header: list[str]) -> Callable[[list[str]], _ContactCells] | 
 
 
 def _read_section(
-    path: str, section: str, c: Collector, practice: PracticeReader, columnar: bool = True
+    path: str, section: str, c: Collector, practice: PracticeReader, columnar: bool
 ) -> None:
     """The rows of one practice section's file, each checked as a decoded record."""
     if columnar and section == "contacts":

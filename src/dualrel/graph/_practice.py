@@ -315,8 +315,10 @@ class PracticeReader:
         """The aware datetime, or None with an error message and its code."""
         if isinstance(value, datetime):
             if value.utcoffset() is None:
-                return None, "a date and time without a timezone (add Z or an offset)", (
-                    "naive-datetime"
+                return (
+                    None,
+                    "a date and time without a timezone (add Z or an offset)",
+                    ("naive-datetime"),
                 )
             return value, "", ""
         if isinstance(value, date):
@@ -333,8 +335,10 @@ class PracticeReader:
             datetime.fromisoformat(value)
         except ValueError:
             return None, what, "invalid-datetime"
-        return None, f"{value!r} has no timezone (add Z or an offset like +01:00)", (
-            "naive-datetime"
+        return (
+            None,
+            f"{value!r} has no timezone (add Z or an offset like +01:00)",
+            ("naive-datetime"),
         )
 
     # -- contacts, the large section: a fast path for valid records ----------------------

@@ -242,8 +242,13 @@ class RecordReader:
         """Whether a decoded record is an object; a located error when it is not."""
         if isinstance(obj, dict):
             return True
-        self._err(*where, "wrong-type", f"a {what} must be an object, got {type_name(obj)}",
-                  record=None, field=None)
+        self._err(
+            *where,
+            "wrong-type",
+            f"a {what} must be an object, got {type_name(obj)}",
+            record=None,
+            field=None,
+        )
         return False
 
     def _id(

@@ -72,9 +72,7 @@ def stats_chart_svg(stats: dict[str, Any]) -> str:
             'stroke="#dddddd" stroke-width="1"/>'
         )
         out.append(f'<text x="{left - 6}" y="{yy + 4:.1f}" text-anchor="end">{v}</text>')
-    out.append(
-        f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + plot_h}" stroke="#333333"/>'
-    )
+    out.append(f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + plot_h}" stroke="#333333"/>')
     out.append(
         f'<line x1="{left}" y1="{top + plot_h}" x2="{width - right}" y2="{top + plot_h}" '
         'stroke="#333333"/>'
@@ -120,8 +118,7 @@ def stats_chart_svg(stats: dict[str, Any]) -> str:
         if len(r) > 1:
             path = " ".join(f"{x:.1f},{yy:.1f}" for x, yy in r)
             out.append(
-                f'<polyline points="{path}" fill="none" stroke="{OPEN_COLOUR}" '
-                'stroke-width="2"/>'
+                f'<polyline points="{path}" fill="none" stroke="{OPEN_COLOUR}" stroke-width="2"/>'
             )
     for p, pt in zip(periods, points, strict=True):
         if pt is not None:

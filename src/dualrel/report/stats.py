@@ -423,10 +423,7 @@ def render_stats_text(stats: dict[str, Any]) -> str:
         f"level 2: {now['by_level']['2']}, level 1: {now['by_level']['1']}); "
         f"{now['past_due']} past their remediation due date"
     )
-    w(
-        f"findings tracked: {f['tracked']} ({f['episodes']} episode(s), "
-        f"{f['reopened']} reopened)"
-    )
+    w(f"findings tracked: {f['tracked']} ({f['episodes']} episode(s), {f['reopened']} reopened)")
     w("")
     w("days from first seen to resolved")
     w("  level  resolved  median   p90")

@@ -124,11 +124,15 @@ def _refuse_broken_operators(node: Any, where: str) -> None:
     if isinstance(node, dict):
         for key, value in node.items():
             if key == "$or" or key.endswith("$any"):
-                raise EngineError(f"{where}: alternatives ('$or') are not allowed: durable-rules "
-                                  "evaluates them wrongly")
+                raise EngineError(
+                    f"{where}: alternatives ('$or') are not allowed: durable-rules "
+                    "evaluates them wrongly"
+                )
             if key in {"$mt", "$imt"}:
-                raise EngineError(f"{where}: regular expressions ('{key}') are not allowed: "
-                                  "durable-rules never frees them")
+                raise EngineError(
+                    f"{where}: regular expressions ('{key}') are not allowed: "
+                    "durable-rules never frees them"
+                )
             _refuse_broken_operators(value, where)
     elif isinstance(node, list):
         for item in node:

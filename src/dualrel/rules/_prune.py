@@ -100,8 +100,12 @@ class _Clause:
             self.forward_only,
             bool(clause.active),
             clause.ended,
-            tuple(sorted((n, canonical(t.model_dump(by_alias=True, exclude_none=True)))
-                         for n, t in clause.attributes.items())),
+            tuple(
+                sorted(
+                    (n, canonical(t.model_dump(by_alias=True, exclude_none=True)))
+                    for n, t in clause.attributes.items()
+                )
+            ),
             self.roles_u,
             self.roles_v,
         )
@@ -123,9 +127,11 @@ class _Clause:
         roles = self.table.roles
         assert roles is not None
         ru, rv = self.roles_u, self.roles_v
-        return [b for b in out
-                if not (ru and ru.isdisjoint(roles(b[0])))
-                and not (rv and rv.isdisjoint(roles(b[1])))]
+        return [
+            b
+            for b in out
+            if not (ru and ru.isdisjoint(roles(b[0]))) and not (rv and rv.isdisjoint(roles(b[1])))
+        ]
 
     def estimate(self) -> int:
         """How many bindings the clause has, or at most has when not listed yet."""
@@ -159,19 +165,28 @@ class _Clause:
             ties = self.table.by_kind.get(kind, ())
             for forward in (True,) if self.forward_only else (True, False):
                 if au is not None and av is not None:
-                    got = ([(t.source, t.target, t) for t in ties
-                            if t.source in au and t.target in av] if forward else
-                           [(t.target, t.source, t) for t in ties
-                            if t.target in au and t.source in av])
+                    got = (
+                        [(t.source, t.target, t) for t in ties if t.source in au and t.target in av]
+                        if forward
+                        else [
+                            (t.target, t.source, t)
+                            for t in ties
+                            if t.target in au and t.source in av
+                        ]
+                    )
                 elif au is not None:
-                    got = ([(t.source, t.target, t) for t in ties if t.source in au]
-                           if forward else
-                           [(t.target, t.source, t) for t in ties if t.target in au])
+                    got = (
+                        [(t.source, t.target, t) for t in ties if t.source in au]
+                        if forward
+                        else [(t.target, t.source, t) for t in ties if t.target in au]
+                    )
                 else:
                     assert av is not None
-                    got = ([(t.source, t.target, t) for t in ties if t.target in av]
-                           if forward else
-                           [(t.target, t.source, t) for t in ties if t.source in av])
+                    got = (
+                        [(t.source, t.target, t) for t in ties if t.target in av]
+                        if forward
+                        else [(t.target, t.source, t) for t in ties if t.source in av]
+                    )
                 out += got if test is None else [b for b in got if test(b[2])]
         return self._role_filter(out)
 
@@ -212,12 +227,14 @@ class _Table:
         if found is None:
             full = self.full[key]
             found = self._people[(key, end)] = (
-                {b[0] for b in full} if end == 0 else {b[1] for b in full})
+                {b[0] for b in full} if end == 0 else {b[1] for b in full}
+            )
         return found
 
 
-def _keep(bindings: list[_Binding], ends: tuple[str, str],
-          allowed: Mapping[str, set[str]]) -> list[_Binding]:
+def _keep(
+    bindings: list[_Binding], ends: tuple[str, str], allowed: Mapping[str, set[str]]
+) -> list[_Binding]:
     au, av = allowed.get(ends[0]), allowed.get(ends[1])
     if au is None and av is None:
         return bindings
@@ -307,8 +324,9 @@ def needed_ties(
     """
     table = _Table(by_kind, compiled.ruleset.kinds, roles, as_of)
     needed: dict[str, Tie] = {}
-    rules = [[_Clause(table, c, r.rule.match.people) for c in r.rule.match.ties]
-             for r in compiled.rules]
+    rules = [
+        [_Clause(table, c, r.rule.match.people) for c in r.rule.match.ties] for r in compiled.rules
+    ]
     uses = Counter(c.key for clauses in rules for c in clauses)
     for clauses in rules:
         for c in clauses:

@@ -345,8 +345,11 @@ def _choose_anchor(rule: Rule) -> tuple[str, dict[str, int]]:
     the choice is deterministic.  A rule that groups matches (``per``) anchors on one of
     its ``per`` variables, so that every group lies in one anchor's session.
     """
-    per = rule.match.per if rule.match.per is not None else (
-        list(rule.match.people) if rule.match.count or rule.match.share else None)
+    per = (
+        rule.match.per
+        if rule.match.per is not None
+        else (list(rule.match.people) if rule.match.count or rule.match.share else None)
+    )
     edges = [c.ends for c in rule.match.ties if c.exists]
     variables: list[str] = []
     for a, b in edges:
@@ -391,8 +394,9 @@ def _compile_rule(
     )
     kinds_of = field_kinds(match)
     alternatives = _expand(match.where, kinds_of, rule, alias_of)
-    numerators = (_expand(match.share.where, kinds_of, rule, alias_of)
-                  if match.share is not None else [])
+    numerators = (
+        _expand(match.share.where, kinds_of, rule, alias_of) if match.share is not None else []
+    )
     role_index = {rs: i for i, rs in enumerate(schema.role_sets)}
 
     def emit(atoms: list[_Atom]) -> tuple[list[dict[str, Any]], dict[str, tuple[str, str]]]:
@@ -428,8 +432,11 @@ def _compile_rule(
                     tests.append({"$gte": {end: 0}})
                 roles = frozenset(match.people[var].roles)
                 if roles:
-                    flag = (f"r{end}{role_index[roles]}" if what == "t"
-                            else f"q{role_index[roles]}_{end[2:]}")
+                    flag = (
+                        f"r{end}{role_index[roles]}"
+                        if what == "t"
+                        else f"q{role_index[roles]}_{end[2:]}"
+                    )
                     tests.append({flag: 1})
                 if clause.exists:
                     bindings[var] = (alias, end)
@@ -463,7 +470,9 @@ def _compile_rule(
     section_of = {rec_alias[j]: c.section for j, c in enumerate(recs)}
     filters = tuple(
         (section_of[alias], tuple(t for t in _tests_of(test) if _alone(t)))
-        for v in variants for cond in v.condition["all"] for alias, test in cond.items()
+        for v in variants
+        for cond in v.condition["all"]
+        for alias, test in cond.items()
         if alias in section_of
     )
 
@@ -475,8 +484,16 @@ def _compile_rule(
     for i in order:
         clause_ = ties[i]
         reach = min(dist.get(clause_.ends[0], 99), dist.get(clause_.ends[1], 99))
-        plans.append(ClausePlan(index=i, alias=tie_alias[i], kinds=clause_.kinds,
-                                ends=clause_.ends, exists=clause_.exists, reach=reach))
+        plans.append(
+            ClausePlan(
+                index=i,
+                alias=tie_alias[i],
+                kinds=clause_.kinds,
+                ends=clause_.ends,
+                exists=clause_.exists,
+                reach=reach,
+            )
+        )
     negated = vetoable or any(t.absent for c in ties for t in c.attributes.values())
     anchor_alias, anchor_end = bindings[anchor]
     if anchor_alias.startswith("c"):
@@ -495,14 +512,18 @@ def _compile_rule(
         at_least = float(rule.parameters[raw]) if isinstance(raw, str) else float(raw)
     elif limit is not None:
         raw_share = limit.more_than
-        more_than = (float(rule.parameters[raw_share]) if isinstance(raw_share, str)
-                     else float(raw_share))
+        more_than = (
+            float(rule.parameters[raw_share]) if isinstance(raw_share, str) else float(raw_share)
+        )
     return CompiledRule(
         rule=rule,
         name=name,
         clauses=tuple(plans),
-        records=tuple(RecordPlan(j, rec_alias[j], recs[j].section, recs[j].exists)
-                      for what, j in sequence if what == "r"),
+        records=tuple(
+            RecordPlan(j, rec_alias[j], recs[j].section, recs[j].exists)
+            for what, j in sequence
+            if what == "r"
+        ),
         bindings=bindings,
         evidence=tuple(tie_alias[i] for i in range(len(ties)) if ties[i].exists),
         record_evidence=tuple(rec_alias[j] for j, c in enumerate(recs) if c.exists),
@@ -576,7 +597,11 @@ def passes(fact: Mapping[str, Any], tests: Iterable[Mapping[str, Any]]) -> bool:
 
 
 _COMPARE: Mapping[str, Callable[[Any, Any], bool]] = {
-    "$lt": operator.lt, "$lte": operator.le, "$gt": operator.gt, "$gte": operator.ge}
+    "$lt": operator.lt,
+    "$lte": operator.le,
+    "$gt": operator.gt,
+    "$gte": operator.ge,
+}
 
 
 def tester(tests: Iterable[Mapping[str, Any]]) -> Callable[[Mapping[str, Any]], bool]:
@@ -624,8 +649,9 @@ def _records_anchor(rule: Rule) -> str:
     return next((v for v in ordered if v in per), ordered[0])
 
 
-def _tie_tests(clause: TieClause, kinds: Mapping[str, bool], schema: FactSchema
-               ) -> list[dict[str, Any]]:
+def _tie_tests(
+    clause: TieClause, kinds: Mapping[str, bool], schema: FactSchema
+) -> list[dict[str, Any]]:
     """A tie clause's own tests: kind, direction, dates, attributes."""
     tests: list[dict[str, Any]] = [_kind_test(clause.kinds, schema)]
     if clause.directed and all(kinds.get(k, True) for k in clause.kinds):
@@ -648,15 +674,17 @@ def _record_tests(clause: RecordClause, schema: FactSchema) -> list[dict[str, An
     return tests
 
 
-def _field_tests(section: str, name: str, test: FieldTest, kind: str | None,
-                 schema: FactSchema) -> list[dict[str, Any]]:
+def _field_tests(
+    section: str, name: str, test: FieldTest, kind: str | None, schema: FactSchema
+) -> list[dict[str, Any]]:
     if kind == "list":
         if test.present:
             return [{"$gt": {f"c_{name}": 0}}]
         if test.absent:
             return [{f"c_{name}": 0}]
-        return ([{f"l_{name}_{w}": 1} for w in test.contains or []]
-                + [{"$nex": {f"l_{name}_{w}": 1}} for w in test.lacks or []])
+        return [{f"l_{name}_{w}": 1} for w in test.contains or []] + [
+            {"$nex": {f"l_{name}_{w}": 1}} for w in test.lacks or []
+        ]
     if kind == "window":
         return [{"$lt": {"hw": 2}}] if test.present else [{"hw": 2}]
     if kind in ("time", "number"):
@@ -674,8 +702,7 @@ def _field_tests(section: str, name: str, test: FieldTest, kind: str | None,
     return [{f"vs{schema.record_value_sets.index((section, name, values))}": 1}]
 
 
-def _fact_field(ref: Ref, kinds_of: Mapping[str, Mapping[str, str]],
-                match_ties: set[str]) -> str:
+def _fact_field(ref: Ref, kinds_of: Mapping[str, Mapping[str, str]], match_ties: set[str]) -> str:
     if ref.clause in match_ties:
         return "st" if ref.field == "start" else "en"
     kind = kinds_of[ref.clause or ""][ref.field]
@@ -691,14 +718,23 @@ def _expand(
     """``where`` as alternatives (a disjunction of conjunctions of placed tests)."""
     tie_names = {c.as_ for c in rule.match.ties if c.as_}
     negated = {alias_of[c.as_] for c in rule.match.ties if c.as_ and not c.exists} | {
-        alias_of[r.as_] for r in rule.match.records if r.as_ and not r.exists}
+        alias_of[r.as_] for r in rule.match.records if r.as_ and not r.exists
+    }
     out: list[list[_Atom]] = [[]]
     for item in items:
         texts = item.any if isinstance(item, AnyOf) else [item]
-        options = [alt for text in texts
-                   for alt in _condition_atoms(parse_condition(text, kinds_of),
-                                               kinds_of=kinds_of, tie_names=tie_names,
-                                               alias_of=alias_of, negated=negated, rule=rule)]
+        options = [
+            alt
+            for text in texts
+            for alt in _condition_atoms(
+                parse_condition(text, kinds_of),
+                kinds_of=kinds_of,
+                tie_names=tie_names,
+                alias_of=alias_of,
+                negated=negated,
+                rule=rule,
+            )
+        ]
         out = [done + alt for done in out for alt in options]
     return out
 
@@ -736,8 +772,16 @@ def _condition_atoms(
         ra = None if right.clause is None else alias_of[right.clause]
         names = tuple(a for a in (la, ra) if a is not None)
 
-        def build(here: str, *, lf: str | None = lf, rf: str | None = rf, la: str | None = la,
-                  ra: str | None = ra, op: str = op, offset: float = offset) -> dict[str, Any]:
+        def build(
+            here: str,
+            *,
+            lf: str | None = lf,
+            rf: str | None = rf,
+            la: str | None = la,
+            ra: str | None = ra,
+            op: str = op,
+            offset: float = offset,
+        ) -> dict[str, Any]:
             if la != here:
                 # left op right + k  <=>  right flip(op) left - k
                 lf, rf, la, ra, op, offset = rf, lf, ra, la, _FLIP.get(op, op), -offset
@@ -760,11 +804,16 @@ def _condition_atoms(
         assert value.clause is not None and listed.clause is not None
         words = SECTIONS[_section(rule, listed.clause)].vocabulary[listed.field]
         flag = "$nex" if cond.negated else None
-        return [[
-            const(value.clause, {f"v_{value.field}": w}),
-            const(listed.clause, {flag: {f"l_{listed.field}_{w}": 1}} if flag
-                  else {f"l_{listed.field}_{w}": 1}),
-        ] for w in words]
+        return [
+            [
+                const(value.clause, {f"v_{value.field}": w}),
+                const(
+                    listed.clause,
+                    {flag: {f"l_{listed.field}_{w}": 1}} if flag else {f"l_{listed.field}_{w}": 1},
+                ),
+            ]
+            for w in words
+        ]
     assert isinstance(cond, Outside)
     at, window = cond.at, cond.window
     assert at.clause is not None and window.clause is not None
@@ -776,17 +825,21 @@ def _condition_atoms(
             if here == a_at:
                 return {_OPS[op]: {mn: {a_win: field}}}
             return {_OPS[_FLIP[op]]: {field: {a_at: mn}}}
+
         return ((a_at, a_win), build)
 
     from dualrel.graph.practice import WEEKDAYS  # noqa: PLC0415 (one vocabulary)
 
     given = const(at.clause, {f"e_{at.field}": 1})  # a missing instant is outside nothing
-    days: list[list[_Atom]] = [[
-        given,
-        const(at.clause, {wd: d}),
-        const(window.clause, {"$gt": {"c_days": 0}}),
-        const(window.clause, {"$nex": {f"l_days_{word}": 1}}),
-    ] for d, word in enumerate(WEEKDAYS)]
+    days: list[list[_Atom]] = [
+        [
+            given,
+            const(at.clause, {wd: d}),
+            const(window.clause, {"$gt": {"c_days": 0}}),
+            const(window.clause, {"$nex": {f"l_days_{word}": 1}}),
+        ]
+        for d, word in enumerate(WEEKDAYS)
+    ]
     hours: list[list[_Atom]] = [
         [given, const(window.clause, {"hw": 0}), join("<", "hf")],
         [given, const(window.clause, {"hw": 0}), join(">=", "ht")],

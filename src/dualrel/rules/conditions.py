@@ -148,9 +148,11 @@ def parse_condition(text: str, kinds: Mapping[str, Mapping[str, str]]) -> Condit
     if m is not None:
         item, listed = Ref.parse(m.group("value")), Ref.parse(m.group("listed"))
         if _kind(item, kinds) != "value" or _kind(listed, kinds) != "list":
-            raise ValueError(f"'in' needs a value on the left and a list on the right "
-                             f"({item} is a {_kind(item, kinds)}, {listed} a "
-                             f"{_kind(listed, kinds)})")
+            raise ValueError(
+                f"'in' needs a value on the left and a list on the right "
+                f"({item} is a {_kind(item, kinds)}, {listed} a "
+                f"{_kind(listed, kinds)})"
+            )
         if item.clause == listed.clause:
             raise ValueError("compare fields of two different clauses")
         return Member(item, listed, negated=m.group("neg") is not None)
@@ -158,9 +160,11 @@ def parse_condition(text: str, kinds: Mapping[str, Mapping[str, str]]) -> Condit
     if m is not None:
         at, window = Ref.parse(m.group("at")), Ref.parse(m.group("window"))
         if _kind(at, kinds) != "time" or _kind(window, kinds) != "window":
-            raise ValueError(f"'outside' needs an instant on the left and an agreement's "
-                             f"hours on the right ({at} is a {_kind(at, kinds)}, {window} a "
-                             f"{_kind(window, kinds)})")
+            raise ValueError(
+                f"'outside' needs an instant on the left and an agreement's "
+                f"hours on the right ({at} is a {_kind(at, kinds)}, {window} a "
+                f"{_kind(window, kinds)})"
+            )
         if at.clause == window.clause:
             raise ValueError("compare fields of two different clauses")
         return Outside(at, window)
@@ -172,12 +176,16 @@ def _kind(ref: Ref, kinds: Mapping[str, Mapping[str, str]]) -> str:
         return "time"
     fields = kinds.get(ref.clause)
     if fields is None:
-        raise ValueError(f"unknown clause {ref.clause!r}{did_you_mean(ref.clause, kinds)}; "
-                         "name clauses with 'as:'")
+        raise ValueError(
+            f"unknown clause {ref.clause!r}{did_you_mean(ref.clause, kinds)}; "
+            "name clauses with 'as:'"
+        )
     kind = fields.get(ref.field)
     if kind is None:
-        raise ValueError(f"clause {ref.clause!r} has no field {ref.field!r} that conditions "
-                         f"read{did_you_mean(ref.field, fields)}")
+        raise ValueError(
+            f"clause {ref.clause!r} has no field {ref.field!r} that conditions "
+            f"read{did_you_mean(ref.field, fields)}"
+        )
     return kind
 
 
@@ -197,6 +205,9 @@ def field_kinds(match: Match) -> dict[str, dict[str, str]]:
     for rec in match.records:
         if rec.as_:
             fields = SECTIONS[rec.section]
-            out[rec.as_] = {name: kind for name in fields.testable + fields.people
-                            if (kind := fields.kind_of(name)) is not None}
+            out[rec.as_] = {
+                name: kind
+                for name in fields.testable + fields.people
+                if (kind := fields.kind_of(name)) is not None
+            }
     return out

@@ -79,8 +79,10 @@ def prepare(rulesets: RulesetLike | Sequence[RulesetLike]) -> tuple[CompiledRule
         elif isinstance(item, str | Path):
             out.append(compile_ruleset(load_ruleset(item)))
         else:
-            raise InvalidArgument(f"rulesets: expected a name, path, Ruleset or CompiledRuleset, "
-                                  f"got {type(item).__name__}")
+            raise InvalidArgument(
+                f"rulesets: expected a name, path, Ruleset or CompiledRuleset, "
+                f"got {type(item).__name__}"
+            )
     if not out:
         raise InvalidArgument("rulesets: give at least one ruleset")
     return tuple(out)
@@ -134,10 +136,16 @@ class _Store:
         # how to read a match of each variant: (the name its matches go under, the anchor's
         # alias and fact field, the bindings sorted by variable, evidence aliases)
         self._reading = {
-            v.name: (r.name + _NUMERATOR if v.numerator else r.name, *r.bindings[r.anchor],
-                     tuple((var, a, e) for var, (a, e) in sorted(r.bindings.items())),
-                     r.evidence, r.record_evidence)
-            for r in compiled.rules for v in r.variants}
+            v.name: (
+                r.name + _NUMERATOR if v.numerator else r.name,
+                *r.bindings[r.anchor],
+                tuple((var, a, e) for var, (a, e) in sorted(r.bindings.items())),
+                r.evidence,
+                r.record_evidence,
+            )
+            for r in compiled.rules
+            for v in r.variants
+        }
         self.tie_number: dict[str, int] = {}
         # practice records the rules read, by ``section/id``, and who and what they name
         self.records: dict[str, tuple[str, Any]] = {}
@@ -151,8 +159,11 @@ class _Store:
         self._tie_ends: dict[str, tuple[str, str]] = {}
         self._midnight = datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC)
         # rules whose clauses all touch the anchor share one neighbourhood: its own ties
-        self._local = {r.name: frozenset(k for c in r.clauses for k in c.kinds)
-                       for r in compiled.rules if r.radius == 0}
+        self._local = {
+            r.name: frozenset(k for c in r.clauses for k in c.kinds)
+            for r in compiled.rules
+            if r.radius == 0
+        }
 
     # -- contents ---------------------------------------------------------------------------
 
@@ -177,8 +188,10 @@ class _Store:
             return False
         active = tie.is_active(self.as_of)
         ended = tie.has_ended(self.as_of)
-        return any((not need_active or active) and (need_ended is None or need_ended == ended)
-                   for need_active, need_ended in wants)
+        return any(
+            (not need_active or active) and (need_ended is None or need_ended == ended)
+            for need_active, need_ended in wants
+        )
 
     def add_tie(self, tie: Tie) -> None:
         if tie.kind in ("supervision", "management"):
@@ -213,9 +226,15 @@ class _Store:
             # tests every clause of its section makes of the record alone (its window,
             # say); never stricter than the engine, which tests again
             check = tester(common) if common else None
-            layout = self._layout(section, frozenset(
-                field for test in common for k, v in test.items()
-                for field in (v if k.startswith("$") else {k: v})))
+            layout = self._layout(
+                section,
+                frozenset(
+                    field
+                    for test in common
+                    for k, v in test.items()
+                    for field in (v if k.startswith("$") else {k: v})
+                ),
+            )
             plain = section != "concerns"  # a concern's people come from its tie
             kept = self._kept.setdefault(section, [])
             for rec in practice.section(section):
@@ -255,8 +274,9 @@ class _Store:
         if cached is None:
             # people and ties are numbered after the records are indexed: built now
             section, rec = self.records[rid]
-            layout = self._layout(section, self.compiled.schema.record_reads.get(
-                section, frozenset()))
+            layout = self._layout(
+                section, self.compiled.schema.record_reads.get(section, frozenset())
+            )
             fact: dict[str, Any] = {"k": layout.kind}
             layout.fill(rec, rid, fact)
             layout.add_numbers(self, rec, fact)
@@ -305,8 +325,10 @@ class _Store:
         if cached is not None:
             return cached
         schema = self.compiled.schema
-        shared = (f'"k":"{tie.kind}","st":{self._days(tie.start, NO_START)},'
-                  f'"en":{self._days(tie.end, NO_END)}')
+        shared = (
+            f'"k":"{tie.kind}","st":{self._days(tie.start, NO_START)},'
+            f'"en":{self._days(tie.end, NO_END)}'
+        )
         if schema.tie_numbers:
             shared += f',"tn":{self.tie_number[tie.id]}'
         for i, kinds in enumerate(schema.kind_sets):
@@ -333,8 +355,10 @@ class _Store:
                     body += f',"rd{i}":1'
             return body
 
-        result = (oriented(src, dst, 1),
-                  oriented(dst, src, 0) if tie.kind in schema.reverse_kinds else None)
+        result = (
+            oriented(src, dst, 1),
+            oriented(dst, src, 0) if tie.kind in schema.reverse_kinds else None,
+        )
         self._bodies[tie.id] = result
         return result
 
@@ -426,8 +450,9 @@ class _Store:
                     if rule.records:
                         mine = own.get(kinds)
                         if mine is None:
-                            mine = own[kinds] = {t.id for t in self.adjacency.get(person, ())
-                                                 if t.kind in kinds}
+                            mine = own[kinds] = {
+                                t.id for t in self.adjacency.get(person, ()) if t.kind in kinds
+                            }
                         record_ids |= self.rule_records(rule, person, mine)
                 elif not rule.records_only:
                     mine = self.neighbourhood(rule, person)
@@ -482,8 +507,10 @@ class _Store:
                     cached.append((plan.section, None, False))
                     continue
                 # one person field is enough: the anchor's when the clause names it
-                field = next((f for f, v in clause.people.items() if v == rule.anchor),
-                             next(iter(clause.people)))
+                field = next(
+                    (f for f, v in clause.people.items() if v == rule.anchor),
+                    next(iter(clause.people)),
+                )
                 cached.append((plan.section, field, clause.people[field] == rule.anchor))
             self._reach[rule.name] = cached
         return cached
@@ -549,8 +576,11 @@ class _Store:
                 continue
             for kinds, pair_only, near in self._needs(rule, j):
                 if pair_only:
-                    out.update(t.id for t in adjacency.get(tie.source, ())
-                               if t.kind in kinds and tie.target in (t.source, t.target))
+                    out.update(
+                        t.id
+                        for t in adjacency.get(tie.source, ())
+                        if t.kind in kinds and tie.target in (t.source, t.target)
+                    )
                     continue
                 for bound in facts:
                     if near is None:  # not joined to the seed: as near as its ends allow
@@ -562,9 +592,14 @@ class _Store:
                     if depth == 0:
                         # the clause's variable ``at`` (0: first end, 1: second) is this
                         # person: a tie read only forward has them at that end
-                        out.update(t.id for t in adjacency.get(person, ())
-                                   if t.kind in kinds and (t.kind in both_ways
-                                   or (t.source if at == 0 else t.target) == person))
+                        out.update(
+                            t.id
+                            for t in adjacency.get(person, ())
+                            if t.kind in kinds
+                            and (
+                                t.kind in both_ways or (t.source if at == 0 else t.target) == person
+                            )
+                        )
                         continue
                     for p in self.distances((person,), rule.walk_kinds, depth):
                         out.update(t.id for t in adjacency.get(p, ()) if t.kind in kinds)
@@ -584,8 +619,9 @@ class _Store:
             hops = [variable_distances(edges, e) for e in ends]
             cached = []
             for c in rule.clauses:
-                options = [(hops[i][v], i, k) for i in (0, 1) for k, v in enumerate(c.ends)
-                           if v in hops[i]]
+                options = [
+                    (hops[i][v], i, k) for i in (0, 1) for k, v in enumerate(c.ends) if v in hops[i]
+                ]
                 near = None
                 if options:
                     depth, end, at = min(options)
@@ -600,8 +636,9 @@ class _Store:
         spec = rule.rule
         rs = self.compiled.ruleset
         subjects = dict(match[0])
-        steps = tuple(self._step(s.action, s.within_days, s.owner, subjects)
-                      for s in spec.remediation)
+        steps = tuple(
+            self._step(s.action, s.within_days, s.owner, subjects) for s in spec.remediation
+        )
         return Finding(
             rule=spec.id,
             ruleset=RulesetRef(rs.id, rs.version),
@@ -617,8 +654,9 @@ class _Store:
             records=match[2],
         )
 
-    def _step(self, action: str, within: int, owner: Any, subjects: Mapping[str, str]
-              ) -> RemediationStep:
+    def _step(
+        self, action: str, within: int, owner: Any, subjects: Mapping[str, str]
+    ) -> RemediationStep:
         due = self.as_of + timedelta(days=within)
         coach = subjects.get("coach")
         assignee: str | None = None
@@ -631,14 +669,23 @@ class _Store:
             if coach is None:
                 reason = "the rule names no coach"
             else:
-                found = sorted(t.source for t in self.overseers.get(coach, ())
-                               if t.kind == kind and t.is_active(self.as_of))
+                found = sorted(
+                    t.source
+                    for t in self.overseers.get(coach, ())
+                    if t.kind == kind and t.is_active(self.as_of)
+                )
                 assignee = found[0] if found else None
                 reason = None if found else f"no active {kind} tie to the coach"
         else:
             reason = f"owner is {owner.replace('_', ' ')}, outside the registry"
-        return RemediationStep(action=action, within_days=within, due=due, owner=owner,
-                               assignee=assignee, unassigned_reason=reason)
+        return RemediationStep(
+            action=action,
+            within_days=within,
+            due=due,
+            owner=owner,
+            assignee=assignee,
+            unassigned_reason=reason,
+        )
 
 
 def _store(
@@ -717,28 +764,53 @@ class _Layout:
         def want(name: str) -> str | None:
             return name if name in keys else None
 
-        self.dates = [(f, want(f"e_{f}"), want(f"t_{f}"), fields.fallback.get(f))
-                      for f in fields.dates if {f"e_{f}", f"t_{f}"} & keys]
-        self.instants = [(f, want(f"e_{f}"), want(f"t_{f}"), want(f"wd_{f}"), want(f"mn_{f}"))
-                         for f in fields.datetimes
-                         if {f"e_{f}", f"t_{f}", f"wd_{f}", f"mn_{f}"} & keys]
-        self.numbers = [(f, want(f"e_{f}"), want(f"n_{f}"))
-                        for f in fields.numbers if {f"e_{f}", f"n_{f}"} & keys]
-        self.values = [(f, want(f"e_{f}"), want(f"v_{f}"))
-                       for f in fields.values if {f"e_{f}", f"v_{f}"} & keys]
-        self.lists = [(f, want(f"c_{f}"), f"l_{f}_") for f in fields.lists
-                      if f"c_{f}" in keys or any(k.startswith(f"l_{f}_") for k in keys)]
+        self.dates = [
+            (f, want(f"e_{f}"), want(f"t_{f}"), fields.fallback.get(f))
+            for f in fields.dates
+            if {f"e_{f}", f"t_{f}"} & keys
+        ]
+        self.instants = [
+            (f, want(f"e_{f}"), want(f"t_{f}"), want(f"wd_{f}"), want(f"mn_{f}"))
+            for f in fields.datetimes
+            if {f"e_{f}", f"t_{f}", f"wd_{f}", f"mn_{f}"} & keys
+        ]
+        self.numbers = [
+            (f, want(f"e_{f}"), want(f"n_{f}"))
+            for f in fields.numbers
+            if {f"e_{f}", f"n_{f}"} & keys
+        ]
+        self.values = [
+            (f, want(f"e_{f}"), want(f"v_{f}"))
+            for f in fields.values
+            if {f"e_{f}", f"v_{f}"} & keys
+        ]
+        self.lists = [
+            (f, want(f"c_{f}"), f"l_{f}_")
+            for f in fields.lists
+            if f"c_{f}" in keys or any(k.startswith(f"l_{f}_") for k in keys)
+        ]
         self.keys = keys
-        self.windows = [(f, keys & {"hf", "ht", "hw"}) for f in fields.windows
-                        if keys & {"hf", "ht", "hw"}]
-        self.value_sets = [(f, values, f"vs{j}") for j, (sec, f, values)
-                           in enumerate(store.compiled.schema.record_value_sets)
-                           if sec == section and f"vs{j}" in keys]
+        self.windows = [
+            (f, keys & {"hf", "ht", "hw"}) for f in fields.windows if keys & {"hf", "ht", "hw"}
+        ]
+        self.value_sets = [
+            (f, values, f"vs{j}")
+            for j, (sec, f, values) in enumerate(store.compiled.schema.record_value_sets)
+            if sec == section and f"vs{j}" in keys
+        ]
         # (person field, its fact field or None, [(role set, flag)]) for the numbers
-        self.people = [(f, want(f"p_{f}"), [(rs, f"q{i}_{f}")
-                                             for i, rs in enumerate(store.compiled.schema.role_sets)
-                                             if f"q{i}_{f}" in keys])
-                       for f in fields.people]
+        self.people = [
+            (
+                f,
+                want(f"p_{f}"),
+                [
+                    (rs, f"q{i}_{f}")
+                    for i, rs in enumerate(store.compiled.schema.role_sets)
+                    if f"q{i}_{f}" in keys
+                ],
+            )
+            for f in fields.people
+        ]
         self.people = [p for p in self.people if p[1] is not None or p[2]]
         self.tie = fields.tie if "tn" in keys else None
         self.plain = section != "concerns"  # a concern's person fields come from its tie
@@ -873,8 +945,9 @@ def _aggregate(
     return out
 
 
-def _groups(rule: CompiledRule, matches: set[_Match], numerator: set[_Match]
-            ) -> Iterator[_Match | None]:
+def _groups(
+    rule: CompiledRule, matches: set[_Match], numerator: set[_Match]
+) -> Iterator[_Match | None]:
     assert rule.per is not None
     per = set(rule.per)
 
@@ -903,8 +976,11 @@ def _groups(rule: CompiledRule, matches: set[_Match], numerator: set[_Match]
                 yield None
                 continue
             shown = late
-        yield (subjects, tuple(sorted({t for m in shown for t in m[1]})),
-               tuple(sorted({r for m in shown for r in m[2]})))
+        yield (
+            subjects,
+            tuple(sorted({t for m in shown for t in m[1]})),
+            tuple(sorted({r for m in shown for r in m[2]})),
+        )
 
 
 def _findings(store: _Store, results: Mapping[_Key, set[_Match]]) -> Iterator[Finding]:
@@ -1060,8 +1136,12 @@ class Monitor:
     ) -> None:
         reg = _as_registry(registry) if registry is not None else Registry(people=(), ties=())
         self._compiled = prepare(rulesets)
-        unsupported = [f"{c.ruleset.id}/{r.rule.id}" for c in self._compiled for r in c.rules
-                       if r.records or r.per is not None]
+        unsupported = [
+            f"{c.ruleset.id}/{r.rule.id}"
+            for c in self._compiled
+            for r in c.rules
+            if r.records or r.per is not None
+        ]
         if unsupported:
             raise InvalidArgument(
                 "Monitor checks ties as they change, and these rules read practice records or "
@@ -1079,9 +1159,7 @@ class Monitor:
             self._stores = [_store(c, reg, self.as_of) for c in self._compiled]
             self._engines = [Engine(c.definition) for c in self._compiled]
             self._results: list[dict[_Key, set[_Match]]] = [{} for _ in self._stores]
-            self._by_tie: list[dict[str, set[tuple[_Key, _Match]]]] = [
-                {} for _ in self._stores
-            ]
+            self._by_tie: list[dict[str, set[tuple[_Key, _Match]]]] = [{} for _ in self._stores]
             for i, (c, engine) in enumerate(zip(self._compiled, self._engines, strict=True)):
                 # the first results as a batch evaluation finds them: only the ties some
                 # rule can use reach the engine (the full store serves later changes)
@@ -1099,7 +1177,8 @@ class Monitor:
     def findings(self) -> tuple[Finding, ...]:
         """Every open finding, as :func:`evaluate` would report it now."""
         return _sorted(
-            f for store, res in zip(self._stores, self._results, strict=True)
+            f
+            for store, res in zip(self._stores, self._results, strict=True)
             for f in _findings(store, res)
         )
 
@@ -1113,10 +1192,17 @@ class Monitor:
     def add_person(self, person: Person) -> Delta:
         """Add a person. A person with no ties cannot complete a pattern."""
         if person.id in self._people:
-            raise RegistryError([Problem(
-                file="<monitor>", code="duplicate-id", record=person.id, field="id",
-                message=f"person {person.id!r} already exists",
-            )])
+            raise RegistryError(
+                [
+                    Problem(
+                        file="<monitor>",
+                        code="duplicate-id",
+                        record=person.id,
+                        field="id",
+                        message=f"person {person.id!r} already exists",
+                    )
+                ]
+            )
         self._people[person.id] = person
         for store in self._stores:
             store.add_person(person)
@@ -1157,8 +1243,17 @@ class Monitor:
         """Remove a tie by id; returns the findings that resolved and appeared."""
         tie = self._ties.get(tie_id)
         if tie is None:
-            raise RegistryError([Problem(file="<monitor>", code="unknown-tie", record=tie_id,
-                                         field="id", message=f"no tie {tie_id!r}")])
+            raise RegistryError(
+                [
+                    Problem(
+                        file="<monitor>",
+                        code="unknown-tie",
+                        record=tie_id,
+                        field="id",
+                        message=f"no tie {tie_id!r}",
+                    )
+                ]
+            )
         appeared: list[Finding] = []
         resolved: list[Finding] = []
         for i, store in enumerate(self._stores):
@@ -1202,8 +1297,9 @@ class Monitor:
         problems: list[Problem] = []
 
         def bad(code: str, fld: str, message: str) -> None:
-            problems.append(Problem(file="<monitor>", code=code, record=tie.id, field=fld,
-                                    message=message))
+            problems.append(
+                Problem(file="<monitor>", code=code, record=tie.id, field=fld, message=message)
+            )
 
         if tie.id in self._ties:
             bad("duplicate-id", "id", f"tie {tie.id!r} already exists")

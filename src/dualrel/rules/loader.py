@@ -175,9 +175,14 @@ def load_ruleset(
     if path is None:
         names = shipped_rulesets()
         raise RulesetError(
-            [Problem(file=str(ref), code="not-found",
-                     message=f"no shipped ruleset {str(ref)!r}{did_you_mean(str(ref), names)}; "
-                     f"shipped: {', '.join(names)}")]
+            [
+                Problem(
+                    file=str(ref),
+                    code="not-found",
+                    message=f"no shipped ruleset {str(ref)!r}{did_you_mean(str(ref), names)}; "
+                    f"shipped: {', '.join(names)}",
+                )
+            ]
         )
     chain: list[_Parsed] = []
     seen: list[str] = []
@@ -186,9 +191,16 @@ def load_ruleset(
         key = str(current.resolve())
         if key in seen:
             cycle = " -> ".join([*(Path(s).name for s in seen), current.name])
-            problems.append(Problem(file=chain[-1].path, line=chain[-1].doc.line_of("/extends"),
-                                    pointer="/extends", code="extends-cycle",
-                                    message=f"ruleset extends itself: {cycle}", field="extends"))
+            problems.append(
+                Problem(
+                    file=chain[-1].path,
+                    line=chain[-1].doc.line_of("/extends"),
+                    pointer="/extends",
+                    code="extends-cycle",
+                    message=f"ruleset extends itself: {cycle}",
+                    field="extends",
+                )
+            )
             break
         seen.append(key)
         parsed = _parse(current, problems)
@@ -200,11 +212,17 @@ def load_ruleset(
             break
         current = _resolve_path(base, current.parent)
         if current is None or not current.exists():
-            problems.append(Problem(
-                file=parsed.path, line=parsed.doc.line_of("/extends"), pointer="/extends",
-                code="unknown-ruleset", field="extends",
-                message=f"extends unknown ruleset {base!r}"
-                + did_you_mean(base, shipped_rulesets())))
+            problems.append(
+                Problem(
+                    file=parsed.path,
+                    line=parsed.doc.line_of("/extends"),
+                    pointer="/extends",
+                    code="unknown-ruleset",
+                    field="extends",
+                    message=f"extends unknown ruleset {base!r}"
+                    + did_you_mean(base, shipped_rulesets()),
+                )
+            )
             break
     if problems:
         raise RulesetError(problems)
@@ -228,16 +246,28 @@ def _compose(
         assert model is not None
         for kname, kspec in model.vocabulary.kinds.items():
             if kname in CORE_TIE_KINDS and CORE_TIE_KINDS[kname] != kspec.directed:
-                problems.append(_at(parsed, f"/vocabulary/kinds/{kname}", "vocabulary",
-                                    f"core kind {kname!r} cannot change direction"))
+                problems.append(
+                    _at(
+                        parsed,
+                        f"/vocabulary/kinds/{kname}",
+                        "vocabulary",
+                        f"core kind {kname!r} cannot change direction",
+                    )
+                )
             kinds[kname] = kspec.directed
         roles.update(model.vocabulary.roles)
         params.update(model.parameters)
         for oid, ov in model.overrides.items():
             if oid not in specs:
-                problems.append(_at(parsed, f"/overrides/{oid}", "unknown-rule",
-                                    f"override of unknown rule {oid!r}{did_you_mean(oid, specs)}",
-                                    record=oid))
+                problems.append(
+                    _at(
+                        parsed,
+                        f"/overrides/{oid}",
+                        "unknown-rule",
+                        f"override of unknown rule {oid!r}{did_you_mean(oid, specs)}",
+                        record=oid,
+                    )
+                )
                 continue
             changes = ov.model_dump(exclude_none=True, exclude_defaults=True)
             overrides.setdefault(oid, {}).update(changes)
@@ -247,16 +277,27 @@ def _compose(
                 overrides[oid]["_params"] = merged
         for i, spec in enumerate(model.rules):
             if spec.id in specs:
-                problems.append(_at(parsed, f"/rules/{i}/id", "duplicate-rule",
-                                    f"rule {spec.id!r} is defined twice; change an inherited "
-                                    "rule with overrides", record=spec.id))
+                problems.append(
+                    _at(
+                        parsed,
+                        f"/rules/{i}/id",
+                        "duplicate-rule",
+                        f"rule {spec.id!r} is defined twice; change an inherited "
+                        "rule with overrides",
+                        record=spec.id,
+                    )
+                )
                 continue
             specs[spec.id] = (spec, parsed, i)
     for name in caller_params:
         if name not in params:
-            problems.append(Problem(file=chain[-1].path, code="unknown-parameter",
-                                    message=f"unknown parameter {name!r}"
-                                    + did_you_mean(name, params)))
+            problems.append(
+                Problem(
+                    file=chain[-1].path,
+                    code="unknown-parameter",
+                    message=f"unknown parameter {name!r}" + did_you_mean(name, params),
+                )
+            )
     rules: list[Rule] = []
     disabled: list[str] = []
     for rid, (spec, parsed, i) in specs.items():
@@ -268,16 +309,30 @@ def _compose(
         values.update(caller_params)
         for pname in spec.parameters:
             if pname not in params:
-                problems.append(_at(parsed, f"/rules/{i}/parameters/{pname}", "unknown-parameter",
-                                    f"unknown parameter {pname!r}{did_you_mean(pname, params)}",
-                                    record=rid))
+                problems.append(
+                    _at(
+                        parsed,
+                        f"/rules/{i}/parameters/{pname}",
+                        "unknown-parameter",
+                        f"unknown parameter {pname!r}{did_you_mean(pname, params)}",
+                        record=rid,
+                    )
+                )
         values.update(spec.parameters)
         values.update(changed.get("_params", {}))
         rule = Rule(
-            id=rid, title=spec.title, description=spec.description, category=spec.category,
-            severity=changed.get("severity", spec.severity), level=changed.get("level", spec.level),
-            citations=tuple(spec.citations), remediation=tuple(spec.remediation),
-            match=spec.match, parameters=values, file=parsed.path, pointer=f"/rules/{i}",
+            id=rid,
+            title=spec.title,
+            description=spec.description,
+            category=spec.category,
+            severity=changed.get("severity", spec.severity),
+            level=changed.get("level", spec.level),
+            citations=tuple(spec.citations),
+            remediation=tuple(spec.remediation),
+            match=spec.match,
+            parameters=values,
+            file=parsed.path,
+            pointer=f"/rules/{i}",
             line=parsed.doc.line_of(f"/rules/{i}"),
         )
         _check_match(rule, kinds, roles, set(params), parsed=parsed, problems=problems)
@@ -285,19 +340,40 @@ def _compose(
     top = chain[-1].model
     assert top is not None
     return Ruleset(
-        id=top.id, version=top.version, title=top.title, description=top.description,
+        id=top.id,
+        version=top.version,
+        title=top.title,
+        description=top.description,
         effective=top.effective,
         sources=tuple(s for p in chain if p.model for s in p.model.sources),
-        kinds=kinds, roles=frozenset(roles), parameters=params, rules=tuple(rules),
-        file=chain[-1].path, extends=tuple(p.model.id for p in chain[:-1] if p.model),
+        kinds=kinds,
+        roles=frozenset(roles),
+        parameters=params,
+        rules=tuple(rules),
+        file=chain[-1].path,
+        extends=tuple(p.model.id for p in chain[:-1] if p.model),
         disabled=tuple(disabled),
     )
 
 
-def _at(parsed: _Parsed, pointer: str, code: str, message: str, *, record: str | None = None,
-        field: str | None = None) -> Problem:
-    return Problem(file=parsed.path, line=parsed.doc.line_of(pointer), pointer=pointer, code=code,
-                   message=message, record=record, field=field or pointer.rsplit("/", 1)[-1])
+def _at(
+    parsed: _Parsed,
+    pointer: str,
+    code: str,
+    message: str,
+    *,
+    record: str | None = None,
+    field: str | None = None,
+) -> Problem:
+    return Problem(
+        file=parsed.path,
+        line=parsed.doc.line_of(pointer),
+        pointer=pointer,
+        code=code,
+        message=message,
+        record=record,
+        field=field or pointer.rsplit("/", 1)[-1],
+    )
 
 
 def _check_match(
@@ -320,8 +396,11 @@ def _check_match(
     for var, spec in match.people.items():
         for j, role in enumerate(spec.roles):
             if role not in roles:
-                bad(f"{base}/people/{var}/roles/{j}", "unknown-role",
-                    f"unknown role {role!r}{did_you_mean(role, roles)}")
+                bad(
+                    f"{base}/people/{var}/roles/{j}",
+                    "unknown-role",
+                    f"unknown role {role!r}{did_you_mean(role, roles)}",
+                )
     names: dict[str, int] = {}
     bound: set[str] = set()
     for j, clause in enumerate(match.ties):
@@ -334,14 +413,21 @@ def _check_match(
             if k not in kinds:
                 bad(f"{cp}/kind", "unknown-kind", f"unknown tie kind {k!r}{did_you_mean(k, kinds)}")
             elif clause.directed and not kinds[k]:
-                bad(f"{cp}/kind", "undirected-kind",
-                    f"{k!r} ties are undirected: write between: [a, b] instead of from/to")
-        for end_name, var in zip(("from", "to") if clause.directed else ("between", "between"),
-                                 clause.ends, strict=True):
+                bad(
+                    f"{cp}/kind",
+                    "undirected-kind",
+                    f"{k!r} ties are undirected: write between: [a, b] instead of from/to",
+                )
+        for end_name, var in zip(
+            ("from", "to") if clause.directed else ("between", "between"), clause.ends, strict=True
+        ):
             if var not in variables:
-                bad(f"{cp}/{end_name}", "unknown-variable",
+                bad(
+                    f"{cp}/{end_name}",
+                    "unknown-variable",
                     f"unknown person variable {var!r}{did_you_mean(var, variables)}; declare it "
-                    "under match.people")
+                    "under match.people",
+                )
         a, b = clause.ends
         if a == b:
             bad(cp, "self-tie", f"a tie clause joins {a!r} to itself")
@@ -356,17 +442,26 @@ def _check_match(
             for var in set(clause.ends) - bound:
                 wild[var] = wild.get(var, 0) + 1
                 if wild[var] == 2:
-                    bad(f"{base}/ties/{j}", "unbound-variable",
+                    bad(
+                        f"{base}/ties/{j}",
+                        "unbound-variable",
                         f"variable {var!r} is bound by no tie that must exist, so it may appear "
-                        "in one negated clause only")
+                        "in one negated clause only",
+                    )
     for j, clause in enumerate(match.ties):
         if not clause.exists and all(v not in bound for v in clause.ends):
-            bad(f"{base}/ties/{j}", "unbound-clause",
-                "a negated clause must share a variable with the tie clauses that exist")
+            bad(
+                f"{base}/ties/{j}",
+                "unbound-clause",
+                "a negated clause must share a variable with the tie clauses that exist",
+            )
     record_bound = _check_records(rule, names, bound, variables, bad)
     for var in sorted(variables - bound - set(wild) - record_bound):
-        bad(f"{base}/people/{var}", "unbound-variable",
-            f"variable {var!r} appears in no clause that must exist")
+        bad(
+            f"{base}/people/{var}",
+            "unbound-variable",
+            f"variable {var!r} appears in no clause that must exist",
+        )
     # positive clauses must connect every variable, or the rule is a cross product
     positive = [c.ends for c in match.ties if c.exists]
     if positive:
@@ -380,13 +475,17 @@ def _check_match(
                     grew = True
         loose = sorted(bound - reached)
         if loose:
-            bad(f"{base}/ties", "disconnected",
-                f"variables {', '.join(loose)} are not linked to the others by any tie clause")
+            bad(
+                f"{base}/ties",
+                "disconnected",
+                f"variables {', '.join(loose)} are not linked to the others by any tie clause",
+            )
     elif match.ties:
         bad(f"{base}/ties", "no-positive-clause", "a pattern needs at least one tie that exists")
     kinds_of = field_kinds(match)
     negated = {c.as_ for c in match.ties if c.as_ and not c.exists} | {
-        c.as_ for c in match.records if c.as_ and not c.exists}
+        c.as_ for c in match.records if c.as_ and not c.exists
+    }
 
     def check_condition(text: str, pointer: str) -> None:
         try:
@@ -397,15 +496,21 @@ def _check_match(
         used = clauses_of(cond)
         for name in used:
             if name in names and not match.ties[names[name]].exists:
-                bad(pointer, "negated-clause-date",
-                    f"clause {name!r} must not exist, so it has no dates")
+                bad(
+                    pointer,
+                    "negated-clause-date",
+                    f"clause {name!r} must not exist, so it has no dates",
+                )
         if sum(name in negated for name in used) > 1:
             bad(pointer, "where-syntax", "a condition may read one negated clause at most")
         if isinstance(cond, Compare) and cond.offset is not None:
             off = cond.offset.value
             if isinstance(off, str) and off not in params:
-                bad(pointer, "unknown-parameter",
-                    f"unknown parameter {off!r}{did_you_mean(off, params)}")
+                bad(
+                    pointer,
+                    "unknown-parameter",
+                    f"unknown parameter {off!r}{did_you_mean(off, params)}",
+                )
 
     def check_where(items: Iterable[str | AnyOf], pointer: str) -> None:
         for j, item in enumerate(items):
@@ -413,8 +518,11 @@ def _check_match(
                 for k, text in enumerate(item.any):
                     check_condition(text, f"{pointer}/{j}/any/{k}")
                     if any(n in negated for n in clauses_of_text(text, kinds_of)):
-                        bad(f"{pointer}/{j}/any/{k}", "where-syntax",
-                            "conditions on a negated clause cannot be alternatives")
+                        bad(
+                            f"{pointer}/{j}/any/{k}",
+                            "where-syntax",
+                            "conditions on a negated clause cannot be alternatives",
+                        )
             else:
                 check_condition(item, f"{pointer}/{j}")
 
@@ -460,51 +568,85 @@ def _check_records(
         for name, var in clause.people.items():
             fp = f"{rp}/people/{name}"
             if name not in fields.people:
-                bad(fp, "unknown-field", f"{clause.section} have no person field {name!r}"
-                    + did_you_mean(name, fields.people))
+                bad(
+                    fp,
+                    "unknown-field",
+                    f"{clause.section} have no person field {name!r}"
+                    + did_you_mean(name, fields.people),
+                )
             elif var not in variables:
-                bad(fp, "unknown-variable", f"unknown person variable {var!r}"
-                    f"{did_you_mean(var, variables)}; declare it under match.people")
+                bad(
+                    fp,
+                    "unknown-variable",
+                    f"unknown person variable {var!r}"
+                    f"{did_you_mean(var, variables)}; declare it under match.people",
+                )
             elif not clause.exists and var not in bound | record_bound:
-                bad(fp, "unbound-variable",
+                bad(
+                    fp,
+                    "unbound-variable",
                     f"variable {var!r} is bound by no clause that must exist"
-                    + did_you_mean(var, bound | record_bound))
+                    + did_you_mean(var, bound | record_bound),
+                )
             elif var in record_bound and var in in_ties:
-                bad(fp, "unbound-variable",
-                    f"variable {var!r} is in tie clauses but bound by none that must exist")
+                bad(
+                    fp,
+                    "unbound-variable",
+                    f"variable {var!r} is in tie clauses but bound by none that must exist",
+                )
         if len(named) != len(clause.people):
             bad(f"{rp}/people", "self-tie", "two person fields name the same variable")
         if clause.tie is not None:
             if fields.tie is None:
                 bad(f"{rp}/tie", "unknown-field", f"{clause.section} refer to no tie")
             elif clause.tie not in existing:
-                bad(f"{rp}/tie", "unknown-clause",
+                bad(
+                    f"{rp}/tie",
+                    "unknown-clause",
                     f"no tie clause that must exist is named {clause.tie!r}"
-                    + did_you_mean(clause.tie, existing))
+                    + did_you_mean(clause.tie, existing),
+                )
         if match.ties and clause.tie is None and not named & bound:
-            bad(rp, "disconnected", "a record clause must name a variable bound by a tie "
-                "clause, or a tie clause (tie:)")
+            bad(
+                rp,
+                "disconnected",
+                "a record clause must name a variable bound by a tie "
+                "clause, or a tie clause (tie:)",
+            )
         for name, test in clause.fields.items():
             fp = f"{rp}/fields/{name}"
             if name not in fields.testable:
-                bad(fp, "unknown-field", f"{clause.section} have no field {name!r}"
-                    + did_you_mean(name, fields.testable))
+                bad(
+                    fp,
+                    "unknown-field",
+                    f"{clause.section} have no field {name!r}"
+                    + did_you_mean(name, fields.testable),
+                )
             elif (test.contains or test.lacks) and name not in fields.lists:
                 bad(fp, "field-test", f"contains/lacks test lists, and {name!r} is not one")
             elif name in fields.lists and (test.equals is not None or test.in_):
                 bad(fp, "field-test", f"{name!r} is a list: test it with contains or lacks")
             elif name in fields.times and not (test.present or test.absent):
-                bad(fp, "field-test", f"{name!r} is a date: test present/absent here and "
-                    "compare it in where")
+                bad(
+                    fp,
+                    "field-test",
+                    f"{name!r} is a date: test present/absent here and compare it in where",
+                )
             elif name in fields.lists:
                 words = fields.vocabulary.get(name, ())
                 for w in (test.contains or []) + (test.lacks or []):
                     if words and w not in words:
-                        bad(fp, "unknown-value", f"{w!r} is not a word of {name}"
-                            + did_you_mean(w, words))
+                        bad(
+                            fp,
+                            "unknown-value",
+                            f"{w!r} is not a word of {name}" + did_you_mean(w, words),
+                        )
     if not match.ties and match.records and not shared:
-        bad(base, "disconnected", "in a rule of records only, every record clause must name "
-            "one same variable")
+        bad(
+            base,
+            "disconnected",
+            "in a rule of records only, every record clause must name one same variable",
+        )
     return record_bound
 
 
@@ -521,21 +663,33 @@ def _check_grouping(
     if match.per is not None:
         for j, var in enumerate(match.per):
             if var not in bound | record_bound:
-                bad(f"{base}/per/{j}", "unbound-variable",
+                bad(
+                    f"{base}/per/{j}",
+                    "unbound-variable",
                     f"variable {var!r} is bound by no clause that must exist"
-                    + did_you_mean(var, bound | record_bound))
+                    + did_you_mean(var, bound | record_bound),
+                )
         if match.ties and not set(match.per) & bound:
-            bad(f"{base}/per", "unbound-variable",
-                "per must name at least one variable bound by a tie clause")
+            bad(
+                f"{base}/per",
+                "unbound-variable",
+                "per must name at least one variable bound by a tie clause",
+            )
     counted = {c.as_ for c in match.records if c.as_ and c.exists}
     for key, spec in (("count", match.count), ("share", match.share)):
         if spec is None:
             continue
         if spec.of not in counted:
-            bad(f"{base}/{key}/of", "unknown-clause",
+            bad(
+                f"{base}/{key}/of",
+                "unknown-clause",
                 f"no record clause that must exist is named {spec.of!r}"
-                + did_you_mean(spec.of, counted))
+                + did_you_mean(spec.of, counted),
+            )
         limit = spec.at_least if isinstance(spec, CountSpec) else spec.more_than
         if isinstance(limit, str) and limit not in params:
-            bad(f"{base}/{key}", "unknown-parameter",
-                f"unknown parameter {limit!r}{did_you_mean(limit, params)}")
+            bad(
+                f"{base}/{key}",
+                "unknown-parameter",
+                f"unknown parameter {limit!r}{did_you_mean(limit, params)}",
+            )

@@ -51,8 +51,7 @@ class SectionFields:
     @property
     def testable(self) -> tuple[str, ...]:
         """Fields a ``fields:`` test may name."""
-        return (self.dates + self.datetimes + self.lists + self.values + self.numbers
-                + self.windows)
+        return self.dates + self.datetimes + self.lists + self.values + self.numbers + self.windows
 
     @property
     def times(self) -> tuple[str, ...]:
@@ -62,54 +61,69 @@ class SectionFields:
     def kind_of(self, name: str) -> str | None:
         """``"time"``, ``"number"``, ``"value"``, ``"list"``, ``"window"``, ``"person"``
         or None for a field ``where`` cannot read."""
-        for kind, names in (("time", self.times), ("number", self.numbers),
-                            ("value", self.values), ("list", self.lists),
-                            ("window", self.windows), ("person", self.people)):
+        for kind, names in (
+            ("time", self.times),
+            ("number", self.numbers),
+            ("value", self.values),
+            ("list", self.lists),
+            ("window", self.windows),
+            ("person", self.people),
+        ):
             if name in names:
                 return kind
         return None
 
 
-SECTIONS: Mapping[str, SectionFields] = MappingProxyType({
-    "agreements": SectionFields(
-        tie="tie",
-        dates=("signed", "reviewed"),
-        lists=("roles", "covers", "channels", "days"),
-        numbers=("response_window_hours",),
-        windows=("hours",),
-        vocabulary={"roles": tuple(sorted(AGREEMENT_ROLES)), "covers": AGREEMENT_COVERS,
-                    "channels": CHANNELS, "days": WEEKDAYS},
-        fallback={"reviewed": "signed"},
-    ),
-    "consents": SectionFields(
-        people=("person",),
-        dates=("given", "withdrawn"),
-        values=("purpose", "scope", "recipient"),
-    ),
-    "assessments": SectionFields(
-        people=("client", "assessor"), dates=("date",), values=("instrument",)
-    ),
-    "disclosures": SectionFields(
-        people=("client", "by"), dates=("date",), values=("recipient",)
-    ),
-    "supervision_sessions": SectionFields(people=("supervisor", "coach"), dates=("date",)),
-    "contacts": SectionFields(
-        people=("coach", "client"),
-        datetimes=("at", "responded_at"),
-        values=("channel", "initiated_by"),
-        numbers=("response_hours",),
-        derived={"response_hours": "hours from at to responded_at; when not responded, to "
-                 "the end of the evaluation date (UTC)"},
-    ),
-    "concerns": SectionFields(
-        people=("about", "raised_by", "about_source", "about_target"),
-        tie="about",
-        dates=("raised", "resolved"),
-        values=("status",),
-        derived={"about_source": "the source of the tie a concern is about",
-                 "about_target": "the target of the tie a concern is about"},
-    ),
-    "records": SectionFields(
-        people=("client",), dates=("created", "retain_until", "destroyed"), values=("kind",)
-    ),
-})
+SECTIONS: Mapping[str, SectionFields] = MappingProxyType(
+    {
+        "agreements": SectionFields(
+            tie="tie",
+            dates=("signed", "reviewed"),
+            lists=("roles", "covers", "channels", "days"),
+            numbers=("response_window_hours",),
+            windows=("hours",),
+            vocabulary={
+                "roles": tuple(sorted(AGREEMENT_ROLES)),
+                "covers": AGREEMENT_COVERS,
+                "channels": CHANNELS,
+                "days": WEEKDAYS,
+            },
+            fallback={"reviewed": "signed"},
+        ),
+        "consents": SectionFields(
+            people=("person",),
+            dates=("given", "withdrawn"),
+            values=("purpose", "scope", "recipient"),
+        ),
+        "assessments": SectionFields(
+            people=("client", "assessor"), dates=("date",), values=("instrument",)
+        ),
+        "disclosures": SectionFields(
+            people=("client", "by"), dates=("date",), values=("recipient",)
+        ),
+        "supervision_sessions": SectionFields(people=("supervisor", "coach"), dates=("date",)),
+        "contacts": SectionFields(
+            people=("coach", "client"),
+            datetimes=("at", "responded_at"),
+            values=("channel", "initiated_by"),
+            numbers=("response_hours",),
+            derived={
+                "response_hours": "hours from at to responded_at; when not responded, to "
+                "the end of the evaluation date (UTC)"
+            },
+        ),
+        "concerns": SectionFields(
+            people=("about", "raised_by", "about_source", "about_target"),
+            tie="about",
+            dates=("raised", "resolved"),
+            values=("status",),
+            derived={
+                "about_source": "the source of the tie a concern is about",
+                "about_target": "the target of the tie a concern is about",
+            },
+        ),
+        "records": SectionFields(
+            people=("client",), dates=("created", "retain_until", "destroyed"), values=("kind",)
+        ),
+    }
+)

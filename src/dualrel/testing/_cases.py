@@ -320,8 +320,11 @@ def _schema_problems(
 
 def _expect_hint(loc: Sequence[str], kind: str) -> str:
     """A case that writes its expectations under another name means ``expect``."""
-    if kind == "extra_forbidden" and len(loc) >= 3 and loc[0] == "cases" and loc[-1] in (
-        "rule_id", "rules", "findings"
+    if (
+        kind == "extra_forbidden"
+        and len(loc) >= 3
+        and loc[0] == "cases"
+        and loc[-1] in ("rule_id", "rules", "findings")
     ):
         return " (did you mean 'expect'?)"
     return ""

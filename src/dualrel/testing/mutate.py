@@ -147,11 +147,7 @@ def _drop_clause(j: int) -> Change:
         ties = _clauses(rule)
         dropped = ties.pop(j)
         name = dropped.get("as")
-        where = [
-            w
-            for w in rule.match.where
-            if name is None or name not in _refs(w, rule.match)
-        ]
+        where = [w for w in rule.match.where if name is None or name not in _refs(w, rule.match)]
         return _with_match(rule, ties=ties, where=where, people=_people_used(rule, ties))
 
     return apply

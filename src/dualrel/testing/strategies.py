@@ -229,8 +229,7 @@ def registries(
 #: and contacts 30, agreement review 90).
 _PRACTICE_EDGES = (0, -1, 1, -13, -14, -15, -29, -30, -31, -89, -90, -91)
 #: Contact hours: ordinary days, a window wrapping past midnight, whole and minimal ones.
-_HOURS = ("08:00-19:00", "09:00-17:30", "22:00-06:00", "18:30-08:15", "00:00-23:59",
-          "12:00-12:01")
+_HOURS = ("08:00-19:00", "09:00-17:30", "22:00-06:00", "18:30-08:15", "00:00-23:59", "12:00-12:01")
 #: Local hours and minutes near those edges, for contact times.
 _CLOCK_HOURS = (8, 7, 18, 19, 22, 23, 0, 5, 6, 12)
 #: UTC offsets of contacts, in minutes: Europe in winter and summer, UTC, the Americas,
@@ -402,31 +401,39 @@ def practice_registries(
                 signed = draw(near) if chance(6) else None
                 topics = {*draw(essentials), *draw(other_topics)}
                 weekdays = draw(days_of)
-                agreements.append(Agreement(
-                    id=f"ag{len(agreements) + 1}",
-                    tie=t.id,
-                    signed=signed,
-                    roles=tuple(draw(agreement_roles)),
-                    covers=tuple(c for c in AGREEMENT_COVERS if c in topics),
-                    channels=tuple(draw(channels)),
-                    response_window_hours=draw(windows),
-                    reviewed=later(signed),
-                    hours=draw(hours_of),
-                    days=tuple(d for d in WEEKDAYS if d in weekdays),
-                ))
+                agreements.append(
+                    Agreement(
+                        id=f"ag{len(agreements) + 1}",
+                        tie=t.id,
+                        signed=signed,
+                        roles=tuple(draw(agreement_roles)),
+                        covers=tuple(c for c in AGREEMENT_COVERS if c in topics),
+                        channels=tuple(draw(channels)),
+                        response_window_hours=draw(windows),
+                        reviewed=later(signed),
+                        hours=draw(hours_of),
+                        days=tuple(d for d in WEEKDAYS if d in weekdays),
+                    )
+                )
 
         # assessments and disclosures, mostly by a coach about their client
         assessments = []
         for i in range(draw(st.integers(0, max_records))):
             assessor, client = coach_and_client()
-            assessments.append(Assessment(f"as{i + 1}", client, assessor,
-                                          pick(("MBTI", "360 feedback")), draw(near)))
+            assessments.append(
+                Assessment(
+                    f"as{i + 1}", client, assessor, pick(("MBTI", "360 feedback")), draw(near)
+                )
+            )
         recipients = [*ids, *_ORGANISATIONS]
         disclosures = []
         for i in range(draw(st.integers(0, max_records))):
             by, client = coach_and_client()
-            disclosures.append(Disclosure(f"ds{i + 1}", client, pick(recipients), draw(near),
-                                          by=by if chance(2) else None))
+            disclosures.append(
+                Disclosure(
+                    f"ds{i + 1}", client, pick(recipients), draw(near), by=by if chance(2) else None
+                )
+            )
 
         # consents: most of them for an assessment or a disclosure, around its date
         events: list[Assessment | Disclosure] = [*assessments, *disclosures]
@@ -441,8 +448,11 @@ def practice_registries(
                     recipient = event.recipient
                 given = event.date + timedelta(days=pick((0, -1, 1, -30)))
                 withdrawn = draw(withdrawn_days)
-                withdrawn_on = None if withdrawn is None else max(
-                    given, event.date + timedelta(days=withdrawn))
+                withdrawn_on = (
+                    None
+                    if withdrawn is None
+                    else max(given, event.date + timedelta(days=withdrawn))
+                )
             else:
                 person = pick(ids)
                 purpose = pick(CONSENT_PURPOSES)
@@ -450,9 +460,17 @@ def practice_registries(
                 withdrawn_on = later(given)
             if purpose == "data_sharing" and recipient is None:
                 recipient = pick(recipients)
-            consents.append(Consent(f"cs{i + 1}", person, purpose,
-                                    scope="sessions" if chance(2) else None, given=given,
-                                    withdrawn=withdrawn_on, recipient=recipient))
+            consents.append(
+                Consent(
+                    f"cs{i + 1}",
+                    person,
+                    purpose,
+                    scope="sessions" if chance(2) else None,
+                    given=given,
+                    withdrawn=withdrawn_on,
+                    recipient=recipient,
+                )
+            )
 
         # supervision sessions of the coaches, around the supervision interval
         sessions = []
@@ -474,8 +492,17 @@ def practice_registries(
                 responded = at + timedelta(hours=draw(response_hours), minutes=pick((0, 1)))
                 if rarely(4):  # answered from another timezone
                     responded = responded.astimezone(UTC)
-            contacts.append(Contact(f"ct{i + 1}", coach, client, pick(CHANNELS), at,
-                                    pick(CONTACT_INITIATORS[::-1]), responded))
+            contacts.append(
+                Contact(
+                    f"ct{i + 1}",
+                    coach,
+                    client,
+                    pick(CHANNELS),
+                    at,
+                    pick(CONTACT_INITIATORS[::-1]),
+                    responded,
+                )
+            )
 
         # concerns about people or ties, raised around the review deadline
         concerns = []
@@ -486,9 +513,16 @@ def practice_registries(
             resolved = None
             if status not in OPEN_CONCERN_STATUSES:
                 resolved = raised + timedelta(days=draw(st.integers(0, 30)))
-            concerns.append(Concern(f"cn{i + 1}", about, raised, status,
-                                    raised_by=pick(ids) if chance(2) else None,
-                                    resolved=resolved))
+            concerns.append(
+                Concern(
+                    f"cn{i + 1}",
+                    about,
+                    raised,
+                    status,
+                    raised_by=pick(ids) if chance(2) else None,
+                    resolved=resolved,
+                )
+            )
 
         # client records at the end of their retention
         client_records = []
@@ -498,9 +532,16 @@ def practice_registries(
             destroyed = draw(maybe_near)
             known = [d for d in (retain, destroyed) if d is not None]
             created = min([*known, as_of]) - timedelta(days=draw(st.integers(0, 2_000)))
-            client_records.append(ClientRecord(f"rc{i + 1}", pick(ids), pick(record_kinds),
-                                               created, retain_until=retain,
-                                               destroyed=destroyed))
+            client_records.append(
+                ClientRecord(
+                    f"rc{i + 1}",
+                    pick(ids),
+                    pick(record_kinds),
+                    created,
+                    retain_until=retain,
+                    destroyed=destroyed,
+                )
+            )
 
         practice = Practice(
             agreements=tuple(agreements),
@@ -512,8 +553,13 @@ def practice_registries(
             concerns=tuple(concerns),
             records=tuple(client_records),
         )
-        return Registry(people=tuple(persons), ties=tuple(tie_list), as_of=as_of,
-                        kinds=all_kinds, practice=practice)
+        return Registry(
+            people=tuple(persons),
+            ties=tuple(tie_list),
+            as_of=as_of,
+            kinds=all_kinds,
+            practice=practice,
+        )
 
     return build()
 
