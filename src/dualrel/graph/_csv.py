@@ -19,6 +19,7 @@ from itertools import compress, count, islice, pairwise
 from operator import ge, itemgetter
 from typing import Any
 
+from dualrel.graph._frozen import NO_ATTRIBUTES, FrozenDict
 from dualrel.graph._locations import LineRuns
 from dualrel.graph._practice import PracticeReader, csv_record, required_columns
 from dualrel.graph._problems import Collector, did_you_mean
@@ -219,7 +220,12 @@ def _read_people(
                     set_name(p, (row[i_name] or None) if i_name >= 0 else None)
                     # organisations repeat: keep one string per distinct name
                     set_org(p, (intern_org(row[i_org], row[i_org]) or None) if i_org >= 0 else None)
-                    set_attrs(p, {k: row[i] for i, k in extras if row[i]} if extras else {})
+                    set_attrs(
+                        p,
+                        ({k: row[i] for i, k in extras if row[i]} or NO_ATTRIBUTES)
+                        if extras
+                        else NO_ATTRIBUTES,
+                    )
                     append(p)
                     if line - n != off:
                         off = line - n
@@ -288,9 +294,8 @@ def _read_ties(  # noqa: PLR0917
         core = _core_getter(col)
         extras = _extras(header, TIE_COLUMNS + TIE_OPTIONAL)
         names = tuple(name for _, name in extras)
-        cells = itemgetter(*(i for i, _ in extras)) if len(extras) > 1 else None
-        single = extras[0][0] if len(extras) == 1 else -1
-        attr_cache: dict[tuple[str, ...], dict[str, str]] = {}
+        cells = _cells_getter([i for i, _ in extras])
+        attr_cache: dict[tuple[str, ...], FrozenDict] = {}
         date_extras = tuple(i for i, name in extras if name in DATE_ATTRIBUTES)
         i_rel = col.get("relation", -1)
         width = len(header)
@@ -345,22 +350,19 @@ def _read_ties(  # noqa: PLR0917
                         bad.report(row, line, header)
                         continue
                     if cells is not None:
-                        # rows repeat the same few extra cells (a date, a relation): build
-                        # each distinct dict once, hand out copies (a copy is cheap)
+                        # rows repeat the same few extra cells (a date, a relation): each
+                        # distinct set of attributes is built once and shared, read-only
                         values = cells(row)
-                        proto = attr_cache.get(values)
-                        if proto is None:
+                        attributes = attr_cache.get(values)
+                        if attributes is None:
                             if len(attr_cache) >= 65536:  # many distinct values: bound it
                                 attr_cache.clear()
-                            proto = attr_cache[values] = dict(
-                                compress(zip(names, values, strict=True), values)
+                            attributes = attr_cache[values] = (
+                                FrozenDict(compress(zip(names, values, strict=True), values))
+                                or NO_ATTRIBUTES
                             )
-                        attributes = proto.copy()
-                    elif single >= 0:
-                        value = row[single]
-                        attributes = {names[0]: value} if value else {}
                     else:
-                        attributes = {}
+                        attributes = NO_ATTRIBUTES
                     if kind is family:
                         relation = row[i_rel] if i_rel >= 0 else ""
                         if not relation:
@@ -649,6 +651,16 @@ _CONTACT_COLUMNS = ("id", "coach", "client", "channel", "at", "initiated_by", "r
 
 
 _ContactCells = tuple[str, str, str, str, str, str, str | None]
+
+
+def _cells_getter(at: list[int]) -> Callable[[list[str]], tuple[str, ...]] | None:
+    """A row's cells at ``at`` as a tuple (for one column too), or None for no column."""
+    if not at:
+        return None
+    if len(at) == 1:
+        i = at[0]
+        return lambda row: (row[i],)
+    return itemgetter(*at)
 
 
 def _contact_cells(header: list[str]) -> Callable[[list[str]], _ContactCells] | None:

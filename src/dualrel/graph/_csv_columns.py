@@ -35,7 +35,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
-# the row-by-row reader's own checks and words (it imports this module only when reading)
 from dualrel.graph._csv import (
     PEOPLE_COLUMNS,
     PEOPLE_OPTIONAL,
@@ -47,6 +46,9 @@ from dualrel.graph._csv import (
     _increasing_runs_apart,
     _split_roles,
 )
+
+# the row-by-row reader's own checks and words (it imports this module only when reading)
+from dualrel.graph._frozen import NO_ATTRIBUTES, FrozenDict
 from dualrel.graph._locations import LineRuns
 from dualrel.graph._practice import (
     _CHANNELS,
@@ -341,11 +343,11 @@ def _people(
     if extras:
         cells = [table.column(h).to_pylist() for h in extras]
         attributes = [
-            {k: v for k, v in zip(extras, values, strict=True) if v}
+            {k: v for k, v in zip(extras, values, strict=True) if v} or NO_ATTRIBUTES
             for values in zip(*cells, strict=True)
         ]
     else:
-        attributes = [{} for _ in range(n)]
+        attributes = [NO_ATTRIBUTES] * n
     # a person in a tie takes the id text the ties hold: one string per person, as the
     # row-by-row reader gives
     tied = ends.result()
@@ -485,14 +487,16 @@ def _ties(  # noqa: PLR0917
     return [ids, kind_list, sources, targets, starts, ends, attributes]
 
 
-def _attributes(extras: list[str], encoded: Mapping[str, _Encoded], n: int) -> list[dict[str, str]]:
-    """Each tie's attributes (its non-empty extra cells), a dict of its own per tie.
+def _attributes(
+    extras: list[str], encoded: Mapping[str, _Encoded], n: int
+) -> list[Mapping[str, str]]:
+    """Each tie's attributes (its non-empty extra cells).
 
     Rows repeat a few combinations of extra cells (a date, a relation): each combination's
-    dict is built once, and copied for each row.
+    attributes are built once and shared, read-only, as the row-by-row reader does.
     """
     if not extras:
-        return [{} for _ in range(n)]
+        return [NO_ATTRIBUTES] * n
     # one code per combination of the extra columns' codes
     combined = pa.array([0] * n, pa.int64(), memory_pool=_POOL)
     stride = 1
@@ -503,7 +507,7 @@ def _attributes(extras: list[str], encoded: Mapping[str, _Encoded], n: int) -> l
         )
         stride *= max(1, len(encoded[h].values))
     combos = _encode(combined)
-    protos = []
+    protos: list[Mapping[str, str]] = []
     for combo in combos.values:
         proto = {}
         rest = combo
@@ -511,8 +515,8 @@ def _attributes(extras: list[str], encoded: Mapping[str, _Encoded], n: int) -> l
             rest, at = divmod(rest, max(1, len(encoded[h].values)))
             if value := encoded[h].values[at]:
                 proto[h] = value
-        protos.append(proto)
-    return list(map(dict.copy, combos.expand(protos)))
+        protos.append(FrozenDict(proto) if proto else NO_ATTRIBUTES)
+    return combos.expand(protos)
 
 
 def _role_mismatches(

@@ -15,6 +15,7 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from dualrel.graph._frozen import NO_ATTRIBUTES
 from dualrel.graph._locations import LineArray, LineMap, RecordLocations
 from dualrel.graph._problems import Collector, did_you_mean
 from dualrel.graph.model import FAMILY_RELATIONS, Person, Registry, Tie, derive_tie_id
@@ -206,9 +207,9 @@ class RecordReader:
             return None, f"invalid date {value!r} (expected YYYY-MM-DD)"
         return d, None
 
-    def _attributes(self, value: Any) -> tuple[dict[str, Any] | None, str | None]:
-        if value is None:
-            return {}, None
+    def _attributes(self, value: Any) -> tuple[Mapping[str, Any] | None, str | None]:
+        if value is None or (isinstance(value, dict) and not value):
+            return NO_ATTRIBUTES, None  # one shared empty dict, not one per record
         if not isinstance(value, dict):
             return None, f"'attributes' must be an object, got {type_name(value)}"
         if self.plain_data:

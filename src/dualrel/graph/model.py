@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from dualrel.graph._frozen import no_attributes
+
 # the sections' own types live in dualrel.graph.practice; the registry holds them
 from dualrel.graph.practice import PRACTICE_SECTIONS, Practice
 
@@ -79,7 +81,7 @@ class Person:
     roles: tuple[str, ...] = ()
     name: str | None = None
     organisation: str | None = None
-    attributes: Mapping[str, Any] = field(default_factory=dict)
+    attributes: Mapping[str, Any] = field(default_factory=no_attributes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +99,7 @@ class Tie:
     target: str
     start: date | None = None
     end: date | None = None
-    attributes: Mapping[str, Any] = field(default_factory=dict)
+    attributes: Mapping[str, Any] = field(default_factory=no_attributes)
 
     def is_active(self, on: date) -> bool:
         """Active on ``on``: started (or no start) and not yet ended (or no end)."""

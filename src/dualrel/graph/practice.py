@@ -18,8 +18,9 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Any
+
+from dualrel.graph._frozen import no_attributes
 
 __all__ = [
     "AGREEMENT_COVERS",
@@ -81,12 +82,6 @@ RECORD_KINDS: frozenset[str] = frozenset(
 #: Weekday names of an agreement's ``days``, Monday first (``date.weekday()`` order).
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
-_EMPTY: Mapping[str, Any] = MappingProxyType({})
-
-
-def _no_attributes() -> Mapping[str, Any]:
-    return _EMPTY
-
 
 @dataclass(frozen=True, slots=True)
 class Agreement:
@@ -113,7 +108,7 @@ class Agreement:
     reviewed: _dt.date | None = None
     hours: str | None = None
     days: tuple[str, ...] = ()
-    attributes: Mapping[str, Any] = field(default_factory=_no_attributes)
+    attributes: Mapping[str, Any] = field(default_factory=no_attributes)
 
     def covers_all(self, topics: tuple[str, ...]) -> bool:
         """Whether every one of ``topics`` is covered."""
@@ -151,7 +146,7 @@ class Consent:
     given: _dt.date | None = None
     withdrawn: _dt.date | None = None
     recipient: str | None = None
-    attributes: Mapping[str, Any] = field(default_factory=_no_attributes)
+    attributes: Mapping[str, Any] = field(default_factory=no_attributes)
 
     def in_force(self, on: _dt.date) -> bool:
         """Given on or before ``on`` and not withdrawn by then."""
@@ -171,7 +166,7 @@ class Assessment:
     assessor: str
     instrument: str
     date: _dt.date
-    attributes: Mapping[str, Any] = field(default_factory=_no_attributes)
+    attributes: Mapping[str, Any] = field(default_factory=no_attributes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,7 +180,7 @@ class Disclosure:
     date: _dt.date
     content: str | None = None
     by: str | None = None
-    attributes: Mapping[str, Any] = field(default_factory=_no_attributes)
+    attributes: Mapping[str, Any] = field(default_factory=no_attributes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,7 +191,7 @@ class SupervisionSession:
     supervisor: str
     coach: str
     date: _dt.date
-    attributes: Mapping[str, Any] = field(default_factory=_no_attributes)
+    attributes: Mapping[str, Any] = field(default_factory=no_attributes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,7 +212,7 @@ class Contact:
     at: _dt.datetime
     initiated_by: str
     responded_at: _dt.datetime | None = None
-    attributes: Mapping[str, Any] = field(default_factory=_no_attributes)
+    attributes: Mapping[str, Any] = field(default_factory=no_attributes)
 
     def response_hours(self) -> float | None:
         """Hours from ``at`` to ``responded_at`` (None when not responded)."""
@@ -237,7 +232,7 @@ class Concern:
     status: str
     raised_by: str | None = None
     resolved: _dt.date | None = None
-    attributes: Mapping[str, Any] = field(default_factory=_no_attributes)
+    attributes: Mapping[str, Any] = field(default_factory=no_attributes)
 
     @property
     def is_open(self) -> bool:
@@ -260,7 +255,7 @@ class ClientRecord:
     created: _dt.date
     retain_until: _dt.date | None = None
     destroyed: _dt.date | None = None
-    attributes: Mapping[str, Any] = field(default_factory=_no_attributes)
+    attributes: Mapping[str, Any] = field(default_factory=no_attributes)
 
     def kept_past_retention(self, on: _dt.date) -> bool:
         """``retain_until`` is before ``on`` and the record was not destroyed by ``on``."""
