@@ -24,7 +24,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import deque
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
@@ -148,6 +148,7 @@ def read_columns(
         )
         people = _people(people_table, person_ids, people_file, roles, w, ends=ends)
         del people_table
+        n_ties = ties_table.num_rows
         columns = (
             None if people is None else _ties(ties_table, prepared, ties_file, kinds, people, w)
         )
@@ -156,7 +157,7 @@ def read_columns(
     _POOL.release_unused()
     if people is None or columns is None:
         return None
-    ties = _fill(_TIE_NEW, Tie, columns) if columns[0] else []
+    ties = _fill(_TIE_NEW, Tie, n_ties, columns) if n_ties else []
     objects = people.objects
     del people, columns
     _POOL.release_unused()
@@ -230,7 +231,15 @@ class _Encoded:
 
     def expand(self, values: list[Any] | None = None) -> list[Any]:
         """Each row's value (or its code's entry in ``values``), the objects shared."""
-        return list(map((self.values if values is None else values).__getitem__, _ints(self.codes)))
+        return list(self.lazy(values))
+
+    def lazy(self, values: list[Any] | None = None) -> Iterator[Any]:
+        """:meth:`expand` one row at a time, with no list of them all."""
+        return map((self.values if values is None else values).__getitem__, _ints(self.codes))
+
+    def at(self, row: int, values: list[Any] | None = None) -> Any:
+        """One row's value."""
+        return (self.values if values is None else values)[self.codes[row].as_py()]
 
 
 def _encode(column: pa.ChunkedArray | pa.Array) -> _Encoded:
@@ -285,15 +294,19 @@ class _Prepared:
 _FILL_BLOCK = 1 << 15
 
 
-def _fill(new: tuple[Any, ...], cls: type[Any], columns: list[list[Any]]) -> list[Any]:
-    """Objects of ``cls``, each slot filled a column at a time (no Python frame per row)."""
-    n = len(columns[0])
+def _fill(
+    new: tuple[Any, ...], cls: type[Any], n: int, columns: Sequence[Iterable[Any]]
+) -> list[Any]:
+    """``n`` objects of ``cls``, each slot filled a column at a time (no Python frame per
+    row); ``columns`` are the slots' values in order, each at least ``n`` long."""
     objects = list(map(new[0], repeat(cls, n)))
     setters = new[1:]
+    values = [iter(c) for c in columns]
     for at in range(0, n, _FILL_BLOCK):
         block = objects[at : at + _FILL_BLOCK]
-        for setter, values in zip(setters, columns, strict=True):
-            deque(map(setter, block, values[at : at + _FILL_BLOCK]), maxlen=0)
+        for setter, column in zip(setters, values, strict=True):
+            # ``block`` first: map stops at its end without taking a value past it
+            deque(map(setter, block, column), maxlen=0)
     return objects
 
 
@@ -318,7 +331,9 @@ def _people(
     ids: list[str] = id_array.to_pylist()
     if "" in ids or any(map(str.isspace, ids)):
         return None
-    if pc.count_distinct(id_array).as_py() != len(ids):  # a hash in C, not a set of strings
+    # a hash in C, not a set of strings (``unique`` is four times faster than
+    # ``count_distinct`` on a million ids)
+    if len(pc.unique(id_array, memory_pool=_POOL)) != len(ids):
         return None
     role_texts = _encode(table.column("roles"))
     distinct: list[tuple[str, ...]] = []
@@ -349,13 +364,25 @@ def _people(
     else:
         attributes = [NO_ATTRIBUTES] * n
     # a person in a tie takes the id text the ties hold: one string per person, as the
-    # row-by-row reader gives
+    # row-by-row reader gives; a person in no tie keeps their own
     tied = ends.result()
-    positions = tied.positions.to_pylist()
-    shared = [own if at is None else tied.ids[at] for own, at in zip(ids, positions, strict=True)]
-    del positions
+    lookup, positions = tied.ids, tied.positions
+    untied = pc.is_null(positions)
+    if positions.null_count:
+        alone = pc.indices_nonzero(untied).to_pylist()
+        lookup = lookup + [ids[i] for i in alone]
+        positions = pc.replace_with_mask(
+            positions,
+            untied,
+            pa.array(range(len(tied.ids), len(lookup)), pa.int32()),
+            memory_pool=_POOL,
+        )
+    shared = _Encoded(lookup, positions).lazy()
     objects = _fill(
-        _PERSON_NEW, Person, [shared, roles.expand(), person_names, organisations, attributes]
+        _PERSON_NEW,
+        Person,
+        n,
+        [shared, roles.lazy(), person_names, organisations, attributes],
     )
     return _People(objects, id_array, roles)
 
@@ -381,7 +408,7 @@ def _ties(  # noqa: PLR0917
     kinds: Mapping[str, bool],
     people: _People,
     w: Collector,
-) -> list[list[Any]] | None:
+) -> list[Iterable[Any]] | None:
     """The ties' fields, a column each in file order, or None when a row has an error."""
     names = table.column_names
     n = table.num_rows
@@ -446,20 +473,18 @@ def _ties(  # noqa: PLR0917
 
     ids: list[str] = column("id").to_pylist()
     raw_ids = ids.copy()
-    sources = list(map(tied.ids.__getitem__, _ints(tied.sources)))
-    targets = list(map(tied.ids.__getitem__, _ints(tied.targets)))
-    kind_list = kind.expand([interned[k] for k in kind.values])
-    starts, ends = start.expand(start_dates), end.expand(end_dates)
+    kind_values = [interned[k] for k in kind.values]
     attributes = _attributes(extras, extra, n)
     for i in [i for i, tid in enumerate(ids) if not tid]:
+        k = kind.at(i, kind_values)
         ids[i] = derive_tie_id(
-            kind_list[i],
-            sources[i],
-            targets[i],
-            starts[i],
-            ends[i],
-            attributes[i],
-            directed=kinds[kind_list[i]],
+            k,
+            tied.ids[tied.sources[i].as_py()],
+            tied.ids[tied.targets[i].as_py()],
+            start.at(i, start_dates),
+            end.at(i, end_dates),
+            attributes.at(i),
+            directed=kinds[k],
         )
     if not _increasing_runs_apart(ids) and len(set(ids)) != n:
         return None
@@ -483,22 +508,35 @@ def _ties(  # noqa: PLR0917
             if i in lacking:
                 ps = people.objects[source_at[i].as_py()]
                 pt = people.objects[target_at[i].as_py()]
-                bad.roles(kind_list[i], ps, pt, i + 2, raw_ids[i])
-    return [ids, kind_list, sources, targets, starts, ends, attributes]
+                bad.roles(kind.at(i, kind_values), ps, pt, i + 2, raw_ids[i])
+    # each column a lazy view: a tie's string is read once, straight into its slot (a
+    # list of three million ends read at random, then copied into the slots, then freed,
+    # misses the cache three times per tie)
+    return [
+        ids,
+        kind.lazy(kind_values),
+        _Encoded(tied.ids, tied.sources).lazy(),
+        _Encoded(tied.ids, tied.targets).lazy(),
+        start.lazy(start_dates),
+        end.lazy(end_dates),
+        attributes.lazy(),
+    ]
 
 
-def _attributes(
-    extras: list[str], encoded: Mapping[str, _Encoded], n: int
-) -> list[Mapping[str, str]]:
-    """Each tie's attributes (its non-empty extra cells).
+def _zeros(n: int, kind: pa.DataType) -> pa.Array:
+    return pc.fill_null(pa.nulls(n, kind, memory_pool=_POOL), pa.scalar(0, kind))
+
+
+def _attributes(extras: list[str], encoded: Mapping[str, _Encoded], n: int) -> _Encoded:
+    """Each tie's attributes (its non-empty extra cells), encoded.
 
     Rows repeat a few combinations of extra cells (a date, a relation): each combination's
     attributes are built once and shared, read-only, as the row-by-row reader does.
     """
     if not extras:
-        return [NO_ATTRIBUTES] * n
+        return _Encoded([NO_ATTRIBUTES], _zeros(n, pa.int32()))
     # one code per combination of the extra columns' codes
-    combined = pa.array([0] * n, pa.int64(), memory_pool=_POOL)
+    combined = _zeros(n, pa.int64())
     stride = 1
     for h in extras:
         codes = encoded[h].codes.cast(pa.int64(), memory_pool=_POOL)
@@ -516,7 +554,7 @@ def _attributes(
             if value := encoded[h].values[at]:
                 proto[h] = value
         protos.append(FrozenDict(proto) if proto else NO_ATTRIBUTES)
-    return combos.expand(protos)
+    return _Encoded(protos, combos.codes)
 
 
 def _role_mismatches(
@@ -595,6 +633,7 @@ def read_contacts(path: str, practice: PracticeReader) -> bool:
     contacts = _fill(
         _CONTACT_NEW,
         Contact,
+        n,
         [ids, people[0], people[1], vocab[0], at, vocab[1], responded, [_NO_ATTRIBUTES] * n],
     )
     buf = practice.buffers["contacts"]
