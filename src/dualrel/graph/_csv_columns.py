@@ -146,11 +146,15 @@ def read_columns(
             },
             ends,
         )
+        # this thread reads the ties' ids meanwhile: the people wait for the joined ends
+        tie_ids = ties_table.column("id").to_pylist() if "id" in ties_table.column_names else None
         people = _people(people_table, person_ids, people_file, roles, w, ends=ends)
         del people_table
         n_ties = ties_table.num_rows
         columns = (
-            None if people is None else _ties(ties_table, prepared, ties_file, kinds, people, w)
+            None
+            if people is None
+            else _ties(ties_table, prepared, ties_file, kinds, people, w, tie_ids)
         )
     # the parsed text is no longer needed: give it back before the ties take their room
     del ties_table, prepared, person_ids
@@ -408,8 +412,10 @@ def _ties(  # noqa: PLR0917
     kinds: Mapping[str, bool],
     people: _People,
     w: Collector,
+    tie_ids: list[str] | None,
 ) -> list[Iterable[Any]] | None:
-    """The ties' fields, a column each in file order, or None when a row has an error."""
+    """The ties' fields, a column each in file order, or None when a row has an error.
+    ``tie_ids`` are the ``id`` column's cells (None when there is no such column)."""
     names = table.column_names
     n = table.num_rows
     if n == 0:
@@ -471,7 +477,7 @@ def _ties(  # noqa: PLR0917
         if any(r and r not in FAMILY_RELATIONS for r in used):
             return None
 
-    ids: list[str] = column("id").to_pylist()
+    ids: list[str] = tie_ids if tie_ids is not None else [""] * n
     raw_ids = ids.copy()
     kind_values = [interned[k] for k in kind.values]
     attributes = _attributes(extras, extra, n)
