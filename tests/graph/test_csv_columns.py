@@ -7,6 +7,8 @@ good and bad, both must give the same people, ties, lines and warnings, or the s
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -270,6 +272,7 @@ def test_by_default_small_folders_are_read_by_rows(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     d = _plain(tmp_path, PEOPLE, TIES)
+    monkeypatch.setattr(_csv, "_pyarrow_imported", lambda: False)
     monkeypatch.setattr(_csv_columns, "read_columns", _refuse)
     c = Collector()
     reg = _csv.load_csv_folder(str(d), c, kinds=CORE_TIE_KINDS, roles=CORE_ROLES, as_of=None)
@@ -282,18 +285,33 @@ def test_by_default_folders_from_the_threshold_up_are_read_by_columns(
 ) -> None:
     d = _plain(tmp_path, PEOPLE, TIES)
     size = (d / "people.csv").stat().st_size + (d / "ties.csv").stat().st_size
+    monkeypatch.setattr(_csv, "_pyarrow_imported", lambda: False)
     monkeypatch.setattr(_csv, "COLUMNAR_MIN_BYTES", size)
     monkeypatch.setattr(_csv, "_read_ties", _refuse)
     monkeypatch.setattr(_csv, "_read_people", _refuse)
     c = Collector()
     reg = _csv.load_csv_folder(str(d), c, kinds=CORE_TIE_KINDS, roles=CORE_ROLES, as_of=None)
     assert len(reg.ties) == 3
-    # one byte more and the row reader takes it
+    # one byte more and the row reader takes it, unless pyarrow is imported already
     monkeypatch.setattr(_csv, "COLUMNAR_MIN_BYTES", size + 1)
     with pytest.raises(AssertionError, match="must not be used"):
         _csv.load_csv_folder(
             str(d), Collector(), kinds=CORE_TIE_KINDS, roles=CORE_ROLES, as_of=None
         )
+    monkeypatch.setattr(_csv, "_pyarrow_imported", lambda: True)
+    reg = _csv.load_csv_folder(
+        str(d), Collector(), kinds=CORE_TIE_KINDS, roles=CORE_ROLES, as_of=None
+    )
+    assert len(reg.ties) == 3
+
+
+def test_whether_pyarrow_is_imported_is_told_right() -> None:
+    code = (
+        "import sys; from dualrel.graph import _csv; a = _csv._pyarrow_imported(); "
+        "import dualrel.graph._csv_columns; print(a, _csv._pyarrow_imported())"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True"]
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import os
+import sys
 from collections.abc import Callable, Collection, Mapping
 from datetime import date
 from itertools import compress, count, islice, pairwise
@@ -568,7 +569,8 @@ def load_csv_folder(
 ) -> Registry:
     """Read a CSV folder: column-wise when the files allow it (``_csv_columns``), else row
     by row.  ``columnar=None`` reads column-wise from ``COLUMNAR_MIN_BYTES`` of people, ties
-    and contacts up; ``True`` and ``False`` force one reader (the tests compare the two)."""
+    and contacts up, or once pyarrow is imported; ``True`` and ``False`` force one reader
+    (the tests compare the two)."""
     c = collector
     people_file = os.path.join(folder, "people.csv")
     ties_file = os.path.join(folder, "ties.csv")
@@ -636,11 +638,18 @@ def load_csv_folder(
 
 #: From this many bytes of CSV up, the columnar reader's one-off cost (importing pyarrow,
 #: about 0.1 s) is repaid: it reads about 1.3 µs per tie faster than the row reader, whose
-#: time equals it at about 60,000 ties, some 4 MiB (``benchmarks/bench_load.py``).
+#: time equals it at about 60,000 ties, some 4 MiB (``benchmarks/bench_load.py``).  Once
+#: pyarrow is imported (a process that loads many registries), every size is read by columns.
 COLUMNAR_MIN_BYTES = 4 << 20
 
 
+def _pyarrow_imported() -> bool:
+    return "pyarrow.csv" in sys.modules
+
+
 def _worth_columns(files: list[str]) -> bool:
+    if _pyarrow_imported():
+        return True
     try:
         return sum(os.path.getsize(f) for f in files) >= COLUMNAR_MIN_BYTES
     except OSError:  # the readers report it, with the file
