@@ -637,9 +637,10 @@ def load_csv_folder(
 
 
 #: From this many bytes of CSV up, the columnar reader's one-off cost (importing pyarrow,
-#: about 0.1 s) is repaid: it reads about 1.3 µs per tie faster than the row reader, whose
-#: time equals it at about 60,000 ties, some 4 MiB (``benchmarks/bench_load.py``).  Once
-#: pyarrow is imported (a process that loads many registries), every size is read by columns.
+#: about 0.1 s) is repaid: it reads about 1.5 µs per tie faster than the row reader, and
+#: the two took the same time at 20,000 people and 60,000 ties, 4.3 MB (loading generated
+#: folders of 10k, 20k, 40k and 100k people both ways, 2026-11-27).  Once pyarrow is
+#: imported (a process that loads many registries), every size is read by columns.
 COLUMNAR_MIN_BYTES = 4 << 20
 
 
