@@ -30,7 +30,7 @@ from dualrel.findings import Citation, Finding, RemediationStep, Report, Ruleset
 from dualrel.graph._gc import gc_paused
 from dualrel.graph.model import Person, Registry, Tie
 from dualrel.graph.practice import Practice
-from dualrel.rules._durable import Engine
+from dualrel.rules._durable import Engine, match_ids
 from dualrel.rules._prune import needed_ties
 from dualrel.rules.compiler import (
     NO_END,
@@ -150,7 +150,8 @@ class _Store:
         # practice records the rules read, by ``section/id``, and who and what they name
         self.records: dict[str, tuple[str, Any]] = {}
         self._kept: dict[str, list[Any]] = {}  # the same records, by section
-        self._record_bodies: dict[str, str] = {}
+        self._record_bodies: dict[str, tuple[str, Mapping[str, int]]] = {}
+        self._record_texts: dict[str, str] = {}  # bodies without numbers, until asserted
         self._layouts: dict[tuple[str, frozenset[str]], _Layout] = {}
         self._reach: dict[str, list[tuple[str, str | None, bool]]] = {}
         # records by (person, section, person field) and (tie, section, ""): what one rule's
@@ -226,24 +227,31 @@ class _Store:
             # tests every clause of its section makes of the record alone (its window,
             # say); never stricter than the engine, which tests again
             check = tester(common) if common else None
-            layout = self._layout(
-                section,
-                frozenset(
-                    field
-                    for test in common
-                    for k, v in test.items()
-                    for field in (v if k.startswith("$") else {k: v})
-                ),
+            tested = frozenset(
+                field
+                for test in common
+                for k, v in test.items()
+                for field in (v if k.startswith("$") else {k: v})
+            )
+            layout = self._layout(section, tested)
+            # the other fields the facts carry, filled only for the records kept
+            rest = self._layout(
+                section, self.compiled.schema.record_reads.get(section, frozenset()) - tested
             )
             plain = section != "concerns"  # a concern's people come from its tie
             kept = self._kept.setdefault(section, [])
+            texts = self._record_texts
             for rec in practice.section(section):
                 rid = f"{section}/{rec.id}"
+                fact: dict[str, Any] = {"k": layout.kind}
                 if check is not None:
-                    fact: dict[str, Any] = {"k": layout.kind}
                     layout.fill(rec, rid, fact)
                     if not check(fact):
                         continue
+                rest.fill(rec, rid, fact)
+                # the fact but its person and tie numbers, which are given once the records
+                # are indexed (see record_fact): made now, while the filter's part is at hand
+                texts[rid] = _body(fact)
                 records[rid] = (section, rec)
                 kept.append(rec)
                 for f in fields.people:
@@ -270,27 +278,24 @@ class _Store:
 
     def record_body(self, rid: str) -> str:
         """The fact for one record (its fields: :mod:`dualrel.rules.compiler`)."""
+        return self.record_fact(rid)[0]
+
+    def record_fact(self, rid: str) -> tuple[str, Mapping[str, int]]:
+        """The fact for one record, and the person and tie numbers it carries."""
         cached = self._record_bodies.get(rid)
         if cached is None:
-            # people and ties are numbered after the records are indexed: built now
             section, rec = self.records[rid]
             layout = self._layout(
                 section, self.compiled.schema.record_reads.get(section, frozenset())
             )
-            fact: dict[str, Any] = {"k": layout.kind}
-            layout.fill(rec, rid, fact)
-            layout.add_numbers(self, rec, fact)
-            cached = self._record_bodies[rid] = _body(fact)
+            numbers: dict[str, int] = {}
+            layout.add_numbers(self, rec, numbers)
+            # numbers are whole: written as JSON writes them, after the other fields
+            body = self._record_texts.pop(rid) + "".join(
+                [f',"{k}":{v}' for k, v in numbers.items()]
+            )
+            cached = self._record_bodies[rid] = (body, numbers)
         return cached
-
-    def _fact(self, rid: str, keys: frozenset[str]) -> dict[str, Any]:
-        """A record's fact without person and tie numbers (see :meth:`_numbers`), holding
-        only the fact fields ``keys`` (and its kind)."""
-        section, rec = self.records[rid]
-        layout = self._layout(section, keys)
-        fact: dict[str, Any] = {"k": layout.kind}
-        layout.fill(rec, rid, fact)
-        return fact
 
     def _layout(self, section: str, keys: frozenset[str]) -> _Layout:
         """How to fill the fact fields ``keys`` of a ``section`` record: worked out once,
@@ -535,25 +540,44 @@ class _Store:
     ) -> Iterator[tuple[str, str, _Match]]:
         """One session over ``tie_ids`` and ``record_ids``: every match as (rule name,
         anchor, match); a ``share`` rule's numerator matches under the name plus ``~``."""
-        fact_of: dict[str, str] = {}
-        with engine.session() as session:
-            # sorted: the same registry gives the same session contents in every run
-            for tid in sorted(tie_ids):
-                forward, reverse = self.bodies(self.ties[tid])
-                fact_of[session.assert_fact(forward)] = tid
-                if reverse is not None:
-                    fact_of[session.assert_fact(reverse)] = tid
-            for rid in sorted(record_ids):
-                fact_of[session.assert_fact(self.record_body(rid))] = rid
+        number = self.number
+        bodies: list[str] = []
+        objects: list[str] = []  # what each fact is, in the order of ``bodies``
+        people: list[Mapping[str, int]] = []
+        # sorted: the same registry gives the same session contents in every run
+        for tid in sorted(tie_ids):
+            tie = self.ties[tid]
+            forward, reverse = self.bodies(tie)
+            src, dst = number[tie.source], number[tie.target]
+            bodies.append(forward)
+            objects.append(tid)
+            people.append({"s": src, "d": dst})
+            if reverse is not None:
+                bodies.append(reverse)
+                objects.append(tid)
+                people.append({"s": dst, "d": src})
+        for rid in sorted(record_ids):
+            body, persons = self.record_fact(rid)
+            bodies.append(body)
+            objects.append(rid)
+            people.append(persons)
+        with engine.session(raw=True) as session:
+            fids = session.assert_each(bodies)
             session.release()
-            found = session.matches
+            messages, prefix = session.raw_matches, session.prefix
+        fact_of = dict(zip(fids, objects, strict=True))
+        # the person numbers each fact carries, by fact id: matches are read by fact id
+        # only (see match_ids), so subjects come from here rather than from the message
+        people_of = dict(zip(fids, people, strict=True))
         names, reading = self.names, self._reading
-        for variant, facts in found:
-            name, alias, end, binds, tie_aliases, record_aliases = reading[variant]
-            subjects = tuple([(var, names[facts[a][e]]) for var, a, e in binds])
-            evidence = tuple([fact_of[facts[a]["id"]] for a in tie_aliases])
-            records = tuple([fact_of[facts[a]["id"]] for a in record_aliases])
-            yield name, names[facts[alias][end]], (subjects, evidence, records)
+        for message in messages:
+            for variant, pairs in match_ids(message, prefix):
+                name, alias, end, binds, tie_aliases, record_aliases = reading[variant]
+                fid_of = dict(pairs)
+                subjects = tuple([(var, names[people_of[fid_of[a]][e]]) for var, a, e in binds])
+                evidence = tuple([fact_of[fid_of[a]] for a in tie_aliases])
+                records = tuple([fact_of[fid_of[a]] for a in record_aliases])
+                yield name, names[people_of[fid_of[alias]][end]], (subjects, evidence, records)
 
     def seed_neighbourhood(self, rule: CompiledRule, tie: Tie) -> set[str]:
         """Ids of every tie a match of ``rule`` *that contains* ``tie`` can read.
@@ -815,7 +839,7 @@ class _Layout:
         self.tie = fields.tie if "tn" in keys else None
         self.plain = section != "concerns"  # a concern's person fields come from its tie
 
-    def add_numbers(self, store: _Store, rec: Any, fact: dict[str, Any]) -> None:
+    def add_numbers(self, store: _Store, rec: Any, fact: dict[str, int]) -> None:
         """Add the person and tie numbers and role flags of ``rec`` to ``fact``."""
         for f, p, flags in self.people:
             if self.plain:
