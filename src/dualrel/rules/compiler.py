@@ -98,6 +98,9 @@ class Variant:
     name: str
     numerator: bool  # one of a ``share`` rule's numerator rules
     condition: Mapping[str, Any]
+    #: per positive record clause: (section, the tests that read that record alone); a
+    #: variant none of whose records of some clause passes these can never fire
+    needs: tuple[tuple[str, tuple[Mapping[str, Any], ...]], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -468,6 +471,19 @@ def _compile_rule(
             conditions, _ = emit(atoms + extra)
             variants.append(Variant(f"{name}_{k}_{m}n", True, {"all": gate + conditions}))
     section_of = {rec_alias[j]: c.section for j, c in enumerate(recs)}
+    positive = {rec_alias[j] for j, c in enumerate(recs) if c.exists}
+    variants = [
+        dataclasses.replace(
+            v,
+            needs=tuple(
+                (section_of[alias], tuple(t for t in _tests_of(test) if _alone(t)))
+                for cond in v.condition["all"]
+                for alias, test in cond.items()
+                if alias in positive
+            ),
+        )
+        for v in variants
+    ]
     filters = tuple(
         (section_of[alias], tuple(t for t in _tests_of(test) if _alone(t)))
         for v in variants

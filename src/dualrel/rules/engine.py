@@ -152,6 +152,9 @@ class _Store:
         self._kept: dict[str, list[Any]] = {}  # the same records, by section
         self._record_bodies: dict[str, tuple[str, Mapping[str, int]]] = {}
         self._record_texts: dict[str, str] = {}  # bodies without numbers, until asserted
+        # the record tests of variants (Variant.needs) that no record kept passes: such a
+        # variant can never fire, and is left out of the engine (see definition)
+        self._unmet: set[tuple[str, str]] = set()
         # per section: a record's person and tie numbers and role flags, as a fact's fields
         self._numbers: dict[str, Callable[[Any], dict[str, int]]] = {}
         self._layouts: dict[tuple[str, frozenset[str]], _Layout] = {}
@@ -221,6 +224,7 @@ class _Store:
         self._tie_ends = dict(tie_ends)
         filters = _filters(self.compiled)
         records, records_of = self.records, self.records_of
+        needs = _needs(self.compiled)
         for section in sorted(self.compiled.schema.sections):
             fields = SECTIONS[section]
             # every record here is of this section: its kind test holds
@@ -247,6 +251,7 @@ class _Store:
             plain = section != "concerns"  # a concern's people come from its tie
             kept = self._kept.setdefault(section, [])
             texts = self._record_texts
+            unmet = _Unmet(needs.get(section, {}))
             for rec in practice.section(section):
                 rid = f"{section}/{rec.id}"
                 fact: dict[str, Any] = {"k": layout.kind}
@@ -258,6 +263,8 @@ class _Store:
                 # the fact but its person and tie numbers, which are given once the records
                 # are indexed (see record_fact): made now, while the filter's part is at hand
                 texts[rid] = _body(fact)
+                if unmet.pending:
+                    unmet.meet(fact)
                 records[rid] = (section, rec)
                 kept.append(rec)
                 for f in fields.people:
@@ -270,6 +277,21 @@ class _Store:
                         records_of[(person, section, f)].append(rid)
                 if fields.tie is not None:
                     records_of[(getattr(rec, fields.tie), section, "")].append(rid)
+            self._unmet.update((section, key) for key, _ in unmet.pending)
+
+    def definition(self) -> dict[str, Any]:
+        """The durable-rules definition for these records: the compiled one without the
+        variants that can never fire, since one of their record clauses is passed by no
+        record kept (the tests it makes of a record alone; never stricter than the engine,
+        which tests again)."""
+        if not self._unmet:
+            return self.compiled.definition
+        return {
+            v.name: dict(v.condition)
+            for r in self.compiled.rules
+            for v in r.variants
+            if not any((section, _key(tests)) in self._unmet for section, tests in v.needs)
+        }
 
     def _person_of(self, section: str, rec: Any, field: str) -> str | None:
         if section == "concerns" and field != "raised_by":
@@ -775,6 +797,56 @@ def _filters(compiled: CompiledRuleset) -> dict[str, list[Mapping[str, Any]]]:
     return {section: [json.loads(t) for t in sorted(key)] for section, key in common.items()}
 
 
+def _key(tests: Iterable[Mapping[str, Any]]) -> str:
+    return json.dumps(list(tests), sort_keys=True)
+
+
+def _needs(compiled: CompiledRuleset) -> dict[str, dict[str, Callable[[Mapping[str, Any]], bool]]]:
+    """Per section, every distinct list of tests some variant needs a record to pass
+    (:attr:`~dualrel.rules.compiler.Variant.needs`), by its key, with its tester."""
+    out: dict[str, dict[str, Callable[[Mapping[str, Any]], bool]]] = defaultdict(dict)
+    for rule in compiled.rules:
+        for variant in rule.variants:
+            for section, tests in variant.needs:
+                out[section].setdefault(_key(tests), tester(tests))
+    return out
+
+
+class _Unmet:
+    """The tests of one section no record passed yet, checked against each record kept
+    until every one is met; records alike in every field those tests read are checked
+    once (agreements, say, share a handful of channel and day lists)."""
+
+    def __init__(self, needs: Mapping[str, Callable[[Mapping[str, Any]], bool]]) -> None:
+        self.pending = list(needs.items())
+        self._seen: set[tuple[Any, ...]] = set()
+        self._fields = self._read()
+
+    def _read(self) -> tuple[str, ...]:
+        return tuple(sorted({f for key, _ in self.pending for f in _fields_of(json.loads(key))}))
+
+    def meet(self, fact: Mapping[str, Any]) -> None:
+        seen = tuple(map(fact.get, self._fields))
+        if seen in self._seen:
+            return
+        self._seen.add(seen)
+        left = [(key, check) for key, check in self.pending if not check(fact)]
+        if len(left) != len(self.pending):
+            self.pending = left
+            self._seen.clear()
+            self._fields = self._read()
+
+
+def _fields_of(tests: Iterable[Mapping[str, Any]]) -> set[str]:
+    """The fact fields ``tests`` read."""
+    return {
+        field
+        for test in tests
+        for k, v in test.items()
+        for field in (v if k.startswith("$") else {k: v})
+    }
+
+
 class _Layout:
     """The fact fields of one section's records that are wanted, by the record field
     they come from (see :mod:`dualrel.rules.compiler` for the layout)."""
@@ -1116,7 +1188,7 @@ _forked_store: _Store | None = None
 
 
 def _evaluate_here(store: _Store, keys: Sequence[_Key]) -> dict[_Key, set[_Match]]:
-    engine = Engine(store.compiled.definition)
+    engine = Engine(store.definition())
     try:
         return store.evaluate(engine, keys)
     finally:
