@@ -16,8 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, note, settings
 
 from dualrel.graph import Agreement, Contact, Person, Practice, Registry, Tie, load_registry
+from dualrel.rules import compiler, evaluate, prepare
 from dualrel.rules import engine as eng
-from dualrel.rules import evaluate, prepare
 from dualrel.testing.strategies import practice_registries, registry_json
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -116,3 +116,37 @@ def test_pruned_and_full_definitions_find_the_same(reg, monkeypatch) -> None:
     note(registry_json(reg))
     pruned = _findings(reg, pruned=True, monkeypatch=monkeypatch)
     assert pruned == _findings(reg, pruned=False, monkeypatch=monkeypatch)
+
+
+def _filters_agree(reg: Registry) -> int:
+    """For every section with a fast filter: it keeps exactly the records ``fill`` and
+    ``tester`` keep, with the same fields; how many records were compared."""
+    assert reg.as_of is not None
+    store = eng._Store(PRACTICE, reg.as_of)
+    compared = 0
+    for section, tests in eng._filters(PRACTICE).items():
+        common = [t for t in tests if t != {"k": f"@{section}"}]
+        keys = frozenset(eng._fields_of(common))
+        layout = store._layout(section, keys)
+        fast = layout.checker(common)
+        if fast is None:
+            continue
+        check = compiler.tester(common)
+        for rec in reg.practice.section(section):
+            fact: dict = {"k": layout.kind}
+            layout.fill(rec, f"{section}/{rec.id}", fact)
+            assert fast(rec) == (fact if check(fact) else None)
+            compared += 1
+    return compared
+
+
+def test_the_fast_filter_keeps_what_fill_and_tester_keep_on_the_example() -> None:
+    reg = load_registry(ROOT / "examples" / "practice.json")
+    assert _filters_agree(reg) > 0  # contacts at least take the fast filter
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(reg=practice_registries(max_people=6))
+def test_the_fast_filter_keeps_what_fill_and_tester_keep(reg) -> None:
+    note(registry_json(reg))
+    _filters_agree(reg)

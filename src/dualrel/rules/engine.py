@@ -11,9 +11,11 @@ session.  Sessions are small, opened one at a time and sealed before deletion (s
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import multiprocessing
+import operator
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
@@ -50,6 +52,14 @@ __all__ = ["Delta", "Monitor", "RulesetLike", "evaluate", "prepare"]
 RulesetLike = str | Path | Ruleset | CompiledRuleset
 RegistryLike = Union[Registry, "nx.MultiDiGraph[str]"]
 
+_ORDERS: Mapping[str, Callable[[Any, Any], bool]] = {
+    "$lt": operator.lt,
+    "$lte": operator.le,
+    "$gt": operator.gt,
+    "$gte": operator.ge,
+}
+#: Instants (days from the evaluation date) remembered per datetime object, at most.
+_INSTANTS_CACHED = 200_000
 #: Ties per session before a new session starts: small sessions stay fast in the engine.
 SESSION_TIES = 2_000
 
@@ -150,8 +160,7 @@ class _Store:
         # practice records the rules read, by ``section/id``, and who and what they name
         self.records: dict[str, tuple[str, Any]] = {}
         self._kept: dict[str, list[Any]] = {}  # the same records, by section
-        self._record_bodies: dict[str, tuple[str, Mapping[str, int]]] = {}
-        self._record_texts: dict[str, str] = {}  # bodies without numbers, until asserted
+        self._record_texts: dict[str, str] = {}  # facts without their numbers
         # the record tests of variants (Variant.needs) that no record kept passes: such a
         # variant can never fire, and is left out of the engine (see definition)
         self._unmet: set[tuple[str, str]] = set()
@@ -164,6 +173,7 @@ class _Store:
         self.records_of: dict[tuple[str, str, str], list[str]] = defaultdict(list)
         self._tie_ends: dict[str, tuple[str, str]] = {}
         self._midnight = datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC)
+        self._instants: dict[int, tuple[datetime, float]] = {}  # see _instant
         # rules whose clauses all touch the anchor share one neighbourhood: its own ties
         self._local = {
             r.name: frozenset(k for c in r.clauses for k in c.kinds)
@@ -252,13 +262,21 @@ class _Store:
             kept = self._kept.setdefault(section, [])
             texts = self._record_texts
             unmet = _Unmet(needs.get(section, {}))
+            # the usual filter (a contact's window) without building a fact for every record
+            fast = layout.checker(common) if check is not None else None
             for rec in practice.section(section):
                 rid = f"{section}/{rec.id}"
-                fact: dict[str, Any] = {"k": layout.kind}
-                if check is not None:
-                    layout.fill(rec, rid, fact)
-                    if not check(fact):
+                if fast is not None:
+                    found = fast(rec)
+                    if found is None:
                         continue
+                    fact = found
+                else:
+                    fact = {"k": layout.kind}
+                    if check is not None:
+                        layout.fill(rec, rid, fact)
+                        if not check(fact):
+                            continue
                 rest.fill(rec, rid, fact)
                 # the fact but its person and tie numbers, which are given once the records
                 # are indexed (see record_fact): made now, while the filter's part is at hand
@@ -310,16 +328,12 @@ class _Store:
 
     def record_fact(self, rid: str) -> tuple[str, Mapping[str, int]]:
         """The fact for one record, and the person and tie numbers it carries."""
-        cached = self._record_bodies.get(rid)
-        if cached is None:
-            section, rec = self.records[rid]
-            numbers = self._numbers[section](rec)
-            # numbers are whole: written as JSON writes them, after the other fields
-            body = self._record_texts.pop(rid) + "".join(
-                [f',"{k}":{v}' for k, v in numbers.items()]
-            )
-            cached = self._record_bodies[rid] = (body, numbers)
-        return cached
+        section, rec = self.records[rid]
+        numbers = self._numbers[section](rec)
+        # numbers are whole: written as JSON writes them, after the other fields (made
+        # again for each session that reads the record: most records are read by one)
+        body = self._record_texts[rid] + "".join([f',"{k}":{v}' for k, v in numbers.items()])
+        return body, numbers
 
     def _layout(self, section: str, keys: frozenset[str]) -> _Layout:
         """How to fill the fact fields ``keys`` of a ``section`` record: worked out once,
@@ -330,9 +344,17 @@ class _Store:
         return cached
 
     def _instant(self, value: datetime) -> float:
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return (value - self._midnight).total_seconds() / 86400
+        # a CSV folder's contacts share one datetime object per distinct time (a tenth as
+        # many as contacts): worked out once per object (the entry holds the object, so
+        # its id is not reused while cached)
+        hit = self._instants.get(id(value))
+        if hit is not None and hit[0] is value:
+            return hit[1]
+        aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+        days = (aware - self._midnight).total_seconds() / 86400
+        if len(self._instants) < _INSTANTS_CACHED:
+            self._instants[id(value)] = (value, days)
+        return days
 
     def _number_of(self, section: str, rec: Any, field: str) -> float | None:
         if section == "contacts" and field == "response_hours":
@@ -882,8 +904,13 @@ class _Layout:
             for f in fields.values
             if {f"e_{f}", f"v_{f}"} & keys
         ]
+        # (list field, its count's fact field or None, {word: its flag, for wanted flags})
         self.lists = [
-            (f, want(f"c_{f}"), f"l_{f}_")
+            (
+                f,
+                want(f"c_{f}"),
+                {k[len(f"l_{f}_") :]: k for k in keys if k.startswith(f"l_{f}_")},
+            )
             for f in fields.lists
             if f"c_{f}" in keys or any(k.startswith(f"l_{f}_") for k in keys)
         ]
@@ -912,6 +939,63 @@ class _Layout:
         self.people = [p for p in self.people if p[1] is not None or p[2]]
         self.tie = fields.tie if "tn" in keys else None
         self.plain = section != "concerns"  # a concern's person fields come from its tie
+
+    def checker(
+        self, tests: Sequence[Mapping[str, Any]]
+    ) -> Callable[[Any], dict[str, Any] | None] | None:
+        """``fill`` and ``tester(tests)`` at once, for the usual filter of a section (its
+        dates or instants against numbers): a record's fact holding the filter's fields,
+        or None when the record fails a test; each field is worked out once, from the
+        record, and a record failing the first test costs one field.  None when the
+        layout or the tests take another form (``fill`` and ``tester`` then do)."""
+        if self.numbers or self.values or self.lists or self.windows or self.value_sets:
+            return None
+        if any(e or wd or mn for _, e, _, wd, mn in self.instants) or any(
+            e for _, e, _, _ in self.dates
+        ):
+            return None
+        computed: dict[str, Callable[[Any], float | int]] = {}
+        for f, _, t, fallback in self.dates:
+            assert t is not None
+            computed[t] = functools.partial(self._date_of, f, fallback)
+        for f, _, t, _, _ in self.instants:
+            assert t is not None
+            computed[t] = functools.partial(self._instant_of, f)
+        conditions: dict[str, list[tuple[Callable[[Any, Any], bool], float]]] = {}
+        for test in tests:
+            ((op, inner),) = test.items()
+            if op not in _ORDERS or not isinstance(inner, Mapping) or len(inner) != 1:
+                return None
+            ((key, operand),) = inner.items()
+            if key not in computed or not isinstance(operand, int | float):
+                return None
+            conditions.setdefault(key, []).append((_ORDERS[op], operand))
+        steps = [(key, computed[key], conditions.get(key, [])) for key in computed]
+        kind = self.kind
+
+        def check(rec: Any) -> dict[str, Any] | None:
+            fact: dict[str, Any] = {"k": kind}
+            for key, compute, tests_of_key in steps:
+                value = compute(rec)
+                for op, operand in tests_of_key:
+                    if not op(value, operand):
+                        return None
+                fact[key] = value
+            return fact
+
+        return check
+
+    def _date_of(self, f: str, fallback: str | None, rec: Any) -> int:
+        """A date field's ``t_`` value, as ``fill`` makes it."""
+        value = getattr(rec, f)
+        if value is None and fallback is not None:
+            value = getattr(rec, fallback)
+        return NO_END if value is None else int(value.toordinal() - self.day)
+
+    def _instant_of(self, f: str, rec: Any) -> float | int:
+        """An instant field's ``t_`` value, as ``fill`` makes it."""
+        instant = getattr(rec, f)
+        return NO_END if instant is None else float(self.instant(instant))
 
     def numbers_of(self, store: _Store) -> Callable[[Any], dict[str, int]]:
         """:meth:`add_numbers` for one record at a time: a new dict of its numbers.  The
@@ -993,13 +1077,14 @@ class _Layout:
                 fact[v] = f"{_MISSING}{rid}" if text is None else str(text)
             if e is not None and text is not None:
                 fact[e] = 1
-        for f, c, prefix in self.lists:
+        for f, c, flags in self.lists:
             words = getattr(rec, f)
             if c is not None:
                 fact[c] = len(words)
             for w in words:
-                if prefix + w in self.keys:
-                    fact[prefix + w] = 1
+                flag = flags.get(w)
+                if flag is not None:
+                    fact[flag] = 1
         for f, wanted in self.windows:
             for name, minutes in _window(getattr(rec, f)).items():
                 if name in wanted:
@@ -1039,6 +1124,7 @@ def _text(value: Any) -> str:
     return json.dumps(value)
 
 
+@functools.lru_cache(maxsize=1024)  # agreements share a few hours texts
 def _window(hours: str | None) -> dict[str, int]:
     """An agreement's ``HH:MM-HH:MM`` as minutes ``hf``/``ht`` and ``hw`` (0: within one
     day, 1: past midnight, 2: no hours agreed)."""
