@@ -9,7 +9,7 @@ can satisfy is kept.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -150,3 +150,87 @@ def test_the_fast_filter_keeps_what_fill_and_tester_keep_on_the_example() -> Non
 def test_the_fast_filter_keeps_what_fill_and_tester_keep(reg) -> None:
     note(registry_json(reg))
     _filters_agree(reg)
+
+
+# -- records no clause can use stay out: tests of a record alone, and bounds ---------------
+
+
+def _all_admitted(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(eng._Admits, "__call__", lambda self, fact: True)
+
+
+def _two_ties(contacts: list[tuple[str, str, str, str]]) -> Registry:
+    """co1 coaches cl1 (t1: agreed 08:00-19:00, 24 h) and cl2 (t2: 10:00-12:00, 48 h),
+    on every day, by email; ``contacts`` are (tie, local time, initiated by, answered)."""
+    tz = timezone(timedelta(hours=1))
+    agreements = tuple(
+        Agreement(
+            f"ag{tie}",
+            tie,
+            signed=date(2026, 1, 5),
+            roles=("coach",),
+            covers=("confidentiality", "escalation"),
+            channels=("email",),
+            response_window_hours=window,
+            reviewed=date(2026, 11, 1),
+            hours=hours,
+            days=("mon", "tue", "wed", "thu", "fri", "sat", "sun"),
+        )
+        for tie, hours, window in (("t1", "08:00-19:00", 24), ("t2", "10:00-12:00", 48))
+    )
+    rows = []
+    for i, (tie, hhmm, by, answered) in enumerate(contacts):
+        at = datetime(2026, 11, 20, int(hhmm[:2]), int(hhmm[3:]), tzinfo=tz) - timedelta(days=i)
+        responded = None if not answered else at + timedelta(hours=float(answered))
+        client = "cl1" if tie == "t1" else "cl2"
+        rows.append(Contact(f"ct{i}", "co1", client, "email", at, by, responded))
+    return Registry(
+        people=(Person("co1", ("coach",)), Person("cl1", ("client",)), Person("cl2", ("client",))),
+        ties=(
+            Tie("t1", "coaching", "co1", "cl1", start=date(2026, 1, 1)),
+            Tie("t2", "coaching", "co1", "cl2", start=date(2026, 1, 1)),
+        ),
+        as_of=AS_OF,
+        practice=Practice(agreements=agreements, contacts=tuple(rows)),
+    )
+
+
+def test_bounds_compare_with_the_widest_partner_and_keep_every_record_that_can_match(
+    monkeypatch,
+) -> None:
+    # t2's window is 10:00-12:00: 09:00 and 12:30 are outside it, though inside t1's;
+    # a bound read from the wrong end of the agreements' hours would drop them
+    reg = _two_ties(
+        [("t2", "09:00", "coach", "")] * 3
+        + [("t2", "12:30", "coach", "")] * 3
+        + [("t1", "11:00", "coach", "")] * 2  # inside both windows: can match nothing
+        + [("t1", "19:30", "client", "30")] * 3  # late for t1 (24 h), answered in 30 h
+    )
+    records = _store(reg).records
+    kept = {rid for rid in records if rid.startswith("contacts/")}
+    assert kept == {f"contacts/ct{i}" for i in (0, 1, 2, 3, 4, 5, 8, 9, 10)}
+    found = _findings(reg, pruned=True, monkeypatch=monkeypatch)
+    assert sorted(
+        f[0] for f in found if f[0] in ("contact-outside-agreement", "late-responses")
+    ) == [
+        "contact-outside-agreement",
+        "contact-outside-agreement",
+        "late-responses",
+    ]
+    with monkeypatch.context() as m:
+        _all_admitted(m)
+        assert _findings(reg, pruned=False, monkeypatch=m) == found
+
+
+@settings(
+    max_examples=80,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(reg=practice_registries(max_people=6))
+def test_records_left_out_change_no_finding(reg, monkeypatch) -> None:
+    note(registry_json(reg))
+    pruned = _findings(reg, pruned=True, monkeypatch=monkeypatch)
+    with monkeypatch.context() as m:
+        _all_admitted(m)
+        assert _findings(reg, pruned=False, monkeypatch=m) == pruned

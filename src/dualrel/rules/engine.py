@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMappin
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Union
+from typing import Any, Literal, Union
 
 import networkx as nx
 from pydantic_core import to_json
@@ -37,6 +37,7 @@ from dualrel.rules._prune import needed_ties
 from dualrel.rules.compiler import (
     NO_END,
     NO_START,
+    Bound,
     CompiledRule,
     CompiledRuleset,
     canonical,
@@ -235,6 +236,10 @@ class _Store:
         filters = _filters(self.compiled)
         records, records_of = self.records, self.records_of
         needs = _needs(self.compiled)
+        # extremes of the fields record bounds compare with, per partner section, from
+        # the sections indexed so far (sorted: agreements come before contacts)
+        extremes: dict[tuple[str, str, str], tuple[float, float] | None] = {}
+        partners = _partner_fields(self.compiled)
         for section in sorted(self.compiled.schema.sections):
             fields = SECTIONS[section]
             # every record here is of this section: its kind test holds
@@ -264,6 +269,9 @@ class _Store:
             unmet = _Unmet(needs.get(section, {}))
             # the usual filter (a contact's window) without building a fact for every record
             fast = layout.checker(common) if check is not None else None
+            # ... then what one clause or another needs of a record (see _Admits)
+            admits = _Admits(self.compiled, section, common, extremes, self._unmet)
+            track = _Extremes(partners.get(section, []))
             for rec in practice.section(section):
                 rid = f"{section}/{rec.id}"
                 if fast is not None:
@@ -278,6 +286,10 @@ class _Store:
                         if not check(fact):
                             continue
                 rest.fill(rec, rid, fact)
+                if not admits(fact):
+                    continue
+                if track.pending:
+                    track.see(fact)
                 # the fact but its person and tie numbers, which are given once the records
                 # are indexed (see record_fact): made now, while the filter's part is at hand
                 texts[rid] = _body(fact)
@@ -296,6 +308,7 @@ class _Store:
                 if fields.tie is not None:
                     records_of[(getattr(rec, fields.tie), section, "")].append(rid)
             self._unmet.update((section, key) for key, _ in unmet.pending)
+            extremes.update(track.found(section))
 
     def definition(self) -> dict[str, Any]:
         """The durable-rules definition for these records: the compiled one without the
@@ -832,6 +845,140 @@ def _needs(compiled: CompiledRuleset) -> dict[str, dict[str, Callable[[Mapping[s
             for section, tests in variant.needs:
                 out[section].setdefault(_key(tests), tester(tests))
     return out
+
+
+def _partner_fields(
+    compiled: CompiledRuleset,
+) -> dict[str, list[tuple[str, Callable[[Mapping[str, Any]], bool], str]]]:
+    """Per section, the (tests key, tester, field) of every bound's partner in it."""
+    out: dict[str, dict[tuple[str, str], Callable[[Mapping[str, Any]], bool]]] = defaultdict(dict)
+    for rule in compiled.rules:
+        for variant in rule.variants:
+            for read in variant.reads:
+                for b in read.bounds:
+                    key = (_key(b.partner_tests), b.partner_field)
+                    out[b.partner_section].setdefault(key, tester(b.partner_tests))
+    return {s: [(k, check, f) for (k, f), check in d.items()] for s, d in out.items()}
+
+
+class _Extremes:
+    """The smallest and largest value of each partner field among the records kept that
+    pass the partner's tests (None when one of them is not a number: no bound)."""
+
+    def __init__(self, wanted: list[tuple[str, Callable[[Mapping[str, Any]], bool], str]]) -> None:
+        self.pending = wanted
+        self._range: dict[tuple[str, str], tuple[float, float] | None] = {}
+        read = {f for key, _, field in wanted for f in {field, *_fields_of(json.loads(key))}}
+        self._fields = tuple(sorted(read))
+        self._seen: set[tuple[Any, ...]] = set()
+
+    def see(self, fact: Mapping[str, Any]) -> None:
+        seen = tuple(map(fact.get, self._fields))
+        if seen in self._seen:  # alike in every field read: nothing new
+            return
+        self._seen.add(seen)
+        for key, check, field in self.pending:
+            if not check(fact):
+                continue
+            value = fact.get(field)
+            at = (key, field)
+            if at in self._range and self._range[at] is None:
+                continue
+            if not isinstance(value, int | float) or isinstance(value, bool):
+                self._range[at] = None
+                continue
+            lo, hi = self._range.get(at) or (value, value)
+            self._range[at] = (min(lo, value), max(hi, value))
+
+    def found(self, section: str) -> dict[tuple[str, str, str], tuple[float, float] | None]:
+        """By (section, tests key, field): the range, None (no bound), or left out when
+        no record passes the tests (no partner at all)."""
+        return {(section, key, field): r for (key, field), r in self._range.items()}
+
+
+class _Admits:
+    """Whether a record of ``section`` can take part in a match or veto one: it must
+    pass, for some record clause of some variant that reads the section, the tests that
+    clause makes of a record alone (those of ``common`` are checked already) and its
+    bounds against the partner records of the sections indexed before (a bound whose
+    partner section is not indexed yet is not used), in a variant that can still fire
+    (none of its clauses on a section indexed before lacks every record it needs).
+    Never stricter than the engine, which tests every pair again.  Records alike in
+    every field the tests read are tested once."""
+
+    def __init__(
+        self,
+        compiled: CompiledRuleset,
+        section: str,
+        common: Sequence[Mapping[str, Any]],
+        extremes: Mapping[tuple[str, str, str], tuple[float, float] | None],
+        unmet: set[tuple[str, str]],
+    ) -> None:
+        done = {_key([t]) for t in common}
+        # (the tests' key, each bound as (field, op, its partner's range key)) -> tester
+        alternatives: dict[
+            tuple[str, tuple[tuple[str, str, tuple[str, str, str]], ...]], Callable[..., bool]
+        ] = {}
+        read_fields: set[str] = set()
+        for rule in compiled.rules:
+            for variant in rule.variants:
+                if any((s, _key(tests)) in unmet for s, tests in variant.needs):
+                    continue  # a variant that can never fire (see _Store.definition)
+                for read in variant.reads:
+                    if read.section != section:
+                        continue
+                    tests = [t for t in read.tests if _key([t]) not in done]
+                    # sections are indexed in sorted order: a partner section before this
+                    # one is complete, the others are not known yet
+                    bounds = tuple(
+                        (b.field, b.op, _range_key(b))
+                        for b in read.bounds
+                        if b.partner_section < section
+                    )
+                    alternatives.setdefault((_key(tests), bounds), tester(tests))
+                    read_fields |= _fields_of(tests)
+        self._alternatives = [
+            (check, [(f, op, extremes.get(at, _NO_PARTNER)) for f, op, at in bounds])
+            for (_, bounds), check in alternatives.items()
+        ]
+        self._fields = tuple(sorted(read_fields))
+        # by the values of the fields the tests read: True, or the bounds of the
+        # alternatives whose tests pass (the fields bounds read vary far more)
+        self._passing: dict[tuple[Any, ...], Literal[True] | list[list[Any]]] = {}
+
+    def __call__(self, fact: Mapping[str, Any]) -> bool:
+        seen = tuple(map(fact.get, self._fields))
+        passing = self._passing.get(seen)
+        if passing is None:
+            found = [bounds for check, bounds in self._alternatives if check(fact)]
+            passing = self._passing[seen] = True if any(not b for b in found) else found
+        if passing is True:
+            return True
+        return any(all(_within(fact.get(f), op, r) for f, op, r in bounds) for bounds in passing)
+
+
+def _range_key(bound: Bound) -> tuple[str, str, str]:
+    """Where :class:`_Extremes` files the range a bound compares with."""
+    return (bound.partner_section, _key(bound.partner_tests), bound.partner_field)
+
+
+#: No partner record passes the partner's tests: the bound cannot be met.
+_NO_PARTNER = (math.inf, -math.inf)
+
+
+def _within(value: Any, op: str, extremes: tuple[float, float] | None) -> bool:
+    """Whether ``value <op> partner`` can hold for some partner value in ``extremes``
+    (smallest, largest); True when either is not a number (no bound is used)."""
+    if extremes is None or not isinstance(value, int | float) or isinstance(value, bool):
+        return True
+    lo, hi = extremes
+    if op == "$lt":
+        return value < hi
+    if op == "$lte":
+        return value <= hi
+    if op == "$gt":
+        return value > lo
+    return value >= lo  # $gte
 
 
 class _Unmet:
