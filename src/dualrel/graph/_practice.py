@@ -269,8 +269,10 @@ def _aware(text: Any) -> datetime | None:
     return d if zone is tz else d.astimezone(zone)  # the same offset: the same wall time
 
 
-#: (column of the id, (field, column) for every other column)
-_RowPlan = tuple[int, tuple[tuple[_Field, int], ...]]
+#: (column of the id, (field, column, valid cells seen and their values) for every other
+#: column; no cells are kept for fields whose cells rarely repeat)
+_RowPlan = tuple[int, tuple[tuple[_Field, int, dict[str, Any] | None], ...]]
+_REPEATING = frozenset({"enum", "open", "enums", "opens", "count", "hours"})
 
 
 def _cell_value(f: _Field, cell: str, dates: DateParser) -> Any:
@@ -457,7 +459,11 @@ class PracticeReader:
             return None
         if any(f.required and f.name not in header for f in fields.values()):
             return None
-        cells = tuple((fields[name], i) for i, name in enumerate(header) if name != "id")
+        cells: tuple[tuple[_Field, int, dict[str, Any] | None], ...] = tuple(
+            (fields[name], i, {} if fields[name].kind in _REPEATING else None)
+            for i, name in enumerate(header)
+            if name != "id"
+        )
         return header.index("id"), cells
 
     def row(  # noqa: PLR0917
@@ -473,15 +479,19 @@ class PracticeReader:
         if not rid or rid.isspace():
             return False
         values: dict[str, Any] = {}
-        for f, i in cells:
+        for f, i, known in cells:
             cell = row[i]
             if not cell:  # an empty cell is an absent value, as in csv_record
                 if f.required:
                     return False
                 continue
-            value = _cell_value(f, cell, self.r.dates)
+            value = None if known is None else known.get(cell)
             if value is None:
-                return False
+                value = _cell_value(f, cell, self.r.dates)
+                if value is None:
+                    return False
+                if known is not None and len(known) < 4096:
+                    known[cell] = value  # a valid cell of a kind whose cells repeat
             values[f.name] = value
         for earlier, later in _ORDER.get(section, ()):
             a, b = values.get(earlier), values.get(later)
