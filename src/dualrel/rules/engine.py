@@ -273,13 +273,14 @@ class _Store:
             admits = _Admits(self.compiled, section, common, extremes, self._unmet)
             track = _Extremes(partners.get(section, []))
             for rec in practice.section(section):
-                rid = f"{section}/{rec.id}"
                 if fast is not None:
                     found = fast(rec)
                     if found is None:
                         continue
                     fact = found
+                    rid = f"{section}/{rec.id}"
                 else:
+                    rid = f"{section}/{rec.id}"
                     fact = {"k": layout.kind}
                     if check is not None:
                         layout.fill(rec, rid, fact)
@@ -1026,6 +1027,7 @@ class _Layout:
         self.kind = f"@{section}"
         self.day = store._day
         self.instant = store._instant
+        self._instants = store._instants
         self.number_of = store._number_of
 
         def want(name: str) -> str | None:
@@ -1107,7 +1109,7 @@ class _Layout:
             computed[t] = functools.partial(self._date_of, f, fallback)
         for f, _, t, _, _ in self.instants:
             assert t is not None
-            computed[t] = functools.partial(self._instant_of, f)
+            computed[t] = self._instant_of(f)
         conditions: dict[str, list[tuple[Callable[[Any, Any], bool], float]]] = {}
         for test in tests:
             ((op, inner),) = test.items()
@@ -1139,10 +1141,19 @@ class _Layout:
             value = getattr(rec, fallback)
         return NO_END if value is None else int(value.toordinal() - self.day)
 
-    def _instant_of(self, f: str, rec: Any) -> float | int:
-        """An instant field's ``t_`` value, as ``fill`` makes it."""
-        instant = getattr(rec, f)
-        return NO_END if instant is None else float(self.instant(instant))
+    def _instant_of(self, f: str) -> Callable[[Any], float | int]:
+        """An instant field's ``t_`` value, as ``fill`` makes it (a contact's window is
+        the one test of every contact: the store's cache is read here, without a call)."""
+        instant, cache = self.instant, self._instants
+
+        def value(rec: Any) -> float | int:
+            at = getattr(rec, f)
+            if at is None:
+                return NO_END
+            hit = cache.get(id(at))
+            return hit[1] if hit is not None and hit[0] is at else instant(at)
+
+        return value
 
     def numbers_of(self, store: _Store) -> Callable[[Any], dict[str, int]]:
         """:meth:`add_numbers` for one record at a time: a new dict of its numbers.  The
