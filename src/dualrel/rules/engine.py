@@ -915,7 +915,8 @@ class _Admits:
         extremes: Mapping[tuple[str, str, str], tuple[float, float] | None],
         unmet: set[tuple[str, str]],
     ) -> None:
-        done = {_key([t]) for t in common}
+        # checked already: the filter's tests, and the kind every record here has
+        done = {_key([t]) for t in [*common, {"k": f"@{section}"}]}
         # (the tests' key, each bound as (field, op, its partner's range key)) -> tester
         alternatives: dict[
             tuple[str, tuple[tuple[str, str, tuple[str, str, str]], ...]], Callable[..., bool]
@@ -938,9 +939,13 @@ class _Admits:
                     )
                     alternatives.setdefault((_key(tests), bounds), tester(tests))
                     read_fields |= _fields_of(tests)
-        self._alternatives = [
+        # without bounds first, fewest tests first: most records pass one of them early
+        ranked = sorted(alternatives.items(), key=lambda a: (bool(a[0][1]), len(a[0][0])))
+        self._free = [check for (_, bounds), check in ranked if not bounds]
+        self._bounded = [
             (check, [(f, op, extremes.get(at, _NO_PARTNER)) for f, op, at in bounds])
-            for (_, bounds), check in alternatives.items()
+            for (_, bounds), check in ranked
+            if bounds
         ]
         self._fields = tuple(sorted(read_fields))
         # by the values of the fields the tests read: True, or the bounds of the
@@ -951,8 +956,11 @@ class _Admits:
         seen = tuple(map(fact.get, self._fields))
         passing = self._passing.get(seen)
         if passing is None:
-            found = [bounds for check, bounds in self._alternatives if check(fact)]
-            passing = self._passing[seen] = True if any(not b for b in found) else found
+            if any(check(fact) for check in self._free):
+                passing = self._passing[seen] = True
+            else:
+                found = [bounds for check, bounds in self._bounded if check(fact)]
+                passing = self._passing[seen] = found
         if passing is True:
             return True
         return any(all(_within(fact.get(f), op, r) for f, op, r in bounds) for bounds in passing)
