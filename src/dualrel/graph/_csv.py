@@ -709,6 +709,9 @@ def _read_section(
         index = 0
         fast = _contact_cells(header) if section == "contacts" else None
         contact = practice.contact
+        # the other sections' valid rows skip the decoded record and its checks
+        plan = None if section == "contacts" else practice.row_plan(section, header)
+        row_fast = practice.row
         while True:
             try:
                 for row in reader:
@@ -719,7 +722,9 @@ def _read_section(
                         continue
                     if c.full:
                         return
-                    if fast is None or not contact(*fast(row), path, line, index):
+                    if (fast is None or not contact(*fast(row), path, line, index)) and (
+                        plan is None or not row_fast(section, plan, row, path, line, index)
+                    ):
                         rec = csv_record(section, header, row)
                         practice.read(section, rec, path, line, None, index)
                     index += 1

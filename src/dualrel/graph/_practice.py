@@ -22,6 +22,7 @@ from dualrel.graph._locations import LineArray, LineMap, RecordLocations
 from dualrel.graph._problems import Collector, did_you_mean
 from dualrel.graph._records import (
     SUGGEST_PEOPLE_LIMIT,
+    DateParser,
     RecordReader,
     fast_constructor,
     type_name,
@@ -197,7 +198,8 @@ def csv_record(section: str, header: list[str], row: list[str]) -> dict[str, Any
             rec[name] = list(items)
         elif kind == "count":
             text = cell.strip()
-            rec[name] = int(text) if text.isdigit() else cell
+            # isdecimal, not isdigit: int() refuses digits such as "²" (a crash, not an error)
+            rec[name] = int(text) if text.isdecimal() else cell
         else:
             rec[name] = cell
     if attributes:
@@ -265,6 +267,48 @@ def _aware(text: Any) -> datetime | None:
         return None
     zone = _ZONES.setdefault(offset, tz)
     return d if zone is tz else d.astimezone(zone)  # the same offset: the same wall time
+
+
+#: (column of the id, (field, column, valid cells seen and their values) for every other
+#: column; no cells are kept for fields whose cells rarely repeat)
+_RowPlan = tuple[int, tuple[tuple[_Field, int, dict[str, Any] | None], ...]]
+_REPEATING = frozenset({"enum", "open", "enums", "opens", "count", "hours"})
+
+
+def _cell_value(f: _Field, cell: str, dates: DateParser) -> Any:
+    """The value of a non-empty CSV cell as :meth:`PracticeReader.read` keeps it, or None
+    when that reader would say something about it (an error or a warning)."""
+    kind = f.kind
+    if kind in _REFS or kind == "text":
+        return None if cell.isspace() else cell
+    if kind == "date":
+        return dates.parse(cell)
+    if kind == "datetime":
+        return _aware(cell)
+    if kind in ("enum", "open"):
+        return cell if cell in f.vocabulary else None
+    if kind in _LISTS:
+        items = _SPLIT.get(cell)  # split as csv_record splits (and caches) it
+        if items is None:
+            if len(_SPLIT) >= 4096:
+                _SPLIT.clear()
+            items = _SPLIT[cell] = tuple(v.strip() for v in cell.split(";") if v.strip())
+        return items if all(v in f.vocabulary for v in items) else None
+    if kind == "count":
+        text = cell.strip()
+        number = int(text) if text.isdecimal() else 0
+        return number if number > 0 else None
+    return cell if _hours(cell) else None  # hours
+
+
+def _cross_fine(section: str, values: Mapping[str, Any]) -> bool:
+    """Whether :meth:`PracticeReader._cross_fields` would say nothing of ``values``."""
+    if section == "consents":
+        return values.get("purpose") != "data_sharing" or values.get("recipient") is not None
+    status = values.get("status")
+    if status in OPEN_CONCERN_STATUSES:
+        return values.get("resolved") is None
+    return values.get("resolved") is not None
 
 
 def _label(name: str) -> str:
@@ -402,6 +446,70 @@ class PracticeReader:
         buf.lines.append(line or 0)
         buf.positions.append(index)
         buf.file = file
+        return True
+
+    # -- other sections: a fast path for valid CSV rows --------------------------------
+    def row_plan(self, section: str, header: list[str]) -> _RowPlan | None:
+        """How :meth:`row` reads a ``section`` file with ``header``; None when the file has
+        other columns (attributes: the general path) or lacks a required one."""
+        fields = {f.name: f for f in SECTION_FIELDS[section]}
+        if "id" not in header or len(set(header)) != len(header):
+            return None
+        if not set(header) <= {"id", *fields}:
+            return None
+        if any(f.required and f.name not in header for f in fields.values()):
+            return None
+        cells: tuple[tuple[_Field, int, dict[str, Any] | None], ...] = tuple(
+            (fields[name], i, {} if fields[name].kind in _REPEATING else None)
+            for i, name in enumerate(header)
+            if name != "id"
+        )
+        return header.index("id"), cells
+
+    def row(  # noqa: PLR0917
+        self, section: str, plan: _RowPlan, row: list[str], file: str, line: int, index: int
+    ) -> bool:
+        """Keep a CSV row of ``section`` (read with ``plan``) when :meth:`read` would keep
+        it without a word: every value valid and in its vocabulary (a warning too goes the
+        general way), dates in order.  False when anything is missing, wrong or unusual:
+        the caller hands the row to :meth:`read`, which says what, so both paths keep the
+        same records."""
+        at_id, cells = plan
+        rid = row[at_id]
+        if not rid or rid.isspace():
+            return False
+        values: dict[str, Any] = {}
+        for f, i, known in cells:
+            cell = row[i]
+            if not cell:  # an empty cell is an absent value, as in csv_record
+                if f.required:
+                    return False
+                continue
+            value = None if known is None else known.get(cell)
+            if value is None:
+                value = _cell_value(f, cell, self.r.dates)
+                if value is None:
+                    return False
+                if known is not None and len(known) < 4096:
+                    known[cell] = value  # a valid cell of a kind whose cells repeat
+            values[f.name] = value
+        for earlier, later in _ORDER.get(section, ()):
+            a, b = values.get(earlier), values.get(later)
+            if a is not None and b is not None and b < a:
+                return False
+        if section in ("consents", "concerns") and not _cross_fine(section, values):
+            return False
+        return self._keep(section, rid, values, file, line, index)
+
+    def _keep(  # noqa: PLR0917
+        self, section: str, rid: str, values: dict[str, Any], file: str, line: int, index: int
+    ) -> bool:
+        buf = self.buffers[section]
+        buf.records.append(_CLASSES[section](id=rid, **values))
+        buf.lines.append(line)
+        buf.positions.append(index)
+        buf.file = file
+        buf.pointer = None
         return True
 
     # -- records ------------------------------------------------------------------------

@@ -48,9 +48,9 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NoReturn
 
 import durable_rules_engine as _dre
 from pydantic_core import from_json
@@ -64,6 +64,7 @@ __all__ = [
     "Engine",
     "fnv1a32",
     "guard_joins",
+    "match_ids",
     "safe_ids",
 ]
 
@@ -192,6 +193,46 @@ def guard_joins(definition: dict[str, Any]) -> dict[str, Any]:
     return guarded
 
 
+def match_ids(message: str, prefix: str) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The matches of one raw match message of a session whose facts start with
+    ``prefix`` (``{"sid":"<sid>","id":"``): per rule (but the seal rule), its (alias,
+    fact id) pairs in order.
+
+    Reads only the ids when the text is one rule's match (nearly always), without parsing
+    the facts, which are most of its bytes; parses it in full otherwise.
+
+    >>> p = '{"sid":"3","id":"'
+    >>> match_ids('{"r1":{"c0":{"sid":"3","id":"7","k":"x"},"r0":{"sid":"3","id":"9","v":"}"}}}', p)
+    [('r1', [('c0', '7'), ('r0', '9')])]
+    >>> match_ids('{"r1":{"c0":{"sid":"3","id":"7","v":":{"}},"r2":{"c0":{"sid":"3","id":"8"}}}', p)
+    [('r1', [('c0', '7')]), ('r2', [('c0', '8')])]
+    """
+    # The message is {rule: {alias: fact, ...}} and every fact is the text asserted, byte
+    # for byte (measured), so each fact starts with ``prefix``; inside a JSON string every
+    # quote is escaped, so ``prefix`` (or a quote) found outside is structure.
+    pairs: list[tuple[str, str]] = []
+    find, rfind = message.find, message.rfind
+    at = find(prefix)
+    while at != -1:
+        # ..."alias":{"sid":"S","id":"N",...
+        start = at + len(prefix)
+        key_end = at - 2  # the quote closing the alias
+        pairs.append(
+            (message[rfind('"', 0, key_end) + 1 : key_end], message[start : find('"', start)])
+        )
+        at = find(prefix, start)
+    # ":{" opens the rule's object and each fact; any more (another rule, or text that looks
+    # like it inside a value) and the message is parsed in full
+    if pairs and message.startswith('{"') and message.count(":{") == len(pairs) + 1:
+        name = message[2 : message.index('"', 2)]
+        return [] if name == SEAL_RULE else [(name, pairs)]
+    return [
+        (name, [(alias, str(fact["id"])) for alias, fact in facts.items()])
+        for name, facts in from_json(message).items()
+        if name != SEAL_RULE
+    ]
+
+
 class Engine:
     """One compiled durable-rules ruleset, isolated from every other one.
 
@@ -244,11 +285,15 @@ class Engine:
         raise AssertionError("unreachable")  # pragma: no cover
 
     @contextmanager
-    def session(self) -> Iterator[_Session]:
-        """Open a session, and seal and delete it on the way out, whatever happens."""
+    def session(self, *, raw: bool = False) -> Iterator[_Session]:
+        """Open a session, and seal and delete it on the way out, whatever happens.
+
+        With ``raw``, matches are kept as the engine's message text (``raw_matches``),
+        for :func:`match_ids`, instead of being parsed into ``matches``.
+        """
         sid = self._sid()
         self._live.add(sid)
-        session = _Session(self, sid)
+        session = _Session(self, sid, raw=raw)
         try:
             yield session
         finally:
@@ -267,22 +312,54 @@ class Engine:
             return s.matches
 
 
-class _Session:
-    __slots__ = ("_count", "_engine", "_prefix", "matches", "sid")
+def _refuse(code: int, text: str) -> NoReturn:
+    if code == _RESULT_OBSERVED:
+        raise EngineError(f"durable-rules refused a fact as already seen: {text[:120]}")
+    raise EngineError(f"durable-rules returned code {code}")
 
-    def __init__(self, engine: Engine, sid: str) -> None:
+
+class _Session:
+    __slots__ = ("_count", "_engine", "_raw", "matches", "prefix", "raw_matches", "sid")
+
+    def __init__(self, engine: Engine, sid: str, *, raw: bool = False) -> None:
         self._engine = engine
         self.sid = sid
-        self._prefix = f'{{"sid":"{sid}","id":"'
+        #: how every fact of this session starts (see :func:`match_ids`)
+        self.prefix = f'{{"sid":"{sid}","id":"'
         self._count = 0
+        self._raw = raw
         self.matches: list[tuple[str, dict[str, Any]]] = []
+        #: with ``raw``: each action's message text, seal rule included (see match_ids)
+        self.raw_matches: list[str] = []
 
     def assert_fact(self, body: str) -> str:
         """Assert one fact given as the inside of a JSON object; returns its fact id."""
         self._count += 1
         fid = safe_ids(self._count)[-1] if self._count > len(_safe) else _safe[self._count - 1]
-        self._assert(f'{self._prefix}{fid}",{body}{_JOIN_TAIL}')
+        self._assert(f'{self.prefix}{fid}",{body}{_JOIN_TAIL}')
         return fid
+
+    def assert_each(self, bodies: Sequence[str]) -> list[str]:
+        """Assert ``bodies`` as :meth:`assert_fact` does, one at a time (never as one
+        batch, whose actions durable-rules runs late), in one call; returns their ids."""
+        first = self._count
+        self._count += len(bodies)
+        if self._count > len(_safe):
+            safe_ids(self._count)
+        ids = _safe[first : self._count]
+        handle, prefix = self._engine._handle, self.prefix
+        assert_fact, start_action = _dre.assert_fact, _dre.start_action_for_state
+        for fid, body in zip(ids, bodies, strict=True):
+            text = f'{prefix}{fid}",{body}{_JOIN_TAIL}'
+            code, state = assert_fact(handle, text)
+            if code == _RESULT_NOT_HANDLED:
+                continue  # the fact matches no condition: nothing is stored, nothing to fire
+            if code not in (_RESULT_OK, _RESULT_QUEUED):
+                _refuse(code, text)
+            started = start_action(handle, state)
+            if started:  # most facts complete no match
+                self._drain(state, started)
+        return ids
 
     def release(self) -> None:
         """Assert the release fact: rules with negated clauses can fire from now on."""
@@ -293,15 +370,17 @@ class _Session:
         code, state = _dre.assert_fact(handle, text)
         if code == _RESULT_NOT_HANDLED:
             return  # the fact matches no condition: nothing is stored, nothing to fire
-        if code == _RESULT_OBSERVED:
-            raise EngineError(f"durable-rules refused a fact as already seen: {text[:120]}")
         if code not in (_RESULT_OK, _RESULT_QUEUED):
-            raise EngineError(f"durable-rules returned code {code}")
-        self._drain(state)
+            _refuse(code, text)
+        self._drain(state, _dre.start_action_for_state(handle, state))
 
-    def _drain(self, state: int) -> None:
+    def _drain(self, state: int, started: tuple[Any, str] | None) -> None:
+        """Run every pending action of ``state``, ``started`` the first one."""
         handle = self._engine._handle
-        started = _dre.start_action_for_state(handle, state)
+        while started and self._raw:
+            self.raw_matches.append(started[1])
+            nxt = _dre.complete_and_start_action(handle, state)
+            started = (started[0], nxt) if nxt else None
         while started:
             # pydantic-core's parser reads these messages (every fact of every match, in
             # full: the bulk of a large check's matches) about twice as fast as json
@@ -316,5 +395,5 @@ class _Session:
         # Deleting a session in which no rule ever fired crashes durable-rules: make the
         # no-op seal rule fire first.
         fid = safe_ids(self._count + 1)[-1]
-        self._assert(f'{self._prefix}{fid}","{_SEAL_FIELD}":1{_JOIN_TAIL}')
+        self._assert(f'{self.prefix}{fid}","{_SEAL_FIELD}":1{_JOIN_TAIL}')
         _dre.delete_state(self._engine._handle, self.sid)

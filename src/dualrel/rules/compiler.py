@@ -52,10 +52,12 @@ from dualrel.rules.schema import AnyOf, CountSpec, FieldTest, RecordClause, TieC
 from dualrel.rules.sections import SECTIONS
 
 __all__ = [
+    "Bound",
     "CompiledRule",
     "CompiledRuleset",
     "FactSchema",
     "RecordPlan",
+    "RecordRead",
     "Variant",
     "compile_ruleset",
 ]
@@ -98,6 +100,36 @@ class Variant:
     name: str
     numerator: bool  # one of a ``share`` rule's numerator rules
     condition: Mapping[str, Any]
+    #: per positive record clause: (section, the tests that read that record alone); a
+    #: variant none of whose records of some clause passes these can never fire
+    needs: tuple[tuple[str, tuple[Mapping[str, Any], ...]], ...] = ()
+    #: per record clause, positive or negated: what a record must pass to take part
+    reads: tuple[RecordRead, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Bound:
+    """A join test of a record clause that compares one of its fields with a field of a
+    positive record clause of the same variant: ``<field> <op> <partner>.<partner_field>``.
+    Such a record needs some partner record (one passing ``partner_tests``) to compare
+    with, so it must compare so with the largest (``<``, ``<=``) or the smallest (``>``,
+    ``>=``) value of that field among them."""
+
+    field: str
+    op: str  # "$lt", "$lte", "$gt" or "$gte"
+    partner_section: str
+    partner_tests: tuple[Mapping[str, Any], ...]
+    partner_field: str
+
+
+@dataclass(frozen=True, slots=True)
+class RecordRead:
+    """One record clause of a variant: its section, the tests it makes of a record alone
+    and its bounds (positive clauses only)."""
+
+    section: str
+    tests: tuple[Mapping[str, Any], ...]
+    bounds: tuple[Bound, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -468,6 +500,20 @@ def _compile_rule(
             conditions, _ = emit(atoms + extra)
             variants.append(Variant(f"{name}_{k}_{m}n", True, {"all": gate + conditions}))
     section_of = {rec_alias[j]: c.section for j, c in enumerate(recs)}
+    positive = {rec_alias[j] for j, c in enumerate(recs) if c.exists}
+    variants = [
+        dataclasses.replace(
+            v,
+            needs=tuple(
+                (section_of[alias], tuple(t for t in _tests_of(test) if _alone(t)))
+                for cond in v.condition["all"]
+                for alias, test in cond.items()
+                if alias in positive
+            ),
+            reads=_record_reads_of(v, section_of, positive),
+        )
+        for v in variants
+    ]
     filters = tuple(
         (section_of[alias], tuple(t for t in _tests_of(test) if _alone(t)))
         for v in variants
@@ -544,6 +590,38 @@ def _compile_rule(
         share_of=share_of,
         more_than=more_than,
     )
+
+
+def _record_reads_of(
+    variant: Variant, section_of: Mapping[str, str], positive: set[str]
+) -> tuple[RecordRead, ...]:
+    """:attr:`Variant.reads`: each record clause's section, alone tests and bounds."""
+    alone = {
+        alias: tuple(t for t in _tests_of(test) if _alone(t))
+        for cond in variant.condition["all"]
+        for alias, test in cond.items()
+        if alias in section_of
+    }
+    out: list[RecordRead] = []
+    for cond in variant.condition["all"]:
+        for alias, test in cond.items():
+            if alias not in section_of:
+                continue
+            bounds: list[Bound] = []
+            for one in _tests_of(test) if alias in positive else []:
+                ((op, inner),) = one.items()
+                if op not in _COMPARE or not isinstance(inner, Mapping) or len(inner) != 1:
+                    continue
+                ((field, operand),) = inner.items()
+                if not isinstance(operand, Mapping) or len(operand) != 1:
+                    continue
+                ((partner, partner_field),) = operand.items()
+                if partner in positive and partner != alias and isinstance(partner_field, str):
+                    bounds.append(
+                        Bound(field, op, section_of[partner], alone[partner], partner_field)
+                    )
+            out.append(RecordRead(section_of[alias], alone[alias], tuple(bounds)))
+    return tuple(out)
 
 
 def _tests_of(test: Mapping[str, Any]) -> list[Mapping[str, Any]]:

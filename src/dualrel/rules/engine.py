@@ -11,16 +11,18 @@ session.  Sessions are small, opened one at a time and sealed before deletion (s
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import multiprocessing
+import operator
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Union
+from typing import Any, Literal, Union
 
 import networkx as nx
 from pydantic_core import to_json
@@ -30,11 +32,12 @@ from dualrel.findings import Citation, Finding, RemediationStep, Report, Ruleset
 from dualrel.graph._gc import gc_paused
 from dualrel.graph.model import Person, Registry, Tie
 from dualrel.graph.practice import Practice
-from dualrel.rules._durable import Engine
+from dualrel.rules._durable import Engine, match_ids
 from dualrel.rules._prune import needed_ties
 from dualrel.rules.compiler import (
     NO_END,
     NO_START,
+    Bound,
     CompiledRule,
     CompiledRuleset,
     canonical,
@@ -50,6 +53,14 @@ __all__ = ["Delta", "Monitor", "RulesetLike", "evaluate", "prepare"]
 RulesetLike = str | Path | Ruleset | CompiledRuleset
 RegistryLike = Union[Registry, "nx.MultiDiGraph[str]"]
 
+_ORDERS: Mapping[str, Callable[[Any, Any], bool]] = {
+    "$lt": operator.lt,
+    "$lte": operator.le,
+    "$gt": operator.gt,
+    "$gte": operator.ge,
+}
+#: Instants (days from the evaluation date) remembered per datetime object, at most.
+_INSTANTS_CACHED = 200_000
 #: Ties per session before a new session starts: small sessions stay fast in the engine.
 SESSION_TIES = 2_000
 
@@ -150,7 +161,12 @@ class _Store:
         # practice records the rules read, by ``section/id``, and who and what they name
         self.records: dict[str, tuple[str, Any]] = {}
         self._kept: dict[str, list[Any]] = {}  # the same records, by section
-        self._record_bodies: dict[str, str] = {}
+        self._record_texts: dict[str, str] = {}  # facts without their numbers
+        # the record tests of variants (Variant.needs) that no record kept passes: such a
+        # variant can never fire, and is left out of the engine (see definition)
+        self._unmet: set[tuple[str, str]] = set()
+        # per section: a record's person and tie numbers and role flags, as a fact's fields
+        self._numbers: dict[str, Callable[[Any], dict[str, int]]] = {}
         self._layouts: dict[tuple[str, frozenset[str]], _Layout] = {}
         self._reach: dict[str, list[tuple[str, str | None, bool]]] = {}
         # records by (person, section, person field) and (tie, section, ""): what one rule's
@@ -158,6 +174,7 @@ class _Store:
         self.records_of: dict[tuple[str, str, str], list[str]] = defaultdict(list)
         self._tie_ends: dict[str, tuple[str, str]] = {}
         self._midnight = datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC)
+        self._instants: dict[int, tuple[datetime, float]] = {}  # see _instant
         # rules whose clauses all touch the anchor share one neighbourhood: its own ties
         self._local = {
             r.name: frozenset(k for c in r.clauses for k in c.kinds)
@@ -218,6 +235,11 @@ class _Store:
         self._tie_ends = dict(tie_ends)
         filters = _filters(self.compiled)
         records, records_of = self.records, self.records_of
+        needs = _needs(self.compiled)
+        # extremes of the fields record bounds compare with, per partner section, from
+        # the sections indexed so far (sorted: agreements come before contacts)
+        extremes: dict[tuple[str, str, str], tuple[float, float] | None] = {}
+        partners = _partner_fields(self.compiled)
         for section in sorted(self.compiled.schema.sections):
             fields = SECTIONS[section]
             # every record here is of this section: its kind test holds
@@ -226,24 +248,54 @@ class _Store:
             # tests every clause of its section makes of the record alone (its window,
             # say); never stricter than the engine, which tests again
             check = tester(common) if common else None
-            layout = self._layout(
-                section,
-                frozenset(
-                    field
-                    for test in common
-                    for k, v in test.items()
-                    for field in (v if k.startswith("$") else {k: v})
-                ),
+            tested = frozenset(
+                field
+                for test in common
+                for k, v in test.items()
+                for field in (v if k.startswith("$") else {k: v})
+            )
+            layout = self._layout(section, tested)
+            full = self._layout(
+                section, self.compiled.schema.record_reads.get(section, frozenset())
+            )
+            self._numbers[section] = full.numbers_of(self)
+            # the other fields the facts carry, filled only for the records kept
+            rest = self._layout(
+                section, self.compiled.schema.record_reads.get(section, frozenset()) - tested
             )
             plain = section != "concerns"  # a concern's people come from its tie
             kept = self._kept.setdefault(section, [])
+            texts = self._record_texts
+            unmet = _Unmet(needs.get(section, {}))
+            # the usual filter (a contact's window) without building a fact for every record
+            fast = layout.checker(common) if check is not None else None
+            # ... then what one clause or another needs of a record (see _Admits)
+            admits = _Admits(self.compiled, section, common, extremes, self._unmet)
+            track = _Extremes(partners.get(section, []))
             for rec in practice.section(section):
-                rid = f"{section}/{rec.id}"
-                if check is not None:
-                    fact: dict[str, Any] = {"k": layout.kind}
-                    layout.fill(rec, rid, fact)
-                    if not check(fact):
+                if fast is not None:
+                    found = fast(rec)
+                    if found is None:
                         continue
+                    fact = found
+                    rid = f"{section}/{rec.id}"
+                else:
+                    rid = f"{section}/{rec.id}"
+                    fact = {"k": layout.kind}
+                    if check is not None:
+                        layout.fill(rec, rid, fact)
+                        if not check(fact):
+                            continue
+                rest.fill(rec, rid, fact)
+                if not admits(fact):
+                    continue
+                if track.pending:
+                    track.see(fact)
+                # the fact but its person and tie numbers, which are given once the records
+                # are indexed (see record_fact): made now, while the filter's part is at hand
+                texts[rid] = _body(fact)
+                if unmet.pending:
+                    unmet.meet(fact)
                 records[rid] = (section, rec)
                 kept.append(rec)
                 for f in fields.people:
@@ -256,6 +308,22 @@ class _Store:
                         records_of[(person, section, f)].append(rid)
                 if fields.tie is not None:
                     records_of[(getattr(rec, fields.tie), section, "")].append(rid)
+            self._unmet.update((section, key) for key, _ in unmet.pending)
+            extremes.update(track.found(section))
+
+    def definition(self) -> dict[str, Any]:
+        """The durable-rules definition for these records: the compiled one without the
+        variants that can never fire, since one of their record clauses is passed by no
+        record kept (the tests it makes of a record alone; never stricter than the engine,
+        which tests again)."""
+        if not self._unmet:
+            return self.compiled.definition
+        return {
+            v.name: dict(v.condition)
+            for r in self.compiled.rules
+            for v in r.variants
+            if not any((section, _key(tests)) in self._unmet for section, tests in v.needs)
+        }
 
     def _person_of(self, section: str, rec: Any, field: str) -> str | None:
         if section == "concerns" and field != "raised_by":
@@ -270,27 +338,16 @@ class _Store:
 
     def record_body(self, rid: str) -> str:
         """The fact for one record (its fields: :mod:`dualrel.rules.compiler`)."""
-        cached = self._record_bodies.get(rid)
-        if cached is None:
-            # people and ties are numbered after the records are indexed: built now
-            section, rec = self.records[rid]
-            layout = self._layout(
-                section, self.compiled.schema.record_reads.get(section, frozenset())
-            )
-            fact: dict[str, Any] = {"k": layout.kind}
-            layout.fill(rec, rid, fact)
-            layout.add_numbers(self, rec, fact)
-            cached = self._record_bodies[rid] = _body(fact)
-        return cached
+        return self.record_fact(rid)[0]
 
-    def _fact(self, rid: str, keys: frozenset[str]) -> dict[str, Any]:
-        """A record's fact without person and tie numbers (see :meth:`_numbers`), holding
-        only the fact fields ``keys`` (and its kind)."""
+    def record_fact(self, rid: str) -> tuple[str, Mapping[str, int]]:
+        """The fact for one record, and the person and tie numbers it carries."""
         section, rec = self.records[rid]
-        layout = self._layout(section, keys)
-        fact: dict[str, Any] = {"k": layout.kind}
-        layout.fill(rec, rid, fact)
-        return fact
+        numbers = self._numbers[section](rec)
+        # numbers are whole: written as JSON writes them, after the other fields (made
+        # again for each session that reads the record: most records are read by one)
+        body = self._record_texts[rid] + "".join([f',"{k}":{v}' for k, v in numbers.items()])
+        return body, numbers
 
     def _layout(self, section: str, keys: frozenset[str]) -> _Layout:
         """How to fill the fact fields ``keys`` of a ``section`` record: worked out once,
@@ -301,9 +358,17 @@ class _Store:
         return cached
 
     def _instant(self, value: datetime) -> float:
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return (value - self._midnight).total_seconds() / 86400
+        # a CSV folder's contacts share one datetime object per distinct time (a tenth as
+        # many as contacts): worked out once per object (the entry holds the object, so
+        # its id is not reused while cached)
+        hit = self._instants.get(id(value))
+        if hit is not None and hit[0] is value:
+            return hit[1]
+        aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+        days = (aware - self._midnight).total_seconds() / 86400
+        if len(self._instants) < _INSTANTS_CACHED:
+            self._instants[id(value)] = (value, days)
+        return days
 
     def _number_of(self, section: str, rec: Any, field: str) -> float | None:
         if section == "contacts" and field == "response_hours":
@@ -535,25 +600,44 @@ class _Store:
     ) -> Iterator[tuple[str, str, _Match]]:
         """One session over ``tie_ids`` and ``record_ids``: every match as (rule name,
         anchor, match); a ``share`` rule's numerator matches under the name plus ``~``."""
-        fact_of: dict[str, str] = {}
-        with engine.session() as session:
-            # sorted: the same registry gives the same session contents in every run
-            for tid in sorted(tie_ids):
-                forward, reverse = self.bodies(self.ties[tid])
-                fact_of[session.assert_fact(forward)] = tid
-                if reverse is not None:
-                    fact_of[session.assert_fact(reverse)] = tid
-            for rid in sorted(record_ids):
-                fact_of[session.assert_fact(self.record_body(rid))] = rid
+        number = self.number
+        bodies: list[str] = []
+        objects: list[str] = []  # what each fact is, in the order of ``bodies``
+        people: list[Mapping[str, int]] = []
+        # sorted: the same registry gives the same session contents in every run
+        for tid in sorted(tie_ids):
+            tie = self.ties[tid]
+            forward, reverse = self.bodies(tie)
+            src, dst = number[tie.source], number[tie.target]
+            bodies.append(forward)
+            objects.append(tid)
+            people.append({"s": src, "d": dst})
+            if reverse is not None:
+                bodies.append(reverse)
+                objects.append(tid)
+                people.append({"s": dst, "d": src})
+        for rid in sorted(record_ids):
+            body, persons = self.record_fact(rid)
+            bodies.append(body)
+            objects.append(rid)
+            people.append(persons)
+        with engine.session(raw=True) as session:
+            fids = session.assert_each(bodies)
             session.release()
-            found = session.matches
+            messages, prefix = session.raw_matches, session.prefix
+        fact_of = dict(zip(fids, objects, strict=True))
+        # the person numbers each fact carries, by fact id: matches are read by fact id
+        # only (see match_ids), so subjects come from here rather than from the message
+        people_of = dict(zip(fids, people, strict=True))
         names, reading = self.names, self._reading
-        for variant, facts in found:
-            name, alias, end, binds, tie_aliases, record_aliases = reading[variant]
-            subjects = tuple([(var, names[facts[a][e]]) for var, a, e in binds])
-            evidence = tuple([fact_of[facts[a]["id"]] for a in tie_aliases])
-            records = tuple([fact_of[facts[a]["id"]] for a in record_aliases])
-            yield name, names[facts[alias][end]], (subjects, evidence, records)
+        for message in messages:
+            for variant, pairs in match_ids(message, prefix):
+                name, alias, end, binds, tie_aliases, record_aliases = reading[variant]
+                fid_of = dict(pairs)
+                subjects = tuple([(var, names[people_of[fid_of[a]][e]]) for var, a, e in binds])
+                evidence = tuple([fact_of[fid_of[a]] for a in tie_aliases])
+                records = tuple([fact_of[fid_of[a]] for a in record_aliases])
+                yield name, names[people_of[fid_of[alias]][end]], (subjects, evidence, records)
 
     def seed_neighbourhood(self, rule: CompiledRule, tie: Tie) -> set[str]:
         """Ids of every tie a match of ``rule`` *that contains* ``tie`` can read.
@@ -749,6 +833,198 @@ def _filters(compiled: CompiledRuleset) -> dict[str, list[Mapping[str, Any]]]:
     return {section: [json.loads(t) for t in sorted(key)] for section, key in common.items()}
 
 
+def _key(tests: Iterable[Mapping[str, Any]]) -> str:
+    return json.dumps(list(tests), sort_keys=True)
+
+
+def _needs(compiled: CompiledRuleset) -> dict[str, dict[str, Callable[[Mapping[str, Any]], bool]]]:
+    """Per section, every distinct list of tests some variant needs a record to pass
+    (:attr:`~dualrel.rules.compiler.Variant.needs`), by its key, with its tester."""
+    out: dict[str, dict[str, Callable[[Mapping[str, Any]], bool]]] = defaultdict(dict)
+    for rule in compiled.rules:
+        for variant in rule.variants:
+            for section, tests in variant.needs:
+                out[section].setdefault(_key(tests), tester(tests))
+    return out
+
+
+def _partner_fields(
+    compiled: CompiledRuleset,
+) -> dict[str, list[tuple[str, Callable[[Mapping[str, Any]], bool], str]]]:
+    """Per section, the (tests key, tester, field) of every bound's partner in it."""
+    out: dict[str, dict[tuple[str, str], Callable[[Mapping[str, Any]], bool]]] = defaultdict(dict)
+    for rule in compiled.rules:
+        for variant in rule.variants:
+            for read in variant.reads:
+                for b in read.bounds:
+                    key = (_key(b.partner_tests), b.partner_field)
+                    out[b.partner_section].setdefault(key, tester(b.partner_tests))
+    return {s: [(k, check, f) for (k, f), check in d.items()] for s, d in out.items()}
+
+
+class _Extremes:
+    """The smallest and largest value of each partner field among the records kept that
+    pass the partner's tests (None when one of them is not a number: no bound)."""
+
+    def __init__(self, wanted: list[tuple[str, Callable[[Mapping[str, Any]], bool], str]]) -> None:
+        self.pending = wanted
+        self._range: dict[tuple[str, str], tuple[float, float] | None] = {}
+        read = {f for key, _, field in wanted for f in {field, *_fields_of(json.loads(key))}}
+        self._fields = tuple(sorted(read))
+        self._seen: set[tuple[Any, ...]] = set()
+
+    def see(self, fact: Mapping[str, Any]) -> None:
+        seen = tuple(map(fact.get, self._fields))
+        if seen in self._seen:  # alike in every field read: nothing new
+            return
+        self._seen.add(seen)
+        for key, check, field in self.pending:
+            if not check(fact):
+                continue
+            value = fact.get(field)
+            at = (key, field)
+            if at in self._range and self._range[at] is None:
+                continue
+            if not isinstance(value, int | float) or isinstance(value, bool):
+                self._range[at] = None
+                continue
+            lo, hi = self._range.get(at) or (value, value)
+            self._range[at] = (min(lo, value), max(hi, value))
+
+    def found(self, section: str) -> dict[tuple[str, str, str], tuple[float, float] | None]:
+        """By (section, tests key, field): the range, None (no bound), or left out when
+        no record passes the tests (no partner at all)."""
+        return {(section, key, field): r for (key, field), r in self._range.items()}
+
+
+class _Admits:
+    """Whether a record of ``section`` can take part in a match or veto one: it must
+    pass, for some record clause of some variant that reads the section, the tests that
+    clause makes of a record alone (those of ``common`` are checked already) and its
+    bounds against the partner records of the sections indexed before (a bound whose
+    partner section is not indexed yet is not used), in a variant that can still fire
+    (none of its clauses on a section indexed before lacks every record it needs).
+    Never stricter than the engine, which tests every pair again.  Records alike in
+    every field the tests read are tested once."""
+
+    def __init__(
+        self,
+        compiled: CompiledRuleset,
+        section: str,
+        common: Sequence[Mapping[str, Any]],
+        extremes: Mapping[tuple[str, str, str], tuple[float, float] | None],
+        unmet: set[tuple[str, str]],
+    ) -> None:
+        # checked already: the filter's tests, and the kind every record here has
+        done = {_key([t]) for t in [*common, {"k": f"@{section}"}]}
+        # (the tests' key, each bound as (field, op, its partner's range key)) -> tester
+        alternatives: dict[
+            tuple[str, tuple[tuple[str, str, tuple[str, str, str]], ...]], Callable[..., bool]
+        ] = {}
+        read_fields: set[str] = set()
+        for rule in compiled.rules:
+            for variant in rule.variants:
+                if any((s, _key(tests)) in unmet for s, tests in variant.needs):
+                    continue  # a variant that can never fire (see _Store.definition)
+                for read in variant.reads:
+                    if read.section != section:
+                        continue
+                    tests = [t for t in read.tests if _key([t]) not in done]
+                    # sections are indexed in sorted order: a partner section before this
+                    # one is complete, the others are not known yet
+                    bounds = tuple(
+                        (b.field, b.op, _range_key(b))
+                        for b in read.bounds
+                        if b.partner_section < section
+                    )
+                    alternatives.setdefault((_key(tests), bounds), tester(tests))
+                    read_fields |= _fields_of(tests)
+        # without bounds first, fewest tests first: most records pass one of them early
+        ranked = sorted(alternatives.items(), key=lambda a: (bool(a[0][1]), len(a[0][0])))
+        self._free = [check for (_, bounds), check in ranked if not bounds]
+        self._bounded = [
+            (check, [(f, op, extremes.get(at, _NO_PARTNER)) for f, op, at in bounds])
+            for (_, bounds), check in ranked
+            if bounds
+        ]
+        self._fields = tuple(sorted(read_fields))
+        # by the values of the fields the tests read: True, or the bounds of the
+        # alternatives whose tests pass (the fields bounds read vary far more)
+        self._passing: dict[tuple[Any, ...], Literal[True] | list[list[Any]]] = {}
+
+    def __call__(self, fact: Mapping[str, Any]) -> bool:
+        seen = tuple(map(fact.get, self._fields))
+        passing = self._passing.get(seen)
+        if passing is None:
+            if any(check(fact) for check in self._free):
+                passing = self._passing[seen] = True
+            else:
+                found = [bounds for check, bounds in self._bounded if check(fact)]
+                passing = self._passing[seen] = found
+        if passing is True:
+            return True
+        return any(all(_within(fact.get(f), op, r) for f, op, r in bounds) for bounds in passing)
+
+
+def _range_key(bound: Bound) -> tuple[str, str, str]:
+    """Where :class:`_Extremes` files the range a bound compares with."""
+    return (bound.partner_section, _key(bound.partner_tests), bound.partner_field)
+
+
+#: No partner record passes the partner's tests: the bound cannot be met.
+_NO_PARTNER = (math.inf, -math.inf)
+
+
+def _within(value: Any, op: str, extremes: tuple[float, float] | None) -> bool:
+    """Whether ``value <op> partner`` can hold for some partner value in ``extremes``
+    (smallest, largest); True when either is not a number (no bound is used)."""
+    if extremes is None or not isinstance(value, int | float) or isinstance(value, bool):
+        return True
+    lo, hi = extremes
+    if op == "$lt":
+        return value < hi
+    if op == "$lte":
+        return value <= hi
+    if op == "$gt":
+        return value > lo
+    return value >= lo  # $gte
+
+
+class _Unmet:
+    """The tests of one section no record passed yet, checked against each record kept
+    until every one is met; records alike in every field those tests read are checked
+    once (agreements, say, share a handful of channel and day lists)."""
+
+    def __init__(self, needs: Mapping[str, Callable[[Mapping[str, Any]], bool]]) -> None:
+        self.pending = list(needs.items())
+        self._seen: set[tuple[Any, ...]] = set()
+        self._fields = self._read()
+
+    def _read(self) -> tuple[str, ...]:
+        return tuple(sorted({f for key, _ in self.pending for f in _fields_of(json.loads(key))}))
+
+    def meet(self, fact: Mapping[str, Any]) -> None:
+        seen = tuple(map(fact.get, self._fields))
+        if seen in self._seen:
+            return
+        self._seen.add(seen)
+        left = [(key, check) for key, check in self.pending if not check(fact)]
+        if len(left) != len(self.pending):
+            self.pending = left
+            self._seen.clear()
+            self._fields = self._read()
+
+
+def _fields_of(tests: Iterable[Mapping[str, Any]]) -> set[str]:
+    """The fact fields ``tests`` read."""
+    return {
+        field
+        for test in tests
+        for k, v in test.items()
+        for field in (v if k.startswith("$") else {k: v})
+    }
+
+
 class _Layout:
     """The fact fields of one section's records that are wanted, by the record field
     they come from (see :mod:`dualrel.rules.compiler` for the layout)."""
@@ -759,6 +1035,7 @@ class _Layout:
         self.kind = f"@{section}"
         self.day = store._day
         self.instant = store._instant
+        self._instants = store._instants
         self.number_of = store._number_of
 
         def want(name: str) -> str | None:
@@ -784,8 +1061,13 @@ class _Layout:
             for f in fields.values
             if {f"e_{f}", f"v_{f}"} & keys
         ]
+        # (list field, its count's fact field or None, {word: its flag, for wanted flags})
         self.lists = [
-            (f, want(f"c_{f}"), f"l_{f}_")
+            (
+                f,
+                want(f"c_{f}"),
+                {k[len(f"l_{f}_") :]: k for k in keys if k.startswith(f"l_{f}_")},
+            )
             for f in fields.lists
             if f"c_{f}" in keys or any(k.startswith(f"l_{f}_") for k in keys)
         ]
@@ -815,7 +1097,97 @@ class _Layout:
         self.tie = fields.tie if "tn" in keys else None
         self.plain = section != "concerns"  # a concern's person fields come from its tie
 
-    def add_numbers(self, store: _Store, rec: Any, fact: dict[str, Any]) -> None:
+    def checker(
+        self, tests: Sequence[Mapping[str, Any]]
+    ) -> Callable[[Any], dict[str, Any] | None] | None:
+        """``fill`` and ``tester(tests)`` at once, for the usual filter of a section (its
+        dates or instants against numbers): a record's fact holding the filter's fields,
+        or None when the record fails a test; each field is worked out once, from the
+        record, and a record failing the first test costs one field.  None when the
+        layout or the tests take another form (``fill`` and ``tester`` then do)."""
+        if self.numbers or self.values or self.lists or self.windows or self.value_sets:
+            return None
+        if any(e or wd or mn for _, e, _, wd, mn in self.instants) or any(
+            e for _, e, _, _ in self.dates
+        ):
+            return None
+        computed: dict[str, Callable[[Any], float | int]] = {}
+        for f, _, t, fallback in self.dates:
+            assert t is not None
+            computed[t] = functools.partial(self._date_of, f, fallback)
+        for f, _, t, _, _ in self.instants:
+            assert t is not None
+            computed[t] = self._instant_of(f)
+        conditions: dict[str, list[tuple[Callable[[Any, Any], bool], float]]] = {}
+        for test in tests:
+            ((op, inner),) = test.items()
+            if op not in _ORDERS or not isinstance(inner, Mapping) or len(inner) != 1:
+                return None
+            ((key, operand),) = inner.items()
+            if key not in computed or not isinstance(operand, int | float):
+                return None
+            conditions.setdefault(key, []).append((_ORDERS[op], operand))
+        steps = [(key, computed[key], conditions.get(key, [])) for key in computed]
+        kind = self.kind
+
+        def check(rec: Any) -> dict[str, Any] | None:
+            fact: dict[str, Any] = {"k": kind}
+            for key, compute, tests_of_key in steps:
+                value = compute(rec)
+                for op, operand in tests_of_key:
+                    if not op(value, operand):
+                        return None
+                fact[key] = value
+            return fact
+
+        return check
+
+    def _date_of(self, f: str, fallback: str | None, rec: Any) -> int:
+        """A date field's ``t_`` value, as ``fill`` makes it."""
+        value = getattr(rec, f)
+        if value is None and fallback is not None:
+            value = getattr(rec, fallback)
+        return NO_END if value is None else int(value.toordinal() - self.day)
+
+    def _instant_of(self, f: str) -> Callable[[Any], float | int]:
+        """An instant field's ``t_`` value, as ``fill`` makes it (a contact's window is
+        the one test of every contact: the store's cache is read here, without a call)."""
+        instant, cache = self.instant, self._instants
+
+        def value(rec: Any) -> float | int:
+            at = getattr(rec, f)
+            if at is None:
+                return NO_END
+            hit = cache.get(id(at))
+            return hit[1] if hit is not None and hit[0] is at else instant(at)
+
+        return value
+
+    def numbers_of(self, store: _Store) -> Callable[[Any], dict[str, int]]:
+        """:meth:`add_numbers` for one record at a time: a new dict of its numbers.  The
+        usual case (person fields read as they are, no role flag, no tie) on its own,
+        since every record asserted goes through it."""
+        if not self.plain or self.tie is not None or any(f for _, _, f in self.people):
+
+            def numbers(rec: Any) -> dict[str, int]:
+                out: dict[str, int] = {}
+                self.add_numbers(store, rec, out)
+                return out
+
+            return numbers
+        pairs = [(f, p) for f, p, _ in self.people if p is not None]
+        number = store.number.get
+
+        def plain_numbers(rec: Any) -> dict[str, int]:
+            out: dict[str, int] = {}
+            for f, p in pairs:
+                value = getattr(rec, f, None)
+                out[p] = -1 if value is None else number(str(value), -1)
+            return out
+
+        return plain_numbers
+
+    def add_numbers(self, store: _Store, rec: Any, fact: dict[str, int]) -> None:
         """Add the person and tie numbers and role flags of ``rec`` to ``fact``."""
         for f, p, flags in self.people:
             if self.plain:
@@ -871,13 +1243,14 @@ class _Layout:
                 fact[v] = f"{_MISSING}{rid}" if text is None else str(text)
             if e is not None and text is not None:
                 fact[e] = 1
-        for f, c, prefix in self.lists:
+        for f, c, flags in self.lists:
             words = getattr(rec, f)
             if c is not None:
                 fact[c] = len(words)
             for w in words:
-                if prefix + w in self.keys:
-                    fact[prefix + w] = 1
+                flag = flags.get(w)
+                if flag is not None:
+                    fact[flag] = 1
         for f, wanted in self.windows:
             for name, minutes in _window(getattr(rec, f)).items():
                 if name in wanted:
@@ -900,9 +1273,11 @@ def _body(fact: Mapping[str, Any]) -> str:
     # of records per check); json.dumps writes what it would write differently: text
     # beyond ASCII (escaped, as the engine's definition is) and numbers that are not
     # finite (null, NaN or Infinity, by version)
-    text = to_json(fact)
-    if text.isascii() and b"null" not in text and b"NaN" not in text and b"Inf" not in text:
-        return text[1:-1].decode()
+    # (the tests on the decoded text: str.isascii reads a flag, and str searches are
+    # twice as fast as bytes searches)
+    text = to_json(fact)[1:-1].decode()
+    if text.isascii() and "null" not in text and "NaN" not in text and "Inf" not in text:
+        return text
     return ",".join([f'"{k}":{_text(v)}' for k, v in fact.items()])
 
 
@@ -915,6 +1290,7 @@ def _text(value: Any) -> str:
     return json.dumps(value)
 
 
+@functools.lru_cache(maxsize=1024)  # agreements share a few hours texts
 def _window(hours: str | None) -> dict[str, int]:
     """An agreement's ``HH:MM-HH:MM`` as minutes ``hf``/``ht`` and ``hw`` (0: within one
     day, 1: past midnight, 2: no hours agreed)."""
@@ -1064,7 +1440,7 @@ _forked_store: _Store | None = None
 
 
 def _evaluate_here(store: _Store, keys: Sequence[_Key]) -> dict[_Key, set[_Match]]:
-    engine = Engine(store.compiled.definition)
+    engine = Engine(store.definition())
     try:
         return store.evaluate(engine, keys)
     finally:

@@ -1,0 +1,236 @@
+"""Variants no record can satisfy stay out of the engine (``_Store.definition``).
+
+A variant (one alternative of a rule's ``where``) needs, for each of its positive record
+clauses, a record passing the tests that clause makes of a record alone; when no record
+kept passes them, the variant cannot fire and is not handed to durable-rules.  These tests
+hold the findings to those of the full definition, and check that a variant some record
+can satisfy is kept.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, note, settings
+
+from dualrel.graph import Agreement, Contact, Person, Practice, Registry, Tie, load_registry
+from dualrel.rules import compiler, evaluate, prepare
+from dualrel.rules import engine as eng
+from dualrel.testing.strategies import practice_registries, registry_json
+
+ROOT = Path(__file__).resolve().parents[2]
+PRACTICE = prepare("coaching-practice")[0]
+AS_OF = date(2026, 11, 26)
+
+
+def _variant_names(rule_id: str) -> list[str]:
+    rule = next(r for r in PRACTICE.rules if r.rule.id == rule_id)
+    return [v.name for v in rule.variants]
+
+
+def _findings(reg: Registry, *, pruned: bool, monkeypatch: pytest.MonkeyPatch) -> list:
+    with monkeypatch.context() as m:
+        if not pruned:
+            m.setattr(eng._Store, "definition", lambda self: self.compiled.definition)
+        report = evaluate(reg, PRACTICE, as_of=reg.as_of)
+    return [(f.rule, f.subjects, f.evidence, f.records) for f in report.findings]
+
+
+def _store(reg: Registry) -> eng._Store:
+    assert reg.as_of is not None
+    return eng._store(PRACTICE, reg, reg.as_of, prune=True)
+
+
+def test_the_example_leaves_out_variants_no_record_satisfies(monkeypatch) -> None:
+    reg = load_registry(ROOT / "examples" / "practice.json")
+    kept = _store(reg).definition()
+    outside = _variant_names("contact-outside-agreement")
+    # every agreement of the example lists email: "email is not listed" cannot fire
+    assert outside[0] not in kept and outside[0] in PRACTICE.definition
+    assert set(kept) < set(PRACTICE.definition)
+    full = _findings(reg, pruned=False, monkeypatch=monkeypatch)
+    assert len(full) == 28
+    assert _findings(reg, pruned=True, monkeypatch=monkeypatch) == full
+
+
+def _one_coaching(channels: tuple[str, ...], contact_channel: str) -> Registry:
+    tz = UTC
+    monday = datetime(2026, 11, 23, 10, tzinfo=tz)  # a Monday, within 08:00-19:00
+    contacts = tuple(
+        Contact(f"ct{i}", "co1", "cl1", contact_channel, monday - timedelta(days=7 * i), "coach")
+        for i in range(3)
+    )
+    agreement = Agreement(
+        "ag1",
+        "t1",
+        signed=date(2026, 1, 5),
+        roles=("coach",),
+        covers=("confidentiality", "escalation"),
+        channels=channels,
+        response_window_hours=24,
+        reviewed=date(2026, 11, 1),
+        hours="08:00-19:00",
+        days=("mon", "tue", "wed", "thu", "fri"),
+    )
+    return Registry(
+        people=(Person("co1", ("coach",)), Person("cl1", ("client",))),
+        ties=(Tie("t1", "coaching", "co1", "cl1", start=date(2026, 1, 1)),),
+        as_of=AS_OF,
+        practice=Practice(agreements=(agreement,), contacts=contacts),
+    )
+
+
+def test_a_variant_one_record_satisfies_is_kept_and_fires(monkeypatch) -> None:
+    reg = _one_coaching(("email",), "phone")
+    kept = _store(reg).definition()
+    email, phone = _variant_names("contact-outside-agreement")[:2]
+    assert email not in kept  # the agreement lists email
+    assert phone in kept  # ... and not phone: the phone contacts can breach it
+    found = _findings(reg, pruned=True, monkeypatch=monkeypatch)
+    assert [f[0] for f in found].count("contact-outside-agreement") == 1
+    assert found == _findings(reg, pruned=False, monkeypatch=monkeypatch)
+
+
+def test_without_any_record_of_a_section_its_variants_are_left_out(monkeypatch) -> None:
+    reg = _one_coaching(("email",), "email")
+    reg = Registry(reg.people, reg.ties, as_of=reg.as_of, practice=Practice())
+    kept = _store(reg).definition()
+    for rule_id in ("contact-outside-agreement", "late-responses"):
+        assert not set(_variant_names(rule_id)) & set(kept)
+    found = _findings(reg, pruned=True, monkeypatch=monkeypatch)
+    rules = {f[0] for f in found}
+    assert "agreement-missing-or-incomplete" in rules
+    assert not rules & {"contact-outside-agreement", "late-responses"}
+    assert found == _findings(reg, pruned=False, monkeypatch=monkeypatch)
+
+
+@settings(
+    max_examples=80,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(reg=practice_registries(max_people=6))
+def test_pruned_and_full_definitions_find_the_same(reg, monkeypatch) -> None:
+    note(registry_json(reg))
+    pruned = _findings(reg, pruned=True, monkeypatch=monkeypatch)
+    assert pruned == _findings(reg, pruned=False, monkeypatch=monkeypatch)
+
+
+def _filters_agree(reg: Registry) -> int:
+    """For every section with a fast filter: it keeps exactly the records ``fill`` and
+    ``tester`` keep, with the same fields; how many records were compared."""
+    assert reg.as_of is not None
+    store = eng._Store(PRACTICE, reg.as_of)
+    compared = 0
+    for section, tests in eng._filters(PRACTICE).items():
+        common = [t for t in tests if t != {"k": f"@{section}"}]
+        keys = frozenset(eng._fields_of(common))
+        layout = store._layout(section, keys)
+        fast = layout.checker(common)
+        if fast is None:
+            continue
+        check = compiler.tester(common)
+        for rec in reg.practice.section(section):
+            fact: dict = {"k": layout.kind}
+            layout.fill(rec, f"{section}/{rec.id}", fact)
+            assert fast(rec) == (fact if check(fact) else None)
+            compared += 1
+    return compared
+
+
+def test_the_fast_filter_keeps_what_fill_and_tester_keep_on_the_example() -> None:
+    reg = load_registry(ROOT / "examples" / "practice.json")
+    assert _filters_agree(reg) > 0  # contacts at least take the fast filter
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(reg=practice_registries(max_people=6))
+def test_the_fast_filter_keeps_what_fill_and_tester_keep(reg) -> None:
+    note(registry_json(reg))
+    _filters_agree(reg)
+
+
+# -- records no clause can use stay out: tests of a record alone, and bounds ---------------
+
+
+def _all_admitted(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(eng._Admits, "__call__", lambda self, fact: True)
+
+
+def _two_ties(contacts: list[tuple[str, str, str, str]]) -> Registry:
+    """co1 coaches cl1 (t1: agreed 08:00-19:00, 24 h) and cl2 (t2: 10:00-12:00, 48 h),
+    on every day, by email; ``contacts`` are (tie, local time, initiated by, answered)."""
+    tz = timezone(timedelta(hours=1))
+    agreements = tuple(
+        Agreement(
+            f"ag{tie}",
+            tie,
+            signed=date(2026, 1, 5),
+            roles=("coach",),
+            covers=("confidentiality", "escalation"),
+            channels=("email",),
+            response_window_hours=window,
+            reviewed=date(2026, 11, 1),
+            hours=hours,
+            days=("mon", "tue", "wed", "thu", "fri", "sat", "sun"),
+        )
+        for tie, hours, window in (("t1", "08:00-19:00", 24), ("t2", "10:00-12:00", 48))
+    )
+    rows = []
+    for i, (tie, hhmm, by, answered) in enumerate(contacts):
+        at = datetime(2026, 11, 20, int(hhmm[:2]), int(hhmm[3:]), tzinfo=tz) - timedelta(days=i)
+        responded = None if not answered else at + timedelta(hours=float(answered))
+        client = "cl1" if tie == "t1" else "cl2"
+        rows.append(Contact(f"ct{i}", "co1", client, "email", at, by, responded))
+    return Registry(
+        people=(Person("co1", ("coach",)), Person("cl1", ("client",)), Person("cl2", ("client",))),
+        ties=(
+            Tie("t1", "coaching", "co1", "cl1", start=date(2026, 1, 1)),
+            Tie("t2", "coaching", "co1", "cl2", start=date(2026, 1, 1)),
+        ),
+        as_of=AS_OF,
+        practice=Practice(agreements=agreements, contacts=tuple(rows)),
+    )
+
+
+def test_bounds_compare_with_the_widest_partner_and_keep_every_record_that_can_match(
+    monkeypatch,
+) -> None:
+    # t2's window is 10:00-12:00: 09:00 and 12:30 are outside it, though inside t1's;
+    # a bound read from the wrong end of the agreements' hours would drop them
+    reg = _two_ties(
+        [("t2", "09:00", "coach", "")] * 3
+        + [("t2", "12:30", "coach", "")] * 3
+        + [("t1", "11:00", "coach", "")] * 2  # inside both windows: can match nothing
+        + [("t1", "19:30", "client", "30")] * 3  # late for t1 (24 h), answered in 30 h
+    )
+    records = _store(reg).records
+    kept = {rid for rid in records if rid.startswith("contacts/")}
+    assert kept == {f"contacts/ct{i}" for i in (0, 1, 2, 3, 4, 5, 8, 9, 10)}
+    found = _findings(reg, pruned=True, monkeypatch=monkeypatch)
+    assert sorted(
+        f[0] for f in found if f[0] in ("contact-outside-agreement", "late-responses")
+    ) == [
+        "contact-outside-agreement",
+        "contact-outside-agreement",
+        "late-responses",
+    ]
+    with monkeypatch.context() as m:
+        _all_admitted(m)
+        assert _findings(reg, pruned=False, monkeypatch=m) == found
+
+
+@settings(
+    max_examples=80,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(reg=practice_registries(max_people=6))
+def test_records_left_out_change_no_finding(reg, monkeypatch) -> None:
+    note(registry_json(reg))
+    pruned = _findings(reg, pruned=True, monkeypatch=monkeypatch)
+    with monkeypatch.context() as m:
+        _all_admitted(m)
+        assert _findings(reg, pruned=False, monkeypatch=m) == pruned
