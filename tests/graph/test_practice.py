@@ -367,6 +367,8 @@ CASES: list[tuple[str, str, int, str, dict[str, Any], str, str]] = [
         "positive whole number",
     ),
     ("agreements", 0, "hours", {"hours": "9-18"}, "invalid-hours", "HH:MM-HH:MM"),
+    # a digit to str.isdigit(), not to int(): an error, not a crash
+    ("agreements", 0, "hours", {"hours": "0²:00-17:00"}, "invalid-hours", "HH:MM-HH:MM"),
     (
         "agreements",
         0,

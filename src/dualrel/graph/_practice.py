@@ -226,7 +226,8 @@ def _hours(value: str) -> bool:
         return False
     times = (value[:5], value[6:])
     for t in times:
-        if t[2] != ":" or not (t[:2].isdigit() and t[3:].isdigit()):
+        # ASCII digits only: "²" is a digit to isdigit() and not to int()
+        if t[2] != ":" or not (t[:2] + t[3:]).isascii() or not (t[:2] + t[3:]).isdigit():
             return False
         if int(t[:2]) > 23 or int(t[3:]) > 59:
             return False
