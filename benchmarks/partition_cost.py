@@ -47,14 +47,24 @@ def main() -> None:
     run = _Store._run
 
     def timed(  # noqa: PLR0917 (the signature of _Store._run, which it wraps)
-        self: _Store, engine: Any, rules: Any, group: Any, tie_ids: Any,
+        self: _Store,
+        engine: Any,
+        rules: Any,
+        group: Any,
+        tie_ids: Any,
         results: Any,
     ) -> None:
         payload = pickle.dumps([self.ties[t] for t in tie_ids], protocol=5)
         start = time.perf_counter()
         run(self, engine, rules, group, tie_ids, results)
-        sessions.append({"anchors": len({a for _, a in group}), "ties": len(tie_ids),
-                         "ms": (time.perf_counter() - start) * 1e3, "bytes": len(payload)})
+        sessions.append(
+            {
+                "anchors": len({a for _, a in group}),
+                "ties": len(tie_ids),
+                "ms": (time.perf_counter() - start) * 1e3,
+                "bytes": len(payload),
+            }
+        )
 
     _Store._run = timed  # type: ignore[method-assign]
     engine = Engine(compiled.definition)
@@ -68,24 +78,37 @@ def main() -> None:
 
     def dist(field: str) -> dict[str, float]:
         values = sorted(s[field] for s in sessions)
-        return {"p50": round(statistics.median(values), 3),
-                "p99": round(values[int(len(values) * 0.99)], 3),
-                "max": round(values[-1], 3), "mean": round(statistics.fmean(values), 3)}
+        return {
+            "p50": round(statistics.median(values), 3),
+            "p99": round(values[int(len(values) * 0.99)], 3),
+            "max": round(values[-1], 3),
+            "mean": round(statistics.fmean(values), 3),
+        }
 
-    print(json.dumps({
-        "registry": args.registry,
-        "people": len(registry.people),
-        "ties": len(registry.ties),
-        "ties_after_semi_join": len(store.ties),
-        "anchors": len({a for _, a in keys}),
-        "sessions": len(sessions),
-        "matches": sum(len(m) for m in results.values()),
-        "seconds": {"read_validate": round(t1 - t0, 3), "semi_join_and_index": round(t2 - t1, 3),
-                    "evaluate": round(t3 - t2, 3)},
-        "per_session": {k: dist(k) for k in ("anchors", "ties", "ms", "bytes")},
-        "us_per_tie_in_engine": round(sum(s["ms"] for s in sessions) * 1e3
-                                      / max(1, sum(s["ties"] for s in sessions)), 2),
-    }, indent=2))
+    print(
+        json.dumps(
+            {
+                "registry": args.registry,
+                "people": len(registry.people),
+                "ties": len(registry.ties),
+                "ties_after_semi_join": len(store.ties),
+                "anchors": len({a for _, a in keys}),
+                "sessions": len(sessions),
+                "matches": sum(len(m) for m in results.values()),
+                "seconds": {
+                    "read_validate": round(t1 - t0, 3),
+                    "semi_join_and_index": round(t2 - t1, 3),
+                    "evaluate": round(t3 - t2, 3),
+                },
+                "per_session": {k: dist(k) for k in ("anchors", "ties", "ms", "bytes")},
+                "us_per_tie_in_engine": round(
+                    sum(s["ms"] for s in sessions) * 1e3 / max(1, sum(s["ties"] for s in sessions)),
+                    2,
+                ),
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

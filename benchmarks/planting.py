@@ -19,8 +19,9 @@ def _d(days_before: int) -> str:
     return (_AS_OF - timedelta(days=days_before)).isoformat()
 
 
-def plant(people: list[PersonRow], ties: list[TieRow], seed: int = 1, every: int = 50
-          ) -> list[TieRow]:
+def plant(
+    people: list[PersonRow], ties: list[TieRow], seed: int = 1, every: int = 50
+) -> list[TieRow]:
     rng = random.Random(seed)
     active_coaching = [t for t in ties if t[1] == "coaching" and not t[5] and t[4] <= AS_OF]
     supervision = [t for t in ties if t[1] == "supervision" and not t[5] and t[4] <= AS_OF]
@@ -28,34 +29,46 @@ def plant(people: list[PersonRow], ties: list[TieRow], seed: int = 1, every: int
     out: list[TieRow] = []
 
     def add(  # noqa: PLR0917 (a local helper called positionally on every planted line)
-        kind: str, s: str, t: str, start: str = "", end: str = "", relation: str = "",
+        kind: str,
+        s: str,
+        t: str,
+        start: str = "",
+        end: str = "",
+        relation: str = "",
         signed: str = "",
     ) -> None:
         out.append((f"p{len(out) + 1:08d}", kind, s, t, start, end, signed, relation))
 
     situations = [
         lambda co, cl: add("romance", cl, co, _d(100)),
-        lambda co, cl: (add("coaching", co, cl, _d(900), _d(400), signed=_d(901)),
-                        add("romance", co, cl, _d(200))),
+        lambda co, cl: (
+            add("coaching", co, cl, _d(900), _d(400), signed=_d(901)),
+            add("romance", co, cl, _d(200)),
+        ),
         lambda co, cl: add("business", co, cl, _d(50)),
         lambda co, cl: add("family", cl, co, relation="cousin"),
         lambda co, cl: add("paid_service", co, cl, _d(30)),
         lambda co, cl: add("employment", cl, co, _d(300)),
         lambda co, cl: add(rng.choice(["friendship", "social_media"]), co, cl, _d(10)),
-        lambda co, cl: (add("family", co, via := rng.choice(others), relation="spouse"),
-                        add("business", via, cl, _d(20))),
+        lambda co, cl: (
+            add("family", co, via := rng.choice(others), relation="spouse"),
+            add("business", via, cl, _d(20)),
+        ),
         lambda co, cl: add("mentoring", co, cl, _d(60)),
     ]
     decoys = [
         lambda co, cl: add("romance", cl, co, _d(400), _d(300)),  # ended before as_of
-        lambda co, cl: (add("coaching", co, cl, _d(2000), _d(1500), signed=_d(2001)),
-                        add("romance", co, cl, _d(100))),  # outside the 730-day window
+        lambda co, cl: (
+            add("coaching", co, cl, _d(2000), _d(1500), signed=_d(2001)),
+            add("romance", co, cl, _d(100)),
+        ),  # outside the 730-day window
         lambda co, cl: add("paid_service", cl, co, _d(30)),  # the client sells to the coach
         lambda co, cl: add("business", co, cl, (_AS_OF + timedelta(days=30)).isoformat()),
         lambda co, cl: add("mentoring", cl, co, _d(60)),  # the client mentors the coach
-        lambda co, cl: (add("family", co, via := rng.choice(others), relation="spouse",
-                            end=_d(5)),
-                        add("business", via, cl, _d(20))),  # the family tie has ended
+        lambda co, cl: (
+            add("family", co, via := rng.choice(others), relation="spouse", end=_d(5)),
+            add("business", via, cl, _d(20)),
+        ),  # the family tie has ended
     ]
     for i, tie in enumerate(active_coaching):
         if i % every == 0:

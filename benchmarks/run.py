@@ -70,10 +70,12 @@ def report_findings(path: str) -> str:
     """The findings of a ``dualrel.report/1`` JSON file, one sorted line each."""
     with open(path, encoding="utf-8") as f:
         report = json.load(f)
-    return "\n".join(sorted(
-        json.dumps([f["rule"], dict(sorted(f["subjects"].items())), list(f["evidence"])])
-        for f in report["findings"]
-    ))
+    return "\n".join(
+        sorted(
+            json.dumps([f["rule"], dict(sorted(f["subjects"].items())), list(f["evidence"])])
+            for f in report["findings"]
+        )
+    )
 
 
 # -- children -------------------------------------------------------------------------------
@@ -102,8 +104,16 @@ def child_monitor(folder: str) -> None:
         monitor.add_tie(tie)
         times.append((time.perf_counter_ns() - t) / 1e6)
     times.sort()
-    print(json.dumps({"build_s": build, "p50_ms": times[len(times) // 2],
-                      "p99_ms": times[int(len(times) * 0.99)], "max_ms": times[-1]}))
+    print(
+        json.dumps(
+            {
+                "build_s": build,
+                "p50_ms": times[len(times) // 2],
+                "p99_ms": times[int(len(times) * 0.99)],
+                "max_ms": times[-1],
+            }
+        )
+    )
 
 
 # -- parent ---------------------------------------------------------------------------------
@@ -132,8 +142,13 @@ def bench(n: int, seed: int, jobs: int, repeat: int = 1) -> dict[str, Any]:
         for _ in range(repeat):
             wall, rss, out, err = run_child(argv)
             outputs[name] = findings(out)
-            runs.append({"wall_s": round(wall, 3), "peak_mb": round(rss, 1),
-                         "stages": json.loads(err.strip().splitlines()[-1])})
+            runs.append(
+                {
+                    "wall_s": round(wall, 3),
+                    "peak_mb": round(rss, 1),
+                    "stages": json.loads(err.strip().splitlines()[-1]),
+                }
+            )
         results[name] = _best(runs)
     for j in sorted({1, jobs}):
         name = "dualrel" if j == 1 else f"dualrel-j{j}"
@@ -141,15 +156,36 @@ def bench(n: int, seed: int, jobs: int, repeat: int = 1) -> dict[str, Any]:
         for _ in range(repeat):
             with tempfile.TemporaryDirectory() as tmp:
                 report = os.path.join(tmp, "report.json")
-                argv = [py, "-m", "dualrel", "check", folder, "--as-of", AS_OF, "--format",
-                        "json", "-o", report, "--timings", "--jobs", str(j)]
+                argv = [
+                    py,
+                    "-m",
+                    "dualrel",
+                    "check",
+                    folder,
+                    "--as-of",
+                    AS_OF,
+                    "--format",
+                    "json",
+                    "-o",
+                    report,
+                    "--timings",
+                    "--jobs",
+                    str(j),
+                ]
                 wall, rss, _, err = run_child(argv, ok=(0, 1))  # 1: findings at the fail level
                 outputs[name] = findings(report_findings(report))
-            stages = next(json.loads(line) for line in reversed(err.splitlines())
-                          if line.startswith("{"))
-            runs.append({"wall_s": round(wall, 3), "peak_mb": round(rss, 1), "jobs": j,
-                         "command": " ".join(["python", *argv[1:]]).replace(report, "REPORT"),
-                         "stages": stages})
+            stages = next(
+                json.loads(line) for line in reversed(err.splitlines()) if line.startswith("{")
+            )
+            runs.append(
+                {
+                    "wall_s": round(wall, 3),
+                    "peak_mb": round(rss, 1),
+                    "jobs": j,
+                    "command": " ".join(["python", *argv[1:]]).replace(report, "REPORT"),
+                    "stages": stages,
+                }
+            )
         results[name] = _best(runs)
     reference = outputs["duckdb"]
     for name, got in outputs.items():
@@ -163,8 +199,9 @@ def bench(n: int, seed: int, jobs: int, repeat: int = 1) -> dict[str, Any]:
     results["monitor"] = {"wall_s": round(wall, 3), "peak_mb": round(rss, 1), **json.loads(out)}
     with open(Path(folder) / "ties.csv", encoding="utf-8") as f:
         ties = sum(1 for _ in f) - 1
-    best = min((r for k, r in results.items() if k.startswith("dualrel")),
-               key=lambda r: float(r["wall_s"]))
+    best = min(
+        (r for k, r in results.items() if k.startswith("dualrel")), key=lambda r: float(r["wall_s"])
+    )
     d = float(best["wall_s"])
     return {
         "people": n,
@@ -184,18 +221,29 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--people", type=int, action="append")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--jobs", type=int, default=2, help="worker processes for the second "
-                    "dualrel run (default 2; the first always uses 1)")
-    ap.add_argument("--repeat", type=int, default=1, help="runs of every tool per size; "
-                    "the fastest of each is kept (its stages and peak with it)")
+    ap.add_argument(
+        "--jobs",
+        type=int,
+        default=2,
+        help="worker processes for the second dualrel run (default 2; the first always uses 1)",
+    )
+    ap.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="runs of every tool per size; "
+        "the fastest of each is kept (its stages and peak with it)",
+    )
     ap.add_argument("--child", nargs=2, metavar=("MODE", "FOLDER"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         {"monitor": child_monitor}[args.child[0]](args.child[1])
         return
     rows = [bench(n, args.seed, args.jobs, args.repeat) for n in (args.people or [100_000])]
-    machine = (f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-               f", {platform.platform()}")
+    machine = (
+        f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+        f", {platform.platform()}"
+    )
     print(f"machine: {machine}")
     print(f"{'people':>9} {'ties':>9} {'tool':>11} {'wall s':>8} {'peak MB':>8}  notes")
     for row in rows:
@@ -203,26 +251,44 @@ def main() -> None:
         for tool, r in res.items():
             note = ""
             if tool.startswith("dualrel"):
-                note = (f"x{r['wall_s'] / res['networkx']['wall_s']:.3f} networkx, "
-                        f"x{r['wall_s'] / res['duckdb']['wall_s']:.2f} duckdb; "
-                        + ", ".join(f"{k} {v:.2f}" for k, v in r["stages"].items()))
+                note = (
+                    f"x{r['wall_s'] / res['networkx']['wall_s']:.3f} networkx, "
+                    f"x{r['wall_s'] / res['duckdb']['wall_s']:.2f} duckdb; "
+                    + ", ".join(f"{k} {v:.2f}" for k, v in r["stages"].items())
+                )
             if tool == "monitor":
                 note = f"add_tie p50 {r['p50_ms']:.3f} ms, p99 {r['p99_ms']:.3f} ms"
-            print(f"{row['people']:>9} {row['ties']:>9} {tool:>11} {r['wall_s']:>8.2f} "
-                  f"{r['peak_mb']:>8.0f}  {note}")
+            print(
+                f"{row['people']:>9} {row['ties']:>9} {tool:>11} {r['wall_s']:>8.2f} "
+                f"{r['peak_mb']:>8.0f}  {note}"
+            )
     if len(rows) > 1:
         per_tie = [float(r["dualrel_us_per_tie"]) for r in rows]
-        print("dualrel us per tie, end to end: " + ", ".join(f"{p:.2f}" for p in per_tie)
-              + f" (max/min {max(per_tie) / min(per_tie):.2f})")
+        print(
+            "dualrel us per tie, end to end: "
+            + ", ".join(f"{p:.2f}" for p in per_tie)
+            + f" (max/min {max(per_tie) / min(per_tie):.2f})"
+        )
         staged = [float(r["dualrel_stages_us_per_tie"]) for r in rows]
-        print("dualrel us per tie, stages (no start-up): "
-              + ", ".join(f"{p:.2f}" for p in staged)
-              + f" (max/min {max(staged) / min(staged):.2f})")
+        print(
+            "dualrel us per tie, stages (no start-up): "
+            + ", ".join(f"{p:.2f}" for p in staged)
+            + f" (max/min {max(staged) / min(staged):.2f})"
+        )
     out = HERE / "results" / f"run-{'-'.join(str(r['people']) for r in rows)}.json"
     out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps({"machine": machine, "as_of": AS_OF,
-                               "command": " ".join(["python", *sys.argv]),
-                               "rows": rows}, indent=2) + "\n")
+    out.write_text(
+        json.dumps(
+            {
+                "machine": machine,
+                "as_of": AS_OF,
+                "command": " ".join(["python", *sys.argv]),
+                "rows": rows,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
     print(f"written: {out.relative_to(HERE.parent)}")
 
 

@@ -38,16 +38,25 @@ def main(folder: str, as_of_text: str) -> None:
     t1 = time.perf_counter()
     with open(f"{folder}/ties.csv", encoding="utf-8-sig", newline="") as f:
         G.add_edges_from(
-            (r["source"], r["target"], r["id"],
-             {"kind": r["kind"], "start": day(r["start"]), "end": day(r["end"]),
-              "signed": r["agreement_signed"]})
+            (
+                r["source"],
+                r["target"],
+                r["id"],
+                {
+                    "kind": r["kind"],
+                    "start": day(r["start"]),
+                    "end": day(r["end"]),
+                    "signed": r["agreement_signed"],
+                },
+            )
             for r in csv.DictReader(f)
         )
     t2 = time.perf_counter()
 
     def active(d: dict) -> bool:
-        return ((d["start"] is None or d["start"] <= as_of)
-                and (d["end"] is None or d["end"] >= as_of))
+        return (d["start"] is None or d["start"] <= as_of) and (
+            d["end"] is None or d["end"] >= as_of
+        )
 
     def between(a: str, b: str):
         """Ties a->b (forward) then b->a."""
@@ -88,29 +97,41 @@ def main(folder: str, as_of_text: str) -> None:
                         continue
                     for ke, de, _ in between(via, client):
                         if de["kind"] in ("romance", "business") and active(de):
-                            found.add(("family-member-entangled-with-client",
-                                       (("client", client), ("coach", coach), ("via", via)),
-                                       (key, kf, ke)))
+                            found.add(
+                                (
+                                    "family-member-entangled-with-client",
+                                    (("client", client), ("coach", coach), ("via", via)),
+                                    (key, kf, ke),
+                                )
+                            )
         elif d["kind"] == "coaching" and d["end"] is not None and d["end"] < as_of:
             for k2, d2, _ in between(coach, client):
                 s = d2["start"]
                 if d2["kind"] == "romance" and (
                     s is None or (s <= d["end"] + WINDOW and s <= as_of)
                 ):
-                    found.add(("romance-former-client", (("client", client), ("coach", coach)),
-                               (key, k2)))
+                    found.add(
+                        ("romance-former-client", (("client", client), ("coach", coach)), (key, k2))
+                    )
         elif d["kind"] == "supervision" and active(d):
             sup, coach_ = coach, client
             for k2, d2, _ in between(sup, coach_):
                 if d2["kind"] in ("romance", "family") and active(d2):
-                    found.add(("supervisor-romance-or-family",
-                               (("coach", coach_), ("supervisor", sup)), (key, k2)))
+                    found.add(
+                        (
+                            "supervisor-romance-or-family",
+                            (("coach", coach_), ("supervisor", sup)),
+                            (key, k2),
+                        )
+                    )
     assert undirected_pair  # documents which kinds the scan reads in both directions
     t3 = time.perf_counter()
     for item in sorted(found):
         print(json.dumps([item[0], dict(item[1]), list(item[2])]))
-    print(json.dumps({"read_people": t1 - t0, "read_ties_and_build": t2 - t1, "scan": t3 - t2}),
-          file=sys.stderr)
+    print(
+        json.dumps({"read_people": t1 - t0, "read_ties_and_build": t2 - t1, "scan": t3 - t2}),
+        file=sys.stderr,
+    )
 
 
 if __name__ == "__main__":
