@@ -221,12 +221,7 @@ def _read_people(
                     set_name(p, (row[i_name] or None) if i_name >= 0 else None)
                     # organisations repeat: keep one string per distinct name
                     set_org(p, (intern_org(row[i_org], row[i_org]) or None) if i_org >= 0 else None)
-                    set_attrs(
-                        p,
-                        ({k: row[i] for i, k in extras if row[i]} or NO_ATTRIBUTES)
-                        if extras
-                        else NO_ATTRIBUTES,
-                    )
+                    set_attrs(p, {k: row[i] for i, k in extras if row[i]} or NO_ATTRIBUTES)
                     append(p)
                     if line - n != off:
                         off = line - n

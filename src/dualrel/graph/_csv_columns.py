@@ -35,6 +35,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
+# the row-by-row reader's own checks and words (it imports this module only when reading)
 from dualrel.graph._csv import (
     PEOPLE_COLUMNS,
     PEOPLE_OPTIONAL,
@@ -46,15 +47,12 @@ from dualrel.graph._csv import (
     _increasing_runs_apart,
     _split_roles,
 )
-
-# the row-by-row reader's own checks and words (it imports this module only when reading)
 from dualrel.graph._frozen import NO_ATTRIBUTES, FrozenDict
 from dualrel.graph._locations import LineRuns
 from dualrel.graph._practice import (
     _CHANNELS,
     _CONTACT_NEW,
     _INITIATORS,
-    _NO_ATTRIBUTES,
     PracticeReader,
     _aware,
     required_columns,
@@ -371,8 +369,8 @@ def _people(
     # row-by-row reader gives; a person in no tie keeps their own
     tied = ends.result()
     lookup, positions = tied.ids, tied.positions
-    untied = pc.is_null(positions)
     if positions.null_count:
+        untied = pc.is_null(positions)
         alone = pc.indices_nonzero(untied).to_pylist()
         lookup = lookup + [ids[i] for i in alone]
         positions = pc.replace_with_mask(
@@ -640,7 +638,7 @@ def read_contacts(path: str, practice: PracticeReader) -> bool:
         _CONTACT_NEW,
         Contact,
         n,
-        [ids, people[0], people[1], vocab[0], at, vocab[1], responded, [_NO_ATTRIBUTES] * n],
+        [ids, people[0], people[1], vocab[0], at, vocab[1], responded, repeat(NO_ATTRIBUTES)],
     )
     buf = practice.buffers["contacts"]
     buf.records.extend(contacts)

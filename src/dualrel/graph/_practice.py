@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from operator import attrgetter
 from typing import Any
 
+from dualrel.graph._frozen import NO_ATTRIBUTES
 from dualrel.graph._locations import LineArray, LineMap, RecordLocations
 from dualrel.graph._problems import Collector, did_you_mean
 from dualrel.graph._records import (
@@ -173,6 +174,17 @@ def required_columns(section: str) -> tuple[str, ...]:
 _SPLIT: dict[str, tuple[str, ...]] = {}
 
 
+def _split_list(cell: str) -> tuple[str, ...]:
+    """A list cell's items (split on ``;``, blanks dropped), each distinct cell split once:
+    list cells repeat (an agreement's roles, covers, channels)."""
+    items = _SPLIT.get(cell)
+    if items is None:
+        if len(_SPLIT) >= 4096:
+            _SPLIT.clear()
+        items = _SPLIT[cell] = tuple(v.strip() for v in cell.split(";") if v.strip())
+    return items
+
+
 def csv_record(section: str, header: list[str], row: list[str]) -> dict[str, Any]:
     """A CSV row as a decoded record: empty cells absent, list fields split on ``;``,
     counts as integers when they are; unknown columns become attributes."""
@@ -189,13 +201,7 @@ def csv_record(section: str, header: list[str], row: list[str]) -> dict[str, Any
             else:
                 attributes[name] = cell
         elif kind in _LISTS:
-            # a list cell repeats (an agreement's roles, covers, channels): split it once
-            items = _SPLIT.get(cell)
-            if items is None:
-                if len(_SPLIT) >= 4096:
-                    _SPLIT.clear()
-                items = _SPLIT[cell] = tuple(v.strip() for v in cell.split(";") if v.strip())
-            rec[name] = list(items)
+            rec[name] = list(_split_list(cell))
         elif kind == "count":
             text = cell.strip()
             # isdecimal, not isdigit: int() refuses digits such as "²" (a crash, not an error)
@@ -226,8 +232,9 @@ def _hours(value: str) -> bool:
         return False
     times = (value[:5], value[6:])
     for t in times:
+        digits = t[:2] + t[3:]
         # ASCII digits only: "²" is a digit to isdigit() and not to int()
-        if t[2] != ":" or not (t[:2] + t[3:]).isascii() or not (t[:2] + t[3:]).isdigit():
+        if t[2] != ":" or not (digits.isascii() and digits.isdigit()):
             return False
         if int(t[:2]) > 23 or int(t[3:]) > 59:
             return False
@@ -238,7 +245,6 @@ _CONTACT_NEW = fast_constructor(
     Contact,
     ("id", "coach", "client", "channel", "at", "initiated_by", "responded_at", "attributes"),
 )
-_NO_ATTRIBUTES = Contact("", "", "", "", datetime.min, "").attributes
 _CHANNELS = {c: c for c in CHANNELS}
 _INITIATORS = {c: c for c in CONTACT_INITIATORS}
 #: the fields a contact may have for the fast path (JSON Lines adds ``type``)
@@ -289,11 +295,7 @@ def _cell_value(f: _Field, cell: str, dates: DateParser) -> Any:
     if kind in ("enum", "open"):
         return cell if cell in f.vocabulary else None
     if kind in _LISTS:
-        items = _SPLIT.get(cell)  # split as csv_record splits (and caches) it
-        if items is None:
-            if len(_SPLIT) >= 4096:
-                _SPLIT.clear()
-            items = _SPLIT[cell] = tuple(v.strip() for v in cell.split(";") if v.strip())
+        items = _split_list(cell)
         return items if all(v in f.vocabulary for v in items) else None
     if kind == "count":
         text = cell.strip()
@@ -353,7 +355,7 @@ class PracticeReader:
         self.rejected_refs: list[_Ref] = []
         #: one string per distinct person id of the contacts (millions of copies otherwise)
         self.ids: dict[str, str] = {}
-        self._known_lists: dict[str, set[tuple[str, ...]]] = defaultdict(set)
+        self._known_lists: dict[_Field, set[tuple[str, ...]]] = defaultdict(set)
 
     # -- values -------------------------------------------------------------------------
     def datetime_value(self, value: Any) -> tuple[datetime | None, str, str]:
@@ -363,7 +365,7 @@ class PracticeReader:
                 return (
                     None,
                     "a date and time without a timezone (add Z or an offset)",
-                    ("naive-datetime"),
+                    "naive-datetime",
                 )
             return value, "", ""
         if isinstance(value, date):
@@ -383,7 +385,7 @@ class PracticeReader:
         return (
             None,
             f"{value!r} has no timezone (add Z or an offset like +01:00)",
-            ("naive-datetime"),
+            "naive-datetime",
         )
 
     # -- contacts, the large section: a fast path for valid records ----------------------
@@ -442,7 +444,7 @@ class PracticeReader:
         set_at(k, when)
         set_by(k, initiated_by)
         set_resp(k, responded)
-        set_attrs(k, _NO_ATTRIBUTES)
+        set_attrs(k, NO_ATTRIBUTES)
         buf.records.append(k)
         buf.lines.append(line or 0)
         buf.positions.append(index)
@@ -608,7 +610,7 @@ class PracticeReader:
             return value
         if kind in _LISTS:
             # lists repeat: one whose items are all known needs no check again
-            known = self._known_lists[f.name]
+            known = self._known_lists[f]
             if type(value) is list:
                 items = tuple(value)
                 if items in known:

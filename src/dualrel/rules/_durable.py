@@ -334,31 +334,19 @@ class _Session:
 
     def assert_fact(self, body: str) -> str:
         """Assert one fact given as the inside of a JSON object; returns its fact id."""
-        self._count += 1
-        fid = safe_ids(self._count)[-1] if self._count > len(_safe) else _safe[self._count - 1]
-        self._assert(f'{self.prefix}{fid}",{body}{_JOIN_TAIL}')
-        return fid
+        return self.assert_each((body,))[0]
 
     def assert_each(self, bodies: Sequence[str]) -> list[str]:
         """Assert ``bodies`` as :meth:`assert_fact` does, one at a time (never as one
-        batch, whose actions durable-rules runs late), in one call; returns their ids."""
+        batch, whose actions durable-rules runs late); returns their ids."""
         first = self._count
         self._count += len(bodies)
         if self._count > len(_safe):
             safe_ids(self._count)
         ids = _safe[first : self._count]
-        handle, prefix = self._engine._handle, self.prefix
-        assert_fact, start_action = _dre.assert_fact, _dre.start_action_for_state
+        prefix, assert_text = self.prefix, self._assert
         for fid, body in zip(ids, bodies, strict=True):
-            text = f'{prefix}{fid}",{body}{_JOIN_TAIL}'
-            code, state = assert_fact(handle, text)
-            if code == _RESULT_NOT_HANDLED:
-                continue  # the fact matches no condition: nothing is stored, nothing to fire
-            if code not in (_RESULT_OK, _RESULT_QUEUED):
-                _refuse(code, text)
-            started = start_action(handle, state)
-            if started:  # most facts complete no match
-                self._drain(state, started)
+            assert_text(f'{prefix}{fid}",{body}{_JOIN_TAIL}')
         return ids
 
     def release(self) -> None:
