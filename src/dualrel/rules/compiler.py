@@ -26,6 +26,14 @@ the join, once per partial match (measured).
 A rule whose ``where`` has alternatives (``any``, ``in``, ``outside``) becomes several
 durable-rules rules, one per alternative (never the engine's broken ``|``); a ``share``
 rule adds the rules of its numerator.  The engine merges what they find.
+
+A ``share`` rule's denominator is the number of distinct records of its ``of`` clause in a
+group.  When that clause joins the rest of the match only by naming the group's people
+(:class:`CountedShare`), the denominator of a group is the number of records naming those
+people that pass the clause's own tests, whenever the rest of the match exists, and a
+numerator match (a denominator match with more tests) shows it does.  Such a denominator
+is counted while records are indexed instead of matched one record at a time: the engine
+runs the numerator rules only (a month's contacts are most of a practice check's facts).
 """
 
 from __future__ import annotations
@@ -55,6 +63,7 @@ __all__ = [
     "Bound",
     "CompiledRule",
     "CompiledRuleset",
+    "CountedShare",
     "FactSchema",
     "RecordPlan",
     "RecordRead",
@@ -133,6 +142,17 @@ class RecordRead:
 
 
 @dataclass(frozen=True, slots=True)
+class CountedShare:
+    """How to count a ``share`` rule's denominator without the engine (module docstring):
+    per group, the records of ``section`` that pass ``tests`` (tests of the record alone,
+    exactly as the engine makes them, see :func:`exact_tester`), by the people they name."""
+
+    section: str
+    tests: tuple[Mapping[str, Any], ...]
+    people: tuple[tuple[str, str], ...]  # (record person field, variable), by variable
+
+
+@dataclass(frozen=True, slots=True)
 class CompiledRule:
     """A rule, its durable-rules conditions and its partitioning plan."""
 
@@ -161,6 +181,9 @@ class CompiledRule:
     at_least: int = 0
     share_of: str | None = None
     more_than: float = 0.0
+    #: the share's denominator, when it is counted rather than matched (its variants are
+    #: then left out of ``variants``)
+    counted_share: CountedShare | None = None
 
     @property
     def condition(self) -> Mapping[str, Any]:
@@ -522,6 +545,19 @@ def _compile_rule(
         if alias in section_of
     )
 
+    counted = None
+    of = next(
+        (j for j, c in enumerate(recs) if match.share and c.as_ == match.share.of and c.exists),
+        None,
+    )
+    if of is not None and len(alternatives) == 1:
+        per_vars = match.per if match.per is not None else list(match.people)
+        counted = _counted_share(variants[0], rec_alias[of], recs[of], per_vars)
+    if counted is not None:
+        # ``filters`` keep the denominator's tests: a record failing what every clause
+        # tests, the denominator's included, is counted by no group either
+        variants = [v for v in variants if v.numerator]
+
     plans: list[ClausePlan] = []
     if any(c.exists for c in ties):
         anchor, dist = _choose_anchor(rule)
@@ -589,6 +625,7 @@ def _compile_rule(
         at_least=int(at_least),
         share_of=share_of,
         more_than=more_than,
+        counted_share=counted,
     )
 
 
@@ -622,6 +659,50 @@ def _record_reads_of(
                     )
             out.append(RecordRead(section_of[alias], alone[alias], tuple(bounds)))
     return tuple(out)
+
+
+def _counted_share(
+    denominator: Variant, alias: str, clause: RecordClause, per: Iterable[str]
+) -> CountedShare | None:
+    """:class:`CountedShare` for the record clause ``alias`` of a share's one denominator
+    variant, or None when its denominator must be matched: the clause must name only
+    people of the group, each already bound by an earlier clause (its only joins are
+    ``p_<field>`` equal to them), no other clause may read it, and the engine's tests
+    of it alone must be ones :func:`exact_tester` makes exactly."""
+    if clause.tie is not None or not set(clause.people.values()) <= set(per):
+        return None
+    joins = {f"p_{f}" for f in clause.people}
+    own: list[Mapping[str, Any]] = []
+    for cond in denominator.condition["all"]:
+        for here, test in cond.items():
+            for one in _tests_of(test):
+                if here != alias:
+                    if _reads_alias(one, alias):
+                        return None
+                    continue
+                ((key, value),) = one.items()
+                if key in joins and isinstance(value, Mapping) and len(value) == 1:
+                    ((other, _end),) = value.items()
+                    if other != alias:
+                        joins.discard(key)  # each person field joined once
+                        continue
+                if not _alone(one):
+                    return None
+                own.append(one)
+    if joins or exact_tester(own) is None:
+        return None
+    return CountedShare(
+        section=clause.section,
+        tests=tuple(own),
+        people=tuple(sorted(((f, v) for f, v in clause.people.items()), key=lambda p: p[1])),
+    )
+
+
+def _reads_alias(node: Any, alias: str) -> bool:
+    """Whether a test (or a part of one) reads a field of the clause ``alias``."""
+    if isinstance(node, Mapping):
+        return any(k == alias or _reads_alias(v, alias) for k, v in node.items())
+    return False
 
 
 def _tests_of(test: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -673,6 +754,67 @@ def passes(fact: Mapping[str, Any], tests: Iterable[Mapping[str, Any]]) -> bool:
     """
     return tester(tests)(fact)
 
+
+def exact_tester(
+    tests: Iterable[Mapping[str, Any]],
+) -> Callable[[Mapping[str, Any]], bool] | None:
+    """A test of one fact that agrees with the engine on every fact the compiler makes,
+    or None when ``tests`` hold a form it cannot promise that of.  Unlike :func:`tester`,
+    never more lenient either: a comparison fails on a missing field.  Comparisons are
+    only taken on the fields that always hold numbers (times, numbers, counts, weekdays,
+    minutes): the engine compares a text with a number in ways of its own (measured:
+    ``"s" > 1`` holds).
+
+    >>> check = exact_tester([{"v_by": "client"}, {"$gt": {"t_at": -30}}])
+    >>> check({"v_by": "client", "t_at": -2.5}), check({"v_by": "client"})
+    (True, False)
+    >>> exact_tester([{"$gt": {"v_by": 1}}]) is None
+    True
+    """
+    checks: list[tuple[str, str, Any]] = []
+    for test in tests:
+        ((key, value),) = test.items()
+        if not key.startswith("$"):
+            if isinstance(value, bool) or not isinstance(value, str | int):
+                return None
+            checks.append(("==", key, value))
+            continue
+        if not isinstance(value, Mapping) or len(value) != 1:
+            return None
+        ((field, operand),) = value.items()
+        if key in ("$ex", "$nex"):
+            checks.append((key, field, None))
+        elif (
+            key in _COMPARE
+            and field.startswith(_NUMBER_FIELDS)
+            and isinstance(operand, int | float)
+            and not isinstance(operand, bool)
+        ):
+            checks.append((key, field, operand))
+        else:
+            return None
+
+    def check(fact: Mapping[str, Any]) -> bool:
+        for what, field, operand in checks:
+            have = fact.get(field)
+            if what == "==":
+                if have != operand or type(have) is not type(operand):
+                    return False
+            elif what == "$ex":
+                if have is None:
+                    return False
+            elif what == "$nex":
+                if have is not None:
+                    return False
+            elif have is None or not _COMPARE[what](have, operand):
+                return False
+        return True
+
+    return check
+
+
+#: Record fact fields that always hold a number (see the module docstring).
+_NUMBER_FIELDS = ("t_", "n_", "c_", "wd_", "mn_")
 
 _COMPARE: Mapping[str, Callable[[Any, Any], bool]] = {
     "$lt": operator.lt,

@@ -42,6 +42,7 @@ from dualrel.rules.compiler import (
     CompiledRuleset,
     canonical,
     compile_ruleset,
+    exact_tester,
     tester,
     variable_distances,
 )
@@ -173,6 +174,11 @@ class _Store:
         # matches can read
         self.records_of: dict[tuple[str, str, str], list[str]] = defaultdict(list)
         self._tie_ends: dict[str, tuple[str, str]] = {}
+        #: per rule whose share denominator is counted (CompiledRule.counted_share): the
+        #: records passing its tests, by the (variable, person id) pairs they name
+        self.share_counts: dict[str, dict[tuple[tuple[str, str], ...], int]] = {
+            r.name: {} for r in compiled.rules if r.counted_share is not None
+        }
         self._midnight = datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC)
         self._instants: dict[int, tuple[datetime, float]] = {}  # see _instant
         # rules whose clauses all touch the anchor share one neighbourhood: its own ties
@@ -272,6 +278,15 @@ class _Store:
             # ... then what one clause or another needs of a record (see _Admits)
             admits = _Admits(self.compiled, section, common, extremes, self._unmet)
             track = _Extremes(partners.get(section, []))
+            counters = [
+                (
+                    exact_tester(r.counted_share.tests),
+                    r.counted_share.people,
+                    self.share_counts[r.name],
+                )
+                for r in self.compiled.rules
+                if r.counted_share is not None and r.counted_share.section == section
+            ]
             for rec in practice.section(section):
                 if fast is not None:
                     found = fast(rec)
@@ -287,6 +302,9 @@ class _Store:
                         if not check(fact):
                             continue
                 rest.fill(rec, rid, fact)
+                for counts_test, named, counts in counters:
+                    if counts_test is not None and counts_test(fact):
+                        self._count(section, rec, named, counts)
                 if not admits(fact):
                     continue
                 if track.pending:
@@ -310,6 +328,23 @@ class _Store:
                     records_of[(getattr(rec, fields.tie), section, "")].append(rid)
             self._unmet.update((section, key) for key, _ in unmet.pending)
             extremes.update(track.found(section))
+
+    def _count(
+        self,
+        section: str,
+        rec: Any,
+        named: tuple[tuple[str, str], ...],
+        counts: dict[tuple[tuple[str, str], ...], int],
+    ) -> None:
+        """Count ``rec`` in the group of the people it names (see CountedShare)."""
+        key = []
+        for field, var in named:
+            person = self._person_of(section, rec, field)
+            if person is None:
+                return  # names nobody: in no group
+            key.append((var, person))
+        group = tuple(key)
+        counts[group] = counts.get(group, 0) + 1
 
     def definition(self) -> dict[str, Any]:
         """The durable-rules definition for these records: the compiled one without the
@@ -533,7 +568,7 @@ class _Store:
                 group, tie_ids, record_ids = [], set(), set()
         if group:
             self._run(engine, rules, group, tie_ids, results, record_ids=record_ids)
-        return _aggregate(rules, results)
+        return _aggregate(rules, results, self.share_counts)
 
     def rule_records(self, rule: CompiledRule, anchor: str, tie_ids: set[str]) -> set[str]:
         """The records a match of ``rule`` anchored at ``anchor`` can read, given the ties
@@ -1303,26 +1338,33 @@ def _window(hours: str | None) -> dict[str, int]:
 
 
 def _aggregate(
-    rules: Mapping[str, CompiledRule], results: Mapping[_Key, set[_Match]]
+    rules: Mapping[str, CompiledRule],
+    results: Mapping[_Key, set[_Match]],
+    share_counts: Mapping[str, Mapping[tuple[tuple[str, str], ...], int]],
 ) -> dict[_Key, set[_Match]]:
-    """Group the matches of ``per``/``count``/``share`` rules into their findings."""
+    """Group the matches of ``per``/``count``/``share`` rules into their findings.  A
+    share whose denominator is counted (``share_counts``) has numerator matches only."""
     out: dict[_Key, set[_Match]] = {}
-    for (name, anchor), matches in results.items():
-        if name.endswith(_NUMERATOR):
-            continue
+    keys = {(name.removesuffix(_NUMERATOR), anchor) for name, anchor in results}
+    for name, anchor in keys:
         rule = rules[name]
+        matches = results.get((name, anchor), set())
         if rule.per is None:
             out[(name, anchor)] = matches
             continue
         numerator = results.get((name + _NUMERATOR, anchor), set())
-        kept = {m for m in (_groups(rule, matches, numerator)) if m is not None}
+        counted = share_counts.get(name)
+        kept = {m for m in _groups(rule, matches, numerator, counted) if m is not None}
         if kept:
             out[(name, anchor)] = kept
     return out
 
 
 def _groups(
-    rule: CompiledRule, matches: set[_Match], numerator: set[_Match]
+    rule: CompiledRule,
+    matches: set[_Match],
+    numerator: set[_Match],
+    counted: Mapping[tuple[tuple[str, str], ...], int] | None = None,
 ) -> Iterator[_Match | None]:
     assert rule.per is not None
     per = set(rule.per)
@@ -1330,9 +1372,9 @@ def _groups(
     def key(m: _Match) -> tuple[tuple[str, str], ...]:
         return tuple(s for s in m[0] if s[0] in per)
 
-    def counted(ms: Iterable[_Match], alias: str) -> set[str]:
+    def distinct(ms: Iterable[_Match], alias: str) -> int:
         at = rule.record_evidence.index(alias)
-        return {m[2][at] for m in ms}
+        return len({m[2][at] for m in ms})
 
     groups: dict[tuple[tuple[str, str], ...], list[_Match]] = defaultdict(list)
     for m in matches:
@@ -1340,15 +1382,22 @@ def _groups(
     above: dict[tuple[tuple[str, str], ...], list[_Match]] = defaultdict(list)
     for m in numerator:
         above[key(m)].append(m)
+    if counted is not None:
+        # every group with a numerator match has denominator matches: the counted ones
+        groups = above
+        named = {var for _, var in rule.counted_share.people} if rule.counted_share else set()
     for subjects, ms in groups.items():
         shown = ms
-        if rule.count_of is not None and len(counted(ms, rule.count_of)) < rule.at_least:
+        if rule.count_of is not None and distinct(ms, rule.count_of) < rule.at_least:
             yield None
             continue
         if rule.share_of is not None:
             late = above.get(subjects, [])
-            whole = len(counted(ms, rule.share_of))
-            if not whole or not len(counted(late, rule.share_of)) > rule.more_than * whole:
+            if counted is not None:
+                whole = counted.get(tuple(sorted(s for s in subjects if s[0] in named)), 0)
+            else:
+                whole = distinct(ms, rule.share_of)
+            if not whole or not distinct(late, rule.share_of) > rule.more_than * whole:
                 yield None
                 continue
             shown = late
