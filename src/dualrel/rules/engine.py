@@ -978,14 +978,12 @@ class _Admits:
         ranked = sorted(alternatives.items(), key=lambda a: (bool(a[0][1]), len(a[0][0])))
         self._free = [check for (_, bounds), check in ranked if not bounds]
         self._bounded = [
-            (check, [(f, op, extremes.get(at, _NO_PARTNER)) for f, op, at in bounds])
-            for (_, bounds), check in ranked
-            if bounds
+            (check, _limits(bounds, extremes)) for (_, bounds), check in ranked if bounds
         ]
         self._fields = tuple(sorted(read_fields))
         # by the values of the fields the tests read: True, or the bounds of the
         # alternatives whose tests pass (the fields bounds read vary far more)
-        self._passing: dict[tuple[Any, ...], Literal[True] | list[list[Any]]] = {}
+        self._passing: dict[tuple[Any, ...], Literal[True] | list[list[_Limit]]] = {}
 
     def __call__(self, fact: Mapping[str, Any]) -> bool:
         seen = tuple(map(fact.get, self._fields))
@@ -998,7 +996,16 @@ class _Admits:
                 passing = self._passing[seen] = found
         if passing is True:
             return True
-        return any(all(_within(fact.get(f), op, r) for f, op, r in bounds) for bounds in passing)
+        get = fact.get
+        for limits in passing:
+            for field, holds, limit in limits:
+                value = get(field)
+                # a value that is not a number is not bounded (bool is not a number here)
+                if (type(value) is float or type(value) is int) and not holds(value, limit):
+                    break
+            else:
+                return True
+        return False
 
 
 def _range_key(bound: Bound) -> tuple[str, str, str]:
@@ -1010,19 +1017,25 @@ def _range_key(bound: Bound) -> tuple[str, str, str]:
 _NO_PARTNER = (math.inf, -math.inf)
 
 
-def _within(value: Any, op: str, extremes: tuple[float, float] | None) -> bool:
-    """Whether ``value <op> partner`` can hold for some partner value in ``extremes``
-    (smallest, largest); True when either is not a number (no bound is used)."""
-    if extremes is None or not isinstance(value, int | float) or isinstance(value, bool):
-        return True
-    lo, hi = extremes
-    if op == "$lt":
-        return value < hi
-    if op == "$lte":
-        return value <= hi
-    if op == "$gt":
-        return value > lo
-    return value >= lo  # $gte
+_Limit = tuple[str, Callable[[Any, Any], bool], float]
+"""(field, comparison, the partner value it must compare so with)"""
+
+
+def _limits(
+    bounds: Iterable[tuple[str, str, tuple[str, str, str]]],
+    extremes: Mapping[tuple[str, str, str], tuple[float, float] | None],
+) -> list[_Limit]:
+    """Each bound ``field <op> partner`` as the test that it can hold for some partner
+    value: against the largest partner value (``<``, ``<=``) or the smallest (``>``,
+    ``>=``).  A bound whose partner values are not all numbers is no bound."""
+    out: list[_Limit] = []
+    for field, op, at in bounds:
+        found = extremes.get(at, _NO_PARTNER)
+        if found is None:
+            continue
+        lo, hi = found
+        out.append((field, _ORDERS[op], hi if op in ("$lt", "$lte") else lo))
+    return out
 
 
 class _Unmet:
