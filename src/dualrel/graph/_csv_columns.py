@@ -27,7 +27,7 @@ from collections import deque
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from itertools import repeat
 from typing import Any
 
@@ -585,10 +585,6 @@ def _role_mismatches(
     return flagged
 
 
-def _seconds(instant: datetime | None) -> float | None:
-    return None if instant is None else instant.timestamp()
-
-
 def read_contacts(path: str, practice: PracticeReader) -> bool:
     """Read ``contacts.csv`` column-wise into ``practice``; False (and nothing read) when the
     row-by-row reader must read it: a file outside what this path reads alike, a column
@@ -633,15 +629,9 @@ def read_contacts(path: str, practice: PracticeReader) -> bool:
         # before the contact, to the checks that say what is wrong
         if any(a is None and t for a, t in zip(answers, answer_texts.values, strict=True)):
             return False
-        # an answer before its contact, compared as instants (seconds since the epoch:
-        # exact to the microsecond for centuries around now), every row at once
-        early = pc.less(
-            pc.take(pa.array([_seconds(a) for a in answers], pa.float64()), answer_texts.codes),
-            pc.take(pa.array([_seconds(a) for a in at_values], pa.float64()), at_texts.codes),
-        )
-        if pc.any(early).as_py():  # no answer is never early (nulls are skipped)
-            return False
         responded = answer_texts.expand(answers)
+        if any(r is not None and r < a for r, a in zip(responded, at, strict=True)):
+            return False
     del table
     _POOL.release_unused()
     contacts = _fill(
