@@ -424,3 +424,27 @@ def test_plain_contacts_take_the_columnar_path(tmp_path: Path) -> None:
         ("ct2", "phone", timedelta(hours=-5), None),
     ]
     assert outcome[2][("contact", "ct2")] == (str(d / "contacts.csv"), 3)
+
+
+@pytest.mark.parametrize(
+    ("responded", "columnar"),
+    [
+        ("2026-11-02T09:30:00+00:00", True),  # 09:30Z, after the contact at 09:00Z
+        ("2026-11-02T10:00:00+01:00", True),  # the same instant as the contact
+        ("2026-11-02T09:59:00+01:00", False),  # 08:59Z: before it, for the checks to say
+        ("2026-11-02T08:59:59.999999+00:00", False),
+    ],
+)
+def test_answers_before_their_contact_are_compared_as_instants(
+    tmp_path: Path, responded: str, columnar: bool
+) -> None:
+    d = _plain(tmp_path, CONTACT_PEOPLE, CONTACT_TIES)
+    (d / "contacts.csv").write_text(
+        "id,coach,client,channel,at,initiated_by,responded_at\n"
+        f"ct1,co1,cl1,email,2026-11-02T10:00:00+01:00,client,{responded}\n"
+        f"ct2,co1,cl2,phone,{AT[2]},coach,\n",
+        encoding="utf-8",
+    )
+    practice = PracticeReader(RecordReader(Collector(), CORE_TIE_KINDS, CORE_ROLES))
+    assert _csv_columns.read_contacts(str(d / "contacts.csv"), practice) is columnar
+    assert _outcome(d, columnar=True) == _outcome(d, columnar=False)
