@@ -269,6 +269,9 @@ def test_exact_tester_agrees_with_the_engine(tests, facts):
         [{"$neq": {"t_at": 1}}],
         [{"e_at": True}],
         [{"t_at": 1.5}],
+        [{"t_at": 1}],  # the engine takes 1 == 1.0 == "1" == true
+        [{"e_at": "1"}],
+        [{"x": "client"}],
         [{"$gt": {"t_at": {"a": "t_at"}}}],
     ],
 )

@@ -760,10 +760,11 @@ def exact_tester(
 ) -> Callable[[Mapping[str, Any]], bool] | None:
     """A test of one fact that agrees with the engine on every fact the compiler makes,
     or None when ``tests`` hold a form it cannot promise that of.  Unlike :func:`tester`,
-    never more lenient either: a comparison fails on a missing field.  Comparisons are
-    only taken on the fields that always hold numbers (times, numbers, counts, weekdays,
-    minutes): the engine compares a text with a number in ways of its own (measured:
-    ``"s" > 1`` holds).
+    never more lenient either: a comparison fails on a missing field.  Each form is taken
+    only on the fields whose values always have one type: comparisons on numbers (times,
+    numbers, counts, weekdays, minutes), equality with a text on the kind and values,
+    with a number on flags.  Across types the engine has rules of its own (measured:
+    ``"s" > 1`` holds, and ``1 == "1"`` and ``1 == true``).
 
     >>> check = exact_tester([{"v_by": "client"}, {"$gt": {"t_at": -30}}])
     >>> check({"v_by": "client", "t_at": -2.5}), check({"v_by": "client"})
@@ -775,7 +776,9 @@ def exact_tester(
     for test in tests:
         ((key, value),) = test.items()
         if not key.startswith("$"):
-            if isinstance(value, bool) or not isinstance(value, str | int):
+            texts = type(value) is str and (key == "k" or key.startswith("v_"))
+            flags = type(value) is int and key.startswith(_FLAG_FIELDS)
+            if not (texts or flags):
                 return None
             checks.append(("==", key, value))
             continue
@@ -798,7 +801,7 @@ def exact_tester(
         for what, field, operand in checks:
             have = fact.get(field)
             if what == "==":
-                if have != operand or type(have) is not type(operand):
+                if have != operand:
                     return False
             elif what == "$ex":
                 if have is None:
@@ -813,8 +816,10 @@ def exact_tester(
     return check
 
 
-#: Record fact fields that always hold a number (see the module docstring).
+#: Record fact fields that always hold a number, and flags (always 1 when present; see
+#: the module docstring).
 _NUMBER_FIELDS = ("t_", "n_", "c_", "wd_", "mn_")
+_FLAG_FIELDS = ("e_", "l_", "vs")
 
 _COMPARE: Mapping[str, Callable[[Any, Any], bool]] = {
     "$lt": operator.lt,

@@ -279,13 +279,10 @@ class _Store:
             admits = _Admits(self.compiled, section, common, extremes, self._unmet)
             track = _Extremes(partners.get(section, []))
             counters = [
-                (
-                    exact_tester(r.counted_share.tests),
-                    r.counted_share.people,
-                    self.share_counts[r.name],
-                )
+                (counts_test, r.counted_share.people, self.share_counts[r.name])
                 for r in self.compiled.rules
                 if r.counted_share is not None and r.counted_share.section == section
+                if (counts_test := exact_tester(r.counted_share.tests)) is not None
             ]
             for rec in practice.section(section):
                 if fast is not None:
@@ -303,7 +300,7 @@ class _Store:
                             continue
                 rest.fill(rec, rid, fact)
                 for counts_test, named, counts in counters:
-                    if counts_test is not None and counts_test(fact):
+                    if counts_test(fact):
                         self._count(section, rec, named, counts)
                 if not admits(fact):
                     continue
@@ -1358,7 +1355,8 @@ def _aggregate(
     """Group the matches of ``per``/``count``/``share`` rules into their findings.  A
     share whose denominator is counted (``share_counts``) has numerator matches only."""
     out: dict[_Key, set[_Match]] = {}
-    keys = {(name.removesuffix(_NUMERATOR), anchor) for name, anchor in results}
+    # a counted share has only its numerator's key (in the order found: runs alike)
+    keys = dict.fromkeys((name.removesuffix(_NUMERATOR), anchor) for name, anchor in results)
     for name, anchor in keys:
         rule = rules[name]
         matches = results.get((name, anchor), set())
@@ -1395,10 +1393,11 @@ def _groups(
     above: dict[tuple[tuple[str, str], ...], list[_Match]] = defaultdict(list)
     for m in numerator:
         above[key(m)].append(m)
-    if counted is not None:
+    named: set[str] = set()
+    if counted is not None and rule.counted_share is not None:
         # every group with a numerator match has denominator matches: the counted ones
         groups = above
-        named = {var for _, var in rule.counted_share.people} if rule.counted_share else set()
+        named = {var for _, var in rule.counted_share.people}
     for subjects, ms in groups.items():
         shown = ms
         if rule.count_of is not None and distinct(ms, rule.count_of) < rule.at_least:
