@@ -405,17 +405,23 @@ def test_columnar_reads_contacts_as_rows_do(contacts: str) -> None:
         assert _outcome(d, columnar=True) == _outcome(d, columnar=False)
 
 
-def test_plain_contacts_take_the_columnar_path(tmp_path: Path) -> None:
+def _two_contacts(tmp_path: Path, at: str, responded: str) -> tuple[Path, bool]:
+    """A folder whose contacts are ``ct1`` (at ``at``, answered at ``responded``) and a
+    plain ``ct2``; and whether the columnar reader takes its contacts."""
     d = _plain(tmp_path, CONTACT_PEOPLE, CONTACT_TIES)
     (d / "contacts.csv").write_text(
         "id,coach,client,channel,at,initiated_by,responded_at\n"
-        f"ct1,co1,cl1,email,{AT[0]},client,{AT[1]}\n"
+        f"ct1,co1,cl1,email,{at},client,{responded}\n"
         f"ct2,co1,cl2,phone,{AT[2]},coach,\n",
         encoding="utf-8",
     )
-    c = Collector()
-    practice = PracticeReader(RecordReader(c, CORE_TIE_KINDS, CORE_ROLES))
-    assert _csv_columns.read_contacts(str(d / "contacts.csv"), practice)
+    practice = PracticeReader(RecordReader(Collector(), CORE_TIE_KINDS, CORE_ROLES))
+    return d, _csv_columns.read_contacts(str(d / "contacts.csv"), practice)
+
+
+def test_plain_contacts_take_the_columnar_path(tmp_path: Path) -> None:
+    d, columnar = _two_contacts(tmp_path, AT[0], AT[1])
+    assert columnar
     kind, outcome = _outcome(d, columnar=True)
     assert (kind, outcome) == _outcome(d, columnar=False)
     contacts = outcome[4].contacts
@@ -438,13 +444,6 @@ def test_plain_contacts_take_the_columnar_path(tmp_path: Path) -> None:
 def test_answers_before_their_contact_are_compared_as_instants(
     tmp_path: Path, responded: str, columnar: bool
 ) -> None:
-    d = _plain(tmp_path, CONTACT_PEOPLE, CONTACT_TIES)
-    (d / "contacts.csv").write_text(
-        "id,coach,client,channel,at,initiated_by,responded_at\n"
-        f"ct1,co1,cl1,email,2026-11-02T10:00:00+01:00,client,{responded}\n"
-        f"ct2,co1,cl2,phone,{AT[2]},coach,\n",
-        encoding="utf-8",
-    )
-    practice = PracticeReader(RecordReader(Collector(), CORE_TIE_KINDS, CORE_ROLES))
-    assert _csv_columns.read_contacts(str(d / "contacts.csv"), practice) is columnar
+    d, taken = _two_contacts(tmp_path, "2026-11-02T10:00:00+01:00", responded)
+    assert taken is columnar
     assert _outcome(d, columnar=True) == _outcome(d, columnar=False)

@@ -205,24 +205,24 @@ def contact_registries(draw: st.DrawFn) -> Registry:
     )
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(reg=contact_registries())
-def test_counting_finds_what_matching_every_contact_finds(reg):
+def _counted_equals_matched(reg: Registry) -> None:
     counted = evaluate(reg, PRACTICE).findings
     with pytest.MonkeyPatch.context() as mp:
         _uncounted(mp)
         matched = evaluate(reg, PRACTICE).findings
     assert counted == matched
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(reg=contact_registries())
+def test_counting_finds_what_matching_every_contact_finds(reg):
+    _counted_equals_matched(reg)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(reg=practice_registries(max_people=8))
 def test_counting_finds_what_matching_every_record_finds(reg):
-    counted = evaluate(reg, PRACTICE).findings
-    with pytest.MonkeyPatch.context() as mp:
-        _uncounted(mp)
-        matched = evaluate(reg, PRACTICE).findings
-    assert counted == matched
+    _counted_equals_matched(reg)
 
 
 # -- exact_tester agrees with the engine ------------------------------------------------------

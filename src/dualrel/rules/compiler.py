@@ -41,7 +41,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import operator
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -772,7 +772,7 @@ def exact_tester(
     >>> exact_tester([{"$gt": {"v_by": 1}}]) is None
     True
     """
-    checks: list[tuple[str, str, Any]] = []
+    checks: list[tuple[Any, str, Any]] = []
     for test in tests:
         ((key, value),) = test.items()
         if not key.startswith("$"):
@@ -793,27 +793,10 @@ def exact_tester(
             and isinstance(operand, int | float)
             and not isinstance(operand, bool)
         ):
-            checks.append((key, field, operand))
+            checks.append((_COMPARE[key], field, operand))
         else:
             return None
-
-    def check(fact: Mapping[str, Any]) -> bool:
-        for what, field, operand in checks:
-            have = fact.get(field)
-            if what == "==":
-                if have != operand:
-                    return False
-            elif what == "$ex":
-                if have is None:
-                    return False
-            elif what == "$nex":
-                if have is not None:
-                    return False
-            elif have is None or not _COMPARE[what](have, operand):
-                return False
-        return True
-
-    return check
+    return _checker(checks, exact=True)
 
 
 #: Record fact fields that always hold a number, and flags (always 1 when present; see
@@ -842,6 +825,16 @@ def tester(tests: Iterable[Mapping[str, Any]]) -> Callable[[Mapping[str, Any]], 
             checks.append((key, field, None))
         elif key in _COMPARE and isinstance(operand, int | float):
             checks.append((_COMPARE[key], field, operand))
+    return _checker(checks, exact=False)
+
+
+def _checker(
+    checks: Sequence[tuple[Any, str, Any]], *, exact: bool
+) -> Callable[[Mapping[str, Any]], bool]:
+    """Whether a fact passes every (what, fact field, operand) of ``checks``: ``what`` is
+    ``"=="``, ``"$ex"``, ``"$nex"`` or a comparison.  A comparison of a field that holds no
+    number passes, unless ``exact`` (then the field is one that holds a number whenever it
+    is there, and a missing one fails, as in the engine)."""
 
     def check(fact: Mapping[str, Any]) -> bool:
         for what, field, operand in checks:
@@ -855,7 +848,10 @@ def tester(tests: Iterable[Mapping[str, Any]]) -> Callable[[Mapping[str, Any]], 
             elif what == "$nex":
                 if have is not None:
                     return False
-            elif isinstance(have, int | float) and not what(have, operand):
+            elif isinstance(have, int | float):
+                if not what(have, operand):
+                    return False
+            elif exact:
                 return False
         return True
 
