@@ -34,6 +34,9 @@ people that pass the clause's own tests, whenever the rest of the match exists, 
 numerator match (a denominator match with more tests) shows it does.  Such a denominator
 is counted while records are indexed instead of matched one record at a time: the engine
 runs the numerator rules only (a month's contacts are most of a practice check's facts).
+No other record clause of the rule may read the same section: the engine never puts one
+fact in two clauses of a match, nor lets a fact of the match veto it through a negated
+clause, and those tie records of one section together (found in review).
 """
 
 from __future__ import annotations
@@ -550,7 +553,10 @@ def _compile_rule(
         (j for j, c in enumerate(recs) if match.share and c.as_ == match.share.of and c.exists),
         None,
     )
-    if of is not None and len(alternatives) == 1:
+    alone_in_section = of is not None and not any(
+        c.section == recs[of].section for j, c in enumerate(recs) if j != of
+    )
+    if of is not None and alone_in_section and len(alternatives) == 1:
         per_vars = match.per if match.per is not None else list(match.people)
         counted = _counted_share(variants[0], rec_alias[of], recs[of], per_vars)
     if counted is not None:
@@ -668,7 +674,8 @@ def _counted_share(
     variant, or None when its denominator must be matched: the clause must name only
     people of the group, each already bound by an earlier clause (its only joins are
     ``p_<field>`` equal to them), no other clause may read it, and the engine's tests
-    of it alone must be ones :func:`exact_tester` makes exactly."""
+    of it alone must be ones :func:`exact_tester` makes exactly.  (The caller makes sure
+    no other record clause reads its section: see the module docstring.)"""
     if clause.tie is not None or not set(clause.people.values()) <= set(per):
         return None
     joins = {f"p_{f}" for f in clause.people}
@@ -799,8 +806,8 @@ def exact_tester(
     return _checker(checks, exact=True)
 
 
-#: Record fact fields that always hold a number, and flags (always 1 when present; see
-#: the module docstring).
+#: Record fact fields that always hold a number, and flags (always 1 when present): a
+#: given field ``e_``, a list's word ``l_``, a value among a set ``vs``.
 _NUMBER_FIELDS = ("t_", "n_", "c_", "wd_", "mn_")
 _FLAG_FIELDS = ("e_", "l_", "vs")
 

@@ -16,11 +16,13 @@ import json
 import math
 import multiprocessing
 import operator
+import re
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal, Union
 
@@ -175,8 +177,9 @@ class _Store:
         self.records_of: dict[tuple[str, str, str], list[str]] = defaultdict(list)
         self._tie_ends: dict[str, tuple[str, str]] = {}
         #: per rule whose share denominator is counted (CompiledRule.counted_share): the
-        #: records passing its tests, by the (variable, person id) pairs they name
-        self.share_counts: dict[str, dict[tuple[tuple[str, str], ...], int]] = {
+        #: ids of the records passing its tests, by the (variable, person id) pairs they
+        #: name (ids, not a number: matches count distinct records)
+        self.share_counts: dict[str, dict[tuple[tuple[str, str], ...], set[str]]] = {
             r.name: {} for r in compiled.rules if r.counted_share is not None
         }
         self._midnight = datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC)
@@ -278,12 +281,14 @@ class _Store:
             # ... then what one clause or another needs of a record (see _Admits)
             admits = _Admits(self.compiled, section, common, extremes, self._unmet)
             track = _Extremes(partners.get(section, []))
-            counters = [
-                (counts_test, r.counted_share.people, self.share_counts[r.name])
-                for r in self.compiled.rules
-                if r.counted_share is not None and r.counted_share.section == section
-                if (counts_test := exact_tester(r.counted_share.tests)) is not None
-            ]
+            counters = []
+            for r in self.compiled.rules:
+                if r.counted_share is not None and r.counted_share.section == section:
+                    counts_test = exact_tester(r.counted_share.tests)
+                    assert counts_test is not None, "compiler._counted_share checked it"
+                    counters.append(
+                        (counts_test, r.counted_share.people, self.share_counts[r.name])
+                    )
             for rec in practice.section(section):
                 if fast is not None:
                     found = fast(rec)
@@ -331,7 +336,7 @@ class _Store:
         section: str,
         rec: Any,
         named: tuple[tuple[str, str], ...],
-        counts: dict[tuple[tuple[str, str], ...], int],
+        counts: dict[tuple[tuple[str, str], ...], set[str]],
     ) -> None:
         """Count ``rec`` in the group of the people it names (see CountedShare)."""
         key = []
@@ -340,8 +345,7 @@ class _Store:
             if person is None:
                 return  # names nobody: in no group
             key.append((var, person))
-        group = tuple(key)
-        counts[group] = counts.get(group, 0) + 1
+        counts.setdefault(tuple(key), set()).add(rec.id)
 
     def definition(self) -> dict[str, Any]:
         """The durable-rules definition for these records: the compiled one without the
@@ -624,7 +628,7 @@ class _Store:
     ) -> None:
         owned = set(group)
         for name, anchor, match in self.matches(engine, tie_ids, record_ids):
-            if (name.rstrip(_NUMERATOR), anchor) in owned:
+            if (name.removesuffix(_NUMERATOR), anchor) in owned:
                 results.setdefault((name, anchor), set()).add(match)
 
     def matches(
@@ -1313,6 +1317,8 @@ def _body(fact: Mapping[str, Any]) -> str:
     '"k":"@contacts","t_at":-0.5,"v_channel":"a \\\\"b\\\\"","e_at":1'
     >>> _body({"v_recipient": "Société", "n": float("nan")})
     '"v_recipient":"Soci\\\\u00e9t\\\\u00e9","n":NaN'
+    >>> _body({"t_at": -1e-7, "n": 1e16, "v": "3e"})
+    '"t_at":-0.0000001,"n":10000000000000000,"v":"3e"'
     """
     # pydantic-core writes JSON three times as fast as json.dumps (hundreds of thousands
     # of records per check); json.dumps writes what it would write differently: text
@@ -1320,18 +1326,35 @@ def _body(fact: Mapping[str, Any]) -> str:
     # finite (null, NaN or Infinity, by version)
     # (the tests on the decoded text: str.isascii reads a flag, and str searches are
     # twice as fast as bytes searches)
+    # ... and numbers with an exponent: the engine cannot read ``-1e-7`` (error 204,
+    # measured; a contact 9 ms before midnight is -1e-7 days away), nor ``1e16``
     text = to_json(fact)[1:-1].decode()
-    if text.isascii() and "null" not in text and "NaN" not in text and "Inf" not in text:
+    if (
+        text.isascii()
+        and "null" not in text
+        and "NaN" not in text
+        and "Inf" not in text
+        and not _EXPONENT.search(text)
+    ):
         return text
     return ",".join([f'"{k}":{_text(v)}' for k, v in fact.items()])
+
+
+#: A digit followed by an exponent's ``e`` (in a value's text too: that one is written
+#: again, the same, by the slow path)
+_EXPONENT = re.compile(r"[0-9][eE]")
 
 
 def _text(value: Any) -> str:
     kind = type(value)
     if kind is str:
         return _quoted(value)
-    if kind is int or (kind is float and math.isfinite(value)):
+    if kind is int:
         return repr(value)
+    if kind is float and math.isfinite(value):
+        text = repr(value)
+        # the same decimal number without an exponent: the same double once read
+        return text if "e" not in text else format(Decimal(text), "f")
     return json.dumps(value)
 
 
@@ -1350,7 +1373,7 @@ def _window(hours: str | None) -> dict[str, int]:
 def _aggregate(
     rules: Mapping[str, CompiledRule],
     results: Mapping[_Key, set[_Match]],
-    share_counts: Mapping[str, Mapping[tuple[tuple[str, str], ...], int]],
+    share_counts: Mapping[str, Mapping[tuple[tuple[str, str], ...], set[str]]],
 ) -> dict[_Key, set[_Match]]:
     """Group the matches of ``per``/``count``/``share`` rules into their findings.  A
     share whose denominator is counted (``share_counts``) has numerator matches only."""
@@ -1375,7 +1398,7 @@ def _groups(
     rule: CompiledRule,
     matches: set[_Match],
     numerator: set[_Match],
-    counted: Mapping[tuple[tuple[str, str], ...], int] | None = None,
+    counted: Mapping[tuple[tuple[str, str], ...], set[str]] | None = None,
 ) -> Iterator[_Match | None]:
     assert rule.per is not None
     per = set(rule.per)
@@ -1394,8 +1417,9 @@ def _groups(
     for m in numerator:
         above[key(m)].append(m)
     named: set[str] = set()
-    if counted is not None and rule.counted_share is not None:
+    if counted is not None:
         # every group with a numerator match has denominator matches: the counted ones
+        assert rule.counted_share is not None
         groups = above
         named = {var for _, var in rule.counted_share.people}
     for subjects, ms in groups.items():
@@ -1406,7 +1430,7 @@ def _groups(
         if rule.share_of is not None:
             late = above.get(subjects, [])
             if counted is not None:
-                whole = counted.get(tuple(sorted(s for s in subjects if s[0] in named)), 0)
+                whole = len(counted.get(tuple(sorted(s for s in subjects if s[0] in named)), ()))
             else:
                 whole = distinct(ms, rule.share_of)
             if not whole or not distinct(late, rule.share_of) > rule.more_than * whole:
