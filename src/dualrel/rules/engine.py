@@ -345,7 +345,11 @@ class _Store:
             if person is None:
                 return  # names nobody: in no group
             key.append((var, person))
-        counts.setdefault(tuple(key), set()).add(rec.id)
+        group = tuple(key)
+        ids = counts.get(group)
+        if ids is None:  # not setdefault: no empty set made per record
+            ids = counts[group] = set()
+        ids.add(rec.id)
 
     def definition(self) -> dict[str, Any]:
         """The durable-rules definition for these records: the compiled one without the
