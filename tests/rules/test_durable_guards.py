@@ -305,25 +305,21 @@ _PROBE = textwrap.dedent("""
 def test_a_failing_last_join_test_never_makes_the_engine_read_past_its_group(tmp_path):
     """Build the C core with a bounds check on the short-circuit scan, then run one join
     whose last test fails: the bare core trips the check, the guarded wrapper never does."""
-    ext = build_bounds_checked_engine(tmp_path)
-    env = {**os.environ, "PYTHONPATH": str(ext)}
-    bare = subprocess.run(
-        [sys.executable, "-c", _PROBE, "off"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    env = {**os.environ, "PYTHONPATH": str(build_bounds_checked_engine(tmp_path))}
+
+    def probe(guard: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-c", _PROBE, guard],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    bare = probe("off")
     assert bare.returncode != 0 and "read past the end of a group" in bare.stderr
-    guarded = subprocess.run(
-        [sys.executable, "-c", _PROBE, "on"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    guarded = probe("on")
     assert guarded.returncode == 0, guarded.stderr
     assert guarded.stdout.split() == ["matches", "1"]
 

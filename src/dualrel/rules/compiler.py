@@ -553,10 +553,11 @@ def _compile_rule(
         (j for j, c in enumerate(recs) if match.share and c.as_ == match.share.of and c.exists),
         None,
     )
-    alone_in_section = of is not None and not any(
-        c.section == recs[of].section for j, c in enumerate(recs) if j != of
-    )
-    if of is not None and alone_in_section and len(alternatives) == 1:
+    if (
+        of is not None
+        and len(alternatives) == 1
+        and not any(c.section == recs[of].section for j, c in enumerate(recs) if j != of)
+    ):
         per_vars = match.per if match.per is not None else list(match.people)
         counted = _counted_share(variants[0], rec_alias[of], recs[of], per_vars)
     if counted is not None:
