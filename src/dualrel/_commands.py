@@ -20,10 +20,11 @@ from importlib import resources
 from typing import Any
 
 from dualrel import example_registry
+from dualrel._internal.atomic import write_atomic
 from dualrel.check import DEFAULT_RULESET, check_for_exit, run_check
 from dualrel.errors import DualrelError, Problem, RulesetError
 from dualrel.graph._gc import gc_paused
-from dualrel.report import FORMATS, KEY_ENV, render, write_atomic
+from dualrel.report import FORMATS, KEY_ENV, render
 from dualrel.report.chart import stats_chart_svg
 from dualrel.report.explain import explain, find_finding
 from dualrel.report.progress import Progress
@@ -88,8 +89,8 @@ def _iso_date(text: str) -> date:
 
 
 def _emit(text: str, output: str | None) -> None:
-
-    if output is None:
+    """Write ``text`` to ``output`` atomically; ``None`` or ``-`` means standard output."""
+    if output is None or output == "-":
         sys.stdout.write(text)
         sys.stdout.flush()
     else:
@@ -133,7 +134,12 @@ def _add_check(sub: Subparsers) -> None:
         metavar="FMT",
         help=f"output format: {', '.join(FORMATS)} (default text)",
     )
-    p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE (atomically)")
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write the report to FILE (atomically; - is standard output)",
+    )
     p.add_argument(
         "--fail-level",
         type=int,
@@ -367,9 +373,9 @@ def _stats(args: argparse.Namespace) -> int:
     as_json = json.dumps(stats, indent=2) + "\n"
     chart = stats_chart_svg(stats) if args.chart is not None else None
     if args.output is not None:
-        write_atomic(args.output, as_json)
+        _emit(as_json, args.output)
     if chart is not None:
-        write_atomic(args.chart, chart)
+        _emit(chart, args.chart)
     sys.stdout.write(as_json if args.json else render_stats_text(stats))
     return EXIT_OK
 

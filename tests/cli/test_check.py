@@ -7,12 +7,13 @@ import os
 import pty
 import subprocess
 import sys
+import threading
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
-from tests.cli.util import assert_input_error, run
+from tests.cli.util import assert_input_error, release, run
 from tests.report.util import (
     EXAMPLE,
     FRIENDSHIP,
@@ -233,11 +234,11 @@ def test_invalid_ruleset_file(tmp_path: Path, planted: Path) -> None:
     assert_input_error(run("check", planted, "-r", bad), f"{bad}:", "r1")
 
 
-def test_progress_bar_on_a_terminal(planted: Path) -> None:
+def test_progress_bar_on_a_terminal(tmp_path: Path, planted: Path) -> None:
     master, slave = pty.openpty()
     try:
         proc = subprocess.run(
-            [sys.executable, "-m", "dualrel", "check", str(planted), "-o", os.devnull],
+            [sys.executable, "-m", "dualrel", "check", str(planted), "-o", tmp_path / "r.txt"],
             stdout=subprocess.DEVNULL,
             stderr=slave,
             timeout=120,
@@ -301,3 +302,33 @@ def test_the_command_exits_with_its_code_and_full_output_when_piped_into_a_close
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=120) == 1
     assert "Traceback" not in err
+
+
+def test_output_dash_is_standard_output(tmp_path: Path, planted: Path) -> None:
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    proc = run("check", planted, "-f", "json", "-o", "-", cwd=cwd)
+    assert proc.returncode == 1, proc.stderr
+    assert json.loads(proc.stdout)["format"] == "dualrel.report/1"
+    assert os.listdir(cwd) == []  # no file named "-"
+
+
+def test_output_to_a_fifo_is_written_through(tmp_path: Path, planted: Path) -> None:
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    proc = run("check", planted, "-f", "json", "-o", fifo)
+    release(fifo)
+    reader.join(timeout=60)
+    assert proc.returncode == 1, proc.stderr
+    assert json.loads(got[0])["format"] == "dualrel.report/1"
+    assert fifo.is_fifo()
+
+
+def test_output_to_a_directory_names_it(tmp_path: Path, planted: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    assert_input_error(run("check", planted, "-o", out), str(out), "directory")
+    assert os.listdir(out) == []

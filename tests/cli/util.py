@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -37,3 +38,10 @@ def assert_input_error(proc: subprocess.CompletedProcess[str], *needles: str) ->
     assert "Traceback" not in proc.stderr and "Traceback" not in proc.stdout
     for needle in needles:
         assert needle in proc.stderr, (needle, proc.stderr)
+
+
+def release(fifo: Path) -> None:
+    """Open and close ``fifo`` for writing, without blocking, so a reader waiting in
+    ``open`` for a writer that never came gets EOF; a reader already done is no matter."""
+    with contextlib.suppress(OSError):
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))

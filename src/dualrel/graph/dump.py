@@ -6,18 +6,16 @@ failure never leaves a partial file.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import json
 import os
-import stat
-import tempfile
 from collections.abc import Iterable, Iterator
 from datetime import date
 from functools import partial
 from typing import IO, Any
 
+from dualrel._internal.atomic import open_atomic
 from dualrel.errors import InvalidArgument
 from dualrel.graph._practice import SECTION_FIELDS
 from dualrel.graph.model import FORMAT, PRACTICE_SECTIONS, Person, Registry, Tie
@@ -116,26 +114,6 @@ def registry_document(registry: Registry) -> dict[str, Any]:
     return doc
 
 
-@contextlib.contextmanager
-def _atomic(path: str, newline: str | None = None) -> Iterator[IO[str]]:
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".dualrel-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as f:
-            yield f
-        # mkstemp makes the file private (0600); give it the mode a plain open() would
-        try:
-            mode = stat.S_IMODE(os.stat(path).st_mode)
-        except FileNotFoundError:
-            mode = 0o644
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
 def _write_json(registry: Registry, f: IO[str]) -> None:
     # one record per line: diffable, and the loader reports a line per record
     w = f.write
@@ -180,7 +158,7 @@ def _write_csv(registry: Registry, folder: str) -> None:
     os.makedirs(folder, exist_ok=True)
     pcols = sorted({k for p in registry.people for k in p.attributes})
     tcols = sorted({k for t in registry.ties for k in t.attributes})
-    with _atomic(os.path.join(folder, "people.csv"), newline="") as f:
+    with open_atomic(os.path.join(folder, "people.csv"), newline="") as f:
         w = csv.writer(f, lineterminator="\r\n")
         w.writerow(["id", "roles", "name", "organisation", *pcols])
         for p in registry.people:
@@ -189,7 +167,7 @@ def _write_csv(registry: Registry, folder: str) -> None:
                 [p.id, ";".join(p.roles), p.name or "", p.organisation or ""]
                 + [_csv_value(a[k]) if k in a else "" for k in pcols]
             )
-    with _atomic(os.path.join(folder, "ties.csv"), newline="") as f:
+    with open_atomic(os.path.join(folder, "ties.csv"), newline="") as f:
         w = csv.writer(f, lineterminator="\r\n")
         w.writerow(["id", "kind", "source", "target", "start", "end", *tcols])
         for t in registry.ties:
@@ -226,7 +204,7 @@ def _csv_cell(value: Any) -> str:
 def _write_section_csv(section: str, records: tuple[Any, ...], path: str) -> None:
     names = [f.name for f in SECTION_FIELDS[section]]
     acols = sorted({k for r in records for k in r.attributes})
-    with _atomic(path, newline="") as f:
+    with open_atomic(path, newline="") as f:
         w = csv.writer(f, lineterminator="\r\n")
         w.writerow(["id", *names, *acols])
         for r in records:
@@ -267,7 +245,7 @@ def dump_registry(
         return
     write = _write_json if format == "json" else _write_jsonl
     if isinstance(path_or_file, str | os.PathLike):
-        with _atomic(os.fspath(path_or_file)) as f:
+        with open_atomic(os.fspath(path_or_file)) as f:
             write(registry, f)
     else:
         write(registry, path_or_file)

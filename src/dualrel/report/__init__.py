@@ -27,7 +27,6 @@ from dualrel.report._result import (
     WaiverInfo,
     WaiverOutcome,
 )
-from dualrel.report.atomic import write_atomic
 from dualrel.report.pseudonym import KEY_ENV, Pseudonymizer
 from dualrel.report.schema import ReportDocument, ReportFileError, load_report, report_json_schema
 
@@ -51,7 +50,6 @@ __all__ = [
     "load_report",
     "render",
     "report_json_schema",
-    "write_atomic",
 ]
 
 #: Every output format by name, in the order the help lists them.

@@ -1,0 +1,129 @@
+"""The atomic writer: whole files or nothing, and never a device node replaced.
+
+Every test writes under ``tmp_path`` only: the device node is made there (as root), so
+no test touches a system path.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import threading
+from pathlib import Path
+
+import pytest
+
+from dualrel._internal.atomic import open_atomic, write_atomic
+from tests.cli.util import release
+
+
+def test_write_replaces_whole(tmp_path: Path) -> None:
+    target = tmp_path / "out.txt"
+    target.write_text("old", encoding="utf-8")
+    write_atomic(target, "new ünïcode")
+    assert target.read_text(encoding="utf-8") == "new ünïcode"
+    assert os.listdir(tmp_path) == ["out.txt"]
+
+
+def test_error_leaves_no_partial_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "out.txt"
+    target.write_text("old", encoding="utf-8")
+
+    def boom(src: str, dst: str) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", boom)
+    with pytest.raises(OSError, match="disk full"):
+        write_atomic(target, "new")
+    assert target.read_text(encoding="utf-8") == "old"
+    assert os.listdir(tmp_path) == ["out.txt"]
+
+
+def test_error_in_the_block_leaves_the_file(tmp_path: Path) -> None:
+    target = tmp_path / "out.txt"
+    target.write_text("old", encoding="utf-8")
+    with pytest.raises(RuntimeError), open_atomic(target) as f:
+        f.write("half")
+        raise RuntimeError
+    assert target.read_text(encoding="utf-8") == "old"
+    assert os.listdir(tmp_path) == ["out.txt"]
+
+
+def test_missing_directory_names_the_target(tmp_path: Path) -> None:
+    with pytest.raises(OSError) as info:
+        write_atomic(tmp_path / "no" / "out.txt", "x")
+    assert info.value.filename == str(tmp_path / "no" / "out.txt")
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_directory_is_refused_by_its_name(tmp_path: Path) -> None:
+    with pytest.raises(IsADirectoryError) as info:
+        write_atomic(tmp_path, "x")
+    assert info.value.filename == str(tmp_path)
+    assert os.listdir(tmp_path) == []
+
+
+def test_modes_new_file_follows_umask_existing_file_keeps_its_own(tmp_path: Path) -> None:
+    old = os.umask(0o027)
+    try:
+        write_atomic(tmp_path / "new.txt", "x")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "new.txt").stat().st_mode) == 0o640
+    kept = tmp_path / "kept.txt"
+    kept.write_text("old")
+    kept.chmod(0o600)
+    write_atomic(kept, "new")
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+
+
+def _read_fifo(path: Path, into: list[bytes]) -> threading.Thread:
+    def read() -> None:
+        with open(path, "rb") as f:
+            into.append(f.read())
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    return reader
+
+
+@pytest.mark.parametrize("through_symlink", [False, True])
+def test_a_fifo_is_written_through_not_replaced(tmp_path: Path, through_symlink: bool) -> None:
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    target = fifo
+    if through_symlink:  # as /dev/stdout leads to /proc/self/fd/1
+        target = tmp_path / "stdout"
+        target.symlink_to(fifo)
+    got: list[bytes] = []
+    reader = _read_fifo(fifo, got)
+    try:
+        write_atomic(target, "report\n")
+    finally:
+        release(fifo)
+        reader.join(timeout=30)
+    assert got == [b"report\n"]
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    assert target.is_symlink() == through_symlink
+    assert sorted(os.listdir(tmp_path)) == sorted({"fifo", target.name})
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="making a device node needs root")
+def test_a_device_node_is_written_through_not_replaced(tmp_path: Path) -> None:
+    null = tmp_path / "null"
+    os.mknod(null, 0o666 | stat.S_IFCHR, os.makedev(1, 3))  # the null device, made here
+    write_atomic(null, "a report the device swallows")
+    mode = null.stat().st_mode
+    assert stat.S_ISCHR(mode) and null.stat().st_rdev == os.makedev(1, 3)
+    assert os.listdir(tmp_path) == ["null"]
+
+
+def test_a_symlink_to_a_file_stays_a_symlink(tmp_path: Path) -> None:
+    real = tmp_path / "real.txt"
+    real.write_text("old")
+    link = tmp_path / "link.txt"
+    link.symlink_to(real)
+    write_atomic(link, "new")
+    assert link.is_symlink() and os.readlink(link) == str(real)
+    assert real.read_text() == "new"
+    assert sorted(os.listdir(tmp_path)) == ["link.txt", "real.txt"]
