@@ -23,7 +23,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import run_child  # noqa: E402 (the benchmark's own process runner)
+from run import run_child  # the benchmark's own process runner
 
 
 def _one(tree: Path, registry: str, extra: list[str]) -> tuple[float, float, dict[str, float], str]:
