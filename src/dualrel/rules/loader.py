@@ -20,7 +20,7 @@ import yaml
 from dualrel._internal import safeyaml
 from dualrel._internal.located import schema_problems, yaml_problem
 from dualrel._internal.suggest import did_you_mean
-from dualrel.errors import Problem, RulesetError
+from dualrel.errors import Problem, ProblemCode, RulesetError
 from dualrel.graph.model import CORE_ROLES, CORE_TIE_KINDS
 from dualrel.rules.conditions import Compare, clauses_of, field_kinds, parse_condition
 from dualrel.rules.schema import (
@@ -359,7 +359,7 @@ def _compose(
 def _at(
     parsed: _Parsed,
     pointer: str,
-    code: str,
+    code: ProblemCode,
     message: str,
     *,
     record: str | None = None,
@@ -389,7 +389,7 @@ def _check_match(
     base = f"{rule.pointer}/match"
     match = rule.match
 
-    def bad(pointer: str, code: str, message: str) -> None:
+    def bad(pointer: str, code: ProblemCode, message: str) -> None:
         problems.append(_at(parsed, pointer, code, f"rule {rule.id}: {message}", record=rule.id))
 
     variables = set(match.people)
@@ -545,7 +545,7 @@ def _check_records(
     names: Mapping[str, int],
     bound: set[str],
     variables: set[str],
-    bad: Callable[[str, str, str], None],
+    bad: Callable[[str, ProblemCode, str], None],
 ) -> set[str]:
     """Record clauses name fields their section has, declared people, and a named tie
     clause that must exist; returns the variables only records bind."""
@@ -655,7 +655,7 @@ def _check_grouping(
     record_bound: set[str],
     bound: set[str],
     params: set[str],
-    bad: Callable[[str, str, str], None],
+    bad: Callable[[str, ProblemCode, str], None],
 ) -> None:
     """``per`` names bound variables; ``count``/``share`` count a record clause that exists."""
     match = rule.match
