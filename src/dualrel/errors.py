@@ -4,7 +4,8 @@ Every stage (loading a registry, loading a ruleset, evaluating) collects *all* t
 it finds and raises one exception carrying the structured list, so a user fixes a file in
 one pass.  Each problem says where it is (file, line, JSON pointer or record) and which
 field is wrong.  Misuse of the Python API raises errors that also subclass the matching
-builtin, as hypothesis does (``InvalidArgument`` is a ``TypeError``).
+builtin, as hypothesis does (``InvalidArgument`` is a ``TypeError``).  Problem codes are one
+closed set, :data:`ProblemCode`, each explained in ``docs/errors.md``.
 """
 
 from __future__ import annotations
