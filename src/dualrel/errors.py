@@ -4,7 +4,8 @@ Every stage (loading a registry, loading a ruleset, evaluating) collects *all* t
 it finds and raises one exception carrying the structured list, so a user fixes a file in
 one pass.  Each problem says where it is (file, line, JSON pointer or record) and which
 field is wrong.  Misuse of the Python API raises errors that also subclass the matching
-builtin, as hypothesis does (``InvalidArgument`` is a ``TypeError``).
+builtin, as hypothesis does (``InvalidArgument`` is a ``TypeError``).  Problem codes are one
+closed set, :data:`ProblemCode`, each explained in ``docs/errors.md``.
 """
 
 from __future__ import annotations
@@ -18,12 +19,103 @@ __all__ = [
     "EngineError",
     "InvalidArgument",
     "Problem",
+    "ProblemCode",
     "RegistryError",
     "RulesetError",
     "Severity",
 ]
 
 Severity = Literal["error", "warning"]
+
+#: Every code a :class:`Problem` may carry, one closed set as pydantic's error codes are;
+#: ``docs/errors.md`` says what each means and where it comes from.
+ProblemCode = Literal[
+    "alias-expansion",
+    "ambiguous-fingerprint",
+    "contradiction",
+    "date-order",
+    "disconnected",
+    "duplicate-agreement",
+    "duplicate-as-of",
+    "duplicate-assessment",
+    "duplicate-case",
+    "duplicate-clause",
+    "duplicate-concern",
+    "duplicate-consent",
+    "duplicate-contact",
+    "duplicate-disclosure",
+    "duplicate-id",
+    "duplicate-person",
+    "duplicate-record",
+    "duplicate-rule",
+    "duplicate-supervision-session",
+    "duplicate-tie",
+    "empty-field",
+    "empty-registry",
+    "end-before-start",
+    "extends-cycle",
+    "field-test",
+    "include-nothing",
+    "inconsistent-status",
+    "invalid",
+    "invalid-date",
+    "invalid-datetime",
+    "invalid-header",
+    "invalid-hours",
+    "invalid-relation",
+    "invalid-value",
+    "invalid-waiver",
+    "malformed",
+    "misplaced-header",
+    "missing-column",
+    "missing-field",
+    "missing-header",
+    "missing-relation",
+    "missing-subject",
+    "naive-datetime",
+    "negated-clause-date",
+    "no-as-of",
+    "no-positive-clause",
+    "no-ruleset",
+    "no-tests",
+    "not-a-report",
+    "not-coaching",
+    "not-found",
+    "role-mismatch",
+    "ruleset",
+    "schema",
+    "self-tie",
+    "too-deep",
+    "too-large",
+    "too-many-aliases",
+    "too-many-nodes",
+    "too-many-problems",
+    "unbound-clause",
+    "unbound-variable",
+    "undirected-kind",
+    "unknown-clause",
+    "unknown-field",
+    "unknown-fingerprint",
+    "unknown-format",
+    "unknown-kind",
+    "unknown-parameter",
+    "unknown-person",
+    "unknown-reference",
+    "unknown-role",
+    "unknown-rule",
+    "unknown-ruleset",
+    "unknown-subject",
+    "unknown-tie",
+    "unknown-type",
+    "unknown-value",
+    "unknown-variable",
+    "unreadable",
+    "unsupported-format",
+    "vocabulary",
+    "where-syntax",
+    "wrong-column-count",
+    "wrong-type",
+]
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -42,7 +134,7 @@ class Problem:
     file: str
     line: int | None = None
     pointer: str | None = None
-    code: str = "invalid"
+    code: ProblemCode = "invalid"
     message: str = ""
     record: str | None = None
     field: str | None = None

@@ -42,7 +42,10 @@ class RulesetRef:
 
 @dataclass(frozen=True, slots=True)
 class Citation:
-    """A clause of a code of ethics a rule implements."""
+    """A clause of a code of ethics a rule implements: ``{code: ICF-2020, clause: "24"}``.
+
+    Rulesets are read straight into this class (``rules/schema.py`` validates it).
+    """
 
     code: str
     clause: str

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from dualrel import Citation
 from dualrel.errors import RulesetError
 from dualrel.rules import load_ruleset, shipped_rulesets
 
@@ -207,3 +208,43 @@ def test_an_alias_bomb_fails_fast(tmp_path):
 def test_python_tags_are_never_constructed(tmp_path):
     (p,) = problems(write(tmp_path, "rs.yaml", "id: !!python/object/apply:os.system ['true']\n"))
     assert p.code == "malformed"
+
+
+@pytest.mark.parametrize(
+    ("citations", "expected"),
+    [
+        ("[{code: ICF}]", ["missing required field 'clause'"]),
+        ("[{code: ICF, clause: '1', page: 3}]", ["unknown field 'page'"]),
+        (
+            "[{code: '', clause: ''}]",
+            [
+                "rules.0.citations.0.clause: String should have at least 1 character",
+                "rules.0.citations.0.code: String should have at least 1 character",
+            ],
+        ),
+        ("[{code: 12, clause: 3}]", ["rules.0.citations.0.code: Input should be a valid string"]),
+        (
+            "[ICF 24]",
+            ["rules.0.citations.0: Input should be a valid dictionary or instance of Citation"],
+        ),
+        ("{code: ICF, clause: '1'}", ["rules.0.citations: Input should be a valid list"]),
+    ],
+)
+def test_bad_citations_read_as_they_always_did(tmp_path, citations, expected):
+    """One Citation class for rulesets and findings; authors see the same errors as before."""
+    rule = RULE.format(id="r1", kind="coaching", to="client")
+    text = header() + rule.replace(
+        "    remediation:", f"    citations: {citations}\n    remediation:"
+    )
+    found = problems(write(tmp_path, "rs.yaml", text))
+    assert [p.message for p in found] == expected
+    assert {(p.code, p.record, p.line) for p in found} == {("schema", "r1", 10)}
+
+
+def test_citations_are_the_findings_class(tmp_path):
+    rule = RULE.format(id="r1", kind="coaching", to="client")
+    text = header() + rule.replace(
+        "    remediation:", "    citations: [{code: ICF, clause: 24}]\n    remediation:"
+    )
+    (r,) = load_ruleset(write(tmp_path, "rs.yaml", text)).rules
+    assert r.citations == (Citation("ICF", "24"),) and type(r.citations[0]) is Citation

@@ -177,3 +177,16 @@ def test_people_and_registries_are_valid(person, reg):
 def test_registries_matching_refuses_rules_it_cannot_plant_and_says_what_to_use():
     with pytest.raises(InvalidArgument, match="practice_registries"):
         registries_matching("coaching-practice", "late-responses")
+
+
+def test_the_public_strategies_module_names_exactly_its_all():
+    """The strategies live in private modules; the public one re-exports them, no more."""
+    from dualrel import testing  # noqa: PLC0415
+    from dualrel.testing import strategies  # noqa: PLC0415
+
+    public = {n for n in dir(strategies) if n.isidentifier() and not n.startswith("_")}
+    assert set(strategies.__all__) == public - {"annotations"}
+    for name in strategies.__all__:
+        assert getattr(strategies, name).__module__.startswith("dualrel.testing._strategies.")
+    lazy = {"people", "ties", "registries", "registries_matching", "registry_json"}
+    assert all(getattr(testing, n) is getattr(strategies, n) for n in lazy | {"write_registry"})

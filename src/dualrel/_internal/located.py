@@ -1,8 +1,8 @@
 """Located problems for YAML files that rulesets, test cases and waivers are written in.
 
-One place turns a YAML parse failure or a pydantic validation error into
-:class:`~dualrel.errors.Problem` objects with file, line and JSON pointer, so every file
-kind reports the same way.
+One place turns a YAML parse failure, a pydantic validation error or a check on a JSON
+pointer into :class:`~dualrel.errors.Problem` objects with file, line and pointer, so every
+file kind reports the same way.
 """
 
 from __future__ import annotations
@@ -14,9 +14,36 @@ import pydantic
 import yaml
 
 from dualrel._internal import safeyaml
-from dualrel.errors import Problem
+from dualrel.errors import Problem, ProblemCode
 
-__all__ = ["schema_message", "schema_problems", "yaml_problem"]
+__all__ = ["located", "schema_message", "schema_problems", "yaml_problem"]
+
+
+def located(
+    file: str,
+    doc: safeyaml.LocatedDocument,
+    pointer: str,
+    code: ProblemCode,
+    message: str,
+    *,
+    record: str | None = None,
+    field: str | None = None,
+) -> Problem:
+    """The problem at ``pointer`` of ``doc``, on the line of that node or its nearest parent.
+
+    >>> doc = safeyaml.loads("rules:\\n  - id: x\\n")
+    >>> str(located("r.yaml", doc, "/rules/0/id", "unknown-rule", "no such rule"))
+    'r.yaml:2 (/rules/0/id): unknown-rule: no such rule'
+    """
+    return Problem(
+        file=file,
+        line=doc.line_of(pointer),
+        pointer=pointer,
+        code=code,
+        message=message,
+        record=record,
+        field=field,
+    )
 
 
 def yaml_problem(file: str, exc: yaml.YAMLError | safeyaml.YamlLimitError) -> Problem:
@@ -69,12 +96,12 @@ def schema_problems(
         if hint is not None:
             message += hint(loc, err["type"])
         out.append(
-            Problem(
-                file=file,
-                line=doc.line_of(pointer),
-                pointer=pointer,
-                code="schema",
-                message=message,
+            located(
+                file,
+                doc,
+                pointer,
+                "schema",
+                message,
                 record=record_of(err["loc"]) if record_of is not None else None,
                 field=loc[-1] if loc else None,
             )

@@ -37,6 +37,8 @@ from typing import Any, cast
 
 import yaml
 
+from dualrel.errors import ProblemCode
+
 __all__ = [
     "MAX_ALIASES",
     "MAX_ALIAS_EXPANSION",
@@ -91,7 +93,7 @@ class YamlLimitError(ValueError):
     None for ``too-large``).
     """
 
-    def __init__(self, code: str, message: str, line: int | None) -> None:
+    def __init__(self, code: ProblemCode, message: str, line: int | None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message

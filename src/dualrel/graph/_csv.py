@@ -18,8 +18,9 @@ from collections.abc import Callable, Collection, Mapping
 from datetime import date
 from itertools import compress, count, islice, pairwise
 from operator import ge, itemgetter
-from typing import Any
+from typing import Any, cast
 
+from dualrel.errors import ProblemCode
 from dualrel.graph._frozen import NO_ATTRIBUTES, FrozenDict
 from dualrel.graph._locations import LineRuns
 from dualrel.graph._practice import PracticeReader, csv_record, required_columns
@@ -239,7 +240,7 @@ def _read_people(
 def _duplicate(c: Collector, file: str, what: str, rid: str, line: int, first: int) -> None:  # noqa: PLR0917
     c.error(
         file,
-        f"duplicate-{what}",
+        cast("ProblemCode", f"duplicate-{what}"),
         f"{what} id {rid!r} already used at line {first}",
         line=line,
         record=rid,
@@ -492,7 +493,7 @@ class _BadTie:
                     field=field,
                 )
 
-    def _error(self, code: str, message: str, line: int, tid: str, field: str) -> None:
+    def _error(self, code: ProblemCode, message: str, line: int, tid: str, field: str) -> None:
         self.c.error(self.file, code, message, line=line, record=tid or None, field=field)
 
     def report(self, row: list[str], line: int, header: list[str]) -> None:

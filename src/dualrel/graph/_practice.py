@@ -16,8 +16,9 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from operator import attrgetter
-from typing import Any
+from typing import Any, Literal, cast
 
+from dualrel.errors import ProblemCode
 from dualrel.graph._frozen import NO_ATTRIBUTES
 from dualrel.graph._locations import LineArray, LineMap, RecordLocations
 from dualrel.graph._problems import Collector, did_you_mean
@@ -358,7 +359,7 @@ class PracticeReader:
         self._known_lists: dict[_Field, set[tuple[str, ...]]] = defaultdict(set)
 
     # -- values -------------------------------------------------------------------------
-    def datetime_value(self, value: Any) -> tuple[datetime | None, str, str]:
+    def datetime_value(self, value: Any) -> tuple[datetime | None, str, ProblemCode | Literal[""]]:
         """The aware datetime, or None with an error message and its code."""
         if isinstance(value, datetime):
             if value.utcoffset() is None:
@@ -594,7 +595,13 @@ class PracticeReader:
         if kind == "datetime":
             dt, message, code = self.datetime_value(value)
             if dt is None:
-                r._err(*where, code, f"{f.name!r}: {message}", record=rid, field=f.name)
+                r._err(
+                    *where,
+                    cast("ProblemCode", code),
+                    f"{f.name!r}: {message}",
+                    record=rid,
+                    field=f.name,
+                )
             return dt
         if kind in ("enum", "open"):
             if not isinstance(value, str) or not value:
@@ -738,6 +745,7 @@ class PracticeReader:
             ref: str,
             kind: str,
         ) -> None:
+            code: ProblemCode
             if kind == "tie":
                 if ref in ties or ref in rejected_ties:
                     return
@@ -776,7 +784,7 @@ class PracticeReader:
                         where = f" at {buf.pointer}/{buf.positions[j]}"
                     c.error(
                         buf.file,
-                        "duplicate-" + what.replace("_", "-"),
+                        cast("ProblemCode", "duplicate-" + what.replace("_", "-")),
                         f"{_label(what)} id {rec.id!r} already used{where}",
                         line=line,
                         pointer=None if ptr is None else f"{ptr}/id",

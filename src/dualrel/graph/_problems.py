@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dualrel._internal.suggest import did_you_mean
-from dualrel.errors import Problem, RegistryError
+from dualrel.errors import Problem, ProblemCode, RegistryError
 
 __all__ = ["Collector", "did_you_mean"]
 
@@ -24,7 +24,7 @@ class Collector:
     def error(
         self,
         file: str,
-        code: str,
+        code: ProblemCode,
         message: str,
         *,
         line: int | None = None,
@@ -50,7 +50,7 @@ class Collector:
     def warning(
         self,
         file: str,
-        code: str,
+        code: ProblemCode,
         message: str,
         *,
         line: int | None = None,

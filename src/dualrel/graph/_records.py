@@ -15,6 +15,7 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from dualrel.errors import ProblemCode
 from dualrel.graph._frozen import NO_ATTRIBUTES
 from dualrel.graph._locations import LineArray, LineMap, RecordLocations
 from dualrel.graph._problems import Collector, did_you_mean
@@ -177,7 +178,7 @@ class RecordReader:
         pointer: str | None,
         section: str,
         index: int,
-        code: str,
+        code: ProblemCode,
         message: str,
         *,
         record: str | None,

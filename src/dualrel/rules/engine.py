@@ -29,7 +29,7 @@ from typing import Any, Literal, Union
 import networkx as nx
 from pydantic_core import to_json
 
-from dualrel.errors import InvalidArgument, Problem, RegistryError
+from dualrel.errors import InvalidArgument, Problem, ProblemCode, RegistryError
 from dualrel.findings import Citation, Finding, RemediationStep, Report, RulesetRef, fingerprint
 from dualrel.graph._gc import gc_paused
 from dualrel.graph.model import Person, Registry, Tie
@@ -1761,7 +1761,7 @@ class Monitor:
     def _check_tie(self, tie: Tie) -> None:
         problems: list[Problem] = []
 
-        def bad(code: str, fld: str, message: str) -> None:
+        def bad(code: ProblemCode, fld: str, message: str) -> None:
             problems.append(
                 Problem(file="<monitor>", code=code, record=tie.id, field=fld, message=message)
             )

@@ -11,7 +11,18 @@ import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    GetPydanticSchema,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError, core_schema
+
+from dualrel.findings import Citation
 
 __all__ = [
     "AnyOf",
@@ -52,16 +63,66 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
-class Citation(_Model):
-    """A clause of a code of ethics: ``{code: ICF-2020, clause: "24"}``."""
+def _as_text(v: Any) -> Any:
+    return str(v) if isinstance(v, int | float) else v
 
-    code: str = Field(min_length=1)
-    clause: str = Field(min_length=1)
 
-    @field_validator("clause", mode="before")
-    @classmethod
-    def _clause_as_text(cls, v: Any) -> Any:
-        return str(v) if isinstance(v, int | float) else v
+def _citation(v: Any, handler: core_schema.ValidatorFunctionWrapHandler) -> Citation:
+    if isinstance(v, Citation):
+        return v
+    if not isinstance(v, dict):
+        # the words a pydantic model gives, so ruleset authors read what they always did
+        raise PydanticCustomError(
+            "model_type",
+            "Input should be a valid dictionary or instance of {class_name}",
+            {"class_name": "Citation"},
+        )
+    fields = handler(v)
+    return Citation(fields["code"], fields["clause"])
+
+
+def _citation_schema(_source: Any, _handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+    """Validate :class:`~dualrel.findings.Citation` as the ruleset model it replaced did.
+
+    One class serves the ruleset file and the findings: this schema gives the same
+    validation errors (unknown fields, missing fields, empty text, numbers as clause text)
+    and the same JSON Schema as a frozen pydantic model with ``extra="forbid"`` would.
+    """
+    text = core_schema.str_schema(min_length=1)
+
+    def titled(schema: core_schema.CoreSchema, title: str) -> core_schema.TypedDictField:
+        return core_schema.typed_dict_field(
+            schema, metadata={"pydantic_js_updates": {"title": title}}
+        )
+
+    fields = core_schema.typed_dict_schema(
+        {
+            "code": titled(text, "Code"),
+            "clause": titled(
+                core_schema.no_info_before_validator_function(_as_text, text), "Clause"
+            ),
+        },
+        extra_behavior="forbid",
+        total=True,
+        metadata={
+            "pydantic_js_updates": {
+                "title": "Citation",
+                "description": 'A clause of a code of ethics: ``{code: ICF-2020, clause: "24"}``.',
+            }
+        },
+    )
+    return core_schema.no_info_wrap_validator_function(
+        _citation,
+        fields,
+        ref="Citation",
+        serialization=core_schema.plain_serializer_function_ser_schema(
+            lambda c: {"code": c.code, "clause": c.clause}
+        ),
+    )
+
+
+#: A citation in a ruleset file, read straight into :class:`~dualrel.findings.Citation`.
+_CitationField = Annotated[Citation, GetPydanticSchema(_citation_schema)]
 
 
 class SourceSpec(_Model):
@@ -301,7 +362,7 @@ class RuleSpec(_Model):
     category: str = Field(min_length=1)
     severity: Severity
     level: Level
-    citations: list[Citation] = Field(default_factory=list)
+    citations: list[_CitationField] = Field(default_factory=list)
     remediation: list[RemediationSpec] = Field(min_length=1)
     match: Match
     parameters: dict[Annotated[str, Field(pattern=_NAME)], Number] = Field(default_factory=dict)

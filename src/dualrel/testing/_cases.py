@@ -34,7 +34,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from dualrel._internal import safeyaml
-from dualrel._internal.located import schema_problems, yaml_problem
+from dualrel._internal.located import located, schema_problems, yaml_problem
 from dualrel._internal.suggest import did_you_mean
 from dualrel.errors import Problem, RegistryError, RulesetError
 from dualrel.graph._document import read_document
@@ -413,10 +413,10 @@ def read_case_file(
         if spec.parameters and any(p.code == "unknown-parameter" for p in exc.problems):
             raise TestCaseError(
                 [
-                    Problem(
-                        file=name,
-                        line=doc.line_of("/parameters"),
-                        pointer="/parameters",
+                    located(
+                        name,
+                        doc,
+                        "/parameters",
                         code="unknown-parameter",
                         message=p.message,
                         field="parameters",
@@ -448,10 +448,10 @@ def read_case_file(
         )
         if not matches:
             problems.append(
-                Problem(
-                    file=name,
-                    line=doc.line_of(f"/include/{i}"),
-                    pointer=f"/include/{i}",
+                located(
+                    name,
+                    doc,
+                    f"/include/{i}",
                     code="include-nothing",
                     field="include",
                     message=f"include {pattern!r} matches no other case file",
@@ -468,10 +468,10 @@ def read_case_file(
         line = doc.line_of(cp)
         if case.name in names:
             problems.append(
-                Problem(
-                    file=name,
-                    line=doc.line_of(f"{cp}/name"),
-                    pointer=f"{cp}/name",
+                located(
+                    name,
+                    doc,
+                    f"{cp}/name",
                     code="duplicate-case",
                     field="name",
                     message=f"case name {case.name!r} already used at line {names[case.name]}",
@@ -483,10 +483,10 @@ def read_case_file(
         for p in unknown:
             pp = f"{cp}/parameters/{safeyaml.escape(p)}" if p in case.parameters else "/parameters"
             problems.append(
-                Problem(
-                    file=name,
-                    line=doc.line_of(pp),
-                    pointer=pp,
+                located(
+                    name,
+                    doc,
+                    pp,
                     code="unknown-parameter",
                     field=p,
                     message=f"unknown parameter {p!r}"
@@ -547,10 +547,10 @@ def _unknown_rule(
     doc: safeyaml.LocatedDocument, name: str, pointer: str, rid: str, ruleset: Ruleset
 ) -> Problem:
     ids = [r.id for r in ruleset.rules]
-    return Problem(
-        file=name,
-        line=doc.line_of(pointer),
-        pointer=pointer,
+    return located(
+        name,
+        doc,
+        pointer,
         code="unknown-rule",
         field="rule",
         message=f"ruleset {ruleset.id!r} has no rule {rid!r}{did_you_mean(rid, ids)}",
@@ -630,10 +630,10 @@ def _expected(
                 if var not in variables:
                     sp = f"{ep}/subjects/{safeyaml.escape(var)}"
                     problems.append(
-                        Problem(
-                            file=name,
-                            line=doc.line_of(sp),
-                            pointer=sp,
+                        located(
+                            name,
+                            doc,
+                            sp,
                             code="unknown-subject",
                             field=var,
                             message=f"rule {e.rule!r} has no person variable {var!r}"
@@ -645,10 +645,10 @@ def _expected(
             if missing:
                 sp = f"{ep}/subjects"
                 problems.append(
-                    Problem(
-                        file=name,
-                        line=doc.line_of(sp),
-                        pointer=sp,
+                    located(
+                        name,
+                        doc,
+                        sp,
                         code="missing-subject",
                         field="subjects",
                         message=f"give every subject of rule {e.rule!r}: "
