@@ -18,10 +18,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from dualrel._internal.problems import Collector
 from dualrel.errors import RegistryError
 from dualrel.graph import _csv, _csv_columns
 from dualrel.graph._practice import PracticeReader
-from dualrel.graph._problems import Collector
 from dualrel.graph._records import RecordReader
 from dualrel.graph.model import CORE_ROLES, CORE_TIE_KINDS
 

@@ -20,10 +20,11 @@ from itertools import compress, count, islice, pairwise
 from operator import ge, itemgetter
 from typing import Any
 
+from dualrel._internal.problems import Collector
+from dualrel._internal.suggest import did_you_mean
 from dualrel.graph._frozen import NO_ATTRIBUTES, FrozenDict
 from dualrel.graph._locations import LineRuns
 from dualrel.graph._practice import PracticeReader, csv_record, required_columns
-from dualrel.graph._problems import Collector, did_you_mean
 from dualrel.graph._records import (
     DATE_ATTRIBUTES,
     ROLE_EXPECTATIONS,

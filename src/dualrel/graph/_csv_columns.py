@@ -35,6 +35,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
+from dualrel._internal.problems import MAX_ERRORS, Collector
+
 # the row-by-row reader's own checks and words (it imports this module only when reading)
 from dualrel.graph._csv import (
     PEOPLE_COLUMNS,
@@ -57,7 +59,6 @@ from dualrel.graph._practice import (
     _aware,
     required_columns,
 )
-from dualrel.graph._problems import MAX_ERRORS, Collector
 from dualrel.graph._records import (
     DATE_ATTRIBUTES,
     ROLE_EXPECTATIONS,

@@ -11,8 +11,9 @@ from collections.abc import Collection, Iterator, Mapping
 from datetime import date
 from typing import Any, Protocol
 
+from dualrel._internal.problems import Collector
+from dualrel._internal.suggest import did_you_mean
 from dualrel.graph._practice import PracticeReader
-from dualrel.graph._problems import Collector, did_you_mean
 from dualrel.graph._records import RecordReader, SectionInfo, assemble
 from dualrel.graph.model import FORMAT, PRACTICE_SECTIONS, Person, Registry, Tie
 

@@ -14,8 +14,9 @@ from array import array
 from collections.abc import Collection, Iterable, Mapping
 from datetime import date
 
+from dualrel._internal.problems import Collector
+from dualrel._internal.suggest import did_you_mean
 from dualrel.graph._practice import CONTACT_FAST_FIELDS, PracticeReader
-from dualrel.graph._problems import Collector, did_you_mean
 from dualrel.graph._records import RecordReader, SectionInfo, assemble
 from dualrel.graph.model import FORMAT, PRACTICE_SECTIONS, Person, Registry, Tie
 

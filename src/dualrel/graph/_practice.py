@@ -18,9 +18,10 @@ from datetime import date, datetime, timedelta, tzinfo
 from operator import attrgetter
 from typing import Any
 
+from dualrel._internal.problems import Collector
+from dualrel._internal.suggest import did_you_mean
 from dualrel.graph._frozen import NO_ATTRIBUTES
 from dualrel.graph._locations import LineArray, LineMap, RecordLocations
-from dualrel.graph._problems import Collector, did_you_mean
 from dualrel.graph._records import (
     SUGGEST_PEOPLE_LIMIT,
     DateParser,

@@ -15,9 +15,10 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from dualrel._internal.problems import Collector
+from dualrel._internal.suggest import did_you_mean
 from dualrel.graph._frozen import NO_ATTRIBUTES
 from dualrel.graph._locations import LineArray, LineMap, RecordLocations
-from dualrel.graph._problems import Collector, did_you_mean
 from dualrel.graph.model import FAMILY_RELATIONS, Person, Registry, Tie, derive_tie_id
 
 if TYPE_CHECKING:

@@ -15,7 +15,7 @@ from typing import Any
 
 import networkx as nx
 
-from dualrel.graph._gc import gc_paused
+from dualrel._internal.gc import gc_paused
 from dualrel.graph.model import CORE_TIE_KINDS, Person, Practice, Registry, Tie
 
 __all__ = ["adjacency", "build_graph", "registry_from_graph", "tie_from_edge"]
