@@ -24,17 +24,17 @@ from dualrel._internal.problems import Collector
 from dualrel._internal.suggest import did_you_mean
 from dualrel.graph._frozen import NO_ATTRIBUTES, FrozenDict
 from dualrel.graph._locations import LineRuns
-from dualrel.graph._practice import PracticeReader, csv_record, required_columns
-from dualrel.graph._records import (
+from dualrel.graph._people_ties import (
     DATE_ATTRIBUTES,
     ROLE_EXPECTATIONS,
     SUGGEST_PEOPLE_LIMIT,
     DateParser,
-    RecordReader,
+    PeopleTiesReader,
     SectionInfo,
     finish,
 )
-from dualrel.graph._records import fast_constructor as _fast_constructor
+from dualrel.graph._people_ties import fast_constructor as _fast_constructor
+from dualrel.graph._practice_reader import PracticeReader, csv_record, required_columns
 from dualrel.graph.model import (
     FAMILY_RELATIONS,
     PRACTICE_SECTIONS,
@@ -578,7 +578,7 @@ def load_csv_folder(
                 "file not found (a CSV registry is a folder with people.csv and ties.csv)",
             )
     c.raise_if_errors()
-    practice = PracticeReader(RecordReader(c, kinds, roles))
+    practice = PracticeReader(PeopleTiesReader(c, kinds, roles))
     rejected_ties: set[str] = set()
     sections = [
         (section, path)

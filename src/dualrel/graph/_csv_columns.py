@@ -51,19 +51,19 @@ from dualrel.graph._csv import (
 )
 from dualrel.graph._frozen import NO_ATTRIBUTES, FrozenDict
 from dualrel.graph._locations import LineRuns
-from dualrel.graph._practice import (
+from dualrel.graph._people_ties import (
+    DATE_ATTRIBUTES,
+    ROLE_EXPECTATIONS,
+    DateParser,
+    fast_constructor,
+)
+from dualrel.graph._practice_reader import (
     _CHANNELS,
     _CONTACT_NEW,
     _INITIATORS,
     PracticeReader,
     _aware,
     required_columns,
-)
-from dualrel.graph._records import (
-    DATE_ATTRIBUTES,
-    ROLE_EXPECTATIONS,
-    DateParser,
-    fast_constructor,
 )
 from dualrel.graph.model import FAMILY_RELATIONS, Person, Tie, derive_tie_id
 from dualrel.graph.practice import Contact

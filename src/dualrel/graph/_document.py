@@ -13,8 +13,8 @@ from typing import Any, Protocol
 
 from dualrel._internal.problems import Collector
 from dualrel._internal.suggest import did_you_mean
-from dualrel.graph._practice import PracticeReader
-from dualrel.graph._records import RecordReader, SectionInfo, assemble
+from dualrel.graph._people_ties import PeopleTiesReader, SectionInfo, assemble
+from dualrel.graph._practice_reader import PracticeReader
 from dualrel.graph.model import FORMAT, PRACTICE_SECTIONS, Person, Registry, Tie
 
 __all__ = ["DOCUMENT_KEYS", "Locator", "read_document"]
@@ -70,7 +70,7 @@ def read_document(
             pointer="/format",
             field="format",
         )
-    reader = RecordReader(c, kinds, roles, field_line=locator.field_line, plain_data=plain_data)
+    reader = PeopleTiesReader(c, kinds, roles, field_line=locator.field_line, plain_data=plain_data)
     doc_as_of, err = reader.date_value(doc.get("as_of"))
     if err:
         c.error(

@@ -17,7 +17,7 @@ from typing import IO, Any
 
 from dualrel._internal.atomic import open_atomic
 from dualrel.errors import InvalidArgument
-from dualrel.graph._practice import SECTION_FIELDS
+from dualrel.graph._practice_reader import SECTION_FIELDS
 from dualrel.graph.model import FORMAT, PRACTICE_SECTIONS, Person, Registry, Tie
 
 __all__ = [

@@ -20,7 +20,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     raise ImportError("dualrel.testing needs hypothesis: pip install 'dualrel[test]'") from exc
 
 from dualrel.errors import InvalidArgument
-from dualrel.graph._records import DATE_ATTRIBUTES
+from dualrel.graph._people_ties import DATE_ATTRIBUTES
 from dualrel.graph.dump import dump_registry
 from dualrel.graph.model import CORE_ROLES, CORE_TIE_KINDS, FAMILY_RELATIONS, Person, Registry, Tie
 from dualrel.graph.practice import (

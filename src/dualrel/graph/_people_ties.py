@@ -1,9 +1,11 @@
-"""Validating records and assembling a registry, shared by every format (private).
+"""Checking people and tie records and assembling a registry, shared by every format
+(private).
 
-Each format reader decodes its file into records and hands them to a ``RecordReader``
-(field checks: types, dates, kinds) and then to ``assemble`` (checks across records:
-duplicate ids, unknown people, empty registry, role warnings).  Problems are collected in a
-``Collector``; nothing stops at the first one.
+Each format reader decodes its file into records (a dict per person or tie) and hands them
+to a ``PeopleTiesReader`` (field checks: types, dates, kinds) and then to ``assemble``
+(checks across records: duplicate ids, unknown people, empty registry, role warnings).
+The practice sections have their own reader (``_practice_reader``), built on this one.
+Problems are collected in a ``Collector``; nothing stops at the first one.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from dualrel.graph._locations import LineArray, LineMap, RecordLocations
 from dualrel.graph.model import FAMILY_RELATIONS, Person, Registry, Tie, derive_tie_id
 
 if TYPE_CHECKING:
-    from dualrel.graph._practice import PracticeReader
+    from dualrel.graph._practice_reader import PracticeReader
 
 __all__ = [
     "DATE_ATTRIBUTES",
@@ -31,7 +33,7 @@ __all__ = [
     "SUGGEST_PEOPLE_LIMIT",
     "TIE_FIELDS",
     "DateParser",
-    "RecordReader",
+    "PeopleTiesReader",
     "SectionInfo",
     "assemble",
     "fast_constructor",
@@ -140,7 +142,7 @@ def _plain(value: Any, depth: int = 0) -> tuple[Any, str | None]:
     return None, f"{type_name(value)} is not allowed (only JSON data)"
 
 
-class RecordReader:
+class PeopleTiesReader:
     """Checks the fields of decoded person and tie records and builds model objects."""
 
     def __init__(
@@ -288,16 +290,33 @@ class RecordReader:
             return None
         return value
 
+    def _open(
+        self,
+        obj: Any,
+        where: tuple[str, int | None, str | None, str, int],
+        what: str,
+        fields: frozenset[str],
+        *,
+        id_required: bool,
+    ) -> tuple[int, str | None] | None:
+        """What a person or tie starts with: the errors so far and the record's id, after
+        reporting its unknown fields; None (reported) when the record is not an object."""
+        if not self._is_object(obj, where, what):
+            return None
+        before = len(self.c.errors)
+        rid = self._id(obj, "id", where, None, required=id_required, what=what)
+        self._unknown_fields(obj, fields, where, rid)
+        return before, rid
+
     def person(
         self, obj: Any, file: str, line: int | None, pointer: str | None, index: int
     ) -> Person | None:
         """A Person from a decoded record, or None after reporting its problems."""
         where = (file, line, pointer, "people", index)
-        if not self._is_object(obj, where, "person"):
+        opened = self._open(obj, where, "person", self.person_fields, id_required=True)
+        if opened is None:
             return None
-        before = len(self.c.errors)
-        pid = self._id(obj, "id", where, None, required=True, what="person")
-        self._unknown_fields(obj, self.person_fields, where, pid)
+        before, pid = opened
         roles_value = obj.get("roles")
         roles: tuple[str, ...] = ()
         if roles_value is not None:
@@ -358,11 +377,10 @@ class RecordReader:
     ) -> Tie | None:
         """A Tie from a decoded record (id derived when absent), or None after problems."""
         where = (file, line, pointer, "ties", index)
-        if not self._is_object(obj, where, "tie"):
+        opened = self._open(obj, where, "tie", self.tie_fields, id_required=False)
+        if opened is None:
             return None
-        before = len(self.c.errors)
-        tid = self._id(obj, "id", where, None, required=False, what="tie")
-        self._unknown_fields(obj, self.tie_fields, where, tid)
+        before, tid = opened
         kind = self._id(obj, "kind", where, tid, required=True, what="tie")
         if kind is not None and kind not in self.kinds:
             self._err(

@@ -2,7 +2,7 @@
 
 Each format hands decoded records (a dict per record; CSV rows are turned into one by
 :func:`csv_record`) to :meth:`PracticeReader.read`, which checks their fields with the
-``RecordReader`` helpers people and ties use, so problems are located the same way.
+``PeopleTiesReader`` helpers people and ties use, so problems are located the same way.
 :meth:`PracticeReader.check` then checks across records (duplicate ids, references to
 people and ties) once people and ties are known, and :meth:`PracticeReader.practice`
 gives the :class:`~dualrel.graph.practice.Practice`.
@@ -22,10 +22,10 @@ from dualrel._internal.problems import Collector
 from dualrel._internal.suggest import did_you_mean
 from dualrel.graph._frozen import NO_ATTRIBUTES
 from dualrel.graph._locations import LineArray, LineMap, RecordLocations
-from dualrel.graph._records import (
+from dualrel.graph._people_ties import (
     SUGGEST_PEOPLE_LIMIT,
     DateParser,
-    RecordReader,
+    PeopleTiesReader,
     fast_constructor,
     type_name,
 )
@@ -343,9 +343,9 @@ def _all_fine(
 
 
 class PracticeReader:
-    """Checks practice records with the helpers of a ``RecordReader``."""
+    """Checks practice records with the helpers of a ``PeopleTiesReader``."""
 
-    def __init__(self, reader: RecordReader, *, extra_fields: Collection[str] = ()) -> None:
+    def __init__(self, reader: PeopleTiesReader, *, extra_fields: Collection[str] = ()) -> None:
         self.r = reader
         self.c: Collector = reader.c
         self.buffers: dict[str, _Buffer] = {s: _Buffer() for s in PRACTICE_SECTIONS}
