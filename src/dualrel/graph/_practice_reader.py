@@ -53,8 +53,12 @@ from dualrel.graph.practice import (
 
 __all__ = [
     "CONTACT_FAST_FIELDS",
+    "CONTACT_NEW",
+    "INTERNED_CHANNELS",
+    "INTERNED_INITIATORS",
     "SECTION_FIELDS",
     "PracticeReader",
+    "aware_datetime",
     "csv_record",
     "required_columns",
 ]
@@ -242,12 +246,12 @@ def _hours(value: str) -> bool:
     return times[0] != times[1]
 
 
-_CONTACT_NEW = fast_constructor(
+CONTACT_NEW = fast_constructor(
     Contact,
     ("id", "coach", "client", "channel", "at", "initiated_by", "responded_at", "attributes"),
 )
-_CHANNELS = {c: c for c in CHANNELS}
-_INITIATORS = {c: c for c in CONTACT_INITIATORS}
+INTERNED_CHANNELS = {c: c for c in CHANNELS}
+INTERNED_INITIATORS = {c: c for c in CONTACT_INITIATORS}
 #: the fields a contact may have for the fast path (JSON Lines adds ``type``)
 CONTACT_FAST_FIELDS = frozenset(
     ("type", "id", "coach", "client", "channel", "at", "initiated_by", "responded_at")
@@ -259,7 +263,7 @@ CONTACT_FAST_FIELDS = frozenset(
 _ZONES: dict[timedelta, tzinfo] = {}
 
 
-def _aware(text: Any) -> datetime | None:
+def aware_datetime(text: Any) -> datetime | None:
     """An ISO date and time with a timezone from text, else None (the slow path says why)."""
     if type(text) is not str or len(text) < 16 or text[10] != "T":
         return None
@@ -292,7 +296,7 @@ def _cell_value(f: _Field, cell: str, dates: DateParser) -> Any:
     if kind == "date":
         return dates.parse(cell)
     if kind == "datetime":
-        return _aware(cell)
+        return aware_datetime(cell)
     if kind in ("enum", "open"):
         return cell if cell in f.vocabulary else None
     if kind in _LISTS:
@@ -373,7 +377,7 @@ class PracticeReader:
             return None, "expected a date and time with a timezone, got a date", "invalid-datetime"
         if not isinstance(value, str):
             return None, f"expected a date and time (text), got {type_name(value)}", "wrong-type"
-        d = _aware(value)
+        d = aware_datetime(value)
         if d is not None:
             return d, "", ""
         what = f"invalid date and time {value!r} (expected YYYY-MM-DDTHH:MM[:SS]+HH:MM or Z)"
@@ -423,19 +427,19 @@ class PracticeReader:
         intern = self.ids.setdefault
         coach = intern(coach, coach)
         client = intern(client, client)
-        channel = _CHANNELS.get(channel)
-        initiated_by = _INITIATORS.get(initiated_by)
-        when = _aware(at)
+        channel = INTERNED_CHANNELS.get(channel)
+        initiated_by = INTERNED_INITIATORS.get(initiated_by)
+        when = aware_datetime(at)
         if channel is None or initiated_by is None or when is None:
             return False
         responded = None
         if responded_at is not None:
-            responded = _aware(responded_at)
+            responded = aware_datetime(responded_at)
             if responded is None or responded < when:
                 return False
         buf = self.buffers["contacts"]
         new, set_id, set_coach, set_client, set_channel, set_at, set_by, set_resp, set_attrs = (
-            _CONTACT_NEW
+            CONTACT_NEW
         )
         k = new(Contact)
         set_id(k, rid)
