@@ -21,6 +21,7 @@ from operator import itemgetter
 from typing import Any
 
 from dualrel._internal.problems import Collector
+from dualrel.graph._assemble import SectionInfo, finish
 from dualrel.graph._csv_common import (
     PEOPLE_COLUMNS,
     PEOPLE_OPTIONAL,
@@ -39,8 +40,6 @@ from dualrel.graph._people_ties import (
     ROLE_EXPECTATIONS,
     DateParser,
     PeopleTiesReader,
-    SectionInfo,
-    finish,
 )
 from dualrel.graph._people_ties import fast_constructor as _fast_constructor
 from dualrel.graph._practice_reader import PracticeReader, csv_record, required_columns

@@ -13,7 +13,8 @@ from typing import Any, Protocol
 
 from dualrel._internal.problems import Collector
 from dualrel._internal.suggest import did_you_mean
-from dualrel.graph._people_ties import PeopleTiesReader, SectionInfo, assemble
+from dualrel.graph._assemble import SectionInfo, assemble
+from dualrel.graph._people_ties import PeopleTiesReader
 from dualrel.graph._practice_reader import PracticeReader
 from dualrel.graph.model import FORMAT, PRACTICE_SECTIONS, Person, Registry, Tie
 
