@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from array import array
 from collections import defaultdict
-from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime, timedelta, tzinfo
 from operator import attrgetter
 from typing import Any
@@ -30,25 +29,15 @@ from dualrel.graph._people_ties import (
     type_name,
 )
 from dualrel.graph.practice import (
-    AGREEMENT_COVERS,
-    AGREEMENT_ROLES,
     CHANNELS,
     CONCERN_STATUSES,
-    CONSENT_PURPOSES,
     CONTACT_INITIATORS,
     OPEN_CONCERN_STATUSES,
+    PRACTICE_CATALOGUE,
     PRACTICE_SECTIONS,
-    RECORD_KINDS,
-    WEEKDAYS,
-    Agreement,
-    Assessment,
-    ClientRecord,
-    Concern,
-    Consent,
     Contact,
-    Disclosure,
     Practice,
-    SupervisionSession,
+    PracticeField,
 )
 
 __all__ = [
@@ -64,100 +53,17 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class _Field:
-    """One field of a practice record: its kind of value, whether required, vocabulary."""
-
-    name: str
-    kind: str  # person, tie, about, text, date, datetime, enum, open, enums, opens, count, hours
-    required: bool = False
-    vocabulary: Collection[str] = ()
-
-
-_F = _Field
-
 #: Section -> its fields besides ``id`` and ``attributes``, in record order.
-SECTION_FIELDS: Mapping[str, tuple[_Field, ...]] = {
-    "agreements": (
-        _F("tie", "tie", True),
-        _F("signed", "date"),
-        _F("roles", "opens", vocabulary=AGREEMENT_ROLES),
-        _F("covers", "enums", vocabulary=AGREEMENT_COVERS),
-        _F("channels", "enums", vocabulary=CHANNELS),
-        _F("response_window_hours", "count"),
-        _F("reviewed", "date"),
-        _F("hours", "hours"),
-        _F("days", "enums", vocabulary=WEEKDAYS),
-    ),
-    "consents": (
-        _F("person", "person", True),
-        _F("purpose", "enum", True, CONSENT_PURPOSES),
-        _F("scope", "text"),
-        _F("given", "date", True),
-        _F("withdrawn", "date"),
-        _F("recipient", "text"),
-    ),
-    "assessments": (
-        _F("client", "person", True),
-        _F("assessor", "person", True),
-        _F("instrument", "text", True),
-        _F("date", "date", True),
-    ),
-    "disclosures": (
-        _F("client", "person", True),
-        _F("recipient", "text", True),
-        _F("date", "date", True),
-        _F("content", "text"),
-        _F("by", "person"),
-    ),
-    "supervision_sessions": (
-        _F("supervisor", "person", True),
-        _F("coach", "person", True),
-        _F("date", "date", True),
-    ),
-    "contacts": (
-        _F("coach", "person", True),
-        _F("client", "person", True),
-        _F("channel", "enum", True, CHANNELS),
-        _F("at", "datetime", True),
-        _F("initiated_by", "enum", True, CONTACT_INITIATORS),
-        _F("responded_at", "datetime"),
-    ),
-    "concerns": (
-        _F("about", "about", True),
-        _F("raised", "date", True),
-        _F("status", "enum", True, CONCERN_STATUSES),
-        _F("raised_by", "person"),
-        _F("resolved", "date"),
-    ),
-    "records": (
-        _F("client", "person", True),
-        _F("kind", "open", True, RECORD_KINDS),
-        _F("created", "date", True),
-        _F("retain_until", "date"),
-        _F("destroyed", "date"),
-    ),
+SECTION_FIELDS: Mapping[str, tuple[PracticeField, ...]] = {
+    s.name: s.fields for s in PRACTICE_CATALOGUE.values()
 }
 
 #: (earlier, later): the later date may not come before the earlier one.
 _ORDER: Mapping[str, tuple[tuple[str, str], ...]] = {
-    "agreements": (("signed", "reviewed"),),
-    "consents": (("given", "withdrawn"),),
-    "contacts": (("at", "responded_at"),),
-    "concerns": (("raised", "resolved"),),
-    "records": (("created", "retain_until"), ("created", "destroyed")),
+    s.name: s.order for s in PRACTICE_CATALOGUE.values() if s.order
 }
 
-_CLASSES: Mapping[str, type[Any]] = {
-    "agreements": Agreement,
-    "consents": Consent,
-    "assessments": Assessment,
-    "disclosures": Disclosure,
-    "supervision_sessions": SupervisionSession,
-    "contacts": Contact,
-    "concerns": Concern,
-    "records": ClientRecord,
-}
+_CLASSES: Mapping[str, type[Any]] = {s.name: s.cls for s in PRACTICE_CATALOGUE.values()}
 
 _LISTS = frozenset({"enums", "opens"})
 _REFS = frozenset({"person", "tie", "about"})
@@ -283,11 +189,11 @@ def aware_datetime(text: Any) -> datetime | None:
 
 #: (column of the id, (field, column, valid cells seen and their values) for every other
 #: column; no cells are kept for fields whose cells rarely repeat)
-_RowPlan = tuple[int, tuple[tuple[_Field, int, dict[str, Any] | None], ...]]
+_RowPlan = tuple[int, tuple[tuple[PracticeField, int, dict[str, Any] | None], ...]]
 _REPEATING = frozenset({"enum", "open", "enums", "opens", "count", "hours"})
 
 
-def _cell_value(f: _Field, cell: str, dates: DateParser) -> Any:
+def _cell_value(f: PracticeField, cell: str, dates: DateParser) -> Any:
     """The value of a non-empty CSV cell as :meth:`PracticeReader.read` keeps it, or None
     when that reader would say something about it (an error or a warning)."""
     kind = f.kind
@@ -325,7 +231,7 @@ def _label(name: str) -> str:
 
 def _all_fine(
     records: list[Any],
-    refs: list[tuple[str, str]],
+    refs: Sequence[tuple[str, str]],
     people: Collection[str],
     ties: Mapping[str, str],
 ) -> bool:
@@ -360,7 +266,7 @@ class PracticeReader:
         self.rejected_refs: list[_Ref] = []
         #: one string per distinct person id of the contacts (millions of copies otherwise)
         self.ids: dict[str, str] = {}
-        self._known_lists: dict[_Field, set[tuple[str, ...]]] = defaultdict(set)
+        self._known_lists: dict[PracticeField, set[tuple[str, ...]]] = defaultdict(set)
 
     # -- values -------------------------------------------------------------------------
     def datetime_value(self, value: Any) -> tuple[datetime | None, str, str]:
@@ -467,7 +373,7 @@ class PracticeReader:
             return None
         if any(f.required and f.name not in header for f in fields.values()):
             return None
-        cells: tuple[tuple[_Field, int, dict[str, Any] | None], ...] = tuple(
+        cells: tuple[tuple[PracticeField, int, dict[str, Any] | None], ...] = tuple(
             (fields[name], i, {} if fields[name].kind in _REPEATING else None)
             for i, name in enumerate(header)
             if name != "id"
@@ -574,7 +480,7 @@ class PracticeReader:
         return True
 
     def _value(
-        self, f: _Field, obj: Mapping[str, Any], where: _Where, rid: str | None, what: str
+        self, f: PracticeField, obj: Mapping[str, Any], where: _Where, rid: str | None, what: str
     ) -> Any:
         r = self.r
         kind = f.kind
@@ -659,7 +565,7 @@ class PracticeReader:
             return None
         return value
 
-    def _vocabulary(self, f: _Field, value: str, where: _Where, rid: str | None) -> None:
+    def _vocabulary(self, f: PracticeField, value: str, where: _Where, rid: str | None) -> None:
         if value in f.vocabulary:
             return
         closed = f.kind in ("enum", "enums")
