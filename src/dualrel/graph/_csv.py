@@ -30,7 +30,9 @@ from dualrel.graph._csv_common import (
     BadTie,
     check_header,
     contact_cells,
+    csv_record,
     increasing_runs_apart,
+    required_columns,
     split_roles,
 )
 from dualrel.graph._frozen import NO_ATTRIBUTES, FrozenDict
@@ -42,7 +44,7 @@ from dualrel.graph._people_ties import (
     PeopleTiesReader,
 )
 from dualrel.graph._people_ties import fast_constructor as _fast_constructor
-from dualrel.graph._practice_reader import PracticeReader, csv_record, required_columns
+from dualrel.graph._practice_reader import PracticeReader
 from dualrel.graph.model import (
     FAMILY_RELATIONS,
     PRACTICE_SECTIONS,

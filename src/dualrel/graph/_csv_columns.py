@@ -45,6 +45,7 @@ from dualrel.graph._csv_common import (
     check_header,
     contact_cells,
     increasing_runs_apart,
+    required_columns,
     split_roles,
 )
 from dualrel.graph._frozen import NO_ATTRIBUTES, FrozenDict
@@ -61,7 +62,6 @@ from dualrel.graph._practice_reader import (
     INTERNED_INITIATORS,
     PracticeReader,
     aware_datetime,
-    required_columns,
 )
 from dualrel.graph.model import FAMILY_RELATIONS, Person, Tie, derive_tie_id
 from dualrel.graph.practice import Contact
@@ -74,9 +74,9 @@ _PERSON_FIELDS = ("id", "roles", "name", "organisation", "attributes")
 
 def _memory_pool() -> Any:
     """jemalloc where pyarrow has it: freed memory goes back on ``release_unused`` in a way
-    that leaves the most room for the graph built next (load plus graph at a million
-    people peaked at 3,029 MiB with it, 3,100 with pyarrow's default mimalloc, 3,548 with
-    the C library's allocator; one run each)."""
+    that leaves the most room for the graph built next (of pyarrow's default mimalloc, the
+    C library's allocator and jemalloc, it gave the lowest peak for load plus graph at a
+    million people)."""
     try:
         return pa.jemalloc_memory_pool()
     except NotImplementedError:  # a build without jemalloc

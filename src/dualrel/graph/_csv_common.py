@@ -1,6 +1,7 @@
 """What both CSV readers share (private): the people and tie columns, the header check,
-splitting roles, the slow path that says what is wrong with a tie row, the contacts
-columns, and telling ids unique cheaply.
+splitting roles, the slow path that says what is wrong with a tie row, the practice
+sections' columns and rows as records, the contacts columns, and telling ids unique
+cheaply.
 
 The row-by-row reader (``_csv``) and the columnar one (``_csv_columns``) both import this
 module and not each other's, so they check and word things alike.
@@ -12,6 +13,7 @@ from collections.abc import Callable, Collection, Mapping
 from datetime import date
 from itertools import compress, count, islice, pairwise
 from operator import ge, itemgetter
+from typing import Any
 
 from dualrel._internal.problems import Collector
 from dualrel._internal.suggest import did_you_mean
@@ -21,6 +23,7 @@ from dualrel.graph._people_ties import (
     SUGGEST_PEOPLE_LIMIT,
     DateParser,
 )
+from dualrel.graph._practice_reader import LIST_KINDS, SECTION_FIELDS, split_list
 from dualrel.graph.model import FAMILY_RELATIONS, Person
 
 __all__ = [
@@ -33,7 +36,9 @@ __all__ = [
     "ContactCells",
     "check_header",
     "contact_cells",
+    "csv_record",
     "increasing_runs_apart",
+    "required_columns",
     "split_roles",
 ]
 
@@ -230,3 +235,41 @@ def contact_cells(header: list[str]) -> Callable[[list[str]], ContactCells] | No
         return i, co, cl, ch, when, by, (row[i_resp] or None) if i_resp >= 0 else None
 
     return cells
+
+
+_KINDS: Mapping[str, Mapping[str, str]] = {
+    s: {f.name: f.kind for f in fields} for s, fields in SECTION_FIELDS.items()
+}
+
+
+def required_columns(section: str) -> tuple[str, ...]:
+    """The CSV columns a section's file must have."""
+    return ("id", *(f.name for f in SECTION_FIELDS[section] if f.required))
+
+
+def csv_record(section: str, header: list[str], row: list[str]) -> dict[str, Any]:
+    """A CSV row as a decoded record: empty cells absent, list fields split on ``;``,
+    counts as integers when they are; unknown columns become attributes."""
+    fields = _KINDS[section]
+    rec: dict[str, Any] = {}
+    attributes: dict[str, str] = {}
+    for name, cell in zip(header, row, strict=True):
+        if not cell:
+            continue
+        kind = fields.get(name)
+        if kind is None:
+            if name == "id":
+                rec["id"] = cell
+            else:
+                attributes[name] = cell
+        elif kind in LIST_KINDS:
+            rec[name] = list(split_list(cell))
+        elif kind == "count":
+            text = cell.strip()
+            # isdecimal, not isdigit: int() refuses digits such as "²" (a crash, not an error)
+            rec[name] = int(text) if text.isdecimal() else cell
+        else:
+            rec[name] = cell
+    if attributes:
+        rec["attributes"] = attributes
+    return rec

@@ -1,7 +1,7 @@
 """Reading the optional practice-record sections, shared by every format (private).
 
-Each format hands decoded records (a dict per record; CSV rows are turned into one by
-:func:`csv_record`) to :meth:`PracticeReader.read`, which checks their fields with the
+Each format hands decoded records (a dict per record; ``_csv_common.csv_record`` turns a
+CSV row into one) to :meth:`PracticeReader.read`, which checks their fields with the
 ``PeopleTiesReader`` helpers people and ties use, so problems are located the same way.
 :meth:`PracticeReader.check` then checks across records (duplicate ids, references to
 people and ties) once people and ties are known, and :meth:`PracticeReader.practice`
@@ -45,11 +45,11 @@ __all__ = [
     "CONTACT_NEW",
     "INTERNED_CHANNELS",
     "INTERNED_INITIATORS",
+    "LIST_KINDS",
     "SECTION_FIELDS",
     "PracticeReader",
     "aware_datetime",
-    "csv_record",
-    "required_columns",
+    "split_list",
 ]
 
 
@@ -65,27 +65,18 @@ _ORDER: Mapping[str, tuple[tuple[str, str], ...]] = {
 
 _CLASSES: Mapping[str, type[Any]] = {s.name: s.cls for s in PRACTICE_CATALOGUE.values()}
 
-_LISTS = frozenset({"enums", "opens"})
+LIST_KINDS = frozenset({"enums", "opens"})
 _REFS = frozenset({"person", "tie", "about"})
-
-_CSV_KINDS: Mapping[str, Mapping[str, str]] = {
-    s: {f.name: f.kind for f in fields} for s, fields in SECTION_FIELDS.items()
-}
 
 #: (file, line, pointer, section, record id, field, referenced id) of a rejected record
 _Ref = tuple[str, int | None, str | None, str, str | None, str, str]
 _Where = tuple[str, int | None, str | None, str, int]
 
 
-def required_columns(section: str) -> tuple[str, ...]:
-    """The CSV columns a section's file must have."""
-    return ("id", *(f.name for f in SECTION_FIELDS[section] if f.required))
-
-
 _SPLIT: dict[str, tuple[str, ...]] = {}
 
 
-def _split_list(cell: str) -> tuple[str, ...]:
+def split_list(cell: str) -> tuple[str, ...]:
     """A list cell's items (split on ``;``, blanks dropped), each distinct cell split once:
     list cells repeat (an agreement's roles, covers, channels)."""
     items = _SPLIT.get(cell)
@@ -94,34 +85,6 @@ def _split_list(cell: str) -> tuple[str, ...]:
             _SPLIT.clear()
         items = _SPLIT[cell] = tuple(v.strip() for v in cell.split(";") if v.strip())
     return items
-
-
-def csv_record(section: str, header: list[str], row: list[str]) -> dict[str, Any]:
-    """A CSV row as a decoded record: empty cells absent, list fields split on ``;``,
-    counts as integers when they are; unknown columns become attributes."""
-    fields = _CSV_KINDS[section]
-    rec: dict[str, Any] = {}
-    attributes: dict[str, str] = {}
-    for name, cell in zip(header, row, strict=True):
-        if not cell:
-            continue
-        kind = fields.get(name)
-        if kind is None:
-            if name == "id":
-                rec["id"] = cell
-            else:
-                attributes[name] = cell
-        elif kind in _LISTS:
-            rec[name] = list(_split_list(cell))
-        elif kind == "count":
-            text = cell.strip()
-            # isdecimal, not isdigit: int() refuses digits such as "²" (a crash, not an error)
-            rec[name] = int(text) if text.isdecimal() else cell
-        else:
-            rec[name] = cell
-    if attributes:
-        rec["attributes"] = attributes
-    return rec
 
 
 class _Buffer:
@@ -205,8 +168,8 @@ def _cell_value(f: PracticeField, cell: str, dates: DateParser) -> Any:
         return aware_datetime(cell)
     if kind in ("enum", "open"):
         return cell if cell in f.vocabulary else None
-    if kind in _LISTS:
-        items = _split_list(cell)
+    if kind in LIST_KINDS:
+        items = split_list(cell)
         return items if all(v in f.vocabulary for v in items) else None
     if kind == "count":
         text = cell.strip()
@@ -519,7 +482,7 @@ class PracticeReader:
                 return None
             self._vocabulary(f, value, where, rid)
             return value
-        if kind in _LISTS:
+        if kind in LIST_KINDS:
             # lists repeat: one whose items are all known needs no check again
             known = self._known_lists[f]
             if type(value) is list:
@@ -569,7 +532,7 @@ class PracticeReader:
         if value in f.vocabulary:
             return
         closed = f.kind in ("enum", "enums")
-        label = _label(f.name.removesuffix("s") if f.kind in _LISTS else f.name)
+        label = _label(f.name.removesuffix("s") if f.kind in LIST_KINDS else f.name)
         self.r._err(
             *where,
             "invalid-value" if closed else "unknown-value",
