@@ -19,8 +19,8 @@ import time
 from datetime import date
 from typing import Any
 
+from dualrel._internal.gc import gc_paused
 from dualrel.graph import load_registry
-from dualrel.graph._gc import gc_paused
 from dualrel.rules import compile_ruleset, load_ruleset
 from dualrel.rules._durable import Engine
 from dualrel.rules.engine import _Store, _store

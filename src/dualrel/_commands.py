@@ -21,9 +21,9 @@ from typing import Any
 
 from dualrel import example_registry
 from dualrel._internal.atomic import write_atomic
+from dualrel._internal.gc import gc_paused
 from dualrel.check import DEFAULT_RULESET, check_for_exit, run_check
 from dualrel.errors import DualrelError, Problem, RulesetError
-from dualrel.graph._gc import gc_paused
 from dualrel.report import FORMATS, KEY_ENV, render
 from dualrel.report.chart import stats_chart_svg
 from dualrel.report.explain import explain, find_finding

@@ -15,11 +15,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from dualrel._internal.gc import gc_paused
 from dualrel.baseline import Baseline, apply_baseline, load_baseline
 from dualrel.errors import InvalidArgument, Problem, RulesetError
 from dualrel.findings import Citation, Finding, RulesetRef
 from dualrel.graph import load_registry
-from dualrel.graph._gc import gc_paused
 from dualrel.graph._locations import RecordLocations
 from dualrel.graph.model import CORE_TIE_KINDS, PRACTICE_SECTIONS, Registry, SourceLocation, Tie
 from dualrel.report._result import (

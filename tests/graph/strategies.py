@@ -10,7 +10,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from dualrel.graph import CORE_ROLES, CORE_TIE_KINDS, FAMILY_RELATIONS, Person, Registry, Tie
-from dualrel.graph._practice import SECTION_FIELDS
+from dualrel.graph._practice_reader import SECTION_FIELDS
 from dualrel.graph.practice import (
     AGREEMENT_COVERS,
     AGREEMENT_ROLES,

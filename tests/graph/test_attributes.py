@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
+from dualrel._internal.problems import Collector
 from dualrel.graph import Person, Tie, _csv, build_graph, load_registry, registry_from_graph
 from dualrel.graph._frozen import NO_ATTRIBUTES, FrozenDict
-from dualrel.graph._problems import Collector
 from dualrel.graph.model import CORE_ROLES, CORE_TIE_KINDS
 
 from .helpers import document

@@ -18,11 +18,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from dualrel._internal.problems import Collector
 from dualrel.errors import RegistryError
 from dualrel.graph import _csv, _csv_columns
-from dualrel.graph._practice import PracticeReader
-from dualrel.graph._problems import Collector
-from dualrel.graph._records import RecordReader
+from dualrel.graph._people_ties import PeopleTiesReader
+from dualrel.graph._practice_reader import PracticeReader
 from dualrel.graph.model import CORE_ROLES, CORE_TIE_KINDS
 
 PEOPLE_IDS = ["co1", "co2", "cl1", "cl2", "cl3", "sp1", "su1", "ma1"]
@@ -415,7 +415,7 @@ def _two_contacts(tmp_path: Path, at: str, responded: str) -> tuple[Path, bool]:
         f"ct2,co1,cl2,phone,{AT[2]},coach,\n",
         encoding="utf-8",
     )
-    practice = PracticeReader(RecordReader(Collector(), CORE_TIE_KINDS, CORE_ROLES))
+    practice = PracticeReader(PeopleTiesReader(Collector(), CORE_TIE_KINDS, CORE_ROLES))
     return d, _csv_columns.read_contacts(str(d / "contacts.csv"), practice)
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from dualrel._internal.gc import gc_paused
 from dualrel.graph import build_graph, load_registry
-from dualrel.graph._gc import gc_paused
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "practice.json"
 

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from dualrel._internal import problems as _problems
 from dualrel.errors import InvalidArgument, RegistryError
 from dualrel.graph import (
     Person,
     SourceLocation,
     Tie,
-    _problems,
     derive_tie_id,
     load_registry,
     load_registry_with_warnings,

@@ -12,10 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dualrel._internal.problems import Collector
 from dualrel.errors import RegistryError
 from dualrel.graph import _csv
-from dualrel.graph._practice import PracticeReader
-from dualrel.graph._problems import Collector
+from dualrel.graph._practice_reader import PracticeReader
 from dualrel.graph.model import CORE_ROLES, CORE_TIE_KINDS
 
 PEOPLE = "id,roles\nco1,coach\ncl1,client\ncl2,client\nsu1,coach\n"

@@ -1,12 +1,14 @@
 """Registry model, loaders and the people-and-ties graph.
 
 Load a registry with :func:`load_registry`, build its graph with :func:`build_graph`, ask
-it questions with :func:`ties_between`, :func:`neighbours` and :func:`components`, and
-write it back with :func:`dump_registry`.  The optional practice records (agreements,
-consents, contacts, ...) are ``Registry.practice``, a :class:`Practice`.
+it questions with :func:`ties_between`, :func:`neighbours` and :func:`components` (or any
+NetworkX algorithm), turn it back with :func:`as_registry`, and write a registry back with
+:func:`dump_registry`.  Checks run on the registry, not on the graph.  The optional
+practice records (agreements, consents, contacts, ...) are ``Registry.practice``, a
+:class:`Practice`.
 """
 
-from dualrel.graph.build import build_graph, registry_from_graph, tie_from_edge
+from dualrel.graph.build import as_registry, build_graph, registry_from_graph, tie_from_edge
 from dualrel.graph.dump import dump_registry, registry_document
 from dualrel.graph.load import (
     load_registry,
@@ -58,6 +60,7 @@ __all__ = [
     "SourceLocation",
     "SupervisionSession",
     "Tie",
+    "as_registry",
     "build_graph",
     "components",
     "derive_tie_id",

@@ -14,27 +14,38 @@ import csv
 import dataclasses
 import os
 import sys
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from datetime import date
-from itertools import compress, count, islice, pairwise
-from operator import ge, itemgetter
+from itertools import compress
+from operator import itemgetter
 from typing import Any, cast
 
+from dualrel._internal.problems import Collector
 from dualrel.errors import ProblemCode
+from dualrel.graph._assemble import SectionInfo, finish
+from dualrel.graph._csv_common import (
+    PEOPLE_COLUMNS,
+    PEOPLE_OPTIONAL,
+    TIE_COLUMNS,
+    TIE_OPTIONAL,
+    BadTie,
+    check_header,
+    contact_cells,
+    csv_record,
+    increasing_runs_apart,
+    required_columns,
+    split_roles,
+)
 from dualrel.graph._frozen import NO_ATTRIBUTES, FrozenDict
 from dualrel.graph._locations import LineRuns
-from dualrel.graph._practice import PracticeReader, csv_record, required_columns
-from dualrel.graph._problems import Collector, did_you_mean
-from dualrel.graph._records import (
+from dualrel.graph._people_ties import (
     DATE_ATTRIBUTES,
     ROLE_EXPECTATIONS,
-    SUGGEST_PEOPLE_LIMIT,
     DateParser,
-    RecordReader,
-    SectionInfo,
-    finish,
+    PeopleTiesReader,
 )
-from dualrel.graph._records import fast_constructor as _fast_constructor
+from dualrel.graph._people_ties import fast_constructor as _fast_constructor
+from dualrel.graph._practice_reader import PracticeReader
 from dualrel.graph.model import (
     FAMILY_RELATIONS,
     PRACTICE_SECTIONS,
@@ -45,12 +56,6 @@ from dualrel.graph.model import (
 )
 
 __all__ = ["load_csv_folder"]
-
-PEOPLE_COLUMNS = ("id", "roles")
-PEOPLE_OPTIONAL = ("name", "organisation")
-TIE_COLUMNS = ("kind", "source", "target")
-TIE_OPTIONAL = ("id", "start", "end")
-
 
 _TIE_NEW = _fast_constructor(Tie, ("id", "kind", "source", "target", "start", "end", "attributes"))
 _PERSON_NEW = _fast_constructor(Person, ("id", "roles", "name", "organisation", "attributes"))
@@ -83,53 +88,38 @@ class _Reader:
         self.c.error(self.file, "malformed", f"not valid CSV: {e}", line=line)
         return not self.c.full
 
+    def rows(self, width: int) -> Iterator[tuple[int, list[str]]]:
+        """The line and cells of each row as wide as the header.  A row of another width
+        is reported (a blank line skipped); after a malformed row, reading goes on for as
+        long as :meth:`failed` allows."""
+        reader = self.reader
+        while True:
+            try:
+                for row in reader:
+                    line = reader.line_num
+                    if len(row) != width:
+                        if row:
+                            _wrong_width(self.c, self.file, line, len(row), width)
+                        continue
+                    yield line, row
+                return
+            except (csv.Error, UnicodeDecodeError) as e:
+                if not self.failed(e):
+                    return
+
     def header(self, required: tuple[str, ...]) -> list[str] | None:
         try:
             row = next(self.reader, None)
         except (csv.Error, UnicodeDecodeError) as e:
             self.failed(e)
             return None
-        return _header(row, self.file, self.c, required)
+        return check_header(row, self.file, self.c, required)
 
     def __enter__(self) -> _Reader:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.f.close()
-
-
-def _header(
-    header: list[str] | None,
-    file: str,
-    c: Collector,
-    required: tuple[str, ...],
-) -> list[str] | None:
-    if header is None:
-        if not c.errors:
-            c.error(file, "missing-header", "empty file: no header row", line=1)
-        return None
-    header = [h.strip() for h in header]
-    ok = True
-    seen: set[str] = set()
-    for h in header:
-        if not h:
-            c.error(file, "invalid-header", "a column has no name", line=1)
-            ok = False
-        elif h in seen:
-            c.error(file, "invalid-header", f"column {h!r} appears twice", line=1, field=h)
-            ok = False
-        seen.add(h)
-    for col in required:
-        if col not in seen:
-            c.error(
-                file,
-                "missing-column",
-                f"no {col!r} column" + did_you_mean(col, [h for h in header if h]),
-                line=1,
-                field=col,
-            )
-            ok = False
-    return header if ok else None
 
 
 def _extras(header: list[str], known: tuple[str, ...]) -> list[tuple[int, str]]:
@@ -184,7 +174,6 @@ def _read_people(
         i_name, i_org = col.get("name", -1), col.get("organisation", -1)
         extras = _extras(header, PEOPLE_COLUMNS + PEOPLE_OPTIONAL)
         width = len(header)
-        reader = src.reader
         roles_cache: dict[str, tuple[str, ...]] = {"": ()}
         orgs: dict[str, str] = {}
         intern_org = orgs.setdefault
@@ -193,46 +182,35 @@ def _read_people(
         new, set_id, set_roles, set_name, set_org, set_attrs = _PERSON_NEW
         n = 0
         off = 0
-        while True:
-            try:
-                for row in reader:
-                    line = reader.line_num
-                    if len(row) != width:
-                        if row:
-                            _wrong_width(c, file, line, len(row), width)
-                        continue
-                    pid = row[i_id]
-                    if not pid or pid.isspace():
-                        c.error(file, "missing-field", "person has no 'id'", line=line, field="id")
-                        continue
-                    p = new(Person)
-                    # one dict operation: a million random inserts and look-ups miss the cache
-                    known = claim(pid, p)
-                    if known is not p:
-                        first = lines.line(people.index(known)) or 0
-                        _duplicate(c, file, "person", pid, line, first)
-                        continue
-                    roles_text = row[i_roles]
-                    roles = roles_cache.get(roles_text)
-                    if roles is None:
-                        roles = _split_roles(roles_text, roles_vocab, c, file, line, pid)
-                        roles_cache[roles_text] = roles
-                    set_id(p, pid)
-                    set_roles(p, roles)
-                    set_name(p, (row[i_name] or None) if i_name >= 0 else None)
-                    # organisations repeat: keep one string per distinct name
-                    set_org(p, (intern_org(row[i_org], row[i_org]) or None) if i_org >= 0 else None)
-                    set_attrs(p, {k: row[i] for i, k in extras if row[i]} or NO_ATTRIBUTES)
-                    append(p)
-                    if line - n != off:
-                        off = line - n
-                        lines.starts.append(n)
-                        lines.offsets.append(off)
-                    n += 1
-                break
-            except (csv.Error, UnicodeDecodeError) as e:
-                if not src.failed(e):
-                    break
+        for line, row in src.rows(width):
+            pid = row[i_id]
+            if not pid or pid.isspace():
+                c.error(file, "missing-field", "person has no 'id'", line=line, field="id")
+                continue
+            p = new(Person)
+            # one dict operation: a million random inserts and look-ups miss the cache
+            known = claim(pid, p)
+            if known is not p:
+                first = lines.line(people.index(known)) or 0
+                _duplicate(c, file, "person", pid, line, first)
+                continue
+            roles_text = row[i_roles]
+            roles = roles_cache.get(roles_text)
+            if roles is None:
+                roles = split_roles(roles_text, roles_vocab, c, file, line, pid)
+                roles_cache[roles_text] = roles
+            set_id(p, pid)
+            set_roles(p, roles)
+            set_name(p, (row[i_name] or None) if i_name >= 0 else None)
+            # organisations repeat: keep one string per distinct name
+            set_org(p, (intern_org(row[i_org], row[i_org]) or None) if i_org >= 0 else None)
+            set_attrs(p, {k: row[i] for i, k in extras if row[i]} or NO_ATTRIBUTES)
+            append(p)
+            if line - n != off:
+                off = line - n
+                lines.starts.append(n)
+                lines.offsets.append(off)
+            n += 1
         lines.count = n
     return people, lines, by_id
 
@@ -248,23 +226,6 @@ def _duplicate(c: Collector, file: str, what: str, rid: str, line: int, first: i
     )
 
 
-def _split_roles(  # noqa: PLR0917
-    text: str, vocab: Collection[str], c: Collector, file: str, line: int, pid: str
-) -> tuple[str, ...]:
-    roles = tuple(r.strip() for r in text.split(";") if r.strip())
-    for r in roles:
-        if r not in vocab:
-            c.warning(
-                file,
-                "unknown-role",
-                f"role {r!r} is not in the vocabulary" + did_you_mean(r, vocab),
-                line=line,
-                record=pid,
-                field="roles",
-            )
-    return roles
-
-
 def _read_ties(  # noqa: PLR0917
     path: str,
     file: str,
@@ -277,7 +238,7 @@ def _read_ties(  # noqa: PLR0917
 
     The loop does the least work a valid row needs: plain dict look-ups (a ``KeyError``
     means an unknown kind or person, or a date not seen yet) and identity tests decide
-    whether a row is fine; a row that is not goes to ``_BadTie`` to be told exactly what
+    whether a row is fine; a row that is not goes to ``BadTie`` to be told exactly what
     is wrong.  Kinds are interned and a tie's ends reuse the person id strings, so
     millions of ties do not hold millions of copies of the same text.
     """
@@ -296,7 +257,6 @@ def _read_ties(  # noqa: PLR0917
         date_extras = tuple(i for i, name in extras if name in DATE_ATTRIBUTES)
         i_rel = col.get("relation", -1)
         width = len(header)
-        reader = src.reader
         dates: dict[str, date | None] = {"": None}
         parser = DateParser()
         known_kinds = {k: k for k in kinds}
@@ -304,99 +264,87 @@ def _read_ties(  # noqa: PLR0917
         family = known_kinds["family"]
         append = ties.append
         new, set_id, set_kind, set_src, set_tgt, set_start, set_end, set_attrs = _TIE_NEW
-        bad = _BadTie(c, file, kinds, parser, people)
+        bad = BadTie(c, file, kinds, parser, people)
         if rejected is not None:
             bad.rejected = rejected
         n = 0
         off = 0
-        while True:
+        for line, row in src.rows(width):
+            tid, kind, source, target, s, e = core(row)
             try:
-                for row in reader:
-                    line = reader.line_num
-                    if len(row) != width:
-                        if row:
-                            _wrong_width(c, file, line, len(row), width)
-                        continue
-                    tid, kind, source, target, s, e = core(row)
-                    try:
-                        kind = known_kinds[kind]
-                        ps = people[source]
-                        pt = people[target]
-                        start = dates[s]
-                        end = dates[e]
-                        for i in date_extras:
-                            dates[row[i]]
-                    except KeyError:
-                        if not _learn_dates(row, (s, e), date_extras, dates, parser):
-                            bad.report(row, line, header)
-                            continue
-                        k2, p2, t2 = known_kinds.get(kind), people.get(source), people.get(target)
-                        if k2 is None or p2 is None or t2 is None:
-                            bad.report(row, line, header)
-                            continue
-                        kind, ps, pt = k2, p2, t2
-                        start = dates[s]
-                        end = dates[e]
-                    # ``people`` reads a missing id as None: no KeyError for an unknown person
-                    if (
-                        ps is pt
-                        or ps is None
-                        or pt is None
-                        or (end is not None and start is not None and end < start)
-                    ):
-                        bad.report(row, line, header)
-                        continue
-                    if cells is not None:
-                        # rows repeat the same few extra cells (a date, a relation): each
-                        # distinct set of attributes is built once and shared, read-only
-                        values = cells(row)
-                        attributes = attr_cache.get(values)
-                        if attributes is None:
-                            if len(attr_cache) >= 65536:  # many distinct values: bound it
-                                attr_cache.clear()
-                            attributes = attr_cache[values] = (
-                                FrozenDict(compress(zip(names, values, strict=True), values))
-                                or NO_ATTRIBUTES
-                            )
-                    else:
-                        attributes = NO_ATTRIBUTES
-                    if kind is family:
-                        relation = row[i_rel] if i_rel >= 0 else ""
-                        if not relation:
-                            bad.no_relation(line, tid)
-                        elif relation not in FAMILY_RELATIONS:
-                            bad.relation(relation, line, tid)
-                            continue
-                    want = expect.get(kind)
-                    if want is not None and (
-                        (want[0] and want[0] not in ps.roles)
-                        or (want[1] and want[1] not in pt.roles)
-                    ):
-                        bad.roles(kind, ps, pt, line, tid)
-                    source = ps.id
-                    target = pt.id
-                    if not tid:
-                        tid = derive_tie_id(
-                            kind, source, target, start, end, attributes, directed=kinds[kind]
-                        )
-                    t = new(Tie)
-                    set_id(t, tid)
-                    set_kind(t, kind)
-                    set_src(t, source)
-                    set_tgt(t, target)
-                    set_start(t, start)
-                    set_end(t, end)
-                    set_attrs(t, attributes)
-                    append(t)
-                    if line - n != off:
-                        off = line - n
-                        lines.starts.append(n)
-                        lines.offsets.append(off)
-                    n += 1
-                break
-            except (csv.Error, UnicodeDecodeError) as e:
-                if not src.failed(e):
-                    break
+                kind = known_kinds[kind]
+                ps = people[source]
+                pt = people[target]
+                start = dates[s]
+                end = dates[e]
+                for i in date_extras:
+                    dates[row[i]]
+            except KeyError:
+                if not _learn_dates(row, (s, e), date_extras, dates, parser):
+                    bad.report(row, line, header)
+                    continue
+                k2, p2, t2 = known_kinds.get(kind), people.get(source), people.get(target)
+                if k2 is None or p2 is None or t2 is None:
+                    bad.report(row, line, header)
+                    continue
+                kind, ps, pt = k2, p2, t2
+                start = dates[s]
+                end = dates[e]
+            # ``people`` reads a missing id as None: no KeyError for an unknown person
+            if (
+                ps is pt
+                or ps is None
+                or pt is None
+                or (end is not None and start is not None and end < start)
+            ):
+                bad.report(row, line, header)
+                continue
+            if cells is not None:
+                # rows repeat the same few extra cells (a date, a relation): each
+                # distinct set of attributes is built once and shared, read-only
+                values = cells(row)
+                attributes = attr_cache.get(values)
+                if attributes is None:
+                    if len(attr_cache) >= 65536:  # many distinct values: bound it
+                        attr_cache.clear()
+                    attributes = attr_cache[values] = (
+                        FrozenDict(compress(zip(names, values, strict=True), values))
+                        or NO_ATTRIBUTES
+                    )
+            else:
+                attributes = NO_ATTRIBUTES
+            if kind is family:
+                relation = row[i_rel] if i_rel >= 0 else ""
+                if not relation:
+                    bad.no_relation(line, tid)
+                elif relation not in FAMILY_RELATIONS:
+                    bad.relation(relation, line, tid)
+                    continue
+            want = expect.get(kind)
+            if want is not None and (
+                (want[0] and want[0] not in ps.roles) or (want[1] and want[1] not in pt.roles)
+            ):
+                bad.roles(kind, ps, pt, line, tid)
+            source = ps.id
+            target = pt.id
+            if not tid:
+                tid = derive_tie_id(
+                    kind, source, target, start, end, attributes, directed=kinds[kind]
+                )
+            t = new(Tie)
+            set_id(t, tid)
+            set_kind(t, kind)
+            set_src(t, source)
+            set_tgt(t, target)
+            set_start(t, start)
+            set_end(t, end)
+            set_attrs(t, attributes)
+            append(t)
+            if line - n != off:
+                off = line - n
+                lines.starts.append(n)
+                lines.offsets.append(off)
+            n += 1
         lines.count = n
     return ties, lines
 
@@ -431,127 +379,13 @@ def _learn_dates(
 
 def _check_unique(c: Collector, file: str, what: str, ids: list[str], lines: LineRuns) -> None:
     """Report duplicate ids (the rare case) with both lines; a set is all it takes."""
-    if _increasing_runs_apart(ids) or len(set(ids)) == len(ids):
+    if increasing_runs_apart(ids) or len(set(ids)) == len(ids):
         return
     first: dict[str, int] = {}
     for i, rid in enumerate(ids):
         j = first.setdefault(rid, i)
         if j != i:
             _duplicate(c, file, what, rid, lines.line(i) or 0, lines.line(j) or 0)
-
-
-def _increasing_runs_apart(ids: list[str], most: int = 16) -> bool:
-    """True when ``ids`` are a few runs of increasing ids whose ranges do not overlap, so
-    unique: files written in id order (plus an appended batch or two) are told apart by
-    comparing neighbours in order, not by hashing millions of ids that miss the cache.
-
-    >>> _increasing_runs_apart(["t1", "t2", "t3", "p1", "p2"])
-    True
-    >>> _increasing_runs_apart(["t1", "t2", "t1"]), _increasing_runs_apart(["b", "a", "b"])
-    (False, False)
-    """
-    if len(ids) < 2:
-        return True
-    breaks = list(islice(compress(count(1), map(ge, ids, islice(ids, 1, None))), most + 1))
-    if len(breaks) > most:
-        return False
-    bounds = [0, *breaks, len(ids)]
-    ranges = sorted((ids[a], ids[b - 1]) for a, b in pairwise(bounds))
-    return all(hi < lo for (_, hi), (lo, _) in pairwise(ranges))
-
-
-class _BadTie:
-    """The slow path: say exactly what is wrong with a row that failed the fast checks."""
-
-    def __init__(
-        self,
-        c: Collector,
-        file: str,
-        kinds: Mapping[str, bool],
-        dates: DateParser,
-        people: Mapping[str, Person],
-    ) -> None:
-        self.c = c
-        self.file = file
-        self.kinds = kinds
-        self.dates = dates
-        self.people = people
-        self.suggest = len(people) <= SUGGEST_PEOPLE_LIMIT
-        #: ids of the ties rejected (records naming them are not told they are unknown)
-        self.rejected: set[str] = set()
-
-    def roles(self, kind: str, source: Person, target: Person, line: int, tid: str) -> None:
-        want = ROLE_EXPECTATIONS[kind]
-        for field, role, p in (("source", want[0], source), ("target", want[1], target)):
-            if role is not None and role not in p.roles:
-                self.c.warning(
-                    self.file,
-                    "role-mismatch",
-                    f"{kind} tie {field} {p.id!r} does not have the role {role!r}",
-                    line=line,
-                    record=tid or None,
-                    field=field,
-                )
-
-    def _error(self, code: ProblemCode, message: str, line: int, tid: str, field: str) -> None:
-        self.c.error(self.file, code, message, line=line, record=tid or None, field=field)
-
-    def report(self, row: list[str], line: int, header: list[str]) -> None:
-        """Every problem of a row that failed the fast checks."""
-        cell = dict(zip(header, row, strict=True))
-        tid = cell.get("id", "")
-        if tid:
-            self.rejected.add(tid)
-        kind = cell["kind"]
-        err = self._error
-        if not kind:
-            err("missing-field", "tie has no 'kind'", line, tid, "kind")
-        elif kind not in self.kinds:
-            hint = did_you_mean(kind, self.kinds)
-            err("unknown-kind", f"unknown tie kind {kind!r}{hint}", line, tid, "kind")
-        source, target = cell["source"], cell["target"]
-        for field, pid in (("source", source), ("target", target)):
-            if not pid:
-                err("missing-field", f"tie has no {field!r}", line, tid, field)
-            elif pid not in self.people:
-                hint = did_you_mean(pid, self.people) if self.suggest else ""
-                msg = f"{field} {pid!r} is not a person of the registry{hint}"
-                err("unknown-person", msg, line, tid, field)
-        if source and source == target:
-            err("self-tie", f"tie from {source!r} to itself", line, tid, "target")
-        parsed: dict[str, date | None] = {}
-        for field in ("start", "end"):
-            text = cell.get(field, "")
-            parsed[field] = self.dates.parse(text) if text else None
-            if text and parsed[field] is None:
-                msg = f"invalid date {text!r} (expected YYYY-MM-DD)"
-                err("invalid-date", msg, line, tid, field)
-        start, end = parsed["start"], parsed["end"]
-        if start is not None and end is not None and end < start:
-            msg = f"end {end.isoformat()} is before start {start.isoformat()}"
-            err("end-before-start", msg, line, tid, "end")
-        for name in DATE_ATTRIBUTES:
-            text = cell.get(name, "")
-            if text and self.dates.parse(text) is None:
-                msg = f"invalid date {text!r} in {name!r} (expected YYYY-MM-DD)"
-                err("invalid-date", msg, line, tid, name)
-
-    def relation(self, relation: str, line: int, tid: str) -> None:
-        if tid:
-            self.rejected.add(tid)
-        hint = did_you_mean(relation, FAMILY_RELATIONS)
-        msg = f"unknown family relation {relation!r}{hint}"
-        self._error("invalid-relation", msg, line, tid, "relation")
-
-    def no_relation(self, line: int, tid: str) -> None:
-        self.c.warning(
-            self.file,
-            "missing-relation",
-            f"family tie without 'relation' (one of {', '.join(sorted(FAMILY_RELATIONS))})",
-            line=line,
-            record=tid or None,
-            field="relation",
-        )
 
 
 def load_csv_folder(
@@ -578,7 +412,7 @@ def load_csv_folder(
                 "file not found (a CSV registry is a folder with people.csv and ties.csv)",
             )
     c.raise_if_errors()
-    practice = PracticeReader(RecordReader(c, kinds, roles))
+    practice = PracticeReader(PeopleTiesReader(c, kinds, roles))
     rejected_ties: set[str] = set()
     sections = [
         (section, path)
@@ -653,12 +487,6 @@ def _worth_columns(files: list[str]) -> bool:
         return False
 
 
-_CONTACT_COLUMNS = ("id", "coach", "client", "channel", "at", "initiated_by", "responded_at")
-
-
-_ContactCells = tuple[str, str, str, str, str, str, str | None]
-
-
 def _cells_getter(at: list[int]) -> Callable[[list[str]], tuple[str, ...]] | None:
     """A row's cells at ``at`` as a tuple (for one column too), or None for no column."""
     if not at:
@@ -667,24 +495,6 @@ def _cells_getter(at: list[int]) -> Callable[[list[str]], tuple[str, ...]] | Non
         i = at[0]
         return lambda row: (row[i],)
     return itemgetter(*at)
-
-
-def _contact_cells(header: list[str]) -> Callable[[list[str]], _ContactCells] | None:
-    """The cells of a contacts row for ``PracticeReader.contact`` (empty optional cells as
-    None), or None when the file has other columns (attributes: the general path)."""
-    if not set(header) <= set(_CONTACT_COLUMNS):
-        return None
-    at = [header.index(n) if n in header else -1 for n in _CONTACT_COLUMNS]
-    if min(at[:6]) < 0:
-        return None
-    get = itemgetter(*at[:6])
-    i_resp = at[6]
-
-    def cells(row: list[str]) -> _ContactCells:
-        i, co, cl, ch, when, by = get(row)
-        return i, co, cl, ch, when, by, (row[i_resp] or None) if i_resp >= 0 else None
-
-    return cells
 
 
 def _read_section(
@@ -701,30 +511,16 @@ def _read_section(
         if header is None:
             return
         width = len(header)
-        reader = src.reader
-        index = 0
-        fast = _contact_cells(header) if section == "contacts" else None
+        fast = contact_cells(header) if section == "contacts" else None
         contact = practice.contact
         # the other sections' valid rows skip the decoded record and its checks
         plan = None if section == "contacts" else practice.row_plan(section, header)
         row_fast = practice.row
-        while True:
-            try:
-                for row in reader:
-                    line = reader.line_num
-                    if len(row) != width:
-                        if row:
-                            _wrong_width(c, path, line, len(row), width)
-                        continue
-                    if c.full:
-                        return
-                    if (fast is None or not contact(*fast(row), path, line, index)) and (
-                        plan is None or not row_fast(section, plan, row, path, line, index)
-                    ):
-                        rec = csv_record(section, header, row)
-                        practice.read(section, rec, path, line, None, index)
-                    index += 1
-                break
-            except (csv.Error, UnicodeDecodeError) as e:
-                if not src.failed(e):
-                    break
+        for index, (line, row) in enumerate(src.rows(width)):
+            if c.full:
+                return
+            if (fast is None or not contact(*fast(row), path, line, index)) and (
+                plan is None or not row_fast(section, plan, row, path, line, index)
+            ):
+                rec = csv_record(section, header, row)
+                practice.read(section, rec, path, line, None, index)

@@ -35,34 +35,33 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
-# the row-by-row reader's own checks and words (it imports this module only when reading)
-from dualrel.graph._csv import (
+from dualrel._internal.problems import MAX_ERRORS, Collector
+from dualrel.graph._csv_common import (
     PEOPLE_COLUMNS,
     PEOPLE_OPTIONAL,
     TIE_COLUMNS,
     TIE_OPTIONAL,
-    _BadTie,
-    _contact_cells,
-    _header,
-    _increasing_runs_apart,
-    _split_roles,
+    BadTie,
+    check_header,
+    contact_cells,
+    increasing_runs_apart,
+    required_columns,
+    split_roles,
 )
 from dualrel.graph._frozen import NO_ATTRIBUTES, FrozenDict
 from dualrel.graph._locations import LineRuns
-from dualrel.graph._practice import (
-    _CHANNELS,
-    _CONTACT_NEW,
-    _INITIATORS,
-    PracticeReader,
-    _aware,
-    required_columns,
-)
-from dualrel.graph._problems import MAX_ERRORS, Collector
-from dualrel.graph._records import (
+from dualrel.graph._people_ties import (
     DATE_ATTRIBUTES,
     ROLE_EXPECTATIONS,
     DateParser,
     fast_constructor,
+)
+from dualrel.graph._practice_reader import (
+    CONTACT_NEW,
+    INTERNED_CHANNELS,
+    INTERNED_INITIATORS,
+    PracticeReader,
+    aware_datetime,
 )
 from dualrel.graph.model import FAMILY_RELATIONS, Person, Tie, derive_tie_id
 from dualrel.graph.practice import Contact
@@ -75,9 +74,9 @@ _PERSON_FIELDS = ("id", "roles", "name", "organisation", "attributes")
 
 def _memory_pool() -> Any:
     """jemalloc where pyarrow has it: freed memory goes back on ``release_unused`` in a way
-    that leaves the most room for the graph built next (load plus graph at a million
-    people peaked at 3,029 MiB with it, 3,100 with pyarrow's default mimalloc, 3,548 with
-    the C library's allocator; one run each)."""
+    that leaves the most room for the graph built next (of pyarrow's default mimalloc, the
+    C library's allocator and jemalloc, it gave the lowest peak for load plus graph at a
+    million people)."""
     try:
         return pa.jemalloc_memory_pool()
     except NotImplementedError:  # a build without jemalloc
@@ -200,7 +199,7 @@ def _table(path: str, required: tuple[str, ...]) -> pa.Table | None:
         row = next(csv.reader(io.StringIO(first.decode("utf-8").rstrip("\r"))), None)
     except (UnicodeDecodeError, csv.Error):
         return None
-    header = _header(row, path, Collector(), required)
+    header = check_header(row, path, Collector(), required)
     if header is None:
         return None
     rows = data.count(b"\n") - (1 if data.endswith(b"\n") else 0)
@@ -342,7 +341,7 @@ def _people(
     for text in role_texts.values:
         if text:
             first = pc.index(table.column("roles"), text).as_py()
-            distinct.append(_split_roles(text, vocab, w, file, first + 2, ids[first]))
+            distinct.append(split_roles(text, vocab, w, file, first + 2, ids[first]))
         else:
             distinct.append(())
     roles = _Encoded(distinct, role_texts.codes)
@@ -490,7 +489,7 @@ def _ties(  # noqa: PLR0917
             attributes.at(i),
             directed=kinds[k],
         )
-    if not _increasing_runs_apart(ids) and len(set(ids)) != n:
+    if not increasing_runs_apart(ids) and len(set(ids)) != n:
         return None
 
     # warnings, in the row-by-row reader's order: a row's relation, then its roles
@@ -503,7 +502,7 @@ def _ties(  # noqa: PLR0917
             ).to_pylist()
         )
     if lacking or no_relation:
-        bad = _BadTie(w, file, kinds, parser, {})
+        bad = BadTie(w, file, kinds, parser, {})
         for i in sorted(lacking | no_relation):
             if len(w.warnings) >= MAX_ERRORS:
                 break
@@ -594,7 +593,7 @@ def read_contacts(path: str, practice: PracticeReader) -> bool:
     per distinct value, their objects filled a column at a time.
     """
     table = _table(path, required_columns("contacts"))
-    if table is None or _contact_cells(table.column_names) is None:
+    if table is None or contact_cells(table.column_names) is None:
         return False
     names = table.column_names
     n = table.num_rows
@@ -609,7 +608,7 @@ def read_contacts(path: str, practice: PracticeReader) -> bool:
             return False
         people.append(enc.expand([intern(v, v) for v in enc.values]))
     vocab = []
-    for field, known in (("channel", _CHANNELS), ("initiated_by", _INITIATORS)):
+    for field, known in (("channel", INTERNED_CHANNELS), ("initiated_by", INTERNED_INITIATORS)):
         enc = _encode(table.column(field))
         values = [known.get(v) for v in enc.values]
         if None in values:
@@ -617,14 +616,14 @@ def read_contacts(path: str, practice: PracticeReader) -> bool:
         vocab.append(enc.expand(values))
     # contacts are written to the minute: far fewer distinct times than contacts
     at_texts = _encode(table.column("at"))
-    at_values = list(map(_aware, at_texts.values))
+    at_values = list(map(aware_datetime, at_texts.values))
     if None in at_values:
         return False
     at = at_texts.expand(at_values)
     responded: list[Any] = [None] * n
     if "responded_at" in names:
         answer_texts = _encode(table.column("responded_at"))
-        answers = [_aware(t) if t else None for t in answer_texts.values]
+        answers = [aware_datetime(t) if t else None for t in answer_texts.values]
         # the row-by-row fast path leaves an answer that is not a time, or that comes
         # before the contact, to the checks that say what is wrong
         if any(a is None and t for a, t in zip(answers, answer_texts.values, strict=True)):
@@ -635,7 +634,7 @@ def read_contacts(path: str, practice: PracticeReader) -> bool:
     del table
     _POOL.release_unused()
     contacts = _fill(
-        _CONTACT_NEW,
+        CONTACT_NEW,
         Contact,
         n,
         [ids, people[0], people[1], vocab[0], at, vocab[1], responded, repeat(NO_ATTRIBUTES)],

@@ -11,9 +11,11 @@ from collections.abc import Collection, Iterator, Mapping
 from datetime import date
 from typing import Any, Protocol
 
-from dualrel.graph._practice import PracticeReader
-from dualrel.graph._problems import Collector, did_you_mean
-from dualrel.graph._records import RecordReader, SectionInfo, assemble
+from dualrel._internal.problems import Collector
+from dualrel._internal.suggest import did_you_mean
+from dualrel.graph._assemble import SectionInfo, assemble
+from dualrel.graph._people_ties import PeopleTiesReader
+from dualrel.graph._practice_reader import PracticeReader
 from dualrel.graph.model import FORMAT, PRACTICE_SECTIONS, Person, Registry, Tie
 
 __all__ = ["DOCUMENT_KEYS", "Locator", "read_document"]
@@ -69,7 +71,7 @@ def read_document(
             pointer="/format",
             field="format",
         )
-    reader = RecordReader(c, kinds, roles, field_line=locator.field_line, plain_data=plain_data)
+    reader = PeopleTiesReader(c, kinds, roles, field_line=locator.field_line, plain_data=plain_data)
     doc_as_of, err = reader.date_value(doc.get("as_of"))
     if err:
         c.error(

@@ -14,8 +14,8 @@ from collections.abc import Collection, Mapping
 from datetime import date
 from typing import Any
 
+from dualrel._internal.problems import Collector
 from dualrel.graph._document import read_document
-from dualrel.graph._problems import Collector
 from dualrel.graph.model import PRACTICE_SECTIONS, Registry
 
 __all__ = ["JsonLocator", "load_json", "scan_document"]

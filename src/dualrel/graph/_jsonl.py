@@ -14,9 +14,11 @@ from array import array
 from collections.abc import Collection, Iterable, Mapping
 from datetime import date
 
-from dualrel.graph._practice import CONTACT_FAST_FIELDS, PracticeReader
-from dualrel.graph._problems import Collector, did_you_mean
-from dualrel.graph._records import RecordReader, SectionInfo, assemble
+from dualrel._internal.problems import Collector
+from dualrel._internal.suggest import did_you_mean
+from dualrel.graph._assemble import SectionInfo, assemble
+from dualrel.graph._people_ties import PeopleTiesReader
+from dualrel.graph._practice_reader import CONTACT_FAST_FIELDS, PracticeReader
 from dualrel.graph.model import FORMAT, PRACTICE_SECTIONS, Person, Registry, Tie
 
 __all__ = ["load_jsonl"]
@@ -37,7 +39,7 @@ def load_jsonl(
     as_of: date | None,
 ) -> Registry:
     c = collector
-    reader = RecordReader(c, kinds, roles, extra_fields=("type",))
+    reader = PeopleTiesReader(c, kinds, roles, extra_fields=("type",))
     practice = PracticeReader(reader, extra_fields=("type",))
     counts = dict.fromkeys(PRACTICE_SECTIONS, 0)
     people: list[Person] = []
@@ -136,7 +138,7 @@ def load_jsonl(
 
 
 def _header(
-    obj: dict[str, object], reader: RecordReader, file: str, lineno: int, c: Collector
+    obj: dict[str, object], reader: PeopleTiesReader, file: str, lineno: int, c: Collector
 ) -> date | None:
     for key in obj:
         if key not in _HEADER_FIELDS:

@@ -14,8 +14,8 @@ from datetime import date
 import yaml
 
 from dualrel._internal import safeyaml
+from dualrel._internal.problems import Collector
 from dualrel.graph._document import read_document
-from dualrel.graph._problems import Collector
 from dualrel.graph.model import Registry
 
 __all__ = [

@@ -7,6 +7,10 @@ edge per tie from source to target keyed by the tie id (attributes ``kind``, ``s
 ``source``, ``locations``, ``tie_order`` (tie ids in registry order) and ``practice`` (the
 practice records: agreements, consents, contacts, ...), which is what makes the round
 trip lossless.
+
+Checks do not run on this graph: the engine evaluates rulesets on an index of the
+registry itself.  The graph is the same data for your own analysis with NetworkX's
+algorithms; :func:`as_registry` turns it back into a registry wherever one is expected.
 """
 
 from __future__ import annotations
@@ -15,22 +19,11 @@ from typing import Any
 
 import networkx as nx
 
-from dualrel.graph._gc import gc_paused
+from dualrel._internal.gc import gc_paused
+from dualrel.errors import InvalidArgument
 from dualrel.graph.model import CORE_TIE_KINDS, Person, Practice, Registry, Tie
 
-__all__ = ["adjacency", "build_graph", "registry_from_graph", "tie_from_edge"]
-
-Adjacency = dict[str, dict[str, dict[str, dict[str, Any]]]]
-
-
-def adjacency(G: nx.MultiDiGraph[str]) -> tuple[Adjacency, Adjacency]:
-    """The graph's successor and predecessor dicts: ``succ[u][v][tie_id] -> edge data``.
-
-    These are networkx's documented adjacency structures (``G.succ`` and ``G.pred`` are
-    read-only views of them); reading them directly avoids building a view per lookup.
-    Treat them as read-only.
-    """
-    return G._succ, G._pred  # type: ignore[attr-defined]
+__all__ = ["as_registry", "build_graph", "registry_from_graph", "tie_from_edge"]
 
 
 def build_graph(registry: Registry) -> nx.MultiDiGraph[str]:
@@ -65,13 +58,18 @@ def _build(registry: Registry) -> nx.MultiDiGraph[str]:
     return G
 
 
+# The two functions below are the one place that writes NetworkX's own dicts (``G._node``,
+# ``G._succ``, ``G._pred``): the public ``add_nodes_from``/``add_edges_from`` take about
+# twice as long to build the graph, and the graph build is benchmarked at a million people.
+
+
 def _add_people(G: nx.MultiDiGraph[str], people: tuple[Person, ...]) -> None:
     """What ``G.add_nodes_from((p.id, data) for p in people)`` does, without per-node views.
 
     A person met twice has its attributes updated, as ``add_nodes_from`` does.
     """
     nodes: dict[str, dict[str, Any]] = G._node  # type: ignore[attr-defined]
-    succ, pred = adjacency(G)
+    succ, pred = _adjacency(G)
     for p in people:
         data = {
             "roles": p.roles,
@@ -92,12 +90,10 @@ def _add_ties(G: nx.MultiDiGraph[str], ties: tuple[Tie, ...]) -> None:
     """What ``G.add_edges_from((t.source, t.target, t.id, data) for t in ties)`` does.
 
     ``MultiDiGraph.add_edges_from`` calls ``add_edge`` and builds adjacency views for every
-    edge, about five times the cost of filling its documented adjacency dicts directly,
-    which matters at millions of ties.  The result is the same graph, edges in the same
-    order (a test compares the two); unknown end points are added as bare nodes, as
-    ``add_edges_from`` does.
+    edge.  The result is the same graph, edges in the same order (a test compares the two);
+    unknown end points are added as bare nodes, as ``add_edges_from`` does.
     """
-    succ, pred = adjacency(G)
+    succ, pred = _adjacency(G)
     for t in ties:
         u = t.source
         v = t.target
@@ -111,7 +107,12 @@ def _add_ties(G: nx.MultiDiGraph[str], ties: tuple[Tie, ...]) -> None:
             keydict = su[v] = {}
             pred[v][u] = keydict
         keydict[t.id] = {"kind": t.kind, "start": t.start, "end": t.end, "attributes": t.attributes}
-    nx._clear_cache(G)
+    nx._clear_cache(G)  # what add_edges_from does last: drop cached backend conversions
+
+
+def _adjacency(G: nx.MultiDiGraph[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The successor and predecessor dicts the read-only ``G.succ`` and ``G.pred`` view."""
+    return G._succ, G._pred  # type: ignore[attr-defined]
 
 
 def tie_from_edge(u: str, v: str, key: str, data: dict[str, Any]) -> Tie:
@@ -147,4 +148,28 @@ def registry_from_graph(G: nx.MultiDiGraph[str]) -> Registry:
         locations=G.graph.get("locations", {}),
         kinds=G.graph.get("kinds", dict(CORE_TIE_KINDS)),
         practice=G.graph.get("practice", Practice()),
+    )
+
+
+def as_registry(source: Registry | nx.MultiDiGraph[str]) -> Registry:
+    """``source`` as a registry: a Registry as it is, a graph of :func:`build_graph` read
+    back with :func:`registry_from_graph`.
+
+    Functions that check a registry take either, so a graph changed with NetworkX can be
+    checked as it stands.
+
+    >>> reg = Registry((Person("co001", ("coach",)),), ())
+    >>> as_registry(reg) is reg, as_registry(build_graph(reg)) == reg
+    (True, True)
+    >>> as_registry("people.csv")
+    Traceback (most recent call last):
+    ...
+    dualrel.errors.InvalidArgument: expected a Registry or a networkx.MultiDiGraph, got str
+    """
+    if isinstance(source, Registry):
+        return source
+    if isinstance(source, nx.MultiDiGraph):
+        return registry_from_graph(source)
+    raise InvalidArgument(
+        f"expected a Registry or a networkx.MultiDiGraph, got {type(source).__name__}"
     )

@@ -17,8 +17,8 @@ from typing import IO, Any
 
 from dualrel._internal.atomic import open_atomic
 from dualrel.errors import InvalidArgument
-from dualrel.graph._practice import SECTION_FIELDS
 from dualrel.graph.model import FORMAT, PRACTICE_SECTIONS, Person, Registry, Tie
+from dualrel.graph.practice import PRACTICE_CATALOGUE
 
 __all__ = [
     "DUMP_FORMATS",
@@ -84,7 +84,7 @@ def practice_record(section: str, record: Any) -> dict[str, Any]:
     {'id': 'c1', 'person': 'cl1', 'purpose': 'assessment', 'given': '2025-01-02'}
     """
     rec: dict[str, Any] = {"id": record.id}
-    for f in SECTION_FIELDS[section]:
+    for f in PRACTICE_CATALOGUE[section].fields:
         value = getattr(record, f.name)
         if f.required or (value is not None and value != ()):
             rec[f.name] = _plain_value(value)
@@ -202,7 +202,7 @@ def _csv_cell(value: Any) -> str:
 
 
 def _write_section_csv(section: str, records: tuple[Any, ...], path: str) -> None:
-    names = [f.name for f in SECTION_FIELDS[section]]
+    names = [f.name for f in PRACTICE_CATALOGUE[section].fields]
     acols = sorted({k for r in records for k in r.attributes})
     with open_atomic(path, newline="") as f:
         w = csv.writer(f, lineterminator="\r\n")

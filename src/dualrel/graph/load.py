@@ -12,14 +12,14 @@ import os
 from collections.abc import Iterable, Mapping
 from datetime import date
 
+from dualrel._internal.gc import gc_paused
+from dualrel._internal.problems import Collector
 from dualrel.errors import InvalidArgument, Problem
 from dualrel.graph import _yaml
 from dualrel.graph._csv import load_csv_folder
 from dualrel.graph._document import read_document
-from dualrel.graph._gc import gc_paused
 from dualrel.graph._json import load_json
 from dualrel.graph._jsonl import load_jsonl
-from dualrel.graph._problems import Collector
 from dualrel.graph._yaml import load_yaml
 from dualrel.graph.model import CORE_ROLES, CORE_TIE_KINDS, Registry
 

@@ -16,9 +16,10 @@ False
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from types import MappingProxyType
+from typing import Any, Literal
 
 from dualrel.graph._frozen import no_attributes
 
@@ -30,6 +31,7 @@ __all__ = [
     "CONSENT_PURPOSES",
     "CONTACT_INITIATORS",
     "OPEN_CONCERN_STATUSES",
+    "PRACTICE_CATALOGUE",
     "PRACTICE_SECTIONS",
     "RECORD_KINDS",
     "WEEKDAYS",
@@ -40,7 +42,10 @@ __all__ = [
     "Consent",
     "Contact",
     "Disclosure",
+    "FieldKind",
     "Practice",
+    "PracticeField",
+    "PracticeSection",
     "SupervisionSession",
 ]
 
@@ -266,18 +271,175 @@ class ClientRecord:
         )
 
 
+#: What a field of a practice record holds: the id of a ``person``, of a ``tie``, or of
+#: either (``about``); free ``text``; a ``date``; a ``datetime`` with a timezone; one word
+#: of a closed (``enum``) or open (``open``: others are a warning) vocabulary; a list of
+#: such words (``enums``, ``opens``); a positive whole number (``count``); contact hours
+#: ``HH:MM-HH:MM`` (``hours``).
+FieldKind = Literal[
+    "person",
+    "tie",
+    "about",
+    "text",
+    "date",
+    "datetime",
+    "enum",
+    "open",
+    "enums",
+    "opens",
+    "count",
+    "hours",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class PracticeField:
+    """One field of a practice record besides ``id`` and ``attributes``.
+
+    ``hidden`` fields are free text that is never printed: the pattern language does not
+    read them either.
+    """
+
+    name: str
+    kind: FieldKind
+    required: bool = False
+    vocabulary: Collection[str] = ()
+    hidden: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PracticeSection:
+    """One practice section: its name in the document, the type of its records (the JSON
+    Lines ``type``), their class, their fields in record order, and the pairs of dates
+    ``(earlier, later)`` where the later may not come before the earlier."""
+
+    name: str
+    record: str
+    cls: type[Any]
+    fields: tuple[PracticeField, ...]
+    order: tuple[tuple[str, str], ...] = ()
+
+
+_F = PracticeField
+
+#: The practice sections in document order: the one description of their fields, from
+#: which the readers, the writers and the pattern language's catalogue
+#: (``dualrel.rules.sections``) take theirs; a test holds the JSON Schema to it.
+PRACTICE_CATALOGUE: Mapping[str, PracticeSection] = MappingProxyType(
+    {
+        s.name: s
+        for s in (
+            PracticeSection(
+                "agreements",
+                "agreement",
+                Agreement,
+                (
+                    _F("tie", "tie", True),
+                    _F("signed", "date"),
+                    _F("roles", "opens", vocabulary=AGREEMENT_ROLES),
+                    _F("covers", "enums", vocabulary=AGREEMENT_COVERS),
+                    _F("channels", "enums", vocabulary=CHANNELS),
+                    _F("response_window_hours", "count"),
+                    _F("reviewed", "date"),
+                    _F("hours", "hours"),
+                    _F("days", "enums", vocabulary=WEEKDAYS),
+                ),
+                order=(("signed", "reviewed"),),
+            ),
+            PracticeSection(
+                "consents",
+                "consent",
+                Consent,
+                (
+                    _F("person", "person", True),
+                    _F("purpose", "enum", True, CONSENT_PURPOSES),
+                    _F("scope", "text"),
+                    _F("given", "date", True),
+                    _F("withdrawn", "date"),
+                    _F("recipient", "text"),
+                ),
+                order=(("given", "withdrawn"),),
+            ),
+            PracticeSection(
+                "assessments",
+                "assessment",
+                Assessment,
+                (
+                    _F("client", "person", True),
+                    _F("assessor", "person", True),
+                    _F("instrument", "text", True),
+                    _F("date", "date", True),
+                ),
+            ),
+            PracticeSection(
+                "disclosures",
+                "disclosure",
+                Disclosure,
+                (
+                    _F("client", "person", True),
+                    _F("recipient", "text", True),
+                    _F("date", "date", True),
+                    _F("content", "text", hidden=True),
+                    _F("by", "person"),
+                ),
+            ),
+            PracticeSection(
+                "supervision_sessions",
+                "supervision_session",
+                SupervisionSession,
+                (
+                    _F("supervisor", "person", True),
+                    _F("coach", "person", True),
+                    _F("date", "date", True),
+                ),
+            ),
+            PracticeSection(
+                "contacts",
+                "contact",
+                Contact,
+                (
+                    _F("coach", "person", True),
+                    _F("client", "person", True),
+                    _F("channel", "enum", True, CHANNELS),
+                    _F("at", "datetime", True),
+                    _F("initiated_by", "enum", True, CONTACT_INITIATORS),
+                    _F("responded_at", "datetime"),
+                ),
+                order=(("at", "responded_at"),),
+            ),
+            PracticeSection(
+                "concerns",
+                "concern",
+                Concern,
+                (
+                    _F("about", "about", True),
+                    _F("raised", "date", True),
+                    _F("status", "enum", True, CONCERN_STATUSES),
+                    _F("raised_by", "person"),
+                    _F("resolved", "date"),
+                ),
+                order=(("raised", "resolved"),),
+            ),
+            PracticeSection(
+                "records",
+                "record",
+                ClientRecord,
+                (
+                    _F("client", "person", True),
+                    _F("kind", "open", True, RECORD_KINDS),
+                    _F("created", "date", True),
+                    _F("retain_until", "date"),
+                    _F("destroyed", "date"),
+                ),
+                order=(("created", "retain_until"), ("created", "destroyed")),
+            ),
+        )
+    }
+)
+
 #: Section name in the document -> record type (the JSON Lines ``type`` and the key of
 #: ``Registry.locations``), in document order.
-PRACTICE_SECTIONS: Mapping[str, str] = {
-    "agreements": "agreement",
-    "consents": "consent",
-    "assessments": "assessment",
-    "disclosures": "disclosure",
-    "supervision_sessions": "supervision_session",
-    "contacts": "contact",
-    "concerns": "concern",
-    "records": "record",
-}
+PRACTICE_SECTIONS: Mapping[str, str] = {s.name: s.record for s in PRACTICE_CATALOGUE.values()}
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""Queries over the people-and-ties graph, as plain functions.
+"""Queries over the people-and-ties graph, as plain functions on NetworkX's public API.
 
 The examples use this small graph (``_example_graph()``): coach ``co001`` coaches
 ``cl0001`` since 2025-03-01 (tie ``t1``), is in a romance with them since 2025-06-01
@@ -8,14 +8,14 @@ The examples use this small graph (``_example_graph()``): coach ``co001`` coache
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from datetime import date
 from typing import Any, Literal
 
 import networkx as nx
 
 from dualrel.errors import InvalidArgument
-from dualrel.graph.build import adjacency, build_graph, tie_from_edge
+from dualrel.graph.build import build_graph, tie_from_edge
 from dualrel.graph.model import Person, Registry, Tie
 
 __all__ = ["components", "neighbours", "ties_between", "ties_of"]
@@ -89,7 +89,7 @@ def ties_between(
     out: list[Tie] = []
     pairs = ((a, b),) if a == b else ((a, b), (b, a))
     for u, v in pairs:
-        keydict = adjacency(G)[0][u].get(v)
+        keydict: dict[str, dict[str, Any]] | None = G.get_edge_data(u, v)  # type: ignore[assignment]
         if not keydict:
             continue
         for key, data in keydict.items():
@@ -121,21 +121,18 @@ def ties_of(
     if direction not in ("out", "in", "both"):
         raise InvalidArgument(f"direction must be 'out', 'in' or 'both', got {direction!r}")
     want = _kinds(kinds)
-    succ, pred = adjacency(G)
-    sides = []
+    edges: list[Iterable[tuple[str, str, str, dict[str, Any]]]] = []
     if direction in ("out", "both"):
-        sides.append((succ[person], True))
+        edges.append(G.out_edges(person, keys=True, data=True))
     if direction in ("in", "both"):
-        sides.append((pred[person], False))
-    for adj, outgoing in sides:
-        for other, keydict in adj.items():
-            for key, data in keydict.items():
-                if want is not None and data["kind"] not in want:
-                    continue
-                if active_on is not None and not _active(data, active_on):
-                    continue
-                u, v = (person, other) if outgoing else (other, person)
-                yield tie_from_edge(u, v, key, data)
+        edges.append(G.in_edges(person, keys=True, data=True))
+    for side in edges:
+        for u, v, key, data in side:
+            if want is not None and data["kind"] not in want:
+                continue
+            if active_on is not None and not _active(data, active_on):
+                continue
+            yield tie_from_edge(u, v, key, data)
 
 
 def neighbours(
@@ -178,27 +175,13 @@ def components(
     [('cl0001', 'co001'), ('cl0002',), ('sp001',)]
     """
     want = _kinds(kinds)
-    succ, pred = adjacency(G)
-    seen: set[str] = set()
-    found: list[tuple[str, ...]] = []
-    for start in G:
-        if start in seen:
-            continue
-        seen.add(start)
-        members = [start]
-        stack = [start]
-        while stack:
-            n = stack.pop()
-            for adj in (succ[n], pred[n]):
-                for other, keydict in adj.items():
-                    if other in seen:
-                        continue
-                    if want is not None and not any(d["kind"] in want for d in keydict.values()):
-                        continue
-                    seen.add(other)
-                    members.append(other)
-                    stack.append(other)
-        members.sort()
-        found.append(tuple(members))
+    view: nx.MultiDiGraph[str] = G
+    if want is not None:
+
+        def has_kind(u: str, v: str, key: Any) -> bool:  # the stubs type keys int
+            return G.edges[u, v, key]["kind"] in want
+
+        view = nx.subgraph_view(G, filter_edge=has_kind)
+    found = [tuple(sorted(members)) for members in nx.weakly_connected_components(view)]
     found.sort(key=lambda c: (-len(c), c[0]))
     return found

@@ -29,9 +29,9 @@ from typing import Any, Literal, Union
 import networkx as nx
 from pydantic_core import to_json
 
+from dualrel._internal.gc import gc_paused
 from dualrel.errors import InvalidArgument, Problem, ProblemCode, RegistryError
 from dualrel.findings import Citation, Finding, RemediationStep, Report, RulesetRef, fingerprint
-from dualrel.graph._gc import gc_paused
 from dualrel.graph.model import Person, Registry, Tie
 from dualrel.graph.practice import Practice
 from dualrel.rules._durable import Engine, match_ids

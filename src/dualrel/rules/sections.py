@@ -6,6 +6,10 @@ tied to a tie clause), which are dates (readable in ``where``), which are lists 
 with ``contains``/``lacks``) and which are plain values (``equals``/``in``).  The field
 names are those of the registry format (``docs/registry-format.md``).
 
+It is derived from the registry's own section catalogue
+(:data:`dualrel.graph.practice.PRACTICE_CATALOGUE`); what is the pattern language's own
+(derived fields, the stand-in for a missing date) is added here.
+
 >>> SECTIONS["consents"].people
 ('person',)
 >>> SECTIONS["agreements"].tie, SECTIONS["agreements"].dates
@@ -18,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from dualrel.graph.practice import AGREEMENT_COVERS, AGREEMENT_ROLES, CHANNELS, WEEKDAYS
+from dualrel.graph.practice import PRACTICE_CATALOGUE, PracticeSection
 
 __all__ = ["SECTIONS", "SectionFields"]
 
@@ -74,56 +78,66 @@ class SectionFields:
         return None
 
 
+#: Where a field of each kind goes in :class:`SectionFields` (an ``about`` field names a
+#: person or a tie: both).
+_PLACES: Mapping[str, tuple[str, ...]] = {
+    "person": ("people",),
+    "tie": ("tie",),
+    "about": ("people", "tie"),
+    "text": ("values",),
+    "enum": ("values",),
+    "open": ("values",),
+    "date": ("dates",),
+    "datetime": ("datetimes",),
+    "enums": ("lists",),
+    "opens": ("lists",),
+    "count": ("numbers",),
+    "hours": ("windows",),
+}
+
+#: Fields computed from others: section -> name -> (where it goes, what it is).
+_DERIVED: Mapping[str, Mapping[str, tuple[str, str]]] = {
+    "contacts": {
+        "response_hours": (
+            "numbers",
+            "hours from at to responded_at; when not responded, to "
+            "the end of the evaluation date (UTC)",
+        ),
+    },
+    "concerns": {
+        "about_source": ("people", "the source of the tie a concern is about"),
+        "about_target": ("people", "the target of the tie a concern is about"),
+    },
+}
+
+#: A missing date that reads as another (an agreement is reviewed when it is signed).
+_FALLBACK: Mapping[str, Mapping[str, str]] = {"agreements": {"reviewed": "signed"}}
+
+
+def _section_fields(section: PracticeSection) -> SectionFields:
+    places: dict[str, list[str]] = {}
+    vocabulary: dict[str, tuple[str, ...]] = {}
+    for f in section.fields:
+        if f.hidden:
+            continue
+        for place in _PLACES[f.kind]:
+            places.setdefault(place, []).append(f.name)
+        if f.kind in ("enums", "opens"):
+            words = f.vocabulary
+            vocabulary[f.name] = words if isinstance(words, tuple) else tuple(sorted(words))
+    derived = _DERIVED.get(section.name, {})
+    for name, (place, _) in derived.items():
+        places.setdefault(place, []).append(name)
+    ties = places.pop("tie", [])
+    return SectionFields(
+        tie=ties[0] if ties else None,
+        vocabulary=vocabulary,
+        fallback=dict(_FALLBACK.get(section.name, {})),
+        derived={name: what for name, (_, what) in derived.items()},
+        **{place: tuple(names) for place, names in places.items()},
+    )
+
+
 SECTIONS: Mapping[str, SectionFields] = MappingProxyType(
-    {
-        "agreements": SectionFields(
-            tie="tie",
-            dates=("signed", "reviewed"),
-            lists=("roles", "covers", "channels", "days"),
-            numbers=("response_window_hours",),
-            windows=("hours",),
-            vocabulary={
-                "roles": tuple(sorted(AGREEMENT_ROLES)),
-                "covers": AGREEMENT_COVERS,
-                "channels": CHANNELS,
-                "days": WEEKDAYS,
-            },
-            fallback={"reviewed": "signed"},
-        ),
-        "consents": SectionFields(
-            people=("person",),
-            dates=("given", "withdrawn"),
-            values=("purpose", "scope", "recipient"),
-        ),
-        "assessments": SectionFields(
-            people=("client", "assessor"), dates=("date",), values=("instrument",)
-        ),
-        "disclosures": SectionFields(
-            people=("client", "by"), dates=("date",), values=("recipient",)
-        ),
-        "supervision_sessions": SectionFields(people=("supervisor", "coach"), dates=("date",)),
-        "contacts": SectionFields(
-            people=("coach", "client"),
-            datetimes=("at", "responded_at"),
-            values=("channel", "initiated_by"),
-            numbers=("response_hours",),
-            derived={
-                "response_hours": "hours from at to responded_at; when not responded, to "
-                "the end of the evaluation date (UTC)"
-            },
-        ),
-        "concerns": SectionFields(
-            people=("about", "raised_by", "about_source", "about_target"),
-            tie="about",
-            dates=("raised", "resolved"),
-            values=("status",),
-            derived={
-                "about_source": "the source of the tie a concern is about",
-                "about_target": "the target of the tie a concern is about",
-            },
-        ),
-        "records": SectionFields(
-            people=("client",), dates=("created", "retain_until", "destroyed"), values=("kind",)
-        ),
-    }
+    {name: _section_fields(section) for name, section in PRACTICE_CATALOGUE.items()}
 )

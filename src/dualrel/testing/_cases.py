@@ -35,10 +35,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from dualrel._internal import safeyaml
 from dualrel._internal.located import located, schema_problems, yaml_problem
+from dualrel._internal.problems import Collector
 from dualrel._internal.suggest import did_you_mean
 from dualrel.errors import Problem, RegistryError, RulesetError
 from dualrel.graph._document import read_document
-from dualrel.graph._problems import Collector
 from dualrel.graph.model import CORE_ROLES, FORMAT, Registry
 from dualrel.graph.practice import PRACTICE_SECTIONS
 from dualrel.rules.loader import Ruleset, load_ruleset, shipped_rulesets

@@ -1,8 +1,8 @@
 """Reading the optional practice-record sections, shared by every format (private).
 
-Each format hands decoded records (a dict per record; CSV rows are turned into one by
-:func:`csv_record`) to :meth:`PracticeReader.read`, which checks their fields with the
-``RecordReader`` helpers people and ties use, so problems are located the same way.
+Each format hands decoded records (a dict per record; ``_csv_common.csv_record`` turns a
+CSV row into one) to :meth:`PracticeReader.read`, which checks their fields with the
+``PeopleTiesReader`` helpers people and ties use, so problems are located the same way.
 :meth:`PracticeReader.check` then checks across records (duplicate ids, references to
 people and ties) once people and ties are known, and :meth:`PracticeReader.practice`
 gives the :class:`~dualrel.graph.practice.Practice`.
@@ -12,170 +12,72 @@ from __future__ import annotations
 
 from array import array
 from collections import defaultdict
-from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime, timedelta, tzinfo
 from operator import attrgetter
 from typing import Any, Literal, cast
 
+from dualrel._internal.problems import Collector
+from dualrel._internal.suggest import did_you_mean
 from dualrel.errors import ProblemCode
 from dualrel.graph._frozen import NO_ATTRIBUTES
 from dualrel.graph._locations import LineArray, LineMap, RecordLocations
-from dualrel.graph._problems import Collector, did_you_mean
-from dualrel.graph._records import (
+from dualrel.graph._people_ties import (
     SUGGEST_PEOPLE_LIMIT,
     DateParser,
-    RecordReader,
+    PeopleTiesReader,
     fast_constructor,
     type_name,
 )
 from dualrel.graph.practice import (
-    AGREEMENT_COVERS,
-    AGREEMENT_ROLES,
     CHANNELS,
     CONCERN_STATUSES,
-    CONSENT_PURPOSES,
     CONTACT_INITIATORS,
     OPEN_CONCERN_STATUSES,
+    PRACTICE_CATALOGUE,
     PRACTICE_SECTIONS,
-    RECORD_KINDS,
-    WEEKDAYS,
-    Agreement,
-    Assessment,
-    ClientRecord,
-    Concern,
-    Consent,
     Contact,
-    Disclosure,
     Practice,
-    SupervisionSession,
+    PracticeField,
 )
 
 __all__ = [
     "CONTACT_FAST_FIELDS",
+    "CONTACT_NEW",
+    "INTERNED_CHANNELS",
+    "INTERNED_INITIATORS",
+    "LIST_KINDS",
     "SECTION_FIELDS",
     "PracticeReader",
-    "csv_record",
-    "required_columns",
+    "aware_datetime",
+    "split_list",
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class _Field:
-    """One field of a practice record: its kind of value, whether required, vocabulary."""
-
-    name: str
-    kind: str  # person, tie, about, text, date, datetime, enum, open, enums, opens, count, hours
-    required: bool = False
-    vocabulary: Collection[str] = ()
-
-
-_F = _Field
-
 #: Section -> its fields besides ``id`` and ``attributes``, in record order.
-SECTION_FIELDS: Mapping[str, tuple[_Field, ...]] = {
-    "agreements": (
-        _F("tie", "tie", True),
-        _F("signed", "date"),
-        _F("roles", "opens", vocabulary=AGREEMENT_ROLES),
-        _F("covers", "enums", vocabulary=AGREEMENT_COVERS),
-        _F("channels", "enums", vocabulary=CHANNELS),
-        _F("response_window_hours", "count"),
-        _F("reviewed", "date"),
-        _F("hours", "hours"),
-        _F("days", "enums", vocabulary=WEEKDAYS),
-    ),
-    "consents": (
-        _F("person", "person", True),
-        _F("purpose", "enum", True, CONSENT_PURPOSES),
-        _F("scope", "text"),
-        _F("given", "date", True),
-        _F("withdrawn", "date"),
-        _F("recipient", "text"),
-    ),
-    "assessments": (
-        _F("client", "person", True),
-        _F("assessor", "person", True),
-        _F("instrument", "text", True),
-        _F("date", "date", True),
-    ),
-    "disclosures": (
-        _F("client", "person", True),
-        _F("recipient", "text", True),
-        _F("date", "date", True),
-        _F("content", "text"),
-        _F("by", "person"),
-    ),
-    "supervision_sessions": (
-        _F("supervisor", "person", True),
-        _F("coach", "person", True),
-        _F("date", "date", True),
-    ),
-    "contacts": (
-        _F("coach", "person", True),
-        _F("client", "person", True),
-        _F("channel", "enum", True, CHANNELS),
-        _F("at", "datetime", True),
-        _F("initiated_by", "enum", True, CONTACT_INITIATORS),
-        _F("responded_at", "datetime"),
-    ),
-    "concerns": (
-        _F("about", "about", True),
-        _F("raised", "date", True),
-        _F("status", "enum", True, CONCERN_STATUSES),
-        _F("raised_by", "person"),
-        _F("resolved", "date"),
-    ),
-    "records": (
-        _F("client", "person", True),
-        _F("kind", "open", True, RECORD_KINDS),
-        _F("created", "date", True),
-        _F("retain_until", "date"),
-        _F("destroyed", "date"),
-    ),
+SECTION_FIELDS: Mapping[str, tuple[PracticeField, ...]] = {
+    s.name: s.fields for s in PRACTICE_CATALOGUE.values()
 }
 
 #: (earlier, later): the later date may not come before the earlier one.
 _ORDER: Mapping[str, tuple[tuple[str, str], ...]] = {
-    "agreements": (("signed", "reviewed"),),
-    "consents": (("given", "withdrawn"),),
-    "contacts": (("at", "responded_at"),),
-    "concerns": (("raised", "resolved"),),
-    "records": (("created", "retain_until"), ("created", "destroyed")),
+    s.name: s.order for s in PRACTICE_CATALOGUE.values() if s.order
 }
 
-_CLASSES: Mapping[str, type[Any]] = {
-    "agreements": Agreement,
-    "consents": Consent,
-    "assessments": Assessment,
-    "disclosures": Disclosure,
-    "supervision_sessions": SupervisionSession,
-    "contacts": Contact,
-    "concerns": Concern,
-    "records": ClientRecord,
-}
+_CLASSES: Mapping[str, type[Any]] = {s.name: s.cls for s in PRACTICE_CATALOGUE.values()}
 
-_LISTS = frozenset({"enums", "opens"})
+LIST_KINDS = frozenset({"enums", "opens"})
 _REFS = frozenset({"person", "tie", "about"})
-
-_CSV_KINDS: Mapping[str, Mapping[str, str]] = {
-    s: {f.name: f.kind for f in fields} for s, fields in SECTION_FIELDS.items()
-}
 
 #: (file, line, pointer, section, record id, field, referenced id) of a rejected record
 _Ref = tuple[str, int | None, str | None, str, str | None, str, str]
 _Where = tuple[str, int | None, str | None, str, int]
 
 
-def required_columns(section: str) -> tuple[str, ...]:
-    """The CSV columns a section's file must have."""
-    return ("id", *(f.name for f in SECTION_FIELDS[section] if f.required))
-
-
 _SPLIT: dict[str, tuple[str, ...]] = {}
 
 
-def _split_list(cell: str) -> tuple[str, ...]:
+def split_list(cell: str) -> tuple[str, ...]:
     """A list cell's items (split on ``;``, blanks dropped), each distinct cell split once:
     list cells repeat (an agreement's roles, covers, channels)."""
     items = _SPLIT.get(cell)
@@ -184,34 +86,6 @@ def _split_list(cell: str) -> tuple[str, ...]:
             _SPLIT.clear()
         items = _SPLIT[cell] = tuple(v.strip() for v in cell.split(";") if v.strip())
     return items
-
-
-def csv_record(section: str, header: list[str], row: list[str]) -> dict[str, Any]:
-    """A CSV row as a decoded record: empty cells absent, list fields split on ``;``,
-    counts as integers when they are; unknown columns become attributes."""
-    fields = _CSV_KINDS[section]
-    rec: dict[str, Any] = {}
-    attributes: dict[str, str] = {}
-    for name, cell in zip(header, row, strict=True):
-        if not cell:
-            continue
-        kind = fields.get(name)
-        if kind is None:
-            if name == "id":
-                rec["id"] = cell
-            else:
-                attributes[name] = cell
-        elif kind in _LISTS:
-            rec[name] = list(_split_list(cell))
-        elif kind == "count":
-            text = cell.strip()
-            # isdecimal, not isdigit: int() refuses digits such as "²" (a crash, not an error)
-            rec[name] = int(text) if text.isdecimal() else cell
-        else:
-            rec[name] = cell
-    if attributes:
-        rec["attributes"] = attributes
-    return rec
 
 
 class _Buffer:
@@ -242,12 +116,12 @@ def _hours(value: str) -> bool:
     return times[0] != times[1]
 
 
-_CONTACT_NEW = fast_constructor(
+CONTACT_NEW = fast_constructor(
     Contact,
     ("id", "coach", "client", "channel", "at", "initiated_by", "responded_at", "attributes"),
 )
-_CHANNELS = {c: c for c in CHANNELS}
-_INITIATORS = {c: c for c in CONTACT_INITIATORS}
+INTERNED_CHANNELS = {c: c for c in CHANNELS}
+INTERNED_INITIATORS = {c: c for c in CONTACT_INITIATORS}
 #: the fields a contact may have for the fast path (JSON Lines adds ``type``)
 CONTACT_FAST_FIELDS = frozenset(
     ("type", "id", "coach", "client", "channel", "at", "initiated_by", "responded_at")
@@ -259,7 +133,7 @@ CONTACT_FAST_FIELDS = frozenset(
 _ZONES: dict[timedelta, tzinfo] = {}
 
 
-def _aware(text: Any) -> datetime | None:
+def aware_datetime(text: Any) -> datetime | None:
     """An ISO date and time with a timezone from text, else None (the slow path says why)."""
     if type(text) is not str or len(text) < 16 or text[10] != "T":
         return None
@@ -279,11 +153,11 @@ def _aware(text: Any) -> datetime | None:
 
 #: (column of the id, (field, column, valid cells seen and their values) for every other
 #: column; no cells are kept for fields whose cells rarely repeat)
-_RowPlan = tuple[int, tuple[tuple[_Field, int, dict[str, Any] | None], ...]]
+_RowPlan = tuple[int, tuple[tuple[PracticeField, int, dict[str, Any] | None], ...]]
 _REPEATING = frozenset({"enum", "open", "enums", "opens", "count", "hours"})
 
 
-def _cell_value(f: _Field, cell: str, dates: DateParser) -> Any:
+def _cell_value(f: PracticeField, cell: str, dates: DateParser) -> Any:
     """The value of a non-empty CSV cell as :meth:`PracticeReader.read` keeps it, or None
     when that reader would say something about it (an error or a warning)."""
     kind = f.kind
@@ -292,11 +166,11 @@ def _cell_value(f: _Field, cell: str, dates: DateParser) -> Any:
     if kind == "date":
         return dates.parse(cell)
     if kind == "datetime":
-        return _aware(cell)
+        return aware_datetime(cell)
     if kind in ("enum", "open"):
         return cell if cell in f.vocabulary else None
-    if kind in _LISTS:
-        items = _split_list(cell)
+    if kind in LIST_KINDS:
+        items = split_list(cell)
         return items if all(v in f.vocabulary for v in items) else None
     if kind == "count":
         text = cell.strip()
@@ -321,7 +195,7 @@ def _label(name: str) -> str:
 
 def _all_fine(
     records: list[Any],
-    refs: list[tuple[str, str]],
+    refs: Sequence[tuple[str, str]],
     people: Collection[str],
     ties: Mapping[str, str],
 ) -> bool:
@@ -343,9 +217,9 @@ def _all_fine(
 
 
 class PracticeReader:
-    """Checks practice records with the helpers of a ``RecordReader``."""
+    """Checks practice records with the helpers of a ``PeopleTiesReader``."""
 
-    def __init__(self, reader: RecordReader, *, extra_fields: Collection[str] = ()) -> None:
+    def __init__(self, reader: PeopleTiesReader, *, extra_fields: Collection[str] = ()) -> None:
         self.r = reader
         self.c: Collector = reader.c
         self.buffers: dict[str, _Buffer] = {s: _Buffer() for s in PRACTICE_SECTIONS}
@@ -356,7 +230,7 @@ class PracticeReader:
         self.rejected_refs: list[_Ref] = []
         #: one string per distinct person id of the contacts (millions of copies otherwise)
         self.ids: dict[str, str] = {}
-        self._known_lists: dict[_Field, set[tuple[str, ...]]] = defaultdict(set)
+        self._known_lists: dict[PracticeField, set[tuple[str, ...]]] = defaultdict(set)
 
     # -- values -------------------------------------------------------------------------
     def datetime_value(self, value: Any) -> tuple[datetime | None, str, ProblemCode | Literal[""]]:
@@ -373,7 +247,7 @@ class PracticeReader:
             return None, "expected a date and time with a timezone, got a date", "invalid-datetime"
         if not isinstance(value, str):
             return None, f"expected a date and time (text), got {type_name(value)}", "wrong-type"
-        d = _aware(value)
+        d = aware_datetime(value)
         if d is not None:
             return d, "", ""
         what = f"invalid date and time {value!r} (expected YYYY-MM-DDTHH:MM[:SS]+HH:MM or Z)"
@@ -423,19 +297,19 @@ class PracticeReader:
         intern = self.ids.setdefault
         coach = intern(coach, coach)
         client = intern(client, client)
-        channel = _CHANNELS.get(channel)
-        initiated_by = _INITIATORS.get(initiated_by)
-        when = _aware(at)
+        channel = INTERNED_CHANNELS.get(channel)
+        initiated_by = INTERNED_INITIATORS.get(initiated_by)
+        when = aware_datetime(at)
         if channel is None or initiated_by is None or when is None:
             return False
         responded = None
         if responded_at is not None:
-            responded = _aware(responded_at)
+            responded = aware_datetime(responded_at)
             if responded is None or responded < when:
                 return False
         buf = self.buffers["contacts"]
         new, set_id, set_coach, set_client, set_channel, set_at, set_by, set_resp, set_attrs = (
-            _CONTACT_NEW
+            CONTACT_NEW
         )
         k = new(Contact)
         set_id(k, rid)
@@ -463,7 +337,7 @@ class PracticeReader:
             return None
         if any(f.required and f.name not in header for f in fields.values()):
             return None
-        cells: tuple[tuple[_Field, int, dict[str, Any] | None], ...] = tuple(
+        cells: tuple[tuple[PracticeField, int, dict[str, Any] | None], ...] = tuple(
             (fields[name], i, {} if fields[name].kind in _REPEATING else None)
             for i, name in enumerate(header)
             if name != "id"
@@ -570,7 +444,7 @@ class PracticeReader:
         return True
 
     def _value(
-        self, f: _Field, obj: Mapping[str, Any], where: _Where, rid: str | None, what: str
+        self, f: PracticeField, obj: Mapping[str, Any], where: _Where, rid: str | None, what: str
     ) -> Any:
         r = self.r
         kind = f.kind
@@ -615,7 +489,7 @@ class PracticeReader:
                 return None
             self._vocabulary(f, value, where, rid)
             return value
-        if kind in _LISTS:
+        if kind in LIST_KINDS:
             # lists repeat: one whose items are all known needs no check again
             known = self._known_lists[f]
             if type(value) is list:
@@ -661,11 +535,11 @@ class PracticeReader:
             return None
         return value
 
-    def _vocabulary(self, f: _Field, value: str, where: _Where, rid: str | None) -> None:
+    def _vocabulary(self, f: PracticeField, value: str, where: _Where, rid: str | None) -> None:
         if value in f.vocabulary:
             return
         closed = f.kind in ("enum", "enums")
-        label = _label(f.name.removesuffix("s") if f.kind in _LISTS else f.name)
+        label = _label(f.name.removesuffix("s") if f.kind in LIST_KINDS else f.name)
         self.r._err(
             *where,
             "invalid-value" if closed else "unknown-value",

@@ -1,11 +1,14 @@
-"""Collecting located problems while reading a registry (private)."""
+"""Collecting located problems while reading an input, raised once at the end (private).
+
+The registry readers and the policy-test case reader report into one :class:`Collector`,
+so nothing stops at the first problem and a broken file is reported in one pass.
+"""
 
 from __future__ import annotations
 
-from dualrel._internal.suggest import did_you_mean
-from dualrel.errors import Problem, ProblemCode, RegistryError
+from dualrel.errors import Problem, ProblemCode, RegistryError, Severity
 
-__all__ = ["Collector", "did_you_mean"]
+__all__ = ["MAX_ERRORS", "Collector"]
 
 #: Stop collecting errors after this many: the file is broken enough to fix what is shown.
 MAX_ERRORS = 1000
@@ -35,17 +38,7 @@ class Collector:
         if len(self.errors) >= MAX_ERRORS:
             self.truncated += 1
             return
-        self.errors.append(
-            Problem(
-                file=file,
-                line=line,
-                pointer=pointer,
-                code=code,
-                message=message,
-                record=record,
-                field=field,
-            )
-        )
+        self.errors.append(_problem(file, code, message, line, pointer, record, field, "error"))
 
     def warning(
         self,
@@ -60,18 +53,7 @@ class Collector:
     ) -> None:
         if len(self.warnings) >= MAX_ERRORS:
             return
-        self.warnings.append(
-            Problem(
-                file=file,
-                line=line,
-                pointer=pointer,
-                code=code,
-                message=message,
-                record=record,
-                field=field,
-                severity="warning",
-            )
-        )
+        self.warnings.append(_problem(file, code, message, line, pointer, record, field, "warning"))
 
     @property
     def full(self) -> bool:
@@ -92,3 +74,25 @@ class Collector:
                 )
             )
         raise RegistryError(problems + self.warnings)
+
+
+def _problem(  # noqa: PLR0917
+    file: str,
+    code: ProblemCode,
+    message: str,
+    line: int | None,
+    pointer: str | None,
+    record: str | None,
+    field: str | None,
+    severity: Severity,
+) -> Problem:
+    return Problem(
+        file=file,
+        line=line,
+        pointer=pointer,
+        code=code,
+        message=message,
+        record=record,
+        field=field,
+        severity=severity,
+    )

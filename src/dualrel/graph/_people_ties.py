@@ -1,28 +1,25 @@
-"""Validating records and assembling a registry, shared by every format (private).
+"""Checking people and tie records and assembling a registry, shared by every format
+(private).
 
-Each format reader decodes its file into records and hands them to a ``RecordReader``
-(field checks: types, dates, kinds) and then to ``assemble`` (checks across records:
-duplicate ids, unknown people, empty registry, role warnings).  Problems are collected in a
-``Collector``; nothing stops at the first one.
+Each format reader decodes its file into records (a dict per person or tie) and hands them
+to a ``PeopleTiesReader`` (field checks: types, dates, kinds), then to ``_assemble``
+(checks across records: duplicate ids, unknown people, empty registry, role warnings).
+The practice sections have their own reader (``_practice_reader``), built on this one.
+Problems are collected in a ``Collector``; nothing stops at the first one.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from array import array
-from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Collection, Mapping
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from dualrel._internal.problems import Collector
+from dualrel._internal.suggest import did_you_mean
 from dualrel.errors import ProblemCode
 from dualrel.graph._frozen import NO_ATTRIBUTES
-from dualrel.graph._locations import LineArray, LineMap, RecordLocations
-from dualrel.graph._problems import Collector, did_you_mean
-from dualrel.graph.model import FAMILY_RELATIONS, Person, Registry, Tie, derive_tie_id
-
-if TYPE_CHECKING:
-    from dualrel.graph._practice import PracticeReader
+from dualrel.graph.model import FAMILY_RELATIONS, Person, Tie, derive_tie_id
 
 __all__ = [
     "DATE_ATTRIBUTES",
@@ -31,11 +28,8 @@ __all__ = [
     "SUGGEST_PEOPLE_LIMIT",
     "TIE_FIELDS",
     "DateParser",
-    "RecordReader",
-    "SectionInfo",
-    "assemble",
+    "PeopleTiesReader",
     "fast_constructor",
-    "finish",
     "type_name",
 ]
 
@@ -140,7 +134,7 @@ def _plain(value: Any, depth: int = 0) -> tuple[Any, str | None]:
     return None, f"{type_name(value)} is not allowed (only JSON data)"
 
 
-class RecordReader:
+class PeopleTiesReader:
     """Checks the fields of decoded person and tie records and builds model objects."""
 
     def __init__(
@@ -288,16 +282,33 @@ class RecordReader:
             return None
         return value
 
+    def _open(
+        self,
+        obj: Any,
+        where: tuple[str, int | None, str | None, str, int],
+        what: str,
+        fields: frozenset[str],
+        *,
+        id_required: bool,
+    ) -> tuple[int, str | None] | None:
+        """What a person or tie starts with: the errors so far and the record's id, after
+        reporting its unknown fields; None (reported) when the record is not an object."""
+        if not self._is_object(obj, where, what):
+            return None
+        before = len(self.c.errors)
+        rid = self._id(obj, "id", where, None, required=id_required, what=what)
+        self._unknown_fields(obj, fields, where, rid)
+        return before, rid
+
     def person(
         self, obj: Any, file: str, line: int | None, pointer: str | None, index: int
     ) -> Person | None:
         """A Person from a decoded record, or None after reporting its problems."""
         where = (file, line, pointer, "people", index)
-        if not self._is_object(obj, where, "person"):
+        opened = self._open(obj, where, "person", self.person_fields, id_required=True)
+        if opened is None:
             return None
-        before = len(self.c.errors)
-        pid = self._id(obj, "id", where, None, required=True, what="person")
-        self._unknown_fields(obj, self.person_fields, where, pid)
+        before, pid = opened
         roles_value = obj.get("roles")
         roles: tuple[str, ...] = ()
         if roles_value is not None:
@@ -358,11 +369,10 @@ class RecordReader:
     ) -> Tie | None:
         """A Tie from a decoded record (id derived when absent), or None after problems."""
         where = (file, line, pointer, "ties", index)
-        if not self._is_object(obj, where, "tie"):
+        opened = self._open(obj, where, "tie", self.tie_fields, id_required=False)
+        if opened is None:
             return None
-        before = len(self.c.errors)
-        tid = self._id(obj, "id", where, None, required=False, what="tie")
-        self._unknown_fields(obj, self.tie_fields, where, tid)
+        before, tid = opened
         kind = self._id(obj, "kind", where, tid, required=True, what="tie")
         if kind is not None and kind not in self.kinds:
             self._err(
@@ -458,183 +468,3 @@ class RecordReader:
                     record=record,
                     field=field,
                 )
-
-
-class SectionInfo:
-    """Where the records of one kind (people or ties) were read, for locating problems."""
-
-    __slots__ = ("file", "lines", "pointer", "positions")
-
-    def __init__(
-        self,
-        file: str,
-        lines: LineMap | array[int],
-        pointer: str | None,
-        positions: array[int] | None = None,
-    ) -> None:
-        #: ``lines[i]`` is the line of the i-th accepted record (0: unknown);
-        #: ``positions[i]`` its index in the document's array (for JSON pointers).
-        self.file = file
-        self.lines: LineMap = lines if isinstance(lines, LineMap) else LineArray(lines)
-        self.pointer = pointer
-        self.positions = positions
-
-    def line(self, i: int) -> int | None:
-        return self.lines.line(i)
-
-    def ptr(self, i: int, field: str | None = None) -> str | None:
-        if self.pointer is None:
-            return None
-        pos = self.positions[i] if self.positions is not None else i
-        return f"{self.pointer}/{pos}" + (f"/{field}" if field else "")
-
-
-def assemble(
-    collector: Collector,
-    people: Sequence[Person],
-    people_at: SectionInfo,
-    ties: Sequence[Tie],
-    ties_at: SectionInfo,
-    *,
-    as_of: date | None,
-    source: str,
-    kinds: Mapping[str, bool],
-    rejected_refs: Sequence[tuple[str, int | None, str | None, str | None, str, str]] = (),
-    rejected_people: Collection[str] = (),
-    practice: PracticeReader | None = None,
-) -> Registry:
-    """Checks across records, then the Registry (raises ``RegistryError`` on any error).
-
-    ``people`` and ``ties`` must be exactly the records of the file, in order, when no
-    error was collected before (their positions are the positions in the file).
-    """
-    c = collector
-    pindex: dict[str, int] = {}
-    for i, p in enumerate(people):
-        first = pindex.setdefault(p.id, i)
-        if first != i:
-            c.error(
-                people_at.file,
-                "duplicate-person",
-                f"person id {p.id!r} already used" + _at(people_at, first),
-                line=people_at.line(i),
-                pointer=people_at.ptr(i, "id"),
-                record=p.id,
-                field="id",
-            )
-    roles_of = {p.id: p.roles for p in people}
-    tindex: dict[str, int] = {}
-    suggest = len(pindex) <= SUGGEST_PEOPLE_LIMIT
-    expect = ROLE_EXPECTATIONS
-    for i, t in enumerate(ties):
-        first = tindex.setdefault(t.id, i)
-        if first != i:
-            c.error(
-                ties_at.file,
-                "duplicate-tie",
-                f"tie id {t.id!r} already used" + _at(ties_at, first),
-                line=ties_at.line(i),
-                pointer=ties_at.ptr(i),
-                record=t.id,
-                field="id",
-            )
-        src_roles = roles_of.get(t.source)
-        tgt_roles = roles_of.get(t.target)
-        if src_roles is None or tgt_roles is None:
-            for field, pid in (("source", t.source), ("target", t.target)):
-                if pid not in roles_of and pid not in rejected_people:
-                    hint = did_you_mean(pid, pindex) if suggest else ""
-                    c.error(
-                        ties_at.file,
-                        "unknown-person",
-                        f"{field} {pid!r} is not a person of the registry{hint}",
-                        line=ties_at.line(i),
-                        pointer=ties_at.ptr(i, field),
-                        record=t.id,
-                        field=field,
-                    )
-            continue
-        want = expect.get(t.kind)
-        if want is None:
-            continue
-        for field, role, have in (
-            ("source", want[0], src_roles),
-            ("target", want[1], tgt_roles),
-        ):
-            if role is not None and role not in have:
-                pid = t.source if field == "source" else t.target
-                c.warning(
-                    ties_at.file,
-                    "role-mismatch",
-                    f"{t.kind} tie {field} {pid!r} does not have the role {role!r}",
-                    line=ties_at.line(i),
-                    pointer=ties_at.ptr(i, field),
-                    record=t.id,
-                    field=field,
-                )
-    for file, line, pointer, tid, field, pid in rejected_refs:
-        if pid not in roles_of and pid not in rejected_people:
-            hint = did_you_mean(pid, pindex) if suggest else ""
-            c.error(
-                file,
-                "unknown-person",
-                f"{field} {pid!r} is not a person of the registry{hint}",
-                line=line,
-                pointer=pointer,
-                record=tid,
-                field=field,
-            )
-    registry = Registry(tuple(people), tuple(ties), as_of, source, {}, dict(kinds))
-    if practice is not None and practice.has_records():
-        practice.check(
-            pindex,
-            {t.id: t.kind for t in ties},
-            rejected_people=rejected_people,
-            rejected_ties=practice.r.rejected_ties,
-        )
-        registry = replace(registry, practice=practice.practice())
-    return finish(c, people_at, pindex, ties_at, tindex, registry=registry, practice=practice)
-
-
-def finish(
-    collector: Collector,
-    people_at: SectionInfo,
-    people_index: Mapping[str, int] | None,
-    ties_at: SectionInfo,
-    ties_index: Mapping[str, int] | None,
-    *,
-    registry: Registry,
-    practice: PracticeReader | None = None,
-) -> Registry:
-    """Raise the collected problems, if any; else the registry with its locations.
-
-    An index left None is built from the registry's records when a location is first
-    asked for (millions of ties need not keep an id index nobody reads).
-    """
-    c = collector
-    if not registry.people and not c.errors:
-        c.error(people_at.file, "empty-registry", "the registry has no people")
-    c.raise_if_errors()
-    locations = RecordLocations()
-    locations.add_section(
-        "person",
-        people_at.file,
-        people_index,
-        people_at.lines,
-        people_at.pointer,
-        registry.people,
-    )
-    locations.add_section(
-        "tie", ties_at.file, ties_index, ties_at.lines, ties_at.pointer, registry.ties
-    )
-    if practice is not None:
-        practice.add_locations(locations)
-    return replace(registry, locations=locations)
-
-
-def _at(section: SectionInfo, i: int) -> str:
-    line = section.line(i)
-    if line is not None:
-        return f" at line {line}"
-    ptr = section.ptr(i)
-    return f" at {ptr}" if ptr else ""
