@@ -17,21 +17,23 @@ from typing import Any
 
 from dualrel.baseline import Baseline, apply_baseline, load_baseline
 from dualrel.errors import InvalidArgument, Problem, RulesetError
-from dualrel.findings import Citation, Finding, RulesetRef
+from dualrel.findings import (
+    CheckedFinding,
+    CheckResult,
+    Citation,
+    EvidenceTie,
+    Finding,
+    FindingStatus,
+    RegistryInfo,
+    RuleInfo,
+    RulesetRef,
+    RuleStep,
+    WaiverInfo,
+)
 from dualrel.graph import load_registry
 from dualrel.graph._gc import gc_paused
 from dualrel.graph._locations import RecordLocations
 from dualrel.graph.model import CORE_TIE_KINDS, PRACTICE_SECTIONS, Registry, SourceLocation, Tie
-from dualrel.report._result import (
-    CheckedFinding,
-    CheckResult,
-    EvidenceTie,
-    FindingStatus,
-    RegistryInfo,
-    RuleInfo,
-    RuleStep,
-    WaiverInfo,
-)
 from dualrel.rules import Ruleset, compile_ruleset, evaluate, load_ruleset
 from dualrel.waivers import apply_waivers, load_waivers
 

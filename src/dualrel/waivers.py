@@ -33,8 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from dualrel._internal import safeyaml
 from dualrel._internal.located import yaml_problem
 from dualrel.errors import DualrelError, Problem
-from dualrel.findings import Finding
-from dualrel.report._result import WaiverInfo, WaiverOutcome
+from dualrel.findings import Finding, WaiverInfo, WaiverOutcome
 
 __all__ = ["WaiverError", "apply_waivers", "load_waivers", "waiver_matches"]
 
