@@ -11,7 +11,7 @@ from typing import Any
 
 import pydantic_core
 
-from dualrel import __version__
+from dualrel._version import __version__
 from dualrel.findings import CheckedFinding, CheckResult, WaiverInfo
 from dualrel.report._base import OutputFormat, People
 from dualrel.report.schema import REPORT_FORMAT, ReportDocument

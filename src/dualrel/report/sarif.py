@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from dualrel import __version__
+from dualrel._version import __version__
 from dualrel.findings import ESCALATION_LEVELS, CheckedFinding, CheckResult, EvidenceTie, RuleInfo
 from dualrel.report._base import OutputFormat, People, step_text
 
