@@ -25,13 +25,12 @@ from dualrel.check import DEFAULT_RULESET, check_for_exit, run_check
 from dualrel.errors import DualrelError, Problem, RulesetError
 from dualrel.graph._gc import gc_paused
 from dualrel.report import FORMATS, KEY_ENV, render
-from dualrel.report.chart import stats_chart_svg
 from dualrel.report.explain import explain, find_finding
 from dualrel.report.progress import Progress
 from dualrel.report.schema import load_report, report_json_schema
-from dualrel.report.stats import PERIODS, compute_stats, load_series, render_stats_text
 from dualrel.rules import compile_ruleset, load_ruleset, shipped_rulesets
 from dualrel.rules.schema import RulesetFile
+from dualrel.stats import PERIODS, compute_stats, load_series, render_stats_text, stats_chart_svg
 
 __all__ = ["CHECK_EXIT_CODES_HELP", "COMMANDS"]
 
