@@ -6,13 +6,28 @@ Load a registry, evaluate rulesets over it, read the findings:
 >>> report = dualrel.evaluate(dualrel.load_registry(dualrel.example_registry()))
 >>> report.findings[0].level
 3
+
+Or do what ``dualrel check`` does in CI: check a registry, with waivers and a baseline,
+and render the result in any report format:
+
+>>> result = dualrel.run_check(dualrel.example_registry(), ["coaching-core"])
+>>> result.exit_code()
+1
+>>> dualrel.render(result, "text").splitlines()[0].startswith("dualrel check")
+True
+
+The names that need the rules engine or NetworkX (loading, evaluating, checking) are
+imported when first used, so that reading findings and rendering reports stays light.
 """
 
 from __future__ import annotations
 
+import importlib
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from dualrel._version import __version__
 from dualrel.errors import (
     DualrelError,
     EngineError,
@@ -23,27 +38,66 @@ from dualrel.errors import (
 )
 from dualrel.findings import (
     ESCALATION_LEVELS,
+    CheckResult,
     Citation,
     Finding,
     RemediationStep,
     Report,
     RulesetRef,
 )
-from dualrel.graph import build_graph, load_registry, registry_from_data
-from dualrel.graph.model import Person, Registry, Tie
-from dualrel.rules import (
-    CompiledRuleset,
-    Delta,
-    Monitor,
-    Rule,
-    Ruleset,
-    compile_ruleset,
-    evaluate,
-    load_ruleset,
-    shipped_rulesets,
-)
 
-__version__ = "0.1.0"
+if TYPE_CHECKING:
+    from dualrel.check import run_check
+    from dualrel.graph import build_graph, load_registry, registry_from_data
+    from dualrel.graph.model import Person, Registry, Tie
+    from dualrel.report import render
+    from dualrel.rules import (
+        CompiledRuleset,
+        Delta,
+        Monitor,
+        Rule,
+        Ruleset,
+        compile_ruleset,
+        evaluate,
+        load_ruleset,
+        shipped_rulesets,
+    )
+
+#: Name -> the module that defines it, imported on first use.
+_LAZY = {
+    "run_check": "dualrel.check",
+    "build_graph": "dualrel.graph",
+    "load_registry": "dualrel.graph",
+    "registry_from_data": "dualrel.graph",
+    "Person": "dualrel.graph.model",
+    "Registry": "dualrel.graph.model",
+    "Tie": "dualrel.graph.model",
+    "render": "dualrel.report",
+    "CompiledRuleset": "dualrel.rules",
+    "Delta": "dualrel.rules",
+    "Monitor": "dualrel.rules",
+    "Rule": "dualrel.rules",
+    "Ruleset": "dualrel.rules",
+    "compile_ruleset": "dualrel.rules",
+    "evaluate": "dualrel.rules",
+    "load_ruleset": "dualrel.rules",
+    "shipped_rulesets": "dualrel.rules",
+}
+
+#: Subpackages that ``import dualrel`` used to load along the way: still reachable as
+#: attributes (``dualrel.graph``) without importing them first.
+_SUBPACKAGES = ("graph", "rules")
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is not None:
+        value = getattr(importlib.import_module(module), name)
+        globals()[name] = value  # asked once, then an ordinary attribute
+        return value
+    if name in _SUBPACKAGES:
+        return importlib.import_module(f"dualrel.{name}")
+    raise AttributeError(f"module 'dualrel' has no attribute {name!r}")
 
 
 def example_registry() -> Path:
@@ -53,6 +107,7 @@ def example_registry() -> Path:
 
 __all__ = [
     "ESCALATION_LEVELS",
+    "CheckResult",
     "Citation",
     "CompiledRuleset",
     "Delta",
@@ -80,5 +135,7 @@ __all__ = [
     "load_registry",
     "load_ruleset",
     "registry_from_data",
+    "render",
+    "run_check",
     "shipped_rulesets",
 ]

@@ -14,8 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from dualrel.findings import Finding, RulesetRef
-from dualrel.report._result import RegistryInfo, ResolvedFinding
+from dualrel.findings import Finding, RegistryInfo, ResolvedFinding, RulesetRef
 from dualrel.report.schema import ReportDocument, load_report
 
 __all__ = ["Baseline", "apply_baseline", "load_baseline"]

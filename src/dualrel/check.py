@@ -9,33 +9,43 @@ from __future__ import annotations
 
 import hashlib
 import os
-import time
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from dualrel._internal.gc import gc_paused
+from dualrel._internal.timing import Stopwatch
 from dualrel.baseline import Baseline, apply_baseline, load_baseline
 from dualrel.errors import InvalidArgument, Problem, RulesetError
-from dualrel.findings import Citation, Finding, RulesetRef
-from dualrel.graph import load_registry
-from dualrel.graph._locations import RecordLocations
-from dualrel.graph.model import CORE_TIE_KINDS, PRACTICE_SECTIONS, Registry, SourceLocation, Tie
-from dualrel.report._result import (
+from dualrel.findings import (
     CheckedFinding,
     CheckResult,
+    Citation,
     EvidenceTie,
+    Finding,
     FindingStatus,
     RegistryInfo,
     RuleInfo,
+    RulesetRef,
     RuleStep,
     WaiverInfo,
 )
+from dualrel.graph import load_registry
+from dualrel.graph._locations import RecordLocations
+from dualrel.graph.model import CORE_TIE_KINDS, PRACTICE_SECTIONS, Registry, SourceLocation, Tie
 from dualrel.rules import Ruleset, compile_ruleset, evaluate, load_ruleset
 from dualrel.waivers import apply_waivers, load_waivers
 
-__all__ = ["DEFAULT_RULESET", "ProgressFn", "load_rulesets", "registry_sha256", "run_check"]
+__all__ = [
+    "DEFAULT_RULESET",
+    "CheckOptions",
+    "ProgressFn",
+    "load_rulesets",
+    "registry_sha256",
+    "run_check",
+]
 
 DEFAULT_RULESET = "coaching-core"
 
@@ -172,6 +182,31 @@ def _rules(rulesets: Sequence[Ruleset]) -> tuple[RuleInfo, ...]:
     return tuple(sorted(out, key=lambda r: (r.ruleset.id, r.id)))
 
 
+@dataclass(frozen=True, slots=True)
+class CheckOptions:
+    """How to check, beyond what (the registry) and against what (the rulesets).
+
+    The keyword arguments of :func:`run_check`, in one object.
+    """
+
+    #: the evaluation date; ``None``: the registry's ``as_of``, else today
+    as_of: date | None = None
+    #: a YAML waivers file
+    waivers: str | os.PathLike[str] | None = None
+    #: an earlier JSON report to compare with
+    baseline: str | os.PathLike[str] | None = None
+    #: the lowest level of open finding that fails the check (1, 2 or 3)
+    fail_level: int = 1
+    #: keep people's names in the result (shown only by formats asked to reveal them)
+    reveal: bool = False
+    #: called as ``progress(step, total, label)`` before each stage
+    progress: ProgressFn = _no_progress
+    #: evaluate partitions in this many worker processes (same findings)
+    jobs: int = 1
+    #: filled with the seconds each stage took, when given
+    timings: MutableMapping[str, float] | None = None
+
+
 def run_check(
     registry: str | os.PathLike[str],
     rulesets: Sequence[str | Path] = (DEFAULT_RULESET,),
@@ -187,6 +222,7 @@ def run_check(
 ) -> CheckResult:
     """Check a registry against rulesets and return the result every format renders.
 
+    The keyword arguments are the fields of :class:`CheckOptions`.
     ``jobs`` > 1 evaluates partitions in that many worker processes (same findings).
     When ``timings`` is given, it is filled with the seconds each stage took: ``rulesets``
     (load), ``read_validate``, ``compile``, ``index`` (the ties the rules can read),
@@ -195,9 +231,7 @@ def run_check(
     Raises ``RulesetError``, ``RegistryError``, ``WaiverError`` or ``ReportFileError``
     (all :class:`~dualrel.errors.DualrelError`) with located problems for bad input.
     """
-    return _run_check(
-        registry,
-        rulesets,
+    options = CheckOptions(
         as_of=as_of,
         waivers=waivers,
         baseline=baseline,
@@ -207,15 +241,20 @@ def run_check(
         jobs=jobs,
         timings=timings,
     )
+    return _run_check(registry, rulesets, options)
 
 
 def check_for_exit(
-    registry: str | os.PathLike[str], rulesets: Sequence[str | Path], **options: Any
+    registry: str | os.PathLike[str],
+    rulesets: Sequence[str | Path],
+    options: CheckOptions | None = None,
 ) -> CheckResult:
     """:func:`run_check` for a process that exits right after reporting (the command line):
     the registry stays referenced until the process ends, so its millions of objects are
     never freed one by one (about a second at a million people); see ``cli.run``."""
-    return _run_check(registry, rulesets, keep=_KEPT, **options)
+    return _run_check(
+        registry, rulesets, options if options is not None else CheckOptions(), keep=_KEPT
+    )
 
 
 #: What :func:`check_for_exit` keeps alive: the last registry checked.
@@ -228,32 +267,21 @@ _KEPT: list[object] = []
 def _run_check(
     registry: str | os.PathLike[str],
     rulesets: Sequence[str | Path],
-    *,
-    as_of: date | None,
-    waivers: str | os.PathLike[str] | None,
-    baseline: str | os.PathLike[str] | None,
-    fail_level: int,
-    reveal: bool,
-    progress: ProgressFn,
-    jobs: int,
-    timings: MutableMapping[str, float] | None,
+    options: CheckOptions,
     keep: list[object] | None = None,
 ) -> CheckResult:
+    as_of, waivers, baseline = options.as_of, options.waivers, options.baseline
+    fail_level, progress = options.fail_level, options.progress
     if fail_level not in (1, 2, 3):
         raise InvalidArgument(f"fail_level must be 1, 2 or 3, got {fail_level!r}")
-    stages: MutableMapping[str, float] = timings if timings is not None else {}
-    clock = [time.perf_counter()]
-
-    def lap(stage: str) -> None:
-        now = time.perf_counter()
-        stages[stage] = stages.get(stage, 0.0) + now - clock[0]
-        clock[0] = now
+    stages: MutableMapping[str, float] = options.timings if options.timings is not None else {}
+    watch = Stopwatch(stages)
 
     refs = list(rulesets) or [DEFAULT_RULESET]
     total = 4 + len(refs)
     progress(0, total, "loading rulesets")
     loaded = load_rulesets(refs)
-    lap("rulesets")
+    watch.lap("rulesets")
     progress(1, total, "reading waivers and baseline")
     waiver_list: tuple[WaiverInfo, ...] = load_waivers(waivers) if waivers is not None else ()
     base: Baseline | None = load_baseline(baseline) if baseline is not None else None
@@ -267,16 +295,16 @@ def _run_check(
     if keep is not None:
         keep[:] = [reg]
     info = RegistryInfo(reg_path, registry_sha256(reg_path))
-    lap("read_validate")
+    watch.lap("read_validate")
     findings: list[Finding] = []
     when: date | None = None
     refs_used: list[RulesetRef] = []
     for i, rs in enumerate(loaded):
         progress(3 + i, total, f"evaluating {rs.id}")
         compiled = compile_ruleset(rs)
-        lap("compile")
-        report = evaluate(reg, compiled, as_of=as_of, jobs=jobs, timings=stages)
-        clock[0] = time.perf_counter()  # evaluate filled in its own stages
+        watch.lap("compile")
+        report = evaluate(reg, compiled, as_of=as_of, jobs=options.jobs, timings=stages)
+        watch.restart()  # evaluate timed its own stages
         when = report.as_of
         refs_used.extend(report.rulesets)
         findings.extend(report.findings)
@@ -306,9 +334,9 @@ def _run_check(
                 in_baseline=f.fingerprint in baselined,
             )
         )
-    names = {p.id: p.name for p in reg.people if p.name} if reveal else {}
+    names = {p.id: p.name for p in reg.people if p.name} if options.reveal else {}
     progress(total, total, "done")
-    lap("result")
+    watch.lap("result")
     return CheckResult(
         registry=info,
         as_of=when,

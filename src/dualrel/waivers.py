@@ -31,10 +31,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from dualrel._internal import safeyaml
+from dualrel._internal.dates import iso_date
 from dualrel._internal.located import yaml_problem
 from dualrel.errors import DualrelError, Problem
-from dualrel.findings import Finding
-from dualrel.report._result import WaiverInfo, WaiverOutcome
+from dualrel.findings import Finding, WaiverInfo, WaiverOutcome
 
 __all__ = ["WaiverError", "apply_waivers", "load_waivers", "waiver_matches"]
 
@@ -70,11 +70,8 @@ class _Entry(BaseModel):
     def _strict_date(cls, v: Any) -> Any:
         if isinstance(v, date):
             return v
-        if isinstance(v, str):
-            try:
-                return date.fromisoformat(v)
-            except ValueError:
-                pass
+        if isinstance(v, str) and (parsed := iso_date(v)) is not None:
+            return parsed
         raise ValueError(f"expires must be a date (YYYY-MM-DD), got {v!r}")
 
     @model_validator(mode="after")

@@ -14,9 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from dualrel.errors import InvalidArgument
-from dualrel.report import html_report, json_report, junit, markdown, sarif, text
-from dualrel.report._base import OutputFormat, People
-from dualrel.report._result import (
+from dualrel.findings import (
     CheckedFinding,
     CheckResult,
     EvidenceTie,
@@ -27,6 +25,8 @@ from dualrel.report._result import (
     WaiverInfo,
     WaiverOutcome,
 )
+from dualrel.report import html_report, json_report, junit, markdown, sarif, text
+from dualrel.report._base import OutputFormat, People
 from dualrel.report.pseudonym import KEY_ENV, Pseudonymizer
 from dualrel.report.schema import ReportDocument, ReportFileError, load_report, report_json_schema
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from dualrel.findings import ESCALATION_LEVELS, RemediationStep
-from dualrel.report._result import CheckedFinding, CheckResult
+from dualrel.findings import ESCALATION_LEVELS, CheckedFinding, CheckResult, RemediationStep
 from dualrel.report.pseudonym import Pseudonymizer
 
 __all__ = ["OutputFormat", "People", "Renderer", "due_text", "level_name", "step_text"]

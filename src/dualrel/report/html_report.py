@@ -12,8 +12,8 @@ import math
 from collections.abc import Mapping
 from html import escape
 
+from dualrel.findings import CheckedFinding, CheckResult
 from dualrel.report._base import OutputFormat, People, level_name, step_text
-from dualrel.report._result import CheckedFinding, CheckResult
 
 __all__ = ["FORMAT", "KIND_COLOURS", "render"]
 

@@ -11,9 +11,9 @@ from typing import Any
 
 import pydantic_core
 
-from dualrel import __version__
+from dualrel._version import __version__
+from dualrel.findings import CheckedFinding, CheckResult, WaiverInfo
 from dualrel.report._base import OutputFormat, People
-from dualrel.report._result import CheckedFinding, CheckResult, WaiverInfo
 from dualrel.report.schema import REPORT_FORMAT, ReportDocument
 
 __all__ = ["FORMAT", "document", "document_data", "render"]

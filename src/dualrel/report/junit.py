@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+from dualrel.findings import CheckedFinding, CheckResult
 from dualrel.report._base import OutputFormat, People, level_name, step_text
-from dualrel.report._result import CheckedFinding, CheckResult
 
 __all__ = ["FORMAT", "render"]
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from dualrel.findings import CheckResult
 from dualrel.report._base import OutputFormat, People, level_name, step_text
-from dualrel.report._result import CheckResult
 
 __all__ = ["FORMAT", "render"]
 

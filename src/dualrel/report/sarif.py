@@ -15,10 +15,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from dualrel import __version__
-from dualrel.findings import ESCALATION_LEVELS
+from dualrel._version import __version__
+from dualrel.findings import ESCALATION_LEVELS, CheckedFinding, CheckResult, EvidenceTie, RuleInfo
 from dualrel.report._base import OutputFormat, People, step_text
-from dualrel.report._result import CheckedFinding, CheckResult, EvidenceTie, RuleInfo
 
 __all__ = ["FORMAT", "LEVELS", "SECURITY_SEVERITY", "render"]
 

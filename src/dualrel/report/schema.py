@@ -1,7 +1,9 @@
-"""The JSON report format ``dualrel.report/1`` as pydantic models, and reading it back.
+"""The JSON report format ``dualrel.report/1`` as pydantic models, and reading it back;
+the published JSON Schemas of every format dualrel reads or writes.
 
 The published JSON Schema (``dualrel schema report``) is generated from
 :class:`ReportDocument`; ``--baseline`` and ``dualrel explain`` read reports through it.
+:func:`json_schema` serves it beside the registry, ruleset and stats schemas.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 from datetime import date
+from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
@@ -19,8 +22,10 @@ from dualrel.errors import DualrelError, Problem
 
 __all__ = [
     "REPORT_FORMAT",
+    "SCHEMAS",
     "ReportDocument",
     "ReportFileError",
+    "json_schema",
     "load_report",
     "report_json_schema",
 ]
@@ -173,6 +178,29 @@ def report_json_schema() -> dict[str, Any]:
     schema = ReportDocument.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     return schema
+
+
+#: The formats :func:`json_schema` knows, as ``dualrel schema`` lists them.
+SCHEMAS = ("registry", "ruleset", "report", "stats")
+
+
+def json_schema(name: str) -> dict[str, Any]:
+    """The JSON Schema of a ``registry``, a ``ruleset`` file, a ``report`` or ``stats``."""
+    if name in ("registry", "stats"):
+        text = (resources.files("dualrel") / "schemas" / f"{name}.schema.json").read_text("utf-8")
+        data: dict[str, Any] = json.loads(text)
+        return data
+    if name == "ruleset":
+        # imported here: the rules package loads the engine, which rendering and reading
+        # reports never need
+        from dualrel.rules.schema import RulesetFile  # noqa: PLC0415
+
+        data = RulesetFile.model_json_schema()
+        data["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+        return data
+    if name == "report":
+        return report_json_schema()
+    raise KeyError(name)
 
 
 class ReportFileError(DualrelError):

@@ -1,32 +1,39 @@
-"""``dualrel test``: run ruleset test cases, properties, coverage and mutation checks (private).
+"""``dualrel test``: run ruleset test cases, properties, coverage and mutation checks.
 
-Registered in :data:`dualrel.cli.COMMANDS`; hypothesis is imported only for ``--properties``.
+The runner, the mutants and the properties are :mod:`dualrel.testing`'s; hypothesis is
+imported only for ``--properties``.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
 
-from dualrel.errors import Problem
+from dualrel.cli._shared import (
+    EXIT_FINDINGS,
+    EXIT_INPUT,
+    EXIT_OK,
+    Subparsers,
+    guarded,
+    print_problems,
+)
 from dualrel.testing.mutate import run_mutants
 from dualrel.testing.runner import CaseResult, TestResults, format_case_result, run_tests
 
-__all__ = ["TEST_EXIT_CODES_HELP", "add_test_command"]
+__all__ = ["TEST_EXIT_CODES_HELP", "add_command"]
 
-TEST_EXIT_CODES_HELP = """\
+TEST_EXIT_CODES_HELP = f"""\
 exit codes:
-  0  every case passed (and, when asked, every property held, every rule is covered and
+  {EXIT_OK}  every case passed (and, when asked, every property held, every rule is covered and
      no mutant survived)
-  1  a case failed, a property broke, a rule lacks a positive or negative case
+  {EXIT_FINDINGS}  a case failed, a property broke, a rule lacks a positive or negative case
      (--require-coverage) or a mutant survived (--mutate)
-  2  an invalid test case file or ruleset, or nothing to run; every problem is printed
+  {EXIT_INPUT}  an invalid test case file or ruleset, or nothing to run; every problem is printed
      to stderr as FILE:LINE: CODE: MESSAGE
 """
 
 
-def add_test_command(sub: Any) -> None:
+def add_command(sub: Subparsers) -> None:
     p = sub.add_parser(
         "test",
         help="run a ruleset's test cases (and properties, coverage, mutation checks)",
@@ -80,13 +87,7 @@ def add_test_command(sub: Any) -> None:
         default=None,
         help="write each property's shrunk failing registry to DIR as JSON",
     )
-    p.set_defaults(handler=_test)
-
-
-def _print_problems(problems: tuple[Problem, ...]) -> None:
-    for p in problems:
-        sys.stderr.write(f"{p}\n")
-    sys.stderr.write(f"dualrel: {len(problems)} problem(s) found\n")
+    p.set_defaults(handler=guarded(_test, records=False))
 
 
 def _test(args: argparse.Namespace) -> int:
@@ -99,11 +100,12 @@ def _test(args: argparse.Namespace) -> int:
 
     results = run_tests(args.targets, on_result=show)
     if results.problems:
-        _print_problems(results.problems)
-        return 2
+        # case files' problems are printed and counted alike, whatever their severity
+        print_problems(results.problems, by_severity=False)
+        return EXIT_INPUT
     if not results.results:
         sys.stderr.write("dualrel: no test cases found\n")
-        return 2
+        return EXIT_INPUT
     out.write(
         f"\n{results.passed} passed, {results.failed} failed "
         f"({len(results.files)} file(s), {len(results.rulesets)} ruleset(s))\n"
@@ -135,14 +137,14 @@ def _coverage(results: TestResults, required: bool) -> int:
             out.write("         no case checks that this rule does not fire on a near miss\n")
     total = len(results.coverage())
     out.write(f"{total - lacking} of {total} rules covered\n")
-    return 1 if required and lacking else 0
+    return EXIT_FINDINGS if required and lacking else EXIT_OK
 
 
 def _mutate(results: TestResults) -> int:
     out = sys.stdout
     if results.failed:
         out.write("\nmutation check skipped: fix the failing cases first\n")
-        return 1
+        return EXIT_FINDINGS
     report = run_mutants(results)
     out.write("\nmutation check:\n")
     if report.survivors:
@@ -151,7 +153,7 @@ def _mutate(results: TestResults) -> int:
         out.write(f"  SURVIVED {r.ruleset}/{r.mutant.rule}: {r.mutant.description}\n")
     for ruleset, (total, killed, survived) in report.counts().items():
         out.write(f"  {ruleset}: {total} mutants, {killed} killed, {survived} survived\n")
-    return 1 if report.survivors else 0
+    return EXIT_FINDINGS if report.survivors else EXIT_OK
 
 
 def _properties(results: TestResults, args: argparse.Namespace) -> int:
@@ -163,16 +165,16 @@ def _properties(results: TestResults, args: argparse.Namespace) -> int:
         )
     except ImportError as exc:
         sys.stderr.write(f"dualrel: --properties needs hypothesis: {exc}\n")
-        return 2
+        return EXIT_INPUT
     out = sys.stdout
     out.write(f"\nproperties (seed {args.seed}):\n")
-    code = 0
+    code = EXIT_OK
     for ref, ruleset in results.rulesets.items():
         for res in check_properties(
             ruleset, seed=args.seed, max_examples=args.examples, save_failures=args.save_failures
         ):
             out.write(format_property_result(res) + "\n")
             if not res.passed:
-                code = 1
+                code = EXIT_FINDINGS
         del ref
     return code

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from dualrel.report.progress import Progress
+from dualrel.cli.progress import Progress
 
 
 class _Tty(io.StringIO):

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Literal
 
-from dualrel import __version__
+from dualrel._version import __version__
 from dualrel.errors import Problem
 from dualrel.report.schema import ReportDocument, ReportFileError, load_report
 

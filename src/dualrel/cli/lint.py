@@ -1,0 +1,47 @@
+"""``dualrel lint``: load, compose and compile rulesets; print every problem found."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from dualrel.cli._shared import EXIT_INPUT, EXIT_OK, Subparsers, guarded, print_problems
+from dualrel.errors import Problem, RulesetError
+from dualrel.rules import compile_ruleset, load_ruleset
+
+__all__ = ["add_command"]
+
+
+def add_command(sub: Subparsers) -> None:
+    p = sub.add_parser(
+        "lint",
+        help="check rulesets and print every problem (file:line)",
+        description="Load, compose and compile rulesets (shipped names or paths) and print "
+        "every problem found, as FILE:LINE: CODE: MESSAGE [RULE].",
+        epilog="exit codes:\n"
+        f"  {EXIT_OK}  every ruleset is valid\n"
+        f"  {EXIT_INPUT}  problems found, or a file cannot be read\n",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("rulesets", metavar="RULESET", nargs="+", help="shipped name or path")
+    p.set_defaults(handler=guarded(_lint, records=True))
+
+
+def _lint(args: argparse.Namespace) -> int:
+
+    problems: list[Problem] = []
+    ok: list[str] = []
+    for ref in args.rulesets:
+        try:
+            rs = load_ruleset(ref)
+            compile_ruleset(rs)
+        except RulesetError as exc:
+            problems.extend(exc.problems)
+            continue
+        ok.append(f"{ref}: ok ({rs.id} {rs.version}, {len(rs.rules)} rules)")
+    for line in ok:
+        sys.stdout.write(line + "\n")
+    if problems:
+        print_problems(problems, records=True)
+        return EXIT_INPUT
+    return EXIT_OK
