@@ -230,8 +230,8 @@ def _end_tests(
 
 def count_share(rule: Rule, order: ClauseOrder, emitted: Emitted) -> Emitted:
     """The ``share`` stage for one rule: a share's denominator is counted (and its
-    variants left out) when its ``of`` clause is one positive record clause that no other
-    record clause's section matches, in a rule without alternatives, and
+    variants left out) when its ``of`` clause is a positive record clause whose section no
+    other record clause reads, in a rule without alternatives, and
     :func:`_counted_share` finds it countable."""
     match = rule.match
     recs = match.records
