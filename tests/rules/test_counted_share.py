@@ -12,9 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dualrel.graph import Agreement, Contact, Person, Practice, Registry, Tie, load_registry
-from dualrel.rules import compiler, evaluate, load_ruleset
+from dualrel.rules import _emit, evaluate, load_ruleset, plan
 from dualrel.rules._durable import Engine
-from dualrel.rules.compiler import compile_ruleset, exact_tester
+from dualrel.rules._tester import exact_tester
+from dualrel.rules.compiler import compile_ruleset
 from dualrel.rules.engine import _body
 from dualrel.testing.strategies import practice_registries
 
@@ -57,7 +58,7 @@ def _share_rule(
     records: str = "",
     share_where: str = "contact.response_hours > agreement.response_window_hours",
     more_than: float = 0.5,
-) -> compiler.CompiledRuleset:
+) -> plan.CompiledRuleset:
     """``SHARE_RULE`` compiled: ``changes`` are YAML lines of ``match`` after its records,
     ``records`` YAML lines of record clauses before the contact's."""
     path = tmp_path / "shares.yaml"
@@ -69,13 +70,13 @@ def _share_rule(
     return compile_ruleset(load_ruleset(path))
 
 
-def _compiled(tmp_path: Path, changes: str) -> compiler.CompiledRule:
+def _compiled(tmp_path: Path, changes: str) -> plan.CompiledRule:
     (rule,) = _share_rule(tmp_path, changes).rules
     return rule
 
 
 def _uncounted(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(compiler, "_counted_share", lambda *args: None)
+    monkeypatch.setattr(_emit, "_counted_share", lambda *args: None)
 
 
 def test_late_responses_counts_its_denominator_and_matches_its_numerator_only():

@@ -17,7 +17,7 @@ from dualrel.graph.practice import Agreement, Consent, Contact, Disclosure, Prac
 from dualrel.rules import Monitor, compile_ruleset, load_ruleset
 from dualrel.rules import engine as eng
 from dualrel.rules._durable import Engine
-from dualrel.rules.compiler import _constant
+from dualrel.rules._emit import _constant
 from dualrel.rules.engine import _store, prepare
 
 ROOT = Path(__file__).resolve().parents[2]

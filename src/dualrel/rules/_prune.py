@@ -27,7 +27,8 @@ from datetime import date
 from typing import Any
 
 from dualrel.graph.model import Tie
-from dualrel.rules.compiler import CompiledRuleset, canonical
+from dualrel.rules._encode import canonical
+from dualrel.rules.plan import CompiledRuleset
 from dualrel.rules.schema import PersonSpec, TieClause
 
 __all__ = ["needed_ties"]

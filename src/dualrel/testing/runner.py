@@ -15,9 +15,10 @@ from pathlib import Path
 from dualrel.errors import Problem
 from dualrel.findings import Finding
 from dualrel.graph.model import Registry
-from dualrel.rules.compiler import CompiledRuleset, compile_ruleset
+from dualrel.rules.compiler import compile_ruleset
 from dualrel.rules.engine import evaluate
 from dualrel.rules.loader import Rule, Ruleset, load_ruleset
+from dualrel.rules.plan import CompiledRuleset
 from dualrel.testing._cases import (
     Case,
     CaseFile,
