@@ -39,6 +39,7 @@ __all__ = [
     "SOURCE",
     "START",
     "TARGET",
+    "TEXT_PREFIXES",
     "TIE_NUMBER",
     "attribute_field",
     "attribute_set_field",
@@ -94,6 +95,8 @@ _VALUE_SET = "vs"
 
 #: Record fields that hold a number whenever present.
 NUMBER_PREFIXES = (_TIME, _NUMBER, _COUNT, _WEEKDAY, _MINUTE)
+#: Record fields that hold text (as :data:`KIND` does).
+TEXT_PREFIXES = (_VALUE,)
 #: Record fields that are flags (1 when present): a given field, a list's word, a value
 #: among a set.
 FLAG_PREFIXES = (_GIVEN, _WORD, _VALUE_SET)
