@@ -23,7 +23,8 @@ from dualrel._internal.gc import gc_paused
 from dualrel.graph import load_registry
 from dualrel.rules import compile_ruleset, load_ruleset
 from dualrel.rules._durable import Engine
-from dualrel.rules.engine import _Store, _store
+from dualrel.rules._sessions import Store as _Store
+from dualrel.rules._sessions import build_store as _store
 
 
 def main() -> None:

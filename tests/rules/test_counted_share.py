@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 from dualrel.graph import Agreement, Contact, Person, Practice, Registry, Tie, load_registry
 from dualrel.rules import _emit, evaluate, load_ruleset, plan
 from dualrel.rules._durable import Engine
+from dualrel.rules._facts import body
 from dualrel.rules._tester import exact_tester
 from dualrel.rules.compiler import compile_ruleset
-from dualrel.rules.engine import _body
 from dualrel.testing.strategies import practice_registries
 
 PRACTICE = load_ruleset("coaching-practice")
@@ -357,7 +357,7 @@ def test_exact_tester_agrees_with_the_engine(tests, facts):
     engine = Engine({"r": {"all": [{"a": {"$and": [{"k": "@x"}, *tests]}}]}})
     try:
         # written as the store writes record facts (an exponent would not be read)
-        bodies = [_body({"k": "@x", "n": i, **f}) for i, f in enumerate(facts)]
+        bodies = [body({"k": "@x", "n": i, **f}) for i, f in enumerate(facts)]
         fired = {m["a"]["n"] for _, m in engine.run(bodies)}
     finally:
         engine.close()

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 import dualrel.rules._durable as d
+import dualrel.rules._sessions as sessions
 import dualrel.rules.engine as eng
 from dualrel.errors import EngineError
 from dualrel.graph.model import Person, Registry, Tie
@@ -87,7 +88,7 @@ def test_live_sessions_are_capped_far_below_the_engine_limit():
 def test_thousands_of_sessions_in_one_evaluation_stay_correct(monkeypatch):
     # one session per anchor: 3,000 sessions, three times the engine's live limit
 
-    monkeypatch.setattr(eng, "SESSION_TIES", 1)
+    monkeypatch.setattr(sessions, "SESSION_TIES", 1)
     reg = coaching_registry(3_000)
     report = evaluate(reg, "coaching-core")
     assert len(report.findings) == 3_000
@@ -219,7 +220,7 @@ def test_parallel_evaluation_gives_the_same_report(monkeypatch):
 
     monkeypatch.setattr(eng, "_PARALLEL_MIN_KEYS", 0)
     monkeypatch.setattr(eng, "_PARALLEL_MIN_TIES", 0)
-    monkeypatch.setattr(eng, "SESSION_TIES", 5)
+    monkeypatch.setattr(sessions, "SESSION_TIES", 5)
     reg = coaching_registry(300)
     assert evaluate(reg, "coaching-core", jobs=2) == evaluate(reg, "coaching-core")
     with pytest.raises(TypeError, match="jobs"):

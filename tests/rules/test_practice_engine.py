@@ -18,7 +18,8 @@ from dualrel.rules import Monitor, compile_ruleset, load_ruleset
 from dualrel.rules import engine as eng
 from dualrel.rules._durable import Engine
 from dualrel.rules._emit import _constant
-from dualrel.rules.engine import _store, prepare
+from dualrel.rules._sessions import build_store
+from dualrel.rules.engine import prepare
 
 ROOT = Path(__file__).resolve().parents[2]
 PRACTICE = compile_ruleset(load_ruleset("coaching-practice"))
@@ -148,7 +149,7 @@ def test_durable_rules_fails_an_assert_whose_join_reads_a_field_an_earlier_fact_
 
 def test_every_record_fact_carries_every_field_a_condition_reads():
     reg = load_registry(ROOT / "examples" / "practice.json")
-    store = _store(PRACTICE, reg, reg.as_of, prune=True)
+    store = build_store(PRACTICE, reg, reg.as_of, prune=True)
     reads = PRACTICE.schema.record_reads
     joined: dict[str, set[str]] = {}
     for rule in PRACTICE.rules:
@@ -160,7 +161,7 @@ def test_every_record_fact_carries_every_field_a_condition_reads():
                     if f'{{"{alias}": "{field}"}}' in text:
                         joined.setdefault(section, set()).add(field)
     assert joined, "some condition joins a record field"
-    for rid in store.records:
+    for rid in store.record_index.records:
         section = rid.split("/")[0]
         fact = json.loads("{" + store.record_body(rid) + "}")
         assert joined.get(section, set()) <= set(fact), rid

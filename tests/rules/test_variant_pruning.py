@@ -1,4 +1,4 @@
-"""Variants no record can satisfy stay out of the engine (``_Store.definition``).
+"""Variants no record can satisfy stay out of the engine (``Store.definition``).
 
 A variant (one alternative of a rule's ``where``) needs, for each of its positive record
 clauses, a record passing the tests that clause makes of a record alone; when no record
@@ -16,8 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, note, settings
 
 from dualrel.graph import Agreement, Contact, Person, Practice, Registry, Tie, load_registry
-from dualrel.rules import engine as eng
-from dualrel.rules import evaluate, prepare
+from dualrel.rules import _admit, _sessions, evaluate, prepare
 from dualrel.rules._tester import lenient_tester
 from dualrel.testing.strategies import practice_registries, registry_json
 
@@ -34,14 +33,14 @@ def _variant_names(rule_id: str) -> list[str]:
 def _findings(reg: Registry, *, pruned: bool, monkeypatch: pytest.MonkeyPatch) -> list:
     with monkeypatch.context() as m:
         if not pruned:
-            m.setattr(eng._Store, "definition", lambda self: self.compiled.definition)
+            m.setattr(_sessions.Store, "definition", lambda self: self.compiled.definition)
         report = evaluate(reg, PRACTICE, as_of=reg.as_of)
     return [(f.rule, f.subjects, f.evidence, f.records) for f in report.findings]
 
 
-def _store(reg: Registry) -> eng._Store:
+def _store(reg: Registry) -> _sessions.Store:
     assert reg.as_of is not None
-    return eng._store(PRACTICE, reg, reg.as_of, prune=True)
+    return _sessions.build_store(PRACTICE, reg, reg.as_of, prune=True)
 
 
 def test_the_example_leaves_out_variants_no_record_satisfies(monkeypatch) -> None:
@@ -123,12 +122,12 @@ def _filters_agree(reg: Registry) -> int:
     """For every section with a fast filter: it keeps exactly the records ``fill`` and
     ``tester`` keep, with the same fields; how many records were compared."""
     assert reg.as_of is not None
-    store = eng._Store(PRACTICE, reg.as_of)
+    store = _sessions.Store(PRACTICE, reg.as_of)
     compared = 0
-    for section, tests in eng._filters(PRACTICE).items():
+    for section, tests in _admit.section_filters(PRACTICE).items():
         common = [t for t in tests if t != {"k": f"@{section}"}]
-        keys = frozenset(eng._fields_of(common))
-        layout = store._layout(section, keys)
+        keys = frozenset(_admit.fields_of(common))
+        layout = store.layouts(section, keys)
         fast = layout.checker(common)
         if fast is None:
             continue
@@ -157,7 +156,7 @@ def test_the_fast_filter_keeps_what_fill_and_tester_keep(reg) -> None:
 
 
 def _all_admitted(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(eng._Admits, "__call__", lambda self, fact: True)
+    monkeypatch.setattr(_admit.Admits, "__call__", lambda self, fact: True)
 
 
 def _two_ties(contacts: list[tuple[str, str, str, str]]) -> Registry:
@@ -207,7 +206,7 @@ def test_bounds_compare_with_the_widest_partner_and_keep_every_record_that_can_m
         + [("t1", "11:00", "coach", "")] * 2  # inside both windows: can match nothing
         + [("t1", "19:30", "client", "30")] * 3  # late for t1 (24 h), answered in 30 h
     )
-    records = _store(reg).records
+    records = _store(reg).record_index.records
     kept = {rid for rid in records if rid.startswith("contacts/")}
     assert kept == {f"contacts/ct{i}" for i in (0, 1, 2, 3, 4, 5, 8, 9, 10)}
     found = _findings(reg, pruned=True, monkeypatch=monkeypatch)

@@ -215,25 +215,3 @@ def _plan(rule: Rule, name: str, order: ClauseOrder, anchor: Anchor, e: Emitted)
         more_than=more_than,
         counted_share=e.counted,
     )
-
-
-# Temporary re-exports for rules/engine.py until the reorganisation merges.
-# engine.py imports these from here under their old names; the lead switches its imports
-# to the new homes (see the report of branch reorg-compiler) and deletes this block.
-from dualrel.rules._encode import canonical  # noqa: E402
-from dualrel.rules._order import variable_distances  # noqa: E402
-from dualrel.rules._tester import exact_tester  # noqa: E402
-from dualrel.rules._tester import lenient_tester as tester  # noqa: E402
-from dualrel.rules.plan import NO_END, NO_START, Bound  # noqa: E402
-
-__all__ += [
-    "NO_END",
-    "NO_START",
-    "Bound",
-    "CompiledRule",
-    "CompiledRuleset",
-    "canonical",
-    "exact_tester",
-    "tester",
-    "variable_distances",
-]

@@ -41,8 +41,9 @@ from dualrel.errors import InvalidArgument
 from dualrel.findings import Finding
 from dualrel.graph.model import Registry, Tie
 from dualrel.rules.compiler import compile_ruleset
-from dualrel.rules.engine import Monitor, evaluate
+from dualrel.rules.engine import evaluate
 from dualrel.rules.loader import Rule, Ruleset, load_ruleset
+from dualrel.rules.monitor import Monitor
 from dualrel.rules.plan import CompiledRuleset
 from dualrel.testing._pattern import clause_holds, ends_fit, positive, vetoed, where_holds
 from dualrel.testing.strategies import (

@@ -1,0 +1,551 @@
+"""Sessions: what one compiled ruleset reads, partitioned by anchor into engine sessions (private).
+
+Evaluation is partitioned by *anchor*: every compiled rule names the variable whose value
+owns a match (for most rules, the coach) and how far from it each clause reaches.  A
+session holds, for a group of anchor people, every tie any of their matches could use or
+that could veto them (negated clauses), so each session finds exactly the matches its
+anchors own; matches owned by another anchor are dropped and found in that anchor's
+session.  Sessions are small, opened one at a time and sealed before deletion (see
+:mod:`dualrel.rules._durable`).
+
+A :class:`Store` holds the people and the ties the rules can read (in a
+:class:`~dualrel.graph.index.TieIndex`), the practice records admitted
+(:mod:`dualrel.rules._admit`) and their facts (:mod:`dualrel.rules._facts`); it finds the
+(rule, anchor) candidates, runs the sessions and makes the findings, with the remediation
+steps routed to their assignees.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import date, timedelta
+from typing import Any
+
+from dualrel.findings import Citation, Finding, RemediationStep, RulesetRef, fingerprint
+from dualrel.graph.index import OVERSIGHT_KINDS, TieIndex
+from dualrel.graph.model import Person, Registry, Tie
+from dualrel.graph.practice import Practice
+from dualrel.rules._admit import RecordIndex, tests_key
+from dualrel.rules._aggregate import aggregate
+from dualrel.rules._durable import Engine, match_ids
+from dualrel.rules._facts import Clock, Layouts, Numbering, RecordFacts, TieFacts
+from dualrel.rules._fields import SOURCE, TARGET, person_of_field
+from dualrel.rules._match import NUMERATOR, AnchorKey, Match
+from dualrel.rules._order import variable_distances
+from dualrel.rules._prune import needed_ties
+from dualrel.rules.plan import CompiledRule, CompiledRuleset
+
+__all__ = ["SESSION_TIES", "Store", "build_store", "sorted_findings"]
+
+#: Ties per session before a new session starts: small sessions stay fast in the engine.
+SESSION_TIES = 2_000
+
+
+class Store:
+    """People and the ties and records the compiled rules can read, indexed for
+    partitioning."""
+
+    def __init__(self, compiled: CompiledRuleset, as_of: date) -> None:
+        self.compiled = compiled
+        self.as_of = as_of
+        self.roles: dict[str, frozenset[str]] = {}
+        self._role_sets: dict[tuple[str, ...], frozenset[str]] = {}
+        self.number: dict[str, int] = {}
+        self.names: list[str] = []
+        #: the ties the rules can read, and every oversight tie (remediation routing)
+        self.index = TieIndex()
+        self.tie_number: dict[str, int] = {}
+        # kind -> the (active, ended) demands of every clause that reads that kind
+        self._wants: dict[str, set[tuple[bool, bool | None]]] = defaultdict(set)
+        self._seed_needs_cache: dict[
+            tuple[str, int], list[tuple[frozenset[str], bool, tuple[int, int, int] | None]]
+        ] = {}
+        for rule in compiled.rules:
+            for clause in rule.rule.match.ties:
+                for kind in clause.kinds:
+                    self._wants[kind].add((bool(clause.active), clause.ended))
+        self._always = frozenset(k for k, w in self._wants.items() if (False, None) in w)
+        # how to read a match of each variant: (the name its matches go under, the anchor's
+        # alias and fact field, the bindings sorted by variable, evidence aliases)
+        self._reading = {
+            v.name: (
+                r.name + NUMERATOR if v.numerator else r.name,
+                *r.bindings[r.anchor],
+                tuple((var, a, e) for var, (a, e) in sorted(r.bindings.items())),
+                r.evidence,
+                r.record_evidence,
+            )
+            for r in compiled.rules
+            for v in r.variants
+        }
+        #: practice records the rules read, by ``section/id``, and who and what they name
+        self.record_index = RecordIndex(compiled)
+        clock = Clock(as_of)
+        self.layouts = Layouts(compiled.schema, clock)
+        self.numbering = Numbering(
+            self.number, self.roles, self.tie_number, self.record_index.person_of
+        )
+        self.tie_facts = TieFacts(compiled.schema, clock, self.numbering)
+        self.record_facts = RecordFacts()
+        self._reach: dict[str, list[tuple[str, str | None, bool]]] = {}
+        # rules whose clauses all touch the anchor share one neighbourhood: its own ties
+        self._local = {
+            r.name: frozenset(k for c in r.clauses for k in c.kinds)
+            for r in compiled.rules
+            if r.radius == 0
+        }
+
+    # -- contents ---------------------------------------------------------------------------
+
+    def add_person(self, person: Person) -> None:
+        # one frozenset per distinct list of roles, not one per person (a million people
+        # have a handful of distinct role lists)
+        key = tuple(person.roles)
+        roles = self._role_sets.get(key)
+        if roles is None:
+            roles = self._role_sets[key] = frozenset(key)
+        self.roles[person.id] = roles
+        self.number[person.id] = len(self.names)
+        self.names.append(person.id)
+
+    def admits(self, tie: Tie) -> bool:
+        """Could any clause read ``tie``? Kind and date tests only: cheap, and never
+        stricter than the engine, which checks everything again."""
+        if tie.kind in self._always:
+            return True
+        wants = self._wants.get(tie.kind)
+        if not wants:
+            return False
+        active = tie.is_active(self.as_of)
+        ended = tie.has_ended(self.as_of)
+        return any(
+            (not need_active or active) and (need_ended is None or need_ended == ended)
+            for need_active, need_ended in wants
+        )
+
+    def add_tie(self, tie: Tie) -> None:
+        index = self.index
+        index.add_oversight(tie)
+        if not self.admits(tie):
+            return
+        self.tie_number.setdefault(tie.id, len(self.tie_number))
+        index.add(tie)
+
+    def remove_tie(self, tie: Tie) -> None:
+        index = self.index
+        index.remove_oversight(tie)
+        if tie.id in index.ties:
+            index.remove(tie)
+            self.tie_facts.forget(tie.id)
+
+    def add_records(self, practice: Practice, tie_ends: Mapping[str, tuple[str, str]]) -> None:
+        """Admit the records of every section a rule reads (see :mod:`dualrel.rules._admit`).
+        ``tie_ends`` gives the ends of the ties concerns are about."""
+        schema = self.compiled.schema
+        self.record_index.admit(practice, tie_ends, self.layouts, self.record_facts)
+        for section in sorted(schema.sections):
+            full = self.layouts(section, schema.record_reads.get(section, frozenset()))
+            self.record_facts.numbers[section] = full.numbers_of(self.numbering)
+
+    def definition(self) -> dict[str, Any]:
+        """The durable-rules definition for these records: the compiled one without the
+        variants that can never fire, since one of their record clauses is passed by no
+        record kept (the tests it makes of a record alone; never stricter than the engine,
+        which tests again)."""
+        unmet = self.record_index.unmet
+        if not unmet:
+            return self.compiled.definition
+        return {
+            v.name: dict(v.condition)
+            for r in self.compiled.rules
+            for v in r.variants
+            if not any((section, tests_key(tests)) in unmet for section, tests in v.needs)
+        }
+
+    def record_body(self, rid: str) -> str:
+        """The fact for one record (its fields: :mod:`dualrel.rules._facts`)."""
+        section, rec = self.record_index.records[rid]
+        return self.record_facts.fact(rid, section, rec)[0]
+
+    # -- partitioning -----------------------------------------------------------------------
+
+    def is_candidate(self, rule: CompiledRule, person: str) -> bool:
+        """Could ``person`` be the anchor of a match of ``rule``? (A cheap, safe test.)"""
+        for tie in self.index.adjacency.get(person, ()):
+            if tie.kind in rule.anchor_kinds and (
+                not rule.anchor_directed
+                or (tie.source if rule.anchor_end == SOURCE else tie.target) == person
+            ):
+                return True
+        return False
+
+    def all_candidates(self) -> list[AnchorKey]:
+        """Every (rule, person) pair where the person could anchor a match, in one pass."""
+        # rules that anchor on the same kind and end share their candidates
+        wanted: dict[tuple[str, str], list[str]] = defaultdict(list)  # (kind, end) -> rules
+        for rule in self.compiled.rules:
+            for kind in rule.anchor_kinds:
+                ends = (SOURCE, TARGET) if not rule.anchor_directed else (rule.anchor_end,)
+                for end in ends:
+                    wanted[(kind, end)].append(rule.name)
+        found: dict[str, set[str]] = defaultdict(set)  # rule -> people
+        for tie in self.index.ties.values():
+            for end, person in ((SOURCE, tie.source), (TARGET, tie.target)):
+                for name in wanted.get((tie.kind, end), ()):
+                    found[name].add(person)
+        records = self.record_index
+        for rule in self.compiled.rules:
+            if rule.records_only:  # anchored on a person field of its first record clause
+                plan = rule.records[0]
+                field = person_of_field(rule.anchor_end)
+                for rec in records.by_section.get(plan.section, ()):
+                    who = records.person_of(plan.section, rec, field)
+                    if who is not None and who in self.number:
+                        found[rule.name].add(who)
+        return [(name, p) for name, people in found.items() for p in people]
+
+    # -- evaluation -------------------------------------------------------------------------
+
+    def evaluate(self, engine: Engine, keys: Iterable[AnchorKey]) -> dict[AnchorKey, set[Match]]:
+        """Run every (rule, anchor) in ``keys``; the matches each one owns."""
+        rules = {r.name: r for r in self.compiled.rules}
+        adjacency = self.index.adjacency
+        neighbourhood = self.index.neighbourhood
+        by_person: dict[str, list[str]] = defaultdict(list)
+        for name, person in keys:
+            by_person[person].append(name)
+        results: dict[AnchorKey, set[Match]] = {}
+        group: list[tuple[str, str]] = []
+        tie_ids: set[str] = set()
+        record_ids: set[str] = set()
+        for person in sorted(by_person, key=self.number.__getitem__):
+            local: set[str] = set()
+            own: dict[frozenset[str], set[str]] = {}  # the person's ties of these kinds
+            for name in by_person[person]:
+                group.append((name, person))
+                rule = rules[name]
+                if name in self._local:
+                    kinds = self._local[name]
+                    local |= kinds
+                    if rule.records:
+                        mine = own.get(kinds)
+                        if mine is None:
+                            mine = own[kinds] = {
+                                t.id for t in adjacency.get(person, ()) if t.kind in kinds
+                            }
+                        record_ids |= self.rule_records(rule, person, mine)
+                elif not rule.records_only:
+                    # every tie a match of the rule anchored at the person can read
+                    mine = neighbourhood(person, rule.walk_kinds, rule.radius, rule.clauses)
+                    tie_ids |= mine
+                    if rule.records:
+                        record_ids |= self.rule_records(rule, person, mine)
+                else:
+                    record_ids |= self.rule_records(rule, person, set())
+            if local:
+                tie_ids.update(t.id for t in adjacency.get(person, ()) if t.kind in local)
+            if len(tie_ids) + len(group) + len(record_ids) >= SESSION_TIES:
+                self._run(engine, rules, group, tie_ids, results, record_ids=record_ids)
+                group, tie_ids, record_ids = [], set(), set()
+        if group:
+            self._run(engine, rules, group, tie_ids, results, record_ids=record_ids)
+        return aggregate(rules, results, self.record_index.share_counts)
+
+    def rule_records(self, rule: CompiledRule, anchor: str, tie_ids: set[str]) -> set[str]:
+        """The records a match of ``rule`` anchored at ``anchor`` can read, given the ties
+        it can read: those of the rule's sections naming one of those ties, or the anchor
+        or a person those ties join (every variable a record clause names is one of them)."""
+        people: set[str] | None = None  # made only when a clause needs more than the anchor
+        out: set[str] = set()
+        records_of = self.record_index.records_of
+        for section, field, by_anchor in self._record_reach(rule):
+            if field is None:  # the record names one of these ties
+                for tid in tie_ids:
+                    out.update(records_of.get((tid, section, ""), ()))
+                continue
+            if by_anchor:
+                out.update(records_of.get((anchor, section, field), ()))
+                continue
+            if people is None:
+                people = {anchor}
+                ties = self.index.ties
+                for tid in tie_ids:
+                    tie = ties[tid]
+                    people.add(tie.source)
+                    people.add(tie.target)
+            for person in people:
+                out.update(records_of.get((person, section, field), ()))
+        return out
+
+    def _record_reach(self, rule: CompiledRule) -> list[tuple[str, str | None, bool]]:
+        """Per record clause of ``rule``: its section, the person field that finds its
+        records (None: the tie field) and whether that field names the anchor."""
+        cached = self._reach.get(rule.name)
+        if cached is None:
+            cached = []
+            for plan in rule.records:
+                clause = rule.rule.match.records[plan.index]
+                if clause.tie is not None:
+                    cached.append((plan.section, None, False))
+                    continue
+                # one person field is enough: the anchor's when the clause names it
+                field = next(
+                    (f for f, v in clause.people.items() if v == rule.anchor),
+                    next(iter(clause.people)),
+                )
+                cached.append((plan.section, field, clause.people[field] == rule.anchor))
+            self._reach[rule.name] = cached
+        return cached
+
+    def _run(
+        self,
+        engine: Engine,
+        rules: Mapping[str, CompiledRule],
+        group: list[AnchorKey],
+        tie_ids: set[str],
+        results: dict[AnchorKey, set[Match]],
+        *,
+        record_ids: set[str],
+    ) -> None:
+        owned = set(group)
+        for name, anchor, match in self.matches(engine, tie_ids, record_ids):
+            if (name.removesuffix(NUMERATOR), anchor) in owned:
+                results.setdefault((name, anchor), set()).add(match)
+
+    def matches(
+        self, engine: Engine, tie_ids: Iterable[str], record_ids: Iterable[str] = ()
+    ) -> Iterator[tuple[str, str, Match]]:
+        """One session over ``tie_ids`` and ``record_ids``: every match as (rule name,
+        anchor, match); a ``share`` rule's numerator matches under the name plus ``~``."""
+        number = self.number
+        ties, bodies = self.index.ties, self.tie_facts.bodies
+        records, record_fact = self.record_index.records, self.record_facts.fact
+        source, target = SOURCE, TARGET
+        texts: list[str] = []
+        objects: list[str] = []  # what each fact is, in the order of ``texts``
+        people: list[Mapping[str, int]] = []
+        # sorted: the same registry gives the same session contents in every run
+        for tid in sorted(tie_ids):
+            tie = ties[tid]
+            forward, reverse = bodies(tie)
+            src, dst = number[tie.source], number[tie.target]
+            texts.append(forward)
+            objects.append(tid)
+            people.append({source: src, target: dst})
+            if reverse is not None:
+                texts.append(reverse)
+                objects.append(tid)
+                people.append({source: dst, target: src})
+        for rid in sorted(record_ids):
+            section, rec = records[rid]
+            text, persons = record_fact(rid, section, rec)
+            texts.append(text)
+            objects.append(rid)
+            people.append(persons)
+        with engine.session(raw=True) as session:
+            fids = session.assert_each(texts)
+            session.release()
+            messages, prefix = session.raw_matches, session.prefix
+        fact_of = dict(zip(fids, objects, strict=True))
+        # the person numbers each fact carries, by fact id: matches are read by fact id
+        # only (see match_ids), so subjects come from here rather than from the message
+        people_of = dict(zip(fids, people, strict=True))
+        names, reading = self.names, self._reading
+        for message in messages:
+            for variant, pairs in match_ids(message, prefix):
+                name, alias, end, binds, tie_aliases, record_aliases = reading[variant]
+                fid_of = dict(pairs)
+                subjects = tuple([(var, names[people_of[fid_of[a]][e]]) for var, a, e in binds])
+                evidence = tuple([fact_of[fid_of[a]] for a in tie_aliases])
+                recs = tuple([fact_of[fid_of[a]] for a in record_aliases])
+                yield name, names[people_of[fid_of[alias]][end]], (subjects, evidence, recs)
+
+    def seed_neighbourhood(self, rule: CompiledRule, tie: Tie) -> set[str]:
+        """Ids of every tie a match of ``rule`` *that contains* ``tie`` can read.
+
+        Far smaller than an anchor's neighbourhood.  The tie binds its clause's two
+        variables to its two people (as its facts read: forward, and backward only when a
+        clause reads its kind backwards); every other clause's tie is then near the person
+        of the variable it is nearest to: a clause on the same variable needs only that
+        person's ties at that end (a coach's own coaching ties are not a client's), a
+        clause on the same two variables only the ties between the two people.
+        """
+        out: set[str] = set()
+        adjacency = self.index.adjacency
+        both_ways = self.compiled.schema.reverse_kinds
+        facts = [(tie.source, tie.target)]
+        if tie.kind in both_ways:
+            facts.append((tie.target, tie.source))
+        for j, seed in enumerate(rule.clauses):
+            if not seed.exists or tie.kind not in seed.kinds:
+                continue
+            for kinds, pair_only, near in self._seed_needs(rule, j):
+                if pair_only:
+                    out.update(
+                        t.id
+                        for t in adjacency.get(tie.source, ())
+                        if t.kind in kinds and tie.target in (t.source, t.target)
+                    )
+                    continue
+                for bound in facts:
+                    if near is None:  # not joined to the seed: as near as its ends allow
+                        for person in bound:
+                            out.update(t.id for t in adjacency.get(person, ()) if t.kind in kinds)
+                        continue
+                    end, at, depth = near
+                    person = bound[end]
+                    if depth == 0:
+                        # the clause's variable ``at`` (0: first end, 1: second) is this
+                        # person: a tie read only forward has them at that end
+                        out.update(
+                            t.id
+                            for t in adjacency.get(person, ())
+                            if t.kind in kinds
+                            and (
+                                t.kind in both_ways or (t.source if at == 0 else t.target) == person
+                            )
+                        )
+                        continue
+                    for p in self.index.distances((person,), rule.walk_kinds, depth):
+                        out.update(t.id for t in adjacency.get(p, ()) if t.kind in kinds)
+        return out
+
+    def _seed_needs(
+        self, rule: CompiledRule, seed: int
+    ) -> list[tuple[frozenset[str], bool, tuple[int, int, int] | None]]:
+        """For each clause of ``rule``, when clause ``seed`` holds the new tie: its kinds,
+        whether it joins the seed's own two variables, and the nearest (seed end, clause
+        end, hops) between a variable of the seed and one of the clause."""
+        key = (rule.name, seed)
+        cached = self._seed_needs_cache.get(key)
+        if cached is None:
+            ends = rule.clauses[seed].ends
+            edges = [c.ends for c in rule.clauses if c.exists]
+            hops = [variable_distances(edges, e) for e in ends]
+            cached = []
+            for c in rule.clauses:
+                options = [
+                    (hops[i][v], i, k) for i in (0, 1) for k, v in enumerate(c.ends) if v in hops[i]
+                ]
+                near = None
+                if options:
+                    depth, end, at = min(options)
+                    near = (end, at, depth)
+                cached.append((frozenset(c.kinds), set(c.ends) == set(ends), near))
+            self._seed_needs_cache[key] = cached
+        return cached
+
+    # -- findings ---------------------------------------------------------------------------
+
+    def findings(self, results: Mapping[AnchorKey, set[Match]]) -> Iterator[Finding]:
+        """The finding of every match in ``results``."""
+        rules = {r.name: r for r in self.compiled.rules}
+        for (name, _anchor), matches in results.items():
+            for match in matches:
+                yield self.finding(rules[name], match)
+
+    def finding(self, rule: CompiledRule, match: Match) -> Finding:
+        spec = rule.rule
+        rs = self.compiled.ruleset
+        subjects = dict(match[0])
+        steps = tuple(
+            self._step(s.action, s.within_days, s.owner, subjects) for s in spec.remediation
+        )
+        return Finding(
+            rule=spec.id,
+            ruleset=RulesetRef(rs.id, rs.version),
+            title=spec.title,
+            category=spec.category,
+            severity=spec.severity,
+            level=spec.level,
+            subjects=subjects,
+            evidence=match[1],
+            citations=tuple(Citation(c.code, c.clause) for c in spec.citations),
+            remediation=steps,
+            fingerprint=fingerprint(rs.id, spec.id, subjects, match[1], match[2]),
+            records=match[2],
+        )
+
+    def _step(
+        self, action: str, within: int, owner: Any, subjects: Mapping[str, str]
+    ) -> RemediationStep:
+        due = self.as_of + timedelta(days=within)
+        coach = subjects.get("coach")
+        assignee: str | None = None
+        reason: str | None = None
+        if owner == "coach":
+            assignee = coach
+            reason = None if coach else "the rule names no coach"
+        elif owner in ("supervisor", "manager"):
+            kind = "supervision" if owner == "supervisor" else "management"
+            if coach is None:
+                reason = "the rule names no coach"
+            else:
+                assignee = self.index.overseer(coach, kind, self.as_of)
+                reason = None if assignee is not None else f"no active {kind} tie to the coach"
+        else:
+            reason = f"owner is {owner.replace('_', ' ')}, outside the registry"
+        return RemediationStep(
+            action=action,
+            within_days=within,
+            due=due,
+            owner=owner,
+            assignee=assignee,
+            unassigned_reason=reason,
+        )
+
+
+def sorted_findings(findings: Iterable[Finding]) -> tuple[Finding, ...]:
+    """``findings`` in report order."""
+    return tuple(sorted(findings, key=Finding.sort_key))
+
+
+def build_store(
+    compiled: CompiledRuleset, registry: Registry, as_of: date, *, prune: bool = False
+) -> Store:
+    """The store of ``registry`` for ``compiled``.
+
+    With ``prune`` (batch evaluation) it holds only the ties some rule can use (see
+    :mod:`dualrel.rules._prune`) and only the people those ties join; a ``Monitor``
+    needs every admitted tie, since later ties can make earlier ones matter.
+    """
+    store = Store(compiled, as_of)
+    if not prune:
+        for person in registry.people:
+            store.add_person(person)
+        for tie in registry.ties:
+            store.add_tie(tie)
+        return store
+    roles: Callable[[str], Iterable[str]] | None = None
+    if any(spec.roles for r in compiled.rules for spec in r.rule.match.people.values()):
+        by_id = {p.id: p.roles for p in registry.people}
+        roles = by_id.__getitem__
+    by_kind: dict[str, list[Tie]] = defaultdict(list)
+    for tie in registry.ties:
+        by_kind[tie.kind].append(tie)
+    kept = needed_ties(compiled, by_kind, as_of, roles)
+    index = store.index
+    for kind in sorted(OVERSIGHT_KINDS):
+        for tie in by_kind.get(kind, ()):
+            if tie.id not in kept:  # add_tie below files the kept ones
+                index.add_oversight(tie)
+    del by_kind
+    joined = {p for t in kept.values() for p in (t.source, t.target)}
+    if compiled.schema.sections:
+        store.add_records(registry.practice, _concern_ties(registry, compiled))
+        joined.update(person for person, _, field in store.record_index.records_of if field)
+    for person in registry.people:
+        if person.id in joined:
+            store.add_person(person)
+    for tie in kept.values():
+        store.add_tie(tie)
+    return store
+
+
+def _concern_ties(registry: Registry, compiled: CompiledRuleset) -> dict[str, tuple[str, str]]:
+    """The ends of the ties concerns are about (one pass over the ties, when read)."""
+    if "concerns" not in compiled.schema.sections:
+        return {}
+    about = {c.about for c in registry.practice.concerns}
+    return {t.id: (t.source, t.target) for t in registry.ties if t.id in about}

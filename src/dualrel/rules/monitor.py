@@ -1,0 +1,271 @@
+"""Incremental checks: :class:`Monitor` keeps a registry's findings as ties come and go.
+
+A :class:`Monitor` holds, per ruleset, a store of every tie a rule can read (see
+:mod:`dualrel.rules._sessions`) and one durable-rules engine.  A new tie whose rules have
+no negated clause can only add matches, each containing the tie: one small session over
+the ties such a match can read finds them.  Rules with negated clauses, and every removed
+tie, re-evaluate the anchors the tie reaches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from dualrel._internal.gc import gc_paused
+from dualrel.errors import InvalidArgument, Problem, ProblemCode, RegistryError
+from dualrel.findings import Finding, Report, RulesetRef
+from dualrel.graph import as_registry
+from dualrel.graph.model import Person, Registry, Tie
+from dualrel.rules._durable import Engine
+from dualrel.rules._match import AnchorKey, Match
+from dualrel.rules._sessions import Store, build_store, sorted_findings
+from dualrel.rules.engine import RegistryLike, RulesetLike, _evaluation_date, prepare
+from dualrel.rules.plan import CompiledRule
+
+__all__ = ["Delta", "Monitor"]
+
+
+@dataclass(frozen=True, slots=True)
+class Delta:
+    """What one change did: findings that appeared and findings that were resolved."""
+
+    appeared: tuple[Finding, ...]
+    resolved: tuple[Finding, ...]
+
+
+class Monitor:
+    """Incremental checks for platforms: add or remove ties and people, see what changed.
+
+    After any sequence of operations, :meth:`findings` equals a batch :func:`evaluate` of
+    the resulting registry.
+
+    >>> from dualrel.graph.model import Person, Registry, Tie
+    >>> reg = Registry(people=(Person("co1", ("coach",)), Person("cl1", ("client",))),
+    ...                ties=(), as_of=date(2026, 1, 1))
+    >>> m = Monitor("coaching-core", reg)
+    >>> [f.rule for f in m.add_tie(Tie("t1", "coaching", "co1", "cl1")).appeared]
+    ['coaching-without-agreement']
+    >>> [f.rule for f in m.remove_tie("t1").resolved]
+    ['coaching-without-agreement']
+    """
+
+    def __init__(
+        self,
+        rulesets: RulesetLike | Sequence[RulesetLike],
+        registry: RegistryLike | None = None,
+        *,
+        as_of: date | None = None,
+    ) -> None:
+        reg = as_registry(registry) if registry is not None else Registry(people=(), ties=())
+        self._compiled = prepare(rulesets)
+        unsupported = [
+            f"{c.ruleset.id}/{r.rule.id}"
+            for c in self._compiled
+            for r in c.rules
+            if r.records or r.per is not None
+        ]
+        if unsupported:
+            raise InvalidArgument(
+                "Monitor checks ties as they change, and these rules read practice records or "
+                f"group matches: {', '.join(unsupported)}. Evaluate them with "
+                "dualrel.evaluate(), or disable them in a ruleset that extends this one "
+                "(overrides: {rule-id: {enabled: false}})."
+            )
+        self.as_of = _evaluation_date(reg, as_of)
+        self._kinds: dict[str, bool] = dict(reg.kinds)
+        for c in self._compiled:
+            self._kinds.update(c.ruleset.kinds)
+        with gc_paused():  # millions of long-lived index entries, no cycles
+            self._people: dict[str, Person] = {p.id: p for p in reg.people}
+            self._ties: dict[str, Tie] = {t.id: t for t in reg.ties}
+            self._stores = [build_store(c, reg, self.as_of) for c in self._compiled]
+            self._engines = [Engine(c.definition) for c in self._compiled]
+            self._results: list[dict[AnchorKey, set[Match]]] = [{} for _ in self._stores]
+            self._by_tie: list[dict[str, set[tuple[AnchorKey, Match]]]] = [{} for _ in self._stores]
+            for i, (c, engine) in enumerate(zip(self._compiled, self._engines, strict=True)):
+                # the first results as a batch evaluation finds them: only the ties some
+                # rule can use reach the engine (the full store serves later changes)
+                first = build_store(c, reg, self.as_of, prune=True)
+                for key, matches in first.evaluate(engine, first.all_candidates()).items():
+                    for match in matches:
+                        self._record(i, key, match)
+                del first
+
+    def close(self) -> None:
+        """Free the engines' memory."""
+        for engine in self._engines:
+            engine.close()
+
+    def findings(self) -> tuple[Finding, ...]:
+        """Every open finding, as :func:`evaluate` would report it now."""
+        return sorted_findings(
+            f
+            for store, res in zip(self._stores, self._results, strict=True)
+            for f in store.findings(res)
+        )
+
+    def report(self) -> Report:
+        return Report(
+            as_of=self.as_of,
+            rulesets=tuple(RulesetRef(c.ruleset.id, c.ruleset.version) for c in self._compiled),
+            findings=self.findings(),
+        )
+
+    def add_person(self, person: Person) -> Delta:
+        """Add a person. A person with no ties cannot complete a pattern."""
+        if person.id in self._people:
+            raise RegistryError(
+                [
+                    Problem(
+                        file="<monitor>",
+                        code="duplicate-id",
+                        record=person.id,
+                        field="id",
+                        message=f"person {person.id!r} already exists",
+                    )
+                ]
+            )
+        self._people[person.id] = person
+        for store in self._stores:
+            store.add_person(person)
+        return Delta((), ())
+
+    def add_tie(self, tie: Tie) -> Delta:
+        """Add a tie; returns the findings that appeared and resolved because of it.
+
+        Rules without negated clauses only gain matches, and every new match contains the
+        new tie: one small session over the ties such a match can read finds them all.
+        Rules with negated clauses re-evaluate the anchors the tie can reach.
+        """
+        self._check_tie(tie)
+        self._ties[tie.id] = tie
+        appeared: list[Finding] = []
+        resolved: list[Finding] = []
+        for i, (store, engine) in enumerate(zip(self._stores, self._engines, strict=True)):
+            store.add_tie(tie)
+            rules = {r.name: r for r in store.compiled.rules}
+            vetoable = [r for r in store.compiled.rules if r.vetoable]
+            a, r = self._rerun(i, self._affected(store, tie, vetoable))
+            appeared += a
+            resolved += r
+            if tie.id not in store.index.ties:
+                continue  # no clause can read it
+            seeds: set[str] = set()
+            for rule in store.compiled.rules:
+                if not rule.vetoable:
+                    seeds |= store.seed_neighbourhood(rule, tie)
+            for name, anchor, match in store.matches(engine, seeds):
+                if rules[name].vetoable or tie.id not in match[1]:
+                    continue
+                if self._record(i, (name, anchor), match):
+                    appeared.append(store.finding(rules[name], match))
+        return Delta(sorted_findings(appeared), sorted_findings(resolved))
+
+    def remove_tie(self, tie_id: str) -> Delta:
+        """Remove a tie by id; returns the findings that resolved and appeared."""
+        tie = self._ties.get(tie_id)
+        if tie is None:
+            raise RegistryError(
+                [
+                    Problem(
+                        file="<monitor>",
+                        code="unknown-tie",
+                        record=tie_id,
+                        field="id",
+                        message=f"no tie {tie_id!r}",
+                    )
+                ]
+            )
+        appeared: list[Finding] = []
+        resolved: list[Finding] = []
+        for i, store in enumerate(self._stores):
+            vetoable = [r for r in store.compiled.rules if r.vetoable]
+            # the region a tie touched is measured while the tie is still there
+            affected = self._affected(store, tie, vetoable)
+            rules = {r.name: r for r in store.compiled.rules}
+            for key, match in sorted(self._by_tie[i].get(tie_id, ())):
+                if not rules[key[0]].vetoable:
+                    self._forget(i, key, match)
+                    resolved.append(store.finding(rules[key[0]], match))
+            store.remove_tie(tie)
+            a, r = self._rerun(i, affected)
+            appeared += a
+            resolved += r
+        del self._ties[tie_id]
+        return Delta(sorted_findings(appeared), sorted_findings(resolved))
+
+    def _record(self, i: int, key: AnchorKey, match: Match) -> bool:
+        """Keep a match; False when it was known already."""
+        bucket = self._results[i].setdefault(key, set())
+        if match in bucket:
+            return False
+        bucket.add(match)
+        for tid in match[1]:
+            self._by_tie[i].setdefault(tid, set()).add((key, match))
+        return True
+
+    def _forget(self, i: int, key: AnchorKey, match: Match) -> None:
+        bucket = self._results[i][key]
+        bucket.discard(match)
+        if not bucket:
+            del self._results[i][key]
+        for tid in match[1]:
+            holders = self._by_tie[i][tid]
+            holders.discard((key, match))
+            if not holders:
+                del self._by_tie[i][tid]
+
+    def _check_tie(self, tie: Tie) -> None:
+        problems: list[Problem] = []
+
+        def bad(code: ProblemCode, fld: str, message: str) -> None:
+            problems.append(
+                Problem(file="<monitor>", code=code, record=tie.id, field=fld, message=message)
+            )
+
+        if tie.id in self._ties:
+            bad("duplicate-id", "id", f"tie {tie.id!r} already exists")
+        if tie.kind not in self._kinds:
+            bad("unknown-kind", "kind", f"unknown tie kind {tie.kind!r}")
+        for fld, pid in (("source", tie.source), ("target", tie.target)):
+            if pid not in self._people:
+                bad("unknown-person", fld, f"no person {pid!r}")
+        if tie.source == tie.target:
+            bad("self-tie", "target", "a tie joins a person to themselves")
+        if tie.start and tie.end and tie.end < tie.start:
+            bad("end-before-start", "end", "end is before start")
+        if problems:
+            raise RegistryError(problems)
+
+    def _affected(self, store: Store, tie: Tie, rules: Iterable[CompiledRule]) -> set[AnchorKey]:
+        keys: set[AnchorKey] = set()
+        for rule in rules:
+            if not any(tie.kind in c.kinds for c in rule.clauses):
+                continue
+            near = store.index.distances((tie.source, tie.target), rule.walk_kinds, rule.radius)
+            keys.update((rule.name, p) for p in near)
+        return keys
+
+    def _rerun(self, i: int, keys: set[AnchorKey]) -> tuple[list[Finding], list[Finding]]:
+        """Evaluate ``keys`` again from scratch; what appeared and what resolved."""
+        if not keys:
+            return [], []
+        store, engine, results = self._stores[i], self._engines[i], self._results[i]
+        rules = {r.name: r for r in store.compiled.rules}
+        live = [k for k in keys if store.is_candidate(rules[k[0]], k[1])]
+        fresh = store.evaluate(engine, live)
+        appeared: list[Finding] = []
+        resolved: list[Finding] = []
+        for key in keys:
+            old = set(results.get(key, ()))
+            new = fresh.get(key, set())
+            rule = rules[key[0]]
+            for m in old - new:
+                self._forget(i, key, m)
+                resolved.append(store.finding(rule, m))
+            for m in new - old:
+                self._record(i, key, m)
+                appeared.append(store.finding(rule, m))
+        return appeared, resolved
