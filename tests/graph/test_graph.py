@@ -16,6 +16,7 @@ from dualrel.graph import (
     Person,
     Registry,
     Tie,
+    as_registry,
     build_graph,
     components,
     load_registry,
@@ -93,6 +94,14 @@ def test_ties_added_to_the_graph_come_last() -> None:
     G = build_graph(reg)
     G.add_edge("b", "a", key="t0", kind="friendship", start=None, end=None, attributes={})
     assert [t.id for t in registry_from_graph(G).ties] == ["t1", "t0"]
+
+
+def test_as_registry_takes_a_registry_or_its_graph() -> None:
+    reg = load_registry(EXAMPLE)
+    assert as_registry(reg) is reg
+    assert as_registry(build_graph(reg)) == reg
+    with pytest.raises(InvalidArgument, match="got dict"):
+        as_registry({})  # type: ignore[arg-type]
 
 
 def test_queries_on_the_example() -> None:
