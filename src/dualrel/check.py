@@ -32,8 +32,7 @@ from dualrel.findings import (
     RuleStep,
     WaiverInfo,
 )
-from dualrel.graph import load_registry
-from dualrel.graph._locations import RecordLocations
+from dualrel.graph import RecordLocations, load_registry
 from dualrel.graph.model import CORE_TIE_KINDS, PRACTICE_SECTIONS, Registry, SourceLocation, Tie
 from dualrel.rules import Ruleset, compile_ruleset, evaluate, load_ruleset
 from dualrel.waivers import apply_waivers, load_waivers
@@ -42,6 +41,7 @@ __all__ = [
     "DEFAULT_RULESET",
     "CheckOptions",
     "ProgressFn",
+    "check_for_exit",
     "load_rulesets",
     "registry_sha256",
     "run_check",

@@ -30,6 +30,7 @@ from dualrel.cli._shared import (
 
 __all__ = [
     "COMMANDS",
+    "EXIT_CODES_HELP",
     "EXIT_FINDINGS",
     "EXIT_INPUT",
     "EXIT_INTERRUPTED",

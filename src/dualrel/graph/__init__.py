@@ -8,6 +8,7 @@ practice records (agreements, consents, contacts, ...) are ``Registry.practice``
 :class:`Practice`.
 """
 
+from dualrel.graph._locations import RecordLocations
 from dualrel.graph.build import as_registry, build_graph, registry_from_graph, tie_from_edge
 from dualrel.graph.dump import dump_registry, registry_document
 from dualrel.graph.load import (
@@ -56,6 +57,7 @@ __all__ = [
     "Disclosure",
     "Person",
     "Practice",
+    "RecordLocations",
     "Registry",
     "SourceLocation",
     "SupervisionSession",

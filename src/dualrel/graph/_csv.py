@@ -39,7 +39,6 @@ from dualrel.graph._csv_common import (
 from dualrel.graph._frozen import NO_ATTRIBUTES, FrozenDict
 from dualrel.graph._locations import LineRuns
 from dualrel.graph._people_ties import (
-    DATE_ATTRIBUTES,
     ROLE_EXPECTATIONS,
     DateParser,
     PeopleTiesReader,
@@ -47,6 +46,7 @@ from dualrel.graph._people_ties import (
 from dualrel.graph._people_ties import fast_constructor as _fast_constructor
 from dualrel.graph._practice_reader import PracticeReader
 from dualrel.graph.model import (
+    DATE_ATTRIBUTES,
     FAMILY_RELATIONS,
     PRACTICE_SECTIONS,
     Person,

@@ -51,7 +51,6 @@ from dualrel.graph._csv_common import (
 from dualrel.graph._frozen import NO_ATTRIBUTES, FrozenDict
 from dualrel.graph._locations import LineRuns
 from dualrel.graph._people_ties import (
-    DATE_ATTRIBUTES,
     ROLE_EXPECTATIONS,
     DateParser,
     fast_constructor,
@@ -63,7 +62,7 @@ from dualrel.graph._practice_reader import (
     PracticeReader,
     aware_datetime,
 )
-from dualrel.graph.model import FAMILY_RELATIONS, Person, Tie, derive_tie_id
+from dualrel.graph.model import DATE_ATTRIBUTES, FAMILY_RELATIONS, Person, Tie, derive_tie_id
 from dualrel.graph.practice import Contact
 
 __all__ = ["Columns", "read_columns", "read_contacts"]

@@ -19,13 +19,12 @@ from dualrel._internal.problems import Collector
 from dualrel._internal.suggest import did_you_mean
 from dualrel.errors import ProblemCode
 from dualrel.graph._people_ties import (
-    DATE_ATTRIBUTES,
     ROLE_EXPECTATIONS,
     SUGGEST_PEOPLE_LIMIT,
     DateParser,
 )
 from dualrel.graph._practice_reader import LIST_KINDS, SECTION_FIELDS, split_list
-from dualrel.graph.model import FAMILY_RELATIONS, Person
+from dualrel.graph.model import DATE_ATTRIBUTES, FAMILY_RELATIONS, Person
 
 __all__ = [
     "CONTACT_COLUMNS",

@@ -19,10 +19,9 @@ from dualrel._internal.problems import Collector
 from dualrel._internal.suggest import did_you_mean
 from dualrel.errors import ProblemCode
 from dualrel.graph._frozen import NO_ATTRIBUTES
-from dualrel.graph.model import FAMILY_RELATIONS, Person, Tie, derive_tie_id
+from dualrel.graph.model import DATE_ATTRIBUTES, FAMILY_RELATIONS, Person, Tie, derive_tie_id
 
 __all__ = [
-    "DATE_ATTRIBUTES",
     "PERSON_FIELDS",
     "ROLE_EXPECTATIONS",
     "SUGGEST_PEOPLE_LIMIT",
@@ -35,9 +34,6 @@ __all__ = [
 
 PERSON_FIELDS = ("id", "roles", "name", "organisation", "attributes")
 TIE_FIELDS = ("id", "kind", "source", "target", "start", "end", "attributes")
-
-#: Tie attributes that must hold an ISO date when present.
-DATE_ATTRIBUTES = ("agreement_signed",)
 
 #: kind -> (role expected of the source, role expected of the target); a missing role is a
 #: warning, never an error.

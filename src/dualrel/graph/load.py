@@ -17,7 +17,10 @@ from dualrel._internal.problems import Collector
 from dualrel.errors import InvalidArgument, Problem
 from dualrel.graph import _yaml
 from dualrel.graph._csv import load_csv_folder
-from dualrel.graph._document import read_document
+
+# read_document and Locator are public here for readers of documents that embed a registry
+# (the policy test case files); the registry loaders above are what most callers want
+from dualrel.graph._document import Locator, read_document
 from dualrel.graph._json import load_json
 from dualrel.graph._jsonl import load_jsonl
 from dualrel.graph._yaml import load_yaml
@@ -25,8 +28,10 @@ from dualrel.graph.model import CORE_ROLES, CORE_TIE_KINDS, Registry
 
 __all__ = [
     "FORMATS",
+    "Locator",
     "load_registry",
     "load_registry_with_warnings",
+    "read_document",
     "registry_format",
     "registry_from_data",
 ]

@@ -22,6 +22,7 @@ from dualrel.graph.practice import PRACTICE_SECTIONS, Practice
 __all__ = [
     "CORE_ROLES",
     "CORE_TIE_KINDS",
+    "DATE_ATTRIBUTES",
     "FAMILY_RELATIONS",
     "FORMAT",
     "PRACTICE_SECTIONS",
@@ -54,6 +55,9 @@ CORE_TIE_KINDS: Mapping[str, bool] = {
     "friendship": False,
     "social_media": False,
 }
+
+#: Tie attributes that must hold an ISO date (YYYY-MM-DD) when present.
+DATE_ATTRIBUTES = ("agreement_signed",)
 
 FAMILY_RELATIONS: frozenset[str] = frozenset(
     {"spouse", "partner", "parent", "child", "sibling", "cousin", "other"}

@@ -49,7 +49,7 @@ code{background:#f4f4f4;padding:0 .2rem}
 """
 
 
-def kind_colour(kind: str) -> str:
+def _kind_colour(kind: str) -> str:
     if kind in KIND_COLOURS:
         return KIND_COLOURS[kind]
     return _EXTRA[int(hashlib.sha256(kind.encode()).hexdigest(), 16) % len(_EXTRA)]
@@ -81,7 +81,7 @@ def _svg(f: CheckedFinding, people: People, n: int) -> str:
         parts.append(
             f'<marker id="arrow-{n}-{escape(kind)}" viewBox="0 0 10 10" refX="10" refY="5" '
             f'markerWidth="7" markerHeight="7" orient="auto-start-reverse">'
-            f'<path d="M0,0 L10,5 L0,10 z" fill="{kind_colour(kind)}"/></marker>'
+            f'<path d="M0,0 L10,5 L0,10 z" fill="{_kind_colour(kind)}"/></marker>'
         )
     parts.append("</defs>")
     seen: dict[frozenset[str], int] = {}
@@ -97,7 +97,7 @@ def _svg(f: CheckedFinding, people: People, n: int) -> str:
         ex, ey = x2 - ux * r, y2 - uy * r
         bend = 28 * ((k + 1) // 2) * (1 if k % 2 else -1)  # 0, +28, -28, +56, ...
         mx, my = (sx + ex) / 2 - uy * bend, (sy + ey) / 2 + ux * bend
-        colour = kind_colour(t.kind)
+        colour = _kind_colour(t.kind)
         marker = f' marker-end="url(#arrow-{n}-{escape(t.kind)})"' if t.directed else ""
         parts.append(
             f'<path class="tie" data-kind="{escape(t.kind)}" d="M{sx:.1f},{sy:.1f} '
@@ -167,7 +167,7 @@ def render(result: CheckResult, people: People, colour: bool = False) -> str:
     )
     kinds = sorted({t.kind for f in result.findings for t in f.ties})
     legend = "".join(
-        f'<span><i class="swatch" style="background:{kind_colour(k)}"></i>{escape(k)}</span>'
+        f'<span><i class="swatch" style="background:{_kind_colour(k)}"></i>{escape(k)}</span>'
         for k in kinds
     )
     extra = []

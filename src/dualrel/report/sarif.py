@@ -150,7 +150,7 @@ def _result(
     return out
 
 
-def document(result: CheckResult, people: People) -> dict[str, Any]:
+def _document(result: CheckResult, people: People) -> dict[str, Any]:
     rules = list(result.rules)
     index = {(r.ruleset, r.id): i for i, r in enumerate(rules)}
     results = [
@@ -200,7 +200,7 @@ def document(result: CheckResult, people: People) -> dict[str, Any]:
 
 
 def render(result: CheckResult, people: People, colour: bool = False) -> str:
-    return json.dumps(document(result, people), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(_document(result, people), indent=2, ensure_ascii=False) + "\n"
 
 
 FORMAT = OutputFormat(

@@ -25,6 +25,7 @@ from pydantic_core import PydanticCustomError, core_schema
 from dualrel.findings import Citation
 
 __all__ = [
+    "WHERE_RE",
     "AnyOf",
     "AttributeTest",
     "Citation",

@@ -38,7 +38,7 @@ from dualrel._internal.located import located, schema_problems, yaml_problem
 from dualrel._internal.problems import Collector
 from dualrel._internal.suggest import did_you_mean
 from dualrel.errors import Problem, RegistryError, RulesetError
-from dualrel.graph._document import read_document
+from dualrel.graph.load import read_document
 from dualrel.graph.model import CORE_ROLES, FORMAT, Registry
 from dualrel.graph.practice import PRACTICE_SECTIONS
 from dualrel.rules.loader import Ruleset, load_ruleset, shipped_rulesets

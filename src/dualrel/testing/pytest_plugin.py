@@ -20,7 +20,15 @@ from dualrel.testing._cases import Case, TestCaseError, _Rulesets, is_case_file,
 from dualrel.testing.runner import CaseResult, _Compiled, check_case, evaluate_case
 from dualrel.testing.runner import format_case_result as _format
 
-__all__ = ["CaseFailed", "DualrelCaseFile", "DualrelCaseItem"]
+__all__ = [
+    "CaseFailed",
+    "DualrelCaseFile",
+    "DualrelCaseItem",
+    "InvalidCaseFile",
+    "InvalidCaseFileItem",
+    "pytest_addoption",
+    "pytest_collect_file",
+]
 
 _RULESETS = _Rulesets()
 _COMPILED = _Compiled()

@@ -34,6 +34,7 @@ __all__ = [
     "TestCaseError",
     "TestResults",
     "check_case",
+    "evaluate_case",
     "format_case_result",
     "run_tests",
 ]
@@ -178,7 +179,7 @@ def evaluate_case(case: Case, compiled: CompiledRuleset) -> tuple[Finding, ...]:
     return evaluate(case.registry, compiled, as_of=case.registry.as_of).findings
 
 
-def run_case_files(
+def _run_case_files(
     files: Sequence[CaseFile], on_result: Callable[[CaseResult], None] | None = None
 ) -> TestResults:
     """Run already read case files."""
@@ -213,13 +214,13 @@ def run_tests(
     problems += read_problems
     if problems:
         return TestResults(tuple(files), (), tuple(problems), {})
-    return run_case_files(files, on_result)
+    return _run_case_files(files, on_result)
 
 
 # -- text ------------------------------------------------------------------------------------
 
 
-def describe_finding(f: Finding, registry: Registry | None = None) -> str:
+def _describe_finding(f: Finding, registry: Registry | None = None) -> str:
     subjects = " ".join(f"{k}={v}" for k, v in sorted(f.subjects.items()))
     text = f"{f.rule}  {subjects}  level {f.level}  {f.severity}"
     ties = {t.id: t for t in registry.ties} if registry is not None else {}
@@ -250,17 +251,17 @@ def format_case_result(result: CaseResult, *, verbose: bool = False) -> str:
         lines += [f"      - {e.describe()}" for e in result.missing]
     if result.unexpected:
         lines.append("    found, but not expected (add it to expect, or say only: false):")
-        lines += [f"      + {describe_finding(f, reg)}" for f in result.unexpected]
+        lines += [f"      + {_describe_finding(f, reg)}" for f in result.unexpected]
     if result.forbidden:
         lines.append("    found, but listed under absent:")
-        lines += [f"      + {describe_finding(f, reg)}" for f in result.forbidden]
+        lines += [f"      + {_describe_finding(f, reg)}" for f in result.forbidden]
     if not result.passed or verbose:
         others = [
             f for f in result.findings if f not in result.unexpected and f not in result.forbidden
         ]
         if others:
             lines.append("    found, as expected:")
-            lines += [f"        {describe_finding(f, reg)}" for f in others]
+            lines += [f"        {_describe_finding(f, reg)}" for f in others]
         elif not result.findings:
             lines.append("    found: nothing")
     return "\n".join(lines)

@@ -16,8 +16,7 @@ from hypothesis import assume
 from hypothesis import strategies as st
 
 from dualrel.errors import InvalidArgument
-from dualrel.graph._people_ties import DATE_ATTRIBUTES
-from dualrel.graph.model import FAMILY_RELATIONS, Person, Registry, Tie
+from dualrel.graph.model import DATE_ATTRIBUTES, FAMILY_RELATIONS, Person, Registry, Tie
 from dualrel.rules.loader import Ruleset, load_ruleset
 from dualrel.testing._pattern import FAR, constraints, holds, positive, vetoed
 from dualrel.testing._strategies.people_ties import _ROLES, _check_bounds, ties
