@@ -27,7 +27,8 @@ __all__ = ["ORDERS", "Tester", "exact_tester", "lenient_tester"]
 #: A test of one fact: whether it passes.
 Tester = Callable[[Mapping[str, Any]], bool]
 
-#: The engine's comparisons of a field with an operand, as Python operators.
+#: The engine's comparisons of a field with an operand, as Python operators: the one
+#: table, also read by the engine where it tests records itself (_facts, _admit).
 ORDERS: Mapping[str, Callable[[Any, Any], bool]] = {
     "$lt": operator.lt,
     "$lte": operator.le,
