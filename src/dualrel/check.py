@@ -22,7 +22,6 @@ from dualrel.errors import InvalidArgument, Problem, RulesetError
 from dualrel.findings import (
     CheckedFinding,
     CheckResult,
-    Citation,
     EvidenceTie,
     Finding,
     FindingStatus,
@@ -173,7 +172,7 @@ def _rules(rulesets: Sequence[Ruleset]) -> tuple[RuleInfo, ...]:
                     category=r.category,
                     severity=r.severity,
                     level=r.level,
-                    citations=tuple(Citation(c.code, c.clause) for c in r.citations),
+                    citations=r.citations,  # findings.Citation already (frozen)
                     remediation=tuple(
                         RuleStep(s.action, s.within_days, s.owner) for s in r.remediation
                     ),
