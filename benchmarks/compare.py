@@ -9,7 +9,8 @@ once per tree, each in its own process with ``PYTHONPATH`` set to that tree, the
 trees alternating between repeats so that neither always runs on a warmer machine.  The JSON
 reports of every run must be byte-identical (else it stops with REPORTS DIFFER).  It prints,
 per stage, the fastest of the repeats for each tree and the ratio of each tree to the first:
-a ratio within a run is what to quote, not the seconds.
+a ratio within a run is what to quote, not the seconds.  A stage one tree does not time
+(a dotted part such as ``compile.emit``, in a tree from before it was timed) shows ``-``.
 """
 
 from __future__ import annotations
@@ -77,18 +78,31 @@ def main() -> None:
     names = [name for name, _ in trees]
     print(f"registry: {args.registry}  rulesets: {args.ruleset or ['(default)']}")
     print(f"best of {args.repeat}, report sha256 {digests.pop()[:16]} (identical in every run)")
+    stages: list[str] = []  # every tree's stages, each after the one it follows in its tree
+    for n in names:
+        at = 0
+        for stage in best[n]:
+            if stage not in stages:
+                stages.insert(at, stage)
+            at = stages.index(stage) + 1
+    width = max(14, *(len(s) + 1 for s in stages))
     print(
-        f"{'stage':14}"
+        f"{'stage':{width}}"
         + "".join(f"{n:>12}" for n in names)
         + "".join(f"{n + '/' + first:>18}" for n in names[1:])
     )
-    for stage in best[first]:
-        row = [best[n][stage] for n in names]
-        ratios = [r / row[0] if row[0] else float("nan") for r in row[1:]]
+    for stage in stages:
+        row = [best[n].get(stage) for n in names]
+        base = row[0]
         print(
-            f"{stage:14}"
-            + "".join(f"{v:12.3f}" for v in row)
-            + "".join(f"{r:18.3f}" for r in ratios)
+            f"{stage:{width}}"
+            + "".join("           -" if v is None else f"{v:12.3f}" for v in row)
+            + "".join(
+                "                 -"
+                if v is None or base is None
+                else f"{v / base if base else float('nan'):18.3f}"
+                for v in row[1:]
+            )
         )
 
 

@@ -22,7 +22,6 @@ from dualrel.errors import InvalidArgument, Problem, RulesetError
 from dualrel.findings import (
     CheckedFinding,
     CheckResult,
-    Citation,
     EvidenceTie,
     Finding,
     FindingStatus,
@@ -173,7 +172,7 @@ def _rules(rulesets: Sequence[Ruleset]) -> tuple[RuleInfo, ...]:
                     category=r.category,
                     severity=r.severity,
                     level=r.level,
-                    citations=tuple(Citation(c.code, c.clause) for c in r.citations),
+                    citations=r.citations,  # findings.Citation already (frozen)
                     remediation=tuple(
                         RuleStep(s.action, s.within_days, s.owner) for s in r.remediation
                     ),
@@ -226,7 +225,9 @@ def run_check(
     ``jobs`` > 1 evaluates partitions in that many worker processes (same findings).
     When ``timings`` is given, it is filled with the seconds each stage took: ``rulesets``
     (load), ``read_validate``, ``compile``, ``index`` (the ties the rules can read),
-    ``evaluate``, ``findings`` and ``result`` (waivers, baseline, evidence).
+    ``evaluate``, ``findings`` and ``result`` (waivers, baseline, evidence).  A dotted key
+    is a part of the stage before its dot: ``compile.<stage>`` for each stage of
+    :data:`dualrel.rules.compiler.STAGES`.
 
     Raises ``RulesetError``, ``RegistryError``, ``WaiverError`` or ``ReportFileError``
     (all :class:`~dualrel.errors.DualrelError`) with located problems for bad input.
@@ -301,8 +302,12 @@ def _run_check(
     refs_used: list[RulesetRef] = []
     for i, rs in enumerate(loaded):
         progress(3 + i, total, f"evaluating {rs.id}")
-        compiled = compile_ruleset(rs)
+        parts: dict[str, float] = {}
+        compiled = compile_ruleset(rs, timings=parts)
         watch.lap("compile")
+        for part, seconds in parts.items():  # each compiler stage, within "compile"
+            key = f"compile.{part}"
+            stages[key] = stages.get(key, 0.0) + seconds
         report = evaluate(reg, compiled, as_of=as_of, jobs=options.jobs, timings=stages)
         watch.restart()  # evaluate timed its own stages
         when = report.as_of

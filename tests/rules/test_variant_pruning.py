@@ -128,7 +128,7 @@ def _filters_agree(reg: Registry) -> int:
         common = [t for t in tests if t != {"k": f"@{section}"}]
         keys = frozenset(_admit.fields_of(common))
         layout = store.layouts(section, keys)
-        fast = layout.checker(common)
+        fast = layout.filling_tester(common)
         if fast is None:
             continue
         check = lenient_tester(common)

@@ -25,8 +25,7 @@ from typing import Any, Literal
 from dualrel.graph.practice import Practice
 from dualrel.rules._facts import Layouts, RecordFacts, body
 from dualrel.rules._fields import KIND, record_kind
-from dualrel.rules._match import ORDERS
-from dualrel.rules._tester import exact_tester, lenient_tester
+from dualrel.rules._tester import ORDERS, exact_tester, lenient_tester
 from dualrel.rules.plan import Bound, CompiledRuleset
 from dualrel.rules.sections import SECTIONS
 
@@ -120,7 +119,7 @@ class RecordIndex:
             kept = self.by_section.setdefault(section, [])
             unmet = Unmet(needs.get(section, {}))
             # the usual filter (a contact's window) without building a fact for every record
-            fast = layout.checker(common) if check is not None else None
+            fast = layout.filling_tester(common) if check is not None else None
             # ... then what one clause or another needs of a record (see Admits)
             admits = Admits(compiled, section, common, extremes, self.unmet)
             track = Extremes(partners.get(section, []))

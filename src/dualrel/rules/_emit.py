@@ -23,6 +23,35 @@ from typing import Any
 
 from dualrel.rules._durable import RELEASE_FIELD
 from dualrel.rules._encode import canonical
+from dualrel.rules._fields import (
+    END,
+    FORWARD,
+    HOURS_FROM,
+    HOURS_TO,
+    HOURS_WRAP,
+    KIND,
+    LATE_PREFIXES,
+    SOURCE,
+    START,
+    TARGET,
+    TIE_NUMBER,
+    attribute_field,
+    attribute_set_field,
+    count_field,
+    given_field,
+    kind_set_field,
+    minute_field,
+    person_field,
+    person_of_field,
+    person_role_field,
+    record_field,
+    record_kind,
+    role_field,
+    value_field,
+    value_set_field,
+    weekday_field,
+    word_field,
+)
 from dualrel.rules._order import ClauseOrder
 from dualrel.rules._tester import ORDERS, exact_tester
 from dualrel.rules.conditions import (
@@ -187,14 +216,14 @@ def _own_tests(
     its fact alone (and a record's tie number join) and its ends: (fact field, variable)."""
     if what == "t":
         tie = rule.match.ties[idx]
-        ends: list[tuple[str, str]] = list(zip(("s", "d"), tie.ends, strict=True))
+        ends: list[tuple[str, str]] = list(zip((SOURCE, TARGET), tie.ends, strict=True))
         return tie, order.tie_alias[idx], _tie_tests(tie, kinds, schema), ends
     rec = rule.match.records[idx]
     alias = order.rec_alias[idx]
     tests = _record_tests(rec, schema)
     if rec.tie is not None:
-        tests.append({"tn": {order.alias_of[rec.tie]: "tn"}})
-    return rec, alias, tests, [(f"p_{f}", var) for f, var in rec.people.items()]
+        tests.append({TIE_NUMBER: {order.alias_of[rec.tie]: TIE_NUMBER}})
+    return rec, alias, tests, [(person_field(f), var) for f, var in rec.people.items()]
 
 
 def _end_tests(
@@ -223,7 +252,8 @@ def _end_tests(
         tests.append({"$gte": {end: 0}})
     roles = frozenset(rule.match.people[var].roles)
     if roles:
-        flag = f"r{end}{role_index[roles]}" if what == "t" else f"q{role_index[roles]}_{end[2:]}"
+        i = role_index[roles]
+        flag = role_field(end, i) if what == "t" else person_role_field(i, person_of_field(end))
         tests.append({flag: 1})
     return tests
 
@@ -335,7 +365,7 @@ def _counted_share(
     no other record clause reads its section: see ``docs/compiler.md``.)"""
     if clause.tie is not None or not set(clause.people.values()) <= set(per):
         return None
-    joins = {f"p_{f}" for f in clause.people}
+    joins = {person_field(f) for f in clause.people}
     own: list[Mapping[str, Any]] = []
     for cond in denominator.condition["all"]:
         for here, test in cond.items():
@@ -381,7 +411,7 @@ def _alone(test: Mapping[str, Any]) -> bool:
         if not isinstance(inner, Mapping):
             return False
         for field, operand in inner.items():
-            if isinstance(operand, Mapping) or field.startswith(("p_", "q", "tn")):
+            if isinstance(operand, Mapping) or field.startswith(LATE_PREFIXES):
                 return False
     return True
 
@@ -412,20 +442,20 @@ def _tie_tests(
     """A tie clause's own tests: kind, direction, dates, attributes."""
     tests: list[dict[str, Any]] = [_kind_test(clause.kinds, schema)]
     if clause.directed and all(kinds.get(k, True) for k in clause.kinds):
-        tests.append({"f": 1})
+        tests.append({FORWARD: 1})
     if clause.active:
-        tests += [{"$lte": {"st": 0}}, {"$gte": {"en": 0}}]
+        tests += [{"$lte": {START: 0}}, {"$gte": {END: 0}}]
     if clause.ended is True:
-        tests.append({"$lt": {"en": 0}})
+        tests.append({"$lt": {END: 0}})
     elif clause.ended is False:
-        tests.append({"$gte": {"en": 0}})
+        tests.append({"$gte": {END: 0}})
     return tests + _attribute_tests(clause, schema)
 
 
 def _record_tests(clause: RecordClause, schema: FactSchema) -> list[dict[str, Any]]:
     """A record clause's own tests: section and field tests."""
     fields = SECTIONS[clause.section]
-    tests: list[dict[str, Any]] = [{"k": f"@{clause.section}"}]
+    tests: list[dict[str, Any]] = [{KIND: record_kind(clause.section)}]
     for name, test in clause.fields.items():
         tests += _field_tests(clause.section, name, test, fields.kind_of(name), schema)
     return tests
@@ -436,34 +466,34 @@ def _field_tests(
 ) -> list[dict[str, Any]]:
     if kind == "list":
         if test.present:
-            return [{"$gt": {f"c_{name}": 0}}]
+            return [{"$gt": {count_field(name): 0}}]
         if test.absent:
-            return [{f"c_{name}": 0}]
-        return [{f"l_{name}_{w}": 1} for w in test.contains or []] + [
-            {"$nex": {f"l_{name}_{w}": 1}} for w in test.lacks or []
+            return [{count_field(name): 0}]
+        return [{word_field(name, w): 1} for w in test.contains or []] + [
+            {"$nex": {word_field(name, w): 1}} for w in test.lacks or []
         ]
     if kind == "window":
-        return [{"$lt": {"hw": 2}}] if test.present else [{"hw": 2}]
+        return [{"$lt": {HOURS_WRAP: 2}}] if test.present else [{HOURS_WRAP: 2}]
     if kind in ("time", "number"):
-        return [{f"e_{name}": 1}] if test.present else [{"$nex": {f"e_{name}": 1}}]
-    field = f"v_{name}"
+        return [{given_field(name): 1}] if test.present else [{"$nex": {given_field(name): 1}}]
+    field = value_field(name)
     if test.present:
-        return [{f"e_{name}": 1}]
+        return [{given_field(name): 1}]
     if test.absent:
-        return [{"$nex": {f"e_{name}": 1}}]
+        return [{"$nex": {given_field(name): 1}}]
     if test.equals is not None:
         return [{field: str(test.equals)}]
     values = frozenset(str(v) for v in test.in_ or [])
     if len(values) == 1:
         return [{field: next(iter(values))}]
-    return [{f"vs{schema.record_value_sets.index((section, name, values))}": 1}]
+    return [{value_set_field(schema.record_value_sets.index((section, name, values))): 1}]
 
 
 def _fact_field(ref: Ref, kinds_of: Mapping[str, Mapping[str, str]], match_ties: set[str]) -> str:
     if ref.clause in match_ties:
-        return "st" if ref.field == "start" else "en"
+        return START if ref.field == "start" else END
     kind = kinds_of[ref.clause or ""][ref.field]
-    return {"time": "t_", "number": "n_", "value": "v_"}[kind] + ref.field
+    return record_field(kind, ref.field)
 
 
 def _expand(
@@ -522,7 +552,7 @@ def _condition_atoms(
                 other = right if ref is left else left
                 other_negated = other.clause is not None and alias_of[other.clause] in negated
                 if a in negated or not other_negated:
-                    atoms.append(const(ref.clause, {f"e_{ref.field}": 1}))
+                    atoms.append(const(ref.clause, {given_field(ref.field): 1}))
         lf = None if left.clause is None else _fact_field(left, kinds_of, tie_names)
         rf = None if right.clause is None else _fact_field(right, kinds_of, tie_names)
         la = None if left.clause is None else alias_of[left.clause]
@@ -563,10 +593,12 @@ def _condition_atoms(
         flag = "$nex" if cond.negated else None
         return [
             [
-                const(value.clause, {f"v_{value.field}": w}),
+                const(value.clause, {value_field(value.field): w}),
                 const(
                     listed.clause,
-                    {flag: {f"l_{listed.field}_{w}": 1}} if flag else {f"l_{listed.field}_{w}": 1},
+                    {flag: {word_field(listed.field, w): 1}}
+                    if flag
+                    else {word_field(listed.field, w): 1},
                 ),
             ]
             for w in words
@@ -575,7 +607,7 @@ def _condition_atoms(
     at, window = cond.at, cond.window
     assert at.clause is not None and window.clause is not None
     a_at, a_win = alias_of[at.clause], alias_of[window.clause]
-    wd, mn = f"wd_{at.field}", f"mn_{at.field}"
+    wd, mn = weekday_field(at.field), minute_field(at.field)
 
     def join(op: str, field: str) -> _Atom:
         def build(here: str) -> dict[str, Any]:
@@ -587,20 +619,20 @@ def _condition_atoms(
 
     from dualrel.graph.practice import WEEKDAYS  # noqa: PLC0415 (one vocabulary)
 
-    given = const(at.clause, {f"e_{at.field}": 1})  # a missing instant is outside nothing
+    given = const(at.clause, {given_field(at.field): 1})  # a missing instant is outside nothing
     days: list[list[_Atom]] = [
         [
             given,
             const(at.clause, {wd: d}),
-            const(window.clause, {"$gt": {"c_days": 0}}),
-            const(window.clause, {"$nex": {f"l_days_{word}": 1}}),
+            const(window.clause, {"$gt": {count_field("days"): 0}}),
+            const(window.clause, {"$nex": {word_field("days", word): 1}}),
         ]
         for d, word in enumerate(WEEKDAYS)
     ]
     hours: list[list[_Atom]] = [
-        [given, const(window.clause, {"hw": 0}), join("<", "hf")],
-        [given, const(window.clause, {"hw": 0}), join(">=", "ht")],
-        [given, const(window.clause, {"hw": 1}), join(">=", "ht"), join("<", "hf")],
+        [given, const(window.clause, {HOURS_WRAP: 0}), join("<", HOURS_FROM)],
+        [given, const(window.clause, {HOURS_WRAP: 0}), join(">=", HOURS_TO)],
+        [given, const(window.clause, {HOURS_WRAP: 1}), join(">=", HOURS_TO), join("<", HOURS_FROM)],
     ]
     return days + hours
 
@@ -615,15 +647,15 @@ def _number(x: float) -> int | float:
 
 def _kind_test(kinds: tuple[str, ...], schema: FactSchema) -> dict[str, Any]:
     if len(kinds) == 1:
-        return {"k": kinds[0]}
+        return {KIND: kinds[0]}
     # one flag per set of kinds: never the engine's broken '$or', never a leaking '$mt'
-    return {f"ks{schema.kind_sets.index(frozenset(kinds))}": 1}
+    return {kind_set_field(schema.kind_sets.index(frozenset(kinds))): 1}
 
 
 def _attribute_tests(clause: TieClause, schema: FactSchema) -> list[dict[str, Any]]:
     tests: list[dict[str, Any]] = []
     for name, test in clause.attributes.items():
-        field = f"a{schema.attributes.index(name)}"
+        field = attribute_field(schema.attributes.index(name))
         table = schema.values.get(name, {})
         if test.present:
             tests.append({"$ex": {field: 1}})
@@ -637,5 +669,5 @@ def _attribute_tests(clause: TieClause, schema: FactSchema) -> list[dict[str, An
                 tests.append({field: next(iter(tokens))})
             else:
                 index = schema.value_sets.index((schema.attributes.index(name), tokens))
-                tests.append({f"av{index}": 1})
+                tests.append({attribute_set_field(index): 1})
     return tests

@@ -52,7 +52,7 @@ from dualrel.rules._fields import (
     weekday_field,
     word_prefix,
 )
-from dualrel.rules._match import ORDERS
+from dualrel.rules._tester import ORDERS
 from dualrel.rules.plan import NO_END, NO_START, FactSchema
 from dualrel.rules.sections import SECTIONS
 
@@ -323,7 +323,7 @@ class Layout:
         self.tie = fields.tie if TIE_NUMBER in keys else None
         self.plain = section != "concerns"  # a concern's person fields come from its tie
 
-    def checker(
+    def filling_tester(
         self, tests: Sequence[Mapping[str, Any]]
     ) -> Callable[[Any], dict[str, Any] | None] | None:
         """``fill`` and ``lenient_tester(tests)`` at once, for the usual filter of a section (its

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, timedelta
 from typing import Any
 
-from dualrel.findings import Citation, Finding, RemediationStep, RulesetRef, fingerprint
+from dualrel.findings import Finding, RemediationStep, RulesetRef, fingerprint
 from dualrel.graph.index import OVERSIGHT_KINDS, TieIndex
 from dualrel.graph.model import Person, Registry, Tie
 from dualrel.graph.practice import Practice
@@ -461,7 +461,7 @@ class Store:
             level=spec.level,
             subjects=subjects,
             evidence=match[1],
-            citations=tuple(Citation(c.code, c.clause) for c in spec.citations),
+            citations=spec.citations,  # findings.Citation already (frozen)
             remediation=steps,
             fingerprint=fingerprint(rs.id, spec.id, subjects, match[1], match[2]),
             records=match[2],

@@ -20,23 +20,21 @@ import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from dualrel.rules._fields import FLAG_PREFIXES, KIND, NUMBER_PREFIXES, TEXT_PREFIXES
+
 __all__ = ["ORDERS", "Tester", "exact_tester", "lenient_tester"]
 
 #: A test of one fact: whether it passes.
 Tester = Callable[[Mapping[str, Any]], bool]
 
-#: The engine's comparisons of a field with an operand, as Python operators.
+#: The engine's comparisons of a field with an operand, as Python operators: the one
+#: table, also read by the engine where it tests records itself (_facts, _admit).
 ORDERS: Mapping[str, Callable[[Any, Any], bool]] = {
     "$lt": operator.lt,
     "$lte": operator.le,
     "$gt": operator.gt,
     "$gte": operator.ge,
 }
-
-#: Record fact fields that always hold a number, and flags (always 1 when present): a
-#: given field ``e_``, a list's word ``l_``, a value among a set ``vs``.
-_NUMBER_FIELDS = ("t_", "n_", "c_", "wd_", "mn_")
-_FLAG_FIELDS = ("e_", "l_", "vs")
 
 
 def lenient_tester(tests: Iterable[Mapping[str, Any]]) -> Tester:
@@ -83,8 +81,8 @@ def exact_tester(tests: Iterable[Mapping[str, Any]]) -> Tester | None:
     for test in tests:
         ((key, value),) = test.items()
         if not key.startswith("$"):
-            texts = type(value) is str and (key == "k" or key.startswith("v_"))
-            flags = type(value) is int and key.startswith(_FLAG_FIELDS)
+            texts = type(value) is str and (key == KIND or key.startswith(TEXT_PREFIXES))
+            flags = type(value) is int and key.startswith(FLAG_PREFIXES)
             if not (texts or flags):
                 return None
             checks.append(("==", key, value))
@@ -96,7 +94,7 @@ def exact_tester(tests: Iterable[Mapping[str, Any]]) -> Tester | None:
             checks.append((key, field, None))
         elif (
             key in ORDERS
-            and field.startswith(_NUMBER_FIELDS)
+            and field.startswith(NUMBER_PREFIXES)
             and isinstance(operand, int | float)
             and not isinstance(operand, bool)
         ):

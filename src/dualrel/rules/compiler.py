@@ -25,10 +25,10 @@ ruleset is ever executed.  How facts are laid out and why the conditions take th
 from __future__ import annotations
 
 import dataclasses
-import time
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 
+from dualrel._internal.timing import Stopwatch
 from dualrel.rules._emit import Emitted, count_share, emit, record_reads, vetoable
 from dualrel.rules._encode import encode
 from dualrel.rules._order import Anchor, ClauseOrder, choose_anchor, order_clauses, reach
@@ -140,11 +140,10 @@ def compile_ruleset(
     True
     """
     c = _Compilation(ruleset)
+    watch = Stopwatch(timings)
     for name, stage in STAGES:
-        started = time.perf_counter()
         c = stage(c)
-        if timings is not None:
-            timings[name] = timings.get(name, 0.0) + time.perf_counter() - started
+        watch.lap(name)
     assert c.schema is not None
     return CompiledRuleset(ruleset=ruleset, rules=c.rules, schema=c.schema)
 

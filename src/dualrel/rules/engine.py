@@ -11,7 +11,6 @@ it changes.
 from __future__ import annotations
 
 import multiprocessing
-import time
 from collections.abc import MutableMapping, Sequence
 from datetime import date
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Union
 import networkx as nx
 
 from dualrel._internal.gc import gc_paused
+from dualrel._internal.timing import Stopwatch
 from dualrel.errors import InvalidArgument
 from dualrel.findings import Finding, Report, RulesetRef
 from dualrel.graph import as_registry
@@ -102,21 +102,14 @@ def evaluate(
     compiled = prepare(rulesets)
     when = _evaluation_date(reg, as_of)
     findings: list[Finding] = []
-    stages: MutableMapping[str, float] = timings if timings is not None else {}
-
-    def lap(stage: str, since: float) -> float:
-        now = time.perf_counter()
-        stages[stage] = stages.get(stage, 0.0) + now - since
-        return now
-
-    t = time.perf_counter()
+    watch = Stopwatch(timings)
     # millions of registry objects stay put while evaluation builds and drops many small
     # ones without cycles: the collector would only scan the registry again and again
     with gc_paused():
         for c in compiled:
             store = build_store(c, reg, when, prune=True)
             keys = store.all_candidates()
-            t = lap("index", t)
+            watch.lap("index")
             if (
                 jobs > 1
                 and len(keys) > _PARALLEL_MIN_KEYS
@@ -125,10 +118,10 @@ def evaluate(
                 results = _evaluate_in_parallel(store, keys, jobs)
             else:
                 results = _evaluate_here(store, keys)
-            t = lap("evaluate", t)
+            watch.lap("evaluate")
             findings.extend(store.findings(results))
             del store
-            t = lap("findings", t)
+            watch.lap("findings")
     return Report(
         as_of=when,
         rulesets=tuple(RulesetRef(c.ruleset.id, c.ruleset.version) for c in compiled),
