@@ -310,6 +310,7 @@ def test_output_dash_is_standard_output(tmp_path: Path, planted: Path) -> None:
     proc = run("check", planted, "-f", "json", "-o", "-", cwd=cwd)
     assert proc.returncode == 1, proc.stderr
     assert json.loads(proc.stdout)["format"] == "dualrel.report/1"
+    assert "wrote" not in proc.stderr  # as without -o: no file was written
     assert os.listdir(cwd) == []  # no file named "-"
 
 

@@ -144,7 +144,7 @@ def _check(args: argparse.Namespace) -> int:
     watch.lap("report")
     if args.timings:
         sys.stderr.write(timings_line(timings))
-    if args.output is not None:
+    if args.output not in (None, "-"):  # standard output already holds the report
         failing = len(result.failing())
         sys.stderr.write(
             f"dualrel: wrote {args.output} ({len(result.findings)} finding(s), {failing} open "
