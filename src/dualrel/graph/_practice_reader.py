@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime, timedelta, tzinfo
 from operator import attrgetter
-from typing import Any, Literal, cast
+from typing import Any, cast
 
 from dualrel._internal.problems import Collector
 from dualrel._internal.suggest import did_you_mean
@@ -233,35 +233,27 @@ class PracticeReader:
         self._known_lists: dict[PracticeField, set[tuple[str, ...]]] = defaultdict(set)
 
     # -- values -------------------------------------------------------------------------
-    def datetime_value(self, value: Any) -> tuple[datetime | None, str, ProblemCode | Literal[""]]:
-        """The aware datetime, or None with an error message and its code."""
+    def datetime_value(self, value: Any) -> datetime | tuple[str, ProblemCode]:
+        """The aware datetime, or the error message and its code."""
         if isinstance(value, datetime):
             if value.utcoffset() is None:
-                return (
-                    None,
-                    "a date and time without a timezone (add Z or an offset)",
-                    "naive-datetime",
-                )
-            return value, "", ""
+                return "a date and time without a timezone (add Z or an offset)", "naive-datetime"
+            return value
         if isinstance(value, date):
-            return None, "expected a date and time with a timezone, got a date", "invalid-datetime"
+            return "expected a date and time with a timezone, got a date", "invalid-datetime"
         if not isinstance(value, str):
-            return None, f"expected a date and time (text), got {type_name(value)}", "wrong-type"
+            return f"expected a date and time (text), got {type_name(value)}", "wrong-type"
         d = aware_datetime(value)
         if d is not None:
-            return d, "", ""
+            return d
         what = f"invalid date and time {value!r} (expected YYYY-MM-DDTHH:MM[:SS]+HH:MM or Z)"
         if len(value) < 16 or value[4] != "-" or value[7] != "-" or value[10] != "T":
-            return None, what, "invalid-datetime"
+            return what, "invalid-datetime"
         try:
             datetime.fromisoformat(value)
         except ValueError:
-            return None, what, "invalid-datetime"
-        return (
-            None,
-            f"{value!r} has no timezone (add Z or an offset like +01:00)",
-            "naive-datetime",
-        )
+            return what, "invalid-datetime"
+        return f"{value!r} has no timezone (add Z or an offset like +01:00)", "naive-datetime"
 
     # -- contacts, the large section: a fast path for valid records ----------------------
     def contact(  # noqa: PLR0917
@@ -467,16 +459,12 @@ class PracticeReader:
                 r._err(*where, "invalid-date", err, record=rid, field=f.name)
             return d
         if kind == "datetime":
-            dt, message, code = self.datetime_value(value)
-            if dt is None:
-                r._err(
-                    *where,
-                    cast("ProblemCode", code),
-                    f"{f.name!r}: {message}",
-                    record=rid,
-                    field=f.name,
-                )
-            return dt
+            got = self.datetime_value(value)
+            if isinstance(got, datetime):
+                return got
+            message, code = got
+            r._err(*where, code, f"{f.name!r}: {message}", record=rid, field=f.name)
+            return None
         if kind in ("enum", "open"):
             if not isinstance(value, str) or not value:
                 r._err(
