@@ -27,7 +27,7 @@ def test_the_docs_list_the_codes_in_order():
 
 
 def test_codes_built_at_run_time_are_in_the_set():
-    # the readers build these from the section or the record kind (graph/_practice.py,
+    # the readers build these from the section or the record kind (graph/_practice_reader.py,
     # graph/_csv.py): a type checker cannot see them, this test does
     codes = set(get_args(ProblemCode))
     built = {"duplicate-" + what.replace("_", "-") for what in PRACTICE_SECTIONS.values()}
