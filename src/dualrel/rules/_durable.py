@@ -52,7 +52,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, NoReturn
 
-import durable_rules_engine as _dre
+from dualrel import _rete as _dre
 from pydantic_core import from_json
 
 from dualrel.errors import EngineError

@@ -1,0 +1,29 @@
+"""The one thing pyproject.toml cannot say: the engine's C extension, ``dualrel._rete``.
+
+Its sources are durable-rules 2.0.28's Rete core and Python binding, kept and patched in
+``csrc/durable`` (see ``docs/engine.md``).  C99 with GNU extensions, as upstream builds them;
+an implicit function declaration is an error on every compiler version, not only GCC 14.
+"""
+
+import sys
+
+from setuptools import Extension, setup
+
+_CORE = ["json", "rete", "state", "events", "regex"]
+
+if sys.platform == "win32":
+    _FLAGS: list[str] = []
+else:
+    _FLAGS = ["-std=c99", "-D_GNU_SOURCE", "-Werror=implicit-function-declaration"]
+
+setup(
+    ext_modules=[
+        Extension(
+            "dualrel._rete",
+            sources=[f"csrc/durable/rules/{name}.c" for name in _CORE]
+            + ["csrc/durable/rulespy/rules.c"],
+            include_dirs=["csrc/durable/rules"],
+            extra_compile_args=_FLAGS,
+        )
+    ]
+)
