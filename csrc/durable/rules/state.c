@@ -701,19 +701,47 @@ unsigned int deleteMessage(void *tree,
     return RULES_OK;
 }
 
+// dualrel: a message is found by its id, not by the id's 32-bit hash alone (two ids with
+// the same hash, such as "40189" and "797186", are two facts).
+static unsigned char messageHasId(messageNode *node, char *mid, unsigned int midLength) {
+    if (node->jo.idIndex == UNDEFINED_INDEX) {
+        return 0;
+    }
+    jsonProperty *property = &node->jo.properties[node->jo.idIndex];
+    char *id = property->valueOffset ? node->jo.content + property->valueOffset : node->jo.idBuffer;
+    return property->valueLength == midLength && !strncmp(id, mid, midLength);
+}
+
+static unsigned int findMessage(stateNode *state, char *mid, unsigned int hash) {
+    unsigned int midLength = strlen(mid);
+    unsigned int offset = state->messageIndex[(hash % MAX_MESSAGE_INDEX_LENGTH) * 2];
+    while (offset != UNDEFINED_HASH_OFFSET) {
+        messageNode *node = MESSAGE_NODE(state, offset);
+        if (node->hash == hash && messageHasId(node, mid, midLength)) {
+            return offset;
+        }
+        offset = node->nextOffset;
+    }
+    return UNDEFINED_HASH_OFFSET;
+}
+
+// dualrel: likewise, a session is found by its sid, not by the sid's hash alone.
+static unsigned int findStateNode(ruleset *tree, char *sid, unsigned int hash) {
+    unsigned int offset = tree->stateIndex[(hash % MAX_STATE_INDEX_LENGTH) * 2];
+    while (offset != UNDEFINED_HASH_OFFSET) {
+        stateNode *node = STATE_NODE(tree, offset);
+        if (node->hash == hash && !strcmp(node->sid, sid)) {
+            return offset;
+        }
+        offset = node->nextOffset;
+    }
+    return UNDEFINED_HASH_OFFSET;
+}
+
 unsigned int getMessage(stateNode *state,
                         char *mid,
                         unsigned int *valueOffset) {
-    *valueOffset = UNDEFINED_HASH_OFFSET;
-    unsigned int hash = fnv1Hash32(mid, strlen(mid));
-
-    GET_FIRST(messageNode, 
-              state->messageIndex, 
-              MAX_MESSAGE_INDEX_LENGTH, 
-              state->messagePool, 
-              hash, 
-              *valueOffset);
-
+    *valueOffset = findMessage(state, mid, fnv1Hash32(mid, strlen(mid)));
     return RULES_OK;
 }
 
@@ -744,14 +772,7 @@ unsigned int storeMessage(void *tree,
                           unsigned char sideEffect,
                           unsigned int *valueOffset) {
     unsigned int hash = fnv1Hash32(mid, strlen(mid));
-    *valueOffset = UNDEFINED_HASH_OFFSET;
-
-    GET_FIRST(messageNode, 
-              state->messageIndex, 
-              MAX_MESSAGE_INDEX_LENGTH, 
-              state->messagePool, 
-              hash, 
-              *valueOffset);
+    *valueOffset = findMessage(state, mid, hash);
 
     if (*valueOffset != UNDEFINED_HASH_OFFSET) {
         return ERR_EVENT_OBSERVED;
@@ -807,16 +828,7 @@ unsigned int storeMessage(void *tree,
 unsigned int getStateNode(void *tree, 
                           char *sid, 
                           stateNode **state) { 
-    unsigned int sidHash = fnv1Hash32(sid, strlen(sid));
-    unsigned int nodeOffset;
-    ruleset *rulesetTree = (ruleset*)tree;
-
-    GET_FIRST(stateNode, 
-              rulesetTree->stateIndex, 
-              MAX_STATE_INDEX_LENGTH, 
-              ((ruleset*)tree)->statePool, 
-              sidHash, 
-              nodeOffset);
+    unsigned int nodeOffset = findStateNode((ruleset*)tree, sid, fnv1Hash32(sid, strlen(sid)));
     if (nodeOffset == UNDEFINED_HASH_OFFSET) {
       return ERR_SID_NOT_FOUND;
     }
@@ -1698,16 +1710,7 @@ unsigned int deleteState(unsigned int handle, char *sid) {
     if (!sid) {
         sid = "0";
     }
-    unsigned int sidHash = fnv1Hash32(sid, strlen(sid));
-    unsigned int nodeOffset;
-
-    GET_FIRST(stateNode, 
-             tree->stateIndex, 
-             MAX_STATE_INDEX_LENGTH, 
-             ((ruleset*)tree)->statePool, 
-             sidHash, 
-             nodeOffset);
-
+    unsigned int nodeOffset = findStateNode(tree, sid, fnv1Hash32(sid, strlen(sid)));
     if (nodeOffset == UNDEFINED_HASH_OFFSET) {
       return ERR_SID_NOT_FOUND;
     }
