@@ -92,3 +92,22 @@ def test_sessions_whose_ids_collide_are_two_sessions():
         _rete.delete_state(handle, COLLIDING[0])
         # the other session is still there, its fact still stored
         assert assert_fact(handle, {"sid": COLLIDING[1], "id": "7", "k": 1}) == (2, [])
+
+
+# -- delete_state on any session ----------------------------------------------------------------
+
+
+def test_deleting_sessions_in_which_no_rule_fired_is_safe():
+    # upstream left the session's action context uninitialised and freed it on delete
+    out = run_child("""
+        import json
+        from dualrel import _rete
+        handle = _rete.create_ruleset("r", json.dumps({"r": {"all": [{"m": {"k": 1}}]}}))
+        for n in range(2_000):
+            sid = str(n)
+            _rete.assert_fact(handle, json.dumps({"sid": sid, "id": "1", "k": 2}))
+            _rete.delete_state(handle, sid)
+        _rete.delete_ruleset(handle)
+        print("survived")
+    """)
+    assert (out.returncode, out.stdout.strip()) == (0, "survived"), out.stderr[-2000:]

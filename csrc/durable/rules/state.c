@@ -928,6 +928,9 @@ unsigned int createStateNode(void *tree,
 
     node->factOffset = UNDEFINED_HASH_OFFSET;
     node->lockExpireTime = 0;
+    // dualrel: deleteStateNode frees these; left uninitialised, deleting a session in which
+    // no action ever started freed whatever the pool's memory held.
+    memset(&node->context, 0, sizeof(actionContext));
     *state = node;
     
     return RULES_OK;
