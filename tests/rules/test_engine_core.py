@@ -111,3 +111,34 @@ def test_deleting_sessions_in_which_no_rule_fired_is_safe():
         print("survived")
     """)
     assert (out.returncode, out.stdout.strip()) == (0, "survived"), out.stderr[-2000:]
+
+
+# -- no fixed session ceiling ---------------------------------------------------------------------
+
+
+def test_a_hundred_thousand_sessions_opened_and_deleted_stay_correct():
+    # upstream: a fixed index of 1,024 live sessions; the 1,025th raised MemoryError and
+    # left the ruleset corrupt, and a deleted session stayed in the index
+    out = run_child("""
+        import json
+        from dualrel import _rete
+        handle = _rete.create_ruleset("r", json.dumps({"r": {"all": [{"m": {"k": 1}}]}}))
+        live, opened = 2_500, 0
+        for round in range(40):
+            sids = [str(opened + n) for n in range(live)]
+            opened += live
+            for sid in sids:
+                code, state = _rete.assert_fact(handle, json.dumps({"sid": sid, "id": "1", "k": 1}))
+                started = _rete.start_action_for_state(handle, state)
+                assert code == 0 and json.loads(started[1])["r"]["m"]["sid"] == sid
+                assert _rete.complete_and_start_action(handle, state) is None
+            # every live session still holds its fact; delete them in another order
+            for sid in sids[::-2] + sids[-2::-2]:
+                code, _ = _rete.assert_fact(handle, json.dumps({"sid": sid, "id": "1", "k": 1}))
+                assert code == 2, (sid, code)
+                _rete.delete_state(handle, sid)
+        assert opened == 100_000
+        _rete.delete_ruleset(handle)
+        print("survived")
+    """)
+    assert (out.returncode, out.stdout.strip()) == (0, "survived"), out.stderr[-2000:]

@@ -1896,7 +1896,8 @@ unsigned int createRuleset(unsigned int *handle, char *name, char *rules) {
     tree->getIdleStateCallbackContext = NULL;
 
     memset(tree->stateIndex, 0, MAX_STATE_INDEX_LENGTH * sizeof(unsigned int) * 2);
-    memset(tree->reverseStateIndex, 0, MAX_STATE_INDEX_LENGTH * sizeof(unsigned int));
+    tree->reverseStateIndex = NULL;
+    tree->reverseStateIndexLength = 0;
     initStatePool(tree);
     
     CHECK_RESULT(storeString(tree, 
@@ -1932,6 +1933,7 @@ unsigned int deleteRuleset(unsigned int handle) {
     free(tree->stringPool);
     free(tree->expressionPool);
     free(tree->statePool.content);
+    free(tree->reverseStateIndex);
     free(tree);
     DELETE_HANDLE(handle);
     return RULES_OK;

@@ -145,7 +145,10 @@ typedef struct ruleset {
     
     pool statePool;
     unsigned int stateIndex[MAX_STATE_INDEX_LENGTH * 2];
-    unsigned int reverseStateIndex[MAX_STATE_INDEX_LENGTH];
+    // dualrel: grows with the live sessions (upstream: a fixed array of 1,024, and the
+    // 1,025th session corrupted the ruleset)
+    unsigned int *reverseStateIndex;
+    unsigned int reverseStateIndexLength;
     unsigned int currentStateIndex;
 
 

@@ -844,6 +844,18 @@ unsigned int createStateNode(void *tree,
     unsigned int nodeOffset;
     ruleset *rulesetTree = (ruleset*)tree;
 
+    // dualrel: room for one more live session, made before the session is, so that running
+    // out of memory leaves the ruleset as it was
+    if (rulesetTree->statePool.count == rulesetTree->reverseStateIndexLength) {
+        unsigned int length = rulesetTree->reverseStateIndexLength ? rulesetTree->reverseStateIndexLength * 2 : 64;
+        unsigned int *index = realloc(rulesetTree->reverseStateIndex, length * sizeof(unsigned int));
+        if (!index) {
+            return ERR_OUT_OF_MEMORY;
+        }
+        rulesetTree->reverseStateIndex = index;
+        rulesetTree->reverseStateIndexLength = length;
+    }
+
     NEW(stateNode, 
         rulesetTree->statePool, 
         nodeOffset);
@@ -855,12 +867,10 @@ unsigned int createStateNode(void *tree,
         sidHash, 
         nodeOffset);
 
-    if (rulesetTree->statePool.count > MAX_STATE_INDEX_LENGTH) {
-        return ERR_OUT_OF_MEMORY;
-    }
     rulesetTree->reverseStateIndex[rulesetTree->statePool.count - 1] = nodeOffset;
     stateNode *node = STATE_NODE(tree, nodeOffset); 
     node->offset = nodeOffset;
+    node->reverseOffset = rulesetTree->statePool.count - 1;
 
     int sidLength = sizeof(char) * (strlen(sid) + 1);
     node->sid = malloc(sidLength);
@@ -982,6 +992,13 @@ unsigned int deleteStateNode(void *tree,
         }
     }
     free(node->messagePool.content);
+
+    // dualrel: the last live session takes this one's place in the reverse index (upstream
+    // left the deleted session there, and later walks of the index read freed memory)
+    unsigned int lastOffset = rulesetTree->reverseStateIndex[rulesetTree->statePool.count - 1];
+    rulesetTree->reverseStateIndex[node->reverseOffset] = lastOffset;
+    stateNode *lastNode = STATE_NODE(tree, lastOffset);
+    lastNode->reverseOffset = node->reverseOffset;
 
     DELETE(stateNode, 
            rulesetTree->stateIndex, 

@@ -172,6 +172,7 @@ typedef struct stateNode {
     char *sid;
     time_t lockExpireTime;
     unsigned int offset;
+    unsigned int reverseOffset;
     unsigned int prevOffset;
     unsigned int nextOffset;
     unsigned int factOffset;
