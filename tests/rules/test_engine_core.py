@@ -10,17 +10,23 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
+import re
+import shutil
 import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dualrel import _rete
+from tests.rules.engine_build import CSRC, build_engine
 
 _names = itertools.count()
 _OK, _NOT_HANDLED = 0, 1
@@ -102,6 +108,7 @@ def test_deleting_sessions_in_which_no_rule_fired_is_safe():
     out = run_child("""
         import json
         from dualrel import _rete
+from tests.rules.engine_build import CSRC, build_engine
         handle = _rete.create_ruleset("r", json.dumps({"r": {"all": [{"m": {"k": 1}}]}}))
         for n in range(2_000):
             sid = str(n)
@@ -122,6 +129,7 @@ def test_a_hundred_thousand_sessions_opened_and_deleted_stay_correct():
     out = run_child("""
         import json
         from dualrel import _rete
+from tests.rules.engine_build import CSRC, build_engine
         handle = _rete.create_ruleset("r", json.dumps({"r": {"all": [{"m": {"k": 1}}]}}))
         live, opened = 2_500, 0
         for round in range(40):
@@ -142,3 +150,97 @@ def test_a_hundred_thousand_sessions_opened_and_deleted_stay_correct():
         print("survived")
     """)
     assert (out.returncode, out.stdout.strip()) == (0, "survived"), out.stderr[-2000:]
+
+
+# -- join groups: evaluated to their end, and not one expression further -------------------------
+
+
+def _join_rule(tests: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"r": {"all": [{"a": {"k": "x"}}, {"b": {"$and": [{"k": "y"}, *tests]}}]}}
+
+
+NEQ_S = {"$neq": {"s": {"a": "s"}}}
+LT_V = {"$lt": {"v": {"a": "v"}}}
+
+
+@pytest.mark.parametrize(
+    ("tests", "b", "expected"),
+    [
+        # upstream stopped the outer group after its nested one: the last test was skipped
+        ([{"$and": [NEQ_S]}, LT_V], {"s": 2, "v": 9}, 0),
+        ([{"$and": [NEQ_S]}, LT_V], {"s": 2, "v": 1}, 1),
+        ([{"$and": [NEQ_S, LT_V]}, {"$neq": {"w": {"a": "w"}}}], {"s": 2, "v": 1, "w": 0}, 0),
+        ([{"$and": [NEQ_S, LT_V]}, {"$neq": {"w": {"a": "w"}}}], {"s": 2, "v": 1, "w": 1}, 1),
+        # the last test of the group decides (upstream's skip then read past the group)
+        ([NEQ_S, LT_V], {"s": 2, "v": 9}, 0),
+        ([NEQ_S, LT_V], {"s": 1, "v": 1}, 0),
+        ([NEQ_S, LT_V], {"s": 2, "v": 1}, 1),
+    ],
+)
+def test_every_test_of_a_join_group_counts(tests, b, expected):
+    with ruleset(_join_rule(tests)) as handle:
+        a = {"sid": "1", "id": "a", "k": "x", "s": 1, "v": 5, "w": 0}
+        assert assert_fact(handle, a) == (_OK, [])
+        code, matches = assert_fact(handle, {"sid": "1", "id": "b", "k": "y", **b})
+        assert (code, len(matches)) == (_OK, expected)
+
+
+_GROUP_PROBE = """
+    import json
+    from dualrel import _rete
+    rule = {"r": {"all": [{"a": {"k": "x"}},
+                          {"b": {"$and": [{"k": "y"}, {"$neq": {"s": {"a": "s"}}}]}}]}}
+    handle = _rete.create_ruleset("r", json.dumps(rule))
+    found = 0
+    for n, fact in enumerate([{"k": "x", "s": 1}, {"k": "y", "s": 2}, {"k": "y", "s": 1}]):
+        code, state = _rete.assert_fact(handle, json.dumps({"sid": "1", "id": str(n), **fact}))
+        started = _rete.start_action_for_state(handle, state)
+        while started:
+            found += 1
+            nxt = _rete.complete_and_start_action(handle, state)
+            started = (started[0], nxt) if nxt else None
+    print("matches", found)
+"""
+
+
+def bounds_checked_engine(out: Path, csrc: Path = CSRC) -> Path:
+    """The engine built from ``csrc`` with every read of a join's expression sequence in
+    ``reduceExpressionSequence`` checked against the sequence's length (abort if past)."""
+    copy = out / "csrc"
+    shutil.copytree(csrc, copy)
+    events = copy / "rules" / "events.c"
+    text = events.read_text()
+    start = text.index("static unsigned int reduceExpressionSequence(")
+    end = text.index("static unsigned int getFrameHashForExpression(")
+    body, reads = re.subn(
+        r"exprs->expressions\[\*i\]", "(*checkedRead(exprs, *i))", text[start:end]
+    )
+    assert reads >= 2
+    check = (
+        "#include <stdio.h>\n#include <stdlib.h>\n"
+        "static expression *checkedRead(expressionSequence *exprs, unsigned short i) {\n"
+        "    if (i >= exprs->length) {\n"
+        '        fprintf(stderr, "read past the end of a group\\n");\n'
+        "        abort();\n"
+        "    }\n"
+        "    return &exprs->expressions[i];\n}\n"
+    )
+    events.write_text(text[:start] + check + body + text[end:])
+    return build_engine(out / "build", csrc=copy)
+
+
+@pytest.mark.large
+def test_a_join_group_whose_last_test_fails_is_never_read_past_its_end(tmp_path):
+    # upstream's short circuit stepped over the group's end marker when the last test
+    # failed, and read on until a byte looked like one (found with AddressSanitizer)
+    engine = bounds_checked_engine(tmp_path)
+    out = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(_GROUP_PROBE)],
+        env={**os.environ, "PYTHONPATH": str(engine)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["matches", "1"]

@@ -567,6 +567,12 @@ static unsigned int reduceExpression(ruleset *tree,
     return result;
 }
 
+// dualrel: a group (OP_AND or OP_OR ... OP_END) is evaluated up to and including its
+// OP_END, which it consumes, so that the enclosing group goes on after it; a short circuit
+// skips to the group's own OP_END, counting the groups nested in it.  Upstream did not
+// consume the OP_END (the enclosing group stopped after its first nested group) and its
+// skip started one expression too far, so when the group's last test decided, it stepped
+// over the OP_END and read on past the sequence's end.
 static unsigned int reduceExpressionSequence(ruleset *tree,
                                              stateNode *state, 
                                              expressionSequence *exprs,
@@ -579,12 +585,12 @@ static unsigned int reduceExpressionSequence(ruleset *tree,
     targetProperty->value.b = 1;    
     while (*i < exprs->length) {
         expression *currentExpression = &exprs->expressions[*i];
+        ++*i;
         if (currentExpression->operator == OP_END) {
             return RULES_OK;          
         } 
 
         if (currentExpression->operator == OP_AND || currentExpression->operator == OP_OR) {
-            ++*i;
             CHECK_RESULT(reduceExpressionSequence(tree,
                                                   state,
                                                   exprs,
@@ -601,19 +607,26 @@ static unsigned int reduceExpressionSequence(ruleset *tree,
                                           messageObject,
                                           context,
                                           targetProperty));
-            ++*i;
         }
 
         if (targetProperty->type != JSON_BOOL) {
             return ERR_OPERATION_NOT_SUPPORTED;
         }
-        
 
         if ((operator == OP_AND && !targetProperty->value.b) || 
             (operator == OP_OR && targetProperty->value.b)) {
-            while (currentExpression->operator != OP_END) {
+            unsigned short depth = 0;
+            while (*i < exprs->length) {
+                unsigned char skipped = exprs->expressions[*i].operator;
                 ++*i;
-                currentExpression = &exprs->expressions[*i];
+                if (skipped == OP_AND || skipped == OP_OR) {
+                    ++depth;
+                } else if (skipped == OP_END) {
+                    if (!depth) {
+                        break;
+                    }
+                    --depth;
+                }
             }
             return RULES_OK;
         }
