@@ -244,3 +244,27 @@ def test_a_join_group_whose_last_test_fails_is_never_read_past_its_end(tmp_path)
     )
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split() == ["matches", "1"]
+
+
+# -- a join test that reads a field the earlier fact lacks ---------------------------------------
+
+
+@pytest.mark.parametrize("op", ["$lt", "$neq", "$eq"])
+@pytest.mark.parametrize("grouped", [True, False])
+@pytest.mark.parametrize("a_first", [True, False])
+def test_a_join_reading_a_missing_field_does_not_match(op, grouped, a_first):
+    # upstream failed the whole assert with error 311 when the earlier fact lacked the field
+    test = {"v": {"a": "v"}} if op == "$eq" else {op: {"v": {"a": "v"}}}
+    rule = {"r": {"all": [{"a": {"k": "x"}}, {"b": {"$and": [{"k": "y"}, test]}}]}}
+    if not grouped:
+        rule = {"r": {"all": [{"a": {"k": "x"}}, {"b": test}]}}
+    b_value = {"$lt": 1, "$neq": 7, "$eq": 5}[op]
+    for a_value, expected in (({}, 0), ({"v": 5}, 1)):
+        facts = [{"id": "a", "k": "x", **a_value}, {"id": "b", "k": "y", "v": b_value}]
+        with ruleset(rule) as handle:
+            fired = []
+            for fact in facts if a_first else facts[::-1]:
+                code, matches = assert_fact(handle, {"sid": "1", **fact})
+                assert code == _OK
+                fired += matches
+            assert len(fired) == expected

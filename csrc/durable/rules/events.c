@@ -600,13 +600,21 @@ static unsigned int reduceExpressionSequence(ruleset *tree,
                                                   i,
                                                   targetProperty));
         } else {
-            CHECK_RESULT(reduceExpression(tree,
-                                          state,
-                                          currentExpression,
-                                          messageObject,
-                                          messageObject,
-                                          context,
-                                          targetProperty));
+            unsigned int result = reduceExpression(tree,
+                                                   state,
+                                                   currentExpression,
+                                                   messageObject,
+                                                   messageObject,
+                                                   context,
+                                                   targetProperty);
+            // dualrel: a test that reads a field a fact lacks is false (upstream failed
+            // the whole assert with ERR_PROPERTY_NOT_FOUND)
+            if (result == ERR_PROPERTY_NOT_FOUND) {
+                targetProperty->type = JSON_BOOL;
+                targetProperty->value.b = 0;
+            } else if (result != RULES_OK) {
+                return result;
+            }
         }
 
         if (targetProperty->type != JSON_BOOL) {
@@ -644,22 +652,28 @@ static unsigned int getFrameHashForExpression(ruleset *tree,
     jsonProperty value;
     jsonProperty *property = &value;
     *hash = ONE_HASH;
-                    
+    unsigned int result;
     if (context) {
-        CHECK_RESULT(reduceOperand(tree,
-                                   state,
-                                   &currentExpression->right,
-                                   NULL,
-                                   context,
-                                   &property));    
+        result = reduceOperand(tree,
+                               state,
+                               &currentExpression->right,
+                               NULL,
+                               context,
+                               &property);
     } else {
-        CHECK_RESULT(reduceOperand(tree,
-                                   state,
-                                   &currentExpression->left,
-                                   messageObject,
-                                   NULL,
-                                   &property));
+        result = reduceOperand(tree,
+                               state,
+                               &currentExpression->left,
+                               messageObject,
+                               NULL,
+                               &property);
     }
+    // dualrel: a missing field hashes as ONE_HASH; the frames it meets there are tested
+    // in full (isBetaMatch), and a test on a missing field is false
+    if (result == ERR_PROPERTY_NOT_FOUND) {
+        return RULES_OK;
+    }
+    CHECK_RESULT(result);
 
     switch (property->type) {
         case JSON_STRING:
