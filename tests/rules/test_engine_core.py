@@ -268,3 +268,42 @@ def test_a_join_reading_a_missing_field_does_not_match(op, grouped, a_first):
                 assert code == _OK
                 fired += matches
             assert len(fired) == expected
+
+
+# -- '|' ($or): refused by the engine -------------------------------------------------------------
+
+
+OR_RULES = [
+    # upstream: a fact passing one branch's plain test and the other branch's join test
+    # matched (the network cannot tell which branch a fact came through)
+    {"$or": [{"$and": [{"k": "y"}, {"s": {"a": "s"}}]}, {"$and": [{"k": "z"}, NEQ_S]}]},
+    # alternatives of join tests, and of plain tests: refused alike, one rule each instead
+    {"$and": [{"k": "y"}, {"$or": [{"s": {"a": "s"}}, {"v": {"a": "v"}}]}]},
+    {"$or": [{"k": "y"}, {"k": "z"}]},
+]
+
+
+@pytest.mark.parametrize("condition", OR_RULES)
+def test_the_engine_refuses_an_or(condition):
+    rule = {"r": {"all": [{"a": {"k": "x"}}, {"b": condition}]}}
+    with pytest.raises(_rete.error, match=r"114: alternatives \('\$or'\) are not supported"):
+        _rete.create_ruleset(f"or-{next(_names)}", json.dumps(rule))
+
+
+def test_a_refused_ruleset_leaves_nothing_behind():
+    # upstream kept a ruleset it could not build, and its handle: 131,071 and no more
+    rule = {"r": {"all": [{"a": {"$or": [{"k": "y"}, {"k": "z"}]}}]}}
+    out = run_child(f"""
+        import json
+        from dualrel import _rete
+        for _ in range(140_000):
+            try:
+                _rete.create_ruleset("r", {json.dumps(json.dumps(rule))})
+            except _rete.error as error:
+                assert "114" in str(error), error
+            else:
+                raise AssertionError("'$or' accepted")
+        _rete.delete_ruleset(_rete.create_ruleset("r", '{{"r": {{"all": [{{"m": {{"k": 1}}}}]}}}}'))
+        print("survived")
+    """)
+    assert (out.returncode, out.stdout.strip()) == (0, "survived"), out.stderr[-2000:]

@@ -1107,29 +1107,6 @@ static unsigned int getSetting(unsigned int settingHash, char *rule, unsigned sh
     return RULES_OK;
 }
 
-static unsigned int createForwardAlpha(ruleset *tree,
-                                       unsigned int *newOffset) {
-    node *newAlpha;
-    CHECK_RESULT(storeAlpha(tree, 
-                            &newAlpha, 
-                            newOffset));
-    
-    newAlpha->nameOffset = 0;
-    newAlpha->type = NODE_ALPHA;
-    newAlpha->value.a.arrayOffset = 0;
-    newAlpha->value.a.arrayListOffset = 0;
-    newAlpha->value.a.nextOffset = 0;
-    newAlpha->value.a.nextListOffset = 0;
-    newAlpha->value.a.expression.left.type = JSON_MESSAGE_IDENTIFIER;
-    newAlpha->value.a.expression.left.value.id.propertyNameOffset = 0;
-    newAlpha->value.a.expression.left.value.id.propertyNameHash = HASH_FORWARD;
-    newAlpha->value.a.expression.left.value.id.nameOffset = 0;
-    newAlpha->value.a.expression.left.value.id.nameHash = 0;
-    newAlpha->value.a.expression.operator = OP_NEX;
-
-    return RULES_OK;
-}
-
 static unsigned int createAlpha(ruleset *tree, 
                                 char *rule, 
                                 char linkToArray,
@@ -1229,47 +1206,12 @@ static unsigned int createAlpha(ruleset *tree,
 
             return RULES_OK;
         case HASH_OR:
-            APPEND_EXPRESSION(tree, betaOffset, OP_OR);
-            CHECK_RESULT(createForwardAlpha(tree, 
-                                            newOffset));
-            
-            CHECK_PARSE_RESULT(readNextValue(last, 
-                                             &first, 
-                                             &last, 
-                                             &type));
-
-            result = readNextArrayValue(first, &first, &last, &type);
-            while (result == PARSE_OK) {
-                unsigned int single_offset = parentOffset;
-                CHECK_RESULT(createAlpha(tree, 
-                                         first, 
-                                         linkToArray,
-                                         betaOffset, 
-                                         0, 
-                                         &single_offset));
-
-                CHECK_RESULT(linkAlpha(tree,
-                                       0,
-                                       single_offset, 
-                                       *newOffset));
-
-                result = readNextArrayValue(last, 
-                                            &first, 
-                                            &last, 
-                                            &type);   
-            }
-
-            APPEND_EXPRESSION(tree, 
-                              betaOffset, 
-                              OP_END);
-            if (nextOffset != 0) {
-                return linkAlpha(tree, 
-                                 0,
-                                 *newOffset, 
-                                 nextOffset);
-            }
-
-            return RULES_OK;
+            // dualrel: refused.  The branches' plain tests become alternative paths of the
+            // alpha network and their join tests one '$or' group of the beta node, so the
+            // beta node cannot know which branch a fact came through: a fact passing one
+            // branch's plain tests and another branch's join tests matched.  Write one
+            // rule per alternative instead.
+            return ERR_OR_NOT_SUPPORTED;
     }
 
     if (operator == OP_NOP) {
@@ -1921,7 +1863,12 @@ unsigned int createRuleset(unsigned int *handle, char *name, char *rules) {
     // will use random numbers for state stored event mids
     srand(time(NULL));
     CREATE_HANDLE(tree, handle);
-    return createTree(tree, rules);
+    // dualrel: a ruleset that cannot be built is freed (upstream kept it, and its handle)
+    result = createTree(tree, rules);
+    if (result != RULES_OK) {
+        deleteRuleset(*handle);
+    }
+    return result;
 }
 
 unsigned int deleteRuleset(unsigned int handle) {

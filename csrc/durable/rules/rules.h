@@ -17,6 +17,8 @@
 #define ERR_INVALID_HANDLE 111
 #define ERR_HANDLE_LIMIT_EXCEEDED 112
 #define ERR_EXPRESSION_LIMIT_EXCEEDED 113
+// dualrel: a condition with '$or', which the network cannot evaluate correctly
+#define ERR_OR_NOT_SUPPORTED 114
 #define ERR_PARSE_VALUE 201
 #define ERR_PARSE_STRING 202
 #define ERR_PARSE_NUMBER 203

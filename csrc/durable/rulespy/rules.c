@@ -43,6 +43,9 @@ static PyObject *pyCreateRuleset(PyObject *self, PyObject *args) {
     if (result != RULES_OK) {
         if (result == ERR_OUT_OF_MEMORY) {
             PyErr_NoMemory();
+        } else if (result == ERR_OR_NOT_SUPPORTED) {
+            PyErr_SetString(RulesError, "Could not create ruleset, error code: 114: "
+                            "alternatives ('$or') are not supported, write one rule per alternative");
         } else { 
             char *message;
             if (asprintf(&message, "Could not create ruleset, error code: %d", result) == -1) {
