@@ -162,8 +162,23 @@ typedef struct state {
     unsigned short transitionsLength;
     unsigned char isAccept;
     unsigned char isReject;
+    struct state **slot;
     transition transitions[MAX_TRANSITIONS];
 } state;
+
+// dualrel: every state a compilation makes is listed here and freed when the compilation
+// ends (upstream freed only states whose last transition was deleted: each regular
+// expression left its graph behind, tens of 64 KB states)
+typedef struct stateArena {
+    unsigned short nextId;
+    state *states[MAX_STATES];
+} stateArena;
+
+static void freeArena(stateArena *arena) {
+    for (unsigned short i = 0; i < arena->nextId; ++i) {
+        free(arena->states[i]);
+    }
+}
 
 typedef struct token {
     unsigned char type;
@@ -562,22 +577,24 @@ static unsigned int storeRegexStateMachine(ruleset *tree,
     return RULES_OK;
 }
 
-static unsigned int createState(unsigned short *stateId, 
+static unsigned int createState(stateArena *arena, 
                                 state **newState) {
-    if (*stateId == MAX_STATES) {
+    if (arena->nextId == MAX_STATES) {
         return ERR_REGEX_MAX_STATES;
     }
     *newState = malloc(sizeof(state));
     if (*newState == NULL) {
         return ERR_OUT_OF_MEMORY;
     }
-    (*newState)->id = *stateId;
+    (*newState)->id = arena->nextId;
+    (*newState)->slot = &arena->states[arena->nextId];
+    arena->states[arena->nextId] = *newState;
     (*newState)->transitionsLength = 0;
     (*newState)->refCount = 0;
     (*newState)->isAccept = 0;
     (*newState)->isReject = 0;
     (*newState)->hash = 0;
-    ++*stateId;
+    ++arena->nextId;
 
     return RULES_OK;
 }
@@ -605,6 +622,7 @@ static void deleteTransition(state *previousState, unsigned short index) {
     state *nextState = previousState->transitions[index].next;
     --nextState->refCount;
     if (!nextState->refCount) {
+        *nextState->slot = NULL;
         free(nextState);
     }
 
@@ -660,13 +678,13 @@ static unsigned int printGraph(state *start) {
 
 static unsigned int cloneGraph(state *startState,
                                state *endState,
-                               unsigned short *id,
+                               stateArena *arena,
                                state **newStart,
                                state **newEnd) {
     CREATE_QUEUE(state*);
     state *visited[MAX_STATES] = { NULL };
     state *currentState = startState;
-    CREATE_STATE(id, &visited[currentState->id]);
+    CREATE_STATE(arena, &visited[currentState->id]);
     while (currentState) {
         if (currentState->isAccept) {
             visited[currentState->id]->isAccept = 1;
@@ -680,7 +698,7 @@ static unsigned int cloneGraph(state *startState,
             transition *currentTransition = &currentState->transitions[i];
             
             if (!visited[currentTransition->next->id]) {
-                CREATE_STATE(id, &visited[currentTransition->next->id]);
+                CREATE_STATE(arena, &visited[currentTransition->next->id]);
                 ENQUEUE(currentTransition->next);
             }
 
@@ -697,11 +715,11 @@ static unsigned int cloneGraph(state *startState,
 
 static unsigned int createGraph(char **first, 
                                 char *last, 
-                                unsigned short *id, 
+                                stateArena *arena, 
                                 state **startState, 
                                 state **endState) {
-    CREATE_STATE(id, startState);
-    CREATE_STATE(id, endState);
+    CREATE_STATE(arena, startState);
+    CREATE_STATE(arena, endState);
     state *previousState = *startState;
     state *currentState = *startState;
 
@@ -712,34 +730,34 @@ static unsigned int createGraph(char **first,
             case REGEX_SYMBOL:
                 previousState = currentState;
                 if (currentToken.symbolsLength) {
-                    CREATE_STATE(id, &currentState);
+                    CREATE_STATE(arena, &currentState);
                     for (unsigned short i = 0; i < currentToken.symbolsLength; ++i) {
                         LINK_STATES(previousState, currentState, currentToken.symbols[i]);
                     }
                 } 
 
                 if (currentToken.inverseSymbolsLength) {
-                    CREATE_STATE(id, &currentState);
+                    CREATE_STATE(arena, &currentState);
                     currentState->isReject = 1;
                     for (unsigned short i = 0; i < currentToken.inverseSymbolsLength; ++i) {
                         LINK_STATES_D(previousState, currentState, currentToken.inverseSymbols[i]);
                     }
 
-                    CREATE_STATE(id, &currentState);
+                    CREATE_STATE(arena, &currentState);
                     LINK_STATES(previousState, currentState, REGEX_DOT);    
                 }                
 
                 break;
             case REGEX_UNION:
                 LINK_STATES(currentState, *endState, EMPTY);
-                CREATE_STATE(id, &currentState);
+                CREATE_STATE(arena, &currentState);
                 previousState = *startState;
                 LINK_STATES(previousState, currentState, EMPTY);
                 break;
             case REGEX_STAR:
                 {
                     state *anchorState;
-                    CREATE_STATE(id, &anchorState);
+                    CREATE_STATE(arena, &anchorState);
                     LINK_STATES(currentState, previousState, EMPTY);
                     LINK_STATES(currentState, anchorState, EMPTY);
                     LINK_STATES(previousState, anchorState, EMPTY);
@@ -750,7 +768,7 @@ static unsigned int createGraph(char **first,
             case REGEX_PLUS:
                 {
                     state *anchorState;
-                    CREATE_STATE(id, &anchorState);
+                    CREATE_STATE(arena, &anchorState);
                     LINK_STATES(currentState, previousState, EMPTY);
                     LINK_STATES(currentState, anchorState, EMPTY);
                     previousState = currentState;
@@ -760,7 +778,7 @@ static unsigned int createGraph(char **first,
             case REGEX_QUESTION:
                 {
                     state *anchorState;
-                    CREATE_STATE(id, &anchorState);
+                    CREATE_STATE(arena, &anchorState);
                     LINK_STATES(currentState, anchorState, EMPTY);
                     LINK_STATES(previousState, anchorState, EMPTY);
                     previousState = currentState;
@@ -771,7 +789,7 @@ static unsigned int createGraph(char **first,
                 {
                     state *subStart;
                     state *subEnd;
-                    result = createGraph(first, last, id, &subStart, &subEnd);
+                    result = createGraph(first, last, arena, &subStart, &subEnd);
                     if (result != REGEX_PARSE_OK) {
                         return result;
                     }
@@ -788,9 +806,9 @@ static unsigned int createGraph(char **first,
                     state *subStart = previousState;
                     state *subEnd = currentState;
                     state *anchorState;
-                    CREATE_STATE(id, &anchorState);
+                    CREATE_STATE(arena, &anchorState);
                     for (unsigned short i = 1; i < (!currentToken.high? currentToken.low: currentToken.high); ++i) {
-                        result = cloneGraph(previousState, currentState, id, &subStart, &subEnd);
+                        result = cloneGraph(previousState, currentState, arena, &subStart, &subEnd);
                         if (result != REGEX_PARSE_OK) {
                             return result;
                         }
@@ -900,11 +918,11 @@ static unsigned int calculateHashFromTwo(state *first,
     return calculateHash(LIST);
 }
 
-static unsigned int ensureState(unsigned short *id, 
+static unsigned int ensureState(stateArena *arena, 
                                 state **list, 
                                 unsigned short stateListLength, 
                                 state **newState) {
-    CREATE_STATE(id, newState);
+    CREATE_STATE(arena, newState);
     unsigned short cancelSpecificTransitions = 0;
     for (unsigned short i = 0; i < stateListLength; ++i) {
         state *targetState = list[i];
@@ -947,18 +965,18 @@ static unsigned int ensureState(unsigned short *id,
     return RULES_OK;
 }
 
-static unsigned int ensureStateFromTwo(unsigned short *id, 
+static unsigned int ensureStateFromTwo(stateArena *arena, 
                                        state *first,
                                        state *second, 
                                        state **newState) {
     CREATE_LIST(state*);
     ADD(first);
     ADD(second);
-    return ensureState(id, LIST, newState);
+    return ensureState(arena, LIST, newState);
 }
 
 static unsigned int consolidateStates(state *currentState, 
-                                      unsigned short *id) {
+                                      stateArena *arena) {
     for (unsigned short i = 0; i < currentState->transitionsLength; ++i) {
         transition *currentTransition = &currentState->transitions[i];
         if (!currentTransition->symbol) {
@@ -997,7 +1015,7 @@ static unsigned int consolidateStates(state *currentState,
 }
 
 static unsigned int consolidateTransitions(state *currentState, 
-                                           unsigned short *id, 
+                                           stateArena *arena, 
                                            state **hset) {
     transition oldTransitions[MAX_TRANSITIONS];
     unsigned short oldTransitionsLength = 0;
@@ -1036,7 +1054,7 @@ static unsigned int consolidateTransitions(state *currentState,
                 unsigned int newStateHash = calculateHash(LIST);
                 HGET(newStateHash, &newState);
                 if (!newState) {
-                    unsigned int result = ensureState(id, LIST, &newState);
+                    unsigned int result = ensureState(arena, LIST, &newState);
                     if (result != REGEX_PARSE_OK) {
                         return result;
                     }
@@ -1064,7 +1082,7 @@ static unsigned int consolidateTransitions(state *currentState,
 }
 
 static unsigned int consolidateDot(state *currentState, 
-                                   unsigned short *id, 
+                                   stateArena *arena, 
                                    state **hset) {
     transition oldTransitions[MAX_TRANSITIONS];
     unsigned short oldTransitionsLength = 0;
@@ -1081,7 +1099,7 @@ static unsigned int consolidateDot(state *currentState,
                 unsigned int newStateHash = calculateHashFromTwo(currentTransition->next, targetTransition->next);
                 HGET(newStateHash, &newState);
                 if (!newState) {
-                    unsigned int result = ensureStateFromTwo(id, currentTransition->next, targetTransition->next, &newState);
+                    unsigned int result = ensureStateFromTwo(arena, currentTransition->next, targetTransition->next, &newState);
                     if (result != REGEX_PARSE_OK) {
                         return result;
                     }
@@ -1119,7 +1137,7 @@ static unsigned int consolidateDot(state *currentState,
 }
 
 static unsigned int transformToDFA(state *nfa, 
-                                   unsigned short *id) {
+                                   stateArena *arena) {
 
     CREATE_HASHSET(state*);
     CREATE_QUEUE(state*);
@@ -1127,12 +1145,12 @@ static unsigned int transformToDFA(state *nfa,
     state *currentState = nfa;
     visited[currentState->id] = 1;
     while (currentState) {
-        unsigned int result = consolidateStates(currentState, id);
+        unsigned int result = consolidateStates(currentState, arena);
         if (result != RULES_OK) {
             return result;
         }
 
-        result = consolidateTransitions(currentState, id, HASHSET);
+        result = consolidateTransitions(currentState, arena, HASHSET);
         if (result != REGEX_PARSE_OK) {
             return result;
         }
@@ -1153,7 +1171,7 @@ static unsigned int transformToDFA(state *nfa,
 }
 
 static unsigned int expandDot(state *nfa, 
-                              unsigned short *id) {
+                              stateArena *arena) {
 
     CREATE_HASHSET(state*);
     CREATE_QUEUE(state*);
@@ -1161,7 +1179,7 @@ static unsigned int expandDot(state *nfa,
     state *currentState = nfa;
     visited[currentState->id] = 1;
     while (currentState) {
-        unsigned int result = consolidateDot(currentState, id, HASHSET);
+        unsigned int result = consolidateDot(currentState, arena, HASHSET);
         if (result != REGEX_PARSE_OK) {
            return result;
         }
@@ -1290,7 +1308,8 @@ unsigned int validateRegex(char *first,
     return validateGraph(&first, last);
 }
 
-unsigned int compileRegex(void *tree, 
+static unsigned int compileRegexInArena(stateArena *arena,
+                                        void *tree, 
                           char *first, 
                           char *last, 
                           char caseInsensitive,
@@ -1299,8 +1318,7 @@ unsigned int compileRegex(void *tree,
                           unsigned int *regexStateMachineOffset) {
     state *start;
     state *end;
-    unsigned short id = 0;
-    unsigned int result = createGraph(&first, last, &id, &start, &end);
+    unsigned int result = createGraph(&first, last, arena, &start, &end);
     if (result != RULES_OK) {
         return result;
     }
@@ -1312,7 +1330,7 @@ unsigned int compileRegex(void *tree,
     printGraph(start);
 #endif
 
-    result = transformToDFA(start, &id);
+    result = transformToDFA(start, arena);
     if (result != RULES_OK) {
         return result;
     }
@@ -1322,7 +1340,7 @@ unsigned int compileRegex(void *tree,
     printGraph(start);
 #endif
 
-    result = expandDot(start, &id);
+    result = expandDot(start, arena);
     if (result != RULES_OK) {
         return result;
     }
@@ -1332,7 +1350,7 @@ unsigned int compileRegex(void *tree,
     printGraph(start);
 #endif
 
-    result = transformToDFA(start, &id);
+    result = transformToDFA(start, arena);
     if (result != RULES_OK) {
         return result;
     }
@@ -1368,6 +1386,31 @@ unsigned int compileRegex(void *tree,
                      *vocabularyLength,
                      *statesLength,
                      caseInsensitive);
+}
+
+unsigned int compileRegex(void *tree, 
+                          char *first, 
+                          char *last, 
+                          char caseInsensitive,
+                          unsigned short *vocabularyLength,
+                          unsigned short *statesLength,
+                          unsigned int *regexStateMachineOffset) {
+    stateArena *arena = malloc(sizeof(stateArena));
+    if (!arena) {
+        return ERR_OUT_OF_MEMORY;
+    }
+    arena->nextId = 0;
+    unsigned int result = compileRegexInArena(arena,
+                                              tree,
+                                              first,
+                                              last,
+                                              caseInsensitive,
+                                              vocabularyLength,
+                                              statesLength,
+                                              regexStateMachineOffset);
+    freeArena(arena);
+    free(arena);
+    return result;
 }
 
 unsigned char evaluateRegex(void *tree,

@@ -1875,6 +1875,12 @@ unsigned int deleteRuleset(unsigned int handle) {
     ruleset *tree;
     RESOLVE_HANDLE(handle, &tree);
 
+    // dualrel: the live sessions and the regular expressions' state machines are freed
+    // with their ruleset (upstream kept both)
+    while (tree->statePool.count) {
+        CHECK_RESULT(deleteStateNode(tree, STATE_NODE(tree, tree->reverseStateIndex[0])));
+    }
+    free(tree->regexStateMachinePool);
     free(tree->nodePool);
     free(tree->nextPool);
     free(tree->stringPool);
