@@ -1265,9 +1265,13 @@ static unsigned int deleteDownstreamFrames(ruleset *tree,
     messageNode *currentMessage = NULL;
 
     // Find message with the smallest location count
+    // dualrel: a frame's messages are a hash table, listed by reverseIndex; upstream read
+    // its first messageCount slots, mostly empty, so it usually found no message and a
+    // fact satisfying a negated clause retracted nothing matched before it
     for (unsigned int i = 0; i < currentFrame->messageCount; ++i) {
-        if (currentFrame->messages[i].messageNodeOffset != UNDEFINED_HASH_OFFSET) {
-            messageNode *message = MESSAGE_NODE(state, currentFrame->messages[i].messageNodeOffset);
+        messageFrame *frameMessage = &currentFrame->messages[currentFrame->reverseIndex[i]];
+        if (frameMessage->messageNodeOffset != UNDEFINED_HASH_OFFSET) {
+            messageNode *message = MESSAGE_NODE(state, frameMessage->messageNodeOffset);
             if (!currentMessage ||
                 message->locationPool.count < currentMessage->locationPool.count) {
                 currentMessage = message;
