@@ -108,7 +108,6 @@ def test_deleting_sessions_in_which_no_rule_fired_is_safe():
     out = run_child("""
         import json
         from dualrel import _rete
-from tests.rules.engine_build import CSRC, build_engine
         handle = _rete.create_ruleset("r", json.dumps({"r": {"all": [{"m": {"k": 1}}]}}))
         for n in range(2_000):
             sid = str(n)
@@ -129,7 +128,6 @@ def test_a_hundred_thousand_sessions_opened_and_deleted_stay_correct():
     out = run_child("""
         import json
         from dualrel import _rete
-from tests.rules.engine_build import CSRC, build_engine
         handle = _rete.create_ruleset("r", json.dumps({"r": {"all": [{"m": {"k": 1}}]}}))
         live, opened = 2_500, 0
         for round in range(40):
