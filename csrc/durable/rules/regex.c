@@ -552,6 +552,9 @@ static unsigned int storeRegexStateMachine(ruleset *tree,
     unsigned int stateMachinelength = sizeof(symbolEntry) * vocabularyLength * 2;
     stateMachinelength = stateMachinelength + sizeof(unsigned short) * statesLength * vocabularyLength;
     stateMachinelength = stateMachinelength + sizeof(unsigned char) * statesLength;
+    // dualrel: each machine starts on an 8-byte boundary of the pool (its symbol table is
+    // read as symbolEntry; upstream's offsets were misaligned, found with UBSan)
+    stateMachinelength = (stateMachinelength + 7) & ~7u;
     if (!tree->regexStateMachinePool) {
         tree->regexStateMachinePool = malloc(stateMachinelength);
         if (!tree->regexStateMachinePool) {
