@@ -27,6 +27,8 @@ ENGINE_TESTS = (
     "tests/rules/test_oracle_differential.py",
 )
 SANITIZERS = ("-fsanitize=address,undefined", "-fno-sanitize-recover=undefined")
+#: set in the environment of a sanitized run
+SANITIZED = "DUALREL_SANITIZED"
 
 
 def build_engine(out: Path, *, csrc: Path = CSRC, sanitize: bool = False) -> Path:
@@ -73,6 +75,7 @@ def sanitizer_env(pythonpath: Path) -> dict[str, str]:
     return {
         **os.environ,
         "PYTHONPATH": str(pythonpath),
+        SANITIZED: "1",
         "LD_PRELOAD": libasan,
         "ASAN_OPTIONS": "detect_leaks=0:abort_on_error=1",
         "UBSAN_OPTIONS": "print_stacktrace=1:halt_on_error=1",
