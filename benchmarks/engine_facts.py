@@ -4,7 +4,7 @@
 
 Runs ``dualrel check`` in this process (the same arguments, ``--as-of 2026-11-26`` unless
 given; the report goes to a temporary file) while counting every fact asserted into the
-engine, by its kind (``coaching``, ``@contacts``, ...; ``?`` for the release and seal
+engine, by its kind (``coaching``, ``@contacts``, ...; ``?`` for the release
 facts), and timing each assert, actions it starts included.  Prints one JSON object:
 facts and seconds per kind, and the totals.  The README's practice timings quote it.
 """

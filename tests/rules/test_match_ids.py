@@ -13,7 +13,7 @@ import pytest
 from pydantic_core import from_json
 
 import dualrel.rules._durable as d
-from dualrel.rules._durable import SEAL_RULE, Engine, match_ids
+from dualrel.rules._durable import Engine, match_ids
 
 _DEFINITION = {
     "r": {
@@ -49,7 +49,6 @@ def _raw_and_parsed(bodies: list[str]) -> tuple[list[tuple[str, list[tuple[str, 
             (name, [(alias, fact["id"]) for alias, fact in facts.items()])
             for message in messages
             for name, facts in from_json(message).items()
-            if name != SEAL_RULE
         ]
         return fast, full
     finally:
@@ -78,8 +77,6 @@ def test_a_value_that_looks_like_structure_falls_back_to_the_full_parse() -> Non
     assert match_ids(tricky, prefix) == [("r", [("a", "7")])]
     two_rules = '{"r":{"a":{"sid":"3","id":"7"}},"q":{"c":{"sid":"3","id":"8"}}}'
     assert match_ids(two_rules, prefix) == [("r", [("a", "7")]), ("q", [("c", "8")])]
-    seal = f'{{"{SEAL_RULE}":{{"m":{{"sid":"3","id":"9"}}}}}}'
-    assert match_ids(seal, prefix) == []
 
 
 def test_ordinary_messages_are_read_without_parsing_the_facts(monkeypatch) -> None:

@@ -5,8 +5,7 @@ owns a match (for most rules, the coach) and how far from it each clause reaches
 session holds, for a group of anchor people, every tie any of their matches could use or
 that could veto them (negated clauses), so each session finds exactly the matches its
 anchors own; matches owned by another anchor are dropped and found in that anchor's
-session.  Sessions are small, opened one at a time and sealed before deletion (see
-:mod:`dualrel.rules._durable`).
+session.  Sessions are small and opened one at a time (see :mod:`dualrel.rules._durable`).
 
 A :class:`Store` holds the people and the ties the rules can read (in a
 :class:`~dualrel.graph.index.TieIndex`), the practice records admitted
