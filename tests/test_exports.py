@@ -21,8 +21,9 @@ import pytest
 import dualrel
 
 SRC = Path(dualrel.__file__).resolve().parent
-#: private modules every package may use: the shared private room and the version string
-SHARED_PRIVATE = ("dualrel._internal", "dualrel._version")
+#: private modules every package may use: the shared private room, the version string and
+#: the engine's C binding (imported by rules/_durable.py alone)
+SHARED_PRIVATE = ("dualrel._internal", "dualrel._version", "dualrel._rete")
 
 
 def _module_name(path: Path) -> str:

@@ -38,7 +38,7 @@ from typing import Any, NoReturn
 
 from pydantic_core import from_json
 
-from dualrel import _rete as _dre
+import dualrel._rete as _dre
 from dualrel.errors import EngineError
 
 __all__ = ["RELEASE_FIELD", "Engine", "match_ids"]
