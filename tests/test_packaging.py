@@ -1,13 +1,15 @@
 """A plain, non-editable install from the wheel finds everything dualrel ships.
 
 The editable install the tests run on reads rulesets and the example registry from the
-source tree, so it cannot tell whether the wheel carries them.  This test builds the
-wheel from a copy of the sources, installs it into a fresh virtual environment and runs
-the commands from a folder outside the repository.  It never reaches the network: the
-build uses the setuptools of the test environment (no build isolation), the wheel is
-installed with ``--no-deps --no-index``, and the fresh environment borrows the already
-installed dependencies through a ``.pth`` file that lists the test environment's
-``sys.path`` (the dualrel found there is left out, so only the wheel's can be imported).
+source tree, so it cannot tell whether the wheel carries them.  This test builds the sdist
+from a copy of the sources, then the wheel from the sdist alone (so the sdist holds
+everything a build needs, the engine's C sources included), installs the wheel into a
+fresh virtual environment with no C compiler reachable and runs the commands from a folder
+outside the repository.  It never reaches the network: the builds use the setuptools of the
+test environment (no build isolation), the wheel is installed with ``--no-deps
+--no-index``, and the fresh environment borrows the already installed dependencies through
+a ``.pth`` file that lists the test environment's ``sys.path`` (the dualrel found there is
+left out, so only the wheel's can be imported).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tarfile
 import venv
 import zipfile
 from pathlib import Path
@@ -28,44 +31,73 @@ import dualrel
 ROOT = Path(__file__).resolve().parents[1]
 
 #: What the build needs from the source tree (src/dualrel/rulesets links to rulesets/).
-BUILD_INPUTS = ("pyproject.toml", "README.md", "src", "rulesets", "examples")
+BUILD_INPUTS = (
+    "pyproject.toml",
+    "setup.py",
+    "MANIFEST.in",
+    "README.md",
+    "CHANGELOG.md",
+    "LICENSE",
+    "src",
+    "csrc",
+    "rulesets",
+    "examples",
+)
 
 
 def _copy_sources(dest: Path) -> Path:
     dest.mkdir()
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
+    # an engine built in place for the editable install must not reach the build
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", "*.so", "*.pyd")
     for name in BUILD_INPUTS:
         src = ROOT / name
         if src.is_dir():
             shutil.copytree(src, dest / name, symlinks=True, ignore=ignore)
         else:
             shutil.copy2(src, dest / name)
-    for extra in ROOT.glob("LICEN[CS]E*"):
-        shutil.copy2(extra, dest / extra.name)
     return dest
 
 
-def _build_wheel(tmp_path: Path) -> Path:
+def _run_quietly(args: list[str], cwd: Path | None = None) -> None:
+    done = subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, (args, done.stdout[-3000:], done.stderr[-3000:])
+
+
+def _build_sdist(tmp_path: Path) -> Path:
+    """The sdist, made by the build backend pyproject.toml names, as ``python -m build``
+    would call it without isolation."""
     sources = _copy_sources(tmp_path / "sources")
+    out = tmp_path / "sdist"
+    out.mkdir()
+    _run_quietly(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from setuptools import build_meta; build_meta.build_sdist(sys.argv[1])",
+            str(out),
+        ],
+        cwd=sources,
+    )
+    (sdist,) = out.glob("dualrel-*.tar.gz")
+    return sdist
+
+
+def _build_wheel_from(sdist: Path, tmp_path: Path) -> Path:
     out = tmp_path / "wheels"
-    subprocess.run(
+    _run_quietly(
         [
             sys.executable,
             "-m",
             "pip",
             "wheel",
-            str(sources),
+            str(sdist),
             "--no-deps",
             "--no-index",
             "--no-build-isolation",
             "--quiet",
             "-w",
             str(out),
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=300,
+        ]
     )
     (wheel,) = out.glob("dualrel-*.whl")
     return wheel
@@ -82,7 +114,7 @@ def _borrowed_paths() -> list[str]:
     return paths
 
 
-def _fresh_env_with(wheel: Path, where: Path) -> tuple[Path, Path]:
+def _fresh_env_with(wheel: Path, where: Path, env: dict[str, str]) -> tuple[Path, Path]:
     """A new environment holding only the wheel; its python and its site-packages."""
     venv.EnvBuilder(with_pip=False, symlinks=os.name != "nt").create(where)
     bindir = "Scripts" if os.name == "nt" else "bin"
@@ -102,6 +134,7 @@ def _fresh_env_with(wheel: Path, where: Path) -> tuple[Path, Path]:
             "--no-compile",
             str(wheel),
         ],
+        env=env,
         check=True,
         capture_output=True,
         text=True,
@@ -120,9 +153,64 @@ def _fresh_env_with(wheel: Path, where: Path) -> tuple[Path, Path]:
     return python, Path(purelib).resolve()
 
 
+def _without_a_compiler(bindir: Path) -> dict[str, str]:
+    """The environment of a machine with no C compiler: ``CC`` fails and ``PATH`` holds
+    only the fresh environment's scripts."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "DUALREL_PSEUDONYM_KEY")
+    }
+    env.update(PATH=str(bindir), CC="false", CXX="false", NO_COLOR="1")
+    reachable = [cc for cc in ("cc", "gcc", "clang", "cl") if shutil.which(cc, path=env["PATH"])]
+    assert not reachable, reachable
+    return env
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The sdist, and the wheel built from it alone."""
+    where = tmp_path_factory.mktemp("build")
+    sdist = _build_sdist(where)
+    return sdist, _build_wheel_from(sdist, where)
+
+
 @pytest.mark.large
-def test_an_installed_wheel_finds_the_shipped_rulesets_and_the_example(tmp_path: Path) -> None:
-    wheel = _build_wheel(tmp_path)
+def test_the_sdist_holds_the_engine_sources_and_the_licences(built: tuple[Path, Path]) -> None:
+    sdist, _ = built
+    top = sdist.name.removesuffix(".tar.gz")
+    with tarfile.open(sdist) as archive:
+        members = {name.removeprefix(f"{top}/") for name in archive.getnames()}
+    wanted = {
+        path.relative_to(ROOT).as_posix() for path in (ROOT / "csrc").rglob("*") if path.is_file()
+    }
+    wanted |= {"setup.py", "pyproject.toml", "LICENSE", "CHANGELOG.md", "README.md"}
+    assert wanted <= members, sorted(wanted - members)
+    assert not [name for name in members if name.endswith((".so", ".pyd", ".o"))]
+
+
+@pytest.mark.large
+def test_the_wheel_carries_the_engine_and_both_licences(built: tuple[Path, Path]) -> None:
+    _, wheel = built
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+        info = next(name.split("/")[0] for name in names if name.endswith(".dist-info/METADATA"))
+        metadata = archive.read(f"{info}/METADATA").decode()
+        licence = archive.read(f"{info}/licenses/LICENSE").decode()
+        engine_licence = archive.read(f"{info}/licenses/csrc/durable/LICENSE").decode()
+    assert [name for name in names if name.startswith("dualrel/_rete.")], names
+    assert "License-Expression: MIT" in metadata
+    assert "License-File: LICENSE" in metadata
+    assert "dualrel contributors" in licence
+    assert "Copyright (c) 2013 Jesus Ruiz" in licence
+    assert "Copyright (c) 2013 Jesus Ruiz" in engine_licence
+
+
+@pytest.mark.large
+def test_an_installed_wheel_finds_the_shipped_rulesets_and_the_example(
+    built: tuple[Path, Path], tmp_path: Path
+) -> None:
+    _, wheel = built
     with zipfile.ZipFile(wheel) as archive:
         shipped = set(archive.namelist())
     missing = [
@@ -134,17 +222,12 @@ def test_an_installed_wheel_finds_the_shipped_rulesets_and_the_example(tmp_path:
     missing = [name for name in missing if name not in shipped]
     assert not missing, f"the wheel lacks {missing}"
 
-    python, site = _fresh_env_with(wheel, tmp_path / "env")
+    where = tmp_path / "env"
+    bindir = where / ("Scripts" if os.name == "nt" else "bin")
+    env = _without_a_compiler(bindir)
+    python, site = _fresh_env_with(wheel, where, env)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    bindir = python.parent
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "DUALREL_PSEUDONYM_KEY")
-    }
-    env["PATH"] = os.pathsep.join([str(bindir), env.get("PATH", "")])
-    env["NO_COLOR"] = "1"
 
     def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
         return subprocess.run(

@@ -90,7 +90,9 @@ static unsigned int storeString(ruleset *tree,
         tree->stringPoolLength = tree->stringPoolLength + newStringLength;
     }
 
-    strncpy(tree->stringPool + *stringOffset, newString, length);
+    // newString need not end at length (a slice of the ruleset's JSON text): copy length
+    // bytes and end them here (strncpy made gcc -Wall warn of the missing terminator)
+    memcpy(tree->stringPool + *stringOffset, newString, length);
     tree->stringPool[tree->stringPoolLength - 1] = '\0';
     return RULES_OK;
 }

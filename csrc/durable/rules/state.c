@@ -1366,7 +1366,8 @@ static unsigned int fixupIds(jsonObject *jo, char generateId) {
         // Index intentionally offset by 1 to enable getObject 
         jo->propertyIndex[candidate] = jo->propertiesLength;
 
-        strncpy(jo->sidBuffer, "0", 1);
+        // the sid "0" is read by its length (1), never as a C string
+        jo->sidBuffer[0] = '0';
         property->hash = HASH_SID;
         property->valueOffset = 0;
         property->valueLength = 1;
