@@ -103,6 +103,7 @@ def test_findings_are_named_and_fingerprinted_by_origin():
         ["coaching-core", "icf-2020"],
         ["icf-2020", "coaching-core"],
         ["icf-2020", "coaching-practice", "coaching-core"],
+        ["icf-2020", "counselling-windows"],
     ],
 )
 def test_a_rule_two_rulesets_bring_is_evaluated_and_reported_once(names):
