@@ -324,7 +324,7 @@ def _run_check(
         findings.extend(report.findings)
     assert when is not None
     progress(total - 1, total, "applying waivers and baseline")
-    findings = merged_findings(findings, (r for rs in loaded for r in rs.rules))
+    findings = merged_findings(findings, loaded)
     findings.sort(key=Finding.sort_key)
     applied, outcomes = apply_waivers(findings, waiver_list, when)
     baselined, resolved = (

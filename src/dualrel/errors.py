@@ -86,6 +86,7 @@ ProblemCode = Literal[
     "ruleset",
     "schema",
     "self-tie",
+    "supersedes-cycle",
     "supersedes-subjects",
     "too-deep",
     "too-large",

@@ -361,6 +361,23 @@ def test_supersedes_names_a_rule_with_the_same_subject_variables(tmp_path):
     assert all(p.line == 14 for p in found)
 
 
+def test_rules_that_supersede_each_other_are_refused(tmp_path):
+    back = SPONSOR_RULE.replace("id: romance-client-and-sponsor", "id: back").replace(
+        "supersedes: [romance-active-client]", "supersedes: [romance-client-and-sponsor]"
+    )
+    cycle = SPONSOR_RULE.replace(
+        "supersedes: [romance-active-client]", "supersedes: [romance-active-client, back]"
+    )
+    path = write(tmp_path, "c.yaml", ruleset("c", cycle + back, head="extends: coaching-core\n"))
+    found = problems_of(path)
+    # each rule of the cycle, located at its own supersedes (sorted by line)
+    assert [(p.code, p.record, p.pointer) for p in found] == [
+        ("supersedes-cycle", "romance-client-and-sponsor", "/rules/0/supersedes"),
+        ("supersedes-cycle", "back", "/rules/1/supersedes"),
+    ]
+    assert "back -> romance-client-and-sponsor -> back" in found[1].message
+
+
 def test_monitor_refuses_what_it_cannot_follow_naming_the_rules(tmp_path):
     path = write(tmp_path, "s.yaml", ruleset("s", SPONSOR_RULE, head="extends: coaching-core\n"))
     with pytest.raises(InvalidArgument, match="s/romance-client-and-sponsor"):

@@ -63,6 +63,8 @@ def rule_form(rule: Rule) -> tuple[object, ...]:
 
 def distinct_rules(rulesets: Sequence[Ruleset]) -> tuple[Ruleset, ...]:
     """``rulesets`` without the rules an earlier one already brings in the same form."""
+    if len(rulesets) < 2:
+        return tuple(rulesets)  # a ruleset defines each rule id once
     seen: set[tuple[object, ...]] = set()
     out: list[Ruleset] = []
     for rs in rulesets:
@@ -85,13 +87,17 @@ def variant_rules(rulesets: Sequence[Ruleset]) -> list[str]:
     return [f"{o}/{r}" for (o, r), found in forms.items() if len(found) > 1]
 
 
-def merged_findings(findings: Iterable[Finding], rules: Iterable[Rule]) -> list[Finding]:
-    """One finding per fingerprint (the first one), less those superseded.
+def merged_findings(findings: Iterable[Finding], rulesets: Sequence[Ruleset]) -> list[Finding]:
+    """The findings of ``rulesets``, one per fingerprint (the first one), less those
+    superseded.
 
     A finding of rule ``T`` is superseded when a rule ``S`` that ``supersedes: [T]`` has a
     finding whose subjects include all of the first one's: every variable of ``T``'s
     finding names the same person in ``S``'s (the loader checks ``S`` names them all).
     """
+    rules = [r for rs in rulesets for r in rs.rules]
+    if len(rulesets) == 1 and not any(r.supersedes for r in rules):
+        return list(findings)  # one ruleset finds each match once
     seen: set[str] = set()
     unique: list[Finding] = []
     for f in findings:

@@ -128,11 +128,10 @@ def evaluate(
             findings.extend(store.findings(results))
             del store
             watch.lap("findings")
-    rules = [r for c in compiled for r in c.ruleset.rules]
     return Report(
         as_of=when,
         rulesets=tuple(RulesetRef(c.ruleset.id, c.ruleset.version) for c in compiled),
-        findings=sorted_findings(merged_findings(findings, rules)),
+        findings=sorted_findings(merged_findings(findings, [c.ruleset for c in compiled])),
     )
 
 

@@ -406,6 +406,7 @@ def _compose(
                 rule, sources, pointer, file=cited.path, doc=cited.doc, problems=problems
             )
         rules.append(rule)
+    _check_supersedes_cycles(rules, chain, specs, problems)
     top = chain[-1].model
     assert top is not None
     return Ruleset(
@@ -423,6 +424,40 @@ def _compose(
         extends=tuple(p.model.id for p in chain[:-1] if p.model),
         disabled=tuple(disabled),
     )
+
+
+def _check_supersedes_cycles(
+    rules: list[Rule],
+    chain: list[_Parsed],
+    specs: Mapping[str, tuple[RuleSpec, int, int]],
+    problems: list[Problem],
+) -> None:
+    """Rules that supersede each other, directly or not, would drop each other's findings."""
+    targets = {r.id: [t for _, t in r.supersedes] for r in rules}
+    for start in sorted(targets):
+        path = [start]
+        todo = [(start, iter(targets[start]))]
+        while todo:
+            _, it = todo[-1]
+            nxt = next(it, None)
+            if nxt is None:
+                todo.pop()
+                path.pop()
+            elif nxt == start:
+                _, pos, i = specs[start]
+                problems.append(
+                    _at(
+                        chain[pos],
+                        f"/rules/{i}/supersedes",
+                        "supersedes-cycle",
+                        f"rules supersede each other: {' -> '.join([*path, start])}",
+                        record=start,
+                    )
+                )
+                todo = []
+            elif nxt not in path and nxt in targets:
+                path.append(nxt)
+                todo.append((nxt, iter(targets[nxt])))
 
 
 def _superseded(
