@@ -447,3 +447,19 @@ def test_a_citation_code_names_a_source_by_code_and_version(tmp_path):
 )
 def test_shipped_rulesets_pass_lint(name):
     assert load_ruleset(name, lint=True).rules
+
+
+def test_dualrel_lint_reports_the_citation_errors_and_check_still_runs(tmp_path):
+    from tests.cli.util import assert_input_error, run
+
+    bare = rule("bare").replace('    citations: [{code: ICF-2020, clause: "24"}]\n', "")
+    path = write(tmp_path, "l.yaml", ruleset("l", bare + rule("aca").replace("ICF-2020", "ACA")))
+    assert_input_error(
+        run("lint", path), f"{path}:6", "missing-citation", f"{path}:22", "undeclared-source"
+    )
+    reg = write(
+        tmp_path,
+        "reg.json",
+        '{"format": "dualrel.registry/1", "people": [{"id": "co1"}], "ties": []}',
+    )
+    assert run("check", reg, "-r", path, "--as-of", "2026-01-01").returncode == 0
