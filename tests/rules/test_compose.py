@@ -17,6 +17,7 @@ from dualrel.graph.model import Person, Registry, Tie
 from dualrel.report import render
 from dualrel.rules import Monitor, evaluate, load_ruleset, prepare
 from dualrel.rules.compose import rule_form
+from tests.cli.util import assert_input_error, run
 
 AS_OF = date(2026, 1, 1)
 SIGNED = {"agreement_signed": "2025-01-01"}
@@ -450,8 +451,6 @@ def test_shipped_rulesets_pass_lint(name):
 
 
 def test_dualrel_lint_reports_the_citation_errors_and_check_still_runs(tmp_path):
-    from tests.cli.util import assert_input_error, run
-
     bare = rule("bare").replace('    citations: [{code: ICF-2020, clause: "24"}]\n', "")
     path = write(tmp_path, "l.yaml", ruleset("l", bare + rule("aca").replace("ICF-2020", "ACA")))
     assert_input_error(
