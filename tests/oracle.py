@@ -615,11 +615,21 @@ def oracle(
     ``(rule id, subjects, evidence, records)`` (records ``()`` for rules of ties only);
     only those of ``rules`` (ids) when given."""
     wanted = None if rules is None else set(rules)
+    found = {rule.id: rule_findings(rule, ruleset, registry, as_of) for rule in ruleset.rules}
     out: set[tuple] = set()
     for rule in ruleset.rules:
         if wanted is not None and rule.id not in wanted:
             continue
-        for subjects, evidence, recs in rule_findings(rule, ruleset, registry, as_of):
+        # supersedes: drop a finding when a rule naming this one found the same people
+        # under the same variables (and maybe more)
+        over = [
+            found[s.id]
+            for s in ruleset.rules
+            if any(t == (rule.origin.id, rule.id) for t in s.supersedes)
+        ]
+        for subjects, evidence, recs in found[rule.id]:
+            if any(set(subjects) <= set(other[0]) for fs in over for other in fs):
+                continue
             out.add(
                 (rule.id, subjects, evidence, recs) if records else (rule.id, subjects, evidence)
             )

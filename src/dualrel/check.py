@@ -34,6 +34,7 @@ from dualrel.findings import (
 from dualrel.graph import RecordLocations, load_registry
 from dualrel.graph.model import CORE_TIE_KINDS, PRACTICE_SECTIONS, Registry, SourceLocation, Tie
 from dualrel.rules import Ruleset, compile_ruleset, evaluate, load_ruleset
+from dualrel.rules.compose import distinct_rules, merged_findings
 from dualrel.waivers import apply_waivers, load_waivers
 
 __all__ = [
@@ -159,13 +160,18 @@ def _evidence(
 
 
 def _rules(rulesets: Sequence[Ruleset]) -> tuple[RuleInfo, ...]:
+    """Every rule in use once, named by its origin as its findings are (the first form of a
+    rule two rulesets change differently)."""
     out = []
+    seen: set[tuple[RulesetRef, str]] = set()
     for rs in rulesets:
-        ref = RulesetRef(rs.id, rs.version)
         for r in rs.rules:
+            if (r.origin, r.id) in seen:
+                continue
+            seen.add((r.origin, r.id))
             out.append(
                 RuleInfo(
-                    ruleset=ref,
+                    ruleset=r.origin,
                     id=r.id,
                     title=r.title,
                     description=" ".join(r.description.split()),
@@ -281,7 +287,7 @@ def _run_check(
     refs = list(rulesets) or [DEFAULT_RULESET]
     total = 4 + len(refs)
     progress(0, total, "loading rulesets")
-    loaded = load_rulesets(refs)
+    loaded = distinct_rules(load_rulesets(refs))
     watch.lap("rulesets")
     progress(1, total, "reading waivers and baseline")
     waiver_list: tuple[WaiverInfo, ...] = load_waivers(waivers) if waivers is not None else ()
@@ -311,10 +317,14 @@ def _run_check(
         report = evaluate(reg, compiled, as_of=as_of, jobs=options.jobs, timings=stages)
         watch.restart()  # evaluate timed its own stages
         when = report.as_of
-        refs_used.extend(report.rulesets)
+        # findings are named by their rules' origins: each is a ruleset in use too
+        for ref in [*(r.origin for r in rs.rules), *report.rulesets]:
+            if ref not in refs_used:
+                refs_used.append(ref)
         findings.extend(report.findings)
     assert when is not None
     progress(total - 1, total, "applying waivers and baseline")
+    findings = merged_findings(findings, loaded)
     findings.sort(key=Finding.sort_key)
     applied, outcomes = apply_waivers(findings, waiver_list, when)
     baselined, resolved = (

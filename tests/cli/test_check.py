@@ -110,7 +110,18 @@ def test_several_rulesets_compose() -> None:
     proc = run("check", EXAMPLE, "-r", "coaching-core", "-r", "icf-2020", "--format", "json")
     doc = json.loads(proc.stdout)
     assert [r["id"] for r in doc["rulesets"]] == ["coaching-core", "icf-2020"]
-    assert {f["ruleset"]["id"] for f in doc["findings"]} == {"coaching-core", "icf-2020"}
+    # icf-2020 extends coaching-core: each core finding is reported once, named by its origin
+    core = json.loads(run("check", EXAMPLE, "--format", "json").stdout)["findings"]
+    icf = json.loads(run("check", EXAMPLE, "-r", "icf-2020", "--format", "json").stdout)
+    fingerprints = [f["fingerprint"] for f in doc["findings"]]
+    assert core and len(fingerprints) == len(set(fingerprints))
+    assert set(fingerprints) == {f["fingerprint"] for f in icf["findings"]}
+    assert {f["fingerprint"] for f in core} <= set(fingerprints)
+    assert {f"{f['ruleset']['id']}/{f['rule']}" for f in core} == {
+        f"{f['ruleset']['id']}/{f['rule']}"
+        for f in icf["findings"]
+        if f["fingerprint"] in {c["fingerprint"] for c in core}
+    }
 
 
 def test_ruleset_path_with_declared_kind(tmp_path: Path) -> None:

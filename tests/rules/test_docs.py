@@ -13,7 +13,7 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "rulesets.md"
 
 
 def test_the_reference_example_works(tmp_path):
-    (block,) = re.findall(r"```yaml\n(.*?)```", DOC.read_text(), flags=re.S)
+    block = re.findall(r"```yaml\n(.*?)```", DOC.read_text(), flags=re.S)[0]
     path = tmp_path / "example.yaml"
     path.write_text(block)
     rs = load_ruleset(path)
@@ -31,3 +31,40 @@ def test_the_reference_example_works(tmp_path):
         ("c", "r"),
         date(2026, 1, 15),
     )
+
+
+def section(title: str) -> str:
+    """The text of one ``##`` section of the reference."""
+    text = DOC.read_text()
+    start = text.index(f"\n## {title}\n")
+    end = text.find("\n## ", start + 1)
+    return text[start : end if end != -1 else None]
+
+
+def test_the_composing_codes_example_works(tmp_path):
+    (block,) = re.findall(r"```yaml\n(.*?)```", section("Composing codes"), flags=re.S)
+    path = tmp_path / "our-practice.yaml"
+    path.write_text(block)
+    rs = load_ruleset(path, lint=True)
+    assert rs.rule("romance-former-client").parameters["former_client_window_days"] == 1825
+    assert rs.rule("romance-former-client").citations[0].code == "ACA-2014"
+    assert rs.rule("coaching-without-agreement").title == "Coaching before the agreement is signed"
+    signed = {"agreement_signed": "2025-01-01"}
+    reg = Registry(
+        people=(Person("co"), Person("cl1"), Person("cl2"), Person("sp")),
+        ties=(
+            Tie("c1", "coaching", "co", "cl1", attributes=signed),
+            Tie("c2", "coaching", "co", "cl2", attributes=signed),
+            Tie("s", "sponsorship", "sp", "cl1"),
+            Tie("r1", "romance", "co", "cl1"),
+            Tie("r2", "romance", "cl2", "co"),
+        ),
+        as_of=date(2026, 1, 1),
+    )
+    found = evaluate(reg, rs).findings
+    assert [(f"{f.ruleset.id}/{f.rule}", f.subjects["client"]) for f in found] == [
+        ("coaching-core/romance-active-client", "cl2"),
+        ("our-practice/romance-client-with-sponsor", "cl1"),
+    ]
+    # with coaching-core given too: the same findings, once each
+    assert evaluate(reg, ["coaching-core", rs]).findings == found

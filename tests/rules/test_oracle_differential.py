@@ -15,7 +15,8 @@ from dualrel.rules import evaluate, load_ruleset, prepare, shipped_rulesets
 from dualrel.testing import registries
 from tests.oracle import oracle
 
-SHIPPED = sorted(shipped_rulesets())
+#: the shipped rulesets, and one whose rules supersede inherited ones
+SHIPPED = [*sorted(shipped_rulesets()), "tests/rules/data/compose.yaml"]
 COMPILED = {name: prepare(name)[0] for name in SHIPPED}
 
 

@@ -17,7 +17,8 @@ def add_command(sub: Subparsers) -> None:
         "lint",
         help="check rulesets and print every problem (file:line)",
         description="Load, compose and compile rulesets (shipped names or paths) and print "
-        "every problem found, as FILE:LINE: CODE: MESSAGE [RULE].",
+        "every problem found, as FILE:LINE: CODE: MESSAGE [RULE]. Beyond what check "
+        "refuses, every rule must cite a clause of a code its ruleset declares in sources.",
         epilog="exit codes:\n"
         f"  {EXIT_OK}  every ruleset is valid\n"
         f"  {EXIT_INPUT}  problems found, or a file cannot be read\n",
@@ -33,7 +34,7 @@ def _lint(args: argparse.Namespace) -> int:
     ok: list[str] = []
     for ref in args.rulesets:
         try:
-            rs = load_ruleset(ref)
+            rs = load_ruleset(ref, lint=True)
             compile_ruleset(rs)
         except RulesetError as exc:
             problems.extend(exc.problems)

@@ -17,13 +17,19 @@ from dualrel._internal.located import located
 from dualrel._internal.suggest import did_you_mean
 from dualrel.errors import Problem, ProblemCode
 from dualrel.rules.conditions import Compare, clauses_of, field_kinds, parse_condition
-from dualrel.rules.schema import AnyOf, CountSpec
+from dualrel.rules.schema import AnyOf, CountSpec, SourceSpec
 from dualrel.rules.sections import SECTIONS
 
 if TYPE_CHECKING:
     from dualrel.rules.loader import Rule
 
-__all__ = ["check_match", "clauses_of_text"]
+__all__ = [
+    "check_citation_sources",
+    "check_citations_given",
+    "check_match",
+    "citation_code",
+    "clauses_of_text",
+]
 
 
 def check_match(
@@ -191,6 +197,75 @@ def check_match(
     _check_grouping(rule, record_bound, bound, params, bad)
     if match.share is not None:
         check_where(match.share.where, f"{base}/share/where")
+
+
+def citation_code(source: SourceSpec) -> str:
+    """The code a citation gives to name ``source``: ``CODE-VERSION``, or ``CODE`` for a
+    source without a version (``{code: ICF, version: "2020"}`` is cited as ``ICF-2020``).
+
+    >>> citation_code(SourceSpec(code="ICF", version="2020")), citation_code(SourceSpec(code="X"))
+    ('ICF-2020', 'X')
+    """
+    return source.code if source.version is None else f"{source.code}-{source.version}"
+
+
+def check_citations_given(
+    rule: Rule,
+    pointer: str,
+    *,
+    file: str,
+    doc: safeyaml.LocatedDocument,
+    problems: list[Problem],
+) -> None:
+    """A lint error when ``rule`` cites no clause: a committee must see what it implements.
+
+    ``pointer`` is where the rule's citations are (or would be) written in ``doc``.
+    """
+    if not rule.citations:
+        problems.append(
+            located(
+                file,
+                doc,
+                pointer,
+                "missing-citation",
+                f"rule {rule.id}: cites no clause; add citations: [{{code: ..., clause: ...}}]",
+                record=rule.id,
+                field="citations",
+            )
+        )
+
+
+def check_citation_sources(
+    rule: Rule,
+    sources: Iterable[SourceSpec],
+    pointer: str,
+    *,
+    file: str,
+    doc: safeyaml.LocatedDocument,
+    problems: list[Problem],
+) -> None:
+    """A lint error for each citation of ``rule`` whose code names none of ``sources`` (the
+    ruleset's that wrote the citations and its bases'), matched by :func:`citation_code`.
+
+    ``pointer`` is where the rule's citations are written in ``doc``.
+    """
+    codes = {citation_code(s) for s in sources}
+    for j, citation in enumerate(rule.citations):
+        if citation.code not in codes:
+            declared = ", ".join(sorted(codes)) or "none"
+            problems.append(
+                located(
+                    file,
+                    doc,
+                    f"{pointer}/{j}/code",
+                    "undeclared-source",
+                    f"rule {rule.id}: cites {citation.code!r}, which no source declares "
+                    f"(declared: {declared}){did_you_mean(citation.code, codes)}; add "
+                    "{code: ..., version: ...} to sources",
+                    record=rule.id,
+                    field="code",
+                )
+            )
 
 
 def clauses_of_text(text: str, kinds_of: Mapping[str, Mapping[str, str]]) -> tuple[str, ...]:

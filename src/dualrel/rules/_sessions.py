@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, timedelta
 from typing import Any
 
-from dualrel.findings import Finding, RemediationStep, RulesetRef, fingerprint
+from dualrel.findings import Finding, RemediationStep, fingerprint
 from dualrel.graph.index import OVERSIGHT_KINDS, TieIndex
 from dualrel.graph.model import Person, Registry, Tie
 from dualrel.graph.practice import Practice
@@ -446,14 +446,14 @@ class Store:
 
     def finding(self, rule: CompiledRule, match: Match) -> Finding:
         spec = rule.rule
-        rs = self.compiled.ruleset
+        origin = spec.origin  # named by the ruleset that defines it, whichever brought it
         subjects = dict(match[0])
         steps = tuple(
             self._step(s.action, s.within_days, s.owner, subjects) for s in spec.remediation
         )
         return Finding(
             rule=spec.id,
-            ruleset=RulesetRef(rs.id, rs.version),
+            ruleset=origin,
             title=spec.title,
             category=spec.category,
             severity=spec.severity,
@@ -462,7 +462,7 @@ class Store:
             evidence=match[1],
             citations=spec.citations,  # findings.Citation already (frozen)
             remediation=steps,
-            fingerprint=fingerprint(rs.id, spec.id, subjects, match[1], match[2]),
+            fingerprint=fingerprint(origin.id, spec.id, subjects, match[1], match[2]),
             records=match[2],
         )
 

@@ -28,6 +28,7 @@ from dualrel.rules._durable import Engine
 from dualrel.rules._match import AnchorKey, Match
 from dualrel.rules._sessions import Store, build_store, sorted_findings
 from dualrel.rules.compiler import compile_ruleset
+from dualrel.rules.compose import distinct_rules, merged_findings
 from dualrel.rules.loader import Ruleset, load_ruleset
 from dualrel.rules.plan import CompiledRuleset
 
@@ -40,27 +41,32 @@ RegistryLike = Union[Registry, "nx.MultiDiGraph[str]"]
 def prepare(rulesets: RulesetLike | Sequence[RulesetLike]) -> tuple[CompiledRuleset, ...]:
     """Load (by name or path) and compile rulesets; compiled ones pass through.
 
+    A rule an earlier ruleset already brings in the same form (an inherited rule) is left
+    out of the later ones before they compile (see :mod:`dualrel.rules.compose`).
+
     >>> [c.ruleset.id for c in prepare("coaching-core")]
     ['coaching-core']
     """
     items: Sequence[RulesetLike]
     items = [rulesets] if isinstance(rulesets, str | Path | Ruleset | CompiledRuleset) else rulesets
-    out: list[CompiledRuleset] = []
+    loaded: list[Ruleset | CompiledRuleset] = []
     for item in items:
-        if isinstance(item, CompiledRuleset):
-            out.append(item)
-        elif isinstance(item, Ruleset):
-            out.append(compile_ruleset(item))
+        if isinstance(item, CompiledRuleset | Ruleset):
+            loaded.append(item)
         elif isinstance(item, str | Path):
-            out.append(compile_ruleset(load_ruleset(item)))
+            loaded.append(load_ruleset(item))
         else:
             raise InvalidArgument(
                 f"rulesets: expected a name, path, Ruleset or CompiledRuleset, "
                 f"got {type(item).__name__}"
             )
-    if not out:
+    if not loaded:
         raise InvalidArgument("rulesets: give at least one ruleset")
-    return tuple(out)
+    plain = distinct_rules([x for x in loaded if isinstance(x, Ruleset)])
+    kept = iter(plain)
+    return tuple(
+        x if isinstance(x, CompiledRuleset) else compile_ruleset(next(kept)) for x in loaded
+    )
 
 
 def _evaluation_date(registry: Registry, as_of: date | None) -> date:
@@ -125,7 +131,7 @@ def evaluate(
     return Report(
         as_of=when,
         rulesets=tuple(RulesetRef(c.ruleset.id, c.ruleset.version) for c in compiled),
-        findings=sorted_findings(findings),
+        findings=sorted_findings(merged_findings(findings, [c.ruleset for c in compiled])),
     )
 
 

@@ -21,8 +21,9 @@ from dualrel._internal import safeyaml
 from dualrel._internal.located import located, schema_problems, yaml_problem
 from dualrel._internal.suggest import did_you_mean
 from dualrel.errors import Problem, ProblemCode, RulesetError
+from dualrel.findings import RulesetRef
 from dualrel.graph.model import CORE_ROLES, CORE_TIE_KINDS
-from dualrel.rules._checks import check_match
+from dualrel.rules._checks import check_citation_sources, check_citations_given, check_match
 from dualrel.rules.schema import (
     Citation,
     Match,
@@ -51,9 +52,13 @@ class Rule:
     remediation: tuple[RemediationSpec, ...]
     match: Match
     parameters: Mapping[str, Number]
+    #: the ruleset that defines the rule (findings are named and fingerprinted by it)
+    origin: RulesetRef
     file: str = ""
     pointer: str = ""
     line: int | None = None
+    #: (origin ruleset id, rule id) of the rules whose findings this rule's replace
+    supersedes: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +117,8 @@ class _Parsed:
     path: str
     doc: safeyaml.LocatedDocument
     model: RulesetFile | None
+    #: the resolved paths of the rulesets it extends (see :func:`_visit`)
+    bases: list[str] = field(default_factory=list)
 
 
 def _parse(path: Path, problems: list[Problem]) -> _Parsed | None:
@@ -145,6 +152,54 @@ def _parse(path: Path, problems: list[Problem]) -> _Parsed | None:
     return _Parsed(name, doc, model)
 
 
+def _visit(
+    path: Path,
+    parent: tuple[_Parsed, int] | None,
+    *,
+    stack: list[str],
+    done: dict[str, _Parsed],
+    chain: list[_Parsed],
+    problems: list[Problem],
+) -> None:
+    """Parse ``path`` and, depth first, every base it extends; ``chain`` gets each ruleset
+    once, after its bases (a base two rulesets extend is read once)."""
+    key = str(path.resolve())
+    if key in done:
+        return
+    if key in stack:
+        assert parent is not None
+        cycle = " -> ".join([*(Path(s).name for s in stack), path.name])
+        problems.append(
+            _extends_problem(parent, "extends-cycle", f"ruleset extends itself: {cycle}")
+        )
+        return
+    parsed = _parse(path, problems)
+    if parsed is None or parsed.model is None:
+        return
+    for j, base in enumerate(parsed.model.bases):
+        current = _resolve_path(base, path.parent)
+        if current is None or not current.exists():
+            problems.append(
+                _extends_problem(
+                    (parsed, j),
+                    "unknown-ruleset",
+                    f"extends unknown ruleset {base!r}" + did_you_mean(base, shipped_rulesets()),
+                )
+            )
+            continue
+        _visit(current, (parsed, j), stack=[*stack, key], done=done, chain=chain, problems=problems)
+        parsed.bases.append(str(current.resolve()))
+    done[key] = parsed
+    chain.append(parsed)
+
+
+def _extends_problem(at: tuple[_Parsed, int], code: ProblemCode, message: str) -> Problem:
+    parsed, j = at
+    assert parsed.model is not None
+    pointer = "/extends" if isinstance(parsed.model.extends, str) else f"/extends/{j}"
+    return located(parsed.path, parsed.doc, pointer, code, message, field="extends")
+
+
 def _rule_id_at(data: Any, loc: tuple[Any, ...]) -> str | None:
     if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
         rules = data.get("rules")
@@ -158,10 +213,13 @@ def load_ruleset(
     ref: str | Path,
     *,
     parameters: Mapping[str, Number] | None = None,
+    lint: bool = False,
 ) -> Ruleset:
     """Load a ruleset by shipped name (``"coaching-core"``) or path, composed and checked.
 
     ``parameters`` overrides ruleset parameters for every rule that does not set its own.
+    ``lint`` adds the authoring checks a ruleset may fail and still run (``dualrel lint``):
+    every rule cites a clause, of a code declared in ``sources`` (see docs/rulesets.md).
 
     >>> rs = load_ruleset("coaching-core")
     >>> rs.id, len(rs.rules) > 0
@@ -182,62 +240,53 @@ def load_ruleset(
             ]
         )
     chain: list[_Parsed] = []
-    seen: list[str] = []
-    current: Path | None = path
-    while current is not None:
-        key = str(current.resolve())
-        if key in seen:
-            cycle = " -> ".join([*(Path(s).name for s in seen), current.name])
-            problems.append(
-                located(
-                    chain[-1].path,
-                    chain[-1].doc,
-                    "/extends",
-                    "extends-cycle",
-                    f"ruleset extends itself: {cycle}",
-                    field="extends",
-                )
-            )
-            break
-        seen.append(key)
-        parsed = _parse(current, problems)
-        if parsed is None or parsed.model is None:
-            break
-        chain.append(parsed)
-        base = parsed.model.extends
-        if base is None:
-            break
-        current = _resolve_path(base, current.parent)
-        if current is None or not current.exists():
-            problems.append(
-                located(
-                    parsed.path,
-                    parsed.doc,
-                    "/extends",
-                    "unknown-ruleset",
-                    f"extends unknown ruleset {base!r}" + did_you_mean(base, shipped_rulesets()),
-                    field="extends",
-                )
-            )
-            break
+    _visit(path, None, stack=[], done={}, chain=chain, problems=problems)
     if problems:
         raise RulesetError(problems)
-    ruleset = _compose(list(reversed(chain)), parameters or {}, problems)
+    ruleset = _compose(chain, parameters or {}, problems, lint)
     if problems:
         raise RulesetError(problems)
     return ruleset
 
 
+def _ancestors(chain: list[_Parsed]) -> dict[int, set[int]]:
+    """For each ruleset of the chain (by position), the positions of every ruleset it
+    extends, directly or not."""
+    at = {str(Path(p.path).resolve()): i for i, p in enumerate(chain)}
+    out: dict[int, set[int]] = {}
+    for i, parsed in enumerate(chain):  # bases come first: their sets are complete
+        mine: set[int] = set()
+        for key in parsed.bases:
+            j = at.get(key)
+            if j is not None:
+                mine |= {j} | out[j]
+        out[i] = mine
+    return out
+
+
+#: Fields an override may change, besides ``parameters``; each replaces the inherited value.
+_OVERRIDABLE = ("level", "severity", "enabled", "title", "description", "citations", "remediation")
+
+
 def _compose(
-    chain: list[_Parsed], caller_params: Mapping[str, Number], problems: list[Problem]
+    chain: list[_Parsed],
+    caller_params: Mapping[str, Number],
+    problems: list[Problem],
+    lint: bool = False,
 ) -> Ruleset:
-    """Fold the chain, base first: vocabulary, parameters and rules accumulate."""
+    """Fold the chain, bases first: vocabulary, parameters and rules accumulate.
+
+    A ruleset overrides only rules it inherits; when two bases override one rule, the
+    later base's changes win, and the extending ruleset's own win over both.
+    """
     kinds: dict[str, bool] = dict(CORE_TIE_KINDS)
     roles: set[str] = set(CORE_ROLES)
     params: dict[str, ParameterSpec] = {}
-    specs: dict[str, tuple[RuleSpec, _Parsed, int]] = {}
+    specs: dict[str, tuple[RuleSpec, int, int]] = {}  # rule id: (spec, chain position, index)
     overrides: dict[str, dict[str, Any]] = {}
-    for parsed in chain:
+    cited_by: dict[str, tuple[int, str]] = {}  # rule id: (chain position, pointer) of citations
+    ancestors = _ancestors(chain)
+    for pos, parsed in enumerate(chain):
         model = parsed.model
         assert model is not None
         for kname, kspec in model.vocabulary.kinds.items():
@@ -253,24 +302,30 @@ def _compose(
             kinds[kname] = kspec.directed
         roles.update(model.vocabulary.roles)
         params.update(model.parameters)
+        inherited = {rid for rid, (_, at, _) in specs.items() if at in ancestors[pos]}
         for oid, ov in model.overrides.items():
-            if oid not in specs:
+            if oid not in inherited:
                 problems.append(
                     _at(
                         parsed,
                         f"/overrides/{oid}",
                         "unknown-rule",
-                        f"override of unknown rule {oid!r}{did_you_mean(oid, specs)}",
+                        f"override of unknown rule {oid!r}{did_you_mean(oid, inherited)}",
                         record=oid,
                     )
                 )
                 continue
-            changes = ov.model_dump(exclude_none=True, exclude_defaults=True)
-            overrides.setdefault(oid, {}).update(changes)
+            changes = overrides.setdefault(oid, {})
+            for name in _OVERRIDABLE:
+                value = getattr(ov, name)
+                if value is not None:
+                    changes[name] = value
+            if ov.citations is not None:
+                cited_by[oid] = (pos, f"/overrides/{oid}/citations")
             if ov.parameters:
-                merged = dict(overrides[oid].get("_params", {}))
+                merged = dict(changes.get("_params", {}))
                 merged.update(ov.parameters)
-                overrides[oid]["_params"] = merged
+                changes["_params"] = merged
         for i, spec in enumerate(model.rules):
             if spec.id in specs:
                 problems.append(
@@ -284,7 +339,8 @@ def _compose(
                     )
                 )
                 continue
-            specs[spec.id] = (spec, parsed, i)
+            specs[spec.id] = (spec, pos, i)
+            cited_by[spec.id] = (pos, f"/rules/{i}/citations")
     for name in caller_params:
         if name not in params:
             problems.append(
@@ -294,9 +350,11 @@ def _compose(
                     message=f"unknown parameter {name!r}" + did_you_mean(name, params),
                 )
             )
+    origins = [RulesetRef(p.model.id, p.model.version) for p in chain if p.model is not None]
     rules: list[Rule] = []
     disabled: list[str] = []
-    for rid, (spec, parsed, i) in specs.items():
+    for rid, (spec, pos, i) in specs.items():
+        parsed = chain[pos]
         changed = overrides.get(rid, {})
         if not changed.get("enabled", spec.enabled):
             disabled.append(rid)
@@ -318,23 +376,37 @@ def _compose(
         values.update(changed.get("_params", {}))
         rule = Rule(
             id=rid,
-            title=spec.title,
-            description=spec.description,
+            title=changed.get("title", spec.title),
+            description=changed.get("description", spec.description),
             category=spec.category,
             severity=changed.get("severity", spec.severity),
             level=changed.get("level", spec.level),
-            citations=tuple(spec.citations),
-            remediation=tuple(spec.remediation),
+            citations=tuple(changed.get("citations", spec.citations)),
+            remediation=tuple(changed.get("remediation", spec.remediation)),
             match=spec.match,
             parameters=values,
             file=parsed.path,
             pointer=f"/rules/{i}",
             line=parsed.doc.line_of(f"/rules/{i}"),
+            origin=origins[pos],
+            supersedes=_superseded(
+                spec, parsed, i, specs=specs, origins=origins, problems=problems
+            ),
         )
         check_match(
             rule, kinds, roles, set(params), file=parsed.path, doc=parsed.doc, problems=problems
         )
+        if lint:
+            at, pointer = cited_by[rid]
+            cited = chain[at]
+            scope = [chain[k] for k in sorted(ancestors[at] | {at})]
+            sources = [s for p in scope if p.model for s in p.model.sources]
+            check_citations_given(rule, pointer, file=cited.path, doc=cited.doc, problems=problems)
+            check_citation_sources(
+                rule, sources, pointer, file=cited.path, doc=cited.doc, problems=problems
+            )
         rules.append(rule)
+    _check_supersedes_cycles(rules, chain, specs, problems)
     top = chain[-1].model
     assert top is not None
     return Ruleset(
@@ -352,6 +424,82 @@ def _compose(
         extends=tuple(p.model.id for p in chain[:-1] if p.model),
         disabled=tuple(disabled),
     )
+
+
+def _check_supersedes_cycles(
+    rules: list[Rule],
+    chain: list[_Parsed],
+    specs: Mapping[str, tuple[RuleSpec, int, int]],
+    problems: list[Problem],
+) -> None:
+    """Rules that supersede each other, directly or not, would drop each other's findings."""
+    targets = {r.id: [t for _, t in r.supersedes] for r in rules}
+    for start in sorted(targets):
+        path = [start]
+        todo = [(start, iter(targets[start]))]
+        while todo:
+            _, it = todo[-1]
+            nxt = next(it, None)
+            if nxt is None:
+                todo.pop()
+                path.pop()
+            elif nxt == start:
+                _, pos, i = specs[start]
+                problems.append(
+                    _at(
+                        chain[pos],
+                        f"/rules/{i}/supersedes",
+                        "supersedes-cycle",
+                        f"rules supersede each other: {' -> '.join([*path, start])}",
+                        record=start,
+                    )
+                )
+                todo = []
+            elif nxt not in path and nxt in targets:
+                path.append(nxt)
+                todo.append((nxt, iter(targets[nxt])))
+
+
+def _superseded(
+    spec: RuleSpec,
+    parsed: _Parsed,
+    i: int,
+    *,
+    specs: Mapping[str, tuple[RuleSpec, int, int]],
+    origins: list[RulesetRef],
+    problems: list[Problem],
+) -> tuple[tuple[str, str], ...]:
+    """The (origin ruleset id, rule id) of every rule ``spec`` supersedes, checked: the
+    rule exists, is not ``spec`` itself, and names each of its subjects with a variable
+    ``spec`` names too (else the two findings could never be about the same subjects)."""
+    out: list[tuple[str, str]] = []
+    mine = set(spec.match.subject_variables)
+    for j, target in enumerate(spec.supersedes):
+        pointer = f"/rules/{i}/supersedes/{j}"
+        found = specs.get(target)
+        if found is None or target == spec.id:
+            why = "a rule cannot supersede itself" if target == spec.id else "unknown rule"
+            hint = "" if target == spec.id else did_you_mean(target, specs)
+            problems.append(
+                _at(parsed, pointer, "unknown-rule", f"{why} {target!r}{hint}", record=spec.id)
+            )
+            continue
+        other = found[0].match.subject_variables
+        missing = [v for v in other if v not in mine]
+        if missing:
+            problems.append(
+                _at(
+                    parsed,
+                    pointer,
+                    "supersedes-subjects",
+                    f"rule {spec.id} cannot supersede {target!r}: its subjects "
+                    f"{', '.join(missing)} are not subjects of {spec.id}",
+                    record=spec.id,
+                )
+            )
+            continue
+        out.append((origins[found[1]].id, target))
+    return tuple(out)
 
 
 def _at(

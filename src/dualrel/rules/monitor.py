@@ -21,6 +21,7 @@ from dualrel.graph.model import Person, Registry, Tie
 from dualrel.rules._durable import Engine
 from dualrel.rules._match import AnchorKey, Match
 from dualrel.rules._sessions import Store, build_store, sorted_findings
+from dualrel.rules.compose import variant_rules
 from dualrel.rules.engine import RegistryLike, RulesetLike, _evaluation_date, prepare
 from dualrel.rules.plan import CompiledRule
 
@@ -72,6 +73,17 @@ class Monitor:
                 f"group matches: {', '.join(unsupported)}. Evaluate them with "
                 "dualrel.evaluate(), or disable them in a ruleset that extends this one "
                 "(overrides: {rule-id: {enabled: false}})."
+            )
+        # a change's delta is worked out per ruleset: one finding standing for another
+        # (supersedes, or two forms of one inherited rule) would need the others' results
+        merging = [
+            f"{r.origin.id}/{r.id}" for c in self._compiled for r in c.ruleset.rules if r.supersedes
+        ] + variant_rules([c.ruleset for c in self._compiled])
+        if merging:
+            raise InvalidArgument(
+                "Monitor cannot yet follow these rules, which supersede others or which two "
+                f"rulesets change differently: {', '.join(merging)}. Evaluate them with "
+                "dualrel.evaluate()."
             )
         self.as_of = _evaluation_date(reg, as_of)
         self._kinds: dict[str, bool] = dict(reg.kinds)

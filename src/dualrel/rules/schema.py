@@ -368,15 +368,25 @@ class RuleSpec(_Model):
     match: Match
     parameters: dict[Annotated[str, Field(pattern=_NAME)], Number] = Field(default_factory=dict)
     enabled: bool = True
+    #: rules (own or inherited) whose findings this rule's finding replaces for the same
+    #: subjects (see "Composing codes" in docs/rulesets.md)
+    supersedes: list[Annotated[str, Field(pattern=_ID)]] = Field(default_factory=list)
 
 
 class RuleOverride(_Model):
-    """Changes to one inherited rule, applied when the ruleset is loaded."""
+    """Changes to one inherited rule, applied when the ruleset is loaded.
+
+    ``citations`` and ``remediation`` replace the inherited lists whole.
+    """
 
     level: Level | None = None
     severity: Severity | None = None
     parameters: dict[str, Number] = Field(default_factory=dict)
     enabled: bool | None = None
+    title: str | None = Field(default=None, min_length=1)
+    description: str | None = None
+    citations: list[_CitationField] | None = None
+    remediation: list[RemediationSpec] | None = Field(default=None, min_length=1)
 
 
 class KindSpec(_Model):
@@ -410,7 +420,8 @@ class RulesetFile(_Model):
     description: str = ""
     effective: date | None = None
     sources: list[SourceSpec] = Field(default_factory=list)
-    extends: str | None = None
+    #: the base ruleset, or several (``[icf-2020, counselling-windows]``), in order
+    extends: str | list[Annotated[str, Field(min_length=1)]] | None = None
     overrides: dict[str, RuleOverride] = Field(default_factory=dict)
     vocabulary: Vocabulary = Field(default_factory=Vocabulary)
     parameters: dict[Annotated[str, Field(pattern=_NAME)], ParameterSpec] = Field(
@@ -422,6 +433,13 @@ class RulesetFile(_Model):
     @classmethod
     def _version_as_text(cls, v: Any) -> Any:
         return str(v) if isinstance(v, int | float) else v
+
+    @property
+    def bases(self) -> tuple[str, ...]:
+        """The rulesets ``extends`` names, in order (none, one or several)."""
+        if self.extends is None:
+            return ()
+        return (self.extends,) if isinstance(self.extends, str) else tuple(self.extends)
 
     @field_validator("rules", "overrides", "sources", mode="before")
     @classmethod
