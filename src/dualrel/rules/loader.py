@@ -22,13 +22,15 @@ from dualrel._internal.located import located, schema_problems, yaml_problem
 from dualrel._internal.suggest import did_you_mean
 from dualrel.errors import Problem, ProblemCode, RulesetError
 from dualrel.graph.model import CORE_ROLES, CORE_TIE_KINDS
-from dualrel.rules._checks import check_match
+from dualrel.rules._checks import check_dates, check_match
 from dualrel.rules.schema import (
     Citation,
+    KindSpec,
     Match,
     Number,
     ParameterSpec,
     RemediationSpec,
+    RuleOverride,
     RulesetFile,
     RuleSpec,
     SourceSpec,
@@ -112,6 +114,10 @@ class _Parsed:
     path: str
     doc: safeyaml.LocatedDocument
     model: RulesetFile | None
+    # ids of rules left out for schema errors: nothing else reports them unknown
+    broken_rules: frozenset[str] = frozenset()
+    # where each rule of ``model`` is in the file, when rules were left out
+    rule_index: tuple[int, ...] | None = None
 
 
 def _parse(path: Path, problems: list[Problem]) -> _Parsed | None:
@@ -139,10 +145,90 @@ def _parse(path: Path, problems: list[Problem]) -> _Parsed | None:
         model = RulesetFile.model_validate(data)
     except pydantic.ValidationError as exc:
         problems.extend(
-            schema_problems(name, doc, exc, record_of=lambda loc: _rule_id_at(data, loc))
+            schema_problems(
+                name,
+                doc,
+                exc,
+                model=RulesetFile,
+                data=data,
+                record_of=lambda loc: _rule_id_at(data, loc),
+            )
         )
-        return _Parsed(name, doc, None)
+        salvaged, broken, index = _salvage(data, {e["loc"][0] for e in exc.errors() if e["loc"]})
+        return _Parsed(name, doc, salvaged, broken, index)
     return _Parsed(name, doc, model)
+
+
+def _fits(model: type[pydantic.BaseModel], value: Any) -> bool:
+    try:
+        model.model_validate(value)
+    except pydantic.ValidationError:
+        return False
+    return True
+
+
+#: Stand-ins for top-level fields with schema errors, so the rest of the file is checked.
+_STAND_INS: dict[str, Any] = {
+    "id": "unnamed",
+    "version": "0",
+    "title": "untitled",
+    "description": "",
+    "effective": None,
+    "extends": None,
+}
+
+
+def _salvage(
+    data: dict[str, Any], bad: set[Any]
+) -> tuple[RulesetFile | None, frozenset[str], tuple[int, ...] | None]:
+    """The file without the parts that failed the schema (their errors are reported), so
+    the semantic checks still run on every rule that validated.
+
+    A parameter or tie kind that failed stays declared (a stand-in value, a directed kind)
+    so that rules using it are not reported for the same mistake twice.
+    """
+    fixed = dict(data)
+    broken: set[str] = set()
+    index: tuple[int, ...] | None = None
+    for key in bad:
+        value = data.get(key)
+        if key == "rules" and isinstance(value, list):
+            index = tuple(i for i, r in enumerate(value) if _fits(RuleSpec, r))
+            fixed[key] = [value[i] for i in index]
+            broken |= {
+                str(r["id"])
+                for r in value
+                if isinstance(r, dict) and "id" in r and not _fits(RuleSpec, r)
+            }
+        elif key == "overrides" and isinstance(value, dict):
+            fixed[key] = {k: v for k, v in value.items() if _fits(RuleOverride, v)}
+        elif key == "sources" and isinstance(value, list):
+            fixed[key] = [v for v in value if _fits(SourceSpec, v)]
+        elif key == "parameters" and isinstance(value, dict):
+            fixed[key] = {
+                k: (v if _fits(ParameterSpec, v) or isinstance(v, int | float) else {"value": 0})
+                for k, v in value.items()
+                if isinstance(k, str) and k.isidentifier()
+            }
+        elif key == "vocabulary" and isinstance(value, dict):
+            kinds = value.get("kinds") if isinstance(value.get("kinds"), dict) else {}
+            roles = value.get("roles") if isinstance(value.get("roles"), list) else []
+            fixed[key] = {
+                "kinds": {
+                    k: (v if _fits(KindSpec, v) else {"directed": True})
+                    for k, v in (kinds or {}).items()
+                    if isinstance(k, str) and k.isidentifier()
+                },
+                "roles": [r for r in roles or [] if isinstance(r, str) and r.isidentifier()],
+            }
+        elif key in _STAND_INS:
+            fixed[key] = _STAND_INS[key]
+        else:
+            fixed.pop(key, None)  # an unknown field, or a part beyond repair
+    try:
+        return RulesetFile.model_validate(fixed), frozenset(broken), index
+    except pydantic.ValidationError:
+        return None, frozenset(broken), index
 
 
 def _rule_id_at(data: Any, loc: tuple[Any, ...]) -> str | None:
@@ -184,6 +270,7 @@ def load_ruleset(
     chain: list[_Parsed] = []
     seen: list[str] = []
     current: Path | None = path
+    complete = False  # every file of the chain read (schema errors or not): compose it
     while current is not None:
         key = str(current.resolve())
         if key in seen:
@@ -206,6 +293,7 @@ def load_ruleset(
         chain.append(parsed)
         base = parsed.model.extends
         if base is None:
+            complete = True
             break
         current = _resolve_path(base, current.parent)
         if current is None or not current.exists():
@@ -220,7 +308,7 @@ def load_ruleset(
                 )
             )
             break
-    if problems:
+    if not complete:
         raise RulesetError(problems)
     ruleset = _compose(list(reversed(chain)), parameters or {}, problems)
     if problems:
@@ -253,7 +341,10 @@ def _compose(
             kinds[kname] = kspec.directed
         roles.update(model.vocabulary.roles)
         params.update(model.parameters)
+        broken = frozenset().union(*(p.broken_rules for p in chain))
         for oid, ov in model.overrides.items():
+            if oid in broken and oid not in specs:
+                continue  # the rule's own schema errors are reported
             if oid not in specs:
                 problems.append(
                     _at(
@@ -271,7 +362,8 @@ def _compose(
                 merged = dict(overrides[oid].get("_params", {}))
                 merged.update(ov.parameters)
                 overrides[oid]["_params"] = merged
-        for i, spec in enumerate(model.rules):
+        for j, spec in enumerate(model.rules):
+            i = parsed.rule_index[j] if parsed.rule_index is not None else j
             if spec.id in specs:
                 problems.append(
                     _at(
@@ -334,6 +426,7 @@ def _compose(
         check_match(
             rule, kinds, roles, set(params), file=parsed.path, doc=parsed.doc, problems=problems
         )
+        check_dates(rule, file=parsed.path, doc=parsed.doc, problems=problems)
         rules.append(rule)
     top = chain[-1].model
     assert top is not None

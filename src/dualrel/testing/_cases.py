@@ -315,7 +315,7 @@ class _FragmentLocator:
 def _schema_problems(
     name: str, doc: safeyaml.LocatedDocument, exc: pydantic.ValidationError
 ) -> list[Problem]:
-    return schema_problems(name, doc, exc, hint=_expect_hint)
+    return schema_problems(name, doc, exc, model=CaseFileSpec, hint=_expect_hint)
 
 
 def _expect_hint(loc: Sequence[str], kind: str) -> str:
@@ -441,6 +441,19 @@ def read_case_file(
     cases: list[Case] = []
     seen = _seen | {path.resolve()}
     for i, pattern in enumerate(spec.include):
+        if Path(pattern).is_absolute() or Path(pattern).drive:
+            problems.append(
+                located(
+                    name,
+                    doc,
+                    f"/include/{i}",
+                    code="include-absolute",
+                    field="include",
+                    message=f"include {pattern!r} is an absolute path: write it relative to "
+                    "this file's folder, so the cases run wherever the project is",
+                )
+            )
+            continue
         matches = sorted(
             p
             for p in path.parent.glob(pattern)
