@@ -174,6 +174,7 @@ def _properties(results: TestResults, args: argparse.Namespace) -> int:
         from dualrel.testing.properties import (  # noqa: PLC0415
             check_properties,
             format_property_result,
+            unchecked_rules,
         )
     except ImportError as exc:
         sys.stderr.write(f"dualrel: --properties needs hypothesis: {exc}\n")
@@ -188,5 +189,8 @@ def _properties(results: TestResults, args: argparse.Namespace) -> int:
             out.write(format_property_result(res) + "\n")
             if not res.passed:
                 code = EXIT_FINDINGS
+        for u in unchecked_rules(ruleset):
+            if not u.never_fires:  # those fail satisfiability, named there
+                out.write(f"  not checked: {u.ruleset}/{u.rule}: {u.reason}\n")
         del ref
     return code
