@@ -174,3 +174,11 @@ def test_conditions_that_leave_room_are_no_contradiction(tmp_path):
         HEAD + rule("r1", where=("r.start >= coaching.start + 10", "r.start <= coaching.end"))
     )
     assert [r.id for r in load_ruleset(path).rules] == ["r1"]
+
+
+def test_the_contradiction_example_of_the_reference_is_reported_as_shown(tmp_path):
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "rulesets.md").read_text()
+    block = doc.split("```yaml ruleset\n", 1)[1].split("```", 1)[0]
+    (p,) = problems(tmp_path, block)
+    shown = " ".join(doc.split("is reported as `", 1)[1].split("`", 1)[0].split())
+    assert p.code == "contradiction" and p.message == shown
