@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+
+import pytest
+
 from dualrel.cli import main
 from dualrel.rules import evaluate, load_ruleset
 from dualrel.rules.compiler import compile_ruleset
@@ -28,7 +32,15 @@ def test_the_mutants_of_a_rule(mini):
         ("drop-condition", "drop the date condition 'gift.start <= coaching.end + window_days'"),
         ("window", "'gift.start <= coaching.end + window_days': window_days one day larger"),
         ("window", "'gift.start <= coaching.end + window_days': window_days one day smaller"),
+        ("strictness", "'gift.start <= coaching.end + window_days': <= -> <"),
     ]
+    ids = [m.id for m in mutants(rs) if m.rule == "gift-after-coaching"]
+    assert ids[:3] == [
+        "gift-after-coaching/level-up-1",
+        "gift-after-coaching/drop-clause-1",
+        "gift-after-coaching/drop-condition-1",
+    ]
+    assert len(set(ids)) == len(ids)
 
 
 def test_every_operator_is_used_on_the_shipped_rulesets():
@@ -41,16 +53,22 @@ def test_every_operator_is_used_on_the_shipped_rulesets():
         "window",
         "kind",
         "direction",
+        "strictness",
     }
+    ops = {m.operator for m in mutants(load_ruleset("coaching-practice"))}
+    assert {"threshold", "per", "value", "strictness"} <= ops
 
 
-def test_every_mutant_changes_what_the_rule_means(mini):
-    # a mutant that cannot change any finding would be a false alarm when it survives
-    rs = load_ruleset("coaching-core")
+@pytest.mark.parametrize("name", ["coaching-core", "coaching-practice"])
+def test_every_mutant_changes_what_the_rule_means(name):
+    # a mutant that cannot change any finding would be a false alarm when it survives, and
+    # one the loader would refuse (or the compiler choke on) is no rule at all
+    rs = load_ruleset(name)
     for m in mutants(rs):
         rule = rs.rule(m.rule)
         changed = m.apply(rule)
         assert changed is not None and changed != rule, m.description
+        compile_ruleset(dataclasses.replace(rs, rules=(changed,)))
 
 
 def test_a_between_clause_on_a_directed_kind_gets_both_directions():
@@ -81,14 +99,17 @@ def test_weak_tests_let_mutants_survive(mini):
     assert "'gift.start <= coaching.end + window_days': window_days one day larger" in survived
     assert "drop the tie clause 'gift'" in survived  # no case without a gift
     assert "'gift': kind paid_service -> coaching" not in survived  # the positive case kills it
-    assert report.counts() == {"mini": (11, 11 - len(survived), len(survived))}
+    assert report.counts() == {"mini": (12, 12 - len(survived), len(survived))}
 
 
 def test_the_cli_reports_survivors_and_fails(mini, capsys):
     assert main(["test", str(mini / "mini.yaml"), "--mutate"]) == 1
     out = capsys.readouterr().out
-    assert "SURVIVED mini/gift-after-coaching: drop 'ended: true' from 'coaching'" in out
-    assert "mini: 11 mutants, " in out
+    assert (
+        "SURVIVED mini/gift-after-coaching: drop 'ended: true' from 'coaching'  "
+        "[gift-after-coaching/drop-condition-1]" in out
+    )
+    assert "mini: 12 mutants, " in out
     (mini / "tests" / "mini" / "cases.yaml").write_text(CASES.replace("level: 1}", "level: 2}"))
     assert main(["test", str(mini / "mini.yaml"), "--mutate"]) == 1
     assert "mutation check skipped: fix the failing cases first" in capsys.readouterr().out

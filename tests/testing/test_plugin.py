@@ -69,3 +69,20 @@ def test_the_shipped_case_files_run_under_pytest(pytester):
     assert result.ret == 0
     result.stdout.fnmatch_lines(["* passed*"])
     assert int(result.stdout.lines[-1].split()[0]) >= 190
+
+
+def test_a_known_gap_is_an_xfail_and_a_closed_one_fails(pytester, mini):
+    copy_mini(pytester, mini)
+    gap = CASES.replace(
+        "    expect_none: true\n",
+        "    expect:\n      - {rule: gift-after-coaching}\n    known_gap: two months wanted\n",
+    )
+    (pytester.path / "tests" / "mini" / "cases.yaml").write_text(gap)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-rx")
+    result.assert_outcomes(passed=1, xfailed=1)
+    result.stdout.fnmatch_lines(["*known gap: two months wanted*"])
+    closed = gap.replace("start: 2025-08-01", "start: 2025-06-20")
+    (pytester.path / "tests" / "mini" / "cases.yaml").write_text(closed)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*the gap is closed, remove known_gap*"])

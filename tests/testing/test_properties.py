@@ -9,8 +9,9 @@ import pytest
 from dualrel.cli import main
 from dualrel.errors import InvalidArgument
 from dualrel.graph import load_registry
-from dualrel.rules import Monitor, evaluate, shipped_rulesets
-from dualrel.testing import PROPERTIES, check_properties
+from dualrel.rules import Monitor, evaluate, load_ruleset, shipped_rulesets
+from dualrel.rules.schema import Match
+from dualrel.testing import PROPERTIES, check_properties, unchecked_rules
 from dualrel.testing import properties as props
 from dualrel.testing.properties import format_property_result
 
@@ -159,3 +160,29 @@ def test_the_cli_runs_the_properties(mini, capsys):
     out = capsys.readouterr().out
     assert "properties (seed 3):" in out
     assert all(f"PASS  mini  {p}" in out for p in PROPERTIES)
+
+
+def test_an_unsatisfiable_rule_fails_once_and_the_rest_is_checked():
+    rs = load_ruleset("coaching-core")
+    rule = rs.rule("romance-former-client")
+    data = rule.match.model_dump(by_alias=True, exclude_none=True)
+    data["where"] = [*data["where"], "romance.start > as_of"]  # and romance.start <= as_of
+    never = replace(rule, match=Match.model_validate(data))
+    broken = replace(rs, rules=tuple(never if r.id == rule.id else r for r in rs.rules))
+    (u,) = unchecked_rules(broken)
+    assert u.rule == "romance-former-client" and u.never_fires
+    assert "romance.start <= as_of" in u.reason and "romance.start > as_of" in u.reason
+    results = check_properties(broken, max_examples=3)
+    assert [(r.name, r.passed) for r in results if not r.passed] == [("satisfiability", False)]
+    (sat,) = [r for r in results if r.name == "satisfiability"]
+    assert sat.message.count("romance-former-client") == 1
+
+
+def test_the_cli_names_the_rules_properties_do_not_check(capsys):
+    assert main(["test", "coaching-practice", "--properties", "--examples", "2", "-q"]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "  not checked: coaching-practice/late-responses: it reads practice records "
+        "(the properties plant ties only): its cases check it" in out
+    )
+    assert out.count("not checked:") == 13

@@ -14,9 +14,10 @@ import pydantic
 import yaml
 
 from dualrel._internal import safeyaml
+from dualrel._internal.schema_words import schema_errors, yaml_hint
 from dualrel.errors import Problem, ProblemCode
 
-__all__ = ["located", "schema_message", "schema_problems", "yaml_problem"]
+__all__ = ["located", "schema_problems", "yaml_problem"]
 
 
 def located(
@@ -61,18 +62,9 @@ def yaml_problem(file: str, exc: yaml.YAMLError | safeyaml.YamlLimitError) -> Pr
     mark = getattr(exc, "problem_mark", None)
     line = mark.line + 1 if mark is not None else None
     msg = getattr(exc, "problem", None) or str(exc)
-    return Problem(file=file, line=line, code="malformed", message=f"not valid YAML: {msg}")
-
-
-def schema_message(err: Any) -> str:
-    """One pydantic error in words: unknown and missing fields by name, else where: what."""
-    loc = [str(p) for p in err["loc"]]
-    if err["type"] == "extra_forbidden":
-        return f"unknown field {loc[-1]!r}"
-    if err["type"] == "missing":
-        return f"missing required field {loc[-1]!r}"
-    where = ".".join(loc)
-    return f"{where}: {err['msg']}" if where else str(err["msg"])
+    return Problem(
+        file=file, line=line, code="malformed", message=f"not valid YAML: {msg}{yaml_hint(msg)}"
+    )
 
 
 def schema_problems(
@@ -80,21 +72,26 @@ def schema_problems(
     doc: safeyaml.LocatedDocument,
     exc: pydantic.ValidationError,
     *,
+    model: type[pydantic.BaseModel] | None = None,
+    data: Any = None,
     record_of: Callable[[tuple[Any, ...]], str | None] | None = None,
     hint: Callable[[Sequence[str], str], str] | None = None,
 ) -> list[Problem]:
-    """Every error of ``exc`` as a ``schema`` problem located in ``doc``.
+    """Every error of ``exc`` as a ``schema`` problem located in ``doc``, in our words.
 
-    ``record_of`` names the record an error location belongs to; ``hint`` may add to the
-    message of an error (given its location and type).
+    ``model`` (the model ``data`` was validated against; ``doc.data`` when ``data`` is not
+    given) lets an unknown field name the field it may be a misspelling of; ``record_of``
+    names the record an error location belongs to; ``hint`` may add to the message of an
+    error (given its location and type), in place of a "did you mean" from spelling.
     """
     out = []
-    for err in exc.errors():
-        loc = [str(p) for p in err["loc"]]
+    for err in schema_errors(exc, doc.data if data is None else data, model):
+        loc = [str(p) for p in err.loc]
         pointer = "/" + "/".join(safeyaml.escape(p) for p in loc)
-        message = schema_message(err)
-        if hint is not None:
-            message += hint(loc, err["type"])
+        message = err.message
+        extra = hint(loc, err.kind) if hint is not None else ""
+        if extra:  # the caller knows better than a guess from spelling
+            message = message.split(" (did you mean")[0] + extra
         out.append(
             located(
                 file,
@@ -102,7 +99,7 @@ def schema_problems(
                 pointer,
                 "schema",
                 message,
-                record=record_of(err["loc"]) if record_of is not None else None,
+                record=record_of(err.loc) if record_of is not None else None,
                 field=loc[-1] if loc else None,
             )
         )

@@ -94,7 +94,7 @@ def _test(args: argparse.Namespace) -> int:
     out = sys.stdout
 
     def show(result: CaseResult) -> None:
-        if args.quiet and result.passed:
+        if args.quiet and result.outcome == "pass":
             return
         out.write(format_case_result(result, verbose=args.verbose) + "\n")
 
@@ -106,8 +106,9 @@ def _test(args: argparse.Namespace) -> int:
     if not results.results:
         sys.stderr.write("dualrel: no test cases found\n")
         return EXIT_INPUT
+    gaps = f", {results.known_gaps} known gap(s)" if results.known_gaps else ""
     out.write(
-        f"\n{results.passed} passed, {results.failed} failed "
+        f"\n{results.passed} passed, {results.failed} failed{gaps} "
         f"({len(results.files)} file(s), {len(results.rulesets)} ruleset(s))\n"
     )
     code = results.exit_code
@@ -150,10 +151,21 @@ def _mutate(results: TestResults) -> int:
     if report.survivors:
         out.write("  each SURVIVED line is a change to a rule that no case notices:\n")
     for r in report.survivors:
-        out.write(f"  SURVIVED {r.ruleset}/{r.mutant.rule}: {r.mutant.description}\n")
+        out.write(
+            f"  SURVIVED {r.ruleset}/{r.mutant.rule}: {r.mutant.description}  [{r.mutant.id}]\n"
+        )
+    for r in report.wrongly_accepted:
+        out.write(
+            f"  NOT EQUIVALENT {r.ruleset}/{r.mutant.rule}: {r.mutant.description}  "
+            f"[{r.mutant.id}]: accepted as equivalent, but {r.killed_by} notices it\n"
+        )
+    accepted: dict[str, int] = {}
+    for r in report.accepted:
+        accepted[r.ruleset] = accepted.get(r.ruleset, 0) + 1
     for ruleset, (total, killed, survived) in report.counts().items():
-        out.write(f"  {ruleset}: {total} mutants, {killed} killed, {survived} survived\n")
-    return EXIT_FINDINGS if report.survivors else EXIT_OK
+        same = f", {accepted[ruleset]} accepted as equivalent" if ruleset in accepted else ""
+        out.write(f"  {ruleset}: {total} mutants, {killed} killed, {survived} survived{same}\n")
+    return EXIT_OK if report.ok else EXIT_FINDINGS
 
 
 def _properties(results: TestResults, args: argparse.Namespace) -> int:
@@ -162,6 +174,7 @@ def _properties(results: TestResults, args: argparse.Namespace) -> int:
         from dualrel.testing.properties import (  # noqa: PLC0415
             check_properties,
             format_property_result,
+            unchecked_rules,
         )
     except ImportError as exc:
         sys.stderr.write(f"dualrel: --properties needs hypothesis: {exc}\n")
@@ -176,5 +189,8 @@ def _properties(results: TestResults, args: argparse.Namespace) -> int:
             out.write(format_property_result(res) + "\n")
             if not res.passed:
                 code = EXIT_FINDINGS
+        for u in unchecked_rules(ruleset):
+            if not u.never_fires:  # those fail satisfiability, named there
+                out.write(f"  not checked: {u.ruleset}/{u.rule}: {u.reason}\n")
         del ref
     return code

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from dualrel._internal import safeyaml
+from dualrel._internal.datebounds import Bound, bounds, conflict
 from dualrel._internal.located import located
 from dualrel._internal.suggest import did_you_mean
 from dualrel.errors import Problem, ProblemCode
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 __all__ = [
     "check_citation_sources",
     "check_citations_given",
+    "check_dates",
     "check_match",
     "citation_code",
     "clauses_of_text",
@@ -429,3 +431,41 @@ def _check_grouping(
                 "unknown-parameter",
                 f"unknown parameter {limit!r}{did_you_mean(limit, params)}",
             )
+
+
+def check_dates(
+    rule: Rule, *, file: str, doc: safeyaml.LocatedDocument, problems: list[Problem]
+) -> None:
+    """Date conditions that contradict each other: the rule can never fire.
+
+    The conditions named are those of one contradiction (a negative cycle of the
+    difference constraints); a contradiction without a ``where`` condition (``active`` and
+    ``ended: true`` on one clause) is :func:`check_match`'s to report.
+    """
+    found = bounds(rule.match, rule.parameters)
+    n = 1 + 2 * sum(c.exists for c in rule.match.ties)
+    cycle = conflict(n, [b.constraint for b in found])
+    if cycle is None:
+        return
+    involved = [found[i] for i in cycle]
+    first = min((b.where for b in involved if b.where is not None), default=None)
+    if first is None:
+        return
+    labels = list(dict.fromkeys(b.label for b in sorted(involved, key=_where_first)))
+    pointer = f"{rule.pointer}/match/where/{first}"
+    problems.append(
+        located(
+            file,
+            doc,
+            pointer,
+            "contradiction",
+            f"rule {rule.id}: its date conditions contradict each other, so it can never fire: "
+            + "; ".join(labels),
+            record=rule.id,
+            field="where",
+        )
+    )
+
+
+def _where_first(b: Bound) -> tuple[int, int]:
+    return (0, b.where) if b.where is not None else (1, 0)

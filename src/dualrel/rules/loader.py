@@ -23,13 +23,20 @@ from dualrel._internal.suggest import did_you_mean
 from dualrel.errors import Problem, ProblemCode, RulesetError
 from dualrel.findings import RulesetRef
 from dualrel.graph.model import CORE_ROLES, CORE_TIE_KINDS
-from dualrel.rules._checks import check_citation_sources, check_citations_given, check_match
+from dualrel.rules._checks import (
+    check_citation_sources,
+    check_citations_given,
+    check_dates,
+    check_match,
+)
 from dualrel.rules.schema import (
     Citation,
+    KindSpec,
     Match,
     Number,
     ParameterSpec,
     RemediationSpec,
+    RuleOverride,
     RulesetFile,
     RuleSpec,
     SourceSpec,
@@ -119,6 +126,10 @@ class _Parsed:
     model: RulesetFile | None
     #: the resolved paths of the rulesets it extends (see :func:`_visit`)
     bases: list[str] = field(default_factory=list)
+    # ids of rules left out for schema errors: nothing else reports them unknown
+    broken_rules: frozenset[str] = frozenset()
+    # where each rule of ``model`` is in the file, when rules were left out
+    rule_index: tuple[int, ...] | None = None
 
 
 def _parse(path: Path, problems: list[Problem]) -> _Parsed | None:
@@ -146,9 +157,17 @@ def _parse(path: Path, problems: list[Problem]) -> _Parsed | None:
         model = RulesetFile.model_validate(data)
     except pydantic.ValidationError as exc:
         problems.extend(
-            schema_problems(name, doc, exc, record_of=lambda loc: _rule_id_at(data, loc))
+            schema_problems(
+                name,
+                doc,
+                exc,
+                model=RulesetFile,
+                data=data,
+                record_of=lambda loc: _rule_id_at(data, loc),
+            )
         )
-        return _Parsed(name, doc, None)
+        salvaged, broken, index = _salvage(data, {e["loc"][0] for e in exc.errors() if e["loc"]})
+        return _Parsed(name, doc, salvaged, broken_rules=broken, rule_index=index)
     return _Parsed(name, doc, model)
 
 
@@ -160,9 +179,12 @@ def _visit(
     done: dict[str, _Parsed],
     chain: list[_Parsed],
     problems: list[Problem],
+    incomplete: list[str],
 ) -> None:
     """Parse ``path`` and, depth first, every base it extends; ``chain`` gets each ruleset
-    once, after its bases (a base two rulesets extend is read once)."""
+    once, after its bases (a base two rulesets extend is read once).  A file that could not
+    be read at all, a cycle or an unknown base goes into ``incomplete``: schema errors alone
+    do not, so the rest of a readable chain is still checked."""
     key = str(path.resolve())
     if key in done:
         return
@@ -172,9 +194,11 @@ def _visit(
         problems.append(
             _extends_problem(parent, "extends-cycle", f"ruleset extends itself: {cycle}")
         )
+        incomplete.append(key)
         return
     parsed = _parse(path, problems)
     if parsed is None or parsed.model is None:
+        incomplete.append(key)
         return
     for j, base in enumerate(parsed.model.bases):
         current = _resolve_path(base, path.parent)
@@ -186,8 +210,17 @@ def _visit(
                     f"extends unknown ruleset {base!r}" + did_you_mean(base, shipped_rulesets()),
                 )
             )
+            incomplete.append(key)
             continue
-        _visit(current, (parsed, j), stack=[*stack, key], done=done, chain=chain, problems=problems)
+        _visit(
+            current,
+            (parsed, j),
+            stack=[*stack, key],
+            done=done,
+            chain=chain,
+            problems=problems,
+            incomplete=incomplete,
+        )
         parsed.bases.append(str(current.resolve()))
     done[key] = parsed
     chain.append(parsed)
@@ -198,6 +231,78 @@ def _extends_problem(at: tuple[_Parsed, int], code: ProblemCode, message: str) -
     assert parsed.model is not None
     pointer = "/extends" if isinstance(parsed.model.extends, str) else f"/extends/{j}"
     return located(parsed.path, parsed.doc, pointer, code, message, field="extends")
+
+
+def _fits(model: type[pydantic.BaseModel], value: Any) -> bool:
+    try:
+        model.model_validate(value)
+    except pydantic.ValidationError:
+        return False
+    return True
+
+
+#: Stand-ins for top-level fields with schema errors, so the rest of the file is checked.
+_STAND_INS: dict[str, Any] = {
+    "id": "unnamed",
+    "version": "0",
+    "title": "untitled",
+    "description": "",
+    "effective": None,
+    "extends": None,
+}
+
+
+def _salvage(
+    data: dict[str, Any], bad: set[Any]
+) -> tuple[RulesetFile | None, frozenset[str], tuple[int, ...] | None]:
+    """The file without the parts that failed the schema (their errors are reported), so
+    the semantic checks still run on every rule that validated.
+
+    A parameter or tie kind that failed stays declared (a stand-in value, a directed kind)
+    so that rules using it are not reported for the same mistake twice.
+    """
+    fixed = dict(data)
+    broken: set[str] = set()
+    index: tuple[int, ...] | None = None
+    for key in bad:
+        value = data.get(key)
+        if key == "rules" and isinstance(value, list):
+            index = tuple(i for i, r in enumerate(value) if _fits(RuleSpec, r))
+            fixed[key] = [value[i] for i in index]
+            broken |= {
+                str(r["id"])
+                for r in value
+                if isinstance(r, dict) and "id" in r and not _fits(RuleSpec, r)
+            }
+        elif key == "overrides" and isinstance(value, dict):
+            fixed[key] = {k: v for k, v in value.items() if _fits(RuleOverride, v)}
+        elif key == "sources" and isinstance(value, list):
+            fixed[key] = [v for v in value if _fits(SourceSpec, v)]
+        elif key == "parameters" and isinstance(value, dict):
+            fixed[key] = {
+                k: (v if _fits(ParameterSpec, v) or isinstance(v, int | float) else {"value": 0})
+                for k, v in value.items()
+                if isinstance(k, str) and k.isidentifier()
+            }
+        elif key == "vocabulary" and isinstance(value, dict):
+            kinds = value.get("kinds") if isinstance(value.get("kinds"), dict) else {}
+            roles = value.get("roles") if isinstance(value.get("roles"), list) else []
+            fixed[key] = {
+                "kinds": {
+                    k: (v if _fits(KindSpec, v) else {"directed": True})
+                    for k, v in (kinds or {}).items()
+                    if isinstance(k, str) and k.isidentifier()
+                },
+                "roles": [r for r in roles or [] if isinstance(r, str) and r.isidentifier()],
+            }
+        elif key in _STAND_INS:
+            fixed[key] = _STAND_INS[key]
+        else:
+            fixed.pop(key, None)  # an unknown field, or a part beyond repair
+    try:
+        return RulesetFile.model_validate(fixed), frozenset(broken), index
+    except pydantic.ValidationError:
+        return None, frozenset(broken), index
 
 
 def _rule_id_at(data: Any, loc: tuple[Any, ...]) -> str | None:
@@ -240,8 +345,9 @@ def load_ruleset(
             ]
         )
     chain: list[_Parsed] = []
-    _visit(path, None, stack=[], done={}, chain=chain, problems=problems)
-    if problems:
+    incomplete: list[str] = []  # files not read, or bases not found: nothing to compose
+    _visit(path, None, stack=[], done={}, chain=chain, problems=problems, incomplete=incomplete)
+    if incomplete:
         raise RulesetError(problems)
     ruleset = _compose(chain, parameters or {}, problems, lint)
     if problems:
@@ -303,7 +409,10 @@ def _compose(
         roles.update(model.vocabulary.roles)
         params.update(model.parameters)
         inherited = {rid for rid, (_, at, _) in specs.items() if at in ancestors[pos]}
+        broken = frozenset().union(*(p.broken_rules for p in chain))
         for oid, ov in model.overrides.items():
+            if oid in broken and oid not in inherited:
+                continue  # the rule's own schema errors are reported
             if oid not in inherited:
                 problems.append(
                     _at(
@@ -326,7 +435,8 @@ def _compose(
                 merged = dict(changes.get("_params", {}))
                 merged.update(ov.parameters)
                 changes["_params"] = merged
-        for i, spec in enumerate(model.rules):
+        for j, spec in enumerate(model.rules):
+            i = parsed.rule_index[j] if parsed.rule_index is not None else j
             if spec.id in specs:
                 problems.append(
                     _at(
@@ -396,6 +506,7 @@ def _compose(
         check_match(
             rule, kinds, roles, set(params), file=parsed.path, doc=parsed.doc, problems=problems
         )
+        check_dates(rule, file=parsed.path, doc=parsed.doc, problems=problems)
         if lint:
             at, pointer = cited_by[rid]
             cited = chain[at]

@@ -72,11 +72,13 @@ def _citation(v: Any, handler: core_schema.ValidatorFunctionWrapHandler) -> Cita
     if isinstance(v, Citation):
         return v
     if not isinstance(v, dict):
-        # the words a pydantic model gives, so ruleset authors read what they always did
         raise PydanticCustomError(
-            "model_type",
-            "Input should be a valid dictionary or instance of {class_name}",
-            {"class_name": "Citation"},
+            "citation_type",
+            "a citation must be a mapping such as {example}, not {got}",
+            {
+                "example": '{code: ICF-2020, clause: "24"}',
+                "got": "a list" if isinstance(v, list) else "text or a number",
+            },
         )
     fields = handler(v)
     return Citation(fields["code"], fields["clause"])
@@ -85,9 +87,9 @@ def _citation(v: Any, handler: core_schema.ValidatorFunctionWrapHandler) -> Cita
 def _citation_schema(_source: Any, _handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
     """Validate :class:`~dualrel.findings.Citation` as the ruleset model it replaced did.
 
-    One class serves the ruleset file and the findings: this schema gives the same
-    validation errors (unknown fields, missing fields, empty text, numbers as clause text)
-    and the same JSON Schema as a frozen pydantic model with ``extra="forbid"`` would.
+    One class serves the ruleset file and the findings: this schema checks what a frozen
+    pydantic model with ``extra="forbid"`` would (unknown fields, missing fields, empty
+    text, numbers as clause text) and gives the same JSON Schema.
     """
     text = core_schema.str_schema(min_length=1)
 

@@ -22,7 +22,9 @@ if TYPE_CHECKING:
         PROPERTIES,
         PropertyFailure,
         PropertyResult,
+        UncheckedRule,
         check_properties,
+        unchecked_rules,
     )
     from dualrel.testing.strategies import (
         people,
@@ -44,6 +46,8 @@ _LAZY = {
     "PropertyFailure": "properties",
     "PropertyResult": "properties",
     "check_properties": "properties",
+    "UncheckedRule": "properties",
+    "unchecked_rules": "properties",
 }
 
 
@@ -69,6 +73,7 @@ __all__ = [
     "RuleCoverage",
     "TestCaseError",
     "TestResults",
+    "UncheckedRule",
     "check_properties",
     "mutants",
     "people",
@@ -78,5 +83,6 @@ __all__ = [
     "run_mutants",
     "run_tests",
     "ties",
+    "unchecked_rules",
     "write_registry",
 ]

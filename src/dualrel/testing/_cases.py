@@ -31,7 +31,7 @@ from typing import Any, Literal
 
 import pydantic
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from dualrel._internal import safeyaml
 from dualrel._internal.located import located, schema_problems, yaml_problem
@@ -46,6 +46,7 @@ from dualrel.rules.loader import Ruleset, load_ruleset, shipped_rulesets
 __all__ = [
     "Case",
     "CaseFile",
+    "Equivalent",
     "Expected",
     "TestCaseError",
     "discover",
@@ -100,6 +101,15 @@ class CaseSpec(_Model):
     expect_none: Literal[True] | None = None
     only: bool = True
     absent: list[str] = Field(default_factory=list)
+    # a case the ruleset is known to get wrong: expected to fail, never counted as coverage
+    known_gap: str | None = None
+
+    @field_validator("known_gap")
+    @classmethod
+    def _gap_reason(cls, v: str | None) -> str | None:
+        if v is not None and not v.strip():
+            raise ValueError("known_gap: say why the ruleset gets this case wrong")
+        return v
 
     @model_validator(mode="after")
     def _one_expectation(self) -> CaseSpec:
@@ -108,6 +118,20 @@ class CaseSpec(_Model):
         if self.expect_none and not self.only:
             raise ValueError("expect_none: true already says no finding at all; drop only: false")
         return self
+
+
+class EquivalentSpec(_Model):
+    """A mutant accepted as equivalent: no practice could tell it from the rule."""
+
+    mutant: str = Field(min_length=1)
+    reason: str
+
+    @field_validator("reason")
+    @classmethod
+    def _reason(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("reason: say why no case can tell this mutant from the rule")
+        return v
 
 
 class CaseFileSpec(_Model):
@@ -121,6 +145,9 @@ class CaseFileSpec(_Model):
     # rules whose findings these cases (and the included ones) do not check: how a ruleset
     # that adds rules reuses its base's cases
     ignore: list[str] = Field(default_factory=list)
+    # mutants of the ruleset (ids as dualrel test --mutate prints them) that change nothing
+    # a case could see, each with the reason
+    equivalent_mutants: list[EquivalentSpec] = Field(default_factory=list)
     cases: list[CaseSpec] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -171,10 +198,19 @@ class Case:
     absent: tuple[str, ...] = ()
     expect_none: bool = False
     ignored: tuple[str, ...] = ()  # rules whose findings this case does not check
+    known_gap: str | None = None  # why the ruleset is known to get this case wrong
 
     @property
     def where(self) -> str:
         return f"{self.file}:{self.line}" if self.line is not None else self.file
+
+
+@dataclass(frozen=True, slots=True)
+class Equivalent:
+    """A mutant a case file accepts as equivalent, and why."""
+
+    mutant: str
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +220,7 @@ class CaseFile:
     path: str
     ruleset_ref: str
     cases: tuple[Case, ...] = field(default=())
+    equivalent_mutants: tuple[Equivalent, ...] = ()
 
 
 # -- finding case files ----------------------------------------------------------------------
@@ -315,7 +352,7 @@ class _FragmentLocator:
 def _schema_problems(
     name: str, doc: safeyaml.LocatedDocument, exc: pydantic.ValidationError
 ) -> list[Problem]:
-    return schema_problems(name, doc, exc, hint=_expect_hint)
+    return schema_problems(name, doc, exc, model=CaseFileSpec, hint=_expect_hint)
 
 
 def _expect_hint(loc: Sequence[str], kind: str) -> str:
@@ -441,6 +478,19 @@ def read_case_file(
     cases: list[Case] = []
     seen = _seen | {path.resolve()}
     for i, pattern in enumerate(spec.include):
+        if Path(pattern).is_absolute() or Path(pattern).drive:
+            problems.append(
+                located(
+                    name,
+                    doc,
+                    f"/include/{i}",
+                    code="include-absolute",
+                    field="include",
+                    message=f"include {pattern!r} is an absolute path: write it relative to "
+                    "this file's folder, so the cases run wherever the project is",
+                )
+            )
+            continue
         matches = sorted(
             p
             for p in path.parent.glob(pattern)
@@ -531,16 +581,42 @@ def read_case_file(
                     only=case.only,
                     absent=tuple(case.absent),
                     expect_none=bool(case.expect_none),
+                    known_gap=case.known_gap,
                 )
             )
     for i, rid in enumerate(spec.ignore):
         if all(r.id != rid for r in base.rules):
             problems.append(_unknown_rule(doc, name, f"/ignore/{i}", rid, base))
+    if spec.equivalent_mutants:
+        problems += _unknown_mutants(doc, name, spec.equivalent_mutants, base)
     if problems:
         raise TestCaseError(problems)
     if spec.ignore:
         cases = [replace(c, ignored=tuple(sorted({*c.ignored, *spec.ignore}))) for c in cases]
-    return CaseFile(path=name, ruleset_ref=ref, cases=tuple(cases))
+    equivalent = tuple(Equivalent(e.mutant, e.reason) for e in spec.equivalent_mutants)
+    return CaseFile(path=name, ruleset_ref=ref, cases=tuple(cases), equivalent_mutants=equivalent)
+
+
+def _unknown_mutants(
+    doc: safeyaml.LocatedDocument, name: str, specs: Sequence[EquivalentSpec], ruleset: Ruleset
+) -> list[Problem]:
+    # mutate reads case files: the mutants are made here only when a file names some
+    from dualrel.testing.mutate import mutant_ids  # noqa: PLC0415
+
+    ids = mutant_ids(ruleset)
+    return [
+        located(
+            name,
+            doc,
+            f"/equivalent_mutants/{i}/mutant",
+            code="unknown-mutant",
+            field="mutant",
+            message=f"ruleset {ruleset.id!r} has no mutant {e.mutant!r}"
+            f"{did_you_mean(e.mutant, ids)}; dualrel test --mutate prints their ids",
+        )
+        for i, e in enumerate(specs)
+        if e.mutant not in ids
+    ]
 
 
 def _unknown_rule(

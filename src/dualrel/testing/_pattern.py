@@ -13,9 +13,10 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
+from dualrel._internal.datebounds import Constraint, bounds
 from dualrel.graph.model import Registry, Tie
 from dualrel.rules.loader import Rule
-from dualrel.rules.schema import WHERE_RE, TieClause
+from dualrel.rules.schema import TieClause
 
 __all__ = [
     "FAR",
@@ -29,10 +30,6 @@ __all__ = [
 
 #: Stand-in for a missing date, in days from the evaluation date (as the engine does).
 FAR = 1_000_000_000
-
-#: ``x[a] - x[b] <= c`` over date variables: 0 is the evaluation date, ``2i+1`` the start
-#: and ``2i+2`` the end of the i-th positive clause.
-Constraint = tuple[int, int, int]
 
 
 def _canon(value: Any) -> str:
@@ -76,55 +73,9 @@ def ends_fit(clause: TieClause, tie: Tie, a: str, b: str, kinds: Mapping[str, bo
     return {tie.source, tie.target} == {a, b} and a != b
 
 
-def _offset(rule: Rule, m: Any) -> int:
-    raw = m.group("offset")
-    if raw is None:
-        return 0
-    value = int(raw) if raw.isdigit() else int(rule.parameters[raw])
-    return -value if m.group("sign") == "-" else value
-
-
 def constraints(rule: Rule) -> list[Constraint]:
     """Every date condition of the pattern's positive clauses as difference constraints."""
-    pos = positive(rule)
-    index = {c.as_: i for i, c in enumerate(pos) if c.as_}
-    out: list[Constraint] = []
-    for i, c in enumerate(pos):
-        s, e = 2 * i + 1, 2 * i + 2
-        out.append((s, e, 0))  # start <= end
-        if c.active:
-            out += [(s, 0, 0), (0, e, 0)]
-        if c.ended is True:
-            out.append((e, 0, -1))
-        elif c.ended is False:
-            out.append((0, e, 0))
-
-    def var(ref: str) -> int:
-        if ref == "as_of":
-            return 0
-        name, which = ref.split(".")
-        return 2 * index[name] + (1 if which == "start" else 2)
-
-    for text in rule.match.where:
-        m = WHERE_RE.match(text) if isinstance(text, str) else None
-        if m is None:
-            continue
-        left, right, k, op = (
-            var(m.group("left")),
-            var(m.group("right")),
-            _offset(rule, m),
-            m.group("op"),
-        )
-        # left op right + k
-        if op in ("<=", "=="):
-            out.append((left, right, k))
-        if op == "<":
-            out.append((left, right, k - 1))
-        if op in (">=", "=="):
-            out.append((right, left, -k))
-        if op == ">":
-            out.append((right, left, -k - 1))
-    return out
+    return [b.constraint for b in bounds(rule.match, rule.parameters)]
 
 
 def holds(cons: Sequence[Constraint], values: Sequence[int]) -> bool:

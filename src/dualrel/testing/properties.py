@@ -15,7 +15,10 @@
   some of them removed, ends with the findings of a batch evaluation.
 
 They are checked on the rules over ties (see :func:`~dualrel.testing.strategies.plantable`);
-rules that read practice records or group matches are left to their test cases.
+rules that read practice records or group matches are left to their test cases, and
+:func:`unchecked_rules` names them with the reason.  A rule whose date conditions
+contradict each other can never fire: ``satisfiability`` fails once for it, naming the
+conditions, and the other properties check the remaining rules.
 
 A failure carries the shrunk registry, printable as a file ``dualrel check`` reads.
 
@@ -37,6 +40,7 @@ from hypothesis import HealthCheck, Verbosity, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
+from dualrel._internal.datebounds import bounds, conflict
 from dualrel.errors import InvalidArgument
 from dualrel.findings import Finding
 from dualrel.graph.model import Registry, Tie
@@ -58,8 +62,10 @@ __all__ = [
     "PROPERTIES",
     "PropertyFailure",
     "PropertyResult",
+    "UncheckedRule",
     "check_properties",
     "format_property_result",
+    "unchecked_rules",
 ]
 
 #: The built-in properties, in the order they run.
@@ -97,6 +103,51 @@ class PropertyResult:
     message: str = ""
     example: Registry | None = None
     saved: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UncheckedRule:
+    """A rule the properties do not check, and why; ``never_fires`` when its date
+    conditions contradict each other (a failure, reported once)."""
+
+    ruleset: str
+    rule: str
+    reason: str
+    never_fires: bool = False
+
+
+def unchecked_rules(ruleset: Ruleset) -> tuple[UncheckedRule, ...]:
+    """The rules of ``ruleset`` that :func:`check_properties` leaves out, with the reason.
+
+    >>> [u.rule for u in unchecked_rules(load_ruleset("coaching-core"))]
+    []
+    """
+    out: list[UncheckedRule] = []
+    for rule in ruleset.rules:
+        m = rule.match
+        if not plantable(rule):
+            if m.records:
+                why = "it reads practice records (the properties plant ties only)"
+            elif m.per is not None or m.count is not None or m.share is not None:
+                why = "it groups matches (per, count or share; the properties take each match"
+                why += " as a finding)"
+            else:
+                why = "registries_matching cannot plant its pattern"
+            out.append(UncheckedRule(ruleset.id, rule.id, why + ": its cases check it"))
+            continue
+        found = bounds(m, rule.parameters)
+        cycle = conflict(1 + 2 * len(positive(rule)), [b.constraint for b in found])
+        if cycle is not None:
+            named = "; ".join(dict.fromkeys(found[i].label for i in cycle))
+            out.append(
+                UncheckedRule(
+                    ruleset.id,
+                    rule.id,
+                    f"its date conditions contradict each other, so it can never fire: {named}",
+                    never_fires=True,
+                )
+            )
+    return tuple(out)
 
 
 _Key = tuple[str, tuple[tuple[str, str], ...], tuple[str, ...]]
@@ -443,9 +494,19 @@ def check_properties(
         if isinstance(ruleset, Ruleset)
         else load_ruleset(ruleset if isinstance(ruleset, str) else Path(ruleset))
     )
-    checker = _Checker(rs, examples, seed)
+    unchecked = unchecked_rules(rs)
+    never = [u for u in unchecked if u.never_fires]
+    left_out = {u.rule for u in never}
+    checker = _Checker(
+        replace(rs, rules=tuple(r for r in rs.rules if r.id not in left_out)), examples, seed
+    )
     out: list[PropertyResult] = []
     for name in names:
+        if name == "satisfiability" and never:
+            # one failure naming each rule that can never fire, not one per property
+            message = "; ".join(f"rule {u.rule!r}: {u.reason}" for u in never)
+            out.append(PropertyResult(name, rs.id, False, examples, message))
+            continue
         ok, message, example = getattr(checker, name)()
         saved = None
         if not ok and example is not None and save_failures is not None:

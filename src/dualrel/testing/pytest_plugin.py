@@ -90,6 +90,8 @@ class DualrelCaseItem(pytest.Item):
 
     def runtest(self) -> None:
         result = check_case(self.case, evaluate_case(self.case, _COMPILED.get(self.case)))
+        if result.outcome == "known-gap":
+            pytest.xfail(f"known gap: {self.case.known_gap}")
         if not result.passed:
             raise CaseFailed(result)
 

@@ -7,7 +7,6 @@ never touches the planted people with a kind a negated clause reads.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 from hypothesis import assume
 from hypothesis import strategies as st
 
+from dualrel._internal.datebounds import tightest
 from dualrel.errors import InvalidArgument
 from dualrel.graph.model import DATE_ATTRIBUTES, FAMILY_RELATIONS, Person, Registry, Tie
 from dualrel.rules.loader import Ruleset, load_ruleset
@@ -22,26 +22,6 @@ from dualrel.testing._pattern import FAR, constraints, holds, positive, vetoed
 from dualrel.testing._strategies.people_ties import _ROLES, _check_bounds, ties
 
 __all__ = ["plantable", "registries_matching"]
-
-
-def _shortest(n: int, cons: Sequence[tuple[int, int, int]]) -> list[list[float]] | None:
-    """``d[b][a]``: the tightest bound on ``x[a] - x[b]``; None if the system is infeasible."""
-    inf = float("inf")
-    d = [[0.0 if i == j else inf for j in range(n)] for i in range(n)]
-    for a, b, c in cons:
-        d[b][a] = min(d[b][a], c)
-    for k in range(n):
-        dk = d[k]
-        for i in range(n):
-            dik = d[i][k]
-            if dik == inf:
-                continue
-            di = d[i]
-            for j in range(n):
-                di[j] = min(di[j], dik + dk[j])
-    if any(d[i][i] < 0 for i in range(n)):
-        return None
-    return d
 
 
 def _resolve_ruleset(ruleset: Any) -> Any:
@@ -124,7 +104,7 @@ def registries_matching(
         + [(v, 0, spread) for v in range(1, n)]
         + [(0, v, spread) for v in range(1, n)]
     )
-    if _shortest(n, cons) is None:
+    if tightest(n, cons) is None:
         raise InvalidArgument(
             f"rule_id={rule_id!r}: the rule's date conditions contradict each other, so it "
             "can never fire"
@@ -153,7 +133,7 @@ def registries_matching(
                 *((u, 0, x) for u, x in fixed.items()),
                 *((0, u, -x) for u, x in fixed.items()),
             ]
-            d = _shortest(n, pinned)
+            d = tightest(n, pinned)
             assert d is not None  # feasible before, and every value chosen stays feasible
             lo, hi = int(-d[v][0]), int(d[0][v])
             fixed[v] = draw(st.sampled_from(sorted({lo, hi})) | st.integers(lo, hi))
