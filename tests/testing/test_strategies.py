@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -11,9 +12,10 @@ from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
 
 from dualrel.cli import main
-from dualrel.errors import InvalidArgument
+from dualrel.errors import InvalidArgument, RulesetError
 from dualrel.graph import load_registry
 from dualrel.rules import evaluate, load_ruleset, prepare, shipped_rulesets
+from dualrel.rules.schema import Match
 from dualrel.testing import people, registries, registries_matching, registry_json, ties
 from dualrel.testing._pattern import vetoed
 from dualrel.testing.strategies import plantable
@@ -152,8 +154,19 @@ def test_a_rule_that_can_never_fire_is_refused(tmp_path: Path):
         "        - {as: y, kind: romance, between: [a, b]}\n"
         "      where: ['y.start > x.start + 10', 'y.start < x.start']\n"
     )
+    # the loader refuses it (lint's contradiction error) ...
+    with pytest.raises(RulesetError) as info:
+        load_ruleset(rs_path)
+    assert [p.code for p in info.value.problems] == ["contradiction"]
+    # ... and so does the strategy, for a ruleset built in code
+    rs_path.write_text(rs_path.read_text().replace("'y.start < x.start'", "'y.start < as_of'"))
+    rs = load_ruleset(rs_path)
+    rule = rs.rule("impossible")
+    data = rule.match.model_dump(by_alias=True, exclude_none=True)
+    data["where"] = ["y.start > x.start + 10", "y.start < x.start"]
+    never = replace(rule, match=Match.model_validate(data))
     with pytest.raises(InvalidArgument, match="can never fire"):
-        registries_matching(load_ruleset(rs_path), "impossible")
+        registries_matching(replace(rs, rules=(never,)), "impossible")
 
 
 @FAST
