@@ -13,7 +13,7 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "rulesets.md"
 
 
 def test_the_reference_example_works(tmp_path):
-    (block,) = re.findall(r"```yaml\n(.*?)```", DOC.read_text(), flags=re.S)
+    block = re.findall(r"```yaml\n(.*?)```", DOC.read_text(), flags=re.S)[0]
     path = tmp_path / "example.yaml"
     path.write_text(block)
     rs = load_ruleset(path)
@@ -31,3 +31,29 @@ def test_the_reference_example_works(tmp_path):
         ("c", "r"),
         date(2026, 1, 15),
     )
+
+
+def section_block(heading: str) -> str:
+    """The first ``yaml`` block of the section under ``heading``."""
+    text = DOC.read_text()
+    part = text[text.index(heading) :]
+    return re.findall(r"```yaml\n(.*?)```", part, flags=re.S)[0]
+
+
+def test_the_path_example_finds_the_coach_in_their_reporting_line(tmp_path):
+    path = tmp_path / "paths.yaml"
+    path.write_text(section_block("## Chains of ties: `paths`"))
+    rs = load_ruleset(path)
+    people = tuple(Person(p, ("coach",) if p == "ceo" else ()) for p in ("ceo", "vp", "dir", "eng"))
+    ties = (
+        Tie("m1", "management", "ceo", "vp"),
+        Tie("m2", "management", "vp", "dir"),
+        Tie("m3", "management", "dir", "eng"),
+        Tie("c1", "coaching", "ceo", "eng"),
+        Tie("c2", "coaching", "ceo", "vp"),
+        Tie("c3", "coaching", "eng", "ceo"),  # eng is no coach, and ceo is above eng
+    )
+    reg = Registry(people, ties, as_of=date(2026, 1, 1))
+    found = {(f.subjects["client"], f.evidence) for f in evaluate(reg, rs).findings}
+    # the text: evidence c1, m1, m2, m3; and the direct report, one hop
+    assert found == {("eng", ("c1", "m1", "m2", "m3")), ("vp", ("c2", "m1"))}
