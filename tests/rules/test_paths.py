@@ -18,7 +18,7 @@ from dualrel.graph.model import Person, Registry, Tie
 from dualrel.rules import Monitor, evaluate, load_ruleset, prepare
 from dualrel.rules import _sessions as sessions
 from dualrel.rules import engine as eng
-from dualrel.testing import registries
+from dualrel.testing import check_properties, registries, registries_matching
 from tests.oracle import oracle
 
 HEAD = (
@@ -275,3 +275,30 @@ def test_a_path_binds_and_connects_its_variables():
         "paths:\n  - {kind: management, from: b, to: c, max_hops: 3}"
     )
     assert rs.rules[0].match.paths[0].max_hops == 3
+
+
+PLANTABLE = [
+    OWN_LINE,
+    "people: {a: {roles: [supervisor]}, b: {}}\nties:\n  - {kind: supervision, from: a, to: b}\n"
+    "paths:\n  - {kind: [management, mentoring], from: a, to: b, min_hops: 3, max_hops: 4}",
+    "people: {a: {}, b: {}, c: {}}\nties:\n  - {kind: coaching, from: a, to: b, active: true}\n"
+    "  - {kind: family, between: [a, c], exists: false}\n"
+    "paths:\n  - {as: kin, kind: family, between: [b, c], min_hops: 2, active: true}",
+]
+
+
+@pytest.mark.parametrize("match", PLANTABLE)
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_registries_matching_plants_paths(match, data):
+    rs = ruleset_of(match)
+    reg = data.draw(registries_matching(rs, "p"))
+    found_here = found(evaluate(reg, rs))
+    assert any(rule == "p" for rule, _, _ in found_here)
+    assert found_here == oracle(rs, reg, reg.as_of)
+
+
+def test_the_properties_leave_path_rules_to_their_cases():
+    rs = ruleset_of(OWN_LINE)
+    results = check_properties(rs, max_examples=5)
+    assert all(r.passed for r in results), [(r.name, r.message) for r in results]
