@@ -3,6 +3,7 @@ registries, the same findings whatever the partitioning, and located errors."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import tempfile
 from datetime import date
@@ -19,6 +20,7 @@ from dualrel.rules import Monitor, evaluate, load_ruleset, prepare
 from dualrel.rules import _sessions as sessions
 from dualrel.rules import engine as eng
 from dualrel.testing import check_properties, registries, registries_matching
+from dualrel.testing.mutate import mutants
 from tests.oracle import oracle
 
 HEAD = (
@@ -302,3 +304,18 @@ def test_the_properties_leave_path_rules_to_their_cases():
     rs = ruleset_of(OWN_LINE)
     results = check_properties(rs, max_examples=5)
     assert all(r.passed for r in results), [(r.name, r.message) for r in results]
+
+
+def test_every_mutant_of_a_path_rule_compiles():
+    # a mutant that drops a person a path names is not a valid rule, and is not made
+    rs = ruleset_of(
+        "people: {coach: {}, manager: {}, report: {}}\nties:\n"
+        "  - {kind: coaching, from: coach, to: manager, active: true}\n"
+        "  - {kind: coaching, from: coach, to: report, active: true}\n"
+        "paths:\n  - {kind: management, from: manager, to: report}"
+    )
+    made = [m.apply(rs.rules[0]) for m in mutants(rs)]
+    assert made
+    for rule in made:
+        if rule is not None:
+            prepare(dataclasses.replace(rs, rules=(rule,)))

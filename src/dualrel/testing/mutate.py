@@ -88,16 +88,19 @@ def _valid(match: Match) -> bool:
     positive = [c for c in match.ties if c.exists]
     if any(v not in match.people for r in match.records for v in r.people.values()):
         return False
-    if not positive:  # a rule of records only: they name one same variable, and no tie
+    if any(v not in match.people for p in match.paths for v in p.ends):
+        return False
+    if not positive and not match.paths:  # records only: they name one same variable
         if match.ties or not match.records or any(r.tie for r in match.records):
             return False
         return bool(set.intersection(*(set(r.people.values()) for r in match.records)))
-    bound = {v for c in positive for v in c.ends}
-    reached = {positive[0].ends[0]}
+    links = [c.ends for c in positive] + [p.ends for p in match.paths]  # paths link too
+    bound = {v for ends in links for v in ends}
+    reached = {links[0][0]}
     grew = True
     while grew:
         grew = False
-        for a, b in (c.ends for c in positive):
+        for a, b in links:
             if (a in reached) != (b in reached):
                 reached.update((a, b))
                 grew = True
