@@ -518,9 +518,11 @@ def build_store(
     """
     store = Store(compiled, as_of)
     derived: list[Tie] = []
-    if compiled.paths:
-        by_id = {p.id: p.roles for p in registry.people}
-        derived, store.chains = derive(compiled.paths, registry.ties, by_id.__getitem__, as_of)
+    if compiled.paths:  # chains leave any caseload: derived over the whole registry, first
+        by_id: dict[str, tuple[str, ...]] = {p.id: p.roles for p in registry.people}
+        derived, store.chains = derive(
+            compiled.paths, registry.ties, lambda p: by_id.get(p, ()), as_of
+        )
     if not prune:
         for person in registry.people:
             store.add_person(person)
