@@ -8,7 +8,7 @@ The examples use this small graph (``_example_graph()``): coach ``co001`` coache
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator
 from datetime import date
 from typing import Any, Literal
 
@@ -218,7 +218,13 @@ def shortest_chains(
         not isinstance(max_hops, int) or isinstance(max_hops, bool) or max_hops < 1
     ):
         raise InvalidArgument(f"max_hops={max_hops!r} must be a positive integer or None")
-    adjacency: Mapping[str, Mapping[str, Mapping[str, Any]]] = G.adj
+    # the smallest tie id from each person to each neighbour, in one pass over the edges
+    smallest: dict[tuple[str, str], str] = {}
+    pairs: Any = G.edges(keys=True)  # the stubs type keys int; ours are tie ids
+    for u, v, key in pairs:
+        for pair in ((u, v),) if G.is_directed() else ((u, v), (v, u)):
+            if pair not in smallest or key < smallest[pair]:
+                smallest[pair] = key
     for source in sources:
         if source not in G:
             continue
@@ -231,5 +237,11 @@ def shortest_chains(
         for person in sorted(seen, key=seen.__getitem__):
             if person == source:
                 continue
-            chain[person] = min(chain[p] + (min(adjacency[p][person]),) for p in pred[person])
-            yield source, person, chain[person]
+            before = pred[person]
+            if len(before) == 1:  # a tree: one way in
+                p = before[0]
+                best = chain[p] + (smallest[p, person],)
+            else:
+                best = min(chain[p] + (smallest[p, person],) for p in before)
+            chain[person] = best
+            yield source, person, best
