@@ -32,6 +32,14 @@ knows the fields of each practice section from that document, not from the libra
   ``count`` needs at least ``at_least`` distinct records of clause ``of``; ``share`` needs
   ``num > more_than * den`` with ``more_than`` read as the decimal it is written as.
 
+- paths: a path joins ``a`` to ``b`` when the ties of its kinds (active on ``as_of`` with
+  ``active: true``) make a chain from ``a`` to ``b`` (each tie along its direction for
+  ``from``/``to``, either way for ``between``) whose length, the fewest ties of any such
+  chain, is from ``min_hops`` to ``max_hops``; its evidence is the chain of that length
+  whose tie ids, read from its start, are smallest (from ``a`` to ``b`` for ``from``/``to``,
+  from the one of the two whose id sorts first for ``between``), after the tie clauses',
+  paths in written order.  Found here by enumerating simple chains, shortest first.
+
 Ungrouped, a finding is one distinct match: subjects every bound variable, evidence the
 tie ids of the tie clauses that exist in written order, records the ``section/id`` of the
 record clauses that exist in written order.
@@ -360,6 +368,49 @@ def _orientations(clause: Any, tie: Tie, directed: dict[str, bool]) -> list[tupl
     return [(tie.source, tie.target), (tie.target, tie.source)]
 
 
+# -- paths ----------------------------------------------------------------------------------
+
+
+def path_chain(
+    path: Any, ties: Sequence[Tie], a: str, b: str, as_of: date
+) -> tuple[str, ...] | None:
+    """The evidence chain of ``path`` from ``a`` to ``b``, or None when it does not hold."""
+    if path.between is not None and b < a:
+        a, b = b, a
+    usable = [
+        t
+        for t in ties
+        if t.kind in path.kinds
+        and (
+            not path.active
+            or ((t.start is None or t.start <= as_of) and (t.end is None or t.end >= as_of))
+        )
+    ]
+
+    def steps(person: str) -> list[tuple[str, str]]:
+        out = [(t.id, t.target) for t in usable if t.source == person]
+        if path.between is not None:
+            out += [(t.id, t.source) for t in usable if t.target == person]
+        return out
+
+    walks: list[tuple[str, tuple[str, ...], frozenset[str]]] = [(a, (), frozenset({a}))]
+    length = 0
+    while walks:
+        length += 1
+        if path.max_hops is not None and length > path.max_hops:
+            return None
+        walks = [
+            (nxt, (*chain, tid), seen | {nxt})
+            for person, chain, seen in walks
+            for tid, nxt in steps(person)
+            if nxt not in seen
+        ]
+        arrived = [chain for person, chain, _ in walks if person == b]
+        if arrived:
+            return min(arrived) if length >= path.min_hops else None
+    return None
+
+
 # -- record clauses ---------------------------------------------------------------------------
 
 
@@ -484,7 +535,9 @@ def _matches(rule: Rule, ruleset: Ruleset, registry: Registry, as_of: date) -> l
 
     found: list[_Match] = []
 
-    def finish(binding: dict[str, str], chosen: list[Tie], recs: list[Rec]) -> None:
+    def finish(
+        binding: dict[str, str], chosen: list[Tie], recs: list[Rec], chains: tuple[str, ...]
+    ) -> None:
         ctx: dict[str, Item] = {}
         ties: dict[str, str] = {}
         for clause, tie in zip(positive, chosen, strict=True):
@@ -499,12 +552,19 @@ def _matches(rule: Rule, ruleset: Ruleset, registry: Registry, as_of: date) -> l
         if not tie_negation_ok(binding) or not record_negation_ok(binding, ctx, ties):
             return
         found.append(
-            _Match(dict(binding), tuple(t.id for t in chosen), tuple(r.key for r in recs), ctx)
+            _Match(
+                dict(binding),
+                tuple(t.id for t in chosen) + chains,
+                tuple(r.key for r in recs),
+                ctx,
+            )
         )
 
-    def search_records(j: int, binding: dict[str, str], chosen: list[Tie], recs: list[Rec]) -> None:
+    def search_records(
+        j: int, binding: dict[str, str], chosen: list[Tie], recs: list[Rec], chains: tuple[str, ...]
+    ) -> None:
         if j == len(pos_records):
-            finish(binding, chosen, recs)
+            finish(binding, chosen, recs, chains)
             return
         clause = pos_records[j]
         ties = {c.as_: t.id for c, t in zip(positive, chosen, strict=True) if c.as_}
@@ -526,11 +586,36 @@ def _matches(rule: Rule, ruleset: Ruleset, registry: Registry, as_of: date) -> l
                 if not ok:
                     break
             if ok and _record_ok(clause, rec, reader, ties):
-                search_records(j + 1, new, chosen, [*recs, rec])
+                search_records(j + 1, new, chosen, [*recs, rec], chains)
+
+    everyone = [p.id for p in registry.people]
+
+    def search_paths(
+        j: int, binding: dict[str, str], chosen: list[Tie], chains: tuple[str, ...]
+    ) -> None:
+        if j == len(match.paths):
+            search_records(0, binding, chosen, [], chains)
+            return
+        path = match.paths[j]
+        for a in [binding[path.ends[0]]] if path.ends[0] in binding else everyone:
+            for b in [binding[path.ends[1]]] if path.ends[1] in binding else everyone:
+                new = dict(binding)
+                ok = a != b
+                for var, person in zip(path.ends, (a, b), strict=True):
+                    if not ok:
+                        break
+                    if var not in new:
+                        ok = person not in new.values() and role_ok(var, person)
+                        new[var] = person
+                if not ok:
+                    continue
+                chain = path_chain(path, registry.ties, a, b, as_of)
+                if chain is not None:
+                    search_paths(j + 1, new, chosen, chains + chain)
 
     def search(i: int, binding: dict[str, str], chosen: list[Tie]) -> None:
         if i == len(positive):
-            search_records(0, binding, chosen, [])
+            search_paths(0, binding, chosen, ())
             return
         clause = positive[i]
         for tie in candidates(clause, binding):

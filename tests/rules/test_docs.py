@@ -68,3 +68,29 @@ def test_the_composing_codes_example_works(tmp_path):
     ]
     # with coaching-core given too: the same findings, once each
     assert evaluate(reg, ["coaching-core", rs]).findings == found
+
+
+def section_block(heading: str) -> str:
+    """The first ``yaml`` block of the section under ``heading``."""
+    text = DOC.read_text()
+    part = text[text.index(heading) :]
+    return re.findall(r"```yaml\n(.*?)```", part, flags=re.S)[0]
+
+
+def test_the_path_example_finds_the_coach_in_their_reporting_line(tmp_path):
+    path = tmp_path / "paths.yaml"
+    path.write_text(section_block("## Chains of ties: `paths`"))
+    rs = load_ruleset(path)
+    people = tuple(Person(p, ("coach",) if p == "ceo" else ()) for p in ("ceo", "vp", "dir", "eng"))
+    ties = (
+        Tie("m1", "management", "ceo", "vp"),
+        Tie("m2", "management", "vp", "dir"),
+        Tie("m3", "management", "dir", "eng"),
+        Tie("c1", "coaching", "ceo", "eng"),
+        Tie("c2", "coaching", "ceo", "vp"),
+        Tie("c3", "coaching", "eng", "ceo"),  # eng is no coach, and ceo is above eng
+    )
+    reg = Registry(people, ties, as_of=date(2026, 1, 1))
+    found = {(f.subjects["client"], f.evidence) for f in evaluate(reg, rs).findings}
+    # the text: evidence c1, m1, m2, m3; and the direct report, one hop
+    assert found == {("eng", ("c1", "m1", "m2", "m3")), ("vp", ("c2", "m1"))}

@@ -1,9 +1,9 @@
 """Registry model, loaders and the people-and-ties graph.
 
 Load a registry with :func:`load_registry`, build its graph with :func:`build_graph`, ask
-it questions with :func:`ties_between`, :func:`neighbours` and :func:`components` (or any
-NetworkX algorithm), turn it back with :func:`as_registry`, and write a registry back with
-:func:`dump_registry`.  Checks run on the registry, not on the graph.  The optional
+it questions with :func:`ties_between`, :func:`neighbours`, :func:`components` and
+:func:`shortest_chains` (or any NetworkX algorithm), turn it back with :func:`as_registry`,
+and write a registry back with :func:`dump_registry`.  Checks run on the registry, not on the graph.  The optional
 practice records (agreements, consents, contacts, ...) are ``Registry.practice``, a
 :class:`Practice`.
 """
@@ -40,7 +40,7 @@ from dualrel.graph.practice import (
     Disclosure,
     SupervisionSession,
 )
-from dualrel.graph.queries import components, neighbours, ties_between, ties_of
+from dualrel.graph.queries import components, neighbours, shortest_chains, ties_between, ties_of
 
 __all__ = [
     "CORE_ROLES",
@@ -74,6 +74,7 @@ __all__ = [
     "registry_format",
     "registry_from_data",
     "registry_from_graph",
+    "shortest_chains",
     "tie_from_edge",
     "ties_between",
     "ties_of",

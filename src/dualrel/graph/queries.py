@@ -18,7 +18,7 @@ from dualrel.errors import InvalidArgument
 from dualrel.graph.build import build_graph, tie_from_edge
 from dualrel.graph.model import Person, Registry, Tie
 
-__all__ = ["components", "neighbours", "ties_between", "ties_of"]
+__all__ = ["components", "neighbours", "shortest_chains", "ties_between", "ties_of"]
 
 Direction = Literal["out", "in", "both"]
 
@@ -185,3 +185,63 @@ def components(
     found = [tuple(sorted(members)) for members in nx.weakly_connected_components(view)]
     found.sort(key=lambda c: (-len(c), c[0]))
     return found
+
+
+def shortest_chains(
+    G: nx.MultiDiGraph[str] | nx.MultiGraph[str],
+    sources: Iterable[str],
+    *,
+    max_hops: int | None = None,
+) -> Iterator[tuple[str, str, tuple[str, ...]]]:
+    """From each of ``sources``, every other person its edges reach within ``max_hops``
+    (``None``: any number), with one shortest chain: ``(source, person, tie ids)``.
+
+    Edges are keyed by tie id, as :func:`~dualrel.graph.build.build_graph` keys them; a
+    ``MultiDiGraph`` is walked along each tie's direction, a ``MultiGraph`` either way.
+    Pass a graph holding only the ties a chain may use (a subgraph, or a graph built from
+    those ties).  Of several shortest chains the one given is the smallest list of tie
+    ids, compared tie by tie from the source, so it never depends on input order.  Each
+    source costs one breadth-first search (NetworkX's ``predecessor``) over what it
+    reaches: linear in the registry for shallow trees such as reporting lines.
+
+    >>> G = _example_graph()
+    >>> sorted(shortest_chains(G, ["co001"]))
+    [('co001', 'cl0001', ('t1',)), ('co001', 'cl0002', ('t3',))]
+    >>> sorted(shortest_chains(G, ["cl0001"]))  # along t2, then t1 and t3
+    [('cl0001', 'cl0002', ('t2', 't3')), ('cl0001', 'co001', ('t2',))]
+    >>> sorted(shortest_chains(G, ["cl0001"], max_hops=1))
+    [('cl0001', 'co001', ('t2',))]
+    >>> sorted(shortest_chains(nx.MultiGraph(G), ["cl0002"]))
+    [('cl0002', 'cl0001', ('t3', 't1')), ('cl0002', 'co001', ('t3',))]
+    """
+    if max_hops is not None and (
+        not isinstance(max_hops, int) or isinstance(max_hops, bool) or max_hops < 1
+    ):
+        raise InvalidArgument(f"max_hops={max_hops!r} must be a positive integer or None")
+    # the smallest tie id from each person to each neighbour, in one pass over the edges
+    smallest: dict[tuple[str, str], str] = {}
+    pairs: Any = G.edges(keys=True)  # the stubs type keys int; ours are tie ids
+    for u, v, key in pairs:
+        for pair in ((u, v),) if G.is_directed() else ((u, v), (v, u)):
+            if pair not in smallest or key < smallest[pair]:
+                smallest[pair] = key
+    for source in sources:
+        if source not in G:
+            continue
+        # with return_seen, predecessor gives (predecessors, distance) per person reached
+        found: Any = nx.predecessor(G, source, cutoff=max_hops, return_seen=True)
+        pred: dict[str, list[str]] = found[0]
+        seen: dict[str, int] = found[1]
+        # breadth-first order: a person's predecessors are settled before them
+        chain: dict[str, tuple[str, ...]] = {source: ()}
+        for person in sorted(seen, key=seen.__getitem__):
+            if person == source:
+                continue
+            before = pred[person]
+            if len(before) == 1:  # a tree: one way in
+                p = before[0]
+                best = chain[p] + (smallest[p, person],)
+            else:
+                best = min(chain[p] + (smallest[p, person],) for p in before)
+            chain[person] = best
+            yield source, person, best

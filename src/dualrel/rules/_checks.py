@@ -9,6 +9,7 @@ where one helps, so a ruleset author fixes the file in one pass.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING
 
@@ -104,6 +105,7 @@ def check_match(
             bad(cp, "contradiction", "a tie cannot be both active and ended")
         if clause.exists:
             bound.update(clause.ends)
+    bound.update(_check_paths(rule, kinds, variables, set(names), bad))
     # a variable met only in negated clauses stands for "anyone": allowed in one clause only
     wild: dict[str, int] = {}
     for j, clause in enumerate(match.ties):
@@ -132,7 +134,7 @@ def check_match(
             f"variable {var!r} appears in no clause that must exist",
         )
     # positive clauses must connect every variable, or the rule is a cross product
-    positive = [c.ends for c in match.ties if c.exists]
+    positive = [c.ends for c in match.ties if c.exists] + [p.ends for p in match.paths]
     if positive:
         reached = {positive[0][0]}
         grew = True
@@ -276,6 +278,65 @@ def clauses_of_text(text: str, kinds_of: Mapping[str, Mapping[str, str]]) -> tup
         return clauses_of(parse_condition(text, kinds_of))
     except ValueError:
         return ()
+
+
+def _check_paths(
+    rule: Rule,
+    kinds: Mapping[str, bool],
+    variables: set[str],
+    tie_names: set[str],
+    bad: Callable[[str, ProblemCode, str], None],
+) -> set[str]:
+    """Path clauses name declared kinds and variables, from/to only for directed kinds, two
+    different variables, and a name no other clause has; ``where`` reads nothing of a
+    path.  Returns the variables the paths bind."""
+    match = rule.match
+    base = f"{rule.pointer}/match/paths"
+    taken = tie_names | {c.as_ for c in match.records if c.as_}
+    bound: set[str] = set()
+    for j, path in enumerate(match.paths):
+        pp = f"{base}/{j}"
+        if path.as_ is not None:
+            if path.as_ in taken:
+                bad(f"{pp}/as", "duplicate-clause", f"clause name {path.as_!r} is used twice")
+            taken.add(path.as_)
+        for k in path.kinds:
+            if k not in kinds:
+                bad(f"{pp}/kind", "unknown-kind", f"unknown tie kind {k!r}{did_you_mean(k, kinds)}")
+            elif path.directed and not kinds[k]:
+                bad(
+                    f"{pp}/kind",
+                    "undirected-kind",
+                    f"{k!r} ties are undirected: write between: [a, b] instead of from/to",
+                )
+        for end_name, var in zip(
+            ("from", "to") if path.directed else ("between", "between"), path.ends, strict=True
+        ):
+            if var not in variables:
+                bad(
+                    f"{pp}/{end_name}",
+                    "unknown-variable",
+                    f"unknown person variable {var!r}{did_you_mean(var, variables)}; declare it "
+                    "under match.people",
+                )
+        a, b = path.ends
+        if a == b:
+            bad(pp, "self-tie", f"a path joins {a!r} to itself")
+        bound.update(path.ends)
+    named = {p.as_ for p in match.paths if p.as_}
+    for j, item in enumerate(match.where):
+        texts = item.any if isinstance(item, AnyOf) else [item]
+        for text in texts:
+            for name in sorted(named):
+                if re.search(rf"(?<![\w.]){re.escape(name)}\.", text):
+                    bad(
+                        f"{rule.pointer}/match/where/{j}",
+                        "where-syntax",
+                        f"{name!r} is a path: where reads no field of a path (its ties' "
+                        "dates differ along the chain); test the chain's ties with "
+                        "active: true on the path",
+                    )
+    return bound
 
 
 def _check_records(

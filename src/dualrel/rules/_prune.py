@@ -319,11 +319,15 @@ def needed_ties(
 ) -> dict[str, Tie]:
     """The ties (by id) any rule of ``compiled`` can use on ``as_of`` (see the module doc).
 
-    ``by_kind`` holds the registry's ties grouped by kind.  ``roles(person_id)`` gives a
+    ``by_kind`` holds the registry's ties grouped by kind, and the ties derived from path
+    clauses (:mod:`dualrel.rules._paths`) under their kinds.  ``roles(person_id)`` gives a
     person's roles; it is only called when a rule's pattern asks for roles (None skips
     role tests: still a safe superset).
     """
-    table = _Table(by_kind, compiled.ruleset.kinds, roles, as_of)
+    kinds = compiled.ruleset.kinds
+    if compiled.paths:  # the derived ties' kinds (by_kind holds their ties too)
+        kinds = {**kinds, **{p.kind: p.directed for p in compiled.paths}}
+    table = _Table(by_kind, kinds, roles, as_of)
     needed: dict[str, Tie] = {}
     rules = [
         [_Clause(table, c, r.rule.match.people) for c in r.rule.match.ties] for r in compiled.rules

@@ -32,6 +32,7 @@ from dualrel.rules._facts import Clock, Layouts, Numbering, RecordFacts, TieFact
 from dualrel.rules._fields import SOURCE, TARGET, person_of_field
 from dualrel.rules._match import NUMERATOR, AnchorKey, Match
 from dualrel.rules._order import variable_distances
+from dualrel.rules._paths import derive
 from dualrel.rules._prune import needed_ties
 from dualrel.rules.plan import CompiledRule, CompiledRuleset
 
@@ -55,6 +56,9 @@ class Store:
         #: the ties the rules can read, and every oversight tie (remediation routing)
         self.index = TieIndex()
         self.tie_number: dict[str, int] = {}
+        #: derived tie id -> the registry ties of its chain (path clauses, see
+        #: :mod:`dualrel.rules._paths`): a finding's evidence lists the chain
+        self.chains: dict[str, tuple[str, ...]] = {}
         # kind -> the (active, ended) demands of every clause that reads that kind
         self._wants: dict[str, set[tuple[bool, bool | None]]] = defaultdict(set)
         self._seed_needs_cache: dict[
@@ -350,13 +354,15 @@ class Store:
         # the person numbers each fact carries, by fact id: matches are read by fact id
         # only (see match_ids), so subjects come from here rather than from the message
         people_of = dict(zip(fids, people, strict=True))
-        names, reading = self.names, self._reading
+        names, reading, chains = self.names, self._reading, self.chains
         for message in messages:
             for variant, pairs in match_ids(message, prefix):
                 name, alias, end, binds, tie_aliases, record_aliases = reading[variant]
                 fid_of = dict(pairs)
                 subjects = tuple([(var, names[people_of[fid_of[a]][e]]) for var, a, e in binds])
                 evidence = tuple([fact_of[fid_of[a]] for a in tie_aliases])
+                if chains:  # a derived tie stands for the ties of its chain
+                    evidence = tuple([t for d in evidence for t in chains.get(d, (d,))])
                 recs = tuple([fact_of[fid_of[a]] for a in record_aliases])
                 yield name, names[people_of[fid_of[alias]][end]], (subjects, evidence, recs)
 
@@ -510,10 +516,18 @@ def build_store(
     needs every admitted tie, since later ties can make earlier ones matter.
     """
     store = Store(compiled, as_of)
+    derived: list[Tie] = []
+    if compiled.paths:  # chains leave any caseload: derived over the whole registry, first
+        by_id: dict[str, tuple[str, ...]] = {p.id: p.roles for p in registry.people}
+        derived, store.chains = derive(
+            compiled.paths, registry.ties, lambda p: by_id.get(p, ()), as_of
+        )
     if not prune:
         for person in registry.people:
             store.add_person(person)
         for tie in registry.ties:
+            store.add_tie(tie)
+        for tie in derived:
             store.add_tie(tie)
         return store
     roles: Callable[[str], Iterable[str]] | None = None
@@ -523,6 +537,9 @@ def build_store(
     by_kind: dict[str, list[Tie]] = defaultdict(list)
     for tie in registry.ties:
         by_kind[tie.kind].append(tie)
+    for tie in derived:
+        by_kind[tie.kind].append(tie)
+    del derived
     kept = needed_ties(compiled, by_kind, as_of, roles)
     index = store.index
     for kind in sorted(OVERSIGHT_KINDS):

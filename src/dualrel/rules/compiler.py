@@ -3,18 +3,20 @@
 The compiler runs :data:`STAGES`, an ordered list of named stages as in Open Policy
 Agent's compiler, each over every rule of the ruleset:
 
-1. ``encode``: which tie kinds, roles, attributes and sections facts must carry
+1. ``paths``: each path clause made a tie clause of a derived kind, whose ties are
+   computed before evaluation (:mod:`dualrel.rules._paths`);
+2. ``encode``: which tie kinds, roles, attributes and sections facts must carry
    (:mod:`dualrel.rules._encode`);
-2. ``order``: a join order where every clause shares a variable with earlier ones, and
+3. ``order``: a join order where every clause shares a variable with earlier ones, and
    each clause's alias (:mod:`dualrel.rules._order`);
-3. ``anchor``: the variable whose value partitions evaluation, and how far from it each
+4. ``anchor``: the variable whose value partitions evaluation, and how far from it each
    variable is (:mod:`dualrel.rules._order`);
-4. ``emit``: the durable-rules conditions, one variant per alternative of ``where``
+5. ``emit``: the durable-rules conditions, one variant per alternative of ``where``
    (:mod:`dualrel.rules._emit`);
-5. ``share``: whether a ``share`` rule's denominator is counted instead of matched
+6. ``share``: whether a ``share`` rule's denominator is counted instead of matched
    (:mod:`dualrel.rules._emit`);
-6. ``plan``: each rule's :class:`~dualrel.rules.plan.CompiledRule` (this module);
-7. ``reads``: the fields record facts carry, those some condition reads
+7. ``plan``: each rule's :class:`~dualrel.rules.plan.CompiledRule` (this module);
+8. ``reads``: the fields record facts carry, those some condition reads
    (:mod:`dualrel.rules._emit`).
 
 The result, a :class:`~dualrel.rules.plan.CompiledRuleset`, is data; nothing from a
@@ -32,12 +34,14 @@ from dualrel._internal.timing import Stopwatch
 from dualrel.rules._emit import Emitted, count_share, emit, record_reads, vetoable
 from dualrel.rules._encode import encode
 from dualrel.rules._order import Anchor, ClauseOrder, choose_anchor, order_clauses, reach
+from dualrel.rules._paths import desugar
 from dualrel.rules.loader import Rule, Ruleset
 from dualrel.rules.plan import (
     ClausePlan,
     CompiledRule,
     CompiledRuleset,
     FactSchema,
+    PathPlan,
     RecordPlan,
 )
 from dualrel.rules.schema import CountSpec
@@ -51,6 +55,7 @@ class _Compilation:
     in the order of ``ruleset.rules``."""
 
     ruleset: Ruleset
+    paths: tuple[PathPlan, ...] = ()
     schema: FactSchema | None = None
     orders: tuple[ClauseOrder, ...] = ()
     anchors: tuple[Anchor, ...] = ()
@@ -61,6 +66,11 @@ class _Compilation:
 def _name(index: int) -> str:
     """A rule's name in the engine; its variants' names start with it."""
     return f"r{index}"
+
+
+def _paths_stage(c: _Compilation) -> _Compilation:
+    ruleset, paths = desugar(c.ruleset)
+    return dataclasses.replace(c, ruleset=ruleset, paths=paths)
 
 
 def _encode_stage(c: _Compilation) -> _Compilation:
@@ -113,6 +123,7 @@ def _reads_stage(c: _Compilation) -> _Compilation:
 
 #: The compiler's stages, run in this order by :func:`compile_ruleset` (module docstring).
 STAGES: tuple[tuple[str, Callable[[_Compilation], _Compilation]], ...] = (
+    ("paths", _paths_stage),
     ("encode", _encode_stage),
     ("order", _order_stage),
     ("anchor", _anchor_stage),
@@ -145,7 +156,7 @@ def compile_ruleset(
         c = stage(c)
         watch.lap(name)
     assert c.schema is not None
-    return CompiledRuleset(ruleset=ruleset, rules=c.rules, schema=c.schema)
+    return CompiledRuleset(ruleset=ruleset, rules=c.rules, schema=c.schema, paths=c.paths)
 
 
 def _plan(rule: Rule, name: str, order: ClauseOrder, anchor: Anchor, e: Emitted) -> CompiledRule:

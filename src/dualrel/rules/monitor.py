@@ -85,6 +85,19 @@ class Monitor:
                 f"rulesets change differently: {', '.join(merging)}. Evaluate them with "
                 "dualrel.evaluate()."
             )
+        # a new tie can make or break chains far from it: path rules are evaluated whole
+        chained = [
+            f"{c.ruleset.id}/{r.rule.id}"
+            for c in self._compiled
+            for r in c.rules
+            if any(k in {p.kind for p in c.paths} for cl in r.rule.match.ties for k in cl.kinds)
+        ]
+        if chained:
+            raise InvalidArgument(
+                "Monitor checks ties as they change, and these rules read paths: "
+                f"{', '.join(chained)}. Evaluate them with dualrel.evaluate(), or disable them "
+                "in a ruleset that extends this one (overrides: {rule-id: {enabled: false}})."
+            )
         self.as_of = _evaluation_date(reg, as_of)
         self._kinds: dict[str, bool] = dict(reg.kinds)
         for c in self._compiled:

@@ -26,6 +26,7 @@ __all__ = [
     "CompiledRuleset",
     "CountedShare",
     "FactSchema",
+    "PathPlan",
     "RecordPlan",
     "RecordRead",
     "Variant",
@@ -46,6 +47,25 @@ class ClausePlan:
     ends: tuple[str, str]
     exists: bool
     reach: int  # how many hops from the anchor the nearer end of this clause can be
+
+
+@dataclass(frozen=True, slots=True)
+class PathPlan:
+    """The derived ties of one distinct path clause (see :mod:`dualrel.rules._paths`): one
+    tie of kind ``kind`` from each person to each other person the ties of ``kinds`` reach
+    at a distance from ``min_hops`` to ``max_hops`` (None: any).  The compiler reads path
+    clauses as tie clauses of ``kind``."""
+
+    kind: str  # the derived ties' kind, never a registry kind (it starts with ``~``)
+    kinds: tuple[str, ...]  # the registry kinds a chain is made of, sorted
+    directed: bool  # along each tie's direction (``from``/``to``), or either way
+    min_hops: int
+    max_hops: int | None
+    active: bool  # chains of ties active on the evaluation date only
+    #: directed paths: the roles the ``from`` and ``to`` people must have one of (empty:
+    #: any), so that only chains a match can use are derived
+    from_roles: frozenset[str] = frozenset()
+    to_roles: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +200,9 @@ class CompiledRuleset:
     ruleset: Ruleset
     rules: tuple[CompiledRule, ...]
     schema: FactSchema
+    #: the path clauses' derived ties; in ``rules`` (not in ``ruleset``, the ruleset as
+    #: loaded) each path clause is a tie clause of its plan's kind
+    paths: tuple[PathPlan, ...] = ()
 
     @property
     def definition(self) -> dict[str, Any]:

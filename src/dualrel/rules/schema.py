@@ -36,6 +36,7 @@ __all__ = [
     "Match",
     "Owner",
     "ParameterSpec",
+    "PathClause",
     "PersonSpec",
     "RecordClause",
     "RemediationSpec",
@@ -215,6 +216,55 @@ class TieClause(_Model):
         return self.between is None
 
 
+class PathClause(_Model):
+    """A chain of ties of ``kind`` from one person to another (see ``docs/rulesets.md``,
+    "Chains of ties").
+
+    ``from``/``to`` follows each tie's direction; ``between: [a, b]`` reads every tie in
+    either direction.  The chain's length is the *distance*, the fewest ties from one person
+    to the other: it must be at least ``min_hops`` and at most ``max_hops`` (``null``: no
+    limit).  ``active: true`` builds chains of ties active on the evaluation date only.
+    """
+
+    as_: str | None = Field(default=None, alias="as", pattern=_NAME)
+    kind: str | list[str]
+    from_: str | None = Field(default=None, alias="from")
+    to: str | None = None
+    between: list[str] | None = Field(default=None, min_length=2, max_length=2)
+    min_hops: int = Field(default=1, ge=1)
+    max_hops: int | None = Field(default=None, ge=1)
+    active: Literal[True] | None = None
+
+    @model_validator(mode="after")
+    def _shape(self) -> PathClause:
+        directed = self.from_ is not None or self.to is not None
+        if self.between is not None and directed:
+            raise ValueError("give either from/to or between, not both")
+        if self.between is None and (self.from_ is None or self.to is None):
+            raise ValueError("a path needs both from and to, or between: [a, b]")
+        if self.max_hops is not None and self.max_hops < self.min_hops:
+            raise ValueError(
+                f"max_hops ({self.max_hops}) is less than min_hops ({self.min_hops}): "
+                "no chain can be that long"
+            )
+        return self
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        return (self.kind,) if isinstance(self.kind, str) else tuple(self.kind)
+
+    @property
+    def ends(self) -> tuple[str, str]:
+        if self.between is not None:
+            return (self.between[0], self.between[1])
+        assert self.from_ is not None and self.to is not None
+        return (self.from_, self.to)
+
+    @property
+    def directed(self) -> bool:
+        return self.between is None
+
+
 class FieldTest(_Model):
     """A condition on one field of a practice record.
 
@@ -330,6 +380,7 @@ class Match(_Model):
     people: dict[Annotated[str, Field(pattern=_NAME)], PersonSpec]
     ties: list[TieClause] = Field(default_factory=list)
     records: list[RecordClause] = Field(default_factory=list)
+    paths: list[PathClause] = Field(default_factory=list)
     where: list[str | AnyOf] = Field(default_factory=list)
     per: list[Annotated[str, Field(pattern=_NAME)]] | None = None
     count: CountSpec | None = None
@@ -351,8 +402,8 @@ class Match(_Model):
     def _one_aggregate(self) -> Match:
         if self.count is not None and self.share is not None:
             raise ValueError("give count or share, not both")
-        if not self.ties and not self.records:
-            raise ValueError("a pattern needs at least one tie or record clause")
+        if not self.ties and not self.records and not self.paths:
+            raise ValueError("a pattern needs at least one tie, path or record clause")
         return self
 
 

@@ -125,16 +125,19 @@ def _valid(match: Match) -> bool:
         return False
     if not _all_bound(match):
         return False
-    if not positive:  # a rule of records only: they name one same variable, and no tie
+    if any(v not in match.people for p in match.paths for v in p.ends):
+        return False
+    if not positive and not match.paths:  # records only: they name one same variable
         if match.ties or not match.records or any(r.tie for r in match.records):
             return False
         return bool(set.intersection(*(set(r.people.values()) for r in match.records)))
-    bound = {v for c in positive for v in c.ends}
-    reached = {positive[0].ends[0]}
+    links = [c.ends for c in positive] + [p.ends for p in match.paths]  # paths link too
+    bound = {v for ends in links for v in ends}
+    reached = {links[0][0]}
     grew = True
     while grew:
         grew = False
-        for a, b in (c.ends for c in positive):
+        for a, b in links:
             if (a in reached) != (b in reached):
                 reached.update((a, b))
                 grew = True
@@ -163,9 +166,11 @@ def _valid(match: Match) -> bool:
 def _all_bound(match: Match) -> bool:
     """Every variable is bound by a clause that must exist, or (only in tie clauses) met in
     one negated tie clause; a negated record clause names bound variables only."""
-    bound = {v for c in match.ties if c.exists for v in c.ends} | {
-        v for r in match.records if r.exists for v in r.people.values()
-    }
+    bound = (
+        {v for c in match.ties if c.exists for v in c.ends}
+        | {v for r in match.records if r.exists for v in r.people.values()}
+        | {v for p in match.paths for v in p.ends}
+    )
     negated_ties = [set(c.ends) for c in match.ties if not c.exists]
     for var in match.people:
         if var not in bound and sum(var in ends for ends in negated_ties) != 1:

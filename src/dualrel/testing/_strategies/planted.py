@@ -64,7 +64,10 @@ def registries_matching(
     its direction, dates that satisfy ``active``, ``ended`` and every ``where`` condition
     under the ruleset's parameters, and attributes that pass its tests.  Negated clauses
     are never planted, and noise never touches the planted people with a kind a negated
-    clause reads.  Then up to ``max_extra_people`` people and ``max_noise_ties`` random ties.
+    clause reads.  A path is planted as a chain of ``min_hops`` undated ties of its kinds
+    through people of its own (ids from the path's ``as`` name), and noise never uses the
+    kinds of a path that needs two or more hops (a shortcut would make it too short).
+    Then up to ``max_extra_people`` people and ``max_noise_ties`` random ties.
 
     Shrinks towards no noise, no optional dates (missing where the pattern allows) and
     dates near ``as_of``.
@@ -111,7 +114,10 @@ def registries_matching(
         )
     kinds_directed = dict(rs.kinds)
     negated_kinds = {k for c in rule.match.ties if not c.exists for k in c.kinds}
-    read_kinds = sorted({k for r in rs.rules for c in r.match.ties for k in c.kinds})
+    shortcut_kinds = {k for p in rule.match.paths if p.min_hops > 1 for k in p.kinds}
+    read_kinds = sorted(
+        {k for r in rs.rules for c in [*r.match.ties, *r.match.paths] for k in c.kinds}
+    )
     variables = list(rule.match.people)
     tie_ids = [c.as_ or f"t{i + 1}" for i, c in enumerate(clauses)]
 
@@ -174,8 +180,32 @@ def registries_matching(
             ):
                 attributes["agreement_signed"] = (start or as_of).isoformat()
             planted.append(Tie(tie_ids[i], kind, a, b, start, end, attributes))
-        # noise
+        # paths: a chain of exactly min_hops undated ties through people of their own
         taken = set(variables)
+        used = set(tie_ids)
+        chain_people: list[Person] = []
+        for j, path in enumerate(rule.match.paths):
+            name = path.as_ or f"path{j + 1}"
+            stops = [path.ends[0]]
+            for h in range(1, path.min_hops):
+                pid = f"{name}_{h}"
+                while pid in taken:
+                    pid += "x"
+                taken.add(pid)
+                chain_people.append(Person(pid))
+                stops.append(pid)
+            stops.append(path.ends[1])
+            for h in range(len(stops) - 1):
+                u, v = stops[h], stops[h + 1]
+                tid = f"{name}{h + 1}"
+                while tid in used:
+                    tid += "x"
+                used.add(tid)
+                if not path.directed and draw(st.booleans()):
+                    u, v = v, u
+                planted.append(Tie(tid, draw(st.sampled_from(sorted(path.kinds))), u, v))
+        persons += chain_people
+        # noise
         extra_ids = []
         for j in range(draw(st.integers(0, max_extra_people))):
             pid = f"p{j + 1}"
@@ -204,10 +234,11 @@ def registries_matching(
                 max_size=max_noise_ties,
             )
         )
-        used = set(tie_ids)
         noise: list[Tie] = []
         for t in raw:
             if t.kind in negated_kinds and (t.source in variables or t.target in variables):
+                continue
+            if t.kind in shortcut_kinds:  # it could make a planted chain too short
                 continue
             k = len(noise) + 1
             tid = f"t{len(planted) + k}"
