@@ -3,9 +3,9 @@
 Load a registry with :func:`load_registry`, build its graph with :func:`build_graph`, ask
 it questions with :func:`ties_between`, :func:`neighbours`, :func:`components` and
 :func:`shortest_chains` (or any NetworkX algorithm), turn it back with :func:`as_registry`,
-and write a registry back with :func:`dump_registry`.  Checks run on the registry, not on the graph.  The optional
-practice records (agreements, consents, contacts, ...) are ``Registry.practice``, a
-:class:`Practice`.
+and write a registry back with :func:`dump_registry`.  Checks run on the registry, not on
+the graph.  The optional practice records (agreements, consents, contacts, ...) are
+``Registry.practice``, a :class:`Practice`.
 """
 
 from dualrel.graph._locations import RecordLocations
