@@ -327,7 +327,57 @@ def parse_where(items: Iterable[Any], parameters: Mapping[str, Any]) -> list[Con
 # -- tie clauses (unchanged semantics) --------------------------------------------------------
 
 
-def _clause_ok(clause: Any, tie: Tie, as_of: date) -> bool:
+def _reads_as_number(v: Any) -> float | None:
+    """Issue 15: a number, or text Python reads as a finite float; not a boolean."""
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, str):
+        try:
+            v = float(v)
+        except ValueError:
+            return None
+    if not isinstance(v, int | float) or not -float("inf") < v < float("inf"):
+        return None
+    return float(v)
+
+
+_BOUNDS = {"greater_than": ">", "at_least": ">=", "less_than": "<", "at_most": "<="}
+
+
+def value_ok(test: Any, present: bool, value: Any, parameters: Mapping[str, Any]) -> bool:
+    """One attribute test (tie or person) of a value (``present`` False: no value)."""
+    if test.present:
+        return present
+    if test.absent:
+        return not present
+    bounds = [(op, getattr(test, name)) for name, op in _BOUNDS.items()]
+    bounds = [(op, b) for op, b in bounds if b is not None]
+    if bounds:
+        number = _reads_as_number(value) if present else None
+        if number is None:
+            return False
+        return all(
+            _OPS[op](number, float(parameters[b] if isinstance(b, str) else b)) for op, b in bounds
+        )
+    wanted = [test.equals] if test.equals is not None else list(test.in_)
+    return present and _canon(value) in {_canon(w) for w in wanted}
+
+
+def person_ok(spec: Any, person: Any, parameters: Mapping[str, Any]) -> bool:
+    """A person variable's roles (any one), organisation and attributes tests."""
+    if spec.roles and not set(spec.roles) & set(person.roles):
+        return False
+    if spec.organisation is not None and not value_ok(
+        spec.organisation, person.organisation is not None, person.organisation, parameters
+    ):
+        return False
+    return all(
+        value_ok(test, key in person.attributes, person.attributes.get(key), parameters)
+        for key, test in spec.attributes.items()
+    )
+
+
+def _clause_ok(clause: Any, tie: Tie, as_of: date, parameters: Mapping[str, Any]) -> bool:
     if tie.kind not in clause.kinds:
         return False
     if clause.active and not (
@@ -337,21 +387,10 @@ def _clause_ok(clause: Any, tie: Tie, as_of: date) -> bool:
     ended = tie.end is not None and tie.end < as_of
     if clause.ended is not None and clause.ended != ended:
         return False
-    for name, test in clause.attributes.items():
-        present = name in tie.attributes
-        if test.present and not present:
-            return False
-        if test.absent and present:
-            return False
-        if test.equals is not None and (
-            not present or _canon(tie.attributes[name]) != _canon(test.equals)
-        ):
-            return False
-        if test.in_ is not None and (
-            not present or _canon(tie.attributes[name]) not in {_canon(v) for v in test.in_}
-        ):
-            return False
-    return True
+    return all(
+        value_ok(test, name in tie.attributes, tie.attributes.get(name), parameters)
+        for name, test in clause.attributes.items()
+    )
 
 
 def _orientations(clause: Any, tie: Tie, directed: dict[str, bool]) -> list[tuple[str, str]]:
@@ -415,7 +454,7 @@ class _Match:
 
 def _matches(rule: Rule, ruleset: Ruleset, registry: Registry, as_of: date) -> list[_Match]:
     reader = Reader(registry, as_of)
-    roles = {p.id: set(p.roles) for p in registry.people}
+    persons = {p.id: p for p in registry.people}
     directed = dict(ruleset.kinds)
     match = rule.match
     people = match.people
@@ -445,13 +484,12 @@ def _matches(rule: Rule, ruleset: Ruleset, registry: Registry, as_of: date) -> l
         return [t for kind in clause.kinds for t in by_kind.get(kind, [])]
 
     def role_ok(var: str, person: str) -> bool:
-        want = people[var].roles
-        return not want or bool(roles[person] & set(want))
+        return person_ok(people[var], persons[person], rule.parameters)
 
     def tie_negation_ok(binding: dict[str, str]) -> bool:
         for clause in negative:
             for tie in candidates(clause, binding):
-                if not _clause_ok(clause, tie, as_of):
+                if not _clause_ok(clause, tie, as_of, rule.parameters):
                     continue
                 for a, b in _orientations(clause, tie, directed):
                     ok = True
@@ -534,7 +572,7 @@ def _matches(rule: Rule, ruleset: Ruleset, registry: Registry, as_of: date) -> l
             return
         clause = positive[i]
         for tie in candidates(clause, binding):
-            if not _clause_ok(clause, tie, as_of):
+            if not _clause_ok(clause, tie, as_of, rule.parameters):
                 continue
             for a, b in _orientations(clause, tie, directed):
                 new = dict(binding)

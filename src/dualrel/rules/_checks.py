@@ -17,7 +17,7 @@ from dualrel._internal.located import located
 from dualrel._internal.suggest import did_you_mean
 from dualrel.errors import Problem, ProblemCode
 from dualrel.rules.conditions import Compare, clauses_of, field_kinds, parse_condition
-from dualrel.rules.schema import AnyOf, CountSpec
+from dualrel.rules.schema import NUMERIC_TESTS, AnyOf, AttributeTest, CountSpec
 from dualrel.rules.sections import SECTIONS
 
 if TYPE_CHECKING:
@@ -188,6 +188,7 @@ def check_match(
                 check_condition(item, f"{pointer}/{j}")
 
     check_where(match.where, f"{base}/where")
+    _check_bounds(rule, params, bad)
     _check_grouping(rule, record_bound, bound, params, bad)
     if match.share is not None:
         check_where(match.share.where, f"{base}/share/where")
@@ -354,3 +355,27 @@ def _check_grouping(
                 "unknown-parameter",
                 f"unknown parameter {limit!r}{did_you_mean(limit, params)}",
             )
+
+
+def _check_bounds(
+    rule: Rule, params: set[str], bad: Callable[[str, ProblemCode, str], None]
+) -> None:
+    """The numeric tests of tie and person attributes name declared parameters."""
+    base = f"{rule.pointer}/match"
+    tested: list[tuple[str, AttributeTest]] = []
+    for var, spec in rule.match.people.items():
+        if spec.organisation is not None:
+            tested.append((f"{base}/people/{var}/organisation", spec.organisation))
+        tested += [(f"{base}/people/{var}/attributes/{k}", t) for k, t in spec.attributes.items()]
+    for j, clause in enumerate(rule.match.ties):
+        tested += [(f"{base}/ties/{j}/attributes/{k}", t) for k, t in clause.attributes.items()]
+    for pointer, test in tested:
+        for name, op in NUMERIC_TESTS.items():
+            value = getattr(test, name)
+            if isinstance(value, str) and value not in params:
+                bad(
+                    f"{pointer}/{name}",
+                    "unknown-parameter",
+                    f"unknown parameter {value!r}{did_you_mean(value, params)} "
+                    f"(the bound of {name}, {op})",
+                )

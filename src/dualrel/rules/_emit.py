@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dualrel.rules._durable import RELEASE_FIELD
-from dualrel.rules._encode import canonical
+from dualrel.rules._encode import canonical, role_set
 from dualrel.rules._fields import (
     END,
     FORWARD,
@@ -41,6 +41,7 @@ from dualrel.rules._fields import (
     given_field,
     kind_set_field,
     minute_field,
+    numeric_test_field,
     person_field,
     person_of_field,
     person_role_field,
@@ -54,6 +55,7 @@ from dualrel.rules._fields import (
 )
 from dualrel.rules._order import ClauseOrder
 from dualrel.rules._tester import ORDERS, exact_tester
+from dualrel.rules._values import value_tests
 from dualrel.rules.conditions import (
     Compare,
     Condition,
@@ -182,7 +184,7 @@ def _conditions(
         clause, alias, tests, ends = _own_tests(rule, order, what, idx, kinds=kinds, schema=schema)
         for end, var in ends:
             tests += _end_tests(
-                rule, what, alias, end, var, bindings=bindings, role_index=role_index
+                rule, what, alias, end, var, bindings=bindings, role_index=role_index, schema=schema
             )
             if var not in bindings and clause.exists:
                 bindings[var] = (alias, end)
@@ -217,7 +219,8 @@ def _own_tests(
     if what == "t":
         tie = rule.match.ties[idx]
         ends: list[tuple[str, str]] = list(zip((SOURCE, TARGET), tie.ends, strict=True))
-        return tie, order.tie_alias[idx], _tie_tests(tie, kinds, schema), ends
+        tests = _tie_tests(tie, kinds, schema, rule.parameters)
+        return tie, order.tie_alias[idx], tests, ends
     rec = rule.match.records[idx]
     alias = order.rec_alias[idx]
     tests = _record_tests(rec, schema)
@@ -235,10 +238,11 @@ def _end_tests(
     *,
     bindings: _Bindings,
     role_index: Mapping[frozenset[str], int],
+    schema: FactSchema,
 ) -> list[dict[str, Any]]:
     """The tests of one end (fact field ``end``, naming ``var``) of the clause ``alias``:
     equal to the variable where it is bound already, else different from every other
-    bound variable, a person, and in the variable's roles."""
+    bound variable, a person, and in the variable's roles (or passing its person test)."""
     if var in bindings:
         b_alias, b_end = bindings[var]
         return [{end: {b_alias: b_end}}]
@@ -250,7 +254,7 @@ def _end_tests(
             tests.append({"$neq": {end: {o_alias: o_end}}})
     if what == "r":  # a record field naming nobody (or no one here) reads -1
         tests.append({"$gte": {end: 0}})
-    roles = frozenset(rule.match.people[var].roles)
+    roles = role_set(rule, var, schema)
     if roles:
         i = role_index[roles]
         flag = role_field(end, i) if what == "t" else person_role_field(i, person_of_field(end))
@@ -437,7 +441,10 @@ def _unique(items: Iterable[Any]) -> tuple[Any, ...]:
 
 
 def _tie_tests(
-    clause: TieClause, kinds: Mapping[str, bool], schema: FactSchema
+    clause: TieClause,
+    kinds: Mapping[str, bool],
+    schema: FactSchema,
+    parameters: Mapping[str, float],
 ) -> list[dict[str, Any]]:
     """A tie clause's own tests: kind, direction, dates, attributes."""
     tests: list[dict[str, Any]] = [_kind_test(clause.kinds, schema)]
@@ -449,7 +456,7 @@ def _tie_tests(
         tests.append({"$lt": {END: 0}})
     elif clause.ended is False:
         tests.append({"$gte": {END: 0}})
-    return tests + _attribute_tests(clause, schema)
+    return tests + _attribute_tests(clause, schema, parameters)
 
 
 def _record_tests(clause: RecordClause, schema: FactSchema) -> list[dict[str, Any]]:
@@ -652,7 +659,9 @@ def _kind_test(kinds: tuple[str, ...], schema: FactSchema) -> dict[str, Any]:
     return {kind_set_field(schema.kind_sets.index(frozenset(kinds))): 1}
 
 
-def _attribute_tests(clause: TieClause, schema: FactSchema) -> list[dict[str, Any]]:
+def _attribute_tests(
+    clause: TieClause, schema: FactSchema, parameters: Mapping[str, float]
+) -> list[dict[str, Any]]:
     tests: list[dict[str, Any]] = []
     for name, test in clause.attributes.items():
         field = attribute_field(schema.attributes.index(name))
@@ -661,6 +670,9 @@ def _attribute_tests(clause: TieClause, schema: FactSchema) -> list[dict[str, An
             tests.append({"$ex": {field: 1}})
         elif test.absent:
             tests.append({"$nex": {field: 1}})
+        elif test.bounds:
+            for vt in value_tests(test, parameters):
+                tests.append({numeric_test_field(schema.numeric_tests.index((name, vt))): 1})
         elif test.equals is not None:
             tests.append({field: table[canonical(test.equals)]})
         else:

@@ -7,22 +7,27 @@ by their index in it (``rs<i>``, ``a<i>``, ``ks<i>``, ``av<j>``, ``vs<j>``).
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
-from dualrel.rules.loader import Ruleset
+from dualrel.rules._values import PersonTest, ValueTest, canonical, person_test, value_tests
+from dualrel.rules.loader import Rule, Ruleset
 from dualrel.rules.plan import FactSchema
 
-__all__ = ["canonical", "encode"]
+__all__ = ["canonical", "encode", "person_token", "role_set"]
 
 
-def canonical(value: Any) -> str:
-    """The canonical text of an attribute value, used to compare values of any type.
+def person_token(i: int) -> str:
+    """The token among a person's roles saying they pass the schema's ``person_tests[i]``
+    (no role is spelt so: role names are identifiers)."""
+    return f"@p{i}"
 
-    >>> canonical("a"), canonical(3), canonical(True)
-    ('"a"', '3', 'true')
-    """
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+
+def role_set(rule: Rule, var: str, schema: FactSchema) -> frozenset[str]:
+    """The role set the flag of ``var``'s end tests: the variable's roles, or the token of
+    its person test when it tests more than roles (empty: nothing to test)."""
+    spec = rule.match.people[var]
+    test = person_test(spec, rule.parameters)
+    if test is None:
+        return frozenset(spec.roles)
+    return frozenset({person_token(schema.person_tests.index(test))})
 
 
 def encode(ruleset: Ruleset) -> FactSchema:
@@ -43,9 +48,17 @@ def encode(ruleset: Ruleset) -> FactSchema:
     values: dict[str, dict[str, str]] = {}
     kind_sets: list[frozenset[str]] = []
     value_sets: list[tuple[int, frozenset[str]]] = []
+    person_tests: list[PersonTest] = []
+    numeric_tests: list[tuple[str, ValueTest]] = []
     for rule in ruleset.rules:
         for spec in rule.match.people.values():
-            rs = frozenset(spec.roles)
+            ptest = person_test(spec, rule.parameters)
+            if ptest is not None:
+                if ptest not in person_tests:
+                    person_tests.append(ptest)
+                rs = frozenset({person_token(person_tests.index(ptest))})
+            else:
+                rs = frozenset(spec.roles)
             if rs and rs not in role_sets:
                 role_sets.append(rs)
         for clause in rule.match.ties:
@@ -58,6 +71,10 @@ def encode(ruleset: Ruleset) -> FactSchema:
             for name, test in clause.attributes.items():
                 if name not in attributes:
                     attributes.append(name)
+                if test.bounds:
+                    for vt in value_tests(test, rule.parameters):
+                        if (name, vt) not in numeric_tests:
+                            numeric_tests.append((name, vt))
                 table = values.setdefault(name, {})
                 for v in (test.in_ or []) + ([test.equals] if test.equals is not None else []):
                     table.setdefault(canonical(v), f"v{len(table) + 1}")
@@ -78,7 +95,13 @@ def encode(ruleset: Ruleset) -> FactSchema:
                     if rentry not in record_value_sets:
                         record_value_sets.append(rentry)
             for var in rec.people.values():
-                rs = frozenset(rule.match.people[var].roles)
+                spec = rule.match.people[var]
+                ptest = person_test(spec, rule.parameters)
+                rs = (
+                    frozenset(spec.roles)
+                    if ptest is None
+                    else frozenset({person_token(person_tests.index(ptest))})
+                )
                 if rs and rs not in role_sets:
                     role_sets.append(rs)
     return FactSchema(
@@ -92,4 +115,6 @@ def encode(ruleset: Ruleset) -> FactSchema:
         values=values,
         kind_sets=tuple(kind_sets),
         value_sets=tuple(value_sets),
+        person_tests=tuple(person_tests),
+        numeric_tests=tuple(numeric_tests),
     )

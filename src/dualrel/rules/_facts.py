@@ -42,6 +42,7 @@ from dualrel.rules._fields import (
     kind_set_field,
     minute_field,
     number_field,
+    numeric_test_field,
     person_field,
     person_role_field,
     record_kind,
@@ -172,6 +173,10 @@ class TieFacts:
             (rs, f',"{role_field(SOURCE, i)}":1', f',"{role_field(TARGET, i)}":1')
             for i, rs in enumerate(schema.role_sets)
         ]
+        self._numeric = [
+            (name, test, f',"{numeric_test_field(j)}":1')
+            for j, (name, test) in enumerate(schema.numeric_tests)
+        ]
 
     def bodies(self, tie: Tie) -> tuple[str, str | None]:
         """The fact(s) for ``tie``: forward, and reverse when a clause reads it backwards."""
@@ -196,6 +201,9 @@ class TieFacts:
                 for tokens, flag in value_sets:
                     if token in tokens:
                         shared += flag
+        for name, test, flag in self._numeric:
+            if name in tie.attributes and test.holds(True, tie.attributes[name]):
+                shared += flag
         number, roles, role_sets = self._number, self._roles, self._role_sets
 
         def oriented(a: str, b: str, forward: int) -> str:

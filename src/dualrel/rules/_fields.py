@@ -8,7 +8,8 @@ A tie ``a -> b`` is the fact ``"s": a, "d": b, "f": 1`` (person numbers) and, wh
 reads its kind in either direction, also ``"s": b, "d": a, "f": 0``; with ``"k"`` its kind,
 ``"st"``/``"en"`` its start and end as days from the evaluation date, ``"tn"`` its number
 (when a record names ties), ``ks<i>`` flags for the kind sets it is in, ``a<i>``
-attribute tokens and ``av<j>`` flags for the attribute value sets they are in, and
+attribute tokens and ``av<j>`` flags for the attribute value sets they are in, ``an<j>``
+flags for the numeric attribute tests they pass, and
 ``rs<i>``/``rd<i>`` flags for the role sets its source and target are in.
 
 A practice record of ``section`` has the kind ``@<section>``; its other fields are named
@@ -48,6 +49,7 @@ __all__ = [
     "kind_set_field",
     "minute_field",
     "number_field",
+    "numeric_test_field",
     "person_field",
     "person_of_field",
     "person_role_field",
@@ -123,6 +125,11 @@ def attribute_field(i: int) -> str:
 def attribute_set_field(j: int) -> str:
     """A tie fact's flag: its attribute's token is in the schema's ``value_sets[j]``."""
     return f"av{j}"
+
+
+def numeric_test_field(j: int) -> str:
+    """A tie fact's flag: its attribute passes the schema's ``numeric_tests[j]``."""
+    return f"an{j}"
 
 
 def role_field(end: str, i: int) -> str:

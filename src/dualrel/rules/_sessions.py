@@ -29,6 +29,7 @@ from dualrel.graph.practice import Practice
 from dualrel.rules._admit import RecordIndex, tests_key
 from dualrel.rules._aggregate import aggregate
 from dualrel.rules._durable import Engine, match_ids
+from dualrel.rules._encode import person_token
 from dualrel.rules._facts import Clock, Layouts, Numbering, RecordFacts, TieFacts
 from dualrel.rules._fields import SOURCE, TARGET, person_of_field
 from dualrel.rules._match import NUMERATOR, AnchorKey, Match
@@ -51,6 +52,7 @@ class Store:
         self.as_of = as_of
         self.roles: dict[str, frozenset[str]] = {}
         self._role_sets: dict[tuple[str, ...], frozenset[str]] = {}
+        self._person_tests = compiled.schema.person_tests
         self.number: dict[str, int] = {}
         self.names: list[str] = []
         #: the ties the rules can read, and every oversight tie (remediation routing)
@@ -102,6 +104,14 @@ class Store:
         # one frozenset per distinct list of roles, not one per person (a million people
         # have a handful of distinct role lists)
         key = tuple(person.roles)
+        tests = self._person_tests
+        if tests:  # the tokens of the person tests passed join the roles
+            held = frozenset(person.roles)
+            key += tuple(
+                person_token(i)
+                for i, test in enumerate(tests)
+                if test.holds(held, person.organisation, person.attributes)
+            )
         roles = self._role_sets.get(key)
         if roles is None:
             roles = self._role_sets[key] = frozenset(key)

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from dualrel.rules._values import PersonTest, ValueTest
 from dualrel.rules.loader import Rule, Ruleset
 
 __all__ = [
@@ -171,6 +172,11 @@ class FactSchema:
     # ``vs<j>``: a record's value field is in a set (section, field, values)
     record_value_sets: tuple[tuple[str, str, frozenset[str]], ...] = ()
     record_reads: Mapping[str, frozenset[str]] = dataclasses.field(default_factory=dict)
+    # what people are asked beyond roles: a person passing test i holds the role token
+    # ``@p<i>`` (``_encode.person_token``), so the role flags above carry it
+    person_tests: tuple[PersonTest, ...] = ()
+    # ``an<j>``: the tie's attribute passes a numeric test (attribute, test)
+    numeric_tests: tuple[tuple[str, ValueTest], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,204 @@
+"""People's organisation and attributes in patterns, and numeric attribute tests (issue 15,
+items 1 and 4): engine against the oracle, whatever the partitioning, located errors."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dualrel.errors import RulesetError
+from dualrel.graph.model import Person, Registry, Tie
+from dualrel.rules import Monitor, evaluate, load_ruleset, prepare
+from dualrel.rules import _sessions as sessions
+from dualrel.rules import engine as eng
+from dualrel.testing import registries
+from tests.oracle import oracle
+
+RULESET = load_ruleset(Path(__file__).parent / "data" / "people.yaml")
+COMPILED = prepare(RULESET)[0]
+AS_OF = date(2026, 1, 1)
+
+#: values where the tests change their mind, text as CSV gives it, and text that is no number
+NUMBERS = st.sampled_from([2, 3, 49.5, 50, 100, 100.5, "2", "3", "50", " 100 ", "1e2", "150"])
+VALUES = NUMBERS | st.sampled_from(["Professor", "Associate", "Lecturer", "n/a", "", "nan"])
+ORGANISATIONS = st.none() | st.sampled_from(["Acme", "Beta", "Gamma"])
+
+
+@st.composite
+def people_registries(draw, kinds):
+    """A registry whose people have organisations and attributes, and whose ties (some
+    relabelled as gifts) carry values, drawn where the rules' tests change their mind."""
+    reg = draw(registries(min_people=3, max_people=5, max_ties=10, kinds=kinds))
+    people = tuple(
+        Person(
+            p.id,
+            p.roles,
+            organisation=draw(ORGANISATIONS),
+            attributes=draw(
+                st.dictionaries(st.sampled_from(["position", "grade"]), VALUES, max_size=2)
+            ),
+        )
+        for p in reg.people
+    )
+    ties = []
+    for t in reg.ties:
+        kind = "gift" if draw(st.booleans()) else t.kind
+        attrs = dict(t.attributes)
+        if draw(st.booleans()):
+            attrs["value"] = draw(VALUES)
+        ties.append(Tie(t.id, kind, t.source, t.target, t.start, t.end, attrs))
+    return Registry(
+        people=people, ties=tuple(ties), as_of=reg.as_of, kinds={**reg.kinds, "gift": True}
+    )
+
+
+def found(report):
+    return {(f.rule, tuple(sorted(f.subjects.items())), f.evidence) for f in report.findings}
+
+
+@pytest.mark.parametrize("rule_id", [r.id for r in RULESET.rules])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_engine_equals_oracle(rule_id, data):
+    rule = RULESET.rule(rule_id)
+    kinds = sorted({k for c in rule.match.ties for k in c.kinds} - {"gift"} | {"coaching"})
+    reg = data.draw(people_registries(kinds))
+    got = {f for f in found(evaluate(reg, COMPILED)) if f[0] == rule_id}
+    assert got == oracle(RULESET, reg, reg.as_of, rules=[rule_id])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(reg=people_registries(["coaching", "supervision"]))
+def test_findings_do_not_depend_on_partitioning_or_jobs(reg):
+    expected = evaluate(reg, COMPILED)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(sessions, "SESSION_TIES", 1)
+        mp.setattr(eng, "_PARALLEL_MIN_KEYS", 0)
+        mp.setattr(eng, "_PARALLEL_MIN_TIES", 0)
+        assert evaluate(reg, COMPILED).findings == expected.findings
+        assert evaluate(reg, COMPILED, jobs=2).findings == expected.findings
+
+
+def test_a_monitor_reads_people_and_numbers_as_a_batch_does():
+    people = [
+        Person("a", ("coach",), organisation="Acme", attributes={"position": "Professor"}),
+        Person("b", (), attributes={"grade": "2"}),
+        Person("c", ()),
+    ]
+    ties = [
+        Tie("t1", "coaching", "a", "b"),
+        Tie("t2", "gift", "a", "c", attributes={"value": "150"}),
+        Tie("t3", "gift", "a", "b", attributes={"value": "60"}),
+        Tie("t4", "gift", "b", "c", attributes={"value": "lots"}),
+    ]
+    kinds = {"gift": True, "coaching": True, "supervision": True}
+    monitor = Monitor(COMPILED, Registry(people=tuple(people[:2]), ties=(), as_of=AS_OF))
+    try:
+        monitor.add_person(people[2])
+        for t in ties:
+            monitor.add_tie(t)
+        batch = evaluate(
+            Registry(people=tuple(people), ties=tuple(ties), as_of=AS_OF, kinds=kinds), COMPILED
+        )
+        assert found(monitor.report()) == found(batch)
+        assert {f[0] for f in found(batch)} == {r.id for r in RULESET.rules}
+    finally:
+        monitor.close()
+
+
+def test_text_that_is_no_number_passes_no_numeric_test():
+    reg = Registry(
+        people=(Person("a", ()), Person("b", ())),
+        ties=(
+            Tie("t1", "gift", "a", "b", attributes={"value": "lots"}),
+            Tie("t2", "gift", "b", "a", attributes={"value": "101"}),
+        ),
+        as_of=AS_OF,
+        kinds={"gift": True},
+    )
+    got = {f.evidence for f in evaluate(reg, COMPILED).findings if f.rule == "gift-above-limit"}
+    assert got == {("t2",)}
+
+
+def test_rulesets_without_people_tests_compile_as_before():
+    schema = prepare("coaching-core")[0].schema
+    assert schema.person_tests == () and schema.numeric_tests == ()
+
+
+def write(tmp_path: Path, match: str) -> Path:
+    path = tmp_path / "rs.yaml"
+    path.write_text(
+        'id: mine\nversion: "1"\ntitle: t\nparameters:\n  limit: 100\nrules:\n'
+        "  - id: r\n    title: t\n    category: t\n    severity: low\n    level: 1\n"
+        "    remediation: [{action: a, within_days: 1, owner: coach}]\n"
+        "    match:\n" + match
+    )
+    return path
+
+
+def problems(path: Path) -> list:
+    with pytest.raises(RulesetError) as info:
+        load_ruleset(path)
+    return list(info.value.problems)
+
+
+def test_unknown_parameters_of_numeric_tests_are_located(tmp_path):
+    path = write(
+        tmp_path,
+        "      people:\n"
+        "        a: {attributes: {grade: {at_least: limt}}}\n"
+        "        b: {organisation: {less_than: nope}}\n"
+        "      ties:\n"
+        "        - {kind: coaching, from: a, to: b, attributes: {fee: {greater_than: limi}}}\n",
+    )
+    got = sorted((p.code, p.line, p.field) for p in problems(path))
+    assert got == [
+        ("unknown-parameter", 15, "at_least"),
+        ("unknown-parameter", 16, "less_than"),
+        ("unknown-parameter", 18, "greater_than"),
+    ]
+    assert all("did you mean 'limit'" in p.message for p in problems(path)[::2])
+
+
+def test_numeric_bounds_and_equals_together_are_refused(tmp_path):
+    path = write(
+        tmp_path,
+        "      people:\n"
+        "        a: {organisation: {equals: Acme, at_least: 3}}\n"
+        "        b: {}\n"
+        "      ties:\n"
+        "        - {kind: coaching, from: a, to: b}\n",
+    )
+    (p,) = problems(path)
+    assert p.line == 15 and "not both" in p.message
+
+
+def test_the_json_schema_has_the_people_and_numeric_tests():
+    from dualrel.rules.schema import RulesetFile  # noqa: PLC0415
+
+    schema = json.dumps(RulesetFile.model_json_schema())
+    for name in ("organisation", "greater_than", "at_least", "less_than", "at_most"):
+        assert f'"{name}"' in schema
+
+
+def test_a_person_test_asks_for_the_roles_too():
+    def reg(roles):
+        return Registry(
+            people=(
+                Person("a", roles, organisation="Acme", attributes={"position": "Associate"}),
+                Person("b", (), attributes={"grade": 2}),
+            ),
+            ties=(Tie("t1", "coaching", "a", "b"),),
+            as_of=AS_OF,
+        )
+
+    def rules(registry):
+        return {f.rule for f in evaluate(registry, COMPILED).findings}
+
+    assert "senior-coach-of-junior" in rules(reg(("coach",)))
+    assert "senior-coach-of-junior" not in rules(reg(("mentor",)))
