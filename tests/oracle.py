@@ -253,7 +253,48 @@ class Condition:
     holds: Callable[[Reader, Context], bool]
 
 
+_FIELD_REF = r"[A-Za-z_]\w*\.(?:organisation|attributes\.[A-Za-z_]\w*)"
+_FIELDS = re.compile(
+    rf"^\s*({_FIELD_REF})\s*(<=|>=|==|!=|<|>)\s*({_FIELD_REF})"
+    r"(?:\s*([+-])\s*(\d+(?:\.\d+)?|[A-Za-z_]\w*))?\s*$"
+)
+
+
+def _field(item: Any, path: str) -> tuple[bool, Any]:
+    """A person's organisation or attribute, or a tie's attribute: (present, value)."""
+    if path == "organisation":
+        return item.organisation is not None, item.organisation
+    key = path.split(".", 1)[1]
+    return key in item.attributes, item.attributes.get(key)
+
+
+def _fields_condition(m: re.Match[str], parameters: Mapping[str, Any]) -> Condition:
+    """Issue 15: people's fields and tie attributes compared; == and != as values, the
+    orders as numbers (both must read as numbers); a missing value makes it false."""
+    left, op, right, sign, off = m.groups()
+    k = 0.0
+    if off is not None:
+        k = float(parameters[off]) if off[0].isalpha() or off[0] == "_" else float(off)
+        k = -k if sign == "-" else k
+
+    def holds(_reader: Reader, ctx: Context) -> bool:
+        (lo, lpath), (ro, rpath) = left.split(".", 1), right.split(".", 1)
+        lp, lv = _field(ctx[lo], lpath)
+        rp, rv = _field(ctx[ro], rpath)
+        if not (lp and rp):
+            return False
+        if op in ("==", "!="):
+            return _OPS[op](_canon(lv), _canon(rv))
+        a, b = _reads_as_number(lv), _reads_as_number(rv)
+        return a is not None and b is not None and _OPS[op](a, b + k)
+
+    return Condition(frozenset({left.split(".")[0], right.split(".")[0]}), holds)
+
+
 def parse(text: str, parameters: Mapping[str, Any]) -> Condition:
+    m = _FIELDS.match(text)
+    if m is not None:
+        return _fields_condition(m, parameters)
     m = _COMPARE.match(text)
     if m is not None:
         left, op, right, sign, off = m.groups()
@@ -523,7 +564,8 @@ def _matches(rule: Rule, ruleset: Ruleset, registry: Registry, as_of: date) -> l
     found: list[_Match] = []
 
     def finish(binding: dict[str, str], chosen: list[Tie], recs: list[Rec]) -> None:
-        ctx: dict[str, Item] = {}
+        # the people bound, for conditions on their fields; clause names win a clash
+        ctx: dict[str, Any] = {var: persons[p] for var, p in binding.items()}
         ties: dict[str, str] = {}
         for clause, tie in zip(positive, chosen, strict=True):
             if clause.as_:

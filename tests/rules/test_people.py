@@ -87,8 +87,8 @@ def test_findings_do_not_depend_on_partitioning_or_jobs(reg):
 def test_a_monitor_reads_people_and_numbers_as_a_batch_does():
     people = [
         Person("a", ("coach",), organisation="Acme", attributes={"position": "Professor"}),
-        Person("b", (), attributes={"grade": "2"}),
-        Person("c", ()),
+        Person("b", (), organisation="Acme", attributes={"grade": "2"}),
+        Person("c", (), attributes={"position": "Professor"}),
     ]
     ties = [
         Tie("t1", "coaching", "a", "b"),
@@ -106,7 +106,13 @@ def test_a_monitor_reads_people_and_numbers_as_a_batch_does():
             Registry(people=tuple(people), ties=tuple(ties), as_of=AS_OF, kinds=kinds), COMPILED
         )
         assert found(monitor.report()) == found(batch)
-        assert {f[0] for f in found(batch)} == {r.id for r in RULESET.rules}
+        assert {f[0] for f in found(batch)} == {
+            "senior-coach-of-junior",
+            "gift-above-limit",
+            "gift-in-a-range",
+            "negated-senior-supervisor",
+            "internal-coach",
+        }
     finally:
         monitor.close()
 
@@ -202,3 +208,28 @@ def test_a_person_test_asks_for_the_roles_too():
 
     assert "senior-coach-of-junior" in rules(reg(("coach",)))
     assert "senior-coach-of-junior" not in rules(reg(("mentor",)))
+
+
+@pytest.mark.parametrize(
+    ("value", "fires"), [("97", True), (97.5, False), ("1", False), ("2.5", False), ("2.6", True)]
+)
+def test_fields_compare_across_ties_and_within_one(value, fires):
+    # value > giver's grade + 1 (one fact) and value <= coach's grade - 3 (a join)
+    reg = Registry(
+        people=(
+            Person("a", (), attributes={"grade": "1.5"}),
+            Person("k", (), attributes={"grade": 100}),
+            Person("b", ()),
+        ),
+        ties=(
+            Tie("t1", "gift", "a", "b", attributes={"value": value}),
+            Tie("t2", "coaching", "k", "b"),
+        ),
+        as_of=AS_OF,
+        kinds={"gift": True, "coaching": True},
+    )
+    got = {f.rule for f in evaluate(reg, COMPILED).findings}
+    assert ("gift-worth-a-grade" in got) is fires
+    assert got & {"gift-worth-a-grade"} == {
+        f[0] for f in oracle(RULESET, reg, AS_OF, rules=["gift-worth-a-grade"])
+    }

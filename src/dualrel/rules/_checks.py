@@ -16,8 +16,16 @@ from dualrel._internal import safeyaml
 from dualrel._internal.located import located
 from dualrel._internal.suggest import did_you_mean
 from dualrel.errors import Problem, ProblemCode
-from dualrel.rules.conditions import Compare, clauses_of, field_kinds, parse_condition
-from dualrel.rules.schema import NUMERIC_TESTS, AnyOf, AttributeTest, CountSpec
+from dualrel.rules.conditions import (
+    PERSON_FIELD,
+    Compare,
+    Condition,
+    Relate,
+    clauses_of,
+    field_kinds,
+    parse_condition,
+)
+from dualrel.rules.schema import NUMERIC_TESTS, AnyOf, AttributeTest, CountSpec, Match
 from dualrel.rules.sections import SECTIONS
 
 if TYPE_CHECKING:
@@ -164,7 +172,8 @@ def check_match(
                 )
         if sum(name in negated for name in used) > 1:
             bad(pointer, "where-syntax", "a condition may read one negated clause at most")
-        if isinstance(cond, Compare) and cond.offset is not None:
+        _check_relate(cond, pointer, match, bad)
+        if isinstance(cond, Compare | Relate) and cond.offset is not None:
             off = cond.offset.value
             if isinstance(off, str) and off not in params:
                 bad(
@@ -379,3 +388,30 @@ def _check_bounds(
                     f"unknown parameter {value!r}{did_you_mean(value, params)} "
                     f"(the bound of {name}, {op})",
                 )
+
+
+def _check_relate(
+    cond: Condition, pointer: str, match: Match, bad: Callable[[str, ProblemCode, str], None]
+) -> None:
+    """The people a comparison of fields reads are bound by a tie clause that exists (the
+    engine reads their fields off its ties), and its tie clauses exist."""
+    if not isinstance(cond, Relate):
+        return
+    kinds_of = field_kinds(match)
+    named = {c.as_: c for c in match.ties if c.as_}
+    for ref in (cond.left, cond.right):
+        name = ref.clause or ""
+        if kinds_of[name].get(ref.field.split(".", 1)[0]) == PERSON_FIELD and name not in named:
+            if not any(c.exists and name in c.ends for c in match.ties):
+                bad(
+                    pointer,
+                    "unbound-variable",
+                    f"{ref}: compared fields are read from ties, and {name!r} is in no tie "
+                    "clause that must exist",
+                )
+        elif name in named and not named[name].exists:
+            bad(
+                pointer,
+                "negated-clause-date",
+                f"clause {name!r} must not exist, so it has no attributes to compare",
+            )

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dualrel.rules._durable import RELEASE_FIELD
-from dualrel.rules._encode import canonical, role_set
+from dualrel.rules._encode import canonical, role_set, slot_of
 from dualrel.rules._fields import (
     END,
     FORWARD,
@@ -35,6 +35,7 @@ from dualrel.rules._fields import (
     START,
     TARGET,
     TIE_NUMBER,
+    TIE_PLACE,
     attribute_field,
     attribute_set_field,
     count_field,
@@ -42,12 +43,14 @@ from dualrel.rules._fields import (
     kind_set_field,
     minute_field,
     numeric_test_field,
+    pair_field,
     person_field,
     person_of_field,
     person_role_field,
     record_field,
     record_kind,
     role_field,
+    slot_field,
     value_field,
     value_set_field,
     weekday_field,
@@ -55,13 +58,14 @@ from dualrel.rules._fields import (
 )
 from dualrel.rules._order import ClauseOrder
 from dualrel.rules._tester import ORDERS, exact_tester
-from dualrel.rules._values import value_tests
+from dualrel.rules._values import Pair, value_tests
 from dualrel.rules.conditions import (
     Compare,
     Condition,
     Member,
     Outside,
     Ref,
+    Relate,
     field_kinds,
     parse_condition,
 )
@@ -119,9 +123,14 @@ def emit(
     match = rule.match
     recs = match.records
     kinds_of = field_kinds(match)
-    alternatives = _expand(match.where, kinds_of, rule, order.alias_of)
+    places = _places(rule, order)
+    alternatives = _expand(
+        match.where, kinds_of, rule, alias_of=order.alias_of, places=places, schema=schema
+    )
     numerators = (
-        _expand(match.share.where, kinds_of, rule, order.alias_of)
+        _expand(
+            match.share.where, kinds_of, rule, alias_of=order.alias_of, places=places, schema=schema
+        )
         if match.share is not None
         else []
     )
@@ -503,11 +512,31 @@ def _fact_field(ref: Ref, kinds_of: Mapping[str, Mapping[str, str]], match_ties:
     return record_field(kind, ref.field)
 
 
+def _places(rule: Rule, order: ClauseOrder) -> dict[str, tuple[str, str]]:
+    """Where ``where`` reads each person's and named tie clause's fields: (alias, place),
+    a person at an end of the first tie clause that binds them (``_fields.slot_field``)."""
+    places: dict[str, tuple[str, str]] = {}
+    for what, idx in order.sequence:
+        if what != "t":
+            continue
+        tie = rule.match.ties[idx]
+        alias = order.tie_alias[idx]
+        if tie.as_:
+            places[tie.as_] = (alias, TIE_PLACE)
+        if tie.exists:
+            for place, var in zip((SOURCE, TARGET), tie.ends, strict=True):
+                places.setdefault(var, (alias, place))
+    return places
+
+
 def _expand(
     items: Iterable[str | AnyOf],
     kinds_of: Mapping[str, Mapping[str, str]],
     rule: Rule,
+    *,
     alias_of: Mapping[str, str],
+    places: Mapping[str, tuple[str, str]],
+    schema: FactSchema,
 ) -> list[list[_Atom]]:
     """``where`` as alternatives (a disjunction of conjunctions of placed tests)."""
     tie_names = {c.as_ for c in rule.match.ties if c.as_}
@@ -527,6 +556,8 @@ def _expand(
                 alias_of=alias_of,
                 negated=negated,
                 rule=rule,
+                places=places,
+                schema=schema,
             )
         ]
         out = [done + alt for done in out for alt in options]
@@ -541,11 +572,16 @@ def _condition_atoms(
     alias_of: Mapping[str, str],
     negated: set[str],
     rule: Rule,
+    places: Mapping[str, tuple[str, str]],
+    schema: FactSchema,
 ) -> list[list[_Atom]]:
     """One condition as alternatives of placed tests."""
 
     def const(clause: str, test: dict[str, Any]) -> _Atom:
         return ((alias_of[clause],), lambda _here: test)
+
+    if isinstance(cond, Relate):
+        return [_relate_atoms(cond, rule, places, schema)]
 
     if isinstance(cond, Compare):
         left, right, op = cond.left, cond.right, cond.op
@@ -642,6 +678,44 @@ def _condition_atoms(
         [given, const(window.clause, {HOURS_WRAP: 1}), join(">=", HOURS_TO), join("<", HOURS_FROM)],
     ]
     return days + hours
+
+
+def _relate_atoms(
+    cond: Relate, rule: Rule, places: Mapping[str, tuple[str, str]], schema: FactSchema
+) -> list[_Atom]:
+    """A comparison of two fields: a flag when one fact holds both, else the fields' given
+    tests on their facts and a join."""
+    offset = cond.offset.resolve(rule.parameters) if cond.offset else 0.0
+    (la, lp), (ra, rp) = places[cond.left.clause or ""], places[cond.right.clause or ""]
+    lk = schema.slots.index(slot_of(rule, cond.left))
+    rk = schema.slots.index(slot_of(rule, cond.right))
+    if la == ra:
+        j = schema.pairs.index(Pair((lp, lk), cond.op, (rp, rk), offset))
+        flag = {pair_field(j): 1}
+        return [((la,), lambda _here: flag)]
+    # a value (g 1) for == and !=, a number (g 2) for the orders
+    lg, rg = slot_field("g", lp, lk), slot_field("g", rp, rk)
+    given = [
+        ((la,), lambda _here: {lg: 2} if cond.numeric else {"$gte": {lg: 1}}),
+        ((ra,), lambda _here: {rg: 2} if cond.numeric else {"$gte": {rg: 1}}),
+    ]
+    what = "n" if cond.numeric else "x"
+    lf, rf = slot_field(what, lp, lk), slot_field(what, rp, rk)
+
+    def build(here: str) -> dict[str, Any]:
+        field, alias, other, op, k = lf, ra, rf, cond.op, offset
+        if here != la:  # left op right + k  <=>  right flip(op) left - k
+            field, alias, other, op, k = rf, la, lf, _FLIP.get(op, op), -offset
+        ref: Any = {alias: other}
+        if k:
+            ref = {"$add": {"$l": ref, "$r": _number(k)}}
+        if op == "==":
+            return {field: ref}
+        if op == "!=":
+            return {"$neq": {field: ref}}
+        return {_OPS[op]: {field: ref}}
+
+    return [*given, ((la, ra), build)]
 
 
 def _section(rule: Rule, name: str) -> str:

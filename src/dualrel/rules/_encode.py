@@ -7,11 +7,35 @@ by their index in it (``rs<i>``, ``a<i>``, ``ks<i>``, ``av<j>``, ``vs<j>``).
 
 from __future__ import annotations
 
-from dualrel.rules._values import PersonTest, ValueTest, canonical, person_test, value_tests
+from dualrel.rules._fields import SOURCE, TARGET, TIE_PLACE
+from dualrel.rules._values import Pair, PersonTest, ValueTest, canonical, person_test, value_tests
+from dualrel.rules.conditions import PERSON_FIELD, Ref, Relate, field_kinds, parse_condition
 from dualrel.rules.loader import Rule, Ruleset
 from dualrel.rules.plan import FactSchema
+from dualrel.rules.schema import AnyOf
 
-__all__ = ["canonical", "encode", "person_token", "role_set"]
+__all__ = ["canonical", "encode", "person_token", "relations", "role_set", "slot_of"]
+
+
+def relations(rule: Rule) -> list[Relate]:
+    """The comparisons of people's and ties' fields in ``rule``'s ``where`` (and its share's)."""
+    kinds_of = field_kinds(rule.match)
+    items = list(rule.match.where) + (
+        list(rule.match.share.where) if rule.match.share is not None else []
+    )
+    texts = [t for item in items for t in (item.any if isinstance(item, AnyOf) else [item])]
+    return [c for t in texts if isinstance(c := parse_condition(t, kinds_of), Relate)]
+
+
+def slot_of(rule: Rule, ref: Ref) -> tuple[str, str]:
+    """The slot of a compared field: ("person" or "tie", its path)."""
+    top = ref.field.split(".", 1)[0]
+    owner = field_kinds(rule.match)[ref.clause or ""][top]
+    return ("person" if owner == PERSON_FIELD else "tie", ref.field)
+
+
+def _places(slot: tuple[str, str]) -> tuple[str, ...]:
+    return (SOURCE, TARGET) if slot[0] == "person" else (TIE_PLACE,)
 
 
 def person_token(i: int) -> str:
@@ -82,6 +106,24 @@ def encode(ruleset: Ruleset) -> FactSchema:
                 entry = (attributes.index(name), tokens)
                 if len(tokens) > 1 and entry not in value_sets:
                     value_sets.append(entry)
+    slots: list[tuple[str, str]] = []
+    pairs: list[Pair] = []
+    for rule in ruleset.rules:
+        for rel in relations(rule):
+            ends = (slot_of(rule, rel.left), slot_of(rule, rel.right))
+            for slot in ends:
+                if slot not in slots:
+                    slots.append(slot)
+            offset = rel.offset.resolve(rule.parameters) if rel.offset else 0.0
+            # both fields may be read off one fact (the coach and client of one coaching
+            # tie): the engine cannot compare a fact with itself, so a flag says it holds
+            for lp in _places(ends[0]):
+                for rp in _places(ends[1]):
+                    pair = Pair(
+                        (lp, slots.index(ends[0])), rel.op, (rp, slots.index(ends[1])), offset
+                    )
+                    if pair not in pairs:
+                        pairs.append(pair)
     sections: set[str] = set()
     tie_numbers = False
     record_value_sets: list[tuple[str, str, frozenset[str]]] = []
@@ -117,4 +159,6 @@ def encode(ruleset: Ruleset) -> FactSchema:
         value_sets=tuple(value_sets),
         person_tests=tuple(person_tests),
         numeric_tests=tuple(numeric_tests),
+        slots=tuple(slots),
+        pairs=tuple(pairs),
     )

@@ -85,8 +85,11 @@ class Store:
         self.record_index = RecordIndex(compiled)
         clock = Clock(as_of)
         self.layouts = Layouts(compiled.schema, clock)
+        #: people's organisation and attributes, when ``where`` compares people's fields
+        self.fields: dict[str, tuple[Any, Mapping[str, Any]]] = {}
+        self._keep_fields = any(owner == "person" for owner, _ in compiled.schema.slots)
         self.numbering = Numbering(
-            self.number, self.roles, self.tie_number, self.record_index.person_of
+            self.number, self.roles, self.tie_number, self.record_index.person_of, self.fields
         )
         self.tie_facts = TieFacts(compiled.schema, clock, self.numbering)
         self.record_facts = RecordFacts()
@@ -116,6 +119,8 @@ class Store:
         if roles is None:
             roles = self._role_sets[key] = frozenset(key)
         self.roles[person.id] = roles
+        if self._keep_fields:
+            self.fields[person.id] = (person.organisation, person.attributes)
         self.number[person.id] = len(self.names)
         self.names.append(person.id)
 

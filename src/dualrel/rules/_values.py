@@ -25,7 +25,17 @@ from typing import Any
 
 from dualrel.rules.schema import AttributeTest, PersonSpec
 
-__all__ = ["PersonTest", "ValueTest", "as_number", "canonical", "person_test", "value_tests"]
+__all__ = [
+    "Pair",
+    "PersonTest",
+    "ValueTest",
+    "as_number",
+    "canonical",
+    "compare",
+    "field_of",
+    "person_test",
+    "value_tests",
+]
 
 _COMPARE: Mapping[str, Callable[[float, float], bool]] = {
     ">": operator.gt,
@@ -135,3 +145,35 @@ def person_test(spec: PersonSpec, parameters: Mapping[str, float]) -> PersonTest
     for key, test in spec.attributes.items():
         tests += [(f"attributes.{key}", t) for t in value_tests(test, parameters)]
     return PersonTest(frozenset(spec.roles), tuple(tests))
+
+
+def field_of(path: str, organisation: Any, attributes: Mapping[str, Any]) -> tuple[bool, Any]:
+    """``(present, value)`` of ``organisation`` or ``attributes.<key>``."""
+    if path == "organisation":
+        return organisation is not None, organisation
+    key = path.split(".", 1)[1]
+    return key in attributes, attributes.get(key)
+
+
+def compare(op: str, left: tuple[bool, Any], right: tuple[bool, Any], offset: float) -> bool:
+    """Whether ``left op right (+ offset)`` holds: ``==``/``!=`` as values (canonical
+    texts), the orders as numbers; a missing value, or one that does not read as a number
+    in an order, makes it false."""
+    if not (left[0] and right[0]):
+        return False
+    if op == "==":
+        return canonical(left[1]) == canonical(right[1])
+    if op == "!=":
+        return canonical(left[1]) != canonical(right[1])
+    a, b = as_number(left[1]), as_number(right[1])
+    return a is not None and b is not None and _COMPARE[op](a, b + offset)
+
+
+@dataclass(frozen=True, slots=True)
+class Pair:
+    """A comparison of two fields of one tie fact: each ``(place, slot index)``."""
+
+    left: tuple[str, int]
+    op: str
+    right: tuple[str, int]
+    offset: float

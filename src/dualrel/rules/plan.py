@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from dualrel.rules._values import PersonTest, ValueTest
+from dualrel.rules._values import Pair, PersonTest, ValueTest
 from dualrel.rules.loader import Rule, Ruleset
 
 __all__ = [
@@ -177,6 +177,11 @@ class FactSchema:
     person_tests: tuple[PersonTest, ...] = ()
     # ``an<j>``: the tie's attribute passes a numeric test (attribute, test)
     numeric_tests: tuple[tuple[str, ValueTest], ...] = ()
+    # fields ``where`` compares (``Relate``): ("person", "organisation"|"attributes.<key>")
+    # or ("tie", "attributes.<key>"); tie facts carry them (``_fields.slot_field``)
+    slots: tuple[tuple[str, str], ...] = ()
+    # ``pq<j>``: a comparison of two fields of one fact holds (``_values.Pair``)
+    pairs: tuple[Pair, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
