@@ -13,7 +13,7 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "rulesets.md"
 
 
 def test_the_reference_example_works(tmp_path):
-    (block,) = re.findall(r"```yaml\n(.*?)```", DOC.read_text(), flags=re.S)
+    block = re.findall(r"```yaml\n(.*?)```", DOC.read_text(), flags=re.S)[0]
     path = tmp_path / "example.yaml"
     path.write_text(block)
     rs = load_ruleset(path)
@@ -31,3 +31,34 @@ def test_the_reference_example_works(tmp_path):
         ("c", "r"),
         date(2026, 1, 15),
     )
+
+
+def _section_block(heading: str) -> str:
+    section = DOC.read_text().split(f"## {heading}\n", 1)[1].split("\n## ", 1)[0]
+    (block,) = re.findall(r"```yaml\n(.*?)```", section, flags=re.S)
+    return block
+
+
+def test_the_people_example_works(tmp_path):
+    path = tmp_path / "people.yaml"
+    path.write_text(_section_block("People's fields and numbers"))
+    rs = load_ruleset(path)
+
+    def rules(coach_org, position, gift):
+        reg = Registry(
+            people=(
+                Person("co", ("coach",), organisation=coach_org, attributes={"position": position}),
+                Person("cl", (), organisation="Acme"),
+            ),
+            ties=(
+                Tie("c", "coaching", "co", "cl"),
+                Tie("g", "gift", "cl", "co", attributes={"value": gift}),
+            ),
+            as_of=date(2026, 1, 1),
+            kinds={"gift": True},
+        )
+        return {f.rule for f in evaluate(reg, rs).findings}
+
+    assert rules("Acme", "Professor", "101") == {"senior-academic-coach", "gift-above-limit"}
+    assert rules("Beta", "Professor", "100") == set()  # another organisation; not above
+    assert rules("Acme", "Lecturer", "n/a") == set()  # not senior; not a number
