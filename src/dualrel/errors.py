@@ -78,6 +78,7 @@ ProblemCode = Literal[
     "no-positive-clause",
     "no-ruleset",
     "no-tests",
+    "not-a-number",
     "not-a-report",
     "not-coaching",
     "not-found",

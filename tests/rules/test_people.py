@@ -233,3 +233,59 @@ def test_fields_compare_across_ties_and_within_one(value, fires):
     assert got & {"gift-worth-a-grade"} == {
         f[0] for f in oracle(RULESET, reg, AS_OF, rules=["gift-worth-a-grade"])
     }
+
+
+GIFTS = """\
+id: gifts
+version: "1"
+title: t
+vocabulary:
+  kinds: {gift: {directed: true}}
+parameters:
+  gift_limit: 50
+rules:
+  - id: gift-above-limit
+    title: t
+    category: t
+    severity: low
+    level: 1
+    remediation: [{action: a, within_days: 1, owner: coach}]
+    match:
+      people: {coach: {}, client: {attributes: {grade: {less_than: 10}}}}
+      ties:
+        - {kind: coaching, from: coach, to: client}
+        - {kind: gift, from: client, to: coach, attributes: {value: {greater_than: gift_limit}}}
+"""
+
+
+def test_check_warns_once_per_field_where_a_value_is_no_number(tmp_path):
+    from tests.cli.util import run  # noqa: PLC0415
+
+    (tmp_path / "people.csv").write_text(
+        "id,roles,name,grade\nco,coach,Ann Secret,3\ncl,,Bo Secret,junior\ncl2,,,2\n"
+    )
+    (tmp_path / "ties.csv").write_text(
+        "id,kind,source,target,value\nc1,coaching,co,cl,\nc2,coaching,co,cl2,\n"
+        "g1,gift,cl2,co,a bottle\ng2,gift,cl2,co,lots\ng3,gift,cl2,co,120\nf1,family,co,cl,x\n"
+    )
+    (tmp_path / "rs.yaml").write_text(GIFTS)
+    proc = run("check", tmp_path, "-r", tmp_path / "rs.yaml", "--as-of", "2026-01-01")
+    assert proc.returncode == 1, proc.stderr  # g3 is a finding
+    lines = [line for line in proc.stderr.splitlines() if "not-a-number" in line]
+    assert len(lines) == 2, proc.stderr
+    people_csv, ties_csv = sorted(lines)
+    assert people_csv.startswith(f"warning: {tmp_path / 'people.csv'}:3: not-a-number: person cl")
+    assert ties_csv.startswith(f"warning: {tmp_path / 'ties.csv'}:4: not-a-number: tie g1")
+    assert "1 more" in ties_csv and "more" not in people_csv
+    for secret in ("Secret", "junior", "bottle", "lots"):
+        assert secret not in proc.stderr
+
+
+def test_no_warning_when_no_rule_reads_numbers(tmp_path):
+    from dualrel.check import run_check  # noqa: PLC0415
+
+    (tmp_path / "people.csv").write_text("id,roles,grade\nco,coach,high\ncl,,low\n")
+    (tmp_path / "ties.csv").write_text("id,kind,source,target,value\nc1,coaching,co,cl,many\n")
+    warnings: list = []
+    run_check(tmp_path, ["coaching-core"], as_of=AS_OF, warnings=warnings)
+    assert warnings == []
