@@ -649,18 +649,41 @@ def rule_findings(rule: Rule, ruleset: Ruleset, registry: Registry, as_of: date)
     def param(v: Any) -> Fraction:
         return _exact(rule.parameters[v] if isinstance(v, str) else v)
 
+    tie_names = [c.as_ for c in m.ties if c.exists]
+    persons = {p.id: p for p in registry.people}
+
     def of(xs: Iterable[_Match], name: str) -> set[str]:
+        """Distinct records of a record clause, ties of a tie clause, or people bound to a
+        variable (issue 15)."""
         out = set()
         for x in xs:
-            item = x.named[name]
-            assert isinstance(item, Rec)
-            out.add(item.key)
+            if name in m.people:
+                out.add(x.binding[name])
+            elif name in tie_names:
+                out.add(x.ties[tie_names.index(name)])
+            else:
+                item = x.named[name]
+                assert isinstance(item, Rec)
+                out.add(item.key)
         return out
+
+    def alike(xs: list[_Match], var: str, path: str) -> list[_Match]:
+        """The matches of the values of the counted people's field held by enough people."""
+        by: dict[str, list[_Match]] = defaultdict(list)
+        for x in xs:
+            present, value = _field(persons[x.binding[var]], path)
+            if present:
+                by[_canon(value)].append(x)
+        return [x for ys in by.values() if len(of(ys, var)) >= param(m.count.at_least) for x in ys]
 
     out: set[Finding] = set()
     for subjects, group in groups.items():
         xs = group
-        if m.count is not None and len(of(xs, m.count.of)) < param(m.count.at_least):
+        if m.count is not None and m.count.alike is not None:
+            xs = alike(xs, m.count.of, m.count.alike)
+            if not xs:
+                continue
+        elif m.count is not None and len(of(xs, m.count.of)) < param(m.count.at_least):
             continue
         if m.share is not None:
             den = len(of(group, m.share.of))

@@ -289,3 +289,62 @@ def test_no_warning_when_no_rule_reads_numbers(tmp_path):
     warnings: list = []
     run_check(tmp_path, ["coaching-core"], as_of=AS_OF, warnings=warnings)
     assert warnings == []
+
+
+def test_counting_people_alike_and_ties():
+    people = (
+        Person("co", ("coach",)),
+        Person("a1", (), organisation="Acme"),
+        Person("a2", (), organisation="Acme"),
+        Person("b1", (), organisation="Beta"),
+        Person("x", ()),
+        Person("sp", ()),
+    )
+
+    def ties(*extra):
+        return (
+            Tie("c1", "coaching", "co", "a1"),
+            Tie("c2", "coaching", "co", "b1"),
+            Tie("c3", "coaching", "co", "x"),
+            Tie("s1", "sponsorship", "sp", "a1"),
+            Tie("s2", "sponsorship", "sp", "b1"),
+            *extra,
+        )
+
+    def findings(*extra):
+        reg = Registry(people=people, ties=ties(*extra), as_of=AS_OF)
+        got = {(f.rule, f.evidence) for f in evaluate(reg, COMPILED).findings}
+        assert got == {(r, e) for r, _, e in oracle(RULESET, reg, AS_OF)}
+        return got
+
+    first = findings()
+    assert not any(r == "many-clients-of-one-organisation" for r, _ in first)
+    assert ("sponsor-of-many-clients", ("c1", "c2", "s1", "s2")) in first
+    assert not any(r == "many-sponsorships" for r, _ in first)
+    # a second Acme client: the finding shows the Acme clients' ties only
+    more = findings(Tie("c4", "coaching", "co", "a2"), Tie("s3", "sponsorship", "sp", "x"))
+    assert ("many-clients-of-one-organisation", ("c1", "c4")) in more
+    assert ("many-sponsorships", ("c1", "c2", "c3", "s1", "s2", "s3")) in more
+
+
+def test_counting_a_grouped_variable_or_alike_of_a_clause_is_refused(tmp_path):
+    path = write(
+        tmp_path,
+        "      people: {a: {}, b: {}}\n"
+        "      ties:\n"
+        "        - {as: c, kind: coaching, from: a, to: b}\n"
+        "      per: [a]\n"
+        "      count: {of: a, at_least: 2}\n",
+    )
+    (p,) = problems(path)
+    assert (p.code, p.line, p.field) == ("unbound-variable", 18, "of")
+    path = write(
+        tmp_path,
+        "      people: {a: {}, b: {}}\n"
+        "      ties:\n"
+        "        - {as: c, kind: coaching, from: a, to: b}\n"
+        "      per: [a]\n"
+        "      count: {of: c, at_least: 2, alike: organisation}\n",
+    )
+    (p,) = problems(path)
+    assert (p.code, p.line, p.field) == ("unknown-variable", 18, "alike")

@@ -347,15 +347,37 @@ def _check_grouping(
                 "per must name at least one variable bound by a tie clause",
             )
     counted = {c.as_ for c in match.records if c.as_ and c.exists}
+    tie_counted = {c.as_ for c in match.ties if c.as_ and c.exists}
+    people = (bound | record_bound) - set(match.subject_variables)
     for key, spec in (("count", match.count), ("share", match.share)):
         if spec is None:
             continue
-        if spec.of not in counted:
+        if spec.of in match.people and spec.of in counted | tie_counted:
+            bad(
+                f"{base}/{key}/of",
+                "duplicate-clause",
+                f"{spec.of!r} names both a clause and a person variable",
+            )
+        elif spec.of in match.people and spec.of not in people:
+            bad(
+                f"{base}/{key}/of",
+                "unbound-variable",
+                f"people counted must be bound by a clause that must exist and not be "
+                f"grouped by (per), and {spec.of!r} is not",
+            )
+        elif spec.of not in counted | tie_counted | set(match.people):
+            choices = counted | tie_counted | people
             bad(
                 f"{base}/{key}/of",
                 "unknown-clause",
-                f"no record clause that must exist is named {spec.of!r}"
-                + did_you_mean(spec.of, counted),
+                f"no clause that must exist nor person variable is named {spec.of!r}"
+                + did_you_mean(spec.of, choices),
+            )
+        if isinstance(spec, CountSpec) and spec.alike is not None and spec.of not in people:
+            bad(
+                f"{base}/count/alike",
+                "unknown-variable",
+                "alike compares a field of the people counted: count a person variable",
             )
         limit = spec.at_least if isinstance(spec, CountSpec) else spec.more_than
         if isinstance(limit, str) and limit not in params:

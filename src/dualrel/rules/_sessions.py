@@ -87,7 +87,9 @@ class Store:
         self.layouts = Layouts(compiled.schema, clock)
         #: people's organisation and attributes, when ``where`` compares people's fields
         self.fields: dict[str, tuple[Any, Mapping[str, Any]]] = {}
-        self._keep_fields = any(owner == "person" for owner, _ in compiled.schema.slots)
+        self._keep_fields = any(owner == "person" for owner, _ in compiled.schema.slots) or any(
+            r.count_alike is not None for r in compiled.rules
+        )
         self.numbering = Numbering(
             self.number, self.roles, self.tie_number, self.record_index.person_of, self.fields
         )
@@ -265,7 +267,7 @@ class Store:
                 group, tie_ids, record_ids = [], set(), set()
         if group:
             self._run(engine, rules, group, tie_ids, results, record_ids=record_ids)
-        return aggregate(rules, results, self.record_index.share_counts)
+        return aggregate(rules, results, self.record_index.share_counts, self.fields)
 
     def rule_records(self, rule: CompiledRule, anchor: str, tie_ids: set[str]) -> set[str]:
         """The records a match of ``rule`` anchored at ``anchor`` can read, given the ties

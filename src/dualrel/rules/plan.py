@@ -135,10 +135,15 @@ class CompiledRule:
     #: a record passing none of its section's lists can take part in no match
     record_filters: tuple[tuple[str, tuple[Mapping[str, Any], ...]], ...] = ()
     per: tuple[str, ...] | None = None  # variables a finding groups matches by
-    count_of: str | None = None  # alias of the counted record clause
+    count_of: str | None = None  # alias of the counted record or tie clause, or a variable
     at_least: int = 0
     share_of: str | None = None
     more_than: float = 0.0
+    #: ``count``/``share`` of people bound to a variable (``count_of``/``share_of``)
+    count_person: bool = False
+    share_person: bool = False
+    #: ``count``'s ``alike``: the counted people's field that must agree
+    count_alike: str | None = None
     #: the share's denominator, when it is counted rather than matched (its variants are
     #: then left out of ``variants``)
     counted_share: CountedShare | None = None

@@ -322,10 +322,16 @@ class AnyOf(_Model):
 
 class CountSpec(_Model):
     """``count: {of: x, at_least: N}``: a group of matches is a finding when it holds at
-    least ``N`` distinct records of clause ``x`` (``N`` a number or a parameter)."""
+    least ``N`` distinct records of the record clause ``x``, distinct ties of the tie
+    clause ``x``, or distinct people bound to the variable ``x`` (``N`` a number or a
+    parameter).  ``alike: organisation`` (or ``attributes.<key>``), for a variable: at
+    least ``N`` of those people share one value of that field."""
 
     of: str = Field(pattern=_NAME)
     at_least: int | str = Field(union_mode="left_to_right")
+    alike: str | None = Field(
+        default=None, pattern=r"^(organisation|attributes\.[A-Za-z_][A-Za-z0-9_]*)$"
+    )
 
     @field_validator("at_least")
     @classmethod
@@ -338,7 +344,8 @@ class CountSpec(_Model):
 class ShareSpec(_Model):
     """``share: {of: x, where: [...], more_than: P}``: a group of matches is a finding when
     the records of clause ``x`` that also meet ``where`` are more than the share ``P``
-    (a number from 0 to 1, or a parameter) of all its distinct records of clause ``x``."""
+    (a number from 0 to 1, or a parameter) of all its distinct records of clause ``x``
+    (or ties of the tie clause ``x``, or people bound to the variable ``x``)."""
 
     of: str = Field(pattern=_NAME)
     where: list[str | AnyOf] = Field(min_length=1)
