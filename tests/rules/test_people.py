@@ -348,3 +348,18 @@ def test_counting_a_grouped_variable_or_alike_of_a_clause_is_refused(tmp_path):
     )
     (p,) = problems(path)
     assert (p.code, p.line, p.field) == ("unknown-variable", 18, "alike")
+
+
+PLANTABLE = [r.id for r in RULESET.rules if r.match.per is None]
+
+
+@pytest.mark.parametrize("rule_id", PLANTABLE)
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_registries_matching_plants_people_numbers_and_comparisons(rule_id, data):
+    from dualrel.testing import registries_matching  # noqa: PLC0415
+
+    reg = data.draw(registries_matching(RULESET, rule_id))
+    got = {f[0] for f in found(evaluate(reg, COMPILED))}
+    assert rule_id in got
+    assert rule_id in {f[0] for f in oracle(RULESET, reg, reg.as_of, rules=[rule_id])}
