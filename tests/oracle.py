@@ -32,6 +32,16 @@ knows the fields of each practice section from that document, not from the libra
   ``count`` needs at least ``at_least`` distinct records of clause ``of``; ``share`` needs
   ``num > more_than * den`` with ``more_than`` read as the decimal it is written as.
 
+Issue 15 (people and numbers): a person variable's ``organisation`` and ``attributes`` tests
+hold of the person bound; a value *reads as a number* when it is a number (not a boolean)
+or text Python's ``float`` reads as finite, and a numeric test (``greater_than``,
+``at_least``, ``less_than``, ``at_most``) holds only of such a value; ``where`` may compare
+``<variable>.organisation``, ``<variable>.attributes.<key>`` and
+``<clause>.attributes.<key>``: ``==``/``!=`` as canonical texts, orders as numbers, a
+missing value (or no number) making it false; ``count``/``share`` may count the people
+bound to a variable or the ties of a tie clause, and ``count``'s ``alike`` keeps the
+matches of the field values held by at least ``at_least`` counted people.
+
 Ungrouped, a finding is one distinct match: subjects every bound variable, evidence the
 tie ids of the tie clauses that exist in written order, records the ``section/id`` of the
 record clauses that exist in written order.
