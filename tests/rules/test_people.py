@@ -3,6 +3,7 @@ items 1 and 4): engine against the oracle, whatever the partitioning, located er
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import date
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dualrel.errors import RulesetError
+from dualrel.errors import InvalidArgument, RulesetError
 from dualrel.graph.model import Person, Registry, Tie
 from dualrel.rules import Monitor, evaluate, load_ruleset, prepare
 from dualrel.rules import _sessions as sessions
@@ -97,13 +98,20 @@ def test_a_monitor_reads_people_and_numbers_as_a_batch_does():
         Tie("t4", "gift", "b", "c", attributes={"value": "lots"}),
     ]
     kinds = {"gift": True, "coaching": True, "supervision": True}
-    monitor = Monitor(COMPILED, Registry(people=tuple(people[:2]), ties=(), as_of=AS_OF))
+    empty = Registry(people=tuple(people[:2]), ties=(), as_of=AS_OF)
+    # counting groups matches: Monitor refuses such rules, naming them
+    with pytest.raises(InvalidArgument, match="people-features/many-clients-of-one-organisation"):
+        Monitor(COMPILED, empty)
+    ungrouped = prepare(
+        dataclasses.replace(RULESET, rules=tuple(r for r in RULESET.rules if r.match.per is None))
+    )[0]
+    monitor = Monitor(ungrouped, empty)
     try:
         monitor.add_person(people[2])
         for t in ties:
             monitor.add_tie(t)
         batch = evaluate(
-            Registry(people=tuple(people), ties=tuple(ties), as_of=AS_OF, kinds=kinds), COMPILED
+            Registry(people=tuple(people), ties=tuple(ties), as_of=AS_OF, kinds=kinds), ungrouped
         )
         assert found(monitor.report()) == found(batch)
         assert {f[0] for f in found(batch)} == {
