@@ -40,6 +40,16 @@ knows the fields of each practice section from that document, not from the libra
   from the one of the two whose id sorts first for ``between``), after the tie clauses',
   paths in written order.  Found here by enumerating simple chains, shortest first.
 
+Issue 15 (people and numbers): a person variable's ``organisation`` and ``attributes`` tests
+hold of the person bound; a value *reads as a number* when it is a number (not a boolean)
+or text Python's ``float`` reads as finite, and a numeric test (``greater_than``,
+``at_least``, ``less_than``, ``at_most``) holds only of such a value; ``where`` may compare
+``<variable>.organisation``, ``<variable>.attributes.<key>`` and
+``<clause>.attributes.<key>``: ``==``/``!=`` as canonical texts, orders as numbers, a
+missing value (or no number) making it false; ``count``/``share`` may count the people
+bound to a variable or the ties of a tie clause, and ``count``'s ``alike`` keeps the
+matches of the field values held by at least ``at_least`` counted people.
+
 Ungrouped, a finding is one distinct match: subjects every bound variable, evidence the
 tie ids of the tie clauses that exist in written order, records the ``section/id`` of the
 record clauses that exist in written order.
@@ -261,7 +271,48 @@ class Condition:
     holds: Callable[[Reader, Context], bool]
 
 
+_FIELD_REF = r"[A-Za-z_]\w*\.(?:organisation|attributes\.[A-Za-z_]\w*)"
+_FIELDS = re.compile(
+    rf"^\s*({_FIELD_REF})\s*(<=|>=|==|!=|<|>)\s*({_FIELD_REF})"
+    r"(?:\s*([+-])\s*(\d+(?:\.\d+)?|[A-Za-z_]\w*))?\s*$"
+)
+
+
+def _field(item: Any, path: str) -> tuple[bool, Any]:
+    """A person's organisation or attribute, or a tie's attribute: (present, value)."""
+    if path == "organisation":
+        return item.organisation is not None, item.organisation
+    key = path.split(".", 1)[1]
+    return key in item.attributes, item.attributes.get(key)
+
+
+def _fields_condition(m: re.Match[str], parameters: Mapping[str, Any]) -> Condition:
+    """Issue 15: people's fields and tie attributes compared; == and != as values, the
+    orders as numbers (both must read as numbers); a missing value makes it false."""
+    left, op, right, sign, off = m.groups()
+    k = 0.0
+    if off is not None:
+        k = float(parameters[off]) if off[0].isalpha() or off[0] == "_" else float(off)
+        k = -k if sign == "-" else k
+
+    def holds(_reader: Reader, ctx: Context) -> bool:
+        (lo, lpath), (ro, rpath) = left.split(".", 1), right.split(".", 1)
+        lp, lv = _field(ctx[lo], lpath)
+        rp, rv = _field(ctx[ro], rpath)
+        if not (lp and rp):
+            return False
+        if op in ("==", "!="):
+            return _OPS[op](_canon(lv), _canon(rv))
+        a, b = _reads_as_number(lv), _reads_as_number(rv)
+        return a is not None and b is not None and _OPS[op](a, b + k)
+
+    return Condition(frozenset({left.split(".")[0], right.split(".")[0]}), holds)
+
+
 def parse(text: str, parameters: Mapping[str, Any]) -> Condition:
+    m = _FIELDS.match(text)
+    if m is not None:
+        return _fields_condition(m, parameters)
     m = _COMPARE.match(text)
     if m is not None:
         left, op, right, sign, off = m.groups()
@@ -335,7 +386,57 @@ def parse_where(items: Iterable[Any], parameters: Mapping[str, Any]) -> list[Con
 # -- tie clauses (unchanged semantics) --------------------------------------------------------
 
 
-def _clause_ok(clause: Any, tie: Tie, as_of: date) -> bool:
+def _reads_as_number(v: Any) -> float | None:
+    """Issue 15: a number, or text Python reads as a finite float; not a boolean."""
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, str):
+        try:
+            v = float(v)
+        except ValueError:
+            return None
+    if not isinstance(v, int | float) or not -float("inf") < v < float("inf"):
+        return None
+    return float(v)
+
+
+_BOUNDS = {"greater_than": ">", "at_least": ">=", "less_than": "<", "at_most": "<="}
+
+
+def value_ok(test: Any, present: bool, value: Any, parameters: Mapping[str, Any]) -> bool:
+    """One attribute test (tie or person) of a value (``present`` False: no value)."""
+    if test.present:
+        return present
+    if test.absent:
+        return not present
+    bounds = [(op, getattr(test, name)) for name, op in _BOUNDS.items()]
+    bounds = [(op, b) for op, b in bounds if b is not None]
+    if bounds:
+        number = _reads_as_number(value) if present else None
+        if number is None:
+            return False
+        return all(
+            _OPS[op](number, float(parameters[b] if isinstance(b, str) else b)) for op, b in bounds
+        )
+    wanted = [test.equals] if test.equals is not None else list(test.in_)
+    return present and _canon(value) in {_canon(w) for w in wanted}
+
+
+def person_ok(spec: Any, person: Any, parameters: Mapping[str, Any]) -> bool:
+    """A person variable's roles (any one), organisation and attributes tests."""
+    if spec.roles and not set(spec.roles) & set(person.roles):
+        return False
+    if spec.organisation is not None and not value_ok(
+        spec.organisation, person.organisation is not None, person.organisation, parameters
+    ):
+        return False
+    return all(
+        value_ok(test, key in person.attributes, person.attributes.get(key), parameters)
+        for key, test in spec.attributes.items()
+    )
+
+
+def _clause_ok(clause: Any, tie: Tie, as_of: date, parameters: Mapping[str, Any]) -> bool:
     if tie.kind not in clause.kinds:
         return False
     if clause.active and not (
@@ -345,21 +446,10 @@ def _clause_ok(clause: Any, tie: Tie, as_of: date) -> bool:
     ended = tie.end is not None and tie.end < as_of
     if clause.ended is not None and clause.ended != ended:
         return False
-    for name, test in clause.attributes.items():
-        present = name in tie.attributes
-        if test.present and not present:
-            return False
-        if test.absent and present:
-            return False
-        if test.equals is not None and (
-            not present or _canon(tie.attributes[name]) != _canon(test.equals)
-        ):
-            return False
-        if test.in_ is not None and (
-            not present or _canon(tie.attributes[name]) not in {_canon(v) for v in test.in_}
-        ):
-            return False
-    return True
+    return all(
+        value_ok(test, name in tie.attributes, tie.attributes.get(name), parameters)
+        for name, test in clause.attributes.items()
+    )
 
 
 def _orientations(clause: Any, tie: Tie, directed: dict[str, bool]) -> list[tuple[str, str]]:
@@ -466,7 +556,7 @@ class _Match:
 
 def _matches(rule: Rule, ruleset: Ruleset, registry: Registry, as_of: date) -> list[_Match]:
     reader = Reader(registry, as_of)
-    roles = {p.id: set(p.roles) for p in registry.people}
+    persons = {p.id: p for p in registry.people}
     directed = dict(ruleset.kinds)
     match = rule.match
     people = match.people
@@ -496,13 +586,12 @@ def _matches(rule: Rule, ruleset: Ruleset, registry: Registry, as_of: date) -> l
         return [t for kind in clause.kinds for t in by_kind.get(kind, [])]
 
     def role_ok(var: str, person: str) -> bool:
-        want = people[var].roles
-        return not want or bool(roles[person] & set(want))
+        return person_ok(people[var], persons[person], rule.parameters)
 
     def tie_negation_ok(binding: dict[str, str]) -> bool:
         for clause in negative:
             for tie in candidates(clause, binding):
-                if not _clause_ok(clause, tie, as_of):
+                if not _clause_ok(clause, tie, as_of, rule.parameters):
                     continue
                 for a, b in _orientations(clause, tie, directed):
                     ok = True
@@ -538,7 +627,8 @@ def _matches(rule: Rule, ruleset: Ruleset, registry: Registry, as_of: date) -> l
     def finish(
         binding: dict[str, str], chosen: list[Tie], recs: list[Rec], chains: tuple[str, ...]
     ) -> None:
-        ctx: dict[str, Item] = {}
+        # the people bound, for conditions on their fields; clause names win a clash
+        ctx: dict[str, Any] = {var: persons[p] for var, p in binding.items()}
         ties: dict[str, str] = {}
         for clause, tie in zip(positive, chosen, strict=True):
             if clause.as_:
@@ -619,7 +709,7 @@ def _matches(rule: Rule, ruleset: Ruleset, registry: Registry, as_of: date) -> l
             return
         clause = positive[i]
         for tie in candidates(clause, binding):
-            if not _clause_ok(clause, tie, as_of):
+            if not _clause_ok(clause, tie, as_of, rule.parameters):
                 continue
             for a, b in _orientations(clause, tie, directed):
                 new = dict(binding)
@@ -654,18 +744,41 @@ def rule_findings(rule: Rule, ruleset: Ruleset, registry: Registry, as_of: date)
     def param(v: Any) -> Fraction:
         return _exact(rule.parameters[v] if isinstance(v, str) else v)
 
+    tie_names = [c.as_ for c in m.ties if c.exists]
+    persons = {p.id: p for p in registry.people}
+
     def of(xs: Iterable[_Match], name: str) -> set[str]:
+        """Distinct records of a record clause, ties of a tie clause, or people bound to a
+        variable (issue 15)."""
         out = set()
         for x in xs:
-            item = x.named[name]
-            assert isinstance(item, Rec)
-            out.add(item.key)
+            if name in m.people:
+                out.add(x.binding[name])
+            elif name in tie_names:
+                out.add(x.ties[tie_names.index(name)])
+            else:
+                item = x.named[name]
+                assert isinstance(item, Rec)
+                out.add(item.key)
         return out
+
+    def alike(xs: list[_Match], var: str, path: str) -> list[_Match]:
+        """The matches of the values of the counted people's field held by enough people."""
+        by: dict[str, list[_Match]] = defaultdict(list)
+        for x in xs:
+            present, value = _field(persons[x.binding[var]], path)
+            if present:
+                by[_canon(value)].append(x)
+        return [x for ys in by.values() if len(of(ys, var)) >= param(m.count.at_least) for x in ys]
 
     out: set[Finding] = set()
     for subjects, group in groups.items():
         xs = group
-        if m.count is not None and len(of(xs, m.count.of)) < param(m.count.at_least):
+        if m.count is not None and m.count.alike is not None:
+            xs = alike(xs, m.count.of, m.count.alike)
+            if not xs:
+                continue
+        elif m.count is not None and len(of(xs, m.count.of)) < param(m.count.at_least):
             continue
         if m.share is not None:
             den = len(of(group, m.share.of))

@@ -35,6 +35,7 @@ from dualrel.graph import RecordLocations, load_registry
 from dualrel.graph.model import CORE_TIE_KINDS, PRACTICE_SECTIONS, Registry, SourceLocation, Tie
 from dualrel.rules import Ruleset, compile_ruleset, evaluate, load_ruleset
 from dualrel.rules.compose import distinct_rules, merged_findings
+from dualrel.rules.numbers import numeric_warnings
 from dualrel.waivers import apply_waivers, load_waivers
 
 __all__ = [
@@ -210,6 +211,9 @@ class CheckOptions:
     jobs: int = 1
     #: filled with the seconds each stage took, when given
     timings: MutableMapping[str, float] | None = None
+    #: filled with warnings about the registry as the rulesets read it, when given (values
+    #: a rule reads as numbers that do not read as one: ``rules.numbers``)
+    warnings: list[Problem] | None = None
 
 
 def run_check(
@@ -224,6 +228,7 @@ def run_check(
     progress: ProgressFn = _no_progress,
     jobs: int = 1,
     timings: MutableMapping[str, float] | None = None,
+    warnings: list[Problem] | None = None,
 ) -> CheckResult:
     """Check a registry against rulesets and return the result every format renders.
 
@@ -247,6 +252,7 @@ def run_check(
         progress=progress,
         jobs=jobs,
         timings=timings,
+        warnings=warnings,
     )
     return _run_check(registry, rulesets, options)
 
@@ -302,6 +308,8 @@ def _run_check(
     if keep is not None:
         keep[:] = [reg]
     info = RegistryInfo(reg_path, registry_sha256(reg_path))
+    if options.warnings is not None:
+        options.warnings.extend(numeric_warnings(reg, loaded))
     watch.lap("read_validate")
     findings: list[Finding] = []
     when: date | None = None

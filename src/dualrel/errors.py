@@ -80,6 +80,7 @@ ProblemCode = Literal[
     "no-positive-clause",
     "no-ruleset",
     "no-tests",
+    "not-a-number",
     "not-a-report",
     "not-coaching",
     "not-found",

@@ -94,3 +94,34 @@ def test_the_path_example_finds_the_coach_in_their_reporting_line(tmp_path):
     found = {(f.subjects["client"], f.evidence) for f in evaluate(reg, rs).findings}
     # the text: evidence c1, m1, m2, m3; and the direct report, one hop
     assert found == {("eng", ("c1", "m1", "m2", "m3")), ("vp", ("c2", "m1"))}
+
+
+def _section_block(heading: str) -> str:
+    section = DOC.read_text().split(f"## {heading}\n", 1)[1].split("\n## ", 1)[0]
+    (block,) = re.findall(r"```yaml\n(.*?)```", section, flags=re.S)
+    return block
+
+
+def test_the_people_example_works(tmp_path):
+    path = tmp_path / "people.yaml"
+    path.write_text(_section_block("People's fields and numbers"))
+    rs = load_ruleset(path)
+
+    def rules(coach_org, position, gift):
+        reg = Registry(
+            people=(
+                Person("co", ("coach",), organisation=coach_org, attributes={"position": position}),
+                Person("cl", (), organisation="Acme"),
+            ),
+            ties=(
+                Tie("c", "coaching", "co", "cl"),
+                Tie("g", "gift", "cl", "co", attributes={"value": gift}),
+            ),
+            as_of=date(2026, 1, 1),
+            kinds={"gift": True},
+        )
+        return {f.rule for f in evaluate(reg, rs).findings}
+
+    assert rules("Acme", "Professor", "101") == {"senior-academic-coach", "gift-above-limit"}
+    assert rules("Beta", "Professor", "100") == set()  # another organisation; not above
+    assert rules("Acme", "Lecturer", "n/a") == set()  # not senior; not a number

@@ -16,8 +16,17 @@ from dualrel._internal.dates import iso_date
 from dualrel._internal.gc import gc_paused
 from dualrel._internal.timing import Stopwatch, timings_line
 from dualrel.check import DEFAULT_RULESET, CheckOptions, check_for_exit
-from dualrel.cli._shared import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, Subparsers, emit, guarded
+from dualrel.cli._shared import (
+    EXIT_FINDINGS,
+    EXIT_INPUT,
+    EXIT_OK,
+    Subparsers,
+    emit,
+    guarded,
+    print_problems,
+)
 from dualrel.cli.progress import Progress
+from dualrel.errors import Problem
 from dualrel.report import FORMATS, KEY_ENV, render
 
 __all__ = ["CHECK_EXIT_CODES_HELP", "add_command"]
@@ -122,6 +131,7 @@ def _check(args: argparse.Namespace) -> int:
 
     progress = Progress(sys.stderr)
     timings: dict[str, float] = {}
+    warnings: list[Problem] = []
     options = CheckOptions(
         as_of=args.as_of,
         waivers=args.waivers,
@@ -131,11 +141,13 @@ def _check(args: argparse.Namespace) -> int:
         progress=progress,
         jobs=args.jobs,
         timings=timings,
+        warnings=warnings,
     )
     try:
         result = check_for_exit(args.registry, args.ruleset or [DEFAULT_RULESET], options)
     finally:
         progress.close()
+    print_problems(warnings, tally=False)
     colour = args.output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     watch = Stopwatch(timings)
     with gc_paused():

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
 
 from dualrel.rules._match import NUMERATOR, AnchorKey, Match
+from dualrel.rules._values import canonical, field_of
 from dualrel.rules.plan import CompiledRule
 
 __all__ = ["aggregate"]
@@ -23,13 +25,19 @@ __all__ = ["aggregate"]
 ShareCounts = Mapping[str, Mapping[tuple[tuple[str, str], ...], set[str]]]
 
 
+#: People's organisation and attributes by id, for ``count``'s ``alike``.
+Fields = Mapping[str, tuple[Any, Mapping[str, Any]]]
+
+
 def aggregate(
     rules: Mapping[str, CompiledRule],
     results: Mapping[AnchorKey, set[Match]],
     share_counts: ShareCounts,
+    fields: Fields | None = None,
 ) -> dict[AnchorKey, set[Match]]:
     """Group the matches of ``per``/``count``/``share`` rules into their findings.  A
-    share whose denominator is counted (``share_counts``) has numerator matches only."""
+    share whose denominator is counted (``share_counts``) has numerator matches only;
+    ``fields`` holds the people's fields a ``count`` with ``alike`` reads."""
     out: dict[AnchorKey, set[Match]] = {}
     # a counted share has only its numerator's key (in the order found: runs alike)
     keys = dict.fromkeys((name.removesuffix(NUMERATOR), anchor) for name, anchor in results)
@@ -41,7 +49,9 @@ def aggregate(
             continue
         numerator = results.get((name + NUMERATOR, anchor), set())
         counted = share_counts.get(name)
-        kept = {m for m in _groups(rule, matches, numerator, counted) if m is not None}
+        kept = {
+            m for m in _groups(rule, matches, numerator, counted, fields or {}) if m is not None
+        }
         if kept:
             out[(name, anchor)] = kept
     return out
@@ -52,6 +62,7 @@ def _groups(
     matches: set[Match],
     numerator: set[Match],
     counted: Mapping[tuple[tuple[str, str], ...], set[str]] | None = None,
+    fields: Fields | None = None,
 ) -> Iterator[Match | None]:
     assert rule.per is not None
     per = set(rule.per)
@@ -59,9 +70,33 @@ def _groups(
     def key(m: Match) -> tuple[tuple[str, str], ...]:
         return tuple(s for s in m[0] if s[0] in per)
 
-    def distinct(ms: Iterable[Match], alias: str) -> int:
-        at = rule.record_evidence.index(alias)
-        return len({m[2][at] for m in ms})
+    def distinct(ms: Iterable[Match], of: str, person: bool) -> int:
+        """Distinct people bound to the variable ``of``, or records or ties of the
+        clause whose alias is ``of``."""
+        if person:
+            return len({dict(m[0])[of] for m in ms})
+        if of in rule.record_evidence:
+            at = rule.record_evidence.index(of)
+            return len({m[2][at] for m in ms})
+        at = rule.evidence.index(of)
+        return len({m[1][at] for m in ms})
+
+    def alike(ms: list[Match]) -> list[Match]:
+        """The matches whose counted person shares a value of ``count_alike`` with at
+        least ``at_least`` distinct counted people (a missing value shares nothing)."""
+        assert rule.count_of is not None and rule.count_alike is not None
+        by_value: dict[str, list[Match]] = defaultdict(list)
+        for m in ms:
+            person = dict(m[0])[rule.count_of]
+            present, value = field_of(rule.count_alike, *(fields or {})[person])
+            if present:
+                by_value[canonical(value)].append(m)
+        return [
+            m
+            for group in by_value.values()
+            if distinct(group, rule.count_of, True) >= rule.at_least
+            for m in group
+        ]
 
     groups: dict[tuple[tuple[str, str], ...], list[Match]] = defaultdict(list)
     for m in matches:
@@ -77,7 +112,14 @@ def _groups(
         named = {var for _, var in rule.counted_share.people}
     for subjects, ms in groups.items():
         shown = ms
-        if rule.count_of is not None and distinct(ms, rule.count_of) < rule.at_least:
+        if rule.count_alike is not None:
+            shown = alike(ms)
+            if not shown:
+                yield None
+                continue
+        elif rule.count_of is not None and (
+            distinct(ms, rule.count_of, rule.count_person) < rule.at_least
+        ):
             yield None
             continue
         if rule.share_of is not None:
@@ -85,8 +127,9 @@ def _groups(
             if counted is not None:
                 whole = len(counted.get(tuple(sorted(s for s in subjects if s[0] in named)), ()))
             else:
-                whole = distinct(ms, rule.share_of)
-            if not whole or not distinct(late, rule.share_of) > rule.more_than * whole:
+                whole = distinct(ms, rule.share_of, rule.share_person)
+            part = distinct(late, rule.share_of, rule.share_person)
+            if not whole or not part > rule.more_than * whole:
                 yield None
                 continue
             shown = late

@@ -18,8 +18,23 @@ from dualrel._internal.datebounds import Bound, bounds, conflict
 from dualrel._internal.located import located
 from dualrel._internal.suggest import did_you_mean
 from dualrel.errors import Problem, ProblemCode
-from dualrel.rules.conditions import Compare, clauses_of, field_kinds, parse_condition
-from dualrel.rules.schema import AnyOf, CountSpec, SourceSpec
+from dualrel.rules.conditions import (
+    PERSON_FIELD,
+    Compare,
+    Condition,
+    Relate,
+    clauses_of,
+    field_kinds,
+    parse_condition,
+)
+from dualrel.rules.schema import (
+    NUMERIC_TESTS,
+    AnyOf,
+    AttributeTest,
+    CountSpec,
+    Match,
+    SourceSpec,
+)
 from dualrel.rules.sections import SECTIONS
 
 if TYPE_CHECKING:
@@ -63,14 +78,7 @@ def check_match(
         )
 
     variables = set(match.people)
-    for var, spec in match.people.items():
-        for j, role in enumerate(spec.roles):
-            if role not in roles:
-                bad(
-                    f"{base}/people/{var}/roles/{j}",
-                    "unknown-role",
-                    f"unknown role {role!r}{did_you_mean(role, roles)}",
-                )
+    _check_roles(match, roles, base, bad)
     names: dict[str, int] = {}
     bound: set[str] = set()
     for j, clause in enumerate(match.ties):
@@ -174,7 +182,8 @@ def check_match(
                 )
         if sum(name in negated for name in used) > 1:
             bad(pointer, "where-syntax", "a condition may read one negated clause at most")
-        if isinstance(cond, Compare) and cond.offset is not None:
+        _check_relate(cond, pointer, match, bad)
+        if isinstance(cond, Compare | Relate) and cond.offset is not None:
             off = cond.offset.value
             if isinstance(off, str) and off not in params:
                 bad(
@@ -198,9 +207,23 @@ def check_match(
                 check_condition(item, f"{pointer}/{j}")
 
     check_where(match.where, f"{base}/where")
+    _check_bounds(rule, params, bad)
     _check_grouping(rule, record_bound, bound, params, bad)
     if match.share is not None:
         check_where(match.share.where, f"{base}/share/where")
+
+
+def _check_roles(
+    match: Match, roles: Iterable[str], base: str, bad: Callable[[str, ProblemCode, str], None]
+) -> None:
+    for var, spec in match.people.items():
+        for j, role in enumerate(spec.roles):
+            if role not in roles:
+                bad(
+                    f"{base}/people/{var}/roles/{j}",
+                    "unknown-role",
+                    f"unknown role {role!r}{did_you_mean(role, roles)}",
+                )
 
 
 def citation_code(source: SourceSpec) -> str:
@@ -475,15 +498,37 @@ def _check_grouping(
                 "per must name at least one variable bound by a tie clause",
             )
     counted = {c.as_ for c in match.records if c.as_ and c.exists}
+    tie_counted = {c.as_ for c in match.ties if c.as_ and c.exists}
+    people = (bound | record_bound) - set(match.subject_variables)
     for key, spec in (("count", match.count), ("share", match.share)):
         if spec is None:
             continue
-        if spec.of not in counted:
+        if spec.of in match.people and spec.of in counted | tie_counted:
+            bad(
+                f"{base}/{key}/of",
+                "duplicate-clause",
+                f"{spec.of!r} names both a clause and a person variable",
+            )
+        elif spec.of in match.people and spec.of not in people:
+            bad(
+                f"{base}/{key}/of",
+                "unbound-variable",
+                f"people counted must be bound by a clause that must exist and not be "
+                f"grouped by (per), and {spec.of!r} is not",
+            )
+        elif spec.of not in counted | tie_counted | set(match.people):
+            choices = counted | tie_counted | people
             bad(
                 f"{base}/{key}/of",
                 "unknown-clause",
-                f"no record clause that must exist is named {spec.of!r}"
-                + did_you_mean(spec.of, counted),
+                f"no clause that must exist nor person variable is named {spec.of!r}"
+                + did_you_mean(spec.of, choices),
+            )
+        if isinstance(spec, CountSpec) and spec.alike is not None and spec.of not in people:
+            bad(
+                f"{base}/count/alike",
+                "unknown-variable",
+                "alike compares a field of the people counted: count a person variable",
             )
         limit = spec.at_least if isinstance(spec, CountSpec) else spec.more_than
         if isinstance(limit, str) and limit not in params:
@@ -530,3 +575,54 @@ def check_dates(
 
 def _where_first(b: Bound) -> tuple[int, int]:
     return (0, b.where) if b.where is not None else (1, 0)
+
+
+def _check_bounds(
+    rule: Rule, params: set[str], bad: Callable[[str, ProblemCode, str], None]
+) -> None:
+    """The numeric tests of tie and person attributes name declared parameters."""
+    base = f"{rule.pointer}/match"
+    tested: list[tuple[str, AttributeTest]] = []
+    for var, spec in rule.match.people.items():
+        if spec.organisation is not None:
+            tested.append((f"{base}/people/{var}/organisation", spec.organisation))
+        tested += [(f"{base}/people/{var}/attributes/{k}", t) for k, t in spec.attributes.items()]
+    for j, clause in enumerate(rule.match.ties):
+        tested += [(f"{base}/ties/{j}/attributes/{k}", t) for k, t in clause.attributes.items()]
+    for pointer, test in tested:
+        for name, op in NUMERIC_TESTS.items():
+            value = getattr(test, name)
+            if isinstance(value, str) and value not in params:
+                bad(
+                    f"{pointer}/{name}",
+                    "unknown-parameter",
+                    f"unknown parameter {value!r}{did_you_mean(value, params)} "
+                    f"(the bound of {name}, {op})",
+                )
+
+
+def _check_relate(
+    cond: Condition, pointer: str, match: Match, bad: Callable[[str, ProblemCode, str], None]
+) -> None:
+    """The people a comparison of fields reads are bound by a tie clause that exists (the
+    engine reads their fields off its ties), and its tie clauses exist."""
+    if not isinstance(cond, Relate):
+        return
+    kinds_of = field_kinds(match)
+    named = {c.as_: c for c in match.ties if c.as_}
+    for ref in (cond.left, cond.right):
+        name = ref.clause or ""
+        if kinds_of[name].get(ref.field.split(".", 1)[0]) == PERSON_FIELD and name not in named:
+            if not any(c.exists and name in c.ends for c in match.ties):
+                bad(
+                    pointer,
+                    "unbound-variable",
+                    f"{ref}: compared fields are read from ties, and {name!r} is in no tie "
+                    "clause that must exist",
+                )
+        elif name in named and not named[name].exists:
+            bad(
+                pointer,
+                "negated-clause-date",
+                f"clause {name!r} must not exist, so it has no attributes to compare",
+            )

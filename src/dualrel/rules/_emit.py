@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dualrel.rules._durable import RELEASE_FIELD
-from dualrel.rules._encode import canonical
+from dualrel.rules._encode import canonical, role_set, slot_of
 from dualrel.rules._fields import (
     END,
     FORWARD,
@@ -35,18 +35,22 @@ from dualrel.rules._fields import (
     START,
     TARGET,
     TIE_NUMBER,
+    TIE_PLACE,
     attribute_field,
     attribute_set_field,
     count_field,
     given_field,
     kind_set_field,
     minute_field,
+    numeric_test_field,
+    pair_field,
     person_field,
     person_of_field,
     person_role_field,
     record_field,
     record_kind,
     role_field,
+    slot_field,
     value_field,
     value_set_field,
     weekday_field,
@@ -54,12 +58,14 @@ from dualrel.rules._fields import (
 )
 from dualrel.rules._order import ClauseOrder
 from dualrel.rules._tester import ORDERS, exact_tester
+from dualrel.rules._values import Pair, value_tests
 from dualrel.rules.conditions import (
     Compare,
     Condition,
     Member,
     Outside,
     Ref,
+    Relate,
     field_kinds,
     parse_condition,
 )
@@ -117,9 +123,14 @@ def emit(
     match = rule.match
     recs = match.records
     kinds_of = field_kinds(match)
-    alternatives = _expand(match.where, kinds_of, rule, order.alias_of)
+    places = _places(rule, order)
+    alternatives = _expand(
+        match.where, kinds_of, rule, alias_of=order.alias_of, places=places, schema=schema
+    )
     numerators = (
-        _expand(match.share.where, kinds_of, rule, order.alias_of)
+        _expand(
+            match.share.where, kinds_of, rule, alias_of=order.alias_of, places=places, schema=schema
+        )
         if match.share is not None
         else []
     )
@@ -182,7 +193,7 @@ def _conditions(
         clause, alias, tests, ends = _own_tests(rule, order, what, idx, kinds=kinds, schema=schema)
         for end, var in ends:
             tests += _end_tests(
-                rule, what, alias, end, var, bindings=bindings, role_index=role_index
+                rule, what, alias, end, var, bindings=bindings, role_index=role_index, schema=schema
             )
             if var not in bindings and clause.exists:
                 bindings[var] = (alias, end)
@@ -217,7 +228,8 @@ def _own_tests(
     if what == "t":
         tie = rule.match.ties[idx]
         ends: list[tuple[str, str]] = list(zip((SOURCE, TARGET), tie.ends, strict=True))
-        return tie, order.tie_alias[idx], _tie_tests(tie, kinds, schema), ends
+        tests = _tie_tests(tie, kinds, schema, rule.parameters)
+        return tie, order.tie_alias[idx], tests, ends
     rec = rule.match.records[idx]
     alias = order.rec_alias[idx]
     tests = _record_tests(rec, schema)
@@ -235,10 +247,11 @@ def _end_tests(
     *,
     bindings: _Bindings,
     role_index: Mapping[frozenset[str], int],
+    schema: FactSchema,
 ) -> list[dict[str, Any]]:
     """The tests of one end (fact field ``end``, naming ``var``) of the clause ``alias``:
     equal to the variable where it is bound already, else different from every other
-    bound variable, a person, and in the variable's roles."""
+    bound variable, a person, and in the variable's roles (or passing its person test)."""
     if var in bindings:
         b_alias, b_end = bindings[var]
         return [{end: {b_alias: b_end}}]
@@ -250,7 +263,7 @@ def _end_tests(
             tests.append({"$neq": {end: {o_alias: o_end}}})
     if what == "r":  # a record field naming nobody (or no one here) reads -1
         tests.append({"$gte": {end: 0}})
-    roles = frozenset(rule.match.people[var].roles)
+    roles = role_set(rule, var, schema)
     if roles:
         i = role_index[roles]
         flag = role_field(end, i) if what == "t" else person_role_field(i, person_of_field(end))
@@ -437,7 +450,10 @@ def _unique(items: Iterable[Any]) -> tuple[Any, ...]:
 
 
 def _tie_tests(
-    clause: TieClause, kinds: Mapping[str, bool], schema: FactSchema
+    clause: TieClause,
+    kinds: Mapping[str, bool],
+    schema: FactSchema,
+    parameters: Mapping[str, float],
 ) -> list[dict[str, Any]]:
     """A tie clause's own tests: kind, direction, dates, attributes."""
     tests: list[dict[str, Any]] = [_kind_test(clause.kinds, schema)]
@@ -449,7 +465,7 @@ def _tie_tests(
         tests.append({"$lt": {END: 0}})
     elif clause.ended is False:
         tests.append({"$gte": {END: 0}})
-    return tests + _attribute_tests(clause, schema)
+    return tests + _attribute_tests(clause, schema, parameters)
 
 
 def _record_tests(clause: RecordClause, schema: FactSchema) -> list[dict[str, Any]]:
@@ -496,11 +512,31 @@ def _fact_field(ref: Ref, kinds_of: Mapping[str, Mapping[str, str]], match_ties:
     return record_field(kind, ref.field)
 
 
+def _places(rule: Rule, order: ClauseOrder) -> dict[str, tuple[str, str]]:
+    """Where ``where`` reads each person's and named tie clause's fields: (alias, place),
+    a person at an end of the first tie clause that binds them (``_fields.slot_field``)."""
+    places: dict[str, tuple[str, str]] = {}
+    for what, idx in order.sequence:
+        if what != "t":
+            continue
+        tie = rule.match.ties[idx]
+        alias = order.tie_alias[idx]
+        if tie.as_:
+            places[tie.as_] = (alias, TIE_PLACE)
+        if tie.exists:
+            for place, var in zip((SOURCE, TARGET), tie.ends, strict=True):
+                places.setdefault(var, (alias, place))
+    return places
+
+
 def _expand(
     items: Iterable[str | AnyOf],
     kinds_of: Mapping[str, Mapping[str, str]],
     rule: Rule,
+    *,
     alias_of: Mapping[str, str],
+    places: Mapping[str, tuple[str, str]],
+    schema: FactSchema,
 ) -> list[list[_Atom]]:
     """``where`` as alternatives (a disjunction of conjunctions of placed tests)."""
     tie_names = {c.as_ for c in rule.match.ties if c.as_}
@@ -520,6 +556,8 @@ def _expand(
                 alias_of=alias_of,
                 negated=negated,
                 rule=rule,
+                places=places,
+                schema=schema,
             )
         ]
         out = [done + alt for done in out for alt in options]
@@ -534,11 +572,16 @@ def _condition_atoms(
     alias_of: Mapping[str, str],
     negated: set[str],
     rule: Rule,
+    places: Mapping[str, tuple[str, str]],
+    schema: FactSchema,
 ) -> list[list[_Atom]]:
     """One condition as alternatives of placed tests."""
 
     def const(clause: str, test: dict[str, Any]) -> _Atom:
         return ((alias_of[clause],), lambda _here: test)
+
+    if isinstance(cond, Relate):
+        return [_relate_atoms(cond, rule, places, schema)]
 
     if isinstance(cond, Compare):
         left, right, op = cond.left, cond.right, cond.op
@@ -637,6 +680,44 @@ def _condition_atoms(
     return days + hours
 
 
+def _relate_atoms(
+    cond: Relate, rule: Rule, places: Mapping[str, tuple[str, str]], schema: FactSchema
+) -> list[_Atom]:
+    """A comparison of two fields: a flag when one fact holds both, else the fields' given
+    tests on their facts and a join."""
+    offset = cond.offset.resolve(rule.parameters) if cond.offset else 0.0
+    (la, lp), (ra, rp) = places[cond.left.clause or ""], places[cond.right.clause or ""]
+    lk = schema.slots.index(slot_of(rule, cond.left))
+    rk = schema.slots.index(slot_of(rule, cond.right))
+    if la == ra:
+        j = schema.pairs.index(Pair((lp, lk), cond.op, (rp, rk), offset))
+        flag = {pair_field(j): 1}
+        return [((la,), lambda _here: flag)]
+    # a value (g 1) for == and !=, a number (g 2) for the orders
+    lg, rg = slot_field("g", lp, lk), slot_field("g", rp, rk)
+    given = [
+        ((la,), lambda _here: {lg: 2} if cond.numeric else {"$gte": {lg: 1}}),
+        ((ra,), lambda _here: {rg: 2} if cond.numeric else {"$gte": {rg: 1}}),
+    ]
+    what = "n" if cond.numeric else "x"
+    lf, rf = slot_field(what, lp, lk), slot_field(what, rp, rk)
+
+    def build(here: str) -> dict[str, Any]:
+        field, alias, other, op, k = lf, ra, rf, cond.op, offset
+        if here != la:  # left op right + k  <=>  right flip(op) left - k
+            field, alias, other, op, k = rf, la, lf, _FLIP.get(op, op), -offset
+        ref: Any = {alias: other}
+        if k:
+            ref = {"$add": {"$l": ref, "$r": _number(k)}}
+        if op == "==":
+            return {field: ref}
+        if op == "!=":
+            return {"$neq": {field: ref}}
+        return {_OPS[op]: {field: ref}}
+
+    return [*given, ((la, ra), build)]
+
+
 def _section(rule: Rule, name: str) -> str:
     return next(c.section for c in rule.match.records if c.as_ == name)
 
@@ -652,7 +733,9 @@ def _kind_test(kinds: tuple[str, ...], schema: FactSchema) -> dict[str, Any]:
     return {kind_set_field(schema.kind_sets.index(frozenset(kinds))): 1}
 
 
-def _attribute_tests(clause: TieClause, schema: FactSchema) -> list[dict[str, Any]]:
+def _attribute_tests(
+    clause: TieClause, schema: FactSchema, parameters: Mapping[str, float]
+) -> list[dict[str, Any]]:
     tests: list[dict[str, Any]] = []
     for name, test in clause.attributes.items():
         field = attribute_field(schema.attributes.index(name))
@@ -661,6 +744,9 @@ def _attribute_tests(clause: TieClause, schema: FactSchema) -> list[dict[str, An
             tests.append({"$ex": {field: 1}})
         elif test.absent:
             tests.append({"$nex": {field: 1}})
+        elif test.bounds:
+            for vt in value_tests(test, parameters):
+                tests.append({numeric_test_field(schema.numeric_tests.index((name, vt))): 1})
         elif test.equals is not None:
             tests.append({field: table[canonical(test.equals)]})
         else:

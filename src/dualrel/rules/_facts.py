@@ -35,6 +35,7 @@ from dualrel.rules._fields import (
     START,
     TARGET,
     TIE_NUMBER,
+    TIE_PLACE,
     attribute_field,
     attribute_set_field,
     count_field,
@@ -42,10 +43,13 @@ from dualrel.rules._fields import (
     kind_set_field,
     minute_field,
     number_field,
+    numeric_test_field,
+    pair_field,
     person_field,
     person_role_field,
     record_kind,
     role_field,
+    slot_field,
     time_field,
     value_field,
     value_set_field,
@@ -53,6 +57,7 @@ from dualrel.rules._fields import (
     word_prefix,
 )
 from dualrel.rules._tester import ORDERS
+from dualrel.rules._values import as_number, compare, field_of
 from dualrel.rules.plan import NO_END, NO_START, FactSchema
 from dualrel.rules.sections import SECTIONS
 
@@ -123,7 +128,7 @@ class Numbering:
     number, and the person a record's person field names (the dicts are read as they
     are, so they may still fill after this is made)."""
 
-    __slots__ = ("number", "person_of", "roles", "tie_number")
+    __slots__ = ("fields", "number", "person_of", "roles", "tie_number")
 
     def __init__(
         self,
@@ -131,11 +136,14 @@ class Numbering:
         roles: Mapping[str, frozenset[str]],
         tie_number: Mapping[str, int],
         person_of: Callable[[str, Any, str], str | None],
+        fields: Mapping[str, tuple[Any, Mapping[str, Any]]] | None = None,
     ) -> None:
         self.number = number
         self.roles = roles
         self.tie_number = tie_number
         self.person_of = person_of
+        #: people's organisation and attributes, kept when ``where`` compares them
+        self.fields: Mapping[str, tuple[Any, Mapping[str, Any]]] = {} if fields is None else fields
 
 
 # -- tie facts --------------------------------------------------------------------------------
@@ -172,6 +180,13 @@ class TieFacts:
             (rs, f',"{role_field(SOURCE, i)}":1', f',"{role_field(TARGET, i)}":1')
             for i, rs in enumerate(schema.role_sets)
         ]
+        self._numeric = [
+            (name, test, f',"{numeric_test_field(j)}":1')
+            for j, (name, test) in enumerate(schema.numeric_tests)
+        ]
+        self._fields = numbering.fields
+        self._slots = [(k, owner, path) for k, (owner, path) in enumerate(schema.slots)]
+        self._pairs = [(j, pair) for j, pair in enumerate(schema.pairs)]
 
     def bodies(self, tie: Tie) -> tuple[str, str | None]:
         """The fact(s) for ``tie``: forward, and reverse when a clause reads it backwards."""
@@ -196,7 +211,12 @@ class TieFacts:
                 for tokens, flag in value_sets:
                     if token in tokens:
                         shared += flag
+        for name, test, flag in self._numeric:
+            if name in tie.attributes and test.holds(True, tie.attributes[name]):
+                shared += flag
         number, roles, role_sets = self._number, self._roles, self._role_sets
+        if self._slots:
+            shared += self._slot_text(TIE_PLACE, "tie", ({}, tie.attributes))
 
         def oriented(a: str, b: str, forward: int) -> str:
             body = f'{shared},"{SOURCE}":{number[a]},"{TARGET}":{number[b]},"{FORWARD}":{forward}'
@@ -206,6 +226,10 @@ class TieFacts:
                     body += source_flag
                 if rb & rs:
                     body += target_flag
+            if self._slots:
+                body += self._slot_text(SOURCE, "person", self._fields[a])
+                body += self._slot_text(TARGET, "person", self._fields[b])
+                body += self._pair_text({SOURCE: a, TARGET: b}, tie)
             return body
 
         src, dst = tie.source, tie.target
@@ -216,9 +240,47 @@ class TieFacts:
         self._made[tie.id] = result
         return result
 
+    def _slot_text(self, place: str, owner: str, fields: tuple[Any, Mapping[str, Any]]) -> str:
+        """The copies of the compared fields of ``owner`` at ``place`` (see ``slot_field``)."""
+        out = ""
+        for k, slot_owner, path in self._slots:
+            if slot_owner != owner:
+                continue
+            present, value = field_of(path, *fields)
+            number = as_number(value) if present else None
+            given = 0 if not present else 1 if number is None else 2
+            text = json.dumps(canonical(value) if present else "")
+            out += (
+                f',"{slot_field("x", place, k)}":{text}'
+                f',"{slot_field("n", place, k)}":{_number_text(number)}'
+                f',"{slot_field("g", place, k)}":{given}'
+            )
+        return out
+
+    def _pair_text(self, people: Mapping[str, str], tie: Tie) -> str:
+        """The flags of the comparisons that hold between two fields of this one fact."""
+        out = ""
+        for j, pair in self._pairs:
+            sides = []
+            for place, k in (pair.left, pair.right):
+                path = self._slots[k][2]
+                if place == TIE_PLACE:
+                    sides.append(field_of(path, None, tie.attributes))
+                else:
+                    sides.append(field_of(path, *self._fields[people[place]]))
+            if compare(pair.op, sides[0], sides[1], pair.offset):
+                out += f',"{pair_field(j)}":1'
+        return out
+
     def forget(self, tie_id: str) -> None:
         """Drop the fact text of a tie (it was removed)."""
         self._made.pop(tie_id, None)
+
+
+def _number_text(number: float | None) -> str:
+    if number is None:
+        return "0"
+    return str(int(number)) if number.is_integer() and abs(number) < 2**53 else repr(number)
 
 
 # -- record facts -----------------------------------------------------------------------------

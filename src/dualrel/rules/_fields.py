@@ -8,7 +8,8 @@ A tie ``a -> b`` is the fact ``"s": a, "d": b, "f": 1`` (person numbers) and, wh
 reads its kind in either direction, also ``"s": b, "d": a, "f": 0``; with ``"k"`` its kind,
 ``"st"``/``"en"`` its start and end as days from the evaluation date, ``"tn"`` its number
 (when a record names ties), ``ks<i>`` flags for the kind sets it is in, ``a<i>``
-attribute tokens and ``av<j>`` flags for the attribute value sets they are in, and
+attribute tokens and ``av<j>`` flags for the attribute value sets they are in, ``an<j>``
+flags for the numeric attribute tests they pass, and
 ``rs<i>``/``rd<i>`` flags for the role sets its source and target are in.
 
 A practice record of ``section`` has the kind ``@<section>``; its other fields are named
@@ -41,6 +42,7 @@ __all__ = [
     "TARGET",
     "TEXT_PREFIXES",
     "TIE_NUMBER",
+    "TIE_PLACE",
     "attribute_field",
     "attribute_set_field",
     "count_field",
@@ -48,12 +50,15 @@ __all__ = [
     "kind_set_field",
     "minute_field",
     "number_field",
+    "numeric_test_field",
+    "pair_field",
     "person_field",
     "person_of_field",
     "person_role_field",
     "record_field",
     "record_kind",
     "role_field",
+    "slot_field",
     "time_field",
     "value_field",
     "value_set_field",
@@ -123,6 +128,29 @@ def attribute_field(i: int) -> str:
 def attribute_set_field(j: int) -> str:
     """A tie fact's flag: its attribute's token is in the schema's ``value_sets[j]``."""
     return f"av{j}"
+
+
+def numeric_test_field(j: int) -> str:
+    """A tie fact's flag: its attribute passes the schema's ``numeric_tests[j]``."""
+    return f"an{j}"
+
+
+#: Where a compared field is on a tie fact: a person at the source or target end, or the
+#: tie itself (:func:`slot_field`).
+TIE_PLACE = "t"
+
+
+def slot_field(what: str, place: str, k: int) -> str:
+    """A tie fact's copy of the schema's ``slots[k]`` at ``place`` (:data:`SOURCE`,
+    :data:`TARGET` or :data:`TIE_PLACE`): ``what`` is ``x`` (the value's text), ``n`` (its
+    number, 0 when none) or ``g`` (0: missing, 1: a value, 2: a value that reads as a
+    number).  Always present on every fact of the kinds such a clause reads."""
+    return f"{what}{place}{k}"
+
+
+def pair_field(j: int) -> str:
+    """A tie fact's flag: the schema's ``pairs[j]`` holds of two fields of this one fact."""
+    return f"pq{j}"
 
 
 def role_field(end: str, i: int) -> str:

@@ -57,7 +57,7 @@ def _date_test(clause: TieClause, as_of: date) -> _Test | None:
 def _attribute_test(clause: TieClause) -> _Test | None:
     tests: list[tuple[str, str, frozenset[str]]] = []
     for name, test in clause.attributes.items():
-        if test.present:
+        if test.present or test.bounds:  # a numeric test needs a value: no more asked here
             tests.append((name, "present", frozenset()))
         elif test.absent:
             tests.append((name, "absent", frozenset()))

@@ -28,6 +28,7 @@ from dualrel.graph.practice import Practice
 from dualrel.rules._admit import RecordIndex, tests_key
 from dualrel.rules._aggregate import aggregate
 from dualrel.rules._durable import Engine, match_ids
+from dualrel.rules._encode import person_token
 from dualrel.rules._facts import Clock, Layouts, Numbering, RecordFacts, TieFacts
 from dualrel.rules._fields import SOURCE, TARGET, person_of_field
 from dualrel.rules._match import NUMERATOR, AnchorKey, Match
@@ -51,6 +52,7 @@ class Store:
         self.as_of = as_of
         self.roles: dict[str, frozenset[str]] = {}
         self._role_sets: dict[tuple[str, ...], frozenset[str]] = {}
+        self._person_tests = compiled.schema.person_tests
         self.number: dict[str, int] = {}
         self.names: list[str] = []
         #: the ties the rules can read, and every oversight tie (remediation routing)
@@ -86,8 +88,13 @@ class Store:
         self.record_index = RecordIndex(compiled)
         clock = Clock(as_of)
         self.layouts = Layouts(compiled.schema, clock)
+        #: people's organisation and attributes, when ``where`` compares people's fields
+        self.fields: dict[str, tuple[Any, Mapping[str, Any]]] = {}
+        self._keep_fields = any(owner == "person" for owner, _ in compiled.schema.slots) or any(
+            r.count_alike is not None for r in compiled.rules
+        )
         self.numbering = Numbering(
-            self.number, self.roles, self.tie_number, self.record_index.person_of
+            self.number, self.roles, self.tie_number, self.record_index.person_of, self.fields
         )
         self.tie_facts = TieFacts(compiled.schema, clock, self.numbering)
         self.record_facts = RecordFacts()
@@ -105,10 +112,20 @@ class Store:
         # one frozenset per distinct list of roles, not one per person (a million people
         # have a handful of distinct role lists)
         key = tuple(person.roles)
+        tests = self._person_tests
+        if tests:  # the tokens of the person tests passed join the roles
+            held = frozenset(person.roles)
+            key += tuple(
+                person_token(i)
+                for i, test in enumerate(tests)
+                if test.holds(held, person.organisation, person.attributes)
+            )
         roles = self._role_sets.get(key)
         if roles is None:
             roles = self._role_sets[key] = frozenset(key)
         self.roles[person.id] = roles
+        if self._keep_fields:
+            self.fields[person.id] = (person.organisation, person.attributes)
         self.number[person.id] = len(self.names)
         self.names.append(person.id)
 
@@ -253,7 +270,7 @@ class Store:
                 group, tie_ids, record_ids = [], set(), set()
         if group:
             self._run(engine, rules, group, tie_ids, results, record_ids=record_ids)
-        return aggregate(rules, results, self.record_index.share_counts)
+        return aggregate(rules, results, self.record_index.share_counts, self.fields)
 
     def rule_records(self, rule: CompiledRule, anchor: str, tie_ids: set[str]) -> set[str]:
         """The records a match of ``rule`` anchored at ``anchor`` can read, given the ties

@@ -184,8 +184,14 @@ def _plan(rule: Rule, name: str, order: ClauseOrder, anchor: Anchor, e: Emitted)
     grouped = match.per is not None or match.count is not None or match.share is not None
     per = tuple(match.per if match.per is not None else match.people) if grouped else None
     limit = match.count or match.share
-    count_of = order.alias_of[match.count.of] if match.count is not None else None
-    share_of = order.alias_of[match.share.of] if match.share is not None else None
+    # a clause's alias, or the variable itself when people are counted
+    count_of = share_of = None
+    if match.count is not None:
+        count_of = order.alias_of.get(match.count.of, match.count.of)
+    if match.share is not None:
+        share_of = order.alias_of.get(match.share.of, match.share.of)
+    count_person = match.count is not None and match.count.of in match.people
+    share_person = match.share is not None and match.share.of in match.people
     at_least = more_than = 0.0
     if isinstance(limit, CountSpec):
         raw = limit.at_least
@@ -224,4 +230,7 @@ def _plan(rule: Rule, name: str, order: ClauseOrder, anchor: Anchor, e: Emitted)
         share_of=share_of,
         more_than=more_than,
         counted_share=e.counted,
+        count_person=count_person,
+        share_person=share_person,
+        count_alike=match.count.alike if match.count is not None else None,
     )

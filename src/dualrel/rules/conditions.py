@@ -1,6 +1,6 @@
 """The conditions of ``match.where``, parsed once into plain data.
 
-Three forms:
+Four forms:
 
 * ``<left> <op> <right> [+|- <offset>]``: ``op`` one of ``< <= > >= == !=``; each side a
   clause field (``c.start``, ``a.reviewed``, ``x.response_hours``) or ``as_of``.  Times
@@ -8,6 +8,9 @@ Three forms:
   numbers with numbers; values with values (``==``/``!=`` only, no offset).
 * ``<record>.<value> [not] in <record>.<list>``: a value among a list's words.
 * ``<contact>.<instant> outside <agreement>.hours``: not within the agreed days and hours.
+* ``<a>.<field> <op> <b>.<field> [+|- <offset>]`` where each side is a person's
+  ``organisation`` or ``attributes.<key>``, or a tie clause's ``attributes.<key>``
+  (:class:`Relate`).
 
 >>> kinds = {"c": {"start": "time", "end": "time"}, "a": {"reviewed": "time"}}
 >>> c = parse_condition("a.reviewed < as_of - review_days", kinds)
@@ -26,12 +29,15 @@ from dualrel.rules.schema import Match
 from dualrel.rules.sections import SECTIONS
 
 __all__ = [
+    "PERSON_FIELD",
+    "TIE_ATTRIBUTES",
     "Compare",
     "Condition",
     "Member",
     "Offset",
     "Outside",
     "Ref",
+    "Relate",
     "clauses_of",
     "field_kinds",
     "parse_condition",
@@ -42,13 +48,21 @@ _COMPARE = re.compile(
     rf"^\s*(?P<left>{_REF})\s*(?P<op><=|>=|==|!=|<|>)\s*(?P<right>{_REF})"
     r"(?:\s*(?P<sign>[+-])\s*(?P<offset>\d+(?:\.\d+)?|[A-Za-z_]\w*))?\s*$"
 )
+#: A person's field (``coach.organisation``, ``coach.attributes.position``) or a named tie
+#: clause's attribute (``gift.attributes.value``).
+_FIELD = r"[A-Za-z_]\w*\.(?:organisation|attributes\.[A-Za-z_]\w*)"
+_RELATE = re.compile(
+    rf"^\s*(?P<left>{_FIELD})\s*(?P<op><=|>=|==|!=|<|>)\s*(?P<right>{_FIELD})"
+    r"(?:\s*(?P<sign>[+-])\s*(?P<offset>\d+(?:\.\d+)?|[A-Za-z_]\w*))?\s*$"
+)
 _MEMBER = re.compile(rf"^\s*(?P<value>{_REF})\s+(?P<neg>not\s+)?in\s+(?P<listed>{_REF})\s*$")
 _OUTSIDE = re.compile(rf"^\s*(?P<at>{_REF})\s+outside\s+(?P<window>{_REF})\s*$")
 
 SYNTAX = (
     "write '<clause>.<field> <op> <clause>.<field>|as_of [+|- <number or parameter>]' "
-    "(op one of < <= > >= == !=), '<clause>.<field> [not] in <clause>.<list>', or "
-    "'<clause>.<instant> outside <clause>.hours'"
+    "(op one of < <= > >= == !=), '<clause>.<field> [not] in <clause>.<list>', "
+    "'<clause>.<instant> outside <clause>.hours', or "
+    "'<person or tie clause>.organisation|attributes.<key> <op> <...same forms>'"
 )
 
 
@@ -103,7 +117,29 @@ class Outside:
     window: Ref
 
 
-Condition = Compare | Member | Outside
+@dataclass(frozen=True, slots=True)
+class Relate:
+    """Two fields of people (``<variable>.organisation``, ``<variable>.attributes.<key>``)
+    or tie clauses (``<clause>.attributes.<key>``): ``==``/``!=`` compare them as values,
+    ``< <= > >=`` as numbers (``right`` plus ``offset``); a missing value, or one that does
+    not read as a number in an order, makes the comparison false."""
+
+    left: Ref
+    op: str
+    right: Ref
+    offset: Offset | None = None
+
+    @property
+    def numeric(self) -> bool:
+        return self.op not in ("==", "!=")
+
+
+Condition = Compare | Member | Outside | Relate
+
+#: The kind :func:`field_kinds` gives the fields of a person variable and of a named tie
+#: clause's attributes that :class:`Relate` reads.
+PERSON_FIELD = "person"
+TIE_ATTRIBUTES = "tie attributes"
 
 
 def clauses_of(condition: Condition) -> tuple[str, ...]:
@@ -112,6 +148,7 @@ def clauses_of(condition: Condition) -> tuple[str, ...]:
         Compare: lambda c: (c.left, c.right),
         Member: lambda c: (c.value, c.listed),
         Outside: lambda c: (c.at, c.window),
+        Relate: lambda c: (c.left, c.right),
     }[type(condition)](condition)
     return tuple(r.clause for r in refs if r.clause is not None)
 
@@ -123,6 +160,9 @@ def parse_condition(text: str, kinds: Mapping[str, Mapping[str, str]]) -> Condit
     (``"time"``, ``"number"``, ``"value"``, ``"list"``, ``"window"``).  Raises
     :class:`ValueError` with a message that says what to write instead.
     """
+    m = _RELATE.match(text)
+    if m is not None:
+        return _relate(m, kinds)
     m = _COMPARE.match(text)
     if m is not None:
         left, right = Ref.parse(m.group("left")), Ref.parse(m.group("right"))
@@ -171,6 +211,35 @@ def parse_condition(text: str, kinds: Mapping[str, Mapping[str, str]]) -> Condit
     raise ValueError(f"cannot read {text!r}: {SYNTAX}")
 
 
+def _offset(m: re.Match[str]) -> Offset | None:
+    raw = m.group("offset")
+    if raw is None:
+        return None
+    value: float | str = float(raw) if raw[0].isdigit() else raw
+    return Offset(-1 if m.group("sign") == "-" else 1, value)
+
+
+def _relate(m: re.Match[str], kinds: Mapping[str, Mapping[str, str]]) -> Relate:
+    left, right = Ref.parse(m.group("left")), Ref.parse(m.group("right"))
+    for ref in (left, right):
+        fields = kinds.get(ref.clause or "")
+        top = ref.field.split(".", 1)[0]
+        if fields is not None and fields.get("attributes") == TIE_ATTRIBUTES:
+            if top == "organisation":
+                raise ValueError(f"{ref}: {ref.clause!r} is a tie clause: only people have one")
+        elif fields is None or fields.get(top) != PERSON_FIELD:
+            raise ValueError(
+                f"{ref}: {ref.clause!r} is neither a person variable nor a tie clause named "
+                f"with 'as:'{did_you_mean(ref.clause or '', kinds)}"
+            )
+    if left == right:
+        raise ValueError(f"{left} is compared with itself")
+    relate = Relate(left, m.group("op"), right, _offset(m))
+    if relate.offset is not None and not relate.numeric:
+        raise ValueError("an offset (+/-) goes with the orders < <= > >=, not == or !=")
+    return relate
+
+
 def _kind(ref: Ref, kinds: Mapping[str, Mapping[str, str]]) -> str:
     if ref.clause is None:
         return "time"
@@ -198,10 +267,12 @@ def field_kinds(match: Match) -> dict[str, dict[str, str]]:
     >>> field_kinds(m)["r"]["retain_until"]
     'time'
     """
-    out: dict[str, dict[str, str]] = {}
+    out: dict[str, dict[str, str]] = {
+        var: {"organisation": PERSON_FIELD, "attributes": PERSON_FIELD} for var in match.people
+    }
     for tie in match.ties:
         if tie.as_:
-            out[tie.as_] = {"start": "time", "end": "time"}
+            out[tie.as_] = {"start": "time", "end": "time", "attributes": TIE_ATTRIBUTES}
     for rec in match.records:
         if rec.as_:
             fields = SECTIONS[rec.section]

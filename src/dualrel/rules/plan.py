@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from dualrel.rules._values import Pair, PersonTest, ValueTest
 from dualrel.rules.loader import Rule, Ruleset
 
 __all__ = [
@@ -154,10 +155,15 @@ class CompiledRule:
     #: a record passing none of its section's lists can take part in no match
     record_filters: tuple[tuple[str, tuple[Mapping[str, Any], ...]], ...] = ()
     per: tuple[str, ...] | None = None  # variables a finding groups matches by
-    count_of: str | None = None  # alias of the counted record clause
+    count_of: str | None = None  # alias of the counted record or tie clause, or a variable
     at_least: int = 0
     share_of: str | None = None
     more_than: float = 0.0
+    #: ``count``/``share`` of people bound to a variable (``count_of``/``share_of``)
+    count_person: bool = False
+    share_person: bool = False
+    #: ``count``'s ``alike``: the counted people's field that must agree
+    count_alike: str | None = None
     #: the share's denominator, when it is counted rather than matched (its variants are
     #: then left out of ``variants``)
     counted_share: CountedShare | None = None
@@ -191,6 +197,16 @@ class FactSchema:
     # ``vs<j>``: a record's value field is in a set (section, field, values)
     record_value_sets: tuple[tuple[str, str, frozenset[str]], ...] = ()
     record_reads: Mapping[str, frozenset[str]] = dataclasses.field(default_factory=dict)
+    # what people are asked beyond roles: a person passing test i holds the role token
+    # ``@p<i>`` (``_encode.person_token``), so the role flags above carry it
+    person_tests: tuple[PersonTest, ...] = ()
+    # ``an<j>``: the tie's attribute passes a numeric test (attribute, test)
+    numeric_tests: tuple[tuple[str, ValueTest], ...] = ()
+    # fields ``where`` compares (``Relate``): ("person", "organisation"|"attributes.<key>")
+    # or ("tie", "attributes.<key>"); tie facts carry them (``_fields.slot_field``)
+    slots: tuple[tuple[str, str], ...] = ()
+    # ``pq<j>``: a comparison of two fields of one fact holds (``_values.Pair``)
+    pairs: tuple[Pair, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

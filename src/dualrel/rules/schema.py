@@ -25,6 +25,7 @@ from pydantic_core import PydanticCustomError, core_schema
 from dualrel.findings import Citation
 
 __all__ = [
+    "NUMERIC_TESTS",
     "WHERE_RE",
     "AnyOf",
     "AttributeTest",
@@ -160,17 +161,43 @@ def _exactly_one_of(test: BaseModel, names: tuple[str, ...]) -> None:
         )
 
 
+#: The numeric tests of an attribute, each with the comparison it makes of the value.
+NUMERIC_TESTS = {"greater_than": ">", "at_least": ">=", "less_than": "<", "at_most": "<="}
+
+
 class AttributeTest(_Model):
-    """A condition on one tie attribute: exactly one of equals, in, present, absent."""
+    """A condition on one tie or person attribute: exactly one of equals, in, present,
+    absent; or numeric bounds (``greater_than``, ``at_least``, ``less_than``, ``at_most``,
+    each a number or a parameter), one or several: the value must read as a number within
+    all of them."""
 
     equals: Scalar | None = None
     in_: list[Scalar] | None = Field(default=None, alias="in", min_length=1)
     present: Literal[True] | None = None
     absent: Literal[True] | None = None
+    greater_than: float | str | None = Field(default=None, union_mode="left_to_right")
+    at_least: float | str | None = Field(default=None, union_mode="left_to_right")
+    less_than: float | str | None = Field(default=None, union_mode="left_to_right")
+    at_most: float | str | None = Field(default=None, union_mode="left_to_right")
+
+    @property
+    def bounds(self) -> tuple[tuple[str, float | str], ...]:
+        """The numeric tests given: (comparison, number or parameter name)."""
+        return tuple(
+            (op, getattr(self, name))
+            for name, op in NUMERIC_TESTS.items()
+            if getattr(self, name) is not None
+        )
 
     @model_validator(mode="after")
     def _exactly_one(self) -> AttributeTest:
-        _exactly_one_of(self, ("equals", "in", "present", "absent"))
+        if not self.bounds:
+            _exactly_one_of(self, ("equals", "in", "present", "absent"))
+        elif any(getattr(self, n) is not None for n in ("equals", "in_", "present", "absent")):
+            raise ValueError(
+                "give numeric bounds (greater_than, at_least, less_than, at_most) or one "
+                "of equals, in, present: true, absent: true, not both"
+            )
         return self
 
 
@@ -326,9 +353,17 @@ class RecordClause(_Model):
 
 
 class PersonSpec(_Model):
-    """A pattern variable: a person, optionally with one of ``roles``."""
+    """A pattern variable: a person, optionally with one of ``roles``, an ``organisation``
+    and ``attributes`` passing the tests tie attributes have."""
 
     roles: list[str] = Field(default_factory=list)
+    organisation: AttributeTest | None = None
+    attributes: dict[str, AttributeTest] = Field(default_factory=dict)
+
+    @property
+    def tested(self) -> bool:
+        """Whether the person is tested beyond roles."""
+        return self.organisation is not None or bool(self.attributes)
 
 
 class AnyOf(_Model):
@@ -339,10 +374,16 @@ class AnyOf(_Model):
 
 class CountSpec(_Model):
     """``count: {of: x, at_least: N}``: a group of matches is a finding when it holds at
-    least ``N`` distinct records of clause ``x`` (``N`` a number or a parameter)."""
+    least ``N`` distinct records of the record clause ``x``, distinct ties of the tie
+    clause ``x``, or distinct people bound to the variable ``x`` (``N`` a number or a
+    parameter).  ``alike: organisation`` (or ``attributes.<key>``), for a variable: at
+    least ``N`` of those people share one value of that field."""
 
     of: str = Field(pattern=_NAME)
     at_least: int | str = Field(union_mode="left_to_right")
+    alike: str | None = Field(
+        default=None, pattern=r"^(organisation|attributes\.[A-Za-z_][A-Za-z0-9_]*)$"
+    )
 
     @field_validator("at_least")
     @classmethod
@@ -355,7 +396,8 @@ class CountSpec(_Model):
 class ShareSpec(_Model):
     """``share: {of: x, where: [...], more_than: P}``: a group of matches is a finding when
     the records of clause ``x`` that also meet ``where`` are more than the share ``P``
-    (a number from 0 to 1, or a parameter) of all its distinct records of clause ``x``."""
+    (a number from 0 to 1, or a parameter) of all its distinct records of clause ``x``
+    (or ties of the tie clause ``x``, or people bound to the variable ``x``)."""
 
     of: str = Field(pattern=_NAME)
     where: list[str | AnyOf] = Field(min_length=1)

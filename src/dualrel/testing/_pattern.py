@@ -9,12 +9,15 @@ start is "since always" and a missing end "ongoing".
 from __future__ import annotations
 
 import json
+import math
+import operator
+import re
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
 from dualrel._internal.datebounds import Constraint, bounds
-from dualrel.graph.model import Registry, Tie
+from dualrel.graph.model import Person, Registry, Tie
 from dualrel.rules.loader import Rule
 from dualrel.rules.schema import TieClause
 
@@ -24,6 +27,8 @@ __all__ = [
     "clause_holds",
     "constraints",
     "ends_fit",
+    "fields_compared",
+    "planted_fields_hold",
     "vetoed",
     "where_holds",
 ]
@@ -119,3 +124,161 @@ def vetoed(rule: Rule, registry: Registry, subjects: Mapping[str, str], as_of: d
                 if ok and x != y:
                     return True
     return False
+
+
+_FIELD_REF = r"[A-Za-z_]\w*\.(?:organisation|attributes\.[A-Za-z_]\w*)"
+_FIELDS_RE = re.compile(
+    rf"^\s*({_FIELD_REF})\s*(<=|>=|==|!=|<|>)\s*({_FIELD_REF})"
+    r"(?:\s*([+-])\s*(\d+(?:\.\d+)?|[A-Za-z_]\w*))?\s*$"
+)
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def fields_compared(
+    rule: Rule, persons: list[Person], planted: list[Tie], tie_ids: Sequence[str]
+) -> tuple[list[Person], list[Tie]]:
+    """The planted people and ties with values that make the ``where`` comparisons of
+    people's fields and tie attributes hold (issue 15), set in the order written: a
+    comparison's right side is made to fit its left, so later ones may undo earlier ones
+    (the caller's ``assume`` drops such draws)."""
+    people = {p.id: p for p in persons}
+    ties = {t.id: t for t in planted}
+    clause_tie = {
+        c.as_: tie_ids[i] for i, c in enumerate(c for c in rule.match.ties if c.exists) if c.as_
+    }
+
+    def get(ref: str) -> tuple[bool, Any]:
+        owner, path = ref.split(".", 1)
+        item: Any = ties[clause_tie[owner]] if owner in clause_tie else people[owner]
+        if path == "organisation":
+            return item.organisation is not None, item.organisation
+        key = path.split(".", 1)[1]
+        return key in item.attributes, item.attributes.get(key)
+
+    def put(ref: str, value: Any) -> None:
+        owner, path = ref.split(".", 1)
+        if owner in clause_tie:
+            t = ties[clause_tie[owner]]
+            attrs = {**t.attributes, path.split(".", 1)[1]: value}
+            ties[t.id] = Tie(t.id, t.kind, t.source, t.target, t.start, t.end, attrs)
+            return
+        p = people[owner]
+        if path == "organisation":
+            people[owner] = Person(p.id, p.roles, p.name, str(value), p.attributes)
+        else:
+            attrs = {**p.attributes, path.split(".", 1)[1]: value}
+            people[owner] = Person(p.id, p.roles, p.name, p.organisation, attrs)
+
+    # of an ``any``, its first alternative is planted
+    texts = [t if isinstance(t, str) else t.any[0] for t in rule.match.where]
+    for text in texts:
+        m = _FIELDS_RE.match(text)
+        if m is None:
+            continue
+        left, op, right, sign, off = m.groups()
+        k = 0.0 if off is None else float(rule.parameters[off]) if off[0].isalpha() else float(off)
+        k = -k if sign == "-" else k
+        present, value = get(left)
+        if op == "==":
+            put(right, value if present else "same")
+            if not present:
+                put(left, "same")
+        elif op == "!=":
+            if not present:
+                put(left, "one")
+                value = "one"
+            put(right, f"{value}-other")
+        else:
+            number = _number(value) if present else None
+            if number is None:
+                number = 100.0
+                put(left, "100")
+            # left op right + k: right = left - k, moved one for the strict orders
+            step = {"<": 1, "<=": 0, ">": -1, ">=": 0}[op]
+            target = number - k + step
+            put(right, str(int(target)) if target.is_integer() else str(target))
+    return [people[p.id] for p in persons], [ties[t.id] for t in planted]
+
+
+_ORDERS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
+_TESTS = {"greater_than": ">", "at_least": ">=", "less_than": "<", "at_most": "<="}
+
+
+def _test_holds(test: Any, present: bool, value: Any, parameters: Mapping[str, Any]) -> bool:
+    if test.present or test.absent:
+        return present == bool(test.present)
+    if test.equals is not None or test.in_ is not None:
+        wanted = [test.equals] if test.equals is not None else list(test.in_)
+        return present and _canon(value) in {_canon(w) for w in wanted}
+    number = _number(value) if present else None
+    return number is not None and all(
+        _ORDERS[op](number, float(parameters[b]) if isinstance(b, str) else float(b))
+        for name, op in _TESTS.items()
+        if (b := getattr(test, name)) is not None
+    )
+
+
+def planted_fields_hold(
+    rule: Rule, persons: Sequence[Person], planted: Sequence[Tie], tie_ids: Sequence[str]
+) -> bool:
+    """Whether the planted people pass their variables' tests, the planted ties their
+    numeric tests, and the comparisons of fields in ``where`` hold."""
+    by_id = {p.id: p for p in persons}
+    for var, spec in rule.match.people.items():
+        p = by_id[var]
+        if spec.organisation is not None and not _test_holds(
+            spec.organisation, p.organisation is not None, p.organisation, rule.parameters
+        ):
+            return False
+        for key, test in spec.attributes.items():
+            if not _test_holds(test, key in p.attributes, p.attributes.get(key), rule.parameters):
+                return False
+    for clause, tie in zip(positive(rule), planted, strict=True):
+        for name, test in clause.attributes.items():
+            present = name in tie.attributes
+            if test.bounds and not _test_holds(
+                test, present, tie.attributes.get(name), rule.parameters
+            ):
+                return False
+    ties = {t.id: t for t in planted}
+    clause_tie = {c.as_: tie_ids[i] for i, c in enumerate(positive(rule)) if c.as_}
+
+    def get(ref: str) -> tuple[bool, Any]:
+        owner, path = ref.split(".", 1)
+        item: Any = ties[clause_tie[owner]] if owner in clause_tie else by_id[owner]
+        if path == "organisation":
+            return item.organisation is not None, item.organisation
+        key = path.split(".", 1)[1]
+        return key in item.attributes, item.attributes.get(key)
+
+    def compared(text: str) -> bool | None:
+        """Whether a comparison of fields holds; None for the other conditions."""
+        m = _FIELDS_RE.match(text)
+        if m is None:
+            return None
+        left, op, right, sign, off = m.groups()
+        k = 0.0 if off is None else float(rule.parameters[off]) if off[0].isalpha() else float(off)
+        k = -k if sign == "-" else k
+        (lp, lv), (rp, rv) = get(left), get(right)
+        if not (lp and rp):
+            return False
+        if op in ("==", "!="):
+            return (_canon(lv) == _canon(rv)) == (op == "==")
+        a, b = _number(lv), _number(rv)
+        return a is not None and b is not None and _ORDERS[op](a, b + k)
+
+    for item in rule.match.where:
+        texts = [item] if isinstance(item, str) else item.any
+        # an alternative of another form may hold: only all-comparisons ``any`` can fail
+        if all(compared(t) is False for t in texts):
+            return False
+    return True

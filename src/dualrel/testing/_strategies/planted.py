@@ -18,10 +18,63 @@ from dualrel._internal.datebounds import tightest
 from dualrel.errors import InvalidArgument
 from dualrel.graph.model import DATE_ATTRIBUTES, FAMILY_RELATIONS, Person, Registry, Tie
 from dualrel.rules.loader import Ruleset, load_ruleset
-from dualrel.testing._pattern import FAR, constraints, holds, positive, vetoed
+from dualrel.testing._pattern import (
+    FAR,
+    constraints,
+    fields_compared,
+    holds,
+    planted_fields_hold,
+    positive,
+    vetoed,
+)
 from dualrel.testing._strategies.people_ties import _ROLES, _check_bounds, ties
 
 __all__ = ["plantable", "registries_matching"]
+
+
+_BOUNDS = {"greater_than": 1, "at_least": 0, "less_than": -1, "at_most": 0}
+
+
+def _value_for(draw: Any, test: Any, parameters: Any) -> tuple[bool, Any]:
+    """``(present, value)`` passing one attribute test (numbers as CSV gives them: text)."""
+    if test.absent:
+        return False, None
+    if test.equals is not None:
+        return True, test.equals
+    if test.in_ is not None:
+        return True, draw(st.sampled_from(test.in_))
+    bounds = [
+        (name, float(parameters[b]) if isinstance(b, str) else float(b))
+        for name in _BOUNDS
+        if (b := getattr(test, name)) is not None
+    ]
+    if not bounds:
+        return True, "yes"
+    lo = max((b for n, b in bounds if n in ("greater_than", "at_least")), default=None)
+    hi = min((b for n, b in bounds if n in ("less_than", "at_most")), default=None)
+    if lo is None:
+        assert hi is not None
+        lo = hi - 10
+    if hi is None:
+        hi = lo + 10
+    # the middle passes strict bounds too when the range is open; a closed one-point range
+    # (at_least: x, at_most: x) holds x only
+    middle = (lo + hi) / 2
+    return True, str(int(middle) if middle.is_integer() else middle)
+
+
+def _fields_for(draw: Any, spec: Any, parameters: Any) -> tuple[str | None, dict[str, Any]]:
+    """An organisation and attributes passing a person variable's tests."""
+    organisation = None
+    if spec.organisation is not None:
+        present, value = _value_for(draw, spec.organisation, parameters)
+        organisation = str(value) if present else None
+    attributes: dict[str, Any] = {}
+    for key, test in spec.attributes.items():
+        present, value = _value_for(draw, test, parameters)
+        if present:
+            attributes[key] = value
+    return organisation, attributes
 
 
 def _resolve_ruleset(ruleset: Any) -> Any:
@@ -130,7 +183,14 @@ def registries_matching(
             roles = [draw(st.sampled_from(sorted(wanted)))] if wanted else []
             extra = draw(st.lists(st.sampled_from(_ROLES), unique=True, max_size=1))
             roles += [r for r in extra if r not in roles]
-            persons.append(Person(var, roles=tuple(roles)))
+            organisation, person_attributes = _fields_for(
+                draw, rule.match.people[var], rule.parameters
+            )
+            persons.append(
+                Person(
+                    var, roles=tuple(roles), organisation=organisation, attributes=person_attributes
+                )
+            )
         # dates: fix the variables one at a time inside the feasible region
         fixed: dict[int, int] = {0: 0}
         for v in draw(st.permutations(list(range(1, n)))):
@@ -162,7 +222,9 @@ def registries_matching(
             end = None if end_v >= FAR else as_of + timedelta(days=end_v)
             attributes: dict[str, Any] = {}
             for name, test in clause.attributes.items():
-                if test.equals is not None:
+                if test.bounds:
+                    attributes[name] = _value_for(draw, test, rule.parameters)[1]
+                elif test.equals is not None:
                     attributes[name] = test.equals
                 elif test.in_ is not None:
                     attributes[name] = draw(st.sampled_from(test.in_))
@@ -246,6 +308,9 @@ def registries_matching(
                 tid += "x"
             used.add(tid)
             noise.append(Tie(tid, t.kind, t.source, t.target, t.start, t.end, t.attributes))
+        persons, planted = fields_compared(rule, persons, planted, tie_ids)
+        # a comparison may undo a test or an earlier comparison: such draws are dropped
+        assume(planted_fields_hold(rule, persons, planted, tie_ids))
         registry = Registry(
             people=tuple(persons), ties=tuple(planted + noise), as_of=as_of, kinds=kinds_directed
         )
