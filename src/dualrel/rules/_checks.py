@@ -16,7 +16,14 @@ from dualrel._internal import safeyaml
 from dualrel._internal.located import located
 from dualrel._internal.suggest import did_you_mean
 from dualrel.errors import Problem, ProblemCode
-from dualrel.rules.conditions import Compare, clauses_of, field_kinds, parse_condition
+from dualrel.rules.conditions import (
+    Compare,
+    Condition,
+    clauses_of,
+    date_attributes,
+    field_kinds,
+    parse_condition,
+)
 from dualrel.rules.schema import AnyOf, CountSpec
 from dualrel.rules.sections import SECTIONS
 
@@ -155,13 +162,7 @@ def check_match(
             bad(pointer, "where-syntax", str(exc))
             return
         used = clauses_of(cond)
-        for name in used:
-            if name in names and not match.ties[names[name]].exists:
-                bad(
-                    pointer,
-                    "negated-clause-date",
-                    f"clause {name!r} must not exist, so it has no dates",
-                )
+        _check_negated_dates(cond, negated, kinds_of, pointer, bad)
         if sum(name in negated for name in used) > 1:
             bad(pointer, "where-syntax", "a condition may read one negated clause at most")
         if isinstance(cond, Compare) and cond.offset is not None:
@@ -191,6 +192,30 @@ def check_match(
     _check_grouping(rule, record_bound, bound, params, bad)
     if match.share is not None:
         check_where(match.share.where, f"{base}/share/where")
+
+
+def _check_negated_dates(
+    cond: Condition,
+    negated: set[str],
+    kinds_of: Mapping[str, Mapping[str, str]],
+    pointer: str,
+    bad: Callable[[str, ProblemCode, str], None],
+) -> None:
+    """A condition on a negated clause belongs to it ("no tie such that ..."), so a date
+    attribute it reads must be that clause's: one of a clause that exists holding no date
+    would have to make every negated tie fail, which the engine cannot test there."""
+    used = clauses_of(cond)
+    if not any(name in negated for name in used):
+        return
+    for ref in date_attributes(cond, kinds_of):
+        if ref.clause not in negated:
+            bad(
+                pointer,
+                "negated-clause-date",
+                f"{ref} is a date attribute of a clause that exists, compared with a "
+                "negated clause: compare the negated clause's dates with the other "
+                "clause's start or end, as_of or a fixed date",
+            )
 
 
 def clauses_of_text(text: str, kinds_of: Mapping[str, Mapping[str, str]]) -> tuple[str, ...]:

@@ -10,8 +10,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from dualrel.rules.conditions import Compare, date_attributes, field_kinds, parse_condition
 from dualrel.rules.loader import Ruleset
 from dualrel.rules.plan import FactSchema
+from dualrel.rules.schema import AnyOf
 
 __all__ = ["canonical", "encode"]
 
@@ -81,7 +83,10 @@ def encode(ruleset: Ruleset) -> FactSchema:
                 rs = frozenset(rule.match.people[var].roles)
                 if rs and rs not in role_sets:
                     role_sets.append(rs)
+    date_attributes, fixed_dates = _dates_read(ruleset)
     return FactSchema(
+        date_attributes=date_attributes,
+        fixed_dates=fixed_dates,
         sections=frozenset(sections),
         tie_numbers=tie_numbers,
         record_value_sets=tuple(record_value_sets),
@@ -93,3 +98,23 @@ def encode(ruleset: Ruleset) -> FactSchema:
         kind_sets=tuple(kind_sets),
         value_sets=tuple(value_sets),
     )
+
+
+def _dates_read(ruleset: Ruleset) -> tuple[tuple[str, ...], bool]:
+    """The tie attributes some condition reads as dates, and whether some condition
+    compares with a fixed date."""
+    names: list[str] = []
+    fixed = False
+    for rule in ruleset.rules:
+        match = rule.match
+        kinds_of = field_kinds(match)
+        items = list(match.where) + (list(match.share.where) if match.share else [])
+        for item in items:
+            for text in item.any if isinstance(item, AnyOf) else [item]:
+                cond = parse_condition(text, kinds_of)
+                for ref in sorted(date_attributes(cond, kinds_of), key=str):
+                    if ref.field not in names:
+                        names.append(ref.field)
+                if isinstance(cond, Compare):
+                    fixed = fixed or any(r.fixed is not None for r in (cond.left, cond.right))
+    return tuple(names), fixed

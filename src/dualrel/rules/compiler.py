@@ -32,6 +32,7 @@ from dualrel._internal.timing import Stopwatch
 from dualrel.rules._emit import Emitted, count_share, emit, record_reads, vetoable
 from dualrel.rules._encode import encode
 from dualrel.rules._order import Anchor, ClauseOrder, choose_anchor, order_clauses, reach
+from dualrel.rules._symmetry import symmetries
 from dualrel.rules.loader import Rule, Ruleset
 from dualrel.rules.plan import (
     ClausePlan,
@@ -102,6 +103,14 @@ def _plan_stage(c: _Compilation) -> _Compilation:
     return dataclasses.replace(c, rules=rules)
 
 
+def _symmetry_stage(c: _Compilation) -> _Compilation:
+    rules = tuple(
+        dataclasses.replace(r, symmetries=found) if (found := symmetries(r.rule.match)) else r
+        for r in c.rules
+    )
+    return dataclasses.replace(c, rules=rules)
+
+
 def _reads_stage(c: _Compilation) -> _Compilation:
     assert c.schema is not None
     if not c.schema.sections:
@@ -119,6 +128,7 @@ STAGES: tuple[tuple[str, Callable[[_Compilation], _Compilation]], ...] = (
     ("emit", _emit_stage),
     ("share", _share_stage),
     ("plan", _plan_stage),
+    ("symmetry", _symmetry_stage),
     ("reads", _reads_stage),
 )
 

@@ -23,6 +23,7 @@ from dualrel._internal.suggest import did_you_mean
 from dualrel.errors import Problem, ProblemCode, RulesetError
 from dualrel.graph.model import CORE_ROLES, CORE_TIE_KINDS
 from dualrel.rules._checks import check_match
+from dualrel.rules._patterns import Defined, resolve_uses
 from dualrel.rules.schema import (
     Citation,
     Match,
@@ -237,9 +238,12 @@ def _compose(
     params: dict[str, ParameterSpec] = {}
     specs: dict[str, tuple[RuleSpec, _Parsed, int]] = {}
     overrides: dict[str, dict[str, Any]] = {}
+    patterns: dict[str, Defined] = {}
     for parsed in chain:
         model = parsed.model
         assert model is not None
+        for pname, pspec in model.patterns.items():
+            patterns[pname] = Defined(pspec, parsed, f"/patterns/{pname}")
         for kname, kspec in model.vocabulary.kinds.items():
             if kname in CORE_TIE_KINDS and CORE_TIE_KINDS[kname] != kspec.directed:
                 problems.append(
@@ -294,6 +298,16 @@ def _compose(
                     message=f"unknown parameter {name!r}" + did_you_mean(name, params),
                 )
             )
+
+    def report(where: object, pointer: str, code: ProblemCode, message: str) -> None:
+        assert isinstance(where, _Parsed)
+        found = _at(where, pointer, code, message)
+        if found not in problems:  # a sub-pattern used by several rules: reported once
+            problems.append(found)
+
+    for pname, defined in patterns.items():  # unknown names and circles, used or not
+        alone = Match.model_validate({"people": {}, "use": [pname]})
+        resolve_uses(alone, patterns, defined.where, defined.pointer, report)
     rules: list[Rule] = []
     disabled: list[str] = []
     for rid, (spec, parsed, i) in specs.items():
@@ -325,7 +339,7 @@ def _compose(
             level=changed.get("level", spec.level),
             citations=tuple(spec.citations),
             remediation=tuple(spec.remediation),
-            match=spec.match,
+            match=resolve_uses(spec.match, patterns, parsed, f"/rules/{i}/match", report),
             parameters=values,
             file=parsed.path,
             pointer=f"/rules/{i}",

@@ -306,7 +306,7 @@ class _Checker:
                 )
         if not where_holds(rule, evidence, as_of):
             return "the evidence ties' dates break a date condition"
-        if vetoed(rule, reg, f.subjects, as_of):
+        if vetoed(rule, reg, f.subjects, as_of, evidence):
             return "a tie that a negated clause forbids exists"
         return None
 

@@ -18,7 +18,14 @@ from hypothesis import strategies as st
 from dualrel.errors import InvalidArgument
 from dualrel.graph.model import DATE_ATTRIBUTES, FAMILY_RELATIONS, Person, Registry, Tie
 from dualrel.rules.loader import Ruleset, load_ruleset
-from dualrel.testing._pattern import FAR, constraints, holds, positive, vetoed
+from dualrel.testing._pattern import (
+    FAR,
+    constraints,
+    date_attributes,
+    holds,
+    positive,
+    vetoed,
+)
 from dualrel.testing._strategies.people_ties import _ROLES, _check_bounds, ties
 
 __all__ = ["plantable", "registries_matching"]
@@ -117,10 +124,11 @@ def registries_matching(
         raise InvalidArgument(f"as_of={as_of!r} must be a datetime.date")
 
     clauses = positive(rule)
-    n = 1 + 2 * len(clauses)
-    spread = spread_days + sum(abs(c) for _, _, c in constraints(rule))
+    dated = date_attributes(rule)  # attributes read as dates: variables after the ties'
+    n = 1 + 2 * len(clauses) + len(dated)
+    spread = spread_days + sum(abs(c) for _, _, c in constraints(rule, as_of))
     cons = (
-        constraints(rule)
+        constraints(rule, as_of)
         + [(v, 0, spread) for v in range(1, n)]
         + [(0, v, spread) for v in range(1, n)]
     )
@@ -159,11 +167,11 @@ def registries_matching(
             fixed[v] = draw(st.sampled_from(sorted({lo, hi})) | st.integers(lo, hi))
         values = [fixed[v] for v in range(n)]
         # leave dates out where the pattern allows it (shrinks to leaving them out)
-        for v in range(1, n):
+        for v in range(1, 1 + 2 * len(clauses)):
             if not draw(st.booleans()):
                 trial = list(values)
                 trial[v] = -FAR if v % 2 == 1 else FAR
-                if holds(constraints(rule), trial):
+                if holds(constraints(rule, as_of), trial):
                     values = trial
         planted: list[Tie] = []
         for i, clause in enumerate(clauses):
@@ -193,6 +201,10 @@ def registries_matching(
                 and draw(st.booleans())
             ):
                 attributes["agreement_signed"] = (start or as_of).isoformat()
+            for j, (ci, name) in enumerate(dated):
+                if ci == i:
+                    when = as_of + timedelta(days=values[1 + 2 * len(clauses) + j])
+                    attributes[name] = when.isoformat()
             planted.append(Tie(tie_ids[i], kind, a, b, start, end, attributes))
         # noise
         taken = set(variables)
@@ -239,7 +251,7 @@ def registries_matching(
             people=tuple(persons), ties=tuple(planted + noise), as_of=as_of, kinds=kinds_directed
         )
         # a planted tie may itself be what a negated clause forbids: such draws are dropped
-        assume(not vetoed(rule, registry, {v: v for v in variables}, as_of))
+        assume(not vetoed(rule, registry, {v: v for v in variables}, as_of, planted))
         return registry
 
     return build()
