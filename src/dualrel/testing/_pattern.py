@@ -125,10 +125,6 @@ def constraints(rule: Rule, as_of: date) -> list[Constraint]:
             out.append((e, 0, -1))
         elif c.ended is False:
             out.append((0, e, 0))
-        if "start" in c.known:
-            out.append((0, s, FAR - 1))
-        if "end" in c.known:
-            out.append((e, 0, FAR - 1))
 
     def var(ref: str) -> tuple[int, int] | None:
         """The date variable and the days to add (a fixed date is as_of plus some)."""
@@ -182,7 +178,7 @@ def attribute_days(value: Any, as_of: date) -> float:
 
 
 def where_holds(rule: Rule, evidence: Sequence[Tie], as_of: date) -> bool:
-    """The date conditions (``where``, ``active``, ``ended``, ``known``) on the evidence."""
+    """The date conditions (``where``, ``active``, ``ended``) on the evidence."""
     values: list[float] = [0]
     for t in evidence:
         values += [_days(t.start, as_of, -FAR), _days(t.end, as_of, FAR)]

@@ -168,6 +168,8 @@ def registries_matching(
         values = [fixed[v] for v in range(n)]
         # leave dates out where the pattern allows it (shrinks to leaving them out)
         for v in range(1, 1 + 2 * len(clauses)):
+            if ("start" if v % 2 == 1 else "end") in clauses[(v - 1) // 2].known:
+                continue  # the clause needs that date
             if not draw(st.booleans()):
                 trial = list(values)
                 trial[v] = -FAR if v % 2 == 1 else FAR
