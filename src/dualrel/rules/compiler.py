@@ -14,7 +14,9 @@ Agent's compiler, each over every rule of the ruleset:
 5. ``share``: whether a ``share`` rule's denominator is counted instead of matched
    (:mod:`dualrel.rules._emit`);
 6. ``plan``: each rule's :class:`~dualrel.rules.plan.CompiledRule` (this module);
-7. ``reads``: the fields record facts carry, those some condition reads
+7. ``symmetry``: the swaps of variables that leave a rule's pattern unchanged, so that
+   each unordered match is reported once (:mod:`dualrel.rules._symmetry`);
+8. ``reads``: the fields record facts carry, those some condition reads
    (:mod:`dualrel.rules._emit`).
 
 The result, a :class:`~dualrel.rules.plan.CompiledRuleset`, is data; nothing from a

@@ -378,8 +378,14 @@ class Match(_Model):
 
     @property
     def subject_variables(self) -> list[str]:
-        """The variables a finding names: the ``per`` ones when matches are grouped."""
-        return list(self.per) if self.per is not None else list(self.people)
+        """The variables a finding names: the ``per`` ones when matches are grouped, else
+        those a clause that must exist binds (not one only a negated clause names)."""
+        if self.per is not None:
+            return list(self.per)
+        bound = {v for c in self.ties if c.exists for v in c.ends} | {
+            v for c in self.records if c.exists for v in c.people.values()
+        }
+        return [v for v in self.people if v in bound]
 
     @model_validator(mode="after")
     def _one_aggregate(self) -> Match:
