@@ -35,6 +35,17 @@ knows the fields of each practice section from that document, not from the libra
 Ungrouped, a finding is one distinct match: subjects every bound variable, evidence the
 tie ids of the tie clauses that exist in written order, records the ``section/id`` of the
 record clauses that exist in written order.
+
+Issue 15 (items 5, 6, 8), read from docs/rulesets.md:
+
+- ``known: [start|end]``: that date is given; a fixed ``YYYY-MM-DD`` in a condition is its
+  day; ``clause.attribute`` of a tie clause is the attribute read as a date, and a value
+  that is not exactly ``YYYY-MM-DD`` (a real date) makes the comparison false;
+- a condition reading a negated tie clause belongs to it, as for records;
+- a symmetric pattern: every renaming of the variables that, with some renaming of the
+  clause names, gives back the same pattern (tried one by one, compared as text); a
+  finding is kept only when its subjects, read in declaration order, are not larger than
+  any of their renamings (none for ``count``/``share``).
 """
 
 from __future__ import annotations
