@@ -444,9 +444,12 @@ class Store:
         rules = {r.name: r for r in self.compiled.rules}
         for (name, _anchor), matches in results.items():
             rule = rules[name]
-            if rule.symmetries:  # one ordering of each match of a symmetric pattern
-                matches = {m for m in matches if rule.reported(dict(m[0]))}
-            for match in matches:
+            shown = (
+                [m for m in matches if rule.reported(dict(m[0]))]  # one ordering of each
+                if rule.symmetries
+                else matches
+            )
+            for match in shown:
                 yield self.finding(rule, match)
 
     def finding(self, rule: CompiledRule, match: Match) -> Finding:
