@@ -9,6 +9,10 @@ Three forms:
 * ``<record>.<value> [not] in <record>.<list>``: a value among a list's words.
 * ``<contact>.<instant> outside <agreement>.hours``: not within the agreed days and hours.
 
+A tie's ``start``/``end`` also compares with a fixed date (``romance.start >= 2021-01-01``)
+and with a date attribute of a tie clause (``coaching.agreement_signed``, or an attribute
+the clause tests), which compares with times only.
+
 >>> kinds = {"c": {"start": "time", "end": "time"}, "a": {"reviewed": "time"}}
 >>> c = parse_condition("a.reviewed < as_of - review_days", kinds)
 >>> str(c.left), c.op, str(c.right), c.offset
