@@ -53,10 +53,22 @@ matches of the field values held by at least ``at_least`` counted people.
 Ungrouped, a finding is one distinct match: subjects every bound variable, evidence the
 tie ids of the tie clauses that exist in written order, records the ``section/id`` of the
 record clauses that exist in written order.
+
+Issue 15 (items 5, 6, 8), read from docs/rulesets.md:
+
+- ``known: [start|end]``: that date is given; a fixed ``YYYY-MM-DD`` in a condition is its
+  day; ``clause.attribute`` of a tie clause is the attribute read as a date, and a value
+  that is not exactly ``YYYY-MM-DD`` (a real date) makes the comparison false;
+- a condition reading a negated tie clause belongs to it, as for records;
+- a symmetric pattern: every renaming of the variables that, with some renaming of the
+  clause names, gives back the same pattern (tried one by one, compared as text); a
+  finding is kept only when its subjects, read in declaration order, are not larger than
+  any of their renamings (none for ``count``/``share``).
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import operator
 import re
@@ -121,7 +133,7 @@ _OPS: Mapping[str, Callable[[Any, Any], bool]] = {
     "==": operator.eq,
     "!=": operator.ne,
 }
-_REF = r"(?:[A-Za-z_]\w*\.[A-Za-z_]\w*|as_of)"
+_REF = r"(?:[A-Za-z_]\w*\.[A-Za-z_]\w*|as_of|\d{4}-\d{2}-\d{2})"
 _COMPARE = re.compile(
     rf"^\s*({_REF})\s*(<=|>=|==|!=|<|>)\s*({_REF})"
     r"(?:\s*([+-])\s*(\d+(?:\.\d+)?|[A-Za-z_]\w*))?\s*$"
@@ -217,6 +229,8 @@ class Reader:
         """``(kind, value)`` of ``as_of`` or ``clause.field``."""
         if ref == "as_of":
             return "time", self.day0
+        if "." not in ref:  # a fixed date
+            return "time", date.fromisoformat(ref).toordinal()
         name, field = ref.split(".")
         item = ctx[name]
         if isinstance(item, Tie):
@@ -224,7 +238,16 @@ class Reader:
                 return "time", -INF if item.start is None else item.start.toordinal()
             if field == "end":
                 return "time", INF if item.end is None else item.end.toordinal()
-            raise KeyError(ref)
+            # an attribute read as a date: None unless it holds one
+            value = item.attributes.get(field)
+            if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+                try:
+                    value = date.fromisoformat(value)
+                except ValueError:
+                    value = None
+            if isinstance(value, date) and not isinstance(value, datetime):
+                return "time", value.toordinal()
+            return "time", None
         section, r = item.section, item.record
         if field in TIMES[section]:
             v = getattr(r, field)
@@ -325,7 +348,7 @@ def parse(text: str, parameters: Mapping[str, Any]) -> Condition:
             lk, lv = reader.read(left, ctx)
             rk, rv = reader.read(right, ctx)
             assert lk == rk, f"{text}: {lk} against {rk}"
-            if lk in ("number", "value") and (lv is None or rv is None):
+            if lv is None or rv is None:  # a missing number or value, a non-date attribute
                 return False
             if lk == "value":
                 return bool(_OPS[op](lv, rv))
@@ -363,7 +386,7 @@ def parse(text: str, parameters: Mapping[str, Any]) -> Condition:
 
 
 def _reads(*refs: str) -> frozenset[str]:
-    return frozenset(r.split(".")[0] for r in refs if r != "as_of")
+    return frozenset(r.split(".")[0] for r in refs if "." in r)
 
 
 def parse_where(items: Iterable[Any], parameters: Mapping[str, Any]) -> list[Condition]:
@@ -442,6 +465,10 @@ def _clause_ok(clause: Any, tie: Tie, as_of: date, parameters: Mapping[str, Any]
     if clause.active and not (
         (tie.start is None or tie.start <= as_of) and (tie.end is None or tie.end >= as_of)
     ):
+        return False
+    if "start" in clause.known and tie.start is None:
+        return False
+    if "end" in clause.known and tie.end is None:
         return False
     ended = tie.end is not None and tie.end < as_of
     if clause.ended is not None and clause.ended != ended:
@@ -564,7 +591,7 @@ def _matches(rule: Rule, ruleset: Ruleset, registry: Registry, as_of: date) -> l
     negative = [c for c in match.ties if not c.exists]
     pos_records = [c for c in match.records if c.exists]
     neg_records = [c for c in match.records if not c.exists]
-    negated_names = {c.as_ for c in neg_records if c.as_}
+    negated_names = {c.as_ for c in neg_records + negative if c.as_}
     conditions = parse_where(match.where, rule.parameters)
     checked = [c for c in conditions if not c.reads & negated_names]
     vetoes = [
@@ -588,10 +615,19 @@ def _matches(rule: Rule, ruleset: Ruleset, registry: Registry, as_of: date) -> l
     def role_ok(var: str, person: str) -> bool:
         return person_ok(people[var], persons[person], rule.parameters)
 
-    def tie_negation_ok(binding: dict[str, str]) -> bool:
+    tie_vetoes = {
+        id(clause): [c for c in conditions if clause.as_ is not None and clause.as_ in c.reads]
+        for clause in negative
+    }
+
+    def tie_negation_ok(binding: dict[str, str], ctx: dict[str, Item]) -> bool:
+        # "no tie satisfying all of them": the clause's tests and its conditions
         for clause in negative:
             for tie in candidates(clause, binding):
                 if not _clause_ok(clause, tie, as_of, rule.parameters):
+                    continue
+                inner = {**ctx, clause.as_: tie} if clause.as_ else ctx
+                if not all(c.holds(reader, inner) for c in tie_vetoes[id(clause)]):
                     continue
                 for a, b in _orientations(clause, tie, directed):
                     ok = True
@@ -639,7 +675,7 @@ def _matches(rule: Rule, ruleset: Ruleset, registry: Registry, as_of: date) -> l
                 ctx[rclause.as_] = rec
         if not all(c.holds(reader, ctx) for c in checked):
             return
-        if not tie_negation_ok(binding) or not record_negation_ok(binding, ctx, ties):
+        if not tie_negation_ok(binding, ctx) or not record_negation_ok(binding, ctx, ties):
             return
         found.append(
             _Match(
@@ -728,8 +764,111 @@ def _matches(rule: Rule, ruleset: Ruleset, registry: Registry, as_of: date) -> l
     return found
 
 
+# -- symmetric patterns -------------------------------------------------------------------
+
+
+_FLIPPED = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
+
+
+def _where_text(text: str, names: Mapping[str, str]) -> str:
+    """A condition with its clauses renamed, written one way of the two it reads."""
+
+    def rename(ref: str) -> str:
+        if "." not in ref:
+            return ref
+        name, field = ref.split(".")
+        return f"{names.get(name, name)}.{field}"
+
+    m = _COMPARE.match(text)
+    if m is None:
+        return re.sub(r"([A-Za-z_]\w*)\.", lambda g: names.get(g[1], g[1]) + ".", text.strip())
+    left, op, right, sign, off = m.groups()
+    k = "0" if off is None else off
+    one = f"{rename(left)} {op} {rename(right)} {sign or '+'}{k}"
+    other = f"{rename(right)} {_FLIPPED[op]} {rename(left)} {'+' if sign == '-' else '-'}{k}"
+    if k == "0":
+        one, other = one[: one.rindex(" ")], other[: other.rindex(" ")]
+    return min(one, other)
+
+
+def _shape(rule: Rule, sigma: Mapping[str, str], names: Mapping[str, str]) -> str:
+    """The pattern with its variables and clause names renamed, order left out."""
+    m = rule.match
+    ties = []
+    for c in m.ties:
+        d = c.model_dump(by_alias=True, exclude_none=True)
+        if c.as_:
+            d["as"] = names[c.as_]
+        if c.between is not None:
+            d["between"] = sorted(sigma[v] for v in c.between)
+        else:
+            d["from"], d["to"] = sigma[c.from_ or ""], sigma[c.to or ""]
+        d["kind"] = sorted(c.kinds)
+        ties.append(_canon(d))
+    records = []
+    for r in m.records:
+        d = r.model_dump(by_alias=True, exclude_none=True)
+        if r.as_:
+            d["as"] = names[r.as_]
+        if r.tie:
+            d["tie"] = names[r.tie]
+        d["people"] = {f: sigma[v] for f, v in r.people.items()}
+        records.append(_canon(d))
+    where = []
+    for item in m.where:
+        texts = [item] if isinstance(item, str) else item.any
+        where.append(_canon(sorted(_where_text(t, names) for t in texts)))
+    per = None if m.per is None else sorted(sigma[v] for v in m.per)
+    return _canon([sorted(ties), sorted(records), sorted(where), per])
+
+
+def automorphisms(rule: Rule) -> list[dict[str, str]]:
+    """Every renaming of the variables (not the identity) that, with some renaming of
+    the clause names, gives back the same pattern; none for ``count``/``share`` rules."""
+    m = rule.match
+    if m.count is not None or m.share is not None:
+        return []
+    variables = list(m.people)
+    names = [c.as_ for c in (*m.ties, *m.records) if c.as_]
+    same = {n: n for n in names}
+    base = _shape(rule, {v: v for v in variables}, same)
+    out = []
+    for image in itertools.permutations(variables):
+        sigma = dict(zip(variables, image, strict=True))
+        if image == tuple(variables) or any(m.people[v] != m.people[sigma[v]] for v in variables):
+            continue
+        for renamed in itertools.permutations(names):
+            if _shape(rule, sigma, dict(zip(names, renamed, strict=True))) == base:
+                out.append(sigma)
+                break
+    return out
+
+
+def _first_ordering(subjects: Subjects, order: Sequence[str], autos: list[dict[str, str]]) -> bool:
+    """The reported ordering of a symmetric match: the smallest person ids, read in the
+    variables' declared order, among its images."""
+    who = dict(subjects)
+    seen = [v for v in order if v in who]
+    return all(
+        [who[v] for v in seen] <= [who[sigma[v]] for v in seen]
+        for sigma in autos
+        if all(sigma[v] in who for v in seen)
+    )
+
+
 def rule_findings(rule: Rule, ruleset: Ruleset, registry: Registry, as_of: date) -> set[Finding]:
-    """Every finding of one rule as ``(subjects, evidence, records)``."""
+    """Every finding of one rule as ``(subjects, evidence, records)``, one per unordered
+    match of a symmetric pattern."""
+    autos = automorphisms(rule)
+    order = rule.match.per if rule.match.per is not None else list(rule.match.people)
+    return {
+        f
+        for f in _rule_findings(rule, ruleset, registry, as_of)
+        if _first_ordering(f[0], order, autos)
+    }
+
+
+def _rule_findings(rule: Rule, ruleset: Ruleset, registry: Registry, as_of: date) -> set[Finding]:
     matches = _matches(rule, ruleset, registry, as_of)
     m = rule.match
     if m.per is None and m.count is None and m.share is None:

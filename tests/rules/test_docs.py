@@ -6,8 +6,12 @@ import re
 from datetime import date
 from pathlib import Path
 
+import pytest
+import yaml
+
 from dualrel.graph.model import Person, Registry, Tie
 from dualrel.rules import evaluate, load_ruleset
+from dualrel.testing.runner import run_tests
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "rulesets.md"
 
@@ -125,3 +129,39 @@ def test_the_people_example_works(tmp_path):
     assert rules("Acme", "Professor", "101") == {"senior-academic-coach", "gift-above-limit"}
     assert rules("Beta", "Professor", "100") == set()  # another organisation; not above
     assert rules("Acme", "Lecturer", "n/a") == set()  # not senior; not a number
+
+
+#: Sections of docs/rulesets.md whose examples are a ruleset block and a case block.
+EXAMPLES = (
+    "Known dates, fixed dates and date attributes",
+    "Negated clauses with conditions",
+    "Named sub-patterns",
+    "Symmetric patterns",
+)
+
+
+def _examples() -> list[tuple[str, str, str]]:
+    out = []
+    for section in re.split(r"^## ", DOC.read_text(), flags=re.M)[1:]:
+        title = section.splitlines()[0].strip()
+        if title in EXAMPLES:
+            ruleset, cases = re.findall(r"```yaml\n(.*?)```", section, flags=re.S)
+            out.append((title, ruleset, cases))
+    assert [t for t, _, _ in out] == list(EXAMPLES)
+    return out
+
+
+@pytest.mark.parametrize(("title", "ruleset", "cases"), _examples(), ids=list(EXAMPLES))
+def test_a_section_example_passes_its_cases(tmp_path, title, ruleset, cases):
+    rs_id = yaml.safe_load(ruleset)["id"]
+    (tmp_path / f"{rs_id}.yaml").write_text(ruleset)
+    spec = yaml.safe_load(cases)
+    spec["ruleset"] = f"../../{rs_id}.yaml"
+    case_dir = tmp_path / "tests" / rs_id
+    case_dir.mkdir(parents=True)
+    (case_dir / "cases.yaml").write_text(yaml.safe_dump(spec))
+    results = run_tests([case_dir / "cases.yaml"])
+    assert not results.problems, [p.message for p in results.problems]
+    assert [r.case.name for r in results.results if not r.passed] == [], title
+    assert any(r.case.expected for r in results.results), title
+    assert any(not r.case.expected for r in results.results), title

@@ -62,8 +62,9 @@ def bounds(match: Match, parameters: Mapping[str, float]) -> list[Bound]:
     def var(ref: str) -> int | None:
         if ref == "as_of":
             return 0
-        name, which = ref.split(".")
-        if name not in index:
+        name, _, which = ref.partition(".")
+        # a fixed date or a date attribute is no variable here: no bound, never a false one
+        if name not in index or which not in ("start", "end"):
             return None
         return 2 * index[name] + (1 if which == "start" else 2)
 

@@ -6,9 +6,12 @@ parses it here and raises its own error, worded for where the date was written.
 
 from __future__ import annotations
 
-from datetime import date
+import re
+from datetime import date, datetime
 
-__all__ = ["iso_date"]
+__all__ = ["date_value", "iso_date"]
+
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def iso_date(text: str) -> date | None:
@@ -21,3 +24,19 @@ def iso_date(text: str) -> date | None:
         return date.fromisoformat(text)
     except ValueError:
         return None
+
+
+def date_value(value: object) -> date | None:
+    """The date an attribute value holds: a date, or text spelling ``YYYY-MM-DD`` exactly;
+    ``None`` for anything else (a number, other text, a date and time).
+
+    >>> date_value("2025-03-01"), date_value("20250301"), date_value(20250301)
+    (datetime.date(2025, 3, 1), None, None)
+    """
+    if isinstance(value, datetime):
+        return None
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and _ISO.match(value):
+        return iso_date(value)
+    return None

@@ -24,6 +24,7 @@ from dualrel.rules.conditions import (
     Condition,
     Relate,
     clauses_of,
+    date_attributes,
     field_kinds,
     parse_condition,
 )
@@ -173,13 +174,7 @@ def check_match(
             bad(pointer, "where-syntax", str(exc))
             return
         used = clauses_of(cond)
-        for name in used:
-            if name in names and not match.ties[names[name]].exists:
-                bad(
-                    pointer,
-                    "negated-clause-date",
-                    f"clause {name!r} must not exist, so it has no dates",
-                )
+        _check_negated_dates(cond, negated, kinds_of, pointer, bad)
         if sum(name in negated for name in used) > 1:
             bad(pointer, "where-syntax", "a condition may read one negated clause at most")
         _check_relate(cond, pointer, match, bad)
@@ -292,6 +287,30 @@ def check_citation_sources(
                     record=rule.id,
                     field="code",
                 )
+            )
+
+
+def _check_negated_dates(
+    cond: Condition,
+    negated: set[str],
+    kinds_of: Mapping[str, Mapping[str, str]],
+    pointer: str,
+    bad: Callable[[str, ProblemCode, str], None],
+) -> None:
+    """A condition on a negated clause belongs to it ("no tie such that ..."), so a date
+    attribute it reads must be that clause's: one of a clause that exists holding no date
+    would have to make every negated tie fail, which the engine cannot test there."""
+    used = clauses_of(cond)
+    if not any(name in negated for name in used):
+        return
+    for ref in date_attributes(cond, kinds_of):
+        if ref.clause not in negated:
+            bad(
+                pointer,
+                "negated-clause-date",
+                f"{ref} is a date attribute of a clause that exists, compared with a "
+                "negated clause: compare the negated clause's dates with the other "
+                "clause's start or end, as_of or a fixed date",
             )
 
 

@@ -39,6 +39,8 @@ from dualrel.rules._fields import (
     attribute_field,
     attribute_set_field,
     count_field,
+    date_attribute_field,
+    date_known_field,
     given_field,
     kind_set_field,
     minute_field,
@@ -60,17 +62,22 @@ from dualrel.rules._order import ClauseOrder
 from dualrel.rules._tester import ORDERS, exact_tester
 from dualrel.rules._values import Pair, value_tests
 from dualrel.rules.conditions import (
+    ATTRIBUTE,
     Compare,
     Condition,
     Member,
     Outside,
     Ref,
     Relate,
+    date_attributes,
     field_kinds,
     parse_condition,
 )
 from dualrel.rules.loader import Rule
 from dualrel.rules.plan import (
+    FIXED_DAY,
+    NO_END,
+    NO_START,
     Bound,
     CompiledRule,
     CountedShare,
@@ -461,6 +468,10 @@ def _tie_tests(
         tests.append({FORWARD: 1})
     if clause.active:
         tests += [{"$lte": {START: 0}}, {"$gte": {END: 0}}]
+    if "start" in clause.known:
+        tests.append({"$gt": {START: NO_START}})
+    if "end" in clause.known:
+        tests.append({"$lt": {END: NO_END}})
     if clause.ended is True:
         tests.append({"$lt": {END: 0}})
     elif clause.ended is False:
@@ -505,8 +516,12 @@ def _field_tests(
     return [{value_set_field(schema.record_value_sets.index((section, name, values))): 1}]
 
 
-def _fact_field(ref: Ref, kinds_of: Mapping[str, Mapping[str, str]], match_ties: set[str]) -> str:
+def _fact_field(
+    ref: Ref, kinds_of: Mapping[str, Mapping[str, str]], match_ties: set[str], schema: FactSchema
+) -> str:
     if ref.clause in match_ties:
+        if kinds_of[ref.clause][ref.field] == ATTRIBUTE:
+            return date_attribute_field(schema.date_attributes.index(ref.field))
         return START if ref.field == "start" else END
     kind = kinds_of[ref.clause or ""][ref.field]
     return record_field(kind, ref.field)
@@ -596,8 +611,14 @@ def _condition_atoms(
                 other_negated = other.clause is not None and alias_of[other.clause] in negated
                 if a in negated or not other_negated:
                     atoms.append(const(ref.clause, {given_field(ref.field): 1}))
-        lf = None if left.clause is None else _fact_field(left, kinds_of, tie_names)
-        rf = None if right.clause is None else _fact_field(right, kinds_of, tie_names)
+        for ref in date_attributes(cond, kinds_of):
+            # an attribute holding no date makes the comparison false (the checks keep
+            # it on the negated clause when the other side is one)
+            i = schema.date_attributes.index(ref.field)
+            atoms.append(const(ref.clause or "", {date_known_field(i): 1}))
+        lf = None if left.clause is None else _fact_field(left, kinds_of, tie_names, schema)
+        rf = None if right.clause is None else _fact_field(right, kinds_of, tie_names, schema)
+        lfix, rfix = (None if r.fixed is None else r.fixed.toordinal() for r in (left, right))
         la = None if left.clause is None else alias_of[left.clause]
         ra = None if right.clause is None else alias_of[right.clause]
         names = tuple(a for a in (la, ra) if a is not None)
@@ -611,13 +632,18 @@ def _condition_atoms(
             ra: str | None = ra,
             op: str = op,
             offset: float = offset,
+            lfix: int | None = lfix,
+            rfix: int | None = rfix,
         ) -> dict[str, Any]:
             if la != here:
                 # left op right + k  <=>  right flip(op) left - k
                 lf, rf, la, ra, op, offset = rf, lf, ra, la, _FLIP.get(op, op), -offset
+                lfix, rfix = rfix, lfix
             assert lf is not None
             other: Any
-            if ra is None:
+            if rfix is not None:  # days from as_of once the evaluation date is known
+                other = {FIXED_DAY: _number(rfix + offset)}
+            elif ra is None:
                 other = _number(offset)  # as_of is day 0
             else:
                 ref = {ra: rf}

@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from dualrel.rules._fields import SOURCE, TARGET, TIE_PLACE
 from dualrel.rules._values import Pair, PersonTest, ValueTest, canonical, person_test, value_tests
-from dualrel.rules.conditions import PERSON_FIELD, Ref, Relate, field_kinds, parse_condition
+from dualrel.rules.conditions import (
+    PERSON_FIELD,
+    Compare,
+    Ref,
+    Relate,
+    date_attributes,
+    field_kinds,
+    parse_condition,
+)
 from dualrel.rules.loader import Rule, Ruleset
 from dualrel.rules.plan import FactSchema
 from dualrel.rules.schema import AnyOf
@@ -146,7 +154,10 @@ def encode(ruleset: Ruleset) -> FactSchema:
                 )
                 if rs and rs not in role_sets:
                     role_sets.append(rs)
+    date_attributes, fixed_dates = _dates_read(ruleset)
     return FactSchema(
+        date_attributes=date_attributes,
+        fixed_dates=fixed_dates,
         sections=frozenset(sections),
         tie_numbers=tie_numbers,
         record_value_sets=tuple(record_value_sets),
@@ -162,3 +173,23 @@ def encode(ruleset: Ruleset) -> FactSchema:
         slots=tuple(slots),
         pairs=tuple(pairs),
     )
+
+
+def _dates_read(ruleset: Ruleset) -> tuple[tuple[str, ...], bool]:
+    """The tie attributes some condition reads as dates, and whether some condition
+    compares with a fixed date."""
+    names: list[str] = []
+    fixed = False
+    for rule in ruleset.rules:
+        match = rule.match
+        kinds_of = field_kinds(match)
+        items = list(match.where) + (list(match.share.where) if match.share else [])
+        for item in items:
+            for text in item.any if isinstance(item, AnyOf) else [item]:
+                cond = parse_condition(text, kinds_of)
+                for ref in sorted(date_attributes(cond, kinds_of), key=str):
+                    if ref.field not in names:
+                        names.append(ref.field)
+                if isinstance(cond, Compare):
+                    fixed = fixed or any(r.fixed is not None for r in (cond.left, cond.right))
+    return tuple(names), fixed

@@ -21,6 +21,7 @@ from typing import Any
 
 from pydantic_core import to_json
 
+from dualrel._internal.dates import date_value
 from dualrel.graph.model import Tie
 from dualrel.rules._encode import canonical
 from dualrel.rules._fields import (
@@ -39,6 +40,8 @@ from dualrel.rules._fields import (
     attribute_field,
     attribute_set_field,
     count_field,
+    date_attribute_field,
+    date_known_field,
     given_field,
     kind_set_field,
     minute_field,
@@ -176,6 +179,10 @@ class TieFacts:
             )
             for i, name in enumerate(schema.attributes)
         ]
+        self._date_attributes = [
+            (name, f',"{date_attribute_field(i)}":', f',"{date_known_field(i)}":1')
+            for i, name in enumerate(schema.date_attributes)
+        ]
         self._role_sets = [
             (rs, f',"{role_field(SOURCE, i)}":1', f',"{role_field(TARGET, i)}":1')
             for i, rs in enumerate(schema.role_sets)
@@ -214,6 +221,10 @@ class TieFacts:
         for name, test, flag in self._numeric:
             if name in tie.attributes and test.holds(True, tie.attributes[name]):
                 shared += flag
+        for name, field, known in self._date_attributes:
+            # always there (a join may read it); the flag says it holds a date
+            when = date_value(tie.attributes.get(name))
+            shared += f"{field}{days(when, NO_END)}" + ("" if when is None else known)
         number, roles, role_sets = self._number, self._roles, self._role_sets
         if self._slots:
             shared += self._slot_text(TIE_PLACE, "tie", ({}, tie.attributes))

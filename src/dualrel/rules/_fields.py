@@ -46,6 +46,8 @@ __all__ = [
     "attribute_field",
     "attribute_set_field",
     "count_field",
+    "date_attribute_field",
+    "date_known_field",
     "given_field",
     "kind_set_field",
     "minute_field",
@@ -123,6 +125,17 @@ def kind_set_field(i: int) -> str:
 def attribute_field(i: int) -> str:
     """A tie fact's token for the value of the schema's ``attributes[i]``."""
     return f"a{i}"
+
+
+def date_attribute_field(i: int) -> str:
+    """A tie fact's date attribute ``date_attributes[i]``, in days from the evaluation
+    date (a stand-in when it holds no date: see :func:`date_known_field`)."""
+    return f"ad{i}"
+
+
+def date_known_field(i: int) -> str:
+    """A tie fact's flag: its attribute ``date_attributes[i]`` holds a date."""
+    return f"ak{i}"
 
 
 def attribute_set_field(j: int) -> str:

@@ -35,7 +35,7 @@ from dualrel.rules._match import NUMERATOR, AnchorKey, Match
 from dualrel.rules._order import variable_distances
 from dualrel.rules._paths import derive
 from dualrel.rules._prune import needed_ties
-from dualrel.rules.plan import CompiledRule, CompiledRuleset
+from dualrel.rules.plan import CompiledRule, CompiledRuleset, on_date
 
 __all__ = ["SESSION_TIES", "Store", "build_store", "sorted_findings"]
 
@@ -175,13 +175,14 @@ class Store:
         which tests again)."""
         unmet = self.record_index.unmet
         if not unmet:
-            return self.compiled.definition
-        return {
+            return self.compiled.definition_on(self.as_of)
+        kept = {
             v.name: dict(v.condition)
             for r in self.compiled.rules
             for v in r.variants
             if not any((section, tests_key(tests)) in unmet for section, tests in v.needs)
         }
+        return on_date(kept, self.as_of) if self.compiled.schema.fixed_dates else kept
 
     def record_body(self, rid: str) -> str:
         """The fact for one record (its fields: :mod:`dualrel.rules._facts`)."""
@@ -464,8 +465,14 @@ class Store:
         """The finding of every match in ``results``."""
         rules = {r.name: r for r in self.compiled.rules}
         for (name, _anchor), matches in results.items():
-            for match in matches:
-                yield self.finding(rules[name], match)
+            rule = rules[name]
+            shown = (
+                [m for m in matches if rule.reported(dict(m[0]))]  # one ordering of each
+                if rule.symmetries
+                else matches
+            )
+            for match in shown:
+                yield self.finding(rule, match)
 
     def finding(self, rule: CompiledRule, match: Match) -> Finding:
         spec = rule.rule

@@ -16,6 +16,8 @@ Agent's compiler, each over every rule of the ruleset:
 6. ``share``: whether a ``share`` rule's denominator is counted instead of matched
    (:mod:`dualrel.rules._emit`);
 7. ``plan``: each rule's :class:`~dualrel.rules.plan.CompiledRule` (this module);
+8. ``symmetry``: the swaps of variables that leave a rule's pattern unchanged, so that
+   each unordered match is reported once (:mod:`dualrel.rules._symmetry`);
 8. ``reads``: the fields record facts carry, those some condition reads
    (:mod:`dualrel.rules._emit`).
 
@@ -35,6 +37,7 @@ from dualrel.rules._emit import Emitted, count_share, emit, record_reads, vetoab
 from dualrel.rules._encode import encode
 from dualrel.rules._order import Anchor, ClauseOrder, choose_anchor, order_clauses, reach
 from dualrel.rules._paths import desugar
+from dualrel.rules._symmetry import symmetries
 from dualrel.rules.loader import Rule, Ruleset
 from dualrel.rules.plan import (
     ClausePlan,
@@ -112,6 +115,14 @@ def _plan_stage(c: _Compilation) -> _Compilation:
     return dataclasses.replace(c, rules=rules)
 
 
+def _symmetry_stage(c: _Compilation) -> _Compilation:
+    rules = tuple(
+        dataclasses.replace(r, symmetries=found) if (found := symmetries(r.rule.match)) else r
+        for r in c.rules
+    )
+    return dataclasses.replace(c, rules=rules)
+
+
 def _reads_stage(c: _Compilation) -> _Compilation:
     assert c.schema is not None
     if not c.schema.sections:
@@ -130,6 +141,7 @@ STAGES: tuple[tuple[str, Callable[[_Compilation], _Compilation]], ...] = (
     ("emit", _emit_stage),
     ("share", _share_stage),
     ("plan", _plan_stage),
+    ("symmetry", _symmetry_stage),
     ("reads", _reads_stage),
 )
 

@@ -12,6 +12,10 @@ Four forms:
   ``organisation`` or ``attributes.<key>``, or a tie clause's ``attributes.<key>``
   (:class:`Relate`).
 
+A tie's ``start``/``end`` also compares with a fixed date (``romance.start >= 2021-01-01``)
+and with a date attribute of a tie clause (``coaching.agreement_signed``, or an attribute
+the clause tests), which compares with times only.
+
 >>> kinds = {"c": {"start": "time", "end": "time"}, "a": {"reviewed": "time"}}
 >>> c = parse_condition("a.reviewed < as_of - review_days", kinds)
 >>> str(c.left), c.op, str(c.right), c.offset
@@ -23,12 +27,16 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 
+from dualrel._internal.dates import iso_date
 from dualrel._internal.suggest import did_you_mean
+from dualrel.graph.model import DATE_ATTRIBUTES
 from dualrel.rules.schema import Match
 from dualrel.rules.sections import SECTIONS
 
 __all__ = [
+    "ATTRIBUTE",
     "PERSON_FIELD",
     "TIE_ATTRIBUTES",
     "Compare",
@@ -39,6 +47,7 @@ __all__ = [
     "Ref",
     "Relate",
     "clauses_of",
+    "date_attributes",
     "field_kinds",
     "parse_condition",
 ]
@@ -55,6 +64,15 @@ _RELATE = re.compile(
     rf"^\s*(?P<left>{_FIELD})\s*(?P<op><=|>=|==|!=|<|>)\s*(?P<right>{_FIELD})"
     r"(?:\s*(?P<sign>[+-])\s*(?P<offset>\d+(?:\.\d+)?|[A-Za-z_]\w*))?\s*$"
 )
+#: ``<ref> <op> YYYY-MM-DD [+|- n]`` or ``YYYY-MM-DD <op> <ref> [+|- n]``: a fixed date
+_DATE = r"\d{4}-\d{2}-\d{2}"
+_COMPARE_DATE = re.compile(
+    rf"^\s*(?P<left>{_REF}|{_DATE})\s*(?P<op><=|>=|==|!=|<|>)\s*(?P<right>{_REF}|{_DATE})"
+    r"(?:\s*(?P<sign>[+-])\s*(?P<offset>\d+(?:\.\d+)?|[A-Za-z_]\w*))?\s*$"
+)
+#: The kind :func:`field_kinds` gives the attributes a tie clause may read as dates
+#: (``agreement_signed`` and those its ``attributes:`` test): they compare with times.
+ATTRIBUTE = "attribute"
 _MEMBER = re.compile(rf"^\s*(?P<value>{_REF})\s+(?P<neg>not\s+)?in\s+(?P<listed>{_REF})\s*$")
 _OUTSIDE = re.compile(rf"^\s*(?P<at>{_REF})\s+outside\s+(?P<window>{_REF})\s*$")
 
@@ -62,13 +80,16 @@ SYNTAX = (
     "write '<clause>.<field> <op> <clause>.<field>|as_of [+|- <number or parameter>]' "
     "(op one of < <= > >= == !=), '<clause>.<field> [not] in <clause>.<list>', "
     "'<clause>.<instant> outside <clause>.hours', or "
-    "'<person or tie clause>.organisation|attributes.<key> <op> <...same forms>'"
+    "'<person or tie clause>.organisation|attributes.<key> <op> <...same forms>'; "
+    "a tie date may also compare with a fixed date (YYYY-MM-DD) or a date attribute "
+    "of a tie clause"
 )
 
 
 @dataclass(frozen=True, slots=True)
 class Ref:
-    """A field of a named clause, or ``as_of`` (``clause`` None)."""
+    """A field of a named clause, or ``as_of`` or a fixed date (``clause`` None, ``field``
+    the date as written)."""
 
     clause: str | None
     field: str
@@ -77,11 +98,20 @@ class Ref:
     def parse(cls, text: str) -> Ref:
         if text == "as_of":
             return cls(None, "as_of")
+        if re.match(_DATE, text):
+            return cls(None, text)
         clause, _, name = text.partition(".")
         return cls(clause, name)
 
     def __str__(self) -> str:
-        return "as_of" if self.clause is None else f"{self.clause}.{self.field}"
+        return self.field if self.clause is None else f"{self.clause}.{self.field}"
+
+    @property
+    def fixed(self) -> date | None:
+        """The fixed date this side names, if it names one."""
+        if self.clause is not None or not self.field[0].isdigit():
+            return None
+        return date.fromisoformat(self.field)
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,15 +198,17 @@ def parse_condition(text: str, kinds: Mapping[str, Mapping[str, str]]) -> Condit
         left, right = Ref.parse(m.group("left")), Ref.parse(m.group("right"))
         op = m.group("op")
         lk, rk = _kind(left, kinds), _kind(right, kinds)
+        if lk == ATTRIBUTE and rk == ATTRIBUTE:
+            raise ValueError(
+                f"{left} and {right} are tie attributes: compare a date attribute with a "
+                "tie's start or end, as_of or a fixed date"
+            )
+        lk, rk = ("time" if k == ATTRIBUTE else k for k in (lk, rk))
         if lk != rk:
             raise ValueError(f"{left} is a {lk} and {right} a {rk}: compare like with like")
         if lk not in ("time", "number", "value"):
             raise ValueError(f"{left} and {right} are {lk}s, which do not compare")
-        offset = None
-        if m.group("offset") is not None:
-            raw = m.group("offset")
-            value: float | str = float(raw) if raw[0].isdigit() else raw
-            offset = Offset(-1 if m.group("sign") == "-" else 1, value)
+        offset = _offset(m)
         if lk == "value" and (op not in ("==", "!=") or offset is not None):
             raise ValueError(f"{left} and {right} are values: compare them with == or != only")
         if left.clause is None and right.clause is None:
@@ -208,6 +240,9 @@ def parse_condition(text: str, kinds: Mapping[str, Mapping[str, str]]) -> Condit
         if at.clause == window.clause:
             raise ValueError("compare fields of two different clauses")
         return Outside(at, window)
+    m = _COMPARE_DATE.match(text)
+    if m is not None:
+        return _fixed_date_compare(m, kinds)
     raise ValueError(f"cannot read {text!r}: {SYNTAX}")
 
 
@@ -240,6 +275,37 @@ def _relate(m: re.Match[str], kinds: Mapping[str, Mapping[str, str]]) -> Relate:
     return relate
 
 
+def _fixed_date_compare(m: re.Match[str], kinds: Mapping[str, Mapping[str, str]]) -> Compare:
+    """A comparison with a fixed date: its other side is a tie's date or date attribute."""
+    left, right = Ref.parse(m.group("left")), Ref.parse(m.group("right"))
+    for ref in (left, right):
+        if ref.clause is None and ref.field != "as_of" and iso_date(ref.field) is None:
+            raise ValueError(f"{ref.field!r} is not a date: write YYYY-MM-DD")
+    fixed = [r for r in (left, right) if r.fixed is not None]
+    other = [r for r in (left, right) if r.fixed is None]
+    if len(fixed) != 1 or other[0].clause is None:
+        raise ValueError("compare a fixed date with a tie's date or date attribute")
+    ref = other[0]
+    kind = _kind(ref, kinds)
+    if not (kind == ATTRIBUTE or (kind == "time" and ref.field in ("start", "end"))):
+        raise ValueError(
+            f"{ref} is not a tie's date: a fixed date compares with a tie clause's start, "
+            "end or date attribute"
+        )
+    return Compare(left, m.group("op"), right, _offset(m))
+
+
+def date_attributes(condition: Condition, kinds: Mapping[str, Mapping[str, str]]) -> set[Ref]:
+    """The sides of ``condition`` that are tie attributes read as dates."""
+    if not isinstance(condition, Compare):
+        return set()
+    return {
+        r
+        for r in (condition.left, condition.right)
+        if r.clause is not None and kinds.get(r.clause, {}).get(r.field) == ATTRIBUTE
+    }
+
+
 def _kind(ref: Ref, kinds: Mapping[str, Mapping[str, str]]) -> str:
     if ref.clause is None:
         return "time"
@@ -254,6 +320,12 @@ def _kind(ref: Ref, kinds: Mapping[str, Mapping[str, str]]) -> str:
         raise ValueError(
             f"clause {ref.clause!r} has no field {ref.field!r} that conditions "
             f"read{did_you_mean(ref.field, fields)}"
+            + (
+                "; to read a tie attribute as a date, test it in the clause's attributes "
+                "(e.g. {present: true})"
+                if fields.get("start") == "time" and fields.get("end") == "time"
+                else ""
+            )
         )
     return kind
 
@@ -272,7 +344,8 @@ def field_kinds(match: Match) -> dict[str, dict[str, str]]:
     }
     for tie in match.ties:
         if tie.as_:
-            out[tie.as_] = {"start": "time", "end": "time", "attributes": TIE_ATTRIBUTES}
+            dated = dict.fromkeys((*DATE_ATTRIBUTES, *tie.attributes), ATTRIBUTE)
+            out[tie.as_] = {"start": "time", "end": "time", "attributes": TIE_ATTRIBUTES} | dated
     for rec in match.records:
         if rec.as_:
             fields = SECTIONS[rec.section]

@@ -29,6 +29,7 @@ from dualrel.rules._checks import (
     check_dates,
     check_match,
 )
+from dualrel.rules._patterns import Defined, resolve_uses
 from dualrel.rules.schema import (
     Citation,
     KindSpec,
@@ -392,9 +393,12 @@ def _compose(
     overrides: dict[str, dict[str, Any]] = {}
     cited_by: dict[str, tuple[int, str]] = {}  # rule id: (chain position, pointer) of citations
     ancestors = _ancestors(chain)
+    patterns: dict[str, Defined] = {}
     for pos, parsed in enumerate(chain):
         model = parsed.model
         assert model is not None
+        for pname, pspec in model.patterns.items():
+            patterns[pname] = Defined(pspec, parsed, f"/patterns/{pname}")
         for kname, kspec in model.vocabulary.kinds.items():
             if kname in CORE_TIE_KINDS and CORE_TIE_KINDS[kname] != kspec.directed:
                 problems.append(
@@ -461,6 +465,16 @@ def _compose(
                 )
             )
     origins = [RulesetRef(p.model.id, p.model.version) for p in chain if p.model is not None]
+
+    def report(where: object, pointer: str, code: ProblemCode, message: str) -> None:
+        assert isinstance(where, _Parsed)
+        found = _at(where, pointer, code, message)
+        if found not in problems:  # a sub-pattern used by several rules: reported once
+            problems.append(found)
+
+    for pname, defined in patterns.items():  # unknown names and circles, used or not
+        alone = Match.model_validate({"people": {}, "use": [pname]})
+        resolve_uses(alone, patterns, defined.where, defined.pointer, report)
     rules: list[Rule] = []
     disabled: list[str] = []
     for rid, (spec, pos, i) in specs.items():
@@ -493,7 +507,7 @@ def _compose(
             level=changed.get("level", spec.level),
             citations=tuple(changed.get("citations", spec.citations)),
             remediation=tuple(changed.get("remediation", spec.remediation)),
-            match=spec.match,
+            match=resolve_uses(spec.match, patterns, parsed, f"/rules/{i}/match", report),
             parameters=values,
             file=parsed.path,
             pointer=f"/rules/{i}",

@@ -106,7 +106,7 @@ class Monitor:
             self._people: dict[str, Person] = {p.id: p for p in reg.people}
             self._ties: dict[str, Tie] = {t.id: t for t in reg.ties}
             self._stores = [build_store(c, reg, self.as_of) for c in self._compiled]
-            self._engines = [Engine(c.definition) for c in self._compiled]
+            self._engines = [Engine(c.definition_on(self.as_of)) for c in self._compiled]
             self._results: list[dict[AnchorKey, set[Match]]] = [{} for _ in self._stores]
             self._by_tie: list[dict[str, set[tuple[AnchorKey, Match]]]] = [{} for _ in self._stores]
             for i, (c, engine) in enumerate(zip(self._compiled, self._engines, strict=True)):
@@ -184,7 +184,7 @@ class Monitor:
             for name, anchor, match in store.matches(engine, seeds):
                 if rules[name].vetoable or tie.id not in match[1]:
                     continue
-                if self._record(i, (name, anchor), match):
+                if self._record(i, (name, anchor), match) and rules[name].reported(dict(match[0])):
                     appeared.append(store.finding(rules[name], match))
         return Delta(sorted_findings(appeared), sorted_findings(resolved))
 
@@ -213,7 +213,8 @@ class Monitor:
             for key, match in sorted(self._by_tie[i].get(tie_id, ())):
                 if not rules[key[0]].vetoable:
                     self._forget(i, key, match)
-                    resolved.append(store.finding(rules[key[0]], match))
+                    if rules[key[0]].reported(dict(match[0])):
+                        resolved.append(store.finding(rules[key[0]], match))
             store.remove_tie(tie)
             a, r = self._rerun(i, affected)
             appeared += a
@@ -289,8 +290,10 @@ class Monitor:
             rule = rules[key[0]]
             for m in old - new:
                 self._forget(i, key, m)
-                resolved.append(store.finding(rule, m))
+                if rule.reported(dict(m[0])):
+                    resolved.append(store.finding(rule, m))
             for m in new - old:
                 self._record(i, key, m)
-                appeared.append(store.finding(rule, m))
+                if rule.reported(dict(m[0])):
+                    appeared.append(store.finding(rule, m))
         return appeared, resolved

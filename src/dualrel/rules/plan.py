@@ -13,12 +13,14 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from dualrel.rules._values import Pair, PersonTest, ValueTest
 from dualrel.rules.loader import Rule, Ruleset
 
 __all__ = [
+    "FIXED_DAY",
     "NO_END",
     "NO_START",
     "Bound",
@@ -31,7 +33,29 @@ __all__ = [
     "RecordPlan",
     "RecordRead",
     "Variant",
+    "on_date",
 ]
+
+#: A fixed date in a compiled condition, ``{FIXED_DAY: <its ordinal + offset>}``: turned into
+#: days from the evaluation date when the engine is given the conditions (:func:`on_date`).
+FIXED_DAY = "$day"
+
+
+def on_date(definition: Mapping[str, Any], as_of: date) -> dict[str, Any]:
+    """``definition`` with each fixed date in days from ``as_of``, as facts hold times."""
+    day = as_of.toordinal()
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, Mapping):
+            if len(node) == 1 and FIXED_DAY in node:
+                return node[FIXED_DAY] - day
+            return {k: resolve(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [resolve(v) for v in node]
+        return node
+
+    return {name: resolve(cond) for name, cond in definition.items()}
+
 
 #: Stand-ins for a missing start ("since always") and a missing end ("ongoing").
 NO_START = -1_000_000_000
@@ -167,6 +191,19 @@ class CompiledRule:
     #: the share's denominator, when it is counted rather than matched (its variants are
     #: then left out of ``variants``)
     counted_share: CountedShare | None = None
+    #: permutations of the variables that leave the pattern unchanged (``symmetry``
+    #: stage): only the canonical ordering of a match is reported
+    symmetries: tuple[tuple[tuple[str, str], ...], ...] = ()
+
+    def reported(self, subjects: Mapping[str, str]) -> bool:
+        """Whether a match with these subjects is reported: always, unless the pattern is
+        symmetric and another ordering of the match is the canonical one."""
+        if not self.symmetries:
+            return True
+        from dualrel.rules._symmetry import canonical  # noqa: PLC0415 (plan stays data)
+
+        order = self.per if self.per is not None else tuple(self.rule.match.people)
+        return canonical(subjects, order, self.symmetries)
 
     @property
     def condition(self) -> Mapping[str, Any]:
@@ -207,6 +244,10 @@ class FactSchema:
     slots: tuple[tuple[str, str], ...] = ()
     # ``pq<j>``: a comparison of two fields of one fact holds (``_values.Pair``)
     pairs: tuple[Pair, ...] = ()
+    #: ``ad<i>``/``ak<i>``: tie attribute i read as a date by some condition
+    date_attributes: tuple[str, ...] = ()
+    #: some condition compares with a fixed date (:data:`FIXED_DAY` in the conditions)
+    fixed_dates: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,3 +265,9 @@ class CompiledRuleset:
     def definition(self) -> dict[str, Any]:
         """The durable-rules ruleset definition (plain JSON data)."""
         return {v.name: dict(v.condition) for r in self.rules for v in r.variants}
+
+    def definition_on(self, as_of: date) -> dict[str, Any]:
+        """:attr:`definition` for an evaluation on ``as_of`` (fixed dates resolved)."""
+        if not self.schema.fixed_dates:
+            return self.definition
+        return on_date(self.definition, as_of)

@@ -38,6 +38,8 @@ __all__ = [
     "Owner",
     "ParameterSpec",
     "PathClause",
+    "PatternSpec",
+    "PatternUse",
     "PersonSpec",
     "RecordClause",
     "RemediationSpec",
@@ -217,6 +219,8 @@ class TieClause(_Model):
     ended: bool | None = None
     attributes: dict[str, AttributeTest] = Field(default_factory=dict)
     exists: bool = True
+    #: ``known: [start]``: the tie's start (or end) is given, not open
+    known: list[Literal["start", "end"]] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _ends(self) -> TieClause:
@@ -411,6 +415,35 @@ class ShareSpec(_Model):
         return v
 
 
+class PatternUse(_Model):
+    """``{pattern: name, with: {its variable: this pattern's variable}}``: a named
+    sub-pattern with some of its variables renamed (``use: [name]`` renames none)."""
+
+    pattern: str = Field(pattern=_NAME)
+    with_: dict[Annotated[str, Field(pattern=_NAME)], Annotated[str, Field(pattern=_NAME)]] = Field(
+        default_factory=dict, alias="with"
+    )
+
+
+class PatternSpec(_Model):
+    """A named sub-pattern (``patterns:`` of a ruleset): people, clauses and conditions
+    that rules (and other patterns) include with ``use``."""
+
+    description: str = ""
+    people: dict[Annotated[str, Field(pattern=_NAME)], PersonSpec] = Field(default_factory=dict)
+    ties: list[TieClause] = Field(default_factory=list)
+    records: list[RecordClause] = Field(default_factory=list)
+    where: list[str | AnyOf] = Field(default_factory=list)
+    use: list[Annotated[str, Field(pattern=_NAME)] | PatternUse] = Field(default_factory=list)
+
+    @field_validator("people", mode="before")
+    @classmethod
+    def _none_is_empty(cls, v: Any) -> Any:
+        if isinstance(v, dict):
+            return {k: ({} if spec is None else spec) for k, spec in v.items()}
+        return v
+
+
 class Match(_Model):
     """A pattern: person variables, tie and record clauses sharing them, conditions, and
     optionally how matches group into findings (``per``, ``count``, ``share``).
@@ -427,6 +460,9 @@ class Match(_Model):
     per: list[Annotated[str, Field(pattern=_NAME)]] | None = None
     count: CountSpec | None = None
     share: ShareSpec | None = None
+    #: named sub-patterns (``patterns:``) whose people, clauses and conditions this
+    #: pattern includes; resolved when the ruleset is loaded
+    use: list[Annotated[str, Field(pattern=_NAME)] | PatternUse] = Field(default_factory=list)
 
     @field_validator("people", mode="before")
     @classmethod
@@ -437,14 +473,20 @@ class Match(_Model):
 
     @property
     def subject_variables(self) -> list[str]:
-        """The variables a finding names: the ``per`` ones when matches are grouped."""
-        return list(self.per) if self.per is not None else list(self.people)
+        """The variables a finding names: the ``per`` ones when matches are grouped, else
+        those a clause that must exist binds (not one only a negated clause names)."""
+        if self.per is not None:
+            return list(self.per)
+        bound = {v for c in self.ties if c.exists for v in c.ends} | {
+            v for c in self.records if c.exists for v in c.people.values()
+        }
+        return [v for v in self.people if v in bound]
 
     @model_validator(mode="after")
     def _one_aggregate(self) -> Match:
         if self.count is not None and self.share is not None:
             raise ValueError("give count or share, not both")
-        if not self.ties and not self.records and not self.paths:
+        if not self.ties and not self.records and not self.paths and not self.use:
             raise ValueError("a pattern needs at least one tie, path or record clause")
         return self
 
@@ -522,6 +564,7 @@ class RulesetFile(_Model):
     parameters: dict[Annotated[str, Field(pattern=_NAME)], ParameterSpec] = Field(
         default_factory=dict
     )
+    patterns: dict[Annotated[str, Field(pattern=_NAME)], PatternSpec] = Field(default_factory=dict)
     rules: list[RuleSpec] = Field(default_factory=list)
 
     @field_validator("version", mode="before")
@@ -557,7 +600,10 @@ class RulesetFile(_Model):
 
 
 WHERE_RE = re.compile(
-    r"^\s*(?P<left>[A-Za-z_]\w*\.(?:start|end)|as_of)\s*(?P<op><=|>=|==|<|>)\s*"
-    r"(?P<right>[A-Za-z_]\w*\.(?:start|end)|as_of)"
+    r"^\s*(?P<left>[A-Za-z_]\w*\.[A-Za-z_]\w*|as_of|\d{4}-\d{2}-\d{2})\s*"
+    r"(?P<op><=|>=|==|<|>)\s*"
+    r"(?P<right>[A-Za-z_]\w*\.[A-Za-z_]\w*|as_of|\d{4}-\d{2}-\d{2})"
     r"(?:\s*(?P<sign>[+-])\s*(?P<offset>\d+|[A-Za-z_]\w*))?\s*$"
 )
+"""A date condition as ``dualrel.testing`` reads it: each side a clause's field (a tie's
+``start``/``end`` or date attribute), ``as_of`` or a fixed ``YYYY-MM-DD`` date."""

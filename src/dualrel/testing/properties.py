@@ -265,17 +265,33 @@ class _Checker:
             other = Registry(tuple(people), tuple(ties_), reg.as_of, kinds=reg.kinds)
             return reg, other, pmap, tmap
 
+        # a symmetric pattern reports each match in the ordering of the smallest person
+        # ids, which renaming may change: compare its findings as unordered
+        symmetric = {r.rule.id for r in self.compiled.rules if r.symmetries}
+
+        def unordered(key: _Key) -> _Key:
+            rule, subjects, evidence = key
+            if rule not in symmetric:
+                return key
+            return (
+                rule,
+                tuple(("", p) for p in sorted(p for _, p in subjects)),
+                tuple(sorted(evidence)),
+            )
+
         def check(value: tuple[Registry, Registry, dict[str, str], dict[str, str]]) -> None:
             reg, other, pmap, tmap = value
             pback = {v: k for k, v in pmap.items()}
             tback = {v: k for k, v in tmap.items()}
-            want = sorted((_key(f), f.level, f.severity) for f in self.findings(reg))
+            want = sorted((unordered(_key(f)), f.level, f.severity) for f in self.findings(reg))
             got = sorted(
                 (
-                    (
-                        f.rule,
-                        tuple(sorted((k, pback[v]) for k, v in f.subjects.items())),
-                        tuple(tback[t] for t in f.evidence),
+                    unordered(
+                        (
+                            f.rule,
+                            tuple(sorted((k, pback[v]) for k, v in f.subjects.items())),
+                            tuple(tback[t] for t in f.evidence),
+                        )
                     ),
                     f.level,
                     f.severity,
@@ -361,7 +377,7 @@ class _Checker:
                 )
         if not where_holds(rule, evidence, as_of):
             return "the evidence ties' dates break a date condition"
-        if vetoed(rule, reg, f.subjects, as_of):
+        if vetoed(rule, reg, f.subjects, as_of, evidence):
             return "a tie that a negated clause forbids exists"
         return None
 

@@ -21,6 +21,7 @@ from dualrel.rules.loader import Ruleset, load_ruleset
 from dualrel.testing._pattern import (
     FAR,
     constraints,
+    date_attributes,
     fields_compared,
     holds,
     planted_fields_hold,
@@ -153,10 +154,11 @@ def registries_matching(
         raise InvalidArgument(f"as_of={as_of!r} must be a datetime.date")
 
     clauses = positive(rule)
-    n = 1 + 2 * len(clauses)
-    spread = spread_days + sum(abs(c) for _, _, c in constraints(rule))
+    dated = date_attributes(rule)  # attributes read as dates: variables after the ties'
+    n = 1 + 2 * len(clauses) + len(dated)
+    spread = spread_days + sum(abs(c) for _, _, c in constraints(rule, as_of))
     cons = (
-        constraints(rule)
+        constraints(rule, as_of)
         + [(v, 0, spread) for v in range(1, n)]
         + [(0, v, spread) for v in range(1, n)]
     )
@@ -205,11 +207,13 @@ def registries_matching(
             fixed[v] = draw(st.sampled_from(sorted({lo, hi})) | st.integers(lo, hi))
         values = [fixed[v] for v in range(n)]
         # leave dates out where the pattern allows it (shrinks to leaving them out)
-        for v in range(1, n):
+        for v in range(1, 1 + 2 * len(clauses)):
+            if ("start" if v % 2 == 1 else "end") in clauses[(v - 1) // 2].known:
+                continue  # the clause needs that date
             if not draw(st.booleans()):
                 trial = list(values)
                 trial[v] = -FAR if v % 2 == 1 else FAR
-                if holds(constraints(rule), trial):
+                if holds(constraints(rule, as_of), trial):
                     values = trial
         planted: list[Tie] = []
         for i, clause in enumerate(clauses):
@@ -241,6 +245,10 @@ def registries_matching(
                 and draw(st.booleans())
             ):
                 attributes["agreement_signed"] = (start or as_of).isoformat()
+            for j, (ci, name) in enumerate(dated):
+                if ci == i:
+                    when = as_of + timedelta(days=values[1 + 2 * len(clauses) + j])
+                    attributes[name] = when.isoformat()
             planted.append(Tie(tie_ids[i], kind, a, b, start, end, attributes))
         # paths: a chain of exactly min_hops undated ties through people of their own
         taken = set(variables)
@@ -315,7 +323,7 @@ def registries_matching(
             people=tuple(persons), ties=tuple(planted + noise), as_of=as_of, kinds=kinds_directed
         )
         # a planted tie may itself be what a negated clause forbids: such draws are dropped
-        assume(not vetoed(rule, registry, {v: v for v in variables}, as_of))
+        assume(not vetoed(rule, registry, {v: v for v in variables}, as_of, planted))
         return registry
 
     return build()
