@@ -393,7 +393,9 @@ def planted_fields_hold(
         for key, test in spec.attributes.items():
             if not _test_holds(test, key in p.attributes, p.attributes.get(key), rule.parameters):
                 return False
-    for clause, tie in zip(positive(rule), planted, strict=True):
+    clauses = positive(rule)
+    # the tie clauses' ties come first; the chains of paths, if any, follow them
+    for clause, tie in zip(clauses, planted[: len(clauses)], strict=True):
         for name, test in clause.attributes.items():
             present = name in tie.attributes
             if test.bounds and not _test_holds(
