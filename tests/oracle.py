@@ -818,8 +818,18 @@ def _shape(rule: Rule, sigma: Mapping[str, str], names: Mapping[str, str]) -> st
     for item in m.where:
         texts = [item] if isinstance(item, str) else item.any
         where.append(_canon(sorted(_where_text(t, names) for t in texts)))
+    paths = []
+    for p in m.paths:  # where cannot read a path, so its name is left out
+        d = p.model_dump(by_alias=True, exclude_none=True)
+        d.pop("as", None)
+        if p.between is not None:
+            d["between"] = sorted(sigma[v] for v in p.between)
+        else:
+            d["from"], d["to"] = sigma[p.from_ or ""], sigma[p.to or ""]
+        d["kind"] = sorted(p.kinds)
+        paths.append(_canon(d))
     per = None if m.per is None else sorted(sigma[v] for v in m.per)
-    return _canon([sorted(ties), sorted(records), sorted(where), per])
+    return _canon([sorted(ties), sorted(records), sorted(paths), sorted(where), per])
 
 
 def automorphisms(rule: Rule) -> list[dict[str, str]]:

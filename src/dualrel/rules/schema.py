@@ -477,9 +477,11 @@ class Match(_Model):
         those a clause that must exist binds (not one only a negated clause names)."""
         if self.per is not None:
             return list(self.per)
-        bound = {v for c in self.ties if c.exists for v in c.ends} | {
-            v for c in self.records if c.exists for v in c.people.values()
-        }
+        bound = (
+            {v for c in self.ties if c.exists for v in c.ends}
+            | {v for c in self.records if c.exists for v in c.people.values()}
+            | {v for p in self.paths for v in p.ends}
+        )
         return [v for v in self.people if v in bound]
 
     @model_validator(mode="after")
