@@ -34,7 +34,9 @@ from dualrel.rules.schema import (
     AttributeTest,
     CountSpec,
     Match,
+    PathClause,
     SourceSpec,
+    TieClause,
 )
 from dualrel.rules.sections import SECTIONS
 
@@ -88,28 +90,7 @@ def check_match(
             if clause.as_ in names:
                 bad(f"{cp}/as", "duplicate-clause", f"clause name {clause.as_!r} is used twice")
             names[clause.as_] = j
-        for k in clause.kinds:
-            if k not in kinds:
-                bad(f"{cp}/kind", "unknown-kind", f"unknown tie kind {k!r}{did_you_mean(k, kinds)}")
-            elif clause.directed and not kinds[k]:
-                bad(
-                    f"{cp}/kind",
-                    "undirected-kind",
-                    f"{k!r} ties are undirected: write between: [a, b] instead of from/to",
-                )
-        for end_name, var in zip(
-            ("from", "to") if clause.directed else ("between", "between"), clause.ends, strict=True
-        ):
-            if var not in variables:
-                bad(
-                    f"{cp}/{end_name}",
-                    "unknown-variable",
-                    f"unknown person variable {var!r}{did_you_mean(var, variables)}; declare it "
-                    "under match.people",
-                )
-        a, b = clause.ends
-        if a == b:
-            bad(cp, "self-tie", f"a tie clause joins {a!r} to itself")
+        _check_link(clause, "a tie clause", cp, kinds=kinds, variables=variables, bad=bad)
         if clause.active and clause.ended:
             bad(cp, "contradiction", "a tie cannot be both active and ended")
         if clause.exists:
@@ -206,6 +187,41 @@ def check_match(
     _check_grouping(rule, record_bound, bound, params, bad)
     if match.share is not None:
         check_where(match.share.where, f"{base}/share/where")
+
+
+def _check_link(
+    link: TieClause | PathClause,
+    what: str,
+    pointer: str,
+    *,
+    kinds: Mapping[str, bool],
+    variables: set[str],
+    bad: Callable[[str, ProblemCode, str], None],
+) -> None:
+    """A tie or path clause names declared kinds (from/to only for directed ones) and two
+    different declared variables."""
+    for k in link.kinds:
+        if k not in kinds:
+            hint = did_you_mean(k, kinds)
+            bad(f"{pointer}/kind", "unknown-kind", f"unknown tie kind {k!r}{hint}")
+        elif link.directed and not kinds[k]:
+            bad(
+                f"{pointer}/kind",
+                "undirected-kind",
+                f"{k!r} ties are undirected: write between: [a, b] instead of from/to",
+            )
+    names = ("from", "to") if link.directed else ("between", "between")
+    for end_name, var in zip(names, link.ends, strict=True):
+        if var not in variables:
+            bad(
+                f"{pointer}/{end_name}",
+                "unknown-variable",
+                f"unknown person variable {var!r}{did_you_mean(var, variables)}; declare it "
+                "under match.people",
+            )
+    a, b = link.ends
+    if a == b:
+        bad(pointer, "self-tie", f"{what} joins {a!r} to itself")
 
 
 def _check_roles(
@@ -342,28 +358,7 @@ def _check_paths(
             if path.as_ in taken:
                 bad(f"{pp}/as", "duplicate-clause", f"clause name {path.as_!r} is used twice")
             taken.add(path.as_)
-        for k in path.kinds:
-            if k not in kinds:
-                bad(f"{pp}/kind", "unknown-kind", f"unknown tie kind {k!r}{did_you_mean(k, kinds)}")
-            elif path.directed and not kinds[k]:
-                bad(
-                    f"{pp}/kind",
-                    "undirected-kind",
-                    f"{k!r} ties are undirected: write between: [a, b] instead of from/to",
-                )
-        for end_name, var in zip(
-            ("from", "to") if path.directed else ("between", "between"), path.ends, strict=True
-        ):
-            if var not in variables:
-                bad(
-                    f"{pp}/{end_name}",
-                    "unknown-variable",
-                    f"unknown person variable {var!r}{did_you_mean(var, variables)}; declare it "
-                    "under match.people",
-                )
-        a, b = path.ends
-        if a == b:
-            bad(pp, "self-tie", f"a path joins {a!r} to itself")
+        _check_link(path, "a path", pp, kinds=kinds, variables=variables, bad=bad)
         bound.update(path.ends)
     named = {p.as_ for p in match.paths if p.as_}
     for j, item in enumerate(match.where):

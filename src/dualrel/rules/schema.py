@@ -203,18 +203,46 @@ class AttributeTest(_Model):
         return self
 
 
-class TieClause(_Model):
-    """One tie of a pattern.
-
-    ``from``/``to`` for a directed tie, or ``between: [a, b]`` for either direction.
-    ``exists: false`` negates the clause: no such tie may exist.
-    """
+class _Link(_Model):
+    """What tie and path clauses share: a name, one or more kinds, and two ends, written
+    ``from``/``to`` (directed) or ``between: [a, b]`` (either direction)."""
 
     as_: str | None = Field(default=None, alias="as", pattern=_NAME)
     kind: str | list[str]
     from_: str | None = Field(default=None, alias="from")
     to: str | None = None
     between: list[str] | None = Field(default=None, min_length=2, max_length=2)
+
+    def _check_ends(self, what: str) -> None:
+        directed = self.from_ is not None or self.to is not None
+        if self.between is not None and directed:
+            raise ValueError("give either from/to or between, not both")
+        if self.between is None and (self.from_ is None or self.to is None):
+            raise ValueError(f"{what} needs both from and to, or between: [a, b]")
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        return (self.kind,) if isinstance(self.kind, str) else tuple(self.kind)
+
+    @property
+    def ends(self) -> tuple[str, str]:
+        if self.between is not None:
+            return (self.between[0], self.between[1])
+        assert self.from_ is not None and self.to is not None
+        return (self.from_, self.to)
+
+    @property
+    def directed(self) -> bool:
+        return self.between is None
+
+
+class TieClause(_Link):
+    """One tie of a pattern.
+
+    ``from``/``to`` for a directed tie, or ``between: [a, b]`` for either direction.
+    ``exists: false`` negates the clause: no such tie may exist.
+    """
+
     active: Literal[True] | None = None
     ended: bool | None = None
     attributes: dict[str, AttributeTest] = Field(default_factory=dict)
@@ -224,30 +252,11 @@ class TieClause(_Model):
 
     @model_validator(mode="after")
     def _ends(self) -> TieClause:
-        directed = self.from_ is not None or self.to is not None
-        if self.between is not None and directed:
-            raise ValueError("give either from/to or between, not both")
-        if self.between is None and (self.from_ is None or self.to is None):
-            raise ValueError("a tie clause needs both from and to, or between: [a, b]")
+        self._check_ends("a tie clause")
         return self
 
-    @property
-    def kinds(self) -> tuple[str, ...]:
-        return (self.kind,) if isinstance(self.kind, str) else tuple(self.kind)
 
-    @property
-    def ends(self) -> tuple[str, str]:
-        if self.between is not None:
-            return (self.between[0], self.between[1])
-        assert self.from_ is not None and self.to is not None
-        return (self.from_, self.to)
-
-    @property
-    def directed(self) -> bool:
-        return self.between is None
-
-
-class PathClause(_Model):
+class PathClause(_Link):
     """A chain of ties of ``kind`` from one person to another (see ``docs/rulesets.md``,
     "Chains of ties").
 
@@ -257,43 +266,19 @@ class PathClause(_Model):
     limit).  ``active: true`` builds chains of ties active on the evaluation date only.
     """
 
-    as_: str | None = Field(default=None, alias="as", pattern=_NAME)
-    kind: str | list[str]
-    from_: str | None = Field(default=None, alias="from")
-    to: str | None = None
-    between: list[str] | None = Field(default=None, min_length=2, max_length=2)
     min_hops: int = Field(default=1, ge=1)
     max_hops: int | None = Field(default=None, ge=1)
     active: Literal[True] | None = None
 
     @model_validator(mode="after")
     def _shape(self) -> PathClause:
-        directed = self.from_ is not None or self.to is not None
-        if self.between is not None and directed:
-            raise ValueError("give either from/to or between, not both")
-        if self.between is None and (self.from_ is None or self.to is None):
-            raise ValueError("a path needs both from and to, or between: [a, b]")
+        self._check_ends("a path")
         if self.max_hops is not None and self.max_hops < self.min_hops:
             raise ValueError(
                 f"max_hops ({self.max_hops}) is less than min_hops ({self.min_hops}): "
                 "no chain can be that long"
             )
         return self
-
-    @property
-    def kinds(self) -> tuple[str, ...]:
-        return (self.kind,) if isinstance(self.kind, str) else tuple(self.kind)
-
-    @property
-    def ends(self) -> tuple[str, str]:
-        if self.between is not None:
-            return (self.between[0], self.between[1])
-        assert self.from_ is not None and self.to is not None
-        return (self.from_, self.to)
-
-    @property
-    def directed(self) -> bool:
-        return self.between is None
 
 
 class FieldTest(_Model):
