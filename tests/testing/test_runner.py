@@ -214,7 +214,7 @@ def test_an_empty_registry_is_no_negative_case(mini):
 
 
 def test_only_case_files_are_taken_for_case_files(mini):
-    from dualrel.testing._cases import is_case_file  # noqa: PLC0415 (a private helper)
+    from dualrel.testing._discover import is_case_file  # noqa: PLC0415 (a private helper)
 
     assert is_case_file(mini / "tests" / "mini" / "cases.yaml")
     assert not is_case_file(mini / "mini.yaml")  # the ruleset itself

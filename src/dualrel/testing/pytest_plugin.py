@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 
-from dualrel.testing._cases import Case, TestCaseError, _Rulesets, is_case_file, read_case_file
+from dualrel.testing._cases import Case, TestCaseError, _Rulesets, read_case_file
+from dualrel.testing._discover import is_case_file
 from dualrel.testing.runner import CaseResult, _Compiled, check_case, evaluate_case
 from dualrel.testing.runner import format_case_result as _format
 

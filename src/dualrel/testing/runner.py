@@ -25,9 +25,9 @@ from dualrel.testing._cases import (
     CaseFile,
     Expected,
     TestCaseError,
-    discover,
     read_case_files,
 )
+from dualrel.testing._discover import discover
 
 __all__ = [
     "CaseResult",
