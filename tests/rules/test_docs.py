@@ -7,11 +7,10 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-import yaml
 
 from dualrel.graph.model import Person, Registry, Tie
 from dualrel.rules import evaluate, load_ruleset
-from dualrel.testing.runner import run_tests
+from tests.rules.recipes import check_example, yaml_blocks
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "rulesets.md"
 
@@ -37,16 +36,8 @@ def test_the_reference_example_works(tmp_path):
     )
 
 
-def section(title: str) -> str:
-    """The text of one ``##`` section of the reference."""
-    text = DOC.read_text()
-    start = text.index(f"\n## {title}\n")
-    end = text.find("\n## ", start + 1)
-    return text[start : end if end != -1 else None]
-
-
 def test_the_composing_codes_example_works(tmp_path):
-    (block,) = re.findall(r"```yaml\n(.*?)```", section("Composing codes"), flags=re.S)
+    (block,) = yaml_blocks(DOC, "Composing codes")
     path = tmp_path / "our-practice.yaml"
     path.write_text(block)
     rs = load_ruleset(path, lint=True)
@@ -74,16 +65,9 @@ def test_the_composing_codes_example_works(tmp_path):
     assert evaluate(reg, ["coaching-core", rs]).findings == found
 
 
-def section_block(heading: str) -> str:
-    """The first ``yaml`` block of the section under ``heading``."""
-    text = DOC.read_text()
-    part = text[text.index(heading) :]
-    return re.findall(r"```yaml\n(.*?)```", part, flags=re.S)[0]
-
-
 def test_the_path_example_finds_the_coach_in_their_reporting_line(tmp_path):
     path = tmp_path / "paths.yaml"
-    path.write_text(section_block("## Chains of ties: `paths`"))
+    path.write_text(yaml_blocks(DOC, "Chains of ties: `paths`")[0])
     rs = load_ruleset(path)
     people = tuple(Person(p, ("coach",) if p == "ceo" else ()) for p in ("ceo", "vp", "dir", "eng"))
     ties = (
@@ -100,15 +84,10 @@ def test_the_path_example_finds_the_coach_in_their_reporting_line(tmp_path):
     assert found == {("eng", ("c1", "m1", "m2", "m3")), ("vp", ("c2", "m1"))}
 
 
-def _section_block(heading: str) -> str:
-    section = DOC.read_text().split(f"## {heading}\n", 1)[1].split("\n## ", 1)[0]
-    (block,) = re.findall(r"```yaml\n(.*?)```", section, flags=re.S)
-    return block
-
-
 def test_the_people_example_works(tmp_path):
     path = tmp_path / "people.yaml"
-    path.write_text(_section_block("People's fields and numbers"))
+    (block,) = yaml_blocks(DOC, "People's fields and numbers")
+    path.write_text(block)
     rs = load_ruleset(path)
 
     def rules(coach_org, position, gift):
@@ -142,26 +121,12 @@ EXAMPLES = (
 
 def _examples() -> list[tuple[str, str, str]]:
     out = []
-    for section in re.split(r"^## ", DOC.read_text(), flags=re.M)[1:]:
-        title = section.splitlines()[0].strip()
-        if title in EXAMPLES:
-            ruleset, cases = re.findall(r"```yaml\n(.*?)```", section, flags=re.S)
-            out.append((title, ruleset, cases))
-    assert [t for t, _, _ in out] == list(EXAMPLES)
+    for title in EXAMPLES:
+        ruleset, cases = yaml_blocks(DOC, title)
+        out.append((title, ruleset, cases))
     return out
 
 
 @pytest.mark.parametrize(("title", "ruleset", "cases"), _examples(), ids=list(EXAMPLES))
 def test_a_section_example_passes_its_cases(tmp_path, title, ruleset, cases):
-    rs_id = yaml.safe_load(ruleset)["id"]
-    (tmp_path / f"{rs_id}.yaml").write_text(ruleset)
-    spec = yaml.safe_load(cases)
-    spec["ruleset"] = f"../../{rs_id}.yaml"
-    case_dir = tmp_path / "tests" / rs_id
-    case_dir.mkdir(parents=True)
-    (case_dir / "cases.yaml").write_text(yaml.safe_dump(spec))
-    results = run_tests([case_dir / "cases.yaml"])
-    assert not results.problems, [p.message for p in results.problems]
-    assert [r.case.name for r in results.results if not r.passed] == [], title
-    assert any(r.case.expected for r in results.results), title
-    assert any(not r.case.expected for r in results.results), title
+    check_example(tmp_path, title, ruleset, cases)
