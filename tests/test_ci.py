@@ -277,7 +277,7 @@ def ruleset_repo(tmp_path: Path) -> Path:
     repo = tmp_path / "committee"
     (repo / "rulesets" / "tests" / "our-practice").mkdir(parents=True)
     # lint asks more than check: the code the rule cites is declared
-    source = 'sources:\n  - {code: ICF-2020, version: "2020", title: ICF Code of Ethics}\n'
+    source = 'sources:\n  - {code: ICF, version: "2020", title: ICF Code of Ethics}\n'
     (repo / "rulesets" / "our-practice.yaml").write_text(
         documented_file("our-practice.yaml") + source
     )
