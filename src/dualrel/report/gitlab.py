@@ -4,8 +4,8 @@ GitLab reads it as ``artifacts: reports: codequality`` and shows the issues in t
 request (new and resolved ones, matched by ``fingerprint``) and the pipeline.  The report
 is the subset of the Code Climate issue format GitLab documents: ``description``,
 ``check_name`` (``ruleset/rule``), ``fingerprint`` (the finding's), ``severity`` and
-``location`` (``path`` and ``lines.begin``), plus Code Climate's ``type``, ``categories``
-and ``content.body`` (what to do, in Markdown).  The location is the file and line of the
+``location`` (``path`` and ``lines.begin``), plus Code Climate's ``type`` and
+``content.body`` (what to do, in Markdown).  The location is the file and line of the
 finding's last evidence tie when the loader knows them, else the registry at line 1 (GitLab
 requires a line).  Severities: low -> minor, medium -> major, high -> critical,
 critical -> blocker (GitLab's ``info`` is not used: every finding asks for action).
@@ -43,7 +43,6 @@ def _issue(f: CheckedFinding, people: People, registry: str) -> dict[str, Any]:
         "check_name": f"{fd.ruleset.id}/{fd.rule}",
         "description": f"{fd.title}: {who}",
         "content": {"body": body},
-        "categories": ["Security"],
         "fingerprint": fd.fingerprint,
         "severity": SEVERITIES[fd.severity],
         "location": {"path": path, "lines": {"begin": line if line is not None else 1}},
