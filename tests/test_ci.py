@@ -200,8 +200,10 @@ def test_the_actions_check_step_reports_and_gates(tmp_path: Path, bin_dir: Path)
 
     # bad input fails the step itself, with dualrel's exit code
     env["RULESETS"] = "missing.yaml"
+    out.write_text("")
     done = run_bash(check["run"], tmp_path, env)
     assert done.returncode == 2 and "missing.yaml" in done.stderr
+    assert out.read_text() == "exit-code=2\n"
 
 
 def test_the_documented_plain_github_step_reports_and_gates(tmp_path: Path, bin_dir: Path) -> None:
