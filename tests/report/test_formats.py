@@ -25,7 +25,7 @@ from dualrel.report.schema import report_json_schema
 from tests.report.util import EXAMPLE, ROMANCE, example_names, small_registry, write_registry
 
 HERE = Path(__file__).parent
-SHARED = ("sarif", "junit", "markdown", "html")
+SHARED = ("sarif", "junit", "markdown", "html", "github", "gitlab")
 
 
 def sarif_schema() -> dict[str, object]:
@@ -35,7 +35,16 @@ def sarif_schema() -> dict[str, object]:
 
 
 def test_registry_of_formats_is_complete() -> None:
-    assert list(FORMATS) == ["text", "json", "sarif", "junit", "markdown", "html"]
+    assert list(FORMATS) == [
+        "text",
+        "json",
+        "sarif",
+        "junit",
+        "markdown",
+        "html",
+        "github",
+        "gitlab",
+    ]
     assert {n for n, f in FORMATS.items() if f.shared} == set(SHARED)
 
 
@@ -302,12 +311,37 @@ def test_junit_is_valid_and_counts_failures(
     assert [s.name for s in suites] == ["coaching-core"]
     suite = suites[0]
     cases = list(suite)
-    assert len(cases) == suite.tests == 11
+    # a case per finding (all 11 rules fire, one twice): never more failures than tests
+    assert len(cases) == suite.tests == len(example_result.findings) == 12
+    assert all(len(c.result) == 1 for c in cases)
     failures = [r for c in cases for r in c.result if isinstance(r, Failure)]
-    assert len(failures) == suite.failures == 12
+    assert len(failures) == suite.failures == 12 <= suite.tests
+    assert sorted(c.name for c in cases) == sorted(
+        f"{f.finding.rule} #{f.finding.fingerprint[:12]}" for f in example_result.findings
+    )
     before = (suite.tests, suite.failures, suite.errors)
     suite.update_statistics()
     assert (suite.tests, suite.failures, suite.errors) == before
+    root = ET.fromstring(path.read_text(encoding="utf-8"))
+    assert (root.get("tests"), root.get("failures")) == ("12", "12")
+
+
+def test_junit_rule_without_findings_is_one_passing_case(
+    tmp_path: Path, example_result: CheckResult, pseudo: Pseudonymizer
+) -> None:
+    first = example_result.findings[0]
+    path = tmp_path / "junit.xml"
+    text = render(replace(example_result, findings=(first,)), "junit", pseudonymizer=pseudo)
+    path.write_text(text, encoding="utf-8")
+    xmlschema.XMLSchema(HERE / "junit-jenkins.xsd").validate(str(path))
+    (suite,) = JUnitXml.fromfile(str(path))
+    cases = list(suite)
+    assert (suite.tests, suite.failures) == (len(example_result.rules), 1)
+    failing = [c for c in cases if c.result]
+    assert [c.name for c in failing] == [f"{first.finding.rule} #{first.finding.fingerprint[:12]}"]
+    assert {c.name for c in cases if not c.result} == {
+        r.id for r in example_result.rules if r.id != first.finding.rule
+    }
 
 
 def test_junit_fail_level_moves_findings_to_system_out(
@@ -316,9 +350,9 @@ def test_junit_fail_level_moves_findings_to_system_out(
     result = run_check(EXAMPLE, fail_level=3)
     root = ET.fromstring(render(result, "junit", pseudonymizer=pseudo))
     assert len(root.findall(".//failure")) == 1
-    assert root.get("failures") == "1"
-    outs = "".join(e.text or "" for e in root.findall(".//system-out"))
-    assert outs.count("fingerprint:") == 11
+    assert (root.get("tests"), root.get("failures")) == ("12", "1")
+    outs = [e.text or "" for e in root.findall(".//system-out")]
+    assert len(outs) == 11 and all(o.count("fingerprint:") == 1 for o in outs)
 
 
 def test_junit_one_suite_per_ruleset(tmp_path: Path, pseudo: Pseudonymizer) -> None:
@@ -329,11 +363,11 @@ def test_junit_one_suite_per_ruleset(tmp_path: Path, pseudo: Pseudonymizer) -> N
     suites = list(JUnitXml.fromfile(str(path)))
     assert [s.name for s in suites] == ["coaching-core", "icf-2020"]
     # icf-2020's suite holds its own rules: the core ones are coaching-core's, once
-    assert [s.tests for s in suites] == [11, 3]
+    assert [s.tests for s in suites] == [12, 3]
     alone = run_check(EXAMPLE, ["icf-2020"])
     path.write_text(render(alone, "junit", pseudonymizer=pseudo), encoding="utf-8")
     suites = list(JUnitXml.fromfile(str(path)))
-    assert [(s.name, s.tests) for s in suites] == [("coaching-core", 11), ("icf-2020", 3)]
+    assert [(s.name, s.tests) for s in suites] == [("coaching-core", 12), ("icf-2020", 3)]
 
 
 # -- markdown -----------------------------------------------------------------------------

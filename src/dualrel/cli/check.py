@@ -52,13 +52,14 @@ def _iso_date(text: str) -> date:
 def add_command(sub: Subparsers) -> None:
 
     formats = "\n".join(f"  {name:<9} {fmt.help}" for name, fmt in FORMATS.items())
+    shared = ", ".join(name for name, fmt in FORMATS.items() if fmt.shared)
     p = sub.add_parser(
         "check",
         help="check a registry against rulesets and report the findings",
         description=textwrap.fill(
             "Evaluate rulesets over a registry and report every finding: who, why, how "
             "serious, who must act and by when. Names never appear unless --reveal; the shared "
-            "formats (sarif, junit, markdown, html) show people as pseudonyms keyed by "
+            f"formats ({shared}) show people as pseudonyms keyed by "
             f"{KEY_ENV} (a random key per run when unset).",
             width=88,
         ),

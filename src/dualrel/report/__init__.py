@@ -2,11 +2,11 @@
 
 :data:`FORMATS` maps each format name to its :class:`OutputFormat`; the command line
 builds ``--format`` (choices and help) from it.  :func:`render` turns a
-:class:`CheckResult` into text; shared formats (sarif, junit, markdown, html) show people
-as keyed pseudonyms unless ``reveal`` is true.
+:class:`CheckResult` into text; shared formats (sarif, junit, markdown, html, github,
+gitlab) show people as keyed pseudonyms unless ``reveal`` is true.
 
 >>> sorted(FORMATS)
-['html', 'json', 'junit', 'markdown', 'sarif', 'text']
+['github', 'gitlab', 'html', 'json', 'junit', 'markdown', 'sarif', 'text']
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from dualrel.findings import (
     WaiverInfo,
     WaiverOutcome,
 )
-from dualrel.report import html_report, json_report, junit, markdown, sarif, text
+from dualrel.report import github, gitlab, html_report, json_report, junit, markdown, sarif, text
 from dualrel.report._base import OutputFormat, People
 from dualrel.report.pseudonym import KEY_ENV, Pseudonymizer
 from dualrel.report.schema import ReportDocument, ReportFileError, load_report, report_json_schema
@@ -62,6 +62,8 @@ FORMATS: Mapping[str, OutputFormat] = {
         junit.FORMAT,
         markdown.FORMAT,
         html_report.FORMAT,
+        github.FORMAT,
+        gitlab.FORMAT,
     )
 }
 

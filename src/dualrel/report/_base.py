@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from dualrel.findings import ESCALATION_LEVELS, CheckedFinding, CheckResult, RemediationStep
 from dualrel.report.pseudonym import Pseudonymizer
 
-__all__ = ["OutputFormat", "People", "Renderer", "due_text", "level_name", "step_text"]
+__all__ = [
+    "OutputFormat",
+    "People",
+    "Renderer",
+    "due_text",
+    "level_name",
+    "primary_location",
+    "step_text",
+    "workspace_path",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +53,7 @@ Renderer = Callable[[CheckResult, People, bool], str]
 class OutputFormat:
     """One output format: its name, one line of help, file suffix and renderer.
 
-    ``shared`` formats (sarif, junit, markdown, html) pseudonymise people by default.
+    ``shared`` formats (all but text and json) pseudonymise people by default.
     """
 
     name: str
@@ -68,3 +79,24 @@ def step_text(step: RemediationStep, people: People) -> str:
 def due_text(finding: CheckedFinding) -> str:
     steps = finding.finding.remediation
     return steps[0].due.isoformat() if steps else ""
+
+
+def workspace_path(path: str) -> str:
+    """``path`` as a relative POSIX path when it is under the working directory (where CI
+    systems resolve report paths from), else as given, absolute."""
+    p = Path(path)
+    if not p.is_absolute():
+        return p.as_posix()
+    try:
+        return p.relative_to(Path(os.getcwd())).as_posix()
+    except ValueError:
+        return p.as_posix()
+
+
+def primary_location(finding: CheckedFinding, registry: str) -> tuple[str, int | None]:
+    """Where a finding points: the file and line its last evidence tie (the tie that makes
+    the relationship dual) was read from when known, else the registry without a line."""
+    tie = finding.ties[-1] if finding.ties else None
+    if tie is not None and tie.file is not None:
+        return workspace_path(tie.file), tie.line
+    return workspace_path(registry), None

@@ -1,10 +1,13 @@
 """``junit``: JUnit XML for CI dashboards (people pseudonymised).
 
-One ``testsuite`` per ruleset, one ``testcase`` per rule (``classname`` the ruleset id,
-``name`` the rule id), one ``failure`` per open finding at or above the fail level.
-Other findings of the rule (below the fail level, waived, baselined) are listed in the
-test case's ``system-out``.  ``failures`` counts failure elements, as junitparser does;
-times are always 0 so the output is deterministic.
+One ``testsuite`` per ruleset; in it, per rule (``classname`` the ruleset id), one
+``testcase`` per finding, named ``RULE #FINGERPRINT`` with the 12 hex digits the text
+report prints, or one passing ``testcase`` named ``RULE`` when the rule found nothing.
+A finding's test case fails (one ``failure``) when the finding is open at or above the
+fail level; otherwise (below the fail level, waived, baselined) it passes and says what
+it found in its ``system-out``.  So ``tests`` counts test cases and ``failures`` failing
+test cases, never more failures than tests; times are always 0 so the output is
+deterministic.
 """
 
 from __future__ import annotations
@@ -45,16 +48,25 @@ def render(result: CheckResult, people: People, colour: bool = False) -> str:
             ("pseudonyms", people.note()),
         ):
             ET.SubElement(props, "property", name=name, value=value)
-        failures = 0
+        tests = failures = 0
         for rule in rules:
-            case = ET.SubElement(suite, "testcase", classname=ref.id, name=rule.id, time="0")
             found = [
                 f for f in result.findings if f.finding.ruleset == ref and f.finding.rule == rule.id
             ]
-            others = []
+            if not found:
+                ET.SubElement(suite, "testcase", classname=ref.id, name=rule.id, time="0")
+                tests += 1
             for f in found:
-                if f.status == "open" and f.finding.level >= result.fail_level:
-                    fd = f.finding
+                fd = f.finding
+                case = ET.SubElement(
+                    suite,
+                    "testcase",
+                    classname=ref.id,
+                    name=f"{rule.id} #{fd.fingerprint[:12]}",
+                    time="0",
+                )
+                tests += 1
+                if f.status == "open" and fd.level >= result.fail_level:
                     failure = ET.SubElement(
                         case,
                         "failure",
@@ -64,16 +76,14 @@ def render(result: CheckResult, people: People, colour: bool = False) -> str:
                     failure.text = _finding_text(f, people)
                     failures += 1
                 else:
-                    others.append(f)
-            if others:
-                out = ET.SubElement(case, "system-out")
-                out.text = "\n\n".join(_finding_text(f, people) for f in others)
-        suite.set("tests", str(len(rules)))
+                    out = ET.SubElement(case, "system-out")
+                    out.text = _finding_text(f, people)
+        suite.set("tests", str(tests))
         suite.set("failures", str(failures))
         suite.set("errors", "0")
         suite.set("skipped", "0")
         suite.set("time", "0")
-        total_tests += len(rules)
+        total_tests += tests
         total_failures += failures
     root.set("tests", str(total_tests))
     root.set("failures", str(total_failures))
@@ -85,7 +95,7 @@ def render(result: CheckResult, people: People, colour: bool = False) -> str:
 
 FORMAT = OutputFormat(
     name="junit",
-    help="JUnit XML: a suite per ruleset, a case per rule (people pseudonymised)",
+    help="JUnit XML: a suite per ruleset, a case per finding (people pseudonymised)",
     suffix=".xml",
     shared=True,
     render=render,

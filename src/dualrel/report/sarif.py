@@ -11,13 +11,12 @@ baseline, ``baselineState`` is ``unchanged`` or ``new``.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 from dualrel._version import __version__
 from dualrel.findings import ESCALATION_LEVELS, CheckedFinding, CheckResult, EvidenceTie, RuleInfo
-from dualrel.report._base import OutputFormat, People, step_text
+from dualrel.report._base import OutputFormat, People, step_text, workspace_path
 
 __all__ = ["FORMAT", "LEVELS", "SECURITY_SEVERITY", "render"]
 
@@ -31,13 +30,8 @@ FINGERPRINT_KEY = "dualrelFingerprint/v1"
 
 def _uri(path: str) -> str:
     """A relative POSIX path when the file is under the working directory, else a file URI."""
-    p = Path(path)
-    if not p.is_absolute():
-        return p.as_posix()
-    try:
-        return p.relative_to(Path(os.getcwd())).as_posix()
-    except ValueError:
-        return p.as_uri()
+    p = workspace_path(path)
+    return Path(p).as_uri() if Path(p).is_absolute() else p
 
 
 def _rule(rule: RuleInfo) -> dict[str, Any]:
