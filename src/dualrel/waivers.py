@@ -21,7 +21,7 @@ A waiver applies while the evaluation date is on or before ``expires``; after th
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -243,13 +243,15 @@ def apply_waivers(
     Returns the waiver that applies to each waived fingerprint (the first in file order)
     and the outcome of every waiver: ``applied`` (with the findings it waived),
     ``expired`` (``expires`` before ``as_of``; it waives nothing) or ``stale`` (in force
-    but matching no finding).
+    but matching no finding).  Each waiver looks its findings up in an index of the
+    findings, so the cost grows with waivers plus findings, not their product; the
+    result is what :func:`waiver_matches` gives over every pair.
     """
-    findings = list(findings)
+    by_target = _FindingIndex(findings)
     applied: dict[str, WaiverInfo] = {}
     outcomes: list[WaiverOutcome] = []
     for w in waivers:
-        matched = tuple(sorted(f.fingerprint for f in findings if waiver_matches(w, f)))
+        matched = by_target.matches(w)
         if w.expires < as_of:
             outcomes.append(WaiverOutcome(w, "expired", matched))
             continue
@@ -260,3 +262,37 @@ def apply_waivers(
             applied.setdefault(fp, w)
         outcomes.append(WaiverOutcome(w, "applied", matched))
     return applied, tuple(outcomes)
+
+
+_Subjects = tuple[tuple[str, str], ...]
+
+
+class _FindingIndex:
+    """The fingerprints of findings by what a waiver can name them by: the fingerprint,
+    or a rule reference (``rule`` and ``ruleset/rule`` both) with the exact subjects."""
+
+    def __init__(self, findings: Iterable[Finding]) -> None:
+        self.by_fingerprint: dict[str, list[str]] = {}
+        self.by_rule: dict[tuple[str, _Subjects], list[str]] = {}
+        for f in findings:
+            fp = f.fingerprint
+            self.by_fingerprint.setdefault(fp, []).append(fp)
+            subjects = _subjects_key(f.subjects)
+            # a finding's rule id never equals its own ``ruleset/rule``: no double count
+            for ref in (f.rule, f"{f.ruleset.id}/{f.rule}"):
+                self.by_rule.setdefault((ref, subjects), []).append(fp)
+
+    def matches(self, waiver: WaiverInfo) -> tuple[str, ...]:
+        """The sorted fingerprints of the findings ``waiver`` names."""
+        if waiver.fingerprint is not None:
+            found = self.by_fingerprint.get(waiver.fingerprint, ())
+        elif waiver.rule is None:
+            found = ()
+        else:
+            found = self.by_rule.get((waiver.rule, _subjects_key(waiver.subjects or {})), ())
+        return tuple(sorted(found))
+
+
+def _subjects_key(subjects: Mapping[str, str]) -> _Subjects:
+    # dict equality, as waiver_matches compares: the same keys with the same values
+    return tuple(sorted(subjects.items()))

@@ -15,9 +15,9 @@ from dataclasses import replace
 from datetime import date
 
 from dualrel._internal.problems import Collector
-from dualrel._internal.suggest import did_you_mean
+from dualrel._internal.suggest import Suggester
 from dualrel.graph._locations import LineArray, LineMap, RecordLocations
-from dualrel.graph._people_ties import ROLE_EXPECTATIONS, SUGGEST_PEOPLE_LIMIT
+from dualrel.graph._people_ties import ROLE_EXPECTATIONS
 from dualrel.graph._practice_reader import PracticeReader
 from dualrel.graph.model import Person, Registry, Tie
 
@@ -88,7 +88,7 @@ def assemble(
             )
     roles_of = {p.id: p.roles for p in people}
     tindex: dict[str, int] = {}
-    suggest = len(pindex) <= SUGGEST_PEOPLE_LIMIT
+    suggest = Suggester(pindex)
     expect = ROLE_EXPECTATIONS
     for i, t in enumerate(ties):
         first = tindex.setdefault(t.id, i)
@@ -107,7 +107,7 @@ def assemble(
         if src_roles is None or tgt_roles is None:
             for field, pid in (("source", t.source), ("target", t.target)):
                 if pid not in roles_of and pid not in rejected_people:
-                    hint = did_you_mean(pid, pindex) if suggest else ""
+                    hint = suggest.hint(pid)
                     c.error(
                         ties_at.file,
                         "unknown-person",
@@ -138,7 +138,7 @@ def assemble(
                 )
     for file, line, pointer, tid, field, pid in rejected_refs:
         if pid not in roles_of and pid not in rejected_people:
-            hint = did_you_mean(pid, pindex) if suggest else ""
+            hint = suggest.hint(pid)
             c.error(
                 file,
                 "unknown-person",

@@ -16,11 +16,10 @@ from operator import ge, itemgetter
 from typing import Any
 
 from dualrel._internal.problems import Collector
-from dualrel._internal.suggest import did_you_mean
+from dualrel._internal.suggest import Suggester, did_you_mean
 from dualrel.errors import ProblemCode
 from dualrel.graph._people_ties import (
     ROLE_EXPECTATIONS,
-    SUGGEST_PEOPLE_LIMIT,
     DateParser,
 )
 from dualrel.graph._practice_reader import LIST_KINDS, SECTION_FIELDS, split_list
@@ -135,7 +134,7 @@ class BadTie:
         self.kinds = kinds
         self.dates = dates
         self.people = people
-        self.suggest = len(people) <= SUGGEST_PEOPLE_LIMIT
+        self.suggest = Suggester(people)
         #: ids of the ties rejected (records naming them are not told they are unknown)
         self.rejected: set[str] = set()
 
@@ -173,7 +172,7 @@ class BadTie:
             if not pid:
                 err("missing-field", f"tie has no {field!r}", line, tid, field)
             elif pid not in self.people:
-                hint = did_you_mean(pid, self.people) if self.suggest else ""
+                hint = self.suggest.hint(pid)
                 msg = f"{field} {pid!r} is not a person of the registry{hint}"
                 err("unknown-person", msg, line, tid, field)
         if source and source == target:

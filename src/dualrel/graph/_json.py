@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import re
+from array import array
+from bisect import bisect_left
 from collections.abc import Collection, Mapping
 from datetime import date
 from typing import Any
@@ -44,9 +46,16 @@ class JsonLocator:
         self.keys: dict[str, int] = {}  # top-level key -> offset
         self.starts: dict[str, list[int]] = {s: [] for s in _SECTIONS}
         self.lines: dict[str, list[int]] = {s: [] for s in _SECTIONS}
+        self._newlines: array[int] | None = None
 
     def line_at(self, offset: int) -> int:
-        return self.text.count("\n", 0, offset) + 1
+        """The line of ``offset``: a search in the offsets of the newlines, found once when
+        a first problem needs them (counting from the start of the text for each of a
+        thousand problems near the end of a large file took minutes)."""
+        newlines = self._newlines
+        if newlines is None:
+            newlines = self._newlines = _newline_offsets(self.text)
+        return bisect_left(newlines, offset) + 1
 
     def key_line(self, key: str) -> int | None:
         off = self.keys.get(key)
@@ -62,6 +71,16 @@ class JsonLocator:
             return None
         off = _find_key(self.text, starts[index], field)
         return self.record_line(section, index) if off is None else self.line_at(off)
+
+
+def _newline_offsets(text: str) -> array[int]:
+    offsets = array("q")
+    find = text.find
+    at = find("\n")
+    while at >= 0:
+        offsets.append(at)
+        at = find("\n", at + 1)
+    return offsets
 
 
 def _find_key(text: str, start: int, key: str) -> int | None:

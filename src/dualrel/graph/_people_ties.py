@@ -24,7 +24,6 @@ from dualrel.graph.model import DATE_ATTRIBUTES, FAMILY_RELATIONS, Person, Tie, 
 __all__ = [
     "PERSON_FIELDS",
     "ROLE_EXPECTATIONS",
-    "SUGGEST_PEOPLE_LIMIT",
     "TIE_FIELDS",
     "DateParser",
     "PeopleTiesReader",
@@ -43,9 +42,6 @@ ROLE_EXPECTATIONS: Mapping[str, tuple[str | None, str | None]] = {
     "management": ("manager", None),
     "sponsorship": ("sponsor", "client"),
 }
-
-#: Above this many people, unknown person ids get no "did you mean" (difflib is quadratic).
-SUGGEST_PEOPLE_LIMIT = 5000
 
 #: (line, pointer) of a field of a record, looked up only when a problem is reported.
 FieldLocator = Callable[[str, int, str], int | None]

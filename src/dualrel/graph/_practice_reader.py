@@ -18,12 +18,11 @@ from operator import attrgetter
 from typing import Any, cast
 
 from dualrel._internal.problems import Collector
-from dualrel._internal.suggest import did_you_mean
+from dualrel._internal.suggest import Suggester, did_you_mean
 from dualrel.errors import ProblemCode
 from dualrel.graph._frozen import NO_ATTRIBUTES
 from dualrel.graph._locations import LineArray, LineMap, RecordLocations
 from dualrel.graph._people_ties import (
-    SUGGEST_PEOPLE_LIMIT,
     DateParser,
     PeopleTiesReader,
     fast_constructor,
@@ -597,6 +596,7 @@ class PracticeReader:
         """Duplicate ids and references; ``ties`` maps tie ids to their kinds."""
         c = self.c
         field_line = self.r.field_line
+        suggest_tie, suggest_person = Suggester(ties), Suggester(people)
 
         def unknown(  # noqa: PLR0917
             file: str,
@@ -611,7 +611,7 @@ class PracticeReader:
             if kind == "tie":
                 if ref in ties or ref in rejected_ties:
                     return
-                hint = did_you_mean(ref, ties) if len(ties) <= SUGGEST_PEOPLE_LIMIT else ""
+                hint = suggest_tie.hint(ref)
                 code, msg = "unknown-tie", f"{name} {ref!r} is not a tie of the registry{hint}"
             elif kind == "about":
                 if ref in people or ref in ties or ref in rejected_people or ref in rejected_ties:
@@ -621,7 +621,7 @@ class PracticeReader:
             else:
                 if ref in people or ref in rejected_people:
                     return
-                hint = did_you_mean(ref, people) if len(people) <= SUGGEST_PEOPLE_LIMIT else ""
+                hint = suggest_person.hint(ref)
                 code = "unknown-person"
                 msg = f"{name} {ref!r} is not a person of the registry{hint}"
             c.error(file, code, msg, line=line, pointer=pointer, record=rid, field=name)

@@ -9,9 +9,11 @@ tie, re-evaluate the anchors the tie reaches.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
 from dualrel._internal.gc import gc_paused
 from dualrel.errors import InvalidArgument, Problem, ProblemCode, RegistryError
@@ -42,6 +44,11 @@ class Monitor:
     After any sequence of operations, :meth:`findings` equals a batch :func:`evaluate` of
     the resulting registry.
 
+    A monitor may be shared between threads: one lock serialises its operations, so
+    changes from several threads apply one at a time, each whole, and :meth:`findings`
+    never sees a change half made.  An operation that raises changes nothing: a tie or
+    person is checked (types, ids, references) before the monitor is touched.
+
     >>> from dualrel.graph.model import Person, Registry, Tie
     >>> reg = Registry(people=(Person("co1", ("coach",)), Person("cl1", ("client",))),
     ...                ties=(), as_of=date(2026, 1, 1))
@@ -60,6 +67,7 @@ class Monitor:
         as_of: date | None = None,
     ) -> None:
         reg = as_registry(registry) if registry is not None else Registry(people=(), ties=())
+        self._lock = threading.RLock()
         self._compiled = prepare(rulesets)
         unsupported = [
             f"{c.ruleset.id}/{r.rule.id}"
@@ -120,16 +128,18 @@ class Monitor:
 
     def close(self) -> None:
         """Free the engines' memory."""
-        for engine in self._engines:
-            engine.close()
+        with self._lock:
+            for engine in self._engines:
+                engine.close()
 
     def findings(self) -> tuple[Finding, ...]:
         """Every open finding, as :func:`evaluate` would report it now."""
-        return sorted_findings(
-            f
-            for store, res in zip(self._stores, self._results, strict=True)
-            for f in store.findings(res)
-        )
+        with self._lock:
+            return sorted_findings(
+                f
+                for store, res in zip(self._stores, self._results, strict=True)
+                for f in store.findings(res)
+            )
 
     def report(self) -> Report:
         return Report(
@@ -139,23 +149,18 @@ class Monitor:
         )
 
     def add_person(self, person: Person) -> Delta:
-        """Add a person. A person with no ties cannot complete a pattern."""
-        if person.id in self._people:
-            raise RegistryError(
-                [
-                    Problem(
-                        file="<monitor>",
-                        code="duplicate-id",
-                        record=person.id,
-                        field="id",
-                        message=f"person {person.id!r} already exists",
-                    )
-                ]
-            )
-        self._people[person.id] = person
-        for store in self._stores:
-            store.add_person(person)
-        return Delta((), ())
+        """Add a person. A person with no ties cannot complete a pattern.
+
+        Raises :class:`~dualrel.errors.RegistryError` (``wrong-type``, ``empty-field``,
+        ``duplicate-id``), naming the field, and changes nothing, when the person is not
+        one a registry could hold.
+        """
+        with self._lock:
+            self._check_person(person)
+            self._people[person.id] = person
+            for store in self._stores:
+                store.add_person(person)
+            return Delta((), ())
 
     def add_tie(self, tie: Tie) -> Delta:
         """Add a tie; returns the findings that appeared and resolved because of it.
@@ -163,8 +168,17 @@ class Monitor:
         Rules without negated clauses only gain matches, and every new match contains the
         new tie: one small session over the ties such a match can read finds them all.
         Rules with negated clauses re-evaluate the anchors the tie can reach.
+
+        Raises :class:`~dualrel.errors.RegistryError` (``wrong-type``, ``empty-field``,
+        ``duplicate-id``, ``unknown-kind``, ``unknown-person``, ``self-tie``,
+        ``end-before-start``), every problem with its field, and changes nothing, when the
+        tie is not one a registry could hold: a date given as text is ``wrong-type``.
         """
-        self._check_tie(tie)
+        with self._lock:
+            self._check_tie(tie)
+            return self._add_tie(tie)
+
+    def _add_tie(self, tie: Tie) -> Delta:
         self._ties[tie.id] = tie
         appeared: list[Finding] = []
         resolved: list[Finding] = []
@@ -189,8 +203,16 @@ class Monitor:
         return Delta(sorted_findings(appeared), sorted_findings(resolved))
 
     def remove_tie(self, tie_id: str) -> Delta:
-        """Remove a tie by id; returns the findings that resolved and appeared."""
-        tie = self._ties.get(tie_id)
+        """Remove a tie by id; returns the findings that resolved and appeared.
+
+        Raises :class:`~dualrel.errors.RegistryError` (``unknown-tie``) when the monitor
+        holds no such tie, changing nothing.
+        """
+        with self._lock:
+            return self._remove_tie(tie_id)
+
+    def _remove_tie(self, tie_id: str) -> Delta:
+        tie = self._ties.get(tie_id) if isinstance(tie_id, str) else None
         if tie is None:
             raise RegistryError(
                 [
@@ -199,7 +221,9 @@ class Monitor:
                         code="unknown-tie",
                         record=tie_id,
                         field="id",
-                        message=f"no tie {tie_id!r}",
+                        message=f"no tie {tie_id!r}"
+                        if isinstance(tie_id, str)
+                        else f"a tie id must be a string, got {type(tie_id).__name__}",
                     )
                 ]
             )
@@ -243,27 +267,46 @@ class Monitor:
             if not holders:
                 del self._by_tie[i][tid]
 
-    def _check_tie(self, tie: Tie) -> None:
-        problems: list[Problem] = []
-
-        def bad(code: ProblemCode, fld: str, message: str) -> None:
-            problems.append(
-                Problem(file="<monitor>", code=code, record=tie.id, field=fld, message=message)
+    def _check_person(self, person: Person) -> None:
+        if not isinstance(person, Person):
+            raise InvalidArgument(f"add_person takes a Person, got {type(person).__name__}")
+        problems = _Problems(person.id)
+        if problems.text(person, "id") and person.id in self._people:
+            problems.add("duplicate-id", "id", f"person {person.id!r} already exists")
+        roles = person.roles
+        if isinstance(roles, str) or not isinstance(roles, tuple | list):
+            problems.add(
+                "wrong-type", "roles", f"'roles' must be a tuple of strings, got {_kind(roles)}"
             )
+        elif not all(isinstance(r, str) for r in roles):
+            problems.add("wrong-type", "roles", "'roles' must be a tuple of strings")
+        for fld in ("name", "organisation"):
+            value = getattr(person, fld)
+            if value is not None and not isinstance(value, str):
+                problems.add("wrong-type", fld, f"{fld!r} must be a string, got {_kind(value)}")
+        problems.attributes(person.attributes)
+        problems.raise_any()
 
-        if tie.id in self._ties:
+    def _check_tie(self, tie: Tie) -> None:
+        if not isinstance(tie, Tie):
+            raise InvalidArgument(f"add_tie takes a Tie, got {type(tie).__name__}")
+        problems = _Problems(tie.id)
+        bad = problems.add
+        if problems.text(tie, "id") and tie.id in self._ties:
             bad("duplicate-id", "id", f"tie {tie.id!r} already exists")
-        if tie.kind not in self._kinds:
+        if problems.text(tie, "kind") and tie.kind not in self._kinds:
             bad("unknown-kind", "kind", f"unknown tie kind {tie.kind!r}")
-        for fld, pid in (("source", tie.source), ("target", tie.target)):
-            if pid not in self._people:
+        ends = [problems.text(tie, "source"), problems.text(tie, "target")]
+        for fld, pid, ok in (("source", tie.source, ends[0]), ("target", tie.target, ends[1])):
+            if ok and pid not in self._people:
                 bad("unknown-person", fld, f"no person {pid!r}")
-        if tie.source == tie.target:
+        if all(ends) and tie.source == tie.target:
             bad("self-tie", "target", "a tie joins a person to themselves")
-        if tie.start and tie.end and tie.end < tie.start:
+        dates = [problems.date(tie, "start"), problems.date(tie, "end")]
+        if all(dates) and tie.start and tie.end and tie.end < tie.start:
             bad("end-before-start", "end", "end is before start")
-        if problems:
-            raise RegistryError(problems)
+        problems.attributes(tie.attributes)
+        problems.raise_any()
 
     def _affected(self, store: Store, tie: Tie, rules: Iterable[CompiledRule]) -> set[AnchorKey]:
         keys: set[AnchorKey] = set()
@@ -297,3 +340,52 @@ class Monitor:
                 if rule.reported(dict(m[0])):
                     appeared.append(store.finding(rule, m))
         return appeared, resolved
+
+
+def _kind(value: Any) -> str:
+    return type(value).__name__
+
+
+class _Problems:
+    """The problems of one person or tie given to a monitor, each naming its field."""
+
+    def __init__(self, record: Any) -> None:
+        self.record = record if isinstance(record, str) else None
+        self.found: list[Problem] = []
+
+    def add(self, code: ProblemCode, fld: str, message: str) -> None:
+        self.found.append(
+            Problem(file="<monitor>", code=code, record=self.record, field=fld, message=message)
+        )
+
+    def text(self, obj: Any, fld: str) -> bool:
+        """Whether field ``fld`` of ``obj`` is a non-blank string (a problem if not)."""
+        value = getattr(obj, fld)
+        if not isinstance(value, str):
+            self.add("wrong-type", fld, f"{fld!r} must be a string, got {_kind(value)}")
+            return False
+        if not value.strip():
+            self.add("empty-field", fld, f"{fld!r} is empty")
+            return False
+        return True
+
+    def date(self, obj: Any, fld: str) -> bool:
+        """Whether field ``fld`` of ``obj`` is a date or None (a problem if not)."""
+        value = getattr(obj, fld)
+        if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
+            return True
+        hint = " (parse text with datetime.date.fromisoformat)" if isinstance(value, str) else ""
+        self.add("wrong-type", fld, f"{fld!r} must be a datetime.date, got {_kind(value)}{hint}")
+        return False
+
+    def attributes(self, value: Any) -> None:
+        if not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value):
+            self.add(
+                "wrong-type",
+                "attributes",
+                f"'attributes' must be a mapping with string keys, got {_kind(value)}",
+            )
+
+    def raise_any(self) -> None:
+        if self.found:
+            raise RegistryError(self.found)
