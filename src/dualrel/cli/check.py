@@ -14,6 +14,7 @@ from datetime import date
 
 from dualrel._internal.dates import iso_date
 from dualrel._internal.gc import gc_paused
+from dualrel._internal.terminal import printable
 from dualrel._internal.timing import Stopwatch, timings_line
 from dualrel.check import DEFAULT_RULESET, CheckOptions, check_for_exit
 from dualrel.cli._shared import (
@@ -155,6 +156,10 @@ def _check(args: argparse.Namespace) -> int:
     watch = Stopwatch(timings)
     with gc_paused():
         text = render(result, args.format, reveal=args.reveal, pseudonymizer=pseudo, colour=colour)
+    if args.output is None and args.format != "text" and sys.stdout.isatty():
+        # text escapes its lines itself (and may be in colour); the file formats are
+        # written as they are to files and pipes, but never obeyed by a terminal
+        text = printable(text, keep="\n")
     emit(text, args.output)
     watch.lap("report")
     if args.timings:
@@ -162,7 +167,10 @@ def _check(args: argparse.Namespace) -> int:
     if args.output not in (None, "-"):  # standard output already holds the report
         failing = len(result.failing())
         sys.stderr.write(
-            f"dualrel: wrote {args.output} ({len(result.findings)} finding(s), {failing} open "
-            f"at or above level {result.fail_level})\n"
+            printable(
+                f"dualrel: wrote {args.output} ({len(result.findings)} finding(s), {failing} "
+                f"open at or above level {result.fail_level})"
+            )
+            + "\n"
         )
     return result.exit_code()
