@@ -69,6 +69,7 @@ def render(result: CheckResult, people: People, colour: bool = False) -> str:
         f"Registry {_code(result.registry.path)} (sha256 `{result.registry.sha256[:12]}`) "
         f"as of {result.as_of.isoformat()}; rulesets {rulesets}.",
         "",
+        *(f"> ⚠️ warning ({_code(w.code)}): {_cell(w.message)}\n" for w in result.warnings),
         "| Level | Findings | Open | Waived | Baselined |",
         "|---|---:|---:|---:|---:|",
     ]
