@@ -37,6 +37,7 @@ __all__ = [
     "TieModel",
     "WaiverModel",
     "WaiverOutcomeModel",
+    "WarningModel",
     "json_schema",
     "load_report",
     "report_json_schema",
