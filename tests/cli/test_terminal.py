@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import pty
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -73,6 +77,43 @@ def test_check_text_report_and_messages(hostile_registry: Path, tmp_path: Path) 
     out = tmp_path / "out\x1b]0;owned\x07.json"
     proc = run("check", hostile_registry, "-f", "json", "-o", out, env=KEY)
     assert "dualrel: wrote" in proc.stderr and inert(proc.stderr)
+
+
+def on_a_terminal(*args: str | Path) -> str:
+    """What ``dualrel ARGS`` writes to standard output when it is a terminal."""
+    master, slave = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "DUALREL_PSEUDONYM_KEY")}
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "dualrel", *map(str, args)],
+            stdout=slave,
+            stderr=subprocess.DEVNULL,
+            env=env,
+        )
+        os.close(slave)
+        chunks = []
+        while True:
+            try:
+                data = os.read(master, 4096)
+            except OSError:  # the other end closed
+                break
+            if not data:
+                break
+            chunks.append(data)
+        proc.wait(timeout=120)
+    finally:
+        os.close(master)
+    return b"".join(chunks).decode().replace("\r\n", "\n")  # the terminal's own line ends
+
+
+@pytest.mark.parametrize("fmt", ("text", "markdown", "json"))
+def test_every_format_is_inert_on_a_terminal(hostile_registry: Path, fmt: str) -> None:
+    out = on_a_terminal("check", hostile_registry, "-f", fmt)
+    assert "\\x1b[2J" in out or "\\u001b[2J" in out
+    if fmt == "text":  # in colour on a terminal: its own colours, and nothing else raw
+        assert "\x1b[1;31m" in out
+        out = re.sub(r"\x1b\[[0-9;]*m", "", out)
+    assert inert(out)
 
 
 def test_explain_and_stats_of_a_hostile_report(hostile_registry: Path, tmp_path: Path) -> None:
