@@ -15,6 +15,7 @@ which shows such characters as Python does in a repr (``\x1b``, ``\u202e``).
 
 from __future__ import annotations
 
+import re
 from typing import TextIO
 
 __all__ = ["PrintableStream", "printable"]
@@ -41,7 +42,21 @@ def _shown(code: int) -> str:
 
 
 _TABLE = {code: _shown(code) for code in _UNSAFE}
-_TABLES: dict[str, dict[int, str]] = {}
+# per ``keep``: what finds a character to escape (a substitution costs what it finds, where
+# str.translate with a mapping goes character by character once the text is not ASCII)
+_UNSAFE_RES: dict[str, re.Pattern[str]] = {}
+
+
+def _unsafe(keep: str) -> re.Pattern[str]:
+    found = _UNSAFE_RES.get(keep)
+    if found is None:
+        chars = "".join(re.escape(chr(c)) for c in _TABLE if chr(c) not in keep)
+        found = _UNSAFE_RES[keep] = re.compile(f"[{chars}]")
+    return found
+
+
+def _escape(match: re.Match[str]) -> str:
+    return _TABLE[ord(match.group())]
 
 
 def printable(text: str, *, keep: str = "") -> str:
@@ -50,11 +65,9 @@ def printable(text: str, *, keep: str = "") -> str:
     A single value (an id, a name) keeps nothing, so that even a newline in it cannot start
     a line of its own; a block of lines keeps ``"\n"``.
     """
-    table = _TABLES.get(keep)
-    if table is None:
-        table = {c: s for c, s in _TABLE.items() if chr(c) not in keep}
-        _TABLES[keep] = table
-    return text.translate(table)
+    if text.isprintable():  # no control, format or separator character at all
+        return text
+    return _unsafe(keep).sub(_escape, text)
 
 
 class PrintableStream:
