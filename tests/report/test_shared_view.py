@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import xml.etree.ElementTree as ET
 from datetime import date
 from pathlib import Path
 
@@ -151,3 +152,18 @@ def test_json_keeps_waivers_and_text_is_unchanged(waived: tuple[Path, Path], fmt
     registry, waivers = waived
     out = render(run_check(registry, waivers=waivers), fmt)
     assert (REASON in out) == (fmt == "json")
+
+
+# -- hostile ids keep the shared documents well-formed ----------------------------------------
+
+
+def test_junit_stays_well_formed_xml_with_control_characters_in_ids(tmp_path: Path) -> None:
+    romance = {"id": "r1\x1b[2J\x07\x00", "kind": "romance", "source": "cl1", "target": "co1"}
+    reg = write_registry(tmp_path / "reg\x1b.json", small_registry([romance]))
+    result = run_check(reg)
+    for reveal in (False, True):
+        out = render(
+            result, "junit", reveal=reveal, pseudonymizer=Pseudonymizer(TEST_KEY.encode(), "env")
+        )
+        root = ET.fromstring(out.encode("utf-8"))  # XML 1.0 has no ESC, BEL or NUL
+        assert "r1\\x1b[2J\\x07\\x00" in ET.tostring(root, encoding="unicode")

@@ -4,13 +4,16 @@ One ``testsuite`` per ruleset, one ``testcase`` per rule (``classname`` the rule
 ``name`` the rule id), one ``failure`` per open finding at or above the fail level.
 Other findings of the rule (below the fail level, waived, baselined) are listed in the
 test case's ``system-out``.  ``failures`` counts failure elements, as junitparser does;
-times are always 0 so the output is deterministic.
+times are always 0 so the output is deterministic.  XML 1.0 cannot hold most control
+characters: an id holding one is written escaped (``\\x1b``), so the document stays
+well-formed.
 """
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+from dualrel._internal.terminal import printable
 from dualrel.findings import CheckedFinding, CheckResult
 from dualrel.report._base import OutputFormat, People, level_name, step_text
 
@@ -80,7 +83,8 @@ def render(result: CheckResult, people: People, colour: bool = False) -> str:
     root.set("errors", "0")
     root.set("time", "0")
     ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    text = printable(ET.tostring(root, encoding="unicode"), keep="\t\n\r")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + text + "\n"
 
 
 FORMAT = OutputFormat(
