@@ -13,6 +13,7 @@ from dualrel.check import run_check
 from dualrel.errors import InvalidArgument
 from dualrel.graph import derive_tie_id
 from dualrel.report import MIN_KEY_BYTES, Pseudonymizer, render
+from dualrel.report.pseudonym import is_derived_tie_id
 from tests.cli.util import run
 from tests.report.util import KEY, TEST_KEY, small_registry, write_registry
 
@@ -63,6 +64,13 @@ def test_a_derived_tie_has_one_alias_per_key_in_every_shared_format(no_ids: Path
 @pytest.mark.parametrize("fmt", ("text", "json"))
 def test_text_and_json_keep_derived_tie_ids(no_ids: Path, fmt: str) -> None:
     assert derived_id() in render(run_check(no_ids), fmt)
+
+
+def test_the_derived_shape_is_the_shape_derive_tie_id_makes() -> None:
+    # the shape decides which ids are aliased: it must follow derive_tie_id
+    for directed in (True, False):
+        tid = derive_tie_id("coaching", "co1", "cl1", None, None, {"a": 1}, directed=directed)
+        assert is_derived_tie_id(tid) and DERIVED.fullmatch(tid)
 
 
 def test_chosen_tie_ids_are_shown_as_they_are() -> None:
