@@ -33,3 +33,12 @@ def test_codes_built_at_run_time_are_in_the_set():
     built = {"duplicate-" + what.replace("_", "-") for what in PRACTICE_SECTIONS.values()}
     built |= {"duplicate-person", "duplicate-tie"}
     assert built <= codes
+
+
+def test_the_warnings_named_in_the_introduction_are_the_documented_warnings():
+    text = DOCS.read_text(encoding="utf-8")
+    intro = re.search(r"Most codes are\s+errors;(.*?)are\s+warnings", text, re.S)
+    assert intro is not None
+    named = set(re.findall(r"`([a-z-]+)`", intro.group(1)))
+    rows = re.findall(r"^\| `([a-z-]+)` \| [^|]+ \| warning", text, re.MULTILINE)
+    assert named == set(rows) and "baseline-registry" in named

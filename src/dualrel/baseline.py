@@ -4,28 +4,35 @@ Findings whose fingerprint is in the baseline are ``baselined`` (reported, not c
 the exit code); findings of the baseline that are gone are ``resolved``.  Only baseline
 findings of the rulesets in use can be resolved: a finding of a ruleset the current check
 did not run is neither present nor resolved.
+
+A baseline records the registry it was made from (path and sha256).  When that is not the
+registry checked, :func:`registry_warning` says so: a baseline hides findings, and one made
+for another practice's registry would make all of its findings look resolved.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from dualrel.errors import Problem
 from dualrel.findings import Finding, RegistryInfo, ResolvedFinding, RulesetRef
 from dualrel.report.schema import ReportDocument, load_report
 
-__all__ = ["Baseline", "apply_baseline", "load_baseline"]
+__all__ = ["Baseline", "apply_baseline", "load_baseline", "registry_warning"]
 
 
 @dataclass(frozen=True, slots=True)
 class Baseline:
-    """An earlier report: its file and the findings it listed."""
+    """An earlier report: its file, the findings it listed and the registry it was of."""
 
     file: RegistryInfo
     findings: tuple[ResolvedFinding, ...]
+    #: the registry the earlier report was made from, as it records it
+    registry: RegistryInfo | None = None
 
     @property
     def fingerprints(self) -> frozenset[str]:
@@ -49,7 +56,34 @@ def load_baseline(path: str | os.PathLike[str]) -> Baseline:
         )
         for f in doc.findings
     )
-    return Baseline(RegistryInfo(str(path), digest), findings)
+    of = doc.generated_for.registry
+    return Baseline(RegistryInfo(str(path), digest), findings, RegistryInfo(of.path, of.sha256))
+
+
+def registry_warning(
+    baseline: Baseline, registry: RegistryInfo, people: Collection[str]
+) -> Problem | None:
+    """A ``baseline-registry`` warning when ``baseline`` was made from another registry
+    content than ``registry`` (whose person ids are ``people``), else None."""
+    made_from = baseline.registry
+    if made_from is None or made_from.sha256 == registry.sha256:
+        return None
+    subjects = {p for f in baseline.findings for p in f.subjects.values()}
+    if subjects and subjects.isdisjoint(people):
+        why = "none of the people of its findings is in this registry: it is probably the "
+        why += "baseline of another registry"
+    else:
+        why = "the registry changed since, or the baseline is of another registry"
+    return Problem(
+        file=baseline.file.path,
+        code="baseline-registry",
+        message=(
+            f"the baseline was made from {made_from.path} (sha256 {made_from.sha256[:12]}), "
+            f"not from this registry's content (sha256 {registry.sha256[:12]}): {why}; "
+            "the findings it holds are reported as baselined, not counted"
+        ),
+        severity="warning",
+    )
 
 
 def apply_baseline(

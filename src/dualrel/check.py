@@ -17,7 +17,7 @@ from typing import Any
 
 from dualrel._internal.gc import gc_paused
 from dualrel._internal.timing import Stopwatch
-from dualrel.baseline import Baseline, apply_baseline, load_baseline
+from dualrel.baseline import Baseline, apply_baseline, load_baseline, registry_warning
 from dualrel.errors import InvalidArgument, Problem, RulesetError
 from dualrel.findings import (
     CheckedFinding,
@@ -212,7 +212,8 @@ class CheckOptions:
     #: filled with the seconds each stage took, when given
     timings: MutableMapping[str, float] | None = None
     #: filled with warnings about the registry as the rulesets read it, when given (values
-    #: a rule reads as numbers that do not read as one: ``rules.numbers``)
+    #: a rule reads as numbers that do not read as one: ``rules.numbers``), and with the
+    #: result's own warnings (a baseline of another registry content: ``baseline-registry``)
     warnings: list[Problem] | None = None
 
 
@@ -310,6 +311,12 @@ def _run_check(
     info = RegistryInfo(reg_path, registry_sha256(reg_path))
     if options.warnings is not None:
         options.warnings.extend(numeric_warnings(reg, loaded))
+    mismatch = (
+        registry_warning(base, info, {p.id for p in reg.people}) if base is not None else None
+    )
+    check_warnings = (mismatch,) if mismatch is not None else ()
+    if options.warnings is not None:
+        options.warnings.extend(check_warnings)
     watch.lap("read_validate")
     findings: list[Finding] = []
     when: date | None = None
@@ -372,4 +379,5 @@ def _run_check(
         baseline=base.file if base is not None else None,
         resolved=resolved,
         names=names,
+        warnings=check_warnings,
     )

@@ -125,6 +125,7 @@ ProblemCode = Literal[
     "where-syntax",
     "wrong-column-count",
     "wrong-type",
+    "baseline-registry",
 ]
 
 

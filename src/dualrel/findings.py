@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
+from dualrel.errors import Problem
+
 __all__ = [
     "ESCALATION_LEVELS",
     "FINDING_STATUSES",
@@ -285,6 +287,8 @@ class CheckResult:
     baseline: RegistryInfo | None = None
     resolved: tuple[ResolvedFinding, ...] = ()
     names: Mapping[str, str] = field(default_factory=dict)
+    #: warnings about the check itself (a baseline of another registry content)
+    warnings: tuple[Problem, ...] = ()
 
     def failing(self) -> tuple[CheckedFinding, ...]:
         """Open findings at or above the fail level: the ones that make the check fail."""

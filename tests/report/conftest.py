@@ -6,7 +6,7 @@ import pytest
 
 from dualrel.check import run_check
 from dualrel.report import CheckResult, Pseudonymizer
-from tests.report.util import EXAMPLE, FRIENDSHIP, ROMANCE, small_registry, write_registry
+from tests.report.util import EXAMPLE, FRIENDSHIP, ROMANCE, TEST_KEY, small_registry, write_registry
 
 
 @pytest.fixture(scope="session")
@@ -27,4 +27,4 @@ def planted(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def pseudo() -> Pseudonymizer:
-    return Pseudonymizer(b"test-key", "env")
+    return Pseudonymizer(TEST_KEY.encode(), "env")

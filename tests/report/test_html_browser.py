@@ -54,7 +54,7 @@ def _chromium() -> str:
 def test_findings_visible_in_headless_chromium(tmp_path: Path) -> None:
     browser = _chromium()
     result = run_check(EXAMPLE)
-    page = render(result, "html", pseudonymizer=Pseudonymizer(b"browser-test", "env"))
+    page = render(result, "html", pseudonymizer=Pseudonymizer(b"browser-test" * 3, "env"))
     probed = tmp_path / "report.html"
     probed.write_text(
         re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", page).replace(

@@ -9,7 +9,9 @@ from typing import Any
 import dualrel
 
 EXAMPLE = dualrel.example_registry()
-KEY = {"DUALREL_PSEUDONYM_KEY": "test-key"}
+#: a pseudonym key of the shortest length accepted (32 bytes)
+TEST_KEY = "test-key-of-thirty-two-bytes-..."
+KEY = {"DUALREL_PSEUDONYM_KEY": TEST_KEY}
 
 SIGNED = {"agreement_signed": "2025-01-01"}
 

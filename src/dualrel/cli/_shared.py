@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from dualrel._internal.atomic import write_atomic
+from dualrel._internal.terminal import printable
 from dualrel.errors import DualrelError, Problem
 
 __all__ = [
@@ -77,7 +78,8 @@ def print_problems(
     for p in problems:
         prefix = "warning: " if by_severity and p.severity == "warning" else ""
         record = f" [{p.record}]" if records and p.record and p.record not in p.message else ""
-        sys.stderr.write(f"{prefix}{p}{record}\n")
+        # a problem is one line whatever its file name, record or message holds
+        sys.stderr.write(printable(f"{prefix}{p}{record}") + "\n")
         count += not by_severity or p.severity == "error"
     if tally:
         sys.stderr.write(f"dualrel: {count} problem(s) found\n")
@@ -96,11 +98,12 @@ def guarded(handler: Handler, *, records: bool) -> Handler:
             if problems:
                 print_problems(problems, records=records)
             else:
-                sys.stderr.write(f"dualrel: error: {exc}\n")
+                message = printable(str(exc), keep="\n")
+                sys.stderr.write(f"dualrel: error: {message}\n")
             return EXIT_INPUT
         except OSError as exc:
             where = f"{exc.filename}: " if exc.filename else ""
-            sys.stderr.write(f"dualrel: error: {where}{exc.strerror or exc}\n")
+            sys.stderr.write(printable(f"dualrel: error: {where}{exc.strerror or exc}") + "\n")
             return EXIT_INPUT
         except KeyboardInterrupt:
             sys.stderr.write("dualrel: interrupted\n")

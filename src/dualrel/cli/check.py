@@ -14,6 +14,7 @@ from datetime import date
 
 from dualrel._internal.dates import iso_date
 from dualrel._internal.gc import gc_paused
+from dualrel._internal.terminal import printable
 from dualrel._internal.timing import Stopwatch, timings_line
 from dualrel.check import DEFAULT_RULESET, CheckOptions, check_for_exit
 from dualrel.cli._shared import (
@@ -27,7 +28,7 @@ from dualrel.cli._shared import (
 )
 from dualrel.cli.progress import Progress
 from dualrel.errors import Problem
-from dualrel.report import FORMATS, KEY_ENV, render
+from dualrel.report import FORMATS, KEY_ENV, MIN_KEY_BYTES, Pseudonymizer, render
 
 __all__ = ["CHECK_EXIT_CODES_HELP", "add_command"]
 
@@ -38,7 +39,8 @@ exit codes:
   {EXIT_FINDINGS}  open findings at or above the fail level
   {EXIT_INPUT}  bad input or usage: unknown format or option, unreadable file, invalid registry,
      ruleset, waivers file or baseline report; every problem is printed to stderr as
-     FILE:LINE: CODE: MESSAGE
+     FILE:LINE: CODE: MESSAGE; a {KEY_ENV} shorter than {MIN_KEY_BYTES} bytes
+     for a shared format
 """
 
 
@@ -60,7 +62,7 @@ def add_command(sub: Subparsers) -> None:
             "Evaluate rulesets over a registry and report every finding: who, why, how "
             "serious, who must act and by when. Names never appear unless --reveal; the shared "
             f"formats ({shared}) show people as pseudonyms keyed by "
-            f"{KEY_ENV} (a random key per run when unset).",
+            f"{KEY_ENV} (at least {MIN_KEY_BYTES} bytes; a random key per run when unset).",
             width=88,
         ),
         epilog=f"formats:\n{formats}\n\n{CHECK_EXIT_CODES_HELP}",
@@ -130,6 +132,8 @@ def _positive_int(text: str) -> int:
 
 def _check(args: argparse.Namespace) -> int:
 
+    # a key too short to use is refused before the check, not after it
+    pseudo = None if args.reveal or not FORMATS[args.format].shared else Pseudonymizer.from_env()
     progress = Progress(sys.stderr)
     timings: dict[str, float] = {}
     warnings: list[Problem] = []
@@ -152,7 +156,11 @@ def _check(args: argparse.Namespace) -> int:
     colour = args.output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     watch = Stopwatch(timings)
     with gc_paused():
-        text = render(result, args.format, reveal=args.reveal, colour=colour)
+        text = render(result, args.format, reveal=args.reveal, pseudonymizer=pseudo, colour=colour)
+    if args.output is None and args.format != "text" and sys.stdout.isatty():
+        # text escapes its lines itself (and may be in colour); the file formats are
+        # written as they are to files and pipes, but never obeyed by a terminal
+        text = printable(text, keep="\n")
     emit(text, args.output)
     watch.lap("report")
     if args.timings:
@@ -160,7 +168,10 @@ def _check(args: argparse.Namespace) -> int:
     if args.output not in (None, "-"):  # standard output already holds the report
         failing = len(result.failing())
         sys.stderr.write(
-            f"dualrel: wrote {args.output} ({len(result.findings)} finding(s), {failing} open "
-            f"at or above level {result.fail_level})\n"
+            printable(
+                f"dualrel: wrote {args.output} ({len(result.findings)} finding(s), {failing} "
+                f"open at or above level {result.fail_level})"
+            )
+            + "\n"
         )
     return result.exit_code()

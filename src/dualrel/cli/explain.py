@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from dualrel._internal.terminal import PrintableStream
 from dualrel.cli._shared import EXIT_INPUT, EXIT_OK, Subparsers, guarded
 from dualrel.report.explain import explain, find_finding
 from dualrel.report.schema import load_report
@@ -35,5 +36,5 @@ def _explain(args: argparse.Namespace) -> int:
 
     doc = load_report(args.report)
     finding = find_finding(doc, args.fingerprint, file=args.report)
-    sys.stdout.write(explain(doc, finding))
+    PrintableStream(sys.stdout).write(explain(doc, finding))
     return EXIT_OK

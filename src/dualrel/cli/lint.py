@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from dualrel._internal.terminal import printable
 from dualrel.cli._shared import EXIT_INPUT, EXIT_OK, Subparsers, guarded, print_problems
 from dualrel.errors import Problem, RulesetError
 from dualrel.rules import compile_ruleset, load_ruleset
@@ -41,7 +42,7 @@ def _lint(args: argparse.Namespace) -> int:
             continue
         ok.append(f"{ref}: ok ({rs.id} {rs.version}, {len(rs.rules)} rules)")
     for line in ok:
-        sys.stdout.write(line + "\n")
+        sys.stdout.write(printable(line) + "\n")
     if problems:
         print_problems(problems, records=True)
         return EXIT_INPUT

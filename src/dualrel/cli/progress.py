@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
+from dualrel._internal.terminal import printable
+
 __all__ = ["Progress"]
 
 
@@ -26,7 +28,7 @@ class Progress:
             return
         done = round(self.width * step / total) if total else self.width
         bar = "#" * done + "-" * (self.width - done)
-        self.stream.write(f"\r\033[K[{bar}] {step}/{total} {label}")
+        self.stream.write(f"\r\033[K[{bar}] {step}/{total} {printable(label)}")
         self.stream.flush()
         self._drawn = True
 

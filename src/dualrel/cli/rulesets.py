@@ -7,6 +7,7 @@ import json
 import sys
 from typing import Any
 
+from dualrel._internal.terminal import printable
 from dualrel.cli._shared import EXIT_OK, Subparsers, guarded
 from dualrel.rules import load_ruleset, shipped_rulesets
 
@@ -43,7 +44,6 @@ def _rulesets(args: argparse.Namespace) -> int:
     width = max((len(str(r["name"])) for r in rows), default=4)
     sys.stdout.write(f"{'NAME':<{width}}  {'VERSION':<8}  RULES  TITLE\n")
     for r in rows:
-        sys.stdout.write(
-            f"{r['name']:<{width}}  {r['version']:<8}  {r['rules']:>5}  {r['title']}\n"
-        )
+        row = f"{r['name']:<{width}}  {r['version']:<8}  {r['rules']:>5}  {r['title']}"
+        sys.stdout.write(printable(row) + "\n")
     return EXIT_OK

@@ -10,6 +10,7 @@ import json
 import sys
 import textwrap
 
+from dualrel._internal.terminal import PrintableStream
 from dualrel.cli._shared import EXIT_INPUT, EXIT_OK, Subparsers, emit, guarded
 from dualrel.stats import PERIODS, compute_stats, load_series, render_stats_text, stats_chart_svg
 
@@ -73,5 +74,5 @@ def _stats(args: argparse.Namespace) -> int:
         emit(as_json, args.output)
     if chart is not None:
         emit(chart, args.chart)
-    sys.stdout.write(as_json if args.json else render_stats_text(stats))
+    PrintableStream(sys.stdout).write(as_json if args.json else render_stats_text(stats))
     return EXIT_OK

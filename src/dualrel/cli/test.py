@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from dualrel._internal.terminal import PrintableStream
 from dualrel.cli._shared import (
     EXIT_FINDINGS,
     EXIT_INPUT,
@@ -91,7 +92,7 @@ def add_command(sub: Subparsers) -> None:
 
 
 def _test(args: argparse.Namespace) -> int:
-    out = sys.stdout
+    out = PrintableStream(sys.stdout)
 
     def show(result: CaseResult) -> None:
         if args.quiet and result.outcome == "pass":
@@ -122,7 +123,7 @@ def _test(args: argparse.Namespace) -> int:
 
 
 def _coverage(results: TestResults, required: bool) -> int:
-    out = sys.stdout
+    out = PrintableStream(sys.stdout)
     out.write("\nrule coverage (cases that made the rule fire / that checked it does not):\n")
     lacking = 0
     for cov in results.coverage():
@@ -142,7 +143,7 @@ def _coverage(results: TestResults, required: bool) -> int:
 
 
 def _mutate(results: TestResults) -> int:
-    out = sys.stdout
+    out = PrintableStream(sys.stdout)
     if results.failed:
         out.write("\nmutation check skipped: fix the failing cases first\n")
         return EXIT_FINDINGS
@@ -179,7 +180,7 @@ def _properties(results: TestResults, args: argparse.Namespace) -> int:
     except ImportError as exc:
         sys.stderr.write(f"dualrel: --properties needs hypothesis: {exc}\n")
         return EXIT_INPUT
-    out = sys.stdout
+    out = PrintableStream(sys.stdout)
     out.write(f"\nproperties (seed {args.seed}):\n")
     code = EXIT_OK
     for ref, ruleset in results.rulesets.items():

@@ -7,6 +7,7 @@ import json
 import sys
 from collections import Counter
 
+from dualrel._internal.terminal import PrintableStream
 from dualrel.cli._shared import (
     EXIT_CODES_HELP,
     EXIT_OK,
@@ -74,7 +75,7 @@ def _validate(args: argparse.Namespace) -> int:
     if args.json:
         sys.stdout.write(json.dumps(summary, indent=2) + "\n")
         return EXIT_OK
-    out = sys.stdout
+    out = PrintableStream(sys.stdout)
     out.write(f"{args.registry}: valid registry ({summary['format']})\n")
     if registry.as_of:
         out.write(f"  as of       {registry.as_of.isoformat()}\n")

@@ -25,14 +25,25 @@ from dualrel.findings import (
     WaiverInfo,
     WaiverOutcome,
 )
-from dualrel.report import github, gitlab, html_report, json_report, junit, markdown, sarif, text
+from dualrel.report import (
+    _shared_view,
+    github,
+    gitlab,
+    html_report,
+    json_report,
+    junit,
+    markdown,
+    sarif,
+    text,
+)
 from dualrel.report._base import OutputFormat, People
-from dualrel.report.pseudonym import KEY_ENV, Pseudonymizer
+from dualrel.report.pseudonym import KEY_ENV, MIN_KEY_BYTES, Pseudonymizer
 from dualrel.report.schema import ReportDocument, ReportFileError, load_report, report_json_schema
 
 __all__ = [
     "FORMATS",
     "KEY_ENV",
+    "MIN_KEY_BYTES",
     "CheckResult",
     "CheckedFinding",
     "EvidenceTie",
@@ -78,9 +89,16 @@ def render(
 ) -> str:
     """Render ``result`` in ``format``.
 
-    Shared formats pseudonymise person ids with ``pseudonymizer`` (default: keyed by
-    ``DUALREL_PSEUDONYM_KEY``, else a random key) unless ``reveal``; ``text`` and ``json``
-    keep exact ids.  Names appear only when ``reveal`` (and the result carries them).
+    Shared formats pseudonymise person ids and derived tie ids with ``pseudonymizer``
+    (default: keyed by ``DUALREL_PSEUDONYM_KEY``, else a random key) and leave out waivers'
+    free text, unless ``reveal``; ``text`` and ``json`` keep exact ids.  Names appear only
+    when ``reveal`` (and the result carries them).
+
+    Raises
+    ------
+    InvalidArgument
+        For an unknown format, or a ``DUALREL_PSEUDONYM_KEY`` shorter than 32 bytes when a
+        shared format needs it.
     """
     fmt = FORMATS.get(format)
     if fmt is None:
@@ -89,5 +107,6 @@ def render(
         pseudo = Pseudonymizer.reveal()
     else:
         pseudo = pseudonymizer if pseudonymizer is not None else Pseudonymizer.from_env()
+        result = _shared_view.shared_view(result, pseudo)
     names = result.names if reveal else {}
     return fmt.render(result, People(pseudo, names), colour)

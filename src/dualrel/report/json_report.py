@@ -144,6 +144,10 @@ def document_data(result: CheckResult, names: Mapping[str, str] | None = None) -
             "waivers": result.by_waiver_status(),
         },
     }
+    if result.warnings:
+        data["warnings"] = [
+            {"code": w.code, "file": w.file, "message": w.message} for w in result.warnings
+        ]
     return data
 
 

@@ -7,13 +7,15 @@ A finding's test case fails (one ``failure``) when the finding is open at or abo
 fail level; otherwise (below the fail level, waived, baselined) it passes and says what
 it found in its ``system-out``.  So ``tests`` counts test cases and ``failures`` failing
 test cases, never more failures than tests; times are always 0 so the output is
-deterministic.
+deterministic.  XML 1.0 cannot hold most control characters: an id holding one is
+written escaped (``\\x1b``), so the document stays well-formed.
 """
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+from dualrel._internal.terminal import printable
 from dualrel.findings import CheckedFinding, CheckResult
 from dualrel.report._base import OutputFormat, People, level_name, step_text
 
@@ -90,7 +92,8 @@ def render(result: CheckResult, people: People, colour: bool = False) -> str:
     root.set("errors", "0")
     root.set("time", "0")
     ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    text = printable(ET.tostring(root, encoding="unicode"), keep="\t\n\r")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + text + "\n"
 
 
 FORMAT = OutputFormat(

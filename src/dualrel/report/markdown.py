@@ -1,6 +1,14 @@
-"""``markdown``: a summary for a CI job summary or a pull-request comment."""
+"""``markdown``: a summary for a CI job summary or a pull-request comment.
+
+Every text that comes from an input (ids, paths, titles, waivers) is escaped before it
+is written, so that whatever a registry or ruleset holds renders as text: no raw HTML
+(``<!--`` would hide the rest of a job summary, ``<img>`` fetch a URL), no links or
+images, no cell split by a ``|``, no code span closed early by a backtick.
+"""
 
 from __future__ import annotations
+
+import re
 
 from dualrel.findings import CheckResult
 from dualrel.report._base import OutputFormat, People, level_name, step_text
@@ -10,8 +18,39 @@ __all__ = ["FORMAT", "render"]
 _ICONS = {3: "🔴", 2: "🟠", 1: "🔵"}
 
 
+# backslash first, so the escapes added after it stay escapes; & before the entities
+_TEXT_ESCAPES = (
+    ("\\", "\\\\"),
+    ("&", "&amp;"),
+    ("<", "&lt;"),
+    (">", "&gt;"),
+    ("[", "\\["),
+    ("]", "\\]"),
+    ("`", "\\`"),
+    ("|", "\\|"),
+)
+_LINE_BREAKS = re.compile(r"[\r\n\v\f\x85\u2028\u2029]+")
+_BACKTICKS = re.compile(r"`+")
+
+
 def _cell(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    """``text`` as Markdown text on one line (a table cell or a sentence): no markup."""
+    text = _LINE_BREAKS.sub(" ", text)
+    for raw, escaped in _TEXT_ESCAPES:
+        text = text.replace(raw, escaped)
+    return text
+
+
+def _code(text: str, *, in_table: bool = False) -> str:
+    """``text`` as a code span: fenced by more backticks than it holds, so it cannot close
+    the span; inside a span nothing is markup, but a table still splits cells at ``|``."""
+    text = _LINE_BREAKS.sub(" ", text)
+    if in_table:
+        text = text.replace("|", "\\|")
+    fence = "`" * (max((len(m) for m in _BACKTICKS.findall(text)), default=0) + 1)
+    if text.startswith("`") or text.endswith("`"):
+        text = f" {text} "
+    return f"{fence}{text}{fence}"
 
 
 def render(result: CheckResult, people: People, colour: bool = False) -> str:
@@ -21,15 +60,16 @@ def render(result: CheckResult, people: People, colour: bool = False) -> str:
         if failing
         else f"✅ no open finding at or above level {result.fail_level}"
     )
-    rulesets = ", ".join(f"`{r.id}` {r.version}" for r in result.rulesets)
+    rulesets = ", ".join(f"{_code(r.id)} {_cell(r.version)}" for r in result.rulesets)
     out = [
         "## dualrel check",
         "",
         f"**{verdict}**",
         "",
-        f"Registry `{result.registry.path}` (sha256 `{result.registry.sha256[:12]}`) "
+        f"Registry {_code(result.registry.path)} (sha256 `{result.registry.sha256[:12]}`) "
         f"as of {result.as_of.isoformat()}; rulesets {rulesets}.",
         "",
+        *(f"> ⚠️ warning ({_code(w.code)}): {_cell(w.message)}\n" for w in result.warnings),
         "| Level | Findings | Open | Waived | Baselined |",
         "|---|---:|---:|---:|---:|",
     ]
@@ -54,7 +94,8 @@ def render(result: CheckResult, people: People, colour: bool = False) -> str:
             fd = f.finding
             first = step_text(fd.remediation[0], people) if fd.remediation else ""
             out.append(
-                f"| {fd.level} | {fd.severity} | {_cell(fd.title)} (`{fd.ruleset.id}/{fd.rule}`) "
+                f"| {fd.level} | {_cell(fd.severity)} | {_cell(fd.title)} "
+                f"({_code(f'{fd.ruleset.id}/{fd.rule}', in_table=True)}) "
                 f"| {_cell(people.subjects(f))} | {_cell(', '.join(fd.evidence + fd.records))} "
                 f"| {_cell(first)} | {f.status} |"
             )
@@ -64,7 +105,7 @@ def render(result: CheckResult, people: People, colour: bool = False) -> str:
     if result.by_rule():
         out += ["<details><summary>Findings per rule</summary>", ""]
         out += ["| Rule | Findings |", "|---|---:|"]
-        out += [f"| `{rule}` | {n} |" for rule, n in result.by_rule().items()]
+        out += [f"| {_code(rule, in_table=True)} | {n} |" for rule, n in result.by_rule().items()]
         out += ["", "</details>", ""]
     if result.waivers:
         out += [
@@ -75,19 +116,21 @@ def render(result: CheckResult, people: People, colour: bool = False) -> str:
         ]
         for w in result.waivers:
             out.append(
-                f"| {w.status} | `{_cell(w.waiver.source)}` | {w.waiver.expires.isoformat()} "
+                f"| {w.status} | {_code(w.waiver.source, in_table=True)} "
+                f"| {w.waiver.expires.isoformat()} "
                 f"| {_cell(w.waiver.approved_by)} |"
             )
         out.append("")
     if result.baseline is not None:
         out.append(
-            f"Baseline `{result.baseline.path}`: {len(result.resolved)} finding(s) resolved."
+            f"Baseline {_code(result.baseline.path)}: {len(result.resolved)} finding(s) resolved."
         )
         out.append("")
         for r in result.resolved:
             subjects = " ".join(f"{k}={people.label(v)}" for k, v in sorted(r.subjects.items()))
             out.append(
-                f"- resolved: {_cell(r.title)} (`{r.ruleset.id}/{r.rule}`) {_cell(subjects)}"
+                f"- resolved: {_cell(r.title)} ({_code(f'{r.ruleset.id}/{r.rule}')}) "
+                f"{_cell(subjects)}"
             )
         if result.resolved:
             out.append("")

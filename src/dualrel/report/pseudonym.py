@@ -3,10 +3,19 @@
 A person id becomes ``p-`` and the first 12 hex digits of HMAC-SHA256(key, id).  With the
 same key (``DUALREL_PSEUDONYM_KEY``) the same person gets the same alias in every report;
 without it a random key is drawn for the run, so aliases cannot be linked across reports.
+A key must be at least :data:`MIN_KEY_BYTES` long: anyone holding a report and guessing
+the practice's id scheme could otherwise try every short key.
 
->>> p = Pseudonymizer(b"secret", source="env")
+A tie without an ``id`` gets one derived from its content (``t-`` and 16 hex digits, see
+:func:`dualrel.graph.derive_tie_id`), an unkeyed hash of its kind, people and dates that
+anyone knowing the id scheme can recompute; shared reports show such ids as keyed
+aliases too (``tie-`` and 12 hex digits).
+
+>>> p = Pseudonymizer(b"a pseudonym key of at least 32 bytes", source="env")
 >>> p.alias("co001") == p.alias("co001"), p.alias("co001").startswith("p-")
 (True, True)
+>>> p.tie_alias("t-0123456789abcdef").startswith("tie-"), p.tie_alias("t7")
+(True, 't7')
 >>> Pseudonymizer.reveal().alias("co001")
 'co001'
 """
@@ -16,15 +25,35 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["KEY_ENV", "Pseudonymizer"]
+from dualrel.errors import InvalidArgument
 
-#: Environment variable holding the pseudonym key (any non-empty text).
+__all__ = ["KEY_ENV", "MIN_KEY_BYTES", "Pseudonymizer", "is_derived_tie_id"]
+
+#: Environment variable holding the pseudonym key (text of at least MIN_KEY_BYTES bytes).
 KEY_ENV = "DUALREL_PSEUDONYM_KEY"
+
+#: The shortest key accepted, in bytes (UTF-8): as long as the random key drawn per run.
+MIN_KEY_BYTES = 32
+
+# the shape of derive_tie_id's ids; an id written in this shape (a dumped registry writes
+# the derived ids out) is as guessable, so the shape decides, not where the id came from
+_DERIVED_TIE_ID = re.compile(r"t-[0-9a-f]{16}")
+
+
+def is_derived_tie_id(tie_id: str) -> bool:
+    """Whether ``tie_id`` has the shape of an id derived from a tie's content.
+
+    >>> is_derived_tie_id("t-0123456789abcdef"), is_derived_tie_id("t1")
+    (True, False)
+    """
+    return _DERIVED_TIE_ID.fullmatch(tie_id) is not None
+
 
 KeySource = Literal["env", "random", "none"]
 
@@ -36,14 +65,29 @@ class Pseudonymizer:
     key: bytes
     source: KeySource
 
+    def __post_init__(self) -> None:
+        if self.source != "none" and len(self.key) < MIN_KEY_BYTES:
+            where = KEY_ENV if self.source == "env" else "the pseudonym key"
+            raise InvalidArgument(
+                f"{where} is {len(self.key)} byte(s) long; a pseudonym key must be at least "
+                f"{MIN_KEY_BYTES} bytes, or aliases can be reversed by trying every short key "
+                "(make one with: python -c 'import secrets; print(secrets.token_hex(32))')"
+            )
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Pseudonymizer:
-        """Key from ``DUALREL_PSEUDONYM_KEY`` when set and non-empty, else a random key."""
+        """Key from ``DUALREL_PSEUDONYM_KEY`` when set and non-empty, else a random key.
+
+        Raises
+        ------
+        InvalidArgument
+            When the key is shorter than :data:`MIN_KEY_BYTES` bytes.
+        """
         env = os.environ if environ is None else environ
         key = env.get(KEY_ENV, "")
         if key:
             return cls(key.encode("utf-8"), "env")
-        return cls(secrets.token_bytes(32), "random")
+        return cls(secrets.token_bytes(MIN_KEY_BYTES), "random")
 
     @classmethod
     def reveal(cls) -> Pseudonymizer:
@@ -59,6 +103,14 @@ class Pseudonymizer:
             return person_id
         digest = hmac.new(self.key, person_id.encode("utf-8"), hashlib.sha256).hexdigest()
         return "p-" + digest[:12]
+
+    def tie_alias(self, tie_id: str) -> str:
+        """A keyed alias for a derived tie id; other tie ids (chosen by people) as they are."""
+        if not self.active or not is_derived_tie_id(tie_id):
+            return tie_id
+        # the "tie" prefix keeps a tie's alias apart from a person's of the same text
+        message = b"tie\0" + tie_id.encode("utf-8")
+        return "tie-" + hmac.new(self.key, message, hashlib.sha256).hexdigest()[:12]
 
     def note(self) -> str:
         """One sentence for the report saying how people are shown."""

@@ -158,39 +158,46 @@ def _document(result: CheckResult, people: People) -> dict[str, Any]:
         for f in result.findings
         if (f.finding.ruleset, f.finding.rule) in index
     ]
-    return {
-        "$schema": SCHEMA_URI,
-        "version": "2.1.0",
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": "dualrel",
-                        "version": __version__,
-                        "semanticVersion": __version__,
-                        "rules": [_rule(r) for r in rules],
-                    }
-                },
-                "automationDetails": {
-                    "id": "dualrel/" + "+".join(r.id for r in result.rulesets) + "/"
-                },
-                "columnKind": "unicodeCodePoints",
-                "results": results,
-                "properties": {
-                    "registry": {
-                        "uri": _uri(result.registry.path),
-                        "sha256": result.registry.sha256,
-                    },
-                    "asOf": result.as_of.isoformat(),
-                    "rulesets": [f"{r.id}@{r.version}" for r in result.rulesets],
-                    "failLevel": result.fail_level,
-                    "pseudonyms": people.note(),
-                    "waivers": result.by_waiver_status(),
-                    "resolved": [r.fingerprint for r in result.resolved],
-                },
+    run: dict[str, Any] = {
+        "tool": {
+            "driver": {
+                "name": "dualrel",
+                "version": __version__,
+                "semanticVersion": __version__,
+                "rules": [_rule(r) for r in rules],
             }
-        ],
+        },
+        "automationDetails": {"id": "dualrel/" + "+".join(r.id for r in result.rulesets) + "/"},
+        "columnKind": "unicodeCodePoints",
+        "results": results,
+        "properties": {
+            "registry": {
+                "uri": _uri(result.registry.path),
+                "sha256": result.registry.sha256,
+            },
+            "asOf": result.as_of.isoformat(),
+            "rulesets": [f"{r.id}@{r.version}" for r in result.rulesets],
+            "failLevel": result.fail_level,
+            "pseudonyms": people.note(),
+            "waivers": result.by_waiver_status(),
+            "resolved": [r.fingerprint for r in result.resolved],
+        },
     }
+    if result.warnings:  # only then, so that other runs read as they always did
+        run["invocations"] = [
+            {
+                "executionSuccessful": True,
+                "toolExecutionNotifications": [
+                    {
+                        "level": "warning",
+                        "descriptor": {"id": w.code},
+                        "message": {"text": w.message},
+                    }
+                    for w in result.warnings
+                ],
+            }
+        ]
+    return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 
 
 def render(result: CheckResult, people: People, colour: bool = False) -> str:

@@ -37,6 +37,7 @@ __all__ = [
     "TieModel",
     "WaiverModel",
     "WaiverOutcomeModel",
+    "WarningModel",
     "json_schema",
     "load_report",
     "report_json_schema",
@@ -147,6 +148,12 @@ class FileRefModel(_Model):
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
 
 
+class WarningModel(_Model):
+    code: str
+    file: str
+    message: str
+
+
 class GeneratedForModel(_Model):
     registry: FileRefModel
     as_of: date
@@ -183,6 +190,12 @@ class ReportDocument(_Model):
     waivers_file: str | None = None
     baseline: FileRefModel | None = None
     summary: SummaryModel
+    # written only when there are some, so reports without warnings read as they always did
+    warnings: list[WarningModel] = Field(
+        default_factory=list,
+        exclude_if=lambda v: not v,
+        description="warnings about the check itself (a baseline of another registry)",
+    )
 
 
 def report_json_schema() -> dict[str, Any]:

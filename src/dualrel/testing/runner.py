@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from dualrel._internal.terminal import printable
 from dualrel.errors import Problem
 from dualrel.findings import Finding
 from dualrel.graph.model import Registry
@@ -267,7 +268,8 @@ def format_case_result(result: CaseResult, *, verbose: bool = False) -> str:
     case = result.case
     outcome = result.outcome
     mark = {"pass": "PASS", "fail": "FAIL", "known-gap": "GAP ", "gap-closed": "FAIL"}[outcome]
-    head = f"{mark}  {case.where}  {case.name}"
+    # a case's name is one value: no line break or escape in it reaches the terminal
+    head = f"{mark}  {printable(case.where)}  {printable(case.name)}"
     if outcome == "known-gap":
         head += f"\n    known gap (expected to fail, not counted): {case.known_gap}"
     elif outcome == "gap-closed":
