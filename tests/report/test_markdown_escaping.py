@@ -7,6 +7,7 @@ GitHub's tables) parses the report here: no HTML, link or image token may come f
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -101,3 +102,16 @@ def test_a_markdown_parser_sees_no_html_link_or_image(hostile: CheckResult, reve
         for tid in HOSTILE[:5]:
             assert tid in text
     assert "rule`|`<img src=x>" in text and "reg`|<!--.json" in text
+
+
+def test_gitlab_issue_bodies_render_ids_as_text(hostile: CheckResult) -> None:
+    # GitLab renders each Code Quality issue's content.body as Markdown
+    markdown_it = pytest.importorskip("markdown_it")
+    md = markdown_it.MarkdownIt("commonmark")
+    result = hostile_everywhere(hostile)
+    issues = json.loads(render(result, "gitlab", reveal=True))
+    assert len(issues) == len(result.findings)
+    for issue in issues:
+        tokens = md.parse(issue["content"]["body"])
+        kinds = {c.type for t in tokens for c in (t.children or [])} | {t.type for t in tokens}
+        assert not kinds & {"html_inline", "html_block", "link_open", "image"}, issue["content"]

@@ -19,6 +19,7 @@ from typing import Any
 
 from dualrel.findings import CheckedFinding, CheckResult
 from dualrel.report._base import OutputFormat, People, level_name, primary_location, step_text
+from dualrel.report.markdown import escape
 
 __all__ = ["FORMAT", "SEVERITIES", "render"]
 
@@ -30,11 +31,14 @@ def _issue(f: CheckedFinding, people: People, registry: str) -> dict[str, Any]:
     fd = f.finding
     path, line = primary_location(f, registry)
     who = ", ".join(f"{k} {people.label(v)}" for k, v in sorted(fd.subjects.items()))
-    steps = "\n".join(f"{i}. {step_text(s, people)}" for i, s in enumerate(fd.remediation, 1))
-    cites = ", ".join(f"{c.code} {c.clause}" for c in fd.citations) or "none"
+    # the body is Markdown that GitLab renders: whatever ids and titles hold stays text
+    steps = "\n".join(
+        f"{i}. {escape(step_text(s, people))}" for i, s in enumerate(fd.remediation, 1)
+    )
+    cites = escape(", ".join(f"{c.code} {c.clause}" for c in fd.citations) or "none")
     body = (
-        f"**{fd.title}** ({level_name(fd.level)}, severity {fd.severity})\n\n"
-        f"People: {who}. Evidence: {', '.join(fd.evidence + fd.records)}.\n\n"
+        f"**{escape(fd.title)}** ({level_name(fd.level)}, severity {fd.severity})\n\n"
+        f"People: {escape(who)}. Evidence: {escape(', '.join(fd.evidence + fd.records))}.\n\n"
         f"**What to do**\n\n{steps or 'No step declared.'}\n\n"
         f"Cites: {cites}.\n\n_{people.note()}_"
     )

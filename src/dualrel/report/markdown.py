@@ -13,7 +13,7 @@ import re
 from dualrel.findings import CheckResult
 from dualrel.report._base import OutputFormat, People, level_name, step_text
 
-__all__ = ["FORMAT", "render"]
+__all__ = ["FORMAT", "escape", "render"]
 
 _ICONS = {3: "🔴", 2: "🟠", 1: "🔵"}
 
@@ -33,7 +33,7 @@ _LINE_BREAKS = re.compile(r"[\r\n\v\f\x85\u2028\u2029]+")
 _BACKTICKS = re.compile(r"`+")
 
 
-def _cell(text: str) -> str:
+def escape(text: str) -> str:
     """``text`` as Markdown text on one line (a table cell or a sentence): no markup."""
     text = _LINE_BREAKS.sub(" ", text)
     for raw, escaped in _TEXT_ESCAPES:
@@ -60,7 +60,7 @@ def render(result: CheckResult, people: People, colour: bool = False) -> str:
         if failing
         else f"✅ no open finding at or above level {result.fail_level}"
     )
-    rulesets = ", ".join(f"{_code(r.id)} {_cell(r.version)}" for r in result.rulesets)
+    rulesets = ", ".join(f"{_code(r.id)} {escape(r.version)}" for r in result.rulesets)
     out = [
         "## dualrel check",
         "",
@@ -69,7 +69,7 @@ def render(result: CheckResult, people: People, colour: bool = False) -> str:
         f"Registry {_code(result.registry.path)} (sha256 `{result.registry.sha256[:12]}`) "
         f"as of {result.as_of.isoformat()}; rulesets {rulesets}.",
         "",
-        *(f"> ⚠️ warning ({_code(w.code)}): {_cell(w.message)}\n" for w in result.warnings),
+        *(f"> ⚠️ warning ({_code(w.code)}): {escape(w.message)}\n" for w in result.warnings),
         "| Level | Findings | Open | Waived | Baselined |",
         "|---|---:|---:|---:|---:|",
     ]
@@ -94,10 +94,10 @@ def render(result: CheckResult, people: People, colour: bool = False) -> str:
             fd = f.finding
             first = step_text(fd.remediation[0], people) if fd.remediation else ""
             out.append(
-                f"| {fd.level} | {_cell(fd.severity)} | {_cell(fd.title)} "
+                f"| {fd.level} | {escape(fd.severity)} | {escape(fd.title)} "
                 f"({_code(f'{fd.ruleset.id}/{fd.rule}', in_table=True)}) "
-                f"| {_cell(people.subjects(f))} | {_cell(', '.join(fd.evidence + fd.records))} "
-                f"| {_cell(first)} | {f.status} |"
+                f"| {escape(people.subjects(f))} | {escape(', '.join(fd.evidence + fd.records))} "
+                f"| {escape(first)} | {f.status} |"
             )
         out.append("")
     else:
@@ -118,7 +118,7 @@ def render(result: CheckResult, people: People, colour: bool = False) -> str:
             out.append(
                 f"| {w.status} | {_code(w.waiver.source, in_table=True)} "
                 f"| {w.waiver.expires.isoformat()} "
-                f"| {_cell(w.waiver.approved_by)} |"
+                f"| {escape(w.waiver.approved_by)} |"
             )
         out.append("")
     if result.baseline is not None:
@@ -129,8 +129,8 @@ def render(result: CheckResult, people: People, colour: bool = False) -> str:
         for r in result.resolved:
             subjects = " ".join(f"{k}={people.label(v)}" for k, v in sorted(r.subjects.items()))
             out.append(
-                f"- resolved: {_cell(r.title)} ({_code(f'{r.ruleset.id}/{r.rule}')}) "
-                f"{_cell(subjects)}"
+                f"- resolved: {escape(r.title)} ({_code(f'{r.ruleset.id}/{r.rule}')}) "
+                f"{escape(subjects)}"
             )
         if result.resolved:
             out.append("")
