@@ -48,7 +48,7 @@ from dualrel.diff.static import (
     static_diff,
 )
 from dualrel.errors import InvalidArgument, Problem, RulesetError
-from dualrel.rules import Ruleset
+from dualrel.rules import Rule, Ruleset
 
 if TYPE_CHECKING:
     from dualrel.testing.diff import SemanticComparison
@@ -140,6 +140,16 @@ def _resolve(name: str, policy: Policy, side: str) -> str:
     )
 
 
+def _together(forms: Sequence[tuple[Rule, Ruleset]]) -> Ruleset:
+    """One ruleset holding ``forms``' rules, knowing every kind and role they use."""
+    return dataclasses.replace(
+        forms[0][1],
+        rules=tuple(r for r, _ in forms),
+        kinds={k: d for _, rs in forms for k, d in rs.kinds.items()},
+        roles=frozenset(r for _, rs in forms for r in rs.roles),
+    )
+
+
 def _comparisons(
     old: Policy,
     new: Policy,
@@ -152,28 +162,21 @@ def _comparisons(
 ) -> tuple[SemanticComparison, ...]:
     from dualrel.testing.diff import compare_rules  # noqa: PLC0415 (hypothesis, on use)
 
-    before, after = old.rules(), new.rules()
+    before, after = old.forms(), new.forms()
     todo: dict[str, Sequence[str]] = {
         c.name: [c.new_name] for c in rules if c.status == "changed" and c.new_name is not None
     }
     todo.update(asked)
     out: list[SemanticComparison] = []
     for name in sorted(todo):
-        rule, ruleset = before[name]
-        chosen = [after[n] for n in todo[name]]
-        # the new rules, together, in one ruleset that knows every kind and role they use
-        home = dataclasses.replace(
-            chosen[0][1],
-            rules=tuple(r for r, _ in chosen),
-            kinds={k: d for _, rs in chosen for k, d in rs.kinds.items()},
-            roles=frozenset(r for _, rs in chosen for r in rs.roles),
-        )
+        olds = before[name]
+        news = [form for n in todo[name] for form in after[n]]
         out.append(
             compare_rules(
-                ruleset,
-                rule.id,
-                home,
-                [r.id for r, _ in chosen],
+                _together(olds),
+                [r for r, _ in olds],
+                _together(news),
+                [r for r, _ in news],
                 examples=examples,
                 seed=seed,
                 as_of=as_of,

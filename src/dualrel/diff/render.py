@@ -70,8 +70,8 @@ def _rule_brief(change: RuleChange) -> str:
 
 def _search_head(diff: PolicyDiff) -> str:
     return (
-        f"by search, not proof: up to {diff.examples} registries tried each way "
-        f"(seed {diff.seed}); a rule unchanged after composition is the same by construction"
+        f"by search, not proof: up to {diff.examples} registries tried each way, seed "
+        f"{diff.seed}; a rule unchanged after composition is the same by construction"
     )
 
 
@@ -135,7 +135,7 @@ def _text(diff: PolicyDiff) -> str:
     if diff.semantic_note:
         out += [f"semantic comparison: {diff.semantic_note}", ""]
     elif diff.comparisons:
-        out.append(f"semantic comparison ({_search_head(diff)}):")
+        out.append(f"semantic comparison, {_search_head(diff)}:")
         for c in diff.comparisons:
             out.append(f"  {_verdict_line(c)}")
             for w in c.witnesses:

@@ -42,14 +42,19 @@ class Policy:
     refs: tuple[str, ...]
     rulesets: tuple[Ruleset, ...]
 
-    def rules(self) -> dict[str, tuple[Rule, Ruleset]]:
-        """``origin/id`` -> the rule and the (composed) ruleset that brings it; the first
-        form of a rule two rulesets change differently, as the check reports it."""
-        out: dict[str, tuple[Rule, Ruleset]] = {}
+    def forms(self) -> dict[str, list[tuple[Rule, Ruleset]]]:
+        """``origin/id`` -> each form of the rule in use, with the (composed) ruleset that
+        brings it: one, unless two rulesets change an inherited rule differently (then the
+        check evaluates both, and reports a match found by both once)."""
+        out: dict[str, list[tuple[Rule, Ruleset]]] = {}
         for rs in self.rulesets:
             for rule in rs.rules:
-                out.setdefault(f"{rule.origin.id}/{rule.id}", (rule, rs))
+                out.setdefault(f"{rule.origin.id}/{rule.id}", []).append((rule, rs))
         return out
+
+    def rules(self) -> dict[str, tuple[Rule, Ruleset]]:
+        """``origin/id`` -> the rule's first form and its ruleset, as the check lists it."""
+        return {k: v[0] for k, v in self.forms().items()}
 
     def names(self) -> tuple[RulesetRef, ...]:
         """The rulesets given, by id and version."""
@@ -169,10 +174,29 @@ def _path_order(*flats: Mapping[str, Any]) -> Any:
     return order.__getitem__
 
 
+def _form_changes(
+    old: Sequence[tuple[Rule, Ruleset]], new: Sequence[tuple[Rule, Ruleset]]
+) -> list[FieldChange]:
+    """The changes from the old forms of a rule to the new ones: of the first old form to
+    each new form no old form equals; with several forms, each change says whose it is."""
+    several = len(old) > 1 or len(new) > 1
+    out: list[FieldChange] = []
+    for rule, rs in new:
+        if any(not rule_changes(r, rule) for r, _ in old):
+            continue
+        for fc in rule_changes(old[0][0], rule):
+            field = f"{fc.field} (as {rs.id} brings it)" if several else fc.field
+            out.append(FieldChange(field, fc.old, fc.new))
+    for rule, rs in old:
+        if several and not any(not rule_changes(rule, r) for r, _ in new):
+            out.append(FieldChange(f"the form {rs.id} brings", "in use", None))
+    return out
+
+
 def static_diff(old: Policy, new: Policy) -> tuple[RuleChange, ...]:
     """Each rule of either policy, paired by origin and id, then by id alone: removed and
     changed rules first, then added ones, each group in the order of their keys."""
-    before, after = old.rules(), new.rules()
+    before, after = old.forms(), new.forms()
     pairs: list[tuple[str | None, str | None]] = [(k, k) for k in before if k in after]
     left = [k for k in before if k not in after]
     right = [k for k in after if k not in before]
@@ -189,15 +213,15 @@ def static_diff(old: Policy, new: Policy) -> tuple[RuleChange, ...]:
     pairs += [(None, k) for k in right]
     out: list[RuleChange] = []
     for a, b in pairs:
-        ra = before[a][0] if a is not None else None
-        rb = after[b][0] if b is not None else None
-        if ra is None:
-            out.append(RuleChange("added", None, rb))
-        elif rb is None:
-            out.append(RuleChange("removed", ra, None))
+        fa = before[a] if a is not None else []
+        fb = after[b] if b is not None else []
+        if not fa:
+            out.append(RuleChange("added", None, fb[0][0]))
+        elif not fb:
+            out.append(RuleChange("removed", fa[0][0], None))
         else:
-            changes = rule_changes(ra, rb)
-            out.append(RuleChange("changed" if changes else "same", ra, rb, changes))
+            changes = tuple(_form_changes(fa, fb))
+            out.append(RuleChange("changed" if changes else "same", fa[0][0], fb[0][0], changes))
     order = {"removed": 0, "changed": 1, "added": 2, "same": 3}
     return tuple(sorted(out, key=lambda c: (order[c.status], c.name)))
 

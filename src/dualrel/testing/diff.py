@@ -13,7 +13,7 @@ tests.
 
 >>> from dualrel.rules import load_ruleset
 >>> old, new = load_ruleset("coaching-core"), load_ruleset("counselling-windows")
->>> c = compare_rules(old, "romance-former-client", new, ["romance-former-client"], examples=60)
+>>> c = compare_rules(old, "romance-former-client", new, "romance-former-client", examples=60)
 >>> c.verdict, [w.direction for w in c.witnesses]
 ('superset', ['new-only'])
 """
@@ -114,6 +114,14 @@ def _alone(ruleset: Ruleset, rules: Sequence[Rule]) -> Ruleset:
     return replace(ruleset, rules=tuple(replace(r, supersedes=()) for r in rules))
 
 
+def _rules(ruleset: Ruleset, refs: str | Rule | Sequence[str | Rule]) -> list[Rule]:
+    wanted = [refs] if isinstance(refs, str | Rule) else list(refs)
+    try:
+        return [ruleset.rule(r) if isinstance(r, str) else r for r in wanted]
+    except KeyError as exc:
+        raise InvalidArgument(str(exc.args[0])) from None
+
+
 def _matches(findings: Sequence[Finding]) -> frozenset[Match]:
     return frozenset(tuple(sorted(f.subjects.items())) for f in findings)
 
@@ -145,7 +153,8 @@ class _Pair:
 
 
 def _strategy(pair: _Pair, as_of: date) -> st.SearchStrategy[Registry]:
-    rules = [(pair.old, r.id) for r in pair.old.rules] + [(pair.new, r.id) for r in pair.new.rules]
+    # each rule planted from a ruleset of its own: two forms of one rule share its id
+    rules = [(_alone(rs, [r]), r.id) for rs in (pair.old, pair.new) for r in rs.rules]
     kinds = sorted(
         {k for rs in (pair.old, pair.new) for r in rs.rules for c in r.match.ties for k in c.kinds}
     )
@@ -193,15 +202,16 @@ def _search(
 
 def compare_rules(
     old: Ruleset,
-    old_rule: str,
+    old_rules: str | Rule | Sequence[str | Rule],
     new: Ruleset,
-    new_rules: Sequence[str],
+    new_rules: str | Rule | Sequence[str | Rule],
     *,
     examples: int = DEFAULT_EXAMPLES,
     seed: int = DEFAULT_SEED,
     as_of: date = date(2026, 1, 1),
 ) -> SemanticComparison:
-    """Compare the matches of ``old_rule`` (a rule of ``old``) with those of ``new_rules``
+    """Compare the matches of ``old_rules`` (rules of ``old``, by id or as loaded: the old
+    rule, or the forms of it that composed rulesets bring) with those of ``new_rules``
     (rules of ``new``, together): up to ``examples`` registries in each direction, drawn
     with ``seed``, dated around ``as_of``.
 
@@ -211,16 +221,15 @@ def compare_rules(
         raise InvalidArgument(f"examples={examples!r} must be a positive integer")
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise InvalidArgument(f"seed={seed!r} must be an integer")
-    try:
-        before = old.rule(old_rule)
-        after = [new.rule(r) for r in new_rules]
-    except KeyError as exc:
-        raise InvalidArgument(str(exc.args[0])) from None
-    name = f"{before.origin.id}/{before.id}"
-    names = tuple(f"{r.origin.id}/{r.id}" for r in after)
+    before = _rules(old, old_rules)
+    after = _rules(new, new_rules)
+    if not before:
+        raise InvalidArgument("old_rules: give at least one rule")
+    name = f"{before[0].origin.id}/{before[0].id}"
+    names = tuple(dict.fromkeys(f"{r.origin.id}/{r.id}" for r in after))
     if not after:
         return SemanticComparison(name, names, "not-compared", 0, seed, reason="no new rule")
-    unplantable = [r for r in (before, *after) if not plantable(r)]
+    unplantable = [r for r in (*before, *after) if not plantable(r)]
     if unplantable:
         return SemanticComparison(
             name,
@@ -231,7 +240,7 @@ def compare_rules(
             reason=f"{unplantable[0].id} reads practice records or groups matches (per, count, "
             "share): the search plants ties only, so its test cases must show the difference",
         )
-    pair = _Pair(_alone(old, [before]), _alone(new, after))
+    pair = _Pair(_alone(old, before), _alone(new, after))
     strategy = _strategy(pair, as_of)
     witnesses: list[Witness] = []
     for direction in ("old-only", "new-only"):
@@ -244,7 +253,7 @@ def compare_rules(
                     found,
                     tuple(sorted(_matches(old_f))),
                     tuple(sorted(_matches(new_f))),
-                    witness_case(found, new_f, direction, before, after),
+                    witness_case(found, new_f, direction, before[0], after),
                     tried,
                 )
             )
@@ -320,8 +329,10 @@ def witness_case(
         if t.attributes:
             tie["attributes"] = dict(t.attributes)
         lines.append(f"      - {_flow(tie)}")
+    # two forms of one rule (composed rulesets) may find one match: expect it once
+    unique = {(f.rule, tuple(sorted(f.subjects.items()))): f for f in new_findings}
     mine = sorted(
-        (f for f in new_findings if f.rule in ids),
+        (f for f in unique.values() if f.rule in ids),
         key=lambda f: (f.rule, sorted(f.subjects.items())),
     )
     if mine:
