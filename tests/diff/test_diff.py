@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 from dualrel import run_check
-from dualrel.cli import main
+from dualrel.cli import build_parser, main
 from dualrel.diff import PolicyDiff, diff_policies, render_diff
 from dualrel.report import Pseudonymizer
 from dualrel.testing.runner import run_tests
@@ -377,3 +379,42 @@ def test_an_unknown_rule_in_a_pair_is_bad_input(capsys):
     assert main(["diff", "coaching-core", "icf-2020", "--pair", "nonsense"]) == 2
     assert main(["diff", "coaching-core"]) == 2
     assert main(["diff", "--old", "coaching-core", "x.json"]) == 2
+
+
+def _git(tmp_path: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
+        cwd=tmp_path,
+        check=True,
+        capture_output=True,
+    )
+
+
+def test_git_compares_a_ruleset_with_itself_at_a_revision(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    _git(tmp_path, "init", "-q")
+    (tmp_path / "ours.yaml").write_text(OURS)
+    (tmp_path / "registry.json").write_text(json.dumps(REGISTRY))
+    _git(tmp_path, "add", ".")
+    _git(tmp_path, "commit", "-q", "-m", "ours")
+    (tmp_path / "ours.yaml").write_text(OURS.replace("level: 2", "level: 3"))
+    args = ["diff", "--git", "HEAD", "ours.yaml", "registry.json", "--no-semantic"]
+    assert main(args) == 1
+    out = capsys.readouterr().out
+    assert "level: 2 -> 3" in out and "1 change level" in out
+    assert main([*args, "--exit-zero"]) == 0
+    capsys.readouterr()
+    (tmp_path / "new.yaml").write_text(OURS)
+    assert main(["diff", "--git", "HEAD", "new.yaml"]) == 2
+    assert "new.yaml did not exist at HEAD" in capsys.readouterr().err
+    assert main(["diff", "--git", "no-such-rev", "ours.yaml"]) == 2
+
+
+def test_the_pre_commit_hook_runs_dualrel_diff():
+    (hook,) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    assert hook["id"] == "dualrel-diff"
+    command = hook["entry"].split()
+    assert command[:2] == ["dualrel", "diff"]
+    # the committee's args follow the entry: the ruleset, then the registry
+    args = build_parser().parse_args([*command[1:], "ours.yaml", "registry.json"])
+    assert (args.git, args.exit_zero, args.args) == ("HEAD", True, ["ours.yaml", "registry.json"])

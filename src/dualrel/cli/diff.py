@@ -7,12 +7,18 @@ renders the result and writes it.
 from __future__ import annotations
 
 import argparse
+import io
+import subprocess
 import sys
+import tarfile
+import tempfile
 import textwrap
+from pathlib import Path
 
 from dualrel.cli._shared import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, Subparsers, emit, guarded
 from dualrel.cli.check import _iso_date, _positive_int
 from dualrel.diff import DEFAULT_EXAMPLES, DIFF_FORMATS, diff_policies, render_diff
+from dualrel.errors import InvalidArgument
 from dualrel.report import KEY_ENV
 
 __all__ = ["DIFF_EXIT_CODES_HELP", "add_command"]
@@ -104,9 +110,54 @@ def add_command(sub: Subparsers) -> None:
         "--no-semantic", action="store_true", help="skip the semantic comparison (the search)"
     )
     p.add_argument(
+        "--git",
+        metavar="REV",
+        help="compare each NEW ruleset file with itself at git revision REV (then the "
+        "arguments are NEW [REGISTRY ...]); for pre-commit and CI",
+    )
+    p.add_argument(
+        "--exit-zero",
+        action="store_true",
+        help="exit 0 when the policies differ (a hook that shows the diff without failing)",
+    )
+    p.add_argument(
         "--reveal", action="store_true", help="show registry ids in markdown (sensitive!)"
     )
     p.set_defaults(handler=guarded(_diff, records=True))
+
+
+def _at_revision(rev: str, refs: list[str], folder: Path) -> list[str]:
+    """``refs`` as they were at ``rev``: the repository at ``rev`` is unpacked into
+    ``folder`` (so a relative ``extends`` reads the base as it was too); a shipped name
+    stays a name."""
+    top = subprocess.run(
+        ["git", "rev-parse", "--show-toplevel"], capture_output=True, text=True, check=False
+    )
+    if top.returncode != 0:
+        raise InvalidArgument(f"--git {rev}: not in a git repository ({top.stderr.strip()})")
+    root = Path(top.stdout.strip()).resolve()
+    tar = subprocess.run(
+        ["git", "archive", "--format=tar", rev], cwd=root, capture_output=True, check=False
+    )
+    if tar.returncode != 0:
+        message = tar.stderr.decode(errors="replace").strip()
+        raise InvalidArgument(f"--git {rev}: {message}")
+    with tarfile.open(fileobj=io.BytesIO(tar.stdout)) as archive:
+        archive.extractall(folder, filter="data")
+    out: list[str] = []
+    for ref in refs:
+        path = Path(ref)
+        if not path.exists():
+            out.append(ref)  # a shipped ruleset's name
+            continue
+        try:
+            rel = path.resolve().relative_to(root)
+        except ValueError:
+            raise InvalidArgument(f"--git {rev}: {ref} is not in the repository") from None
+        if not (folder / rel).is_file():
+            raise InvalidArgument(f"--git {rev}: {ref} did not exist at {rev}")
+        out.append(str(folder / rel))
+    return out
 
 
 def _diff(args: argparse.Namespace) -> int:
@@ -115,22 +166,32 @@ def _diff(args: argparse.Namespace) -> int:
     if bool(old) != bool(new):
         sys.stderr.write("dualrel diff: error: give both --old and --new, or neither\n")
         return EXIT_INPUT
-    if not old:
-        if len(rest) < 2:
-            sys.stderr.write("dualrel diff: error: give the OLD and NEW rulesets\n")
-            return EXIT_INPUT
-        old, new, rest = [rest[0]], [rest[1]], rest[2:]
-    result = diff_policies(
-        old,
-        new,
-        rest,
-        as_of=args.as_of,
-        examples=args.examples,
-        seed=args.seed,
-        pairs=dict(args.pair),
-        semantic=not args.no_semantic,
-    )
+    if args.git is not None and old:
+        sys.stderr.write("dualrel diff: error: --git takes NEW [REGISTRY ...], not --old/--new\n")
+        return EXIT_INPUT
+    with tempfile.TemporaryDirectory(prefix="dualrel-diff-") as folder:
+        if args.git is not None:
+            if not rest:
+                sys.stderr.write("dualrel diff: error: give the ruleset to compare\n")
+                return EXIT_INPUT
+            new, rest = [rest[0]], rest[1:]
+            old = _at_revision(args.git, new, Path(folder))
+        elif not old:
+            if len(rest) < 2:
+                sys.stderr.write("dualrel diff: error: give the OLD and NEW rulesets\n")
+                return EXIT_INPUT
+            old, new, rest = [rest[0]], [rest[1]], rest[2:]
+        result = diff_policies(
+            old,
+            new,
+            rest,
+            as_of=args.as_of,
+            examples=args.examples,
+            seed=args.seed,
+            pairs=dict(args.pair),
+            semantic=not args.no_semantic,
+        )
     emit(render_diff(result, args.format, reveal=args.reveal), args.output)
     if args.output not in (None, "-"):
         sys.stderr.write(f"dualrel: wrote {args.output}\n")
-    return result.exit_code()
+    return EXIT_OK if args.exit_zero else result.exit_code()
