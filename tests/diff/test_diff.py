@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import shlex
 import subprocess
 from pathlib import Path
 
@@ -418,3 +420,29 @@ def test_the_pre_commit_hook_runs_dualrel_diff():
     # the committee's args follow the entry: the ruleset, then the registry
     args = build_parser().parse_args([*command[1:], "ours.yaml", "registry.json"])
     assert (args.git, args.exit_zero, args.args) == ("HEAD", True, ["ours.yaml", "registry.json"])
+
+
+def _doc_file(name: str) -> str:
+    text = (ROOT / "docs" / "policy-testing.md").read_text()
+    (body,) = re.findall(rf"```yaml file={re.escape(name)}\n(.*?)```", text, re.S)
+    return body
+
+
+def test_the_documented_hook_and_ci_recipe_run_dualrel_diff():
+    (repo,) = yaml.safe_load(_doc_file(".pre-commit-config.yaml"))["repos"]
+    (hook,) = repo["hooks"]
+    (shipped,) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    assert hook["id"] == shipped["id"]
+    build_parser().parse_args([*shipped["entry"].split()[1:], *hook["args"]])
+    workflow = yaml.safe_load(_doc_file(".github/workflows/policy-diff.yml"))
+    run = workflow["jobs"]["diff"]["steps"][3]["run"]
+    command = run.split("dualrel ", 1)[1].split("||")[0]
+    # GitHub fills in ${{ ... }} before the shell runs
+    command = re.sub(r"\$\{\{.*?\}\}", "main", command).replace("\\\n", " ")
+    args = build_parser().parse_args(shlex.split(command))
+    assert (args.git, args.format, args.output, args.args) == (
+        "origin/main",
+        "markdown",
+        "diff.md",
+        ["our-practice.yaml", "registry.json"],
+    )

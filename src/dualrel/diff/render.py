@@ -29,10 +29,10 @@ __all__ = ["DIFF_FORMATS", "render_diff"]
 DIFF_FORMATS = ("text", "json", "markdown")
 
 _VERDICTS = {
-    "same": "the same matches",
-    "superset": "a superset: the new policy finds every match the old rule finds, and more",
-    "subset": "a subset: the new policy finds some of the old rule's matches, and no other",
-    "neither": "neither: each finds matches the other does not",
+    "same": "no difference found",
+    "superset": "finds more: a superset of the old rule's matches on every registry tried",
+    "subset": "finds less: a subset of the old rule's matches on every registry tried",
+    "neither": "finds other matches: each finds some the other does not",
     "not-compared": "not compared",
 }
 _DIRECTIONS = {
@@ -83,8 +83,8 @@ def _verdict_line(c: SemanticComparison) -> str:
         return f"{c.old_rule} -> {target}: not compared ({c.reason})"
     if c.verdict == "same":
         return (
-            f"{c.old_rule} -> {target}: no difference found in the registries tried "
-            "(the same matches, as far as the search can tell)"
+            f"{c.old_rule} -> {target}: no difference found in {min(c.tried)} registries each "
+            "way (the same matches, as far as the search can tell)"
         )
     return f"{c.old_rule} -> {target}: {_VERDICTS[c.verdict]}"
 
@@ -211,7 +211,9 @@ def _markdown(diff: PolicyDiff, people: Pseudonymizer) -> str:
         out += [f"_{_cell(_search_head(diff))}._", ""]
         out += ["| Old rule | New rules | The new policy finds |", "|---|---|---|"]
         for cmp in diff.comparisons:
-            verdict = _VERDICTS[cmp.verdict] if cmp.verdict != "same" else "no difference found"
+            verdict = _VERDICTS[cmp.verdict]
+            if cmp.verdict == "same":
+                verdict += f" in {min(cmp.tried)} registries each way"
             if cmp.verdict == "not-compared":
                 verdict += f" ({cmp.reason})"
             news = ", ".join(f"`{n}`" for n in cmp.new_rules)
@@ -292,6 +294,7 @@ def _comparison_json(c: SemanticComparison) -> dict[str, Any]:
         "new_rules": list(c.new_rules),
         "verdict": c.verdict,
         "examples": c.examples,
+        "tried": {"old-only": c.tried[0], "new-only": c.tried[1]},
         "seed": c.seed,
         "reason": c.reason or None,
         "witnesses": [

@@ -103,6 +103,9 @@ class SemanticComparison:
     seed: int
     witnesses: tuple[Witness, ...] = ()
     reason: str = ""
+    #: registries tried in each direction (old-only, new-only): all of them when no
+    #: difference showed, else those drawn until the first one that differs
+    tried: tuple[int, int] = (0, 0)
 
     def witness(self, direction: Direction) -> Witness | None:
         """The witness of ``direction``, if the search found one."""
@@ -243,8 +246,10 @@ def compare_rules(
     pair = _Pair(_alone(old, before), _alone(new, after))
     strategy = _strategy(pair, as_of)
     witnesses: list[Witness] = []
+    counts: list[int] = []
     for direction in ("old-only", "new-only"):
         found, tried = _search(pair, strategy, direction, examples, seed)
+        counts.append(tried)
         if found is not None:
             old_f, new_f = pair.findings(found)
             witnesses.append(
@@ -267,7 +272,9 @@ def compare_rules(
         if "new-only" in directions
         else "same"
     )
-    return SemanticComparison(name, names, verdict, examples, seed, tuple(witnesses))
+    return SemanticComparison(
+        name, names, verdict, examples, seed, tuple(witnesses), tried=(counts[0], counts[1])
+    )
 
 
 def _scalar(value: Any) -> str:
