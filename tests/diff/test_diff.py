@@ -446,3 +446,16 @@ def test_the_documented_hook_and_ci_recipe_run_dualrel_diff():
         "diff.md",
         ["our-practice.yaml", "registry.json"],
     )
+
+
+def test_a_rule_over_practice_records_is_not_searched_and_says_why(tmp_path):
+    shipped = ROOT / "src" / "dualrel" / "rulesets" / "coaching-practice.yaml"
+    text = shipped.read_text()
+    head, _, rest = text.partition("  - id: late-responses\n")
+    changed = tmp_path / "coaching-practice.yaml"
+    changed.write_text(head + "  - id: late-responses\n" + rest.replace("level: 1", "level: 2", 1))
+    diff = diff_policies(["coaching-practice"], [str(changed)], examples=5)
+    (cmp,) = diff.comparisons
+    assert cmp.old_rule == "coaching-practice/late-responses"
+    assert cmp.verdict == "not-compared" and "practice records" in cmp.reason
+    assert "not compared (late-responses reads practice records" in render_diff(diff)
