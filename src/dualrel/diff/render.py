@@ -91,8 +91,8 @@ def _verdict_line(c: SemanticComparison) -> str:
 
 def _witness_line(w: Witness) -> str:
     return (
-        f"{_DIRECTIONS[w.direction]}; found after {w.tried} registries, shrunk to this "
-        "case for the new ruleset's tests:"
+        f"{_DIRECTIONS[w.direction]}; found at registry {w.tried} of the search, shrunk "
+        "to this case for the new ruleset's tests:"
     )
 
 
@@ -221,7 +221,7 @@ def _markdown(diff: PolicyDiff, people: Pseudonymizer) -> str:
         out.append("")
         for cmp in diff.comparisons:
             for w in cmp.witnesses:
-                summary = f"{cmp.old_rule}: {_DIRECTIONS[w.direction]} (after {w.tried} registries)"
+                summary = f"{cmp.old_rule}: {_DIRECTIONS[w.direction]} (registry {w.tried})"
                 out += [
                     f"<details><summary>{_cell(summary)}</summary>",
                     "",

@@ -5,15 +5,16 @@ that take its place (the rule of the same id, or the rules it was split into): d
 new find a superset, a subset, the same, or neither, of the old one's matches?  A match is
 who plays which part (a finding's subjects).  The answer is searched for, not proved: the
 registries tried are those :func:`~dualrel.testing.registries_matching` plants for each
-rule, and random registries of the kinds the rules read, drawn by hypothesis with a fixed
-seed (the same registries on every run).  Each direction in which the two differ comes
-with the smallest registry found that shows it (shrunk by hypothesis), written as a test
-case in the format of ``docs/policy-testing.md``, ready to paste into the new ruleset's
-tests.
+rule, the same planted with dates that break one date condition of the other side's rule
+(a moved window shows between the two bounds), and random registries of the kinds the
+rules read, drawn by hypothesis with a fixed seed (the same registries on every run).
+Each direction in which the two differ comes with the smallest registry found that shows
+it (shrunk by hypothesis), written as a test case in the format of
+``docs/policy-testing.md``, ready to paste into the new ruleset's tests.
 
 >>> from dualrel.rules import load_ruleset
 >>> old, new = load_ruleset("coaching-core"), load_ruleset("counselling-windows")
->>> c = compare_rules(old, "romance-former-client", new, "romance-former-client", examples=60)
+>>> c = compare_rules(old, "romance-former-client", new, "romance-former-client")
 >>> c.verdict, [w.direction for w in c.witnesses]
 ('superset', ['new-only'])
 """
@@ -40,6 +41,8 @@ from dualrel.rules.compiler import compile_ruleset
 from dualrel.rules.engine import evaluate
 from dualrel.rules.loader import Rule, Ruleset
 from dualrel.rules.plan import CompiledRuleset
+from dualrel.testing._pattern import constraints, date_attributes, positive
+from dualrel.testing._strategies.planted import registries_avoiding
 from dualrel.testing.strategies import plantable, registries, registries_matching, registry_json
 
 __all__ = [
@@ -137,7 +140,7 @@ class _Pair:
         self.new = new
         self.old_compiled: CompiledRuleset = compile_ruleset(old)
         self.new_compiled: CompiledRuleset = compile_ruleset(new)
-        # both directions draw the same registries (one seed): evaluate each once
+        # a registry both directions draw is evaluated once
         self.seen: dict[str, tuple[frozenset[Match], frozenset[Match]]] = {}
 
     def findings(self, registry: Registry) -> tuple[tuple[Finding, ...], tuple[Finding, ...]]:
@@ -155,29 +158,70 @@ class _Pair:
         return bool(old - new) if direction == "old-only" else bool(new - old)
 
 
-def _strategy(pair: _Pair, as_of: date) -> st.SearchStrategy[Registry]:
-    # each rule planted from a ruleset of its own: two forms of one rule share its id
-    rules = [(_alone(rs, [r]), r.id) for rs in (pair.old, pair.new) for r in rs.rules]
+def _strategy(pair: _Pair, direction: Direction, as_of: date) -> st.SearchStrategy[Registry]:
+    """Registries planted with each rule's pattern, and random ones of the kinds they read.
+    The side that should find more is planted twice as often: a new rule's extra match is
+    most often an instance of the new pattern (its dates at a bound the old one excludes)."""
     kinds = sorted(
         {k for rs in (pair.old, pair.new) for r in rs.rules for c in r.match.ties for k in c.kinds}
     )
     extra = {**pair.old.kinds, **pair.new.kinds}
-    planted = [
-        registries_matching(rs, rid, max_extra_people=3, max_noise_ties=6, as_of=as_of)
-        for rs, rid in rules
-    ]
+
+    def planted(rs: Ruleset) -> list[st.SearchStrategy[Registry]]:
+        # each rule from a ruleset of its own: two forms of one rule share its id
+        return [
+            registries_matching(
+                _alone(rs, [r]), r.id, max_extra_people=3, max_noise_ties=6, as_of=as_of
+            )
+            for r in rs.rules
+        ]
+
+    more, less = (pair.old, pair.new) if direction == "old-only" else (pair.new, pair.old)
     noise = registries(
         max_people=6, max_ties=12, kinds=kinds or ["romance"], as_of=as_of, extra_kinds=extra
     )
-    return st.one_of(*planted, noise)
+    return st.one_of(
+        *_outside(more, less, as_of), *planted(more), *planted(more), *planted(less), noise
+    )
+
+
+def _layout(rule: Rule) -> tuple[object, ...]:
+    # the date variables of a pattern: its positive clauses' names and the attributes read
+    # as dates; two patterns of one layout number their date variables alike
+    return (tuple(c.as_ for c in positive(rule)), tuple(date_attributes(rule)))
+
+
+def _outside(more: Ruleset, less: Ruleset, as_of: date) -> list[st.SearchStrategy[Registry]]:
+    """Registries planted with a rule of ``more`` whose dates break one date condition of
+    a rule of ``less`` with the same date variables (a window moved: the dates between the
+    two bounds), for each condition that can be broken so."""
+    out: list[st.SearchStrategy[Registry]] = []
+    for rule in more.rules:
+        mine = set(constraints(rule, as_of))
+        for other in less.rules:
+            if _layout(other) != _layout(rule):
+                continue
+            for a, b, c in constraints(other, as_of):
+                if (a, b, c) in mine:
+                    continue
+                try:
+                    out.append(
+                        registries_avoiding(
+                            _alone(more, [rule]),
+                            rule,
+                            [(b, a, -c - 1)],  # not x[a] - x[b] <= c
+                            max_extra_people=2,
+                            max_noise_ties=3,
+                            as_of=as_of,
+                        )
+                    )
+                except InvalidArgument:
+                    continue  # the rule's own conditions forbid breaking this one
+    return out
 
 
 def _search(
-    pair: _Pair,
-    strategy: st.SearchStrategy[Registry],
-    direction: Direction,
-    examples: int,
-    seed: int,
+    pair: _Pair, direction: Direction, examples: int, seed: int, as_of: date
 ) -> tuple[Registry | None, int]:
     calls = [0, 0]  # registries tried; tried when the first difference showed
 
@@ -197,7 +241,12 @@ def _search(
         suppress_health_check=list(HealthCheck),
     )
     try:
-        found: Registry = find(strategy, condition, settings=config, random=random.Random(seed))
+        found: Registry = find(
+            _strategy(pair, direction, as_of),
+            condition,
+            settings=config,
+            random=random.Random(seed),
+        )
     except NoSuchExample:
         return None, calls[0]
     return found, calls[1]
@@ -244,11 +293,10 @@ def compare_rules(
             "share): the search plants ties only, so its test cases must show the difference",
         )
     pair = _Pair(_alone(old, before), _alone(new, after))
-    strategy = _strategy(pair, as_of)
     witnesses: list[Witness] = []
     counts: list[int] = []
     for direction in ("old-only", "new-only"):
-        found, tried = _search(pair, strategy, direction, examples, seed)
+        found, tried = _search(pair, direction, examples, seed, as_of)
         counts.append(tried)
         if found is not None:
             old_f, new_f = pair.findings(found)
