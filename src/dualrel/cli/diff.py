@@ -112,7 +112,7 @@ def add_command(sub: Subparsers) -> None:
     p.add_argument(
         "--git",
         metavar="REV",
-        help="compare each NEW ruleset file with itself at git revision REV (then the "
+        help="compare the NEW ruleset file with itself at git revision REV (then the "
         "arguments are NEW [REGISTRY ...]); for pre-commit and CI",
     )
     p.add_argument(
