@@ -160,8 +160,9 @@ class _Pair:
 
 def _strategy(pair: _Pair, direction: Direction, as_of: date) -> st.SearchStrategy[Registry]:
     """Registries planted with each rule's pattern, and random ones of the kinds they read.
-    The side that should find more is planted twice as often: a new rule's extra match is
-    most often an instance of the new pattern (its dates at a bound the old one excludes)."""
+    The side that should find more comes first, planted outside the other side's date
+    conditions (:func:`_outside`), then planted twice as often as the other: its extra
+    match is most often an instance of its own pattern."""
     kinds = sorted(
         {k for rs in (pair.old, pair.new) for r in rs.rules for c in r.match.ties for k in c.kinds}
     )
