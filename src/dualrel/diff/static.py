@@ -97,6 +97,7 @@ class RuleChange:
 
     @property
     def new_name(self) -> str | None:
+        """``origin/id`` of the new rule (``None`` for a removed rule)."""
         return f"{self.new.origin.id}/{self.new.id}" if self.new is not None else None
 
 
