@@ -192,6 +192,8 @@ def test_a_rule_split_in_two_whose_union_is_the_original_is_equivalent(files):
         ("ours/close-romance", "ours/close-family"),
     )
     assert cmp.verdict == "same" and cmp.witnesses == () and cmp.examples == 100
+    assert cmp.tried == (100, 100)  # every registry tried, each way
+    assert "no difference found in 100 registries each way" in render_diff(diff)
     # one half alone is narrower: the search says so, with a witness
     half = _diff(files, split, pairs={"close-tie": ["close-romance"]}, examples=60)
     (cmp,) = half.comparisons
@@ -459,3 +461,12 @@ def test_a_rule_over_practice_records_is_not_searched_and_says_why(tmp_path):
     assert cmp.old_rule == "coaching-practice/late-responses"
     assert cmp.verdict == "not-compared" and "practice records" in cmp.reason
     assert "not compared (late-responses reads practice records" in render_diff(diff)
+
+
+def test_markdown_holds_each_witness_as_a_case_to_paste(files):
+    diff = _diff(files, OURS.replace("value: 365", "value: 730"), examples=20)
+    text = render_diff(diff, "markdown", pseudonymizer=Pseudonymizer(b"k", "env"))
+    (cmp,) = diff.comparisons
+    (w,) = cmp.witnesses
+    assert f"```yaml\n{w.case}```" in text
+    assert "| `ours/hiring-former-client` | `ours/hiring-former-client` | finds more" in text
