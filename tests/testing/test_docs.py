@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -50,6 +51,9 @@ def run_session(body: str, cwd: Path) -> list[tuple[str, str, str, int]]:
 
 
 def test_every_example_runs_as_shown(tmp_path):
+    # dualrel diff's examples read the bundled example registry, as a reader's clone has it
+    (tmp_path / "examples").mkdir()
+    shutil.copy(ROOT / "src" / "dualrel" / "examples" / "practice.json", tmp_path / "examples")
     ran = 0
     for info, body in blocks():
         if info.startswith("yaml file="):

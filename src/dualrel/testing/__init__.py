@@ -3,9 +3,10 @@
 Run a ruleset's test cases (``rulesets/tests/<ruleset>/*.yaml``) with :func:`run_tests`,
 measure how well they guard the rules with :func:`run_mutants` and
 :meth:`TestResults.coverage`, and check the built-in properties with
-:func:`check_properties`.  The strategies (:func:`people`, :func:`ties`,
-:func:`registries`, :func:`registries_matching`) and the properties need ``hypothesis``
-(``pip install 'dualrel[test]'``); the test runner does not.
+:func:`check_properties`; compare what two versions of a rule find with
+:func:`compare_rules` (``dualrel diff``).  The strategies (:func:`people`, :func:`ties`,
+:func:`registries`, :func:`registries_matching`), the properties and the comparison
+need ``hypothesis`` (``pip install 'dualrel[test]'``); the test runner does not.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dualrel.testing.mutate import Mutant, MutantResult, MutationReport, mutants
 from dualrel.testing.runner import CaseResult, RuleCoverage, TestResults, run_tests
 
 if TYPE_CHECKING:
+    from dualrel.testing.diff import SemanticComparison, Witness, compare_rules
     from dualrel.testing.properties import (
         PROPERTIES,
         PropertyFailure,
@@ -48,6 +50,9 @@ _LAZY = {
     "check_properties": "properties",
     "UncheckedRule": "properties",
     "unchecked_rules": "properties",
+    "compare_rules": "diff",
+    "SemanticComparison": "diff",
+    "Witness": "diff",
 }
 
 
@@ -71,10 +76,13 @@ __all__ = [
     "PropertyFailure",
     "PropertyResult",
     "RuleCoverage",
+    "SemanticComparison",
     "TestCaseError",
     "TestResults",
     "UncheckedRule",
+    "Witness",
     "check_properties",
+    "compare_rules",
     "mutants",
     "people",
     "registries",

@@ -7,6 +7,7 @@ never touches the planted people with a kind a negated clause reads.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,9 +18,10 @@ from hypothesis import strategies as st
 from dualrel._internal.datebounds import tightest
 from dualrel.errors import InvalidArgument
 from dualrel.graph.model import DATE_ATTRIBUTES, FAMILY_RELATIONS, Person, Registry, Tie
-from dualrel.rules.loader import Ruleset, load_ruleset
+from dualrel.rules.loader import Rule, Ruleset, load_ruleset
 from dualrel.testing._pattern import (
     FAR,
+    Constraint,
     constraints,
     date_attributes,
     fields_compared,
@@ -30,7 +32,7 @@ from dualrel.testing._pattern import (
 )
 from dualrel.testing._strategies.people_ties import _ROLES, _check_bounds, ties
 
-__all__ = ["plantable", "registries_matching"]
+__all__ = ["plantable", "registries_avoiding", "registries_matching"]
 
 
 _BOUNDS = {"greater_than": 1, "at_least": 0, "less_than": -1, "at_most": 0}
@@ -153,18 +155,40 @@ def registries_matching(
     if not isinstance(as_of, date):
         raise InvalidArgument(f"as_of={as_of!r} must be a datetime.date")
 
+    return registries_avoiding(
+        rs,
+        rule,
+        (),
+        max_extra_people=max_extra_people,
+        max_noise_ties=max_noise_ties,
+        as_of=as_of,
+        spread_days=spread_days,
+    )
+
+
+def registries_avoiding(
+    rs: Ruleset,
+    rule: Rule,
+    extra: Sequence[Constraint],
+    *,
+    max_extra_people: int = 4,
+    max_noise_ties: int = 8,
+    as_of: date = date(2026, 1, 1),
+    spread_days: int = 1_500,
+) -> st.SearchStrategy[Registry]:
+    """:func:`registries_matching` for a rule already checked plantable, its planted dates
+    also meeting the difference constraints ``extra`` (over the pattern's date variables,
+    as :func:`~dualrel.testing._pattern.constraints` numbers them): ``dualrel diff`` plants
+    a new rule's pattern outside an old rule's window this way."""
     clauses = positive(rule)
     dated = date_attributes(rule)  # attributes read as dates: variables after the ties'
     n = 1 + 2 * len(clauses) + len(dated)
-    spread = spread_days + sum(abs(c) for _, _, c in constraints(rule, as_of))
-    cons = (
-        constraints(rule, as_of)
-        + [(v, 0, spread) for v in range(1, n)]
-        + [(0, v, spread) for v in range(1, n)]
-    )
+    own = constraints(rule, as_of) + list(extra)
+    spread = spread_days + sum(abs(c) for _, _, c in own)
+    cons = own + [(v, 0, spread) for v in range(1, n)] + [(0, v, spread) for v in range(1, n)]
     if tightest(n, cons) is None:
         raise InvalidArgument(
-            f"rule_id={rule_id!r}: the rule's date conditions contradict each other, so it "
+            f"rule_id={rule.id!r}: the rule's date conditions contradict each other, so it "
             "can never fire"
         )
     kinds_directed = dict(rs.kinds)
@@ -213,7 +237,7 @@ def registries_matching(
             if not draw(st.booleans()):
                 trial = list(values)
                 trial[v] = -FAR if v % 2 == 1 else FAR
-                if holds(constraints(rule, as_of), trial):
+                if holds(own, trial):
                     values = trial
         planted: list[Tie] = []
         for i, clause in enumerate(clauses):
