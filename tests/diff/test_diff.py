@@ -16,6 +16,7 @@ from dualrel.cli import build_parser, main
 from dualrel.diff import PolicyDiff, diff_policies, render_diff
 from dualrel.report import Pseudonymizer
 from dualrel.testing.runner import run_tests
+from tests.test_ci import check_jsonschema
 
 ROOT = Path(__file__).resolve().parents[2]
 PRACTICE = str(ROOT / "examples" / "practice.json")
@@ -470,3 +471,9 @@ def test_markdown_holds_each_witness_as_a_case_to_paste(files):
     (w,) = cmp.witnesses
     assert f"```yaml\n{w.case}```" in text
     assert "| `ours/hiring-former-client` | `ours/hiring-former-client` | finds more" in text
+
+
+def test_the_documented_diff_workflow_is_a_valid_github_workflow(tmp_path):
+    path = tmp_path / "policy-diff.yml"
+    path.write_text(_doc_file(".github/workflows/policy-diff.yml"), encoding="utf-8")
+    check_jsonschema("vendor.github-workflows", path)
