@@ -16,6 +16,7 @@ from dualrel.cli import build_parser, main
 from dualrel.diff import PolicyDiff, diff_policies, render_diff
 from dualrel.report import Pseudonymizer
 from dualrel.testing.runner import run_tests
+from tests.report.util import TEST_KEY
 from tests.test_ci import check_jsonschema
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -322,7 +323,7 @@ def test_the_search_is_deterministic(files):
 
 def test_markdown_pseudonymises_people(files):
     diff = _diff(files, OURS.replace("level: 2", "level: 3"), semantic=False)
-    key = Pseudonymizer(b"k", "env")
+    key = Pseudonymizer(TEST_KEY.encode(), "env")
     text = render_diff(diff, "markdown", pseudonymizer=key)
     assert key.alias("cy") in text and key.alias("ann") in text
     assert "=cy" not in text and "=ann" not in text
@@ -466,7 +467,7 @@ def test_a_rule_over_practice_records_is_not_searched_and_says_why(tmp_path):
 
 def test_markdown_holds_each_witness_as_a_case_to_paste(files):
     diff = _diff(files, OURS.replace("value: 365", "value: 730"), examples=20)
-    text = render_diff(diff, "markdown", pseudonymizer=Pseudonymizer(b"k", "env"))
+    text = render_diff(diff, "markdown", pseudonymizer=Pseudonymizer(TEST_KEY.encode(), "env"))
     (cmp,) = diff.comparisons
     (w,) = cmp.witnesses
     assert f"```yaml\n{w.case}```" in text
@@ -477,3 +478,21 @@ def test_the_documented_diff_workflow_is_a_valid_github_workflow(tmp_path):
     path = tmp_path / "policy-diff.yml"
     path.write_text(_doc_file(".github/workflows/policy-diff.yml"), encoding="utf-8")
     check_jsonschema("vendor.github-workflows", path)
+
+
+def test_markdown_shows_hostile_ids_and_paths_as_text(files):
+    # a PR comment renders Markdown with raw HTML: ids and paths must stay text (issue 21 D10)
+    markdown_it = pytest.importorskip("markdown_it")
+    hostile = "<img src=https://attacker.example/x.png><!--"
+    doc = json.loads(json.dumps(REGISTRY).replace('"cy"', json.dumps(hostile)))
+    registry = files(f"reg{hostile.replace('/', '_')}.json", json.dumps(doc))
+    old = files("old.yaml", OURS)
+    new = files("new.yaml", OURS.replace("level: 2", "level: 3", 1))
+    diff = diff_policies([old], [new], [registry], semantic=False)
+    for pseudonymizer in (Pseudonymizer.reveal(), Pseudonymizer(TEST_KEY.encode(), "env")):
+        text = render_diff(diff, "markdown", pseudonymizer=pseudonymizer)
+        tokens = markdown_it.MarkdownIt("commonmark").enable("table").parse(text)
+        inline = {c.type for t in tokens for c in (t.children or [])}
+        assert not inline & {"html_inline", "link_open", "image"}, text
+        html = [t.content for t in tokens if t.type == "html_block"]
+        assert not any("<img" in h or "<!--" in h for h in html), text

@@ -18,6 +18,7 @@ from dualrel.diff.static import RuleChange
 from dualrel.errors import InvalidArgument
 from dualrel.findings import Finding
 from dualrel.report import Pseudonymizer
+from dualrel.report.markdown import code, escape
 
 if TYPE_CHECKING:
     from dualrel.diff import PolicyDiff
@@ -173,10 +174,6 @@ def _text_impact(impact: Impact) -> list[str]:
 # -- markdown --------------------------------------------------------------------------------
 
 
-def _cell(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
-
-
 def _markdown(diff: PolicyDiff, people: Pseudonymizer) -> str:
     differ = sum(1 for c in diff.rules if c.status != "same")
     head = "⚠️ the policies differ" if diff.differs() else "✅ the policies do not differ"
@@ -185,7 +182,7 @@ def _markdown(diff: PolicyDiff, people: Pseudonymizer) -> str:
         "",
         f"**{head}**: {differ} rule(s) differ ({_rule_counts(diff)}).",
         "",
-        f"Old policy: {_cell(_policy(diff, 'old'))}; new policy: {_cell(_policy(diff, 'new'))}.",
+        f"Old policy: {escape(_policy(diff, 'old'))}; new policy: {escape(_policy(diff, 'new'))}.",
         "",
     ]
     changed = [c for c in diff.rules if c.status != "same"]
@@ -200,7 +197,7 @@ def _markdown(diff: PolicyDiff, people: Pseudonymizer) -> str:
             else:
                 what = _rule_brief(c)
                 name = c.name if c.status == "removed" else str(c.new_name)
-            out.append(f"| {c.status} | `{_cell(name)}` | {_cell(what)} |")
+            out.append(f"| {c.status} | {code(name, in_table=True)} | {escape(what)} |")
         out.append("")
     out += ["### What the changed rules find", ""]
     if diff.semantic_note:
@@ -208,7 +205,7 @@ def _markdown(diff: PolicyDiff, people: Pseudonymizer) -> str:
     elif not diff.comparisons:
         out += ["No changed rule to compare.", ""]
     else:
-        out += [f"_{_cell(_search_head(diff))}._", ""]
+        out += [f"_{escape(_search_head(diff))}._", ""]
         out += ["| Old rule | New rules | The new policy finds |", "|---|---|---|"]
         for cmp in diff.comparisons:
             verdict = _VERDICTS[cmp.verdict]
@@ -216,14 +213,14 @@ def _markdown(diff: PolicyDiff, people: Pseudonymizer) -> str:
                 verdict += f" in {min(cmp.tried)} registries each way"
             if cmp.verdict == "not-compared":
                 verdict += f" ({cmp.reason})"
-            news = ", ".join(f"`{n}`" for n in cmp.new_rules)
-            out.append(f"| `{cmp.old_rule}` | {news} | {_cell(verdict)} |")
+            news = ", ".join(code(n, in_table=True) for n in cmp.new_rules)
+            out.append(f"| {code(cmp.old_rule, in_table=True)} | {news} | {escape(verdict)} |")
         out.append("")
         for cmp in diff.comparisons:
             for w in cmp.witnesses:
                 summary = f"{cmp.old_rule}: {_DIRECTIONS[w.direction]} (registry {w.tried})"
                 out += [
-                    f"<details><summary>{_cell(summary)}</summary>",
+                    f"<details><summary>{escape(summary)}</summary>",
                     "",
                     "```yaml",
                     w.case.rstrip("\n"),
@@ -240,7 +237,7 @@ def _markdown(diff: PolicyDiff, people: Pseudonymizer) -> str:
 
 def _markdown_impact(impact: Impact, people: Pseudonymizer) -> list[str]:
     out = [
-        f"### Impact on `{_cell(impact.registry)}`",
+        f"### Impact on {code(impact.registry)}",
         "",
         f"sha256 `{impact.sha256[:12]}`, as of {impact.as_of.isoformat()}: "
         f"{len(impact.old)} finding(s) → {len(impact.new)}; {counts_text(impact.counts())}.",
@@ -257,7 +254,11 @@ def _markdown_impact(impact: Impact, people: Pseudonymizer) -> list[str]:
             "|---|---:|---:|---:|---:|---:|",
         ]
         for rule, n in rows.items():
-            out.append(f"| `{_cell(rule)}` | " + " | ".join(str(n[k]) for k in CHANGE_KINDS) + " |")
+            out.append(
+                f"| {code(rule, in_table=True)} | "
+                + " | ".join(str(n[k]) for k in CHANGE_KINDS)
+                + " |"
+            )
         out += ["", "<details><summary>Findings that change</summary>", ""]
         out += ["| Change | Rule | People | Level |", "|---|---|---|---|"]
         for c in impact.changes:
@@ -265,9 +266,8 @@ def _markdown_impact(impact: Impact, people: Pseudonymizer) -> list[str]:
             level = (
                 f"{c.old.level} → {f.level}" if c.old is not None and c.new is not None else f.level
             )
-            out.append(
-                f"| {c.kind} | `{_cell(c.rule)}` | {_cell(_subjects(f, people.alias))} | {level} |"
-            )
+            who = escape(_subjects(f, people.alias))
+            out.append(f"| {c.kind} | {code(c.rule, in_table=True)} | {who} | {level} |")
         out += ["", "</details>", ""]
     return out
 

@@ -13,7 +13,7 @@ import re
 from dualrel.findings import CheckResult
 from dualrel.report._base import OutputFormat, People, level_name, step_text
 
-__all__ = ["FORMAT", "escape", "render"]
+__all__ = ["FORMAT", "code", "escape", "render"]
 
 _ICONS = {3: "🔴", 2: "🟠", 1: "🔵"}
 
@@ -41,7 +41,7 @@ def escape(text: str) -> str:
     return text
 
 
-def _code(text: str, *, in_table: bool = False) -> str:
+def code(text: str, *, in_table: bool = False) -> str:
     """``text`` as a code span: fenced by more backticks than it holds, so it cannot close
     the span; inside a span nothing is markup, but a table still splits cells at ``|``."""
     text = _LINE_BREAKS.sub(" ", text)
@@ -60,16 +60,16 @@ def render(result: CheckResult, people: People, colour: bool = False) -> str:
         if failing
         else f"✅ no open finding at or above level {result.fail_level}"
     )
-    rulesets = ", ".join(f"{_code(r.id)} {escape(r.version)}" for r in result.rulesets)
+    rulesets = ", ".join(f"{code(r.id)} {escape(r.version)}" for r in result.rulesets)
     out = [
         "## dualrel check",
         "",
         f"**{verdict}**",
         "",
-        f"Registry {_code(result.registry.path)} (sha256 `{result.registry.sha256[:12]}`) "
+        f"Registry {code(result.registry.path)} (sha256 `{result.registry.sha256[:12]}`) "
         f"as of {result.as_of.isoformat()}; rulesets {rulesets}.",
         "",
-        *(f"> ⚠️ warning ({_code(w.code)}): {escape(w.message)}\n" for w in result.warnings),
+        *(f"> ⚠️ warning ({code(w.code)}): {escape(w.message)}\n" for w in result.warnings),
         "| Level | Findings | Open | Waived | Baselined |",
         "|---|---:|---:|---:|---:|",
     ]
@@ -95,7 +95,7 @@ def render(result: CheckResult, people: People, colour: bool = False) -> str:
             first = step_text(fd.remediation[0], people) if fd.remediation else ""
             out.append(
                 f"| {fd.level} | {escape(fd.severity)} | {escape(fd.title)} "
-                f"({_code(f'{fd.ruleset.id}/{fd.rule}', in_table=True)}) "
+                f"({code(f'{fd.ruleset.id}/{fd.rule}', in_table=True)}) "
                 f"| {escape(people.subjects(f))} | {escape(', '.join(fd.evidence + fd.records))} "
                 f"| {escape(first)} | {f.status} |"
             )
@@ -105,7 +105,7 @@ def render(result: CheckResult, people: People, colour: bool = False) -> str:
     if result.by_rule():
         out += ["<details><summary>Findings per rule</summary>", ""]
         out += ["| Rule | Findings |", "|---|---:|"]
-        out += [f"| {_code(rule, in_table=True)} | {n} |" for rule, n in result.by_rule().items()]
+        out += [f"| {code(rule, in_table=True)} | {n} |" for rule, n in result.by_rule().items()]
         out += ["", "</details>", ""]
     if result.waivers:
         out += [
@@ -116,20 +116,20 @@ def render(result: CheckResult, people: People, colour: bool = False) -> str:
         ]
         for w in result.waivers:
             out.append(
-                f"| {w.status} | {_code(w.waiver.source, in_table=True)} "
+                f"| {w.status} | {code(w.waiver.source, in_table=True)} "
                 f"| {w.waiver.expires.isoformat()} "
                 f"| {escape(w.waiver.approved_by)} |"
             )
         out.append("")
     if result.baseline is not None:
         out.append(
-            f"Baseline {_code(result.baseline.path)}: {len(result.resolved)} finding(s) resolved."
+            f"Baseline {code(result.baseline.path)}: {len(result.resolved)} finding(s) resolved."
         )
         out.append("")
         for r in result.resolved:
             subjects = " ".join(f"{k}={people.label(v)}" for k, v in sorted(r.subjects.items()))
             out.append(
-                f"- resolved: {escape(r.title)} ({_code(f'{r.ruleset.id}/{r.rule}')}) "
+                f"- resolved: {escape(r.title)} ({code(f'{r.ruleset.id}/{r.rule}')}) "
                 f"{escape(subjects)}"
             )
         if result.resolved:
