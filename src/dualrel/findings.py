@@ -23,6 +23,7 @@ __all__ = [
     "CheckResult",
     "CheckedFinding",
     "Citation",
+    "EvidenceRecord",
     "EvidenceTie",
     "Finding",
     "FindingStatus",
@@ -193,6 +194,16 @@ class EvidenceTie:
 
 
 @dataclass(frozen=True, slots=True)
+class EvidenceRecord:
+    """A practice record of a finding's evidence (``section/id``) and its dates by field
+    name, in the section's field order (``(("given", 2025-01-01), ...)``); a time of day is
+    dropped: the page draws days."""
+
+    id: str
+    dates: tuple[tuple[str, date], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class RuleStep:
     """A remediation step as the rule declares it (before dates and assignees)."""
 
@@ -254,6 +265,8 @@ class CheckedFinding:
     waiver: WaiverInfo | None = None
     #: The baseline holds this finding (its status is ``waived`` if a waiver applies too).
     in_baseline: bool = False
+    #: The practice records of the evidence with their dates, in ``finding.records`` order.
+    records: tuple[EvidenceRecord, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,12 +11,14 @@ as keyed pseudonyms unless ``reveal`` is true.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 
 from dualrel.errors import InvalidArgument
 from dualrel.findings import (
     CheckedFinding,
     CheckResult,
+    EvidenceRecord,
     EvidenceTie,
     RegistryInfo,
     ResolvedFinding,
@@ -27,7 +29,12 @@ from dualrel.findings import (
 )
 from dualrel.report import html_report, json_report, junit, markdown, sarif, text
 from dualrel.report._base import OutputFormat, People
-from dualrel.report.pseudonym import KEY_ENV, Pseudonymizer
+from dualrel.report.pseudonym import (
+    KEY_ENV,
+    Pseudonymizer,
+    pseudonym_map,
+    write_pseudonym_map,
+)
 from dualrel.report.schema import ReportDocument, ReportFileError, load_report, report_json_schema
 
 __all__ = [
@@ -35,6 +42,7 @@ __all__ = [
     "KEY_ENV",
     "CheckResult",
     "CheckedFinding",
+    "EvidenceRecord",
     "EvidenceTie",
     "OutputFormat",
     "People",
@@ -48,8 +56,10 @@ __all__ = [
     "WaiverInfo",
     "WaiverOutcome",
     "load_report",
+    "pseudonym_map",
     "render",
     "report_json_schema",
+    "write_pseudonym_map",
 ]
 
 #: Every output format by name, in the order the help lists them.
@@ -73,19 +83,28 @@ def render(
     reveal: bool = False,
     pseudonymizer: Pseudonymizer | None = None,
     colour: bool = False,
+    templates: str | os.PathLike[str] | None = None,
 ) -> str:
     """Render ``result`` in ``format``.
 
     Shared formats pseudonymise person ids with ``pseudonymizer`` (default: keyed by
     ``DUALREL_PSEUDONYM_KEY``, else a random key) unless ``reveal``; ``text`` and ``json``
     keep exact ids.  Names appear only when ``reveal`` (and the result carries them).
+    ``templates`` (``html`` only) is a folder of templates that replace the shipped ones
+    file by file (:data:`dualrel.report.html_report.TEMPLATE_FILES`).
     """
     fmt = FORMATS.get(format)
     if fmt is None:
         raise InvalidArgument(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
+    if templates is not None and fmt is not html_report.FORMAT:
+        raise InvalidArgument(f"templates apply to the html format only, not {format!r}")
     if reveal or not fmt.shared:
         pseudo = Pseudonymizer.reveal()
     else:
         pseudo = pseudonymizer if pseudonymizer is not None else Pseudonymizer.from_env()
     names = result.names if reveal else {}
+    if templates is not None:
+        if not os.path.isdir(templates):
+            raise InvalidArgument(f"{os.fspath(templates)}: no such template folder")
+        return html_report.render(result, People(pseudo, names), colour, templates=templates)
     return fmt.render(result, People(pseudo, names), colour)

@@ -27,6 +27,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from dualrel.errors import InvalidArgument
 from dualrel.findings import CheckedFinding, CheckResult
 from dualrel.report._base import OutputFormat, People, level_name, step_text
 
@@ -103,6 +104,7 @@ def _people(f: CheckedFinding, people: People) -> list[list[str]]:
 def _finding(f: CheckedFinding, people: People, result: CheckResult) -> dict[str, Any]:
     fd = f.finding
     as_of = result.as_of
+    dated = {r.id: r.dates for r in f.records}
     return {
         "fp": fd.fingerprint,
         "level": fd.level,
@@ -126,7 +128,11 @@ def _finding(f: CheckedFinding, people: People, result: CheckResult) -> dict[str
             for t in f.ties
         ],
         "tieText": _tie_text(f, people),
-        "records": [{"id": r, "dates": []} for r in fd.records],
+        # every record the finding cites, dated when the check found it in the registry
+        "records": [
+            {"id": r, "dates": [[name, d.isoformat()] for name, d in dated.get(r, ())]}
+            for r in fd.records
+        ],
         "steps": [
             {
                 "text": step_text(s, people),
@@ -179,7 +185,15 @@ def render(
 ) -> str:
     """The page for ``result``; ``templates`` is a folder whose files replace ours."""
     del colour  # a page has no terminal
-    env = _environment(templates)
+    try:
+        return _page(result, people, _environment(templates))
+    except jinja2.TemplateSyntaxError as exc:
+        raise InvalidArgument(f"{exc.filename or exc.name}:{exc.lineno}: {exc.message}") from None
+    except jinja2.TemplateError as exc:  # a folder's template asks for what the page lacks
+        raise InvalidArgument(f"html template: {exc.message or exc}") from None
+
+
+def _page(result: CheckResult, people: People, env: jinja2.Environment) -> str:
     data = _data(result, people)
     script = env.get_template("report.js").render()
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode()
