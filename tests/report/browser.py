@@ -9,6 +9,7 @@ fail in CI (``CI=true``).
 
 from __future__ import annotations
 
+import base64
 import fcntl
 import json
 import os
@@ -86,9 +87,10 @@ class Page:
             "Target.attachToTarget", {"targetId": target, "flatten": True}, session=False
         )["sessionId"]
         self._send("Runtime.enable")
-        self._send("Emulation.setDeviceMetricsOverride", {
-            "width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": False
-        })
+        self._send(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": False},
+        )
         self._send("Page.navigate", {"url": url})
         self.wait_for("document.readyState === 'complete'")
 
@@ -122,15 +124,29 @@ class Page:
                 {"type": kind, "x": x, "y": y, "button": "left", "clickCount": 1},
             )
 
+    def press(self, key: str, code: int) -> None:
+        """Press and release ``key`` (``ArrowDown``, Windows key ``code`` 40) where the
+        focus is."""
+        for kind in ("rawKeyDown", "keyUp"):
+            self._send(
+                "Input.dispatchKeyEvent",
+                {"type": kind, "key": key, "code": key, "windowsVirtualKeyCode": code},
+            )
+
     def type(self, selector: str, text: str) -> None:
-        """Focus ``selector`` by clicking it and type ``text`` into it."""
+        """Focus ``selector`` by clicking it and type ``text`` at the end of its text."""
         self.click(selector)
+        self.press("End", 35)
         self._send("Input.insertText", {"text": text})
 
-    def screenshot(self, path: Path) -> None:
-        import base64
+    def media(self, media: str) -> None:
+        """Show the page as on ``print`` or ``screen`` media (``""``: as it is)."""
+        self._send("Emulation.setEmulatedMedia", {"media": media})
 
-        shot = self._send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True})
+    def screenshot(self, path: Path) -> None:
+        shot = self._send(
+            "Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True}
+        )
         path.write_bytes(base64.b64decode(shot["data"]))
 
 

@@ -125,8 +125,9 @@ def test_a_template_folder_replaces_ours_file_by_file(
     (tmp_path / "report.css").write_text("body{color:#123456}", encoding="utf-8")
     translated = (TEMPLATES / "report.html.j2").read_text(encoding="utf-8")
     translated = translated.replace("<h1>dualrel check</h1>", "<h1>Prüfbericht</h1>")
-    translated = translated.replace('data-none="No finding matches the filters."',
-                                    'data-none="Kein Befund."')
+    translated = translated.replace(
+        'data-none="No finding matches the filters."', 'data-none="Kein Befund."'
+    )
     assert "Prüfbericht" in translated
     (tmp_path / "report.html.j2").write_text(translated, encoding="utf-8")
     page = render(practice, "html", pseudonymizer=pseudo, templates=tmp_path)
