@@ -80,7 +80,8 @@ class Page:
         message: dict[str, Any] = json.loads(raw)
         return message
 
-    def open(self, url: str) -> None:
+    def open(self, url: str, *, wait: bool = True) -> None:
+        """Load ``url`` in the tab (and wait until it is loaded unless ``wait`` is false)."""
         targets = self._send("Target.getTargets", session=False)["targetInfos"]
         target = next(t["targetId"] for t in targets if t["type"] == "page")
         self.session = self._send(
@@ -92,7 +93,8 @@ class Page:
             {"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": False},
         )
         self._send("Page.navigate", {"url": url})
-        self.wait_for("document.readyState === 'complete'")
+        if wait:
+            self.wait_for("document.readyState === 'complete'")
 
     def eval(self, expression: str) -> Any:
         reply = self._send(
