@@ -20,10 +20,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.report.browser import browser  # noqa: E402
+from tests.report.browser import browser
 
 _SHOWN = (
-    "location.protocol === 'file:' && document.readyState === 'complete' && (!document.getElementById('report-data') || "
+    "location.protocol === 'file:' && document.readyState === 'complete' && "
+    "(!document.getElementById('report-data') || "
     "document.getElementById('shown').textContent !== '')"
 )
 _FRAMES = "new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(1))))"

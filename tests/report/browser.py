@@ -145,6 +145,10 @@ class Page:
         """Show the page as on ``print`` or ``screen`` media (``""``: as it is)."""
         self._send("Emulation.setEmulatedMedia", {"media": media})
 
+    def pdf(self) -> bytes:
+        """Print the page (as to a PDF), which fires its ``beforeprint`` and ``afterprint``."""
+        return base64.b64decode(self._send("Page.printToPDF")["data"])
+
     def screenshot(self, path: Path) -> None:
         shot = self._send(
             "Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True}

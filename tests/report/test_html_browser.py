@@ -57,6 +57,20 @@ def _shown(page: Page) -> list[str]:
     return shown
 
 
+def _copies(result: CheckResult, n: int) -> CheckResult:
+    """``result`` with each finding ``n`` times (distinct fingerprints), in level order."""
+    return replace(
+        result,
+        findings=tuple(
+            replace(
+                f, finding=replace(f.finding, fingerprint=f"{i:02d}{f.finding.fingerprint[2:]}")
+            )
+            for f in result.findings
+            for i in range(n)
+        ),
+    )
+
+
 def test_findings_by_level_with_their_drawings(
     page: Page, practice: CheckResult, tmp_path: Path
 ) -> None:
@@ -157,14 +171,8 @@ def test_search_finds_a_finding(page: Page, practice: CheckResult, tmp_path: Pat
 
 
 def test_pages_of_findings(page: Page, practice: CheckResult, tmp_path: Path) -> None:
-    copies = tuple(
-        replace(f, finding=replace(f.finding, fingerprint=f"{i:02d}{f.finding.fingerprint[2:]}"))
-        for f in practice.findings
-        for i in range(5)
-    )
-    result = replace(practice, findings=copies)
-    data = _open(page, result, tmp_path)
-    pages = -(-len(copies) // PAGE_SIZE)
+    data = _open(page, _copies(practice, 5), tmp_path)
+    pages = -(-len(data) // PAGE_SIZE)
     fps = [f["fp"] for f in data]
     assert _shown(page) == fps[:PAGE_SIZE]
     assert page.eval("document.getElementById('page-info').textContent") == f"page 1 of {pages}"
@@ -185,8 +193,18 @@ def test_pages_of_findings(page: Page, practice: CheckResult, tmp_path: Path) ->
     )
 
 
-def test_print_hides_the_controls(page: Page, practice: CheckResult, tmp_path: Path) -> None:
-    _open(page, practice, tmp_path)
+def test_print_hides_the_controls_and_prints_every_match(
+    page: Page, practice: CheckResult, tmp_path: Path
+) -> None:
+    data = _open(page, _copies(practice, 5), tmp_path)
+    assert len(_shown(page)) == PAGE_SIZE < len(data)
+    page.eval(
+        "window.addEventListener('beforeprint', () => { window.printed ="
+        " document.querySelectorAll('section.finding').length; })"
+    )
+    page.pdf()
+    assert page.eval("window.printed") == len(data)
+    assert len(_shown(page)) == PAGE_SIZE  # back to the page once printed
     shown = "getComputedStyle(document.getElementById('filters')).display"
     assert page.eval(shown) != "none"
     page.media("print")
