@@ -35,9 +35,10 @@ from dualrel.findings import (
 from dualrel.graph import RecordLocations, load_registry
 from dualrel.graph.model import CORE_TIE_KINDS, PRACTICE_SECTIONS, Registry, SourceLocation, Tie
 from dualrel.graph.practice import PRACTICE_CATALOGUE
-from dualrel.rules import Ruleset, compile_ruleset, evaluate, load_ruleset
+from dualrel.rules import Rule, Ruleset, compile_ruleset, evaluate, load_ruleset
 from dualrel.rules.compose import distinct_rules, merged_findings
 from dualrel.rules.numbers import numeric_warnings
+from dualrel.rules.windows import date_conditions, date_windows
 from dualrel.waivers import apply_waivers, load_waivers
 
 __all__ = [
@@ -372,8 +373,16 @@ def _run_check(
     descriptions = {(r.ruleset, r.id): r.description for r in rules}
     evidence = _evidence_ties(reg, findings)
     records = _records(reg, findings)
+    by_rule: dict[tuple[RulesetRef, str], Rule] = {}
+    for rs in loaded:
+        for r in rs.rules:
+            by_rule.setdefault((r.origin, r.id), r)
+    conditions = {key: date_conditions(r) for key, r in by_rule.items()}
     checked = []
     for f in findings:
+        ties = _evidence(reg, f, evidence)
+        cited = tuple(records.get(r, EvidenceRecord(r)) for r in f.records)
+        rule_key = (f.ruleset, f.rule)
         waiver = applied.get(f.fingerprint)
         status: FindingStatus = (
             "waived" if waiver else "baselined" if f.fingerprint in baselined else "open"
@@ -383,10 +392,15 @@ def _run_check(
                 finding=f,
                 status=status,
                 description=descriptions.get((f.ruleset, f.rule), ""),
-                ties=_evidence(reg, f, evidence),
+                ties=ties,
                 waiver=waiver,
                 in_baseline=f.fingerprint in baselined,
-                records=tuple(records.get(r, EvidenceRecord(r)) for r in f.records),
+                records=cited,
+                windows=date_windows(
+                    by_rule[rule_key], conditions[rule_key], f, ties=ties, records=cited, as_of=when
+                )
+                if conditions.get(rule_key)
+                else (),
             )
         )
     names = {p.id: p.name for p in reg.people if p.name} if options.reveal else {}

@@ -25,6 +25,7 @@ __all__ = [
     "Citation",
     "EvidenceRecord",
     "EvidenceTie",
+    "EvidenceWindow",
     "Finding",
     "FindingStatus",
     "RegistryInfo",
@@ -204,6 +205,18 @@ class EvidenceRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class EvidenceWindow:
+    """A date condition of the rule on one tie or record of the evidence (``item``, a tie
+    id or ``section/id``): ``condition`` as written, ``bound`` the date its other side
+    gives (parameters resolved), ``value`` the item's date it tests (``None``: open)."""
+
+    item: str
+    condition: str
+    bound: date
+    value: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class RuleStep:
     """A remediation step as the rule declares it (before dates and assignees)."""
 
@@ -267,6 +280,8 @@ class CheckedFinding:
     in_baseline: bool = False
     #: The practice records of the evidence with their dates, in ``finding.records`` order.
     records: tuple[EvidenceRecord, ...] = ()
+    #: The rule's date windows on the evidence (:mod:`dualrel.rules.windows`).
+    windows: tuple[EvidenceWindow, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -104,6 +104,18 @@ def test_findings_by_level_with_their_drawings(
     )
     assert "assessments/as-02, date 2025-05-10" in text
     assert page.eval("document.querySelectorAll('circle.record[data-record]').length") >= 2
+    # the rule's windows: a dashed bound on the row of the tie or record they test
+    bounds = page.eval(
+        "[...document.querySelectorAll('section.finding')].map(s => [s.dataset.fingerprint,"
+        " [...s.querySelectorAll('svg.timeline line.bound')].map(l => l.dataset.item)])"
+    )
+    assert any(items for _, items in bounds)
+    for fp, items in bounds:
+        assert items == [w["item"] for w in by_fp[fp]["windows"]], fp
+    former = next(f for f in data if f["rule"].endswith("/romance-former-client"))
+    assert "former_client_window_days" in page.eval(
+        f"document.getElementById('f-{former['fp']}').innerText"
+    )
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(ARTIFACTS / "html-report.png")
     assert (ARTIFACTS / "html-report.png").stat().st_size > 1000

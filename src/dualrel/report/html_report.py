@@ -133,6 +133,15 @@ def _finding(f: CheckedFinding, people: People, result: CheckResult) -> dict[str
             {"id": r, "dates": [[name, d.isoformat()] for name, d in dated.get(r, ())]}
             for r in fd.records
         ],
+        "windows": [
+            {
+                "item": w.item,
+                "condition": w.condition,
+                "bound": w.bound.isoformat(),
+                "value": w.value.isoformat() if w.value else None,
+            }
+            for w in f.windows
+        ],
         "steps": [
             {
                 "text": step_text(s, people),

@@ -37,6 +37,7 @@
     for (const t of f.ties) for (const d of [t.start, t.end]) if (d) dates.push(day(d));
     for (const r of f.records) for (const [, d] of r.dates) dates.push(day(d));
     for (const s of f.steps) dates.push(day(s.due));
+    for (const v of f.windows) dates.push(day(v.bound));
     let lo = Math.min(...dates), hi = Math.max(...dates);
     const pad = Math.max(7, (hi - lo) * 0.06);
     lo -= pad; hi += pad;
@@ -47,6 +48,16 @@
       role: 'img', class: 'timeline', 'aria-label': `timeline of finding ${f.fp.slice(0, 12)}`});
     let y = top;
     const label = (text) => svg.appendChild(el('text', {x: 4, y: y + 14, 'font-size': 11}, text));
+    const bounds = (item) => {
+      // the rule's windows on this row: a dashed line at the date the condition gives
+      for (const v of f.windows.filter((v) => v.item === item)) {
+        const bx = x(day(v.bound));
+        const line = svg.appendChild(el('line', {class: 'bound', 'data-item': item, x1: bx, x2: bx,
+          y1: y + 1, y2: y + rowH - 1, stroke: '#6a1b9a', 'stroke-width': 2,
+          'stroke-dasharray': '3 2'}));
+        line.appendChild(el('title', {}, `${v.condition}: ${v.bound}`));
+      }
+    };
     for (const t of f.ties) {
       const colour = data.kindColours[t.kind] || '#555';
       const x1 = t.start ? x(day(t.start)) : left, x2 = t.end ? x(day(t.end)) : w - right;
@@ -55,6 +66,7 @@
         width: Math.max(2, x2 - x1), height: 12, rx: 3, fill: colour,
         'fill-opacity': t.start && t.end ? 1 : 0.75}));
       bar.appendChild(el('title', {}, `${t.id}: ${t.start || words.openStart} to ${t.end || words.openEnd}`));
+      bounds(t.id);
       y += rowH;
     }
     for (const r of f.records) {
@@ -64,6 +76,7 @@
           cx: x(day(d)), cy: y + 11, r: 5, fill: '#333'}));
         dot.appendChild(el('title', {}, `${r.id} ${name} ${d}`));
       }
+      bounds(r.id);
       y += rowH;
     }
     if (f.steps.length) {
@@ -163,6 +176,13 @@
         ? `${r.id}, ${r.dates.map(([k, d]) => `${k} ${d}`).join(', ')}`
         : r.id;
     }
+    const windows = slot('windows');
+    for (const v of f.windows) {
+      windows.appendChild(document.createElement('li')).textContent =
+        fill(words.window, {condition: v.condition, item: v.item, bound: v.bound,
+          value: v.value || words.openStart});
+    }
+    if (!f.windows.length) windows.previousElementSibling.remove(), windows.remove();
     const steps = slot('steps');
     for (const s of f.steps) {
       const li = steps.appendChild(document.createElement('li'));
