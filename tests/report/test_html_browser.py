@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from dualrel.check import run_check
-from dualrel.report import CheckResult, Pseudonymizer, render
+from dualrel.report import CheckResult, Pseudonymizer, RegistryInfo, render
 from dualrel.report.html_report import PAGE_SIZE
 from tests.report.browser import Page, browser
 from tests.report.util import EXAMPLE
@@ -225,3 +225,33 @@ def test_print_hides_the_controls_and_prints_every_match(
         assert page.eval("getComputedStyle(document.getElementById('pager')).display") == "none"
     finally:
         page.media("")
+
+
+def test_new_since_the_baseline_and_assignee_filters(
+    page: Page, practice: CheckResult, tmp_path: Path
+) -> None:
+    held = {f.finding.fingerprint for f in practice.findings[::2]}
+    result = replace(
+        practice,
+        baseline=RegistryInfo("before.json", "0" * 64),
+        findings=tuple(
+            replace(f, in_baseline=f.finding.fingerprint in held) for f in practice.findings
+        ),
+    )
+    data = _open(page, result, tmp_path)
+    page.click('input[name="new"]')
+    assert _shown(page) == [f["fp"] for f in data if f["fp"] not in held]
+    assert page.eval(
+        "[...document.querySelectorAll('section.finding [data-slot=status]')]"
+        ".every(s => s.textContent === 'open · new')"
+    )
+    page.click('input[name="new"]')
+    # the first assignee of the list, chosen with the keyboard (after "anyone", "unassigned")
+    page.click('select[name="assignee"]')
+    page.press("Escape", 27)
+    for _ in range(2):
+        page.press("ArrowDown", 40)
+    who = page.eval("document.querySelector('select[name=\"assignee\"]').value")
+    assert who.startswith("p-")
+    want = [f["fp"] for f in data if any(s["assignee"] == who for s in f["steps"])]
+    assert want and _shown(page) == want
