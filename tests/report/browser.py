@@ -54,6 +54,8 @@ class Page:
         self._id = 0
         self.session = ""
         self.console: list[str] = []
+        #: every URL the tab asked for since it was opened
+        self.requests: list[str] = []
 
     def _send(self, method: str, params: dict[str, Any] | None = None, session: bool = True) -> Any:
         self._id += 1
@@ -63,8 +65,14 @@ class Page:
         os.write(self._write, json.dumps(message).encode() + b"\0")
         while True:
             reply = self._next()
+            if reply.get("sessionId", self.session) != self.session:
+                continue  # an event of a page opened before
             if reply.get("method") == "Runtime.exceptionThrown":
                 self.console.append(json.dumps(reply["params"]["exceptionDetails"])[:2000])
+            elif reply.get("method") == "Log.entryAdded":  # CSP violations among them
+                self.console.append(reply["params"]["entry"].get("text", "")[:2000])
+            elif reply.get("method") == "Network.requestWillBeSent":
+                self.requests.append(reply["params"]["request"]["url"])
             if reply.get("id") == self._id:
                 if "error" in reply:
                     raise RuntimeError(f"{method}: {reply['error']}")
@@ -88,6 +96,10 @@ class Page:
             "Target.attachToTarget", {"targetId": target, "flatten": True}, session=False
         )["sessionId"]
         self._send("Runtime.enable")
+        self._send("Log.enable")
+        self._send("Network.enable")
+        self.console.clear()
+        self.requests.clear()
         self._send(
             "Emulation.setDeviceMetricsOverride",
             {"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": False},

@@ -77,6 +77,7 @@ def test_findings_by_level_with_their_drawings(
     assert len(practice.findings) <= PAGE_SIZE
     data = _open(page, practice, tmp_path)
     assert not page.console  # the script ran under the page's policy, without error
+    assert page.requests == [(tmp_path / "report.html").as_uri()]  # nothing else fetched
     assert _shown(page) == [f.finding.fingerprint for f in practice.findings]
     per_section = page.eval(
         "[...document.querySelectorAll('section.level')].map(s => [Number(s.dataset.level),"

@@ -146,7 +146,6 @@ def _finding(f: CheckedFinding, people: People, result: CheckResult) -> dict[str
             {
                 "text": step_text(s, people),
                 "due": s.due.isoformat(),
-                "days": s.within_days,
                 "assignee": people.id(s.assignee) if s.assignee is not None else None,
                 "overdue": s.due < as_of,
             }
