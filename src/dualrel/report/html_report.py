@@ -89,7 +89,8 @@ def _tie_text(f: CheckedFinding, people: People) -> list[str]:
 
 
 def _people(f: CheckedFinding, people: People) -> list[list[str]]:
-    """``[alias, role]`` of each person of the finding: subjects first, then tie ends."""
+    """``[alias, role]`` of each person of the finding, subjects first, then tie ends; none
+    for fewer than three people (the page draws the people of three or more only)."""
     out = [[people.id(pid), var] for var, pid in sorted(f.finding.subjects.items())]
     seen = {p for p, _ in out}
     for t in f.ties:
@@ -98,7 +99,7 @@ def _people(f: CheckedFinding, people: People) -> list[list[str]]:
             if alias not in seen:
                 seen.add(alias)
                 out.append([alias, ""])
-    return out
+    return out if len(out) >= 3 else []
 
 
 def _finding(f: CheckedFinding, people: People, result: CheckResult) -> dict[str, Any]:
