@@ -118,6 +118,15 @@ def test_no_raw_ids_in_the_shared_page(practice: CheckResult, pseudo: Pseudonymi
     assert pseudo.alias("co001") in page
 
 
+def test_names_only_when_revealed(practice: CheckResult, pseudo: Pseudonymizer) -> None:
+    revealed = run_check(EXAMPLE, ["coaching-core"], reveal=True)
+    assert page_data(render(revealed, "html", pseudonymizer=pseudo))["names"] == {}
+    data = page_data(render(revealed, "html", reveal=True))
+    ends = {p for f in revealed.findings for t in f.ties for p in (t.source, t.target)}
+    assert data["names"] and set(data["names"]) <= ends
+    assert all(data["names"][p] == revealed.names[p] for p in data["names"])
+
+
 def test_a_template_folder_replaces_ours_file_by_file(
     practice: CheckResult, pseudo: Pseudonymizer, tmp_path: Path
 ) -> None:

@@ -111,6 +111,23 @@ def test_findings_by_level_with_their_drawings(
     )
     assert "assessments/as-02, date 2025-05-10" in text
     assert page.eval("document.querySelectorAll('circle.record[data-record]').length") >= 2
+    # each tie of the evidence in the words of the other formats
+    romance = next(f for f in practice.findings if f.finding.rule == "romance-active-client")
+    lines = page.eval(
+        f"[...document.querySelectorAll('#f-{romance.finding.fingerprint}"
+        " [data-slot=evidence] li')].map(li => li.textContent)"
+    )
+    a = PSEUDO.alias
+    assert lines == [
+        f"{t.id} {t.kind} {'from' if t.directed else 'between'} {a(t.source)} "
+        f"{'to' if t.directed else 'and'} {a(t.target)}, "
+        f"{t.start.isoformat() if t.start else 'since always'} to "
+        f"{t.end.isoformat() if t.end else 'ongoing'}"
+        for t in romance.ties
+    ]
+    assert lines[0].startswith("t015 coaching from p-") and lines[1].startswith(
+        "t071 romance between"
+    )
     # the rule's windows: a dashed bound on the row of the tie or record they test
     bounds = page.eval(
         "[...document.querySelectorAll('section.finding')].map(s => [s.dataset.fingerprint,"

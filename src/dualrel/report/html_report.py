@@ -78,16 +78,6 @@ def _environment(templates: str | os.PathLike[str] | None) -> jinja2.Environment
     )
 
 
-def _tie_text(f: CheckedFinding, people: People) -> list[str]:
-    return [
-        f"{t.id} {t.kind} {'from' if t.directed else 'between'} {people.label(t.source)} "
-        f"{'to' if t.directed else 'and'} {people.label(t.target)}, "
-        f"{t.start.isoformat() if t.start else 'since always'} to "
-        f"{t.end.isoformat() if t.end else 'ongoing'}"
-        for t in f.ties
-    ]
-
-
 def _people(f: CheckedFinding, people: People) -> list[list[str]]:
     """``[alias, role]`` of each person of the finding, subjects first, then tie ends; none
     for fewer than three people (the page draws the people of three or more only)."""
@@ -128,7 +118,6 @@ def _finding(f: CheckedFinding, people: People, result: CheckResult) -> dict[str
             }
             for t in f.ties
         ],
-        "tieText": _tie_text(f, people),
         # every record the finding cites, dated when the check found it in the registry
         "records": [
             {"id": r, "dates": [[name, d.isoformat()] for name, d in dated.get(r, ())]}
@@ -163,7 +152,16 @@ def _data(result: CheckResult, people: People) -> dict[str, Any]:
     for f in result.findings:
         descriptions.setdefault(f"{f.finding.ruleset.id}/{f.finding.rule}", f.description)
     kinds = sorted({t.kind for f in result.findings for t in f.ties})
+    # names (only with --reveal) by alias, for the evidence lines the page writes
+    named = {
+        people.id(p): people.names[p]
+        for f in result.findings
+        for t in f.ties
+        for p in (t.source, t.target)
+        if p in people.names
+    }
     return {
+        "names": named,
         "asOf": result.as_of.isoformat(),
         "pageSize": PAGE_SIZE,
         "levels": {str(lvl): level_name(lvl) for lvl in (3, 2, 1)},

@@ -11,10 +11,19 @@
   const SVG = 'http://www.w3.org/2000/svg';
   const DAY = 86400000;
   const findings = data.findings;
-  const haystack = findings.map((f) => [
-    f.title, f.rule, f.fp, f.status, f.severity, f.subjects, f.cites, f.waiver || '',
-    ...f.tieText, ...f.records.map((r) => r.id), ...f.steps.map((s) => s.text),
-  ].join('\n').toLowerCase());
+  const person = (p) => (p in data.names ? `${p} (${data.names[p]})` : p);
+  // "t015 coaching from p-1 to p-2, 2025-02-25 to ongoing", as the other formats write it
+  const tieText = (t) => fill(t.directed ? words.tieDirected : words.tieUndirected, {
+    id: t.id, kind: t.kind, source: person(t.source), target: person(t.target),
+    start: t.start || words.openStart, end: t.end || words.openEnd});
+  let haystack = null; // built at the first search
+  const hay = (i) => {
+    haystack ??= findings.map((f) => [
+      f.title, f.rule, f.fp, f.status, f.severity, f.subjects, f.cites, f.waiver || '',
+      ...f.ties.map(tieText), ...f.records.map((r) => r.id), ...f.steps.map((s) => s.text),
+    ].join('\n').toLowerCase());
+    return haystack[i];
+  };
   const nodes = new Map();
   let matches = [];
   let page = 0;
@@ -168,7 +177,7 @@
     slot('timeline').appendChild(timeline(f));
     if (f.people.length >= 3) slot('graph').appendChild(graph(f, n));
     const evidence = slot('evidence');
-    for (const text of f.tieText) evidence.appendChild(document.createElement('li')).textContent = text;
+    for (const t of f.ties) evidence.appendChild(document.createElement('li')).textContent = tieText(t);
     for (const r of f.records) {
       const li = evidence.appendChild(document.createElement('li'));
       li.className = 'record';
@@ -223,7 +232,7 @@
       if (who === '-' && !f.steps.some((s) => s.assignee === null)) return;
       if (who && who !== '-' && !f.steps.some((s) => s.assignee === who)) return;
       if (overdue && !f.steps.some((s) => s.overdue)) return;
-      if (terms.length && !terms.every((t) => haystack[i].includes(t))) return;
+      if (terms.length && !terms.every((t) => hay(i).includes(t))) return;
       out.push(i);
     });
     return out;
