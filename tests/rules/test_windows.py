@@ -9,7 +9,9 @@ from pathlib import Path
 import yaml
 
 from dualrel.check import run_check
-from dualrel.findings import EvidenceWindow
+from dualrel.findings import EvidenceTie, EvidenceWindow, Finding, RulesetRef
+from dualrel.rules import load_ruleset
+from dualrel.rules.windows import date_conditions, date_windows
 from tests.report.util import EXAMPLE, small_registry, write_registry
 
 
@@ -94,3 +96,66 @@ def test_as_of_on_the_left_and_fixed_dates(tmp_path: Path) -> None:
         ),
         EvidenceWindow("f1", "friend.start >= 2025-01-01", date(2025, 1, 1), date(2025, 6, 1)),
     )
+
+
+def test_no_window_where_the_clause_is_not_certain(tmp_path: Path) -> None:
+    """Two friendship clauses between the same people: read in the wrong order, the
+    condition does not hold on the dates, so nothing is drawn rather than a wrong row."""
+    ruleset = {
+        "id": "twice",
+        "version": "1",
+        "title": "Twice",
+        "rules": [
+            {
+                "id": "again",
+                "title": "Friends again",
+                "category": "social",
+                "severity": "low",
+                "level": 1,
+                "remediation": [{"action": "Discuss", "within_days": 7, "owner": "coach"}],
+                "match": {
+                    "people": {"coach": {}, "client": {}},
+                    "ties": [
+                        {"as": "coaching", "kind": "coaching", "from": "coach", "to": "client"},
+                        {"as": "first", "kind": "friendship", "between": ["coach", "client"]},
+                        {"as": "second", "kind": "friendship", "between": ["coach", "client"]},
+                    ],
+                    "where": ["second.start > first.end + 30"],
+                },
+            }
+        ],
+    }
+    (tmp_path / "twice.yaml").write_text(yaml.safe_dump(ruleset), encoding="utf-8")
+    rule = load_ruleset(tmp_path / "twice.yaml").rules[0]
+    conditions = date_conditions(rule)
+    ties = (
+        EvidenceTie("c1", "coaching", "co1", "cl1", True, date(2025, 1, 1)),
+        EvidenceTie("f1", "friendship", "co1", "cl1", False, date(2025, 2, 1), date(2025, 3, 1)),
+        EvidenceTie("f2", "friendship", "cl1", "co1", False, date(2025, 9, 1), date(2025, 10, 1)),
+    )
+
+    def windows(order: tuple[int, ...]) -> tuple[EvidenceWindow, ...]:
+        evidence = tuple(ties[i] for i in order)
+        finding = Finding(
+            rule="again",
+            ruleset=RulesetRef("twice", "1"),
+            title="Friends again",
+            category="social",
+            severity="low",
+            level=1,
+            subjects={"coach": "co1", "client": "cl1"},
+            evidence=tuple(t.id for t in evidence),
+            citations=(),
+            remediation=(),
+            fingerprint="0" * 32,
+        )
+        return date_windows(
+            rule, conditions, finding, ties=evidence, records=(), as_of=date(2026, 1, 1)
+        )
+
+    (right,) = windows((0, 1, 2))
+    assert right == EvidenceWindow(
+        "f2", "second.start > first.end + 30", date(2025, 3, 31), date(2025, 9, 1)
+    )
+    assert windows((0, 2, 1)) == ()  # the friendships swapped: the dates say no
+    assert windows((1, 0, 2)) == ()  # a friendship where the coaching clause is

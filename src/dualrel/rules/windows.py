@@ -9,35 +9,64 @@ draws it on the finding's timeline.
 A clause is known to have matched a tie only when the rule's pattern says so without
 doubt: the tie clauses that must exist are the evidence in their written order (no path
 clause, no ``per``/``count``/``share``, as many clauses as ties, kinds agreeing), and a
-record clause is the one record of its section the finding cites.  Otherwise the
-condition is left out: a window on the wrong row would mislead more than none.
+record clause is the one record of its section the finding cites), and the dates so
+read satisfy the condition, as they must for a finding (which also catches the two
+readings of a symmetric pattern).  Otherwise the condition is left out: a window on the
+wrong row would mislead more than none.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import operator
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, timedelta
 
 from dualrel.findings import EvidenceRecord, EvidenceTie, EvidenceWindow, Finding
 from dualrel.rules.conditions import Compare, Ref, field_kinds, parse_condition
 from dualrel.rules.loader import Rule
+from dualrel.rules.schema import TieClause
 
 __all__ = ["date_conditions", "date_windows"]
 
+_HOLDS: Mapping[str, Callable[[date, date], bool]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
+#: ``L op R`` read from R's side
+_FLIPPED = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
 
-def _items(rule: Rule, finding: Finding) -> dict[str, str]:
+
+def _fits(clause: TieClause, tie: EvidenceTie, subjects: Mapping[str, str]) -> bool:
+    """Whether ``tie`` can be what ``clause`` matched: its kind, and its ends where the
+    clause's ends are subjects of the finding."""
+    if tie.kind not in clause.kinds:
+        return False
+    a, b = (subjects.get(v) for v in clause.ends)
+    if clause.directed:
+        return a in (None, tie.source) and b in (None, tie.target)
+    ends = {tie.source, tie.target}
+    return a in (None, *ends) and b in (None, *ends)
+
+
+def _items(rule: Rule, finding: Finding, ties: Sequence[EvidenceTie]) -> dict[str, str]:
     """Clause name to the id of the tie or record it matched, where that is certain."""
     m = rule.match
     out: dict[str, str] = {}
-    ties = [c for c in m.ties if c.exists]
+    clauses = [c for c in m.ties if c.exists]
     if (
         not m.paths
         and m.per is None
         and m.count is None
         and m.share is None
-        and len(ties) == len(finding.evidence)
+        and [t.id for t in ties] == list(finding.evidence)
+        and len(clauses) == len(ties)
+        and all(_fits(c, t, finding.subjects) for c, t in zip(clauses, ties, strict=True))
     ):
-        out.update((c.as_, tid) for c, tid in zip(ties, finding.evidence, strict=True) if c.as_)
+        out.update((c.as_, t.id) for c, t in zip(clauses, ties, strict=True) if c.as_)
     for c in m.records:
         if not c.exists or not c.as_:
             continue
@@ -101,7 +130,7 @@ def date_windows(
     ``finding``'s evidence, in ``where`` order, where every date they need is known."""
     if not conditions:
         return ()
-    items = _items(rule, finding)
+    items = _items(rule, finding, ties)
     by_tie = {t.id: t for t in ties}
     by_record = {r.id: r for r in records}
     out: list[EvidenceWindow] = []
@@ -114,12 +143,17 @@ def date_windows(
         base = _value(other, items, by_tie, by_record, as_of)
         if item is None or base is None:
             continue
+        bound = base + timedelta(days=round(days))
+        value = _value(side, items, by_tie, by_record, as_of)
+        op = c.op if side is c.left else _FLIPPED[c.op]
+        if value is not None and not _HOLDS[op](value, bound):
+            continue  # not how the finding matched: the clause is not that item
         out.append(
             EvidenceWindow(
                 item=item,
                 condition=text,
-                bound=base + timedelta(days=round(days)),
-                value=_value(side, items, by_tie, by_record, as_of),
+                bound=bound,
+                value=value,
             )
         )
     return tuple(out)
