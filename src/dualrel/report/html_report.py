@@ -4,8 +4,9 @@ The page is a Jinja2 template (``templates/report.html.j2``, autoescaped) around
 findings, which travel as one JSON data block: the page's inline script lists them grouped
 by level, a page of :data:`PAGE_SIZE` at a time, with filters (level, rule, status,
 assignee, overdue steps) and a text search, and draws each finding's timeline (its ties'
-and records' dates against the evaluation date and the remediation windows) and, when a
-finding names three or more people, the people and their ties.  Rendering only the page
+and records' dates against the evaluation date, the remediation windows and the rule's
+date windows, :mod:`dualrel.rules.windows`) and, when a finding names three or more
+people, the people and their ties.  Rendering only the page
 shown keeps a report of thousands of findings quick to open; printing renders every
 finding the filters keep.
 
@@ -21,7 +22,6 @@ import base64
 import hashlib
 import json
 import os
-from collections.abc import Sequence
 from typing import Any
 
 import jinja2
@@ -179,10 +179,6 @@ def _script_json(value: object) -> Markup:
     return Markup(text.replace("<", "\\u003c").replace("\u2028", "\\u2028"))
 
 
-def _options(values: Sequence[str]) -> list[str]:
-    return sorted(set(values))
-
-
 def render(
     result: CheckResult,
     people: People,
@@ -205,7 +201,7 @@ def _page(result: CheckResult, people: People, env: jinja2.Environment) -> str:
     script = env.get_template("report.js").render()
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode()
     findings = data["findings"]
-    assignees = _options([s["assignee"] for f in findings for s in f["steps"] if s["assignee"]])
+    assignees = sorted({s["assignee"] for f in findings for s in f["steps"] if s["assignee"]})
     status_counts = result.by_status()
     if result.baseline is not None:
         status_counts["new"] = sum(1 for f in result.findings if not f.in_baseline)
