@@ -229,6 +229,18 @@ def test_pages_of_findings(page: Page, practice: CheckResult, tmp_path: Path) ->
     )
 
 
+def test_a_link_to_a_finding_opens_its_page(
+    page: Page, practice: CheckResult, tmp_path: Path
+) -> None:
+    data = _open(page, _copies(practice, 5), tmp_path)
+    last = data[-1]["fp"]
+    assert last not in _shown(page)
+    page.open(f"{(tmp_path / 'report.html').as_uri()}#f-{last[:12]}")
+    page.wait_for("document.getElementById('shown').textContent !== ''")
+    assert last in _shown(page)
+    assert page.eval(f"document.getElementById('f-{last}').getBoundingClientRect().top") < 900
+
+
 def test_print_hides_the_controls_and_prints_every_match(
     page: Page, practice: CheckResult, tmp_path: Path
 ) -> None:

@@ -295,8 +295,21 @@
       document.getElementById(`level-${level}`).scrollIntoView();
     });
   }
+  function goTo() {
+    // #f-<fingerprint or its first characters, as the text report shows them>: the page
+    // holding that finding, scrolled to it
+    const m = /^#f-([0-9a-f]{6,32})$/.exec(location.hash);
+    if (!m) return;
+    const at = matches.findIndex((i) => findings[i].fp.startsWith(m[1]));
+    if (at < 0) return;
+    page = Math.floor(at / data.pageSize);
+    show();
+    node(matches[at]).scrollIntoView();
+  }
+  window.addEventListener('hashchange', goTo);
   window.addEventListener('beforeprint', () => { printing = true; show(); });
   window.addEventListener('afterprint', () => { printing = false; show(); });
   update();
+  goTo();
   performance.mark('findings-listed'); // benchmarks/html_render.py reads it
 })();
