@@ -127,3 +127,32 @@ def test_a_symlink_to_a_file_stays_a_symlink(tmp_path: Path) -> None:
     assert link.is_symlink() and os.readlink(link) == str(real)
     assert real.read_text() == "new"
     assert sorted(os.listdir(tmp_path)) == ["link.txt", "real.txt"]
+
+
+def test_private_is_owner_only_from_creation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Neither a lax umask nor the mode of the file replaced opens a private file, and the
+    temporary file is owner-only before a byte is written."""
+    modes: list[int] = []
+    real_open = os.open
+
+    def spy(path: str, flags: int, mode: int = 0o777, **kwargs: object) -> int:
+        modes.append(mode)  # what the temporary file is created with
+        return real_open(path, flags, mode, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "open", spy)
+    old = os.umask(0)
+    try:
+        new, existing = tmp_path / "new.json", tmp_path / "old.json"
+        existing.write_text("{}")
+        existing.chmod(0o644)
+        write_atomic(new, "secret", private=True)
+        write_atomic(existing, "secret", private=True)
+        write_atomic(tmp_path / "plain.txt", "open")
+    finally:
+        os.umask(old)
+    assert modes == [0o600, 0o600, 0o666]
+    for path in (new, existing):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert path.read_text() == "secret"

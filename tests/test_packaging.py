@@ -219,6 +219,8 @@ def test_an_installed_wheel_finds_the_shipped_rulesets_and_the_example(
         for path in sorted((ROOT / top).rglob(pattern))
         if path.is_file() and "__pycache__" not in path.parts
     ]
+    templates = ROOT / "src" / "dualrel" / "report" / "templates"
+    missing += [f"dualrel/report/templates/{path.name}" for path in sorted(templates.iterdir())]
     missing = [name for name in missing if name not in shipped]
     assert not missing, f"the wheel lacks {missing}"
 

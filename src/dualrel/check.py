@@ -11,7 +11,7 @@ import hashlib
 import os
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from dualrel.errors import InvalidArgument, Problem, RulesetError
 from dualrel.findings import (
     CheckedFinding,
     CheckResult,
+    EvidenceRecord,
     EvidenceTie,
     Finding,
     FindingStatus,
@@ -33,9 +34,11 @@ from dualrel.findings import (
 )
 from dualrel.graph import RecordLocations, load_registry
 from dualrel.graph.model import CORE_TIE_KINDS, PRACTICE_SECTIONS, Registry, SourceLocation, Tie
-from dualrel.rules import Ruleset, compile_ruleset, evaluate, load_ruleset
+from dualrel.graph.practice import PRACTICE_CATALOGUE
+from dualrel.rules import Rule, Ruleset, compile_ruleset, evaluate, load_ruleset
 from dualrel.rules.compose import distinct_rules, merged_findings
 from dualrel.rules.numbers import numeric_warnings
+from dualrel.rules.windows import date_conditions, date_windows
 from dualrel.waivers import apply_waivers, load_waivers
 
 __all__ = [
@@ -158,6 +161,34 @@ def _evidence(
             )
         )
     return tuple(out)
+
+
+def _records(registry: Registry, findings: Sequence[Finding]) -> dict[str, EvidenceRecord]:
+    """The practice records cited by ``findings`` (``section/id``) with their dates, found
+    in one pass over the sections they name."""
+    wanted: dict[str, set[str]] = {}
+    for f in findings:
+        for ref in f.records:
+            section, _, rid = ref.partition("/")
+            wanted.setdefault(section, set()).add(rid)
+    out: dict[str, EvidenceRecord] = {}
+    for section, ids in wanted.items():
+        spec = PRACTICE_CATALOGUE.get(section)
+        if spec is None:
+            continue
+        fields = [f.name for f in spec.fields if f.kind in ("date", "datetime")]
+        for rec in registry.practice.section(section):
+            if rec.id in ids:
+                dates = ((name, getattr(rec, name)) for name in fields)
+                out[f"{section}/{rec.id}"] = EvidenceRecord(
+                    f"{section}/{rec.id}",
+                    tuple(
+                        (name, d.date() if isinstance(d, datetime) else d)
+                        for name, d in dates
+                        if d is not None
+                    ),
+                )
+    return out
 
 
 def _rules(rulesets: Sequence[Ruleset]) -> tuple[RuleInfo, ...]:
@@ -348,8 +379,17 @@ def _run_check(
     rules = _rules(loaded)
     descriptions = {(r.ruleset, r.id): r.description for r in rules}
     evidence = _evidence_ties(reg, findings)
+    records = _records(reg, findings)
+    by_rule: dict[tuple[RulesetRef, str], Rule] = {}
+    for rs in loaded:
+        for r in rs.rules:
+            by_rule.setdefault((r.origin, r.id), r)
+    conditions = {key: date_conditions(r) for key, r in by_rule.items()}
     checked = []
     for f in findings:
+        ties = _evidence(reg, f, evidence)
+        cited = tuple(records.get(r, EvidenceRecord(r)) for r in f.records)
+        rule_key = (f.ruleset, f.rule)
         waiver = applied.get(f.fingerprint)
         status: FindingStatus = (
             "waived" if waiver else "baselined" if f.fingerprint in baselined else "open"
@@ -359,9 +399,15 @@ def _run_check(
                 finding=f,
                 status=status,
                 description=descriptions.get((f.ruleset, f.rule), ""),
-                ties=_evidence(reg, f, evidence),
+                ties=ties,
                 waiver=waiver,
                 in_baseline=f.fingerprint in baselined,
+                records=cited,
+                windows=date_windows(
+                    by_rule[rule_key], conditions[rule_key], f, ties=ties, records=cited, as_of=when
+                )
+                if conditions.get(rule_key)
+                else (),
             )
         )
     names = {p.id: p.name for p in reg.people if p.name} if options.reveal else {}

@@ -25,7 +25,9 @@ __all__ = [
     "CheckResult",
     "CheckedFinding",
     "Citation",
+    "EvidenceRecord",
     "EvidenceTie",
+    "EvidenceWindow",
     "Finding",
     "FindingStatus",
     "RegistryInfo",
@@ -195,6 +197,28 @@ class EvidenceTie:
 
 
 @dataclass(frozen=True, slots=True)
+class EvidenceRecord:
+    """A practice record of a finding's evidence (``section/id``) and its dates by field
+    name, in the section's field order (``(("given", 2025-01-01), ...)``); a time of day is
+    dropped: the page draws days."""
+
+    id: str
+    dates: tuple[tuple[str, date], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceWindow:
+    """A date condition of the rule on one tie or record of the evidence (``item``, a tie
+    id or ``section/id``): ``condition`` as written, ``bound`` the date its other side
+    gives (parameters resolved), ``value`` the item's date it tests (``None``: open)."""
+
+    item: str
+    condition: str
+    bound: date
+    value: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class RuleStep:
     """A remediation step as the rule declares it (before dates and assignees)."""
 
@@ -256,6 +280,10 @@ class CheckedFinding:
     waiver: WaiverInfo | None = None
     #: The baseline holds this finding (its status is ``waived`` if a waiver applies too).
     in_baseline: bool = False
+    #: The practice records of the evidence with their dates, in ``finding.records`` order.
+    records: tuple[EvidenceRecord, ...] = ()
+    #: The rule's date windows on the evidence (:mod:`dualrel.rules.windows`).
+    windows: tuple[EvidenceWindow, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,6 @@ from dualrel.check import run_check
 from dualrel.findings import RulesetRef
 from dualrel.graph import load_registry
 from dualrel.report import FORMATS, CheckResult, Pseudonymizer, json_report, load_report, render
-from dualrel.report.html_report import KIND_COLOURS
 from dualrel.report.sarif import LEVELS, SECURITY_SEVERITY
 from dualrel.report.schema import report_json_schema
 from tests.report.util import EXAMPLE, ROMANCE, example_names, small_registry, write_registry
@@ -392,32 +391,6 @@ def test_markdown_escapes_pipes(example_result: CheckResult, pseudo: Pseudonymiz
     odd = replace(f, finding=replace(f.finding, title="A | B"))
     out = render(replace(example_result, findings=(odd,)), "markdown", pseudonymizer=pseudo)
     assert "A \\| B" in out
-
-
-# -- html ---------------------------------------------------------------------------------
-
-
-def test_html_is_self_contained_with_a_drawing_per_finding(
-    example_result: CheckResult, pseudo: Pseudonymizer
-) -> None:
-    out = render(example_result, "html", pseudonymizer=pseudo)
-    assert out.startswith("<!DOCTYPE html>")
-    without_ns = out.replace('xmlns="http://www.w3.org/2000/svg"', "")
-    assert not re.search(r"(src|href)\s*=|https?://|@import|url\((?!#)", without_ns)
-    assert "default-src 'none'" in out
-    assert out.count('<section class="finding"') == len(example_result.findings)
-    assert out.count("<svg ") == len(example_result.findings)
-    assert f'stroke="{KIND_COLOURS["romance"]}"' in out
-    assert f'stroke="{KIND_COLOURS["coaching"]}"' in out
-    assert out.index('id="summary"') < out.index('id="findings"')
-    ET.fromstring(re.search(r"<svg .*?</svg>", out, re.S).group(0))  # type: ignore[union-attr]
-
-
-def test_html_escapes_text(example_result: CheckResult, pseudo: Pseudonymizer) -> None:
-    f = example_result.findings[0]
-    odd = replace(f, finding=replace(f.finding, title="<script>x</script>"))
-    out = render(replace(example_result, findings=(odd,)), "html", pseudonymizer=pseudo)
-    assert "<script>" not in out and "&lt;script&gt;" in out
 
 
 def test_no_findings_render_in_every_format(pseudo: Pseudonymizer) -> None:

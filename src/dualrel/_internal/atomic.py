@@ -24,14 +24,19 @@ from typing import IO
 __all__ = ["open_atomic", "write_atomic"]
 
 _NEW_FILE_MODE = 0o666  # as open() creates files: the process umask applies
+_PRIVATE_MODE = 0o600
 
 
 @contextlib.contextmanager
-def open_atomic(path: str | os.PathLike[str], *, newline: str | None = None) -> Iterator[IO[str]]:
+def open_atomic(
+    path: str | os.PathLike[str], *, newline: str | None = None, private: bool = False
+) -> Iterator[IO[str]]:
     """A text file (UTF-8) that replaces ``path`` when the block ends without error.
 
     An existing regular file keeps its mode; a new one gets the mode ``open()`` would
-    give it.  Device nodes, FIFOs and sockets are written through, not replaced.
+    give it.  A ``private`` file is readable and writable by its owner only (0600),
+    whatever the umask or the mode of the file it replaces, from its creation on.
+    Device nodes, FIFOs and sockets are written through, not replaced.
 
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "r.txt"
@@ -55,9 +60,11 @@ def open_atomic(path: str | os.PathLike[str], *, newline: str | None = None) -> 
         return
     # a symlink stays in place; the file it leads to is the one replaced
     final = os.path.realpath(target) if os.path.islink(target) else target
-    fd, tmp = _create_beside(final, target)
+    fd, tmp = _create_beside(final, target, _PRIVATE_MODE if private else _NEW_FILE_MODE)
     try:
-        if mode is not None:
+        if private:
+            os.fchmod(fd, _PRIVATE_MODE)  # the umask may have taken bits off, never added
+        elif mode is not None:
             os.fchmod(fd, stat.S_IMODE(mode))
         with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as f:
             yield f
@@ -70,8 +77,9 @@ def open_atomic(path: str | os.PathLike[str], *, newline: str | None = None) -> 
         raise
 
 
-def write_atomic(path: str | os.PathLike[str], text: str) -> None:
-    """Write ``text`` (UTF-8) to ``path`` whole or not at all (see :func:`open_atomic`).
+def write_atomic(path: str | os.PathLike[str], text: str, *, private: bool = False) -> None:
+    """Write ``text`` (UTF-8) to ``path`` whole or not at all (see :func:`open_atomic`;
+    ``private``: owner-only).
 
     On any error ``path`` is left as it was.
 
@@ -81,11 +89,11 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> None:
     >>> (pathlib.Path(d) / "r.txt").read_text()
     'hello'
     """
-    with open_atomic(path, newline="") as f:
+    with open_atomic(path, newline="", private=private) as f:
         f.write(text)
 
 
-def _create_beside(final: str, asked: str) -> tuple[int, str]:
+def _create_beside(final: str, asked: str, mode: int) -> tuple[int, str]:
     # os.open with 0o666 lets the kernel apply the umask: reading the umask would mean
     # setting it, which races other threads of a library user
     folder = os.path.dirname(final) or "."
@@ -94,7 +102,7 @@ def _create_beside(final: str, asked: str) -> tuple[int, str]:
     for _ in range(100):
         tmp = os.path.join(folder, f".{name}.{secrets.token_hex(4)}.tmp")
         try:
-            return os.open(tmp, flags, _NEW_FILE_MODE), tmp
+            return os.open(tmp, flags, mode), tmp
         except FileExistsError:
             continue
         except OSError as exc:  # name the file the user asked for, not the temporary one

@@ -27,8 +27,15 @@ from dualrel.cli._shared import (
     print_problems,
 )
 from dualrel.cli.progress import Progress
-from dualrel.errors import Problem
-from dualrel.report import FORMATS, KEY_ENV, MIN_KEY_BYTES, Pseudonymizer, render
+from dualrel.errors import InvalidArgument, Problem
+from dualrel.report import (
+    FORMATS,
+    KEY_ENV,
+    MIN_KEY_BYTES,
+    Pseudonymizer,
+    render,
+    write_pseudonym_map,
+)
 
 __all__ = ["CHECK_EXIT_CODES_HELP", "add_command"]
 
@@ -105,6 +112,18 @@ def add_command(sub: Subparsers) -> None:
         "--reveal", action="store_true", help="show names and real ids in every format (sensitive!)"
     )
     p.add_argument(
+        "--pseudonym-map",
+        metavar="FILE",
+        help=f"also write alias -> id of every person the report names to FILE (JSON, owner "
+        f"only); needs {KEY_ENV} and a shared format (sensitive!)",
+    )
+    p.add_argument(
+        "--templates",
+        metavar="DIR",
+        help="html: a folder of templates replacing ours file by file (report.html.j2, "
+        "report.css, report.js)",
+    )
+    p.add_argument(
         "-j",
         "--jobs",
         type=_positive_int,
@@ -130,10 +149,41 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _pseudonymizer(args: argparse.Namespace) -> Pseudonymizer | None:
+    """The key for a ``--pseudonym-map``, refused before the check runs when the map
+    could not be written (see :mod:`dualrel.report.pseudonym` for why a key is needed)."""
+    if args.pseudonym_map is None:
+        return None
+    if args.reveal or not FORMATS[args.format].shared:
+        raise InvalidArgument(
+            f"--pseudonym-map: the {args.format} report shows ids as they are "
+            + ("(--reveal)" if args.reveal else "(use sarif, junit, markdown or html)")
+            + ", there is nothing to map"
+        )
+    pseudo = Pseudonymizer.from_env()
+    if pseudo.source != "env":
+        raise InvalidArgument(
+            f"--pseudonym-map needs {KEY_ENV}: with a random key per run the map would fit "
+            "this one report only"
+        )
+    if args.output not in (None, "-") and os.path.realpath(args.output) == os.path.realpath(
+        args.pseudonym_map
+    ):
+        raise InvalidArgument(
+            "--pseudonym-map and -o name the same file: the map must never travel with the "
+            "shareable report"
+        )
+    return pseudo
+
+
 def _check(args: argparse.Namespace) -> int:
 
+    if args.templates is not None and args.format != "html":
+        raise InvalidArgument(f"--templates applies to --format html only, not {args.format}")
     # a key too short to use is refused before the check, not after it
-    pseudo = None if args.reveal or not FORMATS[args.format].shared else Pseudonymizer.from_env()
+    pseudo = _pseudonymizer(args)
+    if pseudo is None and not args.reveal and FORMATS[args.format].shared:
+        pseudo = Pseudonymizer.from_env()
     progress = Progress(sys.stderr)
     timings: dict[str, float] = {}
     warnings: list[Problem] = []
@@ -156,12 +206,25 @@ def _check(args: argparse.Namespace) -> int:
     colour = args.output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     watch = Stopwatch(timings)
     with gc_paused():
-        text = render(result, args.format, reveal=args.reveal, pseudonymizer=pseudo, colour=colour)
+        text = render(
+            result,
+            args.format,
+            reveal=args.reveal,
+            pseudonymizer=pseudo,
+            colour=colour,
+            templates=args.templates,
+        )
     if args.output is None and args.format != "text" and sys.stdout.isatty():
         # text escapes its lines itself (and may be in colour); the file formats are
         # written as they are to files and pipes, but never obeyed by a terminal
         text = printable(text, keep="\n")
     emit(text, args.output)
+    if args.pseudonym_map is not None and pseudo is not None:
+        mapped = write_pseudonym_map(args.pseudonym_map, result, pseudo)
+        sys.stderr.write(
+            f"dualrel: wrote {args.pseudonym_map} ({mapped} pseudonym(s); keep it apart from "
+            "the report)\n"
+        )
     watch.lap("report")
     if args.timings:
         sys.stderr.write(timings_line(timings))

@@ -11,12 +11,14 @@ gitlab) show people as keyed pseudonyms unless ``reveal`` is true.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 
 from dualrel.errors import InvalidArgument
 from dualrel.findings import (
     CheckedFinding,
     CheckResult,
+    EvidenceRecord,
     EvidenceTie,
     RegistryInfo,
     ResolvedFinding,
@@ -37,7 +39,13 @@ from dualrel.report import (
     text,
 )
 from dualrel.report._base import OutputFormat, People
-from dualrel.report.pseudonym import KEY_ENV, MIN_KEY_BYTES, Pseudonymizer
+from dualrel.report.pseudonym import (
+    KEY_ENV,
+    MIN_KEY_BYTES,
+    Pseudonymizer,
+    pseudonym_map,
+    write_pseudonym_map,
+)
 from dualrel.report.schema import ReportDocument, ReportFileError, load_report, report_json_schema
 
 __all__ = [
@@ -46,6 +54,7 @@ __all__ = [
     "MIN_KEY_BYTES",
     "CheckResult",
     "CheckedFinding",
+    "EvidenceRecord",
     "EvidenceTie",
     "OutputFormat",
     "People",
@@ -59,8 +68,10 @@ __all__ = [
     "WaiverInfo",
     "WaiverOutcome",
     "load_report",
+    "pseudonym_map",
     "render",
     "report_json_schema",
+    "write_pseudonym_map",
 ]
 
 #: Every output format by name, in the order the help lists them.
@@ -86,13 +97,16 @@ def render(
     reveal: bool = False,
     pseudonymizer: Pseudonymizer | None = None,
     colour: bool = False,
+    templates: str | os.PathLike[str] | None = None,
 ) -> str:
     """Render ``result`` in ``format``.
 
     Shared formats pseudonymise person ids and derived tie ids with ``pseudonymizer``
     (default: keyed by ``DUALREL_PSEUDONYM_KEY``, else a random key) and leave out waivers'
     free text, unless ``reveal``; ``text`` and ``json`` keep exact ids.  Names appear only
-    when ``reveal`` (and the result carries them).
+    when ``reveal`` (and the result carries them).  ``templates`` (``html`` only) is a
+    folder of templates that replace the shipped ones file by file
+    (:data:`dualrel.report.html_report.TEMPLATE_FILES`).
 
     Raises
     ------
@@ -103,10 +117,16 @@ def render(
     fmt = FORMATS.get(format)
     if fmt is None:
         raise InvalidArgument(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
+    if templates is not None and fmt is not html_report.FORMAT:
+        raise InvalidArgument(f"templates apply to the html format only, not {format!r}")
     if reveal or not fmt.shared:
         pseudo = Pseudonymizer.reveal()
     else:
         pseudo = pseudonymizer if pseudonymizer is not None else Pseudonymizer.from_env()
         result = _shared_view.shared_view(result, pseudo)
     names = result.names if reveal else {}
+    if templates is not None:
+        if not os.path.isdir(templates):
+            raise InvalidArgument(f"{os.fspath(templates)}: no such template folder")
+        return html_report.render(result, People(pseudo, names), colour, templates=templates)
     return fmt.render(result, People(pseudo, names), colour)

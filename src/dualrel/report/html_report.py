@@ -1,21 +1,37 @@
-"""``html``: one self-contained page (no network) with a drawing per finding.
+"""``html``: one self-contained page (no network) that committees read.
 
-Each finding has an inline SVG of its evidence: the people as circles, the ties as lines
-coloured by kind (arrows for directed kinds).  A Content-Security-Policy forbids every
-fetch, so the file opens the same offline.
+The page is a Jinja2 template (``templates/report.html.j2``, autoescaped) around the
+findings, which travel as one JSON data block: the page's inline script lists them grouped
+by level, a page of :data:`PAGE_SIZE` at a time, with filters (level, rule, status,
+assignee, overdue steps) and a text search, and draws each finding's timeline (its ties'
+and records' dates against the evaluation date, the remediation windows and the rule's
+date windows, :mod:`dualrel.rules.windows`) and, when a finding names three or more
+people, the people and their ties.  Rendering only the page
+shown keeps a report of thousands of findings quick to open; printing renders every
+finding the filters keep.
+
+A practice brands or translates the page with a template folder of its own
+(``templates=``): any file it holds (``report.html.j2``, ``report.css``, ``report.js``)
+replaces ours, the others are ours.  The Content-Security-Policy forbids every fetch and
+allows only the page's own script (by its hash), so the file opens the same offline.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
-import math
-from collections.abc import Mapping
-from html import escape
+import json
+import os
+from typing import Any
 
+import jinja2
+from markupsafe import Markup
+
+from dualrel.errors import InvalidArgument
 from dualrel.findings import CheckedFinding, CheckResult
 from dualrel.report._base import OutputFormat, People, level_name, step_text
 
-__all__ = ["FORMAT", "KIND_COLOURS", "render"]
+__all__ = ["FORMAT", "KIND_COLOURS", "PAGE_SIZE", "TEMPLATE_FILES", "render"]
 
 KIND_COLOURS = {
     "coaching": "#1f77b4",
@@ -34,19 +50,11 @@ KIND_COLOURS = {
 _EXTRA = ("#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd")
 _LEVEL_COLOURS = {3: "#b71c1c", 2: "#e65100", 1: "#1565c0"}
 
-_CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem;color:#222;
-max-width:70rem}
-h1{font-size:1.5rem}table{border-collapse:collapse;margin:.5rem 0}
-td,th{border:1px solid #ccc;padding:.25rem .6rem;text-align:left}
-.finding{border:1px solid #ccc;border-left:6px solid var(--lvl);border-radius:4px;
-padding:.75rem 1rem;margin:1rem 0;display:flex;gap:1.5rem;flex-wrap:wrap}
-.finding .text{flex:1 1 28rem}.finding h3{margin:.1rem 0 .4rem;font-size:1.1rem}
-.meta{color:#555;font-size:.9rem}.status{font-weight:bold;text-transform:uppercase}
-.legend span{display:inline-block;margin-right:1rem}
-.swatch{display:inline-block;width:1.5rem;height:.35rem;vertical-align:middle;margin-right:.3rem}
-code{background:#f4f4f4;padding:0 .2rem}
-"""
+#: Findings shown per page (the page's script reads it from the data block).
+PAGE_SIZE = 50
+
+#: The files of a template folder, each replaceable on its own.
+TEMPLATE_FILES = ("report.html.j2", "report.css", "report.js")
 
 
 def _kind_colour(kind: str) -> str:
@@ -55,172 +63,187 @@ def _kind_colour(kind: str) -> str:
     return _EXTRA[int(hashlib.sha256(kind.encode()).hexdigest(), 16) % len(_EXTRA)]
 
 
-def _svg(f: CheckedFinding, people: People, n: int) -> str:
-    roles = {pid: var for var, pid in sorted(f.finding.subjects.items())}
-    order = [pid for _, pid in sorted(f.finding.subjects.items())]
+def _environment(templates: str | os.PathLike[str] | None) -> jinja2.Environment:
+    ours = jinja2.PackageLoader("dualrel.report", "templates")
+    loader: jinja2.BaseLoader = (
+        ours
+        if templates is None
+        else jinja2.ChoiceLoader([jinja2.FileSystemLoader(os.fspath(templates)), ours])
+    )
+    return jinja2.Environment(
+        loader=loader,
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+
+
+def _people(f: CheckedFinding, people: People) -> list[list[str]]:
+    """``[alias, role]`` of each person of the finding, subjects first, then tie ends; none
+    for fewer than three people (the page draws the people of three or more only)."""
+    out = [[people.id(pid), var] for var, pid in sorted(f.finding.subjects.items())]
+    seen = {p for p, _ in out}
     for t in f.ties:
         for pid in (t.source, t.target):
-            if pid not in order:
-                order.append(pid)
-    w, h, r = 360, 240, 22
-    cx, cy, radius = w / 2, h / 2, 80
-    pos: dict[str, tuple[float, float]] = {}
-    for i, pid in enumerate(order):
-        angle = math.pi + 2 * math.pi * i / max(len(order), 1)
-        pos[pid] = (
-            round(cx + radius * math.cos(angle), 1),
-            round(cy + radius * math.sin(angle), 1),
-        )
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" '
-        f'viewBox="0 0 {w} {h}" role="img" aria-label="people and ties of finding {n}">',
-        "<defs>",
-    ]
-    kinds = sorted({t.kind for t in f.ties})
-    for kind in kinds:
-        parts.append(
-            f'<marker id="arrow-{n}-{escape(kind)}" viewBox="0 0 10 10" refX="10" refY="5" '
-            f'markerWidth="7" markerHeight="7" orient="auto-start-reverse">'
-            f'<path d="M0,0 L10,5 L0,10 z" fill="{_kind_colour(kind)}"/></marker>'
-        )
-    parts.append("</defs>")
-    seen: dict[frozenset[str], int] = {}
-    for t in f.ties:
-        (x1, y1), (x2, y2) = pos[t.source], pos[t.target]
-        pair = frozenset((t.source, t.target))
-        k = seen.get(pair, 0)
-        seen[pair] = k + 1
-        dx, dy = x2 - x1, y2 - y1
-        length = math.hypot(dx, dy) or 1.0
-        ux, uy = dx / length, dy / length
-        sx, sy = x1 + ux * r, y1 + uy * r
-        ex, ey = x2 - ux * r, y2 - uy * r
-        bend = 28 * ((k + 1) // 2) * (1 if k % 2 else -1)  # 0, +28, -28, +56, ...
-        mx, my = (sx + ex) / 2 - uy * bend, (sy + ey) / 2 + ux * bend
-        colour = _kind_colour(t.kind)
-        marker = f' marker-end="url(#arrow-{n}-{escape(t.kind)})"' if t.directed else ""
-        parts.append(
-            f'<path class="tie" data-kind="{escape(t.kind)}" d="M{sx:.1f},{sy:.1f} '
-            f'Q{mx:.1f},{my:.1f} {ex:.1f},{ey:.1f}" fill="none" stroke="{colour}" '
-            f'stroke-width="3"{marker}><title>{escape(t.id)}: {escape(t.kind)}</title></path>'
-        )
-        parts.append(
-            f'<text x="{mx:.1f}" y="{my - 4:.1f}" font-size="11" text-anchor="middle" '
-            f'fill="{colour}">{escape(t.kind)}</text>'
-        )
-    for pid in order:
-        x, y = pos[pid]
-        label = people.id(pid)
-        role = roles.get(pid, "")
-        parts.append(
-            f'<g class="person"><circle cx="{x}" cy="{y}" r="{r}" fill="#fff" stroke="#333" '
-            f'stroke-width="2"/><text x="{x}" y="{y + 4}" font-size="11" '
-            f'text-anchor="middle">{escape(role[:8])}</text>'
-            f'<text x="{x}" y="{y + r + 14}" font-size="11" text-anchor="middle">'
-            f"{escape(label)}</text></g>"
-        )
-    parts.append("</svg>")
-    return "".join(parts)
+            alias = people.id(pid)
+            if alias not in seen:
+                seen.add(alias)
+                out.append([alias, ""])
+    return out if len(out) >= 3 else []
 
 
-def _finding(f: CheckedFinding, people: People, n: int) -> str:
+def _finding(f: CheckedFinding, people: People, result: CheckResult) -> dict[str, Any]:
     fd = f.finding
-    ties = "".join(
-        f"<li><code>{escape(t.id)}</code> {escape(t.kind)} "
-        f"{'from' if t.directed else 'between'} {escape(people.label(t.source))} "
-        f"{'to' if t.directed else 'and'} {escape(people.label(t.target))}, "
-        f"{escape(t.start.isoformat() if t.start else 'since always')} to "
-        f"{escape(t.end.isoformat() if t.end else 'ongoing')}</li>"
-        for t in f.ties
-    )
-    steps = "".join(f"<li>{escape(step_text(s, people))}</li>" for s in fd.remediation)
-    cites = "; ".join(f"{c.code} {c.clause}" for c in fd.citations)
-    return (
-        f'<section class="finding" id="f-{fd.fingerprint}" data-fingerprint="{fd.fingerprint}" '
-        f'data-level="{fd.level}" data-status="{f.status}" '
-        f'style="--lvl:{_LEVEL_COLOURS.get(fd.level, "#555")}">'
-        f'<div class="text"><h3>{escape(fd.title)}</h3>'
-        f'<div class="meta">{escape(level_name(fd.level))} · severity {escape(fd.severity)} · '
-        f'<span class="status">{escape(f.status)}</span> · '
-        f"<code>{escape(fd.ruleset.id)}/{escape(fd.rule)}</code> · "
-        f"<code>{fd.fingerprint}</code></div>"
-        f"<p>{escape(people.subjects(f))}</p>"
-        f"<p>{escape(f.description)}</p>"
-        f"<p><strong>Evidence</strong></p><ul>{ties}</ul>"
-        f"<p><strong>What to do</strong></p><ol>{steps}</ol>"
-        f'<p class="meta">Cites: {escape(cites or "none")}</p></div>'
-        f'<div class="drawing">{_svg(f, people, n)}</div></section>'
-    )
+    as_of = result.as_of
+    dated = {r.id: r.dates for r in f.records}
+    return {
+        "fp": fd.fingerprint,
+        "level": fd.level,
+        "severity": fd.severity,
+        "status": f.status,
+        "new": result.baseline is not None and not f.in_baseline,
+        "rule": f"{fd.ruleset.id}/{fd.rule}",
+        "title": fd.title,
+        "subjects": people.subjects(f),
+        "people": _people(f, people),
+        "ties": [
+            {
+                "id": t.id,
+                "kind": t.kind,
+                "directed": t.directed,
+                "source": people.id(t.source),
+                "target": people.id(t.target),
+                "start": t.start.isoformat() if t.start else None,
+                "end": t.end.isoformat() if t.end else None,
+            }
+            for t in f.ties
+        ],
+        # every record the finding cites, dated when the check found it in the registry
+        "records": [
+            {"id": r, "dates": [[name, d.isoformat()] for name, d in dated.get(r, ())]}
+            for r in fd.records
+        ],
+        "windows": [
+            {
+                "item": w.item,
+                "condition": w.condition,
+                "bound": w.bound.isoformat(),
+                "value": w.value.isoformat() if w.value else None,
+            }
+            for w in f.windows
+        ],
+        "steps": [
+            {
+                "text": step_text(s, people),
+                "due": s.due.isoformat(),
+                "assignee": people.id(s.assignee) if s.assignee is not None else None,
+                "overdue": s.due < as_of,
+            }
+            for s in fd.remediation
+        ],
+        "cites": "; ".join(f"{c.code} {c.clause}" for c in fd.citations),
+        "waiver": f.waiver.source if f.waiver is not None else None,
+    }
 
 
-def _subjects(subjects: Mapping[str, str], people: People) -> str:
-    return " ".join(f"{k}={people.label(v)}" for k, v in sorted(subjects.items()))
-
-
-def render(result: CheckResult, people: People, colour: bool = False) -> str:
-    failing = len(result.failing())
-    rulesets = ", ".join(f"{r.id} {r.version}" for r in result.rulesets)
-    status = result.by_status()
-    rows = "".join(
-        f"<tr><td>{escape(level_name(lvl))}</td><td>{n}</td></tr>"
-        for lvl, n in result.by_level().items()
-    )
+def _data(result: CheckResult, people: People) -> dict[str, Any]:
+    findings = [_finding(f, people, result) for f in result.findings]
+    descriptions: dict[str, str] = {}
+    for f in result.findings:
+        descriptions.setdefault(f"{f.finding.ruleset.id}/{f.finding.rule}", f.description)
     kinds = sorted({t.kind for f in result.findings for t in f.ties})
-    legend = "".join(
-        f'<span><i class="swatch" style="background:{_kind_colour(k)}"></i>{escape(k)}</span>'
-        for k in kinds
-    )
-    extra = []
-    if result.waivers:
-        extra.append(
-            "<h2>Waivers</h2><table><tr><th>Status</th><th>Waiver</th><th>Expires</th>"
-            "<th>Approved by</th></tr>"
-        )
-        extra += [
-            f"<tr><td>{w.status}</td><td><code>{escape(w.waiver.source)}</code></td>"
-            f"<td>{w.waiver.expires.isoformat()}</td><td>{escape(w.waiver.approved_by)}</td></tr>"
-            for w in result.waivers
-        ]
-        extra.append("</table>")
+    # names (only with --reveal) by alias, for the evidence lines the page writes
+    named = {
+        people.id(p): people.names[p]
+        for f in result.findings
+        for t in f.ties
+        for p in (t.source, t.target)
+        if p in people.names
+    }
+    return {
+        "names": named,
+        "asOf": result.as_of.isoformat(),
+        "pageSize": PAGE_SIZE,
+        "levels": {str(lvl): level_name(lvl) for lvl in (3, 2, 1)},
+        "levelColours": {str(k): v for k, v in _LEVEL_COLOURS.items()},
+        "kindColours": {k: _kind_colour(k) for k in kinds},
+        "descriptions": descriptions,
+        "findings": findings,
+    }
+
+
+def _script_json(value: object) -> Markup:
+    """JSON for a ``<script type="application/json">`` block: ``<`` escaped so no text of
+    the registry or a ruleset can close the block."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return Markup(text.replace("<", "\\u003c").replace("\u2028", "\\u2028"))
+
+
+def render(
+    result: CheckResult,
+    people: People,
+    colour: bool = False,
+    *,
+    templates: str | os.PathLike[str] | None = None,
+) -> str:
+    """The page for ``result``; ``templates`` is a folder whose files replace ours."""
+    del colour  # a page has no terminal
+    try:
+        return _page(result, people, _environment(templates))
+    except jinja2.TemplateSyntaxError as exc:
+        raise InvalidArgument(f"{exc.filename or exc.name}:{exc.lineno}: {exc.message}") from None
+    except jinja2.TemplateError as exc:  # a folder's template asks for what the page lacks
+        raise InvalidArgument(f"html template: {exc.message or exc}") from None
+
+
+def _page(result: CheckResult, people: People, env: jinja2.Environment) -> str:
+    data = _data(result, people)
+    script = env.get_template("report.js").render()
+    digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode()
+    findings = data["findings"]
+    assignees = sorted({s["assignee"] for f in findings for s in f["steps"] if s["assignee"]})
+    status_counts = result.by_status()
     if result.baseline is not None:
-        extra.append(
-            f"<h2>Baseline</h2><p>{escape(result.baseline.path)}: "
-            f"{len(result.resolved)} finding(s) resolved.</p><ul>"
-        )
-        extra += [
-            f"<li>{escape(r.title)} <code>{escape(r.ruleset.id)}/{escape(r.rule)}</code> "
-            f"{escape(_subjects(r.subjects, people))}</li>"
-            for r in result.resolved
-        ]
-        extra.append("</ul>")
-    body = "".join(_finding(f, people, i) for i, f in enumerate(result.findings))
-    return (
-        "<!DOCTYPE html>\n"
-        '<html lang="en"><head><meta charset="utf-8">'
-        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
-        "style-src 'unsafe-inline'; img-src data:\">"
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>dualrel report: {escape(result.registry.path)}</title>"
-        f"<style>{_CSS}</style></head><body>"
-        '<header id="summary"><h1>dualrel check</h1>'
-        f"<p><strong>{failing} open finding(s) at or above level {result.fail_level}</strong> "
-        f"· {len(result.findings)} finding(s): {status['open']} open, {status['waived']} waived, "
-        f"{status['baselined']} baselined</p>"
-        f"<p>Registry <code>{escape(result.registry.path)}</code> "
-        f"(sha256 <code>{result.registry.sha256[:12]}</code>) as of {result.as_of.isoformat()}; "
-        f"rulesets {escape(rulesets)}.</p>"
-        f"<table><tr><th>Level</th><th>Findings</th></tr>{rows}</table>"
-        f'<p class="legend">{legend}</p>'
-        f'<p class="meta">{escape(people.note())}</p></header>'
-        f'<main id="findings">{body or "<p>No findings.</p>"}</main>'
-        f"{''.join(extra)}</body></html>\n"
+        status_counts["new"] = sum(1 for f in result.findings if not f.in_baseline)
+    resolved = [
+        {
+            "title": r.title,
+            "rule": f"{r.ruleset.id}/{r.rule}",
+            "subjects": " ".join(f"{k}={people.label(v)}" for k, v in sorted(r.subjects.items())),
+        }
+        for r in result.resolved
+    ]
+    page = env.get_template("report.html.j2").render(
+        result=result,
+        failing=len(result.failing()),
+        rulesets=", ".join(f"{r.id} {r.version}" for r in result.rulesets),
+        by_level=[(lvl, level_name(lvl), n) for lvl, n in result.by_level().items()],
+        by_rule=list(result.by_rule().items()),
+        status_counts=status_counts,
+        assignees=assignees,
+        any_overdue=any(s["overdue"] for f in findings for s in f["steps"]),
+        kinds=data["kindColours"],
+        level_colours=data["levelColours"],
+        note=people.note(),
+        waivers=result.waivers,
+        resolved=resolved,
+        data=_script_json(data),
+        css=Markup(env.get_template("report.css").render()),
+        script=Markup(script),
+        script_hash=f"sha256-{digest}",
     )
+    return page if page.endswith("\n") else page + "\n"
+
+
+def _render(result: CheckResult, people: People, colour: bool) -> str:
+    return render(result, people, colour)
 
 
 FORMAT = OutputFormat(
     name="html",
-    help="one self-contained page with a drawing per finding (people pseudonymised)",
+    help="one self-contained page: findings by level, filters, search, timelines "
+    "(people pseudonymised)",
     suffix=".html",
     shared=True,
-    render=render,
+    render=_render,
 )

@@ -11,6 +11,12 @@ A tie without an ``id`` gets one derived from its content (``t-`` and 16 hex dig
 anyone knowing the id scheme can recompute; shared reports show such ids as keyed
 aliases too (``tie-`` and 12 hex digits).
 
+A committee that must act on a shared report can be given the way back as a separate
+file, :func:`write_pseudonym_map` (``dualrel check --pseudonym-map FILE``): alias to id for
+every person the report names, readable by its owner only.  It needs a key the practice
+keeps (``DUALREL_PSEUDONYM_KEY``): a map made with a random key would fit that one report
+only, and reports made later could never be read with it.
+
 >>> p = Pseudonymizer(b"a pseudonym key of at least 32 bytes", source="env")
 >>> p.alias("co001") == p.alias("co001"), p.alias("co001").startswith("p-")
 (True, True)
@@ -24,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import os
 import re
 import secrets
@@ -31,9 +38,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from dualrel._internal.atomic import write_atomic
 from dualrel.errors import InvalidArgument
+from dualrel.findings import CheckResult
 
-__all__ = ["KEY_ENV", "MIN_KEY_BYTES", "Pseudonymizer", "is_derived_tie_id"]
+__all__ = [
+    "KEY_ENV",
+    "MAP_FORMAT",
+    "MIN_KEY_BYTES",
+    "Pseudonymizer",
+    "is_derived_tie_id",
+    "pseudonym_map",
+    "write_pseudonym_map",
+]
 
 #: Environment variable holding the pseudonym key (text of at least MIN_KEY_BYTES bytes).
 KEY_ENV = "DUALREL_PSEUDONYM_KEY"
@@ -54,6 +71,9 @@ def is_derived_tie_id(tie_id: str) -> bool:
     """
     return _DERIVED_TIE_ID.fullmatch(tie_id) is not None
 
+
+#: The ``format`` of a pseudonym map file.
+MAP_FORMAT = "dualrel.pseudonyms/1"
 
 KeySource = Literal["env", "random", "none"]
 
@@ -125,3 +145,42 @@ class Pseudonymizer:
                 f"{KEY_ENV} not set): aliases cannot be linked to other reports."
             )
         return "People are shown with their registry ids (--reveal)."
+
+
+def pseudonym_map(result: CheckResult, pseudonymizer: Pseudonymizer) -> dict[str, str]:
+    """Alias to person id for every person ``result``'s reports name (subjects, the ends of
+    evidence ties, assignees, the subjects of resolved findings), sorted by alias."""
+    ids: set[str] = set()
+    for f in result.findings:
+        ids.update(f.finding.subjects.values())
+        ids.update(p for t in f.ties for p in (t.source, t.target))
+        ids.update(s.assignee for s in f.finding.remediation if s.assignee is not None)
+    for r in result.resolved:
+        ids.update(r.subjects.values())
+    return dict(sorted((pseudonymizer.alias(pid), pid) for pid in ids))
+
+
+def write_pseudonym_map(
+    path: str | os.PathLike[str], result: CheckResult, pseudonymizer: Pseudonymizer
+) -> int:
+    """Write :func:`pseudonym_map` to ``path`` as JSON, atomically and owner-only (0600);
+    returns how many people it maps.  Refused unless the key is the practice's own
+    (``source == "env"``): see the module's docstring."""
+    if pseudonymizer.source != "env":
+        raise InvalidArgument(
+            f"a pseudonym map needs the practice's key in {KEY_ENV}: "
+            + (
+                "ids are shown as they are (--reveal), there is nothing to map"
+                if pseudonymizer.source == "none"
+                else "with a random key per run the map would fit this one report only"
+            )
+        )
+    mapping = pseudonym_map(result, pseudonymizer)
+    doc = {
+        "format": MAP_FORMAT,
+        "registry": {"path": result.registry.path, "sha256": result.registry.sha256},
+        "as_of": result.as_of.isoformat(),
+        "pseudonyms": mapping,
+    }
+    write_atomic(path, json.dumps(doc, indent=1, ensure_ascii=False) + "\n", private=True)
+    return len(mapping)
