@@ -17,7 +17,18 @@ from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from dualrel._version import __version__
-from dualrel.cli import check, demo, explain, lint, rulesets, schema, stats, test, validate
+from dualrel.cli import (
+    check,
+    demo,
+    explain,
+    lint,
+    register,
+    rulesets,
+    schema,
+    stats,
+    test,
+    validate,
+)
 from dualrel.cli._shared import (
     EXIT_CODES_HELP,
     EXIT_FINDINGS,
@@ -52,6 +63,7 @@ COMMANDS: dict[str, Callable[[Subparsers], None]] = {
     "schema": schema.add_command,
     "demo": demo.add_command,
     "test": test.add_command,  # ruleset test cases, properties, coverage, mutants
+    "register": register.add_command,  # findings tracked across runs (docs/register.md)
 }
 
 

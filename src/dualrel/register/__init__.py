@@ -21,11 +21,15 @@ codes and dates are stored, besides the notes committee members write themselves
 (True, 'open')
 
 ``docs/register.md`` describes the model, the lifecycle, escalation and the databases.
-SQLAlchemy, Alembic and psycopg are imported only when a register is opened.
+SQLAlchemy and Alembic are imported on first use of a name that needs them (``Register``,
+``open_register``, ``head_revision``, the metrics), psycopg only for PostgreSQL.
 """
 
-from dualrel.register._db import DEFAULT_PATH_HELP, RegisterError, default_path
-from dualrel.register._metrics import REGISTER_STATS_FORMAT, render_metrics_text
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from dualrel.register._model import (
     CLOSED_STATUSES,
     EVENT_KINDS,
@@ -39,8 +43,21 @@ from dualrel.register._model import (
     Status,
     Step,
 )
-from dualrel.register._register import Register, open_register
-from dualrel.register._schema import head_revision
+from dualrel.register._paths import DEFAULT_PATH_HELP, RegisterError, default_path
+
+if TYPE_CHECKING:
+    from dualrel.register._metrics import REGISTER_STATS_FORMAT, render_metrics_text
+    from dualrel.register._register import Register, open_register
+    from dualrel.register._schema import head_revision
+
+#: Name -> the module that defines it, imported (with SQLAlchemy) on first use.
+_LAZY = {
+    "REGISTER_STATS_FORMAT": "dualrel.register._metrics",
+    "render_metrics_text": "dualrel.register._metrics",
+    "Register": "dualrel.register._register",
+    "open_register": "dualrel.register._register",
+    "head_revision": "dualrel.register._schema",
+}
 
 __all__ = [
     "CLOSED_STATUSES",
@@ -63,3 +80,12 @@ __all__ = [
     "open_register",
     "render_metrics_text",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'dualrel.register' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

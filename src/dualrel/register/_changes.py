@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlalchemy import bindparam, update
 
-from dualrel.register._db import RegisterError
 from dualrel.register._model import RegisterFinding
+from dualrel.register._paths import RegisterError
 from dualrel.register._read import find_one
 from dualrel.register._tables import events, findings, steps
 
@@ -81,7 +81,6 @@ def _step(f: RegisterFinding, step: int) -> None:
 
 def assign(conn: Any, fp: str, assignee: str, *, by: str, at: datetime, step: int | None) -> None:
     """Assign one step, or every uncompleted step when ``step`` is ``None``."""
-
     f = find_one(conn, fp)
     _require(f, _ACTIVE, "assigned")
     if step is not None:
@@ -142,7 +141,6 @@ def resolve(conn: Any, fp: str, *, by: str, at: datetime, note: str | None) -> N
 
 def reopen(conn: Any, fp: str, *, by: str, at: datetime, note: str | None) -> None:
     """Reopen a resolved finding: a new episode whose steps are due again from today."""
-
     f = find_one(conn, fp)
     _require(f, ("resolved",), "reopened")
     today = at.date()

@@ -18,17 +18,9 @@ from typing import Any
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 
-from dualrel.errors import DualrelError
+from dualrel.register._paths import RegisterError, engine_url
 
-__all__ = [
-    "DEFAULT_PATH_HELP",
-    "RegisterError",
-    "connect",
-    "default_path",
-    "display_url",
-    "engine_url",
-    "writing",
-]
+__all__ = ["connect", "display_url", "writing"]
 
 #: The advisory lock key every writer of a PostgreSQL register takes ("dualrel" in ASCII).
 _PG_LOCK = 0x6475616C72656C
@@ -36,53 +28,9 @@ _PG_LOCK = 0x6475616C72656C
 #: How long a SQLite writer waits for another's transaction to end, in seconds.
 _SQLITE_WAIT = 600
 
-DEFAULT_PATH_HELP = "$XDG_DATA_HOME/dualrel/register.sqlite (~/.local/share when unset)"
-
-
-class RegisterError(DualrelError):
-    """The register cannot be opened or changed as asked: an unknown URL scheme, a schema
-    newer than this dualrel, an unknown finding, a change its status does not allow."""
-
-
-def default_path() -> Path:
-    """Where ``--register`` without a URL keeps its SQLite file."""
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "dualrel" / "register.sqlite"
-
-
-def engine_url(url: str | os.PathLike[str] | None) -> tuple[str, Path | None]:
-    """The SQLAlchemy URL for ``url`` and, for SQLite, the file.
-
-    A plain path or ``sqlite:///PATH`` is a SQLite file (relative as SQLAlchemy reads it:
-    ``sqlite:////abs/path`` for an absolute one); ``postgresql://`` (or
-    ``postgres://``) is PostgreSQL through psycopg 3.
-
-    >>> engine_url("postgresql://u@db/reg")
-    ('postgresql+psycopg://u@db/reg', None)
-    >>> engine_url("sqlite:////tmp/r.sqlite")  # four slashes: an absolute path
-    ('sqlite:////tmp/r.sqlite', PosixPath('/tmp/r.sqlite'))
-    """
-    text = str(default_path() if url is None else url)
-    for prefix in ("postgresql+psycopg://", "postgresql://", "postgres://"):
-        if text.startswith(prefix):
-            return "postgresql+psycopg://" + text[len(prefix) :], None
-    if text.startswith("sqlite:///"):
-        path = Path(text[len("sqlite:///") :])
-    elif "://" in text:
-        scheme = text.split("://", 1)[0]
-        raise RegisterError(
-            f"unsupported register URL scheme {scheme!r}: give a SQLite file path, "
-            "sqlite:///PATH or postgresql://..."
-        )
-    else:
-        path = Path(text)
-    path = path.expanduser().absolute()
-    return f"sqlite:///{path}", path
-
 
 def display_url(url: str | os.PathLike[str] | None) -> str:
     """``url`` as it may be printed: a PostgreSQL password is masked."""
-
     full, path = engine_url(url)
     if path is not None:
         return str(path)
@@ -103,7 +51,6 @@ def _create_file(path: Path) -> None:
 
 def connect(url: str | os.PathLike[str] | None) -> Any:
     """A SQLAlchemy engine for the register at ``url`` (the file made if need be)."""
-
     full, path = engine_url(url)
     if path is None:
         if importlib.util.find_spec("psycopg") is None:

@@ -52,7 +52,6 @@ def apply_escalation(
     conn: Any, as_of: date, *, by: str, at: datetime, run: int | None
 ) -> tuple[Escalation, ...]:
     """Raise every unresolved finding due to rise by ``as_of``; record each rise."""
-
     policy = {
         (r.ruleset, r.rule): {
             level: d for level, d in ((1, r.level_1_days), (2, r.level_2_days)) if d is not None

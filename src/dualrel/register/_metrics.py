@@ -39,7 +39,6 @@ def _summary(days: list[int]) -> dict[str, Any]:
 
 def compute_metrics(conn: Any, *, period: str, as_of: date) -> dict[str, Any]:
     """The metrics of the register read through ``conn``, as a JSON-ready dict."""
-
     rows = list(
         conn.execute(
             select(

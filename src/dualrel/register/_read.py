@@ -10,11 +10,11 @@ from typing import Any, cast
 
 from sqlalchemy import select
 
-from dualrel.register._db import RegisterError
 from dualrel.register._model import Event, EventKind, RegisterFinding, Run, Status, Step
+from dualrel.register._paths import RegisterError
 from dualrel.register._tables import events, findings, runs, steps
 
-__all__ = ["find_one", "history", "list_findings", "list_runs"]
+__all__ = ["find_one", "history", "list_events", "list_findings", "list_runs"]
 
 
 def _steps_of(conn: Any, fingerprints: Iterable[str] | None) -> dict[str, list[Step]]:
@@ -67,7 +67,6 @@ def list_findings(
     """Findings matching every filter given, highest level first, then rule and
     fingerprint. ``rule`` is ``ruleset/rule`` or a rule id; ``assignee`` matches any step;
     ``overdue_on`` keeps findings with a step overdue on that date."""
-
     query = select(findings)
     statuses, levels, wanted = list(status), list(level), list(rule)
     if statuses:
@@ -89,7 +88,6 @@ def list_findings(
 
 def find_one(conn: Any, fingerprint: str) -> RegisterFinding:
     """The finding whose fingerprint is or starts with ``fingerprint``."""
-
     if not fingerprint or not all(c in "0123456789abcdef" for c in fingerprint):
         raise RegisterError(f"not a fingerprint (lowercase hex): {fingerprint!r}")
     rows = list(
@@ -107,9 +105,22 @@ def find_one(conn: Any, fingerprint: str) -> RegisterFinding:
 
 def history(conn: Any, fingerprint: str) -> tuple[Event, ...]:
     """Every change of the finding, oldest first."""
-
     full = find_one(conn, fingerprint).fingerprint
-    rows = conn.execute(select(events).where(events.c.fingerprint == full).order_by(events.c.id))
+    return _events(
+        conn.execute(select(events).where(events.c.fingerprint == full).order_by(events.c.id))
+    )
+
+
+def list_events(conn: Any, kinds: Iterable[str]) -> tuple[Event, ...]:
+    """Every change of these kinds (all kinds when none given), oldest first."""
+    query = select(events).order_by(events.c.id)
+    wanted = list(kinds)
+    if wanted:
+        query = query.where(events.c.kind.in_(wanted))
+    return _events(conn.execute(query))
+
+
+def _events(rows: Any) -> tuple[Event, ...]:
     return tuple(
         Event(
             id=r.id,
@@ -132,7 +143,6 @@ def history(conn: Any, fingerprint: str) -> tuple[Event, ...]:
 
 def list_runs(conn: Any) -> tuple[Run, ...]:
     """Every recorded run, oldest first."""
-
     return tuple(
         Run(
             id=r.id,

@@ -17,9 +17,9 @@ from typing import Any
 from sqlalchemy import and_, bindparam, delete, func, select, update
 
 from dualrel.findings import CheckedFinding, CheckResult
-from dualrel.register._db import RegisterError
 from dualrel.register._escalate import apply_escalation
 from dualrel.register._model import RecordedRun, Run
+from dualrel.register._paths import RegisterError
 from dualrel.register._tables import events, findings, rules, runs, steps
 
 __all__ = ["record_run", "step_rows"]
@@ -97,7 +97,6 @@ def _store_rules(conn: Any, result: CheckResult, run: int) -> set[tuple[str, str
 
 def record_run(conn: Any, result: CheckResult, *, by: str, at: datetime) -> RecordedRun:
     """Record ``result`` through ``conn`` (inside the caller's write transaction)."""
-
     run = _insert_run(conn, result, by, at)
     checked = _store_rules(conn, result, run.id)
     as_of = result.as_of

@@ -12,11 +12,19 @@ from typing import Any
 
 from dualrel.findings import CheckResult
 from dualrel.register import _changes
-from dualrel.register._db import RegisterError, connect, display_url, writing
+from dualrel.register._db import connect, display_url, writing
 from dualrel.register._escalate import apply_escalation
 from dualrel.register._metrics import compute_metrics
-from dualrel.register._model import Escalation, Event, RecordedRun, RegisterFinding, Run
-from dualrel.register._read import find_one, history, list_findings, list_runs
+from dualrel.register._model import (
+    Escalation,
+    Event,
+    EventKind,
+    RecordedRun,
+    RegisterFinding,
+    Run,
+)
+from dualrel.register._paths import RegisterError
+from dualrel.register._read import find_one, history, list_events, list_findings, list_runs
 from dualrel.register._record import record_run
 from dualrel.register._schema import prepare
 from dualrel.stats import PERIODS
@@ -36,7 +44,22 @@ def _now(at: datetime | None) -> datetime:
 def _who(by: str) -> str:
     if not by or not by.strip():
         raise RegisterError("every change is attributed: say who makes it (--by)")
-    return by.strip()
+    return _plain(by.strip(), "who")
+
+
+def _plain(text: str, what: str) -> str:
+    """``text`` unless it holds control characters (they would rewrite a terminal that
+    prints the history); a note may hold line breaks and tabs."""
+    allowed = "\n\t" if what == "note" else ""
+    if any((ord(c) < 32 or 127 <= ord(c) < 160) and c not in allowed for c in text):
+        raise RegisterError(f"the {what} holds control characters: {text!r}")
+    if len(text) > (10_000 if what == "note" else 200):
+        raise RegisterError(f"the {what} is too long ({len(text)} characters)")
+    return text
+
+
+def _note(note: str | None) -> str | None:
+    return None if note is None else _plain(note, "note")
 
 
 class Register:
@@ -137,6 +160,11 @@ class Register:
         with self._engine.connect() as conn:
             return find_one(conn, fingerprint)
 
+    def events(self, *kinds: EventKind) -> tuple[Event, ...]:
+        """Every change of the given kinds (all when none), oldest first."""
+        with self._engine.connect() as conn:
+            return list_events(conn, kinds)
+
     def history(self, fingerprint: str) -> tuple[Event, ...]:
         """Every change of a finding, oldest first."""
         with self._engine.connect() as conn:
@@ -155,7 +183,7 @@ class Register:
     ) -> RegisterFinding:
         """Open or reopened -> acknowledged."""
         with self._changing(by, at) as (conn, who, when):
-            _changes.acknowledge(conn, fingerprint, by=who, at=when, note=note)
+            _changes.acknowledge(conn, fingerprint, by=who, at=when, note=_note(note))
             return find_one(conn, fingerprint)
 
     def assign(
@@ -170,7 +198,9 @@ class Register:
         """Give a step (or every uncompleted step) to ``assignee`` (a person's id);
         the finding is then in remediation."""
         with self._changing(by, at) as (conn, who, when):
-            _changes.assign(conn, fingerprint, assignee, by=who, at=when, step=step)
+            _changes.assign(
+                conn, fingerprint, _plain(assignee, "assignee"), by=who, at=when, step=step
+            )
             return find_one(conn, fingerprint)
 
     def complete(
@@ -184,7 +214,7 @@ class Register:
     ) -> RegisterFinding:
         """Mark step ``step`` (from 1) done by ``by`` on ``at``'s date."""
         with self._changing(by, at) as (conn, who, when):
-            _changes.complete(conn, fingerprint, step, by=who, at=when, note=note)
+            _changes.complete(conn, fingerprint, step, by=who, at=when, note=_note(note))
             return find_one(conn, fingerprint)
 
     def resolve(
@@ -192,7 +222,7 @@ class Register:
     ) -> RegisterFinding:
         """Resolve by hand (a later run that still reports the finding reopens it)."""
         with self._changing(by, at) as (conn, who, when):
-            _changes.resolve(conn, fingerprint, by=who, at=when, note=note)
+            _changes.resolve(conn, fingerprint, by=who, at=when, note=_note(note))
             return find_one(conn, fingerprint)
 
     def reopen(
@@ -200,7 +230,7 @@ class Register:
     ) -> RegisterFinding:
         """Reopen a resolved finding: its steps are due again, counted from ``at``'s date."""
         with self._changing(by, at) as (conn, who, when):
-            _changes.reopen(conn, fingerprint, by=who, at=when, note=note)
+            _changes.reopen(conn, fingerprint, by=who, at=when, note=_note(note))
             return find_one(conn, fingerprint)
 
     def note(
@@ -208,7 +238,7 @@ class Register:
     ) -> RegisterFinding:
         """Add a note to the finding's history (stored as written: the writer's words)."""
         with self._changing(by, at) as (conn, who, when):
-            _changes.add_note(conn, fingerprint, text, by=who, at=when)
+            _changes.add_note(conn, fingerprint, _plain(text, "note"), by=who, at=when)
             return find_one(conn, fingerprint)
 
 

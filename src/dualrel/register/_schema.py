@@ -14,8 +14,9 @@ from alembic.operations import Operations
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 
-from dualrel.register._db import RegisterError, writing
+from dualrel.register._db import writing
 from dualrel.register._migrations import MIGRATIONS_DIR
+from dualrel.register._paths import RegisterError
 
 __all__ = ["head_revision", "prepare", "revision_of"]
 
@@ -35,7 +36,6 @@ def head_revision() -> str:
 
 def revision_of(conn: Any) -> str | None:
     """The register's schema revision; ``None`` for an empty database."""
-
     current = MigrationContext.configure(conn).get_current_revision()
     return None if current is None else str(current)
 
