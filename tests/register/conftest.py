@@ -6,6 +6,7 @@ Without PostgreSQL (or psycopg) the PostgreSQL half is skipped with the reason; 
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,9 +27,7 @@ def _missing(reason: str) -> None:
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str | None]:
-    try:
-        import psycopg  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("psycopg") is None:
         yield None
         return
     try:

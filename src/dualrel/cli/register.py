@@ -26,13 +26,20 @@ from dualrel.register import (
     RegisterFinding,
 )
 
-__all__ = ["DEFAULT_PATH_HELP", "DEFAULT_REGISTER", "add_command", "record_in_register"]
+__all__ = [
+    "DEFAULT_PATH_HELP",
+    "DEFAULT_REGISTER",
+    "add_command",
+    "open_cli_register",
+    "record_in_register",
+]
 
 #: ``--register`` given without a URL: the default SQLite file.
 DEFAULT_REGISTER = ""
 
 
-def _open(url: str | None) -> Any:
+def open_cli_register(url: str | None) -> Any:
+    """The register ``--register`` names ("" for the default file)."""
     from dualrel.register import open_register  # noqa: PLC0415 (SQLAlchemy on use only)
 
     return open_register(url or None)
@@ -41,7 +48,7 @@ def _open(url: str | None) -> Any:
 def record_in_register(result: CheckResult, url: str, by: str | None) -> None:
     """Record a check's result in the register at ``url`` ("" for the default file)
     and say what changed on stderr."""
-    with _open(url) as reg:
+    with open_cli_register(url) as reg:
         done = reg.record(result, by=by or getpass.getuser())
         sys.stderr.write(
             f"dualrel: recorded run {done.run.id} in {reg.url}: {len(done.opened)} opened, "
@@ -151,7 +158,7 @@ def _finding_json(f: RegisterFinding) -> dict[str, Any]:
 
 def _list(args: argparse.Namespace) -> int:
     as_of = args.as_of or date.today()
-    with _open(args.register) as reg:
+    with open_cli_register(args.register) as reg:
         found = reg.findings(
             status=args.status,
             level=args.level,
@@ -188,7 +195,7 @@ def _event_line(e: Event) -> str:
 
 
 def _show(args: argparse.Namespace) -> int:
-    with _open(args.register) as reg:
+    with open_cli_register(args.register) as reg:
         f = reg.finding(args.fingerprint)
         events = reg.history(f.fingerprint)
     if args.json:
@@ -228,37 +235,37 @@ def _said(f: RegisterFinding) -> int:
 
 
 def _acknowledge(args: argparse.Namespace) -> int:
-    with _open(args.register) as reg:
+    with open_cli_register(args.register) as reg:
         return _said(reg.acknowledge(args.fingerprint, by=args.by, note=args.note))
 
 
 def _resolve(args: argparse.Namespace) -> int:
-    with _open(args.register) as reg:
+    with open_cli_register(args.register) as reg:
         return _said(reg.resolve(args.fingerprint, by=args.by, note=args.note))
 
 
 def _reopen(args: argparse.Namespace) -> int:
-    with _open(args.register) as reg:
+    with open_cli_register(args.register) as reg:
         return _said(reg.reopen(args.fingerprint, by=args.by, note=args.note))
 
 
 def _assign(args: argparse.Namespace) -> int:
-    with _open(args.register) as reg:
+    with open_cli_register(args.register) as reg:
         return _said(reg.assign(args.fingerprint, args.assignee, by=args.by, step=args.step))
 
 
 def _complete(args: argparse.Namespace) -> int:
-    with _open(args.register) as reg:
+    with open_cli_register(args.register) as reg:
         return _said(reg.complete(args.fingerprint, args.step, by=args.by, note=args.note))
 
 
 def _note(args: argparse.Namespace) -> int:
-    with _open(args.register) as reg:
+    with open_cli_register(args.register) as reg:
         return _said(reg.note(args.fingerprint, args.text, by=args.by))
 
 
 def _escalate(args: argparse.Namespace) -> int:
-    with _open(args.register) as reg:
+    with open_cli_register(args.register) as reg:
         done = reg.escalate(args.as_of or date.today(), by=args.by)
     for e in done:
         _out(f"{e.fingerprint}  L{e.from_level} -> L{e.to_level}  {e.reason}\n")
@@ -269,7 +276,7 @@ def _escalate(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from dualrel.register.dashboard import render_dashboard  # noqa: PLC0415 (Jinja2 on use)
 
-    with _open(args.register) as reg:
+    with open_cli_register(args.register) as reg:
         page = render_dashboard(reg, as_of=args.as_of or date.today(), period=args.period)
     emit(page, args.output)
     if args.output not in (None, "-"):

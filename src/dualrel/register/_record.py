@@ -210,11 +210,8 @@ def record_run(conn: Any, result: CheckResult, *, by: str, at: datetime) -> Reco
         if fp not in current and old.status != "resolved" and (old.ruleset, old.rule) in checked
     ]
     if gone:
-        latest_due = dict(
-            conn.execute(
-                select(steps.c.fingerprint, func.max(steps.c.due)).group_by(steps.c.fingerprint)
-            ).tuples()
-        )
+        query = select(steps.c.fingerprint, func.max(steps.c.due)).group_by(steps.c.fingerprint)
+        latest_due = {row[0]: row[1] for row in conn.execute(query).all()}  # noqa: C416 (rows)
         for old in gone:
             event(old.fingerprint, "resolved", old.status, "resolved", old.level)
             new_events[-1]["due"] = latest_due.get(old.fingerprint)

@@ -49,7 +49,7 @@ def dashboard_data(reg: Register, *, as_of: date, period: str = "month") -> dict
     found = [f for f in reg.findings() if not f.is_closed]
     ages: dict[int, Counter[str]] = defaultdict(Counter)
     overdue: dict[str, list[tuple[str, int, date]]] = defaultdict(list)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for f in found:
         age = (as_of - f.opened_on).days
         ages[f.level][_band(age)] += 1
