@@ -211,7 +211,7 @@ def record_run(conn: Any, result: CheckResult, *, by: str, at: datetime) -> Reco
     ]
     if gone:
         query = select(steps.c.fingerprint, func.max(steps.c.due)).group_by(steps.c.fingerprint)
-        latest_due = {row[0]: row[1] for row in conn.execute(query).all()}  # noqa: C416 (rows)
+        latest_due = {row[0]: row[1] for row in conn.execute(query).all()}
         for old in gone:
             event(old.fingerprint, "resolved", old.status, "resolved", old.level)
             new_events[-1]["due"] = latest_due.get(old.fingerprint)
