@@ -97,6 +97,8 @@ def test_a_second_writer_waits_and_nothing_is_lost_or_interleaved(
 ) -> None:
     open_register(register_url).close()  # made before the race: both only write runs
     first, go = _writer(tmp_path, "pause", register_url, "first", "2026-11-26")
+    with open_register(register_url) as reader:  # readers never wait for a writer
+        assert reader.runs() == () and reader.findings() == ()
     second, _ = _writer(tmp_path, "announce", register_url, "second", "2026-11-27")
     time.sleep(2)  # the second asked for its transaction: it must wait for the first's
     assert second.poll() is None, "the second writer did not wait for the first"

@@ -25,6 +25,9 @@ __all__ = ["connect", "display_url", "writing"]
 #: The advisory lock key every writer of a PostgreSQL register takes ("dualrel" in ASCII).
 _PG_LOCK = 0x6475616C72656C
 
+#: Marks a connection (its ``info``) as a writer's while :func:`writing` holds it.
+_WRITER = "dualrel.writer"
+
 #: How long a SQLite writer waits for another's transaction to end, in seconds.
 _SQLITE_WAIT = 600
 
@@ -69,7 +72,10 @@ def connect(url: str | os.PathLike[str] | None) -> Any:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # a writer takes the write lock at once, so that what it reads stays true until
+        # it commits; a reader's deferred transaction never waits for a writer
+        writer = connection.info.get(_WRITER, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
 
     return engine
 
@@ -78,7 +84,12 @@ def connect(url: str | os.PathLike[str] | None) -> Any:
 def writing(engine: Any) -> Iterator[Any]:
     """One write transaction holding the register's lock; committed on leaving, rolled
     back on an exception."""
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK})
-        yield conn
+    with engine.connect() as conn:
+        conn.info[_WRITER] = True
+        try:
+            with conn.begin():
+                if engine.dialect.name == "postgresql":
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK})
+                yield conn
+        finally:
+            conn.info.pop(_WRITER, None)
