@@ -13,8 +13,9 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select
 
+from dualrel.register._bulk import insert_rows, update_rows
 from dualrel.register._model import CLOSED_STATUSES, Escalation
 from dualrel.register._tables import events, findings, rules, steps
 
@@ -58,13 +59,18 @@ def apply_escalation(
         }
         for r in conn.execute(select(rules))
     }
+    # a finding rises only once its earliest uncompleted step is past due
     earliest: dict[str, tuple[date, int]] = {}
     for s in conn.execute(
-        select(steps.c.fingerprint, steps.c.step, steps.c.due).where(steps.c.completed_on.is_(None))
+        select(steps.c.fingerprint, steps.c.step, steps.c.due).where(
+            steps.c.completed_on.is_(None), steps.c.due < as_of
+        )
     ):
         held = earliest.get(s.fingerprint)
         if held is None or (s.due, s.step) < held:
             earliest[s.fingerprint] = (s.due, s.step)
+    if not earliest:
+        return ()
     out: list[Escalation] = []
     changes: list[dict[str, Any]] = []
     rows: list[dict[str, Any]] = []
@@ -87,7 +93,7 @@ def apply_escalation(
         )
         if reached == f.level:
             continue
-        changes.append({"fp": f.fingerprint, "new_level": reached})
+        changes.append({"level": reached, "fingerprint": f.fingerprint})
         past = (as_of - due).days
         for from_level, after in rises:
             reason = (
@@ -111,12 +117,6 @@ def apply_escalation(
                     "detail": reason,
                 }
             )
-    if changes:
-        conn.execute(
-            update(findings)
-            .where(findings.c.fingerprint == bindparam("fp"))
-            .values(level=bindparam("new_level")),
-            changes,
-        )
-        conn.execute(events.insert(), rows)
+    update_rows(conn, findings, ["fingerprint"], changes)
+    insert_rows(conn, events, rows)
     return tuple(sorted(out, key=lambda e: (e.fingerprint, e.from_level)))

@@ -14,9 +14,10 @@ import json
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, select, update
+from sqlalchemy import and_, bindparam, delete, func, select
 
 from dualrel.findings import CheckedFinding, CheckResult
+from dualrel.register._bulk import insert_rows, update_rows
 from dualrel.register._escalate import apply_escalation
 from dualrel.register._model import RecordedRun, Run
 from dualrel.register._paths import RegisterError
@@ -194,14 +195,14 @@ def record_run(conn: Any, result: CheckResult, *, by: str, at: datetime) -> Reco
             status = "open"
         updates.append(
             {
-                "fp": fp,
-                "u_status": status,
-                "u_level": level,
-                "u_rule_level": f.level,
-                "u_opened_on": opened_on,
-                "u_resolved_on": None,
-                "u_last_seen": as_of,
-                "u_last_run": run.id,
+                "fingerprint": fp,
+                "status": status,
+                "level": level,
+                "rule_level": f.level,
+                "opened_on": opened_on,
+                "resolved_on": None,
+                "last_seen": as_of,
+                "last_run": run.id,
             }
         )
     gone = [
@@ -215,39 +216,21 @@ def record_run(conn: Any, result: CheckResult, *, by: str, at: datetime) -> Reco
         for old in gone:
             event(old.fingerprint, "resolved", old.status, "resolved", old.level)
             new_events[-1]["due"] = latest_due.get(old.fingerprint)
-    if new_findings:
-        conn.execute(findings.insert(), new_findings)
+    insert_rows(conn, findings, new_findings)
     if restart:
         conn.execute(
             delete(steps).where(steps.c.fingerprint == bindparam("fp")),
             [{"fp": fp} for fp in restart],
         )
-    if new_steps:
-        conn.execute(steps.insert(), new_steps)
-    if updates:
-        conn.execute(
-            update(findings)
-            .where(findings.c.fingerprint == bindparam("fp"))
-            .values(
-                status=bindparam("u_status"),
-                level=bindparam("u_level"),
-                rule_level=bindparam("u_rule_level"),
-                opened_on=bindparam("u_opened_on"),
-                resolved_on=bindparam("u_resolved_on"),
-                last_seen=bindparam("u_last_seen"),
-                last_run=bindparam("u_last_run"),
-            ),
-            updates,
-        )
-    if gone:
-        conn.execute(
-            update(findings)
-            .where(findings.c.fingerprint == bindparam("fp"))
-            .values(status="resolved", resolved_on=as_of),
-            [{"fp": old.fingerprint} for old in gone],
-        )
-    if new_events:
-        conn.execute(events.insert(), new_events)
+    insert_rows(conn, steps, new_steps)
+    update_rows(conn, findings, ["fingerprint"], updates)
+    update_rows(
+        conn,
+        findings,
+        ["fingerprint"],
+        [{"status": "resolved", "resolved_on": as_of, "fingerprint": o.fingerprint} for o in gone],
+    )
+    insert_rows(conn, events, new_events)
     escalations = apply_escalation(conn, as_of, by=by, at=at, run=run.id)
     return RecordedRun(
         run=run,
