@@ -4,12 +4,16 @@ through the command line's ``main``, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import json
+import re
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from dualrel.cli import main
+from dualrel.findings import CheckResult
 from dualrel.register import open_register
+from dualrel.register.dashboard import render_dashboard
 from tests.report.util import EXAMPLE
 
 
@@ -212,3 +216,16 @@ def test_the_dashboard_escapes_what_it_shows(
     _run(capsys, "register", "report", "--register", url, "-o", str(page), "--as-of", "2027-01-01")
     html = page.read_text()
     assert "<script>x</script>" not in html and "&lt;script&gt;x&lt;/script&gt;" in html
+
+
+def test_the_dashboard_lists_the_highest_and_oldest_first_up_to_its_limit(
+    register_url: str, example_check: CheckResult
+) -> None:
+    with open_register(register_url) as reg:
+        reg.record(example_check, by="ci")
+        page = render_dashboard(reg, as_of=date(2027, 1, 1), listed=2)
+        found = reg.findings()
+    listed = re.findall(r'<tr class="l\d" data-level="(\d)"', page)
+    assert listed == ["3", "2"]
+    assert f"The 2 of {len(found)} open findings" in page
+    assert f'data-text="{found[0].fingerprint} ' in page

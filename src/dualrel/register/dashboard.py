@@ -22,7 +22,11 @@ from dualrel._version import __version__
 from dualrel.register._register import Register
 from dualrel.stats import stats_chart_svg
 
-__all__ = ["AGE_BANDS", "TEMPLATE", "dashboard_data", "render_dashboard"]
+__all__ = ["AGE_BANDS", "LISTED", "TEMPLATE", "dashboard_data", "render_dashboard"]
+
+#: How many open findings the page lists (highest level, then oldest, first); the
+#: counts above the list cover them all, and ``dualrel register list`` gives the rest.
+LISTED = 1000
 
 #: The template's file name in ``dualrel/report/templates``.
 TEMPLATE = "register.html.j2"
@@ -43,7 +47,9 @@ def _band(days: int) -> str:
     raise AssertionError("the last band has no top")
 
 
-def dashboard_data(reg: Register, *, as_of: date, period: str = "month") -> dict[str, Any]:
+def dashboard_data(
+    reg: Register, *, as_of: date, period: str = "month", listed: int = LISTED
+) -> dict[str, Any]:
     """What the page shows, as plain data (the template's context)."""
     metrics = reg.metrics(as_of=as_of, period=period)
     found = [f for f in reg.findings() if not f.is_closed]
@@ -106,7 +112,8 @@ def dashboard_data(reg: Register, *, as_of: date, period: str = "month") -> dict
         "metrics": metrics,
         # made by stats_chart_svg, which escapes every text it writes
         "chart": Markup(chart),
-        "findings": rows,
+        "findings": sorted(rows, key=lambda r: (-r["level"], -r["age"], r["fingerprint"]))[:listed],
+        "findings_total": len(rows),
         "assignees": sorted({a for r in rows for a in r["assignees"]}),
     }
 
@@ -122,7 +129,9 @@ def _environment() -> Environment:
     )
 
 
-def render_dashboard(reg: Register, *, as_of: date, period: str = "month") -> str:
-    """The dashboard page of the register on ``as_of``."""
+def render_dashboard(
+    reg: Register, *, as_of: date, period: str = "month", listed: int = LISTED
+) -> str:
+    """The dashboard page of the register on ``as_of`` (listing ``listed`` findings)."""
     template = _environment().get_template(TEMPLATE)
-    return template.render(**dashboard_data(reg, as_of=as_of, period=period))
+    return template.render(**dashboard_data(reg, as_of=as_of, period=period, listed=listed))
