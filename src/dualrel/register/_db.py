@@ -33,7 +33,11 @@ _SQLITE_WAIT = 600
 
 
 def display_url(url: str | os.PathLike[str] | None) -> str:
-    """``url`` as it may be printed: a PostgreSQL password is masked."""
+    """``url`` as it may be printed: a PostgreSQL password is masked.
+
+    >>> display_url("postgresql://u:secret@db/reg")
+    'postgresql://u:***@db/reg'
+    """
     full, path = engine_url(url)
     if path is not None:
         return str(path)
