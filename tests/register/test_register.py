@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -313,3 +314,31 @@ def test_metrics(register_url: str, example_check: CheckResult) -> None:
 def test_an_unknown_url_scheme_is_refused() -> None:
     with pytest.raises(RegisterError, match="unsupported register URL scheme 'mysql'"):
         Register("mysql://db/x")
+
+
+def test_a_rule_whose_level_was_raised_raises_its_findings(
+    register_url: str, example_check: CheckResult
+) -> None:
+    target = next(f for f in example_check.findings if f.finding.level == 1)
+    raised = dataclasses.replace(target, finding=dataclasses.replace(target.finding, level=2))
+    lowered = dataclasses.replace(target, finding=dataclasses.replace(target.finding, level=1))
+    fp = target.finding.fingerprint
+    with open_register(register_url) as reg:
+        reg.record(example_check, by="ci", at=AT)
+        up = later(example_check, DAY0 + timedelta(days=1))
+        reg.record(
+            dataclasses.replace(
+                up, findings=tuple(raised if f is target else f for f in up.findings)
+            ),
+            by="ci",
+        )
+        assert (reg.finding(fp).level, reg.finding(fp).rule_level) == (2, 2)
+        down = later(example_check, DAY0 + timedelta(days=2))
+        reg.record(
+            dataclasses.replace(
+                down, findings=tuple(lowered if f is target else f for f in down.findings)
+            ),
+            by="ci",
+        )
+        assert (reg.finding(fp).level, reg.finding(fp).rule_level) == (2, 1)
+        assert [e.kind for e in reg.history(fp)] == ["opened", "level-changed"]
