@@ -49,12 +49,20 @@ def record_in_register(result: CheckResult, url: str, by: str | None) -> None:
     """Record a check's result in the register at ``url`` ("" for the default file)
     and say what changed on stderr."""
     with open_cli_register(url) as reg:
-        done = reg.record(result, by=by or getpass.getuser())
+        done = reg.record(result, by=by or _login())
         sys.stderr.write(
             f"dualrel: recorded run {done.run.id} in {reg.url}: {len(done.opened)} opened, "
             f"{len(done.reopened)} reopened, {len(done.resolved)} resolved, "
             f"{len(done.waived)} waived, {len(done.escalations)} escalation(s)\n"
         )
+
+
+def _login() -> str:
+    """The login name, which ``check --register`` records a run by without ``--by``."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no user name in the environment or the password file
+        return "unknown"
 
 
 def _positive(text: str) -> int:
