@@ -207,6 +207,24 @@ def test_the_wheel_carries_the_engine_and_both_licences(built: tuple[Path, Path]
 
 
 @pytest.mark.large
+def test_the_wheel_carries_the_register_s_migrations_and_template(built: tuple[Path, Path]) -> None:
+    _, wheel = built
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        metadata = next(
+            archive.read(n).decode() for n in names if n.endswith(".dist-info/METADATA")
+        )
+    revisions = sorted((ROOT / "src/dualrel/register/_migrations/versions").glob("r*.py"))
+    assert revisions
+    wanted = {f"dualrel/register/_migrations/versions/{path.name}" for path in revisions} | {
+        "dualrel/report/templates/register.html.j2"
+    }
+    assert wanted <= names, sorted(wanted - names)
+    assert "Requires-Dist: SQLAlchemy>=2.0" in metadata
+    assert "Provides-Extra: postgresql" in metadata
+
+
+@pytest.mark.large
 def test_an_installed_wheel_finds_the_shipped_rulesets_and_the_example(
     built: tuple[Path, Path], tmp_path: Path
 ) -> None:

@@ -214,6 +214,7 @@ def _rules(rulesets: Sequence[Ruleset]) -> tuple[RuleInfo, ...]:
                     remediation=tuple(
                         RuleStep(s.action, s.within_days, s.owner) for s in r.remediation
                     ),
+                    escalation=rs.escalation_of(r),
                 )
             )
     return tuple(sorted(out, key=lambda r: (r.ruleset.id, r.id)))

@@ -240,6 +240,9 @@ class RuleInfo:
     level: int
     citations: tuple[Citation, ...]
     remediation: tuple[RuleStep, ...]
+    #: days past due after which an unresolved finding at a level (1, 2) rises one (the
+    #: register applies it); empty for a rule made by hand
+    escalation: Mapping[int, int] = field(default_factory=dict)
 
     @property
     def qualified_id(self) -> str:

@@ -17,7 +17,19 @@ from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from dualrel._version import __version__
-from dualrel.cli import check, demo, diff, explain, lint, rulesets, schema, stats, test, validate
+from dualrel.cli import (
+    check,
+    demo,
+    diff,
+    explain,
+    lint,
+    register,
+    rulesets,
+    schema,
+    stats,
+    test,
+    validate,
+)
 from dualrel.cli._shared import (
     EXIT_CODES_HELP,
     EXIT_FINDINGS,
@@ -53,6 +65,7 @@ COMMANDS: dict[str, Callable[[Subparsers], None]] = {
     "demo": demo.add_command,
     "test": test.add_command,  # ruleset test cases, properties, coverage, mutants
     "diff": diff.add_command,  # two policies: rules, what they find, the findings' impact
+    "register": register.add_command,  # findings tracked across runs (docs/register.md)
 }
 
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Iterable
+from datetime import date
 from typing import Any
 
 from dualrel._internal.atomic import write_atomic
+from dualrel._internal.dates import iso_date
 from dualrel._internal.terminal import printable
 from dualrel.errors import DualrelError, Problem
 
@@ -26,6 +28,7 @@ __all__ = [
     "Subparsers",
     "emit",
     "guarded",
+    "iso_date_arg",
     "print_problems",
 ]
 
@@ -119,3 +122,11 @@ def emit(text: str, output: str | None) -> None:
         sys.stdout.flush()
     else:
         write_atomic(output, text)
+
+
+def iso_date_arg(text: str) -> date:
+    """An argparse type: a ``YYYY-MM-DD`` date (``--as-of``)."""
+    value = iso_date(text)
+    if value is None:
+        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}")
+    return value

@@ -10,9 +10,7 @@ import argparse
 import os
 import sys
 import textwrap
-from datetime import date
 
-from dualrel._internal.dates import iso_date
 from dualrel._internal.gc import gc_paused
 from dualrel._internal.terminal import printable
 from dualrel._internal.timing import Stopwatch, timings_line
@@ -24,9 +22,11 @@ from dualrel.cli._shared import (
     Subparsers,
     emit,
     guarded,
+    iso_date_arg,
     print_problems,
 )
 from dualrel.cli.progress import Progress
+from dualrel.cli.register import DEFAULT_PATH_HELP, DEFAULT_REGISTER, record_in_register
 from dualrel.errors import InvalidArgument, Problem
 from dualrel.report import (
     FORMATS,
@@ -49,13 +49,6 @@ exit codes:
      FILE:LINE: CODE: MESSAGE; a {KEY_ENV} shorter than {MIN_KEY_BYTES} bytes
      for a shared format
 """
-
-
-def _iso_date(text: str) -> date:
-    value = iso_date(text)
-    if value is None:
-        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}")
-    return value
 
 
 def add_command(sub: Subparsers) -> None:
@@ -84,7 +77,7 @@ def add_command(sub: Subparsers) -> None:
         default=[],
         help="shipped ruleset name or path (repeatable; default coaching-core)",
     )
-    p.add_argument("--as-of", type=_iso_date, metavar="DATE", help="evaluation date YYYY-MM-DD")
+    p.add_argument("--as-of", type=iso_date_arg, metavar="DATE", help="evaluation date YYYY-MM-DD")
     p.add_argument(
         "--format",
         "-f",
@@ -130,6 +123,19 @@ def add_command(sub: Subparsers) -> None:
         default=1,
         metavar="N",
         help="evaluate partitions in N worker processes (default 1; same findings)",
+    )
+    p.add_argument(
+        "--register",
+        nargs="?",
+        const=DEFAULT_REGISTER,
+        metavar="URL",
+        help="record the run in a register: a SQLite file, sqlite:///PATH or "
+        f"postgresql://... (without URL: {DEFAULT_PATH_HELP}; docs/register.md)",
+    )
+    p.add_argument(
+        "--by",
+        metavar="WHO",
+        help="who records the run in the register (default: the login name)",
     )
     p.add_argument(
         "--timings",
@@ -203,6 +209,10 @@ def _check(args: argparse.Namespace) -> int:
     finally:
         progress.close()
     print_problems(warnings, tally=False)
+    if args.register is not None:
+        watch = Stopwatch(timings)
+        record_in_register(result, args.register, args.by)
+        watch.lap("register")
     colour = args.output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     watch = Stopwatch(timings)
     with gc_paused():

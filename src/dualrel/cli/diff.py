@@ -15,8 +15,17 @@ import tempfile
 import textwrap
 from pathlib import Path
 
-from dualrel.cli._shared import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, Subparsers, emit, guarded
-from dualrel.cli.check import _iso_date, _positive_int
+from dualrel._internal.terminal import printable
+from dualrel.cli._shared import (
+    EXIT_FINDINGS,
+    EXIT_INPUT,
+    EXIT_OK,
+    Subparsers,
+    emit,
+    guarded,
+    iso_date_arg,
+)
+from dualrel.cli.check import _positive_int
 from dualrel.diff import DEFAULT_EXAMPLES, DIFF_FORMATS, diff_policies, render_diff
 from dualrel.errors import InvalidArgument
 from dualrel.report import KEY_ENV
@@ -77,7 +86,7 @@ def add_command(sub: Subparsers) -> None:
     p.add_argument(
         "--new", action="append", default=[], metavar="RULESET", help="new ruleset (repeatable)"
     )
-    p.add_argument("--as-of", type=_iso_date, metavar="DATE", help="evaluation date YYYY-MM-DD")
+    p.add_argument("--as-of", type=iso_date_arg, metavar="DATE", help="evaluation date YYYY-MM-DD")
     p.add_argument(
         "--format",
         "-f",
@@ -191,7 +200,10 @@ def _diff(args: argparse.Namespace) -> int:
             pairs=dict(args.pair),
             semantic=not args.no_semantic,
         )
-    emit(render_diff(result, args.format, reveal=args.reveal), args.output)
+    text = render_diff(result, args.format, reveal=args.reveal)
+    if args.output in (None, "-") and sys.stdout.isatty():
+        text = printable(text, keep="\n")  # ids and paths shown, never obeyed by a terminal
+    emit(text, args.output)
     if args.output not in (None, "-"):
         sys.stderr.write(f"dualrel: wrote {args.output}\n")
     return EXIT_OK if args.exit_zero else result.exit_code()

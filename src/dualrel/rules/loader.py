@@ -31,6 +31,7 @@ from dualrel.rules._checks import (
 )
 from dualrel.rules._patterns import Defined, resolve_uses
 from dualrel.rules.schema import (
+    DEFAULT_ESCALATION_DAYS,
     Citation,
     KindSpec,
     Match,
@@ -67,6 +68,8 @@ class Rule:
     line: int | None = None
     #: (origin ruleset id, rule id) of the rules whose findings this rule's replace
     supersedes: tuple[tuple[str, str], ...] = ()
+    #: the escalation days this rule sets itself (level: days), over its ruleset's
+    escalation: Mapping[int, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +92,13 @@ class Ruleset:
     file: str | None = None
     extends: tuple[str, ...] = ()
     disabled: tuple[str, ...] = field(default=())
+    #: days past due after which an unresolved finding at level 1 or 2 rises a level:
+    #: the library defaults, then each ruleset's ``escalation`` of the chain, bases first
+    escalation: Mapping[int, int] = field(default_factory=lambda: dict(DEFAULT_ESCALATION_DAYS))
+
+    def escalation_of(self, rule: Rule) -> dict[int, int]:
+        """The escalation days in force for ``rule``: its own over the ruleset's."""
+        return {**self.escalation, **rule.escalation}
 
     def rule(self, rule_id: str) -> Rule:
         for r in self.rules:
@@ -516,6 +526,7 @@ def _compose(
             supersedes=_superseded(
                 spec, parsed, i, specs=specs, origins=origins, problems=problems
             ),
+            escalation=spec.escalation.days() if spec.escalation else {},
         )
         check_match(
             rule, kinds, roles, set(params), file=parsed.path, doc=parsed.doc, problems=problems
@@ -548,7 +559,17 @@ def _compose(
         file=chain[-1].path,
         extends=tuple(p.model.id for p in chain[:-1] if p.model),
         disabled=tuple(disabled),
+        escalation=_escalation(chain),
     )
+
+
+def _escalation(chain: list[_Parsed]) -> dict[int, int]:
+    """The library defaults, then each ruleset's ``escalation`` of the chain, bases first."""
+    days = dict(DEFAULT_ESCALATION_DAYS)
+    for parsed in chain:
+        if parsed.model is not None and parsed.model.escalation is not None:
+            days.update(parsed.model.escalation.days())
+    return days
 
 
 def _check_supersedes_cycles(

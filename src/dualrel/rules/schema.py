@@ -25,12 +25,14 @@ from pydantic_core import PydanticCustomError, core_schema
 from dualrel.findings import Citation
 
 __all__ = [
+    "DEFAULT_ESCALATION_DAYS",
     "NUMERIC_TESTS",
     "WHERE_RE",
     "AnyOf",
     "AttributeTest",
     "Citation",
     "CountSpec",
+    "EscalationSpec",
     "FieldTest",
     "KindSpec",
     "Level",
@@ -151,6 +153,32 @@ class RemediationSpec(_Model):
     action: str = Field(min_length=1)
     within_days: int = Field(ge=0)
     owner: Owner
+
+
+#: Days past a remediation step's due date after which an unresolved finding rises a level,
+#: when neither the rule nor its ruleset says (docs/rulesets.md, "Escalation over time").
+#: Library defaults: no code of ethics gives a number.
+DEFAULT_ESCALATION_DAYS: dict[int, int] = {1: 14, 2: 7}
+
+
+class EscalationSpec(_Model):
+    """When an unresolved finding rises a level, in days past the due date of its earliest
+    uncompleted remediation step: ``level_1`` for level 1 to 2, ``level_2`` for 2 to 3
+    (the dualrel register applies it; a level left out keeps the ruleset's or the default)."""
+
+    level_1: int | None = Field(default=None, ge=0)
+    level_2: int | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _some_level(self) -> EscalationSpec:
+        if self.level_1 is None and self.level_2 is None:
+            raise ValueError("give level_1, level_2 or both (days past the due date)")
+        return self
+
+    def days(self) -> dict[int, int]:
+        """The levels it sets: ``{1: days, 2: days}``."""
+        given = {1: self.level_1, 2: self.level_2}
+        return {level: d for level, d in given.items() if d is not None}
 
 
 def _exactly_one_of(test: BaseModel, names: tuple[str, ...]) -> None:
@@ -495,6 +523,8 @@ class RuleSpec(_Model):
     #: rules (own or inherited) whose findings this rule's finding replaces for the same
     #: subjects (see "Composing codes" in docs/rulesets.md)
     supersedes: list[Annotated[str, Field(pattern=_ID)]] = Field(default_factory=list)
+    #: when this rule's unresolved findings escalate, over the ruleset's ``escalation``
+    escalation: EscalationSpec | None = None
 
 
 class RuleOverride(_Model):
@@ -553,6 +583,8 @@ class RulesetFile(_Model):
     )
     patterns: dict[Annotated[str, Field(pattern=_NAME)], PatternSpec] = Field(default_factory=dict)
     rules: list[RuleSpec] = Field(default_factory=list)
+    #: when unresolved findings of its rules (and inherited ones) escalate
+    escalation: EscalationSpec | None = None
 
     @field_validator("version", mode="before")
     @classmethod

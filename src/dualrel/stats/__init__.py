@@ -16,6 +16,7 @@ from dualrel.stats.metrics import (
     compute_stats,
     load_series,
     period_of,
+    quantile,
     render_stats_text,
 )
 
@@ -26,6 +27,7 @@ __all__ = [
     "compute_stats",
     "load_series",
     "period_of",
+    "quantile",
     "render_stats_text",
     "stats_chart_svg",
 ]

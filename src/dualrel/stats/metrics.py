@@ -40,6 +40,7 @@ __all__ = [
     "compute_stats",
     "load_series",
     "period_of",
+    "quantile",
     "render_stats_text",
 ]
 
@@ -66,10 +67,10 @@ def period_of(d: date, period: str) -> tuple[str, date, date]:
     return f"{d.year}-{d.month:02d}", start, nxt - timedelta(days=1)
 
 
-def _quantile(values: Sequence[int], q: float) -> float | None:
+def quantile(values: Sequence[int], q: float) -> float | None:
     """Linear interpolation between closest ranks (``statistics.quantiles`` inclusive).
 
-    >>> _quantile([1, 2, 3, 4], 0.5), _quantile([10], 0.9), _quantile([0, 10], 0.9)
+    >>> quantile([1, 2, 3, 4], 0.5), quantile([10], 0.9), quantile([0, 10], 0.9)
     (2.5, 10.0, 9.0)
     """
     if not values:
@@ -314,8 +315,8 @@ def _open_now(last: SeriesReport, current: dict[str, _Episode]) -> dict[str, Any
 def _summary(days: Sequence[int]) -> dict[str, Any]:
     return {
         "resolved": len(days),
-        "median": _quantile(days, 0.5),
-        "p90": _quantile(days, 0.9),
+        "median": quantile(days, 0.5),
+        "p90": quantile(days, 0.9),
     }
 
 
