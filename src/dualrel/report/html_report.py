@@ -22,14 +22,15 @@ import base64
 import hashlib
 import json
 import os
-from typing import Any
-
-import jinja2
-from markupsafe import Markup
+from typing import TYPE_CHECKING, Any
 
 from dualrel.errors import InvalidArgument
 from dualrel.findings import CheckedFinding, CheckResult
 from dualrel.report._base import OutputFormat, People, level_name, step_text
+
+if TYPE_CHECKING:  # Jinja2 is imported when a page is rendered, not with every format
+    import jinja2
+    from markupsafe import Markup
 
 __all__ = ["FORMAT", "KIND_COLOURS", "PAGE_SIZE", "TEMPLATE_FILES", "render"]
 
@@ -64,6 +65,8 @@ def _kind_colour(kind: str) -> str:
 
 
 def _environment(templates: str | os.PathLike[str] | None) -> jinja2.Environment:
+    import jinja2  # noqa: PLC0415
+
     ours = jinja2.PackageLoader("dualrel.report", "templates")
     loader: jinja2.BaseLoader = (
         ours
@@ -173,6 +176,8 @@ def _data(result: CheckResult, people: People) -> dict[str, Any]:
 
 
 def _script_json(value: object) -> Markup:
+    from markupsafe import Markup  # noqa: PLC0415
+
     """JSON for a ``<script type="application/json">`` block: ``<`` escaped so no text of
     the registry or a ruleset can close the block."""
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
@@ -188,6 +193,8 @@ def render(
 ) -> str:
     """The page for ``result``; ``templates`` is a folder whose files replace ours."""
     del colour  # a page has no terminal
+    import jinja2  # noqa: PLC0415
+
     try:
         return _page(result, people, _environment(templates))
     except jinja2.TemplateSyntaxError as exc:
@@ -197,6 +204,8 @@ def render(
 
 
 def _page(result: CheckResult, people: People, env: jinja2.Environment) -> str:
+    from markupsafe import Markup  # noqa: PLC0415
+
     data = _data(result, people)
     script = env.get_template("report.js").render()
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode()
