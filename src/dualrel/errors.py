@@ -125,6 +125,8 @@ ProblemCode = Literal[
     "where-syntax",
     "wrong-column-count",
     "wrong-type",
+    "duplicate-key",
+    "invalid-text",
 ]
 
 

@@ -14,6 +14,7 @@ from collections.abc import Collection, Mapping
 from datetime import date
 from typing import Any
 
+from dualrel._internal import decode
 from dualrel._internal.problems import Collector
 from dualrel.graph._document import read_document
 from dualrel.graph.model import PRACTICE_SECTIONS, Registry
@@ -102,18 +103,22 @@ def _find_key(text: str, start: int, key: str) -> int | None:
 
 
 def scan_document(text: str) -> tuple[Any, JsonLocator]:
-    """Decode ``text``; raises ``json.JSONDecodeError`` as ``json.loads`` would."""
+    """Decode ``text``; raises ``json.JSONDecodeError`` as ``json.loads`` would, and
+    :class:`~dualrel._internal.decode.DecodeError` for what ``decode.loads`` refuses."""
     locator = JsonLocator(text)
     try:
         doc = _scan(text, locator)
     except (_Fallback, StopIteration, json.JSONDecodeError):
-        doc = json.loads(text)  # raises the standard error; or decodes without lines
-        locator = JsonLocator(text)
+        doc = decode.loads(text)  # raises the standard error; or decodes without lines
+        return doc, JsonLocator(text)
+    except decode.REFUSED as exc:
+        raise decode.refusal(text, exc) from None
+    decode.check_text(text)
     return doc, locator
 
 
 def _scan(text: str, loc: JsonLocator) -> Any:
-    scan = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+    scan = decode.scanner()
     n = len(text)
     pos = _skip(text, 0)
     if pos >= n or text[pos] != "{":
@@ -132,6 +137,8 @@ def _scan(text: str, loc: JsonLocator) -> Any:
             if pos >= n or text[pos] != ":":
                 raise _Fallback
             pos = _skip(text, pos + 1)
+            if key in loc.keys:
+                raise ValueError("duplicate key")  # located by decode.refusal
             loc.keys[key] = key_at
             if key in _SECTIONS and pos < n and text[pos] == "[":
                 doc[key], pos = _scan_array(text, pos, scan, loc, key)
@@ -196,8 +203,9 @@ def load_json(
         collector.error(file, "malformed", f"not valid JSON: {e.msg}", line=e.lineno)
         collector.raise_if_errors()
         raise AssertionError("unreachable") from e  # pragma: no cover
-    except RecursionError as e:
-        collector.error(file, "too-deep", "JSON nested too deeply")
+    except decode.DecodeError as e:
+        for p in e.problems(file):
+            collector.add(p)
         collector.raise_if_errors()
         raise AssertionError("unreachable") from e  # pragma: no cover
     return read_document(
