@@ -42,6 +42,7 @@ __all__ = [
     "loads",
     "locate",
     "long_number",
+    "readable_int",
     "refusal",
     "scanner",
 ]
@@ -281,6 +282,18 @@ def long_number() -> str:
         f"a number of more than {sys.get_int_max_str_digits()} digits (numbers are read as "
         "Python integers, which convert at most that many)"
     )
+
+
+def readable_int(text: str) -> bool:
+    """Whether ``text`` is decimal digits that ``int()`` converts: ASCII or not
+    (``isdecimal``, not ``isdigit``: "²" is a digit ``int()`` refuses), and not more of
+    them than the interpreter converts.
+
+    >>> readable_int("42"), readable_int("²"), readable_int("1" * 5000)
+    (True, False, False)
+    """
+    most = sys.get_int_max_str_digits()
+    return text.isdecimal() and (not most or len(text) <= most)
 
 
 def _long_int(tok: str, digits: int) -> bool:

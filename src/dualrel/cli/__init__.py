@@ -26,6 +26,8 @@ from dualrel.cli._shared import (
     EXIT_OK,
     Handler,
     Subparsers,
+    Terminated,
+    terminating,
 )
 
 __all__ = [
@@ -93,4 +95,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_usage(sys.stderr)
         sys.stderr.write("dualrel: error: a command is required\n")
         return EXIT_INPUT
-    return handler(args)  # every handler is guarded: bad input is an exit code
+    try:
+        with terminating():
+            return handler(args)  # every handler is guarded: bad input is an exit code
+    except Terminated as exc:  # between the guard's end and the handlers' restoring
+        return exc.exit_code
