@@ -207,7 +207,7 @@ def locate(text: str, *, first_line: int = 1, deep: bool = False, limit: int = 1
     deepest = 0
     deepest_at = 0
 
-    def add(code: ProblemCode, message: str, offset: int, pointer: str) -> None:
+    def add(code: ProblemCode, message: str, offset: int, pointer: str | None) -> None:
         nonlocal line, last
         if offset < last:  # lines are counted forward, once
             line, last = first_line, 0
@@ -270,7 +270,7 @@ def locate(text: str, *, first_line: int = 1, deep: bool = False, limit: int = 1
             f"JSON nested {deepest} levels deep, deeper than the decoder reads "
             "(Python's recursion limit, about 1,000 levels)",
             deepest_at,
-            "",  # a pointer a thousand levels long helps nobody
+            None,  # a pointer a thousand levels long helps nobody
         )
     found.sort(key=lambda f: (f.line or 0, f.pointer or ""))
     return found

@@ -61,8 +61,8 @@ def load_jsonl(
             c.error(file, "malformed", f"not valid JSON: {e.msg} (column {e.colno})", line=lineno)
             continue
         except decode.DecodeError as e:
-            for p in e.problems(file):
-                c.add(p)
+            for problem in e.problems(file):
+                c.add(problem)
             continue
         kind = obj.get("type") if isinstance(obj, dict) else None
         if kind == "tie":
