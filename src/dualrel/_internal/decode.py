@@ -72,8 +72,11 @@ class Found:
 class DecodeError(ValueError):
     """A text decodes to something no reader should accept; ``found`` lists each problem."""
 
-    def __init__(self, found: list[Found] | tuple[Found, ...]) -> None:
+    def __init__(self, found: list[Found] | tuple[Found, ...], *, partial: Any = None) -> None:
         self.found = tuple(found)
+        #: what was decoded despite the problems, when the decoder could go on (YAML), for
+        #: a caller that only peeks (is this a case file?) and reports nothing itself
+        self.partial = partial
         super().__init__("; ".join(f.message for f in self.found))
 
     def problems(self, file: str) -> list[Problem]:

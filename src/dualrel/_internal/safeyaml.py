@@ -289,7 +289,7 @@ class _Builder:
         self.found: list[Found] = []
         data = self.build(root, "", 0)
         if self.found:
-            raise DecodeError(self.found)
+            raise DecodeError(self.found, partial=data)
         return LocatedDocument(data, self.lines)
 
     def scalar(self, node: yaml.Node, pointer: str = "") -> Any:

@@ -28,7 +28,9 @@ def _top_keys(path: Path) -> set[str]:
         if path.stat().st_size > _MAX_CASE_FILE_BYTES:
             return set()
         doc = safeyaml.loads(reading.read_text(str(path), "yaml"), max_nodes=500_000).data
-    except (OSError, yaml.YAMLError, safeyaml.YamlLimitError, DecodeError):
+    except DecodeError as exc:  # a case file still, whose reader says what is wrong
+        doc = exc.partial
+    except (OSError, yaml.YAMLError, safeyaml.YamlLimitError):
         return set()
     return {str(k) for k in doc} if isinstance(doc, dict) else set()
 
