@@ -106,6 +106,7 @@ def escape(token: str) -> str:
 
 
 _DECODER = json.JSONDecoder(object_pairs_hook=_pairs)
+_SCAN: Callable[[str, int], tuple[Any, int]] = _DECODER.scan_once  # type: ignore[attr-defined]
 #: What fails inside the C scanner when the text is valid JSON syntax: a duplicate key
 #: (the hook), an integer too long to convert (both ``ValueError``), nesting
 #: (``RecursionError``); a syntax error is a ``json.JSONDecodeError``, caught first
@@ -115,8 +116,7 @@ REFUSED = (ValueError, RecursionError)
 def scanner() -> Callable[[str, int], tuple[Any, int]]:
     """``scan_once(text, offset) -> (value, end)`` refusing duplicate keys; its other
     failures are those of :func:`loads`.  For readers that walk a document themselves."""
-    scan: Callable[[str, int], tuple[Any, int]] = _DECODER.scan_once  # type: ignore[attr-defined]
-    return scan
+    return _SCAN
 
 
 def refusal(text: str, exc: BaseException, *, first_line: int = 1) -> DecodeError:
@@ -144,12 +144,19 @@ def loads(text: str, *, first_line: int = 1) -> Any:
     {'a': [1, '😀']}
     """
     try:
-        value = _DECODER.decode(text)
+        try:
+            # the C scanner alone: json.loads's own layers cost as much for a short line
+            value, end = _SCAN(text, 0)
+        except StopIteration:  # leading whitespace, or no value: the decoder says which
+            value, end = _DECODER.decode(text), len(text)
+        if end != len(text) and not text[end:].isspace():
+            value = _DECODER.decode(text)  # raises its "Extra data"
     except json.JSONDecodeError:
         raise
     except REFUSED as exc:
         raise refusal(text, exc, first_line=first_line) from None
-    check_text(text, first_line=first_line)
+    if "\\u" in text:
+        check_text(text, first_line=first_line)
     return value
 
 
