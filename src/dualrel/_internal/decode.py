@@ -58,7 +58,8 @@ class Found:
     pointer: str | None = None
 
     def problem(self, file: str) -> Problem:
-        field = self.pointer.rsplit("/", 1)[-1] if self.pointer else None
+        last = self.pointer.rsplit("/", 1)[-1] if self.pointer else ""
+        field = None if last.isdigit() else last.replace("~1", "/").replace("~0", "~")
         return Problem(
             file=file,
             line=self.line,

@@ -102,18 +102,19 @@ def check_file(path: str, kind: InputKind) -> bool:
 
 
 def _read_bytes(f: IO[bytes], first: int, kind: InputKind) -> bytes:
-    """At most the limit of ``kind``; ``first`` is how much to ask for at once."""
+    """All of ``f`` up to the limit of ``kind`` (more is an error); ``first`` is how much
+    to ask for at once, in one piece."""
     limit = limit_of(kind)
     data = f.read(first)
     if len(data) < first:
         return data
     chunks = [data]
     total = len(data)
-    while chunk := f.read(min(_CHUNK, limit + 1 - total) or 1):
+    while total <= limit and (chunk := f.read(min(_CHUNK, limit + 1 - total))):
         chunks.append(chunk)
         total += len(chunk)
-        if total > limit:
-            raise _too_large(kind, limit, None)
+    if total > limit:
+        raise _too_large(kind, limit, None)
     return b"".join(chunks)
 
 

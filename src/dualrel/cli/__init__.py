@@ -26,9 +26,9 @@ from dualrel.cli._shared import (
     EXIT_OK,
     Handler,
     Subparsers,
-    Terminated,
-    terminating,
 )
+from dualrel.cli._shared import Terminated as _Terminated
+from dualrel.cli._shared import terminating as _terminating
 
 __all__ = [
     "COMMANDS",
@@ -96,7 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write("dualrel: error: a command is required\n")
         return EXIT_INPUT
     try:
-        with terminating():
+        with _terminating():
             return handler(args)  # every handler is guarded: bad input is an exit code
-    except Terminated as exc:  # between the guard's end and the handlers' restoring
+    except _Terminated as exc:  # between the guard's end and the handlers' restoring
         return exc.exit_code
