@@ -22,6 +22,8 @@ from dualrel.graph.model import PRACTICE_SECTIONS, Registry
 __all__ = ["JsonLocator", "load_json", "scan_document"]
 
 _WS = re.compile(r"[ \t\n\r]*")
+#: JSON whitespace, each a one-character string (never the empty one: "" in a str is True)
+_BLANK = frozenset(" \t\n\r")
 
 
 def _skip(text: str, pos: int) -> int:
@@ -171,6 +173,7 @@ def _scan_array(
         loc.starts[section], loc.lines[section] = starts, lines
         return items, pos + 1
     count = text.count
+    ws = _WS.match
     while True:
         line += count("\n", last, pos)
         last = pos
@@ -178,11 +181,19 @@ def _scan_array(
         lines.append(line)
         item, pos = scan(text, pos)
         items.append(item)
-        pos = _skip(text, pos)
-        if pos < n and text[pos] == ",":
-            pos = _skip(text, pos + 1)
+        # whitespace is matched only where there is some: most separators are "," or
+        # ",\n", and a regular expression per record costs what the duplicate-key check
+        # of its decoding does
+        ch = text[pos : pos + 1]
+        if ch in _BLANK:
+            pos = ws(text, pos).end()  # type: ignore[union-attr]
+            ch = text[pos : pos + 1]
+        if ch == ",":
+            pos += 1
+            if text[pos : pos + 1] in _BLANK:
+                pos = ws(text, pos).end()  # type: ignore[union-attr]
             continue
-        if pos < n and text[pos] == "]":
+        if ch == "]":
             loc.starts[section], loc.lines[section] = starts, lines
             return items, pos + 1
         raise _Fallback
