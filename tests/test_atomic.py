@@ -6,14 +6,20 @@ no test touches a system path.
 
 from __future__ import annotations
 
+import errno
 import os
+import signal
 import stat
+import subprocess
+import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
 
 from dualrel._internal.atomic import open_atomic, write_atomic
+from dualrel.cli._shared import Terminated, terminating
 from tests.cli.util import release
 
 
@@ -156,3 +162,74 @@ def test_private_is_owner_only_from_creation(
     for path in (new, existing):
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
         assert path.read_text() == "secret"
+
+
+def _dead_pid() -> int:
+    child = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return int(child.stdout)
+
+
+def test_a_killed_writers_temporary_file_is_removed_by_the_next_write(tmp_path: Path) -> None:
+    target = tmp_path / "out.txt"
+    write_atomic(target, "old")
+    created: list[str] = []
+    real_open = os.open
+
+    def spy(path: str, *args: object) -> int:
+        created.append(os.path.basename(path))
+        return real_open(path, *args)  # type: ignore[arg-type]
+
+    # the name a writer on this host gives its temporary file, with a dead writer's pid
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(os, "open", spy)
+        write_atomic(target, "new")
+    (name,) = created
+    host, _pid, rand = name.removeprefix(".out.txt.").removesuffix(".tmp").split("-")
+    stale = tmp_path / f".out.txt.{host}-{_dead_pid()}-{rand}.tmp"
+    live = tmp_path / f".out.txt.{host}-{os.getppid()}-{rand}.tmp"  # a writer still running
+    elsewhere = tmp_path / f".out.txt.ffffff-{_dead_pid()}-{rand}.tmp"  # another host's
+    for partial in (stale, live, elsewhere):
+        partial.write_text("half")
+    write_atomic(target, "newer")
+    assert target.read_text() == "newer"
+    assert sorted(os.listdir(tmp_path)) == sorted(["out.txt", live.name, elsewhere.name])
+
+
+def test_sigterm_while_writing_removes_the_temporary_file(tmp_path: Path) -> None:
+    target = tmp_path / "out.txt"
+    target.write_text("old")
+    with pytest.raises(Terminated) as info, terminating(), open_atomic(target) as f:
+        f.write("half")
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(5)  # the signal is raised here, long before this ends
+    assert info.value.exit_code == 128 + signal.SIGTERM
+    assert target.read_text() == "old"
+    assert os.listdir(tmp_path) == ["out.txt"]
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # the handler was restored
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="making a device node needs root")
+def test_a_full_disk_names_the_output(tmp_path: Path) -> None:
+    full = tmp_path / "full"
+    os.mknod(full, 0o666 | stat.S_IFCHR, os.makedev(1, 7))  # the full device, made here
+    with pytest.raises(OSError) as info:
+        write_atomic(full, "x" * 100_000)
+    assert info.value.errno == errno.ENOSPC
+    assert info.value.filename == str(full)
+
+
+def test_a_write_error_names_the_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", full)
+    target = tmp_path / "out.txt"
+    with pytest.raises(OSError) as info:
+        write_atomic(target, "x")
+    assert info.value.filename == str(target)
+    assert os.listdir(tmp_path) == []

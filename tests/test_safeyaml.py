@@ -70,15 +70,15 @@ def test_merge_keys_and_lines() -> None:
 
 
 def test_pointer_lines() -> None:
-    doc = loads("a/b:\n  - k~: 1\n    2024-01-01: x\ndup: 1\ndup: [z]\n")
+    doc = loads("a/b:\n  - k~: 1\n    2024-01-01: x\nlist: [z]\n")
     assert doc.lines == {
         "": 1,
         "/a~1b": 1,
         "/a~1b/0": 2,
         "/a~1b/0/k~0": 2,
         "/a~1b/0/2024-01-01": 3,
-        "/dup": 5,  # the line of the value kept
-        "/dup/0": 5,
+        "/list": 4,
+        "/list/0": 4,
     }
     assert safeyaml.escape("a/b~c") == "a~1b~0c"
 

@@ -126,6 +126,8 @@ ProblemCode = Literal[
     "wrong-column-count",
     "wrong-type",
     "baseline-registry",
+    "duplicate-key",
+    "invalid-text",
 ]
 
 

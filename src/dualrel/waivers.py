@@ -23,15 +23,15 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pydantic
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from dualrel._internal import safeyaml
+from dualrel._internal import reading, safeyaml
 from dualrel._internal.dates import iso_date
+from dualrel._internal.decode import DecodeError
 from dualrel._internal.located import yaml_problem
 from dualrel.errors import DualrelError, Problem
 from dualrel.findings import Finding, WaiverInfo, WaiverOutcome
@@ -103,17 +103,21 @@ def load_waivers(path: str | os.PathLike[str]) -> tuple[WaiverInfo, ...]:
     """
     name = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
+        text = reading.read_text(name, "yaml")
     except FileNotFoundError:
         raise WaiverError(
             [Problem(file=name, code="not-found", message="no such waivers file")]
         ) from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise WaiverError([Problem(file=name, code="unreadable", message=str(exc))]) from None
+    except DecodeError as exc:
+        raise WaiverError(exc.problems(name)) from None
     try:
         doc = safeyaml.loads(text)
     except (safeyaml.YamlLimitError, yaml.YAMLError) as exc:
         raise WaiverError([yaml_problem(name, exc)]) from None
+    except DecodeError as exc:
+        raise WaiverError(exc.problems(name)) from None
     data = doc.data
     prefix = ""
     if data is None:

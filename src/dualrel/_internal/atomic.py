@@ -8,15 +8,25 @@ What cannot be replaced is written through instead: a device node (``/dev/null``
 FIFO or a socket, and whatever a symlink leads to when that is one of them
 (``/dev/stdout``).  Renaming over those would turn a machine's ``/dev/null`` into a
 regular file.  A symlink to a regular file stays a symlink: the file it leads to is
-replaced.  A directory is refused, naming the path the caller gave.
+replaced.  A directory is refused, naming the path the caller gave, and so is every error
+of the write itself (a full disk names the output, not a temporary file or nothing).
+
+A writer stopped by ``SIGTERM`` or ``SIGHUP`` removes its temporary file (the command line
+turns those signals into an exception).  One killed outright (``SIGKILL``, a power cut)
+cannot: its temporary file carries this host's tag and the writer's process id
+(``.NAME.HOST-PID-RANDOM.tmp``), and the next write to the same path removes those of
+writers on this host that are gone.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import os
+import re
 import secrets
+import socket
 import stat
 from collections.abc import Iterator
 from typing import IO
@@ -55,18 +65,19 @@ def open_atomic(
     if mode is not None and stat.S_ISDIR(mode):
         raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), target)
     if mode is not None and not stat.S_ISREG(mode):
-        with open(target, "w", encoding="utf-8", newline=newline) as through:
+        with _named(target), open(target, "w", encoding="utf-8", newline=newline) as through:
             yield through
         return
     # a symlink stays in place; the file it leads to is the one replaced
     final = os.path.realpath(target) if os.path.islink(target) else target
+    _remove_stale(final)
     fd, tmp = _create_beside(final, target, _PRIVATE_MODE if private else _NEW_FILE_MODE)
     try:
         if private:
             os.fchmod(fd, _PRIVATE_MODE)  # the umask may have taken bits off, never added
         elif mode is not None:
             os.fchmod(fd, stat.S_IMODE(mode))
-        with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as f:
+        with _named(target), os.fdopen(fd, "w", encoding="utf-8", newline=newline) as f:
             yield f
             f.flush()
             os.fsync(f.fileno())
@@ -74,6 +85,25 @@ def open_atomic(
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        raise
+
+
+#: What writing a file fails with, without naming it: a full disk or quota, a file too
+#: large, an I/O error, a read-only file system, a closed pipe
+_WRITE_ERRORS = frozenset(
+    {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EROFS, errno.EPIPE}
+)
+
+
+@contextlib.contextmanager
+def _named(target: str) -> Iterator[None]:
+    """Name ``target`` in an error of writing it that names no file (``write()`` and
+    ``fsync()`` never do), so the user reads which output failed."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.filename is None and exc.errno in _WRITE_ERRORS:
+            raise OSError(exc.errno, exc.strerror, target) from exc
         raise
 
 
@@ -93,6 +123,42 @@ def write_atomic(path: str | os.PathLike[str], text: str, *, private: bool = Fal
         f.write(text)
 
 
+#: This host, in temporary names: a process id means something only on its own host (an
+#: output folder may be shared over the network)
+_HOST = hashlib.sha256(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:6]
+
+
+def _remove_stale(final: str) -> None:
+    """Remove the temporary files left beside ``final`` by writers on this host that are
+    gone (killed before they could clean up); those of live writers stay."""
+    folder = os.path.dirname(final) or "."
+    ours = re.compile(re.escape(f".{os.path.basename(final)}.{_HOST}-") + r"(\d+)-[0-9a-f]{8}\.tmp")
+    try:
+        with os.scandir(folder) as entries:
+            stale = [
+                e.path
+                for e in entries
+                if (m := ours.fullmatch(e.name)) is not None and not _alive(int(m.group(1)))
+            ]
+    except OSError:  # an unlistable folder: the write itself reports what is wrong
+        return
+    for path in stale:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process (EPERM), or a pid out of range
+        return pid > 0
+    return True
+
+
 def _create_beside(final: str, asked: str, mode: int) -> tuple[int, str]:
     # os.open with 0o666 lets the kernel apply the umask: reading the umask would mean
     # setting it, which races other threads of a library user
@@ -100,7 +166,7 @@ def _create_beside(final: str, asked: str, mode: int) -> tuple[int, str]:
     name = os.path.basename(final)
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
     for _ in range(100):
-        tmp = os.path.join(folder, f".{name}.{secrets.token_hex(4)}.tmp")
+        tmp = os.path.join(folder, f".{name}.{_HOST}-{os.getpid()}-{secrets.token_hex(4)}.tmp")
         try:
             return os.open(tmp, flags, mode), tmp
         except FileExistsError:

@@ -55,6 +55,16 @@ class Collector:
             return
         self.warnings.append(_problem(file, code, message, line, pointer, record, field, "warning"))
 
+    def add(self, problem: Problem) -> None:
+        """Collect a problem made elsewhere (an error or a warning, by its severity)."""
+        if problem.severity == "warning":
+            if len(self.warnings) < MAX_ERRORS:
+                self.warnings.append(problem)
+        elif len(self.errors) >= MAX_ERRORS:
+            self.truncated += 1
+        else:
+            self.errors.append(problem)
+
     @property
     def full(self) -> bool:
         return len(self.errors) >= MAX_ERRORS

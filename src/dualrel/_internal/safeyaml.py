@@ -37,6 +37,7 @@ from typing import Any, cast
 
 import yaml
 
+from dualrel._internal.decode import SURROGATE_MESSAGE, DecodeError, Found, bad_text, long_number
 from dualrel.errors import ProblemCode
 
 __all__ = [
@@ -244,7 +245,10 @@ def loads(
     """Parse one YAML document safely, keeping 1-based lines by JSON pointer.
 
     Raises ``yaml.YAMLError`` for malformed text (``yaml.constructor.ConstructorError``
-    for a refused tag) and ``YamlLimitError`` for a document over a limit (None: no limit).
+    for a refused tag), ``YamlLimitError`` for a document over a limit (None: no limit) and
+    :class:`~dualrel._internal.decode.DecodeError` for every key repeated in a mapping
+    (``duplicate-key``; merged keys may be overridden), integer too long to convert
+    (``malformed``) and string holding a lone surrogate (``invalid-text``).
     A mapping value's pointer has the line of its key; a sequence item's, its own.
 
     >>> doc = loads("x: 1\\ny: [a, b]\\n")
@@ -282,19 +286,35 @@ class _Builder:
 
     def document(self, root: yaml.Node) -> LocatedDocument:
         self.lines[""] = root.start_mark.line + 1
+        self.found: list[Found] = []
         data = self.build(root, "", 0)
+        if self.found:
+            raise DecodeError(self.found, partial=data)
         return LocatedDocument(data, self.lines)
 
-    def scalar(self, node: yaml.Node) -> Any:
+    def scalar(self, node: yaml.Node, pointer: str = "") -> Any:
         tag = node.tag
         if tag == _STR:
-            return node.value
+            value: str = node.value
+            if bad_text(value):
+                self.refuse(node, pointer, "invalid-text", SURROGATE_MESSAGE)
+            return value
         fn = _SCALARS.get(tag)
         if fn is not None:
-            return fn(self.constructor, node)
+            try:
+                return fn(self.constructor, node)
+            except ValueError:
+                if tag != "tag:yaml.org,2002:int":
+                    raise
+                # over sys.get_int_max_str_digits(): Python will not convert it
+                self.refuse(node, pointer, "malformed", long_number())
+                return None
         # anything else (unknown tags, a collection tag on a scalar) fails as it would in
         # yaml.safe_load, with its message and mark
         return self.constructor.construct_object(node, deep=True)
+
+    def refuse(self, node: yaml.Node, pointer: str, code: ProblemCode, message: str) -> None:
+        self.found.append(Found(code, message, node.start_mark.line + 1, pointer))
 
     def build(self, node: yaml.Node, pointer: str, depth: int) -> Any:
         cls = node.__class__
@@ -319,27 +339,59 @@ class _Builder:
                 child = f"{pointer}/{i}"
                 lines[child] = item.start_mark.line + 1
                 items.append(
-                    self.scalar(item)
+                    self.scalar(item, child)
                     if item.__class__ is scalar_cls
                     else self.build(item, child, depth)
                 )
             return items
+        # the mapping's own keys are its last ones once merged keys are put first; they
+        # may override a merged key, never repeat one another
+        own = len(node.value)
         for key_node, _ in node.value:
             if key_node.tag in (_MERGE, _VALUE):
+                own = sum(k.tag != _MERGE for k, _ in node.value)
                 self.constructor.flatten_mapping(cast(yaml.MappingNode, node))
                 break
+        first_own = len(node.value) - own
         out: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
+        for i, (key_node, value_node) in enumerate(node.value):
             if key_node.__class__ is not scalar_cls:
                 raise yaml.constructor.ConstructorError(
                     None, None, "a mapping key must be a scalar", key_node.start_mark
                 )
-            key = self.scalar(key_node)
+            key = self.scalar(key_node, pointer)
             child = f"{pointer}/{escape(key if key.__class__ is str else str(key))}"
+            if i >= first_own and key in out and _own_before(node.value, first_own, i, key):
+                self.refuse(
+                    key_node,
+                    child,
+                    "duplicate-key",
+                    f"duplicate key {_shown(key)} (a key may appear once in a mapping)",
+                )
             lines[child] = key_node.start_mark.line + 1
             out[key] = (
-                self.scalar(value_node)
+                self.scalar(value_node, child)
                 if value_node.__class__ is scalar_cls
                 else self.build(value_node, child, depth)
             )
         return out
+
+
+def _own_before(pairs: list[tuple[yaml.Node, yaml.Node]], first: int, i: int, key: Any) -> bool:
+    """Whether a key among the mapping's own keys before ``i`` equals ``key`` (rare: only
+    asked once a key is seen again, which a merged key may legitimately be)."""
+    constructor = yaml.constructor.SafeConstructor()
+    for k, _ in pairs[first:i]:
+        if k.__class__ is yaml.ScalarNode:
+            try:
+                if constructor.construct_object(k) == key:
+                    return True
+            except (yaml.YAMLError, ValueError):
+                continue
+    return False
+
+
+def _shown(key: Any) -> str:
+    # a hostile key may be huge: name its start
+    text = key if isinstance(key, str) else str(key)
+    return repr(text if len(text) <= 40 else text[:40] + "...")

@@ -39,6 +39,8 @@ from dualrel.cli._shared import (
     Handler,
     Subparsers,
 )
+from dualrel.cli._shared import Terminated as _Terminated
+from dualrel.cli._shared import terminating as _terminating
 
 __all__ = [
     "COMMANDS",
@@ -107,4 +109,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_usage(sys.stderr)
         sys.stderr.write("dualrel: error: a command is required\n")
         return EXIT_INPUT
-    return handler(args)  # every handler is guarded: bad input is an exit code
+    try:
+        with _terminating():
+            return handler(args)  # every handler is guarded: bad input is an exit code
+    except _Terminated as exc:  # between the guard's end and the handlers' restoring
+        return exc.exit_code

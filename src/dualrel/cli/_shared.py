@@ -8,9 +8,14 @@ since :mod:`dualrel.cli` imports every command module to build its parser.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import signal
 import sys
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
+from types import FrameType
 from typing import Any
 
 from dualrel._internal.atomic import write_atomic
@@ -26,10 +31,12 @@ __all__ = [
     "EXIT_OK",
     "Handler",
     "Subparsers",
+    "Terminated",
     "emit",
     "guarded",
     "iso_date_arg",
     "print_problems",
+    "terminating",
 ]
 
 #: Nothing wrong.
@@ -41,6 +48,9 @@ EXIT_FINDINGS = 1
 EXIT_INPUT = 2
 #: Stopped with Ctrl-C (128 + SIGINT, as shells report it).
 EXIT_INTERRUPTED = 130
+#: Stopped by ``SIGTERM`` (143) or ``SIGHUP`` (129): 128 + the signal, as shells report it;
+#: the output being written is removed, never left half-written.
+TERMINATING_SIGNALS = ("SIGTERM", "SIGHUP")
 
 EXIT_CODES_HELP = f"""\
 exit codes:
@@ -49,6 +59,8 @@ exit codes:
   {EXIT_INPUT}  invalid input or usage: unreadable, malformed or invalid registry or
      ruleset, unknown option; every problem is printed to stderr as
      FILE:LINE: CODE: MESSAGE
+  {EXIT_INTERRUPTED}  stopped with Ctrl-C; 143 and 129: stopped by SIGTERM or SIGHUP
+     (128 + the signal); no output file is left half-written
 """
 
 #: A command's handler: parsed arguments in, exit code out.
@@ -111,8 +123,49 @@ def guarded(handler: Handler, *, records: bool) -> Handler:
         except KeyboardInterrupt:
             sys.stderr.write("dualrel: interrupted\n")
             return EXIT_INTERRUPTED
+        except Terminated as exc:
+            sys.stderr.write(f"dualrel: stopped by {exc.name}\n")
+            return exc.exit_code
 
     return run
+
+
+class Terminated(BaseException):
+    """``SIGTERM`` or ``SIGHUP`` arrived: raised where the program is, so that every
+    ``finally`` runs (an output's temporary file is removed) before it exits.  A
+    ``BaseException``, as ``KeyboardInterrupt`` is: no ``except Exception`` swallows it."""
+
+    def __init__(self, signum: int) -> None:
+        self.signum = signum
+        self.name = signal.Signals(signum).name
+        self.exit_code = 128 + signum
+        super().__init__(self.name)
+
+
+@contextlib.contextmanager
+def terminating() -> Iterator[None]:
+    """While the block runs, ``SIGTERM`` and ``SIGHUP`` raise :class:`Terminated` in the
+    main thread (elsewhere, or where the signals do not exist, nothing changes).  A forked
+    worker (``check --jobs``) keeps the default action: its pool stops it with SIGTERM."""
+    signums = [getattr(signal, n) for n in TERMINATING_SIGNALS if hasattr(signal, n)]
+    if threading.current_thread() is not threading.main_thread() or not signums:
+        yield
+        return
+    pid = os.getpid()
+
+    def raise_terminated(signum: int, frame: FrameType | None) -> None:
+        if os.getpid() != pid:  # a forked worker: die as it would have
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        raise Terminated(signum)
+
+    previous = {s: signal.signal(s, raise_terminated) for s in signums}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
 
 
 def emit(text: str, output: str | None) -> None:

@@ -20,7 +20,9 @@ from itertools import compress
 from operator import itemgetter
 from typing import Any, cast
 
+from dualrel._internal.decode import DecodeError
 from dualrel._internal.problems import Collector
+from dualrel._internal.reading import check_file, utf8_error_line
 from dualrel.errors import ProblemCode
 from dualrel.graph._assemble import SectionInfo, finish
 from dualrel.graph._csv_common import (
@@ -66,6 +68,7 @@ class _Reader:
 
     def __init__(self, path: str, file: str, c: Collector) -> None:
         self.file = file
+        self.path = path
         self.c = c
         self.f = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115
         self.reader = csv.reader(self.f, strict=True)
@@ -75,12 +78,9 @@ class _Reader:
         """Report a read error; True when reading can go on after it."""
         line = self.reader.line_num
         if isinstance(e, UnicodeDecodeError):
-            self.c.error(
-                self.file,
-                "unreadable",
-                f"not UTF-8 text ({e.reason}) after line {line}",
-                line=line + 1,
-            )
+            # the text stream knows only the offset in the block it was decoding
+            at = utf8_error_line(self.path)
+            self.c.error(self.file, "unreadable", f"not UTF-8 text ({e.reason})", line=at)
             return False
         if line == self.last_bad:
             return False
@@ -419,6 +419,15 @@ def load_csv_folder(
         for section in PRACTICE_SECTIONS
         if os.path.isfile(path := os.path.join(folder, section + ".csv"))
     ]
+    for file in (people_file, ties_file, *(path for _, path in sections)):
+        try:
+            check_file(file, "registry")
+        except DecodeError as e:
+            for p in e.problems(file):
+                c.add(p)
+        except OSError as e:
+            c.error(file, "unreadable", f"cannot read: {e.strerror}")
+    c.raise_if_errors()
     if columnar is None:
         columnar = _worth_columns(
             [people_file, ties_file, *(p for s, p in sections if s == "contacts")]

@@ -15,6 +15,7 @@ from itertools import compress, count, islice, pairwise
 from operator import ge, itemgetter
 from typing import Any
 
+from dualrel._internal.decode import readable_int
 from dualrel._internal.problems import Collector
 from dualrel._internal.suggest import Suggester, did_you_mean
 from dualrel.errors import ProblemCode
@@ -265,8 +266,8 @@ def csv_record(section: str, header: list[str], row: list[str]) -> dict[str, Any
             rec[name] = list(split_list(cell))
         elif kind == "count":
             text = cell.strip()
-            # isdecimal, not isdigit: int() refuses digits such as "²" (a crash, not an error)
-            rec[name] = int(text) if text.isdecimal() else cell
+            # what int() refuses ("²", 5,000 digits) stays text: the record check says why
+            rec[name] = int(text) if readable_int(text) else cell
         else:
             rec[name] = cell
     if attributes:

@@ -16,6 +16,7 @@ from collections.abc import Collection, Mapping
 from datetime import date
 from typing import Any
 
+from dualrel._internal import decode
 from dualrel._internal.problems import Collector
 from dualrel.graph._document import read_document
 from dualrel.graph.model import PRACTICE_SECTIONS, Registry
@@ -23,6 +24,8 @@ from dualrel.graph.model import PRACTICE_SECTIONS, Registry
 __all__ = ["JsonLocator", "load_json", "scan_document"]
 
 _WS = re.compile(r"[ \t\n\r]*")
+#: JSON whitespace, each a one-character string (never the empty one: "" in a str is True)
+_BLANK = frozenset(" \t\n\r")
 
 
 def _skip(text: str, pos: int) -> int:
@@ -121,18 +124,22 @@ def _find_key(text: str, start: int, key: str) -> int | None:
 
 
 def scan_document(text: str) -> tuple[Any, JsonLocator]:
-    """Decode ``text``; raises ``json.JSONDecodeError`` as ``json.loads`` would."""
+    """Decode ``text``; raises ``json.JSONDecodeError`` as ``json.loads`` would, and
+    :class:`~dualrel._internal.decode.DecodeError` for what ``decode.loads`` refuses."""
     locator = JsonLocator(text)
     try:
         doc = _scan(text, locator)
     except (_Fallback, StopIteration, json.JSONDecodeError):
-        doc = json.loads(text)  # raises the standard error; or decodes without lines
-        locator = JsonLocator(text)
+        doc = decode.loads(text)  # raises the standard error; or decodes without lines
+        return doc, JsonLocator(text)
+    except decode.REFUSED as exc:
+        raise decode.refusal(text, exc) from None
+    decode.check_text(text)
     return doc, locator
 
 
 def _scan(text: str, loc: JsonLocator) -> Any:
-    scan = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+    scan = decode.scanner()
     n = len(text)
     pos = _skip(text, 0)
     if pos >= n or text[pos] != "{":
@@ -151,6 +158,8 @@ def _scan(text: str, loc: JsonLocator) -> Any:
             if pos >= n or text[pos] != ":":
                 raise _Fallback
             pos = _skip(text, pos + 1)
+            if key in loc.keys:
+                raise ValueError("duplicate key")  # located by decode.refusal
             loc.keys[key] = key_at
             if key in _SECTIONS and pos < n and text[pos] == "[":
                 doc[key], pos = _scan_array(text, pos, scan, loc, key)
@@ -183,6 +192,7 @@ def _scan_array(
         loc.starts[section], loc.lines[section] = starts, lines
         return items, pos + 1
     count = text.count
+    ws = _WS.match
     while True:
         line += count("\n", last, pos)
         last = pos
@@ -190,11 +200,19 @@ def _scan_array(
         lines.append(line)
         item, pos = scan(text, pos)
         items.append(item)
-        pos = _skip(text, pos)
-        if pos < n and text[pos] == ",":
-            pos = _skip(text, pos + 1)
+        # whitespace is matched only where there is some: most separators are "," or
+        # ",\n", and a regular expression per record costs what the duplicate-key check
+        # of its decoding does
+        ch = text[pos : pos + 1]
+        if ch in _BLANK:
+            pos = ws(text, pos).end()  # type: ignore[union-attr]
+            ch = text[pos : pos + 1]
+        if ch == ",":
+            pos += 1
+            if text[pos : pos + 1] in _BLANK:
+                pos = ws(text, pos).end()  # type: ignore[union-attr]
             continue
-        if pos < n and text[pos] == "]":
+        if ch == "]":
             loc.starts[section], loc.lines[section] = starts, lines
             return items, pos + 1
         raise _Fallback
@@ -215,8 +233,9 @@ def load_json(
         collector.error(file, "malformed", f"not valid JSON: {e.msg}", line=e.lineno)
         collector.raise_if_errors()
         raise AssertionError("unreachable") from e  # pragma: no cover
-    except RecursionError as e:
-        collector.error(file, "too-deep", "JSON nested too deeply")
+    except decode.DecodeError as e:
+        for p in e.problems(file):
+            collector.add(p)
         collector.raise_if_errors()
         raise AssertionError("unreachable") from e  # pragma: no cover
     return read_document(

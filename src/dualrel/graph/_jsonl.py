@@ -14,6 +14,7 @@ from array import array
 from collections.abc import Collection, Iterable, Mapping
 from datetime import date
 
+from dualrel._internal import decode
 from dualrel._internal.problems import Collector
 from dualrel._internal.suggest import did_you_mean
 from dualrel.graph._assemble import SectionInfo, assemble
@@ -47,7 +48,7 @@ def load_jsonl(
     plines = array("l")
     tlines = array("l")
     doc_as_of: date | None = None
-    loads = json.loads
+    loads = decode.loads
     seen_record = False
     for lineno, text in enumerate(lines, 1):
         if c.full:
@@ -55,9 +56,13 @@ def load_jsonl(
         if not text.strip():
             continue
         try:
-            obj = loads(text)
+            obj = loads(text, first_line=lineno)
         except json.JSONDecodeError as e:
             c.error(file, "malformed", f"not valid JSON: {e.msg} (column {e.colno})", line=lineno)
+            continue
+        except decode.DecodeError as e:
+            for problem in e.problems(file):
+                c.add(problem)
             continue
         kind = obj.get("type") if isinstance(obj, dict) else None
         if kind == "tie":

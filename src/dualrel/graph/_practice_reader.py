@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from operator import attrgetter
 from typing import Any, cast
 
+from dualrel._internal.decode import readable_int
 from dualrel._internal.problems import Collector
 from dualrel._internal.suggest import Suggester, did_you_mean
 from dualrel.errors import ProblemCode
@@ -173,7 +174,7 @@ def _cell_value(f: PracticeField, cell: str, dates: DateParser) -> Any:
         return items if all(v in f.vocabulary for v in items) else None
     if kind == "count":
         text = cell.strip()
-        number = int(text) if text.isdecimal() else 0
+        number = int(text) if readable_int(text) else 0
         return number if number > 0 else None
     return cell if _hours(cell) else None  # hours
 

@@ -14,6 +14,7 @@ from datetime import date
 import yaml
 
 from dualrel._internal import safeyaml
+from dualrel._internal.decode import DecodeError
 from dualrel._internal.problems import Collector
 from dualrel.graph._document import read_document
 from dualrel.graph.model import Registry
@@ -89,6 +90,9 @@ def load_yaml(
         collector.error(file, "malformed", f"not valid YAML: {what}", line=line)
     except yaml.YAMLError as e:
         collector.error(file, "malformed", f"not valid YAML: {e}")
+    except DecodeError as e:
+        for p in e.problems(file):
+            collector.add(p)
     else:
         return read_document(
             doc.data,

@@ -8,14 +8,16 @@ load.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Iterable, Mapping
 from datetime import date
 
+from dualrel._internal import reading
+from dualrel._internal.decode import DecodeError
 from dualrel._internal.gc import gc_paused
 from dualrel._internal.problems import Collector
 from dualrel.errors import InvalidArgument, Problem
-from dualrel.graph import _yaml
 from dualrel.graph._csv import load_csv_folder
 
 # read_document and Locator are public here for readers of documents that embed a registry
@@ -147,23 +149,21 @@ def _load(
         return registry, tuple(c.warnings)
     try:
         if fmt == "jsonl":
-            with open(file, encoding="utf-8-sig") as f:
+            with reading.open_lines(file, "registry") as f:
                 registry = load_jsonl(f, file, c, kinds=kinds, roles=roles, as_of=when)
             return registry, tuple(c.warnings)
-        if fmt == "yaml" and os.path.getsize(file) > _yaml.MAX_BYTES:
-            c.error(
-                file,
-                "too-large",
-                f"YAML document over the {_yaml.MAX_BYTES}-byte limit "
-                "(use JSON Lines or CSV for large registries)",
-            )
-            c.raise_if_errors()
-        with open(file, encoding="utf-8-sig") as f:
-            text = f.read()
+        text = reading.read_text(file, "registry" if fmt == "json" else "yaml")
     except UnicodeDecodeError as e:
-        # a whole-file read knows the offset; a streamed one only an offset in its chunk
-        line = _line_of_byte(file, e.start) if fmt != "jsonl" else None
+        # a streamed read knows only an offset in its block: find the line
+        line = reading.utf8_error_line(file)
         c.error(file, "unreadable", f"not UTF-8 text ({e.reason})", line=line)
+        c.raise_if_errors()
+        raise AssertionError("unreachable") from e  # pragma: no cover
+    except DecodeError as e:
+        for p in e.problems(file):
+            large_yaml = p.code == "too-large" and fmt == "yaml"
+            hint = " (use JSON Lines or CSV for large registries)" if large_yaml else ""
+            c.add(dataclasses.replace(p, message=p.message + hint))
         c.raise_if_errors()
         raise AssertionError("unreachable") from e  # pragma: no cover
     except OSError as e:
@@ -173,14 +173,6 @@ def _load(
     loader = load_json if fmt == "json" else load_yaml
     registry = loader(text, file, c, kinds=kinds, roles=roles, as_of=when)
     return registry, tuple(c.warnings)
-
-
-def _line_of_byte(file: str, offset: int) -> int | None:
-    try:
-        with open(file, "rb") as f:
-            return f.read(offset).count(b"\n") + 1
-    except OSError:  # pragma: no cover
-        return None
 
 
 def load_registry(

@@ -12,12 +12,13 @@ import json
 import os
 from datetime import date
 from importlib import resources
-from pathlib import Path
 from typing import Any, Literal
 
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field
 
+from dualrel._internal import decode, reading
+from dualrel._internal.decode import DecodeError
 from dualrel.errors import DualrelError, Problem
 
 __all__ = [
@@ -244,19 +245,23 @@ def load_report(path: str | os.PathLike[str]) -> ReportDocument:
     """
     name = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
+        text = reading.read_text(name, "report")
     except FileNotFoundError:
         raise ReportFileError(
             [Problem(file=name, code="not-found", message="no such report")]
         ) from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise ReportFileError([Problem(file=name, code="unreadable", message=str(exc))]) from None
+    except DecodeError as exc:
+        raise ReportFileError(exc.problems(name)) from None
     try:
-        data = json.loads(text)
+        data = decode.loads(text)
     except json.JSONDecodeError as exc:
         raise ReportFileError(
             [Problem(file=name, line=exc.lineno, code="malformed", message=f"not JSON: {exc.msg}")]
         ) from None
+    except DecodeError as exc:
+        raise ReportFileError(exc.problems(name)) from None
     if not isinstance(data, dict) or data.get("format") != REPORT_FORMAT:
         found = data.get("format") if isinstance(data, dict) else type(data).__name__
         raise ReportFileError(

@@ -17,7 +17,8 @@ from typing import Any
 import pydantic
 import yaml
 
-from dualrel._internal import safeyaml
+from dualrel._internal import reading, safeyaml
+from dualrel._internal.decode import DecodeError
 from dualrel._internal.located import located, schema_problems, yaml_problem
 from dualrel._internal.suggest import did_you_mean
 from dualrel.errors import Problem, ProblemCode, RulesetError
@@ -146,17 +147,23 @@ class _Parsed:
 def _parse(path: Path, problems: list[Problem]) -> _Parsed | None:
     name = str(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = reading.read_text(name, "yaml")
     except FileNotFoundError:
         problems.append(Problem(file=name, code="not-found", message="no such ruleset file"))
         return None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         problems.append(Problem(file=name, code="unreadable", message=str(exc)))
+        return None
+    except DecodeError as exc:
+        problems.extend(exc.problems(name))
         return None
     try:
         doc = safeyaml.loads(text)
     except (safeyaml.YamlLimitError, yaml.YAMLError) as exc:
         problems.append(yaml_problem(name, exc))
+        return None
+    except DecodeError as exc:
+        problems.extend(exc.problems(name))
         return None
     if not isinstance(doc.data, dict):
         problems.append(

@@ -33,7 +33,8 @@ import pydantic
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from dualrel._internal import safeyaml
+from dualrel._internal import reading, safeyaml
+from dualrel._internal.decode import DecodeError
 from dualrel._internal.located import located, schema_problems, yaml_problem
 from dualrel._internal.problems import Collector
 from dualrel._internal.suggest import did_you_mean
@@ -306,11 +307,13 @@ def read_case_file(
     name = str(path)
     problems: list[Problem] = []
     try:
-        doc = safeyaml.loads(path.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError) as exc:
+        doc = safeyaml.loads(reading.read_text(name, "yaml"))
+    except OSError as exc:
         raise TestCaseError([Problem(file=name, code="unreadable", message=str(exc))]) from exc
     except (safeyaml.YamlLimitError, yaml.YAMLError) as exc:
         raise TestCaseError([yaml_problem(name, exc)]) from exc
+    except DecodeError as exc:
+        raise TestCaseError(exc.problems(name)) from exc
     if not isinstance(doc.data, dict):
         raise TestCaseError(
             [

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import yaml
 
-from dualrel._internal import safeyaml
+from dualrel._internal import reading, safeyaml
+from dualrel._internal.decode import DecodeError
 from dualrel._internal.suggest import did_you_mean
 from dualrel.errors import Problem
 from dualrel.rules.loader import shipped_rulesets
@@ -26,8 +27,10 @@ def _top_keys(path: Path) -> set[str]:
     try:
         if path.stat().st_size > _MAX_CASE_FILE_BYTES:
             return set()
-        doc = safeyaml.loads(path.read_text(encoding="utf-8-sig"), max_nodes=500_000).data
-    except (OSError, UnicodeDecodeError, yaml.YAMLError, safeyaml.YamlLimitError):
+        doc = safeyaml.loads(reading.read_text(str(path), "yaml"), max_nodes=500_000).data
+    except DecodeError as exc:  # a case file still, whose reader says what is wrong
+        doc = exc.partial
+    except (OSError, yaml.YAMLError, safeyaml.YamlLimitError):
         return set()
     return {str(k) for k in doc} if isinstance(doc, dict) else set()
 
