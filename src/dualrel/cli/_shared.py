@@ -23,6 +23,7 @@ __all__ = [
     "EXIT_OK",
     "Handler",
     "Subparsers",
+    "add_extends_from",
     "emit",
     "guarded",
     "print_problems",
@@ -50,6 +51,18 @@ exit codes:
 #: A command's handler: parsed arguments in, exit code out.
 Handler = Callable[[argparse.Namespace], int]
 Subparsers = Any  # argparse's _SubParsersAction is private; it has add_parser()
+
+
+def add_extends_from(p: argparse.ArgumentParser) -> None:
+    """The ``--extends-from DIR`` option of every command that loads rulesets."""
+    p.add_argument(
+        "--extends-from",
+        metavar="DIR",
+        action="append",
+        default=[],
+        help="a folder whose rulesets 'extends' may read (repeatable); without it, only "
+        "shipped rulesets and files in the extending ruleset's own folder",
+    )
 
 
 def print_problems(

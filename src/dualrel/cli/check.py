@@ -12,7 +12,7 @@ import sys
 import textwrap
 from datetime import date
 
-from dualrel._internal.dates import iso_date
+from dualrel._internal.dates import as_of_out_of_range, iso_date
 from dualrel._internal.gc import gc_paused
 from dualrel._internal.timing import Stopwatch, timings_line
 from dualrel.check import DEFAULT_RULESET, CheckOptions, check_for_exit
@@ -21,6 +21,7 @@ from dualrel.cli._shared import (
     EXIT_INPUT,
     EXIT_OK,
     Subparsers,
+    add_extends_from,
     emit,
     guarded,
     print_problems,
@@ -46,6 +47,9 @@ def _iso_date(text: str) -> date:
     value = iso_date(text)
     if value is None:
         raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}")
+    far = as_of_out_of_range(value)
+    if far is not None:
+        raise argparse.ArgumentTypeError(far)
     return value
 
 
@@ -74,6 +78,7 @@ def add_command(sub: Subparsers) -> None:
         default=[],
         help="shipped ruleset name or path (repeatable; default coaching-core)",
     )
+    add_extends_from(p)
     p.add_argument("--as-of", type=_iso_date, metavar="DATE", help="evaluation date YYYY-MM-DD")
     p.add_argument(
         "--format",
@@ -142,6 +147,7 @@ def _check(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         timings=timings,
         warnings=warnings,
+        extends_from=args.extends_from,
     )
     try:
         result = check_for_exit(args.registry, args.ruleset or [DEFAULT_RULESET], options)
