@@ -1578,6 +1578,7 @@ static unsigned int isNextMatch(ruleset *tree,
         unsigned int *nextHashset = &tree->nextPool[currentAlpha->nextOffset];
         for(unsigned int propertyIndex = 0; propertyIndex < currentObject->propertiesLength; ++propertyIndex) {
             jsonProperty *currentProperty = &currentObject->properties[propertyIndex];
+            // dualrel: the set's own size, which grows (see insertIntoHashset in rete.c)
             for (unsigned int entry = currentProperty->hash & HASH_MASK; nextHashset[entry] != 0; entry = (entry + 1) % currentAlpha->nextLength) {
                 node *hashNode = &tree->nodePool[nextHashset[entry]];
                 if (currentProperty->hash == hashNode->value.a.expression.left.value.id.propertyNameHash) {
@@ -1688,6 +1689,7 @@ static unsigned int isArrayMatch(ruleset *tree,
             unsigned int *nextHashset = &tree->nextPool[arrayAlpha->arrayOffset];
             for(unsigned int propertyIndex = 0; propertyIndex < jo.propertiesLength; ++propertyIndex) {
                 jsonProperty *currentProperty = &jo.properties[propertyIndex];
+                // dualrel: the set's own size, which grows (see insertIntoHashset in rete.c)
                 for (unsigned int entry = currentProperty->hash & HASH_MASK; nextHashset[entry] != 0; entry = (entry + 1) % arrayAlpha->arrayLength) {
                     node *hashNode = &tree->nodePool[nextHashset[entry]]; 
                     if (currentProperty->hash == hashNode->value.a.expression.left.value.id.propertyNameHash) {
@@ -1814,6 +1816,7 @@ static unsigned int walkAlpha(ruleset *tree,
             unsigned int *nextHashset = &tree->nextPool[currentAlpha->nextOffset];
             for(unsigned int propertyIndex = 0; propertyIndex < jo->propertiesLength; ++propertyIndex) {
                 jsonProperty *currentProperty = &jo->properties[propertyIndex];
+                // dualrel: the set's own size, which grows (see insertIntoHashset in rete.c)
                 for (entry = currentProperty->hash & HASH_MASK; nextHashset[entry] != 0; entry = (entry + 1) % currentAlpha->nextLength) {
                     node *hashNode = &tree->nodePool[nextHashset[entry]];
                     if (currentProperty->hash == hashNode->value.a.expression.left.value.id.propertyNameHash) {

@@ -1085,6 +1085,7 @@ static unsigned int findAlpha(ruleset *tree,
     unsigned int *parentNext;
     if (parent->value.a.nextOffset) {
         parentNext = &tree->nextPool[parent->value.a.nextOffset];
+        // dualrel: the set's own size, which grows (see insertIntoHashset in rete.c)
         for (entry = hash & HASH_MASK; parentNext[entry] != 0; entry = (entry + 1) % parent->value.a.nextLength) {
             node *currentNode = &tree->nodePool[parentNext[entry]];
             if (currentNode->value.a.expression.left.value.id.propertyNameHash == hash && 
@@ -1714,6 +1715,7 @@ static void printAlphaNode(ruleset *tree, node *alphaNode, int level, char *pref
     printf("\n");
     if (alphaNode->value.a.arrayOffset) {
         unsigned int *nextHashset = &tree->nextPool[alphaNode->value.a.arrayOffset];
+        // dualrel: the set's own size, which grows (see insertIntoHashset in rete.c)
         for (unsigned int entry = 0; entry < alphaNode->value.a.arrayLength; ++entry) { 
             if (nextHashset[entry]) {
                 printAlphaNode(tree, &tree->nodePool[nextHashset[entry]], level + 1, "Next Array ", nextHashset[entry]);  
@@ -1723,6 +1725,7 @@ static void printAlphaNode(ruleset *tree, node *alphaNode, int level, char *pref
 
     if (alphaNode->value.a.nextOffset) {
         unsigned int *nextHashset = &tree->nextPool[alphaNode->value.a.nextOffset];
+        // dualrel: the set's own size, which grows (see insertIntoHashset in rete.c)
         for (unsigned int entry = 0; entry < alphaNode->value.a.nextLength; ++entry) { 
             if (nextHashset[entry]) {
                 printAlphaNode(tree, &tree->nodePool[nextHashset[entry]], level + 1, "Next ", nextHashset[entry]);  

@@ -337,9 +337,11 @@ def _union(
         if inner:
             return [_inner(e, data, model) for e, _ in inner]
     # the value has the type of one alternative and breaks only its constraints (an empty
-    # list where one item is the least): that alternative's errors say what is wrong
+    # list where one item is the least), or breaks every alternative alike (NaN is neither
+    # an int nor a finite float): those errors say what is wrong
     fitting = {t[0] for e, t in group if t and not e["type"].endswith("_type")}
-    if len(fitting) == 1:
+    alike = len({e["type"] for e, _ in group}) == 1
+    if len(fitting) == 1 or (fitting and alike):
         return [_inner(e, data, model) for e, t in group if t and t[0] in fitting]
     return [
         SchemaError(

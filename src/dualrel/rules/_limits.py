@@ -38,7 +38,7 @@ def check_limits(ruleset: Ruleset, rules: Sequence[CompiledRule]) -> None:
                 )
             )
         else:
-            refused = _refused(ruleset, compiled)
+            refused = _refused(compiled)
             if refused is not None:
                 problems.append(_at(compiled.rule, "engine-limit", refused))
     variants = sum(len(c.variants) for c in rules)
@@ -68,7 +68,7 @@ def _at(rule: Rule, code: ProblemCode, message: str) -> Problem:
     )
 
 
-def _refused(ruleset: Ruleset, compiled: CompiledRule) -> str | None:
+def _refused(compiled: CompiledRule) -> str | None:
     """Why the engine refuses to build ``compiled`` on its own, or None when it builds it."""
     # fixed dates become numbers of days; any evaluation date builds the same network
     why = refusal(on_date({v.name: v.condition for v in compiled.variants}, _ANY_DAY))
