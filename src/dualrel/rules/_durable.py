@@ -72,7 +72,7 @@ _MEANINGS = {
     101: "the engine ran out of memory",
     106: f"more than {MAX_ENGINE_RULES} engine rules in one ruleset",
     113: "too many tests on one clause",
-    114: "an alternative ('$or'), which the engine cannot evaluate",
+    114: "alternatives ('$or') are not supported",
     201: "a value the engine cannot read",
     202: "a text the engine cannot read",
     203: "a number the engine cannot read",
