@@ -37,6 +37,7 @@ __all__ = [
     "KindSpec",
     "Level",
     "Match",
+    "Number",
     "Owner",
     "ParameterSpec",
     "PathClause",
