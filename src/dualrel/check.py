@@ -61,13 +61,18 @@ def _no_progress(step: int, total: int, label: str) -> None:
     pass
 
 
-def load_rulesets(refs: Sequence[str | Path]) -> tuple[Ruleset, ...]:
-    """Load every ruleset (shipped name or path); all problems of all of them at once."""
+def load_rulesets(
+    refs: Sequence[str | Path], *, extends_from: Sequence[str | os.PathLike[str]] = ()
+) -> tuple[Ruleset, ...]:
+    """Load every ruleset (shipped name or path); all problems of all of them at once.
+
+    ``extends_from``: folders whose rulesets ``extends`` may read (see
+    :func:`~dualrel.rules.load_ruleset`)."""
     problems: list[Problem] = []
     out: list[Ruleset] = []
     for ref in refs:
         try:
-            out.append(load_ruleset(ref))
+            out.append(load_ruleset(ref, extends_from=extends_from))
         except RulesetError as exc:
             problems.extend(exc.problems)
     kinds: dict[str, tuple[bool, str]] = {}
@@ -247,6 +252,9 @@ class CheckOptions:
     #: a rule reads as numbers that do not read as one: ``rules.numbers``), and with the
     #: result's own warnings (a baseline of another registry content: ``baseline-registry``)
     warnings: list[Problem] | None = None
+    #: folders whose rulesets ``extends`` may read, besides shipped rulesets and the
+    #: extending ruleset's own folder
+    extends_from: Sequence[str | os.PathLike[str]] = ()
 
 
 def run_check(
@@ -262,6 +270,7 @@ def run_check(
     jobs: int = 1,
     timings: MutableMapping[str, float] | None = None,
     warnings: list[Problem] | None = None,
+    extends_from: Sequence[str | os.PathLike[str]] = (),
 ) -> CheckResult:
     """Check a registry against rulesets and return the result every format renders.
 
@@ -286,6 +295,7 @@ def run_check(
         jobs=jobs,
         timings=timings,
         warnings=warnings,
+        extends_from=extends_from,
     )
     return _run_check(registry, rulesets, options)
 
@@ -326,7 +336,7 @@ def _run_check(
     refs = list(rulesets) or [DEFAULT_RULESET]
     total = 4 + len(refs)
     progress(0, total, "loading rulesets")
-    loaded = distinct_rules(load_rulesets(refs))
+    loaded = distinct_rules(load_rulesets(refs, extends_from=options.extends_from))
     watch.lap("rulesets")
     progress(1, total, "reading waivers and baseline")
     waiver_list: tuple[WaiverInfo, ...] = load_waivers(waivers) if waivers is not None else ()

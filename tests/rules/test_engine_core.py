@@ -54,13 +54,13 @@ def assert_fact(handle: int, fact: dict[str, Any]) -> tuple[int, list[dict[str, 
     return code, matches
 
 
-def run_child(code: str) -> subprocess.CompletedProcess[str]:
+def run_child(code: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
     """Run ``code`` in a child Python with this one's path: a crash there fails the test."""
     return subprocess.run(
         [sys.executable, "-c", textwrap.dedent(code)],
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=timeout,
         check=False,
     )
 
@@ -392,6 +392,63 @@ def test_an_action_already_run_is_not_undone_by_a_later_veto():
     # actions run as soon as they match, and a run action cannot be taken back
     rule = {"r": {"all": [{"a": {"k": "x"}}, NEGATED]}}
     assert _fired(rule, [A_FACT, VETO], [True, True]) == ["a"]
+
+
+# -- no fixed ceiling on the rules one fact reaches ---------------------------------------------
+
+
+def _fired_rules(definition: dict[str, Any], fact: dict[str, Any]) -> set[str]:
+    with ruleset(definition) as handle:
+        code, matches = assert_fact(handle, {"id": "1", **fact})
+    assert code == _OK
+    return {name for m in matches for name in m}
+
+
+def test_a_fact_reaching_more_than_64_alpha_nodes_at_once_fires_every_rule():
+    # upstream visited the alpha nodes on a fixed stack of 64: error 303 (65 rules reading
+    # one tie kind, each with a test of its own)
+    rules = {f"r{i}": {"all": [{"m": {"$and": [{"k": 1}, {f"p{i}": 1}]}}]} for i in range(100)}
+    fact = {"k": 1, **{f"p{i}": 1 for i in range(100)}}
+    assert _fired_rules(rules, fact) == set(rules)
+
+
+def test_more_than_255_rules_on_one_alpha_node_fire():
+    # upstream gave an alpha node a fixed list of 256 beta nodes: error 108 when built
+    rules = {f"r{i}": {"all": [{"m": {"k": 1}}]} for i in range(300)}
+    assert _fired_rules(rules, {"k": 1}) == set(rules)
+
+
+def test_more_than_127_not_exists_tests_on_one_alpha_node_fire():
+    # upstream gave an alpha node a fixed list of 128 "not exists" successors: error 107
+    rules = {
+        f"r{i}": {"all": [{"m": {"$and": [{"k": 1}, {"$nex": {f"q{i}": 1}}]}}]} for i in range(200)
+    }
+    assert _fired_rules(rules, {"k": 1, "q7": 1}) == set(rules) - {"r7"}
+
+
+def test_more_than_511_tests_after_one_alpha_node_are_built_and_fire():
+    # upstream's hash set of an alpha node's successors had 512 places: the 512th filled the
+    # last one and building the next rule probed it forever (a hang), so a child runs it
+    out = run_child(
+        """
+        import json
+        from dualrel import _rete
+        rules = {f"r{i}": {"all": [{"m": {"$and": [{"k": 1}, {"$gt": {"v": i}}]}}]}
+                 for i in range(600)}
+        handle = _rete.create_ruleset("wide", json.dumps(rules))
+        code, state = _rete.assert_fact(handle, json.dumps({"id": "1", "k": 1, "v": 99.5}))
+        fired = set()
+        started = _rete.start_action_for_state(handle, state)
+        while started:
+            fired.update(json.loads(started[1]))
+            nxt = _rete.complete_and_start_action(handle, state)
+            started = (started[0], nxt) if nxt else None
+        _rete.delete_ruleset(handle)
+        print(sorted(int(name[1:]) for name in fired) == list(range(100)))
+        """,
+        timeout=120,
+    )
+    assert (out.returncode, out.stdout.strip()) == (0, "True"), out.stderr[-2000:]
 
 
 # -- the sanitizers ----------------------------------------------------------------------

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
+#include <limits.h>
 #ifndef _WIN32
 #include <time.h> /* for struct timeval */
 #else
@@ -1577,7 +1578,8 @@ static unsigned int isNextMatch(ruleset *tree,
         unsigned int *nextHashset = &tree->nextPool[currentAlpha->nextOffset];
         for(unsigned int propertyIndex = 0; propertyIndex < currentObject->propertiesLength; ++propertyIndex) {
             jsonProperty *currentProperty = &currentObject->properties[propertyIndex];
-            for (unsigned int entry = currentProperty->hash & HASH_MASK; nextHashset[entry] != 0; entry = (entry + 1) % NEXT_BUCKET_LENGTH) {
+            // dualrel: the set's own size, which grows (see insertIntoHashset in rete.c)
+            for (unsigned int entry = currentProperty->hash & HASH_MASK; nextHashset[entry] != 0; entry = (entry + 1) % currentAlpha->nextLength) {
                 node *hashNode = &tree->nodePool[nextHashset[entry]];
                 if (currentProperty->hash == hashNode->value.a.expression.left.value.id.propertyNameHash) {
                     if (hashNode->value.a.expression.operator == OP_IALL || hashNode->value.a.expression.operator == OP_IANY) {
@@ -1687,7 +1689,8 @@ static unsigned int isArrayMatch(ruleset *tree,
             unsigned int *nextHashset = &tree->nextPool[arrayAlpha->arrayOffset];
             for(unsigned int propertyIndex = 0; propertyIndex < jo.propertiesLength; ++propertyIndex) {
                 jsonProperty *currentProperty = &jo.properties[propertyIndex];
-                for (unsigned int entry = currentProperty->hash & HASH_MASK; nextHashset[entry] != 0; entry = (entry + 1) % NEXT_BUCKET_LENGTH) {
+                // dualrel: the set's own size, which grows (see insertIntoHashset in rete.c)
+                for (unsigned int entry = currentProperty->hash & HASH_MASK; nextHashset[entry] != 0; entry = (entry + 1) % arrayAlpha->arrayLength) {
                     node *hashNode = &tree->nodePool[nextHashset[entry]]; 
                     if (currentProperty->hash == hashNode->value.a.expression.left.value.id.propertyNameHash) {
                         if (hashNode->value.a.expression.operator == OP_IALL || hashNode->value.a.expression.operator == OP_IANY) {
@@ -1736,26 +1739,64 @@ static unsigned int isArrayMatch(ruleset *tree,
     return (result == PARSE_END ? RULES_OK: result);
 }
 
-static unsigned int handleAlpha(ruleset *tree,
-                                stateNode *state,
-                                char *mid,
-                                jsonObject *jo,
-                                unsigned char messageType,
-                                alpha *alphaNode, 
-                                unsigned int *messageOffset,
-                                unsigned char sideEffect) { 
-    unsigned short top = 1;
+// dualrel: the alpha nodes still to visit are kept on a stack that grows (upstream: a
+// fixed array of 64, and a fact reaching more nodes at once failed with ERR_MAX_STACK_SIZE,
+// e.g. 65 rules reading one tie kind). The first MAX_STACK_SIZE entries live in the
+// caller's frame (`local`); beyond them the stack moves to the heap, which the caller frees.
+static unsigned int pushAlpha(alpha **local,
+                              alpha ***stack,
+                              unsigned int *capacity,
+                              unsigned int *top,
+                              alpha *node) {
+    if (*top == *capacity) {
+        if (*capacity > UINT_MAX / 2 / sizeof(alpha *)) {
+            return ERR_OUT_OF_MEMORY;
+        }
+
+        unsigned int grown = *capacity * 2;
+        alpha **bigger;
+        if (*stack == local) {
+            bigger = malloc(grown * sizeof(alpha *));
+            if (bigger) {
+                memcpy(bigger, local, *capacity * sizeof(alpha *));
+            }
+        } else {
+            bigger = realloc(*stack, grown * sizeof(alpha *));
+        }
+
+        if (!bigger) {
+            return ERR_OUT_OF_MEMORY;
+        }
+
+        *stack = bigger;
+        *capacity = grown;
+    }
+
+    (*stack)[*top] = node;
+    ++*top;
+    return RULES_OK;
+}
+
+static unsigned int walkAlpha(ruleset *tree,
+                              stateNode *state,
+                              char *mid,
+                              jsonObject *jo,
+                              unsigned char messageType,
+                              unsigned int *messageOffset,
+                              unsigned char sideEffect,
+                              alpha **local,
+                              alpha ***stackRef,
+                              unsigned int *capacity) {
+    unsigned int top = 1;
     unsigned int entry;
     unsigned char messageStored = 0;
-    alpha *stack[MAX_STACK_SIZE];
-    stack[0] = alphaNode;
     alpha *currentAlpha;
     unsigned int result = ERR_EVENT_NOT_HANDLED;
     *messageOffset = UNDEFINED_HASH_OFFSET;
 
     while (top) {
         --top;
-        currentAlpha = stack[top];
+        currentAlpha = (*stackRef)[top];
         // add all disjunctive nodes to stack
         if (currentAlpha->nextListOffset) {
             unsigned int *nextList = &tree->nextPool[currentAlpha->nextListOffset];
@@ -1765,12 +1806,7 @@ static unsigned int handleAlpha(ruleset *tree,
                 unsigned int aresult = getObjectProperty(jo, listNode->value.a.expression.left.value.id.propertyNameHash, &property);
                 if (aresult == ERR_PROPERTY_NOT_FOUND) {
                     // filter out not exists (OP_NEX)
-                    if (top == MAX_STACK_SIZE) {
-                        return ERR_MAX_STACK_SIZE;
-                    }
-                    
-                    stack[top] = &listNode->value.a; 
-                    ++top;
+                    CHECK_RESULT(pushAlpha(local, stackRef, capacity, &top, &listNode->value.a));
                 }
             }
         }
@@ -1780,15 +1816,12 @@ static unsigned int handleAlpha(ruleset *tree,
             unsigned int *nextHashset = &tree->nextPool[currentAlpha->nextOffset];
             for(unsigned int propertyIndex = 0; propertyIndex < jo->propertiesLength; ++propertyIndex) {
                 jsonProperty *currentProperty = &jo->properties[propertyIndex];
-                for (entry = currentProperty->hash & HASH_MASK; nextHashset[entry] != 0; entry = (entry + 1) % NEXT_BUCKET_LENGTH) {
+                // dualrel: the set's own size, which grows (see insertIntoHashset in rete.c)
+                for (entry = currentProperty->hash & HASH_MASK; nextHashset[entry] != 0; entry = (entry + 1) % currentAlpha->nextLength) {
                     node *hashNode = &tree->nodePool[nextHashset[entry]];
                     if (currentProperty->hash == hashNode->value.a.expression.left.value.id.propertyNameHash) {
                         if (hashNode->value.a.expression.right.type == JSON_IDENTIFIER || hashNode->value.a.expression.right.type == JSON_EXPRESSION) {
-                            if (top == MAX_STACK_SIZE) {
-                                return ERR_MAX_STACK_SIZE;
-                            }
-                            stack[top] = &hashNode->value.a; 
-                            ++top;
+                            CHECK_RESULT(pushAlpha(local, stackRef, capacity, &top, &hashNode->value.a));
                         } else {
                             unsigned char match = 0;
                             if (hashNode->value.a.expression.operator == OP_IALL || hashNode->value.a.expression.operator == OP_IANY) {
@@ -1807,12 +1840,7 @@ static unsigned int handleAlpha(ruleset *tree,
                             }
 
                             if (match) {
-                                if (top == MAX_STACK_SIZE) {
-                                    return ERR_MAX_STACK_SIZE;
-                                }
-
-                                stack[top] = &hashNode->value.a; 
-                                ++top;
+                                CHECK_RESULT(pushAlpha(local, stackRef, capacity, &top, &hashNode->value.a));
                             }
                         }
                     }
@@ -1844,6 +1872,35 @@ static unsigned int handleAlpha(ruleset *tree,
                                                sideEffect));
             }
         }
+    }
+
+    return result;
+}
+
+static unsigned int handleAlpha(ruleset *tree,
+                                stateNode *state,
+                                char *mid,
+                                jsonObject *jo,
+                                unsigned char messageType,
+                                alpha *alphaNode, 
+                                unsigned int *messageOffset,
+                                unsigned char sideEffect) { 
+    alpha *local[MAX_STACK_SIZE];
+    alpha **stack = local;
+    unsigned int capacity = MAX_STACK_SIZE;
+    local[0] = alphaNode;
+    unsigned int result = walkAlpha(tree,
+                                    state,
+                                    mid,
+                                    jo,
+                                    messageType,
+                                    messageOffset,
+                                    sideEffect,
+                                    local,
+                                    &stack,
+                                    &capacity);
+    if (stack != local) {
+        free(stack);
     }
 
     return result;

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <time.h>
 #include <string.h>
+#include <limits.h>
 #include "rules.h"
 #include "json.h"
 #include "regex.h"
@@ -164,6 +165,8 @@ static unsigned int storeAlpha(ruleset *tree,
     (*newNode)->value.a.nextListOffset = 0;
     (*newNode)->value.a.betaListOffset = 0;
     (*newNode)->value.a.nextOffset = 0;
+    (*newNode)->value.a.arrayLength = 0;
+    (*newNode)->value.a.nextLength = 0;
     return RULES_OK;
 }
 
@@ -196,6 +199,7 @@ static unsigned int allocateNext(ruleset *tree,
 
 static unsigned int ensureArrayHashset(ruleset *tree, node *newNode) {
     if (!newNode->value.a.arrayOffset) {
+        newNode->value.a.arrayLength = NEXT_BUCKET_LENGTH;
         return allocateNext(tree, NEXT_BUCKET_LENGTH, &newNode->value.a.arrayOffset);
     }
 
@@ -204,6 +208,7 @@ static unsigned int ensureArrayHashset(ruleset *tree, node *newNode) {
 
 static unsigned int ensureNextHashset(ruleset *tree, node *newNode) {
     if (!newNode->value.a.nextOffset) {
+        newNode->value.a.nextLength = NEXT_BUCKET_LENGTH;
         return allocateNext(tree, NEXT_BUCKET_LENGTH, &newNode->value.a.nextOffset);
     }
 
@@ -772,6 +777,99 @@ static unsigned int validateRuleset(char *rules) {
     return (result == PARSE_END ? PARSE_OK: result);
 }
 
+// dualrel: a node's list of successors (its beta nodes, or its "not exists" alpha nodes)
+// grows. Upstream allocated BETA_LIST_LENGTH (256) or NEXT_LIST_LENGTH (128) entries once
+// and failed with ERR_RULE_BETA_LIMIT_EXCEEDED or ERR_RULE_EXISTS_LIMIT_EXCEEDED beyond them
+// (about 300 rules reading one tie kind); worse, a list filled to the last entry had no
+// zero left to end it, and readers ran into the next list. A list is zero-terminated and
+// holds at most its capacity less one; its capacity is `initial` doubled until it exceeds
+// the entries held, so it is known from the entries alone. A full list is copied into a
+// block twice its size; the old block stays unused in the pool.
+static unsigned int appendToList(ruleset *tree,
+                                 unsigned int *listOffset,
+                                 unsigned int initial,
+                                 unsigned int nextOffset) {
+    unsigned int entries = 0;
+    while (tree->nextPool[*listOffset + entries] != 0) {
+        ++entries;
+    }
+
+    unsigned int capacity = initial;
+    while (capacity < entries + 1) {
+        capacity *= 2;
+    }
+
+    if (entries + 2 > capacity) {
+        if (capacity > UINT_MAX / 4) {
+            return ERR_OUT_OF_MEMORY;
+        }
+
+        unsigned int grown;
+        CHECK_RESULT(allocateNext(tree, capacity * 2, &grown));
+        memcpy(&tree->nextPool[grown], 
+               &tree->nextPool[*listOffset], 
+               entries * sizeof(unsigned int));
+        *listOffset = grown;
+    }
+
+    tree->nextPool[*listOffset + entries] = nextOffset;
+    return RULES_OK;
+}
+
+// dualrel: a node's hash set of successors (by the name of the property they test; open
+// addressing, probing from the hash's low bits) grows. Upstream's had NEXT_BUCKET_LENGTH
+// (512) places: the 512th successor failed with ERR_RULE_LIMIT_EXCEEDED, except when it
+// took the last free place, after which every lookup probed forever (about 520 rules
+// reading one tie kind hung the process). A set that would have no free place left is
+// copied, in the order of its places, into one twice its size; so a set that never fills
+// is laid out exactly as upstream's.
+static void placeInHashset(unsigned int *set, 
+                           unsigned int length, 
+                           node *nodePool, 
+                           unsigned int nodeOffset) {
+    unsigned int hash = nodePool[nodeOffset].value.a.expression.left.value.id.propertyNameHash;
+    unsigned int entry = hash & HASH_MASK;
+    while (set[entry] != 0) {
+        entry = (entry + 1) % length;
+    }
+
+    set[entry] = nodeOffset;
+}
+
+static unsigned int insertIntoHashset(ruleset *tree,
+                                      unsigned int *setOffset,
+                                      unsigned int *length,
+                                      unsigned int nodeOffset) {
+    unsigned int entries = 0;
+    for (unsigned int i = 0; i < *length; ++i) {
+        if (tree->nextPool[*setOffset + i] != 0) {
+            ++entries;
+        }
+    }
+
+    if (entries + 2 > *length) {
+        if (*length > UINT_MAX / 4) {
+            return ERR_OUT_OF_MEMORY;
+        }
+
+        unsigned int grown;
+        unsigned int grownLength = *length * 2;
+        CHECK_RESULT(allocateNext(tree, grownLength, &grown));
+        for (unsigned int i = 0; i < *length; ++i) {
+            unsigned int moved = tree->nextPool[*setOffset + i];
+            if (moved != 0) {
+                placeInHashset(&tree->nextPool[grown], grownLength, tree->nodePool, moved);
+            }
+        }
+
+        *setOffset = grown;
+        *length = grownLength;
+    }
+
+    placeInHashset(&tree->nextPool[*setOffset], *length, tree->nodePool, nodeOffset);
+    return RULES_OK;
+}
+
 static unsigned int linkAlpha(ruleset *tree,
                               char linkToArray, 
                               unsigned int parentOffset, 
@@ -780,65 +878,52 @@ static unsigned int linkAlpha(ruleset *tree,
         return RULES_OK;
     }
 
-    unsigned int entry;
     node *parentAlpha = &tree->nodePool[parentOffset];
     node *nextNode = &tree->nodePool[nextOffset];
     if (nextNode->type != NODE_ALPHA) {
         CHECK_RESULT(ensureBetaList(tree, 
                                     parentAlpha));
         
-        unsigned int *parentBetaList = &tree->nextPool[parentAlpha->value.a.betaListOffset];
-        for (entry = 0; parentBetaList[entry] != 0; ++entry) {
-            if (entry == BETA_LIST_LENGTH) {
-                return ERR_RULE_BETA_LIMIT_EXCEEDED;
-            }
-        }
-
-        parentBetaList[entry] = nextOffset;
+        CHECK_RESULT(appendToList(tree, 
+                                  &parentAlpha->value.a.betaListOffset, 
+                                  BETA_LIST_LENGTH, 
+                                  nextOffset));
     } else if (nextNode->value.a.expression.operator == OP_NEX) {
-        unsigned int *parentNextList = NULL;
         if ((parentAlpha->value.a.expression.operator == OP_IALL || parentAlpha->value.a.expression.operator == OP_IANY) && linkToArray) {
             CHECK_RESULT(ensureArrayList(tree, 
                                          parentAlpha));
 
-            parentNextList = &tree->nextPool[parentAlpha->value.a.arrayListOffset];
+            CHECK_RESULT(appendToList(tree, 
+                                      &parentAlpha->value.a.arrayListOffset, 
+                                      NEXT_LIST_LENGTH, 
+                                      nextOffset));
         } else {
             CHECK_RESULT(ensureNextList(tree, 
                                         parentAlpha));
 
-            parentNextList = &tree->nextPool[parentAlpha->value.a.nextListOffset];
+            CHECK_RESULT(appendToList(tree, 
+                                      &parentAlpha->value.a.nextListOffset, 
+                                      NEXT_LIST_LENGTH, 
+                                      nextOffset));
         }
-
-        unsigned int entry;
-        for (entry = 0; parentNextList[entry] != 0; ++entry) {
-            if (entry == NEXT_LIST_LENGTH) {
-                return ERR_RULE_EXISTS_LIMIT_EXCEEDED;
-            }
-        }
-
-        parentNextList[entry] = nextOffset;
     } else {
-        unsigned int *parentNext = NULL;
         if ((parentAlpha->value.a.expression.operator == OP_IALL || parentAlpha->value.a.expression.operator == OP_IANY) && linkToArray) {
             CHECK_RESULT(ensureArrayHashset(tree, 
                                                 parentAlpha));
 
-            parentNext = &tree->nextPool[parentAlpha->value.a.arrayOffset];
+            CHECK_RESULT(insertIntoHashset(tree, 
+                                           &parentAlpha->value.a.arrayOffset, 
+                                           &parentAlpha->value.a.arrayLength, 
+                                           nextOffset));
         } else {
             CHECK_RESULT(ensureNextHashset(tree, 
                                            parentAlpha));
 
-            parentNext = &tree->nextPool[parentAlpha->value.a.nextOffset];
+            CHECK_RESULT(insertIntoHashset(tree, 
+                                           &parentAlpha->value.a.nextOffset, 
+                                           &parentAlpha->value.a.nextLength, 
+                                           nextOffset));
         }
-
-        unsigned int hash = nextNode->value.a.expression.left.value.id.propertyNameHash;
-        for (entry = hash & HASH_MASK; parentNext[entry] != 0; entry = (entry + 1) % NEXT_BUCKET_LENGTH) {
-            if ((entry + 1) % NEXT_BUCKET_LENGTH == (hash & HASH_MASK)) {
-                return ERR_RULE_LIMIT_EXCEEDED;
-            }
-        }
-
-        parentNext[entry] = nextOffset;
     }
 
     return RULES_OK;
@@ -1000,7 +1085,8 @@ static unsigned int findAlpha(ruleset *tree,
     unsigned int *parentNext;
     if (parent->value.a.nextOffset) {
         parentNext = &tree->nextPool[parent->value.a.nextOffset];
-        for (entry = hash & HASH_MASK; parentNext[entry] != 0; entry = (entry + 1) % NEXT_BUCKET_LENGTH) {
+        // dualrel: the set's own size, which grows (see insertIntoHashset in rete.c)
+        for (entry = hash & HASH_MASK; parentNext[entry] != 0; entry = (entry + 1) % parent->value.a.nextLength) {
             node *currentNode = &tree->nodePool[parentNext[entry]];
             if (currentNode->value.a.expression.left.value.id.propertyNameHash == hash && 
                 currentNode->value.a.expression.operator == operator) {
@@ -1629,7 +1715,8 @@ static void printAlphaNode(ruleset *tree, node *alphaNode, int level, char *pref
     printf("\n");
     if (alphaNode->value.a.arrayOffset) {
         unsigned int *nextHashset = &tree->nextPool[alphaNode->value.a.arrayOffset];
-        for (unsigned int entry = 0; entry < NEXT_BUCKET_LENGTH; ++entry) { 
+        // dualrel: the set's own size, which grows (see insertIntoHashset in rete.c)
+        for (unsigned int entry = 0; entry < alphaNode->value.a.arrayLength; ++entry) { 
             if (nextHashset[entry]) {
                 printAlphaNode(tree, &tree->nodePool[nextHashset[entry]], level + 1, "Next Array ", nextHashset[entry]);  
             }
@@ -1638,7 +1725,8 @@ static void printAlphaNode(ruleset *tree, node *alphaNode, int level, char *pref
 
     if (alphaNode->value.a.nextOffset) {
         unsigned int *nextHashset = &tree->nextPool[alphaNode->value.a.nextOffset];
-        for (unsigned int entry = 0; entry < NEXT_BUCKET_LENGTH; ++entry) { 
+        // dualrel: the set's own size, which grows (see insertIntoHashset in rete.c)
+        for (unsigned int entry = 0; entry < alphaNode->value.a.nextLength; ++entry) { 
             if (nextHashset[entry]) {
                 printAlphaNode(tree, &tree->nodePool[nextHashset[entry]], level + 1, "Next ", nextHashset[entry]);  
             }

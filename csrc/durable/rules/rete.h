@@ -89,6 +89,10 @@ typedef struct alpha {
     unsigned int arrayListOffset;
     unsigned int arrayOffset;
     unsigned int nextOffset;
+    // dualrel: the sizes of the hash sets at arrayOffset and nextOffset, which grow
+    // (upstream: NEXT_BUCKET_LENGTH, fixed; see insertIntoHashset in rete.c)
+    unsigned int arrayLength;
+    unsigned int nextLength;
 } alpha;
 
 typedef struct beta {

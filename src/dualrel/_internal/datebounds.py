@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from dualrel._internal.dates import MAX_DAYS
 from dualrel.rules.schema import WHERE_RE, Match
 
 __all__ = ["Bound", "Constraint", "bounds", "conflict", "tightest"]
@@ -78,7 +79,13 @@ def bounds(match: Match, parameters: Mapping[str, float]) -> list[Bound]:
         raw = m.group("offset")
         if left is None or right is None or (raw and not raw.isdigit() and raw not in parameters):
             continue
-        k = 0 if raw is None else int(raw) if raw.isdigit() else int(parameters[raw])
+        given = 0 if raw is None else parameters[raw] if not raw.isdigit() else None
+        if given is None:  # digits: no more than MAX_DAYS has, or no int() of 5,000 of them
+            assert raw is not None
+            given = int(raw) if len(raw) <= len(str(MAX_DAYS)) else MAX_DAYS + 1
+        if not -MAX_DAYS <= given <= MAX_DAYS:  # or not a number: reported by the checks
+            continue
+        k = int(given)
         if m.group("sign") == "-":
             k = -k
         op = m.group("op")

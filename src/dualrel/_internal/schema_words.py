@@ -198,6 +198,8 @@ def _words(err: Any, loc: list[str | int], value: Any) -> str:
         return f"{name} must be a whole number, not {got}"
     if kind in ("float_type", "float_parsing"):
         return f"{name} must be a number, not {got}"
+    if kind == "finite_number":
+        return f"{name} must be a finite number, not {value!r}"
     if kind in ("bool_type", "bool_parsing"):
         return f"{name} must be true or false, not {got}"
     if kind in ("dict_type", "model_type", "model_attributes_type", "mapping_type"):
@@ -264,6 +266,8 @@ def schema_errors(exc: Any, data: Any, model: type[BaseModel] | None) -> list[Sc
             out += _union(list(key), value, group, data, model)
         else:
             out += [_inner(err, data, model) for err, _ in group]
+    # alternatives that fail alike (NaN is neither an int nor a finite float) say it once
+    out = list(dict.fromkeys(out))
     return _split_text(_misspelt_not_missing(out), data)
 
 
@@ -332,6 +336,13 @@ def _union(
         inner = [(e, t) for e, t in group if t and _alternative(t[0], models).startswith("{")]
         if inner:
             return [_inner(e, data, model) for e, _ in inner]
+    # the value has the type of one alternative and breaks only its constraints (an empty
+    # list where one item is the least), or breaks every alternative alike (NaN is neither
+    # an int nor a finite float): those errors say what is wrong
+    fitting = {t[0] for e, t in group if t and not e["type"].endswith("_type")}
+    alike = len({e["type"] for e, _ in group}) == 1
+    if len(fitting) == 1 or (fitting and alike):
+        return [_inner(e, data, model) for e, t in group if t and t[0] in fitting]
     return [
         SchemaError(
             tuple(loc),

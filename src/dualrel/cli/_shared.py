@@ -19,7 +19,7 @@ from types import FrameType
 from typing import Any
 
 from dualrel._internal.atomic import write_atomic
-from dualrel._internal.dates import iso_date
+from dualrel._internal.dates import as_of_out_of_range, iso_date
 from dualrel._internal.terminal import printable
 from dualrel.errors import DualrelError, Problem
 
@@ -32,6 +32,7 @@ __all__ = [
     "Handler",
     "Subparsers",
     "Terminated",
+    "add_extends_from",
     "emit",
     "guarded",
     "iso_date_arg",
@@ -66,6 +67,18 @@ exit codes:
 #: A command's handler: parsed arguments in, exit code out.
 Handler = Callable[[argparse.Namespace], int]
 Subparsers = Any  # argparse's _SubParsersAction is private; it has add_parser()
+
+
+def add_extends_from(p: argparse.ArgumentParser) -> None:
+    """The ``--extends-from DIR`` option of every command that loads rulesets."""
+    p.add_argument(
+        "--extends-from",
+        metavar="DIR",
+        action="append",
+        default=[],
+        help="a folder whose rulesets 'extends' may read (repeatable); without it, only "
+        "shipped rulesets and files in the extending ruleset's own folder",
+    )
 
 
 def print_problems(
@@ -178,8 +191,12 @@ def emit(text: str, output: str | None) -> None:
 
 
 def iso_date_arg(text: str) -> date:
-    """An argparse type: a ``YYYY-MM-DD`` date (``--as-of``)."""
+    """An argparse type: a ``YYYY-MM-DD`` date (``--as-of``) inside the bounds every
+    evaluation date keeps (:func:`dualrel._internal.dates.as_of_out_of_range`)."""
     value = iso_date(text)
     if value is None:
         raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}")
+    far = as_of_out_of_range(value)
+    if far is not None:
+        raise argparse.ArgumentTypeError(far)
     return value

@@ -20,6 +20,7 @@ from dualrel.cli._shared import (
     EXIT_INPUT,
     EXIT_OK,
     Subparsers,
+    add_extends_from,
     emit,
     guarded,
     iso_date_arg,
@@ -77,6 +78,7 @@ def add_command(sub: Subparsers) -> None:
         default=[],
         help="shipped ruleset name or path (repeatable; default coaching-core)",
     )
+    add_extends_from(p)
     p.add_argument("--as-of", type=iso_date_arg, metavar="DATE", help="evaluation date YYYY-MM-DD")
     p.add_argument(
         "--format",
@@ -203,6 +205,7 @@ def _check(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         timings=timings,
         warnings=warnings,
+        extends_from=args.extends_from,
     )
     try:
         result = check_for_exit(args.registry, args.ruleset or [DEFAULT_RULESET], options)

@@ -6,7 +6,14 @@ import argparse
 import sys
 
 from dualrel._internal.terminal import printable
-from dualrel.cli._shared import EXIT_INPUT, EXIT_OK, Subparsers, guarded, print_problems
+from dualrel.cli._shared import (
+    EXIT_INPUT,
+    EXIT_OK,
+    Subparsers,
+    add_extends_from,
+    guarded,
+    print_problems,
+)
 from dualrel.errors import Problem, RulesetError
 from dualrel.rules import compile_ruleset, load_ruleset
 
@@ -26,6 +33,7 @@ def add_command(sub: Subparsers) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("rulesets", metavar="RULESET", nargs="+", help="shipped name or path")
+    add_extends_from(p)
     p.set_defaults(handler=guarded(_lint, records=True))
 
 
@@ -35,7 +43,17 @@ def _lint(args: argparse.Namespace) -> int:
     ok: list[str] = []
     for ref in args.rulesets:
         try:
-            rs = load_ruleset(ref, lint=True)
+            rs = load_ruleset(ref, lint=True, extends_from=args.extends_from)
+        except RulesetError as exc:
+            problems.extend(exc.problems)
+            # a ruleset that fails only the authoring checks still runs: compile it too,
+            # so its compiler's problems (the engine's limits) come in the same pass
+            try:
+                compile_ruleset(load_ruleset(ref, extends_from=args.extends_from))
+            except RulesetError as more:
+                problems.extend(p for p in more.problems if p not in problems)
+            continue
+        try:
             compile_ruleset(rs)
         except RulesetError as exc:
             problems.extend(exc.problems)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from dualrel._internal.dates import MAX_DAYS
 from dualrel._internal.terminal import PrintableStream
 from dualrel.cli._shared import EXIT_INPUT, EXIT_OK, Subparsers, emit, guarded, iso_date_arg
 from dualrel.cli.register import DEFAULT_PATH_HELP, DEFAULT_REGISTER, open_cli_register
@@ -22,13 +23,15 @@ from dualrel.stats import PERIODS, compute_stats, load_series, render_stats_text
 __all__ = ["add_command"]
 
 
-def _non_negative(text: str) -> int:
+def _days(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
         value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number of days >= 0, got {text!r}")
+    if not 0 <= value <= MAX_DAYS:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number of days from 0 to {MAX_DAYS}, got {text!r}"
+        )
     return value
 
 
@@ -75,7 +78,7 @@ def add_command(sub: Subparsers) -> None:
     )
     p.add_argument(
         "--expiring-days",
-        type=_non_negative,
+        type=_days,
         default=30,
         metavar="DAYS",
         help="a waiver is expiring when it ends within DAYS of the last report (default 30)",

@@ -11,6 +11,7 @@ from collections.abc import Collection, Iterator, Mapping
 from datetime import date
 from typing import Any, Protocol
 
+from dualrel._internal.dates import as_of_out_of_range
 from dualrel._internal.problems import Collector
 from dualrel._internal.suggest import did_you_mean
 from dualrel.graph._assemble import SectionInfo, assemble
@@ -82,6 +83,16 @@ def read_document(
             pointer="/as_of",
             field="as_of",
         )
+    elif doc_as_of is not None and (far := as_of_out_of_range(doc_as_of)):
+        c.error(
+            file,
+            "out-of-range",
+            far,
+            line=locator.key_line("as_of"),
+            pointer="/as_of",
+            field="as_of",
+        )
+        doc_as_of = None
     sections: dict[str, tuple[list[Any], SectionInfo]] = {}
     for section, build in (("people", reader.person), ("ties", reader.tie)):
         raw = doc.get(section)

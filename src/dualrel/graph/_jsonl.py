@@ -15,6 +15,7 @@ from collections.abc import Collection, Iterable, Mapping
 from datetime import date
 
 from dualrel._internal import decode
+from dualrel._internal.dates import as_of_out_of_range
 from dualrel._internal.problems import Collector
 from dualrel._internal.suggest import did_you_mean
 from dualrel.graph._assemble import SectionInfo, assemble
@@ -166,4 +167,7 @@ def _header(
     d, err = reader.date_value(obj.get("as_of"))
     if err:
         c.error(file, "invalid-date", err, line=lineno, field="as_of")
+    elif d is not None and (far := as_of_out_of_range(d)):
+        c.error(file, "out-of-range", far, line=lineno, field="as_of")
+        return None
     return d

@@ -148,7 +148,9 @@ def aware_datetime(text: Any) -> datetime | None:
     if tz is None or offset is None:
         return None
     zone = _ZONES.setdefault(offset, tz)
-    return d if zone is tz else d.astimezone(zone)  # the same offset: the same wall time
+    # the same offset, so the same wall time; ``astimezone`` would pass through UTC, which
+    # lies outside the calendar for a time near its ends (9999-12-31T23:00-12:00)
+    return d if zone is tz else d.replace(tzinfo=zone)
 
 
 #: (column of the id, (field, column, valid cells seen and their values) for every other

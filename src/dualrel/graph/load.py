@@ -8,12 +8,14 @@ load.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 from collections.abc import Iterable, Mapping
 from datetime import date
 
 from dualrel._internal import reading
+from dualrel._internal.dates import as_of_out_of_range
 from dualrel._internal.decode import DecodeError
 from dualrel._internal.gc import gc_paused
 from dualrel._internal.problems import Collector
@@ -82,14 +84,18 @@ def _kinds(extra_kinds: Mapping[str, bool] | None) -> dict[str, bool]:
 
 
 def _as_of(as_of: date | str | None) -> date | None:
-    if as_of is None or (isinstance(as_of, date) and type(as_of) is date):
-        return as_of
+    if as_of is None:
+        return None
+    when = as_of if isinstance(as_of, date) and type(as_of) is date else None
     if isinstance(as_of, str):
-        try:
-            return date.fromisoformat(as_of)
-        except ValueError:
-            pass
-    raise InvalidArgument(f"as_of must be a date or a 'YYYY-MM-DD' string, got {as_of!r}")
+        with contextlib.suppress(ValueError):
+            when = date.fromisoformat(as_of)
+    if when is None:
+        raise InvalidArgument(f"as_of must be a date or a 'YYYY-MM-DD' string, got {as_of!r}")
+    far = as_of_out_of_range(when)
+    if far is not None:
+        raise InvalidArgument(f"as_of: {far}")
+    return when
 
 
 def load_registry_with_warnings(

@@ -9,16 +9,19 @@ where one helps, so a ruleset author fixes the file in one pass.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from dualrel._internal import safeyaml
 from dualrel._internal.datebounds import Bound, bounds, conflict
+from dualrel._internal.dates import days_out_of_range
 from dualrel._internal.located import located
 from dualrel._internal.suggest import did_you_mean
 from dualrel.errors import Problem, ProblemCode
 from dualrel.rules.conditions import (
+    ATTRIBUTE,
     PERSON_FIELD,
     Compare,
     Condition,
@@ -167,6 +170,8 @@ def check_match(
                     "unknown-parameter",
                     f"unknown parameter {off!r}{did_you_mean(off, params)}",
                 )
+            else:
+                _check_offset(cond, kinds_of, rule.parameters, pointer, bad)
 
     def check_where(items: Iterable[str | AnyOf], pointer: str) -> None:
         for j, item in enumerate(items):
@@ -187,6 +192,31 @@ def check_match(
     _check_grouping(rule, record_bound, bound, params, bad)
     if match.share is not None:
         check_where(match.share.where, f"{base}/share/where")
+
+
+def _check_offset(
+    cond: Compare | Relate,
+    kinds: Mapping[str, Mapping[str, str]],
+    parameters: Mapping[str, float],
+    pointer: str,
+    bad: Callable[[str, ProblemCode, str], None],
+) -> None:
+    """An offset is a finite number (a literal of many digits reads as infinity) and, when
+    it is a number of days, at most :data:`MAX_DAYS`."""
+    assert cond.offset is not None
+    off = cond.offset.value
+    value = float(parameters[off]) if isinstance(off, str) else off
+    shown = f"parameter {off!r}" if isinstance(off, str) else "the offset"
+    if not math.isfinite(value):
+        bad(pointer, "out-of-range", f"{shown} is not a finite number")
+        return
+    days = isinstance(cond, Compare) and any(
+        r.clause is None or kinds.get(r.clause, {}).get(r.field) in ("time", ATTRIBUTE)
+        for r in (cond.left, cond.right)
+    )
+    far = days_out_of_range(value, shown) if days else None
+    if far is not None:
+        bad(pointer, "out-of-range", far)
 
 
 def _check_link(

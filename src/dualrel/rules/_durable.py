@@ -25,6 +25,11 @@ its ruleset, negation that retracts).  What this module still does, and why:
   :class:`~dualrel.errors.EngineError`), and ``$any`` groups, which no test of the engine
   covers, are refused here; the compiler emits neither (alternatives become flags the facts
   carry, e.g. ``ks0: 1`` for "kind is friendship or social_media").
+* **Fixed limits, named.**  What the engine still cannot hold (:data:`MAX_FACTS_PER_MATCH`
+  facts joined in one match, :data:`MAX_ENGINE_RULES` rules in one ruleset, what it refuses
+  as it builds a rule) the compiler refuses (:mod:`dualrel.rules._limits`), so ``lint``
+  reports it.  Any error the engine still returns becomes an
+  :class:`~dualrel.errors.EngineError` naming the rules it may come from.
 """
 
 from __future__ import annotations
@@ -32,7 +37,8 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
-from collections.abc import Iterable, Iterator, Sequence
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, NoReturn
 
@@ -41,9 +47,39 @@ from pydantic_core import from_json
 import dualrel._rete as _dre
 from dualrel.errors import EngineError
 
-__all__ = ["RELEASE_FIELD", "Engine", "match_ids"]
+__all__ = [
+    "MAX_ENGINE_RULES",
+    "MAX_FACTS_PER_MATCH",
+    "RELEASE_FIELD",
+    "Engine",
+    "match_ids",
+    "refusal",
+]
 
 RELEASE_FIELD = "__release__"
+
+#: The most facts one match of one engine rule joins (``MAX_MESSAGE_FRAMES`` in
+#: ``csrc/durable/rules/state.h``): each partial match holds a place for every fact, so
+#: raising it would grow every partial match of every check.
+MAX_FACTS_PER_MATCH = 16
+#: The most engine rules in one ruleset (``MAX_ACTIONS`` in ``csrc/durable/rules/rete.c``);
+#: a rule compiles to one engine rule per variant (direction, alternative).
+MAX_ENGINE_RULES = 4096
+
+#: What the engine's error codes mean (``csrc/durable/rules/rules.h``), for those a
+#: compiled ruleset could still meet.
+_MEANINGS = {
+    101: "the engine ran out of memory",
+    106: f"more than {MAX_ENGINE_RULES} engine rules in one ruleset",
+    113: "too many tests on one clause",
+    114: "alternatives ('$or') are not supported",
+    201: "a value the engine cannot read",
+    202: "a text the engine cannot read",
+    203: "a number the engine cannot read",
+    302: "a fact with too many fields",
+    304: f"a match joining more than {MAX_FACTS_PER_MATCH} facts",
+}
+_CODE = re.compile(r"error code: (\d+)")
 
 _RESULT_OK, _RESULT_NOT_HANDLED, _RESULT_OBSERVED, _RESULT_QUEUED = 0, 1, 2, 3
 
@@ -104,24 +140,61 @@ def match_ids(message: str, prefix: str) -> list[tuple[str, list[tuple[str, str]
     ]
 
 
+def _code(error: BaseException) -> int | None:
+    m = _CODE.search(str(error))
+    return int(m.group(1)) if m else None
+
+
+def _meaning(error: BaseException) -> str:
+    code = _code(error)
+    return f"{_MEANINGS.get(code or 0, 'an error it gives no meaning for')} (engine error {code})"
+
+
+def refusal(definition: Mapping[str, Any]) -> str | None:
+    """Why the engine refuses to build ``definition``, in words; None when it builds it."""
+    try:
+        handle = _dre.create_ruleset(f"dualrel-{next(_names)}", json.dumps(definition))
+    except _dre.error as error:
+        return _meaning(error)
+    _dre.delete_ruleset(handle)
+    return None
+
+
 class Engine:
     """One compiled ruleset of the engine, isolated from every other one.
 
     ``definition`` maps rule names to durable-rules conditions (without ``run``).  Matches
-    are returned as ``(rule name, {alias: fact})`` pairs.
+    are returned as ``(rule name, {alias: fact})`` pairs.  ``labels`` names each rule in
+    errors (``ruleset/rule``); a rule without one is named as the engine knows it.
     """
 
-    def __init__(self, definition: dict[str, Any]) -> None:
+    def __init__(self, definition: dict[str, Any], labels: Mapping[str, str] | None = None) -> None:
         _refuse_any(definition)
         # A fresh name per engine: the C core keeps rulesets apart by handle.
         self._name = f"dualrel-{next(_names)}"
         #: What the C core was given.
         self.definition = definition
+        self.labels: Mapping[str, str] = labels or {}
         try:
-            self._handle: int | None = _dre.create_ruleset(self._name, json.dumps(definition))
+            self._handle: int | None = _dre.create_ruleset(
+                self._name, json.dumps(definition, allow_nan=False)
+            )
+        except ValueError:  # NaN or infinity: the compiler lets none through
+            raise EngineError("compiled ruleset: a number that is NaN or infinite") from None
         except _dre.error as error:
-            raise EngineError(f"compiled ruleset: {error}") from None
+            # a rule the engine refuses on its own is named; else the ruleset as a whole
+            culprits = [n for n, c in definition.items() if refusal({n: c}) is not None]
+            raise EngineError(
+                self.failure(error, "cannot build", culprits or list(definition))
+            ) from None
         self._live: set[str] = set()
+
+    def failure(self, error: BaseException, what: str, names: Sequence[str]) -> str:
+        """The message of an engine error: which rules, what the engine could not do, and
+        its code in words."""
+        shown = list(dict.fromkeys(self.labels.get(n, n) for n in names))
+        rules = ", ".join(shown[:5]) + (f" and {len(shown) - 5} more" if len(shown) > 5 else "")
+        return f"the engine {what} rule(s) {rules}: {_meaning(error)}"
 
     def close(self) -> None:
         """Free the engine's memory; the engine cannot be used afterwards."""
@@ -153,7 +226,7 @@ class Engine:
         sid = str(next(_sids))
         self._live.add(sid)
         try:
-            yield _Session(handle, sid, raw=raw)
+            yield _Session(self, handle, sid, raw=raw)
         finally:
             self._live.discard(sid)
             # a session in which no fact was asserted does not exist in the engine
@@ -179,9 +252,10 @@ def _refuse(code: int, text: str) -> NoReturn:
 
 
 class _Session:
-    __slots__ = ("_count", "_handle", "_raw", "matches", "prefix", "raw_matches", "sid")
+    __slots__ = ("_count", "_engine", "_handle", "_raw", "matches", "prefix", "raw_matches", "sid")
 
-    def __init__(self, handle: int, sid: str, *, raw: bool = False) -> None:
+    def __init__(self, engine: Engine, handle: int, sid: str, *, raw: bool = False) -> None:
+        self._engine = engine
         self._handle = handle
         self.sid = sid
         #: how every fact of this session starts (see :func:`match_ids`)
@@ -214,12 +288,26 @@ class _Session:
 
     def _assert(self, text: str) -> None:
         handle = self._handle
-        code, state = _dre.assert_fact(handle, text)
-        if code == _RESULT_NOT_HANDLED:
-            return  # the fact matches no condition: nothing is stored, nothing to fire
-        if code not in (_RESULT_OK, _RESULT_QUEUED):
-            _refuse(code, text)
-        self._drain(state, _dre.start_action_for_state(handle, state))
+        try:
+            code, state = _dre.assert_fact(handle, text)
+            if code == _RESULT_NOT_HANDLED:
+                return  # the fact matches no condition: nothing is stored, nothing to fire
+            if code not in (_RESULT_OK, _RESULT_QUEUED):
+                _refuse(code, text)
+            self._drain(state, _dre.start_action_for_state(handle, state))
+        except _dre.error as error:
+            self._failed(error)
+
+    def _failed(self, error: BaseException) -> NoReturn:
+        """Raise the engine's error as an :class:`EngineError` naming the rules it may
+        come from: those whose matches join too many facts for a 304, else every rule."""
+        definition = self._engine.definition
+        names = list(definition)
+        if _code(error) == 304:
+            names = [
+                n for n, c in definition.items() if len(c.get("all", ())) > MAX_FACTS_PER_MATCH
+            ] or names
+        raise EngineError(self._engine.failure(error, "failed on", names)) from None
 
     def _drain(self, state: int, started: tuple[Any, str] | None) -> None:
         """Run every pending action of ``state``, ``started`` the first one."""

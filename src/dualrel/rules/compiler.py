@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from dualrel._internal.timing import Stopwatch
 from dualrel.rules._emit import Emitted, count_share, emit, record_reads, vetoable
 from dualrel.rules._encode import encode
+from dualrel.rules._limits import check_limits
 from dualrel.rules._order import Anchor, ClauseOrder, choose_anchor, order_clauses, reach
 from dualrel.rules._paths import desugar
 from dualrel.rules._symmetry import symmetries
@@ -168,6 +169,7 @@ def compile_ruleset(
         c = stage(c)
         watch.lap(name)
     assert c.schema is not None
+    check_limits(ruleset, c.rules)
     return CompiledRuleset(ruleset=ruleset, rules=c.rules, schema=c.schema, paths=c.paths)
 
 

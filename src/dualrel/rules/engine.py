@@ -18,6 +18,7 @@ from typing import Union
 
 import networkx as nx
 
+from dualrel._internal.dates import as_of_out_of_range
 from dualrel._internal.gc import gc_paused
 from dualrel._internal.timing import Stopwatch
 from dualrel.errors import InvalidArgument
@@ -70,11 +71,15 @@ def prepare(rulesets: RulesetLike | Sequence[RulesetLike]) -> tuple[CompiledRule
 
 
 def _evaluation_date(registry: Registry, as_of: date | None) -> date:
-    if as_of is not None:
-        return as_of
-    if registry.as_of is not None:
-        return registry.as_of
-    return date.today()
+    """``as_of``, else the registry's, else today; within the calendar's bounds, so that
+    every due date exists (a registry read from a file is checked when it is read)."""
+    when = as_of if as_of is not None else registry.as_of
+    if when is None:
+        return date.today()
+    far = as_of_out_of_range(when)
+    if far is not None:
+        raise InvalidArgument(f"as_of: {far}" if as_of is not None else f"registry as_of: {far}")
+    return when
 
 
 def evaluate(
@@ -144,7 +149,7 @@ _forked_store: Store | None = None
 
 
 def _evaluate_here(store: Store, keys: Sequence[AnchorKey]) -> dict[AnchorKey, set[Match]]:
-    engine = Engine(store.definition())
+    engine = Engine(store.definition(), store.compiled.labels)
     try:
         return store.evaluate(engine, keys)
     finally:

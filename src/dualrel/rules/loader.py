@@ -7,7 +7,10 @@ Every problem in a ruleset and the rulesets it extends is collected and raised a
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import math
+import numbers
+import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from importlib import resources
@@ -21,7 +24,7 @@ from dualrel._internal import reading, safeyaml
 from dualrel._internal.decode import DecodeError
 from dualrel._internal.located import located, schema_problems, yaml_problem
 from dualrel._internal.suggest import did_you_mean
-from dualrel.errors import Problem, ProblemCode, RulesetError
+from dualrel.errors import InvalidArgument, Problem, ProblemCode, RulesetError
 from dualrel.findings import RulesetRef
 from dualrel.graph.model import CORE_ROLES, CORE_TIE_KINDS
 from dualrel.rules._checks import (
@@ -122,10 +125,15 @@ def shipped_rulesets() -> dict[str, Path]:
     return {p.stem: p for p in sorted(_shipped_dir().glob("*.yaml"))}
 
 
+def _shipped_name(ref: str | Path) -> bool:
+    """``ref`` names a shipped ruleset (or would, if one had that name), not a path."""
+    return isinstance(ref, str) and not ref.endswith((".yaml", ".yml", ".json")) and "/" not in ref
+
+
 def _resolve_path(ref: str | Path, relative_to: Path | None) -> Path | None:
     path = Path(ref)
-    if isinstance(ref, str) and not ref.endswith((".yaml", ".yml", ".json")) and "/" not in ref:
-        return shipped_rulesets().get(ref)
+    if _shipped_name(ref):
+        return shipped_rulesets().get(str(ref))
     if not path.is_absolute() and relative_to is not None:
         path = relative_to / path
     return path
@@ -198,11 +206,16 @@ def _visit(
     chain: list[_Parsed],
     problems: list[Problem],
     incomplete: list[str],
+    extends_from: tuple[Path, ...] = (),
 ) -> None:
     """Parse ``path`` and, depth first, every base it extends; ``chain`` gets each ruleset
     once, after its bases (a base two rulesets extend is read once).  A file that could not
-    be read at all, a cycle or an unknown base goes into ``incomplete``: schema errors alone
-    do not, so the rest of a readable chain is still checked."""
+    be read at all, a cycle, an unknown base or one out of reach goes into ``incomplete``:
+    schema errors alone do not, so the rest of a readable chain is still checked.
+
+    A base is a shipped ruleset's name, or a path within the extending ruleset's folder or
+    one of ``extends_from`` (resolved, links followed): a ruleset cannot make dualrel read
+    (and quote, in its errors) any other file."""
     key = str(path.resolve())
     if key in done:
         return
@@ -220,6 +233,22 @@ def _visit(
         return
     for j, base in enumerate(parsed.model.bases):
         current = _resolve_path(base, path.parent)
+        if current is not None and not _shipped_name(base):
+            folders = (path.parent.resolve(), *extends_from)
+            target = current.resolve()
+            if not any(target.is_relative_to(f) for f in folders):
+                problems.append(
+                    _extends_problem(
+                        (parsed, j),
+                        "extends-outside",
+                        f"extends {base!r}, a path outside this ruleset's folder: a ruleset "
+                        "extends shipped rulesets and files in its own folder (or below); "
+                        "allow another folder with --extends-from DIR (extends_from= in "
+                        "the API)",
+                    )
+                )
+                incomplete.append(key)
+                continue
         if current is None or not current.exists():
             problems.append(
                 _extends_problem(
@@ -238,6 +267,7 @@ def _visit(
             chain=chain,
             problems=problems,
             incomplete=incomplete,
+            extends_from=extends_from,
         )
         parsed.bases.append(str(current.resolve()))
     done[key] = parsed
@@ -337,10 +367,13 @@ def load_ruleset(
     *,
     parameters: Mapping[str, Number] | None = None,
     lint: bool = False,
+    extends_from: Iterable[str | os.PathLike[str]] = (),
 ) -> Ruleset:
     """Load a ruleset by shipped name (``"coaching-core"``) or path, composed and checked.
 
     ``parameters`` overrides ruleset parameters for every rule that does not set its own.
+    ``extends_from`` names folders whose rulesets ``extends`` may read besides shipped
+    rulesets and those in the extending ruleset's own folder (or below it).
     ``lint`` adds the authoring checks a ruleset may fail and still run (``dualrel lint``):
     every rule cites a clause, of a code declared in ``sources`` (see docs/rulesets.md).
 
@@ -348,6 +381,10 @@ def load_ruleset(
     >>> rs.id, len(rs.rules) > 0
     ('coaching-core', True)
     """
+    for name, value in (parameters or {}).items():
+        # a NaN window makes every comparison of it false; infinity reaches the engine
+        if not isinstance(value, numbers.Real) or not math.isfinite(value):
+            raise InvalidArgument(f"parameters[{name!r}] must be a finite number, got {value!r}")
     problems: list[Problem] = []
     path = _resolve_path(ref, None)
     if path is None:
@@ -364,7 +401,19 @@ def load_ruleset(
         )
     chain: list[_Parsed] = []
     incomplete: list[str] = []  # files not read, or bases not found: nothing to compose
-    _visit(path, None, stack=[], done={}, chain=chain, problems=problems, incomplete=incomplete)
+    if isinstance(extends_from, str | os.PathLike):
+        raise InvalidArgument("extends_from: give a list of folders, not one")
+    roots = tuple(Path(f).resolve() for f in extends_from)
+    _visit(
+        path,
+        None,
+        stack=[],
+        done={},
+        chain=chain,
+        problems=problems,
+        incomplete=incomplete,
+        extends_from=roots,
+    )
     if incomplete:
         raise RulesetError(problems)
     ruleset = _compose(chain, parameters or {}, problems, lint)

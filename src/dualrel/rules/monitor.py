@@ -114,7 +114,7 @@ class Monitor:
             self._people: dict[str, Person] = {p.id: p for p in reg.people}
             self._ties: dict[str, Tie] = {t.id: t for t in reg.ties}
             self._stores = [build_store(c, reg, self.as_of) for c in self._compiled]
-            self._engines = [Engine(c.definition_on(self.as_of)) for c in self._compiled]
+            self._engines = [Engine(c.definition_on(self.as_of), c.labels) for c in self._compiled]
             self._results: list[dict[AnchorKey, set[Match]]] = [{} for _ in self._stores]
             self._by_tie: list[dict[str, set[tuple[AnchorKey, Match]]]] = [{} for _ in self._stores]
             for i, (c, engine) in enumerate(zip(self._compiled, self._engines, strict=True)):

@@ -266,6 +266,11 @@ class CompiledRuleset:
         """The durable-rules ruleset definition (plain JSON data)."""
         return {v.name: dict(v.condition) for r in self.rules for v in r.variants}
 
+    @property
+    def labels(self) -> dict[str, str]:
+        """Each engine rule's name in errors: ``ruleset/rule``."""
+        return {v.name: f"{self.ruleset.id}/{r.rule.id}" for r in self.rules for v in r.variants}
+
     def definition_on(self, as_of: date) -> dict[str, Any]:
         """:attr:`definition` for an evaluation on ``as_of`` (fixed dates resolved)."""
         if not self.schema.fixed_dates:

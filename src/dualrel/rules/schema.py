@@ -15,6 +15,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    FiniteFloat,
     GetCoreSchemaHandler,
     GetPydanticSchema,
     field_validator,
@@ -22,6 +23,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError, core_schema
 
+from dualrel._internal.dates import MAX_DAYS
 from dualrel.findings import Citation
 
 __all__ = [
@@ -37,6 +39,7 @@ __all__ = [
     "KindSpec",
     "Level",
     "Match",
+    "Number",
     "Owner",
     "ParameterSpec",
     "PathClause",
@@ -59,8 +62,11 @@ __all__ = [
 Severity = Literal["low", "medium", "high", "critical"]
 Level = Literal[1, 2, 3]
 Owner = Literal["coach", "supervisor", "manager", "ethics_committee", "external"]
-Number = int | float
-Scalar = str | int | float | bool
+#: A number a ruleset gives: never NaN or infinite (``.nan`` compares false with
+#: everything, so a window of NaN days would make every comparison of it fail or, negated,
+#: every one hold; and the engine cannot read either)
+Number = int | FiniteFloat
+Scalar = str | int | FiniteFloat | bool
 
 _NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 _ID = r"^[a-z0-9][a-z0-9._-]*$"
@@ -151,7 +157,7 @@ class RemediationSpec(_Model):
     """One remediation step: what to do, within how many days, and who owns it."""
 
     action: str = Field(min_length=1)
-    within_days: int = Field(ge=0)
+    within_days: int = Field(ge=0, le=MAX_DAYS)
     owner: Owner
 
 
@@ -205,10 +211,10 @@ class AttributeTest(_Model):
     in_: list[Scalar] | None = Field(default=None, alias="in", min_length=1)
     present: Literal[True] | None = None
     absent: Literal[True] | None = None
-    greater_than: float | str | None = Field(default=None, union_mode="left_to_right")
-    at_least: float | str | None = Field(default=None, union_mode="left_to_right")
-    less_than: float | str | None = Field(default=None, union_mode="left_to_right")
-    at_most: float | str | None = Field(default=None, union_mode="left_to_right")
+    greater_than: FiniteFloat | str | None = Field(default=None, union_mode="left_to_right")
+    at_least: FiniteFloat | str | None = Field(default=None, union_mode="left_to_right")
+    less_than: FiniteFloat | str | None = Field(default=None, union_mode="left_to_right")
+    at_most: FiniteFloat | str | None = Field(default=None, union_mode="left_to_right")
 
     @property
     def bounds(self) -> tuple[tuple[str, float | str], ...]:
@@ -236,7 +242,7 @@ class _Link(_Model):
     ``from``/``to`` (directed) or ``between: [a, b]`` (either direction)."""
 
     as_: str | None = Field(default=None, alias="as", pattern=_NAME)
-    kind: str | list[str]
+    kind: str | Annotated[list[str], Field(min_length=1)]
     from_: str | None = Field(default=None, alias="from")
     to: str | None = None
     between: list[str] | None = Field(default=None, min_length=2, max_length=2)
@@ -418,7 +424,7 @@ class ShareSpec(_Model):
 
     of: str = Field(pattern=_NAME)
     where: list[str | AnyOf] = Field(min_length=1)
-    more_than: float | str = Field(union_mode="left_to_right")
+    more_than: FiniteFloat | str = Field(union_mode="left_to_right")
 
     @field_validator("more_than")
     @classmethod

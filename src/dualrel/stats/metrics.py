@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Literal
 
+from dualrel._internal.dates import as_of_out_of_range, days_out_of_range
 from dualrel._version import __version__
 from dualrel.errors import Problem
 from dualrel.report.schema import ReportDocument, ReportFileError, load_report
@@ -137,6 +138,17 @@ def load_series(paths: Iterable[str]) -> list[SeriesReport]:
             problems.extend(exc.problems)
     seen: dict[date, int] = {}
     for i, r in enumerate(reports):
+        far = as_of_out_of_range(r.as_of)
+        if far is not None:  # its periods and horizons would leave the calendar
+            problems.append(
+                Problem(
+                    file=r.file,
+                    pointer="/generated_for/as_of",
+                    code="out-of-range",
+                    field="as_of",
+                    message=far,
+                )
+            )
         first = seen.setdefault(r.as_of, i)
         other = reports[first].file
         if first != i:
@@ -175,6 +187,9 @@ def compute_stats(
     """The metrics of a series of reports (ordered by date) as a ``dualrel.stats/1`` dict."""
     if period not in PERIODS:
         raise ValueError(f"period must be one of {PERIODS}, got {period!r}")
+    far = days_out_of_range(expiring_days, "expiring_days")
+    if far is not None or expiring_days < 0:
+        raise ValueError(far or f"expiring_days must be 0 or more, got {expiring_days}")
     episodes: list[_Episode] = []
     current: dict[str, _Episode] = {}
     seen_before: set[str] = set()

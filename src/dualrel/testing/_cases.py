@@ -27,13 +27,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import pydantic
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from dualrel._internal import reading, safeyaml
+from dualrel._internal.dates import as_of_out_of_range
 from dualrel._internal.decode import DecodeError
 from dualrel._internal.located import located, schema_problems, yaml_problem
 from dualrel._internal.problems import Collector
@@ -43,6 +44,7 @@ from dualrel.graph.load import read_document
 from dualrel.graph.model import CORE_ROLES, FORMAT, Registry
 from dualrel.graph.practice import PRACTICE_SECTIONS
 from dualrel.rules.loader import Ruleset, load_ruleset, shipped_rulesets
+from dualrel.rules.schema import Number
 from dualrel.testing._discover import tested_ruleset_of
 
 __all__ = [
@@ -54,7 +56,15 @@ __all__ = [
     "read_case_files",
 ]
 
-Number = int | float
+
+def _evaluation_date(value: date) -> date:
+    why = as_of_out_of_range(value)
+    if why is not None:
+        raise ValueError(why)
+    return value
+
+
+AsOf = Annotated[date, AfterValidator(_evaluation_date)]
 
 
 class TestCaseError(RulesetError):
@@ -84,7 +94,7 @@ class CaseSpec(_Model):
 
     name: str = Field(min_length=1)
     description: str = ""
-    as_of: date | None = None
+    as_of: AsOf | None = None
     parameters: dict[str, Number] = Field(default_factory=dict)
     people: list[Any] = Field(min_length=1)
     ties: list[Any] = Field(default_factory=list)
@@ -139,7 +149,7 @@ class CaseFileSpec(_Model):
 
     ruleset: str | None = None
     description: str = ""
-    as_of: date | None = None
+    as_of: AsOf | None = None
     parameters: dict[str, Number] = Field(default_factory=dict)
     include: list[str] = Field(default_factory=list)
     # rules whose findings these cases (and the included ones) do not check: how a ruleset
