@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, note, settings
+from hypothesis import HealthCheck, Phase, given, note, seed, settings
 from hypothesis import strategies as st
 
 from dualrel.graph import (
@@ -247,22 +247,26 @@ def test_practice_registries_validate(reg):
 
 @pytest.mark.parametrize("rule_id", PRACTICE_RULES)
 def test_practice_registries_reach_every_practice_rule(rule_id):
-    # the strategy is only as good as the rules it brings to fire (and close to it)
+    # the strategy is only as good as the rules it brings to fire (and close to it).  One
+    # run's examples are mutated from one another, so a share measured in one run swings
+    # with anything that moves its random stream (Hypothesis also draws literals found in
+    # our own source): four independent seeded runs keep it stable and repeatable
     fired = []
+    for run in range(4):
 
-    @settings(
-        max_examples=200,
-        derandomize=True,
-        database=None,
-        phases=[Phase.generate],
-        deadline=None,
-        suppress_health_check=list(HealthCheck),
-    )
-    @given(reg=practice_registries(kinds=kinds_for(rule_id)))
-    def draw(reg):
-        fired.append(bool(oracle_of(reg, {rule_id})))
+        @seed(run)
+        @settings(
+            max_examples=60,
+            database=None,
+            phases=[Phase.generate],
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+        )
+        @given(reg=practice_registries(kinds=kinds_for(rule_id)))
+        def draw(reg):
+            fired.append(bool(oracle_of(reg, {rule_id})))
 
-    draw()
+        draw()
     assert 0.05 <= sum(fired) / len(fired) <= 0.95
 
 
