@@ -6,18 +6,15 @@ which Chromium dumps. Without Chromium the test skips locally but fails in CI.""
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 import subprocess
 from datetime import date
 from pathlib import Path
 
-import pytest
-
 from dualrel.check import run_check
 from dualrel.register import open_register
 from dualrel.register.dashboard import render_dashboard
+from tests.report.browser import chromium
 from tests.report.util import EXAMPLE
 
 AS_OF = date(2026, 12, 5)
@@ -46,20 +43,10 @@ window.addEventListener('load', () => {
 </script>"""
 
 
-def _chromium() -> str:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        found = shutil.which(name)
-        if found:
-            return found
-    if os.environ.get("CI") == "true":
-        pytest.fail("chromium is not installed (CI must install it: see .ci/run)")
-    pytest.skip("chromium is not installed")
-
-
 def test_dashboard_filters_and_search_in_headless_chromium(
     register_url: str, tmp_path: Path
 ) -> None:
-    browser = _chromium()
+    browser = chromium()
     result = run_check(EXAMPLE)
     with open_register(register_url) as reg:
         reg.record(result, by="ci")

@@ -36,6 +36,7 @@ __all__ = [
     "emit",
     "guarded",
     "iso_date_arg",
+    "positive_int_arg",
     "print_problems",
     "terminating",
 ]
@@ -199,4 +200,15 @@ def iso_date_arg(text: str) -> date:
     far = as_of_out_of_range(value)
     if far is not None:
         raise argparse.ArgumentTypeError(far)
+    return value
+
+
+def positive_int_arg(text: str) -> int:
+    """An argparse type: a whole number of at least 1 (``--jobs``, ``--examples``, a step)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
     return value

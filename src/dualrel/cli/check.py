@@ -24,6 +24,7 @@ from dualrel.cli._shared import (
     emit,
     guarded,
     iso_date_arg,
+    positive_int_arg,
     print_problems,
 )
 from dualrel.cli.progress import Progress
@@ -121,7 +122,7 @@ def add_command(sub: Subparsers) -> None:
     p.add_argument(
         "-j",
         "--jobs",
-        type=_positive_int,
+        type=positive_int_arg,
         default=1,
         metavar="N",
         help="evaluate partitions in N worker processes (default 1; same findings)",
@@ -145,16 +146,6 @@ def add_command(sub: Subparsers) -> None:
         help="print the seconds each stage took to stderr, as one JSON line",
     )
     p.set_defaults(handler=guarded(_check, records=True))
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
 
 
 def _pseudonymizer(args: argparse.Namespace) -> Pseudonymizer | None:

@@ -24,8 +24,8 @@ from dualrel.cli._shared import (
     emit,
     guarded,
     iso_date_arg,
+    positive_int_arg,
 )
-from dualrel.cli.check import _positive_int
 from dualrel.diff import DEFAULT_EXAMPLES, DIFF_FORMATS, diff_policies, render_diff
 from dualrel.errors import InvalidArgument
 from dualrel.report import KEY_ENV
@@ -100,7 +100,7 @@ def add_command(sub: Subparsers) -> None:
     )
     p.add_argument(
         "--examples",
-        type=_positive_int,
+        type=positive_int_arg,
         default=DEFAULT_EXAMPLES,
         metavar="N",
         help=f"registries the search tries each way per rule (default {DEFAULT_EXAMPLES})",

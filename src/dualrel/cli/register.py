@@ -18,7 +18,14 @@ from datetime import date
 from typing import Any
 
 from dualrel._internal.terminal import PrintableStream, printable
-from dualrel.cli._shared import EXIT_OK, Subparsers, emit, guarded, iso_date_arg
+from dualrel.cli._shared import (
+    EXIT_OK,
+    Subparsers,
+    emit,
+    guarded,
+    iso_date_arg,
+    positive_int_arg,
+)
 from dualrel.findings import CheckResult
 from dualrel.register import (
     DEFAULT_PATH_HELP,
@@ -65,16 +72,6 @@ def _login() -> str:
         return getpass.getuser()
     except (KeyError, OSError):  # no user name in the environment or the password file
         return "unknown"
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
 
 
 def add_command(sub: Subparsers) -> None:
@@ -134,11 +131,11 @@ def add_command(sub: Subparsers) -> None:
     q = add("assign", "assign a step (or every uncompleted step) to a person id", _assign)
     q.add_argument("fingerprint", metavar="FINGERPRINT")
     q.add_argument("assignee", metavar="ID")
-    q.add_argument("--step", type=_positive, metavar="N", help="only step N (from 1)")
+    q.add_argument("--step", type=positive_int_arg, metavar="N", help="only step N (from 1)")
 
     q = add("complete", "mark a remediation step done", _complete)
     q.add_argument("fingerprint", metavar="FINGERPRINT")
-    q.add_argument("step", type=_positive, metavar="STEP")
+    q.add_argument("step", type=positive_int_arg, metavar="STEP")
     q.add_argument("--note", metavar="TEXT", help="a note kept with the step")
 
     q = add("note", "add a note to a finding's history", _note)
