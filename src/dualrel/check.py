@@ -7,8 +7,10 @@ raised at once with its location.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import stat
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -18,7 +20,7 @@ from typing import Any
 from dualrel._internal.gc import gc_paused
 from dualrel._internal.timing import Stopwatch
 from dualrel.baseline import Baseline, apply_baseline, load_baseline, registry_warning
-from dualrel.errors import InvalidArgument, Problem, RulesetError
+from dualrel.errors import InvalidArgument, Problem, RegistryError, RulesetError
 from dualrel.findings import (
     CheckedFinding,
     CheckResult,
@@ -115,6 +117,18 @@ def registry_sha256(path: str | Path) -> str:
     else:
         _hash_file(h, p)
     return h.hexdigest()
+
+
+def _refuse_pipe(path: str) -> None:
+    """A check reads its registry twice (the second time for the sha256 its report
+    records), which a pipe cannot give: refused before the first read, not a hang after."""
+    with contextlib.suppress(OSError):  # no file: the loader says so, located
+        if stat.S_ISFIFO(os.stat(path).st_mode):
+            message = (
+                "a pipe: check reads the registry twice (its sha256 goes into the report); "
+                "give a regular file (validate reads pipes)"
+            )
+            raise RegistryError([Problem(file=path, code="unreadable", message=message)])
 
 
 def _hash_file(h: Any, path: Path) -> None:
@@ -345,6 +359,7 @@ def _run_check(
     extra_kinds = {k: d for rs in loaded for k, d in rs.kinds.items() if k not in CORE_TIE_KINDS}
     extra_roles = sorted({r for rs in loaded for r in rs.roles})
     reg_path = os.fspath(registry)
+    _refuse_pipe(reg_path)
     reg = load_registry(
         reg_path, extra_kinds=extra_kinds or None, extra_roles=extra_roles, as_of=as_of
     )

@@ -147,3 +147,13 @@ def test_a_case_file_with_a_duplicate_key(
     err = capsys.readouterr().err
     assert code == 2, err
     assert f"{path}:5 (/cases/0/name): duplicate-key:" in err
+
+
+def test_check_refuses_a_registry_pipe_at_once(tmp_path: Path, capsys) -> None:
+    # check reads its registry twice (its sha256 goes into the report): a pipe would be
+    # read once, then wait forever; nobody writes to this one, so a hang fails the test
+    fifo = tmp_path / "registry.json"
+    os.mkfifo(fifo)
+    assert main(["check", str(fifo)]) == 2
+    err = capsys.readouterr().err
+    assert f"{fifo}: unreadable: a pipe: check reads the registry twice" in err
