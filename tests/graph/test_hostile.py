@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from dualrel.graph import load_registry
+from dualrel.errors import RegistryError
+from dualrel.graph import load_registry, registry_from_data
 from tests.graph.helpers import one, problems_of
 
 HEAD = '{"format": "dualrel.registry/1", "as_of": "2026-11-26",\n'
@@ -160,3 +161,24 @@ def test_a_registry_through_a_pipe_still_loads(tmp_path: Path) -> None:
     finally:
         os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))
         writer.join(timeout=30)
+
+
+def test_in_memory_data_with_unshowable_values_is_refused_located() -> None:
+    # registry_from_data gets Python objects, which no decoder has checked: a number no
+    # message can print and a lone surrogate no report can carry are located problems
+    # (found by tests/fuzz: format given as a 5,000-digit int crashed the error message)
+    cyclic: list[object] = []
+    cyclic.append(cyclic)
+    doc = {
+        "format": 10**5000,
+        "as_of": "2026-11-26",
+        "people": [{"id": "a\ud800", "roles": ["coach"], "attributes": {"x": cyclic}}],
+        "ties": [],
+    }
+    with pytest.raises(RegistryError) as info:
+        registry_from_data(doc)
+    assert [(p.pointer, p.code) for p in info.value.problems] == [
+        ("/format", "malformed"),
+        ("/people/0/id", "invalid-text"),
+    ]
+    assert "4300 digits" in info.value.problems[0].message

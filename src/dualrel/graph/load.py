@@ -11,15 +11,16 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
+import sys
 from collections.abc import Iterable, Mapping
 from datetime import date
 
-from dualrel._internal import reading
+from dualrel._internal import decode, reading
 from dualrel._internal.dates import as_of_out_of_range
 from dualrel._internal.decode import DecodeError
 from dualrel._internal.gc import gc_paused
 from dualrel._internal.problems import Collector
-from dualrel.errors import InvalidArgument, Problem
+from dualrel.errors import InvalidArgument, Problem, RegistryError
 from dualrel.graph._csv import load_csv_folder
 
 # read_document and Locator are public here for readers of documents that embed a registry
@@ -238,6 +239,9 @@ def registry_from_data(
     ...     [(p.pointer, p.code) for p in e.problems]
     [('/ties/0/kind', 'unknown-kind'), ('/ties/0/target', 'unknown-person')]
     """
+    unusable = _unusable_values(data, source)
+    if unusable:
+        raise RegistryError(unusable)
     c = Collector()
     with gc_paused():
         return read_document(
@@ -250,3 +254,48 @@ def registry_from_data(
             as_of=_as_of(as_of),
             plain_data=False,
         )
+
+
+def _unusable_values(data: object, source: str, most: int = 100) -> list[Problem]:
+    """Values of in-memory data that no message or report can show: integers longer than
+    the interpreter converts to text (``malformed``) and text holding a lone surrogate
+    (``invalid-text``), at most ``most`` of them.  A file's decoder refuses both before
+    they get this far; data handed over in memory meets them here, located by pointer."""
+    digits = sys.get_int_max_str_digits()
+    too_big = 10**digits if digits else None
+    found: list[Problem] = []
+    seen: set[int] = set()
+    stack: list[tuple[str, object]] = [("", data)]
+    while stack and len(found) < most:
+        pointer, value = stack.pop()
+        if isinstance(value, str):
+            if decode.bad_text(value):
+                message = "text holds a lone surrogate, which no report can carry"
+                found.append(
+                    Problem(file=source, code="invalid-text", message=message, pointer=pointer)
+                )
+        elif isinstance(value, int) and not isinstance(value, bool):
+            if too_big is not None and abs(value) >= too_big:
+                found.append(
+                    Problem(
+                        file=source, code="malformed", message=decode.long_number(), pointer=pointer
+                    )
+                )
+        elif isinstance(value, Mapping | list | tuple) and id(value) not in seen:
+            seen.add(id(value))  # shared or circular parts are walked once
+            items = value.items() if isinstance(value, Mapping) else enumerate(value)
+            for key, item in items:
+                if isinstance(key, str) and decode.bad_text(key):
+                    stack.append((pointer, key))
+                    continue
+                stack.append((f"{pointer}/{_pointer_part(key)}", item))
+    found.sort(key=lambda p: p.pointer or "")
+    return found
+
+
+def _pointer_part(key: object) -> str:
+    try:
+        text = key if isinstance(key, str) else str(key) if isinstance(key, int) else repr(key)
+    except ValueError:  # a key that cannot be shown either (an over-long integer)
+        text = "?"
+    return text.replace("~", "~0").replace("/", "~1")
