@@ -149,17 +149,21 @@ def add_command(sub: Subparsers) -> None:
 
 
 def _pseudonymizer(args: argparse.Namespace) -> Pseudonymizer | None:
-    """The key for a ``--pseudonym-map``, refused before the check runs when the map
-    could not be written (see :mod:`dualrel.report.pseudonym` for why a key is needed)."""
-    if args.pseudonym_map is None:
-        return None
-    if args.reveal or not FORMATS[args.format].shared:
+    """The key of a shared report (``None`` for text, json or ``--reveal``), read before
+    the check runs, so that a key too short to use, or a ``--pseudonym-map`` that could
+    not be written, is refused first (see :mod:`dualrel.report.pseudonym` for why a map
+    needs a key)."""
+    shared = FORMATS[args.format].shared and not args.reveal
+    if args.pseudonym_map is not None and not shared:
+        formats = ", ".join(name for name, fmt in FORMATS.items() if fmt.shared)
         raise InvalidArgument(
             f"--pseudonym-map: the {args.format} report shows ids as they are "
-            + ("(--reveal)" if args.reveal else "(use sarif, junit, markdown or html)")
+            + ("(--reveal)" if args.reveal else f"(use {formats})")
             + ", there is nothing to map"
         )
-    pseudo = Pseudonymizer.from_env()
+    pseudo = Pseudonymizer.from_env() if shared else None
+    if args.pseudonym_map is None or pseudo is None:
+        return pseudo
     if pseudo.source != "env":
         raise InvalidArgument(
             f"--pseudonym-map needs {KEY_ENV}: with a random key per run the map would fit "
@@ -179,10 +183,7 @@ def _check(args: argparse.Namespace) -> int:
 
     if args.templates is not None and args.format != "html":
         raise InvalidArgument(f"--templates applies to --format html only, not {args.format}")
-    # a key too short to use is refused before the check, not after it
     pseudo = _pseudonymizer(args)
-    if pseudo is None and not args.reveal and FORMATS[args.format].shared:
-        pseudo = Pseudonymizer.from_env()
     progress = Progress(sys.stderr)
     timings: dict[str, float] = {}
     warnings: list[Problem] = []
