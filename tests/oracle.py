@@ -832,6 +832,14 @@ def _shape(rule: Rule, sigma: Mapping[str, str], names: Mapping[str, str]) -> st
     return _canon([sorted(ties), sorted(records), sorted(paths), sorted(where), per])
 
 
+def _ends(ties: Sequence[tuple[bool, str, str]], sigma: Mapping[str, str]) -> list[tuple]:
+    """The ends ``(directed, a, b)`` of tie clauses renamed (``between`` in either order)."""
+    return sorted(
+        (True, sigma[a], sigma[b]) if directed else (False, *sorted((sigma[a], sigma[b])))
+        for directed, a, b in ties
+    )
+
+
 def automorphisms(rule: Rule) -> list[dict[str, str]]:
     """Every renaming of the variables (not the identity) that, with some renaming of
     the clause names, gives back the same pattern; none for ``count``/``share`` rules."""
@@ -842,11 +850,16 @@ def automorphisms(rule: Rule) -> list[dict[str, str]]:
     names = [c.as_ for c in (*m.ties, *m.records) if c.as_]
     same = {n: n for n in names}
     base = _shape(rule, {v: v for v in variables}, same)
+    spec = {v: repr(m.people[v]) for v in variables}
+    ties = [(c.between is None, *c.ends) for c in m.ties]
+    ends = _ends(ties, {v: v for v in variables})
     out = []
     for image in itertools.permutations(variables):
         sigma = dict(zip(variables, image, strict=True))
-        if image == tuple(variables) or any(m.people[v] != m.people[sigma[v]] for v in variables):
+        if image == tuple(variables) or any(spec[v] != spec[sigma[v]] for v in variables):
             continue
+        if _ends(ties, sigma) != ends:
+            continue  # a cheap necessary condition: the ties join the same people
         for renamed in itertools.permutations(names):
             if _shape(rule, sigma, dict(zip(names, renamed, strict=True))) == base:
                 out.append(sigma)

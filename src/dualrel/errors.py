@@ -102,6 +102,7 @@ ProblemCode = Literal[
     "too-many-nodes",
     "too-many-problems",
     "too-many-rules",
+    "too-symmetric",
     "unbound-clause",
     "unbound-variable",
     "undeclared-source",

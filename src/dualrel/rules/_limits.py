@@ -19,7 +19,7 @@ from dualrel.rules._durable import MAX_ENGINE_RULES, MAX_FACTS_PER_MATCH, refusa
 from dualrel.rules.loader import Rule, Ruleset
 from dualrel.rules.plan import CompiledRule, on_date
 
-__all__ = ["check_limits"]
+__all__ = ["check_limits", "located_at"]
 
 
 def check_limits(ruleset: Ruleset, rules: Sequence[CompiledRule]) -> None:
@@ -29,7 +29,7 @@ def check_limits(ruleset: Ruleset, rules: Sequence[CompiledRule]) -> None:
         joined = max((len(v.condition.get("all", ())) for v in compiled.variants), default=0)
         if joined > MAX_FACTS_PER_MATCH:
             problems.append(
-                _at(
+                located_at(
                     compiled.rule,
                     "too-many-clauses",
                     f"a match joins {joined} facts (its tie, path and record clauses, and "
@@ -40,7 +40,7 @@ def check_limits(ruleset: Ruleset, rules: Sequence[CompiledRule]) -> None:
         else:
             refused = _refused(compiled)
             if refused is not None:
-                problems.append(_at(compiled.rule, "engine-limit", refused))
+                problems.append(located_at(compiled.rule, "engine-limit", refused))
     variants = sum(len(c.variants) for c in rules)
     if variants > MAX_ENGINE_RULES:
         problems.append(
@@ -56,7 +56,7 @@ def check_limits(ruleset: Ruleset, rules: Sequence[CompiledRule]) -> None:
         raise RulesetError(problems)
 
 
-def _at(rule: Rule, code: ProblemCode, message: str) -> Problem:
+def located_at(rule: Rule, code: ProblemCode, message: str) -> Problem:
     return Problem(
         file=rule.file,
         line=rule.line,

@@ -14,8 +14,8 @@ depend on which ordering a match was found in.
 
 from __future__ import annotations
 
-import itertools
 import json
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -31,13 +31,20 @@ from dualrel.rules.conditions import (
 )
 from dualrel.rules.schema import AnyOf, Match, RecordClause, TieClause
 
-__all__ = ["Permutation", "canonical", "symmetries"]
+__all__ = ["MOST_SYMMETRIES", "Permutation", "TooSymmetric", "canonical", "symmetries"]
 
 #: A permutation of a pattern's person variables, as (variable, the variable it becomes).
 Permutation = tuple[tuple[str, str], ...]
 
-#: Above this many candidate permutations a pattern is not searched (none are so wide).
-_MOST = 40_320
+#: The most symmetries a pattern may have: each match is compared with each of its images.
+MOST_SYMMETRIES = 40_320
+
+
+class TooSymmetric(Exception):
+    """A pattern has more than :data:`MOST_SYMMETRIES` symmetries (its argument: how many
+    were found before the search stopped)."""
+
+
 _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
 
 
@@ -56,22 +63,20 @@ def symmetries(match: Match) -> tuple[Permutation, ...]:
     if match.count is not None or match.share is not None:
         return ()
     variables = list(match.people)
-    classes: dict[str, list[str]] = {}
-    for var, spec in match.people.items():
-        classes.setdefault(_dump(spec), []).append(var)
-    size = 1
-    for members in classes.values():
-        for k in range(2, len(members) + 1):
-            size *= k
-    if size == 1 or size > _MOST:
+    color = {var: _dump(spec) for var, spec in match.people.items()}
+    if len(set(color.values())) == len(variables):
         return ()
     kinds_of = field_kinds(match)
+    # the search keeps the tie clauses; nothing else can tell two orderings apart
+    ties_only = not match.where and not match.records and match.per is None
     found: list[Permutation] = []
-    for sigma in _permutations(list(classes.values())):
+    for sigma in _candidates(match, color):
         if all(sigma[v] == v for v in variables):
             continue
-        if _preserved(match, sigma, kinds_of):
+        if ties_only or _preserved(match, sigma, kinds_of):
             found.append(tuple((v, sigma[v]) for v in variables))
+            if len(found) > MOST_SYMMETRIES:
+                raise TooSymmetric(len(found))
     return tuple(found)
 
 
@@ -99,12 +104,89 @@ def canonical(
     return True
 
 
-def _permutations(classes: list[list[str]]) -> Iterator[dict[str, str]]:
-    for choice in itertools.product(*(itertools.permutations(c) for c in classes)):
-        sigma: dict[str, str] = {}
-        for members, image in zip(classes, choice, strict=True):
-            sigma.update(zip(members, image, strict=True))
-        yield sigma
+def _candidates(match: Match, color: Mapping[str, str]) -> Iterator[dict[str, str]]:
+    """The permutations of ``match``'s variables that keep each variable's people spec and
+    map its tie clauses onto tie clauses, found by backtracking: a variable is given an
+    image only while every tie clause whose variables all have images still has an equal
+    clause left to map onto.  Searching every permutation of a class of interchangeable
+    variables would not end for a chain of nine friends; the chain has two symmetries and
+    the search visits little more than those.  Records, ``where`` and ``per`` are left to
+    :func:`_preserved`."""
+    variables = _search_order(match)
+    same = {v: v for v in match.people}
+    target = Counter(_ends_key(c, same, shape) for c, shape in _shapes(match.ties))
+    closes: dict[str, list[tuple[TieClause, str]]] = {v: [] for v in variables}
+    position = {v: i for i, v in enumerate(variables)}
+    for clause, shape in _shapes(match.ties):
+        closes[max(clause.ends, key=position.__getitem__)].append((clause, shape))
+    sigma: dict[str, str] = {}
+    used: set[str] = set()
+
+    def extend(i: int) -> Iterator[dict[str, str]]:
+        if i == len(variables):
+            yield dict(sigma)
+            return
+        var = variables[i]
+        for image in variables:
+            if image in used or color[image] != color[var]:
+                continue
+            sigma[var] = image
+            taken = Counter(_ends_key(c, sigma, shape) for c, shape in closes[var])
+            if all(target[k] >= n for k, n in taken.items()):
+                target.subtract(taken)
+                used.add(image)
+                yield from extend(i + 1)
+                used.discard(image)
+                target.update(taken)
+            del sigma[var]
+
+    yield from extend(0)
+
+
+def _shapes(ties: Sequence[TieClause]) -> list[tuple[TieClause, str]]:
+    """Each tie clause with its key but for its ends (:func:`_tie_key` with every end one
+    placeholder), computed once for the search."""
+    return [(c, _tie_key(c, _Placeholder())) for c in ties]
+
+
+class _Placeholder(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return "*"
+
+
+def _ends_key(
+    clause: TieClause, sigma: Mapping[str, str], shape: str
+) -> tuple[str, bool, tuple[str, ...]]:
+    """What :func:`_tie_key` compares, as a tuple: the clause's shape, and its renamed
+    ends (``between`` in either order)."""
+    if clause.between is not None:
+        return shape, False, tuple(sorted(sigma[v] for v in clause.between))
+    return shape, True, (sigma[clause.from_ or ""], sigma[clause.to or ""])
+
+
+def _search_order(match: Match) -> list[str]:
+    """The variables in an order that closes tie clauses early: breadth first over the
+    clauses from each not yet reached variable, in declaration order."""
+    linked: dict[str, list[str]] = {v: [] for v in match.people}
+    for clause in match.ties:
+        a, b = clause.ends
+        linked[a].append(b)
+        linked[b].append(a)
+    order: list[str] = []
+    seen: set[str] = set()
+    for start in match.people:
+        if start in seen:
+            continue
+        seen.add(start)
+        queue = [start]
+        while queue:
+            var = queue.pop(0)
+            order.append(var)
+            for nxt in linked[var]:
+                if nxt not in seen:
+                    seen.add(nxt)
+                    queue.append(nxt)
+    return order
 
 
 def _dump(model: Any) -> str:

@@ -33,12 +33,13 @@ from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 
 from dualrel._internal.timing import Stopwatch
+from dualrel.errors import Problem, RulesetError
 from dualrel.rules._emit import Emitted, count_share, emit, record_reads, vetoable
 from dualrel.rules._encode import encode
-from dualrel.rules._limits import check_limits
+from dualrel.rules._limits import check_limits, located_at
 from dualrel.rules._order import Anchor, ClauseOrder, choose_anchor, order_clauses, reach
 from dualrel.rules._paths import desugar
-from dualrel.rules._symmetry import symmetries
+from dualrel.rules._symmetry import MOST_SYMMETRIES, TooSymmetric, symmetries
 from dualrel.rules.loader import Rule, Ruleset
 from dualrel.rules.plan import (
     ClausePlan,
@@ -117,11 +118,26 @@ def _plan_stage(c: _Compilation) -> _Compilation:
 
 
 def _symmetry_stage(c: _Compilation) -> _Compilation:
-    rules = tuple(
-        dataclasses.replace(r, symmetries=found) if (found := symmetries(r.rule.match)) else r
-        for r in c.rules
-    )
-    return dataclasses.replace(c, rules=rules)
+    rules: list[CompiledRule] = []
+    problems: list[Problem] = []
+    for r in c.rules:
+        try:
+            found = symmetries(r.rule.match)
+        except TooSymmetric:
+            problems.append(
+                located_at(
+                    r.rule,
+                    "too-symmetric",
+                    f"its pattern maps onto itself in more than {MOST_SYMMETRIES} ways "
+                    "(interchangeable people), and each match would be compared with each "
+                    "of its images: give the people different specs or split the pattern",
+                )
+            )
+            continue
+        rules.append(dataclasses.replace(r, symmetries=found) if found else r)
+    if problems:
+        raise RulesetError(problems)
+    return dataclasses.replace(c, rules=tuple(rules))
 
 
 def _reads_stage(c: _Compilation) -> _Compilation:
