@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from dualrel.cli._shared import print_problems
@@ -37,3 +41,27 @@ def test_every_problem_alike(capsys: pytest.CaptureFixture[str]) -> None:
         "r.json:3: unknown-kind: unknown kind\nr.json:4: odd: odd tie t2\n"
         "dualrel: 2 problem(s) found\n"
     )
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["check", "examples/practice.json", "--format", "text"],
+        ["rulesets"],
+        ["schema", "report"],
+    ],
+)
+def test_a_reader_that_stops_reading_ends_the_command_quietly(argv: list[str]) -> None:
+    # ``dualrel ... | head``: the reader is gone before anything is written
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dualrel", *argv],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()
+    err = proc.stderr.read()
+    assert proc.wait() == 141
+    assert err == b""

@@ -24,6 +24,7 @@ from dualrel._internal.terminal import printable
 from dualrel.errors import DualrelError, Problem
 
 __all__ = [
+    "EXIT_BROKEN_PIPE",
     "EXIT_CODES_HELP",
     "EXIT_FINDINGS",
     "EXIT_INPUT",
@@ -50,6 +51,9 @@ EXIT_FINDINGS = 1
 EXIT_INPUT = 2
 #: Stopped with Ctrl-C (128 + SIGINT, as shells report it).
 EXIT_INTERRUPTED = 130
+#: Standard output was closed by its reader (``dualrel ... | head``): 128 + SIGPIPE, as
+#: shells report a program that the signal stops; nothing is printed about it.
+EXIT_BROKEN_PIPE = 141
 #: Stopped by ``SIGTERM`` (143) or ``SIGHUP`` (129): 128 + the signal, as shells report it;
 #: the output being written is removed, never left half-written.
 TERMINATING_SIGNALS = ("SIGTERM", "SIGHUP")
@@ -63,6 +67,7 @@ exit codes:
      FILE:LINE: CODE: MESSAGE
   {EXIT_INTERRUPTED}  stopped with Ctrl-C; 143 and 129: stopped by SIGTERM or SIGHUP
      (128 + the signal); no output file is left half-written
+  {EXIT_BROKEN_PIPE}  standard output was closed by the program reading it (| head)
 """
 
 #: A command's handler: parsed arguments in, exit code out.
@@ -130,6 +135,13 @@ def guarded(handler: Handler, *, records: bool) -> Handler:
                 message = printable(str(exc), keep="\n")
                 sys.stderr.write(f"dualrel: error: {message}\n")
             return EXIT_INPUT
+        except BrokenPipeError:
+            # what was left to print has no reader: say nothing, and let the last flush of
+            # standard output at exit find somewhere to go
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+            return EXIT_BROKEN_PIPE
         except OSError as exc:
             where = f"{exc.filename}: " if exc.filename else ""
             sys.stderr.write(printable(f"dualrel: error: {where}{exc.strerror or exc}") + "\n")
