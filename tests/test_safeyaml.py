@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import date
 
 import pytest
 import yaml
@@ -86,3 +87,12 @@ def test_pointer_lines() -> None:
 def test_non_scalar_keys_are_refused() -> None:
     with pytest.raises(yaml.constructor.ConstructorError, match="must be a scalar"):
         loads("? [a]\n: 1\n")
+
+
+def test_a_timestamp_that_is_no_date_stays_its_text() -> None:
+    # the field's own validation then refuses it, located, instead of a ValueError here
+    assert loads("a: 2026-02-30\nb: 2026-13-01\nc: 2026-02-28\n").data == {
+        "a": "2026-02-30",
+        "b": "2026-13-01",
+        "c": date(2026, 2, 28),
+    }

@@ -195,3 +195,13 @@ def test_waived_findings_do_not_count(tmp_path: Path, planted: Path) -> None:
     assert expired.exit_code() == 1
     assert [w.status for w in expired.waivers] == ["expired", "expired", "stale"]
     assert {f.status for f in expired.findings} == {"open"}
+
+
+def test_a_date_that_does_not_exist_is_located_not_a_traceback(tmp_path: Path) -> None:
+    # unquoted, YAML reads it as a timestamp, and there is no 30 February
+    text = "waivers:\n  - rule: rs/r1\n    reason: x\n    approved_by: y\n    expires: 2026-02-30\n"
+    with pytest.raises(WaiverError) as err:
+        load_waivers(write(tmp_path, text))
+    (problem,) = err.value.problems
+    assert (problem.line, problem.pointer) == (5, "/waivers/0/expires")
+    assert "'2026-02-30'" in problem.message

@@ -304,6 +304,10 @@ class _Builder:
             try:
                 return fn(self.constructor, node)
             except ValueError:
+                if tag == "tag:yaml.org,2002:timestamp":
+                    # shaped as a date but none (2026-02-30): kept as its text, which the
+                    # field's own validation then refuses, located, as any wrong value
+                    return node.value
                 if tag != "tag:yaml.org,2002:int":
                     raise
                 # over sys.get_int_max_str_digits(): Python will not convert it
