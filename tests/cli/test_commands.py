@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import jsonschema
@@ -82,6 +83,19 @@ def test_explain_tells_a_finding(report: Path) -> None:
         assert "who: coach co001; by 2026-11-26" in out
         assert "ethics committee (unassigned" in out
         assert not [n for n in example_names() if n in out]
+
+
+def test_explain_takes_the_fingerprint_as_the_text_report_prints_it(report: Path) -> None:
+    text = run("check", EXAMPLE).stdout
+    shown = re.findall(r"#[0-9a-f]{12}\b", text)
+    assert shown, text
+    doc = json.loads(report.read_text(encoding="utf-8"))
+    fingerprints = {f["fingerprint"] for f in doc["findings"]}
+    for ref in (shown[0], shown[0].removeprefix("#")):
+        proc = run("explain", report, ref)
+        assert proc.returncode == 0, proc.stderr
+    (full,) = [fp for fp in fingerprints if fp.startswith(shown[0][1:])]
+    assert run("explain", report, full).stdout == proc.stdout
 
 
 def test_explain_bad_input(tmp_path: Path, report: Path) -> None:
