@@ -133,6 +133,7 @@ ProblemCode = Literal[
     "baseline-registry",
     "duplicate-key",
     "invalid-text",
+    "stale-waiver",
 ]
 
 
