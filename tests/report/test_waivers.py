@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
+import jsonschema
 import pytest
+import yaml
 
 from dualrel.check import run_check
 from dualrel.errors import DualrelError
@@ -17,6 +20,7 @@ from dualrel.waivers import (
     load_waivers,
     stale_warnings,
     waiver_matches,
+    waivers_json_schema,
 )
 
 
@@ -305,3 +309,17 @@ def test_stale_warnings_say_why_where_and_never_the_free_text(
     assert "no finding of 'coaching-core/romance-active-client' has exactly these" in subjects
     assert not any("Secret" in str(p) for p in warnings)
     assert stale_warnings(run_check(planted)) == ()
+
+
+def test_the_docs_example_loads_and_meets_the_schema(tmp_path: Path) -> None:
+    docs = Path(__file__).resolve().parents[2] / "docs" / "waivers.md"
+    (example,) = re.findall(r"```yaml\n(.*?)```", docs.read_text(encoding="utf-8"), re.S)
+    loaded = load_waivers(write(tmp_path, example))
+    assert [w.fingerprint for w in loaded] == ["bde7dfb660f5", None]
+    assert loaded[1].rule == "coaching-core/business-active-client"
+    schema = waivers_json_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    data = yaml.safe_load(example)
+    for w in data["waivers"]:  # YAML reads the dates as dates; JSON has text
+        w["expires"] = w["expires"].isoformat()
+    jsonschema.Draft202012Validator(schema).validate(data)
