@@ -298,6 +298,19 @@ def run_check(
 
     Raises ``RulesetError``, ``RegistryError``, ``WaiverError`` or ``ReportFileError``
     (all :class:`~dualrel.errors.DualrelError`) with located problems for bad input.
+
+    What ``dualrel check`` does, without the command line: check, then render the result
+    in any format (:func:`dualrel.render`) and take the exit code from it.
+
+    >>> import json, dualrel
+    >>> result = run_check(dualrel.example_registry(), ["coaching-core"], fail_level=2)
+    >>> len(result.findings), len(result.failing()), result.exit_code()
+    (12, 8, 1)
+    >>> sarif = json.loads(dualrel.render(result, "sarif"))  # people as pseudonyms
+    >>> sarif["version"], len(sarif["runs"][0]["results"])
+    ('2.1.0', 12)
+    >>> dualrel.render(result, "html").startswith("<!DOCTYPE html>")
+    True
     """
     options = CheckOptions(
         as_of=as_of,

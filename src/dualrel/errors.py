@@ -134,6 +134,7 @@ ProblemCode = Literal[
     "baseline-registry",
     "duplicate-key",
     "invalid-text",
+    "stale-waiver",
 ]
 
 

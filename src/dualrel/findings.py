@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 from dualrel.errors import Problem
 
@@ -132,6 +132,49 @@ class Finding:
     fingerprint: str
     #: practice records of the evidence, as ``section/id`` (``contacts/ct-006``)
     records: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The finding as JSON-ready data (dates as ISO text): the keys a finding of the
+        JSON report (``dualrel.report/1``) starts with, in its order and shape.
+
+        :meth:`CheckedFinding.to_dict` adds what a check knows (status, evidence ties,
+        waiver), which makes it exactly the report's finding.
+
+        >>> import json
+        >>> from datetime import date
+        >>> f = Finding("r1", RulesetRef("rs", "1"), "A title", "boundaries", "high", 2,
+        ...             {"coach": "co1", "client": "cl1"}, ("t1",), (Citation("ICF", "24"),),
+        ...             (RemediationStep("Pause", 7, date(2026, 1, 8), "coach", "co1"),), "ab12")
+        >>> d = f.to_dict()
+        >>> d["ruleset"], d["remediation"][0]["due"], d["citations"]
+        ({'id': 'rs', 'version': '1'}, '2026-01-08', [{'code': 'ICF', 'clause': '24'}])
+        >>> json.loads(json.dumps(d)) == d
+        True
+        """
+        return {
+            "rule": self.rule,
+            "ruleset": {"id": self.ruleset.id, "version": self.ruleset.version},
+            "title": self.title,
+            "category": self.category,
+            "severity": self.severity,
+            "level": self.level,
+            "subjects": dict(sorted(self.subjects.items())),
+            "evidence": list(self.evidence),
+            "records": list(self.records),
+            "citations": [{"code": c.code, "clause": c.clause} for c in self.citations],
+            "remediation": [
+                {
+                    "action": s.action,
+                    "within_days": s.within_days,
+                    "due": s.due.isoformat(),
+                    "owner": s.owner,
+                    "assignee": s.assignee,
+                    "unassigned_reason": s.unassigned_reason,
+                }
+                for s in self.remediation
+            ],
+            "fingerprint": self.fingerprint,
+        }
 
     def sort_key(self) -> tuple[object, ...]:
         """Highest level first, then severity, ruleset, rule, subjects and evidence."""
@@ -288,6 +331,63 @@ class CheckedFinding:
     #: The rule's date windows on the evidence (:mod:`dualrel.rules.windows`).
     windows: tuple[EvidenceWindow, ...] = ()
 
+    def to_dict(self, names: Mapping[str, str] | None = None) -> dict[str, Any]:
+        """The finding as JSON-ready data (dates as ISO text), exactly as a finding of
+        the JSON report (``dualrel.report/1``; ``dualrel schema report``):
+        ``json.dumps(f.to_dict())`` is the report's finding.
+
+        ``names`` (person id -> name, such as :attr:`CheckResult.names` of a check run
+        with ``reveal=True``) fills ``names`` with the names of the subjects and
+        assignees, as the report made with ``--reveal`` does; without it ``names`` is
+        ``None``.  The waiver's free text (reason, approver, agreement) is included: this
+        is the exact report, not a shared one.
+        """
+        found: dict[str, str] | None = None
+        if names:
+            ids = set(self.finding.subjects.values())
+            ids |= {s.assignee for s in self.finding.remediation if s.assignee}
+            found = {i: names[i] for i in sorted(ids) if i in names}
+        w = self.waiver
+        return {
+            **self.finding.to_dict(),
+            "status": self.status,
+            "description": self.description,
+            "evidence_ties": [
+                {
+                    "id": t.id,
+                    "kind": t.kind,
+                    "source": t.source,
+                    "target": t.target,
+                    "directed": t.directed,
+                    "start": _iso(t.start),
+                    "end": _iso(t.end),
+                    "location": (
+                        {"file": t.file, "line": t.line, "pointer": t.pointer} if t.file else None
+                    ),
+                }
+                for t in self.ties
+            ],
+            "waiver": (
+                {
+                    "source": w.source,
+                    "reason": w.reason,
+                    "approved_by": w.approved_by,
+                    "agreement": w.agreement,
+                    "expires": w.expires.isoformat(),
+                    "fingerprint": w.fingerprint,
+                    "rule": w.rule,
+                    "subjects": dict(w.subjects) if w.subjects is not None else None,
+                }
+                if w is not None
+                else None
+            ),
+            "names": found,
+        }
+
+
+def _iso(d: date | None) -> str | None:
+    return d.isoformat() if d is not None else None
+
 
 @dataclass(frozen=True, slots=True)
 class ResolvedFinding:
@@ -305,7 +405,24 @@ class ResolvedFinding:
 
 @dataclass(frozen=True, slots=True)
 class CheckResult:
-    """Everything a report says, in a deterministic order."""
+    """Everything a report says, in a deterministic order: what :func:`dualrel.run_check`
+    returns, what :func:`dualrel.render` renders in every format, and what decides the exit
+    code of ``dualrel check``.
+
+    ``findings`` holds every finding with its status (``open``, ``waived``,
+    ``baselined``); ``waivers`` what became of each waiver; ``resolved`` the baseline's
+    findings this check no longer reports; ``names`` the people's names, only when the
+    check was run with ``reveal=True``.
+
+    >>> import dualrel
+    >>> result = dualrel.run_check(dualrel.example_registry(), fail_level=3)
+    >>> result.by_status(), result.by_level()
+    ({'open': 12, 'waived': 0, 'baselined': 0}, {3: 1, 2: 7, 1: 4})
+    >>> [f.finding.rule for f in result.failing()], result.exit_code()
+    (['romance-active-client'], 1)
+    >>> result.findings[0].to_dict()["status"]
+    'open'
+    """
 
     registry: RegistryInfo
     as_of: date
@@ -332,22 +449,27 @@ class CheckResult:
         return 1 if self.failing() else 0
 
     def by_status(self) -> dict[str, int]:
+        """How many findings of each status (open, waived, baselined; zeros included)."""
         counts = Counter(f.status for f in self.findings)
         return {s: counts.get(s, 0) for s in FINDING_STATUSES}
 
     def by_level(self) -> dict[int, int]:
+        """How many findings at each level (3, 2, 1; zeros included)."""
         counts = Counter(f.finding.level for f in self.findings)
         return {level: counts.get(level, 0) for level in (3, 2, 1)}
 
     def by_rule(self) -> dict[str, int]:
+        """How many findings per ``ruleset/rule`` id, sorted by id."""
         counts = Counter(f"{f.finding.ruleset.id}/{f.finding.rule}" for f in self.findings)
         return dict(sorted(counts.items()))
 
     def by_waiver_status(self) -> dict[str, int]:
+        """How many waivers were applied, expired or stale (``dualrel.waivers``)."""
         counts = Counter(w.status for w in self.waivers)
         return {s: counts.get(s, 0) for s in ("applied", "expired", "stale")}
 
     def rule(self, ruleset: RulesetRef, rule_id: str) -> RuleInfo | None:
+        """The rule in use with this ruleset and id, or ``None``."""
         for r in self.rules:
             if r.ruleset == ruleset and r.id == rule_id:
                 return r

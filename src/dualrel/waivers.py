@@ -1,7 +1,8 @@
 """Waivers: documented, signed, time-bound decisions to accept a finding.
 
 A waivers file is YAML: a mapping with a ``waivers`` list (or the bare list).  Each entry
-names a finding by ``fingerprint``, or by ``rule`` (``rule-id`` or ``ruleset/rule-id``)
+names a finding by ``fingerprint`` (the full 32 hex digits, or a unique prefix of at least 12
+such as the text report prints after ``#``), or by ``rule`` (``rule-id`` or ``ruleset/rule-id``)
 plus ``subjects`` (the finding's full subjects mapping), and must give ``reason``,
 ``approved_by`` and ``expires`` (a date); ``agreement`` references the signed document.
 
@@ -15,12 +16,16 @@ plus ``subjects`` (the finding's full subjects mapping), and must give ``reason`
         expires: 2026-12-31
 
 A waiver applies while the evaluation date is on or before ``expires``; after that it is
-``expired`` and the finding counts again.  A waiver that matches no finding is ``stale``.
+``expired`` and the finding counts again.  A waiver that matches no finding is ``stale``:
+:func:`stale_warnings` says why, located, for the command line to print.  The file format
+is ``docs/waivers.md``; :func:`waivers_json_schema` is its JSON Schema.
 """
 
 from __future__ import annotations
 
+import bisect
 import os
+import re
 from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
@@ -33,10 +38,27 @@ from dualrel._internal import reading, safeyaml
 from dualrel._internal.dates import iso_date
 from dualrel._internal.decode import DecodeError
 from dualrel._internal.located import yaml_problem
+from dualrel._internal.suggest import did_you_mean
 from dualrel.errors import DualrelError, Problem
-from dualrel.findings import Finding, WaiverInfo, WaiverOutcome
+from dualrel.findings import CheckResult, Finding, WaiverInfo, WaiverOutcome
 
-__all__ = ["WaiverError", "apply_waivers", "load_waivers", "waiver_matches"]
+__all__ = [
+    "MIN_FINGERPRINT_PREFIX",
+    "WaiverError",
+    "apply_waivers",
+    "load_waivers",
+    "stale_warnings",
+    "waiver_matches",
+    "waivers_json_schema",
+]
+
+#: The fewest hex digits a waiver's fingerprint may have: the text report prints 12.
+MIN_FINGERPRINT_PREFIX = 12
+#: A full fingerprint (:func:`dualrel.findings.fingerprint`).
+_FINGERPRINT_DIGITS = 32
+_FINGERPRINT = re.compile(rf"#?[0-9a-fA-F]{{{MIN_FINGERPRINT_PREFIX},{_FINGERPRINT_DIGITS}}}")
+#: The top-level fields of a waivers file written as a mapping.
+_FILE_FIELDS = ("waivers", "format")
 
 
 class WaiverError(DualrelError):
@@ -48,15 +70,25 @@ class WaiverError(DualrelError):
 
 
 class _Entry(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", title="Waiver")
 
-    fingerprint: str | None = None
-    rule: str | None = None
-    subjects: dict[str, str] | None = None
-    reason: str = Field(min_length=1)
-    approved_by: str = Field(min_length=1)
-    agreement: str | None = None
-    expires: date
+    fingerprint: str | None = Field(
+        default=None,
+        # the schema's pattern only: the validator below says what is wrong in words
+        json_schema_extra={"pattern": rf"^{_FINGERPRINT.pattern}$"},
+        description="the finding's fingerprint: all 32 hex digits, or a unique prefix of at "
+        f"least {MIN_FINGERPRINT_PREFIX} (the text report prints 12 after '#')",
+    )
+    rule: str | None = Field(
+        default=None, description="the finding's rule: rule-id or ruleset/rule-id (with subjects)"
+    )
+    subjects: dict[str, str] | None = Field(
+        default=None, description="the finding's subjects, all of them: role -> person id"
+    )
+    reason: str = Field(min_length=1, description="why the finding is accepted")
+    approved_by: str = Field(min_length=1, description="who approved the waiver")
+    agreement: str | None = Field(default=None, description="the signed document's reference")
+    expires: date = Field(description="the last day the waiver applies (YYYY-MM-DD)")
 
     @field_validator("reason", "approved_by", "agreement", "fingerprint", "rule")
     @classmethod
@@ -64,6 +96,21 @@ class _Entry(BaseModel):
         if v is not None and not v.strip():
             raise ValueError("must not be blank")
         return v.strip() if v is not None else None
+
+    @field_validator("fingerprint", mode="after")
+    @classmethod
+    def _fingerprint_digits(cls, v: str | None) -> str | None:
+        # after _not_blank (declared first) has stripped it
+        if v is None:
+            return None
+        if _FINGERPRINT.fullmatch(v) is None:
+            raise ValueError(
+                f"a fingerprint is {MIN_FINGERPRINT_PREFIX} to {_FINGERPRINT_DIGITS} hex "
+                f"digits (the text report prints {MIN_FINGERPRINT_PREFIX} after '#'); "
+                f"got {len(v)} character(s)"
+                + ("" if set(v.lstrip("#")) <= set("0123456789abcdefABCDEF") else ", not all hex")
+            )
+        return v.removeprefix("#").lower()
 
     @field_validator("expires", mode="before")
     @classmethod
@@ -123,7 +170,7 @@ def load_waivers(path: str | os.PathLike[str]) -> tuple[WaiverInfo, ...]:
     if data is None:
         return ()
     if isinstance(data, dict):
-        unknown = sorted(str(k) for k in data if k not in ("waivers", "format"))
+        unknown = sorted(str(k) for k in data if k not in _FILE_FIELDS)
         if unknown:
             raise WaiverError(
                 [
@@ -132,7 +179,8 @@ def load_waivers(path: str | os.PathLike[str]) -> tuple[WaiverInfo, ...]:
                         line=doc.line_of(f"/{unknown[0]}"),
                         pointer=f"/{unknown[0]}",
                         code="schema",
-                        message=f"unknown field {unknown[0]!r} (expected 'waivers')",
+                        message=f"unknown field {unknown[0]!r} (expected 'waivers')"
+                        + did_you_mean(unknown[0], _FILE_FIELDS),
                     )
                 ]
             )
@@ -178,7 +226,7 @@ def load_waivers(path: str | os.PathLike[str]) -> tuple[WaiverInfo, ...]:
                 if err["type"] == "missing" and fld in _FIELD_MESSAGES:
                     msg = _FIELD_MESSAGES[fld]
                 elif err["type"] == "extra_forbidden":
-                    msg = f"unknown field {fld!r}"
+                    msg = f"unknown field {fld!r}" + did_you_mean(str(fld), _Entry.model_fields)
                 else:
                     msg = (f"{'.'.join(loc)}: " if loc else "") + str(err["msg"]).removeprefix(
                         "Value error, "
@@ -233,7 +281,7 @@ def waiver_matches(waiver: WaiverInfo, finding: Finding) -> bool:
     True
     """
     if waiver.fingerprint is not None:
-        return waiver.fingerprint == finding.fingerprint
+        return finding.fingerprint.startswith(waiver.fingerprint)
     if waiver.rule not in (finding.rule, f"{finding.ruleset.id}/{finding.rule}"):
         return False
     return dict(waiver.subjects or {}) == dict(finding.subjects)
@@ -250,12 +298,30 @@ def apply_waivers(
     but matching no finding).  Each waiver looks its findings up in an index of the
     findings, so the cost grows with waivers plus findings, not their product; the
     result is what :func:`waiver_matches` gives over every pair.
+
+    Raises :class:`WaiverError` (``ambiguous-fingerprint``, naming each such waiver) when
+    a waiver's fingerprint is a prefix of the fingerprints of different findings.
     """
     by_target = _FindingIndex(findings)
     applied: dict[str, WaiverInfo] = {}
     outcomes: list[WaiverOutcome] = []
+    ambiguous: list[Problem] = []
     for w in waivers:
         matched = by_target.matches(w)
+        if w.fingerprint is not None and len(set(matched)) > 1:
+            file, line = _where(w)
+            ambiguous.append(
+                Problem(
+                    file=file,
+                    line=line,
+                    code="ambiguous-fingerprint",
+                    record=f"waiver {w.fingerprint}",
+                    field="fingerprint",
+                    message=f"{len(set(matched))} findings have fingerprints starting with "
+                    f"{w.fingerprint!r}: give more digits",
+                )
+            )
+            continue
         if w.expires < as_of:
             outcomes.append(WaiverOutcome(w, "expired", matched))
             continue
@@ -265,7 +331,86 @@ def apply_waivers(
         for fp in matched:
             applied.setdefault(fp, w)
         outcomes.append(WaiverOutcome(w, "applied", matched))
+    if ambiguous:
+        raise WaiverError(ambiguous)
     return applied, tuple(outcomes)
+
+
+def _where(waiver: WaiverInfo) -> tuple[str, int | None]:
+    """The file and line of a waiver, from its ``source`` (``file:line``, or ``file``)."""
+    file, _, line = waiver.source.rpartition(":")
+    if file and line.isdigit():
+        return file, int(line)
+    return waiver.source, None
+
+
+def stale_warnings(result: CheckResult) -> tuple[Problem, ...]:
+    """A located warning (``stale-waiver``) for each stale waiver of a check, in file
+    order, saying why it matches nothing: no finding has its fingerprint, no rule of the
+    check has its id (with the closest ids), or no finding of its rule has its subjects.
+
+    The messages name the waiver's fingerprint or rule, never its free text (reason,
+    approver, agreement).
+    """
+    rule_ids = {r.id for r in result.rules} | {f"{r.ruleset.id}/{r.id}" for r in result.rules}
+    out: list[Problem] = []
+    for outcome in result.waivers:
+        if outcome.status != "stale":
+            continue
+        w = outcome.waiver
+        file, line = _where(w)
+        if w.fingerprint is not None:
+            record = f"waiver {w.fingerprint}"
+            why = f"no finding has fingerprint {w.fingerprint!r}"
+        elif w.rule not in rule_ids:
+            record = f"waiver {w.rule}"
+            why = f"no rule {w.rule!r} in the rulesets checked" + did_you_mean(
+                str(w.rule), rule_ids
+            )
+        else:
+            record = f"waiver {w.rule}"
+            why = f"no finding of {w.rule!r} has exactly these subjects (every role and person)"
+        out.append(
+            Problem(
+                file=file,
+                line=line,
+                code="stale-waiver",
+                message=f"stale waiver, it waives nothing: {why}",
+                record=record,
+                severity="warning",
+            )
+        )
+    return tuple(out)
+
+
+def waivers_json_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of a waivers file: a mapping with a ``waivers``
+    list, or the bare list.
+
+    >>> schema = waivers_json_schema()
+    >>> sorted(schema["$defs"]["Waiver"]["required"])
+    ['approved_by', 'expires', 'reason']
+    """
+    entry = _Entry.model_json_schema(ref_template="#/$defs/{model}")
+    defs = {"Waiver": {k: v for k, v in entry.items() if k != "$defs"}, **entry.get("$defs", {})}
+    entries = {"type": "array", "items": {"$ref": "#/$defs/Waiver"}}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "dualrel waivers file",
+        "description": "Documented, signed, time-bound decisions to accept findings "
+        "(docs/waivers.md). Each waiver names a finding by fingerprint, or by rule and "
+        "subjects.",
+        "oneOf": [
+            {
+                "type": "object",
+                "properties": {"waivers": {"oneOf": [entries, {"type": "null"}]}, "format": {}},
+                "additionalProperties": False,
+            },
+            entries,
+            {"type": "null"},
+        ],
+        "$defs": defs,
+    }
 
 
 _Subjects = tuple[tuple[str, str], ...]
@@ -278,6 +423,7 @@ class _FindingIndex:
     def __init__(self, findings: Iterable[Finding]) -> None:
         self.by_fingerprint: dict[str, list[str]] = {}
         self.by_rule: dict[tuple[str, _Subjects], list[str]] = {}
+        self.sorted_fingerprints: list[str] | None = None
         for f in findings:
             fp = f.fingerprint
             self.by_fingerprint.setdefault(fp, []).append(fp)
@@ -287,14 +433,28 @@ class _FindingIndex:
                 self.by_rule.setdefault((ref, subjects), []).append(fp)
 
     def matches(self, waiver: WaiverInfo) -> tuple[str, ...]:
-        """The sorted fingerprints of the findings ``waiver`` names."""
+        """The sorted fingerprints of the findings ``waiver`` names (more than one distinct
+        fingerprint only for a prefix of several)."""
         if waiver.fingerprint is not None:
             found = self.by_fingerprint.get(waiver.fingerprint, ())
+            if not found:
+                found = self._by_prefix(waiver.fingerprint)
         elif waiver.rule is None:
             found = ()
         else:
             found = self.by_rule.get((waiver.rule, _subjects_key(waiver.subjects or {})), ())
         return tuple(sorted(found))
+
+    def _by_prefix(self, prefix: str) -> list[str]:
+        if self.sorted_fingerprints is None:  # sorted once, for the first prefix only
+            self.sorted_fingerprints = sorted(self.by_fingerprint)
+        keys = self.sorted_fingerprints
+        found: list[str] = []
+        for i in range(bisect.bisect_left(keys, prefix), len(keys)):
+            if not keys[i].startswith(prefix):
+                break
+            found.extend(self.by_fingerprint[keys[i]])
+        return found
 
 
 def _subjects_key(subjects: Mapping[str, str]) -> _Subjects:

@@ -195,6 +195,38 @@ def test_waivers_and_baseline_end_to_end(tmp_path: Path, planted: Path) -> None:
     assert statuses == ["expired", "expired"]  # expiry wins over staleness
 
 
+def test_stale_waivers_are_warned_about_and_fail_the_check_when_asked(
+    tmp_path: Path, planted: Path
+) -> None:
+    base = json.loads(run("check", planted, "-f", "json").stdout)
+    shown = [f["fingerprint"][:12] for f in base["findings"]]
+    waivers = tmp_path / "w.yaml"
+    entries = [f"  - fingerprint: {fp}\n" for fp in shown]
+    entries.append("  - rule: romance-actve-client\n    subjects: {coach: co1, client: cl1}\n")
+    waivers.write_text(
+        "waivers:\n"
+        + "".join(
+            e + "    reason: Private words\n    approved_by: EC\n    expires: 2030-01-01\n"
+            for e in entries
+        ),
+        encoding="utf-8",
+    )
+    stale_line = 2 + 4 * len(shown)
+    proc = run("check", planted, "--waivers", waivers)
+    assert proc.returncode == 0, proc.stderr  # every finding waived by its printed prefix
+    assert f"warning: {waivers}:{stale_line}: stale-waiver: " in proc.stderr
+    assert "(did you mean 'romance-active-client'" in proc.stderr
+    assert f"dualrel: 1 stale waiver(s) in {waivers}" in proc.stderr
+    assert "Private" not in proc.stderr
+    failing = run("check", planted, "--waivers", waivers, "--fail-on-stale")
+    assert failing.returncode == 1 and failing.stdout == proc.stdout
+    assert "--fail-on-stale" in run("check", "--help").stdout
+    # without a stale waiver the flag changes nothing
+    waivers.write_text(waivers.read_text(encoding="utf-8").rsplit("  - rule:", 1)[0])
+    quiet = run("check", planted, "--waivers", waivers, "--fail-on-stale")
+    assert quiet.returncode == 0 and "stale" not in quiet.stderr
+
+
 def test_invalid_waiver_names_file_and_line(tmp_path: Path, planted: Path) -> None:
     waivers = tmp_path / "w.yaml"
     waivers.write_text("waivers:\n  - fingerprint: abc\n    reason: x\n    expires: 2026-01-01\n")

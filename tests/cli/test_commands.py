@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import jsonschema
 import pytest
+import yaml
 
+from dualrel.waivers import load_waivers
 from tests.cli.util import assert_input_error, run
 from tests.report.util import EXAMPLE, example_names
 
@@ -84,6 +87,19 @@ def test_explain_tells_a_finding(report: Path) -> None:
         assert not [n for n in example_names() if n in out]
 
 
+def test_explain_takes_the_fingerprint_as_the_text_report_prints_it(report: Path) -> None:
+    text = run("check", EXAMPLE).stdout
+    shown = re.findall(r"#[0-9a-f]{12}\b", text)
+    assert shown, text
+    doc = json.loads(report.read_text(encoding="utf-8"))
+    fingerprints = {f["fingerprint"] for f in doc["findings"]}
+    for ref in (shown[0], shown[0].removeprefix("#")):
+        proc = run("explain", report, ref)
+        assert proc.returncode == 0, proc.stderr
+    (full,) = [fp for fp in fingerprints if fp.startswith(shown[0][1:])]
+    assert run("explain", report, full).stdout == proc.stdout
+
+
 def test_explain_bad_input(tmp_path: Path, report: Path) -> None:
     assert_input_error(run("explain", report, "0000000000"), str(report), "0000000000")
     assert_input_error(run("explain", tmp_path / "none.json", "abc"), "none.json")
@@ -107,6 +123,43 @@ def test_schema(which: str) -> None:
     if which == "report":
         report = json.loads(run("check", EXAMPLE, "-f", "json").stdout)
         jsonschema.Draft202012Validator(schema).validate(report)
+
+
+WAIVERS = """\
+waivers:
+  - fingerprint: "#bde7dfb660f5"
+    reason: Coaching ends this month
+    approved_by: ethics committee
+    agreement: EC-2026-117
+    expires: "2026-12-31"
+  - rule: coaching-core/romance-active-client
+    subjects: {coach: co001, client: cl0003}
+    reason: Referred
+    approved_by: ethics committee
+    expires: "2027-01-31"
+"""
+
+
+def test_schema_of_waivers_accepts_what_load_waivers_accepts(tmp_path: Path) -> None:
+    proc = run("schema", "waivers")
+    assert proc.returncode == 0, proc.stderr
+    schema = json.loads(proc.stdout)
+    check = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+    check.check_schema(schema)
+    good = yaml.safe_load(WAIVERS)
+    (tmp_path / "w.yaml").write_text(WAIVERS, encoding="utf-8")
+    assert len(load_waivers(tmp_path / "w.yaml")) == 2  # the loader accepts it too
+    check.validate(good)
+    check.validate(good["waivers"])  # the bare list
+    entry = good["waivers"][0]
+    for bad in (
+        {**entry, "fingerprint": "bde7dfb6"},  # fewer than 12 digits
+        {**entry, "colour": "red"},
+        {k: v for k, v in entry.items() if k != "approved_by"},
+        {**entry, "expires": "next week"},
+    ):
+        assert not check.is_valid({"waivers": [bad]}), bad
+    assert not check.is_valid({"waiver": []})
 
 
 def test_schema_unknown() -> None:

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
+import jsonschema
 import pytest
+import yaml
 
 from dualrel.check import run_check
 from dualrel.errors import DualrelError
 from dualrel.findings import Finding, RulesetRef
 from dualrel.report import WaiverInfo
-from dualrel.waivers import WaiverError, apply_waivers, load_waivers, waiver_matches
+from dualrel.waivers import (
+    WaiverError,
+    apply_waivers,
+    load_waivers,
+    stale_warnings,
+    waiver_matches,
+    waivers_json_schema,
+)
 
 
 def finding(
@@ -91,7 +101,7 @@ def test_missing_required_field_is_located(tmp_path: Path, missing: str, message
 def test_other_invalid_entries(tmp_path: Path) -> None:
     text = """\
 waivers:
-  - fingerprint: abc
+  - fingerprint: abcdef0123456789
     rule: rs/r1
     reason: x
     approved_by: y
@@ -205,3 +215,121 @@ def test_a_date_that_does_not_exist_is_located_not_a_traceback(tmp_path: Path) -
     (problem,) = err.value.problems
     assert (problem.line, problem.pointer) == (5, "/waivers/0/expires")
     assert "'2026-02-30'" in problem.message
+
+
+def test_a_waiver_may_give_the_fingerprint_as_the_text_report_prints_it(
+    tmp_path: Path, planted: Path
+) -> None:
+    before = run_check(planted)
+    shown = {f.finding.fingerprint[:12] for f in before.findings}
+    assert len(shown) == len(before.findings)  # the 12 digits tell them apart here
+    lines = ["waivers:"]
+    for i, fp in enumerate(sorted(shown)):
+        # as printed (#, 12 digits), without the #, and in capitals: all the same prefix
+        given = [f'"#{fp}"', fp, fp.upper()][i % 3]
+        lines += [f"  - fingerprint: {given}", "    reason: r", "    approved_by: a"]
+        lines += ["    expires: 2030-01-01"]
+    after = run_check(planted, waivers=write(tmp_path, "\n".join(lines) + "\n"))
+    assert {f.status for f in after.findings} == {"waived"}
+    assert [w.status for w in after.waivers] == ["applied"] * len(shown)
+    assert all(w.waiver.fingerprint in shown for w in after.waivers)
+
+
+def test_an_ambiguous_prefix_is_an_error_naming_the_waiver() -> None:
+    f1, f2 = finding("abcdef012345" + "1" * 20), finding("abcdef012345" + "2" * 20)
+    prefix = WaiverInfo("w.yaml:4", "r", "a", date(2030, 1, 1), fingerprint="abcdef012345")
+    longer = WaiverInfo("w.yaml:9", "r", "a", date(2030, 1, 1), fingerprint="abcdef0123451")
+    with pytest.raises(WaiverError) as err:
+        apply_waivers([f1, f2], [prefix, longer], date(2026, 1, 1))
+    (p,) = err.value.problems
+    assert (p.file, p.line, p.code) == ("w.yaml", 4, "ambiguous-fingerprint")
+    assert "2 findings" in p.message and "abcdef012345" in p.message
+    waived, outcomes = apply_waivers([f1, f2], [longer], date(2026, 1, 1))
+    assert list(waived) == [f1.fingerprint] and outcomes[0].status == "applied"
+    assert waiver_matches(longer, f1) and not waiver_matches(longer, f2)
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ("bde7dfb6", "12 to 32 hex digits"),
+        ("bde7dfb660f5-extra", "not all hex"),
+        ("b" * 33, "got 33 character(s)"),
+    ],
+)
+def test_a_fingerprint_too_short_or_not_hex_is_refused(
+    tmp_path: Path, given: str, message: str
+) -> None:
+    text = f"- fingerprint: {given}\n  reason: r\n  approved_by: a\n  expires: 2030-01-01\n"
+    with pytest.raises(WaiverError) as err:
+        load_waivers(write(tmp_path, text))
+    (p,) = err.value.problems
+    assert p.code == "invalid-waiver" and p.line == 1 and p.field == "fingerprint"
+    assert message in p.message and "the text report prints 12" in p.message
+
+
+def test_unknown_fields_get_did_you_mean(tmp_path: Path) -> None:
+    text = "waiver:\n  - fingerprint: " + "a" * 32 + "\n"
+    with pytest.raises(WaiverError, match=r"did you mean 'waivers'"):
+        load_waivers(write(tmp_path, text))
+    text = "- fingerprint: " + "a" * 32 + "\n  reason: r\n  aproved_by: a\n  expiry: 2030-01-01\n"
+    with pytest.raises(WaiverError) as err:
+        load_waivers(write(tmp_path, text))
+    messages = {p.message for p in err.value.problems}
+    assert "unknown field 'aproved_by' (did you mean 'approved_by'?)" in messages
+    assert "unknown field 'expiry' (did you mean 'expires'?)" in messages
+
+
+STALE = """\
+waivers:
+  - fingerprint: {fp}
+    reason: Secret reason text
+    approved_by: Secret Approver
+    expires: 2030-01-01
+  - rule: romance-actve-client
+    subjects: {{coach: co1, client: cl1}}
+    reason: r
+    approved_by: a
+    expires: 2030-01-01
+  - rule: coaching-core/romance-active-client
+    subjects: {{coach: co1, client: nobody}}
+    reason: r
+    approved_by: a
+    expires: 2030-01-01
+  - fingerprint: {fp}
+    reason: expired, so not stale
+    approved_by: a
+    expires: 2020-01-01
+"""
+
+
+def test_stale_warnings_say_why_where_and_never_the_free_text(
+    tmp_path: Path, planted: Path
+) -> None:
+    path = write(tmp_path, STALE.format(fp="0123456789ab"))
+    result = run_check(planted, waivers=path)
+    warnings = stale_warnings(result)
+    assert [(p.file, p.line, p.code, p.severity) for p in warnings] == [
+        (str(path), line, "stale-waiver", "warning") for line in (2, 6, 11)
+    ]
+    fp, rule, subjects = (p.message for p in warnings)
+    assert "no finding has fingerprint '0123456789ab'" in fp
+    assert "no rule 'romance-actve-client'" in rule
+    assert "(did you mean 'romance-active-client'" in rule
+    assert "no finding of 'coaching-core/romance-active-client' has exactly these" in subjects
+    assert not any("Secret" in str(p) for p in warnings)
+    assert stale_warnings(run_check(planted)) == ()
+
+
+def test_the_docs_example_loads_and_meets_the_schema(tmp_path: Path) -> None:
+    docs = Path(__file__).resolve().parents[2] / "docs" / "waivers.md"
+    (example,) = re.findall(r"```yaml\n(.*?)```", docs.read_text(encoding="utf-8"), re.S)
+    loaded = load_waivers(write(tmp_path, example))
+    assert [w.fingerprint for w in loaded] == ["bde7dfb660f5", None]
+    assert loaded[1].rule == "coaching-core/business-active-client"
+    schema = waivers_json_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    data = yaml.safe_load(example)
+    for w in data["waivers"]:  # YAML reads the dates as dates; JSON has text
+        w["expires"] = w["expires"].isoformat()
+    jsonschema.Draft202012Validator(schema).validate(data)

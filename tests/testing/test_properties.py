@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from dataclasses import replace
 
 import pytest
@@ -186,3 +188,18 @@ def test_the_cli_names_the_rules_properties_do_not_check(capsys):
         "(the properties plant ties only): its cases check it" in out
     )
     assert out.count("not checked:") == 13
+
+
+def test_properties_without_hypothesis_say_what_to_install():
+    # hypothesis hidden from import, as on an install without the test extra
+    script = (
+        "import sys; sys.modules['hypothesis'] = None; from dualrel.cli import main; "
+        "sys.exit(main(['test', 'coaching-core', '--properties', '-q']))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "pip install 'dualrel[test]'" in proc.stderr
+    assert proc.stdout == ""  # refused before any case ran

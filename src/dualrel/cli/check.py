@@ -38,6 +38,7 @@ from dualrel.report import (
     render,
     write_pseudonym_map,
 )
+from dualrel.waivers import stale_warnings
 
 __all__ = ["CHECK_EXIT_CODES_HELP", "add_command"]
 
@@ -45,7 +46,8 @@ CHECK_EXIT_CODES_HELP = f"""\
 exit codes:
   {EXIT_OK}  no open finding at or above the fail level (default 1), once waivers and the
      baseline are applied
-  {EXIT_FINDINGS}  open findings at or above the fail level
+  {EXIT_FINDINGS}  open findings at or above the fail level; with --fail-on-stale, also a stale
+     waiver (one that waives nothing)
   {EXIT_INPUT}  bad input or usage: unknown format or option, unreadable file, invalid registry,
      ruleset, waivers file or baseline report; every problem is printed to stderr as
      FILE:LINE: CODE: MESSAGE; a {KEY_ENV} shorter than {MIN_KEY_BYTES} bytes
@@ -102,7 +104,12 @@ def add_command(sub: Subparsers) -> None:
         default=1,
         help="lowest level of open finding that fails the check (default 1)",
     )
-    p.add_argument("--waivers", metavar="FILE", help="YAML waivers file")
+    p.add_argument("--waivers", metavar="FILE", help="YAML waivers file (docs/waivers.md)")
+    p.add_argument(
+        "--fail-on-stale",
+        action="store_true",
+        help="exit 1 when a waiver waives nothing (stale waivers are always warned about)",
+    )
     p.add_argument("--baseline", metavar="REPORT.json", help="earlier JSON report to compare with")
     p.add_argument(
         "--reveal", action="store_true", help="show names and real ids in every format (sensitive!)"
@@ -204,6 +211,11 @@ def _check(args: argparse.Namespace) -> int:
     finally:
         progress.close()
     print_problems(warnings, tally=False)
+    stale = stale_warnings(result)
+    if stale:
+        print_problems(stale, tally=False)
+        where = printable(str(result.waivers_file))
+        sys.stderr.write(f"dualrel: {len(stale)} stale waiver(s) in {where}: they waive nothing\n")
     if args.register is not None:
         watch = Stopwatch(timings)
         record_in_register(result, args.register, args.by)
@@ -242,4 +254,6 @@ def _check(args: argparse.Namespace) -> int:
             )
             + "\n"
         )
+    if stale and args.fail_on_stale:
+        return max(result.exit_code(), EXIT_FINDINGS)
     return result.exit_code()

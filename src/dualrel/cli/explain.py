@@ -20,7 +20,8 @@ def add_command(sub: Subparsers) -> None:
         description="Read a report written by `dualrel check --format json` and tell one "
         "finding in plain words: the rule, the people, each tie of the evidence with its "
         "dates, why it matters, and what to do by when and who. FINGERPRINT may be a "
-        "unique prefix (at least 6 characters).",
+        "unique prefix (at least 6 characters), with or without the '#' the text report "
+        "prints before it.",
         epilog="exit codes:\n"
         f"  {EXIT_OK}  the finding was explained\n"
         f"  {EXIT_INPUT}  unreadable or invalid report, or no (unique) finding with that "

@@ -1,4 +1,5 @@
-"""``dualrel schema``: print the JSON Schema of a registry, ruleset, report or stats export.
+"""``dualrel schema``: print the JSON Schema of a registry, ruleset, report, stats export or
+waivers file.
 
 The schemas themselves come from :func:`dualrel.report.schema.json_schema`.
 """
@@ -18,11 +19,12 @@ __all__ = ["add_command"]
 def add_command(sub: Subparsers) -> None:
     p = sub.add_parser(
         "schema",
-        help="print the JSON Schema of a registry, ruleset, report or stats export",
+        help="print the JSON Schema of a registry, ruleset, report, stats export or waivers file",
         description="Print a JSON Schema (draft 2020-12): the registry interchange format, "
-        "the ruleset file format, the JSON report format, or the stats export format.",
+        "the ruleset file format, the JSON report format, the stats export format, or the "
+        "waivers file format (docs/waivers.md).",
     )
-    p.add_argument("which", choices=SCHEMAS, metavar="{registry,ruleset,report,stats}")
+    p.add_argument("which", choices=SCHEMAS, metavar="{" + ",".join(SCHEMAS) + "}")
     p.set_defaults(handler=guarded(_schema, records=True))
 
 

@@ -72,7 +72,8 @@ def add_command(sub: Subparsers) -> None:
     p.add_argument(
         "--properties",
         action="store_true",
-        help="check the built-in properties of each ruleset with hypothesis",
+        help="check the built-in properties of each ruleset with hypothesis (a test "
+        "extra: pip install 'dualrel[test]')",
     )
     p.add_argument("--seed", type=int, default=0, help="hypothesis seed for --properties (0)")
     p.add_argument(
@@ -91,7 +92,17 @@ def add_command(sub: Subparsers) -> None:
     p.set_defaults(handler=guarded(_test, records=False))
 
 
+#: What to install for ``--properties`` (hypothesis is a test extra, not a dependency).
+PROPERTIES_EXTRA = "pip install 'dualrel[test]'"
+
+
 def _test(args: argparse.Namespace) -> int:
+    if args.properties and not _hypothesis_installed():
+        # refused before the cases run: their output would end in this error anyway
+        sys.stderr.write(
+            f"dualrel: --properties needs hypothesis, which is not installed: {PROPERTIES_EXTRA}\n"
+        )
+        return EXIT_INPUT
     out = PrintableStream(sys.stdout)
 
     def show(result: CaseResult) -> None:
@@ -169,17 +180,22 @@ def _mutate(results: TestResults) -> int:
     return EXIT_OK if report.ok else EXIT_FINDINGS
 
 
-def _properties(results: TestResults, args: argparse.Namespace) -> int:
+def _hypothesis_installed() -> bool:
     try:
-        # hypothesis is needed only here
-        from dualrel.testing.properties import (  # noqa: PLC0415
-            check_properties,
-            format_property_result,
-            unchecked_rules,
-        )
-    except ImportError as exc:
-        sys.stderr.write(f"dualrel: --properties needs hypothesis: {exc}\n")
-        return EXIT_INPUT
+        import hypothesis  # noqa: F401, PLC0415 (needed only for --properties)
+    except ImportError:
+        return False
+    return True
+
+
+def _properties(results: TestResults, args: argparse.Namespace) -> int:
+    # hypothesis is needed only here (and is there: _test asked first)
+    from dualrel.testing.properties import (  # noqa: PLC0415
+        check_properties,
+        format_property_result,
+        unchecked_rules,
+    )
+
     out = PrintableStream(sys.stdout)
     out.write(f"\nproperties (seed {args.seed}):\n")
     code = EXIT_OK

@@ -19,7 +19,14 @@ from dualrel._internal.problems import Collector
 from dualrel._internal.suggest import did_you_mean
 from dualrel.errors import ProblemCode
 from dualrel.graph._frozen import NO_ATTRIBUTES
-from dualrel.graph.model import DATE_ATTRIBUTES, FAMILY_RELATIONS, Person, Tie, derive_tie_id
+from dualrel.graph.model import (
+    _TYPE_CHECK_ONLY,
+    DATE_ATTRIBUTES,
+    FAMILY_RELATIONS,
+    Person,
+    Tie,
+    derive_tie_id,
+)
 
 __all__ = [
     "PERSON_FIELDS",
@@ -52,11 +59,22 @@ def fast_constructor(cls: type[Any], names: tuple[str, ...]) -> tuple[Any, ...]:
 
     Filling slots directly costs half of the generated ``__init__`` (which goes through
     ``object.__setattr__`` to defeat ``frozen``), which counts at millions of rows.  Only
-    used when the dataclass has exactly ``names`` as fields and no ``__post_init__``.
+    used when the dataclass has exactly ``names`` as fields and no ``__post_init__`` but
+    the type check of :class:`Person` and :class:`Tie`, which a loader's records, checked
+    field by field and located, need not pass again.
     """
-    if tuple(f.name for f in dataclasses.fields(cls)) != names or hasattr(cls, "__post_init__"):
+    post_init = hasattr(cls, "__post_init__") and cls not in _TYPE_CHECK_ONLY
+    if tuple(f.name for f in dataclasses.fields(cls)) != names or post_init:
         raise RuntimeError(f"{cls.__name__} changed: update the fast constructors")
     return (object.__new__, *(getattr(cls, n).__set__ for n in names))
+
+
+_NEW, _SET_PID, _SET_ROLES, _SET_NAME, _SET_ORG, _SET_PATTRS = fast_constructor(
+    Person, PERSON_FIELDS
+)
+_, _SET_TID, _SET_KIND, _SET_SOURCE, _SET_TARGET, _SET_START, _SET_END, _SET_TATTRS = (
+    fast_constructor(Tie, TIE_FIELDS)
+)
 
 
 class DateParser:
@@ -335,7 +353,14 @@ class PeopleTiesReader:
             if pid is not None:
                 self.rejected_people.add(pid)
             return None
-        return Person(pid, roles, name, organisation, attributes)
+        # checked above, field by field and located: not again by Person's own type check
+        person: Person = _NEW(Person)
+        _SET_PID(person, pid)
+        _SET_ROLES(person, roles)
+        _SET_NAME(person, name)
+        _SET_ORG(person, organisation)
+        _SET_PATTRS(person, attributes)
+        return person
 
     def _optional_text(
         self,
@@ -424,7 +449,16 @@ class PeopleTiesReader:
             tid = derive_tie_id(
                 kind, source, target, start, end, attributes, directed=self.kinds[kind]
             )
-        return Tie(tid, kind, source, target, start, end, attributes)
+        # checked above, field by field and located: not again by Tie's own type check
+        tie: Tie = _NEW(Tie)
+        _SET_TID(tie, tid)
+        _SET_KIND(tie, kind)
+        _SET_SOURCE(tie, source)
+        _SET_TARGET(tie, target)
+        _SET_START(tie, start)
+        _SET_END(tie, end)
+        _SET_TATTRS(tie, attributes)
+        return tie
 
     def _tie_attributes(
         self,

@@ -108,6 +108,18 @@ def render(
     folder of templates that replace the shipped ones file by file
     (:data:`dualrel.report.html_report.TEMPLATE_FILES`).
 
+    The formats are the names of :data:`FORMATS` (``text``, ``json``, ``sarif``,
+    ``junit``, ``markdown``, ``html``, ``github``, ``gitlab``); write the text where the
+    platform wants it (as UTF-8).  A :class:`Pseudonymizer` keyed by a stored secret
+    keeps a person's alias the same from one report to the next.
+
+    >>> import dualrel
+    >>> result = dualrel.run_check(dualrel.example_registry())
+    >>> key = Pseudonymizer.from_env({KEY_ENV: "k" * 32})  # in production: a secret
+    >>> junit = render(result, "junit", pseudonymizer=key)
+    >>> "co001" in junit, key.alias("co001") in junit  # never the id, always its alias
+    (False, True)
+
     Raises
     ------
     InvalidArgument

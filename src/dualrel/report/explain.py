@@ -13,8 +13,9 @@ MIN_PREFIX = 6
 
 
 def find_finding(doc: ReportDocument, fingerprint: str, *, file: str = "report") -> FindingModel:
-    """The finding with this fingerprint, or with this unique prefix (>= 6 characters)."""
-    fp = fingerprint.strip().lower()
+    """The finding with this fingerprint, or with this unique prefix (>= 6 characters),
+    also as the text report prints it (``#`` and the first 12 digits)."""
+    fp = fingerprint.strip().removeprefix("#").lower()
     exact = [f for f in doc.findings if f.fingerprint == fp]
     if exact:
         return exact[0]

@@ -207,11 +207,12 @@ def report_json_schema() -> dict[str, Any]:
 
 
 #: The formats :func:`json_schema` knows, as ``dualrel schema`` lists them.
-SCHEMAS = ("registry", "ruleset", "report", "stats")
+SCHEMAS = ("registry", "ruleset", "report", "stats", "waivers")
 
 
 def json_schema(name: str) -> dict[str, Any]:
-    """The JSON Schema of a ``registry``, a ``ruleset`` file, a ``report`` or ``stats``."""
+    """The JSON Schema of a ``registry``, a ``ruleset`` file, a ``report``, ``stats`` or a
+    ``waivers`` file."""
     if name in ("registry", "stats"):
         text = (resources.files("dualrel") / "schemas" / f"{name}.schema.json").read_text("utf-8")
         data: dict[str, Any] = json.loads(text)
@@ -226,6 +227,10 @@ def json_schema(name: str) -> dict[str, Any]:
         return data
     if name == "report":
         return report_json_schema()
+    if name == "waivers":
+        from dualrel.waivers import waivers_json_schema  # noqa: PLC0415 (as the ruleset's)
+
+        return waivers_json_schema()
     raise KeyError(name)
 
 
