@@ -41,6 +41,7 @@ from dualrel.cli._shared import (
 )
 from dualrel.cli._shared import Terminated as _Terminated
 from dualrel.cli._shared import terminating as _terminating
+from dualrel.cli.parser import Parser
 
 __all__ = [
     "COMMANDS",
@@ -72,11 +73,10 @@ COMMANDS: dict[str, Callable[[Subparsers], None]] = {
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="dualrel",
         description="Find dual relationships and boundary violations in coaching practices.",
         epilog=EXIT_CODES_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"dualrel {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -24,6 +24,7 @@ from dualrel.cli._shared import (
     positive_int_arg,
     print_problems,
 )
+from dualrel.cli.config import add_config_options, apply_config, fail_level_arg
 from dualrel.cli.outputs import add_output_options, plan_outputs, write_outputs
 from dualrel.cli.progress import Progress
 from dualrel.cli.register import DEFAULT_PATH_HELP, DEFAULT_REGISTER, record_in_register
@@ -61,7 +62,12 @@ def add_command(sub: Subparsers) -> None:
         epilog=f"formats:\n{formats}\n\n{CHECK_EXIT_CODES_HELP}",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("registry", metavar="REGISTRY", help="registry file or CSV folder")
+    p.add_argument(
+        "registry",
+        metavar="REGISTRY",
+        nargs="?",
+        help="registry file or CSV folder (default: registry in the settings file)",
+    )
     p.add_argument(
         "-r",
         "--ruleset",
@@ -75,10 +81,9 @@ def add_command(sub: Subparsers) -> None:
     add_output_options(p)
     p.add_argument(
         "--fail-level",
-        type=int,
-        choices=(1, 2, 3),
-        default=1,
-        help="lowest level of open finding that fails the check (default 1)",
+        type=fail_level_arg,
+        metavar="LEVEL",
+        help="lowest escalation level (1, 2 or 3) of open finding that fails the check (default 1)",
     )
     p.add_argument("--waivers", metavar="FILE", help="YAML waivers file")
     p.add_argument("--baseline", metavar="REPORT.json", help="earlier JSON report to compare with")
@@ -123,12 +128,16 @@ def add_command(sub: Subparsers) -> None:
         action="store_true",
         help="print the seconds each stage took to stderr, as one JSON line",
     )
+    add_config_options(p)
     p.set_defaults(handler=guarded(_check, records=True))
 
 
 def _check(args: argparse.Namespace) -> int:
 
-    plan = plan_outputs(args, pseudonym_map=args.pseudonym_map, templates=args.templates)
+    args, configured = apply_config(args)
+    plan = plan_outputs(
+        args, configured=configured, pseudonym_map=args.pseudonym_map, templates=args.templates
+    )
     progress = Progress(sys.stderr)
     timings: dict[str, float] = {}
     warnings: list[Problem] = []

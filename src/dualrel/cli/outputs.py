@@ -260,7 +260,7 @@ def write_outputs(
     reveal: bool,
     templates: str | None = None,
     pseudonym_map: str | None = None,
-    report: Callable[[str], None] | None = None,
+    report: Callable[[str], object] | None = None,
 ) -> None:
     """Render and write each output of ``plan`` (files atomically), then the pseudonym
     map; ``report`` is told of each file written (``dualrel: wrote ...``)."""
