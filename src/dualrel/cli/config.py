@@ -260,13 +260,21 @@ def load_config(path: str) -> ConfigFile:
 
 
 def _line_of(lines: list[str], keys: list[str], pyproject: bool) -> int | None:
-    """The line of the first of ``keys`` in the settings' table (a best effort: TOML's
-    reader keeps no lines): its ``key =`` line, or the header of its own table."""
+    """The line of ``keys`` in the settings (a best effort: TOML's reader keeps no lines):
+    the line of the inner key when its table has its own header, else of the outer one."""
     if not keys:
         return None
     table = "tool.dualrel" if pyproject else ""
-    own = f"{table}.{keys[0]}" if table else keys[0]
-    key = re.compile(rf"\s*[\"']?{re.escape(keys[0])}[\"']?\s*[=.]")
+    line = _key_line(lines, table, keys[0])
+    if len(keys) > 1:
+        line = _key_line(lines, f"{table}.{keys[0]}".lstrip("."), keys[1]) or line
+    return line
+
+
+def _key_line(lines: list[str], table: str, name: str) -> int | None:
+    """The ``name = ...`` line in ``[table]``, or the header ``[table.name]``."""
+    own = f"{table}.{name}".lstrip(".")
+    key = re.compile(rf"\s*[\"']?{re.escape(name)}[\"']?\s*[=.]")
     current = ""
     for number, line in enumerate(lines, 1):
         text = line.strip()
