@@ -24,6 +24,7 @@ from dualrel.cli import (
     explain,
     lint,
     register,
+    render,
     rulesets,
     schema,
     stats,
@@ -69,6 +70,7 @@ COMMANDS: dict[str, Callable[[Subparsers], None]] = {
     "test": test.add_command,  # ruleset test cases, properties, coverage, mutants
     "diff": diff.add_command,  # two policies: rules, what they find, the findings' impact
     "register": register.add_command,  # findings tracked across runs (docs/register.md)
+    "render": render.add_command,  # any format from a saved JSON report
 }
 
 
