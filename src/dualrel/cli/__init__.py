@@ -42,7 +42,7 @@ from dualrel.cli._shared import (
 )
 from dualrel.cli._shared import Terminated as _Terminated
 from dualrel.cli._shared import terminating as _terminating
-from dualrel.cli.parser import Parser
+from dualrel.cli.parser import Parser as _Parser
 
 __all__ = [
     "COMMANDS",
@@ -75,7 +75,7 @@ COMMANDS: dict[str, Callable[[Subparsers], None]] = {
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = Parser(
+    parser = _Parser(
         prog="dualrel",
         description="Find dual relationships and boundary violations in coaching practices.",
         epilog=EXIT_CODES_HELP,
