@@ -84,8 +84,21 @@ def test_the_search_stops_at_the_repository_root(tmp_path: Path) -> None:
     assert found is not None and os.path.abspath(found) == str(tmp_path / "dualrel.toml")
     (inner / ".git").write_text("gitdir: elsewhere\n")  # a worktree's .git is a file
     assert find_config(inner / "a") is None
-    (inner / "pyproject.toml").write_text('[project]\nname = "x"\n')
+    (inner / "pyproject.toml").write_text('[project]\nname = "x"  # see [tool.dualrel]\n')
     assert find_config(inner / "a") is None  # a pyproject.toml without [tool.dualrel]
+    (inner / "pyproject.toml").write_text("[tool.dualrel\n")
+    found = find_config(inner / "a")  # a broken one that means to hold it: its error shown
+    assert found is not None and os.path.abspath(found) == str(inner / "pyproject.toml")
+
+
+def test_a_named_pyproject_without_the_table(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (repo / "other.toml").write_text("[tool.other]\nx = 1\n")
+    (repo / "pyproject.toml").write_text("[tool.other]\nx = 1\n")
+    assert main(["check", "--config", "../pyproject.toml"]) == 2
+    err = capsys.readouterr().err
+    assert "../pyproject.toml (/tool/dualrel): missing-field: no [tool.dualrel] table" in err
 
 
 def test_unknown_keys_and_bad_values_are_located_all_at_once(

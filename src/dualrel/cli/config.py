@@ -152,13 +152,20 @@ def find_config(start: str | os.PathLike[str] = ".") -> str | None:
 
 
 def _has_tool_table(path: str) -> bool:
-    # a pyproject.toml that cannot be read says so when it is loaded: it counts as found
-    # when its text names the table, so its error is not silently skipped
+    """Whether the pyproject.toml at ``path`` has a ``[tool.dualrel]`` table.  One that
+    cannot be read or parsed counts when its text names the table, so that its error is
+    reported when it is loaded rather than the file silently passed over."""
     try:
         with open(path, "rb") as f:
-            return b"tool.dualrel" in f.read()
+            raw = f.read()
     except OSError:
         return False
+    try:
+        doc = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return re.search(rb"^\s*\[\s*tool\.dualrel(?![\w-])", raw, re.MULTILINE) is not None
+    tool = doc.get("tool")
+    return isinstance(tool, dict) and "dualrel" in tool
 
 
 def load_config(path: str) -> ConfigFile:
