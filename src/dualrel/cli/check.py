@@ -1,7 +1,8 @@
 """``dualrel check``: check a registry against rulesets and report the findings.
 
-The check itself is :func:`dualrel.check.check_for_exit`; this module parses its options,
-renders the result in the chosen format and writes it.
+The check itself is :func:`dualrel.check.check_for_exit`; this module parses its options
+(with the settings file's, :mod:`dualrel.cli.config`) and writes the result in every
+format asked for (:mod:`dualrel.cli.outputs`, each output checked before the run).
 """
 
 from __future__ import annotations
@@ -83,7 +84,8 @@ def add_command(sub: Subparsers) -> None:
         "--fail-level",
         type=fail_level_arg,
         metavar="LEVEL",
-        help="lowest escalation level (1, 2 or 3) of open finding that fails the check (default 1)",
+        help="lowest escalation level (1, 2 or 3) of open finding that fails the check "
+        "(default 1, or fail-level in the settings file)",
     )
     p.add_argument("--waivers", metavar="FILE", help="YAML waivers file")
     p.add_argument("--baseline", metavar="REPORT.json", help="earlier JSON report to compare with")
