@@ -142,3 +142,21 @@ def test_bad_outputs_fail_before_the_report_is_read(
     err = capsys.readouterr().err
     assert "no such directory 'nodir'" in err and "no such report" not in err
     assert os.listdir(tmp_path) == [".git"]
+
+
+def test_a_report_from_before_rules_were_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["check", str(EXAMPLE), "-o", "json=r.json", "-o", "github=c.txt"]) == 1
+    report = json.loads((tmp_path / "r.json").read_text())
+    del report["rules"]
+    for finding in report["findings"]:
+        finding.pop("windows", None)
+    (tmp_path / "r.json").write_text(json.dumps(report))
+    assert main(["render", "r.json", "-o", "sarif=a.sarif", "-o", "html=a.html"]) == 2
+    err = capsys.readouterr().err
+    assert "r.json (/rules): missing-field: the report holds no rules" in err
+    assert "sarif, html cannot be rendered" in err
+    assert not (tmp_path / "a.sarif").exists()
+    assert main(["render", "r.json", "-o", "github=r.txt"]) == 0  # needs no rule
+    assert (tmp_path / "r.txt").read_text() == (tmp_path / "c.txt").read_text()

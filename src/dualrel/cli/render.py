@@ -17,11 +17,16 @@ import textwrap
 from dualrel._internal.terminal import printable
 from dualrel.cli._shared import EXIT_INPUT, EXIT_OK, Subparsers, guarded
 from dualrel.cli.outputs import add_output_options, plan_outputs, write_outputs
+from dualrel.errors import Problem
 from dualrel.report import KEY_ENV, MIN_KEY_BYTES
 from dualrel.report.reread import check_result
-from dualrel.report.schema import load_report
+from dualrel.report.schema import ReportFileError, load_report
 
 __all__ = ["add_command"]
+
+#: The formats that show the rules in use or the findings' date windows, which reports
+#: written before dualrel render existed do not hold
+_NEED_RULES = ("sarif", "junit", "html")
 
 
 def add_command(sub: Subparsers) -> None:
@@ -67,7 +72,25 @@ def add_command(sub: Subparsers) -> None:
 def _render(args: argparse.Namespace) -> int:
 
     plan = plan_outputs(args, pseudonym_map=args.pseudonym_map, templates=args.templates)
-    result = check_result(load_report(args.report))
+    doc = load_report(args.report)
+    needing = [o.format for o in plan.outputs if o.format in _NEED_RULES]
+    if needing and doc.findings and not doc.rules:
+        # written before reports held their rules and windows: these formats would
+        # silently lose the findings' rules (sarif, junit) or timelines (html)
+        raise ReportFileError(
+            [
+                Problem(
+                    file=args.report,
+                    pointer="/rules",
+                    code="missing-field",
+                    message=f"the report holds no rules ({doc.generated_by} wrote it before "
+                    f"reports held them): {', '.join(needing)} cannot be rendered from it "
+                    "as check would write them; check again, or render text, json, "
+                    "markdown, github or gitlab",
+                )
+            ]
+        )
+    result = check_result(doc)
     write_outputs(
         result,
         plan,
