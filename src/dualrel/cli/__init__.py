@@ -24,6 +24,7 @@ from dualrel.cli import (
     explain,
     lint,
     register,
+    render,
     rulesets,
     schema,
     stats,
@@ -41,6 +42,7 @@ from dualrel.cli._shared import (
 )
 from dualrel.cli._shared import Terminated as _Terminated
 from dualrel.cli._shared import terminating as _terminating
+from dualrel.cli.parser import Parser as _Parser
 
 __all__ = [
     "COMMANDS",
@@ -68,15 +70,15 @@ COMMANDS: dict[str, Callable[[Subparsers], None]] = {
     "test": test.add_command,  # ruleset test cases, properties, coverage, mutants
     "diff": diff.add_command,  # two policies: rules, what they find, the findings' impact
     "register": register.add_command,  # findings tracked across runs (docs/register.md)
+    "render": render.add_command,  # any format from a saved JSON report
 }
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="dualrel",
         description="Find dual relationships and boundary violations in coaching practices.",
         epilog=EXIT_CODES_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"dualrel {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

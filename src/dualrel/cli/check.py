@@ -1,17 +1,16 @@
 """``dualrel check``: check a registry against rulesets and report the findings.
 
-The check itself is :func:`dualrel.check.check_for_exit`; this module parses its options,
-renders the result in the chosen format and writes it.
+The check itself is :func:`dualrel.check.check_for_exit`; this module parses its options
+(with the settings file's, :mod:`dualrel.cli.config`) and writes the result in every
+format asked for (:mod:`dualrel.cli.outputs`, each output checked before the run).
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import textwrap
 
-from dualrel._internal.gc import gc_paused
 from dualrel._internal.terminal import printable
 from dualrel._internal.timing import Stopwatch, timings_line
 from dualrel.check import DEFAULT_RULESET, CheckOptions, check_for_exit
@@ -21,23 +20,17 @@ from dualrel.cli._shared import (
     EXIT_OK,
     Subparsers,
     add_extends_from,
-    emit,
     guarded,
     iso_date_arg,
     positive_int_arg,
     print_problems,
 )
+from dualrel.cli.config import add_config_options, apply_config, fail_level_arg
+from dualrel.cli.outputs import add_output_options, plan_outputs, write_outputs
 from dualrel.cli.progress import Progress
 from dualrel.cli.register import DEFAULT_PATH_HELP, DEFAULT_REGISTER, record_in_register
-from dualrel.errors import InvalidArgument, Problem
-from dualrel.report import (
-    FORMATS,
-    KEY_ENV,
-    MIN_KEY_BYTES,
-    Pseudonymizer,
-    render,
-    write_pseudonym_map,
-)
+from dualrel.errors import Problem
+from dualrel.report import FORMATS, KEY_ENV, MIN_KEY_BYTES
 from dualrel.waivers import stale_warnings
 
 __all__ = ["CHECK_EXIT_CODES_HELP", "add_command"]
@@ -72,7 +65,12 @@ def add_command(sub: Subparsers) -> None:
         epilog=f"formats:\n{formats}\n\n{CHECK_EXIT_CODES_HELP}",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("registry", metavar="REGISTRY", help="registry file or CSV folder")
+    p.add_argument(
+        "registry",
+        metavar="REGISTRY",
+        nargs="?",
+        help="registry file or CSV folder (default: registry in the settings file)",
+    )
     p.add_argument(
         "-r",
         "--ruleset",
@@ -83,26 +81,13 @@ def add_command(sub: Subparsers) -> None:
     )
     add_extends_from(p)
     p.add_argument("--as-of", type=iso_date_arg, metavar="DATE", help="evaluation date YYYY-MM-DD")
-    p.add_argument(
-        "--format",
-        "-f",
-        choices=list(FORMATS),
-        default="text",
-        metavar="FMT",
-        help=f"output format: {', '.join(FORMATS)} (default text)",
-    )
-    p.add_argument(
-        "-o",
-        "--output",
-        metavar="FILE",
-        help="write the report to FILE (atomically; - is standard output)",
-    )
+    add_output_options(p)
     p.add_argument(
         "--fail-level",
-        type=int,
-        choices=(1, 2, 3),
-        default=1,
-        help="lowest level of open finding that fails the check (default 1)",
+        type=fail_level_arg,
+        metavar="LEVEL",
+        help="lowest escalation level (1, 2 or 3) of open finding that fails the check "
+        "(default 1, or fail-level in the settings file)",
     )
     p.add_argument("--waivers", metavar="FILE", help="YAML waivers file (docs/waivers.md)")
     p.add_argument(
@@ -152,45 +137,16 @@ def add_command(sub: Subparsers) -> None:
         action="store_true",
         help="print the seconds each stage took to stderr, as one JSON line",
     )
+    add_config_options(p)
     p.set_defaults(handler=guarded(_check, records=True))
-
-
-def _pseudonymizer(args: argparse.Namespace) -> Pseudonymizer | None:
-    """The key of a shared report (``None`` for text, json or ``--reveal``), read before
-    the check runs, so that a key too short to use, or a ``--pseudonym-map`` that could
-    not be written, is refused first (see :mod:`dualrel.report.pseudonym` for why a map
-    needs a key)."""
-    shared = FORMATS[args.format].shared and not args.reveal
-    if args.pseudonym_map is not None and not shared:
-        formats = ", ".join(name for name, fmt in FORMATS.items() if fmt.shared)
-        raise InvalidArgument(
-            f"--pseudonym-map: the {args.format} report shows ids as they are "
-            + ("(--reveal)" if args.reveal else f"(use {formats})")
-            + ", there is nothing to map"
-        )
-    pseudo = Pseudonymizer.from_env() if shared else None
-    if args.pseudonym_map is None or pseudo is None:
-        return pseudo
-    if pseudo.source != "env":
-        raise InvalidArgument(
-            f"--pseudonym-map needs {KEY_ENV}: with a random key per run the map would fit "
-            "this one report only"
-        )
-    if args.output not in (None, "-") and os.path.realpath(args.output) == os.path.realpath(
-        args.pseudonym_map
-    ):
-        raise InvalidArgument(
-            "--pseudonym-map and -o name the same file: the map must never travel with the "
-            "shareable report"
-        )
-    return pseudo
 
 
 def _check(args: argparse.Namespace) -> int:
 
-    if args.templates is not None and args.format != "html":
-        raise InvalidArgument(f"--templates applies to --format html only, not {args.format}")
-    pseudo = _pseudonymizer(args)
+    args, configured = apply_config(args)
+    plan = plan_outputs(
+        args, configured=configured, pseudonym_map=args.pseudonym_map, templates=args.templates
+    )
     progress = Progress(sys.stderr)
     timings: dict[str, float] = {}
     warnings: list[Problem] = []
@@ -220,40 +176,22 @@ def _check(args: argparse.Namespace) -> int:
         watch = Stopwatch(timings)
         record_in_register(result, args.register, args.by)
         watch.lap("register")
-    colour = args.output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     watch = Stopwatch(timings)
-    with gc_paused():
-        text = render(
-            result,
-            args.format,
-            reveal=args.reveal,
-            pseudonymizer=pseudo,
-            colour=colour,
-            templates=args.templates,
-        )
-    if args.output is None and args.format != "text" and sys.stdout.isatty():
-        # text escapes its lines itself (and may be in colour); the file formats are
-        # written as they are to files and pipes, but never obeyed by a terminal
-        text = printable(text, keep="\n")
-    emit(text, args.output)
-    if args.pseudonym_map is not None and pseudo is not None:
-        mapped = write_pseudonym_map(args.pseudonym_map, result, pseudo)
-        sys.stderr.write(
-            f"dualrel: wrote {args.pseudonym_map} ({mapped} pseudonym(s); keep it apart from "
-            "the report)\n"
-        )
+    failing = len(result.failing())
+    wrote = (
+        f"({len(result.findings)} finding(s), {failing} open at or above level {result.fail_level})"
+    )
+    write_outputs(
+        result,
+        plan,
+        reveal=args.reveal,
+        templates=args.templates,
+        pseudonym_map=args.pseudonym_map,
+        report=lambda path: sys.stderr.write(printable(f"dualrel: wrote {path} {wrote}") + "\n"),
+    )
     watch.lap("report")
     if args.timings:
         sys.stderr.write(timings_line(timings))
-    if args.output not in (None, "-"):  # standard output already holds the report
-        failing = len(result.failing())
-        sys.stderr.write(
-            printable(
-                f"dualrel: wrote {args.output} ({len(result.findings)} finding(s), {failing} "
-                f"open at or above level {result.fail_level})"
-            )
-            + "\n"
-        )
     if stale and args.fail_on_stale:
         return max(result.exit_code(), EXIT_FINDINGS)
     return result.exit_code()

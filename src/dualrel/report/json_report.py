@@ -12,7 +12,7 @@ from typing import Any
 import pydantic_core
 
 from dualrel._version import __version__
-from dualrel.findings import CheckedFinding, CheckResult, WaiverInfo
+from dualrel.findings import CheckedFinding, CheckResult, RuleInfo, WaiverInfo
 from dualrel.report._base import OutputFormat, People
 from dualrel.report.schema import REPORT_FORMAT, ReportDocument
 
@@ -34,7 +34,7 @@ def _waiver(w: WaiverInfo) -> dict[str, Any]:
 
 def _finding(f: CheckedFinding, names: dict[str, str] | None) -> dict[str, Any]:
     fd = f.finding
-    return {
+    out: dict[str, Any] = {
         "rule": fd.rule,
         "ruleset": {"id": fd.ruleset.id, "version": fd.ruleset.version},
         "title": fd.title,
@@ -77,6 +77,18 @@ def _finding(f: CheckedFinding, names: dict[str, str] | None) -> dict[str, Any]:
         "waiver": _waiver(f.waiver) if f.waiver else None,
         "names": names,
     }
+    # what only the html page and sarif's baseline state show, so that `dualrel render`
+    # can write them from this report: only when there is some, as ReportDocument says
+    if f.in_baseline:
+        out["in_baseline"] = True
+    if f.records:
+        out["evidence_records"] = [{"id": r.id, "dates": dict(r.dates)} for r in f.records]
+    if f.windows:
+        out["windows"] = [
+            {"item": w.item, "condition": w.condition, "bound": w.bound, "value": w.value}
+            for w in f.windows
+        ]
+    return out
 
 
 def document(result: CheckResult, names: Mapping[str, str] | None = None) -> ReportDocument:
@@ -148,7 +160,26 @@ def document_data(result: CheckResult, names: Mapping[str, str] | None = None) -
         data["warnings"] = [
             {"code": w.code, "file": w.file, "message": w.message} for w in result.warnings
         ]
+    if result.rules:
+        data["rules"] = [_rule(r) for r in result.rules]
     return data
+
+
+def _rule(r: RuleInfo) -> dict[str, Any]:
+    return {
+        "ruleset": {"id": r.ruleset.id, "version": r.ruleset.version},
+        "id": r.id,
+        "title": r.title,
+        "description": r.description,
+        "category": r.category,
+        "severity": r.severity,
+        "level": r.level,
+        "citations": [{"code": c.code, "clause": c.clause} for c in r.citations],
+        "remediation": [
+            {"action": s.action, "within_days": s.within_days, "owner": s.owner}
+            for s in r.remediation
+        ],
+    }
 
 
 def render(result: CheckResult, people: People, colour: bool = False) -> str:

@@ -29,9 +29,12 @@ __all__ = [
     "FindingModel",
     "GeneratedForModel",
     "LocationModel",
+    "RecordModel",
     "ReportDocument",
     "ReportFileError",
     "ResolvedModel",
+    "RuleModel",
+    "RuleStepModel",
     "RulesetRefModel",
     "StepModel",
     "SummaryModel",
@@ -39,6 +42,7 @@ __all__ = [
     "WaiverModel",
     "WaiverOutcomeModel",
     "WarningModel",
+    "WindowModel",
     "json_schema",
     "load_report",
     "report_json_schema",
@@ -102,6 +106,22 @@ class WaiverModel(_Model):
     subjects: dict[str, str] | None = None
 
 
+class RecordModel(_Model):
+    id: str = Field(description="section/id")
+    dates: dict[str, date] = Field(description="the record's dates by field, in field order")
+
+
+class WindowModel(_Model):
+    item: str = Field(description="a tie id or section/id of the evidence")
+    condition: str
+    bound: date
+    value: date | None = None
+
+
+def _empty(value: Any) -> bool:
+    return not value
+
+
 class FindingModel(_Model):
     rule: str
     ruleset: RulesetRefModel
@@ -125,6 +145,17 @@ class FindingModel(_Model):
     names: dict[str, str] | None = Field(
         default=None, description="person id -> name; only in reports made with --reveal"
     )
+    # written only when true or not empty, as the warnings: what the html page draws and
+    # sarif's baseline state, so that ``dualrel render`` writes any format from the report
+    in_baseline: bool = Field(
+        default=False, exclude_if=_empty, description="the baseline holds this finding"
+    )
+    evidence_records: list[RecordModel] = Field(
+        default_factory=list, exclude_if=_empty, description="the records' dates"
+    )
+    windows: list[WindowModel] = Field(
+        default_factory=list, exclude_if=_empty, description="the rule's date windows"
+    )
 
 
 class ResolvedModel(_Model):
@@ -142,6 +173,24 @@ class WaiverOutcomeModel(_Model):
     waiver: WaiverModel
     status: Literal["applied", "expired", "stale"]
     findings: list[str] = Field(description="fingerprints of the findings it waived")
+
+
+class RuleStepModel(_Model):
+    action: str
+    within_days: int = Field(ge=0)
+    owner: str
+
+
+class RuleModel(_Model):
+    ruleset: RulesetRefModel
+    id: str
+    title: str
+    description: str
+    category: str
+    severity: Severity
+    level: Level
+    citations: list[CitationModel]
+    remediation: list[RuleStepModel]
 
 
 class FileRefModel(_Model):
@@ -196,6 +245,11 @@ class ReportDocument(_Model):
         default_factory=list,
         exclude_if=lambda v: not v,
         description="warnings about the check itself (a baseline of another registry)",
+    )
+    rules: list[RuleModel] = Field(
+        default_factory=list,
+        exclude_if=lambda v: not v,
+        description="every enabled rule of the rulesets, with or without findings",
     )
 
 
