@@ -57,3 +57,7 @@ class DoctestBlocks(griffe.Extension):
     def on_object(self, *, obj: griffe.Object, **kwargs: Any) -> None:
         if obj.docstring is not None:
             obj.docstring.value = plain_roles(fence_doctests(obj.docstring.value))
+
+    def on_package(self, *, pkg: griffe.Module, **kwargs: Any) -> None:
+        # on_object is called for the members of the package, not for the package itself
+        self.on_object(obj=pkg)
