@@ -133,6 +133,9 @@ ProblemCode = Literal[
     "baseline-registry",
     "duplicate-key",
     "invalid-text",
+    "as-of-today",
+    "wrong-encoding",
+    "wrong-delimiter",
 ]
 
 
