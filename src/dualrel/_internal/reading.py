@@ -41,12 +41,12 @@ __all__ = [
     "OnRead",
     "check_file",
     "limit_of",
-    "not_utf8",
     "open_lines",
     "read_text",
     "refuse_foreign_text",
     "utf8_error",
     "utf8_error_line",
+    "wrong_encoding",
 ]
 
 InputKind = Literal["registry", "report", "yaml"]
@@ -152,7 +152,7 @@ def read_text(path: str, kind: InputKind, *, on_read: OnRead | None = None) -> s
         line_end = data.find(b"\n", e.start)
         bad = data[line_start : line_end if line_end >= 0 else len(data)]
         line = data.count(b"\n", 0, e.start) + 1
-        raise DecodeError([not_utf8(bad, e.reason, line)]) from None
+        raise DecodeError([wrong_encoding(bad, e.reason, line)]) from None
     if "\r" in text:  # universal newlines, as text-mode open() reads
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text
@@ -162,8 +162,8 @@ def read_text(path: str, kind: InputKind, *, on_read: OnRead | None = None) -> s
 _HEAD = 4096
 
 
-def not_utf8(line: bytes, reason: str, at: int | None) -> Found:
-    """The ``wrong-encoding`` problem of a ``line`` of bytes that does not decode, at line ``at``."""
+def wrong_encoding(line: bytes, reason: str, at: int | None) -> Found:
+    """The ``wrong-encoding`` problem of ``line``, bytes that do not decode, at line ``at``."""
     return Found("wrong-encoding", encodings.message(line, reason), at)
 
 
@@ -202,14 +202,14 @@ def utf8_error(path: str) -> Found | None:
                         start = data.rfind(b"\n", 0, e.start) + 1
                         end = data.find(b"\n", e.start)
                         bad = data[start : end if end >= 0 else len(data)]
-                        return not_utf8(bad, e.reason, line + data.count(b"\n", 0, e.start))
+                        return wrong_encoding(bad, e.reason, line + data.count(b"\n", 0, e.start))
                     # a character cut by the block's end: decided with the next block
                     carry = data[e.start :]
                     data = data[: e.start]
                 line += data.count(b"\n")
     except OSError:
         return None
-    return not_utf8(carry, "unexpected end of data", line) if carry else None
+    return wrong_encoding(carry, "unexpected end of data", line) if carry else None
 
 
 def utf8_error_line(path: str) -> int | None:

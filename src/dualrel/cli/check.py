@@ -25,9 +25,9 @@ from dualrel.cli._shared import (
     guarded,
     iso_date_arg,
     positive_int_arg,
-    print_problems,
+    print_warnings,
 )
-from dualrel.cli.progress import Progress
+from dualrel.cli.progress import Progress, registry_bytes
 from dualrel.cli.register import DEFAULT_PATH_HELP, DEFAULT_REGISTER, record_in_register
 from dualrel.errors import InvalidArgument, Problem
 from dualrel.report import (
@@ -40,6 +40,14 @@ from dualrel.report import (
 )
 
 __all__ = ["CHECK_EXIT_CODES_HELP", "add_command"]
+
+CHECK_MESSAGES_HELP = """\
+progress and warnings (stderr):
+  on a terminal, a live line: the stage, and while the registry is read its bytes read,
+  rate and time left; elsewhere (CI logs, pipes) one line per finished stage with its
+  seconds; then the warnings, located (the registry's own such as unknown-role, a check
+  without a date, values read as numbers): the first few and how many; -q prints none
+"""
 
 CHECK_EXIT_CODES_HELP = f"""\
 exit codes:
@@ -67,7 +75,7 @@ def add_command(sub: Subparsers) -> None:
             f"{KEY_ENV} (at least {MIN_KEY_BYTES} bytes; a random key per run when unset).",
             width=88,
         ),
-        epilog=f"formats:\n{formats}\n\n{CHECK_EXIT_CODES_HELP}",
+        epilog=f"formats:\n{formats}\n\n{CHECK_MESSAGES_HELP}\n{CHECK_EXIT_CODES_HELP}",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("registry", metavar="REGISTRY", help="registry file or CSV folder")
@@ -145,6 +153,13 @@ def add_command(sub: Subparsers) -> None:
         action="store_true",
         help="print the seconds each stage took to stderr, as one JSON line",
     )
+    p.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="print nothing to stderr but errors: no progress, no stage log lines, no "
+        "warnings (see progress and warnings below)",
+    )
     p.set_defaults(handler=guarded(_check, records=True))
 
 
@@ -184,7 +199,11 @@ def _check(args: argparse.Namespace) -> int:
     if args.templates is not None and args.format != "html":
         raise InvalidArgument(f"--templates applies to --format html only, not {args.format}")
     pseudo = _pseudonymizer(args)
-    progress = Progress(sys.stderr)
+    progress = Progress(
+        sys.stderr,
+        mode="quiet" if args.quiet else "auto",
+        total_bytes=registry_bytes(args.registry),
+    )
     timings: dict[str, float] = {}
     warnings: list[Problem] = []
     options = CheckOptions(
@@ -198,12 +217,14 @@ def _check(args: argparse.Namespace) -> int:
         timings=timings,
         warnings=warnings,
         extends_from=args.extends_from,
+        on_read=progress.on_read,
     )
     try:
         result = check_for_exit(args.registry, args.ruleset or [DEFAULT_RULESET], options)
     finally:
         progress.close()
-    print_problems(warnings, tally=False)
+    if not args.quiet:
+        print_warnings(warnings)
     if args.register is not None:
         watch = Stopwatch(timings)
         record_in_register(result, args.register, args.by)
@@ -226,14 +247,15 @@ def _check(args: argparse.Namespace) -> int:
     emit(text, args.output)
     if args.pseudonym_map is not None and pseudo is not None:
         mapped = write_pseudonym_map(args.pseudonym_map, result, pseudo)
-        sys.stderr.write(
-            f"dualrel: wrote {args.pseudonym_map} ({mapped} pseudonym(s); keep it apart from "
-            "the report)\n"
-        )
+        if not args.quiet:
+            sys.stderr.write(
+                f"dualrel: wrote {args.pseudonym_map} ({mapped} pseudonym(s); keep it apart "
+                "from the report)\n"
+            )
     watch.lap("report")
     if args.timings:
         sys.stderr.write(timings_line(timings))
-    if args.output not in (None, "-"):  # standard output already holds the report
+    if args.output not in (None, "-") and not args.quiet:  # stdout holds the report
         failing = len(result.failing())
         sys.stderr.write(
             printable(

@@ -26,10 +26,10 @@ from dualrel._internal.problems import Collector
 from dualrel._internal.reading import (
     OnRead,
     check_file,
-    not_utf8,
     open_lines,
     refuse_foreign_text,
     utf8_error,
+    wrong_encoding,
 )
 from dualrel.errors import ProblemCode
 from dualrel.graph._assemble import SectionInfo, finish
@@ -88,7 +88,7 @@ class _Reader:
         line = self.reader.line_num
         if isinstance(e, UnicodeDecodeError):
             # the text stream knows only the offset in the block it was decoding
-            found = utf8_error(self.path) or not_utf8(b"", e.reason, None)
+            found = utf8_error(self.path) or wrong_encoding(b"", e.reason, None)
             self.c.add(found.problem(self.file))
             return False
         if line == self.last_bad:

@@ -173,7 +173,7 @@ def _load(
         # a streamed read knows only an offset in its block: find the line
         found = reading.utf8_error(file)
         if found is None:  # pragma: no cover - the file changed under the reader
-            found = reading.not_utf8(b"", e.reason, None)
+            found = reading.wrong_encoding(b"", e.reason, None)
         c.add(found.problem(file))
         c.raise_if_errors()
         raise AssertionError("unreachable") from e  # pragma: no cover
