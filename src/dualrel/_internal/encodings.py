@@ -63,10 +63,18 @@ def message(line: bytes, reason: str) -> str:
     Latin-1: save the file as UTF-8
     >>> print(message(b"\\x81\\x8d", "invalid start byte"))
     not UTF-8 text (invalid start byte): save the file as UTF-8
+    >>> "CESU-8" in message(b"a\\xed\\xa0\\x80", "invalid continuation byte")
+    True
     """
     named = sniff(line[:4096])
     if named is not None:
         return f"not UTF-8 text: it looks like {named}: {SAVE_AS}"
+    try:  # UTF-8 but for surrogates encoded one by one: not a single-byte encoding
+        line.decode("utf-8", "surrogatepass")
+    except UnicodeDecodeError:
+        pass
+    else:
+        return f"not UTF-8 text ({reason}: a surrogate encoded alone, as CESU-8 does): {SAVE_AS}"
     try:
         line.decode("cp1252")
     except UnicodeDecodeError:
