@@ -101,6 +101,21 @@ def test_csv_folder_with_warning(tmp_path: Path) -> None:
     assert r.stderr == ""
 
 
+def test_as_of_option(tmp_path: Path) -> None:
+    (tmp_path / "people.csv").write_text("id,roles\na,coach\nb,client\n")
+    (tmp_path / "ties.csv").write_text("kind,source,target\ncoaching,a,b\n")
+    r = run("validate", str(tmp_path))
+    # a CSV folder has no as_of: the summary says which date a check would use
+    assert "as of       none: check uses today's date unless given --as-of" in r.stdout
+    r = run("validate", "--as-of", "2026-03-01", str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    assert "as of       2026-03-01" in r.stdout
+    r = run("validate", "--json", "--as-of", "2026-03-01", str(EXAMPLE))
+    assert json.loads(r.stdout)["as_of"] == "2026-03-01"  # over the document's own
+    r = run("validate", "--as-of", "2026-02-30", str(tmp_path))
+    assert r.returncode == 2 and "expected a date YYYY-MM-DD" in r.stderr
+
+
 def test_extra_kind_option(tmp_path: Path) -> None:
     (tmp_path / "people.csv").write_text("id,roles\na,coach\nb,client\n")
     (tmp_path / "ties.csv").write_text("kind,source,target\nboard_seat,a,b\n")

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from dualrel._internal.gc import gc_paused
+from dualrel._internal.reading import OnRead
 from dualrel._internal.timing import Stopwatch
 from dualrel.baseline import Baseline, apply_baseline, load_baseline, registry_warning
 from dualrel.errors import InvalidArgument, Problem, RegistryError, RulesetError
@@ -34,7 +35,7 @@ from dualrel.findings import (
     RuleStep,
     WaiverInfo,
 )
-from dualrel.graph import RecordLocations, load_registry
+from dualrel.graph import RecordLocations, load_registry_with_warnings
 from dualrel.graph.model import CORE_TIE_KINDS, PRACTICE_SECTIONS, Registry, SourceLocation, Tie
 from dualrel.graph.practice import PRACTICE_CATALOGUE
 from dualrel.rules import Rule, Ruleset, compile_ruleset, evaluate, load_ruleset
@@ -262,13 +263,17 @@ class CheckOptions:
     jobs: int = 1
     #: filled with the seconds each stage took, when given
     timings: MutableMapping[str, float] | None = None
-    #: filled with warnings about the registry as the rulesets read it, when given (values
-    #: a rule reads as numbers that do not read as one: ``rules.numbers``), and with the
-    #: result's own warnings (a baseline of another registry content: ``baseline-registry``)
+    #: filled with warnings about the registry as the rulesets read it, when given (the
+    #: loader's own, such as ``unknown-role``; ``as-of-today`` when neither the options nor
+    #: the registry give a date; values a rule reads as numbers that do not read as one:
+    #: ``rules.numbers``), and with the result's own warnings (a baseline of another
+    #: registry content: ``baseline-registry``)
     warnings: list[Problem] | None = None
     #: folders whose rulesets ``extends`` may read, besides shipped rulesets and the
     #: extending ruleset's own folder
     extends_from: Sequence[str | os.PathLike[str]] = ()
+    #: told the number of bytes of the registry each read returned (a progress display)
+    on_read: OnRead | None = None
 
 
 def run_check(
@@ -285,6 +290,7 @@ def run_check(
     timings: MutableMapping[str, float] | None = None,
     warnings: list[Problem] | None = None,
     extends_from: Sequence[str | os.PathLike[str]] = (),
+    on_read: OnRead | None = None,
 ) -> CheckResult:
     """Check a registry against rulesets and return the result every format renders.
 
@@ -323,6 +329,7 @@ def run_check(
         timings=timings,
         warnings=warnings,
         extends_from=extends_from,
+        on_read=on_read,
     )
     return _run_check(registry, rulesets, options)
 
@@ -337,6 +344,18 @@ def check_for_exit(
     never freed one by one (about a second at a million people); see ``cli.run``."""
     return _run_check(
         registry, rulesets, options if options is not None else CheckOptions(), keep=_KEPT
+    )
+
+
+def _dated_today(path: str, today: date) -> Problem:
+    """The warning that a registry without a date (a CSV folder has none) was checked as
+    of today: the same files give other findings another day."""
+    return Problem(
+        file=path,
+        code="as-of-today",
+        message=f"the registry has no as_of date: checked as of {today.isoformat()} (today); "
+        "give --as-of (or as_of in the registry) to check as of another date",
+        severity="warning",
     )
 
 
@@ -373,13 +392,22 @@ def _run_check(
     extra_roles = sorted({r for rs in loaded for r in rs.roles})
     reg_path = os.fspath(registry)
     _refuse_pipe(reg_path)
-    reg = load_registry(
-        reg_path, extra_kinds=extra_kinds or None, extra_roles=extra_roles, as_of=as_of
+    reg, registry_warnings = load_registry_with_warnings(
+        reg_path,
+        extra_kinds=extra_kinds or None,
+        extra_roles=extra_roles,
+        as_of=as_of,
+        on_read=options.on_read,
     )
     if keep is not None:
         keep[:] = [reg]
     info = RegistryInfo(reg_path, registry_sha256(reg_path))
     if options.warnings is not None:
+        options.warnings.extend(registry_warnings)
+        if as_of is None and reg.as_of is None:
+            # the engine would take today's date too: taken here, the note names it
+            as_of = date.today()
+            options.warnings.append(_dated_today(reg_path, as_of))
         options.warnings.extend(numeric_warnings(reg, loaded))
     mismatch = (
         registry_warning(base, info, {p.id for p in reg.people}) if base is not None else None

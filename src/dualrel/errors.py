@@ -135,6 +135,9 @@ ProblemCode = Literal[
     "duplicate-key",
     "invalid-text",
     "stale-waiver",
+    "as-of-today",
+    "wrong-encoding",
+    "wrong-delimiter",
 ]
 
 

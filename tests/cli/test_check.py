@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import xml.etree.ElementTree as ET
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -41,7 +42,8 @@ def test_default_is_text_with_coaching_core_and_exit_1() -> None:
     assert proc.returncode == 1, proc.stderr
     assert "rulesets: coaching-core 1.0.0" in proc.stdout
     assert "Level 3 (external referral or therapy): 1" in proc.stdout
-    assert proc.stderr == ""  # no progress bar when stderr is not a terminal
+    # not on a terminal: one log line per stage (tests/cli/test_progress.py), no warning
+    assert all(line.startswith("dualrel: [") for line in proc.stderr.splitlines())
     assert "\033[" not in proc.stdout
     assert not [n for n in example_names() if n in proc.stdout]
 
@@ -301,7 +303,48 @@ def test_progress_bar_on_a_terminal(tmp_path: Path, planted: Path) -> None:
         os.close(master)
     err = b"".join(chunks).decode()
     assert proc.returncode == 1
-    assert "evaluating coaching-core" in err and "[" in err
+    assert "evaluating coaching-core" in err and "loading the registry" in err
+
+
+def _csv(tmp_path: Path, people: str) -> Path:
+    d = tmp_path / "reg"
+    d.mkdir(exist_ok=True)
+    (d / "people.csv").write_text("id,roles\n" + people)
+    (d / "ties.csv").write_text("kind,source,target\ncoaching,co1,cl1\n")
+    return d
+
+
+def test_the_registry_s_warnings_are_printed_located(tmp_path: Path) -> None:
+    d = _csv(tmp_path, 'co1,coach\ncl1,client\ncl2,"coach,mentor"\n')
+    proc = run("check", d, "--as-of", "2026-01-01")
+    assert proc.returncode == 1, proc.stderr
+    warnings = [line for line in proc.stderr.splitlines() if not line.startswith("dualrel: [")]
+    assert warnings == [
+        f"warning: {d / 'people.csv'}:4: unknown-role: role 'coach,mentor' is not in the "
+        "vocabulary (did you mean 'mentor'?) [cl2]",
+        "dualrel: 1 warning(s) (dualrel validate lists the registry's)",
+    ]
+    assert run("check", d, "--as-of", "2026-01-01", "-q").stderr == ""
+
+
+def test_many_warnings_are_counted_after_the_first_few(tmp_path: Path) -> None:
+    people = "co1,coach\ncl1,client\n" + "".join(f"x{i},role{i}\n" for i in range(25))
+    proc = run("check", _csv(tmp_path, people), "--as-of", "2026-01-01")
+    listed = [line for line in proc.stderr.splitlines() if line.startswith("warning: ")]
+    assert len(listed) == 10 and all("unknown-role" in line for line in listed)
+    assert "dualrel: 25 warning(s), the first 10 above" in proc.stderr
+
+
+def test_a_registry_without_a_date_says_which_date_it_was_checked_on(tmp_path: Path) -> None:
+    d = _csv(tmp_path, "co1,coach\ncl1,client\n")
+    proc = run("check", d)
+    today = date.today().isoformat()
+    assert (
+        f"warning: {d}: as-of-today: the registry has no as_of date: checked as of {today} (today)"
+    ) in proc.stderr
+    assert f"dualrel check: {d} as of {today}" in proc.stdout
+    assert "as-of-today" not in run("check", d, "--as-of", "2026-01-01").stderr
+    assert "as-of-today" not in run("check", EXAMPLE).stderr  # the document has its as_of
 
 
 def test_help_documents_exit_codes_and_formats() -> None:

@@ -103,7 +103,7 @@ def test_csv_invalid_utf8_is_located_at_its_own_line(tmp_path: Path) -> None:
     rows = b"".join(b"p%d,client\n" % i for i in range(20_000))  # many text blocks
     (tmp_path / "people.csv").write_bytes(b"id,roles\n" + rows + b"p\xe9x,client\n")
     (tmp_path / "ties.csv").write_text("id,kind,source,target\n")
-    p = one(problems_of(tmp_path), "unreadable")
+    p = one(problems_of(tmp_path), "wrong-encoding")
     assert p.line == 20_002
 
 
@@ -111,7 +111,7 @@ def test_jsonl_invalid_utf8_is_located_at_its_line(tmp_path: Path) -> None:
     lines = b"".join(b'{"type": "person", "id": "p%d"}\n' % i for i in range(5000))
     path = tmp_path / "r.jsonl"
     path.write_bytes(lines + b'{"type": "person", "id": "p\xe9x"}\n')
-    assert one(problems_of(path), "unreadable").line == 5001
+    assert one(problems_of(path), "wrong-encoding").line == 5001
 
 
 @pytest.mark.parametrize("name", ["r.json", "r.jsonl", "r.yaml"])

@@ -171,7 +171,7 @@ def test_missing_file_and_bad_encoding(tmp_path: Path) -> None:
     assert one(problems_of(d), "unreadable").file == str(d / "ties.csv")
     (d / "ties.csv").write_bytes(b"kind,source,target\nromance,a,b\nromance,a,\xff\n")
     (d / "people.csv").write_text("id,roles\na,coach\nb,client\n")
-    p = one(problems_of(d), "unreadable")
+    p = one(problems_of(d), "wrong-encoding")
     assert p.file == str(d / "ties.csv")
 
 

@@ -197,7 +197,7 @@ def test_unreadable_and_unknown_format(tmp_path: Path) -> None:
     assert one(problems_of(txt), "unknown-format").file == str(txt)
     latin = tmp_path / "latin.json"
     latin.write_bytes(b'{"format": "dualrel.registry/1",\n "people": ["caf\xe9"]}')
-    assert one(problems_of(latin), "unreadable").line == 2
+    assert one(problems_of(latin), "wrong-encoding").line == 2
 
 
 def test_warnings_do_not_stop_the_load(tmp_path: Path) -> None:

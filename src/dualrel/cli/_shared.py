@@ -39,6 +39,7 @@ __all__ = [
     "iso_date_arg",
     "positive_int_arg",
     "print_problems",
+    "print_warnings",
     "terminating",
 ]
 
@@ -201,6 +202,22 @@ def emit(text: str, output: str | None) -> None:
         sys.stdout.flush()
     else:
         write_atomic(output, text)
+
+
+#: How many warnings ``check`` lists before it only counts them.
+WARNINGS_SHOWN = 10
+
+
+def print_warnings(warnings: list[Problem], most: int = WARNINGS_SHOWN) -> None:
+    """Print the first ``most`` warnings to stderr, located, then how many there are (a
+    large registry can have thousands: ``dualrel validate`` lists them all)."""
+    if not warnings:
+        return
+    print_problems(warnings[:most], records=True, tally=False)
+    shown = f", the first {most} above" if len(warnings) > most else ""
+    sys.stderr.write(
+        f"dualrel: {len(warnings)} warning(s){shown} (dualrel validate lists the registry's)\n"
+    )
 
 
 def iso_date_arg(text: str) -> date:

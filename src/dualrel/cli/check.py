@@ -24,16 +24,25 @@ from dualrel.cli._shared import (
     iso_date_arg,
     positive_int_arg,
     print_problems,
+    print_warnings,
 )
 from dualrel.cli.config import add_config_options, apply_config, fail_level_arg
 from dualrel.cli.outputs import add_output_options, plan_outputs, write_outputs
-from dualrel.cli.progress import Progress
+from dualrel.cli.progress import Progress, registry_bytes
 from dualrel.cli.register import DEFAULT_PATH_HELP, DEFAULT_REGISTER, record_in_register
 from dualrel.errors import Problem
 from dualrel.report import FORMATS, KEY_ENV, MIN_KEY_BYTES
 from dualrel.waivers import stale_warnings
 
 __all__ = ["CHECK_EXIT_CODES_HELP", "add_command"]
+
+CHECK_MESSAGES_HELP = """\
+progress and warnings (stderr):
+  on a terminal, a live line: the stage, and while the registry is read its bytes read,
+  rate and time left; elsewhere (CI logs, pipes) one line per finished stage with its
+  seconds; then the warnings, located (the registry's own such as unknown-role, a check
+  without a date, values read as numbers): the first few and how many; -q prints none
+"""
 
 CHECK_EXIT_CODES_HELP = f"""\
 exit codes:
@@ -62,7 +71,7 @@ def add_command(sub: Subparsers) -> None:
             f"{KEY_ENV} (at least {MIN_KEY_BYTES} bytes; a random key per run when unset).",
             width=88,
         ),
-        epilog=f"formats:\n{formats}\n\n{CHECK_EXIT_CODES_HELP}",
+        epilog=f"formats:\n{formats}\n\n{CHECK_MESSAGES_HELP}\n{CHECK_EXIT_CODES_HELP}",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument(
@@ -137,6 +146,13 @@ def add_command(sub: Subparsers) -> None:
         action="store_true",
         help="print the seconds each stage took to stderr, as one JSON line",
     )
+    p.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="print nothing to stderr but errors: no progress, no stage log lines, no "
+        "warnings (see progress and warnings below)",
+    )
     add_config_options(p)
     p.set_defaults(handler=guarded(_check, records=True))
 
@@ -147,7 +163,11 @@ def _check(args: argparse.Namespace) -> int:
     plan = plan_outputs(
         args, configured=configured, pseudonym_map=args.pseudonym_map, templates=args.templates
     )
-    progress = Progress(sys.stderr)
+    progress = Progress(
+        sys.stderr,
+        mode="quiet" if args.quiet else "auto",
+        total_bytes=registry_bytes(args.registry),
+    )
     timings: dict[str, float] = {}
     warnings: list[Problem] = []
     options = CheckOptions(
@@ -161,17 +181,21 @@ def _check(args: argparse.Namespace) -> int:
         timings=timings,
         warnings=warnings,
         extends_from=args.extends_from,
+        on_read=progress.on_read,
     )
     try:
         result = check_for_exit(args.registry, args.ruleset or [DEFAULT_RULESET], options)
     finally:
         progress.close()
-    print_problems(warnings, tally=False)
     stale = stale_warnings(result)
-    if stale:
-        print_problems(stale, tally=False)
-        where = printable(str(result.waivers_file))
-        sys.stderr.write(f"dualrel: {len(stale)} stale waiver(s) in {where}: they waive nothing\n")
+    if not args.quiet:
+        print_warnings(warnings)
+        if stale:
+            print_problems(stale, tally=False)
+            where = printable(str(result.waivers_file))
+            sys.stderr.write(
+                f"dualrel: {len(stale)} stale waiver(s) in {where}: they waive nothing\n"
+            )
     if args.register is not None:
         watch = Stopwatch(timings)
         record_in_register(result, args.register, args.by)
@@ -187,7 +211,10 @@ def _check(args: argparse.Namespace) -> int:
         reveal=args.reveal,
         templates=args.templates,
         pseudonym_map=args.pseudonym_map,
-        report=lambda path: sys.stderr.write(printable(f"dualrel: wrote {path} {wrote}") + "\n"),
+        report=None
+        if args.quiet
+        else lambda path: sys.stderr.write(printable(f"dualrel: wrote {path} {wrote}") + "\n"),
+        quiet=args.quiet,
     )
     watch.lap("report")
     if args.timings:

@@ -318,7 +318,8 @@ def apply_config(args: argparse.Namespace) -> tuple[argparse.Namespace, tuple[Ou
     if path is not None:
         config = load_config(path)
         s = config.settings
-        sys.stderr.write(printable(f"dualrel: settings from {path}") + "\n")
+        if not getattr(args, "quiet", False):
+            sys.stderr.write(printable(f"dualrel: settings from {path}") + "\n")
         if merged.registry is None and s.registry is not None:
             merged.registry = _here(path, s.registry)
         if not merged.ruleset and s.rulesets is not None:

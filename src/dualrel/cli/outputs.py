@@ -261,9 +261,11 @@ def write_outputs(
     templates: str | None = None,
     pseudonym_map: str | None = None,
     report: Callable[[str], object] | None = None,
+    quiet: bool = False,
 ) -> None:
     """Render and write each output of ``plan`` (files atomically), then the pseudonym
-    map; ``report`` is told of each file written (``dualrel: wrote ...``)."""
+    map; ``report`` is told of each file written (``dualrel: wrote ...``); ``quiet``
+    leaves the map unannounced too."""
     for out in plan.outputs:
         to_stdout = out.path in (None, "-")
         colour = out.path is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
@@ -285,10 +287,11 @@ def write_outputs(
             report(out.path or "")
     if pseudonym_map is not None and plan.pseudonymizer is not None:
         mapped = write_pseudonym_map(pseudonym_map, result, plan.pseudonymizer)
-        sys.stderr.write(
-            printable(
-                f"dualrel: wrote {pseudonym_map} ({mapped} pseudonym(s); keep it apart from "
-                "the report)"
+        if not quiet:
+            sys.stderr.write(
+                printable(
+                    f"dualrel: wrote {pseudonym_map} ({mapped} pseudonym(s); keep it apart from "
+                    "the report)"
+                )
+                + "\n"
             )
-            + "\n"
-        )

@@ -10,6 +10,7 @@ format shares.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import os
@@ -22,7 +23,14 @@ from typing import Any, cast
 
 from dualrel._internal.decode import DecodeError
 from dualrel._internal.problems import Collector
-from dualrel._internal.reading import check_file, utf8_error_line
+from dualrel._internal.reading import (
+    OnRead,
+    check_file,
+    open_lines,
+    refuse_foreign_text,
+    utf8_error,
+    wrong_encoding,
+)
 from dualrel.errors import ProblemCode
 from dualrel.graph._assemble import SectionInfo, finish
 from dualrel.graph._csv_common import (
@@ -66,11 +74,12 @@ _PERSON_NEW = _fast_constructor(Person, ("id", "roles", "name", "organisation", 
 class _Reader:
     """An open CSV file, with its problems reported in the collector."""
 
-    def __init__(self, path: str, file: str, c: Collector) -> None:
+    def __init__(self, path: str, file: str, c: Collector, on_read: OnRead | None) -> None:
         self.file = file
         self.path = path
         self.c = c
-        self.f = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115
+        self.open = contextlib.ExitStack()
+        self.f = self.open.enter_context(open_lines(path, "registry", newline="", on_read=on_read))
         self.reader = csv.reader(self.f, strict=True)
         self.last_bad = -1
 
@@ -79,8 +88,8 @@ class _Reader:
         line = self.reader.line_num
         if isinstance(e, UnicodeDecodeError):
             # the text stream knows only the offset in the block it was decoding
-            at = utf8_error_line(self.path)
-            self.c.error(self.file, "unreadable", f"not UTF-8 text ({e.reason})", line=at)
+            found = utf8_error(self.path) or wrong_encoding(b"", e.reason, None)
+            self.c.add(found.problem(self.file))
             return False
         if line == self.last_bad:
             return False
@@ -103,6 +112,10 @@ class _Reader:
                         continue
                     yield line, row
                 return
+            except DecodeError as e:  # the file grew over the size limit as it was read
+                for p in e.problems(self.file):
+                    self.c.add(p)
+                return
             except (csv.Error, UnicodeDecodeError) as e:
                 if not self.failed(e):
                     return
@@ -119,7 +132,7 @@ class _Reader:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.f.close()
+        self.open.close()
 
 
 def _extras(header: list[str], known: tuple[str, ...]) -> list[tuple[int, str]]:
@@ -159,13 +172,17 @@ INVALID: Any = object()
 
 
 def _read_people(
-    path: str, file: str, c: Collector, roles_vocab: Collection[str]
+    path: str,
+    file: str,
+    c: Collector,
+    roles_vocab: Collection[str],
+    on_read: OnRead | None = None,
 ) -> tuple[list[Person], LineRuns, _Lookup]:
     """People in file order, their lines, and id -> Person (duplicates reported)."""
     people: list[Person] = []
     lines = LineRuns()
     by_id = _Lookup()
-    with _Reader(path, file, c) as src:
+    with _Reader(path, file, c, on_read) as src:
         header = src.header(PEOPLE_COLUMNS)
         if header is None:
             return people, lines, by_id
@@ -233,6 +250,7 @@ def _read_ties(  # noqa: PLR0917
     kinds: Mapping[str, bool],
     people: Mapping[str, Person],
     rejected: set[str] | None = None,
+    on_read: OnRead | None = None,
 ) -> tuple[list[Tie], LineRuns]:
     """Ties in file order and their lines; every check but duplicate ids done here.
 
@@ -244,7 +262,7 @@ def _read_ties(  # noqa: PLR0917
     """
     ties: list[Tie] = []
     lines = LineRuns()
-    with _Reader(path, file, c) as src:
+    with _Reader(path, file, c, on_read) as src:
         header = src.header(TIE_COLUMNS)
         if header is None:
             return ties, lines
@@ -388,6 +406,10 @@ def _check_unique(c: Collector, file: str, what: str, ids: list[str], lines: Lin
             _duplicate(c, file, what, rid, lines.line(i) or 0, lines.line(j) or 0)
 
 
+#: Problems of people.csv after which its ties are not read: they would all be in error.
+_HALTING = frozenset({"wrong-encoding", "wrong-delimiter", "missing-column", "invalid-header"})
+
+
 def load_csv_folder(
     folder: str,
     collector: Collector,
@@ -396,11 +418,13 @@ def load_csv_folder(
     roles: Collection[str],
     as_of: date | None,
     columnar: bool | None = None,
+    on_read: OnRead | None = None,
 ) -> Registry:
     """Read a CSV folder: column-wise when the files allow it (``_csv_columns``), else row
     by row.  ``columnar=None`` reads column-wise from ``COLUMNAR_MIN_BYTES`` of people, ties
     and contacts up, or once pyarrow is imported; ``True`` and ``False`` force one reader
-    (the tests compare the two)."""
+    (the tests compare the two).  ``on_read`` is told the bytes read as they are (the
+    columnar reader's, per file once it is read)."""
     c = collector
     people_file = os.path.join(folder, "people.csv")
     ties_file = os.path.join(folder, "ties.csv")
@@ -422,6 +446,7 @@ def load_csv_folder(
     for file in (people_file, ties_file, *(path for _, path in sections)):
         try:
             check_file(file, "registry")
+            refuse_foreign_text(file)
         except DecodeError as e:
             for p in e.problems(file):
                 c.add(p)
@@ -438,6 +463,8 @@ def load_csv_folder(
         from dualrel.graph._csv_columns import read_columns  # noqa: PLC0415
 
         columns = read_columns(people_file, ties_file, kinds=kinds, roles=roles)
+        if columns is not None and on_read is not None:
+            on_read(os.path.getsize(people_file) + os.path.getsize(ties_file))
     try:
         if columns is not None:
             people, plines, ties, tlines = (
@@ -449,10 +476,17 @@ def load_csv_folder(
             c.warnings.extend(columns.warnings.warnings)
             by_id = _Lookup({p.id: p for p in people}) if sections else _Lookup()
         else:
-            people, plines, by_id = _read_people(people_file, people_file, c, roles)
-            ties, tlines = _read_ties(ties_file, ties_file, c, kinds, by_id, rejected_ties)
+            people, plines, by_id = _read_people(people_file, people_file, c, roles, on_read)
+            if any(p.file == people_file and p.code in _HALTING for p in c.errors):
+                # people are missing (all of them, or those after the bad line): every
+                # tie to one would be an unknown-person error of its own; the ties' header
+                # is still checked, for a file saved like the people's
+                with _Reader(ties_file, ties_file, c, None) as src:
+                    src.header(TIE_COLUMNS)
+                c.raise_if_errors()
+            ties, tlines = _read_ties(ties_file, ties_file, c, kinds, by_id, rejected_ties, on_read)
         for section, path in sections:
-            _read_section(path, section, c, practice, columnar)
+            _read_section(path, section, c, practice, columnar, on_read)
     except OSError as e:
         c.error(e.filename or folder, "unreadable", f"cannot read: {e.strerror}")
         c.raise_if_errors()
@@ -506,16 +540,23 @@ def _cells_getter(at: list[int]) -> Callable[[list[str]], tuple[str, ...]] | Non
     return itemgetter(*at)
 
 
-def _read_section(
-    path: str, section: str, c: Collector, practice: PracticeReader, columnar: bool
+def _read_section(  # noqa: PLR0917
+    path: str,
+    section: str,
+    c: Collector,
+    practice: PracticeReader,
+    columnar: bool,
+    on_read: OnRead | None = None,
 ) -> None:
     """The rows of one practice section's file, each checked as a decoded record."""
     if columnar and section == "contacts":
         from dualrel.graph._csv_columns import read_contacts  # noqa: PLC0415
 
         if read_contacts(path, practice):
+            if on_read is not None:
+                on_read(os.path.getsize(path))
             return
-    with _Reader(path, path, c) as src:
+    with _Reader(path, path, c, on_read) as src:
         header = src.header(required_columns(section))
         if header is None:
             return

@@ -59,6 +59,16 @@ def check_header(
             c.error(file, "missing-header", "empty file: no header row", line=1)
         return None
     header = [h.strip() for h in header]
+    foreign = _foreign_delimiter(header, required)
+    if foreign is not None:
+        c.error(
+            file,
+            "wrong-delimiter",
+            f"the columns are separated by {foreign}, not commas: dualrel reads "
+            "comma-separated files (save or export the file as CSV with commas)",
+            line=1,
+        )
+        return None
     ok = True
     seen: set[str] = set()
     for h in header:
@@ -80,6 +90,31 @@ def check_header(
             )
             ok = False
     return header if ok else None
+
+
+#: Separators spreadsheets write instead of commas (a semicolon where the decimal mark is
+#: a comma), as a message names them.
+_DELIMITERS = {";": "semicolons (';')", "\t": "tabs", "|": "vertical bars ('|')"}
+
+
+def _foreign_delimiter(header: list[str], required: tuple[str, ...]) -> str | None:
+    """How the header's columns are separated when a required column is missing because
+    the file is not comma-separated: the header's text split at that separator holds more
+    columns than its commas give, and the required ones among them.
+
+    >>> _foreign_delimiter(["id;roles;name"], ("id", "roles"))
+    "semicolons (';')"
+    >>> _foreign_delimiter(["id", "roles"], ("id", "roles")) is None
+    True
+    """
+    if all(col in header for col in required):
+        return None
+    text = ",".join(header)
+    for delimiter, name in _DELIMITERS.items():
+        cells = [h.strip().strip('"') for h in text.split(delimiter)]
+        if len(cells) > len(header) and any(col in cells for col in required):
+            return name
+    return None
 
 
 def split_roles(  # noqa: PLR0917

@@ -105,6 +105,7 @@ def load_registry_with_warnings(
     extra_kinds: Mapping[str, bool] | None = None,
     extra_roles: Iterable[str] = (),
     as_of: date | str | None = None,
+    on_read: reading.OnRead | None = None,
 ) -> tuple[Registry, tuple[Problem, ...]]:
     """Load, validate and return the registry with its warnings.
 
@@ -120,6 +121,9 @@ def load_registry_with_warnings(
         Roles declared by the rulesets in use (unknown roles are only a warning).
     as_of
         Evaluation date, overriding the document's ``as_of``.
+    on_read
+        Told the number of bytes of the registry's files each read returned, as the
+        load goes (a progress display: their sizes add up to the total).
 
     Raises
     ------
@@ -132,11 +136,15 @@ def load_registry_with_warnings(
     roles = frozenset(CORE_ROLES) | frozenset(extra_roles)
     when = _as_of(as_of)
     with gc_paused():
-        return _load(os.fspath(path), kinds, roles, when)
+        return _load(os.fspath(path), kinds, roles, when, on_read)
 
 
 def _load(
-    file: str, kinds: Mapping[str, bool], roles: frozenset[str], when: date | None
+    file: str,
+    kinds: Mapping[str, bool],
+    roles: frozenset[str],
+    when: date | None,
+    on_read: reading.OnRead | None,
 ) -> tuple[Registry, tuple[Problem, ...]]:
     c = Collector()
     fmt = registry_format(file)
@@ -152,18 +160,21 @@ def _load(
             )
         c.raise_if_errors()
     if fmt == "csv":
-        registry = load_csv_folder(file, c, kinds=kinds, roles=roles, as_of=when)
+        registry = load_csv_folder(file, c, kinds=kinds, roles=roles, as_of=when, on_read=on_read)
         return registry, tuple(c.warnings)
     try:
         if fmt == "jsonl":
-            with reading.open_lines(file, "registry") as f:
+            with reading.open_lines(file, "registry", on_read=on_read) as f:
                 registry = load_jsonl(f, file, c, kinds=kinds, roles=roles, as_of=when)
             return registry, tuple(c.warnings)
-        text = reading.read_text(file, "registry" if fmt == "json" else "yaml")
+        kind: reading.InputKind = "registry" if fmt == "json" else "yaml"
+        text = reading.read_text(file, kind, on_read=on_read)
     except UnicodeDecodeError as e:
         # a streamed read knows only an offset in its block: find the line
-        line = reading.utf8_error_line(file)
-        c.error(file, "unreadable", f"not UTF-8 text ({e.reason})", line=line)
+        found = reading.utf8_error(file)
+        if found is None:  # pragma: no cover - the file changed under the reader
+            found = reading.wrong_encoding(b"", e.reason, None)
+        c.add(found.problem(file))
         c.raise_if_errors()
         raise AssertionError("unreachable") from e  # pragma: no cover
     except DecodeError as e:
