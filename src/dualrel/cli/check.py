@@ -198,6 +198,7 @@ def _check(args: argparse.Namespace) -> int:
         timings=timings,
         warnings=warnings,
         extends_from=args.extends_from,
+        timelines=FORMATS[args.format].timelines,
     )
     try:
         result = check_for_exit(args.registry, args.ruleset or [DEFAULT_RULESET], options)

@@ -54,6 +54,8 @@ class OutputFormat:
     """One output format: its name, one line of help, file suffix and renderer.
 
     ``shared`` formats (all but text and json) pseudonymise people by default.
+    ``timelines`` formats draw each finding's cited practice records and date windows
+    (``CheckedFinding.records`` and ``windows``); a check for the others need not find them.
     """
 
     name: str
@@ -61,6 +63,7 @@ class OutputFormat:
     suffix: str
     shared: bool
     render: Renderer
+    timelines: bool = False
 
 
 def level_name(level: int) -> str:
