@@ -11,6 +11,7 @@ import os
 import sys
 import textwrap
 
+from dualrel._internal.atomic import write_atomic_parts
 from dualrel._internal.gc import gc_paused
 from dualrel._internal.terminal import printable
 from dualrel._internal.timing import Stopwatch, timings_line
@@ -36,6 +37,7 @@ from dualrel.report import (
     MIN_KEY_BYTES,
     Pseudonymizer,
     render,
+    render_parts,
     write_pseudonym_map,
 )
 
@@ -212,19 +214,31 @@ def _check(args: argparse.Namespace) -> int:
     colour = args.output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     watch = Stopwatch(timings)
     with gc_paused():
-        text = render(
-            result,
-            args.format,
-            reveal=args.reveal,
-            pseudonymizer=pseudo,
-            colour=colour,
-            templates=args.templates,
-        )
-    if args.output is None and args.format != "text" and sys.stdout.isatty():
-        # text escapes its lines itself (and may be in colour); the file formats are
-        # written as they are to files and pipes, but never obeyed by a terminal
-        text = printable(text, keep="\n")
-    emit(text, args.output)
+        if args.output not in (None, "-"):  # in parts where the format can: never whole
+            write_atomic_parts(
+                args.output,
+                render_parts(
+                    result,
+                    args.format,
+                    reveal=args.reveal,
+                    pseudonymizer=pseudo,
+                    templates=args.templates,
+                ),
+            )
+        else:
+            text = render(
+                result,
+                args.format,
+                reveal=args.reveal,
+                pseudonymizer=pseudo,
+                colour=colour,
+                templates=args.templates,
+            )
+            if args.output is None and args.format != "text" and sys.stdout.isatty():
+                # text escapes its lines itself (and may be in colour); the file formats
+                # are written as they are to files and pipes, but never obeyed by a terminal
+                text = printable(text, keep="\n")
+            emit(text, args.output)
     if args.pseudonym_map is not None and pseudo is not None:
         mapped = write_pseudonym_map(args.pseudonym_map, result, pseudo)
         sys.stderr.write(

@@ -6,17 +6,26 @@ This is what ``--baseline`` and ``dualrel explain`` read; its JSON Schema is
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from itertools import islice
 from typing import Any
 
 import pydantic_core
 
 from dualrel._version import __version__
-from dualrel.findings import CheckedFinding, CheckResult, WaiverInfo
+from dualrel.findings import (
+    CheckedFinding,
+    CheckResult,
+    Citation,
+    EvidenceTie,
+    RemediationStep,
+    RulesetRef,
+    WaiverInfo,
+)
 from dualrel.report._base import OutputFormat, People
 from dualrel.report.schema import REPORT_FORMAT, ReportDocument
 
-__all__ = ["FORMAT", "document", "document_data", "render"]
+__all__ = ["BATCH", "FORMAT", "document", "document_data", "render", "stream"]
 
 
 def _waiver(w: WaiverInfo) -> dict[str, Any]:
@@ -32,21 +41,36 @@ def _waiver(w: WaiverInfo) -> dict[str, Any]:
     }
 
 
-def _finding(f: CheckedFinding, names: dict[str, str] | None) -> dict[str, Any]:
-    fd = f.finding
-    return {
-        "rule": fd.rule,
-        "ruleset": {"id": fd.ruleset.id, "version": fd.ruleset.version},
-        "title": fd.title,
-        "category": fd.category,
-        "severity": fd.severity,
-        "level": fd.level,
-        "subjects": dict(sorted(fd.subjects.items())),
-        "evidence": list(fd.evidence),
-        "records": list(fd.records),
-        "citations": [{"code": c.code, "clause": c.clause} for c in fd.citations],
-        "remediation": [
-            {
+class _Parts:
+    """The parts of findings' dicts that findings share (a rule's ruleset and citations, a
+    coach's remediation steps, a tie cited by several findings), each made once per
+    report; the serializer writes a shared dict wherever it appears."""
+
+    def __init__(self) -> None:
+        self.rulesets: dict[RulesetRef, dict[str, Any]] = {}
+        self.citations: dict[tuple[Citation, ...], list[dict[str, Any]]] = {}
+        self.steps: dict[RemediationStep, dict[str, Any]] = {}
+        # by object: the result holds every tie for as long as the report is made
+        self.ties: dict[int, dict[str, Any]] = {}
+
+    def ruleset(self, r: RulesetRef) -> dict[str, Any]:
+        out = self.rulesets.get(r)
+        if out is None:
+            out = self.rulesets[r] = {"id": r.id, "version": r.version}
+        return out
+
+    def citation_list(self, citations: tuple[Citation, ...]) -> list[dict[str, Any]]:
+        out = self.citations.get(citations)
+        if out is None:
+            out = self.citations[citations] = [
+                {"code": c.code, "clause": c.clause} for c in citations
+            ]
+        return out
+
+    def step(self, s: RemediationStep) -> dict[str, Any]:
+        out = self.steps.get(s)
+        if out is None:
+            out = self.steps[s] = {
                 "action": s.action,
                 "within_days": s.within_days,
                 "due": s.due,
@@ -54,13 +78,12 @@ def _finding(f: CheckedFinding, names: dict[str, str] | None) -> dict[str, Any]:
                 "assignee": s.assignee,
                 "unassigned_reason": s.unassigned_reason,
             }
-            for s in fd.remediation
-        ],
-        "fingerprint": fd.fingerprint,
-        "status": f.status,
-        "description": f.description,
-        "evidence_ties": [
-            {
+        return out
+
+    def tie(self, t: EvidenceTie) -> dict[str, Any]:
+        out = self.ties.get(id(t))
+        if out is None:
+            out = self.ties[id(t)] = {
                 "id": t.id,
                 "kind": t.kind,
                 "source": t.source,
@@ -72,11 +95,44 @@ def _finding(f: CheckedFinding, names: dict[str, str] | None) -> dict[str, Any]:
                     {"file": t.file, "line": t.line, "pointer": t.pointer} if t.file else None
                 ),
             }
-            for t in f.ties
-        ],
+        return out
+
+
+def _finding(f: CheckedFinding, names: dict[str, str] | None, parts: _Parts) -> dict[str, Any]:
+    fd = f.finding
+    return {
+        "rule": fd.rule,
+        "ruleset": parts.ruleset(fd.ruleset),
+        "title": fd.title,
+        "category": fd.category,
+        "severity": fd.severity,
+        "level": fd.level,
+        "subjects": dict(sorted(fd.subjects.items())),
+        "evidence": list(fd.evidence),
+        "records": list(fd.records),
+        "citations": parts.citation_list(fd.citations),
+        "remediation": [parts.step(s) for s in fd.remediation],
+        "fingerprint": fd.fingerprint,
+        "status": f.status,
+        "description": f.description,
+        "evidence_ties": [parts.tie(t) for t in f.ties],
         "waiver": _waiver(f.waiver) if f.waiver else None,
         "names": names,
     }
+
+
+def _findings(result: CheckResult, names: Mapping[str, str] | None) -> Iterator[dict[str, Any]]:
+    """Each finding of ``result`` as plain data, in order."""
+    known = dict(names or {})
+    reveal = bool(known)
+    parts = _Parts()
+    for f in result.findings:
+        found: dict[str, str] | None = None
+        if reveal:
+            ids = set(f.finding.subjects.values())
+            ids |= {s.assignee for s in f.finding.remediation if s.assignee}
+            found = {i: known[i] for i in sorted(ids) if i in known}
+        yield _finding(f, found, parts)
 
 
 def document(result: CheckResult, names: Mapping[str, str] | None = None) -> ReportDocument:
@@ -91,16 +147,10 @@ def document_data(result: CheckResult, names: Mapping[str, str] | None = None) -
     a valid document by construction; the tests hold it to the published JSON Schema and
     to the bytes pydantic writes for the validated model.
     """
-    known = dict(names or {})
-    reveal = bool(known)
-    findings = []
-    for f in result.findings:
-        found: dict[str, str] | None = None
-        if reveal:
-            ids = set(f.finding.subjects.values())
-            ids |= {s.assignee for s in f.finding.remediation if s.assignee}
-            found = {i: known[i] for i in sorted(ids) if i in known}
-        findings.append(_finding(f, found))
+    return _document(result, list(_findings(result, names)))
+
+
+def _document(result: CheckResult, findings: list[dict[str, Any]]) -> dict[str, Any]:
     data: dict[str, Any] = {
         "format": REPORT_FORMAT,
         "generated_by": f"dualrel {__version__}",
@@ -151,13 +201,43 @@ def document_data(result: CheckResult, names: Mapping[str, str] | None = None) -
     return data
 
 
+#: Findings written per call of the serializer when the report is streamed: a report of
+#: a hundred thousand findings is never one string, and each call still writes many.
+BATCH = 1000
+
+# where the findings go in the document written without them: a top-level key, at the
+# one indentation no nested key has (strings hold no raw line breaks)
+_NO_FINDINGS = b'\n  "findings": [],\n'
+
+
+def stream(result: CheckResult, people: People, batch: int = BATCH) -> Iterator[bytes]:
+    """The report as UTF-8 bytes, in parts that join to :func:`render`'s text: the document
+    around the findings, then the findings ``batch`` at a time.
+
+    pydantic's serializer writes the same text as ``json.dumps(..., indent=2,
+    ensure_ascii=False)``, about 7 times faster than the pure-Python indenting encoder. The
+    plain data is written as it is: validating it into a ReportDocument first gives the
+    same bytes (tests/report) and took a third of the report stage at 100k findings.
+    """
+    frame = pydantic_core.to_json(_document(result, []), indent=2) + b"\n"
+    if not result.findings:
+        yield frame
+        return
+    head, found, tail = frame.partition(_NO_FINDINGS)
+    assert found, "the document has its findings key"
+    yield head + b'\n  "findings": ['
+    items = _findings(result, people.names)
+    first = True
+    while chunk := list(islice(items, batch)):
+        # a list at the top level indents its items by 2, the findings list by 4
+        text = pydantic_core.to_json(chunk, indent=2).replace(b"\n", b"\n  ")
+        yield (text[1:-4] if first else b"," + text[1:-4])  # without "[" and "\n  ]"
+        first = False
+    yield b"\n  ],\n" + tail
+
+
 def render(result: CheckResult, people: People, colour: bool = False) -> str:
-    # pydantic's serializer writes the same text as json.dumps(..., indent=2,
-    # ensure_ascii=False), about 7 times faster than the pure-Python indenting encoder.
-    # The plain data is written as it is: validating it into a ReportDocument first gives
-    # the same bytes (tests/report) and took a third of the report stage at 100k findings.
-    data = document_data(result, people.names)
-    return pydantic_core.to_json(data, indent=2).decode() + "\n"
+    return b"".join(stream(result, people)).decode()
 
 
 FORMAT = OutputFormat(
@@ -166,4 +246,5 @@ FORMAT = OutputFormat(
     suffix=".json",
     shared=False,
     render=render,
+    stream=stream,
 )
