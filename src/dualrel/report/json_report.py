@@ -210,9 +210,9 @@ BATCH = 1000
 _NO_FINDINGS = b'\n  "findings": [],\n'
 
 
-def stream(result: CheckResult, people: People, batch: int = BATCH) -> Iterator[bytes]:
+def stream(result: CheckResult, people: People, batch: int | None = None) -> Iterator[bytes]:
     """The report as UTF-8 bytes, in parts that join to :func:`render`'s text: the document
-    around the findings, then the findings ``batch`` at a time.
+    around the findings, then the findings ``batch`` (default :data:`BATCH`) at a time.
 
     pydantic's serializer writes the same text as ``json.dumps(..., indent=2,
     ensure_ascii=False)``, about 7 times faster than the pure-Python indenting encoder. The
@@ -228,7 +228,8 @@ def stream(result: CheckResult, people: People, batch: int = BATCH) -> Iterator[
     yield head + b'\n  "findings": ['
     items = _findings(result, people.names)
     first = True
-    while chunk := list(islice(items, batch)):
+    size = batch if batch is not None else BATCH
+    while chunk := list(islice(items, size)):
         # a list at the top level indents its items by 2, the findings list by 4
         text = pydantic_core.to_json(chunk, indent=2).replace(b"\n", b"\n  ")
         yield (text[1:-4] if first else b"," + text[1:-4])  # without "[" and "\n  ]"
