@@ -44,33 +44,32 @@ def _waiver(w: WaiverInfo) -> dict[str, Any]:
 class _Parts:
     """The parts of findings' dicts that findings share (a rule's ruleset and citations, a
     coach's remediation steps, a tie cited by several findings), each made once per
-    report; the serializer writes a shared dict wherever it appears."""
+    report; the serializer writes a shared dict wherever it appears.  Kept by object
+    (hashing frozen dataclasses field by field costs more than the dicts): the result
+    holds every one of them for as long as its report is made."""
 
     def __init__(self) -> None:
-        self.rulesets: dict[RulesetRef, dict[str, Any]] = {}
-        self.citations: dict[tuple[Citation, ...], list[dict[str, Any]]] = {}
-        self.steps: dict[RemediationStep, dict[str, Any]] = {}
-        # by object: the result holds every tie for as long as the report is made
-        self.ties: dict[int, dict[str, Any]] = {}
+        self.made: dict[int, dict[str, Any]] = {}
+        self.lists: dict[int, list[dict[str, Any]]] = {}
 
     def ruleset(self, r: RulesetRef) -> dict[str, Any]:
-        out = self.rulesets.get(r)
+        out = self.made.get(id(r))
         if out is None:
-            out = self.rulesets[r] = {"id": r.id, "version": r.version}
+            out = self.made[id(r)] = {"id": r.id, "version": r.version}
         return out
 
     def citation_list(self, citations: tuple[Citation, ...]) -> list[dict[str, Any]]:
-        out = self.citations.get(citations)
+        out = self.lists.get(id(citations))
         if out is None:
-            out = self.citations[citations] = [
+            out = self.lists[id(citations)] = [
                 {"code": c.code, "clause": c.clause} for c in citations
             ]
         return out
 
     def step(self, s: RemediationStep) -> dict[str, Any]:
-        out = self.steps.get(s)
+        out = self.made.get(id(s))
         if out is None:
-            out = self.steps[s] = {
+            out = self.made[id(s)] = {
                 "action": s.action,
                 "within_days": s.within_days,
                 "due": s.due,
@@ -81,9 +80,9 @@ class _Parts:
         return out
 
     def tie(self, t: EvidenceTie) -> dict[str, Any]:
-        out = self.ties.get(id(t))
+        out = self.made.get(id(t))
         if out is None:
-            out = self.ties[id(t)] = {
+            out = self.made[id(t)] = {
                 "id": t.id,
                 "kind": t.kind,
                 "source": t.source,
