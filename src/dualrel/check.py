@@ -146,9 +146,9 @@ _Cited = tuple[Tie, SourceLocation | None]  # a cited tie and where it was read
 def _cited_ties(registry: Registry, ids: Collection[str]) -> dict[str, _Cited]:
     """The ties of ``registry`` whose ids are in ``ids``, each with where it was read.
 
-    All the result stage reads of the registry's ties goes through here: one pass over the
-    ties, whose positions locate them without an index of every tie id (building one over
-    millions of ties costs more than the pass)."""
+    Everything the result stage reads of the registry's ties comes through here: one pass
+    over the ties, whose positions locate them without an index of every tie id (building
+    one over millions of ties costs more than the pass)."""
     if not ids:
         return {}
     locations = registry.locations
