@@ -11,7 +11,7 @@ import contextlib
 import hashlib
 import os
 import stat
-from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Collection, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -27,6 +27,7 @@ from dualrel.findings import (
     CheckResult,
     EvidenceRecord,
     EvidenceTie,
+    EvidenceWindow,
     Finding,
     FindingStatus,
     RegistryInfo,
@@ -40,6 +41,7 @@ from dualrel.graph.model import CORE_TIE_KINDS, PRACTICE_SECTIONS, Registry, Sou
 from dualrel.graph.practice import PRACTICE_CATALOGUE
 from dualrel.rules import Rule, Ruleset, compile_ruleset, evaluate, load_ruleset
 from dualrel.rules.compose import distinct_rules, merged_findings
+from dualrel.rules.conditions import Compare
 from dualrel.rules.numbers import numeric_warnings
 from dualrel.rules.windows import date_conditions, date_windows
 from dualrel.waivers import apply_waivers, load_waivers
@@ -142,45 +144,43 @@ def _hash_file(h: Any, path: Path) -> None:
 _Cited = tuple[Tie, SourceLocation | None]  # a cited tie and where it was read
 
 
-def _evidence_ties(registry: Registry, findings: Sequence[Finding]) -> dict[str, _Cited]:
-    """The ties cited by ``findings`` and where each was read, found in one pass over the
-    registry's ties (their positions locate them without an index of every tie id)."""
-    wanted = {tid for f in findings for tid in f.evidence}
-    if not wanted:
+def _cited_ties(registry: Registry, ids: Collection[str]) -> dict[str, _Cited]:
+    """The ties of ``registry`` whose ids are in ``ids``, each with where it was read.
+
+    Everything the result stage reads of the registry's ties comes through here: one pass
+    over the ties, whose positions locate them without an index of every tie id (building
+    one over millions of ties costs more than the pass)."""
+    if not ids:
         return {}
     locations = registry.locations
     at = locations.at if isinstance(locations, RecordLocations) else None
     out: dict[str, _Cited] = {}
     for i, t in enumerate(registry.ties):
-        if t.id in wanted:
+        if t.id in ids:
             out[t.id] = (t, at("tie", i) if at is not None else locations.get(("tie", t.id)))
     return out
 
 
-def _evidence(
-    registry: Registry, finding: Finding, ties: Mapping[str, _Cited]
-) -> tuple[EvidenceTie, ...]:
-    out: list[EvidenceTie] = []
-    for tid in finding.evidence:
-        cited = ties.get(tid)
-        if cited is None:
-            continue
-        t, loc = cited
-        out.append(
-            EvidenceTie(
-                id=t.id,
-                kind=t.kind,
-                source=t.source,
-                target=t.target,
-                directed=registry.is_directed(t.kind),
-                start=t.start,
-                end=t.end,
-                file=loc.file if loc else None,
-                line=loc.line if loc else None,
-                pointer=loc.pointer if loc else None,
-            )
+def _evidence_ties(registry: Registry, findings: Sequence[Finding]) -> dict[str, EvidenceTie]:
+    """Each tie cited by ``findings`` as evidence, made once however many findings cite
+    it."""
+    out: dict[str, EvidenceTie] = {}
+    for tid, (t, loc) in _cited_ties(
+        registry, {tid for f in findings for tid in f.evidence}
+    ).items():
+        out[tid] = EvidenceTie(
+            id=t.id,
+            kind=t.kind,
+            source=t.source,
+            target=t.target,
+            directed=registry.is_directed(t.kind),
+            start=t.start,
+            end=t.end,
+            file=loc.file if loc else None,
+            line=loc.line if loc else None,
+            pointer=loc.pointer if loc else None,
         )
-    return tuple(out)
+    return out
 
 
 def _records(registry: Registry, findings: Sequence[Finding]) -> dict[str, EvidenceRecord]:
@@ -209,6 +209,42 @@ def _records(registry: Registry, findings: Sequence[Finding]) -> dict[str, Evide
                     ),
                 )
     return out
+
+
+_Dated = tuple[tuple[EvidenceRecord, ...], tuple[EvidenceWindow, ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Timelines:
+    """What the html report draws on each finding's timeline: the practice records it
+    cites, with their dates, and its rule's date windows on the evidence."""
+
+    records: Mapping[str, EvidenceRecord]
+    rules: Mapping[tuple[RulesetRef, str], Rule]
+    conditions: Mapping[tuple[RulesetRef, str], tuple[tuple[str, Compare], ...]]
+    as_of: date
+
+    def of(self, finding: Finding, ties: tuple[EvidenceTie, ...]) -> _Dated:
+        cited = tuple(self.records.get(r, EvidenceRecord(r)) for r in finding.records)
+        key = (finding.ruleset, finding.rule)
+        conditions = self.conditions.get(key)
+        if not conditions:
+            return cited, ()
+        windows = date_windows(
+            self.rules[key], conditions, finding, ties=ties, records=cited, as_of=self.as_of
+        )
+        return cited, windows
+
+
+def _timelines(
+    registry: Registry, findings: Sequence[Finding], rulesets: Sequence[Ruleset], as_of: date
+) -> _Timelines:
+    rules: dict[tuple[RulesetRef, str], Rule] = {}
+    for rs in rulesets:
+        for r in rs.rules:
+            rules.setdefault((r.origin, r.id), r)
+    conditions = {key: date_conditions(r) for key, r in rules.items()}
+    return _Timelines(_records(registry, findings), rules, conditions, as_of)
 
 
 def _rules(rulesets: Sequence[Ruleset]) -> tuple[RuleInfo, ...]:
@@ -274,6 +310,10 @@ class CheckOptions:
     extends_from: Sequence[str | os.PathLike[str]] = ()
     #: told the number of bytes of the registry each read returned (a progress display)
     on_read: OnRead | None = None
+    #: fill each finding's ``records`` (the practice records it cites, with their dates)
+    #: and ``windows`` (its rule's date windows on the evidence), which only the html
+    #: report draws; ``False`` leaves them empty and saves their cost
+    timelines: bool = True
 
 
 def run_check(
@@ -291,6 +331,7 @@ def run_check(
     warnings: list[Problem] | None = None,
     extends_from: Sequence[str | os.PathLike[str]] = (),
     on_read: OnRead | None = None,
+    timelines: bool = True,
 ) -> CheckResult:
     """Check a registry against rulesets and return the result every format renders.
 
@@ -330,6 +371,7 @@ def run_check(
         warnings=warnings,
         extends_from=extends_from,
         on_read=on_read,
+        timelines=timelines,
     )
     return _run_check(registry, rulesets, options)
 
@@ -438,29 +480,23 @@ def _run_check(
     assert when is not None
     progress(total - 1, total, "applying waivers and baseline")
     findings = merged_findings(findings, loaded)
-    findings.sort(key=Finding.sort_key)
-    applied, outcomes = apply_waivers(findings, waiver_list, when)
+    if len(loaded) > 1:  # one ruleset's findings come sorted from evaluate
+        findings.sort(key=Finding.sort_key)
+    applied, outcomes = apply_waivers(findings, waiver_list, when) if waiver_list else ({}, ())
     baselined, resolved = (
         apply_baseline(findings, base, refs_used) if base is not None else (frozenset(), ())
     )
     rules = _rules(loaded)
     descriptions = {(r.ruleset, r.id): r.description for r in rules}
     evidence = _evidence_ties(reg, findings)
-    records = _records(reg, findings)
-    by_rule: dict[tuple[RulesetRef, str], Rule] = {}
-    for rs in loaded:
-        for r in rs.rules:
-            by_rule.setdefault((r.origin, r.id), r)
-    conditions = {key: date_conditions(r) for key, r in by_rule.items()}
+    timelines = _timelines(reg, findings, loaded, when) if options.timelines else None
     checked = []
     for f in findings:
-        ties = _evidence(reg, f, evidence)
-        cited = tuple(records.get(r, EvidenceRecord(r)) for r in f.records)
-        rule_key = (f.ruleset, f.rule)
+        ties = tuple([evidence[tid] for tid in f.evidence if tid in evidence])
         waiver = applied.get(f.fingerprint)
-        status: FindingStatus = (
-            "waived" if waiver else "baselined" if f.fingerprint in baselined else "open"
-        )
+        in_baseline = f.fingerprint in baselined
+        status: FindingStatus = "waived" if waiver else "baselined" if in_baseline else "open"
+        cited, windows = timelines.of(f, ties) if timelines is not None else ((), ())
         checked.append(
             CheckedFinding(
                 finding=f,
@@ -468,13 +504,9 @@ def _run_check(
                 description=descriptions.get((f.ruleset, f.rule), ""),
                 ties=ties,
                 waiver=waiver,
-                in_baseline=f.fingerprint in baselined,
+                in_baseline=in_baseline,
                 records=cited,
-                windows=date_windows(
-                    by_rule[rule_key], conditions[rule_key], f, ties=ties, records=cited, as_of=when
-                )
-                if conditions.get(rule_key)
-                else (),
+                windows=windows,
             )
         )
     names = {p.id: p.name for p in reg.people if p.name} if options.reveal else {}

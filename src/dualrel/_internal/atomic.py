@@ -28,10 +28,10 @@ import re
 import secrets
 import socket
 import stat
-from collections.abc import Iterator
-from typing import IO
+from collections.abc import Iterable, Iterator
+from typing import TextIO
 
-__all__ = ["open_atomic", "write_atomic"]
+__all__ = ["open_atomic", "write_atomic", "write_atomic_parts"]
 
 _NEW_FILE_MODE = 0o666  # as open() creates files: the process umask applies
 _PRIVATE_MODE = 0o600
@@ -40,7 +40,7 @@ _PRIVATE_MODE = 0o600
 @contextlib.contextmanager
 def open_atomic(
     path: str | os.PathLike[str], *, newline: str | None = None, private: bool = False
-) -> Iterator[IO[str]]:
+) -> Iterator[TextIO]:
     """A text file (UTF-8) that replaces ``path`` when the block ends without error.
 
     An existing regular file keeps its mode; a new one gets the mode ``open()`` would
@@ -121,6 +121,21 @@ def write_atomic(path: str | os.PathLike[str], text: str, *, private: bool = Fal
     """
     with open_atomic(path, newline="", private=private) as f:
         f.write(text)
+
+
+def write_atomic_parts(path: str | os.PathLike[str], parts: Iterable[bytes]) -> None:
+    """Write ``parts`` (UTF-8 bytes, one after the other) to ``path`` whole or not at all,
+    as :func:`write_atomic` does; a text made in parts is never held whole.
+
+    >>> import tempfile, pathlib
+    >>> d = tempfile.mkdtemp()
+    >>> write_atomic_parts(pathlib.Path(d) / "r.txt", [b"hel", b"lo"])
+    >>> (pathlib.Path(d) / "r.txt").read_text()
+    'hello'
+    """
+    with open_atomic(path, newline="") as f:
+        for part in parts:
+            f.buffer.write(part)
 
 
 #: This host, in temporary names: a process id means something only on its own host (an

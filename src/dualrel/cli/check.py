@@ -182,6 +182,8 @@ def _check(args: argparse.Namespace) -> int:
         warnings=warnings,
         extends_from=args.extends_from,
         on_read=progress.on_read,
+        # what the html page draws (and the json report holds for `dualrel render`)
+        timelines=any(FORMATS[o.format].timelines for o in plan.outputs),
     )
     try:
         result = check_for_exit(args.registry, args.ruleset or [DEFAULT_RULESET], options)

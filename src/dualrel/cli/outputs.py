@@ -23,13 +23,21 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from dualrel._internal.atomic import write_atomic_parts
 from dualrel._internal.gc import gc_paused
 from dualrel._internal.suggest import did_you_mean
 from dualrel._internal.terminal import printable
 from dualrel.cli._shared import emit
 from dualrel.errors import InvalidArgument
 from dualrel.findings import CheckResult
-from dualrel.report import FORMATS, KEY_ENV, Pseudonymizer, render, write_pseudonym_map
+from dualrel.report import (
+    FORMATS,
+    KEY_ENV,
+    Pseudonymizer,
+    render,
+    render_parts,
+    write_pseudonym_map,
+)
 
 __all__ = [
     "Output",
@@ -270,6 +278,21 @@ def write_outputs(
         to_stdout = out.path in (None, "-")
         colour = out.path is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
         with gc_paused():
+            if not to_stdout:  # in parts where the format can: a large report never whole
+                assert out.path is not None
+                write_atomic_parts(
+                    out.path,
+                    render_parts(
+                        result,
+                        out.format,
+                        reveal=reveal,
+                        pseudonymizer=plan.pseudonymizer,
+                        templates=templates if out.format == "html" else None,
+                    ),
+                )
+                if report is not None:
+                    report(out.path)
+                continue
             text = render(
                 result,
                 out.format,
@@ -278,13 +301,11 @@ def write_outputs(
                 colour=colour,
                 templates=templates if out.format == "html" else None,
             )
-        if to_stdout and out.format != "text" and sys.stdout.isatty():
+        if out.format != "text" and sys.stdout.isatty():
             # text escapes its lines itself (and may be in colour); the file formats are
             # written as they are to files and pipes, but never obeyed by a terminal
             text = printable(text, keep="\n")
         emit(text, out.path)
-        if not to_stdout and report is not None:
-            report(out.path or "")
     if pseudonym_map is not None and plan.pseudonymizer is not None:
         mapped = write_pseudonym_map(pseudonym_map, result, plan.pseudonymizer)
         if not quiet:

@@ -12,7 +12,7 @@ gitlab) show people as keyed pseudonyms unless ``reveal`` is true.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 from dualrel.errors import InvalidArgument
 from dualrel.findings import (
@@ -70,6 +70,7 @@ __all__ = [
     "load_report",
     "pseudonym_map",
     "render",
+    "render_parts",
     "report_json_schema",
     "write_pseudonym_map",
 ]
@@ -126,6 +127,41 @@ def render(
         For an unknown format, or a ``DUALREL_PSEUDONYM_KEY`` shorter than 32 bytes when a
         shared format needs it.
     """
+    fmt, result, people = _view(result, format, reveal, pseudonymizer, templates)
+    if templates is not None:
+        return html_report.render(result, people, colour, templates=templates)
+    return fmt.render(result, people, colour)
+
+
+def render_parts(
+    result: CheckResult,
+    format: str = "text",
+    *,
+    reveal: bool = False,
+    pseudonymizer: Pseudonymizer | None = None,
+    templates: str | os.PathLike[str] | None = None,
+) -> Iterator[bytes]:
+    """What :func:`render` gives without colour, as UTF-8 bytes in parts: a format that
+    can stream (``json``) is never held whole, to write a large report to a file.
+
+    Raises what :func:`render` raises, before the first part.
+    """
+    fmt, result, people = _view(result, format, reveal, pseudonymizer, templates)
+    if fmt.stream is not None and templates is None:
+        return fmt.stream(result, people)
+    if templates is not None:
+        return iter([html_report.render(result, people, False, templates=templates).encode()])
+    return iter([fmt.render(result, people, False).encode()])
+
+
+def _view(
+    result: CheckResult,
+    format: str,
+    reveal: bool,
+    pseudonymizer: Pseudonymizer | None,
+    templates: str | os.PathLike[str] | None,
+) -> tuple[OutputFormat, CheckResult, People]:
+    """The format, the result as it shows it (pseudonymised when shared) and its people."""
     fmt = FORMATS.get(format)
     if fmt is None:
         raise InvalidArgument(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
@@ -137,8 +173,6 @@ def render(
         pseudo = pseudonymizer if pseudonymizer is not None else Pseudonymizer.from_env()
         result = _shared_view.shared_view(result, pseudo)
     names = result.names if reveal else {}
-    if templates is not None:
-        if not os.path.isdir(templates):
-            raise InvalidArgument(f"{os.fspath(templates)}: no such template folder")
-        return html_report.render(result, People(pseudo, names), colour, templates=templates)
-    return fmt.render(result, People(pseudo, names), colour)
+    if templates is not None and not os.path.isdir(templates):
+        raise InvalidArgument(f"{os.fspath(templates)}: no such template folder")
+    return fmt, result, People(pseudo, names)

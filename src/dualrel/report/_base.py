@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,6 +14,7 @@ __all__ = [
     "OutputFormat",
     "People",
     "Renderer",
+    "Streamer",
     "due_text",
     "level_name",
     "primary_location",
@@ -48,12 +49,19 @@ class People:
 Renderer = Callable[[CheckResult, People, bool], str]
 """``render(result, people, colour) -> text``; ``colour`` is only true on a terminal."""
 
+Streamer = Callable[[CheckResult, People], Iterator[bytes]]
+"""``stream(result, people) -> parts``: the text ``render`` gives without colour, as UTF-8
+bytes in parts, so that a large report is written without being held whole."""
+
 
 @dataclass(frozen=True, slots=True)
 class OutputFormat:
     """One output format: its name, one line of help, file suffix and renderer.
 
     ``shared`` formats (all but text and json) pseudonymise people by default.
+    ``stream``, when given, writes the report in parts (:data:`Streamer`).
+    ``timelines`` formats draw each finding's cited practice records and date windows
+    (``CheckedFinding.records`` and ``windows``); a check for the others need not find them.
     """
 
     name: str
@@ -61,6 +69,8 @@ class OutputFormat:
     suffix: str
     shared: bool
     render: Renderer
+    timelines: bool = False
+    stream: Streamer | None = None
 
 
 def level_name(level: int) -> str:

@@ -255,4 +255,5 @@ FORMAT = OutputFormat(
     suffix=".html",
     shared=True,
     render=_render,
+    timelines=True,
 )

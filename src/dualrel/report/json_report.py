@@ -6,17 +6,27 @@ This is what ``--baseline`` and ``dualrel explain`` read; its JSON Schema is
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from itertools import islice
 from typing import Any
 
 import pydantic_core
 
 from dualrel._version import __version__
-from dualrel.findings import CheckedFinding, CheckResult, RuleInfo, WaiverInfo
+from dualrel.findings import (
+    CheckedFinding,
+    CheckResult,
+    Citation,
+    EvidenceTie,
+    RemediationStep,
+    RuleInfo,
+    RulesetRef,
+    WaiverInfo,
+)
 from dualrel.report._base import OutputFormat, People
 from dualrel.report.schema import REPORT_FORMAT, ReportDocument
 
-__all__ = ["FORMAT", "document", "document_data", "render"]
+__all__ = ["BATCH", "FORMAT", "document", "document_data", "render", "stream"]
 
 
 def _waiver(w: WaiverInfo) -> dict[str, Any]:
@@ -32,21 +42,35 @@ def _waiver(w: WaiverInfo) -> dict[str, Any]:
     }
 
 
-def _finding(f: CheckedFinding, names: dict[str, str] | None) -> dict[str, Any]:
-    fd = f.finding
-    out: dict[str, Any] = {
-        "rule": fd.rule,
-        "ruleset": {"id": fd.ruleset.id, "version": fd.ruleset.version},
-        "title": fd.title,
-        "category": fd.category,
-        "severity": fd.severity,
-        "level": fd.level,
-        "subjects": dict(sorted(fd.subjects.items())),
-        "evidence": list(fd.evidence),
-        "records": list(fd.records),
-        "citations": [{"code": c.code, "clause": c.clause} for c in fd.citations],
-        "remediation": [
-            {
+class _Parts:
+    """The parts of findings' dicts that findings share (a rule's ruleset and citations, a
+    coach's remediation steps, a tie cited by several findings), each made once per
+    report; the serializer writes a shared dict wherever it appears.  Kept by object
+    (hashing frozen dataclasses field by field costs more than the dicts): the result
+    holds every one of them for as long as its report is made."""
+
+    def __init__(self) -> None:
+        self.made: dict[int, dict[str, Any]] = {}
+        self.lists: dict[int, list[dict[str, Any]]] = {}
+
+    def ruleset(self, r: RulesetRef) -> dict[str, Any]:
+        out = self.made.get(id(r))
+        if out is None:
+            out = self.made[id(r)] = {"id": r.id, "version": r.version}
+        return out
+
+    def citation_list(self, citations: tuple[Citation, ...]) -> list[dict[str, Any]]:
+        out = self.lists.get(id(citations))
+        if out is None:
+            out = self.lists[id(citations)] = [
+                {"code": c.code, "clause": c.clause} for c in citations
+            ]
+        return out
+
+    def step(self, s: RemediationStep) -> dict[str, Any]:
+        out = self.made.get(id(s))
+        if out is None:
+            out = self.made[id(s)] = {
                 "action": s.action,
                 "within_days": s.within_days,
                 "due": s.due,
@@ -54,13 +78,12 @@ def _finding(f: CheckedFinding, names: dict[str, str] | None) -> dict[str, Any]:
                 "assignee": s.assignee,
                 "unassigned_reason": s.unassigned_reason,
             }
-            for s in fd.remediation
-        ],
-        "fingerprint": fd.fingerprint,
-        "status": f.status,
-        "description": f.description,
-        "evidence_ties": [
-            {
+        return out
+
+    def tie(self, t: EvidenceTie) -> dict[str, Any]:
+        out = self.made.get(id(t))
+        if out is None:
+            out = self.made[id(t)] = {
                 "id": t.id,
                 "kind": t.kind,
                 "source": t.source,
@@ -72,8 +95,27 @@ def _finding(f: CheckedFinding, names: dict[str, str] | None) -> dict[str, Any]:
                     {"file": t.file, "line": t.line, "pointer": t.pointer} if t.file else None
                 ),
             }
-            for t in f.ties
-        ],
+        return out
+
+
+def _finding(f: CheckedFinding, names: dict[str, str] | None, parts: _Parts) -> dict[str, Any]:
+    fd = f.finding
+    out: dict[str, Any] = {
+        "rule": fd.rule,
+        "ruleset": parts.ruleset(fd.ruleset),
+        "title": fd.title,
+        "category": fd.category,
+        "severity": fd.severity,
+        "level": fd.level,
+        "subjects": dict(sorted(fd.subjects.items())),
+        "evidence": list(fd.evidence),
+        "records": list(fd.records),
+        "citations": parts.citation_list(fd.citations),
+        "remediation": [parts.step(s) for s in fd.remediation],
+        "fingerprint": fd.fingerprint,
+        "status": f.status,
+        "description": f.description,
+        "evidence_ties": [parts.tie(t) for t in f.ties],
         "waiver": _waiver(f.waiver) if f.waiver else None,
         "names": names,
     }
@@ -91,6 +133,20 @@ def _finding(f: CheckedFinding, names: dict[str, str] | None) -> dict[str, Any]:
     return out
 
 
+def _findings(result: CheckResult, names: Mapping[str, str] | None) -> Iterator[dict[str, Any]]:
+    """Each finding of ``result`` as plain data, in order."""
+    known = dict(names or {})
+    reveal = bool(known)
+    parts = _Parts()
+    for f in result.findings:
+        found: dict[str, str] | None = None
+        if reveal:
+            ids = set(f.finding.subjects.values())
+            ids |= {s.assignee for s in f.finding.remediation if s.assignee}
+            found = {i: known[i] for i in sorted(ids) if i in known}
+        yield _finding(f, found, parts)
+
+
 def document(result: CheckResult, names: Mapping[str, str] | None = None) -> ReportDocument:
     """The report as a validated :class:`ReportDocument`; ``names`` only with ``--reveal``."""
     return ReportDocument.model_validate(document_data(result, names))
@@ -103,16 +159,10 @@ def document_data(result: CheckResult, names: Mapping[str, str] | None = None) -
     a valid document by construction; the tests hold it to the published JSON Schema and
     to the bytes pydantic writes for the validated model.
     """
-    known = dict(names or {})
-    reveal = bool(known)
-    findings = []
-    for f in result.findings:
-        found: dict[str, str] | None = None
-        if reveal:
-            ids = set(f.finding.subjects.values())
-            ids |= {s.assignee for s in f.finding.remediation if s.assignee}
-            found = {i: known[i] for i in sorted(ids) if i in known}
-        findings.append(_finding(f, found))
+    return _document(result, list(_findings(result, names)))
+
+
+def _document(result: CheckResult, findings: list[dict[str, Any]]) -> dict[str, Any]:
     data: dict[str, Any] = {
         "format": REPORT_FORMAT,
         "generated_by": f"dualrel {__version__}",
@@ -182,13 +232,44 @@ def _rule(r: RuleInfo) -> dict[str, Any]:
     }
 
 
+#: Findings written per call of the serializer when the report is streamed: a report of
+#: a hundred thousand findings is never one string, and each call still writes many.
+BATCH = 1000
+
+# where the findings go in the document written without them: a top-level key, at the
+# one indentation no nested key has (strings hold no raw line breaks)
+_NO_FINDINGS = b'\n  "findings": [],\n'
+
+
+def stream(result: CheckResult, people: People, batch: int | None = None) -> Iterator[bytes]:
+    """The report as UTF-8 bytes, in parts that join to :func:`render`'s text: the document
+    around the findings, then the findings ``batch`` (default :data:`BATCH`) at a time.
+
+    pydantic's serializer writes the same text as ``json.dumps(..., indent=2,
+    ensure_ascii=False)``, about 7 times faster than the pure-Python indenting encoder. The
+    plain data is written as it is: validating it into a ReportDocument first gives the
+    same bytes (tests/report) and took a third of the report stage at 100k findings.
+    """
+    frame = pydantic_core.to_json(_document(result, []), indent=2) + b"\n"
+    if not result.findings:
+        yield frame
+        return
+    head, found, tail = frame.partition(_NO_FINDINGS)
+    assert found, "the document has its findings key"
+    yield head + b'\n  "findings": ['
+    items = _findings(result, people.names)
+    first = True
+    size = batch if batch is not None else BATCH
+    while chunk := list(islice(items, size)):
+        # a list at the top level indents its items by 2, the findings list by 4
+        text = pydantic_core.to_json(chunk, indent=2).replace(b"\n", b"\n  ")
+        yield (text[1:-4] if first else b"," + text[1:-4])  # without "[" and "\n  ]"
+        first = False
+    yield b"\n  ],\n" + tail
+
+
 def render(result: CheckResult, people: People, colour: bool = False) -> str:
-    # pydantic's serializer writes the same text as json.dumps(..., indent=2,
-    # ensure_ascii=False), about 7 times faster than the pure-Python indenting encoder.
-    # The plain data is written as it is: validating it into a ReportDocument first gives
-    # the same bytes (tests/report) and took a third of the report stage at 100k findings.
-    data = document_data(result, people.names)
-    return pydantic_core.to_json(data, indent=2).decode() + "\n"
+    return b"".join(stream(result, people)).decode()
 
 
 FORMAT = OutputFormat(
@@ -197,4 +278,8 @@ FORMAT = OutputFormat(
     suffix=".json",
     shared=False,
     render=render,
+    stream=stream,
+    # it holds each finding's cited records and date windows, so that `dualrel render`
+    # writes the html page from it as `check` would
+    timelines=True,
 )

@@ -464,6 +464,9 @@ class Store:
     def findings(self, results: Mapping[AnchorKey, set[Match]]) -> Iterator[Finding]:
         """The finding of every match in ``results``."""
         rules = {r.name: r for r in self.compiled.rules}
+        # the store does not change while these are made: a coach's findings share the
+        # steps (and the overseer each step looks up) of every rule they have in common
+        steps: dict[tuple[str, int, str, str | None], RemediationStep] = {}
         for (name, _anchor), matches in results.items():
             rule = rules[name]
             shown = (
@@ -472,15 +475,29 @@ class Store:
                 else matches
             )
             for match in shown:
-                yield self.finding(rule, match)
+                yield self.finding(rule, match, steps)
 
-    def finding(self, rule: CompiledRule, match: Match) -> Finding:
+    def finding(
+        self,
+        rule: CompiledRule,
+        match: Match,
+        steps: dict[tuple[str, int, str, str | None], RemediationStep] | None = None,
+    ) -> Finding:
+        """The finding of ``match``; ``steps`` caches remediation steps by action, days,
+        owner and coach while the store stays as it is."""
         spec = rule.rule
         origin = spec.origin  # named by the ruleset that defines it, whichever brought it
         subjects = dict(match[0])
-        steps = tuple(
-            self._step(s.action, s.within_days, s.owner, subjects) for s in spec.remediation
-        )
+        coach = subjects.get("coach")
+        made: list[RemediationStep] = []
+        for s in spec.remediation:
+            key = (s.action, s.within_days, s.owner, coach)
+            step = steps.get(key) if steps is not None else None
+            if step is None:
+                step = self._step(s.action, s.within_days, s.owner, subjects)
+                if steps is not None:
+                    steps[key] = step
+            made.append(step)
         return Finding(
             rule=spec.id,
             ruleset=origin,
@@ -491,7 +508,7 @@ class Store:
             subjects=subjects,
             evidence=match[1],
             citations=spec.citations,  # findings.Citation already (frozen)
-            remediation=steps,
+            remediation=tuple(made),
             fingerprint=fingerprint(origin.id, spec.id, subjects, match[1], match[2]),
             records=match[2],
         )
