@@ -99,7 +99,8 @@ def test_timelines_only_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
     assert [f.finding for f in lean.findings] == [f.finding for f in full.findings]
 
 
-@pytest.mark.parametrize(("fmt", "drawn"), [("json", False), ("sarif", False), ("html", True)])
+# json holds them, so that `dualrel render` writes the html page from it
+@pytest.mark.parametrize(("fmt", "drawn"), [("json", True), ("sarif", False), ("html", True)])
 def test_the_command_finds_timelines_only_for_formats_that_draw_them(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, fmt: str, drawn: bool
 ) -> None:

@@ -352,7 +352,7 @@ class CheckedFinding:
             ids |= {s.assignee for s in self.finding.remediation if s.assignee}
             found = {i: names[i] for i in sorted(ids) if i in names}
         w = self.waiver
-        return {
+        out: dict[str, Any] = {
             **self.finding.to_dict(),
             "status": self.status,
             "description": self.description,
@@ -387,6 +387,24 @@ class CheckedFinding:
             ),
             "names": found,
         }
+        # only when there is some, as the report writes them (for `dualrel render`)
+        if self.in_baseline:
+            out["in_baseline"] = True
+        if self.records:
+            out["evidence_records"] = [
+                {"id": r.id, "dates": {k: v.isoformat() for k, v in r.dates}} for r in self.records
+            ]
+        if self.windows:
+            out["windows"] = [
+                {
+                    "item": win.item,
+                    "condition": win.condition,
+                    "bound": win.bound.isoformat(),
+                    "value": _iso(win.value),
+                }
+                for win in self.windows
+            ]
+        return out
 
 
 def _iso(d: date | None) -> str | None:

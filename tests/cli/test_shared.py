@@ -46,7 +46,7 @@ def test_every_problem_alike(capsys: pytest.CaptureFixture[str]) -> None:
 @pytest.mark.parametrize(
     "argv",
     [
-        ["check", "examples/practice.json", "--format", "text"],
+        ["check", "examples/practice.json", "--format", "text", "--quiet"],
         ["rulesets"],
         ["schema", "report"],
     ],

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-import dualrel.cli.check
+import dualrel.cli.outputs
 from dualrel._internal.atomic import write_atomic_parts
 from dualrel.check import run_check
 from dualrel.cli import main
@@ -75,11 +75,12 @@ def test_the_command_writes_the_json_report_in_parts(
 
         write_atomic_parts(path, each())
 
-    monkeypatch.setattr(dualrel.cli.check, "write_atomic_parts", recording)
+    monkeypatch.setattr(dualrel.cli.outputs, "write_atomic_parts", recording)
     out = tmp_path / "r.json"
     argv = ["check", str(EXAMPLE), "-r", "coaching-core", "-r", "coaching-practice"]
     assert main([*argv, "--format", "json", "-o", str(out)]) == 1
     text = out.read_text(encoding="utf-8")
     assert len(sizes) == -(-len(practice.findings) // 3) + 2
-    assert max(sizes) < len(text) / 4
+    # the last part holds the rules in use, as many whatever the findings
+    assert max(sizes[:-1]) < len(text) / 4
     assert text == render(run_check(EXAMPLE, ["coaching-core", "coaching-practice"]), "json")
