@@ -270,7 +270,8 @@ def _record(raw: Any, index: int) -> str:
 
 
 def waiver_matches(waiver: WaiverInfo, finding: Finding) -> bool:
-    """Whether ``waiver`` names ``finding`` (by fingerprint, or by rule and exact subjects).
+    """Whether ``waiver`` names ``finding`` (by fingerprint or a prefix of it, or by rule and
+    exact subjects).
 
     >>> from dualrel.findings import RulesetRef
     >>> f = Finding("r1", RulesetRef("rs", "1"), "t", "c", "low", 1, {"coach": "a"}, ("t1",),
