@@ -300,8 +300,11 @@ def apply_waivers(
     findings, so the cost grows with waivers plus findings, not their product; the
     result is what :func:`waiver_matches` gives over every pair.
 
-    Raises :class:`WaiverError` (``ambiguous-fingerprint``, naming each such waiver) when
-    a waiver's fingerprint is a prefix of the fingerprints of different findings.
+    A waiver's fingerprint that a finding has exactly names that finding; otherwise it
+    names the findings whose fingerprints it starts (every fingerprint has 32 digits, so
+    for findings of a check this is :func:`waiver_matches`).  Raises :class:`WaiverError`
+    (``ambiguous-fingerprint``, naming each such waiver) when a waiver's fingerprint is a
+    prefix of the fingerprints of different findings.
     """
     by_target = _FindingIndex(findings)
     applied: dict[str, WaiverInfo] = {}
