@@ -270,7 +270,8 @@ def _record(raw: Any, index: int) -> str:
 
 
 def waiver_matches(waiver: WaiverInfo, finding: Finding) -> bool:
-    """Whether ``waiver`` names ``finding`` (by fingerprint, or by rule and exact subjects).
+    """Whether ``waiver`` names ``finding`` (by fingerprint or a prefix of it, or by rule and
+    exact subjects).
 
     >>> from dualrel.findings import RulesetRef
     >>> f = Finding("r1", RulesetRef("rs", "1"), "t", "c", "low", 1, {"coach": "a"}, ("t1",),
@@ -299,8 +300,11 @@ def apply_waivers(
     findings, so the cost grows with waivers plus findings, not their product; the
     result is what :func:`waiver_matches` gives over every pair.
 
-    Raises :class:`WaiverError` (``ambiguous-fingerprint``, naming each such waiver) when
-    a waiver's fingerprint is a prefix of the fingerprints of different findings.
+    A waiver's fingerprint that a finding has exactly names that finding; otherwise it
+    names the findings whose fingerprints it starts (every fingerprint has 32 digits, so
+    for findings of a check this is :func:`waiver_matches`).  Raises :class:`WaiverError`
+    (``ambiguous-fingerprint``, naming each such waiver) when a waiver's fingerprint is a
+    prefix of the fingerprints of different findings.
     """
     by_target = _FindingIndex(findings)
     applied: dict[str, WaiverInfo] = {}
