@@ -159,6 +159,24 @@ class Store:
             index.remove(tie)
             self.tie_facts.forget(tie.id)
 
+    def forget_tie_number(self, tie_id: str) -> None:
+        """Give back the number of a tie removed just after it was added (a preview), so
+        that previews do not use up numbers; any other number stays taken, since each
+        later tie is numbered by the count so far."""
+        number = self.tie_number.get(tie_id)
+        if number is not None and number == len(self.tie_number) - 1:
+            del self.tie_number[tie_id]
+
+    def remove_person(self, person_id: str) -> None:
+        """Forget a person whose ties are all removed.  Their number is not given back
+        (each later person is numbered by the count so far)."""
+        self.roles.pop(person_id, None)
+        self.number.pop(person_id, None)
+        self.fields.pop(person_id, None)
+        for table in (self.index.adjacency, self.index.overseers):
+            if not table.get(person_id, True):
+                del table[person_id]
+
     def add_records(self, practice: Practice, tie_ends: Mapping[str, tuple[str, str]]) -> None:
         """Admit the records of every section a rule reads (see :mod:`dualrel.rules._admit`).
         ``tie_ends`` gives the ends of the ties concerns are about."""
