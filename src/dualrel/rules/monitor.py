@@ -271,9 +271,10 @@ class Monitor:
             if tie.id not in store.index.ties:
                 continue  # no clause can read it
             seeds: set[str] = set()
+            near: dict[Any, list[Tie]] = {}  # the rules share what is near the tie
             for rule in store.compiled.rules:
                 if not rule.vetoable:
-                    seeds |= store.seed_neighbourhood(rule, tie)
+                    seeds |= store.seed_neighbourhood(rule, tie, near)
             for name, anchor, match in store.matches(engine, seeds):
                 if rules[name].vetoable or tie.id not in match[1]:
                     continue
