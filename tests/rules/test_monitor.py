@@ -12,7 +12,8 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from dualrel.errors import RegistryError
 from dualrel.graph.model import Person, Registry, Tie
-from dualrel.rules import Monitor, evaluate, prepare
+from dualrel.rules import Monitor, _sessions, evaluate, prepare
+from dualrel.rules._sessions import JOIN_FROM
 from dualrel.testing.strategies import ties as tie_strategy
 
 AS_OF = date(2026, 1, 1)
@@ -158,7 +159,11 @@ class MonitorMachine(RuleBasedStateMachine):
         assert self.open == {f.fingerprint for f in expected}
 
 
-def test_monitor_equals_batch_after_any_sequence(compiled):
+@pytest.mark.parametrize("join_from", [JOIN_FROM, 0], ids=["default", "always-join"])
+def test_monitor_equals_batch_after_any_sequence(compiled, join_from, monkeypatch):
+    # registries this small rarely reach JOIN_FROM: a run with 0 prunes every new tie's
+    # neighbourhood on people, to show the pruning never loses a match
+    monkeypatch.setattr(_sessions, "JOIN_FROM", join_from)
     machine = type("Machine", (MonitorMachine,), {"compiled": compiled})
     runner = machine.TestCase
     runner.settings = settings(
@@ -228,3 +233,29 @@ def test_a_new_tie_reaches_only_the_ties_a_match_with_it_can_read():
         r for r in store.compiled.rules if r.rule.id == "family-member-entangled-with-client"
     )
     assert store.seed_neighbourhood(rule, new) == {"b", "f", "pc"}
+
+
+def test_a_new_tie_reads_only_the_ties_whose_people_every_clause_can_reach():
+    # a coach with many clients gains a relative: the coach's coaching ties matter only
+    # for a client the relative has a romance or business tie with
+    people = (
+        Person("co", ("coach",)),
+        Person("kin"),
+        *(Person(f"cl{i}", ("client",)) for i in range(40)),
+    )
+    ties = tuple(Tie(f"c{i}", "coaching", "co", f"cl{i}") for i in range(40))
+    m = Monitor("coaching-core", Registry(people=people, ties=ties, as_of=AS_OF))
+    store = m._stores[0]
+    rule = next(
+        r for r in store.compiled.rules if r.rule.id == "family-member-entangled-with-client"
+    )
+    new = Tie("f", "family", "co", "kin")
+    store.add_tie(new)
+    assert store.seed_neighbourhood(rule, new) == set()  # kin is entangled with no client
+    store.remove_tie(new)
+    m.add_tie(Tie("b", "business", "kin", "cl7"))
+    store.add_tie(new)
+    assert store.seed_neighbourhood(rule, new) == {"f", "b", "c7"}
+    store.remove_tie(new)
+    [finding] = m.add_tie(new).appeared
+    assert (finding.rule, set(finding.evidence)) == (rule.rule.id, {"f", "b", "c7"})

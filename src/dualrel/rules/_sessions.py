@@ -41,6 +41,9 @@ __all__ = ["SESSION_TIES", "Store", "build_store", "sorted_findings"]
 
 #: Ties per session before a new session starts: small sessions stay fast in the engine.
 SESSION_TIES = 2_000
+#: Ties near a new tie from which :func:`_joinable` prunes them on people first: below,
+#: the engine joins them sooner than Python would prune them.
+JOIN_FROM = 24
 
 
 class Store:
@@ -71,6 +74,19 @@ class Store:
                 for kind in clause.kinds:
                     self._wants[kind].add((bool(clause.active), clause.ended))
         self._always = frozenset(k for k, w in self._wants.items() if (False, None) in w)
+        # kind -> the (active, ended) a tie of that kind must be one of to be read
+        self._admitted = {
+            kind: frozenset(
+                (active, ended)
+                for active in (False, True)
+                for ended in (False, True)
+                if any(
+                    (not need_active or active) and (need_ended is None or need_ended == ended)
+                    for need_active, need_ended in wants
+                )
+            )
+            for kind, wants in self._wants.items()
+        }
         # how to read a match of each variant: (the name its matches go under, the anchor's
         # alias and fact field, the bindings sorted by variable, evidence aliases)
         self._reading = {
@@ -134,15 +150,10 @@ class Store:
         stricter than the engine, which checks everything again."""
         if tie.kind in self._always:
             return True
-        wants = self._wants.get(tie.kind)
-        if not wants:
+        admitted = self._admitted.get(tie.kind)
+        if not admitted:
             return False
-        active = tie.is_active(self.as_of)
-        ended = tie.has_ended(self.as_of)
-        return any(
-            (not need_active or active) and (need_ended is None or need_ended == ended)
-            for need_active, need_ended in wants
-        )
+        return (tie.is_active(self.as_of), tie.has_ended(self.as_of)) in admitted
 
     def add_tie(self, tie: Tie) -> None:
         index = self.index
@@ -592,6 +603,10 @@ def _joinable(
     first, second = clauses[seed].ends
     if first == second or not all(c.exists for c in clauses):
         return {t.id for ts in found for t in ts} | {tie.id}  # nothing to join on
+    if not all(ties for k, ties in enumerate(found) if k != seed):
+        return set()  # a clause no tie near the new one can fill
+    if sum(map(len, found)) <= JOIN_FROM:
+        return {t.id for ts in found for t in ts} | {tie.id}
     people: dict[str, set[str]] = {first: {bound[0]}, second: {bound[1]}}
     binds: list[list[tuple[str, str, str]]] = []
     for k, ties in enumerate(found):
