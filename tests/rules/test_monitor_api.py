@@ -7,6 +7,7 @@ import threading
 import pytest
 
 import dualrel
+from dualrel._internal.suggest import SUGGEST_BUDGET
 from dualrel.errors import InvalidArgument, RegistryError
 from dualrel.graph import load_registry
 from dualrel.graph.model import Person, Registry, Tie
@@ -197,3 +198,18 @@ def test_previews_and_removals_from_threads_agree_with_evaluate(example: Registr
     people = tuple(p for p in example.people if p.id != "co003")
     ties = tuple(t for t in example.ties if t.id not in gone) + tuple(added)
     assert m.findings() == batch(example, people, ties)
+
+
+def test_a_monitor_of_too_many_ids_to_compare_suggests_nothing() -> None:
+    # comparing an id with every id held would exceed the suggestion budget: the refusal
+    # says so without reading a million ids' lengths under the lock
+    name = "q00000012"  # one letter from p00000012
+    many = SUGGEST_BUDGET // (2 * len(name)) + 1
+    reg = Registry(people=tuple(Person(f"p{i:08d}") for i in range(many)), ties=())
+    m = Monitor("coaching-core", reg)
+    with pytest.raises(RegistryError) as info:
+        m.remove_person(name)
+    assert [p.message for p in info.value.problems] == [f"no person {name!r}"]
+    m.remove_person("p00000001")  # one fewer: now affordable
+    with pytest.raises(RegistryError, match="did you mean .p00000012."):
+        m.remove_person(name)

@@ -10,14 +10,14 @@ tie, re-evaluate the anchors the tie reaches.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
 from typing import Any
 
 from dualrel._internal.gc import gc_paused
-from dualrel._internal.suggest import Suggester
+from dualrel._internal.suggest import SUGGEST_BUDGET, Suggester
 from dualrel.errors import InvalidArgument, Problem, ProblemCode, RegistryError
 from dualrel.findings import Finding, Report, RulesetRef
 from dualrel.graph import as_registry
@@ -369,7 +369,7 @@ class Monitor:
         people = Suggester(self._people)  # one bounded budget for both ends
         for fld, pid, ok in (("source", tie.source, ends[0]), ("target", tie.target, ends[1])):
             if ok and pid not in self._people:
-                bad("unknown-person", fld, f"no person {pid!r}{people.hint(pid)}")
+                bad("unknown-person", fld, f"no person {pid!r}{_hint(pid, people, self._people)}")
         if all(ends) and tie.source == tie.target:
             bad("self-tie", "target", "a tie joins a person to themselves")
         dates = [problems.date(tie, "start"), problems.date(tie, "end")]
@@ -416,11 +416,21 @@ def _kind(value: Any) -> str:
     return type(value).__name__
 
 
-def _unknown(code: ProblemCode, what: str, key: Any, known: Iterable[str]) -> Problem:
+def _hint(name: str, suggester: Suggester, known: Collection[str]) -> str:
+    """``suggester``'s "did you mean" for ``name``, or nothing when the monitor holds so
+    many ids that comparing ``name`` with them all, were they as long, would exceed the
+    suggestion budget: a suggester then suggests nothing, after reading every id's length
+    (a second or more at a million ids, under the monitor's lock)."""
+    if len(known) * 2 * len(name) > SUGGEST_BUDGET:
+        return ""
+    return suggester.hint(name)
+
+
+def _unknown(code: ProblemCode, what: str, key: Any, known: Collection[str]) -> Problem:
     """The problem of an id the monitor does not hold, with the close ids it does hold
     (ids only: a person's name is never shown)."""
     if isinstance(key, str):
-        message = f"no {what} {key!r}{Suggester(known).hint(key)}"
+        message = f"no {what} {key!r}{_hint(key, Suggester(known), known)}"
     else:
         message = f"a {what} id must be a string, got {_kind(key)}"
     return Problem(
