@@ -16,14 +16,14 @@ and render the result in any report format:
 >>> dualrel.render(result, "text").splitlines()[0].startswith("dualrel check")
 True
 
-The names that need the rules engine or NetworkX (loading, evaluating, checking) are
-imported when first used, so that reading findings and rendering reports stays light.
+Every name but the errors is imported when first used (the findings' classes, the
+rules engine, NetworkX), so that ``import dualrel`` and ``dualrel --version`` stay light
+and reading findings or rendering reports imports no engine.
 """
 
 from __future__ import annotations
 
 import importlib
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,18 +36,18 @@ from dualrel.errors import (
     RegistryError,
     RulesetError,
 )
-from dualrel.findings import (
-    ESCALATION_LEVELS,
-    CheckResult,
-    Citation,
-    Finding,
-    RemediationStep,
-    Report,
-    RulesetRef,
-)
 
 if TYPE_CHECKING:
     from dualrel.check import run_check
+    from dualrel.findings import (
+        ESCALATION_LEVELS,
+        CheckResult,
+        Citation,
+        Finding,
+        RemediationStep,
+        Report,
+        RulesetRef,
+    )
     from dualrel.graph import build_graph, load_registry, registry_from_data
     from dualrel.graph.model import Person, Registry, Tie
     from dualrel.report import render
@@ -65,6 +65,20 @@ if TYPE_CHECKING:
 
 #: Name -> the module that defines it, imported on first use.
 _LAZY = {
+    # the findings' classes cost a tenth of a second of dataclass making: not needed by
+    # ``dualrel --version``, which imports this package too
+    **dict.fromkeys(
+        (
+            "ESCALATION_LEVELS",
+            "CheckResult",
+            "Citation",
+            "Finding",
+            "RemediationStep",
+            "Report",
+            "RulesetRef",
+        ),
+        "dualrel.findings",
+    ),
     "run_check": "dualrel.check",
     "build_graph": "dualrel.graph",
     "load_registry": "dualrel.graph",
@@ -84,9 +98,9 @@ _LAZY = {
     "shipped_rulesets": "dualrel.rules",
 }
 
-#: Subpackages that ``import dualrel`` used to load along the way: still reachable as
-#: attributes (``dualrel.graph``) without importing them first.
-_SUBPACKAGES = ("graph", "rules")
+#: Subpackages and modules that ``import dualrel`` used to load along the way: still
+#: reachable as attributes (``dualrel.graph``) without importing them first.
+_SUBPACKAGES = ("graph", "rules", "findings")
 
 
 def __getattr__(name: str) -> Any:
@@ -102,6 +116,8 @@ def __getattr__(name: str) -> Any:
 
 def example_registry() -> Path:
     """The path of the bundled example registry (a small coaching practice)."""
+    from importlib import resources  # noqa: PLC0415 (a fifth of --version's imports)
+
     return Path(str(resources.files("dualrel") / "examples" / "practice.json"))
 
 

@@ -25,7 +25,16 @@ import yaml
 from hypothesis import strategies as st
 
 import dualrel
-from dualrel import DualrelError, Monitor, Tie, evaluate, load_registry, load_ruleset
+from dualrel import (
+    Delta,
+    DualrelError,
+    Monitor,
+    Registry,
+    Tie,
+    evaluate,
+    load_registry,
+    load_ruleset,
+)
 from dualrel.check import run_check
 from dualrel.cli import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, main
 from dualrel.report import FORMATS, render
@@ -329,19 +338,46 @@ def run_ruleset(path: Path, registry: Any) -> None:
         return
 
 
-def run_monitor(monitor: Monitor, fields: Sequence[Any], remove: bool) -> None:
-    """Offer a tie made of ``fields`` to ``monitor``; a refused tie leaves no trace (the
-    same tie, corrected, can be added after)."""
+def run_monitor(
+    monitor: Monitor, fields: Sequence[Any], remove: bool, registry: Registry | None = None
+) -> None:
+    """Offer a tie made of ``fields`` to ``monitor``, previewed first; a refused tie leaves
+    no trace (the same tie, corrected, can be added after).  A preview changes nothing,
+    is refused exactly when adding is, and says what adding then does.  With
+    ``registry`` (the one the monitor was made from), the tie's source is then removed as
+    a person, and put back from the registry when that succeeds."""
     try:
         tie = Tie(*fields)
     except (TypeError, ValueError):
         return  # the dataclass itself refused it: nothing reached dualrel
+    before = monitor.findings()
     try:
-        monitor.add_tie(tie)
+        preview: Delta | None = monitor.preview(tie)
     except DualrelError:
+        preview = None
+    assert monitor.findings() == before, "a preview changed the findings"
+    try:
+        delta = monitor.add_tie(tie)
+    except DualrelError:
+        assert preview is None, "preview accepted a tie add_tie refused"
         return
+    assert delta == preview, "preview differs from add_tie"
     if remove:
         monitor.remove_tie(tie.id)
+    if registry is not None:
+        _remove_person(monitor, fields[2], registry)
+
+
+def _remove_person(monitor: Monitor, person_id: Any, registry: Registry) -> None:
+    try:
+        monitor.remove_person(person_id)
+    except DualrelError:
+        return
+    person = next(p for p in registry.people if p.id == person_id)
+    monitor.add_person(person)
+    for tie in registry.ties:
+        if person_id in (tie.source, tie.target):
+            monitor.add_tie(tie)
 
 
 #: exit codes a command may end with on any input

@@ -107,7 +107,8 @@ people = st.sampled_from(["co001", "cl0001", "cl0003"])
 
 @budgets
 def test_monitor(budget: str) -> None:
-    monitor = Monitor("coaching-core", dualrel.load_registry(dualrel.example_registry()))
+    registry = dualrel.load_registry(dualrel.example_registry())
+    monitor = Monitor("coaching-core", registry)
     fields = st.tuples(
         value,
         st.one_of(st.sampled_from(["coaching", "romance", "business", "family"]), value),
@@ -121,7 +122,7 @@ def test_monitor(budget: str) -> None:
     @BUDGETS[budget]
     @given(fields, st.booleans())
     def fuzz(tie: tuple[Any, ...], remove: bool) -> None:
-        run_monitor(monitor, tie, remove)
+        run_monitor(monitor, tie, remove, registry)
 
     fuzz()
 

@@ -12,7 +12,8 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from dualrel.errors import RegistryError
 from dualrel.graph.model import Person, Registry, Tie
-from dualrel.rules import Monitor, evaluate, prepare
+from dualrel.rules import Monitor, _sessions, evaluate, prepare
+from dualrel.rules._sessions import JOIN_FROM
 from dualrel.testing.strategies import ties as tie_strategy
 
 AS_OF = date(2026, 1, 1)
@@ -37,6 +38,31 @@ def batch(compiled, people, ties):
     return evaluate(reg, compiled).findings
 
 
+def state(monitor):
+    """Everything a monitor holds that a change could touch: people, ties, the matches
+    kept and their index by tie, and each store's contents and numbering (an index entry
+    left holding no tie counts as none)."""
+    stores = [
+        (
+            dict(s.index.ties),
+            {p: list(ts) for p, ts in s.index.adjacency.items() if ts},
+            {p: list(ts) for p, ts in s.index.overseers.items() if ts},
+            dict(s.tie_number),
+            dict(s.number),
+            dict(s.roles),
+        )
+        for s in monitor._stores
+    ]
+    return (
+        dict(monitor._people),
+        dict(monitor._ties),
+        [{k: frozenset(v) for k, v in res.items()} for res in monitor._results],
+        [{k: frozenset(v) for k, v in by.items()} for by in monitor._by_tie],
+        stores,
+        monitor.findings(),
+    )
+
+
 class MonitorMachine(RuleBasedStateMachine):
     compiled = None  # set per ruleset below
 
@@ -52,17 +78,45 @@ class MonitorMachine(RuleBasedStateMachine):
     def teardown(self) -> None:
         self.monitor.close()
 
-    @rule(data=st.data())
-    def add_tie(self, data):
+    def _draw_tie(self, data):
         kinds = sorted(self.compiled.schema.kinds)
         raw = data.draw(tie_strategy([p.id for p in self.people], kinds=kinds, as_of=AS_OF))
         self.count += 1
-        tie = Tie(
+        return Tie(
             f"t{self.count}", raw.kind, raw.source, raw.target, raw.start, raw.end, raw.attributes
         )
+
+    @precondition(lambda self: len(self.people) >= 2)
+    @rule(data=st.data())
+    def add_tie(self, data):
+        tie = self._draw_tie(data)
         delta = self.monitor.add_tie(tie)
         self.ties[tie.id] = tie
         self._apply(delta)
+
+    @precondition(lambda self: len(self.people) >= 2)
+    @rule(data=st.data(), add=st.booleans())
+    def preview(self, data, add):
+        # a preview is the delta adding the tie gives, and touches nothing
+        tie = self._draw_tie(data)
+        before = state(self.monitor)
+        preview = self.monitor.preview(tie)
+        assert state(self.monitor) == before
+        if add:
+            delta = self.monitor.add_tie(tie)
+            assert preview == delta
+            self.ties[tie.id] = tie
+            self._apply(delta)
+
+    @precondition(lambda self: self.ties)
+    @rule(data=st.data())
+    def refused_preview(self, data):
+        # a tie the monitor refuses (here: an id it holds) is refused by preview too
+        tid = data.draw(st.sampled_from(sorted(self.ties)))
+        before = state(self.monitor)
+        with pytest.raises(RegistryError):
+            self.monitor.preview(self.ties[tid])
+        assert state(self.monitor) == before
 
     @precondition(lambda self: self.ties)
     @rule(data=st.data())
@@ -75,10 +129,20 @@ class MonitorMachine(RuleBasedStateMachine):
     @precondition(lambda self: len(self.people) < len(PEOPLE))
     @rule()
     def add_person(self):
-        person = PEOPLE[len(self.people)]
+        person = next(p for p in PEOPLE if p not in self.people)
         delta = self.monitor.add_person(person)
         assert delta.appeared == delta.resolved == ()
         self.people.append(person)
+
+    @precondition(lambda self: self.people)
+    @rule(data=st.data())
+    def remove_person(self, data):
+        person = data.draw(st.sampled_from(self.people))
+        delta = self.monitor.remove_person(person.id)
+        self.people.remove(person)
+        for tid in [t.id for t in self.ties.values() if person.id in (t.source, t.target)]:
+            del self.ties[tid]
+        self._apply(delta)
 
     def _apply(self, delta):
         appeared = {f.fingerprint for f in delta.appeared}
@@ -95,7 +159,11 @@ class MonitorMachine(RuleBasedStateMachine):
         assert self.open == {f.fingerprint for f in expected}
 
 
-def test_monitor_equals_batch_after_any_sequence(compiled):
+@pytest.mark.parametrize("join_from", [JOIN_FROM, 0], ids=["default", "always-join"])
+def test_monitor_equals_batch_after_any_sequence(compiled, join_from, monkeypatch):
+    # registries this small rarely reach JOIN_FROM: a run with 0 prunes every new tie's
+    # neighbourhood on people, to show the pruning never loses a match
+    monkeypatch.setattr(_sessions, "JOIN_FROM", join_from)
     machine = type("Machine", (MonitorMachine,), {"compiled": compiled})
     runner = machine.TestCase
     runner.settings = settings(
@@ -165,3 +233,29 @@ def test_a_new_tie_reaches_only_the_ties_a_match_with_it_can_read():
         r for r in store.compiled.rules if r.rule.id == "family-member-entangled-with-client"
     )
     assert store.seed_neighbourhood(rule, new) == {"b", "f", "pc"}
+
+
+def test_a_new_tie_reads_only_the_ties_whose_people_every_clause_can_reach():
+    # a coach with many clients gains a relative: the coach's coaching ties matter only
+    # for a client the relative has a romance or business tie with
+    people = (
+        Person("co", ("coach",)),
+        Person("kin"),
+        *(Person(f"cl{i}", ("client",)) for i in range(40)),
+    )
+    ties = tuple(Tie(f"c{i}", "coaching", "co", f"cl{i}") for i in range(40))
+    m = Monitor("coaching-core", Registry(people=people, ties=ties, as_of=AS_OF))
+    store = m._stores[0]
+    rule = next(
+        r for r in store.compiled.rules if r.rule.id == "family-member-entangled-with-client"
+    )
+    new = Tie("f", "family", "co", "kin")
+    store.add_tie(new)
+    assert store.seed_neighbourhood(rule, new) == set()  # kin is entangled with no client
+    store.remove_tie(new)
+    m.add_tie(Tie("b", "business", "kin", "cl7"))
+    store.add_tie(new)
+    assert store.seed_neighbourhood(rule, new) == {"f", "b", "c7"}
+    store.remove_tie(new)
+    [finding] = m.add_tie(new).appeared
+    assert (finding.rule, set(finding.evidence)) == (rule.rule.id, {"f", "b", "c7"})

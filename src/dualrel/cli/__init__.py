@@ -11,26 +11,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from dualrel._version import __version__
-from dualrel.cli import (
-    check,
-    demo,
-    diff,
-    explain,
-    lint,
-    register,
-    render,
-    rulesets,
-    schema,
-    stats,
-    test,
-    validate,
-)
 from dualrel.cli._shared import (
     EXIT_CODES_HELP,
     EXIT_FINDINGS,
@@ -56,25 +43,53 @@ __all__ = [
     "run",
 ]
 
+
+def _builder(name: str) -> Callable[[Subparsers], None]:
+    """The ``add_command`` of ``dualrel.cli.NAME``, imported when first called: a run
+    imports only its own subcommand's module (and what that module needs)."""
+
+    def build(sub: Subparsers) -> None:
+        module = importlib.import_module(f"dualrel.cli.{name}")
+        module.add_command(sub)
+
+    return build
+
+
 #: Subcommand name -> builder adding its parser (with ``handler`` set) to the subparsers,
 #: in the order ``dualrel --help`` lists them.
 COMMANDS: dict[str, Callable[[Subparsers], None]] = {
-    "validate": validate.add_command,
-    "check": check.add_command,
-    "rulesets": rulesets.add_command,
-    "lint": lint.add_command,
-    "explain": explain.add_command,
-    "stats": stats.add_command,
-    "schema": schema.add_command,
-    "demo": demo.add_command,
-    "test": test.add_command,  # ruleset test cases, properties, coverage, mutants
-    "diff": diff.add_command,  # two policies: rules, what they find, the findings' impact
-    "register": register.add_command,  # findings tracked across runs (docs/register.md)
-    "render": render.add_command,  # any format from a saved JSON report
+    "validate": _builder("validate"),
+    "check": _builder("check"),
+    "rulesets": _builder("rulesets"),
+    "lint": _builder("lint"),
+    "explain": _builder("explain"),
+    "stats": _builder("stats"),
+    "schema": _builder("schema"),
+    "demo": _builder("demo"),
+    "test": _builder("test"),  # ruleset test cases, properties, coverage, mutants
+    "diff": _builder("diff"),  # two policies: rules, what they find, the findings' impact
+    "register": _builder("register"),  # findings tracked across runs (docs/register.md)
+    "render": _builder("render"),  # any format from a saved JSON report
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _named_command(argv: Sequence[str]) -> list[str] | None:
+    """The subcommands whose parsers a run with ``argv`` needs: the one it names (the
+    first argument not an option; the top level's options take no value), none for
+    ``--version`` or a usage error alone, every one (None) for ``--help`` or a name
+    that is no command (argparse then lists them all)."""
+    for arg in argv:
+        if arg in ("-h", "--help"):
+            return None
+        if arg == "--":
+            continue
+        if not arg.startswith("-"):
+            return [arg] if arg in COMMANDS else None
+    return []
+
+
+def build_parser(commands: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser of every subcommand, or of ``commands`` alone (a run needs one)."""
     parser = _Parser(
         prog="dualrel",
         description="Find dual relationships and boundary violations in coaching practices.",
@@ -82,8 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"dualrel {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for build in COMMANDS.values():
-        build(sub)
+    for name, build in COMMANDS.items():
+        if commands is None or name in commands:
+            build(sub)
     return parser
 
 
@@ -101,7 +117,9 @@ def run() -> NoReturn:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (never raises for bad input)."""
-    parser = build_parser()
+    if argv is None:
+        argv = sys.argv[1:]
+    parser = build_parser(_named_command(argv))
     try:
         args = parser.parse_args(argv)
     except SystemExit as e:  # --help, --version, usage errors

@@ -15,13 +15,15 @@ algorithms; :func:`as_registry` turns it back into a registry wherever one is ex
 
 from __future__ import annotations
 
-from typing import Any
-
-import networkx as nx
+import sys
+from typing import TYPE_CHECKING, Any
 
 from dualrel._internal.gc import gc_paused
 from dualrel.errors import InvalidArgument
 from dualrel.graph.model import CORE_TIE_KINDS, Person, Practice, Registry, Tie
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["as_registry", "build_graph", "registry_from_graph", "tie_from_edge"]
 
@@ -44,6 +46,8 @@ def build_graph(registry: Registry) -> nx.MultiDiGraph[str]:
 
 
 def _build(registry: Registry) -> nx.MultiDiGraph[str]:
+    import networkx as nx  # noqa: PLC0415 (a check never builds a graph: imported on use)
+
     G: nx.MultiDiGraph[str] = nx.MultiDiGraph()
     G.graph.update(
         as_of=registry.as_of,
@@ -93,6 +97,8 @@ def _add_ties(G: nx.MultiDiGraph[str], ties: tuple[Tie, ...]) -> None:
     edge.  The result is the same graph, edges in the same order (a test compares the two);
     unknown end points are added as bare nodes, as ``add_edges_from`` does.
     """
+    import networkx as nx  # noqa: PLC0415 (imported by _build already)
+
     succ, pred = _adjacency(G)
     for t in ties:
         u = t.source
@@ -168,7 +174,9 @@ def as_registry(source: Registry | nx.MultiDiGraph[str]) -> Registry:
     """
     if isinstance(source, Registry):
         return source
-    if isinstance(source, nx.MultiDiGraph):
+    # not imported: then ``source`` cannot be one of its graphs (importing costs 0.3 s)
+    nx_loaded = sys.modules.get("networkx")
+    if nx_loaded is not None and isinstance(source, nx_loaded.MultiDiGraph):
         return registry_from_graph(source)
     raise InvalidArgument(
         f"expected a Registry or a networkx.MultiDiGraph, got {type(source).__name__}"

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator
 from datetime import date
-from typing import Any, Literal
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any, Literal
 
 from dualrel.errors import InvalidArgument
 from dualrel.graph.build import build_graph, tie_from_edge
 from dualrel.graph.model import Person, Registry, Tie
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["components", "neighbours", "shortest_chains", "ties_between", "ties_of"]
 
@@ -174,6 +175,8 @@ def components(
     >>> components(G, kinds="romance")
     [('cl0001', 'co001'), ('cl0002',), ('sp001',)]
     """
+    import networkx as nx  # noqa: PLC0415 (a check never needs it: imported on use)
+
     want = _kinds(kinds)
     view: nx.MultiDiGraph[str] = G
     if want is not None:
@@ -211,9 +214,12 @@ def shortest_chains(
     [('cl0001', 'cl0002', ('t2', 't3')), ('cl0001', 'co001', ('t2',))]
     >>> sorted(shortest_chains(G, ["cl0001"], max_hops=1))
     [('cl0001', 'co001', ('t2',))]
+    >>> import networkx as nx
     >>> sorted(shortest_chains(nx.MultiGraph(G), ["cl0002"]))
     [('cl0002', 'cl0001', ('t3', 't1')), ('cl0002', 'co001', ('t3',))]
     """
+    import networkx as nx  # noqa: PLC0415 (a check never needs it: imported on use)
+
     if max_hops is not None and (
         not isinstance(max_hops, int) or isinstance(max_hops, bool) or max_hops < 1
     ):

@@ -23,8 +23,6 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from typing import Any
 
-import networkx as nx
-
 from dualrel.graph.model import Tie
 from dualrel.graph.queries import shortest_chains
 from dualrel.rules.loader import Rule, Ruleset
@@ -120,6 +118,8 @@ def _chains(
     roles: Callable[[str], Iterable[str]],
     as_of: date,
 ) -> Iterator[tuple[str, str, tuple[str, ...]]]:
+    import networkx as nx  # noqa: PLC0415 (only rulesets with paths need it)
+
     G: nx.MultiDiGraph[str] | nx.MultiGraph[str] = (
         nx.MultiDiGraph() if plan.directed else nx.MultiGraph()
     )

@@ -17,7 +17,7 @@ steps routed to their assignees.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from datetime import date, timedelta
 from typing import Any
 
@@ -41,6 +41,9 @@ __all__ = ["SESSION_TIES", "Store", "build_store", "sorted_findings"]
 
 #: Ties per session before a new session starts: small sessions stay fast in the engine.
 SESSION_TIES = 2_000
+#: Ties near a new tie from which :func:`_joinable` prunes them on people first: below,
+#: the engine joins them sooner than Python would prune them.
+JOIN_FROM = 24
 
 
 class Store:
@@ -71,6 +74,19 @@ class Store:
                 for kind in clause.kinds:
                     self._wants[kind].add((bool(clause.active), clause.ended))
         self._always = frozenset(k for k, w in self._wants.items() if (False, None) in w)
+        # kind -> the (active, ended) a tie of that kind must be one of to be read
+        self._admitted = {
+            kind: frozenset(
+                (active, ended)
+                for active in (False, True)
+                for ended in (False, True)
+                if any(
+                    (not need_active or active) and (need_ended is None or need_ended == ended)
+                    for need_active, need_ended in wants
+                )
+            )
+            for kind, wants in self._wants.items()
+        }
         # how to read a match of each variant: (the name its matches go under, the anchor's
         # alias and fact field, the bindings sorted by variable, evidence aliases)
         self._reading = {
@@ -134,15 +150,10 @@ class Store:
         stricter than the engine, which checks everything again."""
         if tie.kind in self._always:
             return True
-        wants = self._wants.get(tie.kind)
-        if not wants:
+        admitted = self._admitted.get(tie.kind)
+        if not admitted:
             return False
-        active = tie.is_active(self.as_of)
-        ended = tie.has_ended(self.as_of)
-        return any(
-            (not need_active or active) and (need_ended is None or need_ended == ended)
-            for need_active, need_ended in wants
-        )
+        return (tie.is_active(self.as_of), tie.has_ended(self.as_of)) in admitted
 
     def add_tie(self, tie: Tie) -> None:
         index = self.index
@@ -158,6 +169,24 @@ class Store:
         if tie.id in index.ties:
             index.remove(tie)
             self.tie_facts.forget(tie.id)
+
+    def forget_tie_number(self, tie_id: str) -> None:
+        """Give back the number of a tie removed just after it was added (a preview), so
+        that previews do not use up numbers; any other number stays taken, since each
+        later tie is numbered by the count so far."""
+        number = self.tie_number.get(tie_id)
+        if number is not None and number == len(self.tie_number) - 1:
+            del self.tie_number[tie_id]
+
+    def remove_person(self, person_id: str) -> None:
+        """Forget a person whose ties are all removed.  Their number is not given back
+        (each later person is numbered by the count so far)."""
+        self.roles.pop(person_id, None)
+        self.number.pop(person_id, None)
+        self.fields.pop(person_id, None)
+        for table in (self.index.adjacency, self.index.overseers):
+            if not table.get(person_id, True):
+                del table[person_id]
 
     def add_records(self, practice: Practice, tie_ends: Mapping[str, tuple[str, str]]) -> None:
         """Admit the records of every section a rule reads (see :mod:`dualrel.rules._admit`).
@@ -384,7 +413,9 @@ class Store:
                 recs = tuple([fact_of[fid_of[a]] for a in record_aliases])
                 yield name, names[people_of[fid_of[alias]][end]], (subjects, evidence, recs)
 
-    def seed_neighbourhood(self, rule: CompiledRule, tie: Tie) -> set[str]:
+    def seed_neighbourhood(
+        self, rule: CompiledRule, tie: Tie, memo: dict[Any, list[Tie]] | None = None
+    ) -> set[str]:
         """Ids of every tie a match of ``rule`` *that contains* ``tie`` can read.
 
         Far smaller than an anchor's neighbourhood.  The tie binds its clause's two
@@ -392,10 +423,16 @@ class Store:
         clause reads its kind backwards); every other clause's tie is then near the person
         of the variable it is nearest to: a clause on the same variable needs only that
         person's ties at that end (a coach's own coaching ties are not a client's), a
-        clause on the same two variables only the ties between the two people.
+        clause on the same two variables only the ties between the two people.  Of those,
+        only the ties whose people every other clause on the same variables can also
+        reach are kept (:func:`_joinable`): a new family tie between a coach and someone
+        with no romance or business tie to one of the coach's clients reads none of the
+        coach's coaching ties.  ``memo`` keeps the ties found near the tie for the next
+        rule asked about the same tie (most rules read the same few kinds).
         """
+        if memo is None:
+            memo = {}
         out: set[str] = set()
-        adjacency = self.index.adjacency
         both_ways = self.compiled.schema.reverse_kinds
         facts = [(tie.source, tie.target)]
         if tie.kind in both_ways:
@@ -403,36 +440,55 @@ class Store:
         for j, seed in enumerate(rule.clauses):
             if not seed.exists or tie.kind not in seed.kinds:
                 continue
-            for kinds, pair_only, near in self._seed_needs(rule, j):
-                if pair_only:
-                    out.update(
-                        t.id
-                        for t in adjacency.get(tie.source, ())
-                        if t.kind in kinds and tie.target in (t.source, t.target)
-                    )
-                    continue
-                for bound in facts:
-                    if near is None:  # not joined to the seed: as near as its ends allow
-                        for person in bound:
-                            out.update(t.id for t in adjacency.get(person, ()) if t.kind in kinds)
-                        continue
-                    end, at, depth = near
-                    person = bound[end]
-                    if depth == 0:
-                        # the clause's variable ``at`` (0: first end, 1: second) is this
-                        # person: a tie read only forward has them at that end
-                        out.update(
-                            t.id
-                            for t in adjacency.get(person, ())
-                            if t.kind in kinds
-                            and (
-                                t.kind in both_ways or (t.source if at == 0 else t.target) == person
-                            )
-                        )
-                        continue
-                    for p in self.index.distances((person,), rule.walk_kinds, depth):
-                        out.update(t.id for t in adjacency.get(p, ()) if t.kind in kinds)
+            needs = self._seed_needs(rule, j)
+            for bound in facts:
+                found = []
+                for need in needs:
+                    key = (bound, need, rule.walk_kinds if need[2] and need[2][2] else None)
+                    near = memo.get(key)
+                    if near is None:
+                        near = memo[key] = self._near(tie, bound, need, rule.walk_kinds)
+                    found.append(near)
+                out |= _joinable(rule, j, tie, bound, found, both_ways=both_ways)
         return out
+
+    def _near(
+        self,
+        tie: Tie,
+        bound: tuple[str, str],
+        need: tuple[frozenset[str], bool, tuple[int, int, int] | None],
+        walk: Collection[str],
+    ) -> list[Tie]:
+        """The ties of one clause a match can use once the seed clause binds ``bound``:
+        ``need`` is the clause's entry of :meth:`_seed_needs`."""
+        kinds, pair_only, near = need
+        adjacency = self.index.adjacency
+        if pair_only:
+            return [
+                t
+                for t in adjacency.get(tie.source, ())
+                if t.kind in kinds and tie.target in (t.source, t.target)
+            ]
+        if near is None:  # not joined to the seed: as near as its ends allow
+            return [t for person in bound for t in adjacency.get(person, ()) if t.kind in kinds]
+        end, at, depth = near
+        person = bound[end]
+        if depth == 0:
+            # the clause's variable ``at`` (0: first end, 1: second) is this person: a tie
+            # read only forward has them at that end
+            both_ways = self.compiled.schema.reverse_kinds
+            return [
+                t
+                for t in adjacency.get(person, ())
+                if t.kind in kinds
+                and (t.kind in both_ways or (t.source if at == 0 else t.target) == person)
+            ]
+        return [
+            t
+            for p in self.index.distances((person,), walk, depth)
+            for t in adjacency.get(p, ())
+            if t.kind in kinds
+        ]
 
     def _seed_needs(
         self, rule: CompiledRule, seed: int
@@ -540,6 +596,65 @@ class Store:
             assignee=assignee,
             unassigned_reason=reason,
         )
+
+
+def _joinable(
+    rule: CompiledRule,
+    seed: int,
+    tie: Tie,
+    bound: tuple[str, str],
+    found: list[list[Tie]],
+    *,
+    both_ways: frozenset[str],
+) -> set[str]:
+    """Ids of the ties of ``found`` (per clause of ``rule``) that can be in one match with
+    ``tie`` in clause ``seed``, its variables bound to ``bound``: a semi-join on people.
+
+    Each variable's people are those every clause on it can give it (the seed's two are
+    its own two people); a tie is kept while its people are among its variables', until
+    nothing changes.  A clause left with no tie means no match holds the new tie (nothing
+    is kept).  Ties are read both ways when their kind may be, so no match is lost: the
+    engine tests the ties kept again in full.
+    """
+    clauses = rule.clauses
+    first, second = clauses[seed].ends
+    if first == second or not all(c.exists for c in clauses):
+        return {t.id for ts in found for t in ts} | {tie.id}  # nothing to join on
+    if not all(ties for k, ties in enumerate(found) if k != seed):
+        return set()  # a clause no tie near the new one can fill
+    if sum(map(len, found)) <= JOIN_FROM:
+        return {t.id for ts in found for t in ts} | {tie.id}
+    people: dict[str, set[str]] = {first: {bound[0]}, second: {bound[1]}}
+    binds: list[list[tuple[str, str, str]]] = []
+    for k, ties in enumerate(found):
+        if k == seed:
+            binds.append([(tie.id, bound[0], bound[1])])
+            continue
+        pairs = [(t.id, t.source, t.target) for t in ties]
+        pairs += [(t.id, t.target, t.source) for t in ties if t.kind in both_ways]
+        binds.append(pairs)
+    changed = True
+    while changed:
+        changed = False
+        for k, pairs in enumerate(binds):
+            a, b = clauses[k].ends
+            at_a, at_b = people.get(a), people.get(b)
+            kept = [
+                x
+                for x in pairs
+                if (at_a is None or x[1] in at_a) and (at_b is None or x[2] in at_b)
+            ]
+            if not kept:
+                return set()
+            binds[k] = kept
+            for var, place in ((a, 1), (b, 2)):
+                held = people.get(var)
+                reach = {x[place] for x in kept}
+                narrower = reach if held is None else held & reach
+                if held is None or len(narrower) < len(held):
+                    people[var] = narrower
+                    changed = True
+    return {x[0] for pairs in binds for x in pairs}
 
 
 def sorted_findings(findings: Iterable[Finding]) -> tuple[Finding, ...]:

@@ -14,9 +14,7 @@ import multiprocessing
 from collections.abc import MutableMapping, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Union
-
-import networkx as nx
+from typing import TYPE_CHECKING, Union
 
 from dualrel._internal.dates import as_of_out_of_range
 from dualrel._internal.gc import gc_paused
@@ -36,6 +34,9 @@ from dualrel.rules.plan import CompiledRuleset
 __all__ = ["RulesetLike", "evaluate", "prepare"]
 
 RulesetLike = str | Path | Ruleset | CompiledRuleset
+if TYPE_CHECKING:
+    import networkx as nx
+
 RegistryLike = Union[Registry, "nx.MultiDiGraph[str]"]
 
 

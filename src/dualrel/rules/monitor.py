@@ -10,12 +10,14 @@ tie, re-evaluate the anchors the tie reaches.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from types import TracebackType
 from typing import Any
 
 from dualrel._internal.gc import gc_paused
+from dualrel._internal.suggest import SUGGEST_BUDGET, Suggester
 from dualrel.errors import InvalidArgument, Problem, ProblemCode, RegistryError
 from dualrel.findings import Finding, Report, RulesetRef
 from dualrel.graph import as_registry
@@ -49,6 +51,12 @@ class Monitor:
     never sees a change half made.  An operation that raises changes nothing: a tie or
     person is checked (types, ids, references) before the monitor is touched.
 
+    :meth:`preview` answers what adding a tie would raise without adding it.  A monitor
+    holds one rules engine per ruleset, outside Python's memory: :meth:`close` frees them,
+    and ``with Monitor(...) as monitor:`` closes it on leaving the block.  A closed monitor
+    still answers :meth:`findings` and :meth:`report` (as they stood when it closed) and
+    refuses changes and previews.
+
     >>> from dualrel.graph.model import Person, Registry, Tie
     >>> reg = Registry(people=(Person("co1", ("coach",)), Person("cl1", ("client",))),
     ...                ties=(), as_of=date(2026, 1, 1))
@@ -68,6 +76,7 @@ class Monitor:
     ) -> None:
         reg = as_registry(registry) if registry is not None else Registry(people=(), ties=())
         self._lock = threading.RLock()
+        self._closed = False
         self._compiled = prepare(rulesets)
         unsupported = [
             f"{c.ruleset.id}/{r.rule.id}"
@@ -127,10 +136,30 @@ class Monitor:
                 del first
 
     def close(self) -> None:
-        """Free the engines' memory."""
+        """Free the engines' memory; later changes and previews raise
+        :class:`~dualrel.errors.InvalidArgument`.  Closing twice is harmless."""
         with self._lock:
+            self._closed = True
             for engine in self._engines:
                 engine.close()
+
+    def __enter__(self) -> Monitor:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _check_open(self, operation: str) -> None:
+        if self._closed:
+            raise InvalidArgument(
+                f"{operation}: this Monitor is closed (its engines are freed); "
+                "its findings() and report() still answer"
+            )
 
     def findings(self) -> tuple[Finding, ...]:
         """Every open finding, as :func:`evaluate` would report it now."""
@@ -156,6 +185,7 @@ class Monitor:
         one a registry could hold.
         """
         with self._lock:
+            self._check_open("add_person")
             self._check_person(person)
             self._people[person.id] = person
             for store in self._stores:
@@ -175,8 +205,57 @@ class Monitor:
         tie is not one a registry could hold: a date given as text is ``wrong-type``.
         """
         with self._lock:
+            self._check_open("add_tie")
             self._check_tie(tie)
             return self._add_tie(tie)
+
+    def preview(self, tie: Tie) -> Delta:
+        """What :meth:`add_tie` would return for ``tie``, leaving the monitor as it is.
+
+        Raises what :meth:`add_tie` raises for a tie it refuses.  The tie is added and
+        removed again under the monitor's lock, so no other thread sees it and a preview
+        costs about an :meth:`add_tie` and a :meth:`remove_tie`.
+        """
+        with self._lock:
+            self._check_open("preview")
+            self._check_tie(tie)
+            try:
+                return self._add_tie(tie)
+            finally:
+                if tie.id in self._ties:
+                    self._remove_tie(tie.id)
+                    for store in self._stores:
+                        store.forget_tie_number(tie.id)
+
+    def remove_person(self, person_id: str) -> Delta:
+        """Remove a person and every tie they are an end of; returns the findings that
+        resolved and appeared (the net change: a finding that appears as one of the ties
+        goes and resolves as another goes is in neither).
+
+        Raises :class:`~dualrel.errors.RegistryError` (``unknown-person``) when the monitor
+        holds no such person, changing nothing.  Finding the person's ties reads every tie
+        the monitor holds.
+        """
+        with self._lock:
+            self._check_open("remove_person")
+            if not isinstance(person_id, str) or person_id not in self._people:
+                raise RegistryError([_unknown("unknown-person", "person", person_id, self._people)])
+            ties = sorted(t.id for t in self._ties.values() if person_id in (t.source, t.target))
+            appeared: dict[str, Finding] = {}
+            resolved: dict[str, Finding] = {}
+            for tie_id in ties:
+                delta = self._remove_tie(tie_id)
+                # in the order the changes happened: a finding that came and went is neither
+                for f in delta.resolved:
+                    if appeared.pop(f.fingerprint, None) is None:
+                        resolved[f.fingerprint] = f
+                for f in delta.appeared:
+                    if resolved.pop(f.fingerprint, None) is None:
+                        appeared[f.fingerprint] = f
+            del self._people[person_id]
+            for store in self._stores:
+                store.remove_person(person_id)
+            return Delta(sorted_findings(appeared.values()), sorted_findings(resolved.values()))
 
     def _add_tie(self, tie: Tie) -> Delta:
         self._ties[tie.id] = tie
@@ -192,9 +271,10 @@ class Monitor:
             if tie.id not in store.index.ties:
                 continue  # no clause can read it
             seeds: set[str] = set()
+            near: dict[Any, list[Tie]] = {}  # the rules share what is near the tie
             for rule in store.compiled.rules:
                 if not rule.vetoable:
-                    seeds |= store.seed_neighbourhood(rule, tie)
+                    seeds |= store.seed_neighbourhood(rule, tie, near)
             for name, anchor, match in store.matches(engine, seeds):
                 if rules[name].vetoable or tie.id not in match[1]:
                     continue
@@ -205,28 +285,17 @@ class Monitor:
     def remove_tie(self, tie_id: str) -> Delta:
         """Remove a tie by id; returns the findings that resolved and appeared.
 
-        Raises :class:`~dualrel.errors.RegistryError` (``unknown-tie``) when the monitor
-        holds no such tie, changing nothing.
+        Raises :class:`~dualrel.errors.RegistryError` (``unknown-tie``, suggesting close
+        tie ids) when the monitor holds no such tie, changing nothing.
         """
         with self._lock:
+            self._check_open("remove_tie")
             return self._remove_tie(tie_id)
 
     def _remove_tie(self, tie_id: str) -> Delta:
         tie = self._ties.get(tie_id) if isinstance(tie_id, str) else None
         if tie is None:
-            raise RegistryError(
-                [
-                    Problem(
-                        file="<monitor>",
-                        code="unknown-tie",
-                        record=tie_id,
-                        field="id",
-                        message=f"no tie {tie_id!r}"
-                        if isinstance(tie_id, str)
-                        else f"a tie id must be a string, got {type(tie_id).__name__}",
-                    )
-                ]
-            )
+            raise RegistryError([_unknown("unknown-tie", "tie", tie_id, self._ties)])
         appeared: list[Finding] = []
         resolved: list[Finding] = []
         for i, store in enumerate(self._stores):
@@ -297,9 +366,10 @@ class Monitor:
         if problems.text(tie, "kind") and tie.kind not in self._kinds:
             bad("unknown-kind", "kind", f"unknown tie kind {tie.kind!r}")
         ends = [problems.text(tie, "source"), problems.text(tie, "target")]
+        people = Suggester(self._people)  # one bounded budget for both ends
         for fld, pid, ok in (("source", tie.source, ends[0]), ("target", tie.target, ends[1])):
             if ok and pid not in self._people:
-                bad("unknown-person", fld, f"no person {pid!r}")
+                bad("unknown-person", fld, f"no person {pid!r}{_hint(pid, people, self._people)}")
         if all(ends) and tie.source == tie.target:
             bad("self-tie", "target", "a tie joins a person to themselves")
         dates = [problems.date(tie, "start"), problems.date(tie, "end")]
@@ -344,6 +414,32 @@ class Monitor:
 
 def _kind(value: Any) -> str:
     return type(value).__name__
+
+
+def _hint(name: str, suggester: Suggester, known: Collection[str]) -> str:
+    """``suggester``'s "did you mean" for ``name``, or nothing when the monitor holds so
+    many ids that comparing ``name`` with them all, were they as long, would exceed the
+    suggestion budget: a suggester then suggests nothing, after reading every id's length
+    (a second or more at a million ids, under the monitor's lock)."""
+    if len(known) * 2 * len(name) > SUGGEST_BUDGET:
+        return ""
+    return suggester.hint(name)
+
+
+def _unknown(code: ProblemCode, what: str, key: Any, known: Collection[str]) -> Problem:
+    """The problem of an id the monitor does not hold, with the close ids it does hold
+    (ids only: a person's name is never shown)."""
+    if isinstance(key, str):
+        message = f"no {what} {key!r}{_hint(key, Suggester(known), known)}"
+    else:
+        message = f"a {what} id must be a string, got {_kind(key)}"
+    return Problem(
+        file="<monitor>",
+        code=code,
+        record=key if isinstance(key, str) else None,
+        field="id",
+        message=message,
+    )
 
 
 class _Problems:
