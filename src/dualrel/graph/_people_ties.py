@@ -18,7 +18,7 @@ from typing import Any
 from dualrel._internal.problems import Collector
 from dualrel._internal.suggest import did_you_mean
 from dualrel.errors import ProblemCode
-from dualrel.graph._frozen import NO_ATTRIBUTES
+from dualrel.graph._frozen import NO_ATTRIBUTES, FrozenDict
 from dualrel.graph.model import DATE_ATTRIBUTES, FAMILY_RELATIONS, Person, Tie, derive_tie_id
 
 __all__ = [
@@ -42,6 +42,10 @@ ROLE_EXPECTATIONS: Mapping[str, tuple[str | None, str | None]] = {
     "management": ("manager", None),
     "sponsorship": ("sponsor", "client"),
 }
+
+#: Distinct all-text attribute sets a reader remembers to share (beyond them, each record
+#: keeps its own): a registry repeats a handful, a hostile one cannot grow the table.
+_SHARED_SETS = 4096
 
 #: (line, pointer) of a field of a record, looked up only when a problem is reported.
 FieldLocator = Callable[[str, int, str], int | None]
@@ -155,6 +159,16 @@ class PeopleTiesReader:
         self.rejected_ties: set[str] = set()
         self.person_fields = frozenset(PERSON_FIELDS) | frozenset(extra_fields)
         self.tie_fields = frozenset(TIE_FIELDS) | frozenset(extra_fields)
+        # Decoded records repeat a few texts millions of times (a tie's kind, its two ends,
+        # a person's roles and organisation, a handful of attribute sets): each is kept
+        # once, as the CSV readers do, which at a million people is most of a JSON Lines
+        # registry's memory.
+        #: one string per person id, shared by the person and every tie naming them
+        self.ids: dict[str, str] = {}
+        self._kinds = {k: k for k in kinds}
+        self._texts: dict[str, str] = {}
+        self._roles: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self._attribute_sets: dict[tuple[tuple[str, Any], ...], FrozenDict] = {}
 
     # -- locating -----------------------------------------------------------------------
     def _err(  # noqa: PLR0917
@@ -203,6 +217,19 @@ class PeopleTiesReader:
             return value, None
         plain, err = _plain(value)
         return plain, err
+
+    def _shared(self, attributes: Mapping[str, Any]) -> Mapping[str, Any]:
+        """Attributes whose values are all text, read-only and stored once per distinct
+        set (at most ``_SHARED_SETS`` sets are remembered); others as they are."""
+        if attributes is NO_ATTRIBUTES or not all(type(v) is str for v in attributes.values()):
+            return attributes
+        key = tuple(attributes.items())
+        shared = self._attribute_sets.get(key)
+        if shared is None:
+            shared = FrozenDict(attributes)
+            if len(self._attribute_sets) < _SHARED_SETS:
+                self._attribute_sets[key] = shared
+        return shared
 
     def _unknown_fields(
         self,
@@ -335,7 +362,14 @@ class PeopleTiesReader:
             if pid is not None:
                 self.rejected_people.add(pid)
             return None
-        return Person(pid, roles, name, organisation, attributes)
+        ids, texts = self.ids, self._texts
+        return Person(
+            ids.setdefault(pid, pid),
+            self._roles.setdefault(roles, roles),
+            name,
+            organisation if organisation is None else texts.setdefault(organisation, organisation),
+            self._shared(attributes),
+        )
 
     def _optional_text(
         self,
@@ -424,7 +458,16 @@ class PeopleTiesReader:
             tid = derive_tie_id(
                 kind, source, target, start, end, attributes, directed=self.kinds[kind]
             )
-        return Tie(tid, kind, source, target, start, end, attributes)
+        ids = self.ids
+        return Tie(
+            tid,
+            self._kinds[kind],
+            ids.setdefault(source, source),
+            ids.setdefault(target, target),
+            start,
+            end,
+            self._shared(attributes),
+        )
 
     def _tie_attributes(
         self,
