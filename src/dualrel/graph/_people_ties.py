@@ -221,14 +221,22 @@ class PeopleTiesReader:
     def _shared(self, attributes: Mapping[str, Any]) -> Mapping[str, Any]:
         """Attributes whose values are all text, read-only and stored once per distinct
         set (at most ``_SHARED_SETS`` sets are remembered); others as they are."""
-        if attributes is NO_ATTRIBUTES or not all(type(v) is str for v in attributes.values()):
+        if attributes is NO_ATTRIBUTES:
             return attributes
         key = tuple(attributes.items())
-        shared = self._attribute_sets.get(key)
-        if shared is None:
-            shared = FrozenDict(attributes)
-            if len(self._attribute_sets) < _SHARED_SETS:
-                self._attribute_sets[key] = shared
+        try:
+            # a set remembered holds only text, and text equals only text: a hit is
+            # the same keys with the same text values
+            shared = self._attribute_sets.get(key)
+        except TypeError:  # a list or object among the values
+            return attributes
+        if shared is not None:
+            return shared
+        if not all(type(v) is str for v in attributes.values()):
+            return attributes
+        shared = FrozenDict(attributes)
+        if len(self._attribute_sets) < _SHARED_SETS:
+            self._attribute_sets[key] = shared
         return shared
 
     def _unknown_fields(
