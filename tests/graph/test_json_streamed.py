@@ -81,6 +81,12 @@ def documents(draw: st.DrawFn) -> str:
     people, ties = doc["people"], doc["ties"]
     text_twist: tuple[str, str] | None = None
     if twist == "sections-reversed":
+        # with a warning from a person and one from a tie, whose order then differs
+        draw(st.sampled_from(people))["roles"] = ["coahc"]
+        if ties:
+            tie = draw(st.sampled_from(ties))
+            tie["kind"] = "family"
+            tie.pop("attributes", None)
         doc = {k: doc[k] for k in reversed(doc)}
     elif twist == "as-of-first":
         doc = {"as_of": "2026-11-26", **{k: v for k, v in doc.items() if k != "as_of"}}
@@ -198,7 +204,7 @@ def test_a_document_with_a_problem_is_read_whole(tmp_path: Any) -> None:
     with pytest.raises(RegistryError) as e:
         load_registry(path)
     assert [(p.code, p.line, p.pointer) for p in e.value.problems] == [
-        ("unknown-person", 5, "/ties/0/target")
+        ("unknown-person", 6, "/ties/0/target")
     ]
 
 
