@@ -1,6 +1,7 @@
 """The performance benchmark: dualrel against the baselines a user would otherwise pick.
 
     python benchmarks/run.py --people 10000 --people 100000 --people 1000000 [--jobs 2] [--repeat N]
+        [--input-format csv --input-format jsonl --input-format json]
 
 For each size it generates (once, cached under benchmarks/data/) a seeded synthetic registry
 with planted coaching-core situations and decoys, then runs, each in its own process so that
@@ -14,7 +15,12 @@ wall time and peak RSS are its own:
   its dot: kept in the results, left out of sums and of the printed table);
 * ``networkx``: the hand-written NetworkX script (baselines/networkx_scan.py);
 * ``duckdb``: DuckDB SQL straight from the CSV files (baselines/duckdb_sql.py);
-* ``monitor``: ``Monitor.add_tie`` latency (p50, p99) over 1,000 random ties.
+* ``monitor``: ``Monitor.add_tie`` latency (p50, p99) over 1,000 random ties;
+* with ``--input-format jsonl`` or ``json`` (repeatable; CSV is always run): the same check
+  (``--jobs 1``) of the same registry written as JSON Lines or one JSON document by
+  ``dualrel.graph.dump_registry`` (converted once, cached under benchmarks/data/ beside the
+  CSV folder), as ``dualrel-jsonl`` / ``dualrel-json``, with its time and peak as ratios to
+  the CSV check's.  With ``--repeat`` the dualrel runs alternate between the formats.
 
 The findings of every run (rule, subjects, evidence; read back from dualrel's JSON report)
 must be identical, or the run stops with FINDINGS DIFFER.  A table is printed and written
@@ -49,6 +55,15 @@ def dataset(n: int, seed: int) -> Path:
         people, ties = generate(n, seed)
         write_csv(str(folder), people, ties + plant(people, ties, seed))
     return folder
+
+
+def converted(folder: Path, fmt: str) -> Path:
+    """The registry of the CSV ``folder`` written as ``fmt`` (jsonl, json), once."""
+    target = folder.parent.parent / f"{folder.parent.name}-{fmt}" / f"registry.{fmt}"
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        run_child([sys.executable, __file__, "--child", f"convert-{fmt}", str(folder)])
+    return target
 
 
 def run_child(argv: list[str], ok: tuple[int, ...] = (0,)) -> tuple[float, float, str, str]:
@@ -117,6 +132,13 @@ def child_monitor(folder: str) -> None:
     )
 
 
+def child_convert(fmt: str, folder: str) -> None:
+    from dualrel.graph import load_registry  # noqa: PLC0415
+    from dualrel.graph.dump import dump_registry  # noqa: PLC0415
+
+    dump_registry(load_registry(folder), str(converted(Path(folder), fmt)), fmt)
+
+
 # -- parent ---------------------------------------------------------------------------------
 
 
@@ -130,7 +152,9 @@ def _best(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return {**best, "runs_wall_s": [r["wall_s"] for r in runs]}
 
 
-def bench(n: int, seed: int, jobs: int, repeat: int = 1) -> dict[str, Any]:
+def bench(
+    n: int, seed: int, jobs: int, repeat: int = 1, formats: tuple[str, ...] = ("csv",)
+) -> dict[str, Any]:
     folder = str(dataset(n, seed))
     py = sys.executable
     results: dict[str, dict[str, Any]] = {}
@@ -151,10 +175,16 @@ def bench(n: int, seed: int, jobs: int, repeat: int = 1) -> dict[str, Any]:
                 }
             )
         results[name] = _best(runs)
-    for j in sorted({1, jobs}):
-        name = "dualrel" if j == 1 else f"dualrel-j{j}"
-        runs = []
-        for _ in range(repeat):
+    # (name, registry, jobs): the dualrel runs, alternating within each repeat
+    runs_of: list[tuple[str, str, int]] = [
+        ("dualrel" if j == 1 else f"dualrel-j{j}", folder, j) for j in sorted({1, jobs})
+    ]
+    runs_of += [
+        (f"dualrel-{fmt}", str(converted(Path(folder), fmt)), 1) for fmt in formats if fmt != "csv"
+    ]
+    dualrel_runs: dict[str, list[dict[str, Any]]] = {name: [] for name, _, _ in runs_of}
+    for _ in range(repeat):
+        for name, registry, j in runs_of:
             with tempfile.TemporaryDirectory() as tmp:
                 report = os.path.join(tmp, "report.json")
                 argv = [
@@ -162,7 +192,7 @@ def bench(n: int, seed: int, jobs: int, repeat: int = 1) -> dict[str, Any]:
                     "-m",
                     "dualrel",
                     "check",
-                    folder,
+                    registry,
                     "--as-of",
                     AS_OF,
                     "--format",
@@ -178,7 +208,7 @@ def bench(n: int, seed: int, jobs: int, repeat: int = 1) -> dict[str, Any]:
             stages = next(
                 json.loads(line) for line in reversed(err.splitlines()) if line.startswith("{")
             )
-            runs.append(
+            dualrel_runs[name].append(
                 {
                     "wall_s": round(wall, 3),
                     "peak_mb": round(rss, 1),
@@ -187,7 +217,13 @@ def bench(n: int, seed: int, jobs: int, repeat: int = 1) -> dict[str, Any]:
                     "stages": stages,
                 }
             )
+    for name, runs in dualrel_runs.items():
         results[name] = _best(runs)
+    for fmt in formats:
+        if fmt != "csv":
+            r, csv_run = results[f"dualrel-{fmt}"], results["dualrel"]
+            r["wall_to_csv"] = round(float(r["wall_s"]) / float(csv_run["wall_s"]), 3)
+            r["peak_to_csv"] = round(float(r["peak_mb"]) / float(csv_run["peak_mb"]), 3)
     reference = outputs["duckdb"]
     for name, got in outputs.items():
         if got != reference:
@@ -201,7 +237,8 @@ def bench(n: int, seed: int, jobs: int, repeat: int = 1) -> dict[str, Any]:
     with open(Path(folder) / "ties.csv", encoding="utf-8") as f:
         ties = sum(1 for _ in f) - 1
     best = min(
-        (r for k, r in results.items() if k.startswith("dualrel")), key=lambda r: float(r["wall_s"])
+        (r for k, r in results.items() if k == "dualrel" or k.startswith("dualrel-j")),
+        key=lambda r: float(r["wall_s"]),
     )
     d = float(best["wall_s"])
     return {
@@ -240,12 +277,25 @@ def main() -> None:
         help="runs of every tool per size; "
         "the fastest of each is kept (its stages and peak with it)",
     )
+    ap.add_argument(
+        "--input-format",
+        action="append",
+        choices=("csv", "jsonl", "json"),
+        help="registry formats checked (repeatable; csv always): the CSV registry converted",
+    )
     ap.add_argument("--child", nargs=2, metavar=("MODE", "FOLDER"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        {"monitor": child_monitor}[args.child[0]](args.child[1])
+        mode, folder = args.child
+        if mode.startswith("convert-"):
+            child_convert(mode.removeprefix("convert-"), folder)
+        else:
+            {"monitor": child_monitor}[mode](folder)
         return
-    rows = [bench(n, args.seed, args.jobs, args.repeat) for n in (args.people or [100_000])]
+    formats = tuple(dict.fromkeys(["csv", *(args.input_format or [])]))
+    rows = [
+        bench(n, args.seed, args.jobs, args.repeat, formats) for n in (args.people or [100_000])
+    ]
     machine = (
         f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
         f", {platform.platform()}"
@@ -256,7 +306,11 @@ def main() -> None:
         res = row["results"]
         for tool, r in res.items():
             note = ""
-            if tool.startswith("dualrel"):
+            if "wall_to_csv" in r:
+                note = f"x{r['wall_to_csv']:.2f} time, x{r['peak_to_csv']:.2f} peak of csv; " + (
+                    ", ".join(f"{k} {v:.2f}" for k, v in _stages(r).items())
+                )
+            elif tool.startswith("dualrel"):
                 note = (
                     f"x{r['wall_s'] / res['networkx']['wall_s']:.3f} networkx, "
                     f"x{r['wall_s'] / res['duckdb']['wall_s']:.2f} duckdb; "
@@ -281,7 +335,8 @@ def main() -> None:
             + ", ".join(f"{p:.2f}" for p in staged)
             + f" (max/min {max(staged) / min(staged):.2f})"
         )
-    out = HERE / "results" / f"run-{'-'.join(str(r['people']) for r in rows)}.json"
+    name = "-".join([*(str(r["people"]) for r in rows), *formats[1:]])
+    out = HERE / "results" / f"run-{name}.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(
         json.dumps(

@@ -18,7 +18,7 @@ from typing import Any
 from dualrel._internal.problems import Collector
 from dualrel._internal.suggest import did_you_mean
 from dualrel.errors import ProblemCode
-from dualrel.graph._frozen import NO_ATTRIBUTES
+from dualrel.graph._frozen import NO_ATTRIBUTES, FrozenDict
 from dualrel.graph.model import (
     _TYPE_CHECK_ONLY,
     DATE_ATTRIBUTES,
@@ -49,6 +49,10 @@ ROLE_EXPECTATIONS: Mapping[str, tuple[str | None, str | None]] = {
     "management": ("manager", None),
     "sponsorship": ("sponsor", "client"),
 }
+
+#: Distinct all-text attribute sets a reader remembers to share (beyond them, each record
+#: keeps its own): a registry repeats a handful, a hostile one cannot grow the table.
+_SHARED_SETS = 4096
 
 #: (line, pointer) of a field of a record, looked up only when a problem is reported.
 FieldLocator = Callable[[str, int, str], int | None]
@@ -173,6 +177,16 @@ class PeopleTiesReader:
         self.rejected_ties: set[str] = set()
         self.person_fields = frozenset(PERSON_FIELDS) | frozenset(extra_fields)
         self.tie_fields = frozenset(TIE_FIELDS) | frozenset(extra_fields)
+        # Decoded records repeat a few texts millions of times (a tie's kind, its two ends,
+        # a person's roles and organisation, a handful of attribute sets): each is kept
+        # once, as the CSV readers do, which at a million people is most of a JSON Lines
+        # registry's memory.
+        #: one string per person id, shared by the person and every tie naming them
+        self.ids: dict[str, str] = {}
+        self._kinds = {k: k for k in kinds}
+        self._texts: dict[str, str] = {}
+        self._roles: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self._attribute_sets: dict[tuple[tuple[str, Any], ...], FrozenDict] = {}
 
     # -- locating -----------------------------------------------------------------------
     def _err(  # noqa: PLR0917
@@ -221,6 +235,27 @@ class PeopleTiesReader:
             return value, None
         plain, err = _plain(value)
         return plain, err
+
+    def _shared(self, attributes: Mapping[str, Any]) -> Mapping[str, Any]:
+        """Attributes whose values are all text, read-only and stored once per distinct
+        set (at most ``_SHARED_SETS`` sets are remembered); others as they are."""
+        if attributes is NO_ATTRIBUTES:
+            return attributes
+        key = tuple(attributes.items())
+        try:
+            # a set remembered holds only text, and text equals only text: a hit is
+            # the same keys with the same text values
+            shared = self._attribute_sets.get(key)
+        except TypeError:  # a list or object among the values
+            return attributes
+        if shared is not None:
+            return shared
+        if not all(type(v) is str for v in attributes.values()):
+            return attributes
+        shared = FrozenDict(attributes)
+        if len(self._attribute_sets) < _SHARED_SETS:
+            self._attribute_sets[key] = shared
+        return shared
 
     def _unknown_fields(
         self,
@@ -353,13 +388,18 @@ class PeopleTiesReader:
             if pid is not None:
                 self.rejected_people.add(pid)
             return None
-        # checked above, field by field and located: not again by Person's own type check
+        # checked above, field by field and located: not again by Person's own type
+        # check; repeated texts kept once
+        ids, texts = self.ids, self._texts
         person: Person = _NEW(Person)
-        _SET_PID(person, pid)
-        _SET_ROLES(person, roles)
+        _SET_PID(person, ids.setdefault(pid, pid))
+        _SET_ROLES(person, self._roles.setdefault(roles, roles))
         _SET_NAME(person, name)
-        _SET_ORG(person, organisation)
-        _SET_PATTRS(person, attributes)
+        _SET_ORG(
+            person,
+            organisation if organisation is None else texts.setdefault(organisation, organisation),
+        )
+        _SET_PATTRS(person, self._shared(attributes))
         return person
 
     def _optional_text(
@@ -449,15 +489,17 @@ class PeopleTiesReader:
             tid = derive_tie_id(
                 kind, source, target, start, end, attributes, directed=self.kinds[kind]
             )
-        # checked above, field by field and located: not again by Tie's own type check
+        # checked above, field by field and located: not again by Tie's own type check;
+        # repeated texts kept once
+        ids = self.ids
         tie: Tie = _NEW(Tie)
         _SET_TID(tie, tid)
-        _SET_KIND(tie, kind)
-        _SET_SOURCE(tie, source)
-        _SET_TARGET(tie, target)
+        _SET_KIND(tie, self._kinds[kind])
+        _SET_SOURCE(tie, ids.setdefault(source, source))
+        _SET_TARGET(tie, ids.setdefault(target, target))
         _SET_START(tie, start)
         _SET_END(tie, end)
-        _SET_TATTRS(tie, attributes)
+        _SET_TATTRS(tie, self._shared(attributes))
         return tie
 
     def _tie_attributes(

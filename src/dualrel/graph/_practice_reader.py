@@ -230,8 +230,9 @@ class PracticeReader:
             for s, fs in SECTION_FIELDS.items()
         }
         self.rejected_refs: list[_Ref] = []
-        #: one string per distinct person id of the contacts (millions of copies otherwise)
-        self.ids: dict[str, str] = {}
+        #: one string per distinct person id of the contacts (millions of copies otherwise),
+        #: the same strings as the people's and ties' ids
+        self.ids: dict[str, str] = reader.ids
         self._known_lists: dict[PracticeField, set[tuple[str, ...]]] = defaultdict(set)
 
     # -- values -------------------------------------------------------------------------
