@@ -99,7 +99,11 @@ class ColumnarRegistry:
         ties = self.ties.objects(rows)
         lines = self.ties.lines
         at = LineArray()
-        at.lines.extend(lines.line(i) or 0 for i in rows.to_pylist())
+        if len(lines.starts) == 1 and lines.starts[0] == 0:  # one row per line, as read
+            offset = lines.offsets[0]
+            at.lines.extend(i + offset for i in rows.to_pylist())
+        else:
+            at.lines.extend(lines.line(i) or 0 for i in rows.to_pylist())
         return self._with(tuple(ties), at)
 
     def full(self) -> Registry:

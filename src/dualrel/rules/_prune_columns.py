@@ -66,13 +66,23 @@ class _Table:
         self.as_of = as_of
         code = {k: i for i, k in enumerate(ties.kinds)}
         self.code = code
-        counts = Counter(ties.kind_codes.to_pylist()) if len(ties) else Counter[int]()
+        counts = {c["values"]: c["counts"] for c in pc.value_counts(ties.kind_codes).to_pylist()}
         self.count = {k: counts.get(i, 0) for k, i in code.items()}
         #: the signatures listed in full, as ``_prune`` lists them (their sizes order the
         #: clauses)
         self.full: dict[Any, _Bindings] = {}
         self._computed: dict[Any, _Bindings] = {}
         self._role_ok: dict[frozenset[str], pa.Array] = {}
+        # the people at each end of a binding list, by the list (kept with it: lists that
+        # a round leaves as they are keep their people)
+        self._people: dict[tuple[int, int], tuple[_Bindings, pa.Array]] = {}
+
+    def people(self, b: _Bindings, end: int) -> pa.Array:
+        """The distinct people at ``end`` of the bindings ``b``."""
+        got = self._people.get((id(b), end))
+        if got is None or got[0] is not b:
+            got = self._people[(id(b), end)] = (b, pc.unique(b.end(end)))
+        return got[1]
 
     def role_ok(self, roles: frozenset[str]) -> pa.Array:
         """For each person code, whether the person has one of ``roles``."""
@@ -177,7 +187,8 @@ def _keep(b: _Bindings, ends: tuple[str, str], allowed: Mapping[str, pa.Array]) 
     if av is not None:
         at_v = pc.is_in(b.v, value_set=av)
         mask = at_v if mask is None else pc.and_(mask, at_v)
-    return b if mask is None else b.filter(mask)
+    # a list nothing is taken from stays the same list (its people are known)
+    return b if mask is None or pc.all(mask).as_py() else b.filter(mask)
 
 
 def _pairs(b: _Bindings, key: tuple[str, str], ends: tuple[str, str], n: int) -> pa.Array:
@@ -197,7 +208,7 @@ def _rule_needs(table: _Table, clauses: list[_Clause], needed: list[pa.Array]) -
         got = c.bindings(allowed)
         found[id(c)] = got
         for end, var in enumerate(c.ends):
-            here = pc.unique(got.end(end))
+            here = table.people(got, end)
             allowed[var] = here if var not in allowed else _same(allowed[var], here)
     by_pair: dict[tuple[str, str], list[_Clause]] = defaultdict(list)
     for c in positive:
@@ -217,13 +228,14 @@ def _rule_needs(table: _Table, clauses: list[_Clause], needed: list[pa.Array]) -
                 codes = _pairs(got, key, c.ends, n)
                 if pairs is not None:
                     keep = pc.is_in(codes, value_set=pairs)
-                    got, codes = got.filter(keep), codes.filter(keep)
-                    found[id(c)] = got
+                    if not pc.all(keep).as_py():
+                        got, codes = got.filter(keep), codes.filter(keep)
+                        found[id(c)] = got
                 pairs = pc.unique(codes)
         allowed = {}
         for c in positive:
             for end, var in enumerate(c.ends):
-                here = pc.unique(found[id(c)].end(end))
+                here = table.people(found[id(c)], end)
                 allowed[var] = here if var not in allowed else _same(allowed[var], here)
         if sum(len(v) for v in found.values()) == before:
             break
