@@ -67,7 +67,7 @@ class _Table:
         code = {k: i for i, k in enumerate(ties.kinds)}
         self.code = code
         counts = {c["values"]: c["counts"] for c in pc.value_counts(ties.kind_codes).to_pylist()}
-        self.count = {k: counts.get(i, 0) for k, i in code.items()}
+        self.count: dict[str, int] = {k: int(counts.get(i, 0)) for k, i in code.items()}
         #: the signatures listed in full, as ``_prune`` lists them (their sizes order the
         #: clauses)
         self.full: dict[Any, _Bindings] = {}
