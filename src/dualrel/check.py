@@ -36,12 +36,14 @@ from dualrel.findings import (
     RuleStep,
     WaiverInfo,
 )
-from dualrel.graph import RecordLocations, load_registry_with_warnings
+from dualrel.graph import RecordLocations
+from dualrel.graph.columns import load_for_rules
 from dualrel.graph.model import CORE_TIE_KINDS, PRACTICE_SECTIONS, Registry, SourceLocation, Tie
 from dualrel.graph.practice import PRACTICE_CATALOGUE
 from dualrel.rules import Rule, Ruleset, compile_ruleset, evaluate, load_ruleset
 from dualrel.rules.compose import distinct_rules, merged_findings
 from dualrel.rules.conditions import Compare
+from dualrel.rules.engine import registry_for
 from dualrel.rules.numbers import numeric_warnings
 from dualrel.rules.windows import date_conditions, date_windows
 from dualrel.waivers import apply_waivers, load_waivers
@@ -434,16 +436,29 @@ def _run_check(
     extra_roles = sorted({r for rs in loaded for r in rs.roles})
     reg_path = os.fspath(registry)
     _refuse_pipe(reg_path)
-    reg, registry_warnings = load_registry_with_warnings(
+    # a CSV folder stays columns until the rulesets say which ties they can read
+    source, registry_warnings = load_for_rules(
         reg_path,
         extra_kinds=extra_kinds or None,
         extra_roles=extra_roles,
         as_of=as_of,
         on_read=options.on_read,
     )
+    info = RegistryInfo(reg_path, registry_sha256(reg_path))
+    watch.lap("read_validate")
+    compiled_rulesets = []
+    for rs in loaded:
+        parts: dict[str, float] = {}
+        compiled_rulesets.append(compile_ruleset(rs, timings=parts))
+        watch.lap("compile")
+        for part, seconds in parts.items():  # each compiler stage, within "compile"
+            key = f"compile.{part}"
+            stages[key] = stages.get(key, 0.0) + seconds
+    reg = registry_for(source, compiled_rulesets, as_of=as_of)
+    del source
     if keep is not None:
         keep[:] = [reg]
-    info = RegistryInfo(reg_path, registry_sha256(reg_path))
+    watch.lap("index")
     if options.warnings is not None:
         options.warnings.extend(registry_warnings)
         if as_of is None and reg.as_of is None:
@@ -461,14 +476,8 @@ def _run_check(
     findings: list[Finding] = []
     when: date | None = None
     refs_used: list[RulesetRef] = []
-    for i, rs in enumerate(loaded):
+    for i, (rs, compiled) in enumerate(zip(loaded, compiled_rulesets, strict=True)):
         progress(3 + i, total, f"evaluating {rs.id}")
-        parts: dict[str, float] = {}
-        compiled = compile_ruleset(rs, timings=parts)
-        watch.lap("compile")
-        for part, seconds in parts.items():  # each compiler stage, within "compile"
-            key = f"compile.{part}"
-            stages[key] = stages.get(key, 0.0) + seconds
         report = evaluate(reg, compiled, as_of=as_of, jobs=options.jobs, timings=stages)
         watch.restart()  # evaluate timed its own stages
         when = report.as_of

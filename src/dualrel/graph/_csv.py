@@ -55,6 +55,7 @@ from dualrel.graph._people_ties import (
 )
 from dualrel.graph._people_ties import fast_constructor as _fast_constructor
 from dualrel.graph._practice_reader import PracticeReader
+from dualrel.graph.columns import ColumnarRegistry
 from dualrel.graph.model import (
     DATE_ATTRIBUTES,
     FAMILY_RELATIONS,
@@ -65,7 +66,7 @@ from dualrel.graph.model import (
     derive_tie_id,
 )
 
-__all__ = ["load_csv_folder"]
+__all__ = ["load_csv_columns", "load_csv_folder"]
 
 _TIE_NEW = _fast_constructor(Tie, ("id", "kind", "source", "target", "start", "end", "attributes"))
 _PERSON_NEW = _fast_constructor(Person, ("id", "roles", "name", "organisation", "attributes"))
@@ -425,6 +426,33 @@ def load_csv_folder(
     and contacts up, or once pyarrow is imported; ``True`` and ``False`` force one reader
     (the tests compare the two).  ``on_read`` is told the bytes read as they are (the
     columnar reader's, per file once it is read)."""
+    loaded = load_csv_columns(
+        folder,
+        collector,
+        kinds=kinds,
+        roles=roles,
+        as_of=as_of,
+        columnar=columnar,
+        lazy=False,
+        on_read=on_read,
+    )
+    assert isinstance(loaded, Registry)
+    return loaded
+
+
+def load_csv_columns(
+    folder: str,
+    collector: Collector,
+    *,
+    kinds: Mapping[str, bool],
+    roles: Collection[str],
+    as_of: date | None,
+    columnar: bool | None = None,
+    lazy: bool = True,
+    on_read: OnRead | None = None,
+) -> Registry | ColumnarRegistry:
+    """:func:`load_csv_folder`, but (``lazy``) a folder read column-wise comes back as a
+    :class:`~dualrel.graph.columns.ColumnarRegistry`, its ties not yet objects."""
     c = collector
     people_file = os.path.join(folder, "people.csv")
     ties_file = os.path.join(folder, "ties.csv")
@@ -458,6 +486,7 @@ def load_csv_folder(
             [people_file, ties_file, *(p for s, p in sections if s == "contacts")]
         )
     columns = None
+    tie_columns = None
     if columnar:
         # pyarrow is imported by CSV loads alone: other formats and commands start faster
         from dualrel.graph._csv_columns import read_columns  # noqa: PLC0415
@@ -467,12 +496,9 @@ def load_csv_folder(
             on_read(os.path.getsize(people_file) + os.path.getsize(ties_file))
     try:
         if columns is not None:
-            people, plines, ties, tlines = (
-                columns.people,
-                columns.people_lines,
-                columns.ties,
-                columns.tie_lines,
-            )
+            people, plines, tie_columns = columns.people, columns.people_lines, columns.ties
+            ties = [] if lazy else tie_columns.objects()
+            tlines = tie_columns.lines
             c.warnings.extend(columns.warnings.warnings)
             by_id = _Lookup({p.id: p for p in people}) if sections else _Lookup()
         else:
@@ -495,10 +521,11 @@ def load_csv_folder(
         _check_unique(c, ties_file, "tie", [t.id for t in ties], tlines)
     registry = Registry(tuple(people), tuple(ties), as_of, folder, {}, dict(kinds))
     if practice.has_records():
-        practice.check(by_id, {t.id: t.kind for t in ties}, rejected_ties=rejected_ties)
+        kind_of = tie_columns.kind_of() if tie_columns is not None else {t.id: t.kind for t in ties}
+        practice.check(by_id, kind_of, rejected_ties=rejected_ties)
         registry = dataclasses.replace(registry, practice=practice.practice())
     del by_id
-    return finish(
+    registry = finish(
         c,
         SectionInfo(people_file, plines, None),
         None,
@@ -507,6 +534,9 @@ def load_csv_folder(
         registry=registry,
         practice=practice,
     )
+    if lazy and tie_columns is not None:
+        return ColumnarRegistry(registry, tie_columns, ties_file)
+    return registry
 
 
 #: From this many bytes of CSV up, the columnar reader's one-off cost (importing pyarrow,

@@ -44,7 +44,6 @@ from dualrel.graph._csv_common import (
     BadTie,
     check_header,
     contact_cells,
-    increasing_runs_apart,
     required_columns,
     split_roles,
 )
@@ -62,10 +61,11 @@ from dualrel.graph._practice_reader import (
     PracticeReader,
     aware_datetime,
 )
+from dualrel.graph.columns import TieColumns
 from dualrel.graph.model import DATE_ATTRIBUTES, FAMILY_RELATIONS, Person, Tie, derive_tie_id
 from dualrel.graph.practice import Contact
 
-__all__ = ["Columns", "read_columns", "read_contacts"]
+__all__ = ["Columns", "read_columns", "read_contacts", "tie_objects", "validated_columns"]
 
 _TIE_FIELDS = ("id", "kind", "source", "target", "start", "end", "attributes")
 _PERSON_FIELDS = ("id", "roles", "name", "organisation", "attributes")
@@ -99,12 +99,12 @@ _ARROW_ERRORS = (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError)
 
 @dataclass(frozen=True, slots=True)
 class Columns:
-    """What the columnar path read: the people and ties, their lines, the warnings."""
+    """What the columnar path read: the people and their lines, the ties as columns (their
+    lines with them), the warnings."""
 
     people: list[Person]
     people_lines: LineRuns
-    ties: list[Tie]
-    tie_lines: LineRuns
+    ties: TieColumns
     warnings: Collector
 
 
@@ -126,6 +126,25 @@ def read_columns(
     ties_table = _table(ties_file, TIE_COLUMNS)
     if ties_table is None:
         return None
+    return validated_columns(
+        people_table, ties_table, people_file, ties_file, kinds=kinds, roles=roles
+    )
+
+
+def validated_columns(
+    people_table: pa.Table,
+    ties_table: pa.Table,
+    people_file: str,
+    ties_file: str,
+    *,
+    kinds: Mapping[str, bool],
+    roles: Collection[str],
+) -> Columns | None:
+    """Tables in (every column text, one row per line after the header of its file),
+    validated columns out; None when a row has an error (the row-by-row reader then
+    locates every problem).  The tables are consumed: their memory is given back."""
+    if people_table.num_rows == 0:
+        return None
     w = Collector()
     person_ids = people_table.column("id").combine_chunks(memory_pool=_POOL)
     # pyarrow's kernels run without the GIL: a thread encodes the ties' columns and joins
@@ -142,26 +161,43 @@ def read_columns(
             },
             ends,
         )
-        # this thread reads the ties' ids meanwhile: the people wait for the joined ends
-        tie_ids = ties_table.column("id").to_pylist() if "id" in ties_table.column_names else None
         people = _people(people_table, person_ids, people_file, roles, w, ends=ends)
         del people_table
-        n_ties = ties_table.num_rows
         columns = (
-            None
-            if people is None
-            else _ties(ties_table, prepared, ties_file, kinds, people, w, tie_ids)
+            None if people is None else _ties(ties_table, prepared, ties_file, kinds, people, w)
         )
     # the parsed text is no longer needed: give it back before the ties take their room
     del ties_table, prepared, person_ids
     _POOL.release_unused()
     if people is None or columns is None:
         return None
-    ties = _fill(_TIE_NEW, Tie, n_ties, columns) if n_ties else []
     objects = people.objects
-    del people, columns
+    del people
+    return Columns(objects, _lines(len(objects)), columns, w)
+
+
+def tie_objects(columns: TieColumns, rows: pa.Array | None = None) -> list[Tie]:
+    """The ``Tie`` of each row of ``rows`` (ascending), or of every row, in row order."""
+
+    def at(codes: pa.Array) -> pa.Array:
+        return codes if rows is None else pc.take(codes, rows, memory_pool=_POOL)
+
+    n = len(columns) if rows is None else len(rows)
+    if not n:
+        return []
+    fields = [
+        at(columns.ids).to_pylist(),
+        _Encoded(columns.kinds, at(columns.kind_codes)).lazy(),
+        _Encoded(columns.people, at(columns.sources)).lazy(),
+        _Encoded(columns.people, at(columns.targets)).lazy(),
+        _Encoded(columns.starts, at(columns.start_codes)).lazy(),
+        _Encoded(columns.ends, at(columns.end_codes)).lazy(),
+        _Encoded(columns.attributes, at(columns.attribute_codes)).lazy(),
+    ]
+    ties = _fill(_TIE_NEW, Tie, n, fields)
+    del fields
     _POOL.release_unused()
-    return Columns(objects, _lines(len(objects)), ties, _lines(len(ties)), w)
+    return ties
 
 
 def _lines(n: int) -> LineRuns:
@@ -408,14 +444,10 @@ def _ties(  # noqa: PLR0917
     kinds: Mapping[str, bool],
     people: _People,
     w: Collector,
-    tie_ids: list[str] | None,
-) -> list[Iterable[Any]] | None:
-    """The ties' fields, a column each in file order, or None when a row has an error.
-    ``tie_ids`` are the ``id`` column's cells (None when there is no such column)."""
+) -> TieColumns | None:
+    """The ties as columns in file order, or None when a row has an error."""
     names = table.column_names
     n = table.num_rows
-    if n == 0:
-        return [[] for _ in _TIE_FIELDS]
     blank = pa.chunked_array([pa.array([""] * n, pa.string(), memory_pool=_POOL)])
 
     def column(name: str) -> pa.ChunkedArray:
@@ -436,7 +468,7 @@ def _ties(  # noqa: PLR0917
         return None
     source_at = pc.take(tied.rows, tied.sources, memory_pool=_POOL)
     target_at = pc.take(tied.rows, tied.targets, memory_pool=_POOL)
-    if pc.any(pc.equal(source_at, target_at, memory_pool=_POOL)).as_py():
+    if n and pc.any(pc.equal(source_at, target_at, memory_pool=_POOL)).as_py():
         return None
 
     parser = DateParser()
@@ -455,7 +487,7 @@ def _ties(  # noqa: PLR0917
         pc.less(end_col, start_col, memory_pool=_POOL),
         memory_pool=_POOL,
     )
-    if pc.any(backwards).as_py():
+    if n and pc.any(backwards).as_py():
         return None
 
     extras = [h for h in names if h not in TIE_COLUMNS + TIE_OPTIONAL]
@@ -473,22 +505,29 @@ def _ties(  # noqa: PLR0917
         if any(r and r not in FAMILY_RELATIONS for r in used):
             return None
 
-    ids: list[str] = tie_ids if tie_ids is not None else [""] * n
-    raw_ids = ids.copy()
+    raw_ids = column("id").combine_chunks(memory_pool=_POOL)
     kind_values = [interned[k] for k in kind.values]
     attributes = _attributes(extras, extra, n)
-    for i in [i for i, tid in enumerate(ids) if not tid]:
-        k = kind.at(i, kind_values)
-        ids[i] = derive_tie_id(
-            k,
-            tied.ids[tied.sources[i].as_py()],
-            tied.ids[tied.targets[i].as_py()],
-            start.at(i, start_dates),
-            end.at(i, end_dates),
-            attributes.at(i),
-            directed=kinds[k],
+    ids = raw_ids
+    no_id = pc.indices_nonzero(pc.equal(raw_ids, "", memory_pool=_POOL)).to_pylist()
+    if no_id:
+        derived = [
+            derive_tie_id(
+                k := kind.at(i, kind_values),
+                tied.ids[tied.sources[i].as_py()],
+                tied.ids[tied.targets[i].as_py()],
+                start.at(i, start_dates),
+                end.at(i, end_dates),
+                attributes.at(i),
+                directed=kinds[k],
+            )
+            for i in no_id
+        ]
+        ids = pc.replace_with_mask(
+            raw_ids, pc.equal(raw_ids, "", memory_pool=_POOL), pa.array(derived, pa.string())
         )
-    if not increasing_runs_apart(ids) and len(set(ids)) != n:
+    # a hash in C over the ids as they are in the file, not a set of three million strings
+    if len(pc.unique(ids, memory_pool=_POOL)) != n:
         return None
 
     # warnings, in the row-by-row reader's order: a row's relation, then its roles
@@ -505,24 +544,30 @@ def _ties(  # noqa: PLR0917
         for i in sorted(lacking | no_relation):
             if len(w.warnings) >= MAX_ERRORS:
                 break
+            raw_id = raw_ids[i].as_py()
             if i in no_relation:
-                bad.no_relation(i + 2, raw_ids[i])
+                bad.no_relation(i + 2, raw_id)
             if i in lacking:
                 ps = people.objects[source_at[i].as_py()]
                 pt = people.objects[target_at[i].as_py()]
-                bad.roles(kind.at(i, kind_values), ps, pt, i + 2, raw_ids[i])
-    # each column a lazy view: a tie's string is read once, straight into its slot (a
-    # list of three million ends read at random, then copied into the slots, then freed,
-    # misses the cache three times per tie)
-    return [
-        ids,
-        kind.lazy(kind_values),
-        _Encoded(tied.ids, tied.sources).lazy(),
-        _Encoded(tied.ids, tied.targets).lazy(),
-        start.lazy(start_dates),
-        end.lazy(end_dates),
-        attributes.lazy(),
-    ]
+                bad.roles(kind.at(i, kind_values), ps, pt, i + 2, raw_id)
+    return TieColumns(
+        ids=ids,
+        kinds=kind_values,
+        kind_codes=kind.codes,
+        people=tied.ids,
+        sources=tied.sources,
+        targets=tied.targets,
+        role_values=people.roles.values,
+        role_codes=pc.take(people.roles.codes, tied.rows, memory_pool=_POOL),
+        starts=start_dates,
+        start_codes=start.codes,
+        ends=end_dates,
+        end_codes=end.codes,
+        attributes=attributes.values,
+        attribute_codes=attributes.codes,
+        lines=_lines(n),
+    )
 
 
 def _zeros(n: int, kind: pa.DataType) -> pa.Array:

@@ -117,6 +117,11 @@ class RecordLocations(Mapping[tuple[str, str], SourceLocation]):
         with an ``id``) the first time a location is asked for."""
         self._sections[kind] = _Section(file, index, lines, pointer, records)
 
+    def update_from(self, other: RecordLocations) -> None:
+        """Take every section of ``other`` (a registry narrowed to some of its ties keeps
+        where its people and records were read)."""
+        self._sections.update(other._sections)
+
     def at(self, kind: str, position: int) -> SourceLocation | None:
         """Where the record at ``position`` of its section was read: no id index needed
         (building one over millions of ties costs seconds and hundreds of megabytes)."""

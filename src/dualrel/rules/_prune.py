@@ -31,7 +31,7 @@ from dualrel.rules._encode import canonical
 from dualrel.rules.plan import CompiledRuleset
 from dualrel.rules.schema import PersonSpec, TieClause
 
-__all__ = ["needed_ties"]
+__all__ = ["ROUNDS", "attributes_test", "date_tests", "needed_ties", "signature"]
 
 _Binding = tuple[str, str, Tie]  # (person at the clause's first end, at its second end, tie)
 _Test = Callable[[Tie], bool]
@@ -41,20 +41,35 @@ _Test = Callable[[Tie], bool]
 ROUNDS = 4
 
 
-def _date_test(clause: TieClause, as_of: date) -> _Test | None:
+_DayTest = Callable[[date | None], bool]
+
+
+def date_tests(clause: TieClause, as_of: date) -> tuple[_DayTest | None, _DayTest | None]:
+    """The clause's ``active``/``ended`` demands as a test of a tie's start and a test of
+    its end (None: no test); a tie passes when both pass."""
     active, ended = bool(clause.active), clause.ended
     if ended is True:
         if active:  # active and ended: never both
-            return lambda t: False
-        return lambda t: t.end is not None and t.end < as_of
+            return (lambda s: False), None
+        return None, (lambda e: e is not None and e < as_of)
     if active:
-        return lambda t: (t.start is None or t.start <= as_of) and (t.end is None or t.end >= as_of)
+        return (lambda s: s is None or s <= as_of), (lambda e: e is None or e >= as_of)
     if ended is False:
-        return lambda t: t.end is None or t.end >= as_of
-    return None
+        return None, (lambda e: e is None or e >= as_of)
+    return None, None
 
 
-def _attribute_test(clause: TieClause) -> _Test | None:
+def _date_test(clause: TieClause, as_of: date) -> _Test | None:
+    on_start, on_end = date_tests(clause, as_of)
+    if on_start is None:
+        return None if on_end is None else (lambda t: on_end(t.end))
+    if on_end is None:
+        return lambda t: on_start(t.start)
+    return lambda t: on_start(t.start) and on_end(t.end)
+
+
+def attributes_test(clause: TieClause) -> Callable[[Mapping[str, Any]], bool] | None:
+    """The clause's attribute tests as a test of a tie's attributes (None: no test)."""
     tests: list[tuple[str, str, frozenset[str]]] = []
     for name, test in clause.attributes.items():
         if test.present or test.bounds:  # a numeric test needs a value: no more asked here
@@ -67,8 +82,7 @@ def _attribute_test(clause: TieClause) -> _Test | None:
     if not tests:
         return None
 
-    def check(t: Tie) -> bool:
-        attrs = t.attributes
+    def check(attrs: Mapping[str, Any]) -> bool:
         for name, how, values in tests:
             if how == "present":
                 if name not in attrs:
@@ -83,6 +97,38 @@ def _attribute_test(clause: TieClause) -> _Test | None:
     return check
 
 
+def _attribute_test(clause: TieClause) -> _Test | None:
+    check = attributes_test(clause)
+    return None if check is None else (lambda t: check(t.attributes))
+
+
+def signature(
+    clause: TieClause, kinds: Mapping[str, bool], people: Mapping[str, PersonSpec]
+) -> tuple[tuple[str, ...], bool, frozenset[str], frozenset[str], Any]:
+    """A clause's kinds, whether it reads its ties forward only, the roles of its two ends
+    and the key of its own tests (clauses with one key have the same bindings)."""
+    kind_list = tuple(sorted(set(clause.kinds)))
+    forward_only = clause.directed and all(kinds.get(k, True) for k in kind_list)
+    u, v = clause.ends
+    roles_u = frozenset(people[u].roles) if u in people else frozenset()
+    roles_v = frozenset(people[v].roles) if v in people else frozenset()
+    key = (
+        kind_list,
+        forward_only,
+        bool(clause.active),
+        clause.ended,
+        tuple(
+            sorted(
+                (n, canonical(t.model_dump(by_alias=True, exclude_none=True)))
+                for n, t in clause.attributes.items()
+            )
+        ),
+        roles_u,
+        roles_v,
+    )
+    return kind_list, forward_only, roles_u, roles_v, key
+
+
 class _Clause:
     """One clause's own tests, and its bindings listed in full or from given people."""
 
@@ -91,24 +137,8 @@ class _Clause:
         self.clause = clause
         self.ends = clause.ends
         self.exists = clause.exists
-        self.kinds = tuple(sorted(set(clause.kinds)))
-        self.forward_only = clause.directed and all(table.kinds.get(k, True) for k in self.kinds)
-        u, v = clause.ends
-        self.roles_u = frozenset(people[u].roles) if u in people else frozenset()
-        self.roles_v = frozenset(people[v].roles) if v in people else frozenset()
-        self.key = (
-            self.kinds,
-            self.forward_only,
-            bool(clause.active),
-            clause.ended,
-            tuple(
-                sorted(
-                    (n, canonical(t.model_dump(by_alias=True, exclude_none=True)))
-                    for n, t in clause.attributes.items()
-                )
-            ),
-            self.roles_u,
-            self.roles_v,
+        self.kinds, self.forward_only, self.roles_u, self.roles_v, self.key = signature(
+            clause, table.kinds, people
         )
         self.size = sum(len(table.by_kind.get(k, ())) for k in self.kinds)
         tests = [t for t in (_date_test(clause, table.as_of), _attribute_test(clause)) if t]

@@ -22,6 +22,7 @@ from dualrel._internal.timing import Stopwatch
 from dualrel.errors import InvalidArgument
 from dualrel.findings import Finding, Report, RulesetRef
 from dualrel.graph import as_registry
+from dualrel.graph.columns import ColumnarRegistry
 from dualrel.graph.model import Registry
 from dualrel.rules._durable import Engine
 from dualrel.rules._match import AnchorKey, Match
@@ -31,7 +32,7 @@ from dualrel.rules.compose import distinct_rules, merged_findings
 from dualrel.rules.loader import Ruleset, load_ruleset
 from dualrel.rules.plan import CompiledRuleset
 
-__all__ = ["RulesetLike", "evaluate", "prepare"]
+__all__ = ["RulesetLike", "evaluate", "prepare", "registry_for"]
 
 RulesetLike = str | Path | Ruleset | CompiledRuleset
 if TYPE_CHECKING:
@@ -139,6 +140,30 @@ def evaluate(
         rulesets=tuple(RulesetRef(c.ruleset.id, c.ruleset.version) for c in compiled),
         findings=sorted_findings(merged_findings(findings, [c.ruleset for c in compiled])),
     )
+
+
+def registry_for(
+    registry: Registry | ColumnarRegistry,
+    compiled: Sequence[CompiledRuleset],
+    *,
+    as_of: date | None = None,
+) -> Registry:
+    """The registry :func:`evaluate` reads to check ``compiled``, for a batch check.
+
+    A :class:`~dualrel.graph.columns.ColumnarRegistry` is narrowed to the ties a batch
+    evaluation of these rulesets reads (the semi-join pass of ``docs/scale.md`` run on the
+    columns, plus every oversight tie, every tie of a kind a rule reads as a number and
+    the ties concerns are about), each still located at its line; only those become
+    ``Tie`` objects, and evaluating the narrowed registry gives the same findings.  A
+    ``Registry`` is returned as it is.
+    """
+    if isinstance(registry, Registry):
+        return registry
+    from dualrel.rules._prune_columns import rows_to_check  # noqa: PLC0415 (pyarrow)
+
+    when = _evaluation_date(registry.registry, as_of)
+    rows = rows_to_check(compiled, registry.ties, registry.registry.practice, when)
+    return registry.full() if rows is None else registry.narrowed(rows)
 
 
 #: Below this many (rule, anchor) pairs, starting workers costs more than it saves.

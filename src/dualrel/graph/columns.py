@@ -1,0 +1,149 @@
+"""A registry whose ties are still columns: ``Tie`` objects only for the ties asked for.
+
+At a million people most of a check's load time went into three million ``Tie`` objects,
+of which the rules can use about 4% (``docs/scale.md``).  :func:`load_for_rules` reads a
+CSV folder column-wise and validates it exactly as :func:`~dualrel.graph.load_registry`
+does (every problem found and located the same way), but gives a
+:class:`ColumnarRegistry`: the people, practice records and everything else of the
+registry as usual, the ties as :class:`TieColumns`.  :meth:`ColumnarRegistry.narrowed`
+then makes the ``Registry`` of only the ties at given rows, each still located at its own
+line; :meth:`ColumnarRegistry.full` the whole registry, as ``load_registry`` gives it.
+
+Other formats, and folders the columnar reader does not take, load as a plain
+``Registry``.  pyarrow is imported only when a folder is read by columns.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from dualrel._internal.gc import gc_paused
+from dualrel._internal.problems import Collector
+from dualrel._internal.reading import OnRead
+from dualrel.errors import Problem
+from dualrel.graph._locations import LineArray, LineMap, LineRuns
+from dualrel.graph.model import CORE_ROLES, Registry, Tie
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+__all__ = ["ColumnarRegistry", "TieColumns", "load_for_rules"]
+
+
+@dataclass(frozen=True, slots=True)
+class TieColumns:
+    """Every tie of a registry as columns, in file order, validated.
+
+    A column of codes (int32 pyarrow arrays, one entry per tie) indexes a list of its
+    distinct values: ``kinds[kind_codes[i]]`` is tie i's kind.  People are coded once for
+    both ends: ``people[sources[i]]`` is the id of tie i's source, and
+    ``role_values[role_codes[p]]`` the roles of person ``people[p]``.
+    """
+
+    ids: pa.Array  # string: each tie's id (derived where the file gave none)
+    kinds: list[str]
+    kind_codes: pa.Array
+    people: list[str]
+    sources: pa.Array
+    targets: pa.Array
+    role_values: list[tuple[str, ...]]
+    role_codes: pa.Array  # per person code
+    starts: list[date | None]
+    start_codes: pa.Array
+    ends: list[date | None]
+    end_codes: pa.Array
+    attributes: list[Mapping[str, Any]]
+    attribute_codes: pa.Array
+    lines: LineRuns  # the line of each tie, by row
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def objects(self, rows: pa.Array | None = None) -> list[Tie]:
+        """The ``Tie`` of each row of ``rows`` (ascending ints), or of every row."""
+        from dualrel.graph._csv_columns import tie_objects  # noqa: PLC0415
+
+        return tie_objects(self, rows)
+
+    def kind_of(self) -> dict[str, str]:
+        """Each tie's kind by its id (what practice records referring to ties are checked
+        against)."""
+        kinds = self.kinds
+        return dict(
+            zip(
+                self.ids.to_pylist(),
+                map(kinds.__getitem__, self.kind_codes.to_pylist()),
+                strict=True,
+            )
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnarRegistry:
+    """A validated registry with its ties as columns.
+
+    ``registry`` is the registry without its ties (``ties`` empty): people, practice
+    records, ``as_of``, kinds, and where each person and record was read.
+    """
+
+    registry: Registry
+    ties: TieColumns
+    ties_file: str
+
+    def narrowed(self, rows: pa.Array) -> Registry:
+        """The registry with only the ties at ``rows`` (ascending), each located at its
+        line of the file as in the full registry."""
+        ties = self.ties.objects(rows)
+        lines = self.ties.lines
+        at = LineArray()
+        if len(lines.starts) == 1 and lines.starts[0] == 0:  # one row per line, as read
+            offset = lines.offsets[0]
+            at.lines.extend(i + offset for i in rows.to_pylist())
+        else:
+            at.lines.extend(lines.line(i) or 0 for i in rows.to_pylist())
+        return self._with(tuple(ties), at)
+
+    def full(self) -> Registry:
+        """The whole registry, as :func:`~dualrel.graph.load_registry` gives it."""
+        return self._with(tuple(self.ties.objects()), self.ties.lines)
+
+    def _with(self, ties: tuple[Tie, ...], lines: LineMap) -> Registry:
+        from dualrel.graph._locations import RecordLocations  # noqa: PLC0415
+
+        base = self.registry
+        locations = RecordLocations()
+        if isinstance(base.locations, RecordLocations):
+            locations.update_from(base.locations)
+        locations.add_section("tie", self.ties_file, None, lines, None, ties)
+        return replace(base, ties=ties, locations=locations)
+
+
+def load_for_rules(
+    path: str | os.PathLike[str],
+    *,
+    extra_kinds: Mapping[str, bool] | None = None,
+    extra_roles: Iterable[str] = (),
+    as_of: date | str | None = None,
+    on_read: OnRead | None = None,
+) -> tuple[Registry | ColumnarRegistry, tuple[Problem, ...]]:
+    """:func:`~dualrel.graph.load_registry_with_warnings`, but a CSV folder read by
+    columns comes back as a :class:`ColumnarRegistry` (same checks, same problems)."""
+    from dualrel.graph._csv import load_csv_columns  # noqa: PLC0415
+    from dualrel.graph.load import _as_of, _kinds, load_registry_with_warnings  # noqa: PLC0415
+
+    file = os.fspath(path)
+    if not os.path.isdir(file):
+        return load_registry_with_warnings(
+            file, extra_kinds=extra_kinds, extra_roles=extra_roles, as_of=as_of, on_read=on_read
+        )
+    kinds = _kinds(extra_kinds)
+    roles = frozenset(CORE_ROLES) | frozenset(extra_roles)
+    when = _as_of(as_of)
+    c = Collector()
+    with gc_paused():
+        loaded = load_csv_columns(file, c, kinds=kinds, roles=roles, as_of=when, on_read=on_read)
+    return loaded, tuple(c.warnings)

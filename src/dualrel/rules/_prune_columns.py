@@ -1,0 +1,306 @@
+"""The semi-join pass of :mod:`dualrel.rules._prune` on a registry's columns (private).
+
+The same pass, clause for clause and round for round, run on the ties as columns
+(:class:`~dualrel.graph.columns.TieColumns`): people are integer codes, a clause's
+bindings three arrays (the person at its first end, at its second end, the tie's row),
+the people a variable allows an array of codes, and every test, join and filter a pyarrow
+kernel over whole arrays.  It gives the rows of the ties :func:`~dualrel.rules._prune.needed_ties`
+keeps (``tests/rules/test_prune_columns.py`` holds the two to the same ties), so only those
+become ``Tie`` objects.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from dualrel.graph.columns import TieColumns
+from dualrel.graph.index import OVERSIGHT_KINDS
+from dualrel.graph.practice import Practice
+from dualrel.rules._prune import ROUNDS, attributes_test, date_tests, signature
+from dualrel.rules.numbers import _numeric_reads
+from dualrel.rules.plan import CompiledRuleset
+from dualrel.rules.schema import PersonSpec, TieClause
+
+__all__ = ["needed_rows", "rows_to_check"]
+
+
+class _Bindings:
+    """A clause's bindings: ``u`` and ``v`` the people at its ends (codes), ``rows`` the
+    ties'."""
+
+    __slots__ = ("rows", "u", "v")
+
+    def __init__(self, u: pa.Array, v: pa.Array, rows: pa.Array) -> None:
+        self.u, self.v, self.rows = u, v, rows
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def filter(self, mask: pa.Array) -> _Bindings:
+        return _Bindings(self.u.filter(mask), self.v.filter(mask), self.rows.filter(mask))
+
+    def end(self, end: int) -> pa.Array:
+        return self.u if end == 0 else self.v
+
+
+def _lookup(values: list[bool], codes: pa.Array) -> pa.Array:
+    """Each code's entry of ``values``, as a boolean array."""
+    return pc.take(pa.array(values, pa.bool_()), codes)
+
+
+class _Table:
+    """The columns, and what the clauses share: ties by kinds, full binding lists."""
+
+    def __init__(
+        self, ties: TieColumns, kinds: Mapping[str, bool], roles: bool, as_of: date
+    ) -> None:
+        self.ties = ties
+        self.kinds = kinds
+        self.roles = roles
+        self.as_of = as_of
+        code = {k: i for i, k in enumerate(ties.kinds)}
+        self.code = code
+        counts = {c["values"]: c["counts"] for c in pc.value_counts(ties.kind_codes).to_pylist()}
+        self.count: dict[str, int] = {k: int(counts.get(i, 0)) for k, i in code.items()}
+        #: the signatures listed in full, as ``_prune`` lists them (their sizes order the
+        #: clauses)
+        self.full: dict[Any, _Bindings] = {}
+        self._computed: dict[Any, _Bindings] = {}
+        self._role_ok: dict[frozenset[str], pa.Array] = {}
+        # the people at each end of a binding list, by the list (kept with it: lists that
+        # a round leaves as they are keep their people)
+        self._people: dict[tuple[int, int], tuple[_Bindings, pa.Array]] = {}
+
+    def people(self, b: _Bindings, end: int) -> pa.Array:
+        """The distinct people at ``end`` of the bindings ``b``."""
+        got = self._people.get((id(b), end))
+        if got is None or got[0] is not b:
+            got = self._people[(id(b), end)] = (b, pc.unique(b.end(end)))
+        return got[1]
+
+    def role_ok(self, roles: frozenset[str]) -> pa.Array:
+        """For each person code, whether the person has one of ``roles``."""
+        ok = self._role_ok.get(roles)
+        if ok is None:
+            values = [not roles.isdisjoint(r) for r in self.ties.role_values]
+            ok = self._role_ok[roles] = _lookup(values, self.ties.role_codes)
+        return ok
+
+
+def _same(a: pa.Array, b: pa.Array) -> pa.Array:
+    return a.filter(pc.is_in(a, value_set=b))
+
+
+class _Clause:
+    """One clause's own tests over the columns, and its bindings."""
+
+    def __init__(self, table: _Table, clause: TieClause, people: Mapping[str, PersonSpec]) -> None:
+        self.table = table
+        self.clause = clause
+        self.ends = clause.ends
+        self.exists = clause.exists
+        self.kinds, self.forward_only, self.roles_u, self.roles_v, self.key = signature(
+            clause, table.kinds, people
+        )
+        self.size = sum(table.count.get(k, 0) for k in self.kinds)
+        self.role_test = table.roles and bool(self.roles_u or self.roles_v)
+        self.shared = False
+
+    def estimate(self) -> int:
+        full = self.table.full.get(self.key)
+        if full is not None:
+            return len(full)
+        return self.size if self.forward_only else 2 * self.size
+
+    def _list(self) -> _Bindings:
+        """Every binding of the clause (computed once per signature)."""
+        table = self.table
+        got = table._computed.get(self.key)
+        if got is not None:
+            return got
+        ties = table.ties
+        codes = [table.code[k] for k in self.kinds if k in table.code]
+        in_kinds = pc.is_in(ties.kind_codes, value_set=pa.array(codes, pa.int32()))
+        rows = pc.indices_nonzero(in_kinds)
+        on_start, on_end = date_tests(self.clause, table.as_of)
+        tests = []
+        if on_start is not None:
+            start = pc.take(ties.start_codes, rows)
+            tests.append(_lookup([on_start(d) for d in ties.starts], start))
+        if on_end is not None:
+            end = pc.take(ties.end_codes, rows)
+            tests.append(_lookup([on_end(d) for d in ties.ends], end))
+        on_attributes = attributes_test(self.clause)
+        if on_attributes is not None:
+            attrs = pc.take(ties.attribute_codes, rows)
+            tests.append(_lookup([on_attributes(a) for a in ties.attributes], attrs))
+        if tests:
+            passed = tests[0]
+            for test in tests[1:]:
+                passed = pc.and_(passed, test)
+            rows = rows.filter(passed)
+        source, target = pc.take(ties.sources, rows), pc.take(ties.targets, rows)
+        if self.forward_only:
+            out = _Bindings(source, target, rows)
+        else:
+            out = _Bindings(
+                pa.concat_arrays([source, target]),
+                pa.concat_arrays([target, source]),
+                pa.concat_arrays([rows, rows]),
+            )
+        if self.role_test:
+            keep = None
+            for roles, people in ((self.roles_u, out.u), (self.roles_v, out.v)):
+                if roles:
+                    ok = pc.take(table.role_ok(roles), people)
+                    keep = ok if keep is None else pc.and_(keep, ok)
+            assert keep is not None
+            out = out.filter(keep)
+        table._computed[self.key] = out
+        return out
+
+    def all(self) -> _Bindings:
+        out = self._list()
+        self.table.full[self.key] = out
+        return out
+
+    def bindings(self, allowed: Mapping[str, pa.Array]) -> _Bindings:
+        """The bindings whose people are allowed (a variable not in ``allowed`` is free)."""
+        if not any(var in allowed for var in self.ends):
+            return self.all()
+        if self.shared or self.key in self.table.full:
+            return _keep(self.all(), self.ends, allowed)
+        return _keep(self._list(), self.ends, allowed)
+
+
+def _keep(b: _Bindings, ends: tuple[str, str], allowed: Mapping[str, pa.Array]) -> _Bindings:
+    au, av = allowed.get(ends[0]), allowed.get(ends[1])
+    mask = None
+    if au is not None:
+        mask = pc.is_in(b.u, value_set=au)
+    if av is not None:
+        at_v = pc.is_in(b.v, value_set=av)
+        mask = at_v if mask is None else pc.and_(mask, at_v)
+    # a list nothing is taken from stays the same list (its people are known)
+    return b if mask is None or pc.all(mask).as_py() else b.filter(mask)
+
+
+def _pairs(b: _Bindings, key: tuple[str, str], ends: tuple[str, str], n: int) -> pa.Array:
+    """Each binding's two people as one int64, in the order of ``key``."""
+    first, second = (b.u, b.v) if key == ends else (b.v, b.u)
+    return pc.add(pc.multiply(first.cast(pa.int64()), n), second.cast(pa.int64()))
+
+
+def _rule_needs(table: _Table, clauses: list[_Clause], needed: list[pa.Array]) -> None:
+    positive = sorted((c for c in clauses if c.exists), key=lambda c: c.estimate())
+    allowed: dict[str, pa.Array] = {}
+    found: dict[int, _Bindings] = {}
+    pending = list(positive)
+    while pending:
+        c = next((c for c in pending if any(v in allowed for v in c.ends)), pending[0])
+        pending.remove(c)
+        got = c.bindings(allowed)
+        found[id(c)] = got
+        for end, var in enumerate(c.ends):
+            here = table.people(got, end)
+            allowed[var] = here if var not in allowed else _same(allowed[var], here)
+    by_pair: dict[tuple[str, str], list[_Clause]] = defaultdict(list)
+    for c in positive:
+        by_pair[_pair_key(c.ends)].append(c)
+    n = len(table.ties.people)
+    for _ in range(ROUNDS):
+        before = sum(len(v) for v in found.values())
+        for c in positive:
+            found[id(c)] = _keep(found[id(c)], c.ends, allowed)
+        for key, on_pair in by_pair.items():
+            if len(on_pair) < 2:
+                continue
+            on_pair.sort(key=lambda c: len(found[id(c)]))
+            pairs: pa.Array | None = None
+            for c in (*on_pair, *on_pair[-2::-1]):
+                got = found[id(c)]
+                codes = _pairs(got, key, c.ends, n)
+                if pairs is not None:
+                    keep = pc.is_in(codes, value_set=pairs)
+                    if not pc.all(keep).as_py():
+                        got, codes = got.filter(keep), codes.filter(keep)
+                        found[id(c)] = got
+                pairs = pc.unique(codes)
+        allowed = {}
+        for c in positive:
+            for end, var in enumerate(c.ends):
+                here = table.people(found[id(c)], end)
+                allowed[var] = here if var not in allowed else _same(allowed[var], here)
+        if sum(len(v) for v in found.values()) == before:
+            break
+    needed.extend(found[id(c)].rows for c in positive)
+    for c in clauses:
+        if not c.exists:
+            needed.append(c.bindings(allowed).rows)
+
+
+def _pair_key(ends: tuple[str, str]) -> tuple[str, str]:
+    return ends if ends[0] <= ends[1] else (ends[1], ends[0])
+
+
+def needed_rows(compiled: CompiledRuleset, ties: TieColumns, as_of: date) -> pa.Array:
+    """The rows (ascending, int64) of the ties any rule of ``compiled`` can use on
+    ``as_of``: those :func:`~dualrel.rules._prune.needed_ties` keeps.  A ruleset with path
+    clauses derives ties over the whole registry first: not for this function."""
+    if compiled.paths:
+        raise ValueError("path clauses derive ties from Tie objects: use needed_ties")
+    roles = any(spec.roles for r in compiled.rules for spec in r.rule.match.people.values())
+    table = _Table(ties, compiled.ruleset.kinds, roles, as_of)
+    rules = [
+        [_Clause(table, c, r.rule.match.people) for c in r.rule.match.ties] for r in compiled.rules
+    ]
+    uses = Counter(c.key for clauses in rules for c in clauses)
+    for clauses in rules:
+        for c in clauses:
+            c.shared = uses[c.key] > 1
+    needed: list[pa.Array] = []
+    for clauses in rules:
+        _rule_needs(table, clauses, needed)
+    return sorted_rows(needed)
+
+
+def sorted_rows(parts: list[pa.Array]) -> pa.Array:
+    """The distinct rows of ``parts``, ascending, as int64."""
+    if not parts:
+        return pa.array([], pa.int64())
+    rows = pc.unique(pa.chunked_array([p.cast(pa.int64()) for p in parts], pa.int64()))
+    return pc.take(rows, pc.sort_indices(rows))
+
+
+def rows_to_check(
+    compiled: Sequence[CompiledRuleset], ties: TieColumns, practice: Practice, as_of: date
+) -> pa.Array | None:
+    """The rows of the ties a batch evaluation of ``compiled`` reads, or None for every
+    tie: those some rule can use, every oversight tie (remediation is routed through
+    them), every tie of a kind a rule reads as a number (the warnings about values that
+    are not numbers count them all) and the ties concerns are about.  Path clauses walk
+    the whole registry: every tie."""
+    if any(c.paths for c in compiled):
+        return None
+    kinds = set(OVERSIGHT_KINDS)
+    for owner, _, read in _numeric_reads(c.ruleset for c in compiled):
+        if owner == "tie":
+            if read is None:
+                return None
+            kinds |= read
+    codes = [i for i, k in enumerate(ties.kinds) if k in kinds]
+    parts = [needed_rows(c, ties, as_of) for c in compiled]
+    if codes:
+        parts.append(
+            pc.indices_nonzero(pc.is_in(ties.kind_codes, value_set=pa.array(codes, pa.int32())))
+        )
+    if any("concerns" in c.schema.sections for c in compiled) and practice.concerns:
+        about = pa.array(sorted({c.about for c in practice.concerns}), pa.string())
+        parts.append(pc.indices_nonzero(pc.is_in(ties.ids, value_set=about)))
+    return sorted_rows(parts)

@@ -1,0 +1,136 @@
+"""The semi-join pass on columns keeps exactly the ties the pass on ``Tie`` objects keeps,
+and a check of a registry narrowed to them gives the check of the whole registry."""
+
+from __future__ import annotations
+
+import tempfile
+from collections import defaultdict
+from datetime import date
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from dualrel import check
+from dualrel._internal.problems import Collector
+from dualrel.graph import _csv, dump_registry, load_registry, load_registry_with_warnings
+from dualrel.graph.columns import ColumnarRegistry, load_for_rules
+from dualrel.graph.model import CORE_ROLES, Registry, Tie
+from dualrel.rules import evaluate, prepare, shipped_rulesets
+from dualrel.rules._prune import needed_ties
+from dualrel.rules._prune_columns import needed_rows, rows_to_check
+from dualrel.rules.engine import registry_for
+from dualrel.testing import registries, registries_matching
+from dualrel.testing.strategies import plantable
+
+SHIPPED = [*sorted(shipped_rulesets()), "tests/rules/data/compose.yaml"]
+COMPILED = {name: prepare(name)[0] for name in SHIPPED}
+PLAIN = [name for name in SHIPPED if not COMPILED[name].paths]
+RULES = [(name, r.id) for name in PLAIN for r in COMPILED[name].ruleset.rules if plantable(r)]
+AS_OF = date(2026, 1, 1)
+
+
+def _columns(reg: Registry, folder: Path) -> ColumnarRegistry | None:
+    """``reg`` written as a CSV folder and read back by columns (None: the columnar
+    reader leaves this folder to the row reader, e.g. an id that needs quoting)."""
+    dump_registry(reg, folder, format="csv")
+    kinds = dict(reg.kinds)
+    loaded = _csv.load_csv_columns(
+        str(folder), Collector(), kinds=kinds, roles=CORE_ROLES, as_of=reg.as_of, columnar=True
+    )
+    return loaded if isinstance(loaded, ColumnarRegistry) else None
+
+
+def _same_ties_kept(name: str, reg: Registry) -> None:
+    compiled = COMPILED[name]
+    with tempfile.TemporaryDirectory() as tmp:
+        columns = _columns(reg, Path(tmp) / "reg")
+    assume(columns is not None)
+    assert columns is not None
+    full = columns.full()
+    by_kind: dict[str, list[Tie]] = defaultdict(list)
+    for t in full.ties:
+        by_kind[t.kind].append(t)
+    roles = {p.id: p.roles for p in full.people}.__getitem__
+    when = reg.as_of or AS_OF
+    kept = needed_ties(compiled, by_kind, when, roles)
+    rows = needed_rows(compiled, columns.ties, when).to_pylist()
+    assert rows == sorted(set(rows))
+    assert {full.ties[i].id for i in rows} == set(kept)
+    # evaluating the narrowed registry finds what evaluating the whole one finds
+    narrowed = registry_for(columns, [compiled], as_of=when)
+    assert evaluate(narrowed, compiled).findings == evaluate(full, compiled).findings
+
+
+@pytest.mark.parametrize("name", PLAIN)
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_columns_keep_the_ties_objects_keep_on_random_registries(name, data):
+    compiled = COMPILED[name]
+    kinds = sorted(k for k in compiled.schema.kinds if k in compiled.ruleset.kinds)
+    reg = data.draw(registries(max_people=8, max_ties=16, kinds=kinds))
+    _same_ties_kept(name, reg)
+
+
+@pytest.mark.parametrize(("name", "rule_id"), RULES)
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_columns_keep_the_ties_objects_keep_around_a_match(name, rule_id, data):
+    reg = data.draw(registries_matching(COMPILED[name].ruleset, rule_id))
+    _same_ties_kept(name, reg)
+
+
+def test_a_ruleset_with_paths_reads_every_tie(tmp_path: Path) -> None:
+    with_paths = list(prepare("benchmarks/paths-ruleset.yaml"))
+    assert with_paths[0].paths
+    reg = load_registry("examples/practice.json")
+    columns = _columns(reg, tmp_path / "reg")
+    assert columns is not None
+    assert rows_to_check(with_paths, columns.ties, columns.registry.practice, AS_OF) is None
+    assert registry_for(columns, with_paths).ties == columns.full().ties
+
+
+def test_narrowed_ties_keep_their_lines_and_the_rest_of_the_registry(tmp_path: Path) -> None:
+    reg = load_registry("examples/practice.json")
+    columns = _columns(reg, tmp_path / "reg")
+    assert columns is not None
+    full = columns.full()
+    # the whole registry is what load_registry gives
+    loaded = load_registry(tmp_path / "reg")
+    assert (full.people, full.ties, full.practice) == (loaded.people, loaded.ties, loaded.practice)
+    rows = [0, 2, len(full.ties) - 1]
+    narrowed = columns.narrowed(pa.array(rows, pa.int64()))
+    assert narrowed.ties == tuple(full.ties[i] for i in rows)
+    for i in rows:
+        t = full.ties[i]
+        assert narrowed.locations[("tie", t.id)] == loaded.locations[("tie", t.id)]
+        assert narrowed.locations[("tie", t.id)].line == i + 2
+    p = full.people[1]
+    assert narrowed.locations[("person", p.id)] == loaded.locations[("person", p.id)]
+    assert (narrowed.people, narrowed.as_of, narrowed.kinds) == (
+        full.people,
+        full.as_of,
+        full.kinds,
+    )
+
+
+@pytest.mark.parametrize(
+    "rulesets",
+    [["coaching-core"], ["coaching-practice"], ["icf-2020", "coaching-core"]],
+)
+def test_a_check_of_columns_is_the_check_of_the_whole_registry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rulesets: list[str]
+) -> None:
+    reg = load_registry("examples/practice.json")
+    folder = tmp_path / "reg"
+    assert _columns(reg, folder) is not None
+    loaded, _ = load_for_rules(folder)
+    assert isinstance(loaded, ColumnarRegistry)
+    narrow = check.run_check(folder, rulesets, as_of=AS_OF, warnings=(warned := []))
+    monkeypatch.setattr(check, "load_for_rules", load_registry_with_warnings)
+    whole = check.run_check(folder, rulesets, as_of=AS_OF, warnings=(warned_whole := []))
+    assert narrow == whole
+    assert warned == warned_whole
+    assert narrow.findings  # the example registry has findings for these rulesets
