@@ -66,11 +66,14 @@ def assemble(
     rejected_refs: Sequence[tuple[str, int | None, str | None, str | None, str, str]] = (),
     rejected_people: Collection[str] = (),
     practice: PracticeReader | None = None,
+    hints: bool = True,
 ) -> Registry:
     """Checks across records, then the Registry (raises ``RegistryError`` on any error).
 
     ``people`` and ``ties`` must be exactly the records of the file, in order, when no
     error was collected before (their positions are the positions in the file).
+    ``hints=False`` words no "did you mean" (for a caller that only needs to know
+    whether there is an error).
     """
     c = collector
     pindex: dict[str, int] = {}
@@ -88,7 +91,7 @@ def assemble(
             )
     roles_of = {p.id: p.roles for p in people}
     tindex: dict[str, int] = {}
-    suggest = Suggester(pindex)
+    suggest = Suggester(pindex, budget=None if hints else 0)
     expect = ROLE_EXPECTATIONS
     for i, t in enumerate(ties):
         first = tindex.setdefault(t.id, i)

@@ -323,6 +323,9 @@ def _streamed(
             rejected_refs=reader.rejected_refs,
             rejected_people=reader.rejected_people,
             practice=practice,
+            # any error sends the document to the whole-document path, which words it:
+            # a suggestion made here would be made twice, over the budget
+            hints=False,
         )
     except RegistryError:
         return None
