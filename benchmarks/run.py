@@ -337,6 +337,8 @@ def main() -> None:
         )
     name = "-".join([*(str(r["people"]) for r in rows), *formats[1:]])
     out = HERE / "results" / f"run-{name}.json"
+    if out.exists():  # a tracked file of an earlier run is never overwritten
+        out = out.with_name(f"run-{name}-{time.strftime('%Y%m%dT%H%M%S')}.json")
     out.parent.mkdir(exist_ok=True)
     out.write_text(
         json.dumps(
