@@ -17,7 +17,7 @@ from dualrel import check
 from dualrel._internal.problems import Collector
 from dualrel.graph import _csv, dump_registry, load_registry, load_registry_with_warnings
 from dualrel.graph.columns import ColumnarRegistry, load_for_rules
-from dualrel.graph.model import CORE_ROLES, Registry, Tie
+from dualrel.graph.model import CORE_ROLES, Person, Registry, Tie
 from dualrel.rules import evaluate, prepare, shipped_rulesets
 from dualrel.rules._prune import needed_ties
 from dualrel.rules._prune_columns import needed_rows, rows_to_check
@@ -25,7 +25,13 @@ from dualrel.rules.engine import registry_for
 from dualrel.testing import registries, registries_matching
 from dualrel.testing.strategies import plantable
 
-SHIPPED = [*sorted(shipped_rulesets()), "tests/rules/data/compose.yaml"]
+# the shipped rulesets negate only records: language.yaml and people.yaml negate ties
+SHIPPED = [
+    *sorted(shipped_rulesets()),
+    "tests/rules/data/compose.yaml",
+    "tests/rules/data/language.yaml",
+    "tests/rules/data/people.yaml",
+]
 COMPILED = {name: prepare(name)[0] for name in SHIPPED}
 PLAIN = [name for name in SHIPPED if not COMPILED[name].paths]
 RULES = [(name, r.id) for name in PLAIN for r in COMPILED[name].ruleset.rules if plantable(r)]
@@ -44,11 +50,15 @@ def _columns(reg: Registry, folder: Path) -> ColumnarRegistry | None:
 
 
 def _same_ties_kept(name: str, reg: Registry) -> None:
-    compiled = COMPILED[name]
     with tempfile.TemporaryDirectory() as tmp:
         columns = _columns(reg, Path(tmp) / "reg")
     assume(columns is not None)
     assert columns is not None
+    _same_ties_kept_of(name, reg, columns)
+
+
+def _same_ties_kept_of(name: str, reg: Registry, columns: ColumnarRegistry) -> None:
+    compiled = COMPILED[name]
     full = columns.full()
     by_kind: dict[str, list[Tie]] = defaultdict(list)
     for t in full.ties:
@@ -70,7 +80,8 @@ def _same_ties_kept(name: str, reg: Registry) -> None:
 def test_columns_keep_the_ties_objects_keep_on_random_registries(name, data):
     compiled = COMPILED[name]
     kinds = sorted(k for k in compiled.schema.kinds if k in compiled.ruleset.kinds)
-    reg = data.draw(registries(max_people=8, max_ties=16, kinds=kinds))
+    extra = {k: d for k, d in compiled.ruleset.kinds.items() if k in kinds}
+    reg = data.draw(registries(max_people=8, max_ties=16, kinds=kinds, extra_kinds=extra))
     _same_ties_kept(name, reg)
 
 
@@ -134,3 +145,31 @@ def test_a_check_of_columns_is_the_check_of_the_whole_registry(
     assert narrow == whole
     assert warned == warned_whole
     assert narrow.findings  # the example registry has findings for these rulesets
+
+
+def test_a_tie_that_vetoes_a_match_is_kept() -> None:
+    # language.yaml's negated-supervision: a coach (and mentor) coaching a client, and no
+    # active supervision of the coach; the supervision tie must survive the pass, or the
+    # narrowed registry would report a match the whole one vetoes
+    reg = Registry(
+        people=(
+            Person("co", ("coach", "mentor")),
+            Person("cl", ("client",)),
+            Person("sv", ("supervisor",)),
+            Person("xx"),
+        ),
+        ties=(
+            Tie("t1", "coaching", "co", "cl", start=date(2025, 1, 1)),
+            Tie("t2", "supervision", "sv", "co", start=date(2025, 1, 1)),
+            Tie("t3", "supervision", "sv", "xx", start=date(2025, 1, 1)),
+        ),
+        as_of=AS_OF,
+    )
+    name = "tests/rules/data/language.yaml"
+    assert not [
+        f for f in evaluate(reg, COMPILED[name]).findings if f.rule == "negated-supervision"
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        columns = _columns(reg, Path(tmp) / "reg")
+    assert columns is not None
+    _same_ties_kept_of(name, reg, columns)
