@@ -213,5 +213,11 @@ class RulesetError(_ProblemsError):
     kind = "ruleset"
 
 
+class ClusterError(DualrelError):
+    """A distributed check could not run or finish: its engine (Dask) is not installed,
+    its scheduler cannot be reached, or the cluster lost the work (``dualrel.scale``).
+    No partial result is ever returned."""
+
+
 class EngineError(DualrelError):
     """The rule engine reported something that must never happen (a bug, never input)."""
