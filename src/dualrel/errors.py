@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 __all__ = [
+    "ClusterError",
     "DualrelError",
     "EngineError",
     "InvalidArgument",

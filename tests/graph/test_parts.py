@@ -9,6 +9,7 @@ line it was read from in the single file.
 
 from __future__ import annotations
 
+import itertools
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -47,7 +48,7 @@ def _split_text(text: str, cuts: list[int]) -> list[str]:
         header = header[1:]
     at = sorted({min(c, len(body)) for c in cuts})
     bounds = [0, *at, len(body)]
-    return [header + "".join(body[a:b]) for a, b in zip(bounds, bounds[1:], strict=False)]
+    return [header + "".join(body[a:b]) for a, b in itertools.pairwise(bounds)]
 
 
 def _line(path: str, line: int | None) -> str:

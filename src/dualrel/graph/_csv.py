@@ -185,8 +185,11 @@ def _read_people(
     c: Collector,
     roles_vocab: Collection[str],
     on_read: OnRead | None = None,
+    roles_cache: dict[str, tuple[str, ...]] | None = None,
 ) -> tuple[list[Person], LineRuns, _Lookup]:
-    """People in file order, their lines, and id -> Person (duplicates reported)."""
+    """People in file order, their lines, and id -> Person (duplicates reported).
+    ``roles_cache`` (the parts of a split folder share one) has each roles text split
+    once: an unknown role is warned about where its text is first seen."""
     people: list[Person] = []
     lines = LineRuns()
     by_id = _Lookup()
@@ -199,7 +202,9 @@ def _read_people(
         i_name, i_org = col.get("name", -1), col.get("organisation", -1)
         extras = _extras(header, PEOPLE_COLUMNS + PEOPLE_OPTIONAL)
         width = len(header)
-        roles_cache: dict[str, tuple[str, ...]] = {"": ()}
+        if roles_cache is None:
+            roles_cache = {}
+        roles_cache.setdefault("", ())
         orgs: dict[str, str] = {}
         intern_org = orgs.setdefault
         append = people.append
@@ -560,7 +565,8 @@ def _read_parts(  # noqa: PLR0917
     on_read: OnRead | None,
 ) -> tuple[list[Person], PartLines, _Lookup, list[Tie], PartLines]:
     """People and ties of a split folder, row by row, part after part."""
-    read = [(f, *_read_people(f, f, c, roles, on_read)[:2]) for f in layout.people]
+    split: dict[str, tuple[str, ...]] = {}
+    read = [(f, *_read_people(f, f, c, roles, on_read, split)[:2]) for f in layout.people]
     people, plines, by_id = merge_people(read, c)
     if any(p.file in layout.people and p.code in _HALTING for p in c.errors):
         for f in layout.ties:  # as for one file: the ties' headers are still checked

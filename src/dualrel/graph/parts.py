@@ -33,6 +33,7 @@ __all__ = [
     "csv_layout",
     "merge_people",
     "part_files",
+    "parts_of",
     "read_part_columns",
     "relocate",
     "split_folder",

@@ -2,8 +2,8 @@
 
 The registry is read and validated, and the semi-join pass run, by the check's own code
 (:func:`~dualrel.run_check`); each compiled ruleset's evaluation is then cut into
-partitions by anchor (:func:`dualrel.rules.partitions.partition`), the partitions are
-scattered to the workers with the compiled ruleset (broadcast once), each is evaluated
+partitions by anchor (:func:`dualrel.rules.partitions.partition`), each partition is
+sent to a worker as the argument of its task, with the compiled ruleset, evaluated
 there by the engine (:func:`~dualrel.rules.partitions.evaluate_partition`), and the
 matches are gathered and made into findings where the registry is.  Waivers, the
 baseline and the report stay on the client.
@@ -69,7 +69,7 @@ def _local_workers(address: str) -> int | None:
 def connect(address: str) -> Iterator[Any]:
     """A ``distributed.Client`` of the scheduler at ``address`` (``tcp://host:8786``), or
     of a cluster of worker processes on this machine for ``local`` or ``local:N`` (N
-    workers of one thread each, no dashboard), closed on exit.  Raises ``ClusterError``
+    workers of one thread each), closed on exit.  Raises ``ClusterError``
     when Dask is not installed or the scheduler cannot be reached."""
     distributed = _distributed()
     workers = _local_workers(address)
@@ -81,7 +81,10 @@ def connect(address: str) -> Iterator[Any]:
                         n_workers=workers,
                         threads_per_worker=1,
                         processes=True,
-                        dashboard_address=None,
+                        # no dashboard; the scheduler's own HTTP server on any free port
+                        # of this machine only (with None it takes 8787, and warns when
+                        # that is taken)
+                        dashboard_address="127.0.0.1:0",
                     )
                 )
                 client = stack.enter_context(distributed.Client(cluster))
@@ -126,10 +129,11 @@ class _OnDask:
     def _run(self, compiled: CompiledRuleset, when: date, parts: Sequence[Any]) -> list[Any]:
         client = self.client
         try:
-            [ruleset] = client.scatter([compiled], broadcast=True, hash=False)
-            scattered = client.scatter(list(parts), hash=False)
+            # each task carries its partition and the ruleset (a few kilobytes): data
+            # scattered to a worker is lost with it, a task's own arguments are not, so
+            # the scheduler can run the task again elsewhere
             futures = [
-                client.submit(evaluate_partition, ruleset, when, p, pure=False) for p in scattered
+                client.submit(evaluate_partition, compiled, when, p, pure=False) for p in parts
             ]
             results: list[Any] = client.gather(futures)
         except Exception as e:
@@ -137,9 +141,8 @@ class _OnDask:
                 raise
             raise _lost(e) from e
         if self.network is not None:
-            workers = max(1, len(client.nthreads()))
             _count(self.network, "shuffle.partitions", sum(map(_size, parts)))
-            _count(self.network, "broadcast.ruleset", _size(compiled) * workers)
+            _count(self.network, "ruleset", _size(compiled) * len(parts))
             _count(self.network, "gather.matches", sum(map(_size, results)))
         return results
 
@@ -166,8 +169,8 @@ def dask_evaluator(
     :class:`~dualrel.check.CheckOptions` (``evaluator``).  ``partitions``: how many
     (default: two per worker thread); ``network``, when given, is filled with the bytes
     (pickled) each stage sends across the network: ``shuffle.partitions`` (the ties and
-    people of every partition), ``broadcast.ruleset`` (the compiled ruleset, to every
-    worker), ``gather.matches`` (the matches back)."""
+    people of every partition), ``ruleset`` (the compiled ruleset, with every task),
+    ``gather.matches`` (the matches back)."""
     if partitions is not None and (
         not isinstance(partitions, int) or isinstance(partitions, bool) or partitions < 1
     ):
