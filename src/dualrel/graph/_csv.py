@@ -567,7 +567,9 @@ def _read_parts(  # noqa: PLR0917
 ) -> tuple[list[Person], PartLines, _Lookup, list[Tie], PartLines]:
     """People and ties of a split folder, row by row, part after part."""
     split: dict[str, tuple[str, ...]] = {}
-    read = [(f, *_read_people(f, f, c, roles, on_read, roles_cache=split)[:2]) for f in layout.people]
+    read = [
+        (f, *_read_people(f, f, c, roles, on_read, roles_cache=split)[:2]) for f in layout.people
+    ]
     people, plines, by_id = merge_people(read, c)
     if any(p.file in layout.people and p.code in _HALTING for p in c.errors):
         for f in layout.ties:  # as for one file: the ties' headers are still checked
