@@ -28,6 +28,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from dualrel._internal.gc import gc_paused
 from dualrel.errors import InvalidArgument
 from dualrel.findings import Report, RulesetRef
 from dualrel.graph.model import Person, Registry, Tie
@@ -162,6 +163,12 @@ def evaluate_partition(
 ) -> dict[AnchorKey, set[Match]]:
     """The matches each anchor of ``part`` owns: a store of its people and ties, and the
     engine's sessions over its keys (:meth:`Store.evaluate`, as in one process)."""
+    # as in ``evaluate``: the collector would only scan the partition again and again
+    with gc_paused():
+        return _evaluate(compiled, as_of, part)
+
+
+def _evaluate(compiled: CompiledRuleset, as_of: date, part: Partition) -> Results:
     store = Store(compiled, as_of)
     for person in part.people:
         store.add_person(person)

@@ -113,8 +113,11 @@ class _OnDask:
         watch = Stopwatch(timings)
         cut = partition(registry, compiled, as_of, self.partitions or self._default_parts())
         watch.lap("index")
-        results = self._run(compiled, cut.as_of, cut.parts)
+        results, busy = self._run(compiled, cut.as_of, cut.parts)
         watch.lap("evaluate")
+        # what the workers spent evaluating, of the stage (the rest: sending and waiting)
+        key = "evaluate.workers"
+        timings[key] = timings.get(key, 0.0) + busy
         report = cut.report(results)
         watch.lap("findings")
         return report
@@ -126,16 +129,20 @@ class _OnDask:
             raise _lost(e) from e
         return max(1, PARTITIONS_PER_THREAD * threads)
 
-    def _run(self, compiled: CompiledRuleset, when: date, parts: Sequence[Any]) -> list[Any]:
+    def _run(
+        self, compiled: CompiledRuleset, when: date, parts: Sequence[Any]
+    ) -> tuple[list[Any], float]:
         client = self.client
+        distributed = _distributed()
         try:
-            # each task carries its partition and the ruleset (a few kilobytes): data
-            # scattered to a worker is lost with it, a task's own arguments are not, so
-            # the scheduler can run the task again elsewhere
-            futures = [
-                client.submit(evaluate_partition, compiled, when, p, pure=False) for p in parts
-            ]
-            results: list[Any] = client.gather(futures)
+            # each task carries its partition and the ruleset (17 KB): data scattered to
+            # a worker is lost with it, a task's own arguments are not, so the scheduler
+            # can run the task again elsewhere
+            with distributed.get_task_stream(client) as stream:
+                futures = [
+                    client.submit(evaluate_partition, compiled, when, p, pure=False) for p in parts
+                ]
+                results: list[Any] = client.gather(futures)
         except Exception as e:
             if isinstance(e, InvalidArgument | MemoryError):
                 raise
@@ -144,7 +151,13 @@ class _OnDask:
             _count(self.network, "shuffle.partitions", sum(map(_size, parts)))
             _count(self.network, "ruleset", _size(compiled) * len(parts))
             _count(self.network, "gather.matches", sum(map(_size, results)))
-        return results
+        busy = sum(
+            span["stop"] - span["start"]
+            for task in stream.data
+            for span in task.get("startstops", ())
+            if span.get("action") == "compute"
+        )
+        return results, float(busy)
 
 
 def _size(value: object) -> int:
