@@ -40,7 +40,7 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _child_dask(folder: str, out: str, workers: int) -> None:
+def _child_dask(folder: str, out: str, workers: int, partitions: int | None) -> None:
     from datetime import date  # noqa: PLC0415
 
     from dualrel import render  # noqa: PLC0415
@@ -61,6 +61,7 @@ def _child_dask(folder: str, out: str, workers: int) -> None:
             as_of=date.fromisoformat(AS_OF),
             timings=timings,
             network=network,
+            partitions=partitions,
         )
         Path(out).write_text(render(result, "json"), encoding="utf-8")
         wall = time.perf_counter() - t1
@@ -110,21 +111,25 @@ def _one(folder: Path, out: Path) -> dict[str, Any]:
     }
 
 
-def _dask(folder: Path, out: Path, workers: int) -> dict[str, Any]:
+def _dask(folder: Path, out: Path, workers: int, partitions: int) -> dict[str, Any]:
     argv = [sys.executable, __file__, "--child", str(folder), str(out), str(workers)]
+    argv.append(str(partitions))
     wall, _, stdout, _ = _run(argv)
     return {"process_wall_s": round(wall, 3), **json.loads(stdout.strip().splitlines()[-1])}
 
 
 def main() -> None:
     if sys.argv[1:2] == ["--child"]:
-        _child_dask(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+        _child_dask(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]) or None)
         return
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("folder", type=Path, help="a CSV registry folder (people.csv, ties.csv)")
     p.add_argument("--parts", type=int, default=16)
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--repeat", type=int, default=1)
+    p.add_argument(
+        "--partitions", type=int, default=0, help="evaluation partitions (0: two per worker)"
+    )
     p.add_argument("--work", type=Path, default=Path("/tmp/h20dask"))
     args = p.parse_args()
     from dualrel.graph.parts import split_folder  # noqa: PLC0415
@@ -138,7 +143,7 @@ def main() -> None:
     for i in range(args.repeat):
         one_out, dask_out = args.work / f"one-{i}.json", args.work / f"dask-{i}.json"
         runs["one"].append(_one(split, one_out))
-        runs["dask"].append(_dask(split, dask_out, args.workers))
+        runs["dask"].append(_dask(split, dask_out, args.workers, args.partitions))
         if one_out.read_bytes() != dask_out.read_bytes():
             raise SystemExit(f"the reports differ: {one_out} {dask_out}")
         print(json.dumps({"one": runs["one"][-1], "dask": runs["dask"][-1]}), flush=True)
@@ -148,6 +153,7 @@ def main() -> None:
         "people": people,
         "parts": args.parts,
         "workers": args.workers,
+        "partitions": args.partitions or 2 * args.workers,
         "files_bytes": sum(sizes.values()),
         "largest_file_bytes": max(sizes.values()),
         "reports_identical": True,
