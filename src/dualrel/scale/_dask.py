@@ -142,7 +142,15 @@ class _OnDask:
                 futures = [
                     client.submit(evaluate_partition, compiled, when, p, pure=False) for p in parts
                 ]
-                results: list[Any] = client.gather(futures)
+                at = {f.key: i for i, f in enumerate(futures)}
+                results: list[Any] = [None] * len(futures)
+                # each partition's matches taken as soon as they are ready and released on
+                # the worker: a worker holds the partitions it is evaluating, not the
+                # matches of every partition it has done
+                for future in distributed.as_completed(futures):
+                    results[at[future.key]] = future.result()
+                    future.release()
+                del futures
         except Exception as e:
             if isinstance(e, InvalidArgument | MemoryError):
                 raise
