@@ -153,7 +153,7 @@ def main() -> None:
         "people": people,
         "parts": args.parts,
         "workers": args.workers,
-        "partitions": args.partitions or 2 * args.workers,
+        "partitions": args.partitions or "default",
         "files_bytes": sum(sizes.values()),
         "largest_file_bytes": max(sizes.values()),
         "reports_identical": True,

@@ -38,9 +38,13 @@ __all__ = ["check_on_dask", "connect", "dask_evaluator"]
 #: Seconds to wait for a scheduler before saying it cannot be reached.
 CONNECT_TIMEOUT = 20
 
-#: Partitions per worker thread by default: enough to balance, few enough that each
-#: partition is many sessions (a task costs the scheduler about a millisecond).
+#: Partitions per worker thread at least: enough to balance the workers.
 PARTITIONS_PER_THREAD = 2
+#: ... and at most about this many of the registry's ties (after the semi-join pass) per
+#: partition: a worker holds what it is given (at 1M people, 4 partitions of 30,000
+#: ties peaked at 155-194 MB per worker, 40 of 3,000 at 133-136 MB; docs/scale.md),
+#: and each is still a session or more of work.
+TIES_PER_PARTITION = 4_000
 
 INSTALL_HINT = "the partitioned check needs Dask: pip install 'dualrel[dask]'"
 
@@ -111,7 +115,8 @@ class _OnDask:
         timings: MutableMapping[str, float],
     ) -> Report:
         watch = Stopwatch(timings)
-        cut = partition(registry, compiled, as_of, self.partitions or self._default_parts())
+        parts = self.partitions or self._default_parts(len(registry.ties))
+        cut = partition(registry, compiled, as_of, parts)
         watch.lap("index")
         results, busy = self._run(compiled, cut.as_of, cut.parts)
         watch.lap("evaluate")
@@ -122,12 +127,12 @@ class _OnDask:
         watch.lap("findings")
         return report
 
-    def _default_parts(self) -> int:
+    def _default_parts(self, ties: int) -> int:
         try:
             threads = int(sum(self.client.nthreads().values()))
         except Exception as e:
             raise _lost(e) from e
-        return max(1, PARTITIONS_PER_THREAD * threads)
+        return max(1, PARTITIONS_PER_THREAD * threads, -(-ties // TIES_PER_PARTITION))
 
     def _run(
         self, compiled: CompiledRuleset, when: date, parts: Sequence[Any]
@@ -188,8 +193,9 @@ def dask_evaluator(
 ) -> Evaluator:
     """What evaluates each compiled ruleset on ``client``'s cluster, for
     :class:`~dualrel.check.CheckOptions` (``evaluator``).  ``partitions``: how many
-    (default: two per worker thread); ``network``, when given, is filled with the bytes
-    (pickled) each stage sends across the network: ``shuffle.partitions`` (the ties and
+    (default: two per worker thread, or one per 4,000 ties the rules can use if that is
+    more); ``network``, when given, is filled with the bytes (pickled) each stage sends
+    across the network: ``shuffle.partitions`` (the ties and
     people of every partition), ``ruleset`` (the compiled ruleset, with every task),
     ``gather.matches`` (the matches back)."""
     if partitions is not None and (
