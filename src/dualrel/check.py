@@ -15,7 +15,7 @@ from collections.abc import Callable, Collection, Mapping, MutableMapping, Seque
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from dualrel._internal.gc import gc_paused
 from dualrel._internal.reading import OnRead
@@ -31,6 +31,7 @@ from dualrel.findings import (
     Finding,
     FindingStatus,
     RegistryInfo,
+    Report,
     RuleInfo,
     RulesetRef,
     RuleStep,
@@ -39,18 +40,21 @@ from dualrel.findings import (
 from dualrel.graph import RecordLocations
 from dualrel.graph.columns import load_for_rules
 from dualrel.graph.model import CORE_TIE_KINDS, PRACTICE_SECTIONS, Registry, SourceLocation, Tie
+from dualrel.graph.parts import part_files
 from dualrel.graph.practice import PRACTICE_CATALOGUE
 from dualrel.rules import Rule, Ruleset, compile_ruleset, evaluate, load_ruleset
 from dualrel.rules.compose import distinct_rules, merged_findings
 from dualrel.rules.conditions import Compare
 from dualrel.rules.engine import registry_for
 from dualrel.rules.numbers import numeric_warnings
+from dualrel.rules.plan import CompiledRuleset
 from dualrel.rules.windows import date_conditions, date_windows
 from dualrel.waivers import apply_waivers, load_waivers
 
 __all__ = [
     "DEFAULT_RULESET",
     "CheckOptions",
+    "Evaluator",
     "ProgressFn",
     "check_for_exit",
     "load_rulesets",
@@ -103,7 +107,8 @@ def load_rulesets(
 
 def registry_sha256(path: str | Path) -> str:
     """The sha256 of a registry file, or of a CSV folder's people.csv and ties.csv (and
-    the practice section files it holds, such as agreements.csv)."""
+    the practice section files it holds, such as agreements.csv, and the parts of a split
+    folder, such as ties-0001.csv)."""
     p = Path(path)
     h = hashlib.sha256()
     if p.is_dir():
@@ -119,6 +124,10 @@ def registry_sha256(path: str | Path) -> str:
                 h.update(f.name.encode() + b"\0")
                 _hash_file(h, f)
                 h.update(b"\0")
+        for part in part_files(str(p)):  # a split folder's parts, in reading order
+            h.update(os.path.basename(part).encode() + b"\0")
+            _hash_file(h, Path(part))
+            h.update(b"\0")
     else:
         _hash_file(h, p)
     return h.hexdigest()
@@ -278,6 +287,21 @@ def _rules(rulesets: Sequence[Ruleset]) -> tuple[RuleInfo, ...]:
     return tuple(sorted(out, key=lambda r: (r.ruleset.id, r.id)))
 
 
+class Evaluator(Protocol):
+    """What evaluates one compiled ruleset in a check: :func:`~dualrel.rules.evaluate`'s
+    signature and report."""
+
+    def __call__(
+        self,
+        registry: Registry,
+        compiled: CompiledRuleset,
+        *,
+        as_of: date | None,
+        jobs: int,
+        timings: MutableMapping[str, float],
+    ) -> Report: ...
+
+
 @dataclass(frozen=True, slots=True)
 class CheckOptions:
     """How to check, beyond what (the registry) and against what (the rulesets).
@@ -312,6 +336,10 @@ class CheckOptions:
     extends_from: Sequence[str | os.PathLike[str]] = ()
     #: told the number of bytes of the registry each read returned (a progress display)
     on_read: OnRead | None = None
+    #: evaluates one compiled ruleset over the registry in place of
+    #: :func:`~dualrel.rules.evaluate` (same arguments, same report): a distributed check
+    #: (:func:`dualrel.scale.check_on_dask`) evaluates its partitions on a cluster
+    evaluator: Evaluator | None = None
     #: fill each finding's ``records`` (the practice records it cites, with their dates)
     #: and ``windows`` (its rule's date windows on the evidence), which only the html
     #: report draws; ``False`` leaves them empty and saves their cost
@@ -334,6 +362,7 @@ def run_check(
     extends_from: Sequence[str | os.PathLike[str]] = (),
     on_read: OnRead | None = None,
     timelines: bool = True,
+    evaluator: Evaluator | None = None,
 ) -> CheckResult:
     """Check a registry against rulesets and return the result every format renders.
 
@@ -374,6 +403,7 @@ def run_check(
         extends_from=extends_from,
         on_read=on_read,
         timelines=timelines,
+        evaluator=evaluator,
     )
     return _run_check(registry, rulesets, options)
 
@@ -478,7 +508,8 @@ def _run_check(
     refs_used: list[RulesetRef] = []
     for i, (rs, compiled) in enumerate(zip(loaded, compiled_rulesets, strict=True)):
         progress(3 + i, total, f"evaluating {rs.id}")
-        report = evaluate(reg, compiled, as_of=as_of, jobs=options.jobs, timings=stages)
+        run = options.evaluator or evaluate
+        report = run(reg, compiled, as_of=as_of, jobs=options.jobs, timings=stages)
         watch.restart()  # evaluate timed its own stages
         when = report.as_of
         # findings are named by their rules' origins: each is a ruleset in use too

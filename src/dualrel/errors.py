@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 __all__ = [
+    "ClusterError",
     "DualrelError",
     "EngineError",
     "InvalidArgument",
@@ -211,6 +212,12 @@ class RulesetError(_ProblemsError):
     """A ruleset could not be loaded or compiled; ``problems`` lists every problem found."""
 
     kind = "ruleset"
+
+
+class ClusterError(DualrelError):
+    """A distributed check could not run or finish: its engine (Dask) is not installed,
+    its scheduler cannot be reached, or the cluster lost the work (``dualrel.scale``).
+    No partial result is ever returned."""
 
 
 class EngineError(DualrelError):

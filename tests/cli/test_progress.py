@@ -85,6 +85,13 @@ def test_registry_bytes_counts_a_folder_s_csv_files(tmp_path: Path) -> None:
     assert registry_bytes(str(tmp_path / "nothing.json")) is None
 
 
+def test_registry_bytes_counts_a_split_folder_s_parts(tmp_path: Path) -> None:
+    (tmp_path / "people-0001.csv").write_text(PEOPLE)
+    (tmp_path / "ties-0001.csv").write_text(TIES)
+    (tmp_path / "ties-0002.csv").write_text(TIES)
+    assert registry_bytes(str(tmp_path)) == len(PEOPLE) + 2 * len(TIES)
+
+
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
     d = tmp_path / "reg"

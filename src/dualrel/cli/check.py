@@ -8,6 +8,8 @@ format asked for (:mod:`dualrel.cli.outputs`, each output checked before the run
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
 import sys
 import textwrap
 
@@ -30,11 +32,11 @@ from dualrel.cli.config import add_config_options, apply_config, fail_level_arg
 from dualrel.cli.outputs import add_output_options, plan_outputs, write_outputs
 from dualrel.cli.progress import Progress, registry_bytes
 from dualrel.cli.register import DEFAULT_PATH_HELP, DEFAULT_REGISTER, record_in_register
-from dualrel.errors import Problem
+from dualrel.errors import ClusterError, Problem
 from dualrel.report import FORMATS, KEY_ENV, MIN_KEY_BYTES
 from dualrel.waivers import stale_warnings
 
-__all__ = ["CHECK_EXIT_CODES_HELP", "add_command"]
+__all__ = ["CHECK_EXIT_CODES_HELP", "EXIT_CLUSTER", "add_command"]
 
 CHECK_MESSAGES_HELP = """\
 progress and warnings (stderr):
@@ -43,6 +45,10 @@ progress and warnings (stderr):
   seconds; then the warnings, located (the registry's own such as unknown-role, a check
   without a date, values read as numbers): the first few and how many; -q prints none
 """
+
+#: ``--dask``: Dask is not installed, the scheduler cannot be reached, or the cluster did
+#: not finish the evaluation (no report is written).
+EXIT_CLUSTER = 3
 
 CHECK_EXIT_CODES_HELP = f"""\
 exit codes:
@@ -54,6 +60,8 @@ exit codes:
      ruleset, waivers file or baseline report; every problem is printed to stderr as
      FILE:LINE: CODE: MESSAGE; a {KEY_ENV} shorter than {MIN_KEY_BYTES} bytes
      for a shared format
+  {EXIT_CLUSTER}  --dask: Dask is not installed, the scheduler cannot be reached, or the cluster
+     did not finish the evaluation; no report is written
 """
 
 
@@ -129,6 +137,13 @@ def add_command(sub: Subparsers) -> None:
         help="evaluate partitions in N worker processes (default 1; same findings)",
     )
     p.add_argument(
+        "--dask",
+        metavar="SCHEDULER",
+        help="evaluate on a Dask cluster: the scheduler's address (tcp://HOST:8786), or "
+        "local[:N] for N worker processes on this machine (default 2); needs "
+        "pip install 'dualrel[dask]' (docs/scale.md; --jobs is then unused)",
+    )
+    p.add_argument(
         "--register",
         nargs="?",
         const=DEFAULT_REGISTER,
@@ -186,7 +201,16 @@ def _check(args: argparse.Namespace) -> int:
         timelines=any(FORMATS[o.format].timelines for o in plan.outputs),
     )
     try:
-        result = check_for_exit(args.registry, args.ruleset or [DEFAULT_RULESET], options)
+        with contextlib.ExitStack() as cluster:
+            if args.dask is not None:
+                from dualrel.scale import connect, dask_evaluator  # noqa: PLC0415 (optional)
+
+                client = cluster.enter_context(connect(args.dask))
+                options = dataclasses.replace(options, evaluator=dask_evaluator(client))
+            result = check_for_exit(args.registry, args.ruleset or [DEFAULT_RULESET], options)
+    except ClusterError as e:
+        sys.stderr.write(printable(f"dualrel: error: {e}") + "\n")
+        return EXIT_CLUSTER
     finally:
         progress.close()
     stale = stale_warnings(result)

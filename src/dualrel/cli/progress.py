@@ -36,6 +36,9 @@ def registry_bytes(path: str) -> int | None:
             return os.path.getsize(path)
         names = ["people", "ties", *PRACTICE_SECTIONS]
         files = [os.path.join(path, name + ".csv") for name in names]
+        from dualrel.graph.parts import part_files  # noqa: PLC0415 (folders only)
+
+        files += part_files(path)  # a split folder's parts
         return sum(os.path.getsize(f) for f in files if os.path.isfile(f))
     except OSError:
         return None

@@ -47,7 +47,7 @@ from dualrel.graph._csv_common import (
     split_roles,
 )
 from dualrel.graph._frozen import NO_ATTRIBUTES, FrozenDict
-from dualrel.graph._locations import LineRuns
+from dualrel.graph._locations import LineRuns, PartLines, RecordLocations
 from dualrel.graph._people_ties import (
     ROLE_EXPECTATIONS,
     DateParser,
@@ -59,11 +59,18 @@ from dualrel.graph.columns import ColumnarRegistry
 from dualrel.graph.model import (
     DATE_ATTRIBUTES,
     FAMILY_RELATIONS,
-    PRACTICE_SECTIONS,
     Person,
     Registry,
     Tie,
     derive_tie_id,
+)
+from dualrel.graph.parts import (
+    Layout,
+    PracticeParts,
+    check_unique_parts,
+    csv_layout,
+    merge_people,
+    read_part_columns,
 )
 
 __all__ = ["load_csv_columns", "load_csv_folder"]
@@ -178,8 +185,12 @@ def _read_people(
     c: Collector,
     roles_vocab: Collection[str],
     on_read: OnRead | None = None,
+    *,
+    roles_cache: dict[str, tuple[str, ...]] | None = None,
 ) -> tuple[list[Person], LineRuns, _Lookup]:
-    """People in file order, their lines, and id -> Person (duplicates reported)."""
+    """People in file order, their lines, and id -> Person (duplicates reported).
+    ``roles_cache`` (the parts of a split folder share one) has each roles text split
+    once: an unknown role is warned about where its text is first seen."""
     people: list[Person] = []
     lines = LineRuns()
     by_id = _Lookup()
@@ -192,7 +203,9 @@ def _read_people(
         i_name, i_org = col.get("name", -1), col.get("organisation", -1)
         extras = _extras(header, PEOPLE_COLUMNS + PEOPLE_OPTIONAL)
         width = len(header)
-        roles_cache: dict[str, tuple[str, ...]] = {"": ()}
+        if roles_cache is None:
+            roles_cache = {}
+        roles_cache.setdefault("", ())
         orgs: dict[str, str] = {}
         intern_org = orgs.setdefault
         append = people.append
@@ -454,24 +467,13 @@ def load_csv_columns(
     """:func:`load_csv_folder`, but (``lazy``) a folder read column-wise comes back as a
     :class:`~dualrel.graph.columns.ColumnarRegistry`, its ties not yet objects."""
     c = collector
-    people_file = os.path.join(folder, "people.csv")
-    ties_file = os.path.join(folder, "ties.csv")
-    for file in (people_file, ties_file):
-        if not os.path.isfile(file):
-            c.error(
-                file,
-                "unreadable",
-                "file not found (a CSV registry is a folder with people.csv and ties.csv)",
-            )
+    layout = csv_layout(folder, c)
     c.raise_if_errors()
+    people_file, ties_file = layout.people[0], layout.ties[0]
     practice = PracticeReader(PeopleTiesReader(c, kinds, roles))
     rejected_ties: set[str] = set()
-    sections = [
-        (section, path)
-        for section in PRACTICE_SECTIONS
-        if os.path.isfile(path := os.path.join(folder, section + ".csv"))
-    ]
-    for file in (people_file, ties_file, *(path for _, path in sections)):
+    sections = [(section, path) for section, paths in layout.sections for path in paths]
+    for file in (*layout.people, *layout.ties, *(path for _, path in sections)):
         try:
             check_file(file, "registry")
             refuse_foreign_text(file)
@@ -483,7 +485,7 @@ def load_csv_columns(
     c.raise_if_errors()
     if columnar is None:
         columnar = _worth_columns(
-            [people_file, ties_file, *(p for s, p in sections if s == "contacts")]
+            [*layout.people, *layout.ties, *(p for s, p in sections if s == "contacts")]
         )
     columns = None
     tie_columns = None
@@ -491,9 +493,12 @@ def load_csv_columns(
         # pyarrow is imported by CSV loads alone: other formats and commands start faster
         from dualrel.graph._csv_columns import read_columns  # noqa: PLC0415
 
-        columns = read_columns(people_file, ties_file, kinds=kinds, roles=roles)
+        if layout.split:
+            columns = read_part_columns(layout.people, layout.ties, kinds=kinds, roles=roles)
+        else:
+            columns = read_columns(people_file, ties_file, kinds=kinds, roles=roles)
         if columns is not None and on_read is not None:
-            on_read(os.path.getsize(people_file) + os.path.getsize(ties_file))
+            on_read(sum(map(os.path.getsize, (*layout.people, *layout.ties))))
     try:
         if columns is not None:
             people, plines, tie_columns = columns.people, columns.people_lines, columns.ties
@@ -501,6 +506,10 @@ def load_csv_columns(
             tlines = tie_columns.lines
             c.warnings.extend(columns.warnings.warnings)
             by_id = _Lookup({p.id: p for p in people}) if sections else _Lookup()
+        elif layout.split:
+            people, plines, by_id, ties, tlines = _read_parts(
+                layout, c, kinds, roles, rejected_ties, on_read
+            )
         else:
             people, plines, by_id = _read_people(people_file, people_file, c, roles, on_read)
             if any(p.file == people_file and p.code in _HALTING for p in c.errors):
@@ -511,18 +520,25 @@ def load_csv_columns(
                     src.header(TIE_COLUMNS)
                 c.raise_if_errors()
             ties, tlines = _read_ties(ties_file, ties_file, c, kinds, by_id, rejected_ties, on_read)
+        parts = PracticeParts(practice)
         for section, path in sections:
+            parts.reading(section, path)
             _read_section(path, section, c, practice, columnar, on_read)
     except OSError as e:
         c.error(e.filename or folder, "unreadable", f"cannot read: {e.strerror}")
         c.raise_if_errors()
         raise AssertionError("unreachable") from e  # pragma: no cover
-    if columns is None:  # the columnar path checked the ids already
+    if columns is None and isinstance(tlines, PartLines):
+        check_unique_parts(c, ties, tlines)
+    elif columns is None:  # the columnar path checked the ids already
         _check_unique(c, ties_file, "tie", [t.id for t in ties], tlines)
     registry = Registry(tuple(people), tuple(ties), as_of, folder, {}, dict(kinds))
     if practice.has_records():
         kind_of = tie_columns.kind_of() if tie_columns is not None else {t.id: t.kind for t in ties}
+        since = (len(c.errors), len(c.warnings))
         practice.check(by_id, kind_of, rejected_ties=rejected_ties)
+        parts.relocate(c.errors, since[0])
+        parts.relocate(c.warnings, since[1])
         registry = dataclasses.replace(registry, practice=practice.practice())
     del by_id
     registry = finish(
@@ -534,9 +550,40 @@ def load_csv_columns(
         registry=registry,
         practice=practice,
     )
+    if isinstance(registry.locations, RecordLocations):
+        parts.add_locations(registry.locations)
     if lazy and tie_columns is not None:
         return ColumnarRegistry(registry, tie_columns, ties_file)
     return registry
+
+
+def _read_parts(  # noqa: PLR0917
+    layout: Layout,
+    c: Collector,
+    kinds: Mapping[str, bool],
+    roles: Collection[str],
+    rejected: set[str],
+    on_read: OnRead | None,
+) -> tuple[list[Person], PartLines, _Lookup, list[Tie], PartLines]:
+    """People and ties of a split folder, row by row, part after part."""
+    split: dict[str, tuple[str, ...]] = {}
+    read = [
+        (f, *_read_people(f, f, c, roles, on_read, roles_cache=split)[:2]) for f in layout.people
+    ]
+    people, plines, by_id = merge_people(read, c)
+    if any(p.file in layout.people and p.code in _HALTING for p in c.errors):
+        for f in layout.ties:  # as for one file: the ties' headers are still checked
+            with _Reader(f, f, c, None) as src:
+                src.header(TIE_COLUMNS)
+        c.raise_if_errors()
+    lookup = _Lookup(by_id)
+    ties: list[Tie] = []
+    tlines = PartLines()
+    for f in layout.ties:
+        part, lines = _read_ties(f, f, c, kinds, lookup, rejected, on_read)
+        tlines.add(len(ties), f, lines)
+        ties.extend(part)
+    return people, plines, lookup, ties, tlines
 
 
 #: From this many bytes of CSV up, the columnar reader's one-off cost (importing pyarrow,

@@ -13,7 +13,7 @@ from typing import Any
 
 from dualrel.graph.model import SourceLocation
 
-__all__ = ["LineArray", "LineMap", "LineRuns", "RecordLocations"]
+__all__ = ["LineArray", "LineMap", "LineRuns", "PartLines", "RecordLocations"]
 
 
 class LineMap:
@@ -59,6 +59,50 @@ class LineRuns(LineMap):
         return i + self.offsets[k] if k >= 0 else None
 
 
+class PartLines(LineMap):
+    """Lines of a section read from several files in turn (a split CSV folder's
+    ``ties-0001.csv``, ``ties-0002.csv``, ...): record i is in the last part starting at or
+    before i, on that part's line for it."""
+
+    __slots__ = ("files", "lines", "starts")
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.files: list[str] = []
+        self.lines: list[LineMap] = []
+
+    def add(self, start: int, file: str, lines: LineMap) -> None:
+        """The part of ``file`` starts at record ``start``; ``lines`` counts from there."""
+        self.starts.append(start)
+        self.files.append(file)
+        self.lines.append(lines)
+
+    def _part(self, i: int) -> int:
+        return bisect_right(self.starts, i) - 1
+
+    def line(self, i: int) -> int | None:
+        k = self._part(i)
+        return self.lines[k].line(i - self.starts[k]) if k >= 0 else None
+
+    def file(self, i: int) -> str | None:
+        k = self._part(i)
+        return self.files[k] if k >= 0 else None
+
+    def take(self, rows: Sequence[int]) -> PartLines:
+        """The lines of the records at ``rows`` (ascending), as records 0, 1, ..."""
+        out = PartLines()
+        k = -1
+        for n, i in enumerate(rows):
+            part = self._part(i)
+            if part != k:
+                k = part
+                out.add(n, self.files[k], LineArray())
+            at = out.lines[-1]
+            assert isinstance(at, LineArray)
+            at.lines.append(self.line(i) or 0)
+        return out
+
+
 class _Section:
     """One kind of record; its id -> position index is built on first use when not given."""
 
@@ -93,7 +137,9 @@ class _Section:
 
     def at(self, i: int) -> SourceLocation:
         pointer = f"{self.pointer}/{i}" if self.pointer is not None else None
-        return SourceLocation(self.file, self.lines.line(i), pointer)
+        lines = self.lines
+        file = (lines.file(i) or self.file) if isinstance(lines, PartLines) else self.file
+        return SourceLocation(file, lines.line(i), pointer)
 
 
 class RecordLocations(Mapping[tuple[str, str], SourceLocation]):

@@ -25,7 +25,7 @@ from dualrel._internal.gc import gc_paused
 from dualrel._internal.problems import Collector
 from dualrel._internal.reading import OnRead
 from dualrel.errors import Problem
-from dualrel.graph._locations import LineArray, LineMap, LineRuns
+from dualrel.graph._locations import LineArray, LineMap, LineRuns, PartLines
 from dualrel.graph.model import CORE_ROLES, Registry, Tie
 
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ class TieColumns:
     end_codes: pa.Array
     attributes: list[Mapping[str, Any]]
     attribute_codes: pa.Array
-    lines: LineRuns  # the line of each tie, by row
+    lines: LineRuns | PartLines  # the line of each tie, by row (and file, when split)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -99,6 +99,8 @@ class ColumnarRegistry:
         line of the file as in the full registry."""
         ties = self.ties.objects(rows)
         lines = self.ties.lines
+        if isinstance(lines, PartLines):  # a split folder: each tie keeps its file too
+            return self._with(tuple(ties), lines.take(rows.to_pylist()))
         at = LineArray()
         if len(lines.starts) == 1 and lines.starts[0] == 0:  # one row per line, as read
             offset = lines.offsets[0]

@@ -27,6 +27,7 @@ from dualrel.rules._match import AnchorKey, Match
 from dualrel.rules._sessions import Store, build_store, sorted_findings
 from dualrel.rules.compose import variant_rules
 from dualrel.rules.engine import RegistryLike, RulesetLike, _evaluation_date, prepare
+from dualrel.rules.partitions import unpartitionable
 from dualrel.rules.plan import CompiledRule
 
 __all__ = ["Delta", "Monitor"]
@@ -78,12 +79,7 @@ class Monitor:
         self._lock = threading.RLock()
         self._closed = False
         self._compiled = prepare(rulesets)
-        unsupported = [
-            f"{c.ruleset.id}/{r.rule.id}"
-            for c in self._compiled
-            for r in c.rules
-            if r.records or r.per is not None
-        ]
+        unsupported = unpartitionable(self._compiled)
         if unsupported:
             raise InvalidArgument(
                 "Monitor checks ties as they change, and these rules read practice records or "

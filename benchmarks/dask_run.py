@@ -1,0 +1,172 @@
+"""The partitioned check on a Dask LocalCluster beside the one-machine check.
+
+    python benchmarks/dask_run.py benchmarks/data/n1000000-s1-planted/csv \
+        --parts 16 --workers 2 --work /tmp/h20dask
+
+Splits the CSV folder into ``--parts`` files per section (``dualrel.graph.parts``, once,
+under ``--work``), then runs, alternating, ``--repeat`` times each:
+
+- ``one``: ``dualrel check SPLIT --timings`` in a child process (wall, peak RSS, stages);
+- ``dask``: a child process that starts a LocalCluster of ``--workers`` worker processes
+  (one thread each), imports dualrel in each, and runs :func:`dualrel.scale.check_on_dask`
+  on the same folder: wall, stages (``evaluate.workers``: the seconds the workers spent
+  in the tasks), the client's peak RSS, each worker's peak RSS (read in the worker after
+  the run), and the bytes each stage sends across the network (pickled).
+
+The two JSON reports must be byte-identical (the run stops otherwise).  Results go to
+``benchmarks/results/dask-run-<people>-<timestamp>.json``; on a shared machine quote the
+ratios of the same run, never the seconds alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+AS_OF = "2026-11-26"
+RESULTS = Path(__file__).parent / "results"
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _child_dask(folder: str, out: str, workers: int, partitions: int | None) -> None:
+    from datetime import date  # noqa: PLC0415
+
+    from dualrel import render  # noqa: PLC0415
+    from dualrel.scale import check_on_dask, connect  # noqa: PLC0415
+
+    timings: dict[str, float] = {}
+    network: dict[str, int] = {}
+    t0 = time.perf_counter()
+    with connect(f"local:{workers}") as client:
+        # a cluster's workers are long-lived: dualrel imported in each before the run
+        # (the start-up is reported apart)
+        client.run(importlib.import_module, "dualrel.rules.partitions")
+        started = time.perf_counter() - t0
+        t1 = time.perf_counter()
+        result = check_on_dask(
+            client,
+            folder,
+            as_of=date.fromisoformat(AS_OF),
+            timings=timings,
+            network=network,
+            partitions=partitions,
+        )
+        Path(out).write_text(render(result, "json"), encoding="utf-8")
+        wall = time.perf_counter() - t1
+        peaks = client.run(_peak_mb)
+    print(
+        json.dumps(
+            {
+                "cluster_start_s": round(started, 3),
+                "wall_s": round(wall, 3),
+                "client_peak_mb": round(_peak_mb(), 1),
+                "worker_peak_mb": sorted(round(v, 1) for v in peaks.values()),
+                "stages": {
+                    k: round(v, 3)
+                    for k, v in timings.items()
+                    if "." not in k or k == "evaluate.workers"
+                },
+                "network_bytes": network,
+            }
+        )
+    )
+
+
+def _run(argv: list[str]) -> tuple[float, float, str, str]:
+    with tempfile.TemporaryFile("w+") as o, tempfile.TemporaryFile("w+") as e:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(argv, stdout=o, stderr=e)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t0
+        code = os.waitstatus_to_exitcode(status)
+        o.seek(0)
+        e.seek(0)
+        stdout, stderr = o.read(), e.read()
+    if code not in (0, 1):
+        raise SystemExit(f"{argv[:6]} failed ({code}):\n{stderr[-3000:]}")
+    return wall, usage.ru_maxrss / 1024, stdout, stderr
+
+
+def _one(folder: Path, out: Path) -> dict[str, Any]:
+    argv = [sys.executable, "-m", "dualrel", "check", str(folder), "--as-of", AS_OF]
+    argv += ["--format", "json", "-o", str(out), "--timings", "-q"]
+    wall, peak, _, stderr = _run(argv)
+    stages = json.loads(stderr.strip().splitlines()[-1])
+    return {
+        "wall_s": round(wall, 3),
+        "peak_mb": round(peak, 1),
+        "stages": {k: v for k, v in stages.items() if "." not in k},
+    }
+
+
+def _dask(folder: Path, out: Path, workers: int, partitions: int) -> dict[str, Any]:
+    argv = [sys.executable, __file__, "--child", str(folder), str(out), str(workers)]
+    argv.append(str(partitions))
+    wall, _, stdout, _ = _run(argv)
+    return {"process_wall_s": round(wall, 3), **json.loads(stdout.strip().splitlines()[-1])}
+
+
+def main() -> None:
+    if sys.argv[1:2] == ["--child"]:
+        _child_dask(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]) or None)
+        return
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("folder", type=Path, help="a CSV registry folder (people.csv, ties.csv)")
+    p.add_argument("--parts", type=int, default=16)
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--repeat", type=int, default=1)
+    p.add_argument(
+        "--partitions", type=int, default=0, help="evaluation partitions (0: two per worker)"
+    )
+    p.add_argument("--work", type=Path, default=Path("/tmp/h20dask"))
+    args = p.parse_args()
+    from dualrel.graph.parts import split_folder  # noqa: PLC0415
+
+    people = sum(1 for _ in (args.folder / "people.csv").open("rb")) - 1
+    split = args.work / f"n{people}-split{args.parts}"
+    if not split.is_dir():
+        split_folder(str(args.folder), str(split), args.parts)
+    sizes = {f.name: f.stat().st_size for f in sorted(split.iterdir())}
+    runs: dict[str, list[dict[str, Any]]] = {"one": [], "dask": []}
+    for i in range(args.repeat):
+        one_out, dask_out = args.work / f"one-{i}.json", args.work / f"dask-{i}.json"
+        runs["one"].append(_one(split, one_out))
+        runs["dask"].append(_dask(split, dask_out, args.workers, args.partitions))
+        if one_out.read_bytes() != dask_out.read_bytes():
+            raise SystemExit(f"the reports differ: {one_out} {dask_out}")
+        print(json.dumps({"one": runs["one"][-1], "dask": runs["dask"][-1]}), flush=True)
+    best_one = min(runs["one"], key=lambda r: r["wall_s"])
+    best_dask = min(runs["dask"], key=lambda r: r["wall_s"])
+    results = {
+        "people": people,
+        "parts": args.parts,
+        "workers": args.workers,
+        "partitions": args.partitions or "default",
+        "files_bytes": sum(sizes.values()),
+        "largest_file_bytes": max(sizes.values()),
+        "reports_identical": True,
+        "one": best_one,
+        "dask": best_dask,
+        "dask_wall_to_one": round(best_dask["wall_s"] / best_one["wall_s"], 3),
+        "runs": runs,
+    }
+    RESULTS.mkdir(exist_ok=True)
+    out = RESULTS / f"dask-run-{people}-{time.strftime('%Y%m%dT%H%M%S')}.json"
+    out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()

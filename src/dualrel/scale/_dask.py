@@ -1,0 +1,250 @@
+"""The partitioned check on Dask (dask.distributed) (private).
+
+The registry is read and validated, and the semi-join pass run, by the check's own code
+(:func:`~dualrel.run_check`); each compiled ruleset's evaluation is then cut into
+partitions by anchor (:func:`dualrel.rules.partitions.partition`), each partition is
+sent to a worker as the argument of its task, with the compiled ruleset, evaluated
+there by the engine (:func:`~dualrel.rules.partitions.evaluate_partition`), and the
+matches are gathered and made into findings where the registry is.  Waivers, the
+baseline and the report stay on the client.
+
+A worker lost mid-run has its partitions run again by Dask; when Dask gives up (or the
+scheduler goes), the check raises :class:`~dualrel.errors.ClusterError`: a result is
+never made from some of the partitions.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+from collections.abc import Iterator, MutableMapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from dualrel._internal.reading import OnRead
+from dualrel._internal.timing import Stopwatch
+from dualrel.check import DEFAULT_RULESET, Evaluator, ProgressFn, run_check
+from dualrel.errors import ClusterError, InvalidArgument, Problem
+from dualrel.findings import CheckResult, Report
+from dualrel.graph.model import Registry
+from dualrel.rules.partitions import evaluate_partition, partition
+from dualrel.rules.plan import CompiledRuleset
+
+__all__ = ["check_on_dask", "connect", "dask_evaluator"]
+
+#: Seconds to wait for a scheduler before saying it cannot be reached.
+CONNECT_TIMEOUT = 20
+
+#: Partitions per worker thread at least: enough to balance the workers.
+PARTITIONS_PER_THREAD = 2
+#: ... and at most about this many of the registry's ties (after the semi-join pass) per
+#: partition: a worker holds what it is given (at 1M people, 4 partitions of 30,000
+#: ties peaked at 155-194 MB per worker, 40 of 3,000 at 133-136 MB; docs/scale.md),
+#: and each is still a session or more of work.
+TIES_PER_PARTITION = 4_000
+
+INSTALL_HINT = "the partitioned check needs Dask: pip install 'dualrel[dask]'"
+
+
+def _distributed() -> Any:
+    try:
+        import distributed  # noqa: PLC0415 (an optional extra)
+    except ImportError as e:
+        raise ClusterError(INSTALL_HINT) from e
+    return distributed
+
+
+def _local_workers(address: str) -> int | None:
+    """N of ``local:N`` (2 for ``local``), None for a scheduler's address."""
+    if address == "local":
+        return 2
+    head, sep, tail = address.partition(":")
+    if head != "local" or not sep:
+        return None
+    if not tail.isdigit() or int(tail) < 1:
+        raise InvalidArgument(f"--dask {address}: local:N needs a positive number of workers")
+    return int(tail)
+
+
+@contextlib.contextmanager
+def connect(address: str) -> Iterator[Any]:
+    """A ``distributed.Client`` of the scheduler at ``address`` (``tcp://host:8786``), or
+    of a cluster of worker processes on this machine for ``local`` or ``local:N`` (N
+    workers of one thread each), closed on exit.  Raises ``ClusterError``
+    when Dask is not installed or the scheduler cannot be reached."""
+    distributed = _distributed()
+    workers = _local_workers(address)
+    with contextlib.ExitStack() as stack:
+        try:
+            if workers is not None:
+                cluster = stack.enter_context(
+                    distributed.LocalCluster(
+                        n_workers=workers,
+                        threads_per_worker=1,
+                        processes=True,
+                        # no dashboard; the scheduler's own HTTP server on any free port
+                        # of this machine only (with None it takes 8787, and warns when
+                        # that is taken)
+                        dashboard_address="127.0.0.1:0",
+                    )
+                )
+                client = stack.enter_context(distributed.Client(cluster))
+            else:
+                client = stack.enter_context(distributed.Client(address, timeout=CONNECT_TIMEOUT))
+        except (OSError, TimeoutError, ValueError) as e:
+            raise ClusterError(f"cannot reach the Dask scheduler at {address}: {e}") from e
+        yield client
+
+
+@dataclass(frozen=True, slots=True)
+class _OnDask:
+    client: Any
+    partitions: int | None
+    network: MutableMapping[str, int] | None
+
+    def __call__(
+        self,
+        registry: Registry,
+        compiled: CompiledRuleset,
+        *,
+        as_of: date | None,
+        jobs: int,
+        timings: MutableMapping[str, float],
+    ) -> Report:
+        watch = Stopwatch(timings)
+        parts = self.partitions or self._default_parts(len(registry.ties))
+        cut = partition(registry, compiled, as_of, parts)
+        watch.lap("index")
+        results, busy = self._run(compiled, cut.as_of, cut.parts)
+        watch.lap("evaluate")
+        # what the workers spent evaluating, of the stage (the rest: sending and waiting)
+        key = "evaluate.workers"
+        timings[key] = timings.get(key, 0.0) + busy
+        report = cut.report(results)
+        watch.lap("findings")
+        return report
+
+    def _default_parts(self, ties: int) -> int:
+        try:
+            threads = int(sum(self.client.nthreads().values()))
+        except Exception as e:
+            raise _lost(e) from e
+        return max(1, PARTITIONS_PER_THREAD * threads, -(-ties // TIES_PER_PARTITION))
+
+    def _run(
+        self, compiled: CompiledRuleset, when: date, parts: Sequence[Any]
+    ) -> tuple[list[Any], float]:
+        client = self.client
+        distributed = _distributed()
+        try:
+            # each task carries its partition and the ruleset (17 KB): data scattered to
+            # a worker is lost with it, a task's own arguments are not, so the scheduler
+            # can run the task again elsewhere
+            with distributed.get_task_stream(client) as stream:
+                futures = [
+                    client.submit(evaluate_partition, compiled, when, p, pure=False) for p in parts
+                ]
+                at = {f.key: i for i, f in enumerate(futures)}
+                results: list[Any] = [None] * len(futures)
+                # each partition's matches taken as soon as they are ready and released on
+                # the worker: a worker holds the partitions it is evaluating, not the
+                # matches of every partition it has done
+                for future in distributed.as_completed(futures):
+                    results[at[future.key]] = future.result()
+                    future.release()
+                del futures
+        except Exception as e:
+            if isinstance(e, InvalidArgument | MemoryError):
+                raise
+            raise _lost(e) from e
+        if self.network is not None:
+            _count(self.network, "shuffle.partitions", sum(map(_size, parts)))
+            _count(self.network, "ruleset", _size(compiled) * len(parts))
+            _count(self.network, "gather.matches", sum(map(_size, results)))
+        busy = sum(
+            span["stop"] - span["start"]
+            for task in stream.data
+            for span in task.get("startstops", ())
+            if span.get("action") == "compute"
+        )
+        return results, float(busy)
+
+
+def _size(value: object) -> int:
+    return len(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _count(into: MutableMapping[str, int], key: str, n: int) -> None:
+    into[key] = into.get(key, 0) + n
+
+
+def _lost(e: BaseException) -> ClusterError:
+    return ClusterError(
+        f"the Dask cluster did not finish the evaluation ({type(e).__name__}: {e}); "
+        "no report was made from part of the registry"
+    )
+
+
+def dask_evaluator(
+    client: Any, *, partitions: int | None = None, network: MutableMapping[str, int] | None = None
+) -> Evaluator:
+    """What evaluates each compiled ruleset on ``client``'s cluster, for
+    :class:`~dualrel.check.CheckOptions` (``evaluator``).  ``partitions``: how many
+    (default: two per worker thread, or one per 4,000 ties the rules can use if that is
+    more); ``network``, when given, is filled with the bytes (pickled) each stage sends
+    across the network: ``shuffle.partitions`` (the ties and
+    people of every partition), ``ruleset`` (the compiled ruleset, with every task),
+    ``gather.matches`` (the matches back)."""
+    if partitions is not None and (
+        not isinstance(partitions, int) or isinstance(partitions, bool) or partitions < 1
+    ):
+        raise InvalidArgument(f"partitions={partitions!r} must be a positive integer")
+    return _OnDask(client, partitions, network)
+
+
+def check_on_dask(
+    client: Any,
+    registry: str | os.PathLike[str],
+    rulesets: Sequence[str | Path] = (DEFAULT_RULESET,),
+    *,
+    as_of: date | None = None,
+    waivers: str | os.PathLike[str] | None = None,
+    baseline: str | os.PathLike[str] | None = None,
+    fail_level: int = 1,
+    reveal: bool = False,
+    progress: ProgressFn | None = None,
+    timings: MutableMapping[str, float] | None = None,
+    warnings: list[Problem] | None = None,
+    extends_from: Sequence[str | os.PathLike[str]] = (),
+    on_read: OnRead | None = None,
+    timelines: bool = True,
+    partitions: int | None = None,
+    network: MutableMapping[str, int] | None = None,
+) -> CheckResult:
+    """:func:`~dualrel.run_check` with its evaluation on ``client``'s Dask cluster: the
+    same arguments (but ``jobs``: the cluster's workers are the jobs) and the same result.
+    ``partitions`` and ``network`` as in :func:`dask_evaluator`.
+
+    Raises what ``run_check`` raises, ``InvalidArgument`` naming the rules a partition
+    cannot evaluate (practice-record rules and ``per``/``count``/``share`` rules), and
+    ``ClusterError`` when the cluster does not finish."""
+    extra: dict[str, Any] = {} if progress is None else {"progress": progress}
+    return run_check(
+        registry,
+        rulesets,
+        as_of=as_of,
+        waivers=waivers,
+        baseline=baseline,
+        fail_level=fail_level,
+        reveal=reveal,
+        timings=timings,
+        warnings=warnings,
+        extends_from=extends_from,
+        on_read=on_read,
+        timelines=timelines,
+        evaluator=dask_evaluator(client, partitions=partitions, network=network),
+        **extra,
+    )
