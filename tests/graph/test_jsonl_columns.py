@@ -39,6 +39,7 @@ TWISTS = (
     "header-as-of",
     "header-bad",
     "header-late",
+    "header-broken",
     "shuffled",
     "unknown-field",
     "duplicate-key",
@@ -103,6 +104,8 @@ def files(draw: st.DrawFn) -> tuple[str, bool]:
         header = {"type": "registry", "format": "dualrel.registry/1", "as_of": "2026-11-26"}
     elif twist == "header-bad":
         header = {"type": "registry", "format": "dualrel.registry/9", "as_of": "26/11/2026"}
+    elif twist == "header-broken":  # not JSON: its first line says "registry"
+        header = {"type": "registry", "format": "dualrel.registry/1"}
     elif twist == "header-late":
         records.append({"type": "registry", "format": "dualrel.registry/1"})
     elif twist == "shuffled":
@@ -224,6 +227,8 @@ def _text(lines: list[str], twist: str, replaced: tuple[str, str] | None) -> str
     text = "".join(line + "\n" for line in lines)
     if replaced is not None:
         text = text.replace(*replaced, 1)
+    if twist == "header-broken":
+        text = text.replace("}\n", "\n", 1)
     if twist == "crlf":
         text = text.replace("\n", "\r\n")
     elif twist == "lone-cr":

@@ -83,9 +83,9 @@ def read_jsonl_columns(
     None when the line-by-line reader must read it (see the module's docstring)."""
     try:
         return _read(file, kinds, roles, as_of, on_read)
-    except (_Refused, pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError, OSError):
-        return None
-    except decode.DecodeError:  # too large, not a regular file: the line reader says so
+    # what pyarrow cannot read, text that is not JSON or not UTF-8, a file too large or
+    # not regular (DecodeError), unreadable: the line reader says which, located
+    except (_Refused, ValueError, pa.ArrowException, OSError):
         return None
 
 
