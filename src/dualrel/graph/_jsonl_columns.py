@@ -41,7 +41,9 @@ from dualrel._internal.problems import MAX_ERRORS, Collector
 from dualrel._internal.reading import OnRead, check_file
 from dualrel.errors import Problem
 from dualrel.graph._assemble import SectionInfo, assemble, finish
-from dualrel.graph._csv_columns import Columns, validated_columns
+
+# the CSV columns' memory pool: one pool gives memory back to the objects built next
+from dualrel.graph._csv_columns import _POOL, Columns, validated_columns
 from dualrel.graph._locations import LineRuns
 from dualrel.graph._people_ties import PeopleTiesReader
 from dualrel.graph.columns import ColumnarRegistry
@@ -50,7 +52,7 @@ from dualrel.graph.model import Registry, Tie
 __all__ = ["BLOCK_SIZE", "read_jsonl_columns"]
 
 #: Bytes parsed at a time (the tests make it small, so that small files are many blocks).
-BLOCK_SIZE = 32 << 20
+BLOCK_SIZE = 16 << 20
 
 _TEXT = ("type", "id", "kind", "source", "target", "start", "end", "name", "organisation")
 _HEADER = ("format", "as_of")
@@ -62,6 +64,8 @@ _MAY_BE_NULL = {
     "tie": ("end", "start", "id", "attributes"),
     "person": ("organisation", "name", "roles", "attributes"),
 }
+#: runs of one record type in a block beyond which its nulls are checked line by line
+_MOST_RUNS = 64
 _NEWLINE = pa.scalar(10, pa.uint8())
 _NULL_FIELD = r'"(?:{})"\s*:\s*null'
 _FIRST_ATTRIBUTE = re.compile(rb'"attributes"\s*:\s*\{\s*"([^"]*)"')
@@ -120,12 +124,8 @@ def _read(
                 break
     if header is None or not blocks:
         return None
-    keys = sorted({f.name for t in blocks for f in t.schema.field("attributes").type})
-    schema = _schema(keys)
-    table = pa.concat_tables([_widened(t, schema) for t in blocks])
-    del blocks
     return _registry(
-        file, table, keys, header, kinds=kinds, roles=roles, as_of=as_of, size=size, on_read=on_read
+        file, blocks, header, kinds=kinds, roles=roles, as_of=as_of, size=size, on_read=on_read
     )
 
 
@@ -169,6 +169,7 @@ def _parse(block: bytes) -> pa.Table:
         raise _Refused
     table = pa_json.read_json(
         pa.py_buffer(block),
+        memory_pool=_POOL,
         read_options=pa_json.ReadOptions(block_size=1 << 24),
         parse_options=pa_json.ParseOptions(
             explicit_schema=_schema(keys), unexpected_field_behavior="error"
@@ -187,13 +188,35 @@ def _check_nulls(block: bytes, table: pa.Table) -> None:
     ``attributes``, or in its ``roles``: pyarrow reads null as absent, the line reader
     does not.  Without a backslash in the text, a quote always opens or closes a text,
     so ``"name": null`` is a field given as null, and a line with every text removed has
-    ``null`` exactly where a value is null."""
-    lines = _lines(block).slice(0, table.num_rows)
+    ``null`` exactly where a value is null.
+
+    Records of one type usually come in long runs (the people, then the ties): a run
+    whose every ``null`` is one of its type's fields written the usual way is counted in
+    its text at once; only another run is looked at line by line."""
+    n = table.num_rows
+    offsets = _line_ends(block)
+    lines = _lines(block, offsets).slice(0, n)
+    kind = table.column("type").combine_chunks()
+    changes = pc.indices_nonzero(pc.not_equal(kind.slice(1), kind.slice(0, n - 1)))
+    starts = [0, *(i + 1 for i in changes.to_pylist())]
+    if len(starts) > _MOST_RUNS:
+        _check_lines(lines, kind)
+        return
+    for start, end in zip(starts, [*starts[1:], n], strict=True):
+        fields = _MAY_BE_NULL.get(kind[start].as_py())
+        if fields is None:  # not a person or a tie: refused later
+            continue
+        text = block[offsets[start].as_py() : offsets[end].as_py()]
+        nulls = text.count(b"null")
+        if nulls and nulls != sum(text.count(b'"%s": null' % f.encode()) for f in fields):
+            _check_lines(lines.slice(start, end - start), kind.slice(start, end - start))
+
+
+def _check_lines(lines: pa.Array, kind: pa.Array) -> None:
+    """:func:`_check_nulls` line by line."""
     with_null = pc.match_substring(lines, "null")
-    kind = table.column("type")
     for name, fields in _MAY_BE_NULL.items():
-        rows = pc.and_(with_null, pc.equal(kind, name))
-        texts = pc.filter(lines, rows)
+        texts = pc.filter(lines, pc.and_(with_null, pc.equal(kind, name)))
         if not len(texts):
             continue
         allowed = pc.count_substring_regex(texts, _NULL_FIELD.format("|".join(fields)))
@@ -206,17 +229,20 @@ def _check_nulls(block: bytes, table: pa.Table) -> None:
             raise _Refused
 
 
-def _lines(block: bytes) -> pa.Array:
-    """The lines of ``block`` (each with its line break) as binary, without a copy."""
-    buffer = pa.py_buffer(block)
-    octets = pa.Array.from_buffers(pa.uint8(), len(block), [None, buffer])
+def _line_ends(block: bytes) -> pa.Array:
+    """Where each line of ``block`` starts, then where the last one ends (int64)."""
+    octets = pa.Array.from_buffers(pa.uint8(), len(block), [None, pa.py_buffer(block)])
     breaks = pc.add(pc.indices_nonzero(pc.equal(octets, _NEWLINE)).cast(pa.int64()), 1)
     ends = [pa.array([0], pa.int64()), breaks]
     if not block.endswith(b"\n"):
         ends.append(pa.array([len(block)], pa.int64()))
-    offsets = pa.concat_arrays(ends)
+    return pa.concat_arrays(ends)
+
+
+def _lines(block: bytes, ends: pa.Array) -> pa.Array:
+    """The lines of ``block`` (each with its line break) as binary, without a copy."""
     return pa.Array.from_buffers(
-        pa.large_binary(), len(offsets) - 1, [None, offsets.buffers()[1], buffer]
+        pa.large_binary(), len(ends) - 1, [None, ends.buffers()[1], pa.py_buffer(block)]
     )
 
 
@@ -245,8 +271,7 @@ def _widened(table: pa.Table, schema: pa.Schema) -> pa.Table:
 
 def _registry(
     file: str,
-    table: pa.Table,
-    keys: list[str],
+    blocks: list[pa.Table],
     header: _Header,
     *,
     kinds: Mapping[str, bool],
@@ -255,6 +280,10 @@ def _registry(
     size: int,
     on_read: OnRead | None,
 ) -> tuple[ColumnarRegistry, tuple[Problem, ...]] | None:
+    keys = sorted({f.name for t in blocks for f in t.schema.field("attributes").type})
+    schema = _schema(keys)
+    table = pa.concat_tables([_widened(t, schema) for t in blocks], memory_pool=_POOL)
+    blocks.clear()  # the caller's list: only ``table`` holds the parsed columns now
     record_type = table.column("type")
     if record_type.null_count or not set(pc.unique(record_type).to_pylist()) <= {"person", "tie"}:
         raise _Refused
@@ -274,7 +303,10 @@ def _registry(
     people_rows = pc.indices_nonzero(is_person)
     tie_rows = pc.indices_nonzero(is_tie)
     del table, attributes, role_lists, is_person, is_tie
-    columns = validated_columns(people_table, ties_table, file, file, kinds=kinds, roles=roles)
+    # validated_columns gives the tables' memory back as it goes: no other reference here
+    tables = [people_table, ties_table]
+    del people_table, ties_table
+    columns = validated_columns(tables.pop(0), tables.pop(0), file, file, kinds=kinds, roles=roles)
     if columns is None:
         return None
     first = header.lines + 1
