@@ -23,7 +23,7 @@ from dualrel.graph._people_ties import PeopleTiesReader
 from dualrel.graph._practice_reader import CONTACT_FAST_FIELDS, PracticeReader
 from dualrel.graph.model import FORMAT, PRACTICE_SECTIONS, Person, Registry, Tie
 
-__all__ = ["load_jsonl"]
+__all__ = ["header_as_of", "load_jsonl"]
 
 #: JSON Lines record type -> practice section
 _PRACTICE_TYPES = {t: s for s, t in PRACTICE_SECTIONS.items()}
@@ -108,7 +108,7 @@ def load_jsonl(
                     line=lineno,
                 )
                 continue
-            doc_as_of = _header(obj, reader, file, lineno, c)
+            doc_as_of = header_as_of(obj, reader, file, lineno, c)
         elif not isinstance(obj, dict):
             c.error(file, "wrong-type", "a record must be an object", line=lineno)
         elif kind is None:
@@ -143,9 +143,10 @@ def load_jsonl(
     )
 
 
-def _header(
+def header_as_of(
     obj: dict[str, object], reader: PeopleTiesReader, file: str, lineno: int, c: Collector
 ) -> date | None:
+    """The ``as_of`` of a ``registry`` record, after reporting its problems."""
     for key in obj:
         if key not in _HEADER_FIELDS:
             c.error(

@@ -132,19 +132,34 @@ def load_for_rules(
     as_of: date | str | None = None,
     on_read: OnRead | None = None,
 ) -> tuple[Registry | ColumnarRegistry, tuple[Problem, ...]]:
-    """:func:`~dualrel.graph.load_registry_with_warnings`, but a CSV folder read by
-    columns comes back as a :class:`ColumnarRegistry` (same checks, same problems)."""
-    from dualrel.graph._csv import load_csv_columns  # noqa: PLC0415
-    from dualrel.graph.load import _as_of, _kinds, load_registry_with_warnings  # noqa: PLC0415
+    """:func:`~dualrel.graph.load_registry_with_warnings`, but a CSV folder or a JSON
+    Lines file read by columns comes back as a :class:`ColumnarRegistry` (same checks,
+    same problems)."""
+    from dualrel.graph._csv import _worth_columns, load_csv_columns  # noqa: PLC0415
+    from dualrel.graph.load import (  # noqa: PLC0415
+        _as_of,
+        _kinds,
+        load_registry_with_warnings,
+        registry_format,
+    )
 
     file = os.fspath(path)
-    if not os.path.isdir(file):
-        return load_registry_with_warnings(
-            file, extra_kinds=extra_kinds, extra_roles=extra_roles, as_of=as_of, on_read=on_read
-        )
     kinds = _kinds(extra_kinds)
     roles = frozenset(CORE_ROLES) | frozenset(extra_roles)
     when = _as_of(as_of)
+    if not os.path.isdir(file):
+        if registry_format(file) == "jsonl" and _worth_columns([file]):
+            from dualrel.graph._jsonl_columns import read_jsonl_columns  # noqa: PLC0415
+
+            with gc_paused():
+                read = read_jsonl_columns(
+                    file, kinds=kinds, roles=roles, as_of=when, on_read=on_read
+                )
+            if read is not None:
+                return read
+        return load_registry_with_warnings(
+            file, extra_kinds=extra_kinds, extra_roles=extra_roles, as_of=as_of, on_read=on_read
+        )
     c = Collector()
     with gc_paused():
         loaded = load_csv_columns(file, c, kinds=kinds, roles=roles, as_of=when, on_read=on_read)

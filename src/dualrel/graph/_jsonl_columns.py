@@ -1,0 +1,479 @@
+"""The columnar path for JSON Lines registries (private).
+
+pyarrow's JSON reader parses the file a block at a time into columns (in C, without a
+Python object per record); the people and ties then go through the CSV folder's column
+checks (``_csv_columns.validated_columns``), so that only the ties a rule can use ever
+become ``Tie`` objects.  The decoded document never exists: only one block of text and
+the columns.
+
+It gives exactly what the line-by-line reader (``_jsonl``) gives, or nothing:
+:func:`read_jsonl_columns` returns None, and the caller reads the file line by line, when
+anything is outside what this path reads identically.  pyarrow itself refuses what does
+not fit the schema below: a field of the wrong type, a field no person or tie has, a key
+repeated in an object, a line that is not an object, a control character in a text, text
+that is not UTF-8.  The rest is checked here on the text: a backslash (an escape: this
+path reads strings as they are written), a line break other than ``\\n`` or ``\\r\\n``, a
+blank line (rows must be lines), a ``null`` for a field its record type does not have,
+inside ``attributes`` or ``roles`` (pyarrow cannot tell null from absent), an empty text
+(a CSV cell's "absent"), a role a CSV cell would split otherwise, a record other than a
+person or a tie (the ``registry`` header on the first line is read by the line reader's
+own code), more than one attribute in a record (their order).  Problems are rare and a
+registry with errors fails anyway, so the line-by-line reader, which locates every
+problem, reports them.  Warnings are the line reader's own: the records it would warn
+about are read again by its code, in its order.  ``tests/graph/test_jsonl_columns.py``
+holds both paths to the same registry on generated files, good and damaged.
+"""
+
+from __future__ import annotations
+
+import re
+from array import array
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, replace
+from datetime import date
+from itertools import islice
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.json as pa_json
+
+from dualrel._internal import decode
+from dualrel._internal.problems import MAX_ERRORS, Collector
+from dualrel._internal.reading import OnRead, check_file
+from dualrel.errors import Problem
+from dualrel.graph._assemble import SectionInfo, assemble, finish
+
+# the CSV columns' memory pool: one pool gives memory back to the objects built next
+from dualrel.graph._csv_columns import _POOL, Columns, validated_columns
+from dualrel.graph._locations import LineRuns
+from dualrel.graph._people_ties import PeopleTiesReader
+from dualrel.graph.columns import ColumnarRegistry
+from dualrel.graph.model import Registry, Tie
+
+__all__ = ["BLOCK_SIZE", "read_jsonl_columns"]
+
+#: Bytes parsed at a time (the tests make it small, so that small files are many blocks).
+BLOCK_SIZE = 16 << 20
+
+_TEXT = ("type", "id", "kind", "source", "target", "start", "end", "name", "organisation")
+_HEADER = ("format", "as_of")
+_TOP = (*_TEXT, "roles", "attributes", *_HEADER)
+_PERSON_ONLY = ("roles", "name", "organisation")
+_TIE_ONLY = ("kind", "source", "target", "start", "end")
+#: fields a record of each type may give as null (null and absent are the same to it)
+_MAY_BE_NULL = {
+    "tie": ("end", "start", "id", "attributes"),
+    "person": ("organisation", "name", "roles", "attributes"),
+}
+#: runs of one record type in a block beyond which its nulls are checked line by line
+_MOST_RUNS = 64
+_NEWLINE = pa.scalar(10, pa.uint8())
+_NULL_FIELD = r'"(?:{})"\s*:\s*null'
+_FIRST_ATTRIBUTE = re.compile(rb'"attributes"\s*:\s*\{\s*"([^"]*)"')
+
+
+class _Refused(Exception):
+    """The file is outside what this path reads alike."""
+
+
+def read_jsonl_columns(
+    file: str,
+    *,
+    kinds: Mapping[str, bool],
+    roles: Collection[str],
+    as_of: date | None,
+    on_read: OnRead | None = None,
+) -> tuple[ColumnarRegistry, tuple[Problem, ...]] | None:
+    """The registry of the JSON Lines ``file``, its ties as columns, and its warnings;
+    None when the line-by-line reader must read it (see the module's docstring)."""
+    try:
+        return _read(file, kinds, roles, as_of, on_read)
+    # what pyarrow cannot read, text that is not JSON or not UTF-8, a file too large or
+    # not regular (DecodeError), unreadable: the line reader says which, located
+    except (_Refused, ValueError, pa.ArrowException, OSError):
+        return None
+
+
+def _read(
+    file: str,
+    kinds: Mapping[str, bool],
+    roles: Collection[str],
+    as_of: date | None,
+    on_read: OnRead | None,
+) -> tuple[ColumnarRegistry, tuple[Problem, ...]] | None:
+    if not check_file(file, "registry"):  # a pipe: read once, by the line reader
+        return None
+    blocks: list[pa.Table] = []
+    header: _Header | None = None
+    size = 0
+    with open(file, "rb") as f:
+        rest = b""
+        while True:
+            data = f.read(BLOCK_SIZE)
+            size += len(data)
+            chunk = rest + data
+            cut = chunk.rfind(b"\n") + 1 if data else len(chunk)
+            block, rest = chunk[:cut], chunk[cut:]
+            if header is None and (block or not data):
+                if block.startswith(b"\xef\xbb\xbf"):
+                    block = block[3:]
+                header = _header(block, kinds, roles)
+                block = block[header.skip :]
+            if block:
+                blocks.append(_parse(block))
+            if not data:
+                break
+    if header is None or not blocks:
+        return None
+    return _registry(
+        file, blocks, header, kinds=kinds, roles=roles, as_of=as_of, size=size, on_read=on_read
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Header:
+    skip: int  # bytes of the block before the first person or tie
+    lines: int  # lines before the first person or tie
+    as_of: date | None
+
+
+def _header(block: bytes, kinds: Mapping[str, bool], roles: Collection[str]) -> _Header:
+    """The ``registry`` record on the first line, read by the line reader's own code
+    (refused when it has any problem)."""
+    end = block.find(b"\n")
+    line = block[: end if end >= 0 else len(block)]
+    if b'"registry"' not in line:
+        return _Header(0, 0, None)
+    from dualrel.graph._jsonl import header_as_of  # noqa: PLC0415
+
+    obj = decode.loads(line.decode("utf-8"))
+    if not isinstance(obj, dict) or obj.get("type") != "registry":
+        return _Header(0, 0, None)
+    c = Collector()
+    as_of = header_as_of(obj, PeopleTiesReader(c, kinds, roles), "", 1, c)
+    if c.errors:
+        raise _Refused
+    return _Header(end + 1 if end >= 0 else len(block), 1, as_of)
+
+
+def _parse(block: bytes) -> pa.Table:
+    """One block (whole lines) as a table of the schema, checked against its text."""
+    # pyarrow refuses control characters inside a text and text that is not UTF-8
+    if b"\\" in block:
+        raise _Refused
+    if b"\r" in block and block.count(b"\r") != block.count(b"\r\n"):
+        raise _Refused
+    # the attributes named first in their objects: a second one is refused anyway, and
+    # a field not in the schema fails the parse
+    keys = sorted({k.decode() for k in _FIRST_ATTRIBUTE.findall(block)})
+    if any(k in _TOP for k in keys):  # the null checks tell fields from attributes by name
+        raise _Refused
+    table = pa_json.read_json(
+        pa.py_buffer(block),
+        memory_pool=_POOL,
+        read_options=pa_json.ReadOptions(block_size=1 << 24),
+        parse_options=pa_json.ParseOptions(
+            explicit_schema=_schema(keys), unexpected_field_behavior="error"
+        ),
+    )
+    lines = block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
+    if table.num_rows != lines:  # a blank line, or two records on one
+        raise _Refused
+    if b"null" in block:
+        _check_nulls(block, table)
+    return table
+
+
+def _check_nulls(block: bytes, table: pa.Table) -> None:
+    """Refused when a record gives null for a field its type does not have, in its
+    ``attributes``, or in its ``roles``: pyarrow reads null as absent, the line reader
+    does not.  Without a backslash in the text, a quote always opens or closes a text,
+    so ``"name": null`` is a field given as null, and a line with every text removed has
+    ``null`` exactly where a value is null.
+
+    Records of one type usually come in long runs (the people, then the ties): a run
+    whose every ``null`` is one of its type's fields written the usual way is counted in
+    its text at once; only another run is looked at line by line."""
+    n = table.num_rows
+    offsets = _line_ends(block)
+    lines = _lines(block, offsets).slice(0, n)
+    kind = table.column("type").combine_chunks()
+    changes = pc.indices_nonzero(pc.not_equal(kind.slice(1), kind.slice(0, n - 1)))
+    starts = [0, *(i + 1 for i in changes.to_pylist())]
+    if len(starts) > _MOST_RUNS:
+        _check_lines(lines, kind)
+        return
+    for start, end in zip(starts, [*starts[1:], n], strict=True):
+        fields = _MAY_BE_NULL.get(kind[start].as_py())
+        if fields is None:  # not a person or a tie: refused later
+            continue
+        text = block[offsets[start].as_py() : offsets[end].as_py()]
+        nulls = text.count(b"null")
+        if nulls and nulls != sum(text.count(b'"%s": null' % f.encode()) for f in fields):
+            _check_lines(lines.slice(start, end - start), kind.slice(start, end - start))
+
+
+def _check_lines(lines: pa.Array, kind: pa.Array) -> None:
+    """:func:`_check_nulls` line by line."""
+    with_null = pc.match_substring(lines, "null")
+    for name, fields in _MAY_BE_NULL.items():
+        texts = pc.filter(lines, pc.and_(with_null, pc.equal(kind, name)))
+        if not len(texts):
+            continue
+        allowed = pc.count_substring_regex(texts, _NULL_FIELD.format("|".join(fields)))
+        odd = pc.not_equal(pc.count_substring(texts, "null"), allowed)
+        if not pc.any(odd).as_py():
+            continue
+        # "null" inside a text (a name) counts too: count again with the texts removed
+        bare = pc.replace_substring_regex(pc.filter(texts, odd), r'"[^"]*"', '""')
+        if pc.any(pc.not_equal(pc.count_substring(bare, "null"), pc.filter(allowed, odd))).as_py():
+            raise _Refused
+
+
+def _line_ends(block: bytes) -> pa.Array:
+    """Where each line of ``block`` starts, then where the last one ends (int64)."""
+    octets = pa.Array.from_buffers(pa.uint8(), len(block), [None, pa.py_buffer(block)])
+    breaks = pc.add(pc.indices_nonzero(pc.equal(octets, _NEWLINE)).cast(pa.int64()), 1)
+    ends = [pa.array([0], pa.int64()), breaks]
+    if not block.endswith(b"\n"):
+        ends.append(pa.array([len(block)], pa.int64()))
+    return pa.concat_arrays(ends)
+
+
+def _lines(block: bytes, ends: pa.Array) -> pa.Array:
+    """The lines of ``block`` (each with its line break) as binary, without a copy."""
+    return pa.Array.from_buffers(
+        pa.large_binary(), len(ends) - 1, [None, ends.buffers()[1], pa.py_buffer(block)]
+    )
+
+
+def _schema(keys: list[str]) -> pa.Schema:
+    fields = [(h, pa.string()) for h in _TEXT]
+    fields.append(("roles", pa.list_(pa.string())))
+    fields.append(("attributes", pa.struct([(k, pa.string()) for k in keys])))
+    fields.extend((h, pa.string()) for h in _HEADER)
+    return pa.schema(fields)
+
+
+def _widened(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """``table`` with every attribute of ``schema`` (those its block lacks: null)."""
+    if table.schema.equals(schema):
+        return table
+    column = table.column("attributes").combine_chunks()
+    have = {column.type.field(i).name: i for i in range(column.type.num_fields)}
+    kind = schema.field("attributes").type
+    children = [
+        column.field(have[f.name]) if f.name in have else pa.nulls(len(column), pa.string())
+        for f in kind
+    ]
+    widened = pa.StructArray.from_arrays(children, fields=list(kind), mask=column.is_null())
+    return table.set_column(table.schema.get_field_index("attributes"), "attributes", widened)
+
+
+def _registry(
+    file: str,
+    blocks: list[pa.Table],
+    header: _Header,
+    *,
+    kinds: Mapping[str, bool],
+    roles: Collection[str],
+    as_of: date | None,
+    size: int,
+    on_read: OnRead | None,
+) -> tuple[ColumnarRegistry, tuple[Problem, ...]] | None:
+    keys = sorted({f.name for t in blocks for f in t.schema.field("attributes").type})
+    schema = _schema(keys)
+    table = pa.concat_tables([_widened(t, schema) for t in blocks], memory_pool=_POOL)
+    blocks.clear()  # the caller's list: only ``table`` holds the parsed columns now
+    record_type = table.column("type")
+    if record_type.null_count or not set(pc.unique(record_type).to_pylist()) <= {"person", "tie"}:
+        raise _Refused
+    is_person = pc.equal(record_type, "person")
+    is_tie = pc.invert(is_person)
+    attributes = dict(zip(keys, table.column("attributes").combine_chunks().flatten(), strict=True))
+    _check_fields(table, is_person, attributes)
+    role_lists = table.column("roles")
+    people_table = _section(table, attributes, is_person, ("id", "name", "organisation"))
+    people_table = people_table.append_column(
+        "roles", pc.fill_null(pc.binary_join(pc.filter(role_lists, is_person), ";"), "")
+    )
+    ties_table = _section(
+        table, attributes, is_tie, ("id", "kind", "source", "target", "start", "end")
+    )
+    suspects = _suspects(table.column("kind"), role_lists, attributes.get("relation"), roles)
+    people_rows = pc.indices_nonzero(is_person)
+    tie_rows = pc.indices_nonzero(is_tie)
+    del table, attributes, role_lists, is_person, is_tie
+    # validated_columns gives the tables' memory back as it goes: no other reference here
+    tables = [people_table, ties_table]
+    del people_table, ties_table
+    columns = validated_columns(tables.pop(0), tables.pop(0), file, file, kinds=kinds, roles=roles)
+    if columns is None:
+        return None
+    first = header.lines + 1
+    c = Collector()
+    if columns.warnings.warnings or len(suspects):
+        _warnings(file, columns, suspects, tie_rows, first, c, kinds, roles)
+    ties = replace(columns.ties, lines=_runs(tie_rows, first))
+    registry = finish(
+        c,
+        SectionInfo(file, _runs(people_rows, first), None),
+        None,
+        SectionInfo(file, ties.lines, None),
+        None,
+        registry=Registry(tuple(columns.people), (), as_of or header.as_of, file, {}, dict(kinds)),
+    )
+    if on_read is not None:
+        on_read(size)
+    return ColumnarRegistry(registry, ties, file), tuple(c.warnings)
+
+
+def _check_fields(
+    table: pa.Table, is_person: pa.ChunkedArray, attributes: Mapping[str, pa.Array]
+) -> None:
+    """Refused when a record has what the CSV columns would read differently."""
+    for h in _HEADER:  # the header is read apart: no record may have its fields
+        if table.column(h).null_count != table.num_rows:
+            raise _Refused
+    # a field of the other record type (the line reader: an unknown field)
+    for fields, rows in ((_TIE_ONLY, is_person), (_PERSON_ONLY, pc.invert(is_person))):
+        for h in fields:
+            if pc.any(pc.and_(rows, pc.is_valid(table.column(h)))).as_py():
+                raise _Refused
+    # an empty text is a value here, "absent" in a CSV cell
+    for column in [*(table.column(h) for h in _TEXT), *attributes.values()]:
+        if pc.any(pc.equal(column, "")).as_py():
+            raise _Refused
+    # attributes are kept in the order written: one per record has only one order
+    given = pa.array([0] * table.num_rows, pa.int32())
+    for column in attributes.values():
+        given = pc.add(given, pc.cast(pc.is_valid(column), pa.int32()))
+    if attributes and pc.max(given).as_py() > 1:
+        raise _Refused
+    # roles a CSV cell would split otherwise
+    items = pc.list_flatten(table.column("roles"))
+    if len(items) and (
+        items.null_count
+        or pc.any(pc.equal(items, "")).as_py()
+        or pc.any(pc.match_substring(items, ";")).as_py()
+        or pc.any(pc.not_equal(pc.utf8_trim_whitespace(items), items)).as_py()
+    ):
+        raise _Refused
+
+
+def _section(
+    table: pa.Table,
+    attributes: Mapping[str, pa.Array],
+    rows: pa.ChunkedArray,
+    names: tuple[str, ...],
+) -> pa.Table:
+    """The records at ``rows`` as CSV columns would give them: every column text, an
+    attribute a column of its own (absent: empty)."""
+    columns = {h: pc.fill_null(pc.filter(table.column(h), rows), "") for h in names}
+    for k, column in attributes.items():
+        picked = pc.filter(column, rows)
+        if picked.null_count != len(picked):
+            columns[k] = pc.fill_null(picked, "")
+    return pa.table(columns)
+
+
+def _suspects(
+    tie_kind: pa.ChunkedArray,
+    role_lists: pa.ChunkedArray,
+    relation: pa.Array | None,
+    roles: Collection[str],
+) -> pa.Array:
+    """Positions of the records the line reader warns about as it reads them: a person
+    with a role not in the vocabulary, a family tie without relation."""
+    items = pc.list_flatten(role_lists)
+    unknown = pc.invert(pc.is_in(items, value_set=pa.array(sorted(roles), pa.string())))
+    people = pc.filter(pc.list_parent_indices(role_lists), unknown).cast(pa.int64())
+    family = pc.fill_null(pc.equal(tie_kind, "family"), False)
+    if relation is not None:
+        family = pc.and_(family, pc.is_null(relation))
+    ties = pc.indices_nonzero(family).cast(pa.int64())
+    return pc.unique(pa.chunked_array([*_chunks(people), *_chunks(ties)], pa.int64()))
+
+
+def _chunks(array: pa.Array | pa.ChunkedArray) -> list[pa.Array]:
+    return array.chunks if isinstance(array, pa.ChunkedArray) else [array]
+
+
+def _runs(rows: pa.Array, first: int) -> LineRuns:
+    """The lines of records at ``rows`` (ascending positions among the file's records,
+    the first record on line ``first``), as runs of consecutive lines."""
+    runs = LineRuns()
+    n = len(rows)
+    runs.count = n
+    if not n:
+        return runs
+    at = rows.cast(pa.int64())
+    steps = pc.subtract(at.slice(1), at.slice(0, n - 1))
+    starts = [0, *(i + 1 for i in pc.indices_nonzero(pc.not_equal(steps, 1)).to_pylist())]
+    for s in starts:
+        runs.starts.append(s)
+        runs.offsets.append(at[s].as_py() + first - s)
+    return runs
+
+
+def _warnings(  # noqa: PLR0917
+    file: str,
+    columns: Columns,
+    suspects: pa.Array,
+    tie_rows: pa.Array,
+    first: int,
+    c: Collector,
+    kinds: Mapping[str, bool],
+    roles: Collection[str],
+) -> None:
+    """The warnings the line reader gives, in its words and order: the records it warns
+    about as it reads them are read again by it (``suspects``: their positions among the
+    file's records), then the ties whose ends lack a role go through its checks across
+    records.  Refused when the columns' warnings may be cut short."""
+    if len(columns.warnings.warnings) >= MAX_ERRORS:
+        raise _Refused
+    mismatched = sorted(
+        {p.line - 2 for p in columns.warnings.warnings if p.code == "role-mismatch" and p.line}
+    )
+    # the mismatched ties' positions among the file's records
+    at = pc.take(tie_rows, pa.array(mismatched, pa.int64())).to_pylist() if mismatched else []
+    wanted = sorted(set(suspects.to_pylist()) | set(at))
+    texts = _lines_at(file, [r + first for r in wanted])
+    reader = PeopleTiesReader(c, kinds, roles, extra_fields=("type",))
+    ties: dict[int, Tie] = {}
+    for r, text in zip(wanted, texts, strict=True):
+        obj = decode.loads(text, first_line=r + first)
+        if obj.get("type") == "person":
+            reader.person(obj, file, r + first, None, 0)
+        else:
+            tie = reader.tie(obj, file, r + first, None, 0)
+            if tie is not None:
+                ties[r] = tie
+    if c.errors or any(r not in ties for r in at):
+        raise _Refused
+    if at:
+        mismatch = [ties[r] for r in at]
+        ends = {t.source for t in mismatch} | {t.target for t in mismatch}
+        people = [p for p in columns.people if p.id in ends]
+        assemble(
+            c,
+            people,
+            SectionInfo(file, array("l", [0] * len(people)), None),
+            mismatch,
+            SectionInfo(file, array("l", [r + first for r in at]), None),
+            as_of=None,
+            source=file,
+            kinds=kinds,
+        )
+
+
+def _lines_at(file: str, lines: list[int]) -> list[str]:
+    """The text of each of ``lines`` (ascending, 1-based) of ``file``."""
+    out: list[str] = []
+    with open(file, "rb") as f:
+        at = 0
+        for line in lines:
+            text = next(islice(f, line - at - 1, None))
+            at = line
+            out.append(text.decode("utf-8-sig" if line == 1 else "utf-8"))
+    return out
