@@ -487,6 +487,7 @@ def load_csv_columns(
         )
     columns = None
     tie_columns = None
+    people_columns = None
     if columnar:
         # pyarrow is imported by CSV loads alone: other formats and commands start faster
         from dualrel.graph._csv_columns import read_columns  # noqa: PLC0415
@@ -496,7 +497,11 @@ def load_csv_columns(
             on_read(os.path.getsize(people_file) + os.path.getsize(ties_file))
     try:
         if columns is not None:
-            people, plines, tie_columns = columns.people, columns.people_lines, columns.ties
+            plines, tie_columns = columns.people_lines, columns.ties
+            if lazy and not sections:  # the checks of practice records read the people
+                people_columns, people = columns.people_columns, []
+            else:
+                people = columns.people
             ties = [] if lazy else tie_columns.objects()
             tlines = tie_columns.lines
             c.warnings.extend(columns.warnings.warnings)
@@ -533,9 +538,10 @@ def load_csv_columns(
         None,
         registry=registry,
         practice=practice,
+        people_kept=people_columns is not None,
     )
     if lazy and tie_columns is not None:
-        return ColumnarRegistry(registry, tie_columns, ties_file)
+        return ColumnarRegistry(registry, tie_columns, ties_file, people_columns, people_file)
     return registry
 
 
