@@ -19,7 +19,7 @@ Other formats, and folders the columnar reader does not take, load as a plain
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -34,7 +34,7 @@ from dualrel.graph.model import CORE_ROLES, Person, Registry, Tie
 if TYPE_CHECKING:
     import pyarrow as pa
 
-__all__ = ["ColumnarRegistry", "PeopleColumns", "TieColumns", "load_for_rules", "person_ids"]
+__all__ = ["ColumnarRegistry", "PeopleColumns", "TieColumns", "every_person", "load_for_rules"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,14 +188,14 @@ class ColumnarRegistry:
         return replace(base, ties=ties, locations=locations)
 
 
-def person_ids(registry: Registry | ColumnarRegistry) -> frozenset[str]:
-    """The id of every person of ``registry`` (no ``Person`` objects made for columns)."""
+def every_person(registry: Registry | ColumnarRegistry) -> Sequence[Person]:
+    """Every person of ``registry``, in file order (made from the columns when they are
+    columns: a check asks only for a baseline or for names)."""
     if isinstance(registry, Registry):
-        return frozenset(p.id for p in registry.people)
+        return registry.people
     if registry.people is None:
-        return frozenset(p.id for p in registry.registry.people)
-    people = registry.people
-    return frozenset(people.ids[i] for i in people.id_codes.to_pylist())
+        return registry.registry.people
+    return registry.people.objects()
 
 
 def load_for_rules(
