@@ -269,10 +269,11 @@ def _ties(  # noqa: PLR0917
     """The ties as columns in file order, or None when a row has an error."""
     names = table.column_names
     n = table.num_rows
-    blank = pa.chunked_array([pa.array([""] * n, pa.string(), memory_pool=POOL)])
 
     def column(name: str) -> pa.ChunkedArray:
-        return table.column(name) if name in names else blank
+        if name in names:
+            return table.column(name)
+        return pa.chunked_array([pc.fill_null(pa.nulls(n, pa.string()), "")])
 
     def encoded(name: str) -> Encoded:
         future = prepared.encoded.get(name)
