@@ -38,7 +38,7 @@ from dualrel.findings import (
     WaiverInfo,
 )
 from dualrel.graph import RecordLocations
-from dualrel.graph.columns import load_for_rules
+from dualrel.graph.columns import every_person, load_for_rules
 from dualrel.graph.model import CORE_TIE_KINDS, PRACTICE_SECTIONS, Registry, SourceLocation, Tie
 from dualrel.graph.parts import part_files
 from dualrel.graph.practice import PRACTICE_CATALOGUE
@@ -485,6 +485,8 @@ def _run_check(
             key = f"compile.{part}"
             stages[key] = stages.get(key, 0.0) + seconds
     reg = registry_for(source, compiled_rulesets, as_of=as_of)
+    # the narrowed registry may hold only the people its ties join
+    everyone = every_person(source) if base is not None or options.reveal else ()
     del source
     if keep is not None:
         keep[:] = [reg]
@@ -496,9 +498,7 @@ def _run_check(
             as_of = date.today()
             options.warnings.append(_dated_today(reg_path, as_of))
         options.warnings.extend(numeric_warnings(reg, loaded))
-    mismatch = (
-        registry_warning(base, info, {p.id for p in reg.people}) if base is not None else None
-    )
+    mismatch = registry_warning(base, info, {p.id for p in everyone}) if base is not None else None
     check_warnings = (mismatch,) if mismatch is not None else ()
     if options.warnings is not None:
         options.warnings.extend(check_warnings)
@@ -549,7 +549,7 @@ def _run_check(
                 windows=windows,
             )
         )
-    names = {p.id: p.name for p in reg.people if p.name} if options.reveal else {}
+    names = {p.id: p.name for p in everyone if p.name} if options.reveal else {}
     progress(total, total, "done")
     watch.lap("result")
     return CheckResult(

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -21,6 +22,7 @@ from hypothesis import strategies as st
 from dualrel._internal.problems import Collector
 from dualrel.errors import RegistryError
 from dualrel.graph import _csv, _csv_columns
+from dualrel.graph._arrow_columns import distinct
 from dualrel.graph._people_ties import PeopleTiesReader
 from dualrel.graph._practice_reader import PracticeReader
 from dualrel.graph.model import CORE_ROLES, CORE_TIE_KINDS
@@ -447,3 +449,17 @@ def test_answers_before_their_contact_are_compared_as_instants(
     d, taken = _two_contacts(tmp_path, "2026-11-02T10:00:00+01:00", responded)
     assert taken is columnar
     assert _outcome(d, columnar=True) == _outcome(d, columnar=False)
+
+
+@given(
+    st.lists(
+        st.lists(st.sampled_from(["a", "b", "c", "p1", "p2", "t1", "t2", "é"]), max_size=5),
+        max_size=4,
+    ),
+    st.booleans(),
+)
+def test_ids_are_distinct_exactly_when_no_id_repeats(runs: list[list[str]], sort: bool) -> None:
+    # exports in id order one after another (sorted runs) take the comparison of
+    # neighbours; anything else the hash
+    values = [v for run in runs for v in (sorted(run) if sort else run)]
+    assert distinct(pa.array(values, pa.string())) == (len(set(values)) == len(values))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import tempfile
 from collections import defaultdict
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -16,8 +17,10 @@ from hypothesis import strategies as st
 from dualrel import check
 from dualrel._internal.problems import Collector
 from dualrel.graph import _csv, dump_registry, load_registry, load_registry_with_warnings
-from dualrel.graph.columns import ColumnarRegistry, load_for_rules
+from dualrel.graph.columns import ColumnarRegistry, every_person, load_for_rules
 from dualrel.graph.model import CORE_ROLES, Person, Registry, Tie
+from dualrel.graph.practice import Practice
+from dualrel.report import render
 from dualrel.rules import evaluate, prepare, shipped_rulesets
 from dualrel.rules._prune import needed_ties
 from dualrel.rules._prune_columns import needed_rows, rows_to_check
@@ -173,3 +176,90 @@ def test_a_tie_that_vetoes_a_match_is_kept() -> None:
         columns = _columns(reg, Path(tmp) / "reg")
     assert columns is not None
     _same_ties_kept_of(name, reg, columns)
+
+
+def _without_records(reg: Registry) -> Registry:
+    return replace(reg, practice=Practice())
+
+
+def test_narrowed_people_are_those_its_ties_join(tmp_path: Path) -> None:
+    reg = _without_records(load_registry("examples/practice.json"))
+    columns = _columns(reg, tmp_path / "reg")
+    assert columns is not None and columns.people is not None  # no records: people as columns
+    assert columns.registry.people == ()
+    loaded = load_registry(tmp_path / "reg")
+    full = columns.full()
+    assert (full.people, full.ties) == (loaded.people, loaded.ties)
+    assert tuple(every_person(columns)) == loaded.people
+    rows = [0, 2, len(full.ties) - 1]
+    narrowed = columns.narrowed(pa.array(rows, pa.int64()))
+    joined = {e for i in rows for e in (full.ties[i].source, full.ties[i].target)}
+    # in file order, each located at its line
+    assert narrowed.people == tuple(p for p in full.people if p.id in joined)
+    assert len(narrowed.people) < len(full.people)
+    for p in narrowed.people:
+        assert narrowed.locations[("person", p.id)] == loaded.locations[("person", p.id)]
+    every = columns.narrowed(pa.array(rows, pa.int64()), every_person=True)
+    assert every.people == full.people
+
+
+@pytest.mark.parametrize("rulesets", [["coaching-core"], ["tests/rules/data/people.yaml"]])
+def test_a_check_of_people_as_columns_is_the_check_of_the_whole_registry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rulesets: list[str]
+) -> None:
+    reg = _without_records(load_registry("examples/practice.json"))
+    folder = tmp_path / "reg"
+    assert _columns(reg, folder) is not None
+    monkeypatch.setattr(_csv, "COLUMNAR_MIN_BYTES", 0)
+    loaded, _ = load_for_rules(folder)
+    assert isinstance(loaded, ColumnarRegistry) and loaded.people is not None
+    options = {"as_of": AS_OF, "reveal": True}
+    narrow = check.run_check(folder, rulesets, **options, warnings=(warned := []))
+    monkeypatch.setattr(check, "load_for_rules", load_registry_with_warnings)
+    whole = check.run_check(folder, rulesets, **options, warnings=(warned_whole := []))
+    assert narrow == whole
+    assert warned == warned_whole
+    assert narrow.findings
+
+
+def test_a_baseline_is_held_to_every_person_not_only_those_checked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the baseline's people are all in the registry, in no tie any more: "the registry
+    # changed", not "another registry" (the narrowed registry holds none of them)
+    reg = _without_records(load_registry("examples/practice.json"))
+    before, after = tmp_path / "before", tmp_path / "after"
+    assert _columns(reg, before) is not None
+    assert _columns(replace(reg, ties=()), after) is not None
+    monkeypatch.setattr(_csv, "COLUMNAR_MIN_BYTES", 0)
+    base = tmp_path / "base.json"
+    base.write_text(render(check.run_check(before, as_of=AS_OF), "json"), encoding="utf-8")
+    loaded, _ = load_for_rules(after)
+    assert isinstance(loaded, ColumnarRegistry) and loaded.people is not None
+    (w,) = check.run_check(after, as_of=AS_OF, baseline=base).warnings
+    assert w.code == "baseline-registry" and "the registry changed since" in w.message
+
+
+def test_a_rule_reading_a_person_field_as_a_number_gets_every_person(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # xx is in no tie, and their grade is no number: the warning counts every person
+    reg = Registry(
+        people=(
+            Person("co", ("coach",)),
+            Person("cl", ("client",)),
+            Person("xx", attributes={"grade": "high"}),
+        ),
+        ties=(Tie("t1", "coaching", "co", "cl", start=date(2025, 1, 1)),),
+        as_of=AS_OF,
+    )
+    folder = tmp_path / "reg"
+    assert _columns(reg, folder) is not None
+    monkeypatch.setattr(_csv, "COLUMNAR_MIN_BYTES", 0)
+    rulesets = ["tests/rules/data/people.yaml"]
+    narrow = check.run_check(folder, rulesets, as_of=AS_OF, warnings=(warned := []))
+    monkeypatch.setattr(check, "load_for_rules", load_registry_with_warnings)
+    whole = check.run_check(folder, rulesets, as_of=AS_OF, warnings=(warned_whole := []))
+    assert narrow == whole
+    assert warned == warned_whole
+    assert any(w.code == "not-a-number" and "person xx" in w.message for w in warned)

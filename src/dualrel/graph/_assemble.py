@@ -172,14 +172,16 @@ def finish(
     *,
     registry: Registry,
     practice: PracticeReader | None = None,
+    people_kept: bool = False,
 ) -> Registry:
     """Raise the collected problems, if any; else the registry with its locations.
 
     An index left None is built from the registry's records when a location is first
-    asked for (millions of ties need not keep an id index nobody reads).
+    asked for (millions of ties need not keep an id index nobody reads).  With
+    ``people_kept`` the caller keeps the people apart (as columns, never none of them).
     """
     c = collector
-    if not registry.people and not c.errors:
+    if not registry.people and not people_kept and not c.errors:
         c.error(people_at.file, "empty-registry", "the registry has no people")
     c.raise_if_errors()
     locations = RecordLocations()

@@ -489,6 +489,7 @@ def load_csv_columns(
         )
     columns = None
     tie_columns = None
+    people_columns = None
     if columnar:
         # pyarrow is imported by CSV loads alone: other formats and commands start faster
         from dualrel.graph._csv_columns import read_columns  # noqa: PLC0415
@@ -501,7 +502,11 @@ def load_csv_columns(
             on_read(sum(map(os.path.getsize, (*layout.people, *layout.ties))))
     try:
         if columns is not None:
-            people, plines, tie_columns = columns.people, columns.people_lines, columns.ties
+            plines, tie_columns = columns.people_lines, columns.ties
+            if lazy and not sections:  # the checks of practice records read the people
+                people_columns, people = columns.people_columns, []
+            else:
+                people = columns.people
             ties = [] if lazy else tie_columns.objects()
             tlines = tie_columns.lines
             c.warnings.extend(columns.warnings.warnings)
@@ -549,11 +554,12 @@ def load_csv_columns(
         None,
         registry=registry,
         practice=practice,
+        people_kept=people_columns is not None,
     )
     if isinstance(registry.locations, RecordLocations):
         parts.add_locations(registry.locations)
     if lazy and tie_columns is not None:
-        return ColumnarRegistry(registry, tie_columns, ties_file)
+        return ColumnarRegistry(registry, tie_columns, ties_file, people_columns, people_file)
     return registry
 
 

@@ -44,7 +44,8 @@ from dualrel.errors import Problem
 from dualrel.graph._assemble import SectionInfo, assemble, finish
 
 # the CSV columns' memory pool: one pool gives memory back to the objects built next
-from dualrel.graph._csv_columns import _POOL, Columns, validated_columns
+from dualrel.graph._arrow_columns import POOL
+from dualrel.graph._csv_columns import Columns, validated_columns
 from dualrel.graph._locations import LineRuns
 from dualrel.graph._people_ties import PeopleTiesReader
 from dualrel.graph.columns import ColumnarRegistry
@@ -170,7 +171,7 @@ def _parse(block: bytes) -> pa.Table:
         raise _Refused
     table = pa_json.read_json(
         pa.py_buffer(block),
-        memory_pool=_POOL,
+        memory_pool=POOL,
         read_options=pa_json.ReadOptions(block_size=1 << 24),
         parse_options=pa_json.ParseOptions(
             explicit_schema=_schema(keys), unexpected_field_behavior="error"
@@ -283,7 +284,7 @@ def _registry(
 ) -> tuple[ColumnarRegistry, tuple[Problem, ...]] | None:
     keys = sorted({f.name for t in blocks for f in t.schema.field("attributes").type})
     schema = _schema(keys)
-    table = pa.concat_tables([_widened(t, schema) for t in blocks], memory_pool=_POOL)
+    table = pa.concat_tables([_widened(t, schema) for t in blocks], memory_pool=POOL)
     blocks.clear()  # the caller's list: only ``table`` holds the parsed columns now
     record_type = table.column("type")
     if record_type.null_count or not set(pc.unique(record_type).to_pylist()) <= {"person", "tie"}:

@@ -1,13 +1,16 @@
-"""A registry whose ties are still columns: ``Tie`` objects only for the ties asked for.
+"""A registry whose people and ties are still columns: objects only for those asked for.
 
 At a million people most of a check's load time went into three million ``Tie`` objects,
-of which the rules can use about 4% (``docs/scale.md``).  :func:`load_for_rules` reads a
-CSV folder column-wise and validates it exactly as :func:`~dualrel.graph.load_registry`
-does (every problem found and located the same way), but gives a
-:class:`ColumnarRegistry`: the people, practice records and everything else of the
-registry as usual, the ties as :class:`TieColumns`.  :meth:`ColumnarRegistry.narrowed`
-then makes the ``Registry`` of only the ties at given rows, each still located at its own
-line; :meth:`ColumnarRegistry.full` the whole registry, as ``load_registry`` gives it.
+of which the rules can use about 4% (``docs/scale.md``), and a million ``Person``
+objects, of whom the rules can use about as few.  :func:`load_for_rules` reads a CSV
+folder column-wise and validates it exactly as :func:`~dualrel.graph.load_registry` does
+(every problem found and located the same way), but gives a :class:`ColumnarRegistry`:
+the practice records and everything else of the registry as usual, the ties as
+:class:`TieColumns` and, when the folder has no practice records (whose checks read the
+people), the people as :class:`PeopleColumns`.  :meth:`ColumnarRegistry.narrowed` then
+makes the ``Registry`` of only the ties at given rows and the people they join, each
+still located at its own line; :meth:`ColumnarRegistry.full` the whole registry, as
+``load_registry`` gives it.
 
 Other formats, and folders the columnar reader does not take, load as a plain
 ``Registry``.  pyarrow is imported only when a folder is read by columns.
@@ -16,7 +19,7 @@ Other formats, and folders the columnar reader does not take, load as a plain
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -25,13 +28,13 @@ from dualrel._internal.gc import gc_paused
 from dualrel._internal.problems import Collector
 from dualrel._internal.reading import OnRead
 from dualrel.errors import Problem
-from dualrel.graph._locations import LineArray, LineMap, LineRuns, PartLines
-from dualrel.graph.model import CORE_ROLES, Registry, Tie
+from dualrel.graph._locations import LineMap, LineRuns, PartLines
+from dualrel.graph.model import CORE_ROLES, Person, Registry, Tie
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
-__all__ = ["ColumnarRegistry", "TieColumns", "load_for_rules"]
+__all__ = ["ColumnarRegistry", "PeopleColumns", "TieColumns", "every_person", "load_for_rules"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,37 +86,92 @@ class TieColumns:
 
 
 @dataclass(frozen=True, slots=True)
-class ColumnarRegistry:
-    """A validated registry with its ties as columns.
+class PeopleColumns:
+    """Every person of a registry as columns, in file order, validated.
 
-    ``registry`` is the registry without its ties (``ties`` empty): people, practice
-    records, ``as_of``, kinds, and where each person and record was read.
+    Person i's id is ``ids[id_codes[i]]`` (the ids the ties' ends name come first, the same
+    strings as ``TieColumns.people``), their roles ``role_values[role_codes[i]]``; ``names``
+    is the name column ("" for none, None without the column), the organisation
+    ``organisations[organisation_codes[i]]``; ``extras`` name the columns of
+    ``extra_columns`` (each person's attributes).  ``end_rows[c]`` is the row of the person
+    whose id is ``TieColumns.people[c]``.
+    """
+
+    ids: list[str]
+    id_codes: pa.Array
+    role_values: list[tuple[str, ...]]
+    role_codes: pa.Array
+    names: pa.Array | None
+    organisations: list[str | None]
+    organisation_codes: pa.Array | None
+    extras: tuple[str, ...]
+    extra_columns: tuple[pa.Array, ...]
+    end_rows: pa.Array
+    lines: LineRuns | PartLines  # the line of each person, by row (and file, when split)
+
+    def __len__(self) -> int:
+        return len(self.id_codes)
+
+    def objects(self, rows: pa.Array | None = None) -> list[Person]:
+        """The ``Person`` of each row of ``rows`` (ascending ints), or of every row."""
+        from dualrel.graph._csv_people import person_objects  # noqa: PLC0415
+
+        return person_objects(self, rows)
+
+    def joined(self, ties: TieColumns, rows: pa.Array) -> pa.Array:
+        """The rows (ascending, int64) of the people the ties at ``rows`` join."""
+        import pyarrow as pa  # noqa: PLC0415
+        import pyarrow.compute as pc  # noqa: PLC0415
+
+        from dualrel.graph._arrow_columns import rows_of  # noqa: PLC0415
+
+        at = pa.concat_arrays([pc.take(ties.sources, rows), pc.take(ties.targets, rows)])
+        return rows_of(pc.take(self.end_rows, at), len(self))
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnarRegistry:
+    """A validated registry with its ties, and perhaps its people, as columns.
+
+    ``registry`` is the registry without its ties (``ties`` empty) and, when ``people``
+    is given, without its people: practice records, ``as_of``, kinds, and where each
+    record was read.
     """
 
     registry: Registry
     ties: TieColumns
     ties_file: str
+    people: PeopleColumns | None = None
+    people_file: str = ""
 
-    def narrowed(self, rows: pa.Array) -> Registry:
-        """The registry with only the ties at ``rows`` (ascending), each located at its
-        line of the file as in the full registry."""
-        ties = self.ties.objects(rows)
-        lines = self.ties.lines
-        if isinstance(lines, PartLines):  # a split folder: each tie keeps its file too
-            return self._with(tuple(ties), lines.take(rows.to_pylist()))
-        at = LineArray()
-        if len(lines.starts) == 1 and lines.starts[0] == 0:  # one row per line, as read
-            offset = lines.offsets[0]
-            at.lines.extend(i + offset for i in rows.to_pylist())
-        else:
-            at.lines.extend(lines.line(i) or 0 for i in rows.to_pylist())
-        return self._with(tuple(ties), at)
+    def narrowed(self, rows: pa.Array, *, every_person: bool = False) -> Registry:
+        """The registry with only the ties at ``rows`` (ascending) and, when the people
+        are columns, only the people those ties join (every person with
+        ``every_person``); each located at its line of the file as in the full registry."""
+        from dualrel.graph._arrow_columns import lines_of  # noqa: PLC0415
+
+        ties = tuple(self.ties.objects(rows))
+        if self.people is None or every_person:
+            return self._with(ties, lines_of(self.ties.lines, rows))
+        people = self.people.joined(self.ties, rows)
+        return self._with(
+            ties,
+            lines_of(self.ties.lines, rows),
+            tuple(self.people.objects(people)),
+            lines_of(self.people.lines, people),
+        )
 
     def full(self) -> Registry:
         """The whole registry, as :func:`~dualrel.graph.load_registry` gives it."""
         return self._with(tuple(self.ties.objects()), self.ties.lines)
 
-    def _with(self, ties: tuple[Tie, ...], lines: LineMap) -> Registry:
+    def _with(
+        self,
+        ties: tuple[Tie, ...],
+        lines: LineMap,
+        people: tuple[Person, ...] | None = None,
+        people_lines: LineMap | None = None,
+    ) -> Registry:
         from dualrel.graph._locations import RecordLocations  # noqa: PLC0415
 
         base = self.registry
@@ -121,7 +179,23 @@ class ColumnarRegistry:
         if isinstance(base.locations, RecordLocations):
             locations.update_from(base.locations)
         locations.add_section("tie", self.ties_file, None, lines, None, ties)
+        if self.people is not None:
+            if people is None:
+                people, people_lines = tuple(self.people.objects()), self.people.lines
+            assert people_lines is not None
+            locations.add_section("person", self.people_file, None, people_lines, None, people)
+            return replace(base, people=people, ties=ties, locations=locations)
         return replace(base, ties=ties, locations=locations)
+
+
+def every_person(registry: Registry | ColumnarRegistry) -> Sequence[Person]:
+    """Every person of ``registry``, in file order (made from the columns when they are
+    columns: a check asks only for a baseline or for names)."""
+    if isinstance(registry, Registry):
+        return registry.people
+    if registry.people is None:
+        return registry.registry.people
+    return registry.people.objects()
 
 
 def load_for_rules(

@@ -175,9 +175,14 @@ def read_part_columns(
     for p in columns.warnings.warnings:
         in_part = relocate(p, people_lines, people_files[0])
         w.warnings.append(relocate(in_part, tie_lines, ties_files[0]))
-    # ``Columns`` says LineRuns (one file); the loader reads both as a LineMap
+    # ``Columns`` says LineRuns (one file); the loader and ``lines_of`` read PartLines too
     read_at = cast("LineRuns", people_lines)
-    return Columns(columns.people, read_at, replace(columns.ties, lines=tie_lines), w)
+    return Columns(
+        replace(columns.people_columns, lines=read_at),
+        read_at,
+        replace(columns.ties, lines=tie_lines),
+        w,
+    )
 
 
 def merge_people(

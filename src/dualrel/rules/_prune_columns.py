@@ -3,8 +3,11 @@
 The same pass, clause for clause and round for round, run on the ties as columns
 (:class:`~dualrel.graph.columns.TieColumns`): people are integer codes, a clause's
 bindings three arrays (the person at its first end, at its second end, the tie's row),
-the people a variable allows an array of codes, and every test, join and filter a pyarrow
-kernel over whole arrays.  It gives the rows of the ties :func:`~dualrel.rules._prune.needed_ties`
+the people a variable allows a boolean mask over every person code, and every test, join
+and filter a pyarrow kernel over whole arrays.  Sets of people are masks, not hash sets:
+a mask is filled by ``scatter`` and read by ``take``, both a plain pass over memory, where
+each ``is_in`` built a hash table of its value set (at a million people that was two
+thirds of the pass).  It gives the rows of the ties :func:`~dualrel.rules._prune.needed_ties`
 keeps (``tests/rules/test_prune_columns.py`` holds the two to the same ties), so only those
 become ``Tie`` objects.
 """
@@ -78,10 +81,10 @@ class _Table:
         self._people: dict[tuple[int, int], tuple[_Bindings, pa.Array]] = {}
 
     def people(self, b: _Bindings, end: int) -> pa.Array:
-        """The distinct people at ``end`` of the bindings ``b``."""
+        """The people at ``end`` of the bindings ``b``, as a mask over person codes."""
         got = self._people.get((id(b), end))
         if got is None or got[0] is not b:
-            got = self._people[(id(b), end)] = (b, pc.unique(b.end(end)))
+            got = self._people[(id(b), end)] = (b, _mask(b.end(end), len(self.ties.people)))
         return got[1]
 
     def role_ok(self, roles: frozenset[str]) -> pa.Array:
@@ -93,8 +96,14 @@ class _Table:
         return ok
 
 
-def _same(a: pa.Array, b: pa.Array) -> pa.Array:
-    return a.filter(pc.is_in(a, value_set=b))
+def _mask(codes: pa.Array, n: int) -> pa.Array:
+    """A boolean array of ``n`` entries, true at each of ``codes`` (repeats allowed)."""
+    if not len(codes):
+        return pa.nulls(n, pa.bool_()).fill_null(False)
+    if pa.types.is_unsigned_integer(codes.type):  # rows from indices_nonzero
+        codes = codes.cast(pa.int64())
+    marks = pc.scatter(pc.is_valid(codes), codes, max_index=n - 1)
+    return pc.fill_null(marks, False)
 
 
 class _Clause:
@@ -125,8 +134,7 @@ class _Clause:
         if got is not None:
             return got
         ties = table.ties
-        codes = [table.code[k] for k in self.kinds if k in table.code]
-        in_kinds = pc.is_in(ties.kind_codes, value_set=pa.array(codes, pa.int32()))
+        in_kinds = _lookup([k in self.kinds for k in ties.kinds], ties.kind_codes)
         rows = pc.indices_nonzero(in_kinds)
         on_start, on_end = date_tests(self.clause, table.as_of)
         tests = []
@@ -183,9 +191,9 @@ def _keep(b: _Bindings, ends: tuple[str, str], allowed: Mapping[str, pa.Array]) 
     au, av = allowed.get(ends[0]), allowed.get(ends[1])
     mask = None
     if au is not None:
-        mask = pc.is_in(b.u, value_set=au)
+        mask = pc.take(au, b.u)
     if av is not None:
-        at_v = pc.is_in(b.v, value_set=av)
+        at_v = pc.take(av, b.v)
         mask = at_v if mask is None else pc.and_(mask, at_v)
     # a list nothing is taken from stays the same list (its people are known)
     return b if mask is None or pc.all(mask).as_py() else b.filter(mask)
@@ -209,7 +217,7 @@ def _rule_needs(table: _Table, clauses: list[_Clause], needed: list[pa.Array]) -
         found[id(c)] = got
         for end, var in enumerate(c.ends):
             here = table.people(got, end)
-            allowed[var] = here if var not in allowed else _same(allowed[var], here)
+            allowed[var] = here if var not in allowed else pc.and_(allowed[var], here)
     by_pair: dict[tuple[str, str], list[_Clause]] = defaultdict(list)
     for c in positive:
         by_pair[_pair_key(c.ends)].append(c)
@@ -236,7 +244,7 @@ def _rule_needs(table: _Table, clauses: list[_Clause], needed: list[pa.Array]) -
         for c in positive:
             for end, var in enumerate(c.ends):
                 here = table.people(found[id(c)], end)
-                allowed[var] = here if var not in allowed else _same(allowed[var], here)
+                allowed[var] = here if var not in allowed else pc.and_(allowed[var], here)
         if sum(len(v) for v in found.values()) == before:
             break
     needed.extend(found[id(c)].rows for c in positive)
@@ -267,15 +275,18 @@ def needed_rows(compiled: CompiledRuleset, ties: TieColumns, as_of: date) -> pa.
     needed: list[pa.Array] = []
     for clauses in rules:
         _rule_needs(table, clauses, needed)
-    return sorted_rows(needed)
+    return sorted_rows(needed, len(ties))
 
 
-def sorted_rows(parts: list[pa.Array]) -> pa.Array:
-    """The distinct rows of ``parts``, ascending, as int64."""
-    if not parts:
+def sorted_rows(parts: list[pa.Array], n: int) -> pa.Array:
+    """The distinct rows of ``parts`` (each below ``n``), ascending, as int64."""
+    marked = [_mask(p, n) for p in parts if len(p)]
+    if not marked:
         return pa.array([], pa.int64())
-    rows = pc.unique(pa.chunked_array([p.cast(pa.int64()) for p in parts], pa.int64()))
-    return pc.take(rows, pc.sort_indices(rows))
+    every = marked[0]
+    for m in marked[1:]:
+        every = pc.or_(every, m)
+    return pc.indices_nonzero(every).cast(pa.int64())
 
 
 def rows_to_check(
@@ -294,13 +305,10 @@ def rows_to_check(
             if read is None:
                 return None
             kinds |= read
-    codes = [i for i, k in enumerate(ties.kinds) if k in kinds]
     parts = [needed_rows(c, ties, as_of) for c in compiled]
-    if codes:
-        parts.append(
-            pc.indices_nonzero(pc.is_in(ties.kind_codes, value_set=pa.array(codes, pa.int32())))
-        )
+    if any(k in kinds for k in ties.kinds):
+        parts.append(pc.indices_nonzero(_lookup([k in kinds for k in ties.kinds], ties.kind_codes)))
     if any("concerns" in c.schema.sections for c in compiled) and practice.concerns:
         about = pa.array(sorted({c.about for c in practice.concerns}), pa.string())
         parts.append(pc.indices_nonzero(pc.is_in(ties.ids, value_set=about)))
-    return sorted_rows(parts)
+    return sorted_rows(parts, len(ties))

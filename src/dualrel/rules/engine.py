@@ -30,6 +30,7 @@ from dualrel.rules._sessions import Store, build_store, sorted_findings
 from dualrel.rules.compiler import compile_ruleset
 from dualrel.rules.compose import distinct_rules, merged_findings
 from dualrel.rules.loader import Ruleset, load_ruleset
+from dualrel.rules.numbers import _numeric_reads
 from dualrel.rules.plan import CompiledRuleset
 
 __all__ = ["RulesetLike", "evaluate", "prepare", "registry_for"]
@@ -153,9 +154,11 @@ def registry_for(
     A :class:`~dualrel.graph.columns.ColumnarRegistry` is narrowed to the ties a batch
     evaluation of these rulesets reads (the semi-join pass of ``docs/scale.md`` run on the
     columns, plus every oversight tie, every tie of a kind a rule reads as a number and
-    the ties concerns are about), each still located at its line; only those become
-    ``Tie`` objects, and evaluating the narrowed registry gives the same findings.  A
-    ``Registry`` is returned as it is.
+    the ties concerns are about) and, when its people are columns, to the people those
+    ties join (every person when a rule reads a person's field as a number: the warnings
+    about values that are not numbers count them all), each still located at its line;
+    only those become objects, and evaluating the narrowed registry gives the same
+    findings.  A ``Registry`` is returned as it is.
     """
     if isinstance(registry, Registry):
         return registry
@@ -163,7 +166,10 @@ def registry_for(
 
     when = _evaluation_date(registry.registry, as_of)
     rows = rows_to_check(compiled, registry.ties, registry.registry.practice, when)
-    return registry.full() if rows is None else registry.narrowed(rows)
+    if rows is None:
+        return registry.full()
+    reads = _numeric_reads(c.ruleset for c in compiled)
+    return registry.narrowed(rows, every_person=any(o == "person" for o, _, _ in reads))
 
 
 #: Below this many (rule, anchor) pairs, starting workers costs more than it saves.
