@@ -50,7 +50,7 @@ from dualrel.graph._csv_common import (
 )
 from dualrel.graph._csv_people import Ends, People, join_ends, person_objects, read_people
 from dualrel.graph._frozen import NO_ATTRIBUTES, FrozenDict
-from dualrel.graph._locations import LineRuns
+from dualrel.graph._locations import LineRuns, PartLines
 from dualrel.graph._people_ties import (
     ROLE_EXPECTATIONS,
     DateParser,
@@ -90,7 +90,7 @@ class Columns:
     them), the warnings."""
 
     people_columns: PeopleColumns
-    people_lines: LineRuns
+    people_lines: LineRuns | PartLines
     ties: TieColumns
     warnings: Collector
 

@@ -41,10 +41,10 @@ from dualrel._internal import decode
 from dualrel._internal.problems import MAX_ERRORS, Collector
 from dualrel._internal.reading import OnRead, check_file
 from dualrel.errors import Problem
+from dualrel.graph._arrow_columns import (
+    POOL,
+)  # one pool: memory goes back to the objects built next
 from dualrel.graph._assemble import SectionInfo, assemble, finish
-
-# the CSV columns' memory pool: one pool gives memory back to the objects built next
-from dualrel.graph._arrow_columns import POOL
 from dualrel.graph._csv_columns import Columns, validated_columns
 from dualrel.graph._locations import LineRuns
 from dualrel.graph._people_ties import PeopleTiesReader
