@@ -6,6 +6,7 @@ This is what ``--baseline`` and ``dualrel explain`` read; its JSON Schema is
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
 from itertools import islice
 from typing import Any
@@ -18,6 +19,7 @@ from dualrel.findings import (
     CheckResult,
     Citation,
     EvidenceTie,
+    Finding,
     RemediationStep,
     RuleInfo,
     RulesetRef,
@@ -25,6 +27,8 @@ from dualrel.findings import (
 )
 from dualrel.report._base import OutputFormat, People
 from dualrel.report.schema import REPORT_FORMAT, ReportDocument
+
+Citations = tuple[Citation, ...]
 
 __all__ = ["BATCH", "FORMAT", "document", "document_data", "render", "stream"]
 
@@ -135,16 +139,21 @@ def _finding(f: CheckedFinding, names: dict[str, str] | None, parts: _Parts) -> 
 
 def _findings(result: CheckResult, names: Mapping[str, str] | None) -> Iterator[dict[str, Any]]:
     """Each finding of ``result`` as plain data, in order."""
-    known = dict(names or {})
-    reveal = bool(known)
     parts = _Parts()
-    for f in result.findings:
-        found: dict[str, str] | None = None
-        if reveal:
-            ids = set(f.finding.subjects.values())
-            ids |= {s.assignee for s in f.finding.remediation if s.assignee}
-            found = {i: known[i] for i in sorted(ids) if i in known}
+    for f, found in zip(result.findings, _names(result, names), strict=True):
         yield _finding(f, found, parts)
+
+
+def _names(result: CheckResult, names: Mapping[str, str] | None) -> Iterator[dict[str, str] | None]:
+    """Per finding, the names of its subjects and assignees (only when ``names``)."""
+    known = dict(names or {})
+    for f in result.findings:
+        if not known:
+            yield None
+            continue
+        ids = set(f.finding.subjects.values())
+        ids |= {s.assignee for s in f.finding.remediation if s.assignee}
+        yield {i: known[i] for i in sorted(ids) if i in known}
 
 
 def document(result: CheckResult, names: Mapping[str, str] | None = None) -> ReportDocument:
@@ -245,10 +254,10 @@ def stream(result: CheckResult, people: People, batch: int | None = None) -> Ite
     """The report as UTF-8 bytes, in parts that join to :func:`render`'s text: the document
     around the findings, then the findings ``batch`` (default :data:`BATCH`) at a time.
 
-    pydantic's serializer writes the same text as ``json.dumps(..., indent=2,
-    ensure_ascii=False)``, about 7 times faster than the pure-Python indenting encoder. The
-    plain data is written as it is: validating it into a ReportDocument first gives the
-    same bytes (tests/report) and took a third of the report stage at 100k findings.
+    The document is pydantic's serializer's text (the same as ``json.dumps(...,
+    indent=2, ensure_ascii=False)``); each finding is that text too, put together by
+    :class:`_Writer` from the text of its parts (tests/report/test_json_text.py holds
+    the two to the same bytes).
     """
     frame = pydantic_core.to_json(_document(result, []), indent=2) + b"\n"
     if not result.findings:
@@ -257,15 +266,135 @@ def stream(result: CheckResult, people: People, batch: int | None = None) -> Ite
     head, found, tail = frame.partition(_NO_FINDINGS)
     assert found, "the document has its findings key"
     yield head + b'\n  "findings": ['
-    items = _findings(result, people.names)
-    first = True
+    writer = _Writer()
+    texts = map(writer.finding, result.findings, _names(result, people.names))
+    sep = "\n    "
     size = batch if batch is not None else BATCH
-    while chunk := list(islice(items, size)):
-        # a list at the top level indents its items by 2, the findings list by 4
-        text = pydantic_core.to_json(chunk, indent=2).replace(b"\n", b"\n  ")
-        yield (text[1:-4] if first else b"," + text[1:-4])  # without "[" and "\n  ]"
-        first = False
+    while chunk := list(islice(texts, size)):
+        yield (sep + ",\n    ".join(chunk)).encode()
+        sep = ",\n    "
     yield b"\n  ],\n" + tail
+
+
+# A finding's text is written at the depth the findings list gives it (its keys 6 spaces
+# in); its values' texts are pydantic's, indented to where they stand.
+_KEY = ",\n      "
+_ITEM = ",\n        "
+_quote = json.encoder.encode_basestring  # pydantic escapes the same characters
+
+
+def _text(value: Any, indent: str) -> str:
+    """``value`` as pydantic writes it with ``indent=2``, its lines after the first
+    indented by ``indent`` more."""
+    return pydantic_core.to_json(value, indent=2).decode().replace("\n", "\n" + indent)
+
+
+def _strings(items: tuple[str, ...]) -> str:
+    """A list of strings as a value of a finding's key."""
+    return _items(list(map(_quote, items)))
+
+
+class _Writer:
+    """The text of each finding of a report, as pydantic writes it at its place in the
+    document.  What findings share (a rule's fields, citations and description, a
+    remediation step, a cited tie) is written once per report, kept by object as
+    :class:`_Parts` keeps its dicts: the result holds them all while its report is made."""
+
+    def __init__(self) -> None:
+        self.parts = _Parts()
+        self.heads: dict[tuple[int, ...], str] = {}
+        self.texts: dict[int, str] = {}  # by id: citations, steps, ties
+        self.quoted: dict[str, str] = {}  # descriptions
+
+    def _head(self, fd: Finding) -> str:
+        """The finding's keys before ``subjects``, which its rule gives."""
+        key = (
+            id(fd.rule),
+            id(fd.ruleset),
+            id(fd.title),
+            id(fd.category),
+            id(fd.severity),
+            fd.level,
+        )
+        out = self.heads.get(key)
+        if out is None:
+            data = {
+                "rule": fd.rule,
+                "ruleset": self.parts.ruleset(fd.ruleset),
+                "title": fd.title,
+                "category": fd.category,
+                "severity": fd.severity,
+                "level": fd.level,
+            }
+            # without its closing "\n    }", the subjects' key after
+            out = self.heads[key] = _text(data, "    ")[:-6] + _KEY + '"subjects": '
+        return out
+
+    def _shared(self, item: Citations | RemediationStep | EvidenceTie, indent: str) -> str:
+        out = self.texts.get(id(item))
+        if out is None:
+            parts = self.parts
+            data: Any = (
+                parts.citation_list(item)
+                if isinstance(item, tuple)
+                else parts.step(item)
+                if isinstance(item, RemediationStep)
+                else parts.tie(item)
+            )
+            out = self.texts[id(item)] = _text(data, indent)
+        return out
+
+    def finding(self, f: CheckedFinding, names: dict[str, str] | None) -> str:
+        fd = f.finding
+        subjects = sorted(fd.subjects.items())
+        description = self.quoted.get(f.description)
+        if description is None:
+            description = self.quoted[f.description] = _quote(f.description)
+        shared = self._shared
+        out = [
+            self._head(fd),
+            (
+                "{\n        "
+                + _ITEM.join([f"{_quote(k)}: {_quote(v)}" for k, v in subjects])
+                + "\n      }"
+                if subjects
+                else "{}"
+            ),
+            _KEY + '"evidence": ',
+            _strings(fd.evidence),
+            _KEY + '"records": ',
+            _strings(fd.records),
+            _KEY + '"citations": ',
+            shared(fd.citations, "      "),
+            _KEY + '"remediation": ',
+            _items([shared(s, "        ") for s in fd.remediation]),
+            _KEY + '"fingerprint": ',
+            _quote(fd.fingerprint),
+            _KEY + '"status": ',
+            _quote(f.status),
+            _KEY + '"description": ',
+            description,
+            _KEY + '"evidence_ties": ',
+            _items([shared(t, "        ") for t in f.ties]),
+            _KEY + '"waiver": ',
+            _text(_waiver(f.waiver), "      ") if f.waiver else "null",
+            _KEY + '"names": ',
+            _text(names, "      ") if names is not None else "null",
+        ]
+        if f.in_baseline or f.records or f.windows:  # the keys only some findings have
+            data = _finding(f, names, self.parts)
+            for key in ("in_baseline", "evidence_records", "windows"):
+                if key in data:
+                    out += (_KEY, _quote(key), ": ", _text(data[key], "      "))
+        out.append("\n    }")
+        return "".join(out)
+
+
+def _items(texts: list[str]) -> str:
+    """A list of values' texts as a value of a finding's key."""
+    if not texts:
+        return "[]"
+    return "[\n        " + _ITEM.join(texts) + "\n      ]"
 
 
 def render(result: CheckResult, people: People, colour: bool = False) -> str:
