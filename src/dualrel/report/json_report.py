@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
+from datetime import date
 from itertools import islice
 from typing import Any
 
@@ -296,15 +297,18 @@ def _strings(items: tuple[str, ...]) -> str:
 
 class _Writer:
     """The text of each finding of a report, as pydantic writes it at its place in the
-    document.  What findings share (a rule's fields, citations and description, a
-    remediation step, a cited tie) is written once per report, kept by object as
-    :class:`_Parts` keeps its dicts: the result holds them all while its report is made."""
+    document, written here key by key: serializing a dict per finding, then each dict,
+    cost three times as much.  What a rule gives its findings (its fields and
+    citations, as pydantic writes them) and texts that repeat (descriptions, actions)
+    are written once per report; the rule's parts kept by object, as :class:`_Parts`
+    keeps its dicts, since the result holds them all while its report is made.  The
+    keys only some findings have (waiver, names, timelines) are pydantic's text too."""
 
     def __init__(self) -> None:
         self.parts = _Parts()
         self.heads: dict[tuple[int, ...], str] = {}
-        self.texts: dict[int, str] = {}  # by id: citations, steps, ties
-        self.quoted: dict[str, str] = {}  # descriptions
+        self.texts: dict[int, str] = {}  # citations, steps and ties, by id
+        self.quoted: dict[str, str] = {}
 
     def _head(self, fd: Finding) -> str:
         """The finding's keys before ``subjects``, which its rule gives."""
@@ -330,64 +334,93 @@ class _Writer:
             out = self.heads[key] = _text(data, "    ")[:-6] + _KEY + '"subjects": '
         return out
 
-    def _shared(self, item: Citations | RemediationStep | EvidenceTie, indent: str) -> str:
+    def _citations(self, citations: Citations) -> str:
+        out = self.texts.get(id(citations))
+        if out is None:
+            out = self.texts[id(citations)] = _text(self.parts.citation_list(citations), "      ")
+        return out
+
+    def _q(self, text: str) -> str:
+        """``text`` quoted, once per distinct text (actions, kinds, file names repeat)."""
+        out = self.quoted.get(text)
+        if out is None:
+            out = self.quoted[text] = _quote(text)
+        return out
+
+    def _step(self, s: RemediationStep) -> str:
+        q = self._q
+        return (
+            f'{{\n          "action": {q(s.action)},\n          "within_days": {s.within_days}'
+            f',\n          "due": "{s.due.isoformat()}",\n          "owner": {q(s.owner)}'
+            f',\n          "assignee": {_maybe(s.assignee)}'
+            f',\n          "unassigned_reason": {_maybe(s.unassigned_reason)}\n        }}'
+        )
+
+    def _tie(self, t: EvidenceTie) -> str:
+        q = self._q
+        if t.file:
+            line = "null" if t.line is None else t.line
+            location = (
+                f'{{\n            "file": {q(t.file)},\n            "line": {line}'
+                f',\n            "pointer": {_maybe(t.pointer)}\n          }}'
+            )
+        else:
+            location = "null"
+        return (
+            f'{{\n          "id": {_quote(t.id)},\n          "kind": {q(t.kind)}'
+            f',\n          "source": {_quote(t.source)},\n          "target": {_quote(t.target)}'
+            f',\n          "directed": {"true" if t.directed else "false"}'
+            f',\n          "start": {_day(t.start)},\n          "end": {_day(t.end)}'
+            f',\n          "location": {location}\n        }}'
+        )
+
+    def _made(self, item: RemediationStep | EvidenceTie) -> str:
+        """A step or tie's text, once per object (a coach's findings share steps)."""
         out = self.texts.get(id(item))
         if out is None:
-            parts = self.parts
-            data: Any = (
-                parts.citation_list(item)
-                if isinstance(item, tuple)
-                else parts.step(item)
-                if isinstance(item, RemediationStep)
-                else parts.tie(item)
-            )
-            out = self.texts[id(item)] = _text(data, indent)
+            text = self._step(item) if isinstance(item, RemediationStep) else self._tie(item)
+            out = self.texts[id(item)] = text
         return out
 
     def finding(self, f: CheckedFinding, names: dict[str, str] | None) -> str:
         fd = f.finding
-        subjects = sorted(fd.subjects.items())
-        description = self.quoted.get(f.description)
-        if description is None:
-            description = self.quoted[f.description] = _quote(f.description)
-        shared = self._shared
-        out = [
-            self._head(fd),
-            (
-                "{\n        "
-                + _ITEM.join([f"{_quote(k)}: {_quote(v)}" for k, v in subjects])
-                + "\n      }"
-                if subjects
-                else "{}"
-            ),
-            _KEY + '"evidence": ',
-            _strings(fd.evidence),
-            _KEY + '"records": ',
-            _strings(fd.records),
-            _KEY + '"citations": ',
-            shared(fd.citations, "      "),
-            _KEY + '"remediation": ',
-            _items([shared(s, "        ") for s in fd.remediation]),
-            _KEY + '"fingerprint": ',
-            _quote(fd.fingerprint),
-            _KEY + '"status": ',
-            _quote(f.status),
-            _KEY + '"description": ',
-            description,
-            _KEY + '"evidence_ties": ',
-            _items([shared(t, "        ") for t in f.ties]),
-            _KEY + '"waiver": ',
-            _text(_waiver(f.waiver), "      ") if f.waiver else "null",
-            _KEY + '"names": ',
-            _text(names, "      ") if names is not None else "null",
-        ]
+        made = self._made
+        subjects = (
+            "{\n        "
+            + _ITEM.join([f"{_quote(k)}: {_quote(v)}" for k, v in sorted(fd.subjects.items())])
+            + "\n      }"
+            if fd.subjects
+            else "{}"
+        )
+        waiver = _text(_waiver(f.waiver), "      ") if f.waiver else "null"
+        found = _text(names, "      ") if names is not None else "null"
+        text = (
+            f"{self._head(fd)}{subjects},\n"
+            f'      "evidence": {_strings(fd.evidence)},\n'
+            f'      "records": {_strings(fd.records)},\n'
+            f'      "citations": {self._citations(fd.citations)},\n'
+            f'      "remediation": {_items([made(s) for s in fd.remediation])},\n'
+            f'      "fingerprint": {_quote(fd.fingerprint)},\n'
+            f'      "status": {_quote(f.status)},\n'
+            f'      "description": {self._q(f.description)},\n'
+            f'      "evidence_ties": {_items([made(t) for t in f.ties])},\n'
+            f'      "waiver": {waiver},\n'
+            f'      "names": {found}'
+        )
         if f.in_baseline or f.records or f.windows:  # the keys only some findings have
             data = _finding(f, names, self.parts)
             for key in ("in_baseline", "evidence_records", "windows"):
                 if key in data:
-                    out += (_KEY, _quote(key), ": ", _text(data[key], "      "))
-        out.append("\n    }")
-        return "".join(out)
+                    text += f"{_KEY}{_quote(key)}: {_text(data[key], '      ')}"
+        return text + "\n    }"
+
+
+def _maybe(text: str | None) -> str:
+    return "null" if text is None else _quote(text)
+
+
+def _day(day: date | None) -> str:
+    return "null" if day is None else f'"{day.isoformat()}"'
 
 
 def _items(texts: list[str]) -> str:
