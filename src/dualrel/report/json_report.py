@@ -19,7 +19,9 @@ from dualrel.findings import (
     CheckedFinding,
     CheckResult,
     Citation,
+    EvidenceRecord,
     EvidenceTie,
+    EvidenceWindow,
     Finding,
     RemediationStep,
     RuleInfo,
@@ -297,12 +299,12 @@ def _strings(items: tuple[str, ...]) -> str:
 
 class _Writer:
     """The text of each finding of a report, as pydantic writes it at its place in the
-    document, written here key by key: serializing a dict per finding, then each dict,
-    cost three times as much.  What a rule gives its findings (its fields and
+    document, written here key by key: making a dict per finding (and per step and
+    tie) for the serializer to walk cost more.  What a rule gives its findings (its fields and
     citations, as pydantic writes them) and texts that repeat (descriptions, actions)
     are written once per report; the rule's parts kept by object, as :class:`_Parts`
     keeps its dicts, since the result holds them all while its report is made.  The
-    keys only some findings have (waiver, names, timelines) are pydantic's text too."""
+    waiver and names (rare) are pydantic's text."""
 
     def __init__(self) -> None:
         self.parts = _Parts()
@@ -374,6 +376,25 @@ class _Writer:
             f',\n          "location": {location}\n        }}'
         )
 
+    def _record(self, r: EvidenceRecord) -> str:
+        dates = dict(r.dates)
+        text = (
+            "{\n            "
+            + ",\n            ".join([f'{self._q(k)}: "{d.isoformat()}"' for k, d in dates.items()])
+            + "\n          }"
+            if dates
+            else "{}"
+        )
+        return f'{{\n          "id": {_quote(r.id)},\n          "dates": {text}\n        }}'
+
+    def _window(self, w: EvidenceWindow) -> str:
+        return (
+            f'{{\n          "item": {_quote(w.item)}'
+            f',\n          "condition": {self._q(w.condition)}'
+            f',\n          "bound": "{w.bound.isoformat()}",\n          "value": {_day(w.value)}'
+            "\n        }"
+        )
+
     def _made(self, item: RemediationStep | EvidenceTie) -> str:
         """A step or tie's text, once per object (a coach's findings share steps)."""
         out = self.texts.get(id(item))
@@ -407,11 +428,13 @@ class _Writer:
             f'      "waiver": {waiver},\n'
             f'      "names": {found}'
         )
-        if f.in_baseline or f.records or f.windows:  # the keys only some findings have
-            data = _finding(f, names, self.parts)
-            for key in ("in_baseline", "evidence_records", "windows"):
-                if key in data:
-                    text += f"{_KEY}{_quote(key)}: {_text(data[key], '      ')}"
+        # the keys only some findings have, as ReportDocument says
+        if f.in_baseline:
+            text += ',\n      "in_baseline": true'
+        if f.records:
+            text += f',\n      "evidence_records": {_items([self._record(r) for r in f.records])}'
+        if f.windows:
+            text += f',\n      "windows": {_items([self._window(w) for w in f.windows])}'
         return text + "\n    }"
 
 
