@@ -280,7 +280,7 @@ def stream(result: CheckResult, people: People, batch: int | None = None) -> Ite
 
 
 # A finding's text is written at the depth the findings list gives it (its keys 6 spaces
-# in); its values' texts are pydantic's, indented to where they stand.
+# in), in pydantic's layout: a value pydantic writes (_text) is indented to where it stands.
 _KEY = ",\n      "
 _ITEM = ",\n        "
 _quote = json.encoder.encode_basestring  # pydantic escapes the same characters
