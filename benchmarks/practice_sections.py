@@ -13,7 +13,13 @@ coaching-core check on the registry without them, in one run::
     python benchmarks/practice_sections.py --people 100000 [--jobs 2]
 
 The registry itself comes from ``benchmarks/generate.py`` (run ``benchmarks/run.py --people
-N`` once to create it).
+N`` once to create it).  To compare source trees on sections written before (a folder that
+may be read-only), give ``--sections`` and one ``--tree NAME=SRC`` per tree: each check
+then runs with ``PYTHONPATH=SRC``, the trees alternating, best of ``--repeat``, and the
+ratio with / without sections is printed per tree::
+
+    python benchmarks/practice_sections.py --sections DIR --tree before=OLD/src \
+        --tree after=src --repeat 3
 """
 
 from __future__ import annotations
@@ -21,9 +27,11 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import random
 import subprocess
 import sys
+import tempfile
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -193,8 +201,10 @@ def write_sections(src: Path, dst: Path, contacts_per_tie: int, seed: int) -> di
     return {s: len(v) for s, v in rows.items()} | {"active_coaching_ties": len(coaching)}
 
 
-def _check(folder: Path, ruleset: str, jobs: int) -> tuple[float, float, int]:
-    out = folder.parent / f"report-{folder.name}-{ruleset}.json"
+def _check(
+    folder: Path, ruleset: str, jobs: int, tree: Path | None = None, out_dir: Path | None = None
+) -> tuple[float, float, int]:
+    out = (out_dir or folder.parent) / f"report-{folder.name}-{ruleset}.json"
     code = (
         "import resource,subprocess,sys,time;t=time.perf_counter();"
         "r=subprocess.run(sys.argv[1:]);w=time.perf_counter()-t;"
@@ -220,7 +230,9 @@ def _check(folder: Path, ruleset: str, jobs: int) -> tuple[float, float, int]:
         "--output",
         str(out),
     ]
-    wall, rss, rc = subprocess.run(argv, capture_output=True, text=True, check=True).stdout.split()
+    env = None if tree is None else {**os.environ, "PYTHONPATH": str(tree.resolve())}
+    done = subprocess.run(argv, capture_output=True, text=True, check=True, env=env)
+    wall, rss, rc = done.stdout.split()
     if rc not in ("0", "1"):
         raise SystemExit(f"dualrel check failed on {folder} ({ruleset}): exit {rc}")
     findings = len(json.loads(out.read_text())["findings"])
@@ -235,7 +247,15 @@ def main() -> None:
     ap.add_argument("--contacts", type=int, default=10, help="contacts per active coaching tie")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--jobs", type=int, default=1, help="dualrel check --jobs, for every run")
+    ap.add_argument(
+        "--sections", type=Path, help="an existing folder with the sections: compare --tree"
+    )
+    ap.add_argument("--tree", action="append", default=[], metavar="NAME=SRC")
+    ap.add_argument("--repeat", type=int, default=3, help="with --tree: best of this many")
     args = ap.parse_args()
+    if args.sections is not None:
+        _compare_trees(args)
+        return
     plain = HERE / "data" / f"n{args.people}-s{args.seed}-planted" / "csv"
     if not (plain / "ties.csv").exists():
         raise SystemExit(f"{plain} is missing: run benchmarks/run.py --people {args.people} first")
@@ -255,6 +275,33 @@ def main() -> None:
     )
     for name, (wall, rss, n) in runs.items():
         print(f"{name:40} {wall:8.2f} {rss:8.0f} {n:9d} {wall / base:14.2f} {wall / core:10.2f}")
+
+
+def _compare_trees(args: argparse.Namespace) -> None:
+    """The with / without sections ratio of each tree, on the same folders, alternating."""
+    trees = dict(t.split("=", 1) for t in args.tree) or {"this": "src"}
+    plain = args.sections.resolve() / "ties.csv"
+    plain = plain.resolve().parent  # the registry the sections were written next to
+    best: dict[tuple[str, str], float] = {}
+    found: dict[tuple[str, str], int] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for i in range(args.repeat):
+            for name in sorted(trees, reverse=i % 2 == 1):
+                for label, folder in (("with", args.sections), ("without", plain)):
+                    out = Path(tmp) / name
+                    out.mkdir(exist_ok=True)
+                    wall, _rss, n = _check(
+                        folder, "coaching-practice", args.jobs, Path(trees[name]), out
+                    )
+                    key = (name, label)
+                    best[key] = min(best.get(key, float("inf")), wall)
+                    if found.setdefault(key, n) != n:
+                        raise SystemExit(f"{name} {label}: {n} findings, earlier {found[key]}")
+    print(f"coaching-practice, best of {args.repeat} (wall s), trees alternating")
+    print(f"{'tree':12} {'with':>8} {'without':>8} {'with/without':>13} {'findings':>9}")
+    for name in trees:
+        w, wo = best[(name, "with")], best[(name, "without")]
+        print(f"{name:12} {w:8.2f} {wo:8.2f} {w / wo:13.2f} {found[(name, 'with')]:9d}")
 
 
 if __name__ == "__main__":

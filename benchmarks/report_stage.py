@@ -34,7 +34,7 @@ def main() -> None:
     assert spec is not None and spec.loader is not None
     before = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(before)
-    result = run_check(args.registry, timelines=False)
+    result = run_check(args.registry, timelines=True)  # as the json format asks
     gc.disable()  # as the command line renders
     with tempfile.TemporaryDirectory() as tmp:
         out = {"before": Path(tmp) / "before.json", "after": Path(tmp) / "after.json"}

@@ -176,15 +176,19 @@ def _evidence_ties(registry: Registry, findings: Sequence[Finding]) -> dict[str,
     """Each tie cited by ``findings`` as evidence, made once however many findings cite
     it."""
     out: dict[str, EvidenceTie] = {}
+    directed: dict[str, bool] = {}
     for tid, (t, loc) in _cited_ties(
         registry, {tid for f in findings for tid in f.evidence}
     ).items():
+        is_directed = directed.get(t.kind)
+        if is_directed is None:
+            is_directed = directed[t.kind] = registry.is_directed(t.kind)
         out[tid] = EvidenceTie(
             id=t.id,
             kind=t.kind,
             source=t.source,
             target=t.target,
-            directed=registry.is_directed(t.kind),
+            directed=is_directed,
             start=t.start,
             end=t.end,
             file=loc.file if loc else None,
@@ -223,6 +227,13 @@ def _records(registry: Registry, findings: Sequence[Finding]) -> dict[str, Evide
 
 
 _Dated = tuple[tuple[EvidenceRecord, ...], tuple[EvidenceWindow, ...]]
+# a rule by ruleset id, version and rule id: hashing text is cheaper than hashing a
+# RulesetRef (a dataclass's hash is Python), twice per finding
+_RuleKey = tuple[str, str, str]
+
+
+def _rule_key(ruleset: RulesetRef, rule: str) -> _RuleKey:
+    return (ruleset.id, ruleset.version, rule)
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,14 +242,17 @@ class _Timelines:
     cites, with their dates, and its rule's date windows on the evidence."""
 
     records: Mapping[str, EvidenceRecord]
-    rules: Mapping[tuple[RulesetRef, str], Rule]
-    conditions: Mapping[tuple[RulesetRef, str], tuple[tuple[str, Compare], ...]]
+    rules: Mapping[_RuleKey, Rule]
+    #: the rules that have some
+    conditions: Mapping[_RuleKey, tuple[tuple[str, Compare], ...]]
     as_of: date
 
-    def of(self, finding: Finding, ties: tuple[EvidenceTie, ...]) -> _Dated:
-        cited = tuple(self.records.get(r, EvidenceRecord(r)) for r in finding.records)
-        key = (finding.ruleset, finding.rule)
+    def of(self, finding: Finding, key: _RuleKey, ties: tuple[EvidenceTie, ...]) -> _Dated:
+        """``key``: the finding's rule (:func:`_rule_key`)."""
         conditions = self.conditions.get(key)
+        if not finding.records and not conditions:
+            return (), ()  # most findings: nothing dated to draw
+        cited = tuple([self.records.get(r, EvidenceRecord(r)) for r in finding.records])
         if not conditions:
             return cited, ()
         windows = date_windows(
@@ -250,11 +264,11 @@ class _Timelines:
 def _timelines(
     registry: Registry, findings: Sequence[Finding], rulesets: Sequence[Ruleset], as_of: date
 ) -> _Timelines:
-    rules: dict[tuple[RulesetRef, str], Rule] = {}
+    rules: dict[_RuleKey, Rule] = {}
     for rs in rulesets:
         for r in rs.rules:
-            rules.setdefault((r.origin, r.id), r)
-    conditions = {key: date_conditions(r) for key, r in rules.items()}
+            rules.setdefault(_rule_key(r.origin, r.id), r)
+    conditions = {key: dated for key, r in rules.items() if (dated := date_conditions(r))}
     return _Timelines(_records(registry, findings), rules, conditions, as_of)
 
 
@@ -527,21 +541,22 @@ def _run_check(
         apply_baseline(findings, base, refs_used) if base is not None else (frozenset(), ())
     )
     rules = _rules(loaded)
-    descriptions = {(r.ruleset, r.id): r.description for r in rules}
+    descriptions = {_rule_key(r.ruleset, r.id): r.description for r in rules}
     evidence = _evidence_ties(reg, findings)
     timelines = _timelines(reg, findings, loaded, when) if options.timelines else None
     checked = []
     for f in findings:
         ties = tuple([evidence[tid] for tid in f.evidence if tid in evidence])
-        waiver = applied.get(f.fingerprint)
+        waiver = applied.get(f.fingerprint) if applied else None
         in_baseline = f.fingerprint in baselined
         status: FindingStatus = "waived" if waiver else "baselined" if in_baseline else "open"
-        cited, windows = timelines.of(f, ties) if timelines is not None else ((), ())
+        rule = _rule_key(f.ruleset, f.rule)
+        cited, windows = timelines.of(f, rule, ties) if timelines is not None else ((), ())
         checked.append(
             CheckedFinding(
                 finding=f,
                 status=status,
-                description=descriptions.get((f.ruleset, f.rule), ""),
+                description=descriptions.get(rule, ""),
                 ties=ties,
                 waiver=waiver,
                 in_baseline=in_baseline,

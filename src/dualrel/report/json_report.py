@@ -6,7 +6,9 @@ This is what ``--baseline`` and ``dualrel explain`` read; its JSON Schema is
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
+from datetime import date
 from itertools import islice
 from typing import Any
 
@@ -17,7 +19,10 @@ from dualrel.findings import (
     CheckedFinding,
     CheckResult,
     Citation,
+    EvidenceRecord,
     EvidenceTie,
+    EvidenceWindow,
+    Finding,
     RemediationStep,
     RuleInfo,
     RulesetRef,
@@ -25,6 +30,8 @@ from dualrel.findings import (
 )
 from dualrel.report._base import OutputFormat, People
 from dualrel.report.schema import REPORT_FORMAT, ReportDocument
+
+Citations = tuple[Citation, ...]
 
 __all__ = ["BATCH", "FORMAT", "document", "document_data", "render", "stream"]
 
@@ -135,16 +142,21 @@ def _finding(f: CheckedFinding, names: dict[str, str] | None, parts: _Parts) -> 
 
 def _findings(result: CheckResult, names: Mapping[str, str] | None) -> Iterator[dict[str, Any]]:
     """Each finding of ``result`` as plain data, in order."""
-    known = dict(names or {})
-    reveal = bool(known)
     parts = _Parts()
-    for f in result.findings:
-        found: dict[str, str] | None = None
-        if reveal:
-            ids = set(f.finding.subjects.values())
-            ids |= {s.assignee for s in f.finding.remediation if s.assignee}
-            found = {i: known[i] for i in sorted(ids) if i in known}
+    for f, found in zip(result.findings, _names(result, names), strict=True):
         yield _finding(f, found, parts)
+
+
+def _names(result: CheckResult, names: Mapping[str, str] | None) -> Iterator[dict[str, str] | None]:
+    """Per finding, the names of its subjects and assignees (only when ``names``)."""
+    known = dict(names or {})
+    for f in result.findings:
+        if not known:
+            yield None
+            continue
+        ids = set(f.finding.subjects.values())
+        ids |= {s.assignee for s in f.finding.remediation if s.assignee}
+        yield {i: known[i] for i in sorted(ids) if i in known}
 
 
 def document(result: CheckResult, names: Mapping[str, str] | None = None) -> ReportDocument:
@@ -245,10 +257,10 @@ def stream(result: CheckResult, people: People, batch: int | None = None) -> Ite
     """The report as UTF-8 bytes, in parts that join to :func:`render`'s text: the document
     around the findings, then the findings ``batch`` (default :data:`BATCH`) at a time.
 
-    pydantic's serializer writes the same text as ``json.dumps(..., indent=2,
-    ensure_ascii=False)``, about 7 times faster than the pure-Python indenting encoder. The
-    plain data is written as it is: validating it into a ReportDocument first gives the
-    same bytes (tests/report) and took a third of the report stage at 100k findings.
+    The document is pydantic's serializer's text (the same as ``json.dumps(...,
+    indent=2, ensure_ascii=False)``); each finding is that text too, put together by
+    :class:`_Writer` from the text of its parts (tests/report/test_json_text.py holds
+    the two to the same bytes).
     """
     frame = pydantic_core.to_json(_document(result, []), indent=2) + b"\n"
     if not result.findings:
@@ -257,15 +269,188 @@ def stream(result: CheckResult, people: People, batch: int | None = None) -> Ite
     head, found, tail = frame.partition(_NO_FINDINGS)
     assert found, "the document has its findings key"
     yield head + b'\n  "findings": ['
-    items = _findings(result, people.names)
-    first = True
+    writer = _Writer()
+    texts = map(writer.finding, result.findings, _names(result, people.names))
+    sep = "\n    "
     size = batch if batch is not None else BATCH
-    while chunk := list(islice(items, size)):
-        # a list at the top level indents its items by 2, the findings list by 4
-        text = pydantic_core.to_json(chunk, indent=2).replace(b"\n", b"\n  ")
-        yield (text[1:-4] if first else b"," + text[1:-4])  # without "[" and "\n  ]"
-        first = False
+    while chunk := list(islice(texts, size)):
+        yield (sep + ",\n    ".join(chunk)).encode()
+        sep = ",\n    "
     yield b"\n  ],\n" + tail
+
+
+# A finding's text is written at the depth the findings list gives it (its keys 6 spaces
+# in), in pydantic's layout: a value pydantic writes (_text) is indented to where it stands.
+_KEY = ",\n      "
+_ITEM = ",\n        "
+_quote = json.encoder.encode_basestring  # pydantic escapes the same characters
+
+
+def _text(value: Any, indent: str) -> str:
+    """``value`` as pydantic writes it with ``indent=2``, its lines after the first
+    indented by ``indent`` more."""
+    return pydantic_core.to_json(value, indent=2).decode().replace("\n", "\n" + indent)
+
+
+def _strings(items: tuple[str, ...]) -> str:
+    """A list of strings as a value of a finding's key."""
+    return _items(list(map(_quote, items)))
+
+
+class _Writer:
+    """The text of each finding of a report, as pydantic writes it at its place in the
+    document, written here key by key: making a dict per finding (and per step and
+    tie) for the serializer to walk cost more.  What a rule gives its findings (its fields and
+    citations, as pydantic writes them) and texts that repeat (descriptions, actions)
+    are written once per report; the rule's parts kept by object, as :class:`_Parts`
+    keeps its dicts, since the result holds them all while its report is made.  The
+    waiver and names (rare) are pydantic's text."""
+
+    def __init__(self) -> None:
+        self.parts = _Parts()
+        self.heads: dict[tuple[int, ...], str] = {}
+        self.texts: dict[int, str] = {}  # citations, steps and ties, by id
+        self.quoted: dict[str, str] = {}
+
+    def _head(self, fd: Finding) -> str:
+        """The finding's keys before ``subjects``, which its rule gives."""
+        key = (
+            id(fd.rule),
+            id(fd.ruleset),
+            id(fd.title),
+            id(fd.category),
+            id(fd.severity),
+            fd.level,
+        )
+        out = self.heads.get(key)
+        if out is None:
+            data = {
+                "rule": fd.rule,
+                "ruleset": self.parts.ruleset(fd.ruleset),
+                "title": fd.title,
+                "category": fd.category,
+                "severity": fd.severity,
+                "level": fd.level,
+            }
+            # without its closing "\n    }", the subjects' key after
+            out = self.heads[key] = _text(data, "    ")[:-6] + _KEY + '"subjects": '
+        return out
+
+    def _citations(self, citations: Citations) -> str:
+        out = self.texts.get(id(citations))
+        if out is None:
+            out = self.texts[id(citations)] = _text(self.parts.citation_list(citations), "      ")
+        return out
+
+    def _q(self, text: str) -> str:
+        """``text`` quoted, once per distinct text (actions, kinds, file names repeat)."""
+        out = self.quoted.get(text)
+        if out is None:
+            out = self.quoted[text] = _quote(text)
+        return out
+
+    def _step(self, s: RemediationStep) -> str:
+        q = self._q
+        return (
+            f'{{\n          "action": {q(s.action)},\n          "within_days": {s.within_days}'
+            f',\n          "due": "{s.due.isoformat()}",\n          "owner": {q(s.owner)}'
+            f',\n          "assignee": {_maybe(s.assignee)}'
+            f',\n          "unassigned_reason": {_maybe(s.unassigned_reason)}\n        }}'
+        )
+
+    def _tie(self, t: EvidenceTie) -> str:
+        q = self._q
+        if t.file:
+            line = "null" if t.line is None else t.line
+            location = (
+                f'{{\n            "file": {q(t.file)},\n            "line": {line}'
+                f',\n            "pointer": {_maybe(t.pointer)}\n          }}'
+            )
+        else:
+            location = "null"
+        return (
+            f'{{\n          "id": {_quote(t.id)},\n          "kind": {q(t.kind)}'
+            f',\n          "source": {_quote(t.source)},\n          "target": {_quote(t.target)}'
+            f',\n          "directed": {"true" if t.directed else "false"}'
+            f',\n          "start": {_day(t.start)},\n          "end": {_day(t.end)}'
+            f',\n          "location": {location}\n        }}'
+        )
+
+    def _record(self, r: EvidenceRecord) -> str:
+        dates = dict(r.dates)
+        text = (
+            "{\n            "
+            + ",\n            ".join([f'{self._q(k)}: "{d.isoformat()}"' for k, d in dates.items()])
+            + "\n          }"
+            if dates
+            else "{}"
+        )
+        return f'{{\n          "id": {_quote(r.id)},\n          "dates": {text}\n        }}'
+
+    def _window(self, w: EvidenceWindow) -> str:
+        return (
+            f'{{\n          "item": {_quote(w.item)}'
+            f',\n          "condition": {self._q(w.condition)}'
+            f',\n          "bound": "{w.bound.isoformat()}",\n          "value": {_day(w.value)}'
+            "\n        }"
+        )
+
+    def _made(self, item: RemediationStep | EvidenceTie) -> str:
+        """A step or tie's text, once per object (a coach's findings share steps)."""
+        out = self.texts.get(id(item))
+        if out is None:
+            text = self._step(item) if isinstance(item, RemediationStep) else self._tie(item)
+            out = self.texts[id(item)] = text
+        return out
+
+    def finding(self, f: CheckedFinding, names: dict[str, str] | None) -> str:
+        fd = f.finding
+        made = self._made
+        subjects = (
+            "{\n        "
+            + _ITEM.join([f"{_quote(k)}: {_quote(v)}" for k, v in sorted(fd.subjects.items())])
+            + "\n      }"
+            if fd.subjects
+            else "{}"
+        )
+        waiver = _text(_waiver(f.waiver), "      ") if f.waiver else "null"
+        found = _text(names, "      ") if names is not None else "null"
+        text = (
+            f"{self._head(fd)}{subjects},\n"
+            f'      "evidence": {_strings(fd.evidence)},\n'
+            f'      "records": {_strings(fd.records)},\n'
+            f'      "citations": {self._citations(fd.citations)},\n'
+            f'      "remediation": {_items([made(s) for s in fd.remediation])},\n'
+            f'      "fingerprint": {_quote(fd.fingerprint)},\n'
+            f'      "status": {_quote(f.status)},\n'
+            f'      "description": {self._q(f.description)},\n'
+            f'      "evidence_ties": {_items([made(t) for t in f.ties])},\n'
+            f'      "waiver": {waiver},\n'
+            f'      "names": {found}'
+        )
+        # the keys only some findings have, as ReportDocument says
+        if f.in_baseline:
+            text += ',\n      "in_baseline": true'
+        if f.records:
+            text += f',\n      "evidence_records": {_items([self._record(r) for r in f.records])}'
+        if f.windows:
+            text += f',\n      "windows": {_items([self._window(w) for w in f.windows])}'
+        return text + "\n    }"
+
+
+def _maybe(text: str | None) -> str:
+    return "null" if text is None else _quote(text)
+
+
+def _day(day: date | None) -> str:
+    return "null" if day is None else f'"{day.isoformat()}"'
+
+
+def _items(texts: list[str]) -> str:
+    """A list of values' texts as a value of a finding's key."""
+    if not texts:
+        return "[]"
+    return "[\n        " + _ITEM.join(texts) + "\n      ]"
 
 
 def render(result: CheckResult, people: People, colour: bool = False) -> str:
