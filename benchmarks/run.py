@@ -46,8 +46,12 @@ AS_OF = "2026-11-26"
 sys.path.insert(0, str(HERE))
 
 
-def dataset(n: int, seed: int) -> Path:
-    folder = HERE / "data" / f"n{n}-s{seed}-planted" / "csv"
+DATA = HERE / "data"
+SKIPPABLE = ("networkx", "monitor")
+
+
+def dataset(n: int, seed: int, root: Path = DATA) -> Path:
+    folder = root / f"n{n}-s{seed}-planted" / "csv"
     if not (folder / "ties.csv").exists():
         from generate import generate, write_csv  # noqa: PLC0415 (only when data is missing)
         from planting import plant  # noqa: PLC0415
@@ -152,10 +156,16 @@ def _best(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return {**best, "runs_wall_s": [r["wall_s"] for r in runs]}
 
 
-def bench(
-    n: int, seed: int, jobs: int, repeat: int = 1, formats: tuple[str, ...] = ("csv",)
+def bench(  # noqa: PLR0917 (the command's options, passed on as they are)
+    n: int,
+    seed: int,
+    jobs: int,
+    repeat: int = 1,
+    formats: tuple[str, ...] = ("csv",),
+    root: Path = DATA,
+    skip: tuple[str, ...] = (),
 ) -> dict[str, Any]:
-    folder = str(dataset(n, seed))
+    folder = str(dataset(n, seed, root))
     py = sys.executable
     results: dict[str, dict[str, Any]] = {}
     outputs: dict[str, set[str]] = {}
@@ -163,6 +173,8 @@ def bench(
         ("duckdb", [py, str(HERE / "baselines" / "duckdb_sql.py"), folder, AS_OF]),
         ("networkx", [py, str(HERE / "baselines" / "networkx_scan.py"), folder, AS_OF]),
     ):
+        if name in skip:
+            continue
         runs = []
         for _ in range(repeat):
             wall, rss, out, err = run_child(argv)
@@ -232,8 +244,13 @@ def bench(
                 f"{len(reference - got)} missing against duckdb, e.g. "
                 f"{sorted(got ^ reference)[:3]}"
             )
-    wall, rss, out, _ = run_child([py, __file__, "--child", "monitor", folder])
-    results["monitor"] = {"wall_s": round(wall, 3), "peak_mb": round(rss, 1), **json.loads(out)}
+    if "monitor" not in skip:
+        wall, rss, out, _ = run_child([py, __file__, "--child", "monitor", folder])
+        results["monitor"] = {
+            "wall_s": round(wall, 3),
+            "peak_mb": round(rss, 1),
+            **json.loads(out),
+        }
     with open(Path(folder) / "ties.csv", encoding="utf-8") as f:
         ties = sum(1 for _ in f) - 1
     best = min(
@@ -241,18 +258,23 @@ def bench(
         key=lambda r: float(r["wall_s"]),
     )
     d = float(best["wall_s"])
-    return {
+    row: dict[str, Any] = {
         "people": n,
         "ties": ties,
+        "registry": folder,
+        "skipped": list(skip),
         "findings": len(reference),
         "results": results,
         "best_dualrel_jobs": best["jobs"],
         "dualrel_us_per_tie": round(d / ties * 1e6, 3),
+        "dualrel_peak_bytes_per_tie": round(float(best["peak_mb"]) * 2**20 / ties, 1),
         # the work that grows with the registry, without process start-up and imports
         "dualrel_stages_us_per_tie": round(sum(_stages(best).values()) / ties * 1e6, 3),
-        "ratio_to_networkx": round(d / float(results["networkx"]["wall_s"]), 3),
         "ratio_to_duckdb": round(d / float(results["duckdb"]["wall_s"]), 3),
     }
+    if "networkx" in results:
+        row["ratio_to_networkx"] = round(d / float(results["networkx"]["wall_s"]), 3)
+    return row
 
 
 def _stages(run: dict[str, Any]) -> dict[str, float]:
@@ -283,6 +305,21 @@ def main() -> None:
         choices=("csv", "jsonl", "json"),
         help="registry formats checked (repeatable; csv always): the CSV registry converted",
     )
+    ap.add_argument(
+        "--data",
+        type=Path,
+        default=DATA,
+        help="folder holding (or to generate) the n{people}-s{seed}-planted registries "
+        "(default benchmarks/data; e.g. /tmp for a 10M registry)",
+    )
+    ap.add_argument(
+        "--skip",
+        action="append",
+        choices=SKIPPABLE,
+        default=[],
+        help="leave a tool out (repeatable): networkx or monitor hold every tie as a "
+        "Python object, more than memory allows at 10M people; duckdb and dualrel always run",
+    )
     ap.add_argument("--child", nargs=2, metavar=("MODE", "FOLDER"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -293,8 +330,10 @@ def main() -> None:
             {"monitor": child_monitor}[mode](folder)
         return
     formats = tuple(dict.fromkeys(["csv", *(args.input_format or [])]))
+    skip = tuple(dict.fromkeys(args.skip))
     rows = [
-        bench(n, args.seed, args.jobs, args.repeat, formats) for n in (args.people or [100_000])
+        bench(n, args.seed, args.jobs, args.repeat, formats, args.data, skip)
+        for n in (args.people or [100_000])
     ]
     machine = (
         f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
@@ -311,9 +350,14 @@ def main() -> None:
                     ", ".join(f"{k} {v:.2f}" for k, v in _stages(r).items())
                 )
             elif tool.startswith("dualrel"):
+                versus = "".join(
+                    f"x{r['wall_s'] / res[b]['wall_s']:.3f} {b}, "
+                    for b in ("networkx",)
+                    if b in res
+                )
                 note = (
-                    f"x{r['wall_s'] / res['networkx']['wall_s']:.3f} networkx, "
-                    f"x{r['wall_s'] / res['duckdb']['wall_s']:.2f} duckdb; "
+                    versus
+                    + f"x{r['wall_s'] / res['duckdb']['wall_s']:.2f} duckdb; "
                     + ", ".join(f"{k} {v:.2f}" for k, v in _stages(r).items())
                 )
             if tool == "monitor":
