@@ -182,6 +182,7 @@ def bench(  # noqa: PLR0917 (the command's options, passed on as they are)
     formats: tuple[str, ...] = ("csv",),
     root: Path = DATA,
     skip: tuple[str, ...] = (),
+    stage_memory: bool = False,
 ) -> dict[str, Any]:
     folder = str(dataset(n, seed, root))
     py = sys.executable
@@ -219,8 +220,7 @@ def bench(  # noqa: PLR0917 (the command's options, passed on as they are)
                 report = os.path.join(tmp, "report.json")
                 argv = [
                     py,
-                    "-m",
-                    "dualrel",
+                    *(["-m", "dualrel"] if not stage_memory else [str(HERE / "stage_memory.py")]),
                     "check",
                     registry,
                     "--as-of",
@@ -235,16 +235,16 @@ def bench(  # noqa: PLR0917 (the command's options, passed on as they are)
                 ]
                 wall, rss, _, err = run_child(argv, ok=(0, 1))  # 1: findings at the fail level
                 outputs[name] = findings(report_findings(report))
-            stages = next(
-                json.loads(line) for line in reversed(err.splitlines()) if line.startswith("{")
-            )
+            objects = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
+            memory = objects.pop() if stage_memory else None
             dualrel_runs[name].append(
                 {
                     "wall_s": round(wall, 3),
                     "peak_mb": round(rss, 1),
                     "jobs": j,
                     "command": " ".join(["python", *argv[1:]]).replace(report, "REPORT"),
-                    "stages": stages,
+                    "stages": objects[-1],
+                    **({"stage_memory": memory} if memory is not None else {}),
                 }
             )
     for name, runs in dualrel_runs.items():
@@ -338,6 +338,12 @@ def main() -> None:
         help="leave a tool out (repeatable): networkx or monitor hold every tie as a "
         "Python object, more than memory allows at 10M people; duckdb and dualrel always run",
     )
+    ap.add_argument(
+        "--stage-memory",
+        action="store_true",
+        help="run dualrel through stage_memory.py: each stage's peak and final resident MB "
+        "are kept in the results (a sampling thread; the command is otherwise the same)",
+    )
     ap.add_argument("--child", nargs=2, metavar=("MODE", "FOLDER"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -350,7 +356,7 @@ def main() -> None:
     formats = tuple(dict.fromkeys(["csv", *(args.input_format or [])]))
     skip = tuple(dict.fromkeys(args.skip))
     rows = [
-        bench(n, args.seed, args.jobs, args.repeat, formats, args.data, skip)
+        bench(n, args.seed, args.jobs, args.repeat, formats, args.data, skip, args.stage_memory)
         for n in (args.people or [100_000])
     ]
     machine = (
