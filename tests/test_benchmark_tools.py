@@ -62,3 +62,40 @@ def test_report_findings_of_a_report_without_findings(tmp_path: Path) -> None:
     path = tmp_path / "report.json"
     path.write_text('{"format": "dualrel.report/1", "findings": [ ]}\n', encoding="utf-8")
     assert run.report_findings(str(path)) == ""
+
+
+def _results(path: Path, people: int, ties: int, wall: float, peak: float) -> Path:
+    stages = {"read_validate": wall / 2, "index": wall / 4, "evaluate": wall / 4}
+    row = {
+        "people": people,
+        "ties": ties,
+        "findings": 1,
+        "results": {
+            "duckdb": {"wall_s": wall / 5},
+            "dualrel": {"wall_s": wall, "peak_mb": peak, "stages": stages},
+        },
+    }
+    path.write_text(json.dumps({"rows": [row]}), encoding="utf-8")
+    return path
+
+
+def test_scaling_per_tie_ratios_and_where_memory_runs_out(tmp_path: Path) -> None:
+    from benchmarks.scaling import summary  # noqa: PLC0415 (beside its test)
+
+    small = _results(tmp_path / "a.json", 1_000_000, 3_000_000, 90.0, 1_100.0)
+    large = _results(tmp_path / "b.json", 10_000_000, 30_000_000, 1_080.0, 9_200.0)
+    out = summary([large, small], memory_gib=24)
+    assert [r["people"] for r in out["rows"]] == [1_000_000, 10_000_000]  # by size
+    big = out["rows"][1]
+    assert big["us_per_tie"] == 36.0
+    assert big["us_per_tie_to_smallest"] == 1.2
+    assert big["stage_per_tie_to_smallest"] == dict.fromkeys(
+        ("read_validate", "index", "evaluate"), 1.2
+    ) | dict.fromkeys(("findings", "result", "report"), 0.0)
+    assert big["to_duckdb"] == 5.0
+    fit = out["peak_fit"]
+    # 9,200 - 1,100 MB over 27M ties: 300 MB per million ties from 200 MB
+    assert fit["intercept_mb"] == 200.0
+    assert fit["mb_per_million_ties"] == 300.0
+    assert fit["ties_at_memory"] == round((24 * 1024 - 200) / 300e-6)
+    assert fit["people_at_memory"] == round(fit["ties_at_memory"] / 3)
