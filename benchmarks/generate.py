@@ -6,6 +6,8 @@ per person.  The same arguments always give the same rows.  ``write_csv``, ``wri
 and ``write_jsonl`` write them in the registry formats.
 
     python benchmarks/generate.py --people 100000 --seed 1 --out benchmarks/data/n100000
+    python benchmarks/generate.py --people 10000000 --planted --csv-only \
+        --out /tmp/n10000000-s1-planted   # what run.py --data /tmp --people 10000000 reads
 """
 
 from __future__ import annotations
@@ -168,10 +170,22 @@ def write_jsonl(path: str, people: Iterable[PersonRow], ties: Iterable[TieRow]) 
             f.write(json.dumps({"type": "tie", **_tie(t)}) + "\n")
 
 
-def write_all(folder: str, n_people: int, seed: int = 1) -> None:
-    """CSV folder ``folder/csv``, ``folder/registry.json`` and ``folder/registry.jsonl``."""
+def write_all(
+    folder: str, n_people: int, seed: int = 1, *, csv_only: bool = False, planted: bool = False
+) -> None:
+    """CSV folder ``folder/csv``, ``folder/registry.json`` and ``folder/registry.jsonl``.
+
+    ``csv_only``: the CSV folder alone (at 10M people the two JSON files would take as long
+    again and 9 GB of disk).  ``planted``: with the coaching-core situations and decoys of
+    ``planting.plant`` added to the ties, the registry ``run.py`` checks."""
     people, ties = generate(n_people, seed)
+    if planted:
+        from planting import plant  # noqa: PLC0415 (planting imports this module)
+
+        ties += plant(people, ties, seed)
     write_csv(os.path.join(folder, "csv"), people, ties)
+    if csv_only:
+        return
     write_json(os.path.join(folder, "registry.json"), people, ties)
     write_jsonl(os.path.join(folder, "registry.jsonl"), people, ties)
 
@@ -181,8 +195,14 @@ def main() -> None:
     ap.add_argument("--people", type=int, default=10_000)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--out", required=True, help="folder to write csv/, registry.json(l)")
+    ap.add_argument("--csv-only", action="store_true", help="write csv/ alone")
+    ap.add_argument(
+        "--planted",
+        action="store_true",
+        help="add planting.py's situations and decoys (the registries run.py checks)",
+    )
     args = ap.parse_args()
-    write_all(args.out, args.people, args.seed)
+    write_all(args.out, args.people, args.seed, csv_only=args.csv_only, planted=args.planted)
 
 
 if __name__ == "__main__":

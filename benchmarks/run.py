@@ -46,14 +46,16 @@ AS_OF = "2026-11-26"
 sys.path.insert(0, str(HERE))
 
 
-def dataset(n: int, seed: int) -> Path:
-    folder = HERE / "data" / f"n{n}-s{seed}-planted" / "csv"
-    if not (folder / "ties.csv").exists():
-        from generate import generate, write_csv  # noqa: PLC0415 (only when data is missing)
-        from planting import plant  # noqa: PLC0415
+DATA = HERE / "data"
+SKIPPABLE = ("networkx", "monitor")
 
-        people, ties = generate(n, seed)
-        write_csv(str(folder), people, ties + plant(people, ties, seed))
+
+def dataset(n: int, seed: int, root: Path = DATA) -> Path:
+    folder = root / f"n{n}-s{seed}-planted" / "csv"
+    if not (folder / "ties.csv").exists():
+        from generate import write_all  # noqa: PLC0415 (only when data is missing)
+
+        write_all(str(folder.parent), n, seed, csv_only=True, planted=True)
     return folder
 
 
@@ -83,15 +85,35 @@ def run_child(argv: list[str], ok: tuple[int, ...] = (0,)) -> tuple[float, float
 
 
 def report_findings(path: str) -> str:
-    """The findings of a ``dualrel.report/1`` JSON file, one sorted line each."""
+    """The findings of a ``dualrel.report/1`` JSON file, one sorted line each.
+
+    The findings are decoded one at a time and only their rule, subjects and evidence
+    kept: at 10M people the report is 1.7 GB of JSON, several times that as one decoded
+    document."""
     with open(path, encoding="utf-8") as f:
-        report = json.load(f)
-    return "\n".join(
-        sorted(
+        text = f.read()
+    decoder = json.JSONDecoder()
+    at = text.index("[", text.index('"findings"'))  # the key comes before any finding
+    lines = []
+    while True:
+        at = _skip(text, at + 1)
+        if text[at] == "]":
+            break
+        f, at = decoder.raw_decode(text, at)
+        lines.append(
             json.dumps([f["rule"], dict(sorted(f["subjects"].items())), list(f["evidence"])])
-            for f in report["findings"]
         )
-    )
+        at = _skip(text, at)
+        if text[at] == "]":
+            break
+    return "\n".join(sorted(lines))
+
+
+def _skip(text: str, at: int) -> int:
+    """The position of the first character from ``at`` on that is not JSON whitespace."""
+    while text[at] in " \t\r\n":
+        at += 1
+    return at
 
 
 # -- children -------------------------------------------------------------------------------
@@ -152,10 +174,17 @@ def _best(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return {**best, "runs_wall_s": [r["wall_s"] for r in runs]}
 
 
-def bench(
-    n: int, seed: int, jobs: int, repeat: int = 1, formats: tuple[str, ...] = ("csv",)
+def bench(  # noqa: PLR0917 (the command's options, passed on as they are)
+    n: int,
+    seed: int,
+    jobs: int,
+    repeat: int = 1,
+    formats: tuple[str, ...] = ("csv",),
+    root: Path = DATA,
+    skip: tuple[str, ...] = (),
+    stage_memory: bool = False,
 ) -> dict[str, Any]:
-    folder = str(dataset(n, seed))
+    folder = str(dataset(n, seed, root))
     py = sys.executable
     results: dict[str, dict[str, Any]] = {}
     outputs: dict[str, set[str]] = {}
@@ -163,6 +192,8 @@ def bench(
         ("duckdb", [py, str(HERE / "baselines" / "duckdb_sql.py"), folder, AS_OF]),
         ("networkx", [py, str(HERE / "baselines" / "networkx_scan.py"), folder, AS_OF]),
     ):
+        if name in skip:
+            continue
         runs = []
         for _ in range(repeat):
             wall, rss, out, err = run_child(argv)
@@ -189,8 +220,7 @@ def bench(
                 report = os.path.join(tmp, "report.json")
                 argv = [
                     py,
-                    "-m",
-                    "dualrel",
+                    *(["-m", "dualrel"] if not stage_memory else [str(HERE / "stage_memory.py")]),
                     "check",
                     registry,
                     "--as-of",
@@ -205,16 +235,16 @@ def bench(
                 ]
                 wall, rss, _, err = run_child(argv, ok=(0, 1))  # 1: findings at the fail level
                 outputs[name] = findings(report_findings(report))
-            stages = next(
-                json.loads(line) for line in reversed(err.splitlines()) if line.startswith("{")
-            )
+            objects = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
+            memory = objects.pop() if stage_memory else None
             dualrel_runs[name].append(
                 {
                     "wall_s": round(wall, 3),
                     "peak_mb": round(rss, 1),
                     "jobs": j,
                     "command": " ".join(["python", *argv[1:]]).replace(report, "REPORT"),
-                    "stages": stages,
+                    "stages": objects[-1],
+                    **({"stage_memory": memory} if memory is not None else {}),
                 }
             )
     for name, runs in dualrel_runs.items():
@@ -232,8 +262,13 @@ def bench(
                 f"{len(reference - got)} missing against duckdb, e.g. "
                 f"{sorted(got ^ reference)[:3]}"
             )
-    wall, rss, out, _ = run_child([py, __file__, "--child", "monitor", folder])
-    results["monitor"] = {"wall_s": round(wall, 3), "peak_mb": round(rss, 1), **json.loads(out)}
+    if "monitor" not in skip:
+        wall, rss, out, _ = run_child([py, __file__, "--child", "monitor", folder])
+        results["monitor"] = {
+            "wall_s": round(wall, 3),
+            "peak_mb": round(rss, 1),
+            **json.loads(out),
+        }
     with open(Path(folder) / "ties.csv", encoding="utf-8") as f:
         ties = sum(1 for _ in f) - 1
     best = min(
@@ -241,18 +276,23 @@ def bench(
         key=lambda r: float(r["wall_s"]),
     )
     d = float(best["wall_s"])
-    return {
+    row: dict[str, Any] = {
         "people": n,
         "ties": ties,
+        "registry": folder,
+        "skipped": list(skip),
         "findings": len(reference),
         "results": results,
         "best_dualrel_jobs": best["jobs"],
         "dualrel_us_per_tie": round(d / ties * 1e6, 3),
+        "dualrel_peak_bytes_per_tie": round(float(best["peak_mb"]) * 2**20 / ties, 1),
         # the work that grows with the registry, without process start-up and imports
         "dualrel_stages_us_per_tie": round(sum(_stages(best).values()) / ties * 1e6, 3),
-        "ratio_to_networkx": round(d / float(results["networkx"]["wall_s"]), 3),
         "ratio_to_duckdb": round(d / float(results["duckdb"]["wall_s"]), 3),
     }
+    if "networkx" in results:
+        row["ratio_to_networkx"] = round(d / float(results["networkx"]["wall_s"]), 3)
+    return row
 
 
 def _stages(run: dict[str, Any]) -> dict[str, float]:
@@ -283,6 +323,27 @@ def main() -> None:
         choices=("csv", "jsonl", "json"),
         help="registry formats checked (repeatable; csv always): the CSV registry converted",
     )
+    ap.add_argument(
+        "--data",
+        type=Path,
+        default=DATA,
+        help="folder holding (or to generate) the n{people}-s{seed}-planted registries "
+        "(default benchmarks/data; e.g. /tmp for a 10M registry)",
+    )
+    ap.add_argument(
+        "--skip",
+        action="append",
+        choices=SKIPPABLE,
+        default=[],
+        help="leave a tool out (repeatable): networkx or monitor hold every tie as a "
+        "Python object, more than memory allows at 10M people; duckdb and dualrel always run",
+    )
+    ap.add_argument(
+        "--stage-memory",
+        action="store_true",
+        help="run dualrel through stage_memory.py: each stage's peak and final resident MB "
+        "are kept in the results (a sampling thread; the command is otherwise the same)",
+    )
     ap.add_argument("--child", nargs=2, metavar=("MODE", "FOLDER"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -293,8 +354,10 @@ def main() -> None:
             {"monitor": child_monitor}[mode](folder)
         return
     formats = tuple(dict.fromkeys(["csv", *(args.input_format or [])]))
+    skip = tuple(dict.fromkeys(args.skip))
     rows = [
-        bench(n, args.seed, args.jobs, args.repeat, formats) for n in (args.people or [100_000])
+        bench(n, args.seed, args.jobs, args.repeat, formats, args.data, skip, args.stage_memory)
+        for n in (args.people or [100_000])
     ]
     machine = (
         f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
@@ -311,9 +374,14 @@ def main() -> None:
                     ", ".join(f"{k} {v:.2f}" for k, v in _stages(r).items())
                 )
             elif tool.startswith("dualrel"):
+                versus = "".join(
+                    f"x{r['wall_s'] / res[b]['wall_s']:.3f} {b}, "
+                    for b in ("networkx",)
+                    if b in res
+                )
                 note = (
-                    f"x{r['wall_s'] / res['networkx']['wall_s']:.3f} networkx, "
-                    f"x{r['wall_s'] / res['duckdb']['wall_s']:.2f} duckdb; "
+                    versus
+                    + f"x{r['wall_s'] / res['duckdb']['wall_s']:.2f} duckdb; "
                     + ", ".join(f"{k} {v:.2f}" for k, v in _stages(r).items())
                 )
             if tool == "monitor":

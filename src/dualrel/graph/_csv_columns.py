@@ -112,14 +112,16 @@ def read_columns(
     Nothing is reported to the caller's collector: warnings come back in
     :attr:`Columns.warnings`, to be added only when the columnar result is used.
     """
-    people_table = _table(people_file, PEOPLE_COLUMNS)
-    if people_table is None or people_table.num_rows == 0:
+    tables = [_table(people_file, PEOPLE_COLUMNS)]
+    if tables[0] is None or tables[0].num_rows == 0:
         return None
-    ties_table = _table(ties_file, TIE_COLUMNS)
-    if ties_table is None:
+    tables.append(_table(ties_file, TIE_COLUMNS))
+    if tables[1] is None:
         return None
+    # popped, never named here: validated_columns holds the tables alone and gives their
+    # text back as soon as it is encoded (at 10M people the ties' text is 2 GB)
     return validated_columns(
-        people_table, ties_table, people_file, ties_file, kinds=kinds, roles=roles
+        tables.pop(0), tables.pop(), people_file, ties_file, kinds=kinds, roles=roles
     )
 
 
@@ -155,6 +157,12 @@ def validated_columns(
         )
         read = read_people(people_table, person_ids, people_file, roles, w, tie_ends=tie_ends)
         del people_table
+        # the ends and kinds are encoded by now (``read_people`` waited for the ends): their
+        # text is given back before the ties' own checks take their room
+        ties_table = ties_table.drop_columns(
+            [h for h in ("source", "target", "kind") if h in ties_table.column_names]
+        )
+        POOL.release_unused()
         columns = None if read is None else _ties(ties_table, prepared, ties_file, kinds, read, w)
     # the parsed text is no longer needed: give it back before the ties take their room
     del ties_table, prepared, person_ids
