@@ -12,8 +12,8 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from dualrel.errors import RegistryError
 from dualrel.graph.model import Person, Registry, Tie
-from dualrel.rules import Monitor, _sessions, evaluate, prepare
-from dualrel.rules._sessions import JOIN_FROM
+from dualrel.rules import Monitor, _near, evaluate, prepare
+from dualrel.rules._near import JOIN_FROM
 from dualrel.testing.strategies import ties as tie_strategy
 
 AS_OF = date(2026, 1, 1)
@@ -163,7 +163,7 @@ class MonitorMachine(RuleBasedStateMachine):
 def test_monitor_equals_batch_after_any_sequence(compiled, join_from, monkeypatch):
     # registries this small rarely reach JOIN_FROM: a run with 0 prunes every new tie's
     # neighbourhood on people, to show the pruning never loses a match
-    monkeypatch.setattr(_sessions, "JOIN_FROM", join_from)
+    monkeypatch.setattr(_near, "JOIN_FROM", join_from)
     machine = type("Machine", (MonitorMachine,), {"compiled": compiled})
     runner = machine.TestCase
     runner.settings = settings(
