@@ -107,16 +107,6 @@ def csv_layout(folder: str, c: Collector) -> Layout:
     )
 
 
-def _runs(n: int) -> LineRuns:
-    """Row i on line i + 2 (a part read by columns holds one row per line)."""
-    lines = LineRuns()
-    if n:
-        lines.starts.append(0)
-        lines.offsets.append(2)
-    lines.count = n
-    return lines
-
-
 def relocate(problem: Problem, lines: PartLines, first: str) -> Problem:
     """A problem the columnar checks located at row + 2 of the parts read as one table
     (file ``first``), located at its own part's file and line."""
@@ -138,6 +128,7 @@ def read_part_columns(
     column checks; lines and warnings are then put back in their parts.  None (the row
     reader then reads each part) when a part is outside what the columnar path reads or
     the parts' headers differ."""
+    from dualrel.graph._arrow_columns import lines as one_row_per_line  # noqa: PLC0415
     from dualrel.graph._csv_columns import (  # noqa: PLC0415 (pyarrow)
         Columns,
         _table,
@@ -161,7 +152,7 @@ def read_part_columns(
     ):
         at = 0
         for table, file in zip(parts, files, strict=True):
-            lines.add(at, file, _runs(table.num_rows))
+            lines.add(at, file, one_row_per_line(table.num_rows))
             at += table.num_rows
     people_table = pa.concat_tables(tables[0])
     ties_table = pa.concat_tables(tables[1])
