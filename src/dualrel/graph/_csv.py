@@ -19,7 +19,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from datetime import date
 from itertools import compress
 from operator import itemgetter
-from typing import Any, cast
+from typing import Any
 
 from dualrel._internal.decode import DecodeError
 from dualrel._internal.problems import Collector
@@ -31,7 +31,6 @@ from dualrel._internal.reading import (
     utf8_error,
     wrong_encoding,
 )
-from dualrel.errors import ProblemCode
 from dualrel.graph._assemble import SectionInfo, finish
 from dualrel.graph._csv_common import (
     PEOPLE_COLUMNS,
@@ -42,6 +41,7 @@ from dualrel.graph._csv_common import (
     check_header,
     contact_cells,
     csv_record,
+    duplicate_id,
     increasing_runs_apart,
     required_columns,
     split_roles,
@@ -223,7 +223,7 @@ def _read_people(
             known = claim(pid, p)
             if known is not p:
                 first = lines.line(people.index(known)) or 0
-                _duplicate(c, file, "person", pid, line, first)
+                duplicate_id(c, file, "person", pid, line, first)
                 continue
             roles_text = row[i_roles]
             roles = roles_cache.get(roles_text)
@@ -244,17 +244,6 @@ def _read_people(
             n += 1
         lines.count = n
     return people, lines, by_id
-
-
-def _duplicate(c: Collector, file: str, what: str, rid: str, line: int, first: int) -> None:  # noqa: PLR0917
-    c.error(
-        file,
-        cast("ProblemCode", f"duplicate-{what}"),
-        f"{what} id {rid!r} already used at line {first}",
-        line=line,
-        record=rid,
-        field="id",
-    )
 
 
 def _read_ties(  # noqa: PLR0917
@@ -417,7 +406,7 @@ def _check_unique(c: Collector, file: str, what: str, ids: list[str], lines: Lin
     for i, rid in enumerate(ids):
         j = first.setdefault(rid, i)
         if j != i:
-            _duplicate(c, file, what, rid, lines.line(i) or 0, lines.line(j) or 0)
+            duplicate_id(c, file, what, rid, lines.line(i) or 0, lines.line(j) or 0)
 
 
 #: Problems of people.csv after which its ties are not read: they would all be in error.

@@ -13,7 +13,7 @@ from collections.abc import Callable, Collection, Mapping
 from datetime import date
 from itertools import compress, count, islice, pairwise
 from operator import ge, itemgetter
-from typing import Any
+from typing import Any, cast
 
 from dualrel._internal.decode import readable_int
 from dualrel._internal.problems import Collector
@@ -37,6 +37,7 @@ __all__ = [
     "check_header",
     "contact_cells",
     "csv_record",
+    "duplicate_id",
     "increasing_runs_apart",
     "required_columns",
     "split_roles",
@@ -308,3 +309,25 @@ def csv_record(section: str, header: list[str], row: list[str]) -> dict[str, Any
     if attributes:
         rec["attributes"] = attributes
     return rec
+
+
+def duplicate_id(  # noqa: PLR0917
+    c: Collector,
+    file: str,
+    what: str,
+    rid: str,
+    line: int | None,
+    first: int | None,
+    first_file: str | None = None,
+) -> None:
+    """A ``duplicate-person`` or ``duplicate-tie`` error at ``line`` of ``file``, naming
+    where the id was first used (its file too, when another part of a split folder)."""
+    where = f"line {first}" if first_file in (None, file) else f"{first_file} line {first}"
+    c.error(
+        file,
+        cast("ProblemCode", f"duplicate-{what}"),
+        f"{what} id {rid!r} already used at {where}",
+        line=line,
+        record=rid,
+        field="id",
+    )

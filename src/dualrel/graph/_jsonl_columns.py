@@ -49,7 +49,7 @@ from dualrel.graph._csv_columns import Columns, validated_columns
 from dualrel.graph._locations import LineRuns
 from dualrel.graph._people_ties import PeopleTiesReader
 from dualrel.graph.columns import ColumnarRegistry
-from dualrel.graph.model import Registry, Tie
+from dualrel.graph.model import Person, Registry, Tie
 
 __all__ = ["BLOCK_SIZE", "read_jsonl_columns"]
 
@@ -313,8 +313,9 @@ def _registry(
         return None
     first = header.lines + 1
     c = Collector()
+    people = columns.people  # made on each read of the property: once here
     if columns.warnings.warnings or len(suspects):
-        _warnings(file, columns, suspects, tie_rows, first, c, kinds, roles)
+        _warnings(file, columns, people, suspects, tie_rows, first, c, kinds, roles)
     ties = replace(columns.ties, lines=_runs(tie_rows, first))
     registry = finish(
         c,
@@ -322,7 +323,7 @@ def _registry(
         None,
         SectionInfo(file, ties.lines, None),
         None,
-        registry=Registry(tuple(columns.people), (), as_of or header.as_of, file, {}, dict(kinds)),
+        registry=Registry(tuple(people), (), as_of or header.as_of, file, {}, dict(kinds)),
     )
     if on_read is not None:
         on_read(size)
@@ -420,6 +421,7 @@ def _runs(rows: pa.Array, first: int) -> LineRuns:
 def _warnings(  # noqa: PLR0917
     file: str,
     columns: Columns,
+    people: list[Person],
     suspects: pa.Array,
     tie_rows: pa.Array,
     first: int,
@@ -455,11 +457,11 @@ def _warnings(  # noqa: PLR0917
     if at:
         mismatch = [ties[r] for r in at]
         ends = {t.source for t in mismatch} | {t.target for t in mismatch}
-        people = [p for p in columns.people if p.id in ends]
+        ends_people = [p for p in people if p.id in ends]
         assemble(
             c,
-            people,
-            SectionInfo(file, array("l", [0] * len(people)), None),
+            ends_people,
+            SectionInfo(file, array("l", [0] * len(ends_people)), None),
             mismatch,
             SectionInfo(file, array("l", [r + first for r in at]), None),
             as_of=None,

@@ -21,7 +21,8 @@ from dataclasses import dataclass, replace
 from typing import Any, cast
 
 from dualrel._internal.problems import Collector
-from dualrel.errors import Problem, ProblemCode
+from dualrel.errors import Problem
+from dualrel.graph._csv_common import duplicate_id
 from dualrel.graph._locations import LineArray, LineMap, LineRuns, PartLines, RecordLocations
 from dualrel.graph._practice_reader import PracticeReader
 from dualrel.graph.model import PRACTICE_SECTIONS, Person, Tie
@@ -190,7 +191,7 @@ def merge_people(
         for i, p in enumerate(part):
             first = where.setdefault(p.id, (file, part_lines.line(i)))
             if first[0] != file:
-                _duplicate(c, "person", p.id, file, part_lines.line(i), first)
+                duplicate_id(c, file, "person", p.id, part_lines.line(i), first[1], first[0])
             by_id.setdefault(p.id, p)
         people.extend(part)
     return people, lines, by_id
@@ -205,22 +206,8 @@ def check_unique_parts(c: Collector, ties: Sequence[Tie], lines: PartLines) -> N
     for i, tid in enumerate(ids):
         j = first.setdefault(tid, i)
         if j != i:
-            at = (lines.file(j) or "", lines.line(j))
-            _duplicate(c, "tie", tid, lines.file(i) or "", lines.line(i), at)
-
-
-def _duplicate(  # noqa: PLR0917
-    c: Collector, what: str, rid: str, file: str, line: int | None, first: tuple[str, int | None]
-) -> None:
-    where = f"line {first[1]}" if first[0] == file else f"{first[0]} line {first[1]}"
-    c.error(
-        file,
-        cast("ProblemCode", f"duplicate-{what}"),
-        f"{what} id {rid!r} already used at {where}",
-        line=line,
-        record=rid,
-        field="id",
-    )
+            file = lines.file(i) or ""
+            duplicate_id(c, file, "tie", tid, lines.line(i), lines.line(j), lines.file(j) or "")
 
 
 class PracticeParts:
