@@ -24,7 +24,8 @@ from dualrel.report import render
 from dualrel.rules import evaluate, prepare, shipped_rulesets
 from dualrel.rules._prune import needed_ties
 from dualrel.rules._prune_columns import needed_rows, rows_to_check
-from dualrel.rules.engine import registry_for
+from dualrel.rules._sessions import Store, build_store
+from dualrel.rules.engine import _Narrowed, registry_for
 from dualrel.testing import registries, registries_matching
 from dualrel.testing.strategies import plantable
 
@@ -75,6 +76,31 @@ def _same_ties_kept_of(name: str, reg: Registry, columns: ColumnarRegistry) -> N
     # evaluating the narrowed registry finds what evaluating the whole one finds
     narrowed = registry_for(columns, [compiled], as_of=when)
     assert evaluate(narrowed, compiled).findings == evaluate(full, compiled).findings
+    # ... with the ties the pass on columns kept handed to the store, which is the store
+    # the pass on objects builds
+    assert isinstance(narrowed, _Narrowed)
+    usable = narrowed.usable_by(compiled, when)
+    assert usable is not None
+    assert [t.id for t in usable] == [full.ties[i].id for i in rows]
+    assert narrowed.usable_by(compiled, date(1999, 1, 1)) is None
+    assert narrowed.usable_by(prepare(name)[0], when) is None  # another object: not trusted
+    _same_store(
+        build_store(compiled, narrowed, when, prune=True, kept=usable),
+        build_store(compiled, narrowed, when, prune=True),
+    )
+
+
+def _same_store(given: Store, found: Store) -> None:
+    assert given.index.ties.keys() == found.index.ties.keys()
+    assert {p: sorted(t.id for t in ts) for p, ts in given.index.adjacency.items() if ts} == {
+        p: sorted(t.id for t in ts) for p, ts in found.index.adjacency.items() if ts
+    }
+    assert {p: sorted(t.id for t in ts) for p, ts in given.index.overseers.items() if ts} == {
+        p: sorted(t.id for t in ts) for p, ts in found.index.overseers.items() if ts
+    }
+    assert given.number == found.number
+    assert given.roles == found.roles
+    assert given.tie_number.keys() == found.tie_number.keys()
 
 
 @pytest.mark.parametrize("name", PLAIN)

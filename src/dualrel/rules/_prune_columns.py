@@ -30,7 +30,7 @@ from dualrel.rules.numbers import _numeric_reads
 from dualrel.rules.plan import CompiledRuleset
 from dualrel.rules.schema import PersonSpec, TieClause
 
-__all__ = ["needed_rows", "rows_to_check"]
+__all__ = ["needed_rows", "rows_and_needs", "rows_to_check"]
 
 
 class _Bindings:
@@ -297,6 +297,15 @@ def rows_to_check(
     them), every tie of a kind a rule reads as a number (the warnings about values that
     are not numbers count them all) and the ties concerns are about.  Path clauses walk
     the whole registry: every tie."""
+    found = rows_and_needs(compiled, ties, practice, as_of)
+    return None if found is None else found[0]
+
+
+def rows_and_needs(
+    compiled: Sequence[CompiledRuleset], ties: TieColumns, practice: Practice, as_of: date
+) -> tuple[pa.Array, list[pa.Array]] | None:
+    """:func:`rows_to_check`, and for each of ``compiled`` the rows of the ties its rules
+    can use (its :func:`needed_rows`, a part of the first)."""
     if any(c.paths for c in compiled):
         return None
     kinds = set(OVERSIGHT_KINDS)
@@ -305,10 +314,11 @@ def rows_to_check(
             if read is None:
                 return None
             kinds |= read
-    parts = [needed_rows(c, ties, as_of) for c in compiled]
+    needs = [needed_rows(c, ties, as_of) for c in compiled]
+    parts = list(needs)
     if any(k in kinds for k in ties.kinds):
         parts.append(pc.indices_nonzero(_lookup([k in kinds for k in ties.kinds], ties.kind_codes)))
     if any("concerns" in c.schema.sections for c in compiled) and practice.concerns:
         about = pa.array(sorted({c.about for c in practice.concerns}), pa.string())
         parts.append(pc.indices_nonzero(pc.is_in(ties.ids, value_set=about)))
-    return sorted_rows(parts, len(ties))
+    return sorted_rows(parts, len(ties)), needs

@@ -602,13 +602,20 @@ def sorted_findings(findings: Iterable[Finding]) -> tuple[Finding, ...]:
 
 
 def build_store(
-    compiled: CompiledRuleset, registry: Registry, as_of: date, *, prune: bool = False
+    compiled: CompiledRuleset,
+    registry: Registry,
+    as_of: date,
+    *,
+    prune: bool = False,
+    kept: Iterable[Tie] | None = None,
 ) -> Store:
     """The store of ``registry`` for ``compiled``.
 
     With ``prune`` (batch evaluation) it holds only the ties some rule can use (see
     :mod:`dualrel.rules._prune`) and only the people those ties join; a ``Monitor``
-    needs every admitted tie, since later ties can make earlier ones matter.
+    needs every admitted tie, since later ties can make earlier ones matter.  ``kept``
+    gives those ties when the pass has already run (on columns, in
+    :func:`~dualrel.rules.engine.registry_for`): they are not looked for again.
     """
     store = Store(compiled, as_of)
     derived: list[Tie] = []
@@ -625,6 +632,31 @@ def build_store(
         for tie in derived:
             store.add_tie(tie)
         return store
+    index = store.index
+    if kept is not None and not compiled.paths:
+        usable = {t.id: t for t in kept}
+        for tie in registry.ties:
+            if tie.kind in OVERSIGHT_KINDS and tie.id not in usable:  # add_tie files the rest
+                index.add_oversight(tie)
+    else:
+        usable = _usable(compiled, registry, derived, as_of, index)
+    joined = {p for t in usable.values() for p in (t.source, t.target)}
+    if compiled.schema.sections:
+        store.add_records(registry.practice, _concern_ties(registry, compiled))
+        joined.update(person for person, _, field in store.record_index.records_of if field)
+    for person in registry.people:
+        if person.id in joined:
+            store.add_person(person)
+    for tie in usable.values():
+        store.add_tie(tie)
+    return store
+
+
+def _usable(
+    compiled: CompiledRuleset, registry: Registry, derived: list[Tie], as_of: date, index: TieIndex
+) -> dict[str, Tie]:
+    """The ties some rule can use (the semi-join pass on objects), by id; the oversight
+    ties not among them are filed in the store's index."""
     roles: Callable[[str], Iterable[str]] | None = None
     if any(spec.roles for r in compiled.rules for spec in r.rule.match.people.values()):
         by_id = {p.id: p.roles for p in registry.people}
@@ -634,24 +666,12 @@ def build_store(
         by_kind[tie.kind].append(tie)
     for tie in derived:
         by_kind[tie.kind].append(tie)
-    del derived
     kept = needed_ties(compiled, by_kind, as_of, roles)
-    index = store.index
     for kind in sorted(OVERSIGHT_KINDS):
         for tie in by_kind.get(kind, ()):
-            if tie.id not in kept:  # add_tie below files the kept ones
+            if tie.id not in kept:  # add_tie files the kept ones
                 index.add_oversight(tie)
-    del by_kind
-    joined = {p for t in kept.values() for p in (t.source, t.target)}
-    if compiled.schema.sections:
-        store.add_records(registry.practice, _concern_ties(registry, compiled))
-        joined.update(person for person, _, field in store.record_index.records_of if field)
-    for person in registry.people:
-        if person.id in joined:
-            store.add_person(person)
-    for tie in kept.values():
-        store.add_tie(tie)
-    return store
+    return kept
 
 
 def _concern_ties(registry: Registry, compiled: CompiledRuleset) -> dict[str, tuple[str, str]]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import multiprocessing
 from collections.abc import MutableMapping, Sequence
+from dataclasses import dataclass, field, fields
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Union
@@ -23,7 +24,7 @@ from dualrel.errors import InvalidArgument
 from dualrel.findings import Finding, Report, RulesetRef
 from dualrel.graph import as_registry
 from dualrel.graph.columns import ColumnarRegistry
-from dualrel.graph.model import Registry
+from dualrel.graph.model import Registry, Tie
 from dualrel.rules._durable import Engine
 from dualrel.rules._match import AnchorKey, Match
 from dualrel.rules._sessions import Store, build_store, sorted_findings
@@ -121,7 +122,8 @@ def evaluate(
     # ones without cycles: the collector would only scan the registry again and again
     with gc_paused():
         for c in compiled:
-            store = build_store(c, reg, when, prune=True)
+            kept = reg.usable_by(c, when) if isinstance(reg, _Narrowed) else None
+            store = build_store(c, reg, when, prune=True, kept=kept)
             keys = store.all_candidates()
             watch.lap("index")
             if (
@@ -162,14 +164,42 @@ def registry_for(
     """
     if isinstance(registry, Registry):
         return registry
-    from dualrel.rules._prune_columns import rows_to_check  # noqa: PLC0415 (pyarrow)
+    import pyarrow.compute as pc  # noqa: PLC0415
+
+    from dualrel.rules._prune_columns import rows_and_needs  # noqa: PLC0415 (pyarrow)
 
     when = _evaluation_date(registry.registry, as_of)
-    rows = rows_to_check(compiled, registry.ties, registry.registry.practice, when)
-    if rows is None:
+    found = rows_and_needs(compiled, registry.ties, registry.registry.practice, when)
+    if found is None:
         return registry.full()
+    rows, needs = found
     reads = _numeric_reads(c.ruleset for c in compiled)
-    return registry.narrowed(rows, every_person=any(o == "person" for o, _, _ in reads))
+    narrowed = registry.narrowed(rows, every_person=any(o == "person" for o, _, _ in reads))
+    # the ties each ruleset can use, as objects of the narrowed registry (whose ties are
+    # those at ``rows``, in order): evaluate need not run the pass again on them
+    ties = narrowed.ties
+    usable = tuple(
+        (c, when, tuple([ties[i] for i in pc.index_in(need, value_set=rows).to_pylist()]))
+        for c, need in zip(compiled, needs, strict=True)
+    )
+    return _Narrowed(**{f.name: getattr(narrowed, f.name) for f in fields(Registry)}, usable=usable)
+
+
+@dataclass(frozen=True, slots=True)
+class _Narrowed(Registry):
+    """A registry :func:`registry_for` narrowed, with the ties the semi-join pass on its
+    columns found each ruleset can use on a date (``build_store`` then skips the pass)."""
+
+    usable: tuple[tuple[CompiledRuleset, date, tuple[Tie, ...]], ...] = field(
+        default=(), compare=False, repr=False
+    )
+
+    def usable_by(self, compiled: CompiledRuleset, when: date) -> tuple[Tie, ...] | None:
+        """The ties ``compiled`` can use on ``when``, when the pass on columns found them."""
+        for c, on, ties in self.usable:
+            if c is compiled and on == when:
+                return ties
+        return None
 
 
 #: Below this many (rule, anchor) pairs, starting workers costs more than it saves.
