@@ -78,6 +78,8 @@ __all__ = [
 _MISSING = "~missing~"  # prefix of a missing value: equal to nothing, unique per record
 #: Instants (days from the evaluation date) remembered per datetime object, at most.
 _INSTANTS_CACHED = 200_000
+#: Orientation-free fact texts remembered (see ``TieFacts._shared_text``), at most.
+_SHARED_CACHED = 200_000
 
 
 # -- time -------------------------------------------------------------------------------------
@@ -162,6 +164,11 @@ class TieFacts:
         self._tie_number = numbering.tie_number if schema.tie_numbers else None
         self._reverse = schema.reverse_kinds
         self._made: dict[str, tuple[str, str | None]] = {}
+        #: by kind, start, end and ``id`` of the attributes: (the attributes, a copy of
+        #: them, the text)
+        self._shared: dict[
+            tuple[str, date | None, date | None, int], tuple[Any, dict[str, Any], str]
+        ] = {}
         # each flag's text once: (what the tie must be in, the text it adds)
         self._kind_sets = [
             (kinds, f',"{kind_set_field(i)}":1') for i, kinds in enumerate(schema.kind_sets)
@@ -200,6 +207,44 @@ class TieFacts:
         cached = self._made.get(tie.id)
         if cached is not None:
             return cached
+        shared = self._shared_text(tie)
+        number, roles, role_sets = self._number, self._roles, self._role_sets
+
+        def oriented(a: str, b: str, forward: int) -> str:
+            body = f'{shared},"{SOURCE}":{number[a]},"{TARGET}":{number[b]},"{FORWARD}":{forward}'
+            ra, rb = roles[a], roles[b]
+            for rs, source_flag, target_flag in role_sets:
+                if ra & rs:
+                    body += source_flag
+                if rb & rs:
+                    body += target_flag
+            if self._slots:
+                body += self._slot_text(SOURCE, "person", self._fields[a])
+                body += self._slot_text(TARGET, "person", self._fields[b])
+                body += self._pair_text({SOURCE: a, TARGET: b}, tie)
+            return body
+
+        src, dst = tie.source, tie.target
+        result = (
+            oriented(src, dst, 1),
+            oriented(dst, src, 0) if tie.kind in self._reverse else None,
+        )
+        self._made[tie.id] = result
+        return result
+
+    def _shared_text(self, tie: Tie) -> str:
+        """The fields of ``tie``'s facts that do not depend on the orientation: its kind,
+        dates and attributes, and its number (made once per kind, dates and attribute
+        mapping when ties carry no number: ties share them, attribute mappings
+        included, about three ties to one in a large registry)."""
+        attributes = tie.attributes
+        key = (tie.kind, tie.start, tie.end, id(attributes))
+        if self._tie_number is None:
+            hit = self._shared.get(key)
+            # the entry holds the mapping, so its id is not reused while cached, and a copy
+            # of it: a mapping changed since (a plain dict can be) is not the one cached
+            if hit is not None and hit[0] is attributes and hit[1] == attributes:
+                return hit[2]
         days = self._days
         shared = (
             f'"{KIND}":"{tie.kind}","{START}":{days(tie.start, NO_START)},'
@@ -225,31 +270,11 @@ class TieFacts:
             # always there (a join may read it); the flag says it holds a date
             when = date_value(tie.attributes.get(name))
             shared += f"{field}{days(when, NO_END)}" + ("" if when is None else known)
-        number, roles, role_sets = self._number, self._roles, self._role_sets
         if self._slots:
             shared += self._slot_text(TIE_PLACE, "tie", ({}, tie.attributes))
-
-        def oriented(a: str, b: str, forward: int) -> str:
-            body = f'{shared},"{SOURCE}":{number[a]},"{TARGET}":{number[b]},"{FORWARD}":{forward}'
-            ra, rb = roles[a], roles[b]
-            for rs, source_flag, target_flag in role_sets:
-                if ra & rs:
-                    body += source_flag
-                if rb & rs:
-                    body += target_flag
-            if self._slots:
-                body += self._slot_text(SOURCE, "person", self._fields[a])
-                body += self._slot_text(TARGET, "person", self._fields[b])
-                body += self._pair_text({SOURCE: a, TARGET: b}, tie)
-            return body
-
-        src, dst = tie.source, tie.target
-        result = (
-            oriented(src, dst, 1),
-            oriented(dst, src, 0) if tie.kind in self._reverse else None,
-        )
-        self._made[tie.id] = result
-        return result
+        if self._tie_number is None and len(self._shared) < _SHARED_CACHED:
+            self._shared[key] = (attributes, dict(attributes), shared)
+        return shared
 
     def _slot_text(self, place: str, owner: str, fields: tuple[Any, Mapping[str, Any]]) -> str:
         """The copies of the compared fields of ``owner`` at ``place`` (see ``slot_field``)."""

@@ -76,6 +76,7 @@ class _Table:
         self.full: dict[Any, _Bindings] = {}
         self._computed: dict[Any, _Bindings] = {}
         self._role_ok: dict[frozenset[str], pa.Array] = {}
+        self._of_kind: dict[int, pa.Array] = {}
         # the people at each end of a binding list, by the list (kept with it: lists that
         # a round leaves as they are keep their people)
         self._people: dict[tuple[int, int], tuple[_Bindings, pa.Array]] = {}
@@ -86,6 +87,24 @@ class _Table:
         if got is None or got[0] is not b:
             got = self._people[(id(b), end)] = (b, _mask(b.end(end), len(self.ties.people)))
         return got[1]
+
+    def rows_of(self, kinds: Sequence[str]) -> pa.Array:
+        """The rows of the ties of ``kinds`` (a list per kind, each found once: clauses
+        share kinds, and one comparison over the codes costs half a look-up table's)."""
+        parts = []
+        for kind in kinds:
+            code = self.code.get(kind)
+            if code is None:
+                continue
+            rows = self._of_kind.get(code)
+            if rows is None:
+                rows = self._of_kind[code] = pc.indices_nonzero(
+                    pc.equal(self.ties.kind_codes, code)
+                )
+            parts.append(rows)
+        if len(parts) == 1:
+            return parts[0]
+        return pa.concat_arrays(parts) if parts else pa.array([], pa.uint64())
 
     def role_ok(self, roles: frozenset[str]) -> pa.Array:
         """For each person code, whether the person has one of ``roles``."""
@@ -102,8 +121,9 @@ def _mask(codes: pa.Array, n: int) -> pa.Array:
         return pa.nulls(n, pa.bool_()).fill_null(False)
     if pa.types.is_unsigned_integer(codes.type):  # rows from indices_nonzero
         codes = codes.cast(pa.int64())
-    marks = pc.scatter(pc.is_valid(codes), codes, max_index=n - 1)
-    return pc.fill_null(marks, False)
+    # the entries not scattered to are null: is_valid reads them as false (half the time
+    # of fill_null, which copies the values as well as the validity)
+    return pc.is_valid(pc.scatter(pc.is_valid(codes), codes, max_index=n - 1))
 
 
 class _Clause:
@@ -134,8 +154,7 @@ class _Clause:
         if got is not None:
             return got
         ties = table.ties
-        in_kinds = _lookup([k in self.kinds for k in ties.kinds], ties.kind_codes)
-        rows = pc.indices_nonzero(in_kinds)
+        rows = table.rows_of(self.kinds)
         on_start, on_end = date_tests(self.clause, table.as_of)
         tests = []
         if on_start is not None:

@@ -161,6 +161,19 @@ class Store:
         self.tie_number.setdefault(tie.id, len(self.tie_number))
         index.add(tie)
 
+    def add_ties(self, ties: Iterable[Tie]) -> None:
+        """:meth:`add_tie` for each of ``ties``, in order (in one call: a batch store
+        adds a hundred thousand)."""
+        index, numbers, admits = self.index, self.tie_number, self.admits
+        admitted = []
+        for tie in ties:
+            if tie.kind in OVERSIGHT_KINDS:
+                index.add_oversight(tie)
+            if admits(tie):
+                numbers.setdefault(tie.id, len(numbers))
+                admitted.append(tie)
+        index.add_all(admitted)
+
     def remove_tie(self, tie: Tie) -> None:
         index = self.index
         index.remove_oversight(tie)
@@ -237,11 +250,27 @@ class Store:
                 ends = (SOURCE, TARGET) if not rule.anchor_directed else (rule.anchor_end,)
                 for end in ends:
                     wanted[(kind, end)].append(rule.name)
-        found: dict[str, set[str]] = defaultdict(set)  # rule -> people
+        # the people at each wanted end of each kind's ties, gathered once for the rules
+        # that share them (most rules anchor on the coaching tie's source)
+        at_ends: dict[str, tuple[bool, bool]] = {}
+        for kind, end in wanted:
+            at_source, at_target = at_ends.get(kind, (False, False))
+            at_ends[kind] = (at_source or end == SOURCE, at_target or end == TARGET)
+        sources: dict[str, set[str]] = defaultdict(set)
+        targets: dict[str, set[str]] = defaultdict(set)
         for tie in self.index.ties.values():
-            for end, person in ((SOURCE, tie.source), (TARGET, tie.target)):
-                for name in wanted.get((tie.kind, end), ()):
-                    found[name].add(person)
+            want = at_ends.get(tie.kind)
+            if want is not None:
+                if want[0]:
+                    sources[tie.kind].add(tie.source)
+                if want[1]:
+                    targets[tie.kind].add(tie.target)
+        found: dict[str, set[str]] = defaultdict(set)  # rule -> people
+        for (kind, end), names in wanted.items():
+            people = (sources if end == SOURCE else targets).get(kind)
+            if people:
+                for name in names:
+                    found[name] |= people
         records = self.record_index
         for rule in self.compiled.rules:
             if rule.records_only:  # anchored on a person field of its first record clause
@@ -647,8 +676,7 @@ def build_store(
     for person in registry.people:
         if person.id in joined:
             store.add_person(person)
-    for tie in usable.values():
-        store.add_tie(tie)
+    store.add_ties(usable.values())
     return store
 
 
