@@ -70,13 +70,16 @@ class _Table:
         code = {k: i for i, k in enumerate(ties.kinds)}
         self.code = code
         counts = {c["values"]: c["counts"] for c in pc.value_counts(ties.kind_codes).to_pylist()}
+        self._counts: dict[int, int] = counts
         self.count: dict[str, int] = {k: int(counts.get(i, 0)) for k, i in code.items()}
         #: the signatures listed in full, as ``_prune`` lists them (their sizes order the
         #: clauses)
         self.full: dict[Any, _Bindings] = {}
         self._computed: dict[Any, _Bindings] = {}
         self._role_ok: dict[frozenset[str], pa.Array] = {}
-        self._of_kind: dict[int, pa.Array] = {}
+        # every row, sorted by kind, and each kind's (offset, length) in it
+        self._by_kind: pa.Array | None = None
+        self._slices: dict[int, tuple[int, int]] = {}
         # the people at each end of a binding list, by the list (kept with it: lists that
         # a round leaves as they are keep their people)
         self._people: dict[tuple[int, int], tuple[_Bindings, pa.Array]] = {}
@@ -89,19 +92,18 @@ class _Table:
         return got[1]
 
     def rows_of(self, kinds: Sequence[str]) -> pa.Array:
-        """The rows of the ties of ``kinds`` (a list per kind, each found once: clauses
-        share kinds, and one comparison over the codes costs half a look-up table's)."""
-        parts = []
-        for kind in kinds:
-            code = self.code.get(kind)
-            if code is None:
-                continue
-            rows = self._of_kind.get(code)
-            if rows is None:
-                rows = self._of_kind[code] = pc.indices_nonzero(
-                    pc.equal(self.ties.kind_codes, code)
-                )
-            parts.append(rows)
+        """The rows of the ties of ``kinds``: slices of the rows sorted by kind, sorted
+        once for every clause (one sort costs less than a pass over the kind codes per
+        clause, or per kind)."""
+        if self._by_kind is None:
+            # stable: each kind's rows stay ascending
+            self._by_kind = pc.sort_indices(self.ties.kind_codes)
+            at = 0
+            for code in range(len(self.ties.kinds)):
+                self._slices[code] = (at, self._counts.get(code, 0))
+                at += self._slices[code][1]
+        by_kind = self._by_kind
+        parts = [by_kind.slice(*self._slices[self.code[k]]) for k in kinds if self.count.get(k)]
         if len(parts) == 1:
             return parts[0]
         return pa.concat_arrays(parts) if parts else pa.array([], pa.uint64())
