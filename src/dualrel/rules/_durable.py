@@ -277,9 +277,22 @@ class _Session:
         first = self._count
         self._count += len(bodies)
         ids = [str(n) for n in range(first + 1, self._count + 1)]
-        prefix, assert_text = self.prefix, self._assert
-        for fid, body in zip(ids, bodies, strict=True):
-            assert_text(f'{prefix}{fid}",{body}}}')
+        # _assert's work, in one loop: a session asserts thousands of facts
+        prefix, handle = self.prefix, self._handle
+        assert_fact, start = _dre.assert_fact, _dre.start_action_for_state
+        try:
+            for fid, body in zip(ids, bodies, strict=True):
+                text = f'{prefix}{fid}",{body}}}'
+                code, state = assert_fact(handle, text)
+                if code == _RESULT_NOT_HANDLED:
+                    continue  # the fact matches no condition: nothing stored, nothing fires
+                if code not in (_RESULT_OK, _RESULT_QUEUED):
+                    _refuse(code, text)
+                started = start(handle, state)
+                if started:
+                    self._drain(state, started)
+        except _dre.error as error:
+            self._failed(error)
         return ids
 
     def release(self) -> None:
