@@ -13,6 +13,7 @@ from dualrel.graph.model import Person, Registry, Tie
 from dualrel.rules import prepare
 from dualrel.rules._facts import Clock, Numbering, TieFacts
 from dualrel.rules._sessions import Store
+from dualrel.rules.plan import CompiledRuleset
 from dualrel.testing import registries
 
 AS_OF = date(2026, 1, 1)
@@ -29,8 +30,8 @@ def _filed(store: Store) -> tuple[object, ...]:
     )
 
 
-def _store(compiled: object, reg: Registry) -> Store:
-    store = Store(compiled, AS_OF)  # type: ignore[arg-type]
+def _store(compiled: CompiledRuleset, reg: Registry) -> Store:
+    store = Store(compiled, AS_OF)
     for person in reg.people:
         store.add_person(person)
     return store
