@@ -84,6 +84,12 @@ def _same_ties_kept_of(name: str, reg: Registry, columns: ColumnarRegistry) -> N
     assert [t.id for t in usable] == [full.ties[i].id for i in rows]
     assert narrowed.usable_by(compiled, date(1999, 1, 1)) is None
     assert narrowed.usable_by(prepare(name)[0], when) is None  # another object: not trusted
+    # a registry made from it with other ties or people is not the one the pass read
+    if narrowed.ties:
+        assert replace(narrowed, ties=narrowed.ties[1:]).usable_by(compiled, when) is None
+    if narrowed.people:
+        assert replace(narrowed, people=narrowed.people[1:]).usable_by(compiled, when) is None
+    assert replace(narrowed, as_of=date(2020, 1, 1)).usable_by(compiled, when) is usable
     _same_store(
         build_store(compiled, narrowed, when, prune=True, kept=usable),
         build_store(compiled, narrowed, when, prune=True),

@@ -24,7 +24,7 @@ from dualrel.errors import InvalidArgument
 from dualrel.findings import Finding, Report, RulesetRef
 from dualrel.graph import as_registry
 from dualrel.graph.columns import ColumnarRegistry
-from dualrel.graph.model import Registry, Tie
+from dualrel.graph.model import Person, Registry, Tie
 from dualrel.rules._durable import Engine
 from dualrel.rules._match import AnchorKey, Match
 from dualrel.rules._sessions import Store, build_store, sorted_findings
@@ -177,9 +177,15 @@ def registry_for(
     narrowed = registry.narrowed(rows, every_person=any(o == "person" for o, _, _ in reads))
     # the ties each ruleset can use, as objects of the narrowed registry (whose ties are
     # those at ``rows``, in order): evaluate need not run the pass again on them
-    ties = narrowed.ties
+    ties, people = narrowed.ties, narrowed.people
     usable = tuple(
-        (c, when, tuple([ties[i] for i in pc.index_in(need, value_set=rows).to_pylist()]))
+        (
+            c,
+            when,
+            ties,
+            people,
+            tuple([ties[i] for i in pc.index_in(need, value_set=rows).to_pylist()]),
+        )
         for c, need in zip(compiled, needs, strict=True)
     )
     return _Narrowed(**{f.name: getattr(narrowed, f.name) for f in fields(Registry)}, usable=usable)
@@ -188,17 +194,20 @@ def registry_for(
 @dataclass(frozen=True, slots=True)
 class _Narrowed(Registry):
     """A registry :func:`registry_for` narrowed, with the ties the semi-join pass on its
-    columns found each ruleset can use on a date (``build_store`` then skips the pass)."""
+    columns found each ruleset can use on a date (``build_store`` then skips the pass):
+    (ruleset, date, the registry's ties and people then, the ties it can use)."""
 
-    usable: tuple[tuple[CompiledRuleset, date, tuple[Tie, ...]], ...] = field(
-        default=(), compare=False, repr=False
-    )
+    usable: tuple[
+        tuple[CompiledRuleset, date, tuple[Tie, ...], tuple[Person, ...], tuple[Tie, ...]], ...
+    ] = field(default=(), compare=False, repr=False)
 
     def usable_by(self, compiled: CompiledRuleset, when: date) -> tuple[Tie, ...] | None:
-        """The ties ``compiled`` can use on ``when``, when the pass on columns found them."""
-        for c, on, ties in self.usable:
-            if c is compiled and on == when:
-                return ties
+        """The ties ``compiled`` can use on ``when``, when the pass on columns found them
+        for these very ties and people (``dataclasses.replace`` keeps the field, not the
+        registry it was found for)."""
+        for c, on, ties, people, usable in self.usable:
+            if c is compiled and on == when and ties is self.ties and people is self.people:
+                return usable
         return None
 
 
