@@ -128,10 +128,8 @@ def _fingerprint_text(
 ) -> str:
     q = _quote
     people = ",".join([f"[{q(k)},{q(v)}]" for k, v in sorted(subjects.items())])
-    text = f"[{q(ruleset_id)},{q(rule_id)},[{people}],[{','.join(map(q, evidence))}]"
-    if records:
-        text += f",[{','.join(map(q, records))}]"
-    return text + "]"
+    more = f",[{','.join(map(q, records))}]" if records else ""
+    return f"[{q(ruleset_id)},{q(rule_id)},[{people}],[{','.join(map(q, evidence))}]{more}]"
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,24 +219,21 @@ def _ordered_text(
     subjects: Mapping[str, str], evidence: tuple[str, ...], records: tuple[str, ...]
 ) -> str:
     """A string whose order is that of ``(sorted(subjects.items()), evidence, records)``."""
-    people = sorted(subjects.items())
+    people = [x for pair in sorted(subjects.items()) for x in pair]
     text = (
-        "".join([k + "\x01" + v + "\x01" for k, v in people])
-        + "\x00"
-        + "".join([e + "\x01" for e in evidence])
-        + "\x00"
-        + "".join([r + "\x01" for r in records])
-        + "\x00"
+        ("\x01".join(people) + "\x01\x00" if people else "\x00")
+        + ("\x01".join(evidence) + "\x01\x00" if evidence else "\x00")
+        + ("\x01".join(records) + "\x01\x00" if records else "\x00")
     )
     if (
-        text.count("\x01") == 2 * len(people) + len(evidence) + len(records)
+        text.count("\x01") == len(people) + len(evidence) + len(records)
         and text.count("\x00") == 3  # the three sequences
         and "\x02" not in text
     ):
         return text
     return "".join(
         "".join([x.translate(_ESCAPE) + "\x01" for x in seq]) + "\x00"
-        for seq in ([x for pair in people for x in pair], evidence, records)
+        for seq in (people, evidence, records)
     )
 
 

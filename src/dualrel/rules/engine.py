@@ -136,10 +136,12 @@ def evaluate(
             findings.extend(store.findings(results))
             del store
             watch.lap("findings")
+        ordered = sorted_findings(merged_findings(findings, [c.ruleset for c in compiled]))
+        watch.lap("findings")  # the report order is part of making the findings
     return Report(
         as_of=when,
         rulesets=tuple(RulesetRef(c.ruleset.id, c.ruleset.version) for c in compiled),
-        findings=sorted_findings(merged_findings(findings, [c.ruleset for c in compiled])),
+        findings=ordered,
     )
 
 
