@@ -39,7 +39,7 @@ from dualrel.findings import (
 )
 from dualrel.graph import RecordLocations
 from dualrel.graph.columns import every_person, load_for_rules
-from dualrel.graph.model import CORE_TIE_KINDS, PRACTICE_SECTIONS, Registry, SourceLocation, Tie
+from dualrel.graph.model import CORE_TIE_KINDS, PRACTICE_SECTIONS, Registry
 from dualrel.graph.parts import part_files
 from dualrel.graph.practice import PRACTICE_CATALOGUE
 from dualrel.rules import Rule, Ruleset, compile_ruleset, evaluate, load_ruleset
@@ -152,38 +152,29 @@ def _hash_file(h: Any, path: Path) -> None:
             h.update(block)
 
 
-_Cited = tuple[Tie, SourceLocation | None]  # a cited tie and where it was read
-
-
-def _cited_ties(registry: Registry, ids: Collection[str]) -> dict[str, _Cited]:
-    """The ties of ``registry`` whose ids are in ``ids``, each with where it was read.
+def _evidence_ties(registry: Registry, findings: Sequence[Finding]) -> dict[str, EvidenceTie]:
+    """Each tie cited by ``findings`` as evidence, made once however many findings cite
+    it, with where it was read.
 
     Everything the result stage reads of the registry's ties comes through here: one pass
     over the ties, whose positions locate them without an index of every tie id (building
     one over millions of ties costs more than the pass)."""
+    ids = {tid for f in findings for tid in f.evidence}
     if not ids:
         return {}
     locations = registry.locations
     at = locations.at if isinstance(locations, RecordLocations) else None
-    out: dict[str, _Cited] = {}
-    for i, t in enumerate(registry.ties):
-        if t.id in ids:
-            out[t.id] = (t, at("tie", i) if at is not None else locations.get(("tie", t.id)))
-    return out
-
-
-def _evidence_ties(registry: Registry, findings: Sequence[Finding]) -> dict[str, EvidenceTie]:
-    """Each tie cited by ``findings`` as evidence, made once however many findings cite
-    it."""
     out: dict[str, EvidenceTie] = {}
     directed: dict[str, bool] = {}
-    for tid, (t, loc) in _cited_ties(
-        registry, {tid for f in findings for tid in f.evidence}
-    ).items():
+    for i, t in enumerate(registry.ties):
+        tid = t.id
+        if tid not in ids:
+            continue
         kind = t.kind
         is_directed = directed.get(kind)
         if is_directed is None:
             is_directed = directed[kind] = registry.is_directed(kind)
+        loc = at("tie", i) if at is not None else locations.get(("tie", tid))
         if loc is None:
             out[tid] = EvidenceTie(tid, kind, t.source, t.target, is_directed, t.start, t.end)
         else:

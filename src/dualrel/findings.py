@@ -108,28 +108,17 @@ def fingerprint(
     >>> len(a)
     32
     """
-    return hashlib.sha256(
-        _fingerprint_text(ruleset_id, rule_id, subjects, evidence, records).encode()
-    ).hexdigest()[:32]
-
-
-# the text hashed is json.dumps([ruleset_id, rule_id, sorted(subjects.items()), evidence,
-# records?], separators=(",", ":")), written here from each string's JSON form: the
-# encoder's walk over the nested lists was most of a finding's cost (one per finding)
-_quote = json.encoder.encode_basestring_ascii
-
-
-def _fingerprint_text(
-    ruleset_id: str,
-    rule_id: str,
-    subjects: Mapping[str, str],
-    evidence: tuple[str, ...],
-    records: tuple[str, ...],
-) -> str:
+    # the text hashed is json.dumps([ruleset_id, rule_id, sorted(subjects.items()),
+    # evidence, records?], separators=(",", ":")), written here from each string's JSON
+    # form: the encoder's walk over the nested lists was most of a finding's cost
     q = _quote
     people = ",".join([f"[{q(k)},{q(v)}]" for k, v in sorted(subjects.items())])
     more = f",[{','.join(map(q, records))}]" if records else ""
-    return f"[{q(ruleset_id)},{q(rule_id)},[{people}],[{','.join(map(q, evidence))}]{more}]"
+    text = f"[{q(ruleset_id)},{q(rule_id)},[{people}],[{','.join(map(q, evidence))}]{more}]"
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+_quote = json.encoder.encode_basestring_ascii
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ steps routed to their assignees.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from datetime import date, timedelta
@@ -610,7 +611,6 @@ class Store:
     def _step(
         self, action: str, within: int, owner: Any, subjects: Mapping[str, str]
     ) -> RemediationStep:
-        due = self.as_of + timedelta(days=within)
         coach = subjects.get("coach")
         assignee: str | None = None
         reason: str | None = None
@@ -626,14 +626,13 @@ class Store:
                 reason = None if assignee is not None else f"no active {kind} tie to the coach"
         else:
             reason = f"owner is {owner.replace('_', ' ')}, outside the registry"
-        return RemediationStep(
-            action=action,
-            within_days=within,
-            due=due,
-            owner=owner,
-            assignee=assignee,
-            unassigned_reason=reason,
-        )
+        return RemediationStep(action, within, _due(self.as_of, within), owner, assignee, reason)
+
+
+@functools.lru_cache(maxsize=256)
+def _due(as_of: date, within: int) -> date:
+    """A step's due date: a few distinct ones per check, asked for once per step made."""
+    return as_of + timedelta(days=within)
 
 
 def sorted_findings(findings: Iterable[Finding]) -> tuple[Finding, ...]:
