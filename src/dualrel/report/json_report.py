@@ -463,7 +463,7 @@ class _Writer:
         text = (
             f"{head}{subjects},\n"
             f'      "evidence": {_strings(fd.evidence)},\n'
-            f'      "records": {_strings(fd.records)},\n'
+            f'      "records": {_strings(fd.records) if fd.records else "[]"},\n'
             f'      "citations": {citations},\n'
             f'      "remediation": {remediation},\n'
             f'      "fingerprint": {q(fd.fingerprint)},\n'

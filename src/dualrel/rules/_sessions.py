@@ -526,9 +526,11 @@ class Store:
         rules = {r.name: r for r in self.compiled.rules}
         # the store does not change while these are made
         steps: dict[tuple[str, int, str, str | None], RemediationStep] = {}
-        remediation: dict[tuple[str, str | None], tuple[RemediationStep, ...]] = {}
+        # rule -> coach -> the steps of a finding
+        remediation: dict[str, dict[str | None, tuple[RemediationStep, ...]]] = {}
         for (name, _anchor), matches in results.items():
             rule = rules[name]
+            by_coach = remediation.setdefault(name, {})
             spec = rule.rule
             origin = spec.origin  # named by the ruleset that defines it, whichever brought it
             ruleset_id, rule_id, title = origin.id, spec.id, spec.title
@@ -546,9 +548,9 @@ class Store:
             for pairs, evidence, records in shown:
                 subjects = dict(pairs)
                 coach = subjects.get("coach")
-                made = remediation.get((name, coach))
+                made = by_coach.get(coach)
                 if made is None:
-                    made = remediation[(name, coach)] = self._remediation(spec, subjects, steps)
+                    made = by_coach[coach] = self._remediation(spec, subjects, steps)
                 yield Finding(
                     rule_id,
                     origin,
