@@ -317,6 +317,7 @@ class _Writer:
         self.texts: dict[int, str] = {}  # citations and steps, by id
         self.remediation: dict[int, str] = {}  # a finding's steps, by the tuple's id
         self.quoted: dict[str, str] = {}
+        self.step_heads: dict[tuple[str, int, date, str], str] = {}
         # the rule parts of the last finding written and their text (findings come
         # sorted by rule: most share the one before's)
         self._last: tuple[object, ...] = ()
@@ -360,12 +361,20 @@ class _Writer:
         return out
 
     def _step(self, s: RemediationStep) -> str:
-        q = self._q
+        # a step differs from the rule's by its assignee alone (the coach, or whoever
+        # oversees them): the rest is written once per action, days, due date and owner
+        key = (s.action, s.within_days, s.due, s.owner)
+        head = self.step_heads.get(key)
+        if head is None:
+            head = self.step_heads[key] = (
+                f'{{\n          "action": {_quote(s.action)},\n          "within_days": '
+                f'{s.within_days},\n          "due": "{s.due.isoformat()}",\n          '
+                f'"owner": {_quote(s.owner)},\n          "assignee": '
+            )
+        reason = s.unassigned_reason
         return (
-            f'{{\n          "action": {q(s.action)},\n          "within_days": {s.within_days}'
-            f',\n          "due": "{s.due.isoformat()}",\n          "owner": {q(s.owner)}'
-            f',\n          "assignee": {_maybe(s.assignee)}'
-            f',\n          "unassigned_reason": {_maybe(s.unassigned_reason)}\n        }}'
+            f"{head}{_maybe(s.assignee)},\n          "
+            f'"unassigned_reason": {"null" if reason is None else self._q(reason)}\n        }}'
         )
 
     def _tie(self, t: EvidenceTie) -> str:
