@@ -22,7 +22,6 @@ from dualrel.findings import (
     RulesetRef,
     fingerprint,
 )
-from dualrel.rules._sessions import sorted_findings
 
 # low characters (the sort key's separators) and non-ASCII ones (the fingerprint's escapes)
 _text = st.text(
@@ -116,14 +115,3 @@ def test_sort_key_orders_findings_as_the_defined_tuple(findings: list[Finding]) 
 def test_sort_keys_compare_as_the_defined_tuples(a: Finding, b: Finding) -> None:
     assert (a.sort_key() < b.sort_key()) == (_defined_key(a) < _defined_key(b))
     assert (a.sort_key() == b.sort_key()) == (_defined_key(a) == _defined_key(b))
-
-
-@settings(max_examples=300)
-@given(st.lists(_findings, max_size=12))
-def test_sorted_findings_is_the_stable_sort_by_the_sort_key(findings: list[Finding]) -> None:
-    # the engine sorts by two passes (text, then rank of the rest): the same order, ties
-    # kept in their input order
-    assert sorted_findings(findings) == tuple(sorted(findings, key=Finding.sort_key))
-    assert [id(f) for f in sorted_findings(findings)] == [
-        id(f) for f in sorted(findings, key=Finding.sort_key)
-    ]

@@ -638,22 +638,8 @@ def _due(as_of: date, within: int) -> date:
 
 
 def sorted_findings(findings: Iterable[Finding]) -> tuple[Finding, ...]:
-    """``findings`` in report order (:meth:`Finding.sort_key`, stable).
-
-    Sorted twice rather than by the keys themselves: by the key's last part (subjects,
-    evidence and records as one string), then, stably, by the rank of the rest (level,
-    severity, ruleset, rule), which few findings differ in. Comparing strings and ints is
-    the sort's fast path; comparing tuples whose first four items are mostly equal was
-    most of its cost."""
-    found = list(findings)
-    keys = [f.sort_key() for f in found]
-    heads = [k[:4] for k in keys]
-    rank = {head: i for i, head in enumerate(sorted(set(heads)))}
-    texts: list[str] = [k[4] for k in keys]  # type: ignore[misc]  # the last part is text
-    ranks = [rank[h] for h in heads]
-    order = sorted(range(len(found)), key=texts.__getitem__)
-    order.sort(key=ranks.__getitem__)
-    return tuple(map(found.__getitem__, order))
+    """``findings`` in report order."""
+    return tuple(sorted(findings, key=Finding.sort_key))
 
 
 def build_store(
