@@ -11,7 +11,9 @@ from typing import Any
 import pytest
 
 import dualrel
+import dualrel._internal.timing
 import dualrel.check
+import dualrel.rules.engine
 from dualrel.check import run_check
 from dualrel.cli import main
 from dualrel.findings import Finding, fingerprint
@@ -109,3 +111,23 @@ def test_the_command_finds_timelines_only_for_formats_that_draw_them(
     argv = ["check", str(EXAMPLE), "-r", "coaching-core", "-r", "coaching-practice"]
     assert main([*argv, "--format", fmt, "-o", str(out)]) == 1
     assert (windows["date_windows"] > 0) is drawn
+
+
+def test_the_report_order_is_timed_in_the_findings_stage(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # a clock that moves only while the findings are sorted: the seconds must land in a
+    # stage (the sort once ran after the findings lap, timed in none)
+    clock = [0.0]
+    real = dualrel.rules.engine.sorted_findings
+
+    def sorting(findings: Any) -> Any:
+        clock[0] += 100.0
+        return real(findings)
+
+    monkeypatch.setattr(dualrel.rules.engine, "sorted_findings", sorting)
+    monkeypatch.setattr(dualrel._internal.timing.time, "perf_counter", lambda: clock[0])
+    timings: dict[str, float] = {}
+    run_check(EXAMPLE, timings=timings)
+    assert timings["findings"] == 100.0
+    assert sum(timings.values()) == 100.0

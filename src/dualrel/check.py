@@ -39,7 +39,7 @@ from dualrel.findings import (
 )
 from dualrel.graph import RecordLocations
 from dualrel.graph.columns import every_person, load_for_rules
-from dualrel.graph.model import CORE_TIE_KINDS, PRACTICE_SECTIONS, Registry, SourceLocation, Tie
+from dualrel.graph.model import CORE_TIE_KINDS, PRACTICE_SECTIONS, Registry
 from dualrel.graph.parts import part_files
 from dualrel.graph.practice import PRACTICE_CATALOGUE
 from dualrel.rules import Rule, Ruleset, compile_ruleset, evaluate, load_ruleset
@@ -152,49 +152,36 @@ def _hash_file(h: Any, path: Path) -> None:
             h.update(block)
 
 
-_Cited = tuple[Tie, SourceLocation | None]  # a cited tie and where it was read
-
-
-def _cited_ties(registry: Registry, ids: Collection[str]) -> dict[str, _Cited]:
-    """The ties of ``registry`` whose ids are in ``ids``, each with where it was read.
+def _evidence_ties(registry: Registry, findings: Sequence[Finding]) -> dict[str, EvidenceTie]:
+    """Each tie cited by ``findings`` as evidence, made once however many findings cite
+    it, with where it was read.
 
     Everything the result stage reads of the registry's ties comes through here: one pass
     over the ties, whose positions locate them without an index of every tie id (building
     one over millions of ties costs more than the pass)."""
+    ids = {tid for f in findings for tid in f.evidence}
     if not ids:
         return {}
     locations = registry.locations
     at = locations.at if isinstance(locations, RecordLocations) else None
-    out: dict[str, _Cited] = {}
-    for i, t in enumerate(registry.ties):
-        if t.id in ids:
-            out[t.id] = (t, at("tie", i) if at is not None else locations.get(("tie", t.id)))
-    return out
-
-
-def _evidence_ties(registry: Registry, findings: Sequence[Finding]) -> dict[str, EvidenceTie]:
-    """Each tie cited by ``findings`` as evidence, made once however many findings cite
-    it."""
     out: dict[str, EvidenceTie] = {}
     directed: dict[str, bool] = {}
-    for tid, (t, loc) in _cited_ties(
-        registry, {tid for f in findings for tid in f.evidence}
-    ).items():
-        is_directed = directed.get(t.kind)
+    for i, t in enumerate(registry.ties):
+        tid = t.id
+        if tid not in ids:
+            continue
+        kind = t.kind
+        is_directed = directed.get(kind)
         if is_directed is None:
-            is_directed = directed[t.kind] = registry.is_directed(t.kind)
-        out[tid] = EvidenceTie(
-            id=t.id,
-            kind=t.kind,
-            source=t.source,
-            target=t.target,
-            directed=is_directed,
-            start=t.start,
-            end=t.end,
-            file=loc.file if loc else None,
-            line=loc.line if loc else None,
-            pointer=loc.pointer if loc else None,
-        )
+            is_directed = directed[kind] = registry.is_directed(kind)
+        loc = at("tie", i) if at is not None else locations.get(("tie", tid))
+        if loc is None:
+            out[tid] = EvidenceTie(tid, kind, t.source, t.target, is_directed, t.start, t.end)
+        else:
+            out[tid] = EvidenceTie(
+                tid, kind, t.source, t.target, is_directed, t.start, t.end,
+                loc.file, loc.line, loc.pointer,
+            )  # fmt: skip
     return out
 
 
@@ -270,6 +257,51 @@ def _timelines(
             rules.setdefault(_rule_key(r.origin, r.id), r)
     conditions = {key: dated for key, r in rules.items() if (dated := date_conditions(r))}
     return _Timelines(_records(registry, findings), rules, conditions, as_of)
+
+
+def _checked(
+    findings: Sequence[Finding],
+    evidence: Mapping[str, EvidenceTie],
+    descriptions: Mapping[_RuleKey, str],
+    *,
+    applied: Mapping[str, WaiverInfo],
+    baselined: Collection[str],
+    timelines: _Timelines | None,
+) -> list[CheckedFinding]:
+    """Each finding with its status, its rule's description, its cited ties and what its
+    timeline draws.
+
+    Findings come sorted by rule: a rule's key and description are looked up when the
+    rule changes, not per finding; and most findings (neither waived nor in a baseline,
+    nothing dated) skip the lookups that would give nothing."""
+    out: list[CheckedFinding] = []
+    append = out.append
+    dated = timelines.conditions if timelines is not None else {}
+    rule_id: str | None = None
+    ruleset: RulesetRef | None = None
+    key: _RuleKey = ("", "", "")
+    description = ""
+    for f in findings:
+        if f.rule is not rule_id or f.ruleset is not ruleset:
+            rule_id, ruleset = f.rule, f.ruleset
+            key = _rule_key(ruleset, rule_id)
+            description = descriptions.get(key, "")
+        try:
+            ties = tuple(map(evidence.__getitem__, f.evidence))
+        except KeyError:  # a tie the registry does not hold (a derived chain's)
+            ties = tuple([evidence[tid] for tid in f.evidence if tid in evidence])
+        cited: tuple[EvidenceRecord, ...] = ()
+        windows: tuple[EvidenceWindow, ...] = ()
+        if timelines is not None and (f.records or key in dated):
+            cited, windows = timelines.of(f, key, ties)
+        if not applied and not baselined:
+            append(CheckedFinding(f, "open", description, ties, None, False, cited, windows))
+            continue
+        waiver = applied.get(f.fingerprint) if applied else None
+        in_baseline = f.fingerprint in baselined
+        status: FindingStatus = "waived" if waiver else "baselined" if in_baseline else "open"
+        append(CheckedFinding(f, status, description, ties, waiver, in_baseline, cited, windows))
+    return out
 
 
 def _rules(rulesets: Sequence[Ruleset]) -> tuple[RuleInfo, ...]:
@@ -544,26 +576,9 @@ def _run_check(
     descriptions = {_rule_key(r.ruleset, r.id): r.description for r in rules}
     evidence = _evidence_ties(reg, findings)
     timelines = _timelines(reg, findings, loaded, when) if options.timelines else None
-    checked = []
-    for f in findings:
-        ties = tuple([evidence[tid] for tid in f.evidence if tid in evidence])
-        waiver = applied.get(f.fingerprint) if applied else None
-        in_baseline = f.fingerprint in baselined
-        status: FindingStatus = "waived" if waiver else "baselined" if in_baseline else "open"
-        rule = _rule_key(f.ruleset, f.rule)
-        cited, windows = timelines.of(f, rule, ties) if timelines is not None else ((), ())
-        checked.append(
-            CheckedFinding(
-                finding=f,
-                status=status,
-                description=descriptions.get(rule, ""),
-                ties=ties,
-                waiver=waiver,
-                in_baseline=in_baseline,
-                records=cited,
-                windows=windows,
-            )
-        )
+    checked = _checked(
+        findings, evidence, descriptions, applied=applied, baselined=baselined, timelines=timelines
+    )
     names = {p.id: p.name for p in everyone if p.name} if options.reveal else {}
     progress(total, total, "done")
     watch.lap("result")

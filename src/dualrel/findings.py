@@ -108,30 +108,17 @@ def fingerprint(
     >>> len(a)
     32
     """
-    return hashlib.sha256(
-        _fingerprint_text(ruleset_id, rule_id, subjects, evidence, records).encode()
-    ).hexdigest()[:32]
-
-
-# the text hashed is json.dumps([ruleset_id, rule_id, sorted(subjects.items()), evidence,
-# records?], separators=(",", ":")), written here from each string's JSON form: the
-# encoder's walk over the nested lists was most of a finding's cost (one per finding)
-_quote = json.encoder.encode_basestring_ascii
-
-
-def _fingerprint_text(
-    ruleset_id: str,
-    rule_id: str,
-    subjects: Mapping[str, str],
-    evidence: tuple[str, ...],
-    records: tuple[str, ...],
-) -> str:
+    # the text hashed is json.dumps([ruleset_id, rule_id, sorted(subjects.items()),
+    # evidence, records?], separators=(",", ":")), written here from each string's JSON
+    # form: the encoder's walk over the nested lists was most of a finding's cost
     q = _quote
     people = ",".join([f"[{q(k)},{q(v)}]" for k, v in sorted(subjects.items())])
-    text = f"[{q(ruleset_id)},{q(rule_id)},[{people}],[{','.join(map(q, evidence))}]"
-    if records:
-        text += f",[{','.join(map(q, records))}]"
-    return text + "]"
+    more = f",[{','.join(map(q, records))}]" if records else ""
+    text = f"[{q(ruleset_id)},{q(rule_id)},[{people}],[{','.join(map(q, evidence))}]{more}]"
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+_quote = json.encoder.encode_basestring_ascii
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,24 +208,21 @@ def _ordered_text(
     subjects: Mapping[str, str], evidence: tuple[str, ...], records: tuple[str, ...]
 ) -> str:
     """A string whose order is that of ``(sorted(subjects.items()), evidence, records)``."""
-    people = sorted(subjects.items())
+    people = [x for pair in sorted(subjects.items()) for x in pair]
     text = (
-        "".join([k + "\x01" + v + "\x01" for k, v in people])
-        + "\x00"
-        + "".join([e + "\x01" for e in evidence])
-        + "\x00"
-        + "".join([r + "\x01" for r in records])
-        + "\x00"
+        ("\x01".join(people) + "\x01\x00" if people else "\x00")
+        + ("\x01".join(evidence) + "\x01\x00" if evidence else "\x00")
+        + ("\x01".join(records) + "\x01\x00" if records else "\x00")
     )
     if (
-        text.count("\x01") == 2 * len(people) + len(evidence) + len(records)
+        text.count("\x01") == len(people) + len(evidence) + len(records)
         and text.count("\x00") == 3  # the three sequences
         and "\x02" not in text
     ):
         return text
     return "".join(
         "".join([x.translate(_ESCAPE) + "\x01" for x in seq]) + "\x00"
-        for seq in ([x for pair in people for x in pair], evidence, records)
+        for seq in (people, evidence, records)
     )
 
 
@@ -511,27 +495,32 @@ class CheckResult:
 
     def failing(self) -> tuple[CheckedFinding, ...]:
         """Open findings at or above the fail level: the ones that make the check fail."""
-        return tuple(
-            f for f in self.findings if f.status == "open" and f.finding.level >= self.fail_level
-        )
+        level = self.fail_level
+        return tuple([f for f in self.findings if f.status == "open" and f.finding.level >= level])
 
     def exit_code(self) -> int:
         """0 when nothing fails, 1 when some finding fails."""
-        return 1 if self.failing() else 0
+        level = self.fail_level
+        failing = (f.status == "open" and f.finding.level >= level for f in self.findings)
+        return 1 if any(failing) else 0
 
     def by_status(self) -> dict[str, int]:
         """How many findings of each status (open, waived, baselined; zeros included)."""
-        counts = Counter(f.status for f in self.findings)
+        counts = Counter([f.status for f in self.findings])
         return {s: counts.get(s, 0) for s in FINDING_STATUSES}
 
     def by_level(self) -> dict[int, int]:
         """How many findings at each level (3, 2, 1; zeros included)."""
-        counts = Counter(f.finding.level for f in self.findings)
+        counts = Counter([f.finding.level for f in self.findings])
         return {level: counts.get(level, 0) for level in (3, 2, 1)}
 
     def by_rule(self) -> dict[str, int]:
         """How many findings per ``ruleset/rule`` id, sorted by id."""
-        counts = Counter(f"{f.finding.ruleset.id}/{f.finding.rule}" for f in self.findings)
+        counts: Counter[str] = Counter()
+        # counted by rule, then named: a text per finding cost more than the count
+        by = Counter([(f.finding.ruleset.id, f.finding.rule) for f in self.findings])
+        for (ruleset, rule), n in by.items():
+            counts[f"{ruleset}/{rule}"] += n
         return dict(sorted(counts.items()))
 
     def by_waiver_status(self) -> dict[str, int]:

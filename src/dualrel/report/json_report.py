@@ -270,7 +270,10 @@ def stream(result: CheckResult, people: People, batch: int | None = None) -> Ite
     assert found, "the document has its findings key"
     yield head + b'\n  "findings": ['
     writer = _Writer()
-    texts = map(writer.finding, result.findings, _names(result, people.names))
+    if result.findings and (people.names or {}):
+        texts: Iterator[str] = map(writer.finding, result.findings, _names(result, people.names))
+    else:  # no names to write: none to look up per finding
+        texts = map(writer.finding, result.findings)
     sep = "\n    "
     size = batch if batch is not None else BATCH
     while chunk := list(islice(texts, size)):
@@ -294,7 +297,9 @@ def _text(value: Any, indent: str) -> str:
 
 def _strings(items: tuple[str, ...]) -> str:
     """A list of strings as a value of a finding's key."""
-    return _items(list(map(_quote, items)))
+    if not items:
+        return "[]"
+    return "[\n        " + _ITEM.join(map(_quote, items)) + "\n      ]"
 
 
 class _Writer:
@@ -309,8 +314,14 @@ class _Writer:
     def __init__(self) -> None:
         self.parts = _Parts()
         self.heads: dict[tuple[int, ...], str] = {}
-        self.texts: dict[int, str] = {}  # citations, steps and ties, by id
+        self.texts: dict[int, str] = {}  # citations and steps, by id
+        self.remediation: dict[int, str] = {}  # a finding's steps, by the tuple's id
         self.quoted: dict[str, str] = {}
+        self.step_heads: dict[tuple[str, int, date, str], str] = {}
+        # the rule parts of the last finding written and their text (findings come
+        # sorted by rule: most share the one before's)
+        self._last: tuple[object, ...] = ()
+        self._last_text = ("", "", "")
 
     def _head(self, fd: Finding) -> str:
         """The finding's keys before ``subjects``, which its rule gives."""
@@ -350,29 +361,40 @@ class _Writer:
         return out
 
     def _step(self, s: RemediationStep) -> str:
-        q = self._q
+        # a step differs from the rule's by its assignee alone (the coach, or whoever
+        # oversees them): the rest is written once per action, days, due date and owner
+        key = (s.action, s.within_days, s.due, s.owner)
+        head = self.step_heads.get(key)
+        if head is None:
+            head = self.step_heads[key] = (
+                f'{{\n          "action": {_quote(s.action)},\n          "within_days": '
+                f'{s.within_days},\n          "due": "{s.due.isoformat()}",\n          '
+                f'"owner": {_quote(s.owner)},\n          "assignee": '
+            )
+        reason = s.unassigned_reason
         return (
-            f'{{\n          "action": {q(s.action)},\n          "within_days": {s.within_days}'
-            f',\n          "due": "{s.due.isoformat()}",\n          "owner": {q(s.owner)}'
-            f',\n          "assignee": {_maybe(s.assignee)}'
-            f',\n          "unassigned_reason": {_maybe(s.unassigned_reason)}\n        }}'
+            f"{head}{_maybe(s.assignee)},\n          "
+            f'"unassigned_reason": {"null" if reason is None else self._q(reason)}\n        }}'
         )
 
     def _tie(self, t: EvidenceTie) -> str:
-        q = self._q
+        # most ties are cited by one finding: written each time, not kept
+        q = _quote
         if t.file:
-            line = "null" if t.line is None else t.line
             location = (
-                f'{{\n            "file": {q(t.file)},\n            "line": {line}'
+                f'{{\n            "file": {self._q(t.file)},\n            "line": '
+                f"{'null' if t.line is None else t.line}"
                 f',\n            "pointer": {_maybe(t.pointer)}\n          }}'
             )
         else:
             location = "null"
+        start = "null" if t.start is None else '"' + t.start.isoformat() + '"'
+        end = "null" if t.end is None else '"' + t.end.isoformat() + '"'
         return (
-            f'{{\n          "id": {_quote(t.id)},\n          "kind": {q(t.kind)}'
-            f',\n          "source": {_quote(t.source)},\n          "target": {_quote(t.target)}'
+            f'{{\n          "id": {q(t.id)},\n          "kind": {self._q(t.kind)}'
+            f',\n          "source": {q(t.source)},\n          "target": {q(t.target)}'
             f',\n          "directed": {"true" if t.directed else "false"}'
-            f',\n          "start": {_day(t.start)},\n          "end": {_day(t.end)}'
+            f',\n          "start": {start},\n          "end": {end}'
             f',\n          "location": {location}\n        }}'
         )
 
@@ -395,36 +417,68 @@ class _Writer:
             "\n        }"
         )
 
-    def _made(self, item: RemediationStep | EvidenceTie) -> str:
-        """A step or tie's text, once per object (a coach's findings share steps)."""
-        out = self.texts.get(id(item))
-        if out is None:
-            text = self._step(item) if isinstance(item, RemediationStep) else self._tie(item)
-            out = self.texts[id(item)] = text
+    def _steps(self, steps: tuple[RemediationStep, ...]) -> str:
+        """A finding's steps, once per tuple (a coach's findings of a rule share it) from
+        each step's text, once per step (rules share steps)."""
+        texts = self.texts
+        made = []
+        for s in steps:
+            text = texts.get(id(s))
+            if text is None:
+                text = texts[id(s)] = self._step(s)
+            made.append(text)
+        out = self.remediation[id(steps)] = _items(made)
         return out
 
-    def finding(self, f: CheckedFinding, names: dict[str, str] | None) -> str:
+    def _rule(self, f: CheckedFinding) -> tuple[str, str, str]:
+        """What a finding's rule gives its text: the keys before ``subjects``, its
+        citations and its description."""
         fd = f.finding
-        made = self._made
+        parts = (
+            fd.rule,
+            fd.ruleset,
+            fd.title,
+            fd.category,
+            fd.severity,
+            fd.level,
+            fd.citations,
+            f.description,
+        )
+        if parts == self._last:  # the same objects mostly: compared by identity first
+            return self._last_text
+        self._last = parts
+        self._last_text = (self._head(fd), self._citations(fd.citations), self._q(f.description))
+        return self._last_text
+
+    def finding(self, f: CheckedFinding, names: dict[str, str] | None = None) -> str:
+        fd = f.finding
+        head, citations, description = self._rule(f)
+        q = _quote
         subjects = (
             "{\n        "
-            + _ITEM.join([f"{_quote(k)}: {_quote(v)}" for k, v in sorted(fd.subjects.items())])
+            + _ITEM.join([f"{q(k)}: {q(v)}" for k, v in sorted(fd.subjects.items())])
             + "\n      }"
             if fd.subjects
             else "{}"
         )
+        remediation = self.remediation.get(id(fd.remediation)) or self._steps(fd.remediation)
+        ties = f.ties
+        if len(ties) == 1:
+            cited = f"[\n        {self._tie(ties[0])}\n      ]"
+        else:
+            cited = _items([self._tie(t) for t in ties])
         waiver = _text(_waiver(f.waiver), "      ") if f.waiver else "null"
         found = _text(names, "      ") if names is not None else "null"
         text = (
-            f"{self._head(fd)}{subjects},\n"
+            f"{head}{subjects},\n"
             f'      "evidence": {_strings(fd.evidence)},\n'
-            f'      "records": {_strings(fd.records)},\n'
-            f'      "citations": {self._citations(fd.citations)},\n'
-            f'      "remediation": {_items([made(s) for s in fd.remediation])},\n'
-            f'      "fingerprint": {_quote(fd.fingerprint)},\n'
-            f'      "status": {_quote(f.status)},\n'
-            f'      "description": {self._q(f.description)},\n'
-            f'      "evidence_ties": {_items([made(t) for t in f.ties])},\n'
+            f'      "records": {_strings(fd.records) if fd.records else "[]"},\n'
+            f'      "citations": {citations},\n'
+            f'      "remediation": {remediation},\n'
+            f'      "fingerprint": {q(fd.fingerprint)},\n'
+            f'      "status": {q(f.status)},\n'
+            f'      "description": {description},\n'
+            f'      "evidence_ties": {cited},\n'
             f'      "waiver": {waiver},\n'
             f'      "names": {found}'
         )

@@ -16,6 +16,7 @@ steps routed to their assignees.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from datetime import date, timedelta
@@ -36,6 +37,7 @@ from dualrel.rules._near import joinable
 from dualrel.rules._order import variable_distances
 from dualrel.rules._paths import derive
 from dualrel.rules._prune import needed_ties
+from dualrel.rules.loader import Rule
 from dualrel.rules.plan import CompiledRule, CompiledRuleset, on_date
 
 __all__ = ["SESSION_TIES", "Store", "build_store", "sorted_findings"]
@@ -545,20 +547,53 @@ class Store:
     # -- findings ---------------------------------------------------------------------------
 
     def findings(self, results: Mapping[AnchorKey, set[Match]]) -> Iterator[Finding]:
-        """The finding of every match in ``results``."""
+        """The finding of every match in ``results``.
+
+        What a rule gives its findings is read once per rule, and a finding's steps depend
+        on its rule and coach alone: made once per pair (a coach's findings of one rule
+        share them), from steps shared by every rule (see :meth:`finding`)."""
         rules = {r.name: r for r in self.compiled.rules}
-        # the store does not change while these are made: a coach's findings share the
-        # steps (and the overseer each step looks up) of every rule they have in common
+        # the store does not change while these are made
         steps: dict[tuple[str, int, str, str | None], RemediationStep] = {}
+        # rule -> coach -> the steps of a finding
+        remediation: dict[str, dict[str | None, tuple[RemediationStep, ...]]] = {}
         for (name, _anchor), matches in results.items():
             rule = rules[name]
+            by_coach = remediation.setdefault(name, {})
+            spec = rule.rule
+            origin = spec.origin  # named by the ruleset that defines it, whichever brought it
+            ruleset_id, rule_id, title = origin.id, spec.id, spec.title
+            category, severity, level, citations = (
+                spec.category,
+                spec.severity,
+                spec.level,
+                spec.citations,  # findings.Citation already (frozen)
+            )
             shown = (
                 [m for m in matches if rule.reported(dict(m[0]))]  # one ordering of each
                 if rule.symmetries
                 else matches
             )
-            for match in shown:
-                yield self.finding(rule, match, steps)
+            for pairs, evidence, records in shown:
+                subjects = dict(pairs)
+                coach = subjects.get("coach")
+                made = by_coach.get(coach)
+                if made is None:
+                    made = by_coach[coach] = self._remediation(spec, subjects, steps)
+                yield Finding(
+                    rule_id,
+                    origin,
+                    title,
+                    category,
+                    severity,
+                    level,
+                    subjects,
+                    evidence,
+                    citations,
+                    made,
+                    fingerprint(ruleset_id, rule_id, subjects, evidence, records),
+                    records,
+                )
 
     def finding(
         self,
@@ -571,16 +606,6 @@ class Store:
         spec = rule.rule
         origin = spec.origin  # named by the ruleset that defines it, whichever brought it
         subjects = dict(match[0])
-        coach = subjects.get("coach")
-        made: list[RemediationStep] = []
-        for s in spec.remediation:
-            key = (s.action, s.within_days, s.owner, coach)
-            step = steps.get(key) if steps is not None else None
-            if step is None:
-                step = self._step(s.action, s.within_days, s.owner, subjects)
-                if steps is not None:
-                    steps[key] = step
-            made.append(step)
         return Finding(
             rule=spec.id,
             ruleset=origin,
@@ -591,15 +616,32 @@ class Store:
             subjects=subjects,
             evidence=match[1],
             citations=spec.citations,  # findings.Citation already (frozen)
-            remediation=tuple(made),
+            remediation=self._remediation(spec, subjects, steps if steps is not None else {}),
             fingerprint=fingerprint(origin.id, spec.id, subjects, match[1], match[2]),
             records=match[2],
         )
 
+    def _remediation(
+        self,
+        spec: Rule,
+        subjects: Mapping[str, str],
+        steps: dict[tuple[str, int, str, str | None], RemediationStep],
+    ) -> tuple[RemediationStep, ...]:
+        """The steps of a finding of ``spec`` about ``subjects``, each made once per
+        action, days, owner and coach in ``steps``."""
+        coach = subjects.get("coach")
+        made: list[RemediationStep] = []
+        for s in spec.remediation:
+            key = (s.action, s.within_days, s.owner, coach)
+            step = steps.get(key)
+            if step is None:
+                step = steps[key] = self._step(s.action, s.within_days, s.owner, subjects)
+            made.append(step)
+        return tuple(made)
+
     def _step(
         self, action: str, within: int, owner: Any, subjects: Mapping[str, str]
     ) -> RemediationStep:
-        due = self.as_of + timedelta(days=within)
         coach = subjects.get("coach")
         assignee: str | None = None
         reason: str | None = None
@@ -615,14 +657,13 @@ class Store:
                 reason = None if assignee is not None else f"no active {kind} tie to the coach"
         else:
             reason = f"owner is {owner.replace('_', ' ')}, outside the registry"
-        return RemediationStep(
-            action=action,
-            within_days=within,
-            due=due,
-            owner=owner,
-            assignee=assignee,
-            unassigned_reason=reason,
-        )
+        return RemediationStep(action, within, _due(self.as_of, within), owner, assignee, reason)
+
+
+@functools.lru_cache(maxsize=256)
+def _due(as_of: date, within: int) -> date:
+    """A step's due date: a few distinct ones per check, asked for once per step made."""
+    return as_of + timedelta(days=within)
 
 
 def sorted_findings(findings: Iterable[Finding]) -> tuple[Finding, ...]:

@@ -136,12 +136,14 @@ def evaluate(
                 results = _evaluate_here(store, keys)
             watch.lap("evaluate")
             findings.extend(store.findings(results))
-            del store
+            del store, results  # freeing the matches is part of making the findings
             watch.lap("findings")
+        ordered = sorted_findings(merged_findings(findings, [c.ruleset for c in compiled]))
+        watch.lap("findings")  # the report order is part of making the findings
     return Report(
         as_of=when,
         rulesets=tuple(RulesetRef(c.ruleset.id, c.ruleset.version) for c in compiled),
-        findings=sorted_findings(merged_findings(findings, [c.ruleset for c in compiled])),
+        findings=ordered,
     )
 
 
