@@ -13,7 +13,7 @@ from __future__ import annotations
 from array import array
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, datetime
 from operator import attrgetter
 from typing import Any, cast
 
@@ -29,6 +29,7 @@ from dualrel.graph._people_ties import (
     fast_constructor,
     type_name,
 )
+from dualrel.graph._practice_times import aware_datetime
 from dualrel.graph.practice import (
     CHANNELS,
     CONCERN_STATUSES,
@@ -49,7 +50,6 @@ __all__ = [
     "LIST_KINDS",
     "SECTION_FIELDS",
     "PracticeReader",
-    "aware_datetime",
     "split_list",
 ]
 
@@ -126,31 +126,6 @@ INTERNED_INITIATORS = {c: c for c in CONTACT_INITIATORS}
 CONTACT_FAST_FIELDS = frozenset(
     ("type", "id", "coach", "client", "channel", "at", "initiated_by", "responded_at")
 )
-
-
-#: one tzinfo per UTC offset: parsing gives every datetime its own, which at millions of
-#: contacts costs more memory than the datetimes themselves
-_ZONES: dict[timedelta, tzinfo] = {}
-
-
-def aware_datetime(text: Any) -> datetime | None:
-    """An ISO date and time with a timezone from text, else None (the slow path says why)."""
-    if type(text) is not str or len(text) < 16 or text[10] != "T":
-        return None
-    if text[4] != "-" or text[7] != "-":
-        return None
-    try:
-        d = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    tz = d.tzinfo
-    offset = d.utcoffset()
-    if tz is None or offset is None:
-        return None
-    zone = _ZONES.setdefault(offset, tz)
-    # the same offset, so the same wall time; ``astimezone`` would pass through UTC, which
-    # lies outside the calendar for a time near its ends (9999-12-31T23:00-12:00)
-    return d if zone is tz else d.replace(tzinfo=zone)
 
 
 #: (column of the id, (field, column, valid cells seen and their values) for every other
