@@ -48,8 +48,11 @@ __all__ = [
     "INTERNED_CHANNELS",
     "INTERNED_INITIATORS",
     "LIST_KINDS",
+    "ORDER",
     "SECTION_FIELDS",
     "PracticeReader",
+    "cell_value",
+    "cross_fine",
     "split_list",
 ]
 
@@ -60,7 +63,7 @@ SECTION_FIELDS: Mapping[str, tuple[PracticeField, ...]] = {
 }
 
 #: (earlier, later): the later date may not come before the earlier one.
-_ORDER: Mapping[str, tuple[tuple[str, str], ...]] = {
+ORDER: Mapping[str, tuple[tuple[str, str], ...]] = {
     s.name: s.order for s in PRACTICE_CATALOGUE.values() if s.order
 }
 
@@ -134,7 +137,7 @@ _RowPlan = tuple[int, tuple[tuple[PracticeField, int, dict[str, Any] | None], ..
 _REPEATING = frozenset({"enum", "open", "enums", "opens", "count", "hours"})
 
 
-def _cell_value(f: PracticeField, cell: str, dates: DateParser) -> Any:
+def cell_value(f: PracticeField, cell: str, dates: DateParser) -> Any:
     """The value of a non-empty CSV cell as :meth:`PracticeReader.read` keeps it, or None
     when that reader would say something about it (an error or a warning)."""
     kind = f.kind
@@ -156,7 +159,7 @@ def _cell_value(f: PracticeField, cell: str, dates: DateParser) -> Any:
     return cell if _hours(cell) else None  # hours
 
 
-def _cross_fine(section: str, values: Mapping[str, Any]) -> bool:
+def cross_fine(section: str, values: Mapping[str, Any]) -> bool:
     """Whether :meth:`PracticeReader._cross_fields` would say nothing of ``values``."""
     if section == "consents":
         return values.get("purpose") != "data_sharing" or values.get("recipient") is not None
@@ -335,21 +338,21 @@ class PracticeReader:
                 continue
             value = None if known is None else known.get(cell)
             if value is None:
-                value = _cell_value(f, cell, self.r.dates)
+                value = cell_value(f, cell, self.r.dates)
                 if value is None:
                     return False
                 if known is not None and len(known) < 4096:
                     known[cell] = value  # a valid cell of a kind whose cells repeat
             values[f.name] = value
-        for earlier, later in _ORDER.get(section, ()):
+        for earlier, later in ORDER.get(section, ()):
             a, b = values.get(earlier), values.get(later)
             if a is not None and b is not None and b < a:
                 return False
-        if section in ("consents", "concerns") and not _cross_fine(section, values):
+        if section in ("consents", "concerns") and not cross_fine(section, values):
             return False
-        return self._keep(section, rid, values, file, line, index)
+        return self.keep(section, rid, values, file, line, index)
 
-    def _keep(  # noqa: PLR0917
+    def keep(  # noqa: PLR0917
         self, section: str, rid: str, values: dict[str, Any], file: str, line: int, index: int
     ) -> bool:
         buf = self.buffers[section]
@@ -381,7 +384,7 @@ class PracticeReader:
                 values[f.name] = value
                 if f.kind in _REFS:
                     refs.append((f.name, value))
-        for earlier, later in _ORDER.get(section, ()):
+        for earlier, later in ORDER.get(section, ()):
             a, b = values.get(earlier), values.get(later)
             if a is not None and b is not None and b < a:
                 r._err(

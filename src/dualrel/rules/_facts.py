@@ -78,6 +78,8 @@ __all__ = [
 _MISSING = "~missing~"  # prefix of a missing value: equal to nothing, unique per record
 #: Instants (days from the evaluation date) remembered per datetime object, at most.
 _INSTANTS_CACHED = 200_000
+#: a record failing a filling tester's test (see Layout._memo_tester)
+_FAILS = object()
 
 
 # -- time -------------------------------------------------------------------------------------
@@ -352,6 +354,10 @@ class Layout:
             for f in fields.datetimes
             if {given_field(f), time_field(f), weekday_field(f), minute_field(f)} & keys
         ]
+        #: per instant field: by ``id`` of a datetime, (it, its fact fields); see fill
+        self._instant_memos: list[dict[int, tuple[datetime, dict[str, Any]]]] = [
+            {} for _ in self.instants
+        ]
         self.numbers = [
             (f, want(given_field(f)), want(number_field(f)))
             for f in fields.numbers
@@ -428,6 +434,8 @@ class Layout:
             conditions.setdefault(key, []).append((ORDERS[op], operand))
         steps = [(key, computed[key], conditions.get(key, [])) for key in computed]
         kind_field, kind = KIND, self.kind
+        if len(steps) == 1:
+            return self._memo_tester(*steps[0])
 
         def check(rec: Any) -> dict[str, Any] | None:
             fact: dict[str, Any] = {kind_field: kind}
@@ -438,6 +446,36 @@ class Layout:
                         return None
                 fact[key] = value
             return fact
+
+        return check
+
+    def _memo_tester(
+        self,
+        key: str,
+        compute: Callable[[Any], float | int],
+        tests: list[tuple[Callable[[Any, Any], bool], float]],
+    ) -> Callable[[Any], dict[str, Any] | None]:
+        """The filling tester of one field read from one record field (a contact's
+        window): worked out and tested once per distinct value object (a CSV folder's
+        contacts share one datetime per distinct time, a tenth as many as contacts)."""
+        ((f, *_),) = self.instants or self.dates
+        kind_field, kind = KIND, self.kind
+        #: by ``id`` of a value: (the value, its fact value or _FAILS); the entry holds
+        #: the object, so its id is not reused while cached
+        memo: dict[int, tuple[Any, Any]] = {}
+        get = memo.get
+
+        def check(rec: Any) -> dict[str, Any] | None:
+            obj = getattr(rec, f)
+            hit = get(id(obj))
+            if hit is None or hit[0] is not obj:
+                computed = compute(rec)
+                passes = all(op(computed, operand) for op, operand in tests)
+                hit = (obj, computed if passes else _FAILS)
+                if obj is not None and len(memo) < _INSTANTS_CACHED:
+                    memo[id(obj)] = hit
+            found = hit[1]
+            return None if found is _FAILS else {kind_field: kind, key: found}
 
         return check
 
@@ -516,21 +554,29 @@ class Layout:
                 value = getattr(rec, fallback)
             if t is not None:
                 fact[t] = NO_END if value is None else value.toordinal() - self.day
-        for f, e, t, wd, mn in self.instants:
+        for (f, e, t, wd, mn), memo in zip(self.instants, self._instant_memos, strict=True):
             instant = getattr(rec, f)
             if instant is None:
                 for name, missing in ((t, NO_END), (wd, -1), (mn, -1)):
                     if name is not None:
                         fact[name] = missing
                 continue
-            if e is not None:
-                fact[e] = 1
-            if t is not None:
-                fact[t] = self.instant(instant)
-            if wd is not None:
-                fact[wd] = instant.weekday()
-            if mn is not None:
-                fact[mn] = instant.hour * 60 + instant.minute
+            # worked out once per datetime object (a CSV folder's contacts share them)
+            hit = memo.get(id(instant))
+            if hit is None or hit[0] is not instant:
+                fields: dict[str, Any] = {}
+                if e is not None:
+                    fields[e] = 1
+                if t is not None:
+                    fields[t] = self.instant(instant)
+                if wd is not None:
+                    fields[wd] = instant.weekday()
+                if mn is not None:
+                    fields[mn] = instant.hour * 60 + instant.minute
+                hit = (instant, fields)
+                if len(memo) < _INSTANTS_CACHED:
+                    memo[id(instant)] = hit
+            fact.update(hit[1])
         for f, e, n in self.numbers:
             number = self.number_of(self.section, rec, f)
             if n is not None:
