@@ -59,6 +59,7 @@ from dualrel.rules._fields import (
     weekday_field,
     word_prefix,
 )
+from dualrel.rules._record_filter import OneFieldFilter
 from dualrel.rules._tester import ORDERS
 from dualrel.rules._values import as_number, compare, field_of
 from dualrel.rules.plan import NO_END, NO_START, FactSchema
@@ -78,8 +79,6 @@ __all__ = [
 _MISSING = "~missing~"  # prefix of a missing value: equal to nothing, unique per record
 #: Instants (days from the evaluation date) remembered per datetime object, at most.
 _INSTANTS_CACHED = 200_000
-#: a record failing a filling tester's test (see Layout._memo_tester)
-_FAILS = object()
 
 
 # -- time -------------------------------------------------------------------------------------
@@ -435,7 +434,8 @@ class Layout:
         steps = [(key, computed[key], conditions.get(key, [])) for key in computed]
         kind_field, kind = KIND, self.kind
         if len(steps) == 1:
-            return self._memo_tester(*steps[0])
+            ((f, *_),) = self.instants or self.dates
+            return OneFieldFilter(f, kind, *steps[0])
 
         def check(rec: Any) -> dict[str, Any] | None:
             fact: dict[str, Any] = {kind_field: kind}
@@ -446,36 +446,6 @@ class Layout:
                         return None
                 fact[key] = value
             return fact
-
-        return check
-
-    def _memo_tester(
-        self,
-        key: str,
-        compute: Callable[[Any], float | int],
-        tests: list[tuple[Callable[[Any, Any], bool], float]],
-    ) -> Callable[[Any], dict[str, Any] | None]:
-        """The filling tester of one field read from one record field (a contact's
-        window): worked out and tested once per distinct value object (a CSV folder's
-        contacts share one datetime per distinct time, a tenth as many as contacts)."""
-        ((f, *_),) = self.instants or self.dates
-        kind_field, kind = KIND, self.kind
-        #: by ``id`` of a value: (the value, its fact value or _FAILS); the entry holds
-        #: the object, so its id is not reused while cached
-        memo: dict[int, tuple[Any, Any]] = {}
-        get = memo.get
-
-        def check(rec: Any) -> dict[str, Any] | None:
-            obj = getattr(rec, f)
-            hit = get(id(obj))
-            if hit is None or hit[0] is not obj:
-                computed = compute(rec)
-                passes = all(op(computed, operand) for op, operand in tests)
-                hit = (obj, computed if passes else _FAILS)
-                if obj is not None and len(memo) < _INSTANTS_CACHED:
-                    memo[id(obj)] = hit
-            found = hit[1]
-            return None if found is _FAILS else {kind_field: kind, key: found}
 
         return check
 
