@@ -141,13 +141,8 @@ def _filters_agree(reg: Registry) -> int:
             if check(fact):
                 kept.append(rec)
             compared += 1
-        if isinstance(fast, OneFieldFilter):  # in bulk, each value twice: the same records
-            records = reg.practice.section(section)
-            twice = [r for rec in records for r in (rec, rec)]
-            assert list(fast.select(twice)) == [r for rec in kept for r in (rec, rec)]
-            fresh = store.layouts(section, keys).filling_tester(common)
-            assert isinstance(fresh, OneFieldFilter)
-            assert list(fresh.select(records)) == kept
+        if isinstance(fast, OneFieldFilter):  # each value again: from the memo, the same
+            assert [r for r in reg.practice.section(section) if fast(r) is not None] == kept
     return compared
 
 

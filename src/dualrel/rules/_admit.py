@@ -25,7 +25,6 @@ from typing import Any, Literal
 from dualrel.graph.practice import Practice
 from dualrel.rules._facts import Layouts, RecordFacts, body
 from dualrel.rules._fields import KIND, record_kind
-from dualrel.rules._record_filter import OneFieldFilter
 from dualrel.rules._tester import ORDERS, exact_tester, lenient_tester
 from dualrel.rules.plan import Bound, CompiledRuleset
 from dualrel.rules.sections import SECTIONS
@@ -132,10 +131,7 @@ class RecordIndex:
                     counters.append(
                         (counts_test, r.counted_share.people, self.share_counts[r.name])
                     )
-            records_here: Iterable[Any] = practice.section(section)
-            if isinstance(fast, OneFieldFilter):  # most fail it: they are left out in bulk
-                records_here = fast.select(practice.section(section))
-            for rec in records_here:
+            for rec in practice.section(section):
                 if fast is not None:
                     found = fast(rec)
                     if found is None:
