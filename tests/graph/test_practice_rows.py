@@ -145,11 +145,11 @@ def section_files(draw: st.DrawFn) -> tuple[str, str]:
     return section, text
 
 
-def _outcome(folder: Path) -> tuple[str, Any]:
+def _outcome(folder: Path, *, columnar: bool = False) -> tuple[str, Any]:
     c = Collector()
     try:
         reg = _csv.load_csv_folder(
-            str(folder), c, kinds=CORE_TIE_KINDS, roles=CORE_ROLES, as_of=None, columnar=False
+            str(folder), c, kinds=CORE_TIE_KINDS, roles=CORE_ROLES, as_of=None, columnar=columnar
         )
     except RegistryError as e:
         return "error", e.problems
@@ -204,3 +204,52 @@ def test_valid_rows_take_the_fast_path(tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.setattr(PracticeReader, "row_plan", lambda *_a: None)
     assert _outcome(tmp_path) == (kind, outcome)
     assert len(general) == 2 * len(GOOD)
+
+
+@settings(max_examples=500, deadline=None)
+@given(case=section_files(), quoted=st.booleans(), blank=st.booleans())
+def test_sections_read_by_columns_as_rows_read_them(
+    case: tuple[str, str], quoted: bool, blank: bool
+) -> None:
+    # the columnar reader takes a file only when every row would be kept by the row
+    # reader's fast path; a quoted cell or a blank line leaves the file to the rows
+    section, text = case
+    if quoted:
+        header, _, rest = text.partition("\n")
+        text = header + "\n" + rest.replace(",", ',"', 1).replace(",", '",', 1)
+    if blank:
+        text += "\n"
+    with tempfile.TemporaryDirectory() as tmp:
+        d = Path(tmp)
+        (d / "people.csv").write_text(PEOPLE, encoding="utf-8")
+        (d / "ties.csv").write_text(TIES, encoding="utf-8")
+        (d / f"{section}.csv").write_text(text, encoding="utf-8")
+        assert _outcome(d, columnar=True) == _outcome(d, columnar=False)
+
+
+def test_valid_sections_are_read_by_columns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "people.csv").write_text(PEOPLE, encoding="utf-8")
+    (tmp_path / "ties.csv").write_text(TIES, encoding="utf-8")
+    for section, (columns, good) in GOOD.items():
+        rows = [columns, good, [f"{good[0]}2", *good[1:]], [f"{good[0]}3", *good[1:]]]
+        text = "\n".join(",".join(r) for r in rows) + "\n"
+        (tmp_path / f"{section}.csv").write_text(text, encoding="utf-8")
+    by_rows: list[str] = []
+    row = PracticeReader.row
+
+    def counted(self: PracticeReader, section: str, *args: Any) -> bool:
+        by_rows.append(section)
+        return row(self, section, *args)
+
+    monkeypatch.setattr(PracticeReader, "row", counted)
+    kind, outcome = _outcome(tmp_path, columnar=True)
+    assert kind == "ok" and by_rows == []
+    lines, _, practice = outcome
+    assert {s: n for s, n in practice.counts().items() if n} == dict.fromkeys(
+        [s for s in GOOD if s != "contacts"], 3
+    )
+    assert lines[("agreement", "ag3")] == (str(tmp_path / "agreements.csv"), 4)
+    assert _outcome(tmp_path, columnar=False) == (kind, outcome)
+    assert len(by_rows) == 3 * len(GOOD)

@@ -621,10 +621,15 @@ def _read_section(  # noqa: PLR0917
     on_read: OnRead | None = None,
 ) -> None:
     """The rows of one practice section's file, each checked as a decoded record."""
-    if columnar and section == "contacts":
+    if columnar:
         from dualrel.graph._csv_columns import read_contacts  # noqa: PLC0415
+        from dualrel.graph._practice_columns import read_section_columns  # noqa: PLC0415
 
-        if read_contacts(path, practice):
+        if (
+            read_contacts(path, practice)
+            if section == "contacts"
+            else read_section_columns(path, section, practice)
+        ):
             if on_read is not None:
                 on_read(os.path.getsize(path))
             return

@@ -61,8 +61,8 @@ from dualrel.graph._practice_reader import (
     INTERNED_CHANNELS,
     INTERNED_INITIATORS,
     PracticeReader,
-    aware_datetime,
 )
+from dualrel.graph._practice_times import aware_datetimes
 from dualrel.graph.columns import PeopleColumns, TieColumns
 from dualrel.graph.model import DATE_ATTRIBUTES, FAMILY_RELATIONS, Person, Tie, derive_tie_id
 from dualrel.graph.practice import Contact
@@ -487,14 +487,14 @@ def read_contacts(path: str, practice: PracticeReader) -> bool:
         vocab.append(enc.expand(values))
     # contacts are written to the minute: far fewer distinct times than contacts
     at_texts = encode(table.column("at"))
-    at_values = list(map(aware_datetime, at_texts.values))
+    at_values = aware_datetimes(at_texts.values)
     if None in at_values:
         return False
     at = at_texts.expand(at_values)
     responded: list[Any] = [None] * n
     if "responded_at" in names:
         answer_texts = encode(table.column("responded_at"))
-        answers = [aware_datetime(t) if t else None for t in answer_texts.values]
+        answers = aware_datetimes(answer_texts.values)
         # the row-by-row fast path leaves an answer that is not a time, or that comes
         # before the contact, to the checks that say what is wrong
         if any(a is None and t for a, t in zip(answers, answer_texts.values, strict=True)):

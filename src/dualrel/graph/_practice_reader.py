@@ -13,7 +13,7 @@ from __future__ import annotations
 from array import array
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, datetime
 from operator import attrgetter
 from typing import Any, cast
 
@@ -29,6 +29,7 @@ from dualrel.graph._people_ties import (
     fast_constructor,
     type_name,
 )
+from dualrel.graph._practice_times import aware_datetime
 from dualrel.graph.practice import (
     CHANNELS,
     CONCERN_STATUSES,
@@ -47,9 +48,11 @@ __all__ = [
     "INTERNED_CHANNELS",
     "INTERNED_INITIATORS",
     "LIST_KINDS",
+    "ORDER",
     "SECTION_FIELDS",
     "PracticeReader",
-    "aware_datetime",
+    "cell_value",
+    "cross_fine",
     "split_list",
 ]
 
@@ -60,7 +63,7 @@ SECTION_FIELDS: Mapping[str, tuple[PracticeField, ...]] = {
 }
 
 #: (earlier, later): the later date may not come before the earlier one.
-_ORDER: Mapping[str, tuple[tuple[str, str], ...]] = {
+ORDER: Mapping[str, tuple[tuple[str, str], ...]] = {
     s.name: s.order for s in PRACTICE_CATALOGUE.values() if s.order
 }
 
@@ -128,38 +131,13 @@ CONTACT_FAST_FIELDS = frozenset(
 )
 
 
-#: one tzinfo per UTC offset: parsing gives every datetime its own, which at millions of
-#: contacts costs more memory than the datetimes themselves
-_ZONES: dict[timedelta, tzinfo] = {}
-
-
-def aware_datetime(text: Any) -> datetime | None:
-    """An ISO date and time with a timezone from text, else None (the slow path says why)."""
-    if type(text) is not str or len(text) < 16 or text[10] != "T":
-        return None
-    if text[4] != "-" or text[7] != "-":
-        return None
-    try:
-        d = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    tz = d.tzinfo
-    offset = d.utcoffset()
-    if tz is None or offset is None:
-        return None
-    zone = _ZONES.setdefault(offset, tz)
-    # the same offset, so the same wall time; ``astimezone`` would pass through UTC, which
-    # lies outside the calendar for a time near its ends (9999-12-31T23:00-12:00)
-    return d if zone is tz else d.replace(tzinfo=zone)
-
-
 #: (column of the id, (field, column, valid cells seen and their values) for every other
 #: column; no cells are kept for fields whose cells rarely repeat)
 _RowPlan = tuple[int, tuple[tuple[PracticeField, int, dict[str, Any] | None], ...]]
 _REPEATING = frozenset({"enum", "open", "enums", "opens", "count", "hours"})
 
 
-def _cell_value(f: PracticeField, cell: str, dates: DateParser) -> Any:
+def cell_value(f: PracticeField, cell: str, dates: DateParser) -> Any:
     """The value of a non-empty CSV cell as :meth:`PracticeReader.read` keeps it, or None
     when that reader would say something about it (an error or a warning)."""
     kind = f.kind
@@ -181,7 +159,7 @@ def _cell_value(f: PracticeField, cell: str, dates: DateParser) -> Any:
     return cell if _hours(cell) else None  # hours
 
 
-def _cross_fine(section: str, values: Mapping[str, Any]) -> bool:
+def cross_fine(section: str, values: Mapping[str, Any]) -> bool:
     """Whether :meth:`PracticeReader._cross_fields` would say nothing of ``values``."""
     if section == "consents":
         return values.get("purpose") != "data_sharing" or values.get("recipient") is not None
@@ -360,21 +338,21 @@ class PracticeReader:
                 continue
             value = None if known is None else known.get(cell)
             if value is None:
-                value = _cell_value(f, cell, self.r.dates)
+                value = cell_value(f, cell, self.r.dates)
                 if value is None:
                     return False
                 if known is not None and len(known) < 4096:
                     known[cell] = value  # a valid cell of a kind whose cells repeat
             values[f.name] = value
-        for earlier, later in _ORDER.get(section, ()):
+        for earlier, later in ORDER.get(section, ()):
             a, b = values.get(earlier), values.get(later)
             if a is not None and b is not None and b < a:
                 return False
-        if section in ("consents", "concerns") and not _cross_fine(section, values):
+        if section in ("consents", "concerns") and not cross_fine(section, values):
             return False
-        return self._keep(section, rid, values, file, line, index)
+        return self.keep(section, rid, values, file, line, index)
 
-    def _keep(  # noqa: PLR0917
+    def keep(  # noqa: PLR0917
         self, section: str, rid: str, values: dict[str, Any], file: str, line: int, index: int
     ) -> bool:
         buf = self.buffers[section]
@@ -406,7 +384,7 @@ class PracticeReader:
                 values[f.name] = value
                 if f.kind in _REFS:
                     refs.append((f.name, value))
-        for earlier, later in _ORDER.get(section, ()):
+        for earlier, later in ORDER.get(section, ()):
             a, b = values.get(earlier), values.get(later)
             if a is not None and b is not None and b < a:
                 r._err(

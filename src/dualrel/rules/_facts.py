@@ -59,6 +59,7 @@ from dualrel.rules._fields import (
     weekday_field,
     word_prefix,
 )
+from dualrel.rules._record_filter import OneFieldFilter
 from dualrel.rules._tester import ORDERS
 from dualrel.rules._values import as_number, compare, field_of
 from dualrel.rules.plan import NO_END, NO_START, FactSchema
@@ -377,6 +378,10 @@ class Layout:
             for f in fields.datetimes
             if {given_field(f), time_field(f), weekday_field(f), minute_field(f)} & keys
         ]
+        #: per instant field: by ``id`` of a datetime, (it, its fact fields); see fill
+        self._instant_memos: list[dict[int, tuple[datetime, dict[str, Any]]]] = [
+            {} for _ in self.instants
+        ]
         self.numbers = [
             (f, want(given_field(f)), want(number_field(f)))
             for f in fields.numbers
@@ -453,6 +458,9 @@ class Layout:
             conditions.setdefault(key, []).append((ORDERS[op], operand))
         steps = [(key, computed[key], conditions.get(key, [])) for key in computed]
         kind_field, kind = KIND, self.kind
+        if len(steps) == 1:
+            ((f, *_),) = self.instants or self.dates
+            return OneFieldFilter(f, kind, *steps[0])
 
         def check(rec: Any) -> dict[str, Any] | None:
             fact: dict[str, Any] = {kind_field: kind}
@@ -541,21 +549,29 @@ class Layout:
                 value = getattr(rec, fallback)
             if t is not None:
                 fact[t] = NO_END if value is None else value.toordinal() - self.day
-        for f, e, t, wd, mn in self.instants:
+        for (f, e, t, wd, mn), memo in zip(self.instants, self._instant_memos, strict=True):
             instant = getattr(rec, f)
             if instant is None:
                 for name, missing in ((t, NO_END), (wd, -1), (mn, -1)):
                     if name is not None:
                         fact[name] = missing
                 continue
-            if e is not None:
-                fact[e] = 1
-            if t is not None:
-                fact[t] = self.instant(instant)
-            if wd is not None:
-                fact[wd] = instant.weekday()
-            if mn is not None:
-                fact[mn] = instant.hour * 60 + instant.minute
+            # worked out once per datetime object (a CSV folder's contacts share them)
+            hit = memo.get(id(instant))
+            if hit is None or hit[0] is not instant:
+                fields: dict[str, Any] = {}
+                if e is not None:
+                    fields[e] = 1
+                if t is not None:
+                    fields[t] = self.instant(instant)
+                if wd is not None:
+                    fields[wd] = instant.weekday()
+                if mn is not None:
+                    fields[mn] = instant.hour * 60 + instant.minute
+                hit = (instant, fields)
+                if len(memo) < _INSTANTS_CACHED:
+                    memo[id(instant)] = hit
+            fact.update(hit[1])
         for f, e, n in self.numbers:
             number = self.number_of(self.section, rec, f)
             if n is not None:
