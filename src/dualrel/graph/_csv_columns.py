@@ -48,7 +48,7 @@ from dualrel.graph._csv_common import (
     contact_cells,
     required_columns,
 )
-from dualrel.graph._csv_people import Ends, People, join_ends, person_objects, read_people
+from dualrel.graph._csv_people import People, end_rows, person_objects, read_people
 from dualrel.graph._frozen import NO_ATTRIBUTES, FrozenDict
 from dualrel.graph._locations import LineRuns, PartLines
 from dualrel.graph._people_ties import (
@@ -141,28 +141,24 @@ def validated_columns(
         return None
     w = Collector()
     person_ids = people_table.column("id").combine_chunks(memory_pool=POOL)
-    # pyarrow's kernels run without the GIL: a thread encodes the ties' columns and joins
-    # their ends to the people while this one builds the people
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        tie_ends = pool.submit(
-            join_ends, ties_table.column("source"), ties_table.column("target"), person_ids
-        )
-        prepared = _Prepared(
-            {
-                h: pool.submit(encode, ties_table.column(h))
-                for h in _ENCODED
-                if h in ties_table.column_names
-            },
-            tie_ends,
-        )
-        read = read_people(people_table, person_ids, people_file, roles, w, tie_ends=tie_ends)
-        del people_table
-        # the ends and kinds are encoded by now (``read_people`` waited for the ends): their
-        # text is given back before the ties' own checks take their room
+    # pyarrow's kernels run without the GIL: two threads join the ties' ends to the people
+    # (each end looked up in a hash of the people's ids) and encode the ties' columns
+    # while this one builds the people
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        sources = pool.submit(end_rows, ties_table.column("source"), person_ids)
+        targets = pool.submit(end_rows, ties_table.column("target"), person_ids)
+        encoded = {
+            h: pool.submit(encode, ties_table.column(h))
+            for h in _ENCODED
+            if h in ties_table.column_names
+        }
+        prepared = _Prepared(encoded, sources, targets)
+        # the threads hold what they read: the text goes back as soon as each is done
         ties_table = ties_table.drop_columns(
             [h for h in ("source", "target", "kind") if h in ties_table.column_names]
         )
-        POOL.release_unused()
+        read = read_people(people_table, person_ids, people_file, roles, w)
+        del people_table
         columns = None if read is None else _ties(ties_table, prepared, ties_file, kinds, read, w)
     # the parsed text is no longer needed: give it back before the ties take their room
     del ties_table, prepared, person_ids
@@ -249,7 +245,8 @@ class _Prepared:
     """The ties' columns being encoded in another thread."""
 
     encoded: Mapping[str, Future[Encoded]]
-    ends: Future[Ends]
+    sources: Future[pa.Array]  # each tie's source as a row of people.csv, null if unknown
+    targets: Future[pa.Array]
 
 
 def _dates(texts: list[str], parser: DateParser) -> list[date | None] | None:
@@ -293,11 +290,9 @@ def _ties(  # noqa: PLR0917
         return None
 
     # people by a hash join in C over each end's distinct ids; unknown or empty is a null
-    tied = prepared.ends.result()
-    if tied.rows.null_count:
+    source_at, target_at = prepared.sources.result(), prepared.targets.result()
+    if source_at.null_count or target_at.null_count:
         return None
-    source_at = pc.take(tied.rows, tied.sources, memory_pool=POOL)
-    target_at = pc.take(tied.rows, tied.targets, memory_pool=POOL)
     if n and pc.any(pc.equal(source_at, target_at, memory_pool=POOL)).as_py():
         return None
 
@@ -344,8 +339,8 @@ def _ties(  # noqa: PLR0917
         derived = [
             derive_tie_id(
                 k := kind.at(i, kind_values),
-                tied.ids[tied.sources[i].as_py()],
-                tied.ids[tied.targets[i].as_py()],
+                people.columns.ids[source_at[i].as_py()],
+                people.columns.ids[target_at[i].as_py()],
                 start.at(i, start_dates),
                 end.at(i, end_dates),
                 attributes.at(i),
@@ -384,11 +379,11 @@ def _ties(  # noqa: PLR0917
         ids=ids,
         kinds=kind_values,
         kind_codes=kind.codes,
-        people=tied.ids,
-        sources=tied.sources,
-        targets=tied.targets,
+        people=people.columns.ids,
+        sources=source_at,
+        targets=target_at,
         role_values=people.roles.values,
-        role_codes=pc.take(people.roles.codes, tied.rows, memory_pool=POOL),
+        role_codes=people.roles.codes,
         starts=start_dates,
         start_codes=start.codes,
         ends=end_dates,
