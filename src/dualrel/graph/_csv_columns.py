@@ -76,8 +76,9 @@ _TIE_FIELDS = ("id", "kind", "source", "target", "start", "end", "attributes")
 #: small, so that small files are many chunks).
 BLOCK_SIZE = 1 << 20
 
-#: the ties' columns encoded ahead, besides the ends and the ids
-_ENCODED = ("kind", "start", "end")
+#: the ties' columns not encoded (each of the others is, in a thread, while the people
+#: are read): the ids are distinct, the ends are joined to the people instead
+_UNENCODED = ("id", "source", "target")
 _TIE_NEW = fast_constructor(Tie, _TIE_FIELDS)
 
 # pyarrow's "cannot read this" errors: the row-by-row reader then says where and why
@@ -145,14 +146,17 @@ def validated_columns(
     # (each end looked up in a hash of the people's ids) and encode the ties' columns
     # while this one builds the people
     with ThreadPoolExecutor(max_workers=2) as pool:
-        sources = pool.submit(end_rows, ties_table.column("source"), person_ids)
-        targets = pool.submit(end_rows, ties_table.column("target"), person_ids)
+        # the encodings first: they are short, and the ties' own checks begin with them
         encoded = {
             h: pool.submit(encode, ties_table.column(h))
-            for h in _ENCODED
-            if h in ties_table.column_names
+            for h in ties_table.column_names
+            if h not in _UNENCODED
         }
-        prepared = _Prepared(encoded, sources, targets)
+        prepared = _Prepared(
+            encoded,
+            pool.submit(end_rows, ties_table.column("source"), person_ids),
+            pool.submit(end_rows, ties_table.column("target"), person_ids),
+        )
         # the threads hold what they read: the text goes back as soon as each is done
         ties_table = ties_table.drop_columns(
             [h for h in ("source", "target", "kind") if h in ties_table.column_names]
@@ -289,13 +293,6 @@ def _ties(  # noqa: PLR0917
     if any(k not in interned for k in kind.values):
         return None
 
-    # people by a hash join in C over each end's distinct ids; unknown or empty is a null
-    source_at, target_at = prepared.sources.result(), prepared.targets.result()
-    if source_at.null_count or target_at.null_count:
-        return None
-    if n and pc.any(pc.equal(source_at, target_at, memory_pool=POOL)).as_py():
-        return None
-
     parser = DateParser()
     start, end = encoded("start"), encoded("end")
     start_dates, end_dates = _dates(start.values, parser), _dates(end.values, parser)
@@ -329,6 +326,14 @@ def _ties(  # noqa: PLR0917
         used = pc.unique(pc.filter(relation, is_family)).to_pylist()
         if any(r and r not in FAMILY_RELATIONS for r in used):
             return None
+
+    # each end's row in people.csv (checked last: the threads join them meanwhile); an
+    # unknown or empty id is a null
+    source_at, target_at = prepared.sources.result(), prepared.targets.result()
+    if source_at.null_count or target_at.null_count:
+        return None
+    if n and pc.any(pc.equal(source_at, target_at, memory_pool=POOL)).as_py():
+        return None
 
     raw_ids = column("id").combine_chunks(memory_pool=POOL)
     kind_values = [interned[k] for k in kind.values]

@@ -33,9 +33,7 @@ def end_rows(ends: pa.ChunkedArray, people: pa.Array) -> pa.Array:
     """Each of ``ends`` as a row of people.csv (int32), null for an id nobody has: a hash
     join in C, the people's ids hashed once and each end looked up (no table of the ends'
     own distinct ids, which would be hashed and then joined again)."""
-    return pc.index_in(ends, value_set=people, memory_pool=POOL).combine_chunks(
-        memory_pool=POOL
-    )
+    return pc.index_in(ends, value_set=people, memory_pool=POOL).combine_chunks(memory_pool=POOL)
 
 
 @dataclass(frozen=True, slots=True)
