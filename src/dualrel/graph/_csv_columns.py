@@ -442,7 +442,7 @@ def _role_mismatches(
         if want is None:
             continue
         rows = pc.indices_nonzero(pc.equal(kind.codes, code, memory_pool=POOL))
-        lacking = pa.array([False] * len(rows))
+        lacking: pa.Array | None = None
         for role, ends in ((want[0], source_at), (want[1], target_at)):
             if role:
                 has = has_role.get(role)
@@ -450,8 +450,10 @@ def _role_mismatches(
                     has = has_role[role] = pc.take(
                         pa.array([role in r for r in roles.values]), roles.codes
                     )
-                lacking = pc.or_(lacking, pc.invert(pc.take(has, pc.take(ends, rows))))
-        flagged.update(pc.filter(rows, lacking).to_pylist())
+                lacks = pc.invert(pc.take(has, pc.take(ends, rows)))
+                lacking = lacks if lacking is None else pc.or_(lacking, lacks)
+        if lacking is not None:
+            flagged.update(pc.filter(rows, lacking).to_pylist())
     return flagged
 
 
