@@ -246,7 +246,7 @@ def _table(path: str, required: tuple[str, ...]) -> pa.Table | None:
 
 @dataclass(frozen=True, slots=True)
 class _Prepared:
-    """The ties' columns being encoded in another thread."""
+    """The ties' columns being encoded, and their ends joined to the people, in threads."""
 
     encoded: Mapping[str, Future[Encoded]]
     sources: Future[pa.Array]  # each tie's source as a row of people.csv, null if unknown
