@@ -12,6 +12,7 @@ import hashlib
 import os
 import stat
 from collections.abc import Callable, Collection, Mapping, MutableMapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -512,15 +513,19 @@ def _run_check(
     extra_roles = sorted({r for rs in loaded for r in rs.roles})
     reg_path = os.fspath(registry)
     _refuse_pipe(reg_path)
-    # a CSV folder stays columns until the rulesets say which ties they can read
-    source, registry_warnings = load_for_rules(
-        reg_path,
-        extra_kinds=extra_kinds or None,
-        extra_roles=extra_roles,
-        as_of=as_of,
-        on_read=options.on_read,
-    )
-    info = RegistryInfo(reg_path, registry_sha256(reg_path))
+    with ThreadPoolExecutor(max_workers=1) as hashing:
+        # hashed beside the read (hashlib lets go of the GIL): another core, or the time
+        # the read spends in one thread
+        digest = hashing.submit(registry_sha256, reg_path)
+        # a CSV folder stays columns until the rulesets say which ties they can read
+        source, registry_warnings = load_for_rules(
+            reg_path,
+            extra_kinds=extra_kinds or None,
+            extra_roles=extra_roles,
+            as_of=as_of,
+            on_read=options.on_read,
+        )
+    info = RegistryInfo(reg_path, digest.result())
     watch.lap("read_validate")
     compiled_rulesets = []
     for rs in loaded:

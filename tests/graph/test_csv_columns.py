@@ -23,6 +23,7 @@ from dualrel._internal.problems import Collector
 from dualrel.errors import RegistryError
 from dualrel.graph import _csv, _csv_columns
 from dualrel.graph._arrow_columns import distinct
+from dualrel.graph._csv_people import _blank
 from dualrel.graph._people_ties import PeopleTiesReader
 from dualrel.graph._practice_reader import PracticeReader
 from dualrel.graph.model import CORE_ROLES, CORE_TIE_KINDS
@@ -463,3 +464,12 @@ def test_ids_are_distinct_exactly_when_no_id_repeats(runs: list[list[str]], sort
     # neighbours; anything else the hash
     values = [v for run in runs for v in (sorted(run) if sort else run)]
     assert distinct(pa.array(values, pa.string())) == (len(set(values)) == len(values))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(st.sampled_from(" \t\x1c\x85\u3000\u200ba1é"), max_size=3), min_size=1))
+def test_blank_ids_are_told_as_str_isspace_tells_them(ids: list[str]) -> None:
+    # an empty id or one of white space only (Unicode's, as Python reads it) sends the
+    # folder to the row-by-row reader; an id that only begins with white space does not
+    expected = any(not i or i.isspace() for i in ids)
+    assert _blank(pa.array(ids, pa.string())) == expected

@@ -48,7 +48,7 @@ from dualrel.graph._csv_common import (
     contact_cells,
     required_columns,
 )
-from dualrel.graph._csv_people import Ends, People, join_ends, person_objects, read_people
+from dualrel.graph._csv_people import People, end_rows, person_objects, read_people
 from dualrel.graph._frozen import NO_ATTRIBUTES, FrozenDict
 from dualrel.graph._locations import LineRuns, PartLines
 from dualrel.graph._people_ties import (
@@ -76,8 +76,9 @@ _TIE_FIELDS = ("id", "kind", "source", "target", "start", "end", "attributes")
 #: small, so that small files are many chunks).
 BLOCK_SIZE = 1 << 20
 
-#: the ties' columns encoded ahead, besides the ends and the ids
-_ENCODED = ("kind", "start", "end")
+#: the ties' columns not encoded (each of the others is, in a thread, while the people
+#: are read): the ids are distinct, the ends are joined to the people instead
+_UNENCODED = ("id", "source", "target")
 _TIE_NEW = fast_constructor(Tie, _TIE_FIELDS)
 
 # pyarrow's "cannot read this" errors: the row-by-row reader then says where and why
@@ -141,28 +142,27 @@ def validated_columns(
         return None
     w = Collector()
     person_ids = people_table.column("id").combine_chunks(memory_pool=POOL)
-    # pyarrow's kernels run without the GIL: a thread encodes the ties' columns and joins
-    # their ends to the people while this one builds the people
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        tie_ends = pool.submit(
-            join_ends, ties_table.column("source"), ties_table.column("target"), person_ids
-        )
+    # pyarrow's kernels run without the GIL: two threads join the ties' ends to the people
+    # (each end looked up in a hash of the people's ids) and encode the ties' columns
+    # while this one builds the people
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        # the encodings first: they are short, and the ties' own checks begin with them
+        encoded = {
+            h: pool.submit(encode, ties_table.column(h))
+            for h in ties_table.column_names
+            if h not in _UNENCODED
+        }
         prepared = _Prepared(
-            {
-                h: pool.submit(encode, ties_table.column(h))
-                for h in _ENCODED
-                if h in ties_table.column_names
-            },
-            tie_ends,
+            encoded,
+            pool.submit(end_rows, ties_table.column("source"), person_ids),
+            pool.submit(end_rows, ties_table.column("target"), person_ids),
         )
-        read = read_people(people_table, person_ids, people_file, roles, w, tie_ends=tie_ends)
-        del people_table
-        # the ends and kinds are encoded by now (``read_people`` waited for the ends): their
-        # text is given back before the ties' own checks take their room
+        # the threads hold what they read: the text goes back as soon as each is done
         ties_table = ties_table.drop_columns(
             [h for h in ("source", "target", "kind") if h in ties_table.column_names]
         )
-        POOL.release_unused()
+        read = read_people(people_table, person_ids, people_file, roles, w)
+        del people_table
         columns = None if read is None else _ties(ties_table, prepared, ties_file, kinds, read, w)
     # the parsed text is no longer needed: give it back before the ties take their room
     del ties_table, prepared, person_ids
@@ -246,10 +246,11 @@ def _table(path: str, required: tuple[str, ...]) -> pa.Table | None:
 
 @dataclass(frozen=True, slots=True)
 class _Prepared:
-    """The ties' columns being encoded in another thread."""
+    """The ties' columns being encoded, and their ends joined to the people, in threads."""
 
     encoded: Mapping[str, Future[Encoded]]
-    ends: Future[Ends]
+    sources: Future[pa.Array]  # each tie's source as a row of people.csv, null if unknown
+    targets: Future[pa.Array]
 
 
 def _dates(texts: list[str], parser: DateParser) -> list[date | None] | None:
@@ -292,15 +293,6 @@ def _ties(  # noqa: PLR0917
     if any(k not in interned for k in kind.values):
         return None
 
-    # people by a hash join in C over each end's distinct ids; unknown or empty is a null
-    tied = prepared.ends.result()
-    if tied.rows.null_count:
-        return None
-    source_at = pc.take(tied.rows, tied.sources, memory_pool=POOL)
-    target_at = pc.take(tied.rows, tied.targets, memory_pool=POOL)
-    if n and pc.any(pc.equal(source_at, target_at, memory_pool=POOL)).as_py():
-        return None
-
     parser = DateParser()
     start, end = encoded("start"), encoded("end")
     start_dates, end_dates = _dates(start.values, parser), _dates(end.values, parser)
@@ -335,6 +327,14 @@ def _ties(  # noqa: PLR0917
         if any(r and r not in FAMILY_RELATIONS for r in used):
             return None
 
+    # each end's row in people.csv (checked last: the threads join them meanwhile); an
+    # unknown or empty id is a null
+    source_at, target_at = prepared.sources.result(), prepared.targets.result()
+    if source_at.null_count or target_at.null_count:
+        return None
+    if n and pc.any(pc.equal(source_at, target_at, memory_pool=POOL)).as_py():
+        return None
+
     raw_ids = column("id").combine_chunks(memory_pool=POOL)
     kind_values = [interned[k] for k in kind.values]
     attributes = _attributes(extras, extra, n)
@@ -344,8 +344,8 @@ def _ties(  # noqa: PLR0917
         derived = [
             derive_tie_id(
                 k := kind.at(i, kind_values),
-                tied.ids[tied.sources[i].as_py()],
-                tied.ids[tied.targets[i].as_py()],
+                people.columns.ids[source_at[i].as_py()],
+                people.columns.ids[target_at[i].as_py()],
                 start.at(i, start_dates),
                 end.at(i, end_dates),
                 attributes.at(i),
@@ -384,11 +384,11 @@ def _ties(  # noqa: PLR0917
         ids=ids,
         kinds=kind_values,
         kind_codes=kind.codes,
-        people=tied.ids,
-        sources=tied.sources,
-        targets=tied.targets,
+        people=people.columns.ids,
+        sources=source_at,
+        targets=target_at,
         role_values=people.roles.values,
-        role_codes=pc.take(people.roles.codes, tied.rows, memory_pool=POOL),
+        role_codes=people.roles.codes,
         starts=start_dates,
         start_codes=start.codes,
         ends=end_dates,
@@ -442,7 +442,7 @@ def _role_mismatches(
         if want is None:
             continue
         rows = pc.indices_nonzero(pc.equal(kind.codes, code, memory_pool=POOL))
-        lacking = pa.array([False] * len(rows))
+        lacking: pa.Array | None = None
         for role, ends in ((want[0], source_at), (want[1], target_at)):
             if role:
                 has = has_role.get(role)
@@ -450,8 +450,10 @@ def _role_mismatches(
                     has = has_role[role] = pc.take(
                         pa.array([role in r for r in roles.values]), roles.codes
                     )
-                lacking = pc.or_(lacking, pc.invert(pc.take(has, pc.take(ends, rows))))
-        flagged.update(pc.filter(rows, lacking).to_pylist())
+                lacks = pc.invert(pc.take(has, pc.take(ends, rows)))
+                lacking = lacks if lacking is None else pc.or_(lacking, lacks)
+        if lacking is not None:
+            flagged.update(pc.filter(rows, lacking).to_pylist())
     return flagged
 
 

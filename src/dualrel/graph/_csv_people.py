@@ -9,7 +9,6 @@ those of the ties the rules can use, a few percent of them).
 from __future__ import annotations
 
 from collections.abc import Collection
-from concurrent.futures import Future
 from dataclasses import dataclass
 from itertools import repeat
 from typing import Any
@@ -25,34 +24,16 @@ from dualrel.graph._people_ties import fast_constructor
 from dualrel.graph.columns import PeopleColumns
 from dualrel.graph.model import Person
 
-__all__ = ["Ends", "People", "join_ends", "person_objects", "read_people"]
+__all__ = ["People", "end_rows", "person_objects", "read_people"]
 
 _PERSON_NEW = fast_constructor(Person, ("id", "roles", "name", "organisation", "attributes"))
 
 
-@dataclass(frozen=True, slots=True)
-class Ends:
-    """The people ties name, each id text once: a tie's ends and its people share it."""
-
-    ids: list[str]  # the distinct ids over both ends, in order of first appearance
-    sources: pa.Array  # each tie's source, a position in ``ids`` (int32)
-    targets: pa.Array
-    rows: pa.Array  # each of ``ids`` as a row of people.csv, null for an id nobody has
-    positions: pa.Array  # each person's position in ``ids``, null for a person in no tie
-
-
-def join_ends(source: pa.ChunkedArray, target: pa.ChunkedArray, people: pa.Array) -> Ends:
-    """Both ends of the ties encoded together and joined to the people (hash joins in C)."""
-    both = pa.chunked_array(source.chunks + target.chunks, pa.string())
-    enc = pc.dictionary_encode(both, memory_pool=POOL).combine_chunks(memory_pool=POOL)
-    n = len(source)
-    return Ends(
-        enc.dictionary.to_pylist(),
-        enc.indices.slice(0, n),
-        enc.indices.slice(n),
-        pc.index_in(enc.dictionary, value_set=people, memory_pool=POOL),
-        pc.index_in(people, value_set=enc.dictionary, memory_pool=POOL),
-    )
+def end_rows(ends: pa.ChunkedArray, people: pa.Array) -> pa.Array:
+    """Each of ``ends`` as a row of people.csv (int32), null for an id nobody has: a hash
+    join in C, the people's ids hashed once and each end looked up (no table of the ends'
+    own distinct ids, which would be hashed and then joined again)."""
+    return pc.index_in(ends, value_set=people, memory_pool=POOL).combine_chunks(memory_pool=POOL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,19 +44,13 @@ class People:
 
 
 def read_people(
-    table: pa.Table,
-    id_array: pa.Array,
-    file: str,
-    vocab: Collection[str],
-    w: Collector,
-    *,
-    tie_ends: Future[Ends],
+    table: pa.Table, id_array: pa.Array, file: str, vocab: Collection[str], w: Collector
 ) -> People | None:
     """People in file order, as columns, or None when a row has an error."""
     names = table.column_names
-    ids: list[str] = id_array.to_pylist()
-    if "" in ids or any(map(str.isspace, ids)):
+    if _blank(id_array):
         return None
+    ids: list[str] = id_array.to_pylist()
     role_texts = encode(table.column("roles"))
     roles: list[tuple[str, ...]] = []
     for text in role_texts.values:
@@ -90,26 +65,14 @@ def read_people(
         orgs = encode(table.column("organisation"))
         organisations, organisation_codes = [o or None for o in orgs.values], orgs.codes
     extras = tuple(h for h in names if h not in PEOPLE_COLUMNS + PEOPLE_OPTIONAL)
-    # a person in a tie takes the id text the ties hold: one string per person, as the
-    # row-by-row reader gives; a person in no tie keeps their own
-    tied = tie_ends.result()
-    if not _distinct_people(id_array, tied):
+    if not distinct(id_array):
         return None
-    lookup, positions = tied.ids, tied.positions
-    if positions.null_count:
-        untied = pc.is_null(positions)
-        alone = pc.indices_nonzero(untied).to_pylist()
-        lookup = lookup + [ids[i] for i in alone]
-        positions = pc.replace_with_mask(
-            positions,
-            untied,
-            pa.array(range(len(tied.ids), len(lookup)), pa.int32()),
-            memory_pool=POOL,
-        )
-    del ids
+    # the ties' ends are rows of this file (``end_rows``): person i's id is ``ids[i]``, one
+    # string shared by the person and the ends that name them, as the row-by-row reader gives
+    rows = pa.array(range(len(ids)), pa.int32())
     columns = PeopleColumns(
-        ids=lookup,
-        id_codes=positions,
+        ids=ids,
+        id_codes=rows,
         role_values=roles,
         role_codes=role_texts.codes,
         names=(table.column("name").combine_chunks(memory_pool=POOL) if "name" in names else None),
@@ -117,27 +80,25 @@ def read_people(
         organisation_codes=organisation_codes,
         extras=extras,
         extra_columns=tuple(table.column(h).combine_chunks(memory_pool=POOL) for h in extras),
-        end_rows=tied.rows,
+        end_rows=rows,
         lines=lines(len(id_array)),
     )
     return People(columns, id_array, Encoded(roles, role_texts.codes))
 
 
-def _distinct_people(ids: pa.Array, tied: Ends) -> bool:
-    """Whether no person id repeats.  The people in ties are told by their positions among
-    the ties' distinct ends (the join made them: two rows with one id share a position),
-    the others by :func:`~dualrel.graph._arrow_columns.distinct`; the two cannot share an
-    id."""
-    positions = tied.positions
-    at = pc.drop_null(positions)
-    if len(at):
-        n = len(tied.ids)
-        marks = pc.scatter(pc.is_valid(at), at, max_index=n - 1, memory_pool=POOL)
-        if n - marks.null_count != len(at):
-            return False
-    if not positions.null_count:
+def _blank(ids: pa.Array) -> bool:
+    """Whether an id is empty or only white space (as ``str.isspace`` tells it).  Told by
+    the ids' distinct first characters, a handful: only the ids that begin with white
+    space, rare, are read into Python."""
+    firsts = pc.utf8_slice_codeunits(ids, 0, 1, memory_pool=POOL)
+    distinct_firsts = pc.unique(firsts, memory_pool=POOL).to_pylist()
+    if "" in distinct_firsts:
         return True
-    return distinct(ids.filter(pc.is_null(positions)))
+    spaces = [c for c in distinct_firsts if c.isspace()]
+    if not spaces:
+        return False
+    suspects = ids.filter(pc.is_in(firsts, value_set=pa.array(spaces, pa.string())))
+    return any(map(str.isspace, suspects.to_pylist()))
 
 
 def person_objects(columns: PeopleColumns, rows: pa.Array | None = None) -> list[Person]:

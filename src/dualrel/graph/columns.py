@@ -89,8 +89,8 @@ class TieColumns:
 class PeopleColumns:
     """Every person of a registry as columns, in file order, validated.
 
-    Person i's id is ``ids[id_codes[i]]`` (the ids the ties' ends name come first, the same
-    strings as ``TieColumns.people``), their roles ``role_values[role_codes[i]]``; ``names``
+    Person i's id is ``ids[id_codes[i]]`` (the same strings as ``TieColumns.people``; a
+    reader may order them as it likes), their roles ``role_values[role_codes[i]]``; ``names``
     is the name column ("" for none, None without the column), the organisation
     ``organisations[organisation_codes[i]]``; ``extras`` name the columns of
     ``extra_columns`` (each person's attributes).  ``end_rows[c]`` is the row of the person
