@@ -115,6 +115,20 @@ def test_a_cluster_that_keeps_losing_workers_fails_with_no_report(
         check_on_dask(own, dualrel.example_registry())
 
 
+def test_a_local_cluster_fails_a_task_no_worker_can_run_instead_of_waiting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # every worker lost and none brought back looks to the scheduler like a task with no
+    # worker to run it: the check must end (ClusterError), not wait in as_completed
+    import distributed  # noqa: PLC0415
+
+    monkeypatch.setattr(_dask, "NO_WORKERS_TIMEOUT", "1s")
+    with connect("local:1") as own:
+        future = own.submit(sum, [1, 2], resources={"no-such-resource": 1})
+        with pytest.raises(distributed.scheduler.NoValidWorkerError):
+            future.result(timeout=60)
+
+
 def test_the_command_line_checks_on_a_local_cluster(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -38,6 +38,11 @@ __all__ = ["check_on_dask", "connect", "dask_evaluator"]
 #: Seconds to wait for a scheduler before saying it cannot be reached.
 CONNECT_TIMEOUT = 20
 
+#: A local cluster fails a task that has waited this long with no worker to run it (every
+#: worker lost and none restarted, as on a machine too loaded for a nanny to bring one
+#: back), so the check ends with ``ClusterError`` rather than waiting for ever.
+NO_WORKERS_TIMEOUT = "60s"
+
 #: Partitions per worker thread at least: enough to balance the workers.
 PARTITIONS_PER_THREAD = 2
 #: ... and at most about this many of the registry's ties (after the semi-join pass) per
@@ -80,6 +85,14 @@ def connect(address: str) -> Iterator[Any]:
     with contextlib.ExitStack() as stack:
         try:
             if workers is not None:
+                import dask  # noqa: PLC0415 (an optional extra, there when distributed is)
+
+                # the scheduler reads its settings when it is made, in this process
+                stack.enter_context(
+                    dask.config.set(
+                        {"distributed.scheduler.no-workers-timeout": NO_WORKERS_TIMEOUT}
+                    )
+                )
                 cluster = stack.enter_context(
                     distributed.LocalCluster(
                         n_workers=workers,
