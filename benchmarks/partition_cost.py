@@ -25,8 +25,9 @@ from typing import Any
 from dualrel._internal.gc import gc_paused
 from dualrel.graph import load_registry
 from dualrel.rules import compile_ruleset, load_ruleset
+from dualrel.rules._build import build_store
 from dualrel.rules._durable import Engine
-from dualrel.rules._sessions import Store, build_store
+from dualrel.rules._sessions import Store
 
 
 def main() -> None:

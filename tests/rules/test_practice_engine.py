@@ -16,9 +16,9 @@ from dualrel.graph.model import Person, Registry, Tie
 from dualrel.graph.practice import Agreement, Consent, Contact, Disclosure, Practice
 from dualrel.rules import Monitor, compile_ruleset, load_ruleset
 from dualrel.rules import engine as eng
+from dualrel.rules._build import build_store
 from dualrel.rules._durable import Engine
 from dualrel.rules._emit import _constant
-from dualrel.rules._sessions import build_store
 from dualrel.rules.engine import prepare
 
 ROOT = Path(__file__).resolve().parents[2]

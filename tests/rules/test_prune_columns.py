@@ -22,9 +22,10 @@ from dualrel.graph.model import CORE_ROLES, Person, Registry, Tie
 from dualrel.graph.practice import Practice
 from dualrel.report import render
 from dualrel.rules import evaluate, prepare, shipped_rulesets
+from dualrel.rules._build import build_store
 from dualrel.rules._prune import needed_ties
 from dualrel.rules._prune_columns import needed_rows, rows_to_check
-from dualrel.rules._sessions import Store, build_store
+from dualrel.rules._sessions import Store
 from dualrel.rules.engine import _Narrowed, registry_for
 from dualrel.testing import registries, registries_matching
 from dualrel.testing.strategies import plantable

@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, note, settings
 
 from dualrel.graph import Agreement, Contact, Person, Practice, Registry, Tie, load_registry
 from dualrel.rules import _admit, _sessions, evaluate, prepare
+from dualrel.rules._build import build_store
 from dualrel.rules._record_filter import OneFieldFilter
 from dualrel.rules._tester import lenient_tester
 from dualrel.testing.strategies import practice_registries, registry_json
@@ -41,7 +42,7 @@ def _findings(reg: Registry, *, pruned: bool, monkeypatch: pytest.MonkeyPatch) -
 
 def _store(reg: Registry) -> _sessions.Store:
     assert reg.as_of is not None
-    return _sessions.build_store(PRACTICE, reg, reg.as_of, prune=True)
+    return build_store(PRACTICE, reg, reg.as_of, prune=True)
 
 
 def test_the_example_leaves_out_variants_no_record_satisfies(monkeypatch) -> None:

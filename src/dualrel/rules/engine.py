@@ -1,7 +1,7 @@
 """Evaluation: registries in, findings out, through durable-rules.
 
 :func:`evaluate` runs each compiled ruleset over a registry: it indexes the ties, people
-and practice records the rules can read (:func:`~dualrel.rules._sessions.build_store`),
+and practice records the rules can read (:func:`~dualrel.rules._build.build_store`),
 partitions them by anchor into small durable-rules sessions (see
 :mod:`dualrel.rules._sessions`), in this process or in forked workers, and reports the
 findings.  :class:`~dualrel.rules.monitor.Monitor` keeps the findings of a registry as
@@ -25,9 +25,10 @@ from dualrel.findings import Finding, Report, RulesetRef
 from dualrel.graph import as_registry
 from dualrel.graph.columns import ColumnarRegistry
 from dualrel.graph.model import Person, Registry, Tie
+from dualrel.rules._build import build_store
 from dualrel.rules._durable import Engine
 from dualrel.rules._match import AnchorKey, Match
-from dualrel.rules._sessions import Store, build_store, sorted_findings
+from dualrel.rules._sessions import Store, sorted_findings
 from dualrel.rules.compiler import compile_ruleset
 from dualrel.rules.compose import distinct_rules, merged_findings
 from dualrel.rules.loader import Ruleset, load_ruleset

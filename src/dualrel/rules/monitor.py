@@ -22,9 +22,10 @@ from dualrel.errors import InvalidArgument, Problem, ProblemCode, RegistryError
 from dualrel.findings import Finding, Report, RulesetRef
 from dualrel.graph import as_registry
 from dualrel.graph.model import Person, Registry, Tie
+from dualrel.rules._build import build_store
 from dualrel.rules._durable import Engine
 from dualrel.rules._match import AnchorKey, Match
-from dualrel.rules._sessions import Store, build_store, sorted_findings
+from dualrel.rules._sessions import Store, sorted_findings
 from dualrel.rules.compose import variant_rules
 from dualrel.rules.engine import RegistryLike, RulesetLike, _evaluation_date, prepare
 from dualrel.rules.partitions import unpartitionable

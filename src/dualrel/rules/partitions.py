@@ -32,9 +32,10 @@ from dualrel._internal.gc import gc_paused
 from dualrel.errors import InvalidArgument
 from dualrel.findings import Report, RulesetRef
 from dualrel.graph.model import Person, Registry, Tie
+from dualrel.rules._build import build_store
 from dualrel.rules._durable import Engine
 from dualrel.rules._match import AnchorKey, Match
-from dualrel.rules._sessions import Store, build_store, sorted_findings
+from dualrel.rules._sessions import Store, sorted_findings
 from dualrel.rules.compose import merged_findings
 from dualrel.rules.engine import _evaluation_date
 from dualrel.rules.plan import CompiledRuleset
