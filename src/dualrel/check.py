@@ -18,6 +18,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from dualrel._internal import storage
 from dualrel._internal.gc import gc_paused
 from dualrel._internal.reading import OnRead
 from dualrel._internal.timing import Stopwatch
@@ -109,25 +110,25 @@ def load_rulesets(
 def registry_sha256(path: str | Path) -> str:
     """The sha256 of a registry file, or of a CSV folder's people.csv and ties.csv (and
     the practice section files it holds, such as agreements.csv, and the parts of a split
-    folder, such as ties-0001.csv)."""
-    p = Path(path)
+    folder, such as ties-0001.csv); for a URL, that of its local copy."""
+    p = os.fspath(path)
     h = hashlib.sha256()
-    if p.is_dir():
+    if storage.isdir(p):
         for name in ("people.csv", "ties.csv"):
-            f = p / name
+            f = os.path.join(p, name)
             h.update(name.encode() + b"\0")
-            if f.exists():
+            if storage.exists(f):
                 _hash_file(h, f)
             h.update(b"\0")
         for section in PRACTICE_SECTIONS:  # only those present: older folders hash the same
-            f = p / f"{section}.csv"
-            if f.exists():
-                h.update(f.name.encode() + b"\0")
+            f = os.path.join(p, f"{section}.csv")
+            if storage.exists(f):
+                h.update(f"{section}.csv".encode() + b"\0")
                 _hash_file(h, f)
                 h.update(b"\0")
-        for part in part_files(str(p)):  # a split folder's parts, in reading order
+        for part in part_files(p):  # a split folder's parts, in reading order
             h.update(os.path.basename(part).encode() + b"\0")
-            _hash_file(h, Path(part))
+            _hash_file(h, part)
             h.update(b"\0")
     else:
         _hash_file(h, p)
@@ -146,9 +147,9 @@ def _refuse_pipe(path: str) -> None:
             raise RegistryError([Problem(file=path, code="unreadable", message=message)])
 
 
-def _hash_file(h: Any, path: Path) -> None:
+def _hash_file(h: Any, path: str) -> None:
     """Feed a file to ``h`` in blocks: a registry of millions of ties is never held twice."""
-    with open(path, "rb") as f:
+    with storage.open_binary(path) as f:
         while block := f.read(1 << 20):
             h.update(block)
 

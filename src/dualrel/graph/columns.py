@@ -27,7 +27,8 @@ from typing import TYPE_CHECKING, Any
 from dualrel._internal.gc import gc_paused
 from dualrel._internal.problems import Collector
 from dualrel._internal.reading import OnRead
-from dualrel.errors import Problem
+from dualrel._internal.storage import is_url, mirrored
+from dualrel.errors import Problem, RegistryError
 from dualrel.graph._locations import LineMap, LineRuns, PartLines
 from dualrel.graph.model import CORE_ROLES, Person, Registry, Tie
 
@@ -208,7 +209,8 @@ def load_for_rules(
 ) -> tuple[Registry | ColumnarRegistry, tuple[Problem, ...]]:
     """:func:`~dualrel.graph.load_registry_with_warnings`, but a CSV folder or a JSON
     Lines file read by columns comes back as a :class:`ColumnarRegistry` (same checks,
-    same problems)."""
+    same problems).  ``path`` may be a URL (``s3://bucket/registry/``, read through
+    fsspec: ``docs/registry-format.md``)."""
     from dualrel.graph._csv import _worth_columns, load_csv_columns  # noqa: PLC0415
     from dualrel.graph.load import (  # noqa: PLC0415
         _as_of,
@@ -218,6 +220,8 @@ def load_for_rules(
     )
 
     file = os.fspath(path)
+    if is_url(file):
+        return _by_url(file, extra_kinds, extra_roles, as_of, on_read)
     kinds = _kinds(extra_kinds)
     roles = frozenset(CORE_ROLES) | frozenset(extra_roles)
     when = _as_of(as_of)
@@ -238,3 +242,36 @@ def load_for_rules(
     with gc_paused():
         loaded = load_csv_columns(file, c, kinds=kinds, roles=roles, as_of=when, on_read=on_read)
     return loaded, tuple(c.warnings)
+
+
+def _by_url(
+    url: str,
+    extra_kinds: Mapping[str, bool] | None,
+    extra_roles: Iterable[str],
+    as_of: date | str | None,
+    on_read: OnRead | None,
+) -> tuple[Registry, tuple[Problem, ...]]:
+    """A registry by URL read as one machine reads its local copy (one machine holds it
+    whole anyway): the same checks, each problem and record named by its URL."""
+    with mirrored(url) as (local, by_url):
+
+        def named(p: Problem) -> Problem:
+            return replace(p, file=by_url(p.file), message=by_url(p.message))
+
+        try:
+            read, warnings = load_for_rules(
+                local,
+                extra_kinds=extra_kinds,
+                extra_roles=extra_roles,
+                as_of=as_of,
+                on_read=on_read,
+            )
+        except RegistryError as e:
+            raise RegistryError([named(p) for p in e.problems]) from None
+        registry = read.full() if isinstance(read, ColumnarRegistry) else read
+        # a plain mapping: each location named by its URL, taken before the copy goes
+        locations = {
+            key: replace(at, file=by_url(at.file)) for key, at in registry.locations.items()
+        }
+    registry = replace(registry, source=url, locations=locations)
+    return registry, tuple(named(w) for w in warnings)

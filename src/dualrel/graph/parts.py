@@ -14,13 +14,13 @@ The same files are the blocks a distributed check reads (``dualrel.scale``).
 from __future__ import annotations
 
 import csv
-import glob
 import os
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, cast
 
 from dualrel._internal.problems import Collector
+from dualrel._internal.storage import isfile, matching
 from dualrel.errors import Problem
 from dualrel.graph._csv_common import duplicate_id
 from dualrel.graph._locations import LineArray, LineMap, LineRuns, PartLines, RecordLocations
@@ -64,7 +64,7 @@ def _is_part(path: str) -> bool:
 
 def parts_of(folder: str, name: str) -> list[str]:
     """The parts of section ``name`` (``name-*.csv``), in reading order."""
-    return sorted(glob.glob(os.path.join(glob.escape(folder), f"{name}-*.csv")))
+    return matching(folder, f"{name}-*.csv")
 
 
 def part_files(folder: str) -> list[str]:
@@ -82,7 +82,7 @@ def csv_layout(folder: str, c: Collector) -> Layout:
     for name in ("people", "ties", *PRACTICE_SECTIONS):
         single = os.path.join(folder, name + ".csv")
         parts = parts_of(folder, name)
-        if parts and os.path.isfile(single):
+        if parts and isfile(single):
             c.error(
                 single,
                 "invalid",
@@ -92,7 +92,7 @@ def csv_layout(folder: str, c: Collector) -> Layout:
             continue
         if parts:
             found[name] = tuple(parts)
-        elif os.path.isfile(single):
+        elif isfile(single):
             found[name] = (single,)
     for name in ("people", "ties"):
         if name not in found and not any(p.file.endswith(f"{name}.csv") for p in c.errors):
