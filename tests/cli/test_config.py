@@ -55,6 +55,17 @@ def test_settings_are_found_upward_with_paths_relative_to_the_file(
     assert (repo / "reports" / "dualrel.sarif").exists()
 
 
+def test_a_registry_url_in_the_settings_is_not_a_path_relative_to_them(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = PYPROJECT.replace("registry/practice.json", "gcs://bucket/registry/")
+    (repo / "pyproject.toml").write_text(text, encoding="utf-8")
+    assert main(["check"]) == 2  # gcsfs is not installed: unreadable, named by its URL
+    err = capsys.readouterr().err
+    assert "gcs://bucket/registry/: unreadable" in err
+    assert "pip install gcsfs" in err
+
+
 def test_flags_win_each_on_its_own(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "-r", "coaching-core", "--fail-level", "1", "-f", "json"]) == 1
     report = json.loads(capsys.readouterr().out)

@@ -86,7 +86,7 @@ def add_command(sub: Subparsers) -> None:
         "registry",
         metavar="REGISTRY",
         nargs="?",
-        help="registry file or CSV folder (default: registry in the settings file)",
+        help="registry file or CSV folder, or its URL (default: registry in the settings file)",
     )
     p.add_argument(
         "-r",

@@ -28,6 +28,7 @@ import pydantic
 from pydantic import BaseModel, ConfigDict, Field
 
 from dualrel._internal.schema_words import schema_errors
+from dualrel._internal.storage import is_url
 from dualrel._internal.suggest import did_you_mean
 from dualrel._internal.terminal import printable
 from dualrel.cli.outputs import Output
@@ -92,7 +93,9 @@ class CheckSettings(BaseModel):
         extra="forbid", frozen=True, strict=True, alias_generator=_kebab, populate_by_name=False
     )
 
-    registry: str | None = Field(default=None, description="registry file or CSV folder")
+    registry: str | None = Field(
+        default=None, description="registry file or CSV folder, or its URL"
+    )
     rulesets: list[str] | None = Field(default=None, description="shipped names or paths")
     extends_from: list[str] | None = Field(default=None, description="see --extends-from")
     fail_level: int | str | None = Field(default=None, description="1, 2 or 3")
@@ -321,7 +324,8 @@ def apply_config(args: argparse.Namespace) -> tuple[argparse.Namespace, tuple[Ou
         if not getattr(args, "quiet", False):
             sys.stderr.write(printable(f"dualrel: settings from {path}") + "\n")
         if merged.registry is None and s.registry is not None:
-            merged.registry = _here(path, s.registry)
+            # a URL names the same storage from any folder
+            merged.registry = s.registry if is_url(s.registry) else _here(path, s.registry)
         if not merged.ruleset and s.rulesets is not None:
             merged.ruleset = [_ruleset_here(path, r) for r in s.rulesets]
         if not merged.extends_from and s.extends_from is not None:
