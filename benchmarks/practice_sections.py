@@ -203,12 +203,14 @@ def write_sections(src: Path, dst: Path, contacts_per_tie: int, seed: int) -> di
 
 def _check(
     folder: Path, ruleset: str, jobs: int, tree: Path | None = None, out_dir: Path | None = None
-) -> tuple[float, float, int]:
+) -> tuple[float, float, int, float]:
+    """Wall seconds, peak MB, findings and CPU seconds (every thread) of one check."""
     out = (out_dir or folder.parent) / f"report-{folder.name}-{ruleset}.json"
     code = (
         "import resource,subprocess,sys,time;t=time.perf_counter();"
         "r=subprocess.run(sys.argv[1:]);w=time.perf_counter()-t;"
-        "print(w, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, r.returncode)"
+        "u=resource.getrusage(resource.RUSAGE_CHILDREN);"
+        "print(w, u.ru_maxrss, r.returncode, u.ru_utime + u.ru_stime)"
     )
     argv = [
         sys.executable,
@@ -232,11 +234,11 @@ def _check(
     ]
     env = None if tree is None else {**os.environ, "PYTHONPATH": str(tree.resolve())}
     done = subprocess.run(argv, capture_output=True, text=True, check=True, env=env)
-    wall, rss, rc = done.stdout.split()
+    wall, rss, rc, cpu = done.stdout.split()
     if rc not in ("0", "1"):
         raise SystemExit(f"dualrel check failed on {folder} ({ruleset}): exit {rc}")
     findings = len(json.loads(out.read_text())["findings"])
-    return float(wall), int(rss) / 1024, findings
+    return float(wall), int(rss) / 1024, findings, float(cpu)
 
 
 def main() -> None:
@@ -273,7 +275,7 @@ def main() -> None:
         f"{'check':40} {'wall s':>8} {'peak MB':>8} {'findings':>9} "
         f"{'/ practice w/o':>14} {'/ core w/o':>10}"
     )
-    for name, (wall, rss, n) in runs.items():
+    for name, (wall, rss, n, _cpu) in runs.items():
         print(f"{name:40} {wall:8.2f} {rss:8.0f} {n:9d} {wall / base:14.2f} {wall / core:10.2f}")
 
 
@@ -283,6 +285,7 @@ def _compare_trees(args: argparse.Namespace) -> None:
     plain = args.sections.resolve() / "ties.csv"
     plain = plain.resolve().parent  # the registry the sections were written next to
     best: dict[tuple[str, str], float] = {}
+    best_cpu: dict[tuple[str, str], float] = {}
     found: dict[tuple[str, str], int] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(args.repeat):
@@ -290,18 +293,26 @@ def _compare_trees(args: argparse.Namespace) -> None:
                 for label, folder in (("with", args.sections), ("without", plain)):
                     out = Path(tmp) / name
                     out.mkdir(exist_ok=True)
-                    wall, _rss, n = _check(
+                    wall, _rss, n, cpu = _check(
                         folder, "coaching-practice", args.jobs, Path(trees[name]), out
                     )
                     key = (name, label)
                     best[key] = min(best.get(key, float("inf")), wall)
+                    best_cpu[key] = min(best_cpu.get(key, float("inf")), cpu)
                     if found.setdefault(key, n) != n:
                         raise SystemExit(f"{name} {label}: {n} findings, earlier {found[key]}")
-    print(f"coaching-practice, best of {args.repeat} (wall s), trees alternating")
-    print(f"{'tree':12} {'with':>8} {'without':>8} {'with/without':>13} {'findings':>9}")
+    print(f"coaching-practice, best of {args.repeat} (wall s; CPU s, every thread), alternating")
+    print(
+        f"{'tree':12} {'with':>8} {'without':>8} {'with/without':>13} "
+        f"{'CPU with':>9} {'without':>8} {'with/without':>13} {'findings':>9}"
+    )
     for name in trees:
         w, wo = best[(name, "with")], best[(name, "without")]
-        print(f"{name:12} {w:8.2f} {wo:8.2f} {w / wo:13.2f} {found[(name, 'with')]:9d}")
+        c, co = best_cpu[(name, "with")], best_cpu[(name, "without")]
+        print(
+            f"{name:12} {w:8.2f} {wo:8.2f} {w / wo:13.2f} "
+            f"{c:9.2f} {co:8.2f} {c / co:13.2f} {found[(name, 'with')]:9d}"
+        )
 
 
 if __name__ == "__main__":

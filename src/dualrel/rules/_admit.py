@@ -131,6 +131,7 @@ class RecordIndex:
                     counters.append(
                         (counts_test, r.counted_share.people, self.share_counts[r.name])
                     )
+            fill = rest.fill
             for rec in practice.section(section):
                 if fast is not None:
                     found = fast(rec)
@@ -145,7 +146,7 @@ class RecordIndex:
                         layout.fill(rec, rid, fact)
                         if not check(fact):
                             continue
-                rest.fill(rec, rid, fact)
+                fill(rec, rid, fact)
                 for counts_test, named, counts in counters:
                     if counts_test(fact):
                         self._count(section, rec, named, counts)

@@ -28,9 +28,6 @@ from dualrel.rules._fields import (
     END,
     FORWARD,
     HOURS,
-    HOURS_FROM,
-    HOURS_TO,
-    HOURS_WRAP,
     KIND,
     SOURCE,
     START,
@@ -59,6 +56,7 @@ from dualrel.rules._fields import (
     weekday_field,
     word_prefix,
 )
+from dualrel.rules._record_fill import INSTANTS_CACHED, Fill, filler
 from dualrel.rules._record_filter import OneFieldFilter
 from dualrel.rules._tester import ORDERS
 from dualrel.rules._values import as_number, compare, field_of
@@ -73,12 +71,8 @@ __all__ = [
     "RecordFacts",
     "TieFacts",
     "body",
-    "window",
 ]
 
-_MISSING = "~missing~"  # prefix of a missing value: equal to nothing, unique per record
-#: Instants (days from the evaluation date) remembered per datetime object, at most.
-_INSTANTS_CACHED = 200_000
 #: Orientation-free fact texts remembered (see ``TieFacts._shared_text``), at most.
 _SHARED_CACHED = 200_000
 
@@ -110,7 +104,7 @@ class Clock:
             return hit[1]
         aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
         days = (aware - self._midnight).total_seconds() / 86400
-        if len(self.instants) < _INSTANTS_CACHED:
+        if len(self.instants) < INSTANTS_CACHED:
             self.instants[id(value)] = (value, days)
         return days
 
@@ -378,10 +372,6 @@ class Layout:
             for f in fields.datetimes
             if {given_field(f), time_field(f), weekday_field(f), minute_field(f)} & keys
         ]
-        #: per instant field: by ``id`` of a datetime, (it, its fact fields); see fill
-        self._instant_memos: list[dict[int, tuple[datetime, dict[str, Any]]]] = [
-            {} for _ in self.instants
-        ]
         self.numbers = [
             (f, want(given_field(f)), want(number_field(f)))
             for f in fields.numbers
@@ -425,6 +415,8 @@ class Layout:
         self.people = [p for p in self.people if p[1] is not None or p[2]]
         self.tie = fields.tie if TIE_NUMBER in keys else None
         self.plain = section != "concerns"  # a concern's person fields come from its tie
+        #: add the wanted fields of a record (whose id is given) to its fact
+        self.fill: Fill = filler(self)
 
     def filling_tester(
         self, tests: Sequence[Mapping[str, Any]]
@@ -538,68 +530,6 @@ class Layout:
         if self.tie is not None:
             fact[TIE_NUMBER] = numbering.tie_number.get(getattr(rec, self.tie), -1)
 
-    def fill(self, rec: Any, rid: str, fact: dict[str, Any]) -> None:
-        """Add the wanted fields of ``rec`` (whose id is ``rid``) to ``fact``."""
-        for f, e, t, fallback in self.dates:
-            value = getattr(rec, f)
-            if value is not None:
-                if e is not None:
-                    fact[e] = 1
-            elif fallback is not None:
-                value = getattr(rec, fallback)
-            if t is not None:
-                fact[t] = NO_END if value is None else value.toordinal() - self.day
-        for (f, e, t, wd, mn), memo in zip(self.instants, self._instant_memos, strict=True):
-            instant = getattr(rec, f)
-            if instant is None:
-                for name, missing in ((t, NO_END), (wd, -1), (mn, -1)):
-                    if name is not None:
-                        fact[name] = missing
-                continue
-            # worked out once per datetime object (a CSV folder's contacts share them)
-            hit = memo.get(id(instant))
-            if hit is None or hit[0] is not instant:
-                fields: dict[str, Any] = {}
-                if e is not None:
-                    fields[e] = 1
-                if t is not None:
-                    fields[t] = self.instant(instant)
-                if wd is not None:
-                    fields[wd] = instant.weekday()
-                if mn is not None:
-                    fields[mn] = instant.hour * 60 + instant.minute
-                hit = (instant, fields)
-                if len(memo) < _INSTANTS_CACHED:
-                    memo[id(instant)] = hit
-            fact.update(hit[1])
-        for f, e, n in self.numbers:
-            number = self.number_of(self.section, rec, f)
-            if n is not None:
-                fact[n] = 0 if number is None else number
-            if e is not None and number is not None:
-                fact[e] = 1
-        for f, e, v in self.values:
-            text = getattr(rec, f, None)
-            if v is not None:
-                fact[v] = f"{_MISSING}{rid}" if text is None else str(text)
-            if e is not None and text is not None:
-                fact[e] = 1
-        for f, c, flags in self.lists:
-            words = getattr(rec, f)
-            if c is not None:
-                fact[c] = len(words)
-            for w in words:
-                flag = flags.get(w)
-                if flag is not None:
-                    fact[flag] = 1
-        for f, wanted in self.windows:
-            for name, minutes in window(getattr(rec, f)).items():
-                if name in wanted:
-                    fact[name] = minutes
-        for f, values, flag in self.value_sets:
-            if str(getattr(rec, f, None)) in values:
-                fact[flag] = 1
-
 
 class Layouts:
     """The :class:`Layout` of each (section, wanted fields), worked out once: hundreds of
@@ -670,19 +600,3 @@ def _text(value: Any) -> str:
         # the same decimal number without an exponent: the same double once read
         return text if "e" not in text else format(Decimal(text), "f")
     return json.dumps(value)
-
-
-@functools.lru_cache(maxsize=1024)  # agreements share a few hours texts
-def window(hours: str | None) -> dict[str, int]:
-    """An agreement's ``HH:MM-HH:MM`` as minutes :data:`HOURS_FROM`/:data:`HOURS_TO` and
-    :data:`HOURS_WRAP` (0: within one day, 1: past midnight, 2: no hours agreed).
-
-    >>> window("22:00-06:30")
-    {'hf': 1320, 'ht': 390, 'hw': 1}
-    """
-    if hours is None:
-        return {HOURS_FROM: 0, HOURS_TO: 0, HOURS_WRAP: 2}
-    start, _, end = hours.partition("-")
-    hf = int(start[:2]) * 60 + int(start[3:5])
-    ht = int(end[:2]) * 60 + int(end[3:5])
-    return {HOURS_FROM: hf, HOURS_TO: ht, HOURS_WRAP: 0 if hf <= ht else 1}

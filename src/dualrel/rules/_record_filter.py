@@ -43,17 +43,18 @@ class OneFieldFilter:
         self._memo: dict[int, tuple[Any, Any]] = {}
         self._get = self._memo.get
 
-    def _value(self, rec: Any, obj: Any) -> Any:
-        """The fact value of ``rec`` (whose field holds ``obj``), or _FAILS."""
-        hit = self._get(id(obj))
-        if hit is None or hit[0] is not obj:
-            computed = self._compute(rec)
-            passes = all(op(computed, operand) for op, operand in self._tests)
-            hit = (obj, computed if passes else _FAILS)
-            if obj is not None and len(self._memo) < _CACHED:
-                self._memo[id(obj)] = hit
-        return hit[1]
+    def _work_out(self, rec: Any, obj: Any) -> Any:
+        """The fact value of ``rec`` (whose field holds ``obj``, not in the memo), or
+        _FAILS; remembered."""
+        computed = self._compute(rec)
+        found = computed if all(op(computed, x) for op, x in self._tests) else _FAILS
+        if obj is not None and len(self._memo) < _CACHED:
+            self._memo[id(obj)] = (obj, found)
+        return found
 
     def __call__(self, rec: Any) -> dict[str, Any] | None:
-        found = self._value(rec, getattr(rec, self._field))
+        obj = getattr(rec, self._field)
+        # the memo's hit without a call (every record of the section comes here)
+        hit = self._get(id(obj))
+        found = hit[1] if hit is not None and hit[0] is obj else self._work_out(rec, obj)
         return None if found is _FAILS else {KIND: self._kind, self._key: found}
