@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
@@ -190,12 +190,14 @@ class Finding:
         tuples do (see :func:`_ordered_text`): sorting a hundred thousand findings by
         nested tuples spent seconds comparing them."""
         return (
-            -self.level,
-            -SEVERITY_ORDER.get(self.severity, 0),
-            self.ruleset.id,
-            self.rule,
+            *_rule_rank(self.level, self.severity, self.ruleset.id, self.rule),
             _ordered_text(self.subjects, self.evidence, self.records),
         )
+
+
+def _rule_rank(level: int, severity: str, ruleset: str, rule: str) -> tuple[int, int, str, str]:
+    """The part of :meth:`Finding.sort_key` a finding's rule gives it."""
+    return (-level, -SEVERITY_ORDER.get(severity, 0), ruleset, rule)
 
 
 # Each string ends with \x01 and each sequence with \x00, so that comparing two texts
@@ -232,7 +234,9 @@ class Report:
 
     as_of: date
     rulesets: tuple[RulesetRef, ...]
-    findings: tuple[Finding, ...]
+    #: in report order; from :func:`dualrel.rules.evaluate` a lazy sequence
+    #: (:class:`dualrel.finding_table.FindingTable`): each finding made when read
+    findings: Sequence[Finding]
 
     def by_level(self) -> dict[int, int]:
         """How many findings at each level (3, 2, 1; zeros included)."""
@@ -483,7 +487,9 @@ class CheckResult:
     as_of: date
     rulesets: tuple[RulesetRef, ...]
     rules: tuple[RuleInfo, ...]
-    findings: tuple[CheckedFinding, ...]
+    #: from :func:`dualrel.run_check` a lazy sequence
+    #: (:class:`dualrel.finding_table.CheckedFindings`): each finding made when read
+    findings: Sequence[CheckedFinding]
     fail_level: int = 1
     waivers: tuple[WaiverOutcome, ...] = ()
     waivers_file: str | None = None
