@@ -186,6 +186,11 @@ class FindingTable(_Lazy[Finding]):
             [self.fingerprint[i] for i in order],
         )
 
+    def levels(self) -> list[int]:
+        """Each finding's level."""
+        by_head = [h[5] for h in self.heads]
+        return [by_head[r] for r in self.rule]
+
     def sorted(self) -> FindingTable:
         """The findings in report order (:meth:`~dualrel.findings.Finding.sort_key`'s):
         the rule's part of the key made once per rule."""
@@ -304,6 +309,13 @@ class CheckedFindings(_Lazy[CheckedFinding]):
 
     def __len__(self) -> int:
         return len(self.status)
+
+    def failing(self, level: int) -> CheckedFindings:
+        """The open findings at ``level`` or above."""
+        levels = self.table.levels()
+        return self.take(
+            [i for i, s in enumerate(self.status) if s == "open" and levels[i] >= level]
+        )
 
     def _item(self, i: int) -> CheckedFinding:
         return CheckedFinding(
