@@ -311,11 +311,10 @@ class CheckedFindings(_Lazy[CheckedFinding]):
         return len(self.status)
 
     def failing(self, level: int) -> CheckedFindings:
-        """The open findings at ``level`` or above."""
+        """The open findings at ``level`` or above (all of them, often: then ``self``)."""
         levels = self.table.levels()
-        return self.take(
-            [i for i, s in enumerate(self.status) if s == "open" and levels[i] >= level]
-        )
+        failing = [i for i, s in enumerate(self.status) if s == "open" and levels[i] >= level]
+        return self if len(failing) == len(self) else self.take(failing)
 
     def _item(self, i: int) -> CheckedFinding:
         return CheckedFinding(

@@ -472,7 +472,12 @@ class CheckResult:
     code of ``dualrel check``.
 
     ``findings`` holds every finding with its status (``open``, ``waived``,
-    ``baselined``); ``waivers`` what became of each waiver; ``resolved`` the baseline's
+    ``baselined``): from :func:`dualrel.run_check` a lazy, immutable sequence
+    (:class:`dualrel.finding_table.CheckedFindings`) that keeps the findings as columns
+    and makes each :class:`CheckedFinding` when it is read (``len``, indexing, slicing,
+    iteration and ``==`` with a tuple or list work as on a tuple; an item read twice is
+    equal, not the same object; keep ``list(result.findings)`` to hold the objects);
+    ``waivers`` what became of each waiver; ``resolved`` the baseline's
     findings this check no longer reports; ``names`` the people's names, only when the
     check was run with ``reveal=True``.
 

@@ -17,6 +17,7 @@ import pydantic_core
 from dualrel._version import __version__
 from dualrel.finding_table import CheckedFindings, RuleHead
 from dualrel.findings import (
+    FINDING_STATUSES,
     CheckedFinding,
     CheckResult,
     Citation,
@@ -303,6 +304,8 @@ def _strings(items: tuple[str, ...]) -> str:
     return "[\n        " + _ITEM.join(map(_quote, items)) + "\n      ]"
 
 
+_STATUS: dict[str, str] = {s: f'"{s}"' for s in FINDING_STATUSES}
+
 # a finding's columns, in the order _Writer.findings zips them
 _Row = tuple[
     int,
@@ -468,6 +471,7 @@ class _Writer:
         ) = row  # fmt: skip
         head, citations = heads[rule]
         q = _quote
+        quoted = self.quoted
         people = (
             "{\n        "
             + _ITEM.join([f"{q(k)}: {q(v)}" for k, v in sorted(subjects.items())])
@@ -489,8 +493,8 @@ class _Writer:
             f'      "citations": {citations},\n'
             f'      "remediation": {remediation},\n'
             f'      "fingerprint": {q(fingerprint)},\n'
-            f'      "status": {self._q(status)},\n'
-            f'      "description": {self._q(description)},\n'
+            f'      "status": {_STATUS.get(status) or q(status)},\n'
+            f'      "description": {quoted.get(description) or self._q(description)},\n'
             f'      "evidence_ties": {cited},\n'
             f'      "waiver": {waived},\n'
             f'      "names": {found}'
