@@ -154,3 +154,22 @@ def test_the_report_from_a_checks_columns_is_the_report_of_its_findings(reveal: 
     streamed = b"".join(json_report.stream(result, people))
     assert streamed == b"".join(json_report.stream(objects, people))
     assert result.failing() == objects.failing() and result.by_rule() == objects.by_rule()
+
+
+@pytest.mark.parametrize("fmt", ["json", "html", "sarif", "junit", "markdown", "text", "github"])
+def test_a_format_makes_each_finding_once_and_json_none(
+    fmt: str, example: CheckResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made: Counter[int] = Counter()
+    real = CheckedFindings._item
+
+    def counted(self: CheckedFindings, i: int) -> CheckedFinding:
+        made[i] += 1
+        return real(self, i)
+
+    monkeypatch.setattr(CheckedFindings, "_item", counted)
+    dualrel.render(example, fmt)
+    if fmt == "json":  # written from the columns
+        assert not made
+    else:
+        assert len(made) == len(example.findings) and set(made.values()) == {1}
