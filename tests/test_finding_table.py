@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import pickle
 from collections import Counter
 from collections.abc import Sequence
 
@@ -67,6 +68,9 @@ def test_the_findings_read_as_a_tuple_does(example: CheckResult) -> None:
     assert found.index(items[2]) == 2 and items[3] in found
     with pytest.raises(TypeError):
         hash(found)
+    # a distributed check sends reports between processes
+    assert pickle.loads(pickle.dumps(found)) == found
+    assert pickle.loads(pickle.dumps(found.table)) == found.table
     text = repr(found)
     assert text.startswith("CheckedFindings([CheckedFinding(") and f"({n} findings)" in text
     assert repr(found[:2]) == f"CheckedFindings([{items[0]!r}, {items[1]!r}])"
