@@ -15,6 +15,8 @@ from collections.abc import Callable, Collection, Mapping, MutableMapping, Seque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
+from itertools import compress
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -24,14 +26,12 @@ from dualrel._internal.reading import OnRead
 from dualrel._internal.timing import Stopwatch
 from dualrel.baseline import Baseline, apply_baseline, load_baseline, registry_warning
 from dualrel.errors import InvalidArgument, Problem, RegistryError, RulesetError
+from dualrel.finding_table import CheckedFindings, Dated, FindingTable
 from dualrel.findings import (
-    CheckedFinding,
     CheckResult,
     EvidenceRecord,
     EvidenceTie,
-    EvidenceWindow,
     Finding,
-    FindingStatus,
     RegistryInfo,
     Report,
     RuleInfo,
@@ -154,24 +154,27 @@ def _hash_file(h: Any, path: str) -> None:
             h.update(block)
 
 
-def _evidence_ties(registry: Registry, findings: Sequence[Finding]) -> dict[str, EvidenceTie]:
+def _evidence_ties(registry: Registry, findings: FindingTable) -> dict[str, EvidenceTie]:
     """Each tie cited by ``findings`` as evidence, made once however many findings cite
     it, with where it was read.
 
     Everything the result stage reads of the registry's ties comes through here: one pass
     over the ties, whose positions locate them without an index of every tie id (building
     one over millions of ties costs more than the pass)."""
-    ids = {tid for f in findings for tid in f.evidence}
+    ids = {tid for evidence in findings.evidence for tid in evidence}
     if not ids:
         return {}
     locations = registry.locations
     at = locations.at if isinstance(locations, RecordLocations) else None
     out: dict[str, EvidenceTie] = {}
     directed: dict[str, bool] = {}
-    for i, t in enumerate(registry.ties):
+    ties = registry.ties
+    # the positions of the cited ties, found by C loops (a Python loop over every tie of
+    # the registry cost more than making the cited ones)
+    cited = compress(range(len(ties)), map(ids.__contains__, map(attrgetter("id"), ties)))
+    for i in cited:
+        t = ties[i]
         tid = t.id
-        if tid not in ids:
-            continue
         kind = t.kind
         is_directed = directed.get(kind)
         if is_directed is None:
@@ -187,12 +190,12 @@ def _evidence_ties(registry: Registry, findings: Sequence[Finding]) -> dict[str,
     return out
 
 
-def _records(registry: Registry, findings: Sequence[Finding]) -> dict[str, EvidenceRecord]:
+def _records(registry: Registry, findings: FindingTable) -> dict[str, EvidenceRecord]:
     """The practice records cited by ``findings`` (``section/id``) with their dates, found
     in one pass over the sections they name."""
     wanted: dict[str, set[str]] = {}
-    for f in findings:
-        for ref in f.records:
+    for cited in findings.records:
+        for ref in cited:
             section, _, rid = ref.partition("/")
             wanted.setdefault(section, set()).add(rid)
     out: dict[str, EvidenceRecord] = {}
@@ -215,9 +218,8 @@ def _records(registry: Registry, findings: Sequence[Finding]) -> dict[str, Evide
     return out
 
 
-_Dated = tuple[tuple[EvidenceRecord, ...], tuple[EvidenceWindow, ...]]
 # a rule by ruleset id, version and rule id: hashing text is cheaper than hashing a
-# RulesetRef (a dataclass's hash is Python), twice per finding
+# RulesetRef (a dataclass's hash is Python)
 _RuleKey = tuple[str, str, str]
 
 
@@ -236,11 +238,9 @@ class _Timelines:
     conditions: Mapping[_RuleKey, tuple[tuple[str, Compare], ...]]
     as_of: date
 
-    def of(self, finding: Finding, key: _RuleKey, ties: tuple[EvidenceTie, ...]) -> _Dated:
-        """``key``: the finding's rule (:func:`_rule_key`)."""
+    def of(self, finding: Finding, ties: tuple[EvidenceTie, ...]) -> Dated:
+        key = _rule_key(finding.ruleset, finding.rule)
         conditions = self.conditions.get(key)
-        if not finding.records and not conditions:
-            return (), ()  # most findings: nothing dated to draw
         cited = tuple([self.records.get(r, EvidenceRecord(r)) for r in finding.records])
         if not conditions:
             return cited, ()
@@ -251,7 +251,7 @@ class _Timelines:
 
 
 def _timelines(
-    registry: Registry, findings: Sequence[Finding], rulesets: Sequence[Ruleset], as_of: date
+    registry: Registry, findings: FindingTable, rulesets: Sequence[Ruleset], as_of: date
 ) -> _Timelines:
     rules: dict[_RuleKey, Rule] = {}
     for rs in rulesets:
@@ -262,48 +262,43 @@ def _timelines(
 
 
 def _checked(
-    findings: Sequence[Finding],
+    findings: FindingTable,
     evidence: Mapping[str, EvidenceTie],
     descriptions: Mapping[_RuleKey, str],
     *,
     applied: Mapping[str, WaiverInfo],
     baselined: Collection[str],
     timelines: _Timelines | None,
-) -> list[CheckedFinding]:
+) -> CheckedFindings:
     """Each finding with its status, its rule's description, its cited ties and what its
-    timeline draws.
+    timeline draws, as columns: a rule's key and description are looked up once per
+    rule, and only the findings that cite records or whose rule has a date window
+    (``when``) have a timeline made."""
+    keys = [_rule_key(h[1], h[0]) for h in findings.heads]
 
-    Findings come sorted by rule: a rule's key and description are looked up when the
-    rule changes, not per finding; and most findings (neither waived nor in a baseline,
-    nothing dated) skip the lookups that would give nothing."""
-    out: list[CheckedFinding] = []
-    append = out.append
-    dated = timelines.conditions if timelines is not None else {}
-    rule_id: str | None = None
-    ruleset: RulesetRef | None = None
-    key: _RuleKey = ("", "", "")
-    description = ""
-    for f in findings:
-        if f.rule is not rule_id or f.ruleset is not ruleset:
-            rule_id, ruleset = f.rule, f.ruleset
-            key = _rule_key(ruleset, rule_id)
-            description = descriptions.get(key, "")
+    def cited(ids: tuple[str, ...]) -> tuple[EvidenceTie, ...]:
         try:
-            ties = tuple(map(evidence.__getitem__, f.evidence))
+            return tuple(map(evidence.__getitem__, ids))
         except KeyError:  # a tie the registry does not hold (a derived chain's)
-            ties = tuple([evidence[tid] for tid in f.evidence if tid in evidence])
-        cited: tuple[EvidenceRecord, ...] = ()
-        windows: tuple[EvidenceWindow, ...] = ()
-        if timelines is not None and (f.records or key in dated):
-            cited, windows = timelines.of(f, key, ties)
-        if not applied and not baselined:
-            append(CheckedFinding(f, "open", description, ties, None, False, cited, windows))
-            continue
-        waiver = applied.get(f.fingerprint) if applied else None
-        in_baseline = f.fingerprint in baselined
-        status: FindingStatus = "waived" if waiver else "baselined" if in_baseline else "open"
-        append(CheckedFinding(f, status, description, ties, waiver, in_baseline, cited, windows))
-    return out
+            return tuple([evidence[tid] for tid in ids if tid in evidence])
+
+    dated = None
+    if timelines is not None:
+        when = [key in timelines.conditions for key in keys]
+
+        def dated(i: int) -> Dated:
+            f = findings[i]
+            return timelines.of(f, cited(f.evidence))
+
+    return CheckedFindings.checked(
+        findings,
+        [descriptions.get(key, "") for key in keys],
+        cited,
+        applied=applied,
+        baselined=baselined,
+        dated=dated,
+        when=when if timelines is not None else (),
+    )
 
 
 def _rules(rulesets: Sequence[Ruleset]) -> tuple[RuleInfo, ...]:
@@ -555,7 +550,7 @@ def _run_check(
     if options.warnings is not None:
         options.warnings.extend(check_warnings)
     watch.lap("read_validate")
-    findings: list[Finding] = []
+    tables: list[FindingTable] = []
     when: date | None = None
     refs_used: list[RulesetRef] = []
     for i, (rs, compiled) in enumerate(zip(loaded, compiled_rulesets, strict=True)):
@@ -568,12 +563,12 @@ def _run_check(
         for ref in [*(r.origin for r in rs.rules), *report.rulesets]:
             if ref not in refs_used:
                 refs_used.append(ref)
-        findings.extend(report.findings)
+        tables.append(FindingTable.of(report.findings))
     assert when is not None
     progress(total - 1, total, "applying waivers and baseline")
-    findings = merged_findings(findings, loaded)
+    findings = merged_findings(FindingTable.concat(tables), loaded)
     if len(loaded) > 1:  # one ruleset's findings come sorted from evaluate
-        findings.sort(key=Finding.sort_key)
+        findings = findings.sorted()
     applied, outcomes = apply_waivers(findings, waiver_list, when) if waiver_list else ({}, ())
     baselined, resolved = (
         apply_baseline(findings, base, refs_used) if base is not None else (frozenset(), ())
@@ -593,7 +588,7 @@ def _run_check(
         as_of=when,
         rulesets=tuple(refs_used),
         rules=rules,
-        findings=tuple(checked),
+        findings=checked,
         fail_level=fail_level,
         waivers=outcomes,
         waivers_file=os.fspath(waivers) if waivers is not None else None,

@@ -11,12 +11,15 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from dualrel.errors import Problem
+
+if TYPE_CHECKING:
+    from dualrel.finding_table import CheckedFindings
 
 __all__ = [
     "ESCALATION_LEVELS",
@@ -190,12 +193,14 @@ class Finding:
         tuples do (see :func:`_ordered_text`): sorting a hundred thousand findings by
         nested tuples spent seconds comparing them."""
         return (
-            -self.level,
-            -SEVERITY_ORDER.get(self.severity, 0),
-            self.ruleset.id,
-            self.rule,
+            *_rule_rank(self.level, self.severity, self.ruleset.id, self.rule),
             _ordered_text(self.subjects, self.evidence, self.records),
         )
+
+
+def _rule_rank(level: int, severity: str, ruleset: str, rule: str) -> tuple[int, int, str, str]:
+    """The part of :meth:`Finding.sort_key` a finding's rule gives it."""
+    return (-level, -SEVERITY_ORDER.get(severity, 0), ruleset, rule)
 
 
 # Each string ends with \x01 and each sequence with \x00, so that comparing two texts
@@ -232,7 +237,9 @@ class Report:
 
     as_of: date
     rulesets: tuple[RulesetRef, ...]
-    findings: tuple[Finding, ...]
+    #: in report order; from :func:`dualrel.rules.evaluate` a lazy sequence
+    #: (:class:`dualrel.finding_table.FindingTable`): each finding made when read
+    findings: Sequence[Finding]
 
     def by_level(self) -> dict[int, int]:
         """How many findings at each level (3, 2, 1; zeros included)."""
@@ -465,7 +472,12 @@ class CheckResult:
     code of ``dualrel check``.
 
     ``findings`` holds every finding with its status (``open``, ``waived``,
-    ``baselined``); ``waivers`` what became of each waiver; ``resolved`` the baseline's
+    ``baselined``): from :func:`dualrel.run_check` a lazy, immutable sequence
+    (:class:`dualrel.finding_table.CheckedFindings`) that keeps the findings as columns
+    and makes each :class:`CheckedFinding` when it is read (``len``, indexing, slicing,
+    iteration and ``==`` with a tuple or list work as on a tuple; an item read twice is
+    equal, not the same object; keep ``list(result.findings)`` to hold the objects);
+    ``waivers`` what became of each waiver; ``resolved`` the baseline's
     findings this check no longer reports; ``names`` the people's names, only when the
     check was run with ``reveal=True``.
 
@@ -483,7 +495,9 @@ class CheckResult:
     as_of: date
     rulesets: tuple[RulesetRef, ...]
     rules: tuple[RuleInfo, ...]
-    findings: tuple[CheckedFinding, ...]
+    #: from :func:`dualrel.run_check` a lazy sequence
+    #: (:class:`dualrel.finding_table.CheckedFindings`): each finding made when read
+    findings: Sequence[CheckedFinding]
     fail_level: int = 1
     waivers: tuple[WaiverOutcome, ...] = ()
     waivers_file: str | None = None
@@ -493,34 +507,33 @@ class CheckResult:
     #: warnings about the check itself (a baseline of another registry content)
     warnings: tuple[Problem, ...] = ()
 
-    def failing(self) -> tuple[CheckedFinding, ...]:
-        """Open findings at or above the fail level: the ones that make the check fail."""
-        level = self.fail_level
-        return tuple([f for f in self.findings if f.status == "open" and f.finding.level >= level])
+    def failing(self) -> Sequence[CheckedFinding]:
+        """Open findings at or above the fail level: the ones that make the check fail
+        (a lazy sequence, as :attr:`findings` is)."""
+        return _columns(self.findings).failing(self.fail_level)
 
     def exit_code(self) -> int:
         """0 when nothing fails, 1 when some finding fails."""
-        level = self.fail_level
-        failing = (f.status == "open" and f.finding.level >= level for f in self.findings)
-        return 1 if any(failing) else 0
+        return 1 if self.failing() else 0
 
     def by_status(self) -> dict[str, int]:
         """How many findings of each status (open, waived, baselined; zeros included)."""
-        counts = Counter([f.status for f in self.findings])
+        counts = Counter(_columns(self.findings).status)
         return {s: counts.get(s, 0) for s in FINDING_STATUSES}
 
     def by_level(self) -> dict[int, int]:
         """How many findings at each level (3, 2, 1; zeros included)."""
-        counts = Counter([f.finding.level for f in self.findings])
+        counts = Counter(_columns(self.findings).table.levels())
         return {level: counts.get(level, 0) for level in (3, 2, 1)}
 
     def by_rule(self) -> dict[str, int]:
         """How many findings per ``ruleset/rule`` id, sorted by id."""
+        table = _columns(self.findings).table
         counts: Counter[str] = Counter()
         # counted by rule, then named: a text per finding cost more than the count
-        by = Counter([(f.finding.ruleset.id, f.finding.rule) for f in self.findings])
-        for (ruleset, rule), n in by.items():
-            counts[f"{ruleset}/{rule}"] += n
+        for head, n in Counter(table.rule).items():
+            h = table.heads[head]
+            counts[f"{h[1].id}/{h[0]}"] += n
         return dict(sorted(counts.items()))
 
     def by_waiver_status(self) -> dict[str, int]:
@@ -534,3 +547,11 @@ class CheckResult:
             if r.ruleset == ruleset and r.id == rule_id:
                 return r
         return None
+
+
+def _columns(findings: Sequence[CheckedFinding]) -> CheckedFindings:
+    """``findings`` as columns (a check's already are: a sequence made by hand is
+    turned into them)."""
+    from dualrel.finding_table import CheckedFindings  # noqa: PLC0415 (it imports this module)
+
+    return CheckedFindings.of(findings)

@@ -132,7 +132,7 @@ def _findings(
         found.extend(report.findings)
         when = report.as_of
     assert when is not None
-    merged = merged_findings(found, rulesets)
+    merged = list(merged_findings(found, rulesets))
     merged.sort(key=Finding.sort_key)
     return merged, when
 

@@ -11,6 +11,7 @@ gitlab) show people as keyed pseudonyms unless ``reveal`` is true.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Iterator, Mapping
 
@@ -167,6 +168,10 @@ def _view(
         raise InvalidArgument(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
     if templates is not None and fmt is not html_report.FORMAT:
         raise InvalidArgument(f"templates apply to the html format only, not {format!r}")
+    if fmt is not json_report.FORMAT and not isinstance(result.findings, tuple):
+        # json writes a check's findings from its columns; the other formats read each
+        # finding more than once: each made once, here
+        result = dataclasses.replace(result, findings=tuple(result.findings))
     if reveal or not fmt.shared:
         pseudo = Pseudonymizer.reveal()
     else:

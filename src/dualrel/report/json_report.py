@@ -7,22 +7,23 @@ This is what ``--baseline`` and ``dualrel explain`` read; its JSON Schema is
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
-from itertools import islice
+from itertools import islice, repeat
 from typing import Any
 
 import pydantic_core
 
 from dualrel._version import __version__
+from dualrel.finding_table import CheckedFindings, RuleHead
 from dualrel.findings import (
+    FINDING_STATUSES,
     CheckedFinding,
     CheckResult,
     Citation,
     EvidenceRecord,
     EvidenceTie,
     EvidenceWindow,
-    Finding,
     RemediationStep,
     RuleInfo,
     RulesetRef,
@@ -143,19 +144,23 @@ def _finding(f: CheckedFinding, names: dict[str, str] | None, parts: _Parts) -> 
 def _findings(result: CheckResult, names: Mapping[str, str] | None) -> Iterator[dict[str, Any]]:
     """Each finding of ``result`` as plain data, in order."""
     parts = _Parts()
-    for f, found in zip(result.findings, _names(result, names), strict=True):
-        yield _finding(f, found, parts)
+    found = _names(CheckedFindings.of(result.findings), names)
+    for f, who in zip(result.findings, found, strict=True):
+        yield _finding(f, who, parts)
 
 
-def _names(result: CheckResult, names: Mapping[str, str] | None) -> Iterator[dict[str, str] | None]:
+def _names(
+    findings: CheckedFindings, names: Mapping[str, str] | None
+) -> Iterator[dict[str, str] | None]:
     """Per finding, the names of its subjects and assignees (only when ``names``)."""
     known = dict(names or {})
-    for f in result.findings:
-        if not known:
-            yield None
-            continue
-        ids = set(f.finding.subjects.values())
-        ids |= {s.assignee for s in f.finding.remediation if s.assignee}
+    if not known:
+        yield from repeat(None, len(findings))
+        return
+    table = findings.table
+    for subjects, steps in zip(table.subjects, table.remediation, strict=True):
+        ids = set(subjects.values())
+        ids |= {s.assignee for s in steps if s.assignee}
         yield {i: known[i] for i in sorted(ids) if i in known}
 
 
@@ -269,11 +274,8 @@ def stream(result: CheckResult, people: People, batch: int | None = None) -> Ite
     head, found, tail = frame.partition(_NO_FINDINGS)
     assert found, "the document has its findings key"
     yield head + b'\n  "findings": ['
-    writer = _Writer()
-    if result.findings and (people.names or {}):
-        texts: Iterator[str] = map(writer.finding, result.findings, _names(result, people.names))
-    else:  # no names to write: none to look up per finding
-        texts = map(writer.finding, result.findings)
+    checked = CheckedFindings.of(result.findings)
+    texts = _Writer().findings(checked, _names(checked, people.names))
     sep = "\n    "
     size = batch if batch is not None else BATCH
     while chunk := list(islice(texts, size)):
@@ -302,6 +304,27 @@ def _strings(items: tuple[str, ...]) -> str:
     return "[\n        " + _ITEM.join(map(_quote, items)) + "\n      ]"
 
 
+_STATUS: dict[str, str] = {s: f'"{s}"' for s in FINDING_STATUSES}
+
+# a finding's columns, in the order _Writer.findings zips them
+_Row = tuple[
+    int,
+    Mapping[str, str],
+    tuple[str, ...],
+    tuple[str, ...],
+    tuple[RemediationStep, ...],
+    str,
+    str,
+    str,
+    tuple[EvidenceTie, ...],
+    WaiverInfo | None,
+    bool,
+    tuple[EvidenceRecord, ...],
+    tuple[EvidenceWindow, ...],
+    dict[str, str] | None,
+]
+
+
 class _Writer:
     """The text of each finding of a report, as pydantic writes it at its place in the
     document, written here key by key: making a dict per finding (and per step and
@@ -313,39 +336,23 @@ class _Writer:
 
     def __init__(self) -> None:
         self.parts = _Parts()
-        self.heads: dict[tuple[int, ...], str] = {}
         self.texts: dict[int, str] = {}  # citations and steps, by id
         self.remediation: dict[int, str] = {}  # a finding's steps, by the tuple's id
         self.quoted: dict[str, str] = {}
         self.step_heads: dict[tuple[str, int, date, str], str] = {}
-        # the rule parts of the last finding written and their text (findings come
-        # sorted by rule: most share the one before's)
-        self._last: tuple[object, ...] = ()
-        self._last_text = ("", "", "")
 
-    def _head(self, fd: Finding) -> str:
-        """The finding's keys before ``subjects``, which its rule gives."""
-        key = (
-            id(fd.rule),
-            id(fd.ruleset),
-            id(fd.title),
-            id(fd.category),
-            id(fd.severity),
-            fd.level,
-        )
-        out = self.heads.get(key)
-        if out is None:
-            data = {
-                "rule": fd.rule,
-                "ruleset": self.parts.ruleset(fd.ruleset),
-                "title": fd.title,
-                "category": fd.category,
-                "severity": fd.severity,
-                "level": fd.level,
-            }
-            # without its closing "\n    }", the subjects' key after
-            out = self.heads[key] = _text(data, "    ")[:-6] + _KEY + '"subjects": '
-        return out
+    def _head(self, h: RuleHead) -> str:
+        """The keys of a finding before ``subjects``, which its rule gives."""
+        data = {
+            "rule": h[0],
+            "ruleset": self.parts.ruleset(h[1]),
+            "title": h[2],
+            "category": h[3],
+            "severity": h[4],
+            "level": h[5],
+        }
+        # without its closing "\n    }", the subjects' key after
+        return _text(data, "    ")[:-6] + _KEY + '"subjects": '
 
     def _citations(self, citations: Citations) -> str:
         out = self.texts.get(id(citations))
@@ -430,65 +437,75 @@ class _Writer:
         out = self.remediation[id(steps)] = _items(made)
         return out
 
-    def _rule(self, f: CheckedFinding) -> tuple[str, str, str]:
-        """What a finding's rule gives its text: the keys before ``subjects``, its
-        citations and its description."""
-        fd = f.finding
-        parts = (
-            fd.rule,
-            fd.ruleset,
-            fd.title,
-            fd.category,
-            fd.severity,
-            fd.level,
-            fd.citations,
-            f.description,
+    def findings(
+        self, found: CheckedFindings, names: Iterable[dict[str, str] | None]
+    ) -> Iterator[str]:
+        """The text of each finding, from the columns: what a rule gives its findings
+        (the keys before ``subjects``, its citations) written once per rule."""
+        table = found.table
+        heads = [(self._head(h), self._citations(h[6])) for h in table.heads]
+        rows = zip(
+            table.rule,
+            table.subjects,
+            table.evidence,
+            table.records,
+            table.remediation,
+            table.fingerprint,
+            found.status,
+            found.description,
+            found.ties,
+            found.waiver,
+            found.in_baseline,
+            found.records,
+            found.windows,
+            names,
+            strict=True,
         )
-        if parts == self._last:  # the same objects mostly: compared by identity first
-            return self._last_text
-        self._last = parts
-        self._last_text = (self._head(fd), self._citations(fd.citations), self._q(f.description))
-        return self._last_text
+        for row in rows:
+            yield self._finding(heads, row)
 
-    def finding(self, f: CheckedFinding, names: dict[str, str] | None = None) -> str:
-        fd = f.finding
-        head, citations, description = self._rule(f)
+    def _finding(self, heads: list[tuple[str, str]], row: _Row) -> str:
+        (
+            rule, subjects, evidence, records, steps, fingerprint, status, description,
+            ties, waiver, in_baseline, dated, windows, names,
+        ) = row  # fmt: skip
+        head, citations = heads[rule]
         q = _quote
-        subjects = (
+        quoted = self.quoted
+        people = (
             "{\n        "
-            + _ITEM.join([f"{q(k)}: {q(v)}" for k, v in sorted(fd.subjects.items())])
+            + _ITEM.join([f"{q(k)}: {q(v)}" for k, v in sorted(subjects.items())])
             + "\n      }"
-            if fd.subjects
+            if subjects
             else "{}"
         )
-        remediation = self.remediation.get(id(fd.remediation)) or self._steps(fd.remediation)
-        ties = f.ties
+        remediation = self.remediation.get(id(steps)) or self._steps(steps)
         if len(ties) == 1:
             cited = f"[\n        {self._tie(ties[0])}\n      ]"
         else:
             cited = _items([self._tie(t) for t in ties])
-        waiver = _text(_waiver(f.waiver), "      ") if f.waiver else "null"
+        waived = _text(_waiver(waiver), "      ") if waiver else "null"
         found = _text(names, "      ") if names is not None else "null"
         text = (
-            f"{head}{subjects},\n"
-            f'      "evidence": {_strings(fd.evidence)},\n'
-            f'      "records": {_strings(fd.records) if fd.records else "[]"},\n'
+            f"{head}{people},\n"
+            f'      "evidence": {_strings(evidence)},\n'
+            f'      "records": {_strings(records) if records else "[]"},\n'
             f'      "citations": {citations},\n'
             f'      "remediation": {remediation},\n'
-            f'      "fingerprint": {q(fd.fingerprint)},\n'
-            f'      "status": {q(f.status)},\n'
-            f'      "description": {description},\n'
+            f'      "fingerprint": {q(fingerprint)},\n'
+            f'      "status": {_STATUS.get(status) or q(status)},\n'
+            f'      "description": {quoted.get(description) or self._q(description)},\n'
             f'      "evidence_ties": {cited},\n'
-            f'      "waiver": {waiver},\n'
+            f'      "waiver": {waived},\n'
             f'      "names": {found}'
         )
         # the keys only some findings have, as ReportDocument says
-        if f.in_baseline:
+        if in_baseline:
             text += ',\n      "in_baseline": true'
-        if f.records:
-            text += f',\n      "evidence_records": {_items([self._record(r) for r in f.records])}'
-        if f.windows:
-            text += f',\n      "windows": {_items([self._window(w) for w in f.windows])}'
+        if dated:
+            text += f',\n      "evidence_records": {_items([self._record(r) for r in dated])}'
+        if windows:
+            text += f',\n      "windows": {_items([self._window(w) for w in windows])}'
         return text + "\n    }"
 
 

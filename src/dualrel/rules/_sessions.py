@@ -22,6 +22,7 @@ from collections.abc import Collection, Iterable, Iterator, Mapping
 from datetime import date, timedelta
 from typing import Any
 
+from dualrel.finding_table import FindingTable, RuleHead
 from dualrel.findings import Finding, RemediationStep, fingerprint
 from dualrel.graph.index import OVERSIGHT_KINDS, TieIndex
 from dualrel.graph.model import Person, Tie
@@ -544,29 +545,45 @@ class Store:
 
     # -- findings ---------------------------------------------------------------------------
 
-    def findings(self, results: Mapping[AnchorKey, set[Match]]) -> Iterator[Finding]:
-        """The finding of every match in ``results``.
+    def findings(self, results: Mapping[AnchorKey, set[Match]]) -> FindingTable:
+        """The finding of every match in ``results``, as columns (each
+        :class:`~dualrel.findings.Finding` is made when the table is read).
 
-        What a rule gives its findings is read once per rule, and a finding's steps depend
-        on its rule and coach alone: made once per pair (a coach's findings of one rule
-        share them), from steps shared by every rule (see :meth:`finding`)."""
+        What a rule gives its findings is kept once per rule (the table's head), and a
+        finding's steps depend on its rule and coach alone: made once per pair (a
+        coach's findings of one rule share them), from steps shared by every rule (see
+        :meth:`finding`)."""
         rules = {r.name: r for r in self.compiled.rules}
         # the store does not change while these are made
         steps: dict[tuple[str, int, str, str | None], RemediationStep] = {}
         # rule -> coach -> the steps of a finding
         remediation: dict[str, dict[str | None, tuple[RemediationStep, ...]]] = {}
+        heads: dict[str, int] = {}
+        table = FindingTable((), [], [], [], [], [], [])
+        head_list: list[RuleHead] = []
+        rule_col, subjects_col = table.rule, table.subjects
+        evidence_col, records_col = table.evidence, table.records
+        steps_col, fingerprints = table.remediation, table.fingerprint
         for (name, _anchor), matches in results.items():
             rule = rules[name]
             by_coach = remediation.setdefault(name, {})
             spec = rule.rule
             origin = spec.origin  # named by the ruleset that defines it, whichever brought it
-            ruleset_id, rule_id, title = origin.id, spec.id, spec.title
-            category, severity, level, citations = (
-                spec.category,
-                spec.severity,
-                spec.level,
-                spec.citations,  # findings.Citation already (frozen)
-            )
+            ruleset_id, rule_id = origin.id, spec.id
+            head = heads.get(name)
+            if head is None:
+                head = heads[name] = len(head_list)
+                head_list.append(
+                    (
+                        rule_id,
+                        origin,
+                        spec.title,
+                        spec.category,
+                        spec.severity,
+                        spec.level,
+                        spec.citations,  # findings.Citation already (frozen)
+                    )
+                )
             shown = (
                 [m for m in matches if rule.reported(dict(m[0]))]  # one ordering of each
                 if rule.symmetries
@@ -578,20 +595,14 @@ class Store:
                 made = by_coach.get(coach)
                 if made is None:
                     made = by_coach[coach] = self._remediation(spec, subjects, steps)
-                yield Finding(
-                    rule_id,
-                    origin,
-                    title,
-                    category,
-                    severity,
-                    level,
-                    subjects,
-                    evidence,
-                    citations,
-                    made,
-                    fingerprint(ruleset_id, rule_id, subjects, evidence, records),
-                    records,
-                )
+                rule_col.append(head)
+                subjects_col.append(subjects)
+                evidence_col.append(evidence)
+                records_col.append(records)
+                steps_col.append(made)
+                fingerprints.append(fingerprint(ruleset_id, rule_id, subjects, evidence, records))
+        table.heads = tuple(head_list)
+        return table
 
     def finding(
         self,
@@ -664,6 +675,6 @@ def _due(as_of: date, within: int) -> date:
     return as_of + timedelta(days=within)
 
 
-def sorted_findings(findings: Iterable[Finding]) -> tuple[Finding, ...]:
-    """``findings`` in report order."""
-    return tuple(sorted(findings, key=Finding.sort_key))
+def sorted_findings(findings: Iterable[Finding]) -> FindingTable:
+    """``findings`` in report order, as columns."""
+    return FindingTable.of(findings).sorted()

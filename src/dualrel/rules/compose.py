@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from dualrel.finding_table import FindingTable
 from dualrel.findings import Finding
 from dualrel.rules.loader import Rule, Ruleset
 
@@ -87,39 +88,40 @@ def variant_rules(rulesets: Sequence[Ruleset]) -> list[str]:
     return [f"{o}/{r}" for (o, r), found in forms.items() if len(found) > 1]
 
 
-def merged_findings(findings: Iterable[Finding], rulesets: Sequence[Ruleset]) -> list[Finding]:
+def merged_findings(findings: Iterable[Finding], rulesets: Sequence[Ruleset]) -> FindingTable:
     """The findings of ``rulesets``, one per fingerprint (the first one), less those
-    superseded.
+    superseded, as columns (:class:`~dualrel.finding_table.FindingTable`).
 
     A finding of rule ``T`` is superseded when a rule ``S`` that ``supersedes: [T]`` has a
     finding whose subjects include all of the first one's: every variable of ``T``'s
     finding names the same person in ``S``'s (the loader checks ``S`` names them all).
     """
+    table = FindingTable.of(findings)
     rules = [r for rs in rulesets for r in rs.rules]
     if len(rulesets) == 1 and not any(r.supersedes for r in rules):
-        return list(findings)  # one ruleset finds each match once
+        return table  # one ruleset finds each match once
     seen: set[str] = set()
-    unique: list[Finding] = []
-    for f in findings:
-        if f.fingerprint not in seen:
-            seen.add(f.fingerprint)
-            unique.append(f)
+    unique: list[int] = []
+    for i, fp in enumerate(table.fingerprint):
+        if fp not in seen:
+            seen.add(fp)
+            unique.append(i)
     by: dict[tuple[str, str], list[tuple[str, str]]] = {}
     for rule in rules:
         for target in rule.supersedes:
             by.setdefault(target, []).append((rule.origin.id, rule.id))
     if not by:
-        return unique
+        return table.take(unique)
+    heads = [(h[1].id, h[0]) for h in table.heads]  # (ruleset id, rule id)
     subjects: dict[tuple[str, str], list[frozenset[tuple[str, str]]]] = {}
-    for f in unique:
-        subjects.setdefault((f.ruleset.id, f.rule), []).append(frozenset(f.subjects.items()))
+    for i in unique:
+        key = heads[table.rule[i]]
+        subjects.setdefault(key, []).append(frozenset(table.subjects[i].items()))
 
-    def superseded(f: Finding) -> bool:
-        mine = frozenset(f.subjects.items())
+    def superseded(i: int) -> bool:
+        mine = frozenset(table.subjects[i].items())
         return any(
-            mine <= other
-            for s in by.get((f.ruleset.id, f.rule), ())
-            for other in subjects.get(s, ())
+            mine <= other for s in by.get(heads[table.rule[i]], ()) for other in subjects.get(s, ())
         )
 
-    return [f for f in unique if not superseded(f)]
+    return table.take([i for i in unique if not superseded(i)])

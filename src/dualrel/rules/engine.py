@@ -21,7 +21,8 @@ from dualrel._internal.dates import as_of_out_of_range
 from dualrel._internal.gc import gc_paused
 from dualrel._internal.timing import Stopwatch
 from dualrel.errors import InvalidArgument
-from dualrel.findings import Finding, Report, RulesetRef
+from dualrel.finding_table import FindingTable
+from dualrel.findings import Report, RulesetRef
 from dualrel.graph import as_registry
 from dualrel.graph.columns import ColumnarRegistry
 from dualrel.graph.model import Person, Registry, Tie
@@ -117,7 +118,7 @@ def evaluate(
     reg = as_registry(registry)
     compiled = prepare(rulesets)
     when = _evaluation_date(reg, as_of)
-    findings: list[Finding] = []
+    tables: list[FindingTable] = []
     watch = Stopwatch(timings)
     # millions of registry objects stay put while evaluation builds and drops many small
     # ones without cycles: the collector would only scan the registry again and again
@@ -136,10 +137,11 @@ def evaluate(
             else:
                 results = _evaluate_here(store, keys)
             watch.lap("evaluate")
-            findings.extend(store.findings(results))
+            tables.append(store.findings(results))
             del store, results  # freeing the matches is part of making the findings
             watch.lap("findings")
-        ordered = sorted_findings(merged_findings(findings, [c.ruleset for c in compiled]))
+        merged = merged_findings(FindingTable.concat(tables), [c.ruleset for c in compiled])
+        ordered = sorted_findings(merged)
         watch.lap("findings")  # the report order is part of making the findings
     return Report(
         as_of=when,

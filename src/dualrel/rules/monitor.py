@@ -161,10 +161,12 @@ class Monitor:
     def findings(self) -> tuple[Finding, ...]:
         """Every open finding, as :func:`evaluate` would report it now."""
         with self._lock:
-            return sorted_findings(
-                f
-                for store, res in zip(self._stores, self._results, strict=True)
-                for f in store.findings(res)
+            return tuple(
+                sorted_findings(
+                    f
+                    for store, res in zip(self._stores, self._results, strict=True)
+                    for f in store.findings(res)
+                )
             )
 
     def report(self) -> Report:
@@ -252,7 +254,9 @@ class Monitor:
             del self._people[person_id]
             for store in self._stores:
                 store.remove_person(person_id)
-            return Delta(sorted_findings(appeared.values()), sorted_findings(resolved.values()))
+            return Delta(
+                tuple(sorted_findings(appeared.values())), tuple(sorted_findings(resolved.values()))
+            )
 
     def _add_tie(self, tie: Tie) -> Delta:
         self._ties[tie.id] = tie
@@ -277,7 +281,7 @@ class Monitor:
                     continue
                 if self._record(i, (name, anchor), match) and rules[name].reported(dict(match[0])):
                     appeared.append(store.finding(rules[name], match))
-        return Delta(sorted_findings(appeared), sorted_findings(resolved))
+        return Delta(tuple(sorted_findings(appeared)), tuple(sorted_findings(resolved)))
 
     def remove_tie(self, tie_id: str) -> Delta:
         """Remove a tie by id; returns the findings that resolved and appeared.
@@ -310,7 +314,7 @@ class Monitor:
             appeared += a
             resolved += r
         del self._ties[tie_id]
-        return Delta(sorted_findings(appeared), sorted_findings(resolved))
+        return Delta(tuple(sorted_findings(appeared)), tuple(sorted_findings(resolved)))
 
     def _record(self, i: int, key: AnchorKey, match: Match) -> bool:
         """Keep a match; False when it was known already."""

@@ -91,7 +91,7 @@ class Partitioned:
         for part in results:
             merged.update(part)
         c = self.compiled
-        findings = list(self.store.findings(merged))
+        findings = self.store.findings(merged)
         return Report(
             as_of=self.as_of,
             rulesets=(RulesetRef(c.ruleset.id, c.ruleset.version),),

@@ -145,8 +145,8 @@ class _Pair:
 
     def findings(self, registry: Registry) -> tuple[tuple[Finding, ...], tuple[Finding, ...]]:
         return (
-            evaluate(registry, self.old_compiled).findings,
-            evaluate(registry, self.new_compiled).findings,
+            tuple(evaluate(registry, self.old_compiled).findings),
+            tuple(evaluate(registry, self.new_compiled).findings),
         )
 
     def differs(self, registry: Registry, direction: Direction) -> bool:

@@ -280,7 +280,9 @@ class _Variants:
 
 def _mutant_findings(ruleset: Ruleset, rule: Rule, case: Case) -> tuple[Finding, ...]:
     alone = dataclasses.replace(ruleset, rules=(rule,))
-    return evaluate(case.registry, compile_ruleset(alone), as_of=case.registry.as_of).findings
+    return tuple(
+        evaluate(case.registry, compile_ruleset(alone), as_of=case.registry.as_of).findings
+    )
 
 
 def run_mutants(

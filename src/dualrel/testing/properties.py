@@ -229,7 +229,7 @@ class _Checker:
         return True, "", None
 
     def findings(self, registry: Registry) -> tuple[Finding, ...]:
-        return evaluate(registry, self.compiled).findings
+        return tuple(evaluate(registry, self.compiled).findings)
 
     # -- properties -------------------------------------------------------------------------
 

@@ -201,7 +201,7 @@ class _Compiled:
 
 
 def evaluate_case(case: Case, compiled: CompiledRuleset) -> tuple[Finding, ...]:
-    return evaluate(case.registry, compiled, as_of=case.registry.as_of).findings
+    return tuple(evaluate(case.registry, compiled, as_of=case.registry.as_of).findings)
 
 
 def _run_case_files(
