@@ -49,7 +49,7 @@ from dualrel.graph._csv_columns import Columns, validated_columns
 from dualrel.graph._locations import LineRuns
 from dualrel.graph._people_ties import PeopleTiesReader
 from dualrel.graph.columns import ColumnarRegistry
-from dualrel.graph.model import Person, Registry, Tie
+from dualrel.graph.model import Registry, Tie
 
 __all__ = ["BLOCK_SIZE", "Layout", "Refused", "parse_block", "read_jsonl_columns", "registry_of"]
 
@@ -377,23 +377,27 @@ def registry_of(
     if columns is None:
         return None
     c = Collector()
-    people = columns.people  # made on each read of the property: once here
     if columns.warnings.warnings or len(suspects):
-        _warnings(file, columns, people, suspects, tie_rows, layout, c, kinds, roles)
+        _warnings(file, columns, suspects, tie_rows, layout, c, kinds, roles)
+    # the people stay columns, as a CSV folder's do: a check makes objects of those its
+    # rules can use (a million of them took more memory than the ties' columns)
+    people = replace(columns.people_columns, lines=layout.runs(people_rows, ties=False))
     ties = replace(columns.ties, lines=layout.runs(tie_rows, ties=True))
     registry = finish(
         c,
-        SectionInfo(file, layout.runs(people_rows, ties=False), layout.pointer("people")),
+        SectionInfo(file, people.lines, layout.pointer("people")),
         None,
         SectionInfo(file, ties.lines, layout.pointer("ties")),
         None,
-        registry=Registry(tuple(people), (), as_of or doc_as_of, file, {}, dict(kinds)),
+        registry=Registry((), (), as_of or doc_as_of, file, {}, dict(kinds)),
+        people_kept=True,
     )
     if on_read is not None:
         on_read(size)
-    return ColumnarRegistry(registry, ties, file, ties_pointer=layout.pointer("ties")), tuple(
-        c.warnings
+    columnar = ColumnarRegistry(
+        registry, ties, file, people, file, pointers=layout.people is not None
     )
+    return columnar, tuple(c.warnings)
 
 
 def _check_fields(
@@ -487,7 +491,6 @@ def _runs(rows: pa.Array, first: int) -> LineRuns:
 def _warnings(  # noqa: PLR0917
     file: str,
     columns: Columns,
-    people: list[Person],
     suspects: pa.Array,
     tie_rows: pa.Array,
     layout: Layout,
@@ -531,7 +534,7 @@ def _warnings(  # noqa: PLR0917
     if at:
         mismatch = [ties[r] for r in at]
         ends = {t.source for t in mismatch} | {t.target for t in mismatch}
-        ends_people = [p for p in people if p.id in ends]
+        ends_people = [p for p in columns.people if p.id in ends]
         assemble(
             c,
             ends_people,

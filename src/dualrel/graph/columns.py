@@ -143,8 +143,8 @@ class ColumnarRegistry:
     ties_file: str
     people: PeopleColumns | None = None
     people_file: str = ""
-    #: a JSON document's ``"/ties"``: each tie located by JSON pointer too
-    ties_pointer: str | None = None
+    #: a JSON document's: each person and tie located by JSON pointer too
+    pointers: bool = False
 
     def narrowed(self, rows: pa.Array, *, every_person: bool = False) -> Registry:
         """The registry with only the ties at ``rows`` (ascending) and, when the people
@@ -153,7 +153,7 @@ class ColumnarRegistry:
         from dualrel.graph._arrow_columns import lines_of  # noqa: PLC0415
 
         ties = tuple(self.ties.objects(rows))
-        positions = rows.to_pylist() if self.ties_pointer is not None else None
+        positions = rows.to_pylist() if self.pointers else None
         if self.people is None or every_person:
             return self._with(ties, lines_of(self.ties.lines, rows), positions)
         people = self.people.joined(self.ties, rows)
@@ -163,19 +163,21 @@ class ColumnarRegistry:
             positions,
             tuple(self.people.objects(people)),
             lines_of(self.people.lines, people),
+            people.to_pylist() if self.pointers else None,
         )
 
     def full(self) -> Registry:
         """The whole registry, as :func:`~dualrel.graph.load_registry` gives it."""
         return self._with(tuple(self.ties.objects()), self.ties.lines, None)
 
-    def _with(
+    def _with(  # noqa: PLR0917
         self,
         ties: tuple[Tie, ...],
         lines: LineMap,
         positions: list[int] | None,
         people: tuple[Person, ...] | None = None,
         people_lines: LineMap | None = None,
+        people_positions: list[int] | None = None,
     ) -> Registry:
         from dualrel.graph._locations import RecordLocations  # noqa: PLC0415
 
@@ -183,14 +185,16 @@ class ColumnarRegistry:
         locations = RecordLocations()
         if isinstance(base.locations, RecordLocations):
             locations.update_from(base.locations)
-        locations.add_section(
-            "tie", self.ties_file, None, lines, self.ties_pointer, ties, positions
-        )
+        pointer = "/ties" if self.pointers else None
+        locations.add_section("tie", self.ties_file, None, lines, pointer, ties, positions)
         if self.people is not None:
             if people is None:
                 people, people_lines = tuple(self.people.objects()), self.people.lines
             assert people_lines is not None
-            locations.add_section("person", self.people_file, None, people_lines, None, people)
+            pointer = "/people" if self.pointers else None
+            locations.add_section(
+                "person", self.people_file, None, people_lines, pointer, people, people_positions
+            )
             return replace(base, people=people, ties=ties, locations=locations)
         return replace(base, ties=ties, locations=locations)
 
