@@ -22,6 +22,11 @@ registry with errors fails anyway, so the line-by-line reader, which locates eve
 problem, reports them.  Warnings are the line reader's own: the records it would warn
 about are read again by its code, in its order.  ``tests/graph/test_jsonl_columns.py``
 holds both paths to the same registry on generated files, good and damaged.
+
+The people stay columns (``ColumnarRegistry.people``), as a CSV folder's do.  A JSON
+document laid out one record a line is read by the same code (``_json_columns``): its
+arrays' lines are handed to :func:`parse_block` with their record type, and
+:class:`Layout` says where each record is (lines and JSON pointers).
 """
 
 from __future__ import annotations
