@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import re
 from array import array
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from itertools import islice
@@ -364,16 +364,17 @@ def registry_of(
     attributes = dict(zip(keys, table.column("attributes").combine_chunks().flatten(), strict=True))
     _check_fields(table, is_person, attributes)
     role_lists = table.column("roles")
-    people_table = _section(table, attributes, is_person, ("id", "name", "organisation"))
-    people_table = people_table.append_column(
-        "roles", pc.fill_null(pc.binary_join(pc.filter(role_lists, is_person), ";"), "")
-    )
-    ties_table = _section(
-        table, attributes, is_tie, ("id", "kind", "source", "target", "start", "end")
-    )
-    suspects = _suspects(table.column("kind"), role_lists, attributes.get("relation"), roles)
     people_rows = pc.indices_nonzero(is_person)
     tie_rows = pc.indices_nonzero(is_tie)
+    pick_people, pick_ties = _picker(is_person, people_rows), _picker(is_tie, tie_rows)
+    people_table = _section(table, attributes, pick_people, ("id", "name", "organisation"))
+    people_table = people_table.append_column(
+        "roles", pc.fill_null(pc.binary_join(pick_people(role_lists), ";"), "")
+    )
+    ties_table = _section(
+        table, attributes, pick_ties, ("id", "kind", "source", "target", "start", "end")
+    )
+    suspects = _suspects(table.column("kind"), role_lists, attributes.get("relation"), roles)
     del table, attributes, role_lists, is_person, is_tie
     # validated_columns gives the tables' memory back as it goes: no other reference here
     tables = [people_table, ties_table]
@@ -438,17 +439,30 @@ def _check_fields(
         raise Refused
 
 
+def _picker(
+    mask: pa.ChunkedArray, rows: pa.Array
+) -> Callable[[pa.Array | pa.ChunkedArray], pa.Array | pa.ChunkedArray]:
+    """A column's values at ``rows`` (where ``mask`` is true): a slice, sharing the parsed
+    columns' memory, when the rows follow each other (people then ties, as written most
+    often, and always in a JSON document); else a filtered copy."""
+    n = len(rows)
+    if n and rows[n - 1].as_py() - rows[0].as_py() + 1 == n:
+        start = rows[0].as_py()
+        return lambda column: column.slice(start, n)
+    return lambda column: pc.filter(column, mask)
+
+
 def _section(
     table: pa.Table,
     attributes: Mapping[str, pa.Array],
-    rows: pa.ChunkedArray,
+    pick: Callable[[pa.Array | pa.ChunkedArray], pa.Array | pa.ChunkedArray],
     names: tuple[str, ...],
 ) -> pa.Table:
-    """The records at ``rows`` as CSV columns would give them: every column text, an
+    """The records ``pick`` takes as CSV columns would give them: every column text, an
     attribute a column of its own (absent: empty)."""
-    columns = {h: pc.fill_null(pc.filter(table.column(h), rows), "") for h in names}
+    columns = {h: pc.fill_null(pick(table.column(h)), "") for h in names}
     for k, column in attributes.items():
-        picked = pc.filter(column, rows)
+        picked = pick(column)
         if picked.null_count != len(picked):
             columns[k] = pc.fill_null(picked, "")
     return pa.table(columns)
