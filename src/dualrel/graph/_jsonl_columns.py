@@ -22,13 +22,18 @@ registry with errors fails anyway, so the line-by-line reader, which locates eve
 problem, reports them.  Warnings are the line reader's own: the records it would warn
 about are read again by its code, in its order.  ``tests/graph/test_jsonl_columns.py``
 holds both paths to the same registry on generated files, good and damaged.
+
+The people stay columns (``ColumnarRegistry.people``), as a CSV folder's do.  A JSON
+document laid out one record a line is read by the same code (``_json_columns``): its
+arrays' lines are handed to :func:`parse_block` with their record type, and
+:class:`Layout` says where each record is (lines and JSON pointers).
 """
 
 from __future__ import annotations
 
 import re
 from array import array
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from itertools import islice
@@ -49,9 +54,9 @@ from dualrel.graph._csv_columns import Columns, validated_columns
 from dualrel.graph._locations import LineRuns
 from dualrel.graph._people_ties import PeopleTiesReader
 from dualrel.graph.columns import ColumnarRegistry
-from dualrel.graph.model import Person, Registry, Tie
+from dualrel.graph.model import Registry, Tie
 
-__all__ = ["BLOCK_SIZE", "read_jsonl_columns"]
+__all__ = ["BLOCK_SIZE", "Layout", "Refused", "parse_block", "read_jsonl_columns", "registry_of"]
 
 #: Bytes parsed at a time (the tests make it small, so that small files are many blocks).
 BLOCK_SIZE = 16 << 20
@@ -73,8 +78,57 @@ _NULL_FIELD = r'"(?:{})"\s*:\s*null'
 _FIRST_ATTRIBUTE = re.compile(rb'"attributes"\s*:\s*\{\s*"([^"]*)"')
 
 
-class _Refused(Exception):
+class Refused(Exception):
     """The file is outside what this path reads alike."""
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """Where a file's records are, by their position among its people and ties.
+
+    JSON Lines: record r on line ``first + r``.  A JSON document (``people`` given, the
+    number of its people): its ``people`` array's records come first, record r on line
+    ``first + r``, then its ``ties`` array's, record ``people + k`` on line
+    ``ties_first + k``; each also located by JSON pointer, as the document reader does.
+    """
+
+    first: int
+    people: int | None = None
+    ties_first: int = 0
+
+    def line(self, r: int) -> int:
+        if self.people is None or r < self.people:
+            return r + self.first
+        return r - self.people + self.ties_first
+
+    def runs(self, rows: pa.Array, *, ties: bool) -> LineRuns:
+        """The lines of the people (or ties) at ``rows`` (ascending positions)."""
+        if self.people is None:
+            return _runs(rows, self.first)
+        runs = LineRuns()  # a document's sections are one record a line, in order
+        runs.count = len(rows)
+        if runs.count:
+            runs.starts.append(0)
+            runs.offsets.append(self.ties_first if ties else self.first)
+        return runs
+
+    def pointer(self, section: str) -> str | None:
+        return None if self.people is None else f"/{section}"
+
+    def index(self, r: int) -> int:
+        """The position of record r in its section's array (a document's)."""
+        return r if self.people is None or r < self.people else r - self.people
+
+    def field_line(self, section: str, index: int, field: str) -> int | None:
+        """A document's record is on one line, each field with it."""
+        return self.line(index if section == "people" else index + (self.people or 0))
+
+    def text(self, line: str) -> str:
+        """A record's text from its line (a document's: without the comma after it)."""
+        if self.people is None:
+            return line
+        text = line.rstrip()
+        return text[:-1] if text.endswith(",") else text
 
 
 def read_jsonl_columns(
@@ -91,7 +145,7 @@ def read_jsonl_columns(
         return _read(file, kinds, roles, as_of, on_read)
     # what pyarrow cannot read, text that is not JSON or not UTF-8, a file too large or
     # not regular (DecodeError), unreadable: the line reader says which, located
-    except (_Refused, ValueError, pa.ArrowException, OSError):
+    except (Refused, ValueError, pa.ArrowException, OSError):
         return None
 
 
@@ -121,13 +175,21 @@ def _read(
                 header = _header(block, kinds, roles)
                 block = block[header.skip :]
             if block:
-                blocks.append(_parse(block))
+                blocks.append(parse_block(block))
             if not data:
                 break
     if header is None or not blocks:
         return None
-    return _registry(
-        file, blocks, header, kinds=kinds, roles=roles, as_of=as_of, size=size, on_read=on_read
+    return registry_of(
+        file,
+        blocks,
+        Layout(header.lines + 1),
+        header.as_of,
+        kinds=kinds,
+        roles=roles,
+        as_of=as_of,
+        size=size,
+        on_read=on_read,
     )
 
 
@@ -153,22 +215,24 @@ def _header(block: bytes, kinds: Mapping[str, bool], roles: Collection[str]) -> 
     c = Collector()
     as_of = header_as_of(obj, PeopleTiesReader(c, kinds, roles), "", 1, c)
     if c.errors:
-        raise _Refused
+        raise Refused
     return _Header(end + 1 if end >= 0 else len(block), 1, as_of)
 
 
-def _parse(block: bytes) -> pa.Table:
-    """One block (whole lines) as a table of the schema, checked against its text."""
+def parse_block(block: bytes, record_type: str | None = None) -> pa.Table:
+    """One block (whole lines) as a table of the schema, checked against its text; with
+    ``record_type``, every record is of that type and has no ``type`` field (a JSON
+    document's section)."""
     # pyarrow refuses control characters inside a text and text that is not UTF-8
     if b"\\" in block:
-        raise _Refused
+        raise Refused
     if b"\r" in block and block.count(b"\r") != block.count(b"\r\n"):
-        raise _Refused
+        raise Refused
     # the attributes named first in their objects: a second one is refused anyway, and
     # a field not in the schema fails the parse
     keys = sorted({k.decode() for k in _FIRST_ATTRIBUTE.findall(block)})
     if any(k in _TOP for k in keys):  # the null checks tell fields from attributes by name
-        raise _Refused
+        raise Refused
     table = pa_json.read_json(
         pa.py_buffer(block),
         memory_pool=POOL,
@@ -179,7 +243,12 @@ def _parse(block: bytes) -> pa.Table:
     )
     lines = block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
     if table.num_rows != lines:  # a blank line, or two records on one
-        raise _Refused
+        raise Refused
+    if record_type is not None:
+        at = table.schema.get_field_index("type")
+        if table.column(at).null_count != table.num_rows:  # an unknown field to the document
+            raise Refused
+        table = table.set_column(at, "type", pa.repeat(record_type, table.num_rows))
     if b"null" in block:
         _check_nulls(block, table)
     return table
@@ -228,7 +297,7 @@ def _check_lines(lines: pa.Array, kind: pa.Array) -> None:
         # "null" inside a text (a name) counts too: count again with the texts removed
         bare = pc.replace_substring_regex(pc.filter(texts, odd), r'"[^"]*"', '""')
         if pc.any(pc.not_equal(pc.count_substring(bare, "null"), pc.filter(allowed, odd))).as_py():
-            raise _Refused
+            raise Refused
 
 
 def _line_ends(block: bytes) -> pa.Array:
@@ -271,10 +340,11 @@ def _widened(table: pa.Table, schema: pa.Schema) -> pa.Table:
     return table.set_column(table.schema.get_field_index("attributes"), "attributes", widened)
 
 
-def _registry(
+def registry_of(
     file: str,
     blocks: list[pa.Table],
-    header: _Header,
+    layout: Layout,
+    doc_as_of: date | None,
     *,
     kinds: Mapping[str, bool],
     roles: Collection[str],
@@ -288,22 +358,23 @@ def _registry(
     blocks.clear()  # the caller's list: only ``table`` holds the parsed columns now
     record_type = table.column("type")
     if record_type.null_count or not set(pc.unique(record_type).to_pylist()) <= {"person", "tie"}:
-        raise _Refused
+        raise Refused
     is_person = pc.equal(record_type, "person")
     is_tie = pc.invert(is_person)
     attributes = dict(zip(keys, table.column("attributes").combine_chunks().flatten(), strict=True))
     _check_fields(table, is_person, attributes)
     role_lists = table.column("roles")
-    people_table = _section(table, attributes, is_person, ("id", "name", "organisation"))
-    people_table = people_table.append_column(
-        "roles", pc.fill_null(pc.binary_join(pc.filter(role_lists, is_person), ";"), "")
-    )
-    ties_table = _section(
-        table, attributes, is_tie, ("id", "kind", "source", "target", "start", "end")
-    )
-    suspects = _suspects(table.column("kind"), role_lists, attributes.get("relation"), roles)
     people_rows = pc.indices_nonzero(is_person)
     tie_rows = pc.indices_nonzero(is_tie)
+    pick_people, pick_ties = _picker(is_person, people_rows), _picker(is_tie, tie_rows)
+    people_table = _section(table, attributes, pick_people, ("id", "name", "organisation"))
+    people_table = people_table.append_column(
+        "roles", pc.fill_null(pc.binary_join(pick_people(role_lists), ";"), "")
+    )
+    ties_table = _section(
+        table, attributes, pick_ties, ("id", "kind", "source", "target", "start", "end")
+    )
+    suspects = _suspects(table.column("kind"), role_lists, attributes.get("relation"), roles)
     del table, attributes, role_lists, is_person, is_tie
     # validated_columns gives the tables' memory back as it goes: no other reference here
     tables = [people_table, ties_table]
@@ -311,23 +382,28 @@ def _registry(
     columns = validated_columns(tables.pop(0), tables.pop(0), file, file, kinds=kinds, roles=roles)
     if columns is None:
         return None
-    first = header.lines + 1
     c = Collector()
-    people = columns.people  # made on each read of the property: once here
     if columns.warnings.warnings or len(suspects):
-        _warnings(file, columns, people, suspects, tie_rows, first, c, kinds, roles)
-    ties = replace(columns.ties, lines=_runs(tie_rows, first))
+        _warnings(file, columns, suspects, tie_rows, layout, c, kinds, roles)
+    # the people stay columns, as a CSV folder's do: a check makes objects of those its
+    # rules can use (a million of them took more memory than the ties' columns)
+    people = replace(columns.people_columns, lines=layout.runs(people_rows, ties=False))
+    ties = replace(columns.ties, lines=layout.runs(tie_rows, ties=True))
     registry = finish(
         c,
-        SectionInfo(file, _runs(people_rows, first), None),
+        SectionInfo(file, people.lines, layout.pointer("people")),
         None,
-        SectionInfo(file, ties.lines, None),
+        SectionInfo(file, ties.lines, layout.pointer("ties")),
         None,
-        registry=Registry(tuple(people), (), as_of or header.as_of, file, {}, dict(kinds)),
+        registry=Registry((), (), as_of or doc_as_of, file, {}, dict(kinds)),
+        people_kept=True,
     )
     if on_read is not None:
         on_read(size)
-    return ColumnarRegistry(registry, ties, file), tuple(c.warnings)
+    columnar = ColumnarRegistry(
+        registry, ties, file, people, file, pointers=layout.people is not None
+    )
+    return columnar, tuple(c.warnings)
 
 
 def _check_fields(
@@ -336,22 +412,22 @@ def _check_fields(
     """Refused when a record has what the CSV columns would read differently."""
     for h in _HEADER:  # the header is read apart: no record may have its fields
         if table.column(h).null_count != table.num_rows:
-            raise _Refused
+            raise Refused
     # a field of the other record type (the line reader: an unknown field)
     for fields, rows in ((_TIE_ONLY, is_person), (_PERSON_ONLY, pc.invert(is_person))):
         for h in fields:
             if pc.any(pc.and_(rows, pc.is_valid(table.column(h)))).as_py():
-                raise _Refused
+                raise Refused
     # an empty text is a value here, "absent" in a CSV cell
     for column in [*(table.column(h) for h in _TEXT), *attributes.values()]:
         if pc.any(pc.equal(column, "")).as_py():
-            raise _Refused
+            raise Refused
     # attributes are kept in the order written: one per record has only one order
     given = pa.array([0] * table.num_rows, pa.int32())
     for column in attributes.values():
         given = pc.add(given, pc.cast(pc.is_valid(column), pa.int32()))
     if attributes and pc.max(given).as_py() > 1:
-        raise _Refused
+        raise Refused
     # roles a CSV cell would split otherwise
     items = pc.list_flatten(table.column("roles"))
     if len(items) and (
@@ -360,20 +436,33 @@ def _check_fields(
         or pc.any(pc.match_substring(items, ";")).as_py()
         or pc.any(pc.not_equal(pc.utf8_trim_whitespace(items), items)).as_py()
     ):
-        raise _Refused
+        raise Refused
+
+
+def _picker(
+    mask: pa.ChunkedArray, rows: pa.Array
+) -> Callable[[pa.Array | pa.ChunkedArray], pa.Array | pa.ChunkedArray]:
+    """A column's values at ``rows`` (where ``mask`` is true): a slice, sharing the parsed
+    columns' memory, when the rows follow each other (people then ties, as written most
+    often, and always in a JSON document); else a filtered copy."""
+    n = len(rows)
+    if n and rows[n - 1].as_py() - rows[0].as_py() + 1 == n:
+        start = rows[0].as_py()
+        return lambda column: column.slice(start, n)
+    return lambda column: pc.filter(column, mask)
 
 
 def _section(
     table: pa.Table,
     attributes: Mapping[str, pa.Array],
-    rows: pa.ChunkedArray,
+    pick: Callable[[pa.Array | pa.ChunkedArray], pa.Array | pa.ChunkedArray],
     names: tuple[str, ...],
 ) -> pa.Table:
-    """The records at ``rows`` as CSV columns would give them: every column text, an
+    """The records ``pick`` takes as CSV columns would give them: every column text, an
     attribute a column of its own (absent: empty)."""
-    columns = {h: pc.fill_null(pc.filter(table.column(h), rows), "") for h in names}
+    columns = {h: pc.fill_null(pick(table.column(h)), "") for h in names}
     for k, column in attributes.items():
-        picked = pc.filter(column, rows)
+        picked = pick(column)
         if picked.null_count != len(picked):
             columns[k] = pc.fill_null(picked, "")
     return pa.table(columns)
@@ -421,10 +510,9 @@ def _runs(rows: pa.Array, first: int) -> LineRuns:
 def _warnings(  # noqa: PLR0917
     file: str,
     columns: Columns,
-    people: list[Person],
     suspects: pa.Array,
     tie_rows: pa.Array,
-    first: int,
+    layout: Layout,
     c: Collector,
     kinds: Mapping[str, bool],
     roles: Collection[str],
@@ -434,36 +522,49 @@ def _warnings(  # noqa: PLR0917
     file's records), then the ties whose ends lack a role go through its checks across
     records.  Refused when the columns' warnings may be cut short."""
     if len(columns.warnings.warnings) >= MAX_ERRORS:
-        raise _Refused
+        raise Refused
     mismatched = sorted(
         {p.line - 2 for p in columns.warnings.warnings if p.code == "role-mismatch" and p.line}
     )
     # the mismatched ties' positions among the file's records
     at = pc.take(tie_rows, pa.array(mismatched, pa.int64())).to_pylist() if mismatched else []
     wanted = sorted(set(suspects.to_pylist()) | set(at))
-    texts = _lines_at(file, [r + first for r in wanted])
-    reader = PeopleTiesReader(c, kinds, roles, extra_fields=("type",))
+    texts = _lines_at(file, [layout.line(r) for r in wanted])
+    if layout.people is None:
+        reader = PeopleTiesReader(c, kinds, roles, extra_fields=("type",))
+    else:  # the document reader's own
+        reader = PeopleTiesReader(c, kinds, roles, field_line=layout.field_line, plain_data=True)
     ties: dict[int, Tie] = {}
     for r, text in zip(wanted, texts, strict=True):
-        obj = decode.loads(text, first_line=r + first)
-        if obj.get("type") == "person":
-            reader.person(obj, file, r + first, None, 0)
+        line = layout.line(r)
+        obj = decode.loads(layout.text(text), first_line=line)
+        i = layout.index(r)
+        is_person = obj.get("type") == "person" if layout.people is None else r < layout.people
+        if is_person:
+            pointer = None if layout.people is None else f"/people/{i}"
+            reader.person(obj, file, line, pointer, i)
         else:
-            tie = reader.tie(obj, file, r + first, None, 0)
+            pointer = None if layout.people is None else f"/ties/{i}"
+            tie = reader.tie(obj, file, line, pointer, i)
             if tie is not None:
                 ties[r] = tie
     if c.errors or any(r not in ties for r in at):
-        raise _Refused
+        raise Refused
     if at:
         mismatch = [ties[r] for r in at]
         ends = {t.source for t in mismatch} | {t.target for t in mismatch}
-        ends_people = [p for p in people if p.id in ends]
+        ends_people = [p for p in columns.people if p.id in ends]
         assemble(
             c,
             ends_people,
             SectionInfo(file, array("l", [0] * len(ends_people)), None),
             mismatch,
-            SectionInfo(file, array("l", [r + first for r in at]), None),
+            SectionInfo(
+                file,
+                array("l", [layout.line(r) for r in at]),
+                layout.pointer("ties"),
+                array("l", [layout.index(r) for r in at]),
+            ),
             as_of=None,
             source=file,
             kinds=kinds,

@@ -106,21 +106,23 @@ class PartLines(LineMap):
 class _Section:
     """One kind of record; its id -> position index is built on first use when not given."""
 
-    __slots__ = ("_index", "file", "lines", "pointer", "records")
+    __slots__ = ("_index", "file", "lines", "pointer", "positions", "records")
 
-    def __init__(
+    def __init__(  # noqa: PLR0917
         self,
         file: str,
         index: Mapping[str, int] | None,
         lines: LineMap,
         pointer: str | None,
         records: Sequence[Any] = (),
+        positions: Sequence[int] | None = None,
     ) -> None:
         self.file = file
         self._index = index
         self.records = records
         self.lines = lines
         self.pointer = pointer
+        self.positions = positions
 
     @property
     def index(self) -> Mapping[str, int]:
@@ -136,7 +138,9 @@ class _Section:
         return self.at(i)
 
     def at(self, i: int) -> SourceLocation:
-        pointer = f"{self.pointer}/{i}" if self.pointer is not None else None
+        pointer = None
+        if self.pointer is not None:
+            pointer = f"{self.pointer}/{i if self.positions is None else self.positions[i]}"
         lines = self.lines
         file = (lines.file(i) or self.file) if isinstance(lines, PartLines) else self.file
         return SourceLocation(file, lines.line(i), pointer)
@@ -158,10 +162,13 @@ class RecordLocations(Mapping[tuple[str, str], SourceLocation]):
         lines: LineMap,
         pointer: str | None,
         records: Sequence[Any] = (),
+        positions: Sequence[int] | None = None,
     ) -> None:
         """``index`` maps ids to positions; when None it is built from ``records`` (each
-        with an ``id``) the first time a location is asked for."""
-        self._sections[kind] = _Section(file, index, lines, pointer, records)
+        with an ``id``) the first time a location is asked for.  ``positions[i]`` is the
+        index of record i in the document's array (its JSON pointer), when the section
+        holds only some of them."""
+        self._sections[kind] = _Section(file, index, lines, pointer, records, positions)
 
     def update_from(self, other: RecordLocations) -> None:
         """Take every section of ``other`` (a registry narrowed to some of its ties keeps

@@ -144,6 +144,8 @@ class ColumnarRegistry:
     ties_file: str
     people: PeopleColumns | None = None
     people_file: str = ""
+    #: a JSON document's: each person and tie located by JSON pointer too
+    pointers: bool = False
 
     def narrowed(self, rows: pa.Array, *, every_person: bool = False) -> Registry:
         """The registry with only the ties at ``rows`` (ascending) and, when the people
@@ -152,26 +154,31 @@ class ColumnarRegistry:
         from dualrel.graph._arrow_columns import lines_of  # noqa: PLC0415
 
         ties = tuple(self.ties.objects(rows))
+        positions = rows.to_pylist() if self.pointers else None
         if self.people is None or every_person:
-            return self._with(ties, lines_of(self.ties.lines, rows))
+            return self._with(ties, lines_of(self.ties.lines, rows), positions)
         people = self.people.joined(self.ties, rows)
         return self._with(
             ties,
             lines_of(self.ties.lines, rows),
+            positions,
             tuple(self.people.objects(people)),
             lines_of(self.people.lines, people),
+            people.to_pylist() if self.pointers else None,
         )
 
     def full(self) -> Registry:
         """The whole registry, as :func:`~dualrel.graph.load_registry` gives it."""
-        return self._with(tuple(self.ties.objects()), self.ties.lines)
+        return self._with(tuple(self.ties.objects()), self.ties.lines, None)
 
-    def _with(
+    def _with(  # noqa: PLR0917
         self,
         ties: tuple[Tie, ...],
         lines: LineMap,
+        positions: list[int] | None,
         people: tuple[Person, ...] | None = None,
         people_lines: LineMap | None = None,
+        people_positions: list[int] | None = None,
     ) -> Registry:
         from dualrel.graph._locations import RecordLocations  # noqa: PLC0415
 
@@ -179,12 +186,16 @@ class ColumnarRegistry:
         locations = RecordLocations()
         if isinstance(base.locations, RecordLocations):
             locations.update_from(base.locations)
-        locations.add_section("tie", self.ties_file, None, lines, None, ties)
+        pointer = "/ties" if self.pointers else None
+        locations.add_section("tie", self.ties_file, None, lines, pointer, ties, positions)
         if self.people is not None:
             if people is None:
                 people, people_lines = tuple(self.people.objects()), self.people.lines
             assert people_lines is not None
-            locations.add_section("person", self.people_file, None, people_lines, None, people)
+            pointer = "/people" if self.pointers else None
+            locations.add_section(
+                "person", self.people_file, None, people_lines, pointer, people, people_positions
+            )
             return replace(base, people=people, ties=ties, locations=locations)
         return replace(base, ties=ties, locations=locations)
 
@@ -207,10 +218,10 @@ def load_for_rules(
     as_of: date | str | None = None,
     on_read: OnRead | None = None,
 ) -> tuple[Registry | ColumnarRegistry, tuple[Problem, ...]]:
-    """:func:`~dualrel.graph.load_registry_with_warnings`, but a CSV folder or a JSON
-    Lines file read by columns comes back as a :class:`ColumnarRegistry` (same checks,
-    same problems).  ``path`` may be a URL (``s3://bucket/registry/``, read through
-    fsspec: ``docs/registry-format.md``)."""
+    """:func:`~dualrel.graph.load_registry_with_warnings`, but a CSV folder, a JSON Lines
+    file or a JSON document read by columns comes back as a :class:`ColumnarRegistry`
+    (same checks, same problems).  ``path`` may be a URL (``s3://bucket/registry/``, read
+    through fsspec: ``docs/registry-format.md``)."""
     from dualrel.graph._csv import _worth_columns, load_csv_columns  # noqa: PLC0415
     from dualrel.graph.load import (  # noqa: PLC0415
         _as_of,
@@ -231,6 +242,15 @@ def load_for_rules(
 
             with gc_paused():
                 read = read_jsonl_columns(
+                    file, kinds=kinds, roles=roles, as_of=when, on_read=on_read
+                )
+            if read is not None:
+                return read
+        if registry_format(file) == "json" and _worth_columns([file]):
+            from dualrel.graph._json_columns import read_json_columns  # noqa: PLC0415
+
+            with gc_paused():
+                read = read_json_columns(
                     file, kinds=kinds, roles=roles, as_of=when, on_read=on_read
                 )
             if read is not None:
