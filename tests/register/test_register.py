@@ -328,7 +328,7 @@ def test_a_rule_whose_level_was_raised_raises_its_findings(
         up = later(example_check, DAY0 + timedelta(days=1))
         reg.record(
             dataclasses.replace(
-                up, findings=tuple(raised if f is target else f for f in up.findings)
+                up, findings=tuple(raised if f == target else f for f in up.findings)
             ),
             by="ci",
         )
@@ -336,7 +336,7 @@ def test_a_rule_whose_level_was_raised_raises_its_findings(
         down = later(example_check, DAY0 + timedelta(days=2))
         reg.record(
             dataclasses.replace(
-                down, findings=tuple(lowered if f is target else f for f in down.findings)
+                down, findings=tuple(lowered if f == target else f for f in down.findings)
             ),
             by="ci",
         )
