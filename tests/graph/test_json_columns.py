@@ -29,25 +29,13 @@ from dualrel.graph.columns import ColumnarRegistry, load_for_rules
 from dualrel.graph.dump import dump_registry, registry_document
 from dualrel.graph.load import load_registry, load_registry_with_warnings
 
-from .strategies import practices, registries
+from .strategies import DAMAGES, damaged, practices, registries
 
 #: what is done to a valid document: nothing, or one thing the columnar read must either
 #: take as the document reader does or leave to it
 RECORD_TWISTS = (
-    "unknown-field",
+    *DAMAGES,
     "type-field",
-    "duplicate-key",
-    "wrong-type",
-    "unknown-person",
-    "bad-date",
-    "end-before-start",
-    "unknown-kind",
-    "unknown-role",
-    "family-without-relation",
-    "role-mismatch",
-    "duplicate-person",
-    "duplicate-tie",
-    "self-tie",
     "null-field-of-other-type",
     "null-allowed",
     "null-attribute",
@@ -89,73 +77,6 @@ LAYOUT_TWISTS = (
     "not-json",
 )
 TWISTS = (*["none"] * 10, *RECORD_TWISTS, *LAYOUT_TWISTS)
-
-
-def _record_twist(
-    draw: st.DrawFn, twist: str, people: list[dict[str, Any]], ties: list[dict[str, Any]]
-) -> tuple[str, str] | None:
-    """Damage the records for ``twist`` (in place); a change to make on the text, if any."""
-    records = people + ties
-    if twist == "unknown-field":
-        draw(st.sampled_from(records))["colour"] = "red"
-    elif twist == "type-field":  # a JSON Lines field, unknown in a document
-        draw(st.sampled_from(people))["type"] = "person"
-    elif twist == "duplicate-key":
-        return ('"id": ', '"id": "dup", "id": ')
-    elif twist == "wrong-type":
-        draw(st.sampled_from(people))["roles"] = "coach"
-    elif twist == "unknown-person" and ties:
-        draw(st.sampled_from(ties))["target"] = "nobody"
-    elif twist == "bad-date" and ties:
-        draw(st.sampled_from(ties))["start"] = "2026-02-30"
-    elif twist == "end-before-start" and ties:
-        tie = draw(st.sampled_from(ties))
-        tie["start"], tie["end"] = "2026-01-02", "2026-01-01"
-    elif twist == "unknown-kind" and ties:
-        draw(st.sampled_from(ties))["kind"] = "romace"
-    elif twist == "unknown-role":
-        for p in draw(st.lists(st.sampled_from(people), min_size=1)):
-            p["roles"] = ["coahc", *p.get("roles", [])]
-    elif twist == "family-without-relation" and ties:
-        for tie in draw(st.lists(st.sampled_from(ties), min_size=1)):
-            tie["kind"] = "family"
-            tie.pop("attributes", None)
-    elif twist == "role-mismatch" and ties:
-        draw(st.sampled_from(ties))["kind"] = "coaching"
-        for p in people:
-            p["roles"] = []
-    elif twist == "duplicate-person":
-        people.append(dict(people[0]))
-    elif twist == "duplicate-tie" and ties:
-        ties.append(dict(ties[0]))
-    elif twist == "self-tie" and ties:
-        tie = draw(st.sampled_from(ties))
-        tie["target"] = tie["source"]
-    elif twist == "null-field-of-other-type":
-        draw(st.sampled_from(people))["end"] = None
-    elif twist == "null-allowed":
-        person = draw(st.sampled_from(people))
-        person["organisation"] = None
-        person["attributes"] = None
-    elif twist == "null-attribute":
-        draw(st.sampled_from(records))["attributes"] = {"x": None}
-    elif twist == "null-in-name":
-        draw(st.sampled_from(people))["name"] = draw(st.sampled_from(["null", "a: null"]))
-    elif twist == "empty-name":
-        draw(st.sampled_from(people))["name"] = ""
-    elif twist == "escaped":
-        draw(st.sampled_from(people))["name"] = 'say "hi"'
-    elif twist == "two-attributes" and ties:
-        draw(st.sampled_from(ties))["attributes"] = {"b": "1", "a": "2"}
-    elif twist == "attribute-named-as-field":
-        draw(st.sampled_from(records))["attributes"] = {"start": "x"}
-    elif twist == "role-with-semicolon":
-        draw(st.sampled_from(people))["roles"] = ["coach;client"]
-    elif twist == "no-tie-id" and ties:
-        del draw(st.sampled_from(ties))["id"]
-    elif twist == "number-id":
-        draw(st.sampled_from(people))["id"] = 7
-    return None
 
 
 def _tame(record: dict[str, Any]) -> None:
@@ -216,7 +137,7 @@ def documents(draw: st.DrawFn) -> tuple[str, bool]:
             ties.append({"id": "t", "kind": "business", "source": people[0]["id"],
                          "target": "Extra.1"})  # fmt: skip
     twist = draw(st.sampled_from(TWISTS))
-    replaced = _record_twist(draw, twist, people, ties)
+    replaced = damaged(draw, twist, people, ties)
     top: dict[str, str] = {"format": '"dualrel.registry/1"'}
     if twist in ("as-of", "as-of-last"):
         top["as_of"] = '"2026-11-26"'

@@ -27,7 +27,7 @@ from dualrel.graph.dump import registry_document
 from dualrel.graph.load import load_registry_with_warnings
 from dualrel.graph.model import PRACTICE_SECTIONS
 
-from .strategies import practices, registries
+from .strategies import DAMAGES, damaged, practices, registries
 
 #: what is done to a valid file: nothing, or one thing the columnar read must either take
 #: as the line reader does or leave to it
@@ -41,19 +41,7 @@ TWISTS = (
     "header-late",
     "header-broken",
     "shuffled",
-    "unknown-field",
-    "duplicate-key",
-    "wrong-type",
-    "unknown-person",
-    "bad-date",
-    "end-before-start",
-    "unknown-kind",
-    "unknown-role",
-    "family-without-relation",
-    "role-mismatch",
-    "duplicate-person",
-    "duplicate-tie",
-    "self-tie",
+    *DAMAGES,
     "no-people",
     "null-field-of-other-type",
     "null-allowed",
@@ -110,40 +98,9 @@ def files(draw: st.DrawFn) -> tuple[str, bool]:
         records.append({"type": "registry", "format": "dualrel.registry/1"})
     elif twist == "shuffled":
         records = draw(st.permutations(records))
-    elif twist == "unknown-field":
-        draw(st.sampled_from(records))["colour"] = "red"
-    elif twist == "duplicate-key":
-        text_twist = ('"id": ', '"id": "dup", "id": ')
-    elif twist == "wrong-type":
-        draw(st.sampled_from(people))["roles"] = "coach"
-    elif twist == "unknown-person" and ties:
-        draw(st.sampled_from(ties))["target"] = "nobody"
-    elif twist == "bad-date" and ties:
-        draw(st.sampled_from(ties))["start"] = "2026-02-30"
-    elif twist == "end-before-start" and ties:
-        tie = draw(st.sampled_from(ties))
-        tie["start"], tie["end"] = "2026-01-02", "2026-01-01"
-    elif twist == "unknown-kind" and ties:
-        draw(st.sampled_from(ties))["kind"] = "romace"
-    elif twist == "unknown-role":
-        for p in draw(st.lists(st.sampled_from(people), min_size=1)):
-            p["roles"] = ["coahc", *p.get("roles", [])]
-    elif twist == "family-without-relation" and ties:
-        for tie in draw(st.lists(st.sampled_from(ties), min_size=1)):
-            tie["kind"] = "family"
-            tie.pop("attributes", None)
-    elif twist == "role-mismatch" and ties:
-        tie = draw(st.sampled_from(ties))
-        tie["kind"] = "coaching"
-        for p in people:
-            p["roles"] = []
-    elif twist == "duplicate-person":
-        records.append(dict(people[0]))
-    elif twist == "duplicate-tie" and ties:
-        records.append(dict(ties[0]))
-    elif twist == "self-tie" and ties:
-        tie = draw(st.sampled_from(ties))
-        tie["target"] = tie["source"]
+    elif twist in DAMAGES:  # as in a JSON document's records
+        text_twist = damaged(draw, twist, people, ties)
+        records = people + ties
     elif twist == "no-people":
         records = ties
     else:
