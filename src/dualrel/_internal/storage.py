@@ -92,37 +92,31 @@ def _failed(url: str, e: Exception) -> RegistryError:
     return _unreadable(url, f"cannot be read ({type(e).__name__}: {e})")
 
 
-def isdir(name: str) -> bool:
-    """Whether ``name`` is a folder (a prefix holding objects, on object storage)."""
+def _asks(name: str, local: Callable[[str], bool], method: str, *, listing: bool = False) -> bool:
+    """``local(name)`` for a path; for a URL the filesystem's ``method`` (``isdir``,
+    ``isfile``, ``exists``), a failure raised as ``unreadable`` naming the URL."""
     if not is_url(name):
-        return os.path.isdir(name)
-    fs, path = _fs(name, listing=True)
+        return local(name)
+    fs, path = _fs(name, listing=listing)
     try:
-        return bool(fs.isdir(path))
+        return bool(getattr(fs, method)(path))
     except Exception as e:
         raise _failed(name, e) from e
+
+
+def isdir(name: str) -> bool:
+    """Whether ``name`` is a folder (a prefix holding objects, on object storage)."""
+    return _asks(name, os.path.isdir, "isdir", listing=True)
 
 
 def isfile(name: str) -> bool:
     """Whether ``name`` is a file (an object)."""
-    if not is_url(name):
-        return os.path.isfile(name)
-    fs, path = _fs(name)
-    try:
-        return bool(fs.isfile(path))
-    except Exception as e:
-        raise _failed(name, e) from e
+    return _asks(name, os.path.isfile, "isfile")
 
 
 def exists(name: str) -> bool:
     """Whether anything is at ``name``."""
-    if not is_url(name):
-        return os.path.exists(name)
-    fs, path = _fs(name)
-    try:
-        return bool(fs.exists(path))
-    except Exception as e:
-        raise _failed(name, e) from e
+    return _asks(name, os.path.exists, "exists")
 
 
 def matching(folder: str, pattern: str) -> list[str]:

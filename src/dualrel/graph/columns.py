@@ -19,7 +19,7 @@ Other formats, and folders the columnar reader does not take, load as a plain
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -237,22 +237,10 @@ def load_for_rules(
     roles = frozenset(CORE_ROLES) | frozenset(extra_roles)
     when = _as_of(as_of)
     if not os.path.isdir(file):
-        if registry_format(file) == "jsonl" and _worth_columns([file]):
-            from dualrel.graph._jsonl_columns import read_jsonl_columns  # noqa: PLC0415
-
+        reader = _document_columns(registry_format(file))
+        if reader is not None and _worth_columns([file]):
             with gc_paused():
-                read = read_jsonl_columns(
-                    file, kinds=kinds, roles=roles, as_of=when, on_read=on_read
-                )
-            if read is not None:
-                return read
-        if registry_format(file) == "json" and _worth_columns([file]):
-            from dualrel.graph._json_columns import read_json_columns  # noqa: PLC0415
-
-            with gc_paused():
-                read = read_json_columns(
-                    file, kinds=kinds, roles=roles, as_of=when, on_read=on_read
-                )
+                read = reader(file, kinds=kinds, roles=roles, as_of=when, on_read=on_read)
             if read is not None:
                 return read
         return load_registry_with_warnings(
@@ -262,6 +250,22 @@ def load_for_rules(
     with gc_paused():
         loaded = load_csv_columns(file, c, kinds=kinds, roles=roles, as_of=when, on_read=on_read)
     return loaded, tuple(c.warnings)
+
+
+def _document_columns(
+    fmt: str | None,
+) -> Callable[..., tuple[ColumnarRegistry, tuple[Problem, ...]] | None] | None:
+    """The columnar reader of a registry file in format ``fmt`` (JSON Lines, a JSON
+    document), imported when asked for; None for a format read only as records."""
+    if fmt == "jsonl":
+        from dualrel.graph._jsonl_columns import read_jsonl_columns  # noqa: PLC0415
+
+        return read_jsonl_columns
+    if fmt == "json":
+        from dualrel.graph._json_columns import read_json_columns  # noqa: PLC0415
+
+        return read_json_columns
+    return None
 
 
 def _by_url(
