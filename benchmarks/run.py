@@ -59,9 +59,14 @@ def dataset(n: int, seed: int, root: Path = DATA) -> Path:
     return folder
 
 
+def converted_path(folder: Path, fmt: str) -> Path:
+    """Where the registry of the CSV ``folder`` written as ``fmt`` is cached."""
+    return folder.parent.parent / f"{folder.parent.name}-{fmt}" / f"registry.{fmt}"
+
+
 def converted(folder: Path, fmt: str) -> Path:
     """The registry of the CSV ``folder`` written as ``fmt`` (jsonl, json), once."""
-    target = folder.parent.parent / f"{folder.parent.name}-{fmt}" / f"registry.{fmt}"
+    target = converted_path(folder, fmt)
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
         run_child([sys.executable, __file__, "--child", f"convert-{fmt}", str(folder)])
@@ -158,7 +163,8 @@ def child_convert(fmt: str, folder: str) -> None:
     from dualrel.graph import load_registry  # noqa: PLC0415
     from dualrel.graph.dump import dump_registry  # noqa: PLC0415
 
-    dump_registry(load_registry(folder), str(converted(Path(folder), fmt)), fmt)
+    # the path only: ``converted`` would start this child again, which would start another
+    dump_registry(load_registry(folder), str(converted_path(Path(folder), fmt)), fmt)
 
 
 # -- parent ---------------------------------------------------------------------------------

@@ -99,3 +99,15 @@ def test_scaling_per_tie_ratios_and_where_memory_runs_out(tmp_path: Path) -> Non
     assert fit["mb_per_million_ties"] == 300.0
     assert fit["ties_at_memory"] == round((24 * 1024 - 200) / 300e-6)
     assert fit["people_at_memory"] == round(fit["ties_at_memory"] / 3)
+
+
+def test_converting_a_csv_registry_writes_it_once_and_reads_back_the_same(tmp_path: Path) -> None:
+    """``run.py --input-format`` converts the CSV folder in a child process; the child
+    once asked for the converted file again, which started another child, without end
+    (each holding the registry, until the machine ran out of memory)."""
+    write_all(str(tmp_path / "n"), 200, seed=4, csv_only=True)
+    folder = tmp_path / "n" / "csv"
+    for fmt in ("jsonl", "json"):
+        target = run.converted(folder, fmt)
+        assert target == run.converted_path(folder, fmt)
+        assert dualrel.load_registry(target).ties == dualrel.load_registry(folder).ties
