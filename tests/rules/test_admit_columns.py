@@ -14,13 +14,15 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, note, settings
+from hypothesis import strategies as st
 
 from dualrel.graph import Registry, load_registry
 from dualrel.graph.practice import Contact
 from dualrel.rules import _admit, prepare
-from dualrel.rules._admit_columns import fact_columns
+from dualrel.rules._admit_columns import _passing, fact_columns
 from dualrel.rules._build import build_store
 from dualrel.rules._sessions import Store
+from dualrel.rules._tester import exact_tester, lenient_tester
 from dualrel.rules.plan import CompiledRuleset
 from dualrel.rules.sections import SECTIONS
 from dualrel.testing.strategies import practice_registries, registry_json
@@ -134,3 +136,76 @@ def test_times_at_the_calendars_ends_and_odd_offsets_are_admitted_alike(at: date
     reg = _registry(contacts)
     assert admitted(PRACTICE, reg, columns=True) == admitted(PRACTICE, reg, columns=False)
     columns_agree(reg, far=at.year in (1, 9999))
+
+
+def _tests(fields: list[str]) -> st.SearchStrategy[list[dict[str, Any]]]:
+    """Lists of tests in the compiler's form on ``fields`` (and one no fact has), with
+    operands near the values facts hold, of every type the forms take."""
+    name = st.sampled_from([*fields, "x_nowhere"])
+    operand = st.one_of(
+        st.integers(-40, 1500),
+        st.floats(-40, 60, allow_nan=False),
+        st.booleans(),
+        st.none(),
+        st.sampled_from(["@contacts", "@records", "client", "coach", "email", "sms", "1"]),
+        st.sampled_from([2**53 + 1, -(2**60), float("inf")]),
+    )
+    test = st.one_of(
+        st.builds(lambda f, v: {f: v}, name, operand),
+        st.builds(lambda op, f: {op: {f: 1}}, st.sampled_from(["$ex", "$nex"]), name),
+        st.builds(
+            lambda op, f, v: {op: {f: v}},
+            st.sampled_from(["$lt", "$lte", "$gt", "$gte"]),
+            name,
+            operand,
+        ),
+    )
+    return st.lists(test, max_size=4)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(reg=practice_registries(max_people=5, max_contacts=10), data=st.data())
+def test_tests_on_columns_pass_where_the_testers_pass(reg: Registry, data: st.DataObject) -> None:
+    """On every plain section, the lenient tests on columns pass exactly the facts
+    ``lenient_tester`` passes, and the exact ones those ``exact_tester`` passes (or are
+    refused where it is None)."""
+    assert reg.as_of is not None
+    store = Store(PRACTICE, reg.as_of)
+    for section in ("contacts", "records", "assessments", "consents"):
+        records = reg.practice.section(section)
+        layout = store.layouts(section, PRACTICE.schema.record_reads.get(section, frozenset()))
+        cols = fact_columns(layout, records)
+        assert cols is not None
+        facts = []
+        for rec in records:
+            fact: dict[str, Any] = {"k": layout.kind}
+            layout.fill(rec, f"{section}/{rec.id}", fact)
+            facts.append(fact)
+        tests = data.draw(_tests(sorted(cols.columns)), label=section)
+        lenient = _passing(cols, tests, exact=False)
+        assert lenient is not None
+        expected = [lenient_tester(tests)(f) for f in facts]
+        found = lenient.to_pylist()
+        # never stricter; the same unless compared with a number no double holds
+        assert all(f or not e for f, e in zip(found, expected, strict=True))
+        unheld = any(_unheld(t) for t in tests)
+        if not unheld:
+            assert found == expected
+        exact = _passing(cols, tests, exact=True)
+        check = exact_tester(tests)
+        if check is None:  # a form the exact tester refuses: never asked on columns
+            continue
+        if unheld:
+            assert exact is None
+        else:
+            assert exact is not None
+            assert exact.to_pylist() == [check(f) for f in facts]
+
+
+def _unheld(test: dict[str, Any]) -> bool:
+    """Whether ``test`` compares with a whole number no double holds."""
+    ((key, value),) = test.items()
+    if not key.startswith("$") or key in ("$ex", "$nex"):
+        return False
+    ((_, operand),) = value.items()
+    return type(operand) is int and abs(operand) >= 2**53

@@ -222,6 +222,8 @@ def _equal(col: Column | None, operand: Any, size: int) -> pa.Array:
     if operand is None:
         return pc.invert(col.present)
     if col.number and isinstance(operand, int | float):
+        if float(operand) != operand:  # no double equals it (a whole number past 2**53)
+            return _all(size, False)
         same = pc.equal(col.values, float(operand))
     elif not col.number and type(operand) is str:
         same = pc.equal(col.values, operand)
@@ -255,12 +257,16 @@ def _passing(
         elif key in ORDERS and isinstance(operand, int | float):
             if exact and isinstance(operand, bool):
                 return None
+            if not _held(operand):  # compared as Python compares, not as a double
+                if exact:
+                    return None
+                continue
             if col is None or not col.number:
                 # no number in the field: lenient passes it, exact fails it
                 if exact:
                     mask = _all(size, False)
                 continue
-            holds = _COMPARE[key](col.values, operand)
+            holds = _COMPARE[key](col.values, float(operand))
             there = col.present
             mask = pc.and_(
                 mask, pc.and_(there, holds) if exact else pc.or_(pc.invert(there), holds)
@@ -270,15 +276,21 @@ def _passing(
     return mask
 
 
+def _held(number: float) -> bool:
+    """Whether a double holds ``number`` exactly (an infinity too), so that comparing a
+    column with it is comparing the fact's field with it."""
+    return not isinstance(number, int) or abs(number) < _EXACT
+
+
 def _within(cols: FactColumns, limits: Iterable[tuple[str, str, float]]) -> pa.Array:
     """Where every limit ``(field, op, partner value)`` can hold (see ``_admit._limits``): a
     field holding no number is not bounded."""
     mask = _all(cols.size, True)
     for field, op, limit in limits:
         col = cols.column(field)
-        if col is None or not col.number:
+        if col is None or not col.number or not _held(limit):
             continue
-        holds = _COMPARE[op](col.values, limit)
+        holds = _COMPARE[op](col.values, float(limit))
         mask = pc.and_(mask, pc.or_(pc.invert(col.present), holds))
     return mask
 
