@@ -23,13 +23,14 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 from dualrel.graph.practice import Practice
-from dualrel.rules._facts import Layouts, RecordFacts, body
+from dualrel.rules._facts import Layout, Layouts, RecordFacts, body
 from dualrel.rules._fields import KIND, record_kind
 from dualrel.rules._tester import ORDERS, exact_tester, lenient_tester
 from dualrel.rules.plan import Bound, CompiledRuleset
 from dualrel.rules.sections import SECTIONS
 
 __all__ = [
+    "COLUMNS_MIN_RECORDS",
     "Admits",
     "Extremes",
     "RecordIndex",
@@ -41,6 +42,9 @@ __all__ = [
 ]
 
 Tester = Callable[[Mapping[str, Any]], bool]
+#: From this many records of a section up, admission tests them as columns (see
+#: :meth:`RecordIndex._on_columns`); below, importing pyarrow would cost more than it saves.
+COLUMNS_MIN_RECORDS = 20_000
 #: By (section, tests key, field): the range of the values, None (not all numbers: no
 #: bound) or missing (no record passes the tests: no partner at all)
 Ranges = Mapping[tuple[str, str, str], tuple[float, float] | None]
@@ -132,7 +136,13 @@ class RecordIndex:
                         (counts_test, r.counted_share.people, self.share_counts[r.name])
                     )
             fill = rest.fill
-            for rec in practice.section(section):
+            every: Sequence[Any] = practice.section(section)
+            chosen = self._on_columns(
+                section, every, layouts(section, layout.keys | rest.keys), common, admits
+            )
+            if chosen is not None:  # counted already: the rows left may be admitted
+                every, counters = chosen, []
+            for rec in every:
                 if fast is not None:
                     found = fast(rec)
                     if found is None:
@@ -175,6 +185,43 @@ class RecordIndex:
             self.unmet.update((section, key) for key, _ in unmet.pending)
             extremes.update(track.found(section))
 
+    def _on_columns(
+        self,
+        section: str,
+        records: Sequence[Any],
+        layout: Layout,
+        common: Sequence[Mapping[str, Any]],
+        admits: Admits,
+    ) -> list[Any] | None:
+        """The records of ``section`` that may be admitted, picked by their fact fields as
+        columns (:mod:`dualrel.rules._admit_columns`), with every counted share of the
+        section counted; None when the section's facts or tests are not taken there (the
+        record path then tests every record)."""
+        if len(records) < COLUMNS_MIN_RECORDS:
+            return None
+        # pyarrow is imported for large sections alone: a check of a few records starts faster
+        from dualrel.rules._admit_columns import (  # noqa: PLC0415
+            admissible_rows,
+            counted_rows,
+            fact_columns,
+        )
+
+        cols = fact_columns(layout, records)
+        if cols is None:
+            return None
+        counts = []
+        for r in self.compiled.rules:
+            share = r.counted_share
+            if share is not None and share.section == section:
+                rows = counted_rows(cols, common, share.tests)
+                if rows is None:
+                    return None
+                counts.append((rows, share.people, self.share_counts[r.name]))
+        for rows, named, counted in counts:
+            for i in rows:
+                self._count(section, records[i], named, counted)
+        return [records[i] for i in admissible_rows(cols, common, admits.alternatives)]
+
     def _count(
         self,
         section: str,
@@ -184,8 +231,13 @@ class RecordIndex:
     ) -> None:
         """Count ``rec`` in the group of the people it names (see CountedShare)."""
         key = []
+        plain = section != "concerns"  # a concern's people come from its tie
         for field, var in named:
-            person = self.person_of(section, rec, field)
+            if plain:  # person_of, without a call (a quarter million contacts come here)
+                value = getattr(rec, field, None)
+                person = None if value is None else str(value)
+            else:
+                person = self.person_of(section, rec, field)
             if person is None:
                 return  # names nobody: in no group
             key.append((var, person))
@@ -314,9 +366,16 @@ class Admits:
                     read_fields |= fields_of(tests)
         # without bounds first, fewest tests first: most records pass one of them early
         ranked = sorted(alternatives.items(), key=lambda a: (bool(a[0][1]), len(a[0][0])))
+        #: each alternative as (its tests, its limits as (field, comparison, value)), for
+        #: the same tests on columns (``_admit_columns.admissible_rows``)
+        self.alternatives = [
+            (json.loads(key), _limits(bounds, extremes)) for (key, bounds), _ in ranked
+        ]
         self._free = [check for (_, bounds), check in ranked if not bounds]
         self._bounded = [
-            (check, _limits(bounds, extremes)) for (_, bounds), check in ranked if bounds
+            (check, [(f, ORDERS[op], limit) for f, op, limit in _limits(bounds, extremes)])
+            for (_, bounds), check in ranked
+            if bounds
         ]
         self._fields = tuple(sorted(read_fields))
         # by the values of the fields the tests read: True, or the bounds of the
@@ -357,21 +416,23 @@ _NO_PARTNER = (math.inf, -math.inf)
 
 _Limit = tuple[str, Callable[[Any, Any], bool], float]
 """(field, comparison, the partner value it must compare so with)"""
+_NamedLimit = tuple[str, str, float]
+"""(field, comparison's name in :data:`ORDERS`, the partner value)"""
 
 
 def _limits(
     bounds: Iterable[tuple[str, str, tuple[str, str, str]]], extremes: Ranges
-) -> list[_Limit]:
+) -> list[_NamedLimit]:
     """Each bound ``field <op> partner`` as the test that it can hold for some partner
     value: against the largest partner value (``<``, ``<=``) or the smallest (``>``,
     ``>=``).  A bound whose partner values are not all numbers is no bound."""
-    out: list[_Limit] = []
+    out: list[_NamedLimit] = []
     for field, op, at in bounds:
         found = extremes.get(at, _NO_PARTNER)
         if found is None:
             continue
         lo, hi = found
-        out.append((field, ORDERS[op], hi if op in ("$lt", "$lte") else lo))
+        out.append((field, op, hi if op in ("$lt", "$lte") else lo))
     return out
 
 
