@@ -1,0 +1,187 @@
+/* dualrel._jscan: the records of a JSON array as JSON Lines, a block at a time.
+ *
+ * A JSON document's "people" or "ties" array may be laid out any way JSON allows: a
+ * record over several lines, the whole document on one line, CRLF line ends.  records()
+ * turns the complete records of a block of such an array into one compact object a line
+ * (white space outside texts dropped, ": " after every colon, so that pyarrow's JSON
+ * reader parses each line as one row), and notes where each record's "{" is: its line
+ * (line ends counted as the document reader counts them) and its byte offset.  Texts
+ * are copied as they are, escapes included (the caller refuses what it does not read).
+ * Only the structure of the array is checked here: records are objects, separated by
+ * commas, brackets balanced; whatever else is wrong is left to the JSON parser that reads
+ * the lines.  A lone carriage return outside a text is refused (ValueError): the document
+ * reader counts it as a line break, and this scan does not.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <string.h>
+
+/* what the scan expects next */
+enum { FIRST = 0, ITEM = 1, AFTER = 2, DONE = 3 };
+
+typedef struct {
+    char *p;
+    Py_ssize_t len, cap;
+} Buf;
+
+static int put(Buf *b, const void *src, Py_ssize_t n) {
+    if (b->len + n > b->cap) {
+        Py_ssize_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->len + n) cap *= 2;
+        char *q = PyMem_Realloc(b->p, (size_t)cap);
+        if (q == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        b->p = q;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, src, (size_t)n);
+    b->len += n;
+    return 0;
+}
+
+/* -1: malformed; 0: the block ends first; 1: a complete object ends at *end */
+static int object(const unsigned char *s, Py_ssize_t n, Py_ssize_t i, long *line,
+                  Py_ssize_t *end, Buf *out) {
+    long depth = 0;
+    while (i < n) {
+        unsigned char c = s[i];
+        if (c == '"') {
+            Py_ssize_t k = i + 1;
+            while (k < n && s[k] != '"') {
+                if (s[k] < 0x20) return -1; /* a control character: not JSON */
+                k += s[k] == '\\' ? 2 : 1;
+            }
+            if (k >= n) return 0;
+            if (put(out, s + i, k + 1 - i) < 0) return -2;
+            i = k + 1;
+            continue;
+        }
+        switch (c) {
+        case ' ':
+        case '\t':
+            break;
+        case '\n':
+            ++*line;
+            break;
+        case '\r':
+            if (i + 1 >= n) return 0;
+            if (s[i + 1] != '\n') return -1;
+            break; /* the line is counted at its '\n' */
+        case ':':
+            if (put(out, ": ", 2) < 0) return -2;
+            break;
+        case '{':
+        case '[':
+            ++depth;
+            if (put(out, &c, 1) < 0) return -2;
+            break;
+        case '}':
+        case ']':
+            if (put(out, &c, 1) < 0) return -2;
+            if (--depth == 0) {
+                *end = i + 1;
+                return 1;
+            }
+            break;
+        default:
+            if (put(out, &c, 1) < 0) return -2;
+        }
+        ++i;
+    }
+    return 0;
+}
+
+static PyObject *records(PyObject *self, PyObject *args) {
+    Py_buffer view;
+    long line;
+    int state;
+    long long base;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "y*liL", &view, &line, &state, &base)) return NULL;
+    const unsigned char *s = view.buf;
+    Py_ssize_t n = view.len, i = 0;
+    Buf out = {0}, lines = {0}, starts = {0};
+    int failed = 0;
+    while (state != DONE) {
+        /* white space between records */
+        while (i < n) {
+            unsigned char c = s[i];
+            if (c == ' ' || c == '\t') {
+                ++i;
+            } else if (c == '\n') {
+                ++line;
+                ++i;
+            } else if (c == '\r' && i + 1 < n && s[i + 1] == '\n') {
+                ++i;
+            } else {
+                break;
+            }
+        }
+        if (i >= n || (s[i] == '\r' && i + 1 >= n)) break; /* the rest in the next block */
+        unsigned char c = s[i];
+        if (state == AFTER || (state == FIRST && c == ']')) {
+            if (c == ']') {
+                state = DONE;
+            } else if (c == ',') {
+                state = ITEM;
+            } else {
+                failed = -1;
+                break;
+            }
+            ++i;
+            continue;
+        }
+        if (c != '{') {
+            failed = -1;
+            break;
+        }
+        long at = line;
+        Py_ssize_t kept = out.len, end = 0;
+        int got = object(s, n, i, &line, &end, &out);
+        if (got <= 0) {
+            out.len = kept;
+            line = at;
+            failed = got;
+            break; /* the record is read again, whole, with the next block */
+        }
+        long long offset = base + (long long)i;
+        if (put(&out, "\n", 1) < 0 || put(&lines, &at, sizeof at) < 0 ||
+            put(&starts, &offset, sizeof offset) < 0) {
+            failed = -2;
+            break;
+        }
+        i = end;
+        state = AFTER;
+    }
+    PyBuffer_Release(&view);
+    PyObject *result = NULL;
+    if (failed == -1) {
+        PyErr_SetString(PyExc_ValueError, "not an array of objects");
+    } else if (failed == 0) {
+        result = Py_BuildValue("y#y#y#nli", out.p ? out.p : "", out.len,
+                               lines.p ? lines.p : "", lines.len, starts.p ? starts.p : "",
+                               starts.len, i, line, state);
+    }
+    PyMem_Free(out.p);
+    PyMem_Free(lines.p);
+    PyMem_Free(starts.p);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"records", records, METH_VARARGS,
+     "records(block, line, state, base) -> (text, lines, starts, used, line, state)\n\n"
+     "The complete records of ``block`` (part of a JSON array, from its '[' or the end\n"
+     "of the previous call's ``used``), one compact object a line; the line of each\n"
+     "record's '{' (C longs), its byte offset (``base`` plus its place in ``block``, C\n"
+     "long longs), the bytes used, the line and state to go on with.  ``state``: 0 at\n"
+     "the array's '[', 1 after a comma, 2 after a record, 3 after the closing ']'."},
+    {NULL, NULL, 0, NULL}};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_jscan",
+                                    "The records of a JSON array as JSON Lines.", -1,
+                                    methods, NULL, NULL, NULL, NULL};
+
+PyMODINIT_FUNC PyInit__jscan(void) { return PyModule_Create(&module); }
