@@ -62,9 +62,7 @@ def laid_out(draw: st.DrawFn) -> str:
         if r.get("attributes"):
             r["attributes"] = dict(list(r["attributes"].items())[:1])
     assume(
-        not any(
-            k in _jsonl_columns._TOP for r in people + ties for k in r.get("attributes") or ()
-        )
+        not any(k in _jsonl_columns._TOP for r in people + ties for k in r.get("attributes") or ())
     )
     people.append({"id": "Extra.1", "roles": ["client"]})  # no generated id has "."
     if draw(st.booleans()):  # warned about: an unknown role
@@ -143,9 +141,7 @@ def test_warnings_of_records_over_several_lines_are_at_their_fields(tmp_path: Pa
 
 
 @pytest.mark.parametrize("text", ["\r", "\r ", "\n\r"])
-def test_a_lone_carriage_return_is_left_to_the_document_reader(
-    tmp_path: Path, text: str
-) -> None:
+def test_a_lone_carriage_return_is_left_to_the_document_reader(tmp_path: Path, text: str) -> None:
     # the document reader counts it as a line break; the scan does not
     path = _plain(tmp_path)
     path.write_text(path.read_text().replace(",\n", "," + text, 1), encoding="utf-8")
