@@ -41,20 +41,26 @@ static int put(Buf *b, const void *src, Py_ssize_t n) {
     return 0;
 }
 
-/* -1: malformed; 0: the block ends first; 1: a complete object ends at *end */
+/* One object from s[i] ('{') copied compact to out->p + out->len, which has room for
+ * twice what is left of the block (a colon is written as two bytes, nothing longer).
+ * -1: malformed; 0: the block ends first; 1: a complete object ends at *end. */
 static int object(const unsigned char *s, Py_ssize_t n, Py_ssize_t i, long *line,
                   Py_ssize_t *end, Buf *out) {
     long depth = 0;
+    char *o = out->p + out->len;
     while (i < n) {
         unsigned char c = s[i];
         if (c == '"') {
             Py_ssize_t k = i + 1;
-            while (k < n && s[k] != '"') {
-                if (s[k] < 0x20) return -1; /* a control character: not JSON */
-                k += s[k] == '\\' ? 2 : 1;
+            while (k < n) {
+                unsigned char t = s[k];
+                if (t == '"') break;
+                if (t < 0x20) return -1; /* a control character: not JSON */
+                k += t == '\\' ? 2 : 1;
             }
             if (k >= n) return 0;
-            if (put(out, s + i, k + 1 - i) < 0) return -2;
+            memcpy(o, s + i, (size_t)(k + 1 - i));
+            o += k + 1 - i;
             i = k + 1;
             continue;
         }
@@ -70,23 +76,25 @@ static int object(const unsigned char *s, Py_ssize_t n, Py_ssize_t i, long *line
             if (s[i + 1] != '\n') return -1;
             break; /* the line is counted at its '\n' */
         case ':':
-            if (put(out, ": ", 2) < 0) return -2;
+            *o++ = ':';
+            *o++ = ' ';
             break;
         case '{':
         case '[':
             ++depth;
-            if (put(out, &c, 1) < 0) return -2;
+            *o++ = (char)c;
             break;
         case '}':
         case ']':
-            if (put(out, &c, 1) < 0) return -2;
+            *o++ = (char)c;
             if (--depth == 0) {
+                out->len = o - out->p;
                 *end = i + 1;
                 return 1;
             }
             break;
         default:
-            if (put(out, &c, 1) < 0) return -2;
+            *o++ = (char)c;
         }
         ++i;
     }
@@ -104,6 +112,13 @@ static PyObject *records(PyObject *self, PyObject *args) {
     Py_ssize_t n = view.len, i = 0;
     Buf out = {0}, lines = {0}, starts = {0};
     int failed = 0;
+    /* room for every record of the block at once, each colon two bytes, a line end each */
+    out.cap = 2 * n + 1;
+    out.p = PyMem_Malloc((size_t)out.cap);
+    if (out.p == NULL) {
+        PyBuffer_Release(&view);
+        return PyErr_NoMemory();
+    }
     while (state != DONE) {
         /* white space between records */
         while (i < n) {
@@ -138,16 +153,16 @@ static PyObject *records(PyObject *self, PyObject *args) {
             break;
         }
         long at = line;
-        Py_ssize_t kept = out.len, end = 0;
+        Py_ssize_t end = 0;
         int got = object(s, n, i, &line, &end, &out);
         if (got <= 0) {
-            out.len = kept;
             line = at;
             failed = got;
             break; /* the record is read again, whole, with the next block */
         }
         long long offset = base + (long long)i;
-        if (put(&out, "\n", 1) < 0 || put(&lines, &at, sizeof at) < 0 ||
+        out.p[out.len++] = '\n';
+        if (put(&lines, &at, sizeof at) < 0 ||
             put(&starts, &offset, sizeof offset) < 0) {
             failed = -2;
             break;
