@@ -6,7 +6,10 @@
  * (white space outside texts dropped, ": " after every colon, so that pyarrow's JSON
  * reader parses each line as one row), and notes where each record's "{" is: its line
  * (line ends counted as the document reader counts them) and its byte offset.  Texts
- * are copied as they are, escapes included (the caller refuses what it does not read).
+ * are copied as they are but for the escapes \uXXXX and \/, written as the UTF-8
+ * of their character when that is no quote, backslash or control character (JSON writers
+ * escape every character beyond ASCII by default); the other escapes stay, and the
+ * caller refuses them.
  * Only the structure of the array is checked here: records are objects, separated by
  * commas, brackets balanced; whatever else is wrong is left to the JSON parser that reads
  * the lines.  A lone carriage return outside a text is refused (ValueError): the document
@@ -41,6 +44,66 @@ static int put(Buf *b, const void *src, Py_ssize_t n) {
     return 0;
 }
 
+static int hex4(const unsigned char *s) {
+    int v = 0;
+    for (int i = 0; i < 4; ++i) {
+        unsigned char c = s[i];
+        int d = c >= '0' && c <= '9'   ? c - '0'
+                : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                       : -1;
+        if (d < 0) return -1;
+        v = v * 16 + d;
+    }
+    return v;
+}
+
+/* The escape at s[0] (a backslash) as the UTF-8 it stands for, in plain (*used: the bytes
+ * of the escape): \/ and \uXXXX (a surrogate pair as one character), which JSON
+ * writers use for any character beyond ASCII, so that a text the parser reads is the
+ * text the document holds.  0: kept as written (a quote, a backslash, a control
+ * character, a lone surrogate: the caller refuses them); -1: the block ends first. */
+static int unescaped(const unsigned char *s, Py_ssize_t n, char *plain, Py_ssize_t *used) {
+    if (s[1] == '/') {
+        plain[0] = '/';
+        *used = 2;
+        return 1;
+    }
+    if (s[1] != 'u') return 0;
+    if (n < 6) return -1;
+    int cp = hex4(s + 2);
+    if (cp < 0x20 || cp == '"' || cp == '\\') return 0;
+    *used = 6;
+    if (cp >= 0xDC00 && cp <= 0xDFFF) return 0;
+    if (cp >= 0xD800 && cp <= 0xDBFF) {
+        if (n < 12) return -1;
+        int low = s[6] == '\\' && s[7] == 'u' ? hex4(s + 8) : -1;
+        if (low < 0xDC00 || low > 0xDFFF) return 0;
+        cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+        *used = 12;
+    }
+    if (cp < 0x80) {
+        plain[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        plain[0] = (char)(0xC0 | (cp >> 6));
+        plain[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        plain[0] = (char)(0xE0 | (cp >> 12));
+        plain[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        plain[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    plain[0] = (char)(0xF0 | (cp >> 18));
+    plain[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    plain[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    plain[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
 /* One object from s[i] ('{') copied compact to out->p + out->len, which has room for
  * twice what is left of the block (a colon is written as two bytes, nothing longer).
  * -1: malformed; 0: the block ends first; 1: a complete object ends at *end. */
@@ -51,16 +114,34 @@ static int object(const unsigned char *s, Py_ssize_t n, Py_ssize_t i, long *line
     while (i < n) {
         unsigned char c = s[i];
         if (c == '"') {
-            Py_ssize_t k = i + 1;
+            Py_ssize_t k = i + 1, from = i;
             while (k < n) {
                 unsigned char t = s[k];
                 if (t == '"') break;
                 if (t < 0x20) return -1; /* a control character: not JSON */
-                k += t == '\\' ? 2 : 1;
+                if (t != '\\') {
+                    ++k;
+                    continue;
+                }
+                if (k + 1 >= n) return 0;
+                Py_ssize_t used = 0;
+                char plain[4];
+                int size = unescaped(s + k, n - k, plain, &used);
+                if (size < 0) return 0;
+                if (size == 0) { /* kept as it is written */
+                    k += 2;
+                    continue;
+                }
+                memcpy(o, s + from, (size_t)(k - from));
+                o += k - from;
+                memcpy(o, plain, (size_t)size);
+                o += size;
+                k += used;
+                from = k;
             }
             if (k >= n) return 0;
-            memcpy(o, s + i, (size_t)(k + 1 - i));
-            o += k + 1 - i;
+            memcpy(o, s + from, (size_t)(k + 1 - from));
+            o += k + 1 - from;
             i = k + 1;
             continue;
         }

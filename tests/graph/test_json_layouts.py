@@ -3,11 +3,12 @@
 ``_json_columns`` reads a document's ``people`` and ``ties`` arrays through the C scan
 ``dualrel._jscan`` whatever their layout: a record over several lines (``indent``), the
 whole document on one line, compact separators, white space anywhere JSON allows it,
-CRLF line ends, a byte order mark.  On generated valid documents (with the records the
-document reader warns about) in each layout, the columns must read the document, and
-give its registry, where each record was read (line and JSON pointer) and its warnings
-(each at its field's line) exactly as the document reader does.  The scan itself gives
-the same records however the text is cut into blocks.
+CRLF line ends, a byte order mark, every character beyond ASCII escaped.  On generated
+valid documents (with the records the document reader warns about) in each layout, the
+columns must read the document, and give its registry, where each record was read (line
+and JSON pointer) and its warnings (each at its field's line) exactly as the document
+reader does.  The scan itself gives the same records however the text is cut into
+blocks.
 """
 
 from __future__ import annotations
@@ -51,8 +52,9 @@ def _scattered(draw: st.DrawFn, text: str) -> str:
 
 @st.composite
 def laid_out(draw: st.DrawFn) -> str:
-    """A valid document the columns read (text only, no escapes, at most one attribute
-    a record, a person and a tie at least), some records warned about, in a layout."""
+    """A valid document the columns read (text only, no escape but ``\\uXXXX``, at most
+    one attribute a record, a person and a tie at least), some records warned about, in
+    a layout."""
     reg = draw(registries(max_people=6, csv_safe=True))
     doc = registry_document(reg)
     people: list[dict[str, Any]] = doc["people"]
@@ -71,7 +73,7 @@ def laid_out(draw: st.DrawFn) -> str:
         ties.append({"kind": "family", "source": people[0]["id"], "target": "Extra.1"})
     if draw(st.booleans()):  # warned about: a coaching tie whose source is no coach
         people.append({"id": "Extra.2", "roles": ["client"]})
-        ties.append({"id": "m", "kind": "coaching", "source": "Extra.2", "target": "Extra.1"})
+        ties.append({"id": "Extra.m", "kind": "coaching", "source": "Extra.2", "target": "Extra.1"})
     if not ties:
         ties.append({"id": "t", "kind": "business", "source": people[0]["id"],
                      "target": "Extra.1"})  # fmt: skip
@@ -80,12 +82,15 @@ def laid_out(draw: st.DrawFn) -> str:
     order = draw(st.permutations(list(doc)))
     doc = {k: doc[k] for k in order}
     layout = draw(st.sampled_from(LAYOUTS))
+    # every character beyond ASCII escaped (json.dump's default), or written as it is
+    ascii = draw(st.booleans())
     if layout.startswith("indent"):
-        text = json.dumps(doc, indent={"1": 1, "2": 2, "tab": "\t"}[layout[7:]])
+        indent = {"1": 1, "2": 2, "tab": "\t"}[layout[7:]]
+        text = json.dumps(doc, indent=indent, ensure_ascii=ascii)
     elif layout == "one-line":
-        text = json.dumps(doc)
+        text = json.dumps(doc, ensure_ascii=ascii)
     else:
-        text = json.dumps(doc, separators=(",", ":"))
+        text = json.dumps(doc, separators=(",", ":"), ensure_ascii=ascii)
         if layout == "scattered":
             text = _scattered(draw, text)
     text += draw(st.sampled_from(["", "\n", "\n\n  "]))
@@ -101,7 +106,6 @@ def laid_out(draw: st.DrawFn) -> str:
 def test_every_layout_is_read_by_columns_as_the_document_reader_reads_it(
     tmp_path_factory: pytest.TempPathFactory, text: str, block: int
 ) -> None:
-    assume("\\" not in text)  # an escape: left to the document reader
     path = tmp_path_factory.mktemp("json") / "reg.json"
     path.write_bytes(text.encode("utf-8"))
     with pytest.MonkeyPatch.context() as mp:
@@ -138,6 +142,21 @@ def test_warnings_of_records_over_several_lines_are_at_their_fields(tmp_path: Pa
     location = read[0].full().locations[("tie", "t3")]
     assert (location.line, location.pointer) == (coaching, "/ties/2")
     assert _columnar(path) == _outcome(path)
+
+
+def test_a_document_written_by_json_dump_s_defaults_is_read_by_columns(tmp_path: Path) -> None:
+    # json.dump escapes every character beyond ASCII unless told otherwise
+    path = _plain(tmp_path)
+    doc = json.loads(path.read_text())
+    doc["people"][0]["name"] = "José Ñúñez 😀"
+    doc["ties"][0]["attributes"] = {"agreement_signed": "2024-12-30"}
+    path.write_text(json.dumps(doc, indent=2), encoding="utf-8")
+    assert "\\u00e9" in path.read_text()
+    assert _columnar(path) == _outcome(path)
+    read = _json_columns.read_json_columns(
+        str(path), kinds=dict(CORE_TIE_KINDS), roles=CORE_ROLES, as_of=None
+    )
+    assert read is not None and read[0].full().people[0].name == "José Ñúñez 😀"
 
 
 @pytest.mark.parametrize("text", ["\r", "\r ", "\n\r"])
@@ -199,6 +218,16 @@ def test_the_scan_gives_the_same_records_however_the_text_is_cut(
     # one compact object a line, each the record the document holds
     records = [json.loads(line) for line in whole[0].splitlines()]
     assert records == json.loads(text.lstrip("\ufeff"))["ties"]
+
+
+def test_the_scan_writes_escaped_characters_as_they_are_but_what_the_columns_refuse() -> None:
+    kept = rb"\u0022 \u005c \u001f \n \" \\ \ud800 \udc00 \u00zz \ud800"
+    array = rb'{"a": "Jos\u00e9 \ud83d\ude00 \/ \u007f ' + kept + rb'\u0041"}]'
+    text = _jscan.records(array, 1, 0, 0)[0]
+    assert text == '{"a": "José 😀 / \x7f '.encode() + kept + b'A"}\n'
+    # an escape cut by the block's end: the record is read whole with the next block
+    for cut in range(len(array) - 2):  # all but its "}]"
+        assert _jscan.records(array[:cut], 1, 0, 0)[0] == b""
 
 
 @pytest.mark.parametrize(

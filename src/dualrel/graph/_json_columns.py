@@ -15,13 +15,16 @@ writers of records write it, a few fields at the top, then each of ``people`` an
 
 but any other layout JSON allows is read the same way: records over several lines
 (``json.dump(doc, f, indent=2)``), the whole document on one line, CRLF line ends, a
-byte order mark.  The document is read streamed, a block at a time: the C scan
-``dualrel._jscan`` turns the complete records of a block of an array into JSON Lines,
-one compact object a line, noting the line and byte offset of each record's ``{``; the
-lines go through the JSON Lines columnar reader (:mod:`dualrel.graph._jsonl_columns`:
-pyarrow's parser, the CSV folder's column checks), told the type of every record by the
-array it is in.  Neither the text nor a dict per record is ever held whole: one block of
-text, then the columns (and two integers a record: its line and its offset).
+byte order mark, every character beyond ASCII escaped (``json.dump``'s default: the scan
+writes a ``\\uXXXX`` escape as the character it stands for, unless it is a quote, a
+backslash or a control character).  The document is read streamed, a block at a time:
+the C scan ``dualrel._jscan`` turns the complete records of a block of an array into
+JSON Lines, one compact object a line, noting the line and byte offset of each record's
+``{``; the lines go through the JSON Lines columnar reader
+(:mod:`dualrel.graph._jsonl_columns`: pyarrow's parser, the CSV folder's column checks),
+told the type of every record by the array it is in.  Neither the text nor a dict per
+record is ever held whole: one block of text, then the columns (and two integers a
+record: its line and its offset).
 
 It gives exactly what the document reader (``_json``) gives, or nothing:
 :func:`read_json_columns` returns None, and the caller reads the document as today
@@ -30,7 +33,7 @@ It gives exactly what the document reader (``_json``) gives, or nothing:
 repeated key), a ``format`` or ``as_of`` the document reader would refuse or that is not
 a plain text, a carriage return not followed by a line feed outside a text (the document
 reader counts it as a line break), no people or no ties, and whatever the JSON Lines
-columnar reader refuses (a backslash, a null or an empty text where it differs, ...).
+columnar reader refuses (any other escape, a null or an empty text where it differs, ...).
 The scan checks the arrays' structure (objects separated by commas, brackets balanced)
 and pyarrow parses every line as exactly one object, so a document read here is valid
 JSON of exactly this shape.  ``tests/graph/test_json_columns.py`` holds both paths to
