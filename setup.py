@@ -1,5 +1,5 @@
 """The one thing pyproject.toml cannot say: the C extensions, the engine ``dualrel._rete``
-and ``dualrel._jscan`` (a JSON document's arrays as JSON Lines, ``csrc/jscan``).
+and ``dualrel.graph._jscan`` (a JSON document's arrays as JSON Lines, ``csrc/jscan``).
 
 Its sources are durable-rules 2.0.28's Rete core and Python binding, kept and patched in
 ``csrc/durable`` (see ``docs/engine.md``).  C99 with GNU extensions, as upstream builds them;
@@ -28,6 +28,6 @@ setup(
             include_dirs=["csrc/durable/rules"],
             extra_compile_args=_FLAGS,
         ),
-        Extension("dualrel._jscan", sources=["csrc/jscan/jscan.c"], extra_compile_args=_FLAGS),
+        Extension("dualrel.graph._jscan", sources=["csrc/jscan/jscan.c"], extra_compile_args=_FLAGS),
     ]
 )

@@ -1,4 +1,4 @@
-/* dualrel._jscan: the records of a JSON array as JSON Lines, a block at a time.
+/* dualrel.graph._jscan: the records of a JSON array as JSON Lines, a block at a time.
  *
  * A JSON document's "people" or "ties" array may be laid out any way JSON allows: a
  * record over several lines, the whole document on one line, CRLF line ends.  records()

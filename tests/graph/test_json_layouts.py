@@ -1,14 +1,14 @@
 """A JSON document in any layout is read by columns, as the document reader reads it.
 
 ``_json_columns`` reads a document's ``people`` and ``ties`` arrays through the C scan
-``dualrel._jscan`` whatever their layout: a record over several lines (``indent``), the
-whole document on one line, compact separators, white space anywhere JSON allows it,
-CRLF line ends, a byte order mark, every character beyond ASCII escaped.  On generated
-valid documents (with the records the document reader warns about) in each layout, the
-columns must read the document, and give its registry, where each record was read (line
-and JSON pointer) and its warnings (each at its field's line) exactly as the document
-reader does.  The scan itself gives the same records however the text is cut into
-blocks.
+``dualrel.graph._jscan`` whatever their layout: a record over several lines
+(``indent``), the whole document on one line, compact separators, white space anywhere
+JSON allows it, CRLF line ends, a byte order mark, every character beyond ASCII escaped.
+On generated valid documents (with the records the document reader warns about) in each
+layout, the columns must read the document, and give its registry, where each record was
+read (line and JSON pointer) and its warnings (each at its field's line) exactly as the
+document reader does.  The scan itself gives the same records however the text is cut
+into blocks.
 """
 
 from __future__ import annotations
@@ -22,8 +22,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from dualrel import _jscan
-from dualrel.graph import CORE_ROLES, CORE_TIE_KINDS, _json_columns, _jsonl_columns
+from dualrel.graph import CORE_ROLES, CORE_TIE_KINDS, _jscan, _json_columns, _jsonl_columns
 from dualrel.graph._json import scan_document
 from dualrel.graph.dump import registry_document
 

@@ -18,9 +18,9 @@ but any other layout JSON allows is read the same way: records over several line
 byte order mark, every character beyond ASCII escaped (``json.dump``'s default: the scan
 writes a ``\\uXXXX`` escape as the character it stands for, unless it is a quote, a
 backslash or a control character).  The document is read streamed, a block at a time:
-the C scan ``dualrel._jscan`` turns the complete records of a block of an array into
-JSON Lines, one compact object a line, noting the line and byte offset of each record's
-``{``; the lines go through the JSON Lines columnar reader
+the C scan ``dualrel.graph._jscan`` turns the complete records of a block of an array
+into JSON Lines, one compact object a line, noting the line and byte offset of each
+record's ``{``; the lines go through the JSON Lines columnar reader
 (:mod:`dualrel.graph._jsonl_columns`: pyarrow's parser, the CSV folder's column checks),
 told the type of every record by the array it is in.  Neither the text nor a dict per
 record is ever held whole: one block of text, then the columns (and two integers a
@@ -51,11 +51,11 @@ from typing import IO
 
 import pyarrow as pa
 
-from dualrel import _jscan
 from dualrel._internal.dates import as_of_out_of_range
 from dualrel._internal.problems import Collector
 from dualrel._internal.reading import OnRead, check_file
 from dualrel.errors import Problem
+from dualrel.graph import _jscan
 from dualrel.graph._jsonl_columns import Layout, Refused, parse_block, registry_of
 from dualrel.graph._people_ties import PeopleTiesReader
 from dualrel.graph.columns import ColumnarRegistry
