@@ -1,4 +1,5 @@
-"""The one thing pyproject.toml cannot say: the engine's C extension, ``dualrel._rete``.
+"""The one thing pyproject.toml cannot say: the C extensions, the engine ``dualrel._rete``
+and ``dualrel.graph._jscan`` (a JSON document's arrays as JSON Lines, ``csrc/jscan``).
 
 Its sources are durable-rules 2.0.28's Rete core and Python binding, kept and patched in
 ``csrc/durable`` (see ``docs/engine.md``).  C99 with GNU extensions, as upstream builds them;
@@ -26,6 +27,7 @@ setup(
             + ["csrc/durable/rulespy/rules.c"],
             include_dirs=["csrc/durable/rules"],
             extra_compile_args=_FLAGS,
-        )
+        ),
+        Extension("dualrel.graph._jscan", sources=["csrc/jscan/jscan.c"], extra_compile_args=_FLAGS),
     ]
 )

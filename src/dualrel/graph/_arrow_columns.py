@@ -8,6 +8,7 @@ made only when asked for, their slots filled a column at a time (:func:`fill`).
 
 from __future__ import annotations
 
+from array import array
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -19,7 +20,18 @@ import pyarrow.compute as pc
 
 from dualrel.graph._locations import LineArray, LineMap, LineRuns, PartLines
 
-__all__ = ["POOL", "Encoded", "distinct", "encode", "fill", "ints", "lines", "lines_of", "rows_of"]
+__all__ = [
+    "POOL",
+    "Encoded",
+    "distinct",
+    "encode",
+    "fill",
+    "ints",
+    "line_map",
+    "lines",
+    "lines_of",
+    "rows_of",
+]
 
 
 def _memory_pool() -> Any:
@@ -115,11 +127,31 @@ def lines(n: int) -> LineRuns:
     return runs
 
 
-def lines_of(runs: LineRuns | PartLines, rows: pa.Array) -> LineMap:
+def line_map(lines: array[int]) -> LineRuns | LineArray:
+    """The map of records to ``lines`` (record i on ``lines[i]``): one run when they
+    follow each other line by line, else ``lines`` themselves."""
+    n = len(lines)
+    if n and lines[n - 1] - lines[0] == n - 1:
+        octets = pa.py_buffer(lines)
+        at = pa.Array.from_buffers(
+            pa.int64() if lines.itemsize == 8 else pa.int32(), n, [None, octets]
+        )
+        if pc.all(pc.equal(pc.subtract(at.slice(1), at.slice(0, n - 1)), 1)).as_py() is not False:
+            runs = LineRuns()
+            runs.starts.append(0)
+            runs.offsets.append(lines[0])
+            runs.count = n
+            return runs
+    return LineArray(lines)
+
+
+def lines_of(runs: LineRuns | PartLines | LineArray, rows: pa.Array) -> LineMap:
     """The lines of the records at ``rows`` (ascending), one entry each (and, for a split
     folder's records, each one's file)."""
     if isinstance(runs, PartLines):
         return runs.take(rows.to_pylist())
+    if isinstance(runs, LineArray):
+        return LineArray(array("l", map(runs.lines.__getitem__, rows.to_pylist())))
     at = LineArray()
     if len(runs.starts) == 1 and runs.starts[0] == 0:  # one row per line, as read
         offset = runs.offsets[0]

@@ -50,7 +50,7 @@ from dualrel.graph._csv_common import (
 )
 from dualrel.graph._csv_people import People, end_rows, person_objects, read_people
 from dualrel.graph._frozen import NO_ATTRIBUTES, FrozenDict
-from dualrel.graph._locations import LineRuns, PartLines
+from dualrel.graph._locations import LineArray, LineRuns, PartLines
 from dualrel.graph._people_ties import (
     ROLE_EXPECTATIONS,
     DateParser,
@@ -91,7 +91,7 @@ class Columns:
     them), the warnings."""
 
     people_columns: PeopleColumns
-    people_lines: LineRuns | PartLines
+    people_lines: LineRuns | PartLines | LineArray
     ties: TieColumns
     warnings: Collector
 

@@ -33,7 +33,7 @@ from dualrel.graph._people_ties import PeopleTiesReader
 from dualrel.graph._practice_reader import PracticeReader
 from dualrel.graph.model import FORMAT, PRACTICE_SECTIONS, Person, Registry, Tie
 
-__all__ = ["JsonLocator", "load_json", "scan_document"]
+__all__ = ["JsonLocator", "find_key", "load_json", "scan_document"]
 
 _WS = re.compile(r"[ \t\n\r]*")
 #: JSON whitespace, each a one-character string (never the empty one: "" in a str is True)
@@ -84,7 +84,7 @@ class JsonLocator:
         starts = self.starts.get(section)
         if starts is None or index >= len(starts):
             return None
-        off = _find_key(self.text, starts[index], field)
+        off = find_key(self.text, starts[index], field)
         return self.record_line(section, index) if off is None else self.line_at(off)
 
 
@@ -98,7 +98,7 @@ def _newline_offsets(text: str) -> array[int]:
     return offsets
 
 
-def _find_key(text: str, start: int, key: str) -> int | None:
+def find_key(text: str, start: int, key: str) -> int | None:
     """Offset of ``"key":`` directly inside the object starting at ``start``."""
     if start >= len(text) or text[start] != "{":
         return None

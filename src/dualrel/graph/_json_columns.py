@@ -1,7 +1,7 @@
-"""The columnar path for JSON documents laid out one record a line (private).
+"""The columnar path for JSON documents (private).
 
 A large registry document is usually written the way ``dualrel``'s own tools and most
-writers of records write it: a few fields at the top, then each of ``people`` and
+writers of records write it, a few fields at the top, then each of ``people`` and
 ``ties`` an array with one record on each line::
 
     {"format": "dualrel.registry/1", "as_of": "2026-11-26",
@@ -13,30 +13,39 @@ writers of records write it: a few fields at the top, then each of ``people`` an
       {"id": "t1", "kind": "coaching", "source": "co1", "target": "cl1"}
      ]}
 
-Such a document is read streamed, a block of lines at a time: the lines of an array,
-without the comma after each record, are JSON Lines, and go through the JSON Lines
-columnar reader (:mod:`dualrel.graph._jsonl_columns`: pyarrow's parser, the CSV folder's
-column checks), told the type of every record by the array it is in.  Neither the text
-nor a dict per record is ever held whole: one block of text, then the columns.
+but any other layout JSON allows is read the same way: records over several lines
+(``json.dump(doc, f, indent=2)``), the whole document on one line, CRLF line ends, a
+byte order mark, every character beyond ASCII escaped (``json.dump``'s default: the scan
+writes a ``\\uXXXX`` escape as the character it stands for, unless it is a quote, a
+backslash or a control character).  The document is read streamed, a block at a time:
+the C scan ``dualrel.graph._jscan`` turns the complete records of a block of an array
+into JSON Lines, one compact object a line, noting the line and byte offset of each
+record's ``{``; the lines go through the JSON Lines columnar reader
+(:mod:`dualrel.graph._jsonl_columns`: pyarrow's parser, the CSV folder's column checks),
+told the type of every record by the array it is in.  Neither the text nor a dict per
+record is ever held whole: one block of text, then the columns (and two integers a
+record: its line and its offset).
 
 It gives exactly what the document reader (``_json``) gives, or nothing:
 :func:`read_json_columns` returns None, and the caller reads the document as today
-(which locates every problem), for anything else: another layout (a record over several
-lines, two on one, a blank line), a top-level field other than ``format``, ``as_of``,
-``people`` and ``ties`` (the practice sections, an unknown or repeated key), a ``format``
-or ``as_of`` the document reader would refuse or that is not a plain text, a carriage
-return, a byte order mark, no people or no ties, and whatever the JSON Lines columnar
-reader refuses (a backslash, a null or an empty text where it differs, ...).  Every line
-of an array is parsed by pyarrow as exactly one object and every comma is counted, so a
-document read here is valid JSON of exactly this shape.
-``tests/graph/test_json_columns.py`` holds both paths to the same registry on generated
-documents, good and damaged.
+(which locates every problem), for anything else: a top-level field other than
+``format``, ``as_of``, ``people`` and ``ties`` (the practice sections, an unknown or
+repeated key), a ``format`` or ``as_of`` the document reader would refuse or that is not
+a plain text, a carriage return not followed by a line feed outside a text (the document
+reader counts it as a line break), no people or no ties, and whatever the JSON Lines
+columnar reader refuses (any other escape, a null or an empty text where it differs, ...).
+The scan checks the arrays' structure (objects separated by commas, brackets balanced)
+and pyarrow parses every line as exactly one object, so a document read here is valid
+JSON of exactly this shape.  ``tests/graph/test_json_columns.py`` holds both paths to
+the same registry on generated documents, good and damaged, in every layout.
 """
 
 from __future__ import annotations
 
 import re
+from array import array
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import IO
 
@@ -46,6 +55,7 @@ from dualrel._internal.dates import as_of_out_of_range
 from dualrel._internal.problems import Collector
 from dualrel._internal.reading import OnRead, check_file
 from dualrel.errors import Problem
+from dualrel.graph import _jscan
 from dualrel.graph._jsonl_columns import Layout, Refused, parse_block, registry_of
 from dualrel.graph._people_ties import PeopleTiesReader
 from dualrel.graph.columns import ColumnarRegistry
@@ -56,18 +66,17 @@ __all__ = ["BLOCK_SIZE", "read_json_columns"]
 #: Bytes read at a time (the tests make it small, so that small files are many blocks).
 BLOCK_SIZE = 16 << 20
 
-_WS = re.compile(rb"[ \t\n]*")
-_KEY = re.compile(rb'"(format|as_of|people|ties)"[ \t\n]*:[ \t\n]*')
+#: JSON white space outside a text: a carriage return only before a line feed
+_WS = re.compile(rb"(?:[ \t\n]|\r\n)*")
+_KEY = re.compile(rb'"(format|as_of|people|ties)"(?:[ \t\n]|\r\n)*:(?:[ \t\n]|\r\n)*')
 #: a top-level value read here: a text without escapes or control characters, or null
 _VALUE = re.compile(rb'"([^"\\\x00-\x1f]*)"|null')
-#: an array's opening bracket and the rest of its line; an empty array
-_OPEN = re.compile(rb"\[[ \t]*\n")
-_EMPTY = re.compile(rb"\[[ \t\n]*\]")
-#: the line closing an array
-_CLOSE = re.compile(rb"[ \t]*\]")
+_BOM = b"\xef\xbb\xbf"
 _RECORD_TYPES = {"people": "person", "ties": "tie"}
 #: more text than a key, a value or white space between them needs here
 _LONGEST = 1 << 16
+#: the scan's state at an array's ``[`` and after its ``]``
+_OPENED, _CLOSED = 0, 3
 
 
 def read_json_columns(
@@ -90,12 +99,13 @@ def read_json_columns(
 
 class _Text:
     """The file's bytes from a point on, read a block at a time; ``line`` is the line of
-    ``buf[0]``."""
+    ``buf[0]``, ``offset`` its byte offset in the file."""
 
     def __init__(self, f: IO[bytes]) -> None:
         self.f = f
         self.buf = b""
         self.line = 1
+        self.offset = 0
         self.size = 0
         self.done = False
 
@@ -104,8 +114,6 @@ class _Text:
         if self.done:
             return False
         data = self.f.read(BLOCK_SIZE)
-        if b"\r" in data:  # a line break the document reader reads otherwise: left to it
-            raise Refused
         self.size += len(data)
         self.done = not data
         self.buf += data
@@ -116,7 +124,9 @@ class _Text:
         what it matched is taken off ``buf``."""
         while True:
             m = pattern.match(self.buf)
-            if m is not None and (m.end() < len(self.buf) or self.done):
+            # a carriage return last in the block may be half of a line break
+            end = len(self.buf) - self.buf.endswith(b"\r")
+            if m is not None and (m.end() < end or self.done):
                 break
             # what it matches is short: no match in a long text is none at all
             if m is None and (len(self.buf) > _LONGEST or not self.more()):
@@ -129,6 +139,7 @@ class _Text:
     def take(self, n: int) -> bytes:
         taken, self.buf = self.buf[:n], self.buf[n:]
         self.line += taken.count(b"\n")
+        self.offset += n
         return taken
 
     def peek(self) -> bytes:
@@ -148,11 +159,15 @@ def _read(
     if not check_file(file, "registry"):  # a pipe: read once, by the document reader
         return None
     values: dict[str, str | None] = {}
-    sections: dict[str, tuple[int, list[pa.Table], int]] = {}
+    sections: dict[str, _Section] = {}
     with open(file, "rb") as f:
         text = _Text(f)
+        while len(text.buf) < len(_BOM) and text.more():
+            pass
+        if text.buf.startswith(_BOM):  # the document reader drops it too
+            text.take(len(_BOM))
         text.match(_WS)
-        if text.take(1) != b"{":  # a byte order mark, or not an object
+        if text.take(1) != b"{":
             raise Refused
         text.match(_WS)
         while True:
@@ -180,16 +195,19 @@ def _read(
     doc_as_of, err = PeopleTiesReader(Collector(), kinds, roles).date_value(values.get("as_of"))
     if err or (doc_as_of is not None and as_of_out_of_range(doc_as_of)):
         raise Refused
-    people_line, people, n_people = sections["people"]
-    ties_line, ties, n_ties = sections["ties"]
-    if not n_people or not n_ties:
+    people, ties = sections.pop("people"), sections.pop("ties")
+    if not len(people.lines) or not len(ties.lines):
         raise Refused
-    blocks = [*people, *ties]
-    del people, ties, sections
+    blocks = [*people.blocks, *ties.blocks]
+    lines, starts = people.lines, people.starts
+    n_people = len(lines)
+    lines.extend(ties.lines)
+    starts.extend(ties.starts)
+    del people, ties
     return registry_of(
         file,
         blocks,
-        Layout(people_line, n_people, ties_line),
+        Layout(0, n_people, lines, starts),
         doc_as_of,
         kinds=kinds,
         roles=roles,
@@ -199,35 +217,35 @@ def _read(
     )
 
 
-def _section(text: _Text, record_type: str) -> tuple[int, list[pa.Table], int]:
-    """One array, read from its ``[``: the line of its first record, its records as
-    tables of blocks, and how many there are."""
-    if _EMPTY.match(text.buf) is not None:
-        text.match(_EMPTY)
-        return text.line, [], 0
-    text.match(_OPEN)
-    first = text.line
+@dataclass(frozen=True, slots=True)
+class _Section:
+    """One array's records: tables of blocks, and the line and byte offset of each."""
+
+    blocks: list[pa.Table]
+    lines: array[int]
+    starts: array[int]
+
+
+def _section(text: _Text, record_type: str) -> _Section:
+    """One array, read from its ``[`` to its ``]``, a block at a time."""
+    if text.peek() != b"[":
+        raise Refused
+    text.take(1)
     blocks: list[pa.Table] = []
-    lines = commas = 0
+    lines, starts = array("l"), array("q")
+    state = _OPENED
     while True:
-        # the last record is the first line ending in "}" and no comma (a record is one
-        # line, and "}" and a line break never stand together inside one)
-        end = text.buf.find(b"}\n")
-        cut = end + 2 if end >= 0 else text.buf.rfind(b"\n") + 1
-        if not cut:
-            if not text.more():
-                raise Refused
-            continue
-        block = text.take(cut)
-        lines += block.count(b"\n")
-        commas += block.count(b",\n")
-        blocks.append(parse_block(block.replace(b",\n", b"\n"), record_type))
-        if end >= 0:
-            break
+        records, at, offsets, used, line, state = _jscan.records(
+            text.buf, text.line, state, text.offset
+        )
+        text.buf = text.buf[used:]
+        text.line = line
+        text.offset += used
+        if records:
+            lines.frombytes(at)
+            starts.frombytes(offsets)
+            blocks.append(parse_block(records, record_type))
+        if state == _CLOSED:
+            return _Section(blocks, lines, starts)
         if not text.more():
             raise Refused
-    # the last record has none: a comma after every other
-    if commas != lines - 1:
-        raise Refused
-    text.match(_CLOSE)
-    return first, blocks, lines

@@ -46,12 +46,13 @@ from dualrel._internal import decode
 from dualrel._internal.problems import MAX_ERRORS, Collector
 from dualrel._internal.reading import OnRead, check_file
 from dualrel.errors import Problem
-from dualrel.graph._arrow_columns import (
+from dualrel.graph._arrow_columns import (  # one pool: memory goes back to the objects built next
     POOL,
-)  # one pool: memory goes back to the objects built next
+    line_map,
+)
 from dualrel.graph._assemble import SectionInfo, assemble, finish
 from dualrel.graph._csv_columns import Columns, validated_columns
-from dualrel.graph._locations import LineRuns
+from dualrel.graph._locations import LineArray, LineRuns
 from dualrel.graph._people_ties import PeopleTiesReader
 from dualrel.graph.columns import ColumnarRegistry
 from dualrel.graph.model import Registry, Tie
@@ -87,30 +88,27 @@ class Layout:
     """Where a file's records are, by their position among its people and ties.
 
     JSON Lines: record r on line ``first + r``.  A JSON document (``people`` given, the
-    number of its people): its ``people`` array's records come first, record r on line
-    ``first + r``, then its ``ties`` array's, record ``people + k`` on line
-    ``ties_first + k``; each also located by JSON pointer, as the document reader does.
+    number of its people): its ``people`` array's records come first, then its ``ties``
+    array's (record ``people + k`` is tie k), record r's ``{`` on line ``lines[r]`` at
+    byte ``starts[r]`` of the file; each also located by JSON pointer, as the document
+    reader does.
     """
 
     first: int
     people: int | None = None
-    ties_first: int = 0
+    lines: array[int] | None = None
+    starts: array[int] | None = None
 
     def line(self, r: int) -> int:
-        if self.people is None or r < self.people:
-            return r + self.first
-        return r - self.people + self.ties_first
+        return r + self.first if self.lines is None else self.lines[r]
 
-    def runs(self, rows: pa.Array, *, ties: bool) -> LineRuns:
+    def runs(self, rows: pa.Array, *, ties: bool) -> LineRuns | LineArray:
         """The lines of the people (or ties) at ``rows`` (ascending positions)."""
-        if self.people is None:
+        if self.lines is None:
             return _runs(rows, self.first)
-        runs = LineRuns()  # a document's sections are one record a line, in order
-        runs.count = len(rows)
-        if runs.count:
-            runs.starts.append(0)
-            runs.offsets.append(self.ties_first if ties else self.first)
-        return runs
+        # a document's sections are its people, then its ties, each in order
+        at = self.people or 0
+        return line_map(self.lines[at:] if ties else self.lines[:at])
 
     def pointer(self, section: str) -> str | None:
         return None if self.people is None else f"/{section}"
@@ -118,17 +116,6 @@ class Layout:
     def index(self, r: int) -> int:
         """The position of record r in its section's array (a document's)."""
         return r if self.people is None or r < self.people else r - self.people
-
-    def field_line(self, section: str, index: int, field: str) -> int | None:
-        """A document's record is on one line, each field with it."""
-        return self.line(index if section == "people" else index + (self.people or 0))
-
-    def text(self, line: str) -> str:
-        """A record's text from its line (a document's: without the comma after it)."""
-        if self.people is None:
-            return line
-        text = line.rstrip()
-        return text[:-1] if text.endswith(",") else text
 
 
 def read_jsonl_columns(
@@ -529,15 +516,17 @@ def _warnings(  # noqa: PLR0917
     # the mismatched ties' positions among the file's records
     at = pc.take(tie_rows, pa.array(mismatched, pa.int64())).to_pylist() if mismatched else []
     wanted = sorted(set(suspects.to_pylist()) | set(at))
-    texts = _lines_at(file, [layout.line(r) for r in wanted])
     if layout.people is None:
+        texts = _lines_at(file, [layout.line(r) for r in wanted])
         reader = PeopleTiesReader(c, kinds, roles, extra_fields=("type",))
-    else:  # the document reader's own
-        reader = PeopleTiesReader(c, kinds, roles, field_line=layout.field_line, plain_data=True)
+    else:  # the document reader's own, each field on its line
+        texts = _records_at(file, layout, wanted)
+        fields = _FieldLines(layout, dict(zip(wanted, texts, strict=True)))
+        reader = PeopleTiesReader(c, kinds, roles, field_line=fields.line, plain_data=True)
     ties: dict[int, Tie] = {}
     for r, text in zip(wanted, texts, strict=True):
         line = layout.line(r)
-        obj = decode.loads(layout.text(text), first_line=line)
+        obj = decode.loads(text, first_line=line)
         i = layout.index(r)
         is_person = obj.get("type") == "person" if layout.people is None else r < layout.people
         if is_person:
@@ -581,3 +570,49 @@ def _lines_at(file: str, lines: list[int]) -> list[str]:
             at = line
             out.append(text.decode("utf-8-sig" if line == 1 else "utf-8"))
     return out
+
+
+def _records_at(file: str, layout: Layout, rows: list[int]) -> list[str]:
+    """The text of each of a document's records at ``rows``: from its ``{`` to its
+    ``}``, read from its byte offset up to the next record's (or the end)."""
+    starts = layout.starts
+    assert starts is not None
+    people = layout.people or 0
+    # each record ends before the next of its section, or the first of the other one
+    # when that comes later in the file
+    firsts = [starts[0]] if people else []
+    if len(starts) > people:
+        firsts.append(starts[people])
+    out: list[str] = []
+    scan = decode.scanner()
+    with open(file, "rb") as f:
+        for r in rows:
+            start = starts[r]
+            nexts = [s for s in firsts if s > start]
+            if r + 1 < len(starts) and (r + 1 < people) == (r < people):
+                nexts.append(starts[r + 1])
+            f.seek(start)
+            data = f.read(min(nexts) - start) if nexts else f.read()
+            text = data.decode("utf-8")
+            out.append(text[: scan(text, 0)[1]])
+    return out
+
+
+class _FieldLines:
+    """The line of each field of a document's records read again (the document
+    reader's :meth:`~dualrel.graph._json.JsonLocator.field_line`)."""
+
+    def __init__(self, layout: Layout, texts: Mapping[int, str]) -> None:
+        self.layout = layout
+        self.texts = texts
+
+    def line(self, section: str, index: int, field: str) -> int | None:
+        from dualrel.graph._json import find_key  # noqa: PLC0415
+
+        r = index if section == "people" else index + (self.layout.people or 0)
+        text = self.texts.get(r)
+        if text is None:
+            return None
+        at = find_key(text, 0, field)
+        line = self.layout.line(r)
+        return line if at is None else line + text.count("\n", 0, at)

@@ -29,7 +29,7 @@ from dualrel._internal.problems import Collector
 from dualrel._internal.reading import OnRead
 from dualrel._internal.storage import is_url, mirrored
 from dualrel.errors import Problem, RegistryError
-from dualrel.graph._locations import LineMap, LineRuns, PartLines
+from dualrel.graph._locations import LineArray, LineMap, LineRuns, PartLines
 from dualrel.graph.model import CORE_ROLES, Person, Registry, Tie
 
 if TYPE_CHECKING:
@@ -62,7 +62,9 @@ class TieColumns:
     end_codes: pa.Array
     attributes: list[Mapping[str, Any]]
     attribute_codes: pa.Array
-    lines: LineRuns | PartLines  # the line of each tie, by row (and file, when split)
+    #: the line of each tie, by row (and file, when split; one entry each for a JSON
+    #: document laid out otherwise than one record a line)
+    lines: LineRuns | PartLines | LineArray
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -108,7 +110,7 @@ class PeopleColumns:
     extras: tuple[str, ...]
     extra_columns: tuple[pa.Array, ...]
     end_rows: pa.Array
-    lines: LineRuns | PartLines  # the line of each person, by row (and file, when split)
+    lines: LineRuns | PartLines | LineArray  # the line of each person, as ``TieColumns.lines``
 
     def __len__(self) -> int:
         return len(self.id_codes)

@@ -1,0 +1,283 @@
+/* dualrel.graph._jscan: the records of a JSON array as JSON Lines, a block at a time.
+ *
+ * A JSON document's "people" or "ties" array may be laid out any way JSON allows: a
+ * record over several lines, the whole document on one line, CRLF line ends.  records()
+ * turns the complete records of a block of such an array into one compact object a line
+ * (white space outside texts dropped, ": " after every colon, so that pyarrow's JSON
+ * reader parses each line as one row), and notes where each record's "{" is: its line
+ * (line ends counted as the document reader counts them) and its byte offset.  Texts
+ * are copied as they are but for the escapes \uXXXX and \/, written as the UTF-8
+ * of their character when that is no quote, backslash or control character (JSON writers
+ * escape every character beyond ASCII by default); the other escapes stay, and the
+ * caller refuses them.
+ * Only the structure of the array is checked here: records are objects, separated by
+ * commas, brackets balanced; whatever else is wrong is left to the JSON parser that reads
+ * the lines.  A lone carriage return outside a text is refused (ValueError): the document
+ * reader counts it as a line break, and this scan does not.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <string.h>
+
+/* what the scan expects next */
+enum { FIRST = 0, ITEM = 1, AFTER = 2, DONE = 3 };
+
+typedef struct {
+    char *p;
+    Py_ssize_t len, cap;
+} Buf;
+
+static int put(Buf *b, const void *src, Py_ssize_t n) {
+    if (b->len + n > b->cap) {
+        Py_ssize_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->len + n) cap *= 2;
+        char *q = PyMem_Realloc(b->p, (size_t)cap);
+        if (q == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        b->p = q;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, src, (size_t)n);
+    b->len += n;
+    return 0;
+}
+
+static int hex4(const unsigned char *s) {
+    int v = 0;
+    for (int i = 0; i < 4; ++i) {
+        unsigned char c = s[i];
+        int d = c >= '0' && c <= '9'   ? c - '0'
+                : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                       : -1;
+        if (d < 0) return -1;
+        v = v * 16 + d;
+    }
+    return v;
+}
+
+/* The escape at s[0] (a backslash) as the UTF-8 it stands for, in plain (*used: the bytes
+ * of the escape): \/ and \uXXXX (a surrogate pair as one character), which JSON
+ * writers use for any character beyond ASCII, so that a text the parser reads is the
+ * text the document holds.  0: kept as written (a quote, a backslash, a control
+ * character, a lone surrogate: the caller refuses them); -1: the block ends first. */
+static int unescaped(const unsigned char *s, Py_ssize_t n, char *plain, Py_ssize_t *used) {
+    if (s[1] == '/') {
+        plain[0] = '/';
+        *used = 2;
+        return 1;
+    }
+    if (s[1] != 'u') return 0;
+    if (n < 6) return -1;
+    int cp = hex4(s + 2);
+    if (cp < 0x20 || cp == '"' || cp == '\\') return 0;
+    *used = 6;
+    if (cp >= 0xDC00 && cp <= 0xDFFF) return 0;
+    if (cp >= 0xD800 && cp <= 0xDBFF) {
+        if (n < 12) return -1;
+        int low = s[6] == '\\' && s[7] == 'u' ? hex4(s + 8) : -1;
+        if (low < 0xDC00 || low > 0xDFFF) return 0;
+        cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+        *used = 12;
+    }
+    if (cp < 0x80) {
+        plain[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        plain[0] = (char)(0xC0 | (cp >> 6));
+        plain[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        plain[0] = (char)(0xE0 | (cp >> 12));
+        plain[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        plain[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    plain[0] = (char)(0xF0 | (cp >> 18));
+    plain[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    plain[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    plain[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/* One object from s[i] ('{') copied compact to out->p + out->len, which has room for
+ * twice what is left of the block (a colon is written as two bytes, nothing longer).
+ * -1: malformed; 0: the block ends first; 1: a complete object ends at *end. */
+static int object(const unsigned char *s, Py_ssize_t n, Py_ssize_t i, long *line,
+                  Py_ssize_t *end, Buf *out) {
+    long depth = 0;
+    char *o = out->p + out->len;
+    while (i < n) {
+        unsigned char c = s[i];
+        if (c == '"') {
+            Py_ssize_t k = i + 1, from = i;
+            while (k < n) {
+                unsigned char t = s[k];
+                if (t == '"') break;
+                if (t < 0x20) return -1; /* a control character: not JSON */
+                if (t != '\\') {
+                    ++k;
+                    continue;
+                }
+                if (k + 1 >= n) return 0;
+                Py_ssize_t used = 0;
+                char plain[4];
+                int size = unescaped(s + k, n - k, plain, &used);
+                if (size < 0) return 0;
+                if (size == 0) { /* kept as it is written */
+                    k += 2;
+                    continue;
+                }
+                memcpy(o, s + from, (size_t)(k - from));
+                o += k - from;
+                memcpy(o, plain, (size_t)size);
+                o += size;
+                k += used;
+                from = k;
+            }
+            if (k >= n) return 0;
+            memcpy(o, s + from, (size_t)(k + 1 - from));
+            o += k + 1 - from;
+            i = k + 1;
+            continue;
+        }
+        switch (c) {
+        case ' ':
+        case '\t':
+            break;
+        case '\n':
+            ++*line;
+            break;
+        case '\r':
+            if (i + 1 >= n) return 0;
+            if (s[i + 1] != '\n') return -1;
+            break; /* the line is counted at its '\n' */
+        case ':':
+            *o++ = ':';
+            *o++ = ' ';
+            break;
+        case '{':
+        case '[':
+            ++depth;
+            *o++ = (char)c;
+            break;
+        case '}':
+        case ']':
+            *o++ = (char)c;
+            if (--depth == 0) {
+                out->len = o - out->p;
+                *end = i + 1;
+                return 1;
+            }
+            break;
+        default:
+            *o++ = (char)c;
+        }
+        ++i;
+    }
+    return 0;
+}
+
+static PyObject *records(PyObject *self, PyObject *args) {
+    Py_buffer view;
+    long line;
+    int state;
+    long long base;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "y*liL", &view, &line, &state, &base)) return NULL;
+    const unsigned char *s = view.buf;
+    Py_ssize_t n = view.len, i = 0;
+    Buf out = {0}, lines = {0}, starts = {0};
+    int failed = 0;
+    /* room for every record of the block at once, each colon two bytes, a line end each */
+    out.cap = 2 * n + 1;
+    out.p = PyMem_Malloc((size_t)out.cap);
+    if (out.p == NULL) {
+        PyBuffer_Release(&view);
+        return PyErr_NoMemory();
+    }
+    while (state != DONE) {
+        /* white space between records */
+        while (i < n) {
+            unsigned char c = s[i];
+            if (c == ' ' || c == '\t') {
+                ++i;
+            } else if (c == '\n') {
+                ++line;
+                ++i;
+            } else if (c == '\r' && i + 1 < n && s[i + 1] == '\n') {
+                ++i;
+            } else {
+                break;
+            }
+        }
+        if (i >= n || (s[i] == '\r' && i + 1 >= n)) break; /* the rest in the next block */
+        unsigned char c = s[i];
+        if (state == AFTER || (state == FIRST && c == ']')) {
+            if (c == ']') {
+                state = DONE;
+            } else if (c == ',') {
+                state = ITEM;
+            } else {
+                failed = -1;
+                break;
+            }
+            ++i;
+            continue;
+        }
+        if (c != '{') {
+            failed = -1;
+            break;
+        }
+        long at = line;
+        Py_ssize_t end = 0;
+        int got = object(s, n, i, &line, &end, &out);
+        if (got <= 0) {
+            line = at;
+            failed = got;
+            break; /* the record is read again, whole, with the next block */
+        }
+        long long offset = base + (long long)i;
+        out.p[out.len++] = '\n';
+        if (put(&lines, &at, sizeof at) < 0 ||
+            put(&starts, &offset, sizeof offset) < 0) {
+            failed = -2;
+            break;
+        }
+        i = end;
+        state = AFTER;
+    }
+    PyBuffer_Release(&view);
+    PyObject *result = NULL;
+    if (failed == -1) {
+        PyErr_SetString(PyExc_ValueError, "not an array of objects");
+    } else if (failed == 0) {
+        result = Py_BuildValue("y#y#y#nli", out.p ? out.p : "", out.len,
+                               lines.p ? lines.p : "", lines.len, starts.p ? starts.p : "",
+                               starts.len, i, line, state);
+    }
+    PyMem_Free(out.p);
+    PyMem_Free(lines.p);
+    PyMem_Free(starts.p);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"records", records, METH_VARARGS,
+     "records(block, line, state, base) -> (text, lines, starts, used, line, state)\n\n"
+     "The complete records of ``block`` (part of a JSON array, from its '[' or the end\n"
+     "of the previous call's ``used``), one compact object a line; the line of each\n"
+     "record's '{' (C longs), its byte offset (``base`` plus its place in ``block``, C\n"
+     "long longs), the bytes used, the line and state to go on with.  ``state``: 0 at\n"
+     "the array's '[', 1 after a comma, 2 after a record, 3 after the closing ']'."},
+    {NULL, NULL, 0, NULL}};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_jscan",
+                                    "The records of a JSON array as JSON Lines.", -1,
+                                    methods, NULL, NULL, NULL, NULL};
+
+PyMODINIT_FUNC PyInit__jscan(void) { return PyModule_Create(&module); }
