@@ -1,6 +1,8 @@
-"""The one thing pyproject.toml cannot say: the engine's C extension, ``dualrel._rete``.
+"""The one thing pyproject.toml cannot say: the C extensions, the engine's ``dualrel._rete``
+and ``dualrel._findtext`` (the findings' fingerprints, sort texts and report text in bulk,
+``csrc/findtext``, portable C99 of our own).
 
-Its sources are durable-rules 2.0.28's Rete core and Python binding, kept and patched in
+``_rete``'s sources are durable-rules 2.0.28's Rete core and Python binding, kept and patched in
 ``csrc/durable`` (see ``docs/engine.md``).  C99 with GNU extensions, as upstream builds them;
 an implicit function declaration is an error on every compiler version, not only GCC 14.
 With the interpreter's own ``-Wall`` the build is warning-free on GCC 12 for Python 3.11 to
@@ -26,6 +28,12 @@ setup(
             + ["csrc/durable/rulespy/rules.c"],
             include_dirs=["csrc/durable/rules"],
             extra_compile_args=_FLAGS,
-        )
+        ),
+        Extension(
+            "dualrel._findtext",
+            sources=["csrc/findtext/findtext.c", "csrc/findtext/sha256.c"],
+            include_dirs=["csrc/findtext"],
+            extra_compile_args=_FLAGS,
+        ),
     ]
 )

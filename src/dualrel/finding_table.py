@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TypeVar, overload
 
+from dualrel import _findtext
 from dualrel.findings import (
     CheckedFinding,
     Citation,
@@ -39,7 +40,6 @@ from dualrel.findings import (
     RemediationStep,
     RulesetRef,
     WaiverInfo,
-    _ordered_text,
     _rule_rank,
 )
 
@@ -178,12 +178,12 @@ class FindingTable(_Lazy[Finding]):
         """The findings at ``order``'s positions, in its order."""
         return FindingTable(
             self.heads,
-            [self.rule[i] for i in order],
-            [self.subjects[i] for i in order],
-            [self.evidence[i] for i in order],
-            [self.records[i] for i in order],
-            [self.remediation[i] for i in order],
-            [self.fingerprint[i] for i in order],
+            _pick(self.rule, order),
+            _pick(self.subjects, order),
+            _pick(self.evidence, order),
+            _pick(self.records, order),
+            _pick(self.remediation, order),
+            _pick(self.fingerprint, order),
         )
 
     def levels(self) -> list[int]:
@@ -193,15 +193,23 @@ class FindingTable(_Lazy[Finding]):
 
     def sorted(self) -> FindingTable:
         """The findings in report order (:meth:`~dualrel.findings.Finding.sort_key`'s):
-        the rule's part of the key made once per rule."""
+        by the rule's part of the key, made once per rule, then by the text
+        (``findings._ordered_text``) of each finding, made in one C loop."""
         ranks = [_rule_rank(h[5], h[4], h[1].id, h[0]) for h in self.heads]
-        keys = [
-            (*ranks[r], _ordered_text(s, e, rec))
-            for r, s, e, rec in zip(
-                self.rule, self.subjects, self.evidence, self.records, strict=True
-            )
-        ]
-        return self.take(sorted(range(len(keys)), key=keys.__getitem__))
+        # each head's place among the rules' parts (equal parts, equal places)
+        place = {rank: k for k, rank in enumerate(sorted(set(ranks)))}
+        places = [place[rank] for rank in ranks]
+        texts = _findtext.ordered_texts(self.subjects, self.evidence, self.records)
+        # two stable sorts, by text and then by place: the order of (place, text), ties
+        # kept in table order, as sorting by the whole key gives
+        by_text = sorted(range(len(texts)), key=texts.__getitem__)
+        place_of = _pick(places, self.rule)
+        return self.take(sorted(by_text, key=place_of.__getitem__))
+
+
+def _pick(column: list[_T], order: Sequence[int]) -> list[_T]:
+    """``column``'s items at ``order``'s positions (a C loop)."""
+    return list(map(column.__getitem__, order))
 
 
 #: the records and windows a finding's timeline draws (empty: none)
@@ -332,11 +340,11 @@ class CheckedFindings(_Lazy[CheckedFinding]):
         """The findings at ``order``'s positions, in its order."""
         return CheckedFindings(
             self.table.take(order),
-            [self.status[i] for i in order],
-            [self.description[i] for i in order],
-            [self.ties[i] for i in order],
-            [self.waiver[i] for i in order],
-            [self.in_baseline[i] for i in order],
-            [self.records[i] for i in order],
-            [self.windows[i] for i in order],
+            _pick(self.status, order),
+            _pick(self.description, order),
+            _pick(self.ties, order),
+            _pick(self.waiver, order),
+            _pick(self.in_baseline, order),
+            _pick(self.records, order),
+            _pick(self.windows, order),
         )

@@ -17,13 +17,14 @@ steps routed to their assignees.
 from __future__ import annotations
 
 import functools
+import operator
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from datetime import date, timedelta
 from typing import Any
 
 from dualrel.finding_table import FindingTable, RuleHead
-from dualrel.findings import Finding, RemediationStep, fingerprint
+from dualrel.findings import Finding, RemediationStep, fingerprint, fingerprints
 from dualrel.graph.index import OVERSIGHT_KINDS, TieIndex
 from dualrel.graph.model import Person, Tie
 from dualrel.graph.practice import Practice
@@ -563,19 +564,18 @@ class Store:
         head_list: list[RuleHead] = []
         rule_col, subjects_col = table.rule, table.subjects
         evidence_col, records_col = table.evidence, table.records
-        steps_col, fingerprints = table.remediation, table.fingerprint
+        steps_col = table.remediation
         for (name, _anchor), matches in results.items():
             rule = rules[name]
             by_coach = remediation.setdefault(name, {})
             spec = rule.rule
             origin = spec.origin  # named by the ruleset that defines it, whichever brought it
-            ruleset_id, rule_id = origin.id, spec.id
             head = heads.get(name)
             if head is None:
                 head = heads[name] = len(head_list)
                 head_list.append(
                     (
-                        rule_id,
+                        spec.id,
                         origin,
                         spec.title,
                         spec.category,
@@ -589,19 +589,26 @@ class Store:
                 if rule.symmetries
                 else matches
             )
-            for pairs, evidence, records in shown:
-                subjects = dict(pairs)
-                coach = subjects.get("coach")
-                made = by_coach.get(coach)
-                if made is None:
-                    made = by_coach[coach] = self._remediation(spec, subjects, steps)
-                rule_col.append(head)
-                subjects_col.append(subjects)
-                evidence_col.append(evidence)
-                records_col.append(records)
-                steps_col.append(made)
-                fingerprints.append(fingerprint(ruleset_id, rule_id, subjects, evidence, records))
+            if not shown:
+                continue
+            # column by column, in C loops where they can be
+            pairs, evidence, records = zip(*shown, strict=True)
+            subjects = list(map(dict, pairs))
+            coaches = list(map(_COACH, subjects))
+            for coach in dict.fromkeys(coaches):
+                if coach not in by_coach:
+                    by_coach[coach] = self._remediation(spec, coach, steps)
+            rule_col.extend([head] * len(subjects))
+            subjects_col.extend(subjects)
+            evidence_col.extend(evidence)
+            records_col.extend(records)
+            steps_col.extend(map(by_coach.__getitem__, coaches))
         table.heads = tuple(head_list)
+        # in one C loop: the text hashed, written one finding at a time here, cost more
+        # than everything else a finding needs
+        table.fingerprint = fingerprints(
+            [(h[1].id, h[0]) for h in head_list], rule_col, subjects_col, evidence_col, records_col
+        )
         return table
 
     def finding(
@@ -625,7 +632,9 @@ class Store:
             subjects=subjects,
             evidence=match[1],
             citations=spec.citations,  # findings.Citation already (frozen)
-            remediation=self._remediation(spec, subjects, steps if steps is not None else {}),
+            remediation=self._remediation(
+                spec, subjects.get("coach"), steps if steps is not None else {}
+            ),
             fingerprint=fingerprint(origin.id, spec.id, subjects, match[1], match[2]),
             records=match[2],
         )
@@ -633,25 +642,23 @@ class Store:
     def _remediation(
         self,
         spec: Rule,
-        subjects: Mapping[str, str],
+        coach: str | None,
         steps: dict[tuple[str, int, str, str | None], RemediationStep],
     ) -> tuple[RemediationStep, ...]:
-        """The steps of a finding of ``spec`` about ``subjects``, each made once per
-        action, days, owner and coach in ``steps``."""
-        coach = subjects.get("coach")
+        """The steps of a finding of ``spec`` whose coach (its ``coach`` subject) is
+        ``coach``, each made once per action, days, owner and coach in ``steps``."""
         made: list[RemediationStep] = []
         for s in spec.remediation:
             key = (s.action, s.within_days, s.owner, coach)
             step = steps.get(key)
             if step is None:
-                step = steps[key] = self._step(s.action, s.within_days, s.owner, subjects)
+                step = steps[key] = self._step(s.action, s.within_days, s.owner, coach)
             made.append(step)
         return tuple(made)
 
     def _step(
-        self, action: str, within: int, owner: Any, subjects: Mapping[str, str]
+        self, action: str, within: int, owner: Any, coach: str | None
     ) -> RemediationStep:
-        coach = subjects.get("coach")
         assignee: str | None = None
         reason: str | None = None
         if owner == "coach":
@@ -667,6 +674,10 @@ class Store:
         else:
             reason = f"owner is {owner.replace('_', ' ')}, outside the registry"
         return RemediationStep(action, within, _due(self.as_of, within), owner, assignee, reason)
+
+
+#: a finding's coach, from its subjects
+_COACH = operator.methodcaller("get", "coach")
 
 
 @functools.lru_cache(maxsize=256)
