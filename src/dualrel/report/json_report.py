@@ -9,15 +9,15 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
-from itertools import islice, repeat
+from itertools import repeat
 from typing import Any
 
 import pydantic_core
 
+from dualrel import _findtext
 from dualrel._version import __version__
 from dualrel.finding_table import CheckedFindings, RuleHead
 from dualrel.findings import (
-    FINDING_STATUSES,
     CheckedFinding,
     CheckResult,
     Citation,
@@ -275,12 +275,13 @@ def stream(result: CheckResult, people: People, batch: int | None = None) -> Ite
     assert found, "the document has its findings key"
     yield head + b'\n  "findings": ['
     checked = CheckedFindings.of(result.findings)
-    texts = _Writer().findings(checked, _names(checked, people.names))
-    sep = "\n    "
+    columns = _Writer().columns(checked, _names(checked, people.names))
+    n = len(checked)
+    sep = b"\n    "
     size = batch if batch is not None else BATCH
-    while chunk := list(islice(texts, size)):
-        yield (sep + ",\n    ".join(chunk)).encode()
-        sep = ",\n    "
+    for start in range(0, n, size):
+        yield _findtext.finding_texts(sep, start, min(start + size, n), *columns)
+        sep = b",\n    "
     yield b"\n  ],\n" + tail
 
 
@@ -297,42 +298,35 @@ def _text(value: Any, indent: str) -> str:
     return pydantic_core.to_json(value, indent=2).decode().replace("\n", "\n" + indent)
 
 
-def _strings(items: tuple[str, ...]) -> str:
-    """A list of strings as a value of a finding's key."""
-    if not items:
-        return "[]"
-    return "[\n        " + _ITEM.join(map(_quote, items)) + "\n      ]"
-
-
-_STATUS: dict[str, str] = {s: f'"{s}"' for s in FINDING_STATUSES}
-
-# a finding's columns, in the order _Writer.findings zips them
-_Row = tuple[
-    int,
-    Mapping[str, str],
-    tuple[str, ...],
-    tuple[str, ...],
-    tuple[RemediationStep, ...],
-    str,
-    str,
-    str,
-    tuple[EvidenceTie, ...],
-    WaiverInfo | None,
-    bool,
-    tuple[EvidenceRecord, ...],
-    tuple[EvidenceWindow, ...],
-    dict[str, str] | None,
+#: what _findtext.finding_texts reads, after lead, start and stop: the texts by rule (the
+#: keys before ``subjects``; the citations), then the columns (a finding's steps as text;
+#: its text from ``waiver`` on, None for most, whose waiver and names are null)
+_Columns = tuple[
+    list[str],
+    list[str],
+    list[int],
+    list[Mapping[str, str]],
+    list[tuple[str, ...]],
+    list[tuple[str, ...]],
+    list[str],
+    list[str],
+    list[str],
+    list[str],
+    list[tuple[EvidenceTie, ...]],
+    list[str | None],
 ]
 
 
 class _Writer:
     """The text of each finding of a report, as pydantic writes it at its place in the
-    document, written here key by key: making a dict per finding (and per step and
-    tie) for the serializer to walk cost more.  What a rule gives its findings (its fields and
-    citations, as pydantic writes them) and texts that repeat (descriptions, actions)
-    are written once per report; the rule's parts kept by object, as :class:`_Parts`
-    keeps its dicts, since the result holds them all while its report is made.  The
-    waiver and names (rare) are pydantic's text."""
+    document, written key by key (making a dict per finding, step and tie for the
+    serializer to walk cost more) by :func:`dualrel._findtext.finding_texts` from the
+    columns and the texts made here: what a rule gives its findings (its fields and
+    citations, as pydantic writes them) once per rule and a finding's steps once per
+    tuple of them, kept by object, as :class:`_Parts` keeps its dicts, since the result
+    holds them all while its report is made; and the keys only some findings have (the
+    waiver and names as pydantic's text, the baseline flag, the dated records and
+    windows)."""
 
     def __init__(self) -> None:
         self.parts = _Parts()
@@ -384,27 +378,6 @@ class _Writer:
             f'"unassigned_reason": {"null" if reason is None else self._q(reason)}\n        }}'
         )
 
-    def _tie(self, t: EvidenceTie) -> str:
-        # most ties are cited by one finding: written each time, not kept
-        q = _quote
-        if t.file:
-            location = (
-                f'{{\n            "file": {self._q(t.file)},\n            "line": '
-                f"{'null' if t.line is None else t.line}"
-                f',\n            "pointer": {_maybe(t.pointer)}\n          }}'
-            )
-        else:
-            location = "null"
-        start = "null" if t.start is None else '"' + t.start.isoformat() + '"'
-        end = "null" if t.end is None else '"' + t.end.isoformat() + '"'
-        return (
-            f'{{\n          "id": {q(t.id)},\n          "kind": {self._q(t.kind)}'
-            f',\n          "source": {q(t.source)},\n          "target": {q(t.target)}'
-            f',\n          "directed": {"true" if t.directed else "false"}'
-            f',\n          "start": {start},\n          "end": {end}'
-            f',\n          "location": {location}\n        }}'
-        )
-
     def _record(self, r: EvidenceRecord) -> str:
         dates = dict(r.dates)
         text = (
@@ -437,68 +410,45 @@ class _Writer:
         out = self.remediation[id(steps)] = _items(made)
         return out
 
-    def findings(
-        self, found: CheckedFindings, names: Iterable[dict[str, str] | None]
-    ) -> Iterator[str]:
-        """The text of each finding, from the columns: what a rule gives its findings
-        (the keys before ``subjects``, its citations) written once per rule."""
+    def columns(self, found: CheckedFindings, names: Iterable[dict[str, str] | None]) -> _Columns:
+        """What :func:`dualrel._findtext.finding_texts` writes the findings of ``found``
+        from (``names``: each finding's, or None)."""
         table = found.table
-        heads = [(self._head(h), self._citations(h[6])) for h in table.heads]
+        made = self.remediation
+        tails: list[str | None] = [None] * len(found)
         rows = zip(
+            found.waiver, names, found.in_baseline, found.records, found.windows, strict=True
+        )
+        for i, (waiver, named, in_baseline, dated, windows) in enumerate(rows):
+            if waiver or named is not None or in_baseline or dated or windows:
+                tails[i] = self._tail(waiver, named, in_baseline, dated, windows)
+        return (
+            [self._head(h) for h in table.heads],
+            [self._citations(h[6]) for h in table.heads],
             table.rule,
             table.subjects,
             table.evidence,
             table.records,
-            table.remediation,
+            [made.get(id(steps)) or self._steps(steps) for steps in table.remediation],
             table.fingerprint,
             found.status,
             found.description,
             found.ties,
-            found.waiver,
-            found.in_baseline,
-            found.records,
-            found.windows,
-            names,
-            strict=True,
+            tails,
         )
-        for row in rows:
-            yield self._finding(heads, row)
 
-    def _finding(self, heads: list[tuple[str, str]], row: _Row) -> str:
-        (
-            rule, subjects, evidence, records, steps, fingerprint, status, description,
-            ties, waiver, in_baseline, dated, windows, names,
-        ) = row  # fmt: skip
-        head, citations = heads[rule]
-        q = _quote
-        quoted = self.quoted
-        people = (
-            "{\n        "
-            + _ITEM.join([f"{q(k)}: {q(v)}" for k, v in sorted(subjects.items())])
-            + "\n      }"
-            if subjects
-            else "{}"
-        )
-        remediation = self.remediation.get(id(steps)) or self._steps(steps)
-        if len(ties) == 1:
-            cited = f"[\n        {self._tie(ties[0])}\n      ]"
-        else:
-            cited = _items([self._tie(t) for t in ties])
+    def _tail(
+        self,
+        waiver: WaiverInfo | None,
+        names: dict[str, str] | None,
+        in_baseline: bool,
+        dated: tuple[EvidenceRecord, ...],
+        windows: tuple[EvidenceWindow, ...],
+    ) -> str:
+        """A finding's text from its ``waiver`` key to its end."""
         waived = _text(_waiver(waiver), "      ") if waiver else "null"
         found = _text(names, "      ") if names is not None else "null"
-        text = (
-            f"{head}{people},\n"
-            f'      "evidence": {_strings(evidence)},\n'
-            f'      "records": {_strings(records) if records else "[]"},\n'
-            f'      "citations": {citations},\n'
-            f'      "remediation": {remediation},\n'
-            f'      "fingerprint": {q(fingerprint)},\n'
-            f'      "status": {_STATUS.get(status) or q(status)},\n'
-            f'      "description": {quoted.get(description) or self._q(description)},\n'
-            f'      "evidence_ties": {cited},\n'
-            f'      "waiver": {waived},\n'
-            f'      "names": {found}'
-        )
+        text = f',\n      "waiver": {waived},\n      "names": {found}'
         # the keys only some findings have, as ReportDocument says
         if in_baseline:
             text += ',\n      "in_baseline": true'

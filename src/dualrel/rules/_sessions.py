@@ -656,9 +656,7 @@ class Store:
             made.append(step)
         return tuple(made)
 
-    def _step(
-        self, action: str, within: int, owner: Any, coach: str | None
-    ) -> RemediationStep:
+    def _step(self, action: str, within: int, owner: Any, coach: str | None) -> RemediationStep:
         assignee: str | None = None
         reason: str | None = None
         if owner == "coach":
