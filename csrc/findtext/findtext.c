@@ -635,9 +635,44 @@ static int put_strings(Buf *b, PyObject *seq)
     return rc;
 }
 
-static int put_ties(Buf *b, PyObject *seq)
+/* json_report._Writer._step: one remediation step */
+static PyObject *S_action, *S_within_days, *S_due, *S_owner, *S_assignee, *S_unassigned_reason;
+
+static int put_step(Buf *b, PyObject *step)
 {
-    PyObject *fast = PySequence_Fast(seq, "expected a sequence of ties");
+    PyObject *v[6] = {NULL};
+    PyObject *names[6] = {S_action, S_within_days, S_due, S_owner, S_assignee,
+                          S_unassigned_reason};
+    PyObject *days = NULL;
+    int rc = -1;
+    for (int i = 0; i < 6; i++) {
+        v[i] = PyObject_GetAttr(step, names[i]);
+        if (v[i] == NULL) {
+            goto done;
+        }
+    }
+    days = PyObject_Format(v[1], NULL);
+    if (days == NULL || PUT_LIT(b, "{\n          \"action\": ") < 0 || put_quoted(b, v[0]) < 0 ||
+        PUT_LIT(b, ",\n          \"within_days\": ") < 0 || put_text(b, days) < 0 ||
+        PUT_LIT(b, ",\n          \"due\": ") < 0 || put_day(b, v[2]) < 0 ||
+        PUT_LIT(b, ",\n          \"owner\": ") < 0 || put_quoted(b, v[3]) < 0 ||
+        PUT_LIT(b, ",\n          \"assignee\": ") < 0 || put_maybe(b, v[4]) < 0 ||
+        PUT_LIT(b, ",\n          \"unassigned_reason\": ") < 0 || put_maybe(b, v[5]) < 0) {
+        goto done;
+    }
+    rc = PUT_LIT(b, "\n        }");
+done:
+    Py_XDECREF(days);
+    for (int i = 0; i < 6; i++) {
+        Py_XDECREF(v[i]);
+    }
+    return rc;
+}
+
+/* a list of objects (ties, steps) as the value of a finding's key (json_report._items) */
+static int put_objects(Buf *b, PyObject *seq, int (*put)(Buf *, PyObject *))
+{
+    PyObject *fast = PySequence_Fast(seq, "expected a sequence");
     if (fast == NULL) {
         return -1;
     }
@@ -649,7 +684,7 @@ static int put_ties(Buf *b, PyObject *seq)
     } else {
         rc = PUT_LIT(b, "[\n        ");
         for (Py_ssize_t i = 0; i < n && rc == 0; i++) {
-            rc = (i && PUT_LIT(b, ",\n        ") < 0) || put_tie(b, items[i]) < 0 ? -1 : 0;
+            rc = (i && PUT_LIT(b, ",\n        ") < 0) || put(b, items[i]) < 0 ? -1 : 0;
         }
         if (rc == 0) {
             rc = PUT_LIT(b, "\n      ]");
@@ -707,7 +742,7 @@ static int finding_text(Buf *b, PyObject *const *col, Py_ssize_t i, Py_ssize_t h
         PUT_LIT(b, ",\n      \"citations\": ") < 0 ||
         put_text(b, PyList_GET_ITEM(col[C_CITATIONS], r)) < 0 ||
         PUT_LIT(b, ",\n      \"remediation\": ") < 0 ||
-        put_text(b, PyList_GET_ITEM(col[C_REMEDIATION], i)) < 0 ||
+        put_objects(b, PyList_GET_ITEM(col[C_REMEDIATION], i), put_step) < 0 ||
         PUT_LIT(b, ",\n      \"fingerprint\": ") < 0 ||
         put_quoted(b, PyList_GET_ITEM(col[C_FINGERPRINT], i)) < 0 ||
         PUT_LIT(b, ",\n      \"status\": ") < 0 ||
@@ -717,7 +752,7 @@ static int finding_text(Buf *b, PyObject *const *col, Py_ssize_t i, Py_ssize_t h
     }
     if (put_quoted(b, PyList_GET_ITEM(col[C_DESCRIPTION], i)) < 0 ||
         PUT_LIT(b, ",\n      \"evidence_ties\": ") < 0 ||
-        put_ties(b, PyList_GET_ITEM(col[C_TIES], i)) < 0) {
+        put_objects(b, PyList_GET_ITEM(col[C_TIES], i), put_tie) < 0) {
         return -1;
     }
     PyObject *tail = PyList_GET_ITEM(col[C_TAILS], i);
@@ -732,8 +767,8 @@ PyDoc_STRVAR(
     "finding_texts(lead, start, stop, heads, citations, rule, subjects, evidence, records,\n"
     "              remediation, fingerprint, status, description, ties, tails, /) -> bytes\n\n"
     "The JSON report's text of the findings start to stop, joined as the findings list\n"
-    "joins them, after lead. heads and citations are texts by head; remediation a text\n"
-    "per finding; tails the text from the waiver key on, None for the usual one.");
+    "joins them, after lead. heads and citations are texts by head; remediation each\n"
+    "finding's steps; tails the text from the waiver key on, None for the usual one.");
 
 static PyObject *finding_texts(PyObject *self, PyObject *args)
 {
@@ -782,12 +817,70 @@ fail:
     return NULL;
 }
 
+/* -- objects of slotted classes ------------------------------------------------------ */
+
+PyDoc_STRVAR(instances_doc,
+             "instances(cls, slots, columns, /) -> list\n\n"
+             "Objects of the slotted class cls, the i-th with each slot (a member descriptor\n"
+             "of slots) set to its column's i-th value, as object.__setattr__ sets it: what a\n"
+             "frozen dataclass's __init__ does, field by field, in the interpreter.");
+
+static PyObject *instances(PyObject *self, PyObject *args)
+{
+    PyTypeObject *cls;
+    PyObject *slots, *columns;
+    if (!PyArg_ParseTuple(args, "O!O!O!:instances", &PyType_Type, &cls, &PyTuple_Type, &slots,
+                          &PyTuple_Type, &columns)) {
+        return NULL;
+    }
+    Py_ssize_t k = PyTuple_GET_SIZE(slots);
+    if (PyTuple_GET_SIZE(columns) != k || k == 0) {
+        PyErr_SetString(PyExc_ValueError, "one column per slot, at least one");
+        return NULL;
+    }
+    Py_ssize_t n = PyList_Check(PyTuple_GET_ITEM(columns, 0))
+                       ? PyList_GET_SIZE(PyTuple_GET_ITEM(columns, 0))
+                       : -1;
+    for (Py_ssize_t j = 0; j < k; j++) {
+        if (!PyObject_TypeCheck(PyTuple_GET_ITEM(slots, j), &PyMemberDescr_Type)) {
+            PyErr_SetString(PyExc_TypeError, "slots must be member descriptors");
+            return NULL;
+        }
+        if (check_column(PyTuple_GET_ITEM(columns, j), n, "column") < 0) {
+            return NULL;
+        }
+    }
+    PyObject *out = PyList_New(n);
+    if (out == NULL) {
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *obj = cls->tp_alloc(cls, 0);
+        if (obj == NULL) {
+            goto fail;
+        }
+        PyList_SET_ITEM(out, i, obj);
+        for (Py_ssize_t j = 0; j < k; j++) {
+            PyObject *slot = PyTuple_GET_ITEM(slots, j);
+            PyObject *value = PyList_GET_ITEM(PyTuple_GET_ITEM(columns, j), i);
+            if (Py_TYPE(slot)->tp_descr_set(slot, obj, value) < 0) {
+                goto fail;
+            }
+        }
+    }
+    return out;
+fail:
+    Py_DECREF(out);
+    return NULL;
+}
+
 /* -- the module ---------------------------------------------------------------------------- */
 
 static PyMethodDef methods[] = {
     {"fingerprints", fingerprints, METH_VARARGS, fingerprints_doc},
     {"ordered_texts", ordered_texts, METH_VARARGS, ordered_texts_doc},
     {"finding_texts", finding_texts, METH_VARARGS, finding_texts_doc},
+    {"instances", instances, METH_VARARGS, instances_doc},
     {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef module = {
@@ -806,7 +899,10 @@ PyMODINIT_FUNC PyInit__findtext(void)
     } names[] = {{&S_id, "id"},         {&S_kind, "kind"},     {&S_source, "source"},
                  {&S_target, "target"}, {&S_directed, "directed"}, {&S_start, "start"},
                  {&S_end, "end"},       {&S_file, "file"},     {&S_line, "line"},
-                 {&S_pointer, "pointer"}, {&S_isoformat, "isoformat"}};
+                 {&S_pointer, "pointer"}, {&S_isoformat, "isoformat"},
+                 {&S_action, "action"}, {&S_within_days, "within_days"}, {&S_due, "due"},
+                 {&S_owner, "owner"}, {&S_assignee, "assignee"},
+                 {&S_unassigned_reason, "unassigned_reason"}};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         if (*names[i].slot == NULL) {
             *names[i].slot = PyUnicode_InternFromString(names[i].name);

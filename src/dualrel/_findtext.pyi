@@ -12,6 +12,9 @@ def fingerprints(
     records: list[tuple[str, ...]],
     /,
 ) -> list[str]: ...
+def instances(
+    cls: type[Any], slots: tuple[Any, ...], columns: tuple[list[Any], ...], /
+) -> list[Any]: ...
 def ordered_texts(
     subjects: list[Mapping[str, str]],
     evidence: list[tuple[str, ...]],
@@ -22,17 +25,17 @@ def finding_texts(
     lead: bytes,
     start: int,
     stop: int,
-    heads: list[str],
-    citations: list[str],
-    rule: list[int],
-    subjects: list[Mapping[str, str]],
-    evidence: list[tuple[str, ...]],
-    records: list[tuple[str, ...]],
-    remediation: list[str],
-    fingerprint: list[str],
-    status: list[str],
-    description: list[str],
-    ties: list[Sequence[Any]],
-    tails: list[str | None],
+    heads: Sequence[str],
+    citations: Sequence[str],
+    rule: Sequence[int],
+    subjects: Sequence[Mapping[str, str]],
+    evidence: Sequence[tuple[str, ...]],
+    records: Sequence[tuple[str, ...]],
+    remediation: Sequence[tuple[Any, ...]],
+    fingerprint: Sequence[str],
+    status: Sequence[str],
+    description: Sequence[str],
+    ties: Sequence[Sequence[Any]],
+    tails: Sequence[str | None],
     /,
 ) -> bytes: ...

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from dualrel._internal import storage
+from dualrel._internal.frozen import instances
 from dualrel._internal.gc import gc_paused
 from dualrel._internal.reading import OnRead
 from dualrel._internal.timing import Stopwatch
@@ -164,30 +165,48 @@ def _evidence_ties(registry: Registry, findings: FindingTable) -> dict[str, Evid
     ids = {tid for evidence in findings.evidence for tid in evidence}
     if not ids:
         return {}
-    locations = registry.locations
-    at = locations.at if isinstance(locations, RecordLocations) else None
-    out: dict[str, EvidenceTie] = {}
-    directed: dict[str, bool] = {}
     ties = registry.ties
     # the positions of the cited ties, found by C loops (a Python loop over every tie of
-    # the registry cost more than making the cited ones)
-    cited = compress(range(len(ties)), map(ids.__contains__, map(attrgetter("id"), ties)))
-    for i in cited:
-        t = ties[i]
-        tid = t.id
-        kind = t.kind
-        is_directed = directed.get(kind)
-        if is_directed is None:
-            is_directed = directed[kind] = registry.is_directed(kind)
-        loc = at("tie", i) if at is not None else locations.get(("tie", tid))
-        if loc is None:
-            out[tid] = EvidenceTie(tid, kind, t.source, t.target, is_directed, t.start, t.end)
-        else:
-            out[tid] = EvidenceTie(
-                tid, kind, t.source, t.target, is_directed, t.start, t.end,
-                loc.file, loc.line, loc.pointer,
-            )  # fmt: skip
-    return out
+    # the registry cost more than making the cited ones); then the cited ties by columns
+    cited = list(compress(range(len(ties)), map(ids.__contains__, map(_ID, ties))))
+    found = list(map(ties.__getitem__, cited))
+    tids = list(map(_ID, found))
+    kinds = list(map(_KIND, found))
+    directed = {kind: registry.is_directed(kind) for kind in dict.fromkeys(kinds)}
+    locations = registry.locations
+    where: tuple[list[str | None], list[int | None], list[str | None]] | None = None
+    if isinstance(locations, RecordLocations):
+        where = locations.columns("tie", cited)
+    if where is None:  # located by id, or not at all
+        located = (
+            [None] * len(tids)
+            if isinstance(locations, RecordLocations)
+            else list(map(locations.get, [("tie", tid) for tid in tids]))
+        )
+        where = (
+            [loc.file if loc else None for loc in located],
+            [loc.line if loc else None for loc in located],
+            [loc.pointer if loc else None for loc in located],
+        )
+    made = instances(
+        EvidenceTie,
+        [
+            tids,
+            kinds,
+            list(map(_SOURCE, found)),
+            list(map(_TARGET, found)),
+            list(map(directed.__getitem__, kinds)),
+            list(map(_START, found)),
+            list(map(_END, found)),
+            *where,
+        ],
+    )
+    return dict(zip(tids, made, strict=True))
+
+
+_ID, _KIND, _SOURCE, _TARGET, _START, _END = map(
+    attrgetter, ("id", "kind", "source", "target", "start", "end")
+)
 
 
 def _records(registry: Registry, findings: FindingTable) -> dict[str, EvidenceRecord]:

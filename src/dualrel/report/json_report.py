@@ -7,7 +7,7 @@ This is what ``--baseline`` and ``dualrel explain`` read; its JSON Schema is
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from itertools import repeat
 from typing import Any
@@ -299,21 +299,21 @@ def _text(value: Any, indent: str) -> str:
 
 
 #: what _findtext.finding_texts reads, after lead, start and stop: the texts by rule (the
-#: keys before ``subjects``; the citations), then the columns (a finding's steps as text;
-#: its text from ``waiver`` on, None for most, whose waiver and names are null)
+#: keys before ``subjects``; the citations), then the columns (a finding's text from
+#: ``waiver`` on: None for most, whose waiver and names are null)
 _Columns = tuple[
-    list[str],
-    list[str],
-    list[int],
-    list[Mapping[str, str]],
-    list[tuple[str, ...]],
-    list[tuple[str, ...]],
-    list[str],
-    list[str],
-    list[str],
-    list[str],
-    list[tuple[EvidenceTie, ...]],
-    list[str | None],
+    Sequence[str],
+    Sequence[str],
+    Sequence[int],
+    Sequence[Mapping[str, str]],
+    Sequence[tuple[str, ...]],
+    Sequence[tuple[str, ...]],
+    Sequence[tuple[RemediationStep, ...]],
+    Sequence[str],
+    Sequence[str],
+    Sequence[str],
+    Sequence[tuple[EvidenceTie, ...]],
+    Sequence[str | None],
 ]
 
 
@@ -322,18 +322,15 @@ class _Writer:
     document, written key by key (making a dict per finding, step and tie for the
     serializer to walk cost more) by :func:`dualrel._findtext.finding_texts` from the
     columns and the texts made here: what a rule gives its findings (its fields and
-    citations, as pydantic writes them) once per rule and a finding's steps once per
-    tuple of them, kept by object, as :class:`_Parts` keeps its dicts, since the result
-    holds them all while its report is made; and the keys only some findings have (the
-    waiver and names as pydantic's text, the baseline flag, the dated records and
-    windows)."""
+    citations, as pydantic writes them) once per rule, kept by object, as :class:`_Parts`
+    keeps its dicts, since the result holds them all while its report is made; and the
+    keys only some findings have (the waiver and names as pydantic's text, the baseline
+    flag, the dated records and windows)."""
 
     def __init__(self) -> None:
         self.parts = _Parts()
-        self.texts: dict[int, str] = {}  # citations and steps, by id
-        self.remediation: dict[int, str] = {}  # a finding's steps, by the tuple's id
+        self.texts: dict[int, str] = {}  # citations, by id
         self.quoted: dict[str, str] = {}
-        self.step_heads: dict[tuple[str, int, date, str], str] = {}
 
     def _head(self, h: RuleHead) -> str:
         """The keys of a finding before ``subjects``, which its rule gives."""
@@ -361,23 +358,6 @@ class _Writer:
             out = self.quoted[text] = _quote(text)
         return out
 
-    def _step(self, s: RemediationStep) -> str:
-        # a step differs from the rule's by its assignee alone (the coach, or whoever
-        # oversees them): the rest is written once per action, days, due date and owner
-        key = (s.action, s.within_days, s.due, s.owner)
-        head = self.step_heads.get(key)
-        if head is None:
-            head = self.step_heads[key] = (
-                f'{{\n          "action": {_quote(s.action)},\n          "within_days": '
-                f'{s.within_days},\n          "due": "{s.due.isoformat()}",\n          '
-                f'"owner": {_quote(s.owner)},\n          "assignee": '
-            )
-        reason = s.unassigned_reason
-        return (
-            f"{head}{_maybe(s.assignee)},\n          "
-            f'"unassigned_reason": {"null" if reason is None else self._q(reason)}\n        }}'
-        )
-
     def _record(self, r: EvidenceRecord) -> str:
         dates = dict(r.dates)
         text = (
@@ -397,24 +377,10 @@ class _Writer:
             "\n        }"
         )
 
-    def _steps(self, steps: tuple[RemediationStep, ...]) -> str:
-        """A finding's steps, once per tuple (a coach's findings of a rule share it) from
-        each step's text, once per step (rules share steps)."""
-        texts = self.texts
-        made = []
-        for s in steps:
-            text = texts.get(id(s))
-            if text is None:
-                text = texts[id(s)] = self._step(s)
-            made.append(text)
-        out = self.remediation[id(steps)] = _items(made)
-        return out
-
     def columns(self, found: CheckedFindings, names: Iterable[dict[str, str] | None]) -> _Columns:
         """What :func:`dualrel._findtext.finding_texts` writes the findings of ``found``
         from (``names``: each finding's, or None)."""
         table = found.table
-        made = self.remediation
         tails: list[str | None] = [None] * len(found)
         rows = zip(
             found.waiver, names, found.in_baseline, found.records, found.windows, strict=True
@@ -429,7 +395,7 @@ class _Writer:
             table.subjects,
             table.evidence,
             table.records,
-            [made.get(id(steps)) or self._steps(steps) for steps in table.remediation],
+            table.remediation,
             table.fingerprint,
             found.status,
             found.description,
