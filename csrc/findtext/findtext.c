@@ -14,7 +14,6 @@
 #include <Python.h>
 #include <datetime.h>
 
-#include <stdio.h>
 #include <string.h>
 
 #include "sha256.h"
@@ -524,11 +523,13 @@ static int put_day(Buf *b, PyObject *d)
     if (d == Py_None) {
         return PUT_LIT(b, "null");
     }
-    if (PyDate_CheckExact(d)) {
-        char text[32];
-        int n = snprintf(text, sizeof text, "\"%04d-%02d-%02d\"", PyDateTime_GET_YEAR(d),
-                         PyDateTime_GET_MONTH(d), PyDateTime_GET_DAY(d));
-        return buf_put(b, text, (size_t)n);
+    if (PyDate_CheckExact(d)) { /* a year is 1 to 9999: four digits, as isoformat */
+        int y = PyDateTime_GET_YEAR(d), m = PyDateTime_GET_MONTH(d), day = PyDateTime_GET_DAY(d);
+        char text[12] = {'"', (char)('0' + y / 1000), (char)('0' + y / 100 % 10),
+                         (char)('0' + y / 10 % 10), (char)('0' + y % 10), '-',
+                         (char)('0' + m / 10), (char)('0' + m % 10), '-',
+                         (char)('0' + day / 10), (char)('0' + day % 10), '"'};
+        return buf_put(b, text, sizeof text);
     }
     PyObject *iso = PyObject_CallMethodNoArgs(d, S_isoformat);
     if (iso == NULL) {
@@ -817,6 +818,104 @@ fail:
     return NULL;
 }
 
+/* -- columns of dicts and of looked-up values ------------------------------------------- */
+
+PyDoc_STRVAR(dicts_doc,
+             "dicts(pairs, /) -> list[dict]\n\n"
+             "dict(p) for each p of the list pairs (each a sequence of key, value pairs).");
+
+static PyObject *dicts(PyObject *self, PyObject *arg)
+{
+    if (!PyList_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "dicts: expected a list");
+        return NULL;
+    }
+    Py_ssize_t n = PyList_GET_SIZE(arg);
+    PyObject *out = PyList_New(n);
+    if (out == NULL) {
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *pairs = PyList_GET_ITEM(arg, i);
+        PyObject *d = PyDict_New();
+        if (d == NULL) {
+            goto fail;
+        }
+        PyList_SET_ITEM(out, i, d);
+        int fast = PyTuple_CheckExact(pairs);
+        for (Py_ssize_t k = 0; fast && k < PyTuple_GET_SIZE(pairs); k++) {
+            PyObject *pair = PyTuple_GET_ITEM(pairs, k);
+            fast = PyTuple_CheckExact(pair) && PyTuple_GET_SIZE(pair) == 2;
+        }
+        if (!fast) { /* what dict() does with any other sequence of pairs */
+            if (PyDict_MergeFromSeq2(d, pairs, 1) < 0) {
+                goto fail;
+            }
+            continue;
+        }
+        for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(pairs); k++) {
+            PyObject *pair = PyTuple_GET_ITEM(pairs, k);
+            if (PyDict_SetItem(d, PyTuple_GET_ITEM(pair, 0), PyTuple_GET_ITEM(pair, 1)) < 0) {
+                goto fail;
+            }
+        }
+    }
+    return out;
+fail:
+    Py_DECREF(out);
+    return NULL;
+}
+
+PyDoc_STRVAR(looked_up_doc,
+             "looked_up(mapping, keys, /) -> list[tuple]\n\n"
+             "For each sequence of keys in the list keys, the tuple of mapping's values\n"
+             "(a dict) for those of its keys mapping has, in order.");
+
+static PyObject *looked_up(PyObject *self, PyObject *args)
+{
+    PyObject *mapping, *keys;
+    if (!PyArg_ParseTuple(args, "O!O!:looked_up", &PyDict_Type, &mapping, &PyList_Type, &keys)) {
+        return NULL;
+    }
+    Py_ssize_t n = PyList_GET_SIZE(keys);
+    PyObject *out = PyList_New(n);
+    if (out == NULL) {
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *fast = PySequence_Fast(PyList_GET_ITEM(keys, i), "expected sequences of keys");
+        if (fast == NULL) {
+            goto fail;
+        }
+        Py_ssize_t m = PySequence_Fast_GET_SIZE(fast);
+        PyObject *found = PyTuple_New(m);
+        Py_ssize_t k = 0;
+        for (Py_ssize_t j = 0; found != NULL && j < m; j++) {
+            PyObject *v = PyDict_GetItemWithError(mapping, PySequence_Fast_GET_ITEM(fast, j));
+            if (v != NULL) {
+                Py_INCREF(v);
+                PyTuple_SET_ITEM(found, k++, v);
+            } else if (PyErr_Occurred()) {
+                Py_CLEAR(found);
+            }
+        }
+        Py_DECREF(fast);
+        if (found != NULL && k < m) { /* some key not there: the ones that are */
+            PyObject *some = PyTuple_GetSlice(found, 0, k);
+            Py_DECREF(found);
+            found = some;
+        }
+        if (found == NULL) {
+            goto fail;
+        }
+        PyList_SET_ITEM(out, i, found);
+    }
+    return out;
+fail:
+    Py_DECREF(out);
+    return NULL;
+}
+
 /* -- objects of slotted classes ------------------------------------------------------ */
 
 PyDoc_STRVAR(instances_doc,
@@ -881,6 +980,8 @@ static PyMethodDef methods[] = {
     {"ordered_texts", ordered_texts, METH_VARARGS, ordered_texts_doc},
     {"finding_texts", finding_texts, METH_VARARGS, finding_texts_doc},
     {"instances", instances, METH_VARARGS, instances_doc},
+    {"dicts", dicts, METH_O, dicts_doc},
+    {"looked_up", looked_up, METH_VARARGS, looked_up_doc},
     {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef module = {

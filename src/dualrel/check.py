@@ -295,24 +295,17 @@ def _checked(
     (``when``) have a timeline made."""
     keys = [_rule_key(h[1], h[0]) for h in findings.heads]
 
-    def cited(ids: tuple[str, ...]) -> tuple[EvidenceTie, ...]:
-        try:
-            return tuple(map(evidence.__getitem__, ids))
-        except KeyError:  # a tie the registry does not hold (a derived chain's)
-            return tuple([evidence[tid] for tid in ids if tid in evidence])
-
     dated = None
     if timelines is not None:
         when = [key in timelines.conditions for key in keys]
 
-        def dated(i: int) -> Dated:
-            f = findings[i]
-            return timelines.of(f, cited(f.evidence))
+        def dated(i: int, ties: tuple[EvidenceTie, ...]) -> Dated:
+            return timelines.of(findings[i], ties)
 
     return CheckedFindings.checked(
         findings,
         [descriptions.get(key, "") for key in keys],
-        cited,
+        evidence,
         applied=applied,
         baselined=baselined,
         dated=dated,

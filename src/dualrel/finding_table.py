@@ -207,7 +207,7 @@ class FindingTable(_Lazy[Finding]):
         return self.take(sorted(by_text, key=place_of.__getitem__))
 
 
-def _pick(column: list[_T], order: Sequence[int]) -> list[_T]:
+def _pick(column: Sequence[_T], order: Sequence[int]) -> list[_T]:
     """``column``'s items at ``order``'s positions (a C loop)."""
     return list(map(column.__getitem__, order))
 
@@ -273,18 +273,19 @@ class CheckedFindings(_Lazy[CheckedFinding]):
         cls,
         table: FindingTable,
         descriptions: Sequence[str],
-        cited: Callable[[tuple[str, ...]], tuple[EvidenceTie, ...]],
+        cited: Mapping[str, EvidenceTie],
         *,
         applied: Mapping[str, WaiverInfo],
         baselined: Iterable[str],
-        dated: Callable[[int], Dated] | None = None,
+        dated: Callable[[int, tuple[EvidenceTie, ...]], Dated] | None = None,
         when: Sequence[bool] = (),
     ) -> CheckedFindings:
         """Each finding of ``table`` with its status after the waivers ``applied``
         (by fingerprint) and the baseline's fingerprints ``baselined``, its rule's
-        description (``descriptions``, by head), its cited ties (``cited`` of its
-        evidence) and, for the findings whose head ``when`` says (by head), what
-        ``dated(i)`` says its timeline draws."""
+        description (``descriptions``, by head), its cited ties (those of its evidence
+        ``cited`` has, by id: a derived chain's are not the registry's) and, for the
+        findings whose head ``when`` says (by head), what ``dated(i, ties)`` says its
+        timeline draws."""
         n = len(table)
         in_base = frozenset(baselined)
         waiver: list[WaiverInfo | None]
@@ -298,17 +299,21 @@ class CheckedFindings(_Lazy[CheckedFinding]):
                 "waived" if w else "baselined" if b else "open"
                 for w, b in zip(waiver, in_baseline, strict=True)
             ]
+        # in one C loop: a call per finding cost more than the look-ups
+        ties = _findtext.looked_up(
+            cited if isinstance(cited, dict) else dict(cited), table.evidence
+        )
         records: list[tuple[EvidenceRecord, ...]] = [()] * n
         windows: list[tuple[EvidenceWindow, ...]] = [()] * n
         if dated is not None:
             for i, (r, recs) in enumerate(zip(table.rule, table.records, strict=True)):
                 if recs or when[r]:
-                    records[i], windows[i] = dated(i)
+                    records[i], windows[i] = dated(i, ties[i])
         return cls(
             table,
             status,
-            [descriptions[r] for r in table.rule],
-            list(map(cited, table.evidence)),
+            _pick(descriptions, table.rule),
+            ties,
             waiver,
             in_baseline,
             records,
