@@ -731,7 +731,34 @@ static const char *const COLUMN_NAMES[C_COUNT] = {
     "heads", "citations", "rule", "subjects", "evidence", "records", "remediation",
     "fingerprint", "status", "description", "ties", "tails"};
 
-static int finding_text(Buf *b, PyObject *const *col, Py_ssize_t i, Py_ssize_t heads)
+/* a finding's steps: the text of each tuple of them written once (a coach's findings of
+ * one rule share it), kept in ``steps`` by the tuple's address while the columns hold it */
+static int put_steps(Buf *b, PyObject *tuple, PyObject *steps)
+{
+    PyObject *key = PyLong_FromVoidPtr(tuple);
+    if (key == NULL) {
+        return -1;
+    }
+    PyObject *text = PyDict_GetItemWithError(steps, key);
+    if (text != NULL) {
+        Py_DECREF(key);
+        return buf_put(b, PyBytes_AS_STRING(text), (size_t)PyBytes_GET_SIZE(text));
+    }
+    size_t start = b->len;
+    int rc = -1;
+    if (!PyErr_Occurred() && put_objects(b, tuple, put_step) == 0) {
+        text = PyBytes_FromStringAndSize(b->data + start, (Py_ssize_t)(b->len - start));
+        if (text != NULL) {
+            rc = PyDict_SetItem(steps, key, text);
+            Py_DECREF(text);
+        }
+    }
+    Py_DECREF(key);
+    return rc;
+}
+
+static int finding_text(Buf *b, PyObject *const *col, Py_ssize_t i, Py_ssize_t heads,
+                        PyObject *steps)
 {
     Py_ssize_t r;
     if (head_of(col[C_RULE], i, heads, &r) < 0 || put_text(b, PyList_GET_ITEM(col[C_HEADS], r)) < 0 ||
@@ -743,7 +770,7 @@ static int finding_text(Buf *b, PyObject *const *col, Py_ssize_t i, Py_ssize_t h
         PUT_LIT(b, ",\n      \"citations\": ") < 0 ||
         put_text(b, PyList_GET_ITEM(col[C_CITATIONS], r)) < 0 ||
         PUT_LIT(b, ",\n      \"remediation\": ") < 0 ||
-        put_objects(b, PyList_GET_ITEM(col[C_REMEDIATION], i), put_step) < 0 ||
+        put_steps(b, PyList_GET_ITEM(col[C_REMEDIATION], i), steps) < 0 ||
         PUT_LIT(b, ",\n      \"fingerprint\": ") < 0 ||
         put_quoted(b, PyList_GET_ITEM(col[C_FINGERPRINT], i)) < 0 ||
         PUT_LIT(b, ",\n      \"status\": ") < 0 ||
@@ -765,19 +792,21 @@ static int finding_text(Buf *b, PyObject *const *col, Py_ssize_t i, Py_ssize_t h
 
 PyDoc_STRVAR(
     finding_texts_doc,
-    "finding_texts(lead, start, stop, heads, citations, rule, subjects, evidence, records,\n"
-    "              remediation, fingerprint, status, description, ties, tails, /) -> bytes\n\n"
+    "finding_texts(lead, steps, start, stop, heads, citations, rule, subjects, evidence,\n"
+    "              records, remediation, fingerprint, status, description, ties, tails, /)\n"
+    "              -> bytes\n\n"
     "The JSON report's text of the findings start to stop, joined as the findings list\n"
     "joins them, after lead. heads and citations are texts by head; remediation each\n"
-    "finding's steps; tails the text from the waiver key on, None for the usual one.");
+    "finding's steps; tails the text from the waiver key on, None for the usual one.\n"
+    "steps: a dict the texts of the steps are kept in between calls on the same columns.");
 
 static PyObject *finding_texts(PyObject *self, PyObject *args)
 {
-    PyObject *lead;
+    PyObject *lead, *steps;
     Py_ssize_t start, stop;
     PyObject *col[C_COUNT];
-    if (!PyArg_ParseTuple(args, "O!nnOOOOOOOOOOOO:finding_texts", &PyBytes_Type, &lead, &start,
-                          &stop, &col[0], &col[1], &col[2], &col[3], &col[4], &col[5], &col[6],
+    if (!PyArg_ParseTuple(args, "O!O!nnOOOOOOOOOOOO:finding_texts", &PyBytes_Type, &lead,
+                          &PyDict_Type, &steps, &start, &stop, &col[0], &col[1], &col[2], &col[3], &col[4], &col[5], &col[6],
                           &col[7], &col[8], &col[9], &col[10], &col[11])) {
         return NULL;
     }
@@ -806,7 +835,7 @@ static PyObject *finding_texts(PyObject *self, PyObject *args)
         goto fail;
     }
     for (Py_ssize_t i = start; i < stop; i++) {
-        if ((i > start && PUT_LIT(&b, ",\n    ") < 0) || finding_text(&b, col, i, heads) < 0) {
+        if ((i > start && PUT_LIT(&b, ",\n    ") < 0) || finding_text(&b, col, i, heads, steps) < 0) {
             goto fail;
         }
     }

@@ -25,6 +25,7 @@ def ordered_texts(
 ) -> list[str]: ...
 def finding_texts(
     lead: bytes,
+    steps: dict[int, bytes],
     start: int,
     stop: int,
     heads: Sequence[str],

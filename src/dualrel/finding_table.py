@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TypeVar, overload
 
-from dualrel import _findtext
+import dualrel._findtext as _ft
 from dualrel.findings import (
     CheckedFinding,
     Citation,
@@ -199,7 +199,7 @@ class FindingTable(_Lazy[Finding]):
         # each head's place among the rules' parts (equal parts, equal places)
         place = {rank: k for k, rank in enumerate(sorted(set(ranks)))}
         places = [place[rank] for rank in ranks]
-        texts = _findtext.ordered_texts(self.subjects, self.evidence, self.records)
+        texts = _ft.ordered_texts(self.subjects, self.evidence, self.records)
         # two stable sorts, by text and then by place: the order of (place, text), ties
         # kept in table order, as sorting by the whole key gives
         by_text = sorted(range(len(texts)), key=texts.__getitem__)
@@ -300,9 +300,7 @@ class CheckedFindings(_Lazy[CheckedFinding]):
                 for w, b in zip(waiver, in_baseline, strict=True)
             ]
         # in one C loop: a call per finding cost more than the look-ups
-        ties = _findtext.looked_up(
-            cited if isinstance(cited, dict) else dict(cited), table.evidence
-        )
+        ties = _ft.looked_up(cited if isinstance(cited, dict) else dict(cited), table.evidence)
         records: list[tuple[EvidenceRecord, ...]] = [()] * n
         windows: list[tuple[EvidenceWindow, ...]] = [()] * n
         if dated is not None:

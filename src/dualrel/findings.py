@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
 
-from dualrel import _findtext
+import dualrel._findtext as _ft
 from dualrel.errors import Problem
 
 if TYPE_CHECKING:
@@ -142,7 +142,7 @@ def fingerprints(
     True
     """
     prefixes = [f"[{_quote(ruleset)},{_quote(rule_id)},[" for ruleset, rule_id in heads]
-    return _findtext.fingerprints(prefixes, rule, subjects, evidence, records)
+    return _ft.fingerprints(prefixes, rule, subjects, evidence, records)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ import dataclasses
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from dualrel import _findtext
+import dualrel._findtext as _ft
 
 __all__ = ["instances"]
 
@@ -32,7 +32,7 @@ def instances(cls: type[_T], columns: Sequence[list[Any]]) -> list[_T]:
     slots = _SLOTS.get(cls)
     if slots is None:
         slots = _SLOTS[cls] = _slots(cls)
-    return _findtext.instances(cls, slots, tuple(columns))
+    return _ft.instances(cls, slots, tuple(columns))
 
 
 #: each class's member descriptors, in the order of its fields

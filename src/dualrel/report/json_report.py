@@ -14,7 +14,7 @@ from typing import Any
 
 import pydantic_core
 
-from dualrel import _findtext
+import dualrel._findtext as _ft
 from dualrel._version import __version__
 from dualrel.finding_table import CheckedFindings, RuleHead
 from dualrel.findings import (
@@ -279,8 +279,9 @@ def stream(result: CheckResult, people: People, batch: int | None = None) -> Ite
     n = len(checked)
     sep = b"\n    "
     size = batch if batch is not None else BATCH
+    steps: dict[int, bytes] = {}  # each tuple of steps' text, while columns holds them
     for start in range(0, n, size):
-        yield _findtext.finding_texts(sep, start, min(start + size, n), *columns)
+        yield _ft.finding_texts(sep, steps, start, min(start + size, n), *columns)
         sep = b",\n    "
     yield b"\n  ],\n" + tail
 
@@ -298,9 +299,9 @@ def _text(value: Any, indent: str) -> str:
     return pydantic_core.to_json(value, indent=2).decode().replace("\n", "\n" + indent)
 
 
-#: what _findtext.finding_texts reads, after lead, start and stop: the texts by rule (the
-#: keys before ``subjects``; the citations), then the columns (a finding's text from
-#: ``waiver`` on: None for most, whose waiver and names are null)
+#: what dualrel._findtext.finding_texts reads after lead, steps, start and stop: the
+#: texts by rule (the keys before ``subjects``; the citations), then the columns (a
+#: finding's text from ``waiver`` on: None for most, whose waiver and names are null)
 _Columns = tuple[
     Sequence[str],
     Sequence[str],

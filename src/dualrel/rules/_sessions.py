@@ -23,7 +23,7 @@ from collections.abc import Collection, Iterable, Iterator, Mapping
 from datetime import date, timedelta
 from typing import Any
 
-from dualrel import _findtext
+import dualrel._findtext as _ft
 from dualrel._internal.frozen import instances
 from dualrel.finding_table import FindingTable, RuleHead
 from dualrel.findings import Finding, RemediationStep, fingerprint, fingerprints
@@ -591,7 +591,7 @@ class Store:
         if not gathered:
             return FindingTable(head_list, [], [], [], [], [], [])
         pairs, evidence_of, records_of = zip(*gathered, strict=True)
-        subjects: list[Mapping[str, str]] = _findtext.dicts(list(pairs))
+        subjects: list[Mapping[str, str]] = _ft.dicts(list(pairs))
         evidence, records = list(evidence_of), list(records_of)
         # the store does not change while the steps are made
         keys = list(zip(rule_col, map(_COACH, subjects), strict=True))
