@@ -46,7 +46,7 @@ _subjects = st.dictionaries(
 _row = st.tuples(_subjects, _ids, _ids)
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(
     st.lists(st.tuples(_text, _text), min_size=1, max_size=3), st.lists(_row, max_size=8), st.data()
 )
@@ -66,7 +66,7 @@ def test_fingerprints_are_each_findings_fingerprint(
     ]
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(st.lists(_row, max_size=8))
 def test_sort_texts_are_each_findings_ordered_text(
     rows: list[tuple[dict[str, str], tuple[str, ...], tuple[str, ...]]],
@@ -105,12 +105,14 @@ def test_what_is_not_text_is_refused() -> None:
         fingerprints([("rs", "r")], [1], [{}], [()], [()])
 
 
+@settings(deadline=None)
 @given(st.lists(st.lists(st.tuples(_text, _text), max_size=3) | st.just([["a", "b"], ("a", "c")])))
 def test_dicts_are_dict_of_each(pairs: list[list[tuple[str, str]]]) -> None:
     rows = [tuple(p) if i % 2 else p for i, p in enumerate(pairs)]  # tuples, and lists
     assert _findtext.dicts(rows) == [dict(p) for p in rows]
 
 
+@settings(deadline=None)
 @given(st.dictionaries(_text, st.integers(), max_size=5), st.lists(_ids, max_size=5))
 def test_looked_up_keeps_the_keys_there_are(
     mapping: dict[str, int], keys: list[tuple[str, ...]]
@@ -137,6 +139,7 @@ _ties = st.builds(
 )
 
 
+@settings(deadline=None)
 @given(st.lists(_ties, max_size=5))
 def test_frozen_instances_are_the_objects_init_makes(ties: list[EvidenceTie]) -> None:
     names = [f.name for f in dataclasses.fields(EvidenceTie)]
@@ -163,3 +166,32 @@ def test_frozen_instances_need_every_field_and_a_frozen_dataclass() -> None:
 
     with pytest.raises(TypeError):
         instances(Plain, [[1]])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(_row, max_size=10),
+    st.lists(st.integers(0, 0x10FFFF), min_size=1, max_size=4),
+    st.data(),
+)
+def test_placed_sort_texts_order_as_place_then_text(
+    rows: list[tuple[dict[str, str], tuple[str, ...], tuple[str, ...]]],
+    places: list[int],
+    data: st.DataObject,
+) -> None:
+    rule = [data.draw(st.integers(0, len(places) - 1)) for _ in rows]
+    texts = _findtext.ordered_texts(
+        [s for s, _, _ in rows], [e for _, e, _ in rows], [r for _, _, r in rows], rule, places
+    )
+    keys = [(places[r], _ordered_text(*row)) for r, row in zip(rule, rows, strict=True)]
+    n = len(rows)
+    assert sorted(range(n), key=texts.__getitem__) == sorted(range(n), key=keys.__getitem__)
+
+
+@settings(deadline=None)
+@given(st.lists(_ties, max_size=5))
+def test_attributes_are_each_objects_attributes(ties: list[EvidenceTie]) -> None:
+    names = ("id", "kind", "start", "line")
+    assert _findtext.attributes(ties, names) == tuple([getattr(t, n) for t in ties] for n in names)
+    with pytest.raises(AttributeError):
+        _findtext.attributes([*ties, object()], names)

@@ -455,18 +455,28 @@ static int wide_seq(Wide *w, PyObject *seq)
 }
 
 PyDoc_STRVAR(ordered_texts_doc,
-             "ordered_texts(subjects, evidence, records, /) -> list[str]\n\n"
-             "Each finding's sort text (dualrel.findings._ordered_text).");
+             "ordered_texts(subjects, evidence, records, rule=None, places=None, /)\n"
+             "              -> list[str]\n\n"
+             "Each finding's sort text (dualrel.findings._ordered_text); with rule and\n"
+             "places, after the character chr(places[rule[i]]): the texts then order as\n"
+             "(place, text) do.");
 
 static PyObject *ordered_texts(PyObject *self, PyObject *args)
 {
-    PyObject *subjects, *evidence, *records;
-    if (!PyArg_ParseTuple(args, "O!OO:ordered_texts", &PyList_Type, &subjects, &evidence,
-                          &records)) {
+    PyObject *subjects, *evidence, *records, *rule = Py_None, *places = Py_None;
+    if (!PyArg_ParseTuple(args, "O!OO|OO:ordered_texts", &PyList_Type, &subjects, &evidence,
+                          &records, &rule, &places)) {
         return NULL;
     }
     Py_ssize_t n = PyList_GET_SIZE(subjects);
     if (check_column(evidence, n, "evidence") < 0 || check_column(records, n, "records") < 0) {
+        return NULL;
+    }
+    int placed = rule != Py_None;
+    if (placed && (check_column(rule, n, "rule") < 0 || !PyList_Check(places))) {
+        if (!PyErr_Occurred()) {
+            PyErr_SetString(PyExc_TypeError, "places: expected a list");
+        }
         return NULL;
     }
     PyObject *out = PyList_New(n);
@@ -476,6 +486,21 @@ static PyObject *ordered_texts(PyObject *self, PyObject *args)
     Wide w = {NULL, 0, 0};
     for (Py_ssize_t i = 0; i < n; i++) {
         w.len = 0;
+        if (placed) {
+            Py_ssize_t r;
+            if (head_of(rule, i, PyList_GET_SIZE(places), &r) < 0 || wide_grow(&w, 1) < 0) {
+                goto fail;
+            }
+            long place = PyLong_AsLong(PyList_GET_ITEM(places, r));
+            if (place == -1 && PyErr_Occurred()) {
+                goto fail;
+            }
+            if (place < 0 || place > 0x10ffff) {
+                PyErr_SetString(PyExc_ValueError, "a place is a code point");
+                goto fail;
+            }
+            w.data[w.len++] = (Py_UCS4)place;
+        }
         Subjects s;
         if (subjects_of(&s, PyList_GET_ITEM(subjects, i)) < 0) {
             subjects_done(&s);
@@ -945,6 +970,46 @@ fail:
     return NULL;
 }
 
+PyDoc_STRVAR(attributes_doc,
+             "attributes(objects, names, /) -> tuple[list, ...]\n\n"
+             "For each name of the tuple names, the list of that attribute of each object of\n"
+             "the list objects.");
+
+static PyObject *attributes(PyObject *self, PyObject *args)
+{
+    PyObject *objects, *names;
+    if (!PyArg_ParseTuple(args, "O!O!:attributes", &PyList_Type, &objects, &PyTuple_Type,
+                          &names)) {
+        return NULL;
+    }
+    Py_ssize_t k = PyTuple_GET_SIZE(names), n = PyList_GET_SIZE(objects);
+    PyObject *out = PyTuple_New(k);
+    if (out == NULL) {
+        return NULL;
+    }
+    for (Py_ssize_t j = 0; j < k; j++) {
+        PyObject *column = PyList_New(n);
+        if (column == NULL) {
+            goto fail;
+        }
+        PyTuple_SET_ITEM(out, j, column);
+    }
+    for (Py_ssize_t i = 0; i < n; i++) { /* object by object: each read once from memory */
+        PyObject *obj = PyList_GET_ITEM(objects, i);
+        for (Py_ssize_t j = 0; j < k; j++) {
+            PyObject *v = PyObject_GetAttr(obj, PyTuple_GET_ITEM(names, j));
+            if (v == NULL) {
+                goto fail;
+            }
+            PyList_SET_ITEM(PyTuple_GET_ITEM(out, j), i, v);
+        }
+    }
+    return out;
+fail:
+    Py_DECREF(out);
+    return NULL;
+}
+
 /* -- objects of slotted classes ------------------------------------------------------ */
 
 PyDoc_STRVAR(instances_doc,
@@ -1010,6 +1075,7 @@ static PyMethodDef methods[] = {
     {"finding_texts", finding_texts, METH_VARARGS, finding_texts_doc},
     {"instances", instances, METH_VARARGS, instances_doc},
     {"dicts", dicts, METH_O, dicts_doc},
+    {"attributes", attributes, METH_VARARGS, attributes_doc},
     {"looked_up", looked_up, METH_VARARGS, looked_up_doc},
     {NULL, NULL, 0, NULL}};
 

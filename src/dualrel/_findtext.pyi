@@ -15,12 +15,15 @@ def fingerprints(
 def instances(
     cls: type[Any], slots: tuple[Any, ...], columns: tuple[list[Any], ...], /
 ) -> list[Any]: ...
+def attributes(objects: list[Any], names: tuple[str, ...], /) -> tuple[list[Any], ...]: ...
 def dicts(pairs: list[Any], /) -> list[Any]: ...  # of dicts
 def looked_up(mapping: dict[Any, Any], keys: list[Any], /) -> list[tuple[Any, ...]]: ...
 def ordered_texts(
     subjects: list[Mapping[str, str]],
     evidence: list[tuple[str, ...]],
     records: list[tuple[str, ...]],
+    rule: list[int] | None = None,
+    places: list[int] | None = None,
     /,
 ) -> list[str]: ...
 def finding_texts(

@@ -20,6 +20,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any, Protocol
 
+import dualrel._findtext as _ft
 from dualrel._internal import storage
 from dualrel._internal.frozen import instances
 from dualrel._internal.gc import gc_paused
@@ -169,9 +170,9 @@ def _evidence_ties(registry: Registry, findings: FindingTable) -> dict[str, Evid
     # the positions of the cited ties, found by C loops (a Python loop over every tie of
     # the registry cost more than making the cited ones); then the cited ties by columns
     cited = list(compress(range(len(ties)), map(ids.__contains__, map(_ID, ties))))
-    found = list(map(ties.__getitem__, cited))
-    tids = list(map(_ID, found))
-    kinds = list(map(_KIND, found))
+    tids, kinds, sources, targets, starts, ends = _ft.attributes(
+        list(map(ties.__getitem__, cited)), ("id", "kind", "source", "target", "start", "end")
+    )
     directed = {kind: registry.is_directed(kind) for kind in dict.fromkeys(kinds)}
     locations = registry.locations
     where: tuple[list[str | None], list[int | None], list[str | None]] | None = None
@@ -193,20 +194,18 @@ def _evidence_ties(registry: Registry, findings: FindingTable) -> dict[str, Evid
         [
             tids,
             kinds,
-            list(map(_SOURCE, found)),
-            list(map(_TARGET, found)),
+            sources,
+            targets,
             list(map(directed.__getitem__, kinds)),
-            list(map(_START, found)),
-            list(map(_END, found)),
+            starts,
+            ends,
             *where,
         ],
     )
     return dict(zip(tids, made, strict=True))
 
 
-_ID, _KIND, _SOURCE, _TARGET, _START, _END = map(
-    attrgetter, ("id", "kind", "source", "target", "start", "end")
-)
+_ID = attrgetter("id")
 
 
 def _records(registry: Registry, findings: FindingTable) -> dict[str, EvidenceRecord]:

@@ -199,12 +199,10 @@ class FindingTable(_Lazy[Finding]):
         # each head's place among the rules' parts (equal parts, equal places)
         place = {rank: k for k, rank in enumerate(sorted(set(ranks)))}
         places = [place[rank] for rank in ranks]
-        texts = _ft.ordered_texts(self.subjects, self.evidence, self.records)
-        # two stable sorts, by text and then by place: the order of (place, text), ties
-        # kept in table order, as sorting by the whole key gives
-        by_text = sorted(range(len(texts)), key=texts.__getitem__)
-        place_of = _pick(places, self.rule)
-        return self.take(sorted(by_text, key=place_of.__getitem__))
+        # each text after its head's place as a character: the texts order as (place,
+        # text), equal ones kept in table order, as sorting by the whole key does
+        texts = _ft.ordered_texts(self.subjects, self.evidence, self.records, self.rule, places)
+        return self.take(sorted(range(len(texts)), key=texts.__getitem__))
 
 
 def _pick(column: Sequence[_T], order: Sequence[int]) -> list[_T]:

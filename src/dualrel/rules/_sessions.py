@@ -598,7 +598,7 @@ class Store:
         by_rule: dict[int, list[str | None]] = {}
         for head, coach in dict.fromkeys(keys):
             by_rule.setdefault(head, []).append(coach)
-        steps: dict[tuple[str, int, str, str | None], RemediationStep] = {}
+        steps: _Steps = {}
         made: dict[tuple[int, str | None], tuple[RemediationStep, ...]] = {}
         for head, coaches in by_rule.items():
             made.update(
@@ -626,7 +626,7 @@ class Store:
         self,
         rule: CompiledRule,
         match: Match,
-        steps: dict[tuple[str, int, str, str | None], RemediationStep] | None = None,
+        steps: _Steps | None = None,
     ) -> Finding:
         """The finding of ``match``; ``steps`` caches remediation steps by action, days,
         owner and coach while the store stays as it is."""
@@ -654,7 +654,7 @@ class Store:
         self,
         spec: Rule,
         coach: str | None,
-        steps: dict[tuple[str, int, str, str | None], RemediationStep],
+        steps: _Steps,
     ) -> tuple[RemediationStep, ...]:
         """The steps of a finding of ``spec`` whose coach (its ``coach`` subject) is
         ``coach``, each made once per action, days, owner and coach in ``steps``."""
@@ -664,14 +664,14 @@ class Store:
         self,
         spec: Rule,
         coaches: list[str | None],
-        steps: dict[tuple[str, int, str, str | None], RemediationStep],
+        steps: _Steps,
     ) -> list[tuple[RemediationStep, ...]]:
         """:meth:`_remediation` for each of ``coaches`` (distinct): the steps not in
         ``steps`` yet made together, each step of the rule for every coach at once."""
         per_step: list[list[RemediationStep]] = []
         for s in spec.remediation:
-            key = (s.action, s.within_days, s.owner)
-            new = [c for c in coaches if (*key, c) not in steps]
+            made = steps.setdefault((s.action, s.within_days, s.owner), {})
+            new = [c for c in coaches if c not in made]
             if new:
                 assignees, reasons = self._assignees(s.owner, new)
                 n = len(new)
@@ -686,8 +686,8 @@ class Store:
                         reasons,
                     ],
                 )
-                steps.update(zip([(*key, c) for c in new], objects, strict=True))
-            per_step.append([steps[(*key, c)] for c in coaches])
+                made.update(zip(new, objects, strict=True))
+            per_step.append(list(map(made.__getitem__, coaches)))
         if not per_step:
             return [()] * len(coaches)
         return list(zip(*per_step, strict=True))
@@ -717,6 +717,9 @@ class Store:
         reason = f"owner is {owner.replace('_', ' ')}, outside the registry"
         return [None] * len(coaches), [reason] * len(coaches)
 
+
+#: remediation steps made: by action, days and owner, then by coach
+_Steps = dict[tuple[str, int, str], dict[str | None, RemediationStep]]
 
 #: a finding's coach, from its subjects
 _COACH = operator.methodcaller("get", "coach")
