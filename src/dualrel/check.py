@@ -15,7 +15,7 @@ from collections.abc import Callable, Collection, Mapping, MutableMapping, Seque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
-from itertools import compress
+from itertools import chain, compress
 from operator import attrgetter
 from pathlib import Path
 from typing import Any, Protocol
@@ -163,7 +163,7 @@ def _evidence_ties(registry: Registry, findings: FindingTable) -> dict[str, Evid
     Everything the result stage reads of the registry's ties comes through here: one pass
     over the ties, whose positions locate them without an index of every tie id (building
     one over millions of ties costs more than the pass)."""
-    ids = {tid for evidence in findings.evidence for tid in evidence}
+    ids = set(chain.from_iterable(findings.evidence))
     if not ids:
         return {}
     ties = registry.ties
