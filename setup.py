@@ -31,7 +31,10 @@ setup(
         ),
         Extension(
             "dualrel._findtext",
-            sources=["csrc/findtext/findtext.c", "csrc/findtext/sha256.c"],
+            sources=[
+                f"csrc/findtext/{name}.c"
+                for name in ("findtext", "keys", "report", "columns", "sha256")
+            ],
             include_dirs=["csrc/findtext"],
             extra_compile_args=_FLAGS,
         ),
