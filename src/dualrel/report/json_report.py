@@ -426,10 +426,6 @@ class _Writer:
         return text + "\n    }"
 
 
-def _maybe(text: str | None) -> str:
-    return "null" if text is None else _quote(text)
-
-
 def _day(day: date | None) -> str:
     return "null" if day is None else f'"{day.isoformat()}"'
 
