@@ -1,7 +1,9 @@
-"""The one thing pyproject.toml cannot say: the C extensions, the engine ``dualrel._rete``
-and ``dualrel.graph._jscan`` (a JSON document's arrays as JSON Lines, ``csrc/jscan``).
+"""The one thing pyproject.toml cannot say: the C extensions: the engine's ``dualrel._rete``,
+``dualrel._findtext`` (the findings' fingerprints, sort texts and report text in bulk,
+``csrc/findtext``, portable C99 of our own) and ``dualrel.graph._jscan`` (a JSON
+document's arrays as JSON Lines, ``csrc/jscan``).
 
-Its sources are durable-rules 2.0.28's Rete core and Python binding, kept and patched in
+``_rete``'s sources are durable-rules 2.0.28's Rete core and Python binding, kept and patched in
 ``csrc/durable`` (see ``docs/engine.md``).  C99 with GNU extensions, as upstream builds them;
 an implicit function declaration is an error on every compiler version, not only GCC 14.
 With the interpreter's own ``-Wall`` the build is warning-free on GCC 12 for Python 3.11 to
@@ -26,6 +28,15 @@ setup(
             sources=[f"csrc/durable/rules/{name}.c" for name in _CORE]
             + ["csrc/durable/rulespy/rules.c"],
             include_dirs=["csrc/durable/rules"],
+            extra_compile_args=_FLAGS,
+        ),
+        Extension(
+            "dualrel._findtext",
+            sources=[
+                f"csrc/findtext/{name}.c"
+                for name in ("findtext", "keys", "report", "columns", "sha256")
+            ],
+            include_dirs=["csrc/findtext"],
             extra_compile_args=_FLAGS,
         ),
         Extension("dualrel.graph._jscan", sources=["csrc/jscan/jscan.c"], extra_compile_args=_FLAGS),

@@ -23,7 +23,7 @@ import dualrel
 SRC = Path(dualrel.__file__).resolve().parent
 #: private modules every package may use: the shared private room, the version string and
 #: the engine's C binding (imported by rules/_durable.py alone)
-SHARED_PRIVATE = ("dualrel._internal", "dualrel._version", "dualrel._rete")
+SHARED_PRIVATE = ("dualrel._internal", "dualrel._version", "dualrel._rete", "dualrel._findtext")
 
 
 def _module_name(path: Path) -> str:

@@ -199,6 +199,8 @@ def test_the_wheel_carries_the_engine_and_both_licences(built: tuple[Path, Path]
         licence = archive.read(f"{info}/licenses/LICENSE").decode()
         engine_licence = archive.read(f"{info}/licenses/csrc/durable/LICENSE").decode()
     assert [name for name in names if name.startswith("dualrel/_rete.")], names
+    assert [n for n in names if n.startswith("dualrel/_findtext.") and n.endswith((".so", ".pyd"))]
+    assert "dualrel/_findtext.pyi" in names
     assert "License-Expression: MIT" in metadata
     assert "License-File: LICENSE" in metadata
     assert "dualrel contributors" in licence

@@ -15,12 +15,14 @@ from collections.abc import Callable, Collection, Mapping, MutableMapping, Seque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
-from itertools import compress
+from itertools import chain, compress
 from operator import attrgetter
 from pathlib import Path
 from typing import Any, Protocol
 
+import dualrel._findtext as _ft
 from dualrel._internal import storage
+from dualrel._internal.frozen import instances
 from dualrel._internal.gc import gc_paused
 from dualrel._internal.reading import OnRead
 from dualrel._internal.timing import Stopwatch
@@ -161,33 +163,49 @@ def _evidence_ties(registry: Registry, findings: FindingTable) -> dict[str, Evid
     Everything the result stage reads of the registry's ties comes through here: one pass
     over the ties, whose positions locate them without an index of every tie id (building
     one over millions of ties costs more than the pass)."""
-    ids = {tid for evidence in findings.evidence for tid in evidence}
+    ids = set(chain.from_iterable(findings.evidence))
     if not ids:
         return {}
-    locations = registry.locations
-    at = locations.at if isinstance(locations, RecordLocations) else None
-    out: dict[str, EvidenceTie] = {}
-    directed: dict[str, bool] = {}
     ties = registry.ties
     # the positions of the cited ties, found by C loops (a Python loop over every tie of
-    # the registry cost more than making the cited ones)
-    cited = compress(range(len(ties)), map(ids.__contains__, map(attrgetter("id"), ties)))
-    for i in cited:
-        t = ties[i]
-        tid = t.id
-        kind = t.kind
-        is_directed = directed.get(kind)
-        if is_directed is None:
-            is_directed = directed[kind] = registry.is_directed(kind)
-        loc = at("tie", i) if at is not None else locations.get(("tie", tid))
-        if loc is None:
-            out[tid] = EvidenceTie(tid, kind, t.source, t.target, is_directed, t.start, t.end)
-        else:
-            out[tid] = EvidenceTie(
-                tid, kind, t.source, t.target, is_directed, t.start, t.end,
-                loc.file, loc.line, loc.pointer,
-            )  # fmt: skip
-    return out
+    # the registry cost more than making the cited ones); then the cited ties by columns
+    cited = list(compress(range(len(ties)), map(ids.__contains__, map(_ID, ties))))
+    tids, kinds, sources, targets, starts, ends = _ft.attributes(
+        list(map(ties.__getitem__, cited)), ("id", "kind", "source", "target", "start", "end")
+    )
+    directed = {kind: registry.is_directed(kind) for kind in dict.fromkeys(kinds)}
+    locations = registry.locations
+    where: tuple[list[str | None], list[int | None], list[str | None]] | None = None
+    if isinstance(locations, RecordLocations):
+        where = locations.columns("tie", cited)
+    if where is None:  # located by id, or not at all
+        located = (
+            [None] * len(tids)
+            if isinstance(locations, RecordLocations)
+            else list(map(locations.get, [("tie", tid) for tid in tids]))
+        )
+        where = (
+            [loc.file if loc else None for loc in located],
+            [loc.line if loc else None for loc in located],
+            [loc.pointer if loc else None for loc in located],
+        )
+    made = instances(
+        EvidenceTie,
+        [
+            tids,
+            kinds,
+            sources,
+            targets,
+            list(map(directed.__getitem__, kinds)),
+            starts,
+            ends,
+            *where,
+        ],
+    )
+    return dict(zip(tids, made, strict=True))
+
+
+_ID = attrgetter("id")
 
 
 def _records(registry: Registry, findings: FindingTable) -> dict[str, EvidenceRecord]:
@@ -276,24 +294,17 @@ def _checked(
     (``when``) have a timeline made."""
     keys = [_rule_key(h[1], h[0]) for h in findings.heads]
 
-    def cited(ids: tuple[str, ...]) -> tuple[EvidenceTie, ...]:
-        try:
-            return tuple(map(evidence.__getitem__, ids))
-        except KeyError:  # a tie the registry does not hold (a derived chain's)
-            return tuple([evidence[tid] for tid in ids if tid in evidence])
-
     dated = None
     if timelines is not None:
         when = [key in timelines.conditions for key in keys]
 
-        def dated(i: int) -> Dated:
-            f = findings[i]
-            return timelines.of(f, cited(f.evidence))
+        def dated(i: int, ties: tuple[EvidenceTie, ...]) -> Dated:
+            return timelines.of(findings[i], ties)
 
     return CheckedFindings.checked(
         findings,
         [descriptions.get(key, "") for key in keys],
-        cited,
+        evidence,
         applied=applied,
         baselined=baselined,
         dated=dated,

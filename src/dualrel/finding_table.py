@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TypeVar, overload
 
+import dualrel._findtext as _ft
 from dualrel.findings import (
     CheckedFinding,
     Citation,
@@ -39,7 +40,6 @@ from dualrel.findings import (
     RemediationStep,
     RulesetRef,
     WaiverInfo,
-    _ordered_text,
     _rule_rank,
 )
 
@@ -178,12 +178,12 @@ class FindingTable(_Lazy[Finding]):
         """The findings at ``order``'s positions, in its order."""
         return FindingTable(
             self.heads,
-            [self.rule[i] for i in order],
-            [self.subjects[i] for i in order],
-            [self.evidence[i] for i in order],
-            [self.records[i] for i in order],
-            [self.remediation[i] for i in order],
-            [self.fingerprint[i] for i in order],
+            _pick(self.rule, order),
+            _pick(self.subjects, order),
+            _pick(self.evidence, order),
+            _pick(self.records, order),
+            _pick(self.remediation, order),
+            _pick(self.fingerprint, order),
         )
 
     def levels(self) -> list[int]:
@@ -193,15 +193,21 @@ class FindingTable(_Lazy[Finding]):
 
     def sorted(self) -> FindingTable:
         """The findings in report order (:meth:`~dualrel.findings.Finding.sort_key`'s):
-        the rule's part of the key made once per rule."""
+        by the rule's part of the key, made once per rule, then by the text
+        (``findings._ordered_text``) of each finding, made in one C loop."""
         ranks = [_rule_rank(h[5], h[4], h[1].id, h[0]) for h in self.heads]
-        keys = [
-            (*ranks[r], _ordered_text(s, e, rec))
-            for r, s, e, rec in zip(
-                self.rule, self.subjects, self.evidence, self.records, strict=True
-            )
-        ]
-        return self.take(sorted(range(len(keys)), key=keys.__getitem__))
+        # each head's place among the rules' parts (equal parts, equal places)
+        place = {rank: k for k, rank in enumerate(sorted(set(ranks)))}
+        places = [place[rank] for rank in ranks]
+        # each text after its head's place as a character: the texts order as (place,
+        # text), equal ones kept in table order, as sorting by the whole key does
+        texts = _ft.ordered_texts(self.subjects, self.evidence, self.records, self.rule, places)
+        return self.take(sorted(range(len(texts)), key=texts.__getitem__))
+
+
+def _pick(column: Sequence[_T], order: Sequence[int]) -> list[_T]:
+    """``column``'s items at ``order``'s positions (a C loop)."""
+    return list(map(column.__getitem__, order))
 
 
 #: the records and windows a finding's timeline draws (empty: none)
@@ -265,18 +271,19 @@ class CheckedFindings(_Lazy[CheckedFinding]):
         cls,
         table: FindingTable,
         descriptions: Sequence[str],
-        cited: Callable[[tuple[str, ...]], tuple[EvidenceTie, ...]],
+        cited: Mapping[str, EvidenceTie],
         *,
         applied: Mapping[str, WaiverInfo],
         baselined: Iterable[str],
-        dated: Callable[[int], Dated] | None = None,
+        dated: Callable[[int, tuple[EvidenceTie, ...]], Dated] | None = None,
         when: Sequence[bool] = (),
     ) -> CheckedFindings:
         """Each finding of ``table`` with its status after the waivers ``applied``
         (by fingerprint) and the baseline's fingerprints ``baselined``, its rule's
-        description (``descriptions``, by head), its cited ties (``cited`` of its
-        evidence) and, for the findings whose head ``when`` says (by head), what
-        ``dated(i)`` says its timeline draws."""
+        description (``descriptions``, by head), its cited ties (those of its evidence
+        ``cited`` has, by id: a derived chain's are not the registry's) and, for the
+        findings whose head ``when`` says (by head), what ``dated(i, ties)`` says its
+        timeline draws."""
         n = len(table)
         in_base = frozenset(baselined)
         waiver: list[WaiverInfo | None]
@@ -290,17 +297,19 @@ class CheckedFindings(_Lazy[CheckedFinding]):
                 "waived" if w else "baselined" if b else "open"
                 for w, b in zip(waiver, in_baseline, strict=True)
             ]
+        # in one C loop: a call per finding cost more than the look-ups
+        ties = _ft.looked_up(cited if isinstance(cited, dict) else dict(cited), table.evidence)
         records: list[tuple[EvidenceRecord, ...]] = [()] * n
         windows: list[tuple[EvidenceWindow, ...]] = [()] * n
         if dated is not None:
             for i, (r, recs) in enumerate(zip(table.rule, table.records, strict=True)):
                 if recs or when[r]:
-                    records[i], windows[i] = dated(i)
+                    records[i], windows[i] = dated(i, ties[i])
         return cls(
             table,
             status,
-            [descriptions[r] for r in table.rule],
-            list(map(cited, table.evidence)),
+            _pick(descriptions, table.rule),
+            ties,
             waiver,
             in_baseline,
             records,
@@ -332,11 +341,11 @@ class CheckedFindings(_Lazy[CheckedFinding]):
         """The findings at ``order``'s positions, in its order."""
         return CheckedFindings(
             self.table.take(order),
-            [self.status[i] for i in order],
-            [self.description[i] for i in order],
-            [self.ties[i] for i in order],
-            [self.waiver[i] for i in order],
-            [self.in_baseline[i] for i in order],
-            [self.records[i] for i in order],
-            [self.windows[i] for i in order],
+            _pick(self.status, order),
+            _pick(self.description, order),
+            _pick(self.ties, order),
+            _pick(self.waiver, order),
+            _pick(self.in_baseline, order),
+            _pick(self.records, order),
+            _pick(self.windows, order),
         )

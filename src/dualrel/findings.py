@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
 
+import dualrel._findtext as _ft
 from dualrel.errors import Problem
 
 if TYPE_CHECKING:
@@ -44,6 +45,7 @@ __all__ = [
     "WaiverOutcome",
     "WaiverStatus",
     "fingerprint",
+    "fingerprints",
 ]
 
 #: What each escalation level asks for, after the source document.
@@ -122,6 +124,25 @@ def fingerprint(
 
 
 _quote = json.encoder.encode_basestring_ascii
+
+
+def fingerprints(
+    heads: Sequence[tuple[str, str]],
+    rule: list[int],
+    subjects: list[Mapping[str, str]],
+    evidence: list[tuple[str, ...]],
+    records: list[tuple[str, ...]],
+) -> list[str]:
+    """:func:`fingerprint` of each finding of columns, in one C loop (the text hashed
+    written and hashed there): ``heads`` holds each rule's (ruleset id, rule id), and
+    ``rule[i]`` is the head of the finding at ``i``.
+
+    >>> fingerprints([("rs", "r")], [0], [{"coach": "c1"}], [("t1",)], [()]) == [
+    ...     fingerprint("rs", "r", {"coach": "c1"}, ("t1",))]
+    True
+    """
+    prefixes = [f"[{_quote(ruleset)},{_quote(rule_id)},[" for ruleset, rule_id in heads]
+    return _ft.fingerprints(prefixes, rule, subjects, evidence, records)
 
 
 @dataclass(frozen=True, slots=True)

@@ -137,6 +137,25 @@ class _Section:
             return None
         return self.at(i)
 
+    def columns(
+        self, positions: Sequence[int]
+    ) -> tuple[list[str | None], list[int | None], list[str | None]]:
+        """The file, line and pointer of each record at ``positions``, as :meth:`at`
+        gives them, column by column."""
+        lines = self.lines
+        files: list[str | None]
+        if isinstance(lines, PartLines):
+            files = [f or self.file for f in map(lines.file, positions)]
+        else:
+            files = [self.file] * len(positions)
+        pointers: list[str | None]
+        if self.pointer is None:
+            pointers = [None] * len(positions)
+        else:
+            at = positions if self.positions is None else map(self.positions.__getitem__, positions)
+            pointers = [f"{self.pointer}/{i}" for i in at]
+        return files, list(map(lines.line, positions)), pointers
+
     def at(self, i: int) -> SourceLocation:
         pointer = None
         if self.pointer is not None:
@@ -180,6 +199,14 @@ class RecordLocations(Mapping[tuple[str, str], SourceLocation]):
         (building one over millions of ties costs seconds and hundreds of megabytes)."""
         section = self._sections.get(kind)
         return section.at(position) if section is not None else None
+
+    def columns(
+        self, kind: str, positions: Sequence[int]
+    ) -> tuple[list[str | None], list[int | None], list[str | None]] | None:
+        """Where the records at ``positions`` of their section were read, as :meth:`at`
+        says, by columns: each one's file, line and pointer (None: no such section)."""
+        section = self._sections.get(kind)
+        return section.columns(positions) if section is not None else None
 
     def __getitem__(self, key: tuple[str, str]) -> SourceLocation:
         kind, record_id = key

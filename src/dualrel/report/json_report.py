@@ -7,17 +7,17 @@ This is what ``--baseline`` and ``dualrel explain`` read; its JSON Schema is
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
-from itertools import islice, repeat
+from itertools import repeat
 from typing import Any
 
 import pydantic_core
 
+import dualrel._findtext as _ft
 from dualrel._version import __version__
 from dualrel.finding_table import CheckedFindings, RuleHead
 from dualrel.findings import (
-    FINDING_STATUSES,
     CheckedFinding,
     CheckResult,
     Citation,
@@ -275,12 +275,14 @@ def stream(result: CheckResult, people: People, batch: int | None = None) -> Ite
     assert found, "the document has its findings key"
     yield head + b'\n  "findings": ['
     checked = CheckedFindings.of(result.findings)
-    texts = _Writer().findings(checked, _names(checked, people.names))
-    sep = "\n    "
+    columns = _Writer().columns(checked, _names(checked, people.names))
+    n = len(checked)
+    sep = b"\n    "
     size = batch if batch is not None else BATCH
-    while chunk := list(islice(texts, size)):
-        yield (sep + ",\n    ".join(chunk)).encode()
-        sep = ",\n    "
+    steps: dict[int, bytes] = {}  # each tuple of steps' text, while columns holds them
+    for start in range(0, n, size):
+        yield _ft.finding_texts(sep, steps, start, min(start + size, n), *columns)
+        sep = b",\n    "
     yield b"\n  ],\n" + tail
 
 
@@ -297,49 +299,39 @@ def _text(value: Any, indent: str) -> str:
     return pydantic_core.to_json(value, indent=2).decode().replace("\n", "\n" + indent)
 
 
-def _strings(items: tuple[str, ...]) -> str:
-    """A list of strings as a value of a finding's key."""
-    if not items:
-        return "[]"
-    return "[\n        " + _ITEM.join(map(_quote, items)) + "\n      ]"
-
-
-_STATUS: dict[str, str] = {s: f'"{s}"' for s in FINDING_STATUSES}
-
-# a finding's columns, in the order _Writer.findings zips them
-_Row = tuple[
-    int,
-    Mapping[str, str],
-    tuple[str, ...],
-    tuple[str, ...],
-    tuple[RemediationStep, ...],
-    str,
-    str,
-    str,
-    tuple[EvidenceTie, ...],
-    WaiverInfo | None,
-    bool,
-    tuple[EvidenceRecord, ...],
-    tuple[EvidenceWindow, ...],
-    dict[str, str] | None,
+#: what dualrel._findtext.finding_texts reads after lead, steps, start and stop: the
+#: texts by rule (the keys before ``subjects``; the citations), then the columns (a
+#: finding's text from ``waiver`` on: None for most, whose waiver and names are null)
+_Columns = tuple[
+    Sequence[str],
+    Sequence[str],
+    Sequence[int],
+    Sequence[Mapping[str, str]],
+    Sequence[tuple[str, ...]],
+    Sequence[tuple[str, ...]],
+    Sequence[tuple[RemediationStep, ...]],
+    Sequence[str],
+    Sequence[str],
+    Sequence[str],
+    Sequence[tuple[EvidenceTie, ...]],
+    Sequence[str | None],
 ]
 
 
 class _Writer:
     """The text of each finding of a report, as pydantic writes it at its place in the
-    document, written here key by key: making a dict per finding (and per step and
-    tie) for the serializer to walk cost more.  What a rule gives its findings (its fields and
-    citations, as pydantic writes them) and texts that repeat (descriptions, actions)
-    are written once per report; the rule's parts kept by object, as :class:`_Parts`
-    keeps its dicts, since the result holds them all while its report is made.  The
-    waiver and names (rare) are pydantic's text."""
+    document, written key by key (making a dict per finding, step and tie for the
+    serializer to walk cost more) by :func:`dualrel._findtext.finding_texts` from the
+    columns and the texts made here: what a rule gives its findings (its fields and
+    citations, as pydantic writes them) once per rule, kept by object, as :class:`_Parts`
+    keeps its dicts, since the result holds them all while its report is made; and the
+    keys only some findings have (the waiver and names as pydantic's text, the baseline
+    flag, the dated records and windows)."""
 
     def __init__(self) -> None:
         self.parts = _Parts()
-        self.texts: dict[int, str] = {}  # citations and steps, by id
-        self.remediation: dict[int, str] = {}  # a finding's steps, by the tuple's id
+        self.texts: dict[int, str] = {}  # citations, by id
         self.quoted: dict[str, str] = {}
-        self.step_heads: dict[tuple[str, int, date, str], str] = {}
 
     def _head(self, h: RuleHead) -> str:
         """The keys of a finding before ``subjects``, which its rule gives."""
@@ -367,44 +359,6 @@ class _Writer:
             out = self.quoted[text] = _quote(text)
         return out
 
-    def _step(self, s: RemediationStep) -> str:
-        # a step differs from the rule's by its assignee alone (the coach, or whoever
-        # oversees them): the rest is written once per action, days, due date and owner
-        key = (s.action, s.within_days, s.due, s.owner)
-        head = self.step_heads.get(key)
-        if head is None:
-            head = self.step_heads[key] = (
-                f'{{\n          "action": {_quote(s.action)},\n          "within_days": '
-                f'{s.within_days},\n          "due": "{s.due.isoformat()}",\n          '
-                f'"owner": {_quote(s.owner)},\n          "assignee": '
-            )
-        reason = s.unassigned_reason
-        return (
-            f"{head}{_maybe(s.assignee)},\n          "
-            f'"unassigned_reason": {"null" if reason is None else self._q(reason)}\n        }}'
-        )
-
-    def _tie(self, t: EvidenceTie) -> str:
-        # most ties are cited by one finding: written each time, not kept
-        q = _quote
-        if t.file:
-            location = (
-                f'{{\n            "file": {self._q(t.file)},\n            "line": '
-                f"{'null' if t.line is None else t.line}"
-                f',\n            "pointer": {_maybe(t.pointer)}\n          }}'
-            )
-        else:
-            location = "null"
-        start = "null" if t.start is None else '"' + t.start.isoformat() + '"'
-        end = "null" if t.end is None else '"' + t.end.isoformat() + '"'
-        return (
-            f'{{\n          "id": {q(t.id)},\n          "kind": {self._q(t.kind)}'
-            f',\n          "source": {q(t.source)},\n          "target": {q(t.target)}'
-            f',\n          "directed": {"true" if t.directed else "false"}'
-            f',\n          "start": {start},\n          "end": {end}'
-            f',\n          "location": {location}\n        }}'
-        )
-
     def _record(self, r: EvidenceRecord) -> str:
         dates = dict(r.dates)
         text = (
@@ -424,27 +378,20 @@ class _Writer:
             "\n        }"
         )
 
-    def _steps(self, steps: tuple[RemediationStep, ...]) -> str:
-        """A finding's steps, once per tuple (a coach's findings of a rule share it) from
-        each step's text, once per step (rules share steps)."""
-        texts = self.texts
-        made = []
-        for s in steps:
-            text = texts.get(id(s))
-            if text is None:
-                text = texts[id(s)] = self._step(s)
-            made.append(text)
-        out = self.remediation[id(steps)] = _items(made)
-        return out
-
-    def findings(
-        self, found: CheckedFindings, names: Iterable[dict[str, str] | None]
-    ) -> Iterator[str]:
-        """The text of each finding, from the columns: what a rule gives its findings
-        (the keys before ``subjects``, its citations) written once per rule."""
+    def columns(self, found: CheckedFindings, names: Iterable[dict[str, str] | None]) -> _Columns:
+        """What :func:`dualrel._findtext.finding_texts` writes the findings of ``found``
+        from (``names``: each finding's, or None)."""
         table = found.table
-        heads = [(self._head(h), self._citations(h[6])) for h in table.heads]
+        tails: list[str | None] = [None] * len(found)
         rows = zip(
+            found.waiver, names, found.in_baseline, found.records, found.windows, strict=True
+        )
+        for i, (waiver, named, in_baseline, dated, windows) in enumerate(rows):
+            if waiver or named is not None or in_baseline or dated or windows:
+                tails[i] = self._tail(waiver, named, in_baseline, dated, windows)
+        return (
+            [self._head(h) for h in table.heads],
+            [self._citations(h[6]) for h in table.heads],
             table.rule,
             table.subjects,
             table.evidence,
@@ -454,51 +401,21 @@ class _Writer:
             found.status,
             found.description,
             found.ties,
-            found.waiver,
-            found.in_baseline,
-            found.records,
-            found.windows,
-            names,
-            strict=True,
+            tails,
         )
-        for row in rows:
-            yield self._finding(heads, row)
 
-    def _finding(self, heads: list[tuple[str, str]], row: _Row) -> str:
-        (
-            rule, subjects, evidence, records, steps, fingerprint, status, description,
-            ties, waiver, in_baseline, dated, windows, names,
-        ) = row  # fmt: skip
-        head, citations = heads[rule]
-        q = _quote
-        quoted = self.quoted
-        people = (
-            "{\n        "
-            + _ITEM.join([f"{q(k)}: {q(v)}" for k, v in sorted(subjects.items())])
-            + "\n      }"
-            if subjects
-            else "{}"
-        )
-        remediation = self.remediation.get(id(steps)) or self._steps(steps)
-        if len(ties) == 1:
-            cited = f"[\n        {self._tie(ties[0])}\n      ]"
-        else:
-            cited = _items([self._tie(t) for t in ties])
+    def _tail(
+        self,
+        waiver: WaiverInfo | None,
+        names: dict[str, str] | None,
+        in_baseline: bool,
+        dated: tuple[EvidenceRecord, ...],
+        windows: tuple[EvidenceWindow, ...],
+    ) -> str:
+        """A finding's text from its ``waiver`` key to its end."""
         waived = _text(_waiver(waiver), "      ") if waiver else "null"
         found = _text(names, "      ") if names is not None else "null"
-        text = (
-            f"{head}{people},\n"
-            f'      "evidence": {_strings(evidence)},\n'
-            f'      "records": {_strings(records) if records else "[]"},\n'
-            f'      "citations": {citations},\n'
-            f'      "remediation": {remediation},\n'
-            f'      "fingerprint": {q(fingerprint)},\n'
-            f'      "status": {_STATUS.get(status) or q(status)},\n'
-            f'      "description": {quoted.get(description) or self._q(description)},\n'
-            f'      "evidence_ties": {cited},\n'
-            f'      "waiver": {waived},\n'
-            f'      "names": {found}'
-        )
+        text = f',\n      "waiver": {waived},\n      "names": {found}'
         # the keys only some findings have, as ReportDocument says
         if in_baseline:
             text += ',\n      "in_baseline": true'
@@ -507,10 +424,6 @@ class _Writer:
         if windows:
             text += f',\n      "windows": {_items([self._window(w) for w in windows])}'
         return text + "\n    }"
-
-
-def _maybe(text: str | None) -> str:
-    return "null" if text is None else _quote(text)
 
 
 def _day(day: date | None) -> str:

@@ -17,13 +17,16 @@ steps routed to their assignees.
 from __future__ import annotations
 
 import functools
+import operator
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from datetime import date, timedelta
 from typing import Any
 
+import dualrel._findtext as _ft
+from dualrel._internal.frozen import instances
 from dualrel.finding_table import FindingTable, RuleHead
-from dualrel.findings import Finding, RemediationStep, fingerprint
+from dualrel.findings import Finding, RemediationStep, fingerprint, fingerprints
 from dualrel.graph.index import OVERSIGHT_KINDS, TieIndex
 from dualrel.graph.model import Person, Tie
 from dualrel.graph.practice import Practice
@@ -552,31 +555,25 @@ class Store:
         What a rule gives its findings is kept once per rule (the table's head), and a
         finding's steps depend on its rule and coach alone: made once per pair (a
         coach's findings of one rule share them), from steps shared by every rule (see
-        :meth:`finding`)."""
+        :meth:`finding`). The matches are gathered first, then each column is made in
+        C loops over all of them (most anchors have one or two matches)."""
         rules = {r.name: r for r in self.compiled.rules}
-        # the store does not change while these are made
-        steps: dict[tuple[str, int, str, str | None], RemediationStep] = {}
-        # rule -> coach -> the steps of a finding
-        remediation: dict[str, dict[str | None, tuple[RemediationStep, ...]]] = {}
         heads: dict[str, int] = {}
-        table = FindingTable((), [], [], [], [], [], [])
         head_list: list[RuleHead] = []
-        rule_col, subjects_col = table.rule, table.subjects
-        evidence_col, records_col = table.evidence, table.records
-        steps_col, fingerprints = table.remediation, table.fingerprint
+        specs: list[Rule] = []
+        rule_col: list[int] = []
+        gathered: list[Match] = []
         for (name, _anchor), matches in results.items():
             rule = rules[name]
-            by_coach = remediation.setdefault(name, {})
-            spec = rule.rule
-            origin = spec.origin  # named by the ruleset that defines it, whichever brought it
-            ruleset_id, rule_id = origin.id, spec.id
             head = heads.get(name)
             if head is None:
+                spec = rule.rule
                 head = heads[name] = len(head_list)
+                specs.append(spec)
                 head_list.append(
                     (
-                        rule_id,
-                        origin,
+                        spec.id,
+                        spec.origin,  # named by the ruleset that defines it, whichever brought it
                         spec.title,
                         spec.category,
                         spec.severity,
@@ -589,26 +586,47 @@ class Store:
                 if rule.symmetries
                 else matches
             )
-            for pairs, evidence, records in shown:
-                subjects = dict(pairs)
-                coach = subjects.get("coach")
-                made = by_coach.get(coach)
-                if made is None:
-                    made = by_coach[coach] = self._remediation(spec, subjects, steps)
-                rule_col.append(head)
-                subjects_col.append(subjects)
-                evidence_col.append(evidence)
-                records_col.append(records)
-                steps_col.append(made)
-                fingerprints.append(fingerprint(ruleset_id, rule_id, subjects, evidence, records))
-        table.heads = tuple(head_list)
-        return table
+            gathered.extend(shown)
+            rule_col.extend([head] * len(shown))
+        if not gathered:
+            return FindingTable(head_list, [], [], [], [], [], [])
+        pairs, evidence_of, records_of = zip(*gathered, strict=True)
+        subjects: list[Mapping[str, str]] = _ft.dicts(list(pairs))
+        evidence, records = list(evidence_of), list(records_of)
+        # the store does not change while the steps are made
+        keys = list(zip(rule_col, map(_COACH, subjects), strict=True))
+        by_rule: dict[int, list[str | None]] = {}
+        for head, coach in dict.fromkeys(keys):
+            by_rule.setdefault(head, []).append(coach)
+        steps: _Steps = {}
+        made: dict[tuple[int, str | None], tuple[RemediationStep, ...]] = {}
+        for head, coaches in by_rule.items():
+            made.update(
+                zip(
+                    [(head, c) for c in coaches],
+                    self._remediations(specs[head], coaches, steps),
+                    strict=True,
+                )
+            )
+        return FindingTable(
+            head_list,
+            rule_col,
+            subjects,
+            evidence,
+            records,
+            list(map(made.__getitem__, keys)),
+            # in one C loop: the text hashed, written one finding at a time here, cost
+            # more than everything else a finding needs
+            fingerprints(
+                [(h[1].id, h[0]) for h in head_list], rule_col, subjects, evidence, records
+            ),
+        )
 
     def finding(
         self,
         rule: CompiledRule,
         match: Match,
-        steps: dict[tuple[str, int, str, str | None], RemediationStep] | None = None,
+        steps: _Steps | None = None,
     ) -> Finding:
         """The finding of ``match``; ``steps`` caches remediation steps by action, days,
         owner and coach while the store stays as it is."""
@@ -625,7 +643,9 @@ class Store:
             subjects=subjects,
             evidence=match[1],
             citations=spec.citations,  # findings.Citation already (frozen)
-            remediation=self._remediation(spec, subjects, steps if steps is not None else {}),
+            remediation=self._remediation(
+                spec, subjects.get("coach"), steps if steps is not None else {}
+            ),
             fingerprint=fingerprint(origin.id, spec.id, subjects, match[1], match[2]),
             records=match[2],
         )
@@ -633,40 +653,76 @@ class Store:
     def _remediation(
         self,
         spec: Rule,
-        subjects: Mapping[str, str],
-        steps: dict[tuple[str, int, str, str | None], RemediationStep],
+        coach: str | None,
+        steps: _Steps,
     ) -> tuple[RemediationStep, ...]:
-        """The steps of a finding of ``spec`` about ``subjects``, each made once per
-        action, days, owner and coach in ``steps``."""
-        coach = subjects.get("coach")
-        made: list[RemediationStep] = []
-        for s in spec.remediation:
-            key = (s.action, s.within_days, s.owner, coach)
-            step = steps.get(key)
-            if step is None:
-                step = steps[key] = self._step(s.action, s.within_days, s.owner, subjects)
-            made.append(step)
-        return tuple(made)
+        """The steps of a finding of ``spec`` whose coach (its ``coach`` subject) is
+        ``coach``, each made once per action, days, owner and coach in ``steps``."""
+        return self._remediations(spec, [coach], steps)[0]
 
-    def _step(
-        self, action: str, within: int, owner: Any, subjects: Mapping[str, str]
-    ) -> RemediationStep:
-        coach = subjects.get("coach")
-        assignee: str | None = None
-        reason: str | None = None
+    def _remediations(
+        self,
+        spec: Rule,
+        coaches: list[str | None],
+        steps: _Steps,
+    ) -> list[tuple[RemediationStep, ...]]:
+        """:meth:`_remediation` for each of ``coaches`` (distinct): the steps not in
+        ``steps`` yet made together, each step of the rule for every coach at once."""
+        per_step: list[list[RemediationStep]] = []
+        for s in spec.remediation:
+            made = steps.setdefault((s.action, s.within_days, s.owner), {})
+            new = [c for c in coaches if c not in made]
+            if new:
+                assignees, reasons = self._assignees(s.owner, new)
+                n = len(new)
+                objects = instances(
+                    RemediationStep,
+                    [
+                        [s.action] * n,
+                        [s.within_days] * n,
+                        [_due(self.as_of, s.within_days)] * n,
+                        [s.owner] * n,
+                        assignees,
+                        reasons,
+                    ],
+                )
+                made.update(zip(new, objects, strict=True))
+            per_step.append(list(map(made.__getitem__, coaches)))
+        if not per_step:
+            return [()] * len(coaches)
+        return list(zip(*per_step, strict=True))
+
+    def _assignees(
+        self, owner: str, coaches: list[str | None]
+    ) -> tuple[list[str | None], list[str | None]]:
+        """Who must act on a step of ``owner`` for each of ``coaches``, or why nobody
+        in the registry is named (each coach's assignee, reason)."""
         if owner == "coach":
-            assignee = coach
-            reason = None if coach else "the rule names no coach"
-        elif owner in ("supervisor", "manager"):
+            return list(coaches), [None if c else "the rule names no coach" for c in coaches]
+        if owner in ("supervisor", "manager"):
             kind = "supervision" if owner == "supervisor" else "management"
-            if coach is None:
-                reason = "the rule names no coach"
-            else:
+            assignees: list[str | None] = []
+            reasons: list[str | None] = []
+            for coach in coaches:
+                if coach is None:
+                    assignees.append(None)
+                    reasons.append("the rule names no coach")
+                    continue
                 assignee = self.index.overseer(coach, kind, self.as_of)
-                reason = None if assignee is not None else f"no active {kind} tie to the coach"
-        else:
-            reason = f"owner is {owner.replace('_', ' ')}, outside the registry"
-        return RemediationStep(action, within, _due(self.as_of, within), owner, assignee, reason)
+                assignees.append(assignee)
+                reasons.append(
+                    None if assignee is not None else f"no active {kind} tie to the coach"
+                )
+            return assignees, reasons
+        reason = f"owner is {owner.replace('_', ' ')}, outside the registry"
+        return [None] * len(coaches), [reason] * len(coaches)
+
+
+#: remediation steps made: by action, days and owner, then by coach
+_Steps = dict[tuple[str, int, str], dict[str | None, RemediationStep]]
+
+#: a finding's coach, from its subjects
+_COACH = operator.methodcaller("get", "coach")
 
 
 @functools.lru_cache(maxsize=256)
