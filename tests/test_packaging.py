@@ -190,7 +190,7 @@ def test_the_sdist_holds_the_engine_sources_and_the_licences(built: tuple[Path, 
 
 
 @pytest.mark.large
-def test_the_wheel_carries_the_engine_and_both_licences(built: tuple[Path, Path]) -> None:
+def test_the_wheel_carries_the_extensions_and_both_licences(built: tuple[Path, Path]) -> None:
     _, wheel = built
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
@@ -199,8 +199,9 @@ def test_the_wheel_carries_the_engine_and_both_licences(built: tuple[Path, Path]
         licence = archive.read(f"{info}/licenses/LICENSE").decode()
         engine_licence = archive.read(f"{info}/licenses/csrc/durable/LICENSE").decode()
     assert [name for name in names if name.startswith("dualrel/_rete.")], names
-    assert [n for n in names if n.startswith("dualrel/_findtext.") and n.endswith((".so", ".pyd"))]
-    assert "dualrel/_findtext.pyi" in names
+    for extension in ("dualrel/_findtext", "dualrel/graph/_jscan"):
+        assert [n for n in names if n.startswith(f"{extension}.") and n.endswith((".so", ".pyd"))]
+        assert f"{extension}.pyi" in names
     assert "License-Expression: MIT" in metadata
     assert "License-File: LICENSE" in metadata
     assert "dualrel contributors" in licence
