@@ -50,7 +50,16 @@ def test_fingerprint_makes_no_json_encoder_per_call(monkeypatch: pytest.MonkeyPa
 def test_remediation_steps_are_made_once_per_coach_and_step(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    made = _counting(monkeypatch, Store, "_step")
+    # steps are made in bulk, per rule step for the coaches not seen yet: each of those
+    # coaches gets its assignee worked out once
+    made: Counter[str] = Counter()
+    real = Store._assignees
+
+    def counted(self: Store, owner: str, coaches: list[str | None]) -> Any:
+        made["_step"] += len(coaches)
+        return real(self, owner, coaches)
+
+    monkeypatch.setattr(Store, "_assignees", counted)
     result = run_check(EXAMPLE)
     steps = [s for f in result.findings for s in f.finding.remediation]
     distinct = {
@@ -63,7 +72,16 @@ def test_remediation_steps_are_made_once_per_coach_and_step(
 
 def test_one_ruleset_is_sorted_once(monkeypatch: pytest.MonkeyPatch) -> None:
     # a finding's sort key is made in one place, whichever sorts (dualrel.finding_table)
-    keys = _counting(monkeypatch, dualrel.finding_table, "_ordered_text")
+    # the sort texts are made in one C loop per sort: count the findings each sort orders
+    keys: Counter[str] = Counter()
+    table = dualrel.finding_table.FindingTable
+    real = table.sorted
+
+    def counted(self: dualrel.finding_table.FindingTable) -> Any:
+        keys["_ordered_text"] += len(self)
+        return real(self)
+
+    monkeypatch.setattr(table, "sorted", counted)
     result = run_check(EXAMPLE)
     assert keys["_ordered_text"] == len(result.findings)  # evaluate's sort; the check keeps it
     keys.clear()
