@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
-from collections.abc import Iterator, MutableMapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -245,6 +245,26 @@ def check_on_dask(
     cannot evaluate (practice-record rules and ``per``/``count``/``share`` rules), and
     ``ClusterError`` when the cluster does not finish."""
     extra: dict[str, Any] = {} if progress is None else {"progress": progress}
+
+    def reader(
+        path: str,
+        compiled: Sequence[CompiledRuleset],
+        *,
+        kinds: Mapping[str, bool],
+        roles: Collection[str],
+        as_of: date | None,
+    ) -> Any:
+        from dualrel.scale._on_blocks import read_on_blocks  # noqa: PLC0415 (pyarrow)
+
+        try:
+            return read_on_blocks(
+                client, path, compiled, kinds=kinds, roles=roles, as_of=as_of, network=network
+            )
+        except Exception as e:
+            if isinstance(e, InvalidArgument | MemoryError):
+                raise
+            raise _lost(e) from e
+
     return run_check(
         registry,
         rulesets,
@@ -259,5 +279,6 @@ def check_on_dask(
         on_read=on_read,
         timelines=timelines,
         evaluator=dask_evaluator(client, partitions=partitions, network=network),
+        reader=reader,
         **extra,
     )
