@@ -187,7 +187,10 @@ def read_on_blocks(
     measured("gather.survivors", survivors)
     found = client.gather(survivors)
     del survivors, blocks, masks
-    return _assembled(registry, layout.people, layout.ties, found, kinds, roles, w)
+    read = _assembled(registry, layout.people, layout.ties, found, kinds, roles, w)
+    if read is not None and network is not None:
+        network["read.blocks"] = len(layout.ties)
+    return read
 
 
 def _assembled(  # noqa: PLR0917
