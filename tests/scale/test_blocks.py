@@ -93,7 +93,7 @@ def test_generated_registries_read_by_blocks_give_the_same_report(
         ruleset.write_text(NEGATED, encoding="utf-8")
         _same(client, folder, [str(ruleset)])
     # only a registry whose ties no rule can use is read by one machine's reader
-    assert network.get("read.blocks") == parts or "prune.bitmaps" in network
+    assert network.get("read.blocks") == parts or "prune.sets" in network
 
 
 def _exact_ids(folder: Path, rulesets: list[str]) -> set[str]:
@@ -112,9 +112,9 @@ def _exact_ids(folder: Path, rulesets: list[str]) -> set[str]:
 def test_the_blocks_keep_every_tie_the_exact_pass_keeps(
     client: Any, case: dict[str, Any], parts: int, tiny: bool, monkeypatch: Any
 ) -> None:
-    # with tiny bitmaps most people collide: more ties survive, never fewer
+    # with hashes of two bits most people collide: more ties survive, never fewer
     if tiny:
-        monkeypatch.setattr(_pushdown, "bitmap_size", lambda people: 4)
+        monkeypatch.setattr(_pushdown, "HASH_BITS", 2)
     with tempfile.TemporaryDirectory() as tmp:
         folder = write(Path(tmp) / "reg", case, parts=parts)
         ruleset = Path(tmp) / "negated.yaml"

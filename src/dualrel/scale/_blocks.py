@@ -57,6 +57,8 @@ class Block:
     table: pa.Table
     people: pa.Table
     columns: TieColumns | None  # None for a part without ties
+    #: the CRC-32 of each person code's id (int64)
+    hashes: pa.Array
 
 
 def pick(value: Any, *path: int) -> Any:
@@ -145,15 +147,17 @@ def validate_block(
     row has a problem; its warnings; its tie ids by bucket)."""
     named = pa.concat_tables(people)
     if table.num_rows == 0:
-        return Block(file, table, named, None), (), [pa.array([], pa.string())] * buckets
+        nothing = pa.array([], pa.int64())
+        return Block(file, table, named, None, nothing), (), [pa.array([], pa.string())] * buckets
     text = named.drop_columns([PART, ROW])
     read = validated_columns(text, table, _PEOPLE_HERE, file, kinds=kinds, roles=roles)
     if read is None:
         return None, (), []
     warnings = tuple(p for p in read.warnings.warnings if p.file == file)
     ids = read.ties.ids
+    codes = pa.array([zlib.crc32(p.encode()) for p in read.ties.people], pa.int64())
     return (
-        Block(file, table, named, read.ties),
+        Block(file, table, named, read.ties, codes),
         warnings,
         _split(ids, bucket_of(ids, buckets), buckets),
     )

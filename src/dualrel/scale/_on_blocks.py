@@ -163,7 +163,7 @@ def read_on_blocks(
     # stage 2: the semi-join pass, round by round; the masks stay on the workers
     registry = Registry((), (), _as_of(as_of), path, {}, dict(kinds))
     when = _evaluation_date(registry, as_of)
-    bits = _pushdown.bitmap_size(n_people)
+    bits = _pushdown.HASH_BITS
     masks: Any = _pushdown.Sets((), {})
     before = -1
     for _ in range(_pushdown.ROUNDS + 1):
@@ -171,12 +171,12 @@ def read_on_blocks(
             submit(_pushdown.block_round, b, compiled, when, masks, bits, pure=False)
             for b in blocks
         ]
-        measured("prune.bitmaps", got)
-        masks = submit(_pushdown.reduce_round, got, compiled, bits, pure=False)
+        measured("prune.sets", got)
+        masks = submit(_pushdown.reduce_round, got, compiled, pure=False)
         if network is not None:  # each worker fetches the masks once
             workers = len(client.nthreads())
             measured("prune.masks", [masks] * min(workers, len(blocks)))
-        kept = client.gather(submit(_pushdown.set_bits, masks, bits, pure=False))
+        kept = client.gather(submit(_pushdown.set_sizes, masks, pure=False))
         if kept == before:
             break
         before = kept

@@ -3,27 +3,27 @@
 Each round, every block runs each rule's clauses on its own ties with the clauses' own
 tests (kinds, dates, attributes, roles: ``_prune_columns._Clause``, the one-machine code)
 and the masks of the round before, and gives, for each clause and end, the people it
-could bind there as a bitmap of a hash of their ids (``bits`` entries).  The client ORs
-each bitmap over the blocks (a person bound in any block), then ANDs, for each rule and
-variable, the bitmaps of the clauses that bind it: the rule's mask of that variable,
-broadcast to the next round.  At the end each block keeps the ties a clause binds with
-its people in the masks (positive clauses and negated ones), every oversight tie and
-every tie of a kind a rule reads as a number, and returns them, with the people they
-join, as text; the client runs the exact pass (``registry_for``) on those alone.
+could bind there as a set of hashes of their ids (``bits`` bits of a CRC-32: a set costs
+four bytes a person bound, whatever the registry's size).  A reduce task ORs each set over
+the blocks (a person bound in any block), then ANDs, for each rule and variable, the sets
+of the clauses that bind it: the rule's mask of that variable, broadcast to the next
+round.  At the end each block keeps the ties a clause binds with its people in the masks
+(positive clauses and negated ones), every oversight tie and every tie of a kind a rule
+reads as a number, and returns them, with the people they join, as text; the client runs
+the exact pass (``registry_for``) on those alone.
 
 Why the findings are the same (``docs/scale.md``): a person bound to a variable by a
 complete match of a rule's positive clauses is bound by each of those clauses in some
-block, so is in every bitmap of that variable in every round; a hash collision only adds
-people.  So every tie of every match survives, and every tie of a negated clause whose
-ends such a match binds (the ties that can veto a match): the ties the client's exact pass
-keeps from the survivors are those it keeps from the whole registry's, as far as any
-match can tell, and the engine's findings are the same.
+block, so is in every set of that variable in every round; two ids of one hash only let
+more people through.  So every tie of every match survives, and every tie of a negated
+clause whose ends such a match binds (the ties that can veto a match): the exact pass on
+the survivors keeps every tie a match or a veto reads, and the engine's findings are the
+same.
 """
 
 from __future__ import annotations
 
 import hashlib
-import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -34,73 +34,64 @@ import pyarrow.compute as pc
 
 from dualrel.graph.index import OVERSIGHT_KINDS
 from dualrel.rules._prune import ROUNDS
-from dualrel.rules._prune_columns import _Clause, _lookup, _mask, _Table, sorted_rows
+from dualrel.rules._prune_columns import _Clause, _lookup, _Table, sorted_rows
 from dualrel.rules.numbers import _numeric_reads
 from dualrel.rules.plan import CompiledRuleset
 from dualrel.scale._blocks import Block
 
-__all__ = ["ROUNDS", "Sets", "bitmap_size", "block_round", "block_survivors", "reduce_round"]
+__all__ = ["HASH_BITS", "ROUNDS", "Sets", "block_round", "block_survivors", "reduce_round"]
 
-#: (ruleset, rule, clause, end) of a clause end's bitmap; (ruleset, rule, variable) of a mask
+#: (ruleset, rule, clause, end) of a clause end's set; (ruleset, rule, variable) of a mask
 ClauseEnd = tuple[int, int, int, int]
 VarKey = tuple[int, int, str]
 
-#: Bits per person of the registry, at least: a bitmap of ``bits`` entries holding ``n``
-#: people lets a person not bound in through with a chance of about ``n / bits``.
-BITS_PER_PERSON = 8
-
-
-def bitmap_size(people: int) -> int:
-    """The entries of each bitmap for a registry of ``people`` (a power of two)."""
-    return 1 << max(16, (BITS_PER_PERSON * max(1, people) - 1).bit_length())
+#: Bits of each id's hash: two people of one hash are told apart by the client's exact
+#: pass (at a million people about one id in four thousand shares a hash with another).
+HASH_BITS = 32
 
 
 @dataclass(frozen=True, slots=True)
 class Sets:
-    """Sets of people as hash bitmaps, each distinct set once: ``at[key]`` is the
-    index in ``sets`` of key's set, each either its bits' positions (int32, when few) or
-    the bitmap (boolean)."""
+    """Sets of people as the hashes of their ids (int64, ascending, distinct), each
+    distinct set once: ``at[key]`` is the index in ``sets`` of key's set."""
 
     sets: tuple[pa.Array, ...]
     at: Mapping[Any, int]
 
-    def get(self, key: Any, bits: int) -> pa.Array | None:
-        """Key's set as a bitmap of ``bits`` entries, None when there is none."""
+    def get(self, key: Any) -> pa.Array | None:
         k = self.at.get(key)
-        return None if k is None else _unpacked(self.sets[k], bits)
+        return None if k is None else self.sets[k]
 
 
-def _packed(bitmap: pa.Array, bits: int) -> pa.Array:
-    """A bitmap as the positions of its bits when that is smaller."""
-    on = pc.indices_nonzero(bitmap)
-    return on.cast(pa.int32()) if len(on) * 32 < bits else bitmap
-
-
-def _unpacked(value: pa.Array, bits: int) -> pa.Array:
-    return value if pa.types.is_boolean(value.type) else _mask(value, bits)
-
-
-def _sets(bitmaps: Mapping[Any, pa.Array], bits: int) -> Sets:
-    """Each distinct bitmap once (rules share clauses, and so sets)."""
+def _sets(found: Mapping[Any, pa.Array]) -> Sets:
+    """Each distinct set once (rules share clauses, and so sets of people)."""
     sets: list[pa.Array] = []
     seen: dict[bytes, int] = {}
     at: dict[Any, int] = {}
-    for key, bitmap in bitmaps.items():
-        packed = _packed(bitmap, bits)
-        content = hashlib.sha1(
-            b"".join(bytes(b) for b in packed.buffers()[1:] if b is not None)
-        ).digest() + bytes([pa.types.is_boolean(packed.type)])
+    for key, values in found.items():
+        # a fresh array of int64 without nulls: its values are its second buffer
+        data = values.buffers()[1]
+        width = values.type.bit_width // 8
+        raw = b"" if data is None else data.to_pybytes()
+        start = values.offset * width
+        content = hashlib.sha1(raw[start : start + len(values) * width]).digest()
         k = seen.get(content)
         if k is None:
             k = seen[content] = len(sets)
-            sets.append(packed)
+            sets.append(values)
         at[key] = k
     return Sets(tuple(sets), at)
 
 
-def _hashes(people: Sequence[str], bits: int) -> pa.Array:
-    """Each person code's bit."""
-    return pa.array([zlib.crc32(p.encode()) & (bits - 1) for p in people], pa.int64())
+def _sorted_set(values: pa.Array) -> pa.Array:
+    """The distinct values, ascending (a set's one form, so that equal sets are equal)."""
+    distinct = pc.unique(values)
+    return pc.take(distinct, pc.array_sort_indices(distinct))
+
+
+def _at(block: Block, bits: int) -> pa.Array:
+    """Each of the block's person codes' hash, of ``bits`` bits."""
+    return pc.bit_wise_and(block.hashes, (1 << bits) - 1)
 
 
 def _rules(block: Block, compiled: Sequence[CompiledRuleset], when: date) -> list[Any]:
@@ -117,75 +108,65 @@ def _rules(block: Block, compiled: Sequence[CompiledRuleset], when: date) -> lis
     return out
 
 
-def _local(  # noqa: PLR0917
-    masks: Sets, ci: int, ri: int, clauses: Sequence[_Clause], at: pa.Array, bits: int
-) -> dict[str, pa.Array]:
+def _local(masks: Sets, ci: int, ri: int, clauses: Sequence[_Clause], at: pa.Array) -> Any:
     """A rule's masks over the block's person codes."""
     out = {}
     for c in clauses:
         for var in c.ends:
-            mask = masks.get((ci, ri, var), bits)
+            mask = masks.get((ci, ri, var))
             if mask is not None and var not in out:
-                out[var] = pc.take(mask, at)
+                out[var] = pc.is_in(at, value_set=mask)
     return out
 
 
 def block_round(
-    block: Block,
-    compiled: Sequence[CompiledRuleset],
-    when: date,
-    masks: Sets,
-    bits: int,
+    block: Block, compiled: Sequence[CompiledRuleset], when: date, masks: Sets, bits: int
 ) -> Sets:
-    """One round on a block: each positive clause's people at each end, as bitmaps."""
+    """One round on a block: each positive clause's people at each end."""
     out: dict[ClauseEnd, pa.Array] = {}
     if block.columns is None:
-        return _sets(out, bits)
-    at = _hashes(block.columns.people, bits)
+        return _sets(out)
+    at = _at(block, bits)
     for ci, rules in enumerate(_rules(block, compiled, when)):
         for ri, clauses in enumerate(rules):
-            local = _local(masks, ci, ri, clauses, at, bits)
+            local = _local(masks, ci, ri, clauses, at)
             for k, c in enumerate(clauses):
                 if not c.exists:
                     continue
                 got = c.bindings(local)
                 for end in (0, 1):
                     people = c.table.people(got, end)
-                    out[(ci, ri, k, end)] = _mask(pc.filter(at, people), bits)
-    return _sets(out, bits)
+                    out[(ci, ri, k, end)] = _sorted_set(pc.filter(at, people))
+    return _sets(out)
 
 
-def reduce_round(rounds: Sequence[Sets], compiled: Sequence[CompiledRuleset], bits: int) -> Sets:
-    """The masks of each rule's variables from the blocks' bitmaps of a round."""
-    ored: dict[ClauseEnd, pa.Array] = {}
+def reduce_round(rounds: Sequence[Sets], compiled: Sequence[CompiledRuleset]) -> Sets:
+    """The masks of each rule's variables from the blocks' sets of a round: each clause
+    end's people in any block, and of those, the people every clause binds."""
+    parts: dict[ClauseEnd, list[pa.Array]] = {}
     for got in rounds:
-        # each distinct set of a block made a bitmap once
-        unpacked = [_unpacked(s, bits) for s in got.sets]
         for key, k in got.at.items():
-            bitmap = unpacked[k]
-            ored[key] = bitmap if key not in ored else pc.or_(ored[key], bitmap)
+            parts.setdefault(key, []).append(got.sets[k])
+    nobody = pa.array([], pa.int64())
     masks: dict[VarKey, pa.Array] = {}
-    nobody = _mask(pa.array([], pa.int64()), bits)
     for ci, c in enumerate(compiled):
         for ri, r in enumerate(c.rules):
             for k, clause in enumerate(r.rule.match.ties):
                 if not clause.exists:
                     continue
                 for end, var in enumerate(clause.ends):
-                    bound = ored.get((ci, ri, k, end), nobody)  # no block bound anybody
+                    found = parts.get((ci, ri, k, end))
+                    bound = _sorted_set(pa.concat_arrays(found)) if found else nobody
                     key = (ci, ri, var)
-                    masks[key] = bound if key not in masks else pc.and_(masks[key], bound)
-    return _sets(masks, bits)
+                    if key in masks:
+                        bound = bound.filter(pc.is_in(bound, value_set=masks[key]))
+                    masks[key] = bound
+    return _sets(masks)
 
 
-def set_bits(masks: Sets, bits: int) -> int:
+def set_sizes(masks: Sets) -> int:
     """How many people all masks let through (the rounds stop when it stays the same)."""
-    total = 0
-    for key in masks.at:
-        mask = masks.get(key, bits)
-        assert mask is not None
-        total += int(pc.sum(mask.cast(pa.int64())).as_py() or 0)
-    return total
+    return sum(len(masks.sets[k]) for k in masks.at.values())
 
 
 def _kept_kinds(compiled: Sequence[CompiledRuleset]) -> frozenset[str]:
@@ -209,11 +190,11 @@ def block_survivors(
     cols = block.columns
     if cols is None:
         return block.table, pa.array([], pa.int64()), block.people
-    at = _hashes(cols.people, bits)
+    at = _at(block, bits)
     parts: list[pa.Array] = []
     for ci, rules in enumerate(_rules(block, compiled, when)):
         for ri, clauses in enumerate(rules):
-            local = _local(masks, ci, ri, clauses, at, bits)
+            local = _local(masks, ci, ri, clauses, at)
             parts.extend(c.bindings(local).rows for c in clauses)
     kept = _kept_kinds(compiled)
     if any(k in kept for k in cols.kinds):
