@@ -48,7 +48,9 @@ PART, ROW = "\0part", "\0row"
 _PEOPLE_HERE = "\0people"
 
 
-@dataclass(frozen=True, slots=True)
+# compared and hashed as itself, and weakly referable: a worker keeps what the rounds of
+# the semi-join pass share about a block while the block lives (``_pushdown``)
+@dataclass(frozen=True, slots=True, eq=False, weakref_slot=True)
 class Block:
     """A ties part read and validated on a worker: its text, the people its ends name
     (text, with ``PART`` and ``ROW``), its columns (person codes local to the block)."""

@@ -18,6 +18,7 @@ every problem, located and ordered as always).
 from __future__ import annotations
 
 import os
+import uuid
 from array import array
 from collections.abc import Callable, Collection, Mapping, MutableMapping, Sequence
 from dataclasses import replace
@@ -100,7 +101,10 @@ def read_on_blocks(
             sizes = client.gather([submit(_size, f, pure=False) for f in futures])
             network[key] = network.get(key, 0) + sum(sizes)
 
-    buckets = max(1, len(layout.ties))
+    # two buckets per worker thread: enough to spread the joins, few enough that the
+    # tasks taking each part's share of a bucket stay few
+    threads = int(sum(client.nthreads().values())) or 1
+    buckets = max(1, min(len(layout.ties), 2 * threads))
     people = [
         submit(_blocks.read_people_part, f, i, buckets, roles, pure=False)
         for i, f in enumerate(layout.people)
@@ -164,11 +168,12 @@ def read_on_blocks(
     registry = Registry((), (), _as_of(as_of), path, {}, dict(kinds))
     when = _evaluation_date(registry, as_of)
     bits = _pushdown.HASH_BITS
+    token = uuid.uuid4().hex  # this check's, for what each worker keeps between rounds
     masks: Any = _pushdown.Sets((), {})
     before = -1
     for _ in range(_pushdown.ROUNDS + 1):
         got = [
-            submit(_pushdown.block_round, b, compiled, when, masks, bits, pure=False)
+            submit(_pushdown.block_round, b, compiled, when, masks, bits, token, pure=False)
             for b in blocks
         ]
         measured("prune.sets", got)
@@ -181,7 +186,7 @@ def read_on_blocks(
             break
         before = kept
     survivors = [
-        submit(_pushdown.block_survivors, b, compiled, when, masks, bits, pure=False)
+        submit(_pushdown.block_survivors, b, compiled, when, masks, bits, token, pure=False)
         for b in blocks
     ]
     measured("gather.survivors", survivors)

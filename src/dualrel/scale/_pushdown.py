@@ -24,6 +24,7 @@ same.
 from __future__ import annotations
 
 import hashlib
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -94,11 +95,20 @@ def _at(block: Block, bits: int) -> pa.Array:
     return pc.bit_wise_and(block.hashes, (1 << bits) - 1)
 
 
-def _rules(block: Block, compiled: Sequence[CompiledRuleset], when: date) -> list[Any]:
+#: On a worker, each block's clauses of the check (named by a token) in progress: the
+#: rounds share each clause's bindings, computed once (the block's own tests)
+_CLAUSES: weakref.WeakKeyDictionary[Block, tuple[str, list[Any]]] = weakref.WeakKeyDictionary()
+
+
+def _rules(block: Block, compiled: Sequence[CompiledRuleset], when: date, token: str) -> list[Any]:
     """For each ruleset, its clauses over the block's ties (one ``_Table`` per ruleset)."""
+    kept = _CLAUSES.get(block)
+    if kept is not None and kept[0] == token:
+        return kept[1]
     cols = block.columns
     assert cols is not None
-    out = []
+    out: list[Any] = []
+    _CLAUSES[block] = (token, out)
     for c in compiled:
         roles = any(spec.roles for r in c.rules for spec in r.rule.match.people.values())
         table = _Table(cols, c.ruleset.kinds, roles, when)
@@ -119,15 +129,20 @@ def _local(masks: Sets, ci: int, ri: int, clauses: Sequence[_Clause], at: pa.Arr
     return out
 
 
-def block_round(
-    block: Block, compiled: Sequence[CompiledRuleset], when: date, masks: Sets, bits: int
+def block_round(  # noqa: PLR0917
+    block: Block,
+    compiled: Sequence[CompiledRuleset],
+    when: date,
+    masks: Sets,
+    bits: int,
+    token: str,
 ) -> Sets:
     """One round on a block: each positive clause's people at each end."""
     out: dict[ClauseEnd, pa.Array] = {}
     if block.columns is None:
         return _sets(out)
     at = _at(block, bits)
-    for ci, rules in enumerate(_rules(block, compiled, when)):
+    for ci, rules in enumerate(_rules(block, compiled, when, token)):
         for ri, clauses in enumerate(rules):
             local = _local(masks, ci, ri, clauses, at)
             for k, c in enumerate(clauses):
@@ -178,12 +193,13 @@ def _kept_kinds(compiled: Sequence[CompiledRuleset]) -> frozenset[str]:
     return frozenset(kinds)
 
 
-def block_survivors(
+def block_survivors(  # noqa: PLR0917
     block: Block,
     compiled: Sequence[CompiledRuleset],
     when: date,
     masks: Sets,
     bits: int,
+    token: str,
 ) -> tuple[pa.Table, pa.Array, pa.Table]:
     """The block's ties some rule can still use, with every tie of the kinds kept whole:
     (their text, their rows in the part, the text of the people they join)."""
@@ -192,7 +208,7 @@ def block_survivors(
         return block.table, pa.array([], pa.int64()), block.people
     at = _at(block, bits)
     parts: list[pa.Array] = []
-    for ci, rules in enumerate(_rules(block, compiled, when)):
+    for ci, rules in enumerate(_rules(block, compiled, when, token)):
         for ri, clauses in enumerate(rules):
             local = _local(masks, ci, ri, clauses, at)
             parts.extend(c.bindings(local).rows for c in clauses)
