@@ -8,6 +8,7 @@ one machine's reader, which the check falls back to).
 
 from __future__ import annotations
 
+import os
 import tempfile
 from datetime import date
 from pathlib import Path
@@ -24,7 +25,7 @@ from dualrel.graph.load import _kinds
 from dualrel.graph.model import CORE_ROLES
 from dualrel.rules import compile_ruleset
 from dualrel.rules._prune_columns import rows_and_needs
-from dualrel.scale import _pushdown, check_on_dask
+from dualrel.scale import _blocks, _pushdown, check_on_dask
 from dualrel.scale._on_blocks import read_on_blocks
 from tests.scale.strategies import folders, write
 
@@ -185,3 +186,33 @@ def test_a_dense_split_folder_is_read_by_blocks(client: Any, tmp_path: Path) -> 
     network = _same(client, folder)
     assert network["read.blocks"] == 4
     assert network["gather.survivors"] > 0
+
+
+def test_a_worker_killed_while_validating_blocks_is_replaced_and_the_report_is_the_same(
+    client: Any, tmp_path: Path, monkeypatch: Any
+) -> None:
+    marker = tmp_path / "killed"
+    validate = _blocks.validate_block
+
+    def dies_once(*args: Any, **kwargs: Any) -> Any:
+        # the first block to be validated kills its worker process: the parts it read
+        # and the buckets it held are made again from the files (Dask's lineage)
+        try:
+            os.close(os.open(marker, os.O_CREAT | os.O_EXCL))
+        except FileExistsError:
+            return validate(*args, **kwargs)
+        os._exit(1)
+
+    monkeypatch.setattr(_blocks, "validate_block", dies_once)
+    case = {
+        "people": "id,roles\n" + "".join(f"p{i},coach;client\n" for i in range(12)),
+        "ties": "id,kind,source,target,start,end\n"
+        + "".join(
+            f"t{i},{k},p{i},p{(i + 1) % 12},2025-01-01,\n"
+            for i, k in enumerate(["coaching", "romance", "business"] * 4)
+        ),
+    }
+    folder = write(tmp_path / "reg", case, parts=3)
+    network = _same(client, folder)
+    assert network["read.blocks"] == 3
+    assert marker.exists()  # a worker did die
