@@ -65,6 +65,13 @@ def _child_dask(folder: str, out: str, workers: int, partitions: int | None) -> 
         client.run(importlib.import_module, "dualrel.rules.partitions")
         started = time.perf_counter() - t0
         t1 = time.perf_counter()
+        # the client's peak so far as each stage begins: what reading and validating
+        # cost it, apart from the evaluation's and the report's
+        by_stage: dict[str, float] = {}
+
+        def progress(step: int, total: int, label: str) -> None:
+            by_stage[label] = round(_peak_mb(), 1)
+
         result = check_on_dask(
             client,
             folder,
@@ -72,7 +79,9 @@ def _child_dask(folder: str, out: str, workers: int, partitions: int | None) -> 
             timings=timings,
             network=network,
             partitions=partitions,
+            progress=progress,
         )
+        by_stage["checked"] = round(_peak_mb(), 1)
         Path(out).write_text(render(result, "json"), encoding="utf-8")
         wall = time.perf_counter() - t1
         peaks = client.run(_peak_mb)
@@ -82,6 +91,7 @@ def _child_dask(folder: str, out: str, workers: int, partitions: int | None) -> 
                 "cluster_start_s": round(started, 3),
                 "wall_s": round(wall, 3),
                 "client_peak_mb": round(_peak_mb(), 1),
+                "client_peak_mb_before": by_stage,
                 "worker_peak_mb": sorted(round(v, 1) for v in peaks.values()),
                 "stages": {
                     k: round(v, 3)

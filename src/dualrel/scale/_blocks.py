@@ -48,15 +48,13 @@ PART, ROW = "\0part", "\0row"
 _PEOPLE_HERE = "\0people"
 
 
-# compared and hashed as itself, and weakly referable: a worker keeps what the rounds of
-# the semi-join pass share about a block while the block lives (``_pushdown``)
-@dataclass(frozen=True, slots=True, eq=False, weakref_slot=True)
+@dataclass(frozen=True, slots=True)
 class Block:
-    """A ties part read and validated on a worker: its text, the people its ends name
-    (text, with ``PART`` and ``ROW``), its columns (person codes local to the block)."""
+    """A ties part read and validated on a worker: the people its ends name (text, with
+    ``PART`` and ``ROW``), its columns (person codes local to the block).  Its own text
+    is read again for the ties that survive (held, it would double the block)."""
 
     file: str
-    table: pa.Table
     people: pa.Table
     columns: TieColumns | None  # None for a part without ties
     #: the CRC-32 of each person code's id (int64)
@@ -150,7 +148,7 @@ def validate_block(
     named = pa.concat_tables(people)
     if table.num_rows == 0:
         nothing = pa.array([], pa.int64())
-        return Block(file, table, named, None, nothing), (), [pa.array([], pa.string())] * buckets
+        return Block(file, named, None, nothing), (), [pa.array([], pa.string())] * buckets
     text = named.drop_columns([PART, ROW])
     read = validated_columns(text, table, _PEOPLE_HERE, file, kinds=kinds, roles=roles)
     if read is None:
@@ -159,7 +157,7 @@ def validate_block(
     ids = read.ties.ids
     codes = pa.array([zlib.crc32(p.encode()) for p in read.ties.people], pa.int64())
     return (
-        Block(file, table, named, read.ties, codes),
+        Block(file, named, read.ties, codes),
         warnings,
         _split(ids, bucket_of(ids, buckets), buckets),
     )

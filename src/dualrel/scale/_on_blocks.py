@@ -18,7 +18,6 @@ every problem, located and ordered as always).
 from __future__ import annotations
 
 import os
-import uuid
 from array import array
 from collections.abc import Callable, Collection, Mapping, MutableMapping, Sequence
 from dataclasses import replace
@@ -168,12 +167,11 @@ def read_on_blocks(
     registry = Registry((), (), _as_of(as_of), path, {}, dict(kinds))
     when = _evaluation_date(registry, as_of)
     bits = _pushdown.HASH_BITS
-    token = uuid.uuid4().hex  # this check's, for what each worker keeps between rounds
     masks: Any = _pushdown.Sets((), {})
     before = -1
     for _ in range(_pushdown.ROUNDS + 1):
         got = [
-            submit(_pushdown.block_round, b, compiled, when, masks, bits, token, pure=False)
+            submit(_pushdown.block_round, b, compiled, when, masks, bits, pure=False)
             for b in blocks
         ]
         measured("prune.sets", got)
@@ -186,7 +184,7 @@ def read_on_blocks(
             break
         before = kept
     survivors = [
-        submit(_pushdown.block_survivors, b, compiled, when, masks, bits, token, pure=False)
+        submit(_pushdown.block_survivors, b, compiled, when, masks, bits, pure=False)
         for b in blocks
     ]
     measured("gather.survivors", survivors)
@@ -202,7 +200,7 @@ def _assembled(  # noqa: PLR0917
     registry: Registry,
     people_files: Sequence[str],
     ties_files: Sequence[str],
-    found: Sequence[tuple[pa.Table, pa.Array, pa.Table]],
+    found: Sequence[tuple[pa.Table | None, pa.Array, pa.Table]],
     kinds: Mapping[str, bool],
     roles: Collection[str],
     w: Collector,
@@ -217,7 +215,7 @@ def _assembled(  # noqa: PLR0917
             at += len(rows)
     if not at:
         return None  # nothing any rule can use: one machine's reader says the same
-    ties = pa.concat_tables([t for t, rows, _ in found if len(rows)])
+    ties = pa.concat_tables([t for t, rows, _ in found if t is not None and len(rows)])
     people = pa.concat_tables([p for _, rows, p in found if len(rows)])
     # each person once (several blocks may name them), in file order
     order = pc.sort_indices(people, sort_keys=[(PART, "ascending"), (ROW, "ascending")])

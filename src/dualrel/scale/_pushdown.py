@@ -24,7 +24,6 @@ same.
 from __future__ import annotations
 
 import hashlib
-import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -33,6 +32,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from dualrel.graph._csv_columns import _table
+from dualrel.graph._csv_common import TIE_COLUMNS
 from dualrel.graph.index import OVERSIGHT_KINDS
 from dualrel.rules._prune import ROUNDS
 from dualrel.rules._prune_columns import _Clause, _lookup, _Table, sorted_rows
@@ -95,20 +96,13 @@ def _at(block: Block, bits: int) -> pa.Array:
     return pc.bit_wise_and(block.hashes, (1 << bits) - 1)
 
 
-#: On a worker, each block's clauses of the check (named by a token) in progress: the
-#: rounds share each clause's bindings, computed once (the block's own tests)
-_CLAUSES: weakref.WeakKeyDictionary[Block, tuple[str, list[Any]]] = weakref.WeakKeyDictionary()
-
-
-def _rules(block: Block, compiled: Sequence[CompiledRuleset], when: date, token: str) -> list[Any]:
-    """For each ruleset, its clauses over the block's ties (one ``_Table`` per ruleset)."""
-    kept = _CLAUSES.get(block)
-    if kept is not None and kept[0] == token:
-        return kept[1]
+def _rules(block: Block, compiled: Sequence[CompiledRuleset], when: date) -> list[Any]:
+    """For each ruleset, its clauses over the block's ties (one ``_Table`` per ruleset).
+    Made again each round: kept, each clause's bindings would hold several times the
+    block's columns on the worker between rounds."""
     cols = block.columns
     assert cols is not None
     out: list[Any] = []
-    _CLAUSES[block] = (token, out)
     for c in compiled:
         roles = any(spec.roles for r in c.rules for spec in r.rule.match.people.values())
         table = _Table(cols, c.ruleset.kinds, roles, when)
@@ -129,20 +123,15 @@ def _local(masks: Sets, ci: int, ri: int, clauses: Sequence[_Clause], at: pa.Arr
     return out
 
 
-def block_round(  # noqa: PLR0917
-    block: Block,
-    compiled: Sequence[CompiledRuleset],
-    when: date,
-    masks: Sets,
-    bits: int,
-    token: str,
+def block_round(
+    block: Block, compiled: Sequence[CompiledRuleset], when: date, masks: Sets, bits: int
 ) -> Sets:
     """One round on a block: each positive clause's people at each end."""
     out: dict[ClauseEnd, pa.Array] = {}
     if block.columns is None:
         return _sets(out)
     at = _at(block, bits)
-    for ci, rules in enumerate(_rules(block, compiled, when, token)):
+    for ci, rules in enumerate(_rules(block, compiled, when)):
         for ri, clauses in enumerate(rules):
             local = _local(masks, ci, ri, clauses, at)
             for k, c in enumerate(clauses):
@@ -193,22 +182,17 @@ def _kept_kinds(compiled: Sequence[CompiledRuleset]) -> frozenset[str]:
     return frozenset(kinds)
 
 
-def block_survivors(  # noqa: PLR0917
-    block: Block,
-    compiled: Sequence[CompiledRuleset],
-    when: date,
-    masks: Sets,
-    bits: int,
-    token: str,
-) -> tuple[pa.Table, pa.Array, pa.Table]:
+def block_survivors(
+    block: Block, compiled: Sequence[CompiledRuleset], when: date, masks: Sets, bits: int
+) -> tuple[pa.Table | None, pa.Array, pa.Table]:
     """The block's ties some rule can still use, with every tie of the kinds kept whole:
     (their text, their rows in the part, the text of the people they join)."""
     cols = block.columns
     if cols is None:
-        return block.table, pa.array([], pa.int64()), block.people
+        return None, pa.array([], pa.int64()), block.people
     at = _at(block, bits)
     parts: list[pa.Array] = []
-    for ci, rules in enumerate(_rules(block, compiled, when, token)):
+    for ci, rules in enumerate(_rules(block, compiled, when)):
         for ri, clauses in enumerate(rules):
             local = _local(masks, ci, ri, clauses, at)
             parts.extend(c.bindings(local).rows for c in clauses)
@@ -219,4 +203,8 @@ def block_survivors(  # noqa: PLR0917
     ends = pa.concat_arrays([pc.take(cols.sources, rows), pc.take(cols.targets, rows)])
     ids = pc.take(pa.array(cols.people, pa.string()), pc.unique(ends))
     people = block.people.filter(pc.is_in(block.people.column("id"), value_set=ids))
-    return block.table.take(rows), rows, people
+    # the part's text read again (a block holds its columns, not its text, between rounds)
+    table = _table(block.file, TIE_COLUMNS)
+    if table is None or table.num_rows != len(cols):
+        raise OSError(f"{block.file} changed while it was checked")
+    return table.take(rows), rows, people
