@@ -40,8 +40,8 @@ from dualrel.graph.columns import TieColumns
 
 __all__ = ["PART", "ROW", "Block", "bucket_of", "pick"]
 
-#: The columns a person's row carries besides the file's: its part and its row there
-#: (names no CSV header can give: a header cell is text without NUL).
+#: The columns a person's row read again carries besides the file's: its part and its
+#: row there (names no CSV header can give: a header cell is text without NUL).
 PART, ROW = "\0part", "\0row"
 #: The people file named to ``validated_columns`` for a block's people (its warnings
 #: about them are dropped: the people parts give them).
@@ -50,12 +50,11 @@ _PEOPLE_HERE = "\0people"
 
 @dataclass(frozen=True, slots=True)
 class Block:
-    """A ties part read and validated on a worker: the people its ends name (text, with
-    ``PART`` and ``ROW``), its columns (person codes local to the block).  Its own text
-    is read again for the ties that survive (held, it would double the block)."""
+    """A ties part read and validated on a worker: its columns (person codes local to the
+    block).  Its own text, and the people rows of the ties that survive, are read again
+    from the files at the end (held, they would double the block)."""
 
     file: str
-    people: pa.Table
     columns: TieColumns | None  # None for a part without ties
     #: the CRC-32 of each person code's id (int64)
     hashes: pa.Array
@@ -91,7 +90,7 @@ def read_people_part(
     file: str, part: int, buckets: int, roles: Collection[str]
 ) -> tuple[bool, tuple[str, ...], list[tuple[str, int, str]], list[pa.Table]]:
     """A people part read and checked alone: (no problem, header, each distinct role text
-    with the row and id of its first use, the rows by bucket of their id)."""
+    with the row and id of its first use, the ids and roles by bucket of the id)."""
     table = _table(file, PEOPLE_COLUMNS) if _readable(file) else None
     if table is None:
         return False, (), [], []
@@ -104,10 +103,22 @@ def read_people_part(
             first = pc.index(table.column("roles"), text).as_py()
             texts.append((text, first, ids[first].as_py()))
     header = tuple(table.column_names)
-    n = table.num_rows
-    table = table.append_column(PART, pa.array([part] * n, pa.int32()))
-    table = table.append_column(ROW, pa.array(range(n), pa.int32()))
-    return True, header, texts, _split(table, bucket_of(ids, buckets), buckets)
+    # what the checks across rows read of a person: the other columns are read again for
+    # the people of the ties that survive (``people_rows``)
+    checked = table.select(list(PEOPLE_COLUMNS))
+    return True, header, texts, _split(checked, bucket_of(ids, buckets), buckets)
+
+
+def people_rows(file: str, part: int, ids: pa.Array) -> pa.Table:
+    """The rows of people part ``part`` whose ids are among ``ids``, with ``PART`` and
+    ``ROW`` (their row in the part)."""
+    table = _table(file, PEOPLE_COLUMNS)
+    if table is None:
+        raise OSError(f"{file} changed while it was checked")
+    at = pc.indices_nonzero(pc.is_in(table.column("id"), value_set=ids))
+    out = table.take(at)
+    out = out.append_column(PART, pa.array([part] * len(at), pa.int32()))
+    return out.append_column(ROW, at.cast(pa.int32()))
 
 
 def read_ties_part(file: str, buckets: int) -> tuple[pa.Table | None, tuple[str, ...], list[Any]]:
@@ -148,16 +159,15 @@ def validate_block(
     named = pa.concat_tables(people)
     if table.num_rows == 0:
         nothing = pa.array([], pa.int64())
-        return Block(file, named, None, nothing), (), [pa.array([], pa.string())] * buckets
-    text = named.drop_columns([PART, ROW])
-    read = validated_columns(text, table, _PEOPLE_HERE, file, kinds=kinds, roles=roles)
+        return Block(file, None, nothing), (), [pa.array([], pa.string())] * buckets
+    read = validated_columns(named, table, _PEOPLE_HERE, file, kinds=kinds, roles=roles)
     if read is None:
         return None, (), []
     warnings = tuple(p for p in read.warnings.warnings if p.file == file)
     ids = read.ties.ids
     codes = pa.array([zlib.crc32(p.encode()) for p in read.ties.people], pa.int64())
     return (
-        Block(file, named, read.ties, codes),
+        Block(file, read.ties, codes),
         warnings,
         _split(ids, bucket_of(ids, buckets), buckets),
     )

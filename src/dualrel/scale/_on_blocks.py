@@ -190,17 +190,33 @@ def read_on_blocks(
     measured("gather.survivors", survivors)
     found = client.gather(survivors)
     del survivors, blocks, masks
-    read = _assembled(registry, layout.people, layout.ties, found, kinds, roles, w)
+    joined = [ids for _, rows, ids in found if len(rows)]
+    if not joined:
+        return None  # nothing any rule can use: one machine's reader says the same
+    # the survivors' people, whole, read again from the people parts (sent once a worker)
+    wanted = submit(_same, pc.unique(pa.concat_arrays(joined)))
+    rows = [
+        submit(_blocks.people_rows, f, i, wanted, pure=False) for i, f in enumerate(layout.people)
+    ]
+    measured("gather.people", rows)
+    people = client.gather(rows)
+    del rows, wanted
+    read = _assembled(registry, layout.people, layout.ties, found, people, kinds, roles, w)
     if read is not None and network is not None:
         network["read.blocks"] = len(layout.ties)
     return read
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 def _assembled(  # noqa: PLR0917
     registry: Registry,
     people_files: Sequence[str],
     ties_files: Sequence[str],
-    found: Sequence[tuple[pa.Table | None, pa.Array, pa.Table]],
+    found: Sequence[tuple[pa.Table | None, pa.Array, pa.Array]],
+    people_parts: Sequence[pa.Table],
     kinds: Mapping[str, bool],
     roles: Collection[str],
     w: Collector,
@@ -213,19 +229,9 @@ def _assembled(  # noqa: PLR0917
         if len(rows):
             tie_lines.add(at, file, LineArray(array("l", (r + 2 for r in rows.to_pylist()))))
             at += len(rows)
-    if not at:
-        return None  # nothing any rule can use: one machine's reader says the same
     ties = pa.concat_tables([t for t, rows, _ in found if t is not None and len(rows)])
-    people = pa.concat_tables([p for _, rows, p in found if len(rows)])
-    # each person once (several blocks may name them), in file order
-    order = pc.sort_indices(people, sort_keys=[(PART, "ascending"), (ROW, "ascending")])
-    people = people.take(order)
-    key = pc.add(
-        pc.multiply(people.column(PART).cast(pa.int64()), 1 << 32),
-        people.column(ROW).cast(pa.int64()),
-    ).combine_chunks()
-    first = pc.not_equal(key.slice(1), key.slice(0, len(key) - 1))
-    people = people.filter(pa.concat_arrays([pa.array([True]), first]))
+    # each person once (a person is in one part), in file order
+    people = pa.concat_tables(people_parts)
     people_lines = PartLines()
     parts = people.column(PART).to_pylist()
     rows = people.column(ROW).to_pylist()

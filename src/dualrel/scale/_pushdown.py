@@ -184,12 +184,12 @@ def _kept_kinds(compiled: Sequence[CompiledRuleset]) -> frozenset[str]:
 
 def block_survivors(
     block: Block, compiled: Sequence[CompiledRuleset], when: date, masks: Sets, bits: int
-) -> tuple[pa.Table | None, pa.Array, pa.Table]:
+) -> tuple[pa.Table | None, pa.Array, pa.Array]:
     """The block's ties some rule can still use, with every tie of the kinds kept whole:
-    (their text, their rows in the part, the text of the people they join)."""
+    (their text, their rows in the part, the ids of the people they join)."""
     cols = block.columns
     if cols is None:
-        return None, pa.array([], pa.int64()), block.people
+        return None, pa.array([], pa.int64()), pa.array([], pa.string())
     at = _at(block, bits)
     parts: list[pa.Array] = []
     for ci, rules in enumerate(_rules(block, compiled, when)):
@@ -201,8 +201,7 @@ def block_survivors(
         parts.append(pc.indices_nonzero(_lookup([k in kept for k in cols.kinds], cols.kind_codes)))
     rows = sorted_rows(parts, len(cols))
     ends = pa.concat_arrays([pc.take(cols.sources, rows), pc.take(cols.targets, rows)])
-    ids = pc.take(pa.array(cols.people, pa.string()), pc.unique(ends))
-    people = block.people.filter(pc.is_in(block.people.column("id"), value_set=ids))
+    people = pc.take(pa.array(cols.people, pa.string()), pc.unique(ends))
     # the part's text read again (a block holds its columns, not its text, between rounds)
     table = _table(block.file, TIE_COLUMNS)
     if table is None or table.num_rows != len(cols):
