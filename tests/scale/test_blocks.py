@@ -216,3 +216,20 @@ def test_a_worker_killed_while_validating_blocks_is_replaced_and_the_report_is_t
     network = _same(client, folder)
     assert network["read.blocks"] == 3
     assert marker.exists()  # a worker did die
+
+
+def test_reveal_reads_the_registry_on_the_client_with_the_same_report(
+    client: Any, tmp_path: Path
+) -> None:
+    case = {
+        "people": "id,roles,name\nco1,coach,Ann\ncl1,client,Bo\n",
+        "ties": "id,kind,source,target,start,end\nt1,coaching,co1,cl1,2025-01-01,\n"
+        "t2,romance,co1,cl1,2025-01-01,\n",
+    }
+    folder = write(tmp_path / "reg", case, parts=2)
+    one = run_check(folder, as_of=AS_OF, reveal=True)
+    network: dict[str, int] = {}
+    on_dask = check_on_dask(client, folder, as_of=AS_OF, reveal=True, network=network)
+    assert render(on_dask, "json") == render(one, "json")
+    assert on_dask.names == one.names == {"co1": "Ann", "cl1": "Bo"}
+    assert "read.blocks" not in network  # every person's name: read as one machine reads
