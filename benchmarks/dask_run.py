@@ -13,7 +13,17 @@ under ``--work``), then runs, alternating, ``--repeat`` times each:
   in the tasks), the client's peak RSS, each worker's peak RSS (read in the worker after
   the run), and the bytes each stage sends across the network (pickled).
 
-The two JSON reports must be byte-identical (the run stops otherwise).  Results go to
+- ``base`` (with ``--baseline SRC``): the ``dask`` child again with dualrel imported from
+  ``SRC`` (another tree, such as main before the blocks were read on the workers).
+
+Each child's CPU seconds (user + sys, its worker processes included) are reported beside
+its wall.  The bytes of the stages on the workers are ``shuffle.people``, ``shuffle.ends``
+(the bucket join's inputs), ``join.people`` (the people each ties part's ends name),
+``shuffle.tie_ids``, ``prune.bitmaps`` (each round's sets of people, every block),
+``prune.masks`` (the masks, once to each worker), ``gather.survivors`` (the surviving ties
+and their people, to the client).
+
+The JSON reports must be byte-identical (the run stops otherwise).  Results go to
 ``benchmarks/results/dask-run-<people>-<timestamp>.json``; on a shared machine quote the
 ratios of the same run, never the seconds alone.
 """
@@ -55,6 +65,13 @@ def _child_dask(folder: str, out: str, workers: int, partitions: int | None) -> 
         client.run(importlib.import_module, "dualrel.rules.partitions")
         started = time.perf_counter() - t0
         t1 = time.perf_counter()
+        # the client's peak so far as each stage begins: what reading and validating
+        # cost it, apart from the evaluation's and the report's
+        by_stage: dict[str, float] = {}
+
+        def progress(step: int, total: int, label: str) -> None:
+            by_stage[label] = round(_peak_mb(), 1)
+
         result = check_on_dask(
             client,
             folder,
@@ -62,7 +79,9 @@ def _child_dask(folder: str, out: str, workers: int, partitions: int | None) -> 
             timings=timings,
             network=network,
             partitions=partitions,
+            progress=progress,
         )
+        by_stage["checked"] = round(_peak_mb(), 1)
         Path(out).write_text(render(result, "json"), encoding="utf-8")
         wall = time.perf_counter() - t1
         peaks = client.run(_peak_mb)
@@ -72,6 +91,7 @@ def _child_dask(folder: str, out: str, workers: int, partitions: int | None) -> 
                 "cluster_start_s": round(started, 3),
                 "wall_s": round(wall, 3),
                 "client_peak_mb": round(_peak_mb(), 1),
+                "client_peak_mb_before": by_stage,
                 "worker_peak_mb": sorted(round(v, 1) for v in peaks.values()),
                 "stages": {
                     k: round(v, 3)
@@ -84,10 +104,12 @@ def _child_dask(folder: str, out: str, workers: int, partitions: int | None) -> 
     )
 
 
-def _run(argv: list[str]) -> tuple[float, float, str, str]:
+def _run(
+    argv: list[str], env: dict[str, str] | None = None
+) -> tuple[float, float, str, str, float]:
     with tempfile.TemporaryFile("w+") as o, tempfile.TemporaryFile("w+") as e:
         t0 = time.perf_counter()
-        proc = subprocess.Popen(argv, stdout=o, stderr=e)
+        proc = subprocess.Popen(argv, stdout=o, stderr=e, env=env)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - t0
         code = os.waitstatus_to_exitcode(status)
@@ -96,26 +118,36 @@ def _run(argv: list[str]) -> tuple[float, float, str, str]:
         stdout, stderr = o.read(), e.read()
     if code not in (0, 1):
         raise SystemExit(f"{argv[:6]} failed ({code}):\n{stderr[-3000:]}")
-    return wall, usage.ru_maxrss / 1024, stdout, stderr
+    # the rusage of the child's own children (the workers) is in the child's once reaped
+    cpu = usage.ru_utime + usage.ru_stime
+    return wall, usage.ru_maxrss / 1024, stdout, stderr, cpu
 
 
 def _one(folder: Path, out: Path) -> dict[str, Any]:
     argv = [sys.executable, "-m", "dualrel", "check", str(folder), "--as-of", AS_OF]
     argv += ["--format", "json", "-o", str(out), "--timings", "-q"]
-    wall, peak, _, stderr = _run(argv)
+    wall, peak, _, stderr, cpu = _run(argv)
     stages = json.loads(stderr.strip().splitlines()[-1])
     return {
         "wall_s": round(wall, 3),
+        "cpu_s": round(cpu, 3),
         "peak_mb": round(peak, 1),
         "stages": {k: v for k, v in stages.items() if "." not in k},
     }
 
 
-def _dask(folder: Path, out: Path, workers: int, partitions: int) -> dict[str, Any]:
+def _dask(
+    folder: Path, out: Path, workers: int, partitions: int, src: str | None = None
+) -> dict[str, Any]:
     argv = [sys.executable, __file__, "--child", str(folder), str(out), str(workers)]
     argv.append(str(partitions))
-    wall, _, stdout, _ = _run(argv)
-    return {"process_wall_s": round(wall, 3), **json.loads(stdout.strip().splitlines()[-1])}
+    env = None if src is None else {**os.environ, "PYTHONPATH": src}
+    wall, _, stdout, _, cpu = _run(argv, env)
+    return {
+        "process_wall_s": round(wall, 3),
+        "process_cpu_s": round(cpu, 3),
+        **json.loads(stdout.strip().splitlines()[-1]),
+    }
 
 
 def main() -> None:
@@ -131,6 +163,7 @@ def main() -> None:
         "--partitions", type=int, default=0, help="evaluation partitions (0: two per worker)"
     )
     p.add_argument("--work", type=Path, default=Path("/tmp/h20dask"))
+    p.add_argument("--baseline", help="a dualrel source tree to run the dask child from too")
     args = p.parse_args()
     from dualrel.graph.parts import split_folder  # noqa: PLC0415
 
@@ -139,14 +172,22 @@ def main() -> None:
     if not split.is_dir():
         split_folder(str(args.folder), str(split), args.parts)
     sizes = {f.name: f.stat().st_size for f in sorted(split.iterdir())}
-    runs: dict[str, list[dict[str, Any]]] = {"one": [], "dask": []}
+    load_at_start = os.getloadavg()
+    runs: dict[str, list[dict[str, Any]]] = {"one": [], "dask": [], "base": []}
     for i in range(args.repeat):
         one_out, dask_out = args.work / f"one-{i}.json", args.work / f"dask-{i}.json"
         runs["one"].append(_one(split, one_out))
         runs["dask"].append(_dask(split, dask_out, args.workers, args.partitions))
         if one_out.read_bytes() != dask_out.read_bytes():
             raise SystemExit(f"the reports differ: {one_out} {dask_out}")
-        print(json.dumps({"one": runs["one"][-1], "dask": runs["dask"][-1]}), flush=True)
+        if args.baseline:
+            base_out = args.work / f"base-{i}.json"
+            runs["base"].append(
+                _dask(split, base_out, args.workers, args.partitions, args.baseline)
+            )
+            if one_out.read_bytes() != base_out.read_bytes():
+                raise SystemExit(f"the reports differ: {one_out} {base_out}")
+        print(json.dumps({k: v[-1] for k, v in runs.items() if v}), flush=True)
     best_one = min(runs["one"], key=lambda r: r["wall_s"])
     best_dask = min(runs["dask"], key=lambda r: r["wall_s"])
     results = {
@@ -160,10 +201,22 @@ def main() -> None:
         "one": best_one,
         "dask": best_dask,
         "dask_wall_to_one": round(best_dask["wall_s"] / best_one["wall_s"], 3),
+        "load_at_start": load_at_start,
+        "load_at_end": os.getloadavg(),
         "runs": runs,
     }
     RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / f"dask-run-{people}-{time.strftime('%Y%m%dT%H%M%S')}.json"
+    if runs["base"]:
+        best_base = min(runs["base"], key=lambda r: r["wall_s"])
+        results["base"] = best_base
+        results["dask_client_peak_to_base"] = round(
+            best_dask["client_peak_mb"] / best_base["client_peak_mb"], 3
+        )
+        results["dask_client_peak_to_one"] = round(
+            best_dask["client_peak_mb"] / best_one["peak_mb"], 3
+        )
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    out = RESULTS / f"dask-blocks-{people}-p{args.parts}-{stamp}.json"
     out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {out}")
 

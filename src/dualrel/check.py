@@ -42,8 +42,9 @@ from dualrel.findings import (
     WaiverInfo,
 )
 from dualrel.graph import RecordLocations
-from dualrel.graph.columns import every_person, load_for_rules
-from dualrel.graph.model import CORE_TIE_KINDS, PRACTICE_SECTIONS, Registry
+from dualrel.graph.columns import ColumnarRegistry, every_person, load_for_rules
+from dualrel.graph.load import _kinds
+from dualrel.graph.model import CORE_ROLES, CORE_TIE_KINDS, PRACTICE_SECTIONS, Registry
 from dualrel.graph.parts import part_files
 from dualrel.graph.practice import PRACTICE_CATALOGUE
 from dualrel.rules import Rule, Ruleset, compile_ruleset, evaluate, load_ruleset
@@ -60,6 +61,7 @@ __all__ = [
     "CheckOptions",
     "Evaluator",
     "ProgressFn",
+    "Reader",
     "check_for_exit",
     "load_rulesets",
     "registry_sha256",
@@ -356,6 +358,24 @@ class Evaluator(Protocol):
     ) -> Report: ...
 
 
+class Reader(Protocol):
+    """What reads and validates the registry in a check in place of
+    :func:`~dualrel.graph.columns.load_for_rules`, knowing the compiled rulesets (so it
+    may keep only the ties they can use): the same registry as ``load_for_rules`` would
+    give narrowed to a superset of the ties ``registry_for`` keeps, with the same
+    warnings, or None to have ``load_for_rules`` read it (and raise its problems)."""
+
+    def __call__(
+        self,
+        path: str,
+        compiled: Sequence[CompiledRuleset],
+        *,
+        kinds: Mapping[str, bool],
+        roles: Collection[str],
+        as_of: date | None,
+    ) -> tuple[ColumnarRegistry, tuple[Problem, ...]] | None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class CheckOptions:
     """How to check, beyond what (the registry) and against what (the rulesets).
@@ -394,6 +414,10 @@ class CheckOptions:
     #: :func:`~dualrel.rules.evaluate` (same arguments, same report): a distributed check
     #: (:func:`dualrel.scale.check_on_dask`) evaluates its partitions on a cluster
     evaluator: Evaluator | None = None
+    #: reads and validates the registry in place of ``load_for_rules`` (a distributed
+    #: check reads its blocks on a cluster); not used with a baseline or ``reveal``, which
+    #: read every person
+    reader: Reader | None = None
     #: fill each finding's ``records`` (the practice records it cites, with their dates)
     #: and ``windows`` (its rule's date windows on the evidence), which only the html
     #: report draws; ``False`` leaves them empty and saves their cost
@@ -417,6 +441,7 @@ def run_check(
     on_read: OnRead | None = None,
     timelines: bool = True,
     evaluator: Evaluator | None = None,
+    reader: Reader | None = None,
 ) -> CheckResult:
     """Check a registry against rulesets and return the result every format renders.
 
@@ -458,6 +483,7 @@ def run_check(
         on_read=on_read,
         timelines=timelines,
         evaluator=evaluator,
+        reader=reader,
     )
     return _run_check(registry, rulesets, options)
 
@@ -473,6 +499,20 @@ def check_for_exit(
     return _run_check(
         registry, rulesets, options if options is not None else CheckOptions(), keep=_KEPT
     )
+
+
+def _compiled(
+    loaded: Sequence[Ruleset], watch: Stopwatch, stages: MutableMapping[str, float]
+) -> list[CompiledRuleset]:
+    out = []
+    for rs in loaded:
+        parts: dict[str, float] = {}
+        out.append(compile_ruleset(rs, timings=parts))
+        watch.lap("compile")
+        for part, seconds in parts.items():  # each compiler stage, within "compile"
+            key = f"compile.{part}"
+            stages[key] = stages.get(key, 0.0) + seconds
+    return out
 
 
 def _dated_today(path: str, today: date) -> Problem:
@@ -520,12 +560,20 @@ def _run_check(
     extra_roles = sorted({r for rs in loaded for r in rs.roles})
     reg_path = os.fspath(registry)
     _refuse_pipe(reg_path)
+    reader = options.reader if base is None and not options.reveal else None
+    # a reader is told the compiled rulesets: compiled first
+    compiled_rulesets = _compiled(loaded, watch, stages) if reader is not None else []
     with ThreadPoolExecutor(max_workers=1) as hashing:
         # hashed beside the read (hashlib lets go of the GIL): another core, or the time
         # the read spends in one thread
         digest = hashing.submit(registry_sha256, reg_path)
+        read = None
+        if reader is not None:
+            kinds = _kinds(extra_kinds or None)
+            roles = frozenset(CORE_ROLES) | frozenset(extra_roles)
+            read = reader(reg_path, compiled_rulesets, kinds=kinds, roles=roles, as_of=as_of)
         # a CSV folder stays columns until the rulesets say which ties they can read
-        source, registry_warnings = load_for_rules(
+        source, registry_warnings = read or load_for_rules(
             reg_path,
             extra_kinds=extra_kinds or None,
             extra_roles=extra_roles,
@@ -534,14 +582,8 @@ def _run_check(
         )
     info = RegistryInfo(reg_path, digest.result())
     watch.lap("read_validate")
-    compiled_rulesets = []
-    for rs in loaded:
-        parts: dict[str, float] = {}
-        compiled_rulesets.append(compile_ruleset(rs, timings=parts))
-        watch.lap("compile")
-        for part, seconds in parts.items():  # each compiler stage, within "compile"
-            key = f"compile.{part}"
-            stages[key] = stages.get(key, 0.0) + seconds
+    if reader is None:
+        compiled_rulesets = _compiled(loaded, watch, stages)
     reg = registry_for(source, compiled_rulesets, as_of=as_of)
     # the narrowed registry may hold only the people its ties join
     everyone = every_person(source) if base is not None or options.reveal else ()

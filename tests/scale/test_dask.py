@@ -29,9 +29,11 @@ AS_OF = "2026-11-26"
 BENCH = Path(__file__).parents[2] / "benchmarks" / "data" / "n100000-s1-planted" / "csv"
 
 
-def _same_report(client: Any, registry: Path | str, **kwargs: Any) -> str:
+def _same_report(
+    client: Any, registry: Path | str, network: dict[str, int] | None = None, **kwargs: Any
+) -> str:
     one = render(run_check(registry, **kwargs), "json")
-    network: dict[str, int] = {}
+    network = {} if network is None else network
     on_dask = render(check_on_dask(client, registry, network=network, **kwargs), "json")
     assert on_dask == one
     assert network["shuffle.partitions"] > 0  # the partitions did cross to the workers
@@ -182,6 +184,8 @@ def test_the_100k_registry_split_into_16_files_gives_the_same_report(
         source = run.dataset(100_000, 1, root=tmp_path / "data")
     folder = tmp_path / "split"
     split_folder(str(source), str(folder), 16)
-    report = _same_report(client, folder, as_of=date.fromisoformat(AS_OF))
+    network: dict[str, int] = {}
+    report = _same_report(client, folder, network, as_of=date.fromisoformat(AS_OF))
     assert "ties-0016.csv" in report
+    assert network["read.blocks"] == 16  # read and validated on the workers
     shutil.rmtree(folder)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
-from collections.abc import Iterator, MutableMapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -237,14 +237,45 @@ def check_on_dask(
     partitions: int | None = None,
     network: MutableMapping[str, int] | None = None,
 ) -> CheckResult:
-    """:func:`~dualrel.run_check` with its evaluation on ``client``'s Dask cluster: the
-    same arguments (but ``jobs``: the cluster's workers are the jobs) and the same result.
-    ``partitions`` and ``network`` as in :func:`dask_evaluator`.
+    """:func:`~dualrel.run_check` on ``client``'s Dask cluster: the same arguments (but
+    ``jobs``: the cluster's workers are the jobs) and the same result.  A CSV folder at a
+    path the workers can read is read and validated on the workers, part by part, and the
+    semi-join pass run there, so that only the ties the rules can use reach the client
+    (``docs/scale.md``); other registries, and checks with a baseline or ``reveal``, are
+    read on the client as one machine reads them.  Each compiled ruleset's evaluation is
+    partitioned and run on the workers.  ``partitions`` as in :func:`dask_evaluator`;
+    ``network``, when given, is filled as there and, when the blocks are read on the
+    workers, with the bytes (pickled) of their stages: ``shuffle.people`` and
+    ``shuffle.ends`` (the parts' people rows and tie ends dealt into buckets),
+    ``join.people`` (the people rows each ties part's ends name), ``shuffle.tie_ids``,
+    ``prune.sets`` (each round's sets of people bound, from every block), ``prune.masks``
+    (each round's masks, once to each worker), ``gather.survivors`` (the surviving ties
+    and their people, to the client), and ``read.blocks``: the number of blocks (a count).
 
     Raises what ``run_check`` raises, ``InvalidArgument`` naming the rules a partition
     cannot evaluate (practice-record rules and ``per``/``count``/``share`` rules), and
     ``ClusterError`` when the cluster does not finish."""
     extra: dict[str, Any] = {} if progress is None else {"progress": progress}
+
+    def reader(
+        path: str,
+        compiled: Sequence[CompiledRuleset],
+        *,
+        kinds: Mapping[str, bool],
+        roles: Collection[str],
+        as_of: date | None,
+    ) -> Any:
+        from dualrel.scale._on_blocks import read_on_blocks  # noqa: PLC0415 (pyarrow)
+
+        try:
+            return read_on_blocks(
+                client, path, compiled, kinds=kinds, roles=roles, as_of=as_of, network=network
+            )
+        except Exception as e:
+            if isinstance(e, InvalidArgument | MemoryError):
+                raise
+            raise _lost(e) from e
+
     return run_check(
         registry,
         rulesets,
@@ -259,5 +290,6 @@ def check_on_dask(
         on_read=on_read,
         timelines=timelines,
         evaluator=dask_evaluator(client, partitions=partitions, network=network),
+        reader=reader,
         **extra,
     )

@@ -1,0 +1,193 @@
+"""Stage 1 of the check on Dask: a split CSV folder read and validated on the workers
+(private).
+
+One task per part file reads it with the columnar reader one machine runs
+(``_csv_columns._table``) and checks what a row holds alone; the checks across rows are
+joins by bucket (each id hashed into one of ``buckets``, one task per bucket): duplicate
+person ids within a bucket, and for each ties part the people its ends name.  Each ties
+part is then validated by ``validated_columns`` (the one-machine code, every row check)
+against those people: a *block*, kept on its worker.  Duplicate tie ids are a last join
+by bucket of the blocks' ids.
+
+Only what is small comes back to the client: whether each task found a problem, the
+headers, the role texts of each people part (whose ``unknown-role`` warnings are given
+at their first use in the whole section, as one machine gives them) and each block's
+warnings.  When any task finds a problem (or a part is outside what the columnar reader
+reads alike), :func:`validate` returns None and the check reads the registry as one
+machine does, which raises every problem in its place (an invalid registry stops there,
+with the same problems as one machine, in the same order, capped the same way).
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from dualrel._internal.decode import DecodeError
+from dualrel._internal.problems import Collector
+from dualrel._internal.reading import check_file, refuse_foreign_text
+from dualrel.errors import Problem
+from dualrel.graph._arrow_columns import distinct, encode
+from dualrel.graph._csv_columns import _table, validated_columns
+from dualrel.graph._csv_common import PEOPLE_COLUMNS, TIE_COLUMNS, split_roles
+from dualrel.graph._csv_people import read_people
+from dualrel.graph.columns import TieColumns
+
+__all__ = ["PART", "ROW", "Block", "bucket_of", "pick"]
+
+#: The columns a person's row read again carries besides the file's: its part and its
+#: row there (names no CSV header can give: a header cell is text without NUL).
+PART, ROW = "\0part", "\0row"
+#: The people file named to ``validated_columns`` for a block's people (its warnings
+#: about them are dropped: the people parts give them).
+_PEOPLE_HERE = "\0people"
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A ties part read and validated on a worker: its columns (person codes local to the
+    block).  Its own text, and the people rows of the ties that survive, are read again
+    from the files at the end (held, they would double the block)."""
+
+    file: str
+    columns: TieColumns | None  # None for a part without ties
+    #: the CRC-32 of each person code's id (int64)
+    hashes: pa.Array
+
+
+def pick(value: Any, *path: int) -> Any:
+    """``value[path[0]][path[1]]...``: a task's result taken apart on its worker."""
+    for k in path:
+        value = value[k]
+    return value
+
+
+def bucket_of(ids: pa.Array, buckets: int) -> pa.Array:
+    """Each id's bucket: a hash the same in every process (Python's own ``hash`` of a
+    string is not)."""
+    return pa.array([zlib.crc32(i.encode()) % buckets for i in ids.to_pylist()], pa.int32())
+
+
+def _split(table_or_array: Any, keys: pa.Array, buckets: int) -> list[Any]:
+    return [table_or_array.filter(pc.equal(keys, k)) for k in range(buckets)]
+
+
+def _readable(file: str) -> bool:
+    try:
+        check_file(file, "registry")
+        refuse_foreign_text(file)
+    except (DecodeError, OSError):
+        return False
+    return True
+
+
+def read_people_part(
+    file: str, part: int, buckets: int, roles: Collection[str]
+) -> tuple[bool, tuple[str, ...], list[tuple[str, int, str]], list[pa.Table]]:
+    """A people part read and checked alone: (no problem, header, each distinct role text
+    with the row and id of its first use, the ids and roles by bucket of the id)."""
+    table = _table(file, PEOPLE_COLUMNS) if _readable(file) else None
+    if table is None:
+        return False, (), [], []
+    ids = table.column("id").combine_chunks()
+    if read_people(table, ids, file, roles, Collector()) is None:
+        return False, (), [], []
+    texts = []
+    for text in encode(table.column("roles")).values:
+        if text:
+            first = pc.index(table.column("roles"), text).as_py()
+            texts.append((text, first, ids[first].as_py()))
+    header = tuple(table.column_names)
+    # what the checks across rows read of a person: the other columns are read again for
+    # the people of the ties that survive (``people_rows``)
+    checked = table.select(list(PEOPLE_COLUMNS))
+    return True, header, texts, _split(checked, bucket_of(ids, buckets), buckets)
+
+
+def people_rows(file: str, part: int, ids: pa.Array) -> pa.Table:
+    """The rows of people part ``part`` whose ids are among ``ids``, with ``PART`` and
+    ``ROW`` (their row in the part)."""
+    table = _table(file, PEOPLE_COLUMNS)
+    if table is None:
+        raise OSError(f"{file} changed while it was checked")
+    at = pc.indices_nonzero(pc.is_in(table.column("id"), value_set=ids))
+    out = table.take(at)
+    out = out.append_column(PART, pa.array([part] * len(at), pa.int32()))
+    return out.append_column(ROW, at.cast(pa.int32()))
+
+
+def read_ties_part(file: str, buckets: int) -> tuple[pa.Table | None, tuple[str, ...], list[Any]]:
+    """A ties part read: (its text, None when outside the columnar reader; its header; the
+    distinct ids its ends name, by bucket)."""
+    table = _table(file, TIE_COLUMNS) if _readable(file) else None
+    if table is None:
+        return None, (), []
+    ends = pc.unique(
+        pa.concat_arrays(
+            [table.column("source").combine_chunks(), table.column("target").combine_chunks()]
+        )
+    )
+    return table, tuple(table.column_names), _split(ends, bucket_of(ends, buckets), buckets)
+
+
+def join_bucket(people: Sequence[pa.Table], ends: Sequence[pa.Array]) -> tuple[bool, list[Any]]:
+    """One bucket's join: (no person id given twice, for each ties part the people whose
+    ids its ends name)."""
+    table = pa.concat_tables(people)
+    ids = table.column("id").combine_chunks()
+    if not distinct(ids):
+        return False, []
+    return True, [table.filter(pc.is_in(ids, value_set=e)) for e in ends]
+
+
+def validate_block(
+    file: str,
+    table: pa.Table,
+    people: Sequence[pa.Table],
+    buckets: int,
+    *,
+    kinds: Mapping[str, bool],
+    roles: Collection[str],
+) -> tuple[Block | None, tuple[Problem, ...], list[Any]]:
+    """A ties part validated against the people its ends name: (the block, None when a
+    row has a problem; its warnings; its tie ids by bucket)."""
+    named = pa.concat_tables(people)
+    if table.num_rows == 0:
+        nothing = pa.array([], pa.int64())
+        return Block(file, None, nothing), (), [pa.array([], pa.string())] * buckets
+    read = validated_columns(named, table, _PEOPLE_HERE, file, kinds=kinds, roles=roles)
+    if read is None:
+        return None, (), []
+    warnings = tuple(p for p in read.warnings.warnings if p.file == file)
+    ids = read.ties.ids
+    codes = pa.array([zlib.crc32(p.encode()) for p in read.ties.people], pa.int64())
+    return (
+        Block(file, read.ties, codes),
+        warnings,
+        _split(ids, bucket_of(ids, buckets), buckets),
+    )
+
+
+def unique_bucket(ids: Sequence[pa.Array]) -> bool:
+    """No tie id of one bucket given twice."""
+    return distinct(pa.concat_arrays(list(ids)))
+
+
+def role_warnings(
+    files: Sequence[str], texts: Sequence[Sequence[tuple[str, int, str]]], roles: Collection[str]
+) -> list[Problem]:
+    """The ``unknown-role`` warnings of the people parts, each at the first use of its
+    role text in the section (the order one machine gives them in)."""
+    w = Collector()
+    seen: set[str] = set()
+    for file, part in zip(files, texts, strict=True):
+        for text, row, pid in part:
+            if text not in seen:
+                seen.add(text)
+                split_roles(text, roles, w, file, row + 2, pid)
+    return w.warnings

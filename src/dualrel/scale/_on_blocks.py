@@ -1,0 +1,266 @@
+"""Stages 1 and 2 of the check on Dask, driven from the client (private).
+
+:func:`read_on_blocks` is the check's :class:`~dualrel.check.Reader`: the parts of a CSV
+folder read and validated on the workers (:mod:`dualrel.scale._blocks`), the semi-join
+pass pushed down to them (:mod:`dualrel.scale._pushdown`), and only the ties that
+survive it, with the people they join, brought to the client, where they become the
+:class:`~dualrel.graph.columns.ColumnarRegistry` the one-machine check would narrow to
+the same findings (the client's exact pass, ``registry_for``, runs on them).
+
+It gives None, and the check reads the registry as one machine does, for what it does
+not read by blocks: a registry that is not a local CSV folder, a folder with practice
+sections, parts whose headers differ or that the columnar reader does not read alike
+(quoted cells, ...), rulesets with path clauses or that read a field as a number of
+every tie or person, and a registry with any problem (one machine's reader then raises
+every problem, located and ordered as always).
+"""
+
+from __future__ import annotations
+
+import os
+from array import array
+from collections.abc import Callable, Collection, Mapping, MutableMapping, Sequence
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from dualrel._internal.problems import Collector
+from dualrel._internal.storage import is_url
+from dualrel.errors import Problem
+from dualrel.graph._assemble import SectionInfo, finish
+from dualrel.graph._csv_columns import validated_columns
+from dualrel.graph._locations import LineArray, PartLines
+from dualrel.graph.columns import ColumnarRegistry
+from dualrel.graph.load import _as_of
+from dualrel.graph.model import Registry
+from dualrel.graph.parts import csv_layout
+from dualrel.rules.engine import _evaluation_date
+from dualrel.rules.numbers import _numeric_reads
+from dualrel.rules.plan import CompiledRuleset
+from dualrel.scale import _blocks, _pushdown
+from dualrel.scale._blocks import PART, ROW, pick
+
+__all__ = ["read_on_blocks"]
+
+Sizes = Callable[[str, Sequence[Any]], None]
+
+
+def _by_blocks(compiled: Sequence[CompiledRuleset]) -> bool:
+    """Whether the pass on blocks can keep what ``rows_and_needs`` keeps."""
+    if any(c.paths for c in compiled):
+        return False
+    reads = _numeric_reads(c.ruleset for c in compiled)
+    return not any(owner == "person" or read is None for owner, _, read in reads)
+
+
+def _people_head(result: Any) -> tuple[bool, tuple[str, ...], Any, int]:
+    ok, header, texts, buckets = result
+    return ok, header, texts, sum(t.num_rows for t in buckets)
+
+
+def _ties_head(result: Any) -> tuple[bool, tuple[str, ...]]:
+    return result[0] is not None, result[1]
+
+
+def _block_head(result: Any) -> tuple[bool, tuple[Problem, ...]]:
+    return result[0] is not None, result[1]
+
+
+def _size(value: Any) -> int:
+    from dualrel.scale._dask import _size as pickled  # noqa: PLC0415
+
+    return pickled(value)
+
+
+def read_on_blocks(
+    client: Any,
+    path: str,
+    compiled: Sequence[CompiledRuleset],
+    *,
+    kinds: Mapping[str, bool],
+    roles: Collection[str],
+    as_of: date | None,
+    network: MutableMapping[str, int] | None,
+) -> tuple[ColumnarRegistry, tuple[Problem, ...]] | None:
+    """The registry at ``path`` read on ``client``'s workers, narrowed to the ties the
+    rules of ``compiled`` can use; None to have it read as on one machine."""
+    if is_url(path) or not os.path.isdir(path) or not _by_blocks(compiled):
+        return None
+    c = Collector()
+    layout = csv_layout(path, c)
+    if c.errors or layout.sections:
+        return None
+    submit = client.submit
+
+    def measured(key: str, futures: Sequence[Any]) -> None:
+        if network is not None:  # sized where each result is, not brought here
+            sizes = client.gather([submit(_size, f, pure=False) for f in futures])
+            network[key] = network.get(key, 0) + sum(sizes)
+
+    # two buckets per worker thread: enough to spread the joins, few enough that the
+    # tasks taking each part's share of a bucket stay few
+    threads = int(sum(client.nthreads().values())) or 1
+    buckets = max(1, min(len(layout.ties), 2 * threads))
+    people = [
+        submit(_blocks.read_people_part, f, i, buckets, roles, pure=False)
+        for i, f in enumerate(layout.people)
+    ]
+    ties = [submit(_blocks.read_ties_part, f, buckets, pure=False) for f in layout.ties]
+    heads = client.gather([submit(_people_head, f) for f in people])
+    tie_heads = client.gather([submit(_ties_head, f) for f in ties])
+    if not all(h[0] for h in heads) or not all(h[0] for h in tie_heads):
+        return None
+    if len({h[1] for h in heads}) != 1 or len({h[1] for h in tie_heads}) != 1:
+        return None
+    n_people = sum(h[3] for h in heads)
+    if not n_people:
+        return None
+    shuffled_people = [[submit(pick, p, 3, k) for p in people] for k in range(buckets)]
+    shuffled_ends = [[submit(pick, t, 2, k) for t in ties] for k in range(buckets)]
+    joins = [
+        submit(_blocks.join_bucket, shuffled_people[k], shuffled_ends[k], pure=False)
+        for k in range(buckets)
+    ]
+    measured("shuffle.people", [f for fs in shuffled_people for f in fs])
+    measured("shuffle.ends", [f for fs in shuffled_ends for f in fs])
+    del shuffled_people, shuffled_ends
+    if not all(client.gather([submit(pick, j, 0) for j in joins])):
+        return None
+    named = [[submit(pick, j, 1, t) for j in joins] for t in range(len(ties))]
+    validated = [
+        submit(
+            _blocks.validate_block,
+            file,
+            submit(pick, t, 0),
+            named[i],
+            buckets,
+            kinds=kinds,
+            roles=roles,
+            pure=False,
+        )
+        for i, (file, t) in enumerate(zip(layout.ties, ties, strict=True))
+    ]
+    measured("join.people", [f for fs in named for f in fs])
+    del named, joins, people, ties
+    block_heads = client.gather([submit(_block_head, v) for v in validated])
+    if not all(ok for ok, _ in block_heads):
+        return None
+    ids = [[submit(pick, v, 2, k) for v in validated] for k in range(buckets)]
+    unique = [submit(_blocks.unique_bucket, ids[k], pure=False) for k in range(buckets)]
+    measured("shuffle.tie_ids", [f for fs in ids for f in fs])
+    if not all(client.gather(unique)):
+        return None
+    del ids, unique
+    blocks = [submit(pick, v, 0) for v in validated]
+    del validated
+    w = Collector()
+    for p in _blocks.role_warnings(layout.people, [h[2] for h in heads], roles):
+        w.add(p)
+    for _, warnings in block_heads:
+        for p in warnings:
+            w.add(p)
+
+    # stage 2: the semi-join pass, round by round; the masks stay on the workers
+    registry = Registry((), (), _as_of(as_of), path, {}, dict(kinds))
+    when = _evaluation_date(registry, as_of)
+    bits = _pushdown.HASH_BITS
+    masks: Any = _pushdown.Sets((), {})
+    before = -1
+    for _ in range(_pushdown.ROUNDS + 1):
+        got = [
+            submit(_pushdown.block_round, b, compiled, when, masks, bits, pure=False)
+            for b in blocks
+        ]
+        measured("prune.sets", got)
+        masks = submit(_pushdown.reduce_round, got, compiled, pure=False)
+        if network is not None:  # each worker fetches the masks once
+            workers = len(client.nthreads())
+            measured("prune.masks", [masks] * min(workers, len(blocks)))
+        kept = client.gather(submit(_pushdown.set_sizes, masks, pure=False))
+        if kept == before:
+            break
+        before = kept
+    survivors = [
+        submit(_pushdown.block_survivors, b, compiled, when, masks, bits, pure=False)
+        for b in blocks
+    ]
+    measured("gather.survivors", survivors)
+    found = client.gather(survivors)
+    del survivors, blocks, masks
+    joined = [ids for _, rows, ids in found if len(rows)]
+    if not joined:
+        return None  # nothing any rule can use: one machine's reader says the same
+    # the survivors' people, whole, read again from the people parts (sent once a worker)
+    wanted = submit(_same, pc.unique(pa.concat_arrays(joined)))
+    rows = [
+        submit(_blocks.people_rows, f, i, wanted, pure=False) for i, f in enumerate(layout.people)
+    ]
+    measured("gather.people", rows)
+    people = client.gather(rows)
+    del rows, wanted
+    read = _assembled(registry, layout.people, layout.ties, found, people, kinds, roles, w)
+    if read is not None and network is not None:
+        network["read.blocks"] = len(layout.ties)
+    return read
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _assembled(  # noqa: PLR0917
+    registry: Registry,
+    people_files: Sequence[str],
+    ties_files: Sequence[str],
+    found: Sequence[tuple[pa.Table | None, pa.Array, pa.Array]],
+    people_parts: Sequence[pa.Table],
+    kinds: Mapping[str, bool],
+    roles: Collection[str],
+    w: Collector,
+) -> tuple[ColumnarRegistry, tuple[Problem, ...]] | None:
+    """The surviving ties of every block, in file order, and the people they join, as
+    the columns one machine's reader gives, each located in its part."""
+    tie_lines = PartLines()
+    at = 0
+    for file, (_, rows, _) in zip(ties_files, found, strict=True):
+        if len(rows):
+            tie_lines.add(at, file, LineArray(array("l", (r + 2 for r in rows.to_pylist()))))
+            at += len(rows)
+    ties = pa.concat_tables([t for t, rows, _ in found if t is not None and len(rows)])
+    # each person once (a person is in one part), in file order
+    people = pa.concat_tables(people_parts)
+    people_lines = PartLines()
+    parts = people.column(PART).to_pylist()
+    rows = people.column(ROW).to_pylist()
+    for i, part in enumerate(parts):
+        if i == 0 or part != parts[i - 1]:
+            people_lines.add(i, people_files[part], LineArray())
+        line_at = people_lines.lines[-1]
+        assert isinstance(line_at, LineArray)
+        line_at.lines.append(rows[i] + 2)
+    columns = validated_columns(
+        people.drop_columns([PART, ROW]),
+        ties,
+        people_files[0],
+        ties_files[0],
+        kinds=kinds,
+        roles=roles,
+    )
+    if columns is None:  # pragma: no cover (the blocks were valid)
+        return None
+    tie_columns = replace(columns.ties, lines=tie_lines)
+    people_columns = replace(columns.people_columns, lines=people_lines)
+    base = finish(
+        Collector(),
+        SectionInfo(people_files[0], people_lines, None),
+        None,
+        SectionInfo(ties_files[0], tie_lines, None),
+        None,
+        registry=registry,
+        people_kept=True,
+    )
+    read = ColumnarRegistry(base, tie_columns, ties_files[0], people_columns, people_files[0])
+    return read, tuple(w.warnings)
