@@ -43,7 +43,6 @@ from dualrel.findings import (
 )
 from dualrel.graph import RecordLocations
 from dualrel.graph.columns import ColumnarRegistry, every_person, load_for_rules
-from dualrel.graph.load import _kinds
 from dualrel.graph.model import CORE_ROLES, CORE_TIE_KINDS, PRACTICE_SECTIONS, Registry
 from dualrel.graph.parts import part_files
 from dualrel.graph.practice import PRACTICE_CATALOGUE
@@ -569,7 +568,8 @@ def _run_check(
         digest = hashing.submit(registry_sha256, reg_path)
         read = None
         if reader is not None:
-            kinds = _kinds(extra_kinds or None)
+            # the rulesets' kinds, validated when they were loaded
+            kinds = {**CORE_TIE_KINDS, **extra_kinds}
             roles = frozenset(CORE_ROLES) | frozenset(extra_roles)
             read = reader(reg_path, compiled_rulesets, kinds=kinds, roles=roles, as_of=as_of)
         # a CSV folder stays columns until the rulesets say which ties they can read

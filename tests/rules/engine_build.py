@@ -1,10 +1,11 @@
-"""Build the engine's C sources outside setup.py: with sanitizers, or from other sources.
+"""Build the C extensions outside setup.py: with sanitizers, or the engine from other sources.
 
-``build_engine`` compiles ``csrc/durable`` (or another copy of it, e.g. the unpatched
-upstream sources) into ``<out>/dualrel/_rete<suffix>`` beside a copy of ``src/dualrel``, so
-that ``PYTHONPATH=<out>`` imports dualrel with that engine.  ``python
+``build_engine`` compiles every extension setup.py names (its list, read with
+``run_setup``), the engine from ``csrc/durable`` or another copy of it (e.g. the
+unpatched upstream sources), into ``<out>/dualrel/`` beside a copy of ``src/dualrel``,
+so that ``PYTHONPATH=<out>`` imports dualrel with that build.  ``python
 tests/rules/engine_build.py`` is ``./dev sanitize``: it builds with AddressSanitizer and
-UndefinedBehaviorSanitizer and runs the engine's tests against that build.
+UndefinedBehaviorSanitizer and runs the C extensions' tests against that build.
 """
 
 from __future__ import annotations
@@ -16,15 +17,19 @@ import sys
 import sysconfig
 import tempfile
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 CSRC = ROOT / "csrc" / "durable"
 CORE = ("json", "rete", "state", "events", "regex")
-#: the engine's tests, run by ``./dev sanitize``
+#: the C extensions' tests, run by ``./dev sanitize``: the engine's, then our own
+#: extensions' (the findings' text, a JSON document's scan: hostile text reaches it)
 ENGINE_TESTS = (
     "tests/rules/test_engine_core.py",
     "tests/rules/test_durable_guards.py",
     "tests/rules/test_oracle_differential.py",
+    "tests/test_findtext.py",
+    "tests/graph/test_json_layouts.py",
 )
 SANITIZERS = ("-fsanitize=address,undefined", "-fno-sanitize-recover=undefined")
 #: set in the environment of a sanitized run
@@ -32,36 +37,55 @@ SANITIZED = "DUALREL_SANITIZED"
 
 
 def build_engine(out: Path, *, csrc: Path = CSRC, sanitize: bool = False) -> Path:
-    """Compile ``csrc`` into ``out/dualrel/_rete<suffix>`` beside a copy of the package."""
+    """Compile setup.py's extensions into ``out/dualrel/`` beside a copy of the package,
+    the engine from ``csrc``."""
     shutil.copytree(
         ROOT / "src" / "dualrel",
         out / "dualrel",
-        ignore=shutil.ignore_patterns("*.so", "__pycache__"),
+        ignore=shutil.ignore_patterns("*.so", "*.pyd", "__pycache__"),
     )
-    sources = [csrc / "rulespy" / "rules.c"] + [csrc / "rules" / f"{n}.c" for n in CORE]
-    target = out / "dualrel" / f"_rete{sysconfig.get_config_var('EXT_SUFFIX')}"
     flags = ["-O1", "-g", "-fno-omit-frame-pointer", *(SANITIZERS if sanitize else ())]
-    subprocess.run(
-        [
-            os.environ.get("CC", "gcc"),
-            "-shared",
-            "-fPIC",
-            "-std=c99",
-            "-D_GNU_SOURCE",
-            "-Werror=implicit-function-declaration",
-            "-w",
-            *flags,
-            f"-I{sysconfig.get_paths()['include']}",
-            f"-I{csrc / 'rules'}",
-            *map(str, sources),
-            "-o",
-            str(target),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=600,
-    )
+    suffix = sysconfig.get_config_var("EXT_SUFFIX")
+    for ext in _extensions():
+        if ext.name == "dualrel._rete":
+            sources = [csrc / "rulespy" / "rules.c"] + [csrc / "rules" / f"{n}.c" for n in CORE]
+            includes = [csrc / "rules"]
+        else:
+            sources = [ROOT / s for s in ext.sources]
+            includes = [ROOT / d for d in ext.include_dirs]
+        target = out.joinpath(*ext.name.split(".")).with_name(f"{ext.name.split('.')[-1]}{suffix}")
+        subprocess.run(
+            [
+                os.environ.get("CC", "gcc"),
+                "-shared",
+                "-fPIC",
+                *ext.extra_compile_args,
+                "-w",
+                *flags,
+                f"-I{sysconfig.get_paths()['include']}",
+                *(f"-I{d}" for d in includes),
+                *map(str, sources),
+                "-o",
+                str(target),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=600,
+        )
     return out
+
+
+def _extensions() -> list[Any]:
+    """setup.py's ``ext_modules``: the one list of what is compiled, and how."""
+    import setuptools  # noqa: F401, I001, PLC0415 (first: its distutils on every Python)
+    from distutils.core import run_setup  # noqa: PLC0415
+
+    cwd = os.getcwd()
+    os.chdir(ROOT)  # setup.py names its sources from the repository's root
+    try:
+        return list(run_setup(str(ROOT / "setup.py"), stop_after="init").ext_modules)
+    finally:
+        os.chdir(cwd)
 
 
 def sanitizer_env(pythonpath: Path) -> dict[str, str]:
