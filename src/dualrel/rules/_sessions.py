@@ -16,15 +16,13 @@ steps routed to their assignees.
 
 from __future__ import annotations
 
-import functools
 import operator
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import dualrel._findtext as _ft
-from dualrel._internal.frozen import instances
 from dualrel.finding_table import FindingTable, RuleHead
 from dualrel.findings import Finding, RemediationStep, fingerprint, fingerprints
 from dualrel.graph.index import OVERSIGHT_KINDS, TieIndex
@@ -39,6 +37,7 @@ from dualrel.rules._fields import SOURCE, TARGET, person_of_field
 from dualrel.rules._match import NUMERATOR, AnchorKey, Match
 from dualrel.rules._near import joinable
 from dualrel.rules._order import variable_distances
+from dualrel.rules._remediation import Steps, remediations
 from dualrel.rules.loader import Rule
 from dualrel.rules.plan import CompiledRule, CompiledRuleset, on_date
 
@@ -598,13 +597,13 @@ class Store:
         by_rule: dict[int, list[str | None]] = {}
         for head, coach in dict.fromkeys(keys):
             by_rule.setdefault(head, []).append(coach)
-        steps: _Steps = {}
+        steps: Steps = {}
         made: dict[tuple[int, str | None], tuple[RemediationStep, ...]] = {}
         for head, coaches in by_rule.items():
             made.update(
                 zip(
                     [(head, c) for c in coaches],
-                    self._remediations(specs[head], coaches, steps),
+                    remediations(self.index, self.as_of, specs[head], coaches, steps),
                     strict=True,
                 )
             )
@@ -626,7 +625,7 @@ class Store:
         self,
         rule: CompiledRule,
         match: Match,
-        steps: _Steps | None = None,
+        steps: Steps | None = None,
     ) -> Finding:
         """The finding of ``match``; ``steps`` caches remediation steps by action, days,
         owner and coach while the store stays as it is."""
@@ -643,92 +642,20 @@ class Store:
             subjects=subjects,
             evidence=match[1],
             citations=spec.citations,  # findings.Citation already (frozen)
-            remediation=self._remediation(
-                spec, subjects.get("coach"), steps if steps is not None else {}
-            ),
+            remediation=remediations(
+                self.index,
+                self.as_of,
+                spec,
+                [subjects.get("coach")],
+                {} if steps is None else steps,
+            )[0],
             fingerprint=fingerprint(origin.id, spec.id, subjects, match[1], match[2]),
             records=match[2],
         )
 
-    def _remediation(
-        self,
-        spec: Rule,
-        coach: str | None,
-        steps: _Steps,
-    ) -> tuple[RemediationStep, ...]:
-        """The steps of a finding of ``spec`` whose coach (its ``coach`` subject) is
-        ``coach``, each made once per action, days, owner and coach in ``steps``."""
-        return self._remediations(spec, [coach], steps)[0]
-
-    def _remediations(
-        self,
-        spec: Rule,
-        coaches: list[str | None],
-        steps: _Steps,
-    ) -> list[tuple[RemediationStep, ...]]:
-        """:meth:`_remediation` for each of ``coaches`` (distinct): the steps not in
-        ``steps`` yet made together, each step of the rule for every coach at once."""
-        per_step: list[list[RemediationStep]] = []
-        for s in spec.remediation:
-            made = steps.setdefault((s.action, s.within_days, s.owner), {})
-            new = [c for c in coaches if c not in made]
-            if new:
-                assignees, reasons = self._assignees(s.owner, new)
-                n = len(new)
-                objects = instances(
-                    RemediationStep,
-                    [
-                        [s.action] * n,
-                        [s.within_days] * n,
-                        [_due(self.as_of, s.within_days)] * n,
-                        [s.owner] * n,
-                        assignees,
-                        reasons,
-                    ],
-                )
-                made.update(zip(new, objects, strict=True))
-            per_step.append(list(map(made.__getitem__, coaches)))
-        if not per_step:
-            return [()] * len(coaches)
-        return list(zip(*per_step, strict=True))
-
-    def _assignees(
-        self, owner: str, coaches: list[str | None]
-    ) -> tuple[list[str | None], list[str | None]]:
-        """Who must act on a step of ``owner`` for each of ``coaches``, or why nobody
-        in the registry is named (each coach's assignee, reason)."""
-        if owner == "coach":
-            return list(coaches), [None if c else "the rule names no coach" for c in coaches]
-        if owner in ("supervisor", "manager"):
-            kind = "supervision" if owner == "supervisor" else "management"
-            assignees: list[str | None] = []
-            reasons: list[str | None] = []
-            for coach in coaches:
-                if coach is None:
-                    assignees.append(None)
-                    reasons.append("the rule names no coach")
-                    continue
-                assignee = self.index.overseer(coach, kind, self.as_of)
-                assignees.append(assignee)
-                reasons.append(
-                    None if assignee is not None else f"no active {kind} tie to the coach"
-                )
-            return assignees, reasons
-        reason = f"owner is {owner.replace('_', ' ')}, outside the registry"
-        return [None] * len(coaches), [reason] * len(coaches)
-
-
-#: remediation steps made: by action, days and owner, then by coach
-_Steps = dict[tuple[str, int, str], dict[str | None, RemediationStep]]
 
 #: a finding's coach, from its subjects
 _COACH = operator.methodcaller("get", "coach")
-
-
-@functools.lru_cache(maxsize=256)
-def _due(as_of: date, within: int) -> date:
-    """A step's due date: a few distinct ones per check, asked for once per step made."""
-    return as_of + timedelta(days=within)
 
 
 def sorted_findings(findings: Iterable[Finding]) -> FindingTable:
