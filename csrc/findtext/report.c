@@ -106,31 +106,6 @@ done:
     return rc;
 }
 
-/* a list of strings as the value of a finding's key (json_report._strings) */
-static int put_strings(Buf *b, PyObject *seq)
-{
-    PyObject *fast = PySequence_Fast(seq, "expected a sequence of str");
-    if (fast == NULL) {
-        return -1;
-    }
-    Py_ssize_t n = PySequence_Fast_GET_SIZE(fast);
-    PyObject **items = PySequence_Fast_ITEMS(fast);
-    int rc = 0;
-    if (n == 0) {
-        rc = PUT_LIT(b, "[]");
-    } else {
-        rc = PUT_LIT(b, "[\n        ");
-        for (Py_ssize_t i = 0; i < n && rc == 0; i++) {
-            rc = (i && PUT_LIT(b, ",\n        ") < 0) || put_quoted(b, items[i]) < 0 ? -1 : 0;
-        }
-        if (rc == 0) {
-            rc = PUT_LIT(b, "\n      ]");
-        }
-    }
-    Py_DECREF(fast);
-    return rc;
-}
-
 /* json_report._Writer._step: one remediation step */
 static PyObject *S_action, *S_within_days, *S_due, *S_owner, *S_assignee, *S_unassigned_reason;
 
@@ -188,6 +163,12 @@ static int put_objects(Buf *b, PyObject *seq, int (*put)(Buf *, PyObject *))
     }
     Py_DECREF(fast);
     return rc;
+}
+
+/* a list of strings as the value of a finding's key (json_report._strings) */
+static int put_strings(Buf *b, PyObject *seq)
+{
+    return put_objects(b, seq, put_quoted);
 }
 
 static int put_people(Buf *b, PyObject *subjects)
