@@ -68,7 +68,6 @@ def converted(folder: Path, fmt: str) -> Path:
     """The registry of the CSV ``folder`` written as ``fmt`` (jsonl, json), once."""
     target = converted_path(folder, fmt)
     if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
         run_child([sys.executable, __file__, "--child", f"convert-{fmt}", str(folder)])
     return target
 
@@ -164,7 +163,9 @@ def child_convert(fmt: str, folder: str) -> None:
     from dualrel.graph.dump import dump_registry  # noqa: PLC0415
 
     # the path only: ``converted`` would start this child again, which would start another
-    dump_registry(load_registry(folder), str(converted_path(Path(folder), fmt)), fmt)
+    target = converted_path(Path(folder), fmt)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    dump_registry(load_registry(folder), str(target), fmt)
 
 
 # -- parent ---------------------------------------------------------------------------------

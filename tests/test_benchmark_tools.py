@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from benchmarks import run
 from benchmarks.generate import generate, write_all, write_csv
 from benchmarks.planting import plant
@@ -101,13 +102,24 @@ def test_scaling_per_tie_ratios_and_where_memory_runs_out(tmp_path: Path) -> Non
     assert fit["people_at_memory"] == round(fit["ties_at_memory"] / 3)
 
 
-def test_converting_a_csv_registry_writes_it_once_and_reads_back_the_same(tmp_path: Path) -> None:
+def test_converting_a_csv_registry_writes_it_once_and_reads_back_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """``run.py --input-format`` converts the CSV folder in a child process; the child
     once asked for the converted file again, which started another child, without end
     (each holding the registry, until the machine ran out of memory)."""
     write_all(str(tmp_path / "n"), 200, seed=4, csv_only=True)
     folder = tmp_path / "n" / "csv"
-    for fmt in ("jsonl", "json"):
-        target = run.converted(folder, fmt)
-        assert target == run.converted_path(folder, fmt)
-        assert dualrel.load_registry(target).ties == dualrel.load_registry(folder).ties
+    expected = dualrel.load_registry(folder).ties
+
+    def no_child(argv: list[str], ok: tuple[int, ...] = (0,)) -> None:
+        raise AssertionError(f"the conversion child started a child: {argv}")
+
+    with monkeypatch.context() as m:  # the child's own work: it writes, starts nothing
+        m.setattr(run, "run_child", no_child)
+        run.child_convert("jsonl", str(folder))
+    assert dualrel.load_registry(run.converted_path(folder, "jsonl")).ties == expected
+    # and the whole way, through a child process
+    target = run.converted(folder, "json")
+    assert target == run.converted_path(folder, "json")
+    assert dualrel.load_registry(target).ties == expected
