@@ -249,8 +249,9 @@ def check_on_dask(
     ``shuffle.ends`` (the parts' people rows and tie ends dealt into buckets),
     ``join.people`` (the people rows each ties part's ends name), ``shuffle.tie_ids``,
     ``prune.sets`` (each round's sets of people bound, from every block), ``prune.masks``
-    (each round's masks, once to each worker), ``gather.survivors`` (the surviving ties
-    and their people, to the client), and ``read.blocks``: the number of blocks (a count).
+    (each round's masks, once to each worker), ``gather.survivors`` (the surviving ties,
+    to the client), ``gather.people`` (the people they join, read again from the people
+    parts), and ``read.blocks``: the number of blocks (a count).
 
     Raises what ``run_check`` raises, ``InvalidArgument`` naming the rules a partition
     cannot evaluate (practice-record rules and ``per``/``count``/``share`` rules), and
