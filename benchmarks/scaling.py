@@ -8,7 +8,9 @@ For each results file (one registry size each) it prints dualrel's (``--jobs 1``
 seconds and peak MB, per tie and as a ratio to the smallest registry given, stage by stage;
 then a straight line fitted (least squares) to peak MB against ties, and the number of
 ties (and people, at the files' ties per person) at which that line reaches a memory size
-(``--memory-gib``, default 24).  With ``--json`` the same as one JSON object.
+(``--memory-gib``, default 24).  Where the results carry each stage's CPU seconds
+(``--stage-memory`` runs), CPU per tie is compared too.  With ``--json`` the same as one
+JSON object.
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ def _row(path: Path) -> dict[str, Any]:
         "duckdb_s": row["results"]["duckdb"]["wall_s"],
         "stages_s": {s: run["stages"].get(s, 0.0) for s in STAGES},
         "stage_peak_mb": {s: memory[s]["peak_mb"] for s in STAGES if s in memory},
+        # CPU seconds by stage (stage_memory.py's results since it records them)
+        "stage_cpu_s": {s: memory[s]["cpu_s"] for s in STAGES if "cpu_s" in memory.get(s, {})},
     }
 
 
@@ -61,6 +65,14 @@ def summary(paths: list[Path], memory_gib: float) -> dict[str, Any]:
             s: round(v / max(base["stage_us_per_tie"][s], 1e-9), 3)
             for s, v in r["stage_us_per_tie"].items()
         }
+        if r["stage_cpu_s"] and base["stage_cpu_s"]:
+            r["stage_cpu_per_tie_to_smallest"] = {
+                s: round(v / r["ties"] / max(base["stage_cpu_s"][s] / base["ties"], 1e-12), 3)
+                for s, v in r["stage_cpu_s"].items()
+                if s in base["stage_cpu_s"]
+            }
+            cpu, cpu0 = sum(r["stage_cpu_s"].values()), sum(base["stage_cpu_s"].values())
+            r["cpu_per_tie_to_smallest"] = round(cpu / r["ties"] / (cpu0 / base["ties"]), 3)
     out: dict[str, Any] = {"rows": rows}
     if len(rows) > 1:
         a, b = fit([r["ties"] for r in rows], [r["peak_mb"] for r in rows])
@@ -98,6 +110,11 @@ def main() -> None:
             "    per tie vs smallest: "
             + ", ".join(f"{s} x{v:.2f}" for s, v in r["stage_per_tie_to_smallest"].items())
         )
+        if "stage_cpu_per_tie_to_smallest" in r:
+            print(
+                f"    CPU per tie vs smallest x{r['cpu_per_tie_to_smallest']:.2f}: "
+                + ", ".join(f"{s} x{v:.2f}" for s, v in r["stage_cpu_per_tie_to_smallest"].items())
+            )
         if r["stage_peak_mb"]:
             print(
                 "    stage peaks MB: "

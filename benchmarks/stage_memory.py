@@ -6,10 +6,12 @@ within each stage.
 
 Runs ``dualrel`` (the arguments are the command's own) in this process; a thread samples
 the resident set every 20 ms, and each ``--timings`` lap closes a stage.  The last line
-on stderr is one JSON object: per stage, its seconds, the resident MB at its end and the
-largest resident MB seen during it (``peak_mb``), plus ``max_rss_mb``, the process's
-peak as the kernel counts it.  What grows faster than the registry shows as a stage whose
-peak per tie rises from one registry size to the next.
+on stderr is one JSON object: per stage, its seconds, the CPU seconds the process spent in
+it (``cpu_s``, every thread's user and system time: what a busy machine's other jobs
+change least), the resident MB at its end and the largest resident MB seen during it
+(``peak_mb``), plus ``max_rss_mb``, the process's peak as the kernel counts it.  What
+grows faster than the registry shows as a stage whose peak per tie rises from one
+registry size to the next.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ class Sampler:
     def __init__(self, every: float = 0.02) -> None:
         self.every = every
         self.peak = resident_mb()
+        self.cpu = time.process_time()
         self.stages: dict[str, dict[str, float]] = {}
         self._lock = threading.Lock()
         self._done = threading.Event()
@@ -50,10 +53,14 @@ class Sampler:
 
     def close(self, stage: str, seconds: float) -> None:
         now = resident_mb()
+        cpu, self.cpu = self.cpu, time.process_time()
         with self._lock:
             peak, self.peak = max(self.peak, now), now
-        row = self.stages.setdefault(stage, {"seconds": 0.0, "peak_mb": 0.0, "end_mb": 0.0})
+        row = self.stages.setdefault(
+            stage, {"seconds": 0.0, "cpu_s": 0.0, "peak_mb": 0.0, "end_mb": 0.0}
+        )
         row["seconds"] += seconds
+        row["cpu_s"] = round(row["cpu_s"] + self.cpu - cpu, 3)
         row["peak_mb"] = max(row["peak_mb"], round(peak, 1))
         row["end_mb"] = round(now, 1)
 

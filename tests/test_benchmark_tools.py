@@ -65,15 +65,25 @@ def test_report_findings_of_a_report_without_findings(tmp_path: Path) -> None:
     assert run.report_findings(str(path)) == ""
 
 
-def _results(path: Path, people: int, ties: int, wall: float, peak: float) -> Path:
+def _results(
+    path: Path, people: int, ties: int, wall: float, peak: float, *, cpu: float | None = None
+) -> Path:
     stages = {"read_validate": wall / 2, "index": wall / 4, "evaluate": wall / 4}
+    dualrel_run: dict[str, object] = {"wall_s": wall, "peak_mb": peak, "stages": stages}
+    if cpu is not None:  # as stage_memory.py records them: CPU split 3:1 between two stages
+        dualrel_run["stage_memory"] = {
+            "stages": {
+                "read_validate": {"cpu_s": cpu * 3 / 4, "peak_mb": peak},
+                "index": {"cpu_s": cpu / 4, "peak_mb": peak / 2},
+            }
+        }
     row = {
         "people": people,
         "ties": ties,
         "findings": 1,
         "results": {
             "duckdb": {"wall_s": wall / 5},
-            "dualrel": {"wall_s": wall, "peak_mb": peak, "stages": stages},
+            "dualrel": dualrel_run,
         },
     }
     path.write_text(json.dumps({"rows": [row]}), encoding="utf-8")
@@ -100,6 +110,30 @@ def test_scaling_per_tie_ratios_and_where_memory_runs_out(tmp_path: Path) -> Non
     assert fit["mb_per_million_ties"] == 300.0
     assert fit["ties_at_memory"] == round((24 * 1024 - 200) / 300e-6)
     assert fit["people_at_memory"] == round(fit["ties_at_memory"] / 3)
+    assert "cpu_per_tie_to_smallest" not in big  # no CPU recorded: no ratio made up
+
+
+def test_scaling_compares_cpu_per_tie_when_stages_record_it(tmp_path: Path) -> None:
+    from benchmarks.scaling import summary  # noqa: PLC0415 (beside its test)
+
+    small = _results(tmp_path / "a.json", 1_000_000, 3_000_000, 9.0, 900.0, cpu=8.0)
+    large = _results(tmp_path / "b.json", 10_000_000, 30_000_000, 120.0, 7_000.0, cpu=104.0)
+    big = summary([small, large], memory_gib=24)["rows"][1]
+    assert big["cpu_per_tie_to_smallest"] == 1.3  # 104 / 30M against 8 / 3M
+    assert big["stage_cpu_per_tie_to_smallest"] == {"read_validate": 1.3, "index": 1.3}
+    assert big["stage_peak_mb"] == {"read_validate": 7_000.0, "index": 3_500.0}
+
+
+def test_stage_memory_records_each_stage_cpu_seconds() -> None:
+    from benchmarks.stage_memory import Sampler  # noqa: PLC0415 (beside its test)
+
+    sampler = Sampler(every=0.005)
+    sum(i * i for i in range(300_000))  # CPU spent in the first stage only
+    sampler.close("busy", 0.0)
+    sampler.close("idle", 0.0)
+    stages = sampler.stop()["stages"]
+    assert stages["busy"]["cpu_s"] > stages["idle"]["cpu_s"]
+    assert stages["busy"]["cpu_s"] > 0
 
 
 def test_converting_a_csv_registry_writes_it_once_and_reads_back_the_same(
