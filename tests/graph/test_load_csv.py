@@ -116,6 +116,17 @@ def test_every_row_error_is_collected_with_its_line(tmp_path: Path) -> None:
     assert "line 2" in one(probs, "duplicate-tie").message
 
 
+def test_a_person_id_given_again_names_the_line_it_was_first_given_on(tmp_path: Path) -> None:
+    # the first line was once looked up before the lines read so far were counted: "line 0"
+    people = "id,roles\na,coach\n\nb,client\nc,client\nb,coach\na,coach\nc,client\n"
+    probs = problems_of(folder(tmp_path, people, "id,kind,source,target\nt1,romance,a,b\n"))
+    assert [(p.line, p.code, p.message) for p in probs] == [
+        (6, "duplicate-person", "person id 'b' already used at line 4"),
+        (7, "duplicate-person", "person id 'a' already used at line 2"),
+        (8, "duplicate-person", "person id 'c' already used at line 5"),
+    ]
+
+
 @pytest.mark.parametrize("dates", [",", "2025-03-01,"])
 def test_unknown_person_with_dates_seen_before_is_an_error(tmp_path: Path, dates: str) -> None:
     # the fast loop reads a missing person as None (no KeyError) when nothing else in the

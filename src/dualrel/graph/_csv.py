@@ -213,6 +213,10 @@ def _read_people(
         new, set_id, set_roles, set_name, set_org, set_attrs = _PERSON_NEW
         n = 0
         off = 0
+        # each person's row number by object, filled only once a duplicate is met and only
+        # as far as the rows read so far: searching the list instead would cost a pass per
+        # duplicate (a file of repeated rows would take quadratic time)
+        row_of: dict[int, int] = {}
         for line, row in src.rows(width):
             pid = row[i_id]
             if not pid or pid.isspace():
@@ -222,7 +226,10 @@ def _read_people(
             # one dict operation: a million random inserts and look-ups miss the cache
             known = claim(pid, p)
             if known is not p:
-                first = lines.line(people.index(known)) or 0
+                for k in range(len(row_of), n):
+                    row_of[id(people[k])] = k
+                lines.count = n  # the rows read so far have their lines
+                first = lines.line(row_of[id(known)]) or 0
                 duplicate_id(c, file, "person", pid, line, first)
                 continue
             roles_text = row[i_roles]
