@@ -23,6 +23,7 @@ from typing import Any
 
 from dualrel._internal.decode import DecodeError
 from dualrel._internal.problems import Collector
+from dualrel._internal.suggest import Suggester
 from dualrel._internal.reading import (
     OnRead,
     check_file,
@@ -254,6 +255,8 @@ def _read_ties(  # noqa: PLR0917
     people: Mapping[str, Person],
     rejected: set[str] | None = None,
     on_read: OnRead | None = None,
+    *,
+    suggest: Suggester | None = None,
 ) -> tuple[list[Tie], LineRuns]:
     """Ties in file order and their lines; every check but duplicate ids done here.
 
@@ -285,7 +288,7 @@ def _read_ties(  # noqa: PLR0917
         family = known_kinds["family"]
         append = ties.append
         new, set_id, set_kind, set_src, set_tgt, set_start, set_end, set_attrs = _TIE_NEW
-        bad = BadTie(c, file, kinds, parser, people)
+        bad = BadTie(c, file, kinds, parser, people, suggest)
         if rejected is not None:
             bad.rejected = rejected
         n = 0

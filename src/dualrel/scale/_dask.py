@@ -27,7 +27,7 @@ from typing import Any
 from dualrel._internal.reading import OnRead
 from dualrel._internal.timing import Stopwatch
 from dualrel.check import DEFAULT_RULESET, Evaluator, ProgressFn, run_check
-from dualrel.errors import ClusterError, InvalidArgument, Problem
+from dualrel.errors import ClusterError, InvalidArgument, Problem, RegistryError
 from dualrel.findings import CheckResult, Report
 from dualrel.graph.model import Registry
 from dualrel.rules.partitions import evaluate_partition, partition
@@ -273,7 +273,7 @@ def check_on_dask(
                 client, path, compiled, kinds=kinds, roles=roles, as_of=as_of, network=network
             )
         except Exception as e:
-            if isinstance(e, InvalidArgument | MemoryError):
+            if isinstance(e, InvalidArgument | MemoryError | RegistryError):
                 raise
             raise _lost(e) from e
 

@@ -40,7 +40,7 @@ from dualrel.graph.parts import csv_layout
 from dualrel.rules.engine import _evaluation_date
 from dualrel.rules.numbers import _numeric_reads
 from dualrel.rules.plan import CompiledRuleset
-from dualrel.scale import _blocks, _pushdown
+from dualrel.scale import _blocks, _problems, _pushdown
 from dualrel.scale._blocks import PART, ROW, pick
 
 __all__ = ["read_on_blocks"]
@@ -109,12 +109,22 @@ def read_on_blocks(
         for i, f in enumerate(layout.people)
     ]
     ties = [submit(_blocks.read_ties_part, f, buckets, pure=False) for f in layout.ties]
+
+    def invalid() -> None:
+        """Raise every problem of the registry, found on the workers; return when the
+        row reader finds none (the parts are then read as one machine reads them)."""
+        _problems.gather_problems(client, layout, kinds=kinds, roles=roles, buckets=buckets)
+
     heads = client.gather([submit(_people_head, f) for f in people])
     tie_heads = client.gather([submit(_ties_head, f) for f in ties])
-    if not all(h[0] for h in heads) or not all(h[0] for h in tie_heads):
-        return None
-    if len({h[1] for h in heads}) != 1 or len({h[1] for h in tie_heads}) != 1:
-        return None
+    if (
+        not all(h[0] for h in heads)
+        or not all(h[0] for h in tie_heads)
+        or len({h[1] for h in heads}) != 1
+        or len({h[1] for h in tie_heads}) != 1
+    ):
+        del people, ties
+        return invalid()
     n_people = sum(h[3] for h in heads)
     if not n_people:
         return None
@@ -128,7 +138,8 @@ def read_on_blocks(
     measured("shuffle.ends", [f for fs in shuffled_ends for f in fs])
     del shuffled_people, shuffled_ends
     if not all(client.gather([submit(pick, j, 0) for j in joins])):
-        return None
+        del joins, people, ties
+        return invalid()
     named = [[submit(pick, j, 1, t) for j in joins] for t in range(len(ties))]
     validated = [
         submit(
@@ -147,12 +158,14 @@ def read_on_blocks(
     del named, joins, people, ties
     block_heads = client.gather([submit(_block_head, v) for v in validated])
     if not all(ok for ok, _ in block_heads):
-        return None
+        del validated
+        return invalid()
     ids = [[submit(pick, v, 2, k) for v in validated] for k in range(buckets)]
     unique = [submit(_blocks.unique_bucket, ids[k], pure=False) for k in range(buckets)]
     measured("shuffle.tie_ids", [f for fs in ids for f in fs])
     if not all(client.gather(unique)):
-        return None
+        del ids, unique, validated
+        return invalid()
     del ids, unique
     blocks = [submit(pick, v, 0) for v in validated]
     del validated
