@@ -23,7 +23,6 @@ from typing import Any
 
 from dualrel._internal.decode import DecodeError
 from dualrel._internal.problems import Collector
-from dualrel._internal.suggest import Suggester
 from dualrel._internal.reading import (
     OnRead,
     check_file,
@@ -32,6 +31,7 @@ from dualrel._internal.reading import (
     utf8_error,
     wrong_encoding,
 )
+from dualrel._internal.suggest import Suggester
 from dualrel.graph._assemble import SectionInfo, finish
 from dualrel.graph._csv_common import (
     PEOPLE_COLUMNS,
@@ -288,7 +288,7 @@ def _read_ties(  # noqa: PLR0917
         family = known_kinds["family"]
         append = ties.append
         new, set_id, set_kind, set_src, set_tgt, set_start, set_end, set_attrs = _TIE_NEW
-        bad = BadTie(c, file, kinds, parser, people, suggest)
+        bad = BadTie(c, file, kinds, parser, people, suggest=suggest)
         if rejected is not None:
             bad.rejected = rejected
         n = 0

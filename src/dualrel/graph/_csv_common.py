@@ -165,6 +165,7 @@ class BadTie:
         kinds: Mapping[str, bool],
         dates: DateParser,
         people: Mapping[str, Person],
+        *,
         suggest: Suggester | None = None,
     ) -> None:
         self.c = c

@@ -109,12 +109,6 @@ def read_on_blocks(
         for i, f in enumerate(layout.people)
     ]
     ties = [submit(_blocks.read_ties_part, f, buckets, pure=False) for f in layout.ties]
-
-    def invalid() -> None:
-        """Raise every problem of the registry, found on the workers; return when the
-        row reader finds none (the parts are then read as one machine reads them)."""
-        _problems.gather_problems(client, layout, kinds=kinds, roles=roles, buckets=buckets)
-
     heads = client.gather([submit(_people_head, f) for f in people])
     tie_heads = client.gather([submit(_ties_head, f) for f in ties])
     if (
@@ -124,7 +118,8 @@ def read_on_blocks(
         or len({h[1] for h in tie_heads}) != 1
     ):
         del people, ties
-        return invalid()
+        _problems.gather_problems(client, layout, kinds=kinds, roles=roles, buckets=buckets)
+        return None
     n_people = sum(h[3] for h in heads)
     if not n_people:
         return None
@@ -139,7 +134,8 @@ def read_on_blocks(
     del shuffled_people, shuffled_ends
     if not all(client.gather([submit(pick, j, 0) for j in joins])):
         del joins, people, ties
-        return invalid()
+        _problems.gather_problems(client, layout, kinds=kinds, roles=roles, buckets=buckets)
+        return None
     named = [[submit(pick, j, 1, t) for j in joins] for t in range(len(ties))]
     validated = [
         submit(
@@ -159,13 +155,15 @@ def read_on_blocks(
     block_heads = client.gather([submit(_block_head, v) for v in validated])
     if not all(ok for ok, _ in block_heads):
         del validated
-        return invalid()
+        _problems.gather_problems(client, layout, kinds=kinds, roles=roles, buckets=buckets)
+        return None
     ids = [[submit(pick, v, 2, k) for v in validated] for k in range(buckets)]
     unique = [submit(_blocks.unique_bucket, ids[k], pure=False) for k in range(buckets)]
     measured("shuffle.tie_ids", [f for fs in ids for f in fs])
     if not all(client.gather(unique)):
         del ids, unique, validated
-        return invalid()
+        _problems.gather_problems(client, layout, kinds=kinds, roles=roles, buckets=buckets)
+        return None
     del ids, unique
     blocks = [submit(pick, v, 0) for v in validated]
     del validated

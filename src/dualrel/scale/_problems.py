@@ -222,7 +222,12 @@ def people_join(
                 duplicate_id(c, files[part], "person", pid, line, at[1], files[at[0]])
     named = [[first[pid][2] for pid in e if pid in first] for e in ends]
     lengths = Counter(len(pid) for pid in first)
-    return Keyed(tuple(keys), tuple(c.errors), len(c.errors) + c.truncated), named, lengths, list(first)
+    return (
+        Keyed(tuple(keys), tuple(c.errors), len(c.errors) + c.truncated),
+        named,
+        lengths,
+        list(first),
+    )
 
 
 def ties_part(
@@ -268,10 +273,11 @@ def candidates(ids: Sequence[str], names: Collection[str]) -> dict[str, list[tup
     for pid in ids:
         by_length.setdefault(len(pid), []).append(pid)
     return {
-        name: scored(name, chain.from_iterable(by_length[n] for n in near_lengths(len(name), by_length)))
+        name: scored(
+            name, chain.from_iterable(by_length[n] for n in near_lengths(len(name), by_length))
+        )
         for name in names
     }
-
 
 
 @dataclass(frozen=True, slots=True)
@@ -325,7 +331,9 @@ def _merge(c: Collector, joined: Sequence[Keyed]) -> None:
     c.truncated += sum(k.found for k in joined) - taken
 
 
-def _hinted(calls: Sequence[tuple[str, int]], lengths: Mapping[int, int]) -> set[int]:
+def _hinted(
+    calls: Sequence[tuple[str, int]], lengths: Mapping[int, int], budget: int = SUGGEST_BUDGET
+) -> set[int]:
     """The places of the errors whose unknown person ``Suggester`` gives a hint for
     (the budget spent as it spends it, from how many ids there are of each length)."""
     spent = 0
@@ -339,7 +347,7 @@ def _hinted(calls: Sequence[tuple[str, int]], lengths: Mapping[int, int]) -> set
             continue
         size = len(name)
         cost = sum(lengths[n] * (size + n) for n in near_lengths(size, lengths))
-        if spent + cost > SUGGEST_BUDGET:
+        if spent + cost > budget:
             continue
         spent += cost
         memo.add(name)
@@ -389,9 +397,7 @@ def gather_problems(
             _take(c, head)
         c.raise_if_errors()
     ties = [
-        submit(
-            ties_part, f, [submit(pick, j, 1, t) for j in joins], kinds, buckets, pure=False
-        )
+        submit(ties_part, f, [submit(pick, j, 1, t) for j in joins], kinds, buckets, pure=False)
         for t, f in enumerate(layout.ties)
     ]
     lengths: Counter[int] = Counter()
@@ -405,7 +411,9 @@ def gather_problems(
             c.add(w)
         hinted = _hinted([h for h in head.hints if h[1] < cut.found], lengths)
         hints.extend(
-            (before + at, name) for name, at in head.hints if at in hinted and before + at < len(c.errors)
+            (before + at, name)
+            for name, at in head.hints
+            if at in hinted and before + at < len(c.errors)
         )
     _merge(
         c,
