@@ -17,7 +17,6 @@ every problem, located and ordered as always).
 
 from __future__ import annotations
 
-import os
 from array import array
 from collections.abc import Callable, Collection, Mapping, MutableMapping, Sequence
 from dataclasses import replace
@@ -28,7 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dualrel._internal.problems import Collector
-from dualrel._internal.storage import is_url
+from dualrel._internal.storage import isdir
 from dualrel.errors import Problem
 from dualrel.graph._assemble import SectionInfo, finish
 from dualrel.graph._csv_columns import validated_columns
@@ -87,7 +86,7 @@ def read_on_blocks(
 ) -> tuple[ColumnarRegistry, tuple[Problem, ...]] | None:
     """The registry at ``path`` read on ``client``'s workers, narrowed to the ties the
     rules of ``compiled`` can use; None to have it read as on one machine."""
-    if is_url(path) or not os.path.isdir(path) or not _by_blocks(compiled):
+    if not isdir(path) or not _by_blocks(compiled):
         return None
     c = Collector()
     layout = csv_layout(path, c)

@@ -31,7 +31,7 @@ from __future__ import annotations
 import heapq
 import zlib
 from collections import Counter
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from itertools import chain
 from typing import Any
@@ -52,7 +52,7 @@ from dualrel.graph._csv import _HALTING, _Lookup, _read_people, _read_ties, _Rea
 from dualrel.graph._csv_common import TIE_COLUMNS, duplicate_id
 from dualrel.graph.model import Person
 from dualrel.graph.parts import Layout
-from dualrel.scale._blocks import pick
+from dualrel.scale._blocks import local, pick
 
 __all__ = ["PartCollector", "PartProblems", "gather_problems"]
 
@@ -163,18 +163,29 @@ def _bucket(rid: str, buckets: int) -> int:
     return zlib.crc32(rid.encode()) % buckets  # as ``_blocks.bucket_of``
 
 
+def _named(problems: Sequence[Problem], by_url: Callable[[str], str]) -> tuple[Problem, ...]:
+    """Problems found in a part's local copy, named by its URL (as one machine names
+    those of its copy)."""
+    return tuple(replace(p, file=by_url(p.file), message=by_url(p.message)) for p in problems)
+
+
+def _recorded(c: PartCollector, by_url: Callable[[str], str]) -> PartProblems:
+    return replace(_record(c), errors=_named(c.errors, by_url), warnings=_named(c.warnings, by_url))
+
+
 def checked_file(file: str) -> list[Problem]:
     """A file's problems before it is read (size, encoding), as one machine checks it."""
     c = Collector()
-    try:
-        check_file(file, "registry")
-        refuse_foreign_text(file)
-    except DecodeError as e:
-        for p in e.problems(file):
-            c.add(p)
-    except OSError as e:
-        c.error(file, "unreadable", f"cannot read: {e.strerror}")
-    return [*c.errors, *c.warnings]
+    with local(file) as (path, by_url):
+        try:
+            check_file(path, "registry")
+            refuse_foreign_text(path)
+        except DecodeError as e:
+            for p in e.problems(file):
+                c.add(p)
+        except OSError as e:
+            c.error(file, "unreadable", f"cannot read: {e.strerror}")
+    return list(_named([*c.errors, *c.warnings], by_url))
 
 
 def people_part(
@@ -182,18 +193,19 @@ def people_part(
 ) -> tuple[PartProblems, list[list[PersonRow]]]:
     """A people part read by the row reader: its problems, and its people by bucket."""
     c = PartCollector(capped=False)
-    people, lines, _ = _read_people(file, file, c, roles, roles_cache=_RolesSeen(c))
+    with local(file) as (path, by_url):
+        people, lines, _ = _read_people(path, file, c, roles, roles_cache=_RolesSeen(c))
     out: list[list[PersonRow]] = [[] for _ in range(buckets)]
     for i, p in enumerate(people):
         out[_bucket(p.id, buckets)].append((p.id, i, lines.line(i) or 0, p))
-    return _record(c), out
+    return _recorded(c, by_url), out
 
 
 def ties_ends(file: str, buckets: int) -> list[set[str]]:
     """The ids a ties part's rows name as ends (every row the row reader reads), by
     bucket."""
     out: list[set[str]] = [set() for _ in range(buckets)]
-    with _Reader(file, file, PartCollector(), None) as src:
+    with local(file) as (path, _), _Reader(path, file, PartCollector(), None) as src:
         header = src.header(TIE_COLUMNS)
         if header is None:
             return out
@@ -237,19 +249,20 @@ def ties_part(
     problems, and its ties' ids by bucket."""
     c = PartCollector()
     people = _Lookup({p.id: p for p in chain.from_iterable(named)})
-    ties, lines = _read_ties(file, file, c, kinds, people, set(), suggest=_HintsAsked(c))
+    with local(file) as (path, by_url):
+        ties, lines = _read_ties(path, file, c, kinds, people, set(), suggest=_HintsAsked(c))
     out: list[list[TieRow]] = [[] for _ in range(buckets)]
     for i, t in enumerate(ties):
         out[_bucket(t.id, buckets)].append((t.id, i, lines.line(i) or 0))
-    return _record(c), out
+    return _recorded(c, by_url), out
 
 
 def ties_header(file: str) -> PartProblems:
     """A ties part's header checked (the ties of a folder whose people stopped)."""
     c = PartCollector()
-    with _Reader(file, file, c, None) as src:
+    with local(file) as (path, by_url), _Reader(path, file, c, None) as src:
         src.header(TIE_COLUMNS)
-    return _record(c)
+    return _recorded(c, by_url)
 
 
 def tie_join(files: Sequence[str], parts: Sequence[list[TieRow]]) -> Keyed:
