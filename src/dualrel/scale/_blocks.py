@@ -13,9 +13,9 @@ Only what is small comes back to the client: whether each task found a problem, 
 headers, the role texts of each people part (whose ``unknown-role`` warnings are given
 at their first use in the whole section, as one machine gives them) and each block's
 warnings.  When any task finds a problem (or a part is outside what the columnar reader
-reads alike), :func:`validate` returns None and the check reads the registry as one
-machine does, which raises every problem in its place (an invalid registry stops there,
-with the same problems as one machine, in the same order, capped the same way).
+reads alike), the problems are found again on the workers by one machine's row reader
+(:mod:`dualrel.scale._problems`).  A part at a URL is copied by the task that reads it
+(:func:`local`).
 """
 
 from __future__ import annotations

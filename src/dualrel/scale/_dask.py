@@ -279,9 +279,10 @@ def check_on_dask(
 ) -> CheckResult:
     """:func:`~dualrel.run_check` on ``client``'s Dask cluster: the same arguments (but
     ``jobs``: the cluster's workers are the jobs) and the same result.  A CSV folder at a
-    path the workers can read is read and validated on the workers, part by part, and the
-    semi-join pass run there, so that only the ties the rules can use reach the client
-    (``docs/scale.md``); other registries, and checks with a baseline or ``reveal``, are
+    path or URL the workers can read is read and validated on the workers, part by part
+    (an invalid one raises one machine's ``RegistryError``, its problems found there),
+    and the semi-join pass run there, so that only the ties the rules can use reach the
+    client (``docs/scale.md``); other registries, and checks with a baseline or ``reveal``, are
     read on the client as one machine reads them.  Each compiled ruleset's evaluation is
     partitioned and run on the workers.  ``partitions`` as in :func:`dask_evaluator`;
     ``network``, when given, is filled as there and, when the blocks are read on the

@@ -7,12 +7,13 @@ survive it, with the people they join, brought to the client, where they become 
 :class:`~dualrel.graph.columns.ColumnarRegistry` the one-machine check would narrow to
 the same findings (the client's exact pass, ``registry_for``, runs on them).
 
-It gives None, and the check reads the registry as one machine does, for what it does
-not read by blocks: a registry that is not a local CSV folder, a folder with practice
-sections, parts whose headers differ or that the columnar reader does not read alike
-(quoted cells, ...), rulesets with path clauses or that read a field as a number of
-every tie or person, and a registry with any problem (one machine's reader then raises
-every problem, located and ordered as always).
+A registry with a problem raises the ``RegistryError`` one machine raises, its problems
+found on the workers (:mod:`dualrel.scale._problems`).  It gives None, and the check
+reads the registry as one machine does, for what it does not read by blocks: a registry
+that is not a CSV folder (at a path or a URL), a folder with practice sections, a valid
+folder whose parts' headers differ or that the columnar reader does not read alike
+(quoted cells, ...), and rulesets with path clauses or that read a field as a number of
+every tie or person.
 """
 
 from __future__ import annotations
