@@ -25,7 +25,7 @@ from dualrel._internal.suggest import Suggester, hint_text
 from dualrel.cli import main
 from dualrel.errors import Problem, RegistryError
 from dualrel.scale import check_on_dask
-from dualrel.scale._problems import _hinted, candidates
+from dualrel.scale._problems import Batch, _hinted, candidates
 
 PEOPLE_HEADER = "id,roles"
 TIES_HEADER = "id,kind,source,target,start,end,relation"
@@ -234,7 +234,7 @@ def test_the_hints_spent_and_scored_apart_are_the_suggesters(
     buckets = [sorted({i for i in ids if hash(i) % 3 == k}) for k in range(3)]
     scores: dict[str, list[tuple[float, str]]] = {name: [] for name in names}
     for bucket in buckets:
-        for name, found in candidates(bucket, names).items():
+        for name, found in candidates(Batch(bucket), names).items():
             scores[name].extend(found)
     got = [hint_text(scores[name]) if at in hinted else "" for at, name in enumerate(names)]
     assert got == expected

@@ -34,7 +34,7 @@ from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from itertools import chain
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from dualrel._internal.decode import DecodeError
 from dualrel._internal.problems import MAX_ERRORS, Collector
@@ -60,6 +60,16 @@ __all__ = ["PartCollector", "PartProblems", "gather_problems"]
 PersonRow = tuple[str, int, int, Person]
 #: a tie read: (id, index in its part, line)
 TieRow = tuple[str, int, int]
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Batch(Generic[T]):
+    """Rows sent from task to task as one object: Dask sends a plain list of tuples
+    element by element, many times slower than one pickle of the whole."""
+
+    rows: Sequence[T]
 
 
 class PartCollector(Collector):
@@ -190,7 +200,7 @@ def checked_file(file: str) -> list[Problem]:
 
 def people_part(
     file: str, buckets: int, roles: Collection[str]
-) -> tuple[PartProblems, list[list[PersonRow]]]:
+) -> tuple[PartProblems, list[Batch[PersonRow]]]:
     """A people part read by the row reader: its problems, and its people by bucket."""
     c = PartCollector(capped=False)
     with local(file) as (path, by_url):
@@ -198,63 +208,59 @@ def people_part(
     out: list[list[PersonRow]] = [[] for _ in range(buckets)]
     for i, p in enumerate(people):
         out[_bucket(p.id, buckets)].append((p.id, i, lines.line(i) or 0, p))
-    return _recorded(c, by_url), out
+    return _recorded(c, by_url), [Batch(rows) for rows in out]
 
 
-def ties_ends(file: str, buckets: int) -> list[set[str]]:
+def ties_ends(file: str, buckets: int) -> list[Batch[str]]:
     """The ids a ties part's rows name as ends (every row the row reader reads), by
     bucket."""
     out: list[set[str]] = [set() for _ in range(buckets)]
     with local(file) as (path, _), _Reader(path, file, PartCollector(), None) as src:
         header = src.header(TIE_COLUMNS)
         if header is None:
-            return out
+            return [Batch(()) for _ in out]
         i_source, i_target = header.index("source"), header.index("target")
         for _, row in src.rows(len(header)):
             for pid in (row[i_source], row[i_target]):
                 out[_bucket(pid, buckets)].add(pid)
-    return out
+    return [Batch(tuple(ids)) for ids in out]
 
 
 def people_join(
-    files: Sequence[str], parts: Sequence[list[PersonRow]], ends: Sequence[set[str]]
-) -> tuple[Keyed, list[list[Person]], Counter[int], list[str]]:
+    files: Sequence[str], parts: Sequence[Batch[PersonRow]], ends: Sequence[Batch[str]]
+) -> tuple[Keyed, list[Batch[Person]], Counter[int], Batch[str]]:
     """One bucket's people: (the ids given in two parts, reported as ``merge_people``
     does; for each ties part the person of each id it names, as the first part giving
     the id has it; how many ids there are of each length; the ids)."""
     first: dict[str, tuple[int, int, Person]] = {}
     c = Collector()
     keys: list[tuple[int, int]] = []
-    for part, rows in enumerate(parts):
-        for pid, index, line, person in rows:
+    for part, batch in enumerate(parts):
+        for pid, index, line, person in batch.rows:
             at = first.setdefault(pid, (part, line, person))
             if at[0] != part:
                 if not c.full:
                     keys.append((part, index))
                 duplicate_id(c, files[part], "person", pid, line, at[1], files[at[0]])
-    named = [[first[pid][2] for pid in e if pid in first] for e in ends]
+    named = [Batch([first[pid][2] for pid in e.rows if pid in first]) for e in ends]
     lengths = Counter(len(pid) for pid in first)
-    return (
-        Keyed(tuple(keys), tuple(c.errors), len(c.errors) + c.truncated),
-        named,
-        lengths,
-        list(first),
-    )
+    dups = Keyed(tuple(keys), tuple(c.errors), len(c.errors) + c.truncated)
+    return dups, named, lengths, Batch(list(first))
 
 
 def ties_part(
-    file: str, named: Sequence[list[Person]], kinds: Mapping[str, bool], buckets: int
-) -> tuple[PartProblems, list[list[TieRow]]]:
+    file: str, named: Sequence[Batch[Person]], kinds: Mapping[str, bool], buckets: int
+) -> tuple[PartProblems, list[Batch[TieRow]]]:
     """A ties part read by the row reader against the people its ends name: its
     problems, and its ties' ids by bucket."""
     c = PartCollector()
-    people = _Lookup({p.id: p for p in chain.from_iterable(named)})
+    people = _Lookup({p.id: p for p in chain.from_iterable(b.rows for b in named)})
     with local(file) as (path, by_url):
         ties, lines = _read_ties(path, file, c, kinds, people, set(), suggest=_HintsAsked(c))
     out: list[list[TieRow]] = [[] for _ in range(buckets)]
     for i, t in enumerate(ties):
         out[_bucket(t.id, buckets)].append((t.id, i, lines.line(i) or 0))
-    return _recorded(c, by_url), out
+    return _recorded(c, by_url), [Batch(rows) for rows in out]
 
 
 def ties_header(file: str) -> PartProblems:
@@ -265,13 +271,13 @@ def ties_header(file: str) -> PartProblems:
     return _recorded(c, by_url)
 
 
-def tie_join(files: Sequence[str], parts: Sequence[list[TieRow]]) -> Keyed:
+def tie_join(files: Sequence[str], parts: Sequence[Batch[TieRow]]) -> Keyed:
     """One bucket's tie ids given twice, reported as ``check_unique_parts`` does."""
     first: dict[str, tuple[int, int, int]] = {}
     c = Collector()
     keys: list[tuple[int, int]] = []
-    for part, rows in enumerate(parts):
-        for tid, index, line in rows:
+    for part, batch in enumerate(parts):
+        for tid, index, line in batch.rows:
             at = first.setdefault(tid, (part, index, line))
             if at[:2] != (part, index):
                 if not c.full:
@@ -280,10 +286,10 @@ def tie_join(files: Sequence[str], parts: Sequence[list[TieRow]]) -> Keyed:
     return Keyed(tuple(keys), tuple(c.errors), len(c.errors) + c.truncated)
 
 
-def candidates(ids: Sequence[str], names: Collection[str]) -> dict[str, list[tuple[float, str]]]:
+def candidates(ids: Batch[str], names: Collection[str]) -> dict[str, list[tuple[float, str]]]:
     """For each name, the ids of one bucket close to it (``Suggester``'s scoring)."""
     by_length: dict[int, list[str]] = {}
-    for pid in ids:
+    for pid in ids.rows:
         by_length.setdefault(len(pid), []).append(pid)
     return {
         name: scored(
