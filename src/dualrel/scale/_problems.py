@@ -56,8 +56,8 @@ from dualrel.scale._blocks import local, pick
 
 __all__ = ["PartCollector", "PartProblems", "gather_problems"]
 
-#: a person read: (id, index in its part, line, the person)
-PersonRow = tuple[str, int, int, Person]
+#: a person read: (id, index in its part, line, roles): what the ties' checks read of it
+PersonRow = tuple[str, int, int, tuple[str, ...]]
 #: a tie read: (id, index in its part, line)
 TieRow = tuple[str, int, int]
 
@@ -207,7 +207,7 @@ def people_part(
         people, lines, _ = _read_people(path, file, c, roles, roles_cache=_RolesSeen(c))
     out: list[list[PersonRow]] = [[] for _ in range(buckets)]
     for i, p in enumerate(people):
-        out[_bucket(p.id, buckets)].append((p.id, i, lines.line(i) or 0, p))
+        out[_bucket(p.id, buckets)].append((p.id, i, lines.line(i) or 0, p.roles))
     return _recorded(c, by_url), [Batch(rows) for rows in out]
 
 
@@ -228,33 +228,39 @@ def ties_ends(file: str, buckets: int) -> list[Batch[str]]:
 
 def people_join(
     files: Sequence[str], parts: Sequence[Batch[PersonRow]], ends: Sequence[Batch[str]]
-) -> tuple[Keyed, list[Batch[Person]], Counter[int], Batch[str]]:
+) -> tuple[Keyed, list[Batch[tuple[str, tuple[str, ...]]]], Counter[int], Batch[str]]:
     """One bucket's people: (the ids given in two parts, reported as ``merge_people``
-    does; for each ties part the person of each id it names, as the first part giving
-    the id has it; how many ids there are of each length; the ids)."""
-    first: dict[str, tuple[int, int, Person]] = {}
+    does; for each ties part the id and roles of each person it names, as the first part
+    giving the id has them; how many ids there are of each length; the ids)."""
+    first: dict[str, tuple[int, int, tuple[str, ...]]] = {}
     c = Collector()
     keys: list[tuple[int, int]] = []
     for part, batch in enumerate(parts):
-        for pid, index, line, person in batch.rows:
-            at = first.setdefault(pid, (part, line, person))
+        for pid, index, line, roles in batch.rows:
+            at = first.setdefault(pid, (part, line, roles))
             if at[0] != part:
                 if not c.full:
                     keys.append((part, index))
                 duplicate_id(c, files[part], "person", pid, line, at[1], files[at[0]])
-    named = [Batch([first[pid][2] for pid in e.rows if pid in first]) for e in ends]
+    named = [Batch([(pid, first[pid][2]) for pid in e.rows if pid in first]) for e in ends]
     lengths = Counter(len(pid) for pid in first)
     dups = Keyed(tuple(keys), tuple(c.errors), len(c.errors) + c.truncated)
     return dups, named, lengths, Batch(list(first))
 
 
 def ties_part(
-    file: str, named: Sequence[Batch[Person]], kinds: Mapping[str, bool], buckets: int
+    file: str,
+    named: Sequence[Batch[tuple[str, tuple[str, ...]]]],
+    kinds: Mapping[str, bool],
+    buckets: int,
 ) -> tuple[PartProblems, list[Batch[TieRow]]]:
     """A ties part read by the row reader against the people its ends name: its
     problems, and its ties' ids by bucket."""
     c = PartCollector()
-    people = _Lookup({p.id: p for p in chain.from_iterable(b.rows for b in named)})
+    # a person as the ties' checks read it: its id and roles
+    people = _Lookup(
+        {i: Person(i, roles) for i, roles in chain.from_iterable(b.rows for b in named)}
+    )
     with local(file) as (path, by_url):
         ties, lines = _read_ties(path, file, c, kinds, people, set(), suggest=_HintsAsked(c))
     out: list[list[TieRow]] = [[] for _ in range(buckets)]
