@@ -154,12 +154,6 @@ class PartProblems:
     hints: tuple[tuple[str, int], ...]
 
 
-def _record(c: PartCollector) -> PartProblems:
-    return PartProblems(
-        tuple(c.errors), c.found, tuple(c.warnings), tuple(c.asked), tuple(c.texts), tuple(c.hints)
-    )
-
-
 @dataclass(frozen=True, slots=True)
 class Keyed:
     """Problems found by a join, each with the (part, index) one machine finds it at."""
@@ -180,7 +174,9 @@ def _named(problems: Sequence[Problem], by_url: Callable[[str], str]) -> tuple[P
 
 
 def _recorded(c: PartCollector, by_url: Callable[[str], str]) -> PartProblems:
-    return replace(_record(c), errors=_named(c.errors, by_url), warnings=_named(c.warnings, by_url))
+    """What ``c`` recorded of a part, its problems named by the part's URL if it has one."""
+    errors, warnings = _named(c.errors, by_url), _named(c.warnings, by_url)
+    return PartProblems(errors, c.found, warnings, tuple(c.asked), tuple(c.texts), tuple(c.hints))
 
 
 def checked_file(file: str) -> list[Problem]:
