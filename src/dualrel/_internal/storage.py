@@ -10,8 +10,8 @@ of dualrel (so never printed): they come from fsspec's configuration, the variab
 and ``~/.aws``).
 
 The readers read local files: a registry by URL is copied to a local folder first
-(:func:`mirrored`), on one machine and on a Dask check's client (which reads the
-registry; its workers evaluate partitions); each problem and record is then named by its
+(:func:`mirrored`), on one machine, and on a Dask check each part by the worker task that
+reads it (``dualrel.scale._blocks.local``); each problem and record is then named by its
 URL, never by the copy.
 """
 

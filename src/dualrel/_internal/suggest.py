@@ -15,7 +15,15 @@ import difflib
 import heapq
 from collections.abc import Iterable
 
-__all__ = ["SUGGEST_BUDGET", "SUGGEST_MAX_LENGTH", "Suggester", "did_you_mean"]
+__all__ = [
+    "SUGGEST_BUDGET",
+    "SUGGEST_MAX_LENGTH",
+    "Suggester",
+    "did_you_mean",
+    "hint_text",
+    "near_lengths",
+    "scored",
+]
 
 #: longer names get no suggestion (a name of a few hundred characters is no typing slip)
 SUGGEST_MAX_LENGTH = 64
@@ -66,27 +74,40 @@ class Suggester:
                 self._by_length.setdefault(len(known), []).append(known)
             self._known = None
         size = len(name)
-        groups = [
-            group
-            for length, group in self._by_length.items()
-            if _ratio(min(size, length), size + length) >= _CUTOFF
-        ]
+        groups = [self._by_length[n] for n in near_lengths(size, self._by_length)]
         cost = sum(len(group) * (size + len(group[0])) for group in groups)
         if self.spent + cost > self.budget:
             return ""  # not memoised: a shorter name may still be affordable later
         self.spent += cost
-        matcher = difflib.SequenceMatcher()
-        matcher.set_seq2(name)
-        scored = []
-        for group in groups:
-            for known in group:
-                matcher.set_seq1(known)
-                if matcher.quick_ratio() >= _CUTOFF and (score := matcher.ratio()) >= _CUTOFF:
-                    scored.append((score, known))
-        close = [known for _, known in heapq.nlargest(_COUNT, scored)]
-        hint = " (did you mean " + " or ".join(repr(c) for c in close) + "?)" if close else ""
+        hint = hint_text(scored(name, (known for group in groups for known in group)))
         self._memo[name] = hint
         return hint
+
+
+def near_lengths(size: int, lengths: Iterable[int]) -> list[int]:
+    """The lengths of the known names close enough to a name of ``size`` characters to
+    match it (the others are not compared)."""
+    return [n for n in lengths if _ratio(min(size, n), size + n) >= _CUTOFF]
+
+
+def scored(name: str, known: Iterable[str]) -> list[tuple[float, str]]:
+    """The known names close to ``name``, each with its similarity: the candidates of
+    :func:`hint_text`, which takes the best of any union of them (a set of known names
+    split over processes gives the hint of the whole)."""
+    matcher = difflib.SequenceMatcher()
+    matcher.set_seq2(name)
+    out = []
+    for k in known:
+        matcher.set_seq1(k)
+        if matcher.quick_ratio() >= _CUTOFF and (score := matcher.ratio()) >= _CUTOFF:
+            out.append((score, k))
+    return out
+
+
+def hint_text(candidates: Iterable[tuple[float, str]]) -> str:
+    """The suffix naming the closest of ``candidates`` (from :func:`scored`), or ``""``."""
+    close = [known for _, known in heapq.nlargest(_COUNT, candidates)]
+    return " (did you mean " + " or ".join(repr(c) for c in close) + "?)" if close else ""
 
 
 def did_you_mean(name: str, known: Iterable[str]) -> str:

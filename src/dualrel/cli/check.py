@@ -203,10 +203,16 @@ def _check(args: argparse.Namespace) -> int:
     try:
         with contextlib.ExitStack() as cluster:
             if args.dask is not None:
-                from dualrel.scale import connect, dask_evaluator  # noqa: PLC0415 (optional)
+                from dualrel.scale import (  # noqa: PLC0415 (optional)
+                    connect,
+                    dask_evaluator,
+                    dask_reader,
+                )
 
                 client = cluster.enter_context(connect(args.dask))
-                options = dataclasses.replace(options, evaluator=dask_evaluator(client))
+                options = dataclasses.replace(
+                    options, evaluator=dask_evaluator(client), reader=dask_reader(client)
+                )
             result = check_for_exit(args.registry, args.ruleset or [DEFAULT_RULESET], options)
     except ClusterError as e:
         sys.stderr.write(printable(f"dualrel: error: {e}") + "\n")

@@ -31,6 +31,7 @@ from dualrel._internal.reading import (
     utf8_error,
     wrong_encoding,
 )
+from dualrel._internal.suggest import Suggester
 from dualrel.graph._assemble import SectionInfo, finish
 from dualrel.graph._csv_common import (
     PEOPLE_COLUMNS,
@@ -261,6 +262,8 @@ def _read_ties(  # noqa: PLR0917
     people: Mapping[str, Person],
     rejected: set[str] | None = None,
     on_read: OnRead | None = None,
+    *,
+    suggest: Suggester | None = None,
 ) -> tuple[list[Tie], LineRuns]:
     """Ties in file order and their lines; every check but duplicate ids done here.
 
@@ -292,7 +295,7 @@ def _read_ties(  # noqa: PLR0917
         family = known_kinds["family"]
         append = ties.append
         new, set_id, set_kind, set_src, set_tgt, set_start, set_end, set_attrs = _TIE_NEW
-        bad = BadTie(c, file, kinds, parser, people)
+        bad = BadTie(c, file, kinds, parser, people, suggest=suggest)
         if rejected is not None:
             bad.rejected = rejected
         n = 0

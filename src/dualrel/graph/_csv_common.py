@@ -165,13 +165,17 @@ class BadTie:
         kinds: Mapping[str, bool],
         dates: DateParser,
         people: Mapping[str, Person],
+        *,
+        suggest: Suggester | None = None,
     ) -> None:
         self.c = c
         self.file = file
         self.kinds = kinds
         self.dates = dates
         self.people = people
-        self.suggest = Suggester(people)
+        #: the 'did you mean' of unknown people: over ``people`` unless given (a part
+        #: read on a worker knows only the people its ties name)
+        self.suggest = Suggester(people) if suggest is None else suggest
         #: ids of the ties rejected (records naming them are not told they are unknown)
         self.rejected: set[str] = set()
 

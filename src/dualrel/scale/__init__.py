@@ -6,6 +6,6 @@
 workers (``docs/scale.md``).  Dask is imported only when a cluster is used.
 """
 
-from dualrel.scale._dask import check_on_dask, connect, dask_evaluator
+from dualrel.scale._dask import check_on_dask, connect, dask_evaluator, dask_reader
 
-__all__ = ["check_on_dask", "connect", "dask_evaluator"]
+__all__ = ["check_on_dask", "connect", "dask_evaluator", "dask_reader"]

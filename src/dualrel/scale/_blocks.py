@@ -13,15 +13,16 @@ Only what is small comes back to the client: whether each task found a problem, 
 headers, the role texts of each people part (whose ``unknown-role`` warnings are given
 at their first use in the whole section, as one machine gives them) and each block's
 warnings.  When any task finds a problem (or a part is outside what the columnar reader
-reads alike), :func:`validate` returns None and the check reads the registry as one
-machine does, which raises every problem in its place (an invalid registry stops there,
-with the same problems as one machine, in the same order, capped the same way).
+reads alike), the problems are found again on the workers by one machine's row reader
+(:mod:`dualrel.scale._problems`).  A part at a URL is copied by the task that reads it
+(:func:`local`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import zlib
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +32,7 @@ import pyarrow.compute as pc
 from dualrel._internal.decode import DecodeError
 from dualrel._internal.problems import Collector
 from dualrel._internal.reading import check_file, refuse_foreign_text
+from dualrel._internal.storage import is_url, mirrored
 from dualrel.errors import Problem
 from dualrel.graph._arrow_columns import distinct, encode
 from dualrel.graph._csv_columns import _table, validated_columns
@@ -38,7 +40,7 @@ from dualrel.graph._csv_common import PEOPLE_COLUMNS, TIE_COLUMNS, split_roles
 from dualrel.graph._csv_people import read_people
 from dualrel.graph.columns import TieColumns
 
-__all__ = ["PART", "ROW", "Block", "bucket_of", "pick"]
+__all__ = ["PART", "ROW", "Block", "bucket_of", "local", "pick", "read_again"]
 
 #: The columns a person's row read again carries besides the file's: its part and its
 #: row there (names no CSV header can give: a header cell is text without NUL).
@@ -77,13 +79,41 @@ def _split(table_or_array: Any, keys: pa.Array, buckets: int) -> list[Any]:
     return [table_or_array.filter(pc.equal(keys, k)) for k in range(buckets)]
 
 
-def _readable(file: str) -> bool:
+@contextlib.contextmanager
+def local(file: str) -> Iterator[tuple[str, Callable[[str], str]]]:
+    """The part ``file`` at a local path, and what names it by ``file`` in a text: itself,
+    or for a URL a copy made by this worker (``storage.mirrored``), removed on exit."""
+    if not is_url(file):
+        yield file, _same
+        return
+    with mirrored(file) as copied:
+        yield copied
+
+
+def _same(text: str) -> str:
+    return text
+
+
+def _readable(path: str) -> bool:
     try:
-        check_file(file, "registry")
-        refuse_foreign_text(file)
+        check_file(path, "registry")
+        refuse_foreign_text(path)
     except (DecodeError, OSError):
         return False
     return True
+
+
+def _read(file: str, required: tuple[str, ...]) -> pa.Table | None:
+    """A part's text as the columnar reader reads it; None when outside what it reads
+    alike (or unreadable: the row reader then says why)."""
+    with local(file) as (path, _):
+        return _table(path, required) if _readable(path) else None
+
+
+def read_again(file: str, required: tuple[str, ...]) -> pa.Table | None:
+    """A part's text read again (checked when first read), at a path or a URL."""
+    with local(file) as (path, _):
+        return _table(path, required)
 
 
 def read_people_part(
@@ -91,7 +121,7 @@ def read_people_part(
 ) -> tuple[bool, tuple[str, ...], list[tuple[str, int, str]], list[pa.Table]]:
     """A people part read and checked alone: (no problem, header, each distinct role text
     with the row and id of its first use, the ids and roles by bucket of the id)."""
-    table = _table(file, PEOPLE_COLUMNS) if _readable(file) else None
+    table = _read(file, PEOPLE_COLUMNS)
     if table is None:
         return False, (), [], []
     ids = table.column("id").combine_chunks()
@@ -112,7 +142,7 @@ def read_people_part(
 def people_rows(file: str, part: int, ids: pa.Array) -> pa.Table:
     """The rows of people part ``part`` whose ids are among ``ids``, with ``PART`` and
     ``ROW`` (their row in the part)."""
-    table = _table(file, PEOPLE_COLUMNS)
+    table = read_again(file, PEOPLE_COLUMNS)
     if table is None:
         raise OSError(f"{file} changed while it was checked")
     at = pc.indices_nonzero(pc.is_in(table.column("id"), value_set=ids))
@@ -124,7 +154,7 @@ def people_rows(file: str, part: int, ids: pa.Array) -> pa.Table:
 def read_ties_part(file: str, buckets: int) -> tuple[pa.Table | None, tuple[str, ...], list[Any]]:
     """A ties part read: (its text, None when outside the columnar reader; its header; the
     distinct ids its ends name, by bucket)."""
-    table = _table(file, TIE_COLUMNS) if _readable(file) else None
+    table = _read(file, TIE_COLUMNS)
     if table is None:
         return None, (), []
     ends = pc.unique(

@@ -26,14 +26,14 @@ from typing import Any
 
 from dualrel._internal.reading import OnRead
 from dualrel._internal.timing import Stopwatch
-from dualrel.check import DEFAULT_RULESET, Evaluator, ProgressFn, run_check
-from dualrel.errors import ClusterError, InvalidArgument, Problem
+from dualrel.check import DEFAULT_RULESET, Evaluator, ProgressFn, Reader, run_check
+from dualrel.errors import ClusterError, InvalidArgument, Problem, RegistryError
 from dualrel.findings import CheckResult, Report
 from dualrel.graph.model import Registry
 from dualrel.rules.partitions import evaluate_partition, partition
 from dualrel.rules.plan import CompiledRuleset
 
-__all__ = ["check_on_dask", "connect", "dask_evaluator"]
+__all__ = ["check_on_dask", "connect", "dask_evaluator", "dask_reader"]
 
 #: Seconds to wait for a scheduler before saying it cannot be reached.
 CONNECT_TIMEOUT = 20
@@ -218,6 +218,46 @@ def dask_evaluator(
     return _OnDask(client, partitions, network)
 
 
+@dataclass(frozen=True, slots=True)
+class _ReadOnDask:
+    client: Any
+    network: MutableMapping[str, int] | None
+
+    def __call__(
+        self,
+        path: str,
+        compiled: Sequence[CompiledRuleset],
+        *,
+        kinds: Mapping[str, bool],
+        roles: Collection[str],
+        as_of: date | None,
+    ) -> Any:
+        from dualrel.scale._on_blocks import read_on_blocks  # noqa: PLC0415 (pyarrow)
+
+        try:
+            return read_on_blocks(
+                self.client,
+                path,
+                compiled,
+                kinds=kinds,
+                roles=roles,
+                as_of=as_of,
+                network=self.network,
+            )
+        except Exception as e:
+            if isinstance(e, InvalidArgument | MemoryError | RegistryError):
+                raise
+            raise _lost(e) from e
+
+
+def dask_reader(client: Any, *, network: MutableMapping[str, int] | None = None) -> Reader:
+    """What reads and validates a CSV folder on ``client``'s workers, for
+    :class:`~dualrel.check.CheckOptions` (``reader``): its problems found there, or, when
+    it has none, the ties the rules can use (``docs/scale.md``); other registries are read
+    by the client as one machine reads them.  ``network`` as in :func:`check_on_dask`."""
+    return _ReadOnDask(client, network)
+
+
 def check_on_dask(
     client: Any,
     registry: str | os.PathLike[str],
@@ -239,9 +279,10 @@ def check_on_dask(
 ) -> CheckResult:
     """:func:`~dualrel.run_check` on ``client``'s Dask cluster: the same arguments (but
     ``jobs``: the cluster's workers are the jobs) and the same result.  A CSV folder at a
-    path the workers can read is read and validated on the workers, part by part, and the
-    semi-join pass run there, so that only the ties the rules can use reach the client
-    (``docs/scale.md``); other registries, and checks with a baseline or ``reveal``, are
+    path or URL the workers can read is read and validated on the workers, part by part
+    (an invalid one raises one machine's ``RegistryError``, its problems found there),
+    and the semi-join pass run there, so that only the ties the rules can use reach the
+    client (``docs/scale.md``); other registries, and checks with a baseline or ``reveal``, are
     read on the client as one machine reads them.  Each compiled ruleset's evaluation is
     partitioned and run on the workers.  ``partitions`` as in :func:`dask_evaluator`;
     ``network``, when given, is filled as there and, when the blocks are read on the
@@ -257,26 +298,6 @@ def check_on_dask(
     cannot evaluate (practice-record rules and ``per``/``count``/``share`` rules), and
     ``ClusterError`` when the cluster does not finish."""
     extra: dict[str, Any] = {} if progress is None else {"progress": progress}
-
-    def reader(
-        path: str,
-        compiled: Sequence[CompiledRuleset],
-        *,
-        kinds: Mapping[str, bool],
-        roles: Collection[str],
-        as_of: date | None,
-    ) -> Any:
-        from dualrel.scale._on_blocks import read_on_blocks  # noqa: PLC0415 (pyarrow)
-
-        try:
-            return read_on_blocks(
-                client, path, compiled, kinds=kinds, roles=roles, as_of=as_of, network=network
-            )
-        except Exception as e:
-            if isinstance(e, InvalidArgument | MemoryError):
-                raise
-            raise _lost(e) from e
-
     return run_check(
         registry,
         rulesets,
@@ -291,6 +312,6 @@ def check_on_dask(
         on_read=on_read,
         timelines=timelines,
         evaluator=dask_evaluator(client, partitions=partitions, network=network),
-        reader=reader,
+        reader=dask_reader(client, network=network),
         **extra,
     )

@@ -7,17 +7,17 @@ survive it, with the people they join, brought to the client, where they become 
 :class:`~dualrel.graph.columns.ColumnarRegistry` the one-machine check would narrow to
 the same findings (the client's exact pass, ``registry_for``, runs on them).
 
-It gives None, and the check reads the registry as one machine does, for what it does
-not read by blocks: a registry that is not a local CSV folder, a folder with practice
-sections, parts whose headers differ or that the columnar reader does not read alike
-(quoted cells, ...), rulesets with path clauses or that read a field as a number of
-every tie or person, and a registry with any problem (one machine's reader then raises
-every problem, located and ordered as always).
+A registry with a problem raises the ``RegistryError`` one machine raises, its problems
+found on the workers (:mod:`dualrel.scale._problems`).  It gives None, and the check
+reads the registry as one machine does, for what it does not read by blocks: a registry
+that is not a CSV folder (at a path or a URL), a folder with practice sections, a valid
+folder whose parts' headers differ or that the columnar reader does not read alike
+(quoted cells, ...), and rulesets with path clauses or that read a field as a number of
+every tie or person.
 """
 
 from __future__ import annotations
 
-import os
 from array import array
 from collections.abc import Callable, Collection, Mapping, MutableMapping, Sequence
 from dataclasses import replace
@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dualrel._internal.problems import Collector
-from dualrel._internal.storage import is_url
+from dualrel._internal.storage import isdir
 from dualrel.errors import Problem
 from dualrel.graph._assemble import SectionInfo, finish
 from dualrel.graph._csv_columns import validated_columns
@@ -40,7 +40,7 @@ from dualrel.graph.parts import csv_layout
 from dualrel.rules.engine import _evaluation_date
 from dualrel.rules.numbers import _numeric_reads
 from dualrel.rules.plan import CompiledRuleset
-from dualrel.scale import _blocks, _pushdown
+from dualrel.scale import _blocks, _problems, _pushdown
 from dualrel.scale._blocks import PART, ROW, pick
 
 __all__ = ["read_on_blocks"]
@@ -87,7 +87,7 @@ def read_on_blocks(
 ) -> tuple[ColumnarRegistry, tuple[Problem, ...]] | None:
     """The registry at ``path`` read on ``client``'s workers, narrowed to the ties the
     rules of ``compiled`` can use; None to have it read as on one machine."""
-    if is_url(path) or not os.path.isdir(path) or not _by_blocks(compiled):
+    if not isdir(path) or not _by_blocks(compiled):
         return None
     c = Collector()
     layout = csv_layout(path, c)
@@ -111,9 +111,14 @@ def read_on_blocks(
     ties = [submit(_blocks.read_ties_part, f, buckets, pure=False) for f in layout.ties]
     heads = client.gather([submit(_people_head, f) for f in people])
     tie_heads = client.gather([submit(_ties_head, f) for f in ties])
-    if not all(h[0] for h in heads) or not all(h[0] for h in tie_heads):
-        return None
-    if len({h[1] for h in heads}) != 1 or len({h[1] for h in tie_heads}) != 1:
+    if (
+        not all(h[0] for h in heads)
+        or not all(h[0] for h in tie_heads)
+        or len({h[1] for h in heads}) != 1
+        or len({h[1] for h in tie_heads}) != 1
+    ):
+        del people, ties
+        _problems.gather_problems(client, layout, kinds=kinds, roles=roles, buckets=buckets)
         return None
     n_people = sum(h[3] for h in heads)
     if not n_people:
@@ -128,6 +133,8 @@ def read_on_blocks(
     measured("shuffle.ends", [f for fs in shuffled_ends for f in fs])
     del shuffled_people, shuffled_ends
     if not all(client.gather([submit(pick, j, 0) for j in joins])):
+        del joins, people, ties
+        _problems.gather_problems(client, layout, kinds=kinds, roles=roles, buckets=buckets)
         return None
     named = [[submit(pick, j, 1, t) for j in joins] for t in range(len(ties))]
     validated = [
@@ -147,11 +154,15 @@ def read_on_blocks(
     del named, joins, people, ties
     block_heads = client.gather([submit(_block_head, v) for v in validated])
     if not all(ok for ok, _ in block_heads):
+        del validated
+        _problems.gather_problems(client, layout, kinds=kinds, roles=roles, buckets=buckets)
         return None
     ids = [[submit(pick, v, 2, k) for v in validated] for k in range(buckets)]
     unique = [submit(_blocks.unique_bucket, ids[k], pure=False) for k in range(buckets)]
     measured("shuffle.tie_ids", [f for fs in ids for f in fs])
     if not all(client.gather(unique)):
+        del ids, unique, validated
+        _problems.gather_problems(client, layout, kinds=kinds, roles=roles, buckets=buckets)
         return None
     del ids, unique
     blocks = [submit(pick, v, 0) for v in validated]

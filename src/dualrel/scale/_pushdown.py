@@ -32,14 +32,13 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from dualrel.graph._csv_columns import _table
 from dualrel.graph._csv_common import TIE_COLUMNS
 from dualrel.graph.index import OVERSIGHT_KINDS
 from dualrel.rules._prune import ROUNDS
 from dualrel.rules._prune_columns import _Clause, _lookup, _Table, sorted_rows
 from dualrel.rules.numbers import _numeric_reads
 from dualrel.rules.plan import CompiledRuleset
-from dualrel.scale._blocks import Block
+from dualrel.scale._blocks import Block, read_again
 
 __all__ = ["HASH_BITS", "ROUNDS", "Sets", "block_round", "block_survivors", "reduce_round"]
 
@@ -203,7 +202,7 @@ def block_survivors(
     ends = pa.concat_arrays([pc.take(cols.sources, rows), pc.take(cols.targets, rows)])
     people = pc.take(pa.array(cols.people, pa.string()), pc.unique(ends))
     # the part's text read again (a block holds its columns, not its text, between rounds)
-    table = _table(block.file, TIE_COLUMNS)
+    table = read_again(block.file, TIE_COLUMNS)
     if table is None or table.num_rows != len(cols):
         raise OSError(f"{block.file} changed while it was checked")
     return table.take(rows), rows, people
