@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -167,7 +167,7 @@ def _instants(
     days = pc.divide(pc.divide(since.cast(pa.float64()), 1e6), 86400.0)
     # without a None, a loop in C (a contact's time is never None)
     offsets = pa.array(
-        list(map(datetime.utcoffset, values))
+        list(map(datetime.utcoffset, cast("list[datetime]", values)))
         if None not in values
         else [None if v is None else v.utcoffset() for v in values],
         pa.duration("us"),
