@@ -30,7 +30,8 @@ from collections.abc import Collection, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
-from itertools import repeat
+from itertools import compress, repeat
+from operator import lt, not_
 from typing import Any
 
 import pyarrow as pa
@@ -499,10 +500,11 @@ def read_contacts(path: str, practice: PracticeReader) -> bool:
         answers = aware_datetimes(answer_texts.values)
         # the row-by-row fast path leaves an answer that is not a time, or that comes
         # before the contact, to the checks that say what is wrong
-        if any(a is None and t for a, t in zip(answers, answer_texts.values, strict=True)):
+        # (loops in C: a time is never false, so ``compress`` keeps the answered ones)
+        if any(compress(answer_texts.values, map(not_, answers))):
             return False
         responded = answer_texts.expand(answers)
-        if any(r is not None and r < a for r, a in zip(responded, at, strict=True)):
+        if any(map(lt, compress(responded, responded), compress(at, responded))):
             return False
     del table
     POOL.release_unused()

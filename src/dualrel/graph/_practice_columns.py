@@ -11,12 +11,19 @@ is checked and made once (``_practice_reader.cell_value``), as the contacts' cel
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterable
+from functools import cache
+from itertools import repeat
 from typing import Any
 
-from dualrel.graph._arrow_columns import POOL, encode
+from dualrel.graph._arrow_columns import POOL, encode, fill
 from dualrel.graph._csv_columns import _table
 from dualrel.graph._csv_common import required_columns
+from dualrel.graph._frozen import NO_ATTRIBUTES
+from dualrel.graph._people_ties import fast_constructor
 from dualrel.graph._practice_reader import ORDER, PracticeReader, cell_value, cross_fine
+from dualrel.graph.practice import PRACTICE_CATALOGUE
 
 __all__ = ["read_section_columns"]
 
@@ -57,18 +64,53 @@ def read_section_columns(path: str, section: str, practice: PracticeReader) -> b
         columns.append(enc.expand(values))
     del table
     POOL.release_unused()
-    order = ORDER.get(section, ())
-    cross = section in ("consents", "concerns")
-    records: list[dict[str, Any]] = []
-    for row in zip(*columns, strict=True):
-        record = {name: v for name, v in zip(names, row, strict=True) if v is not _ABSENT}
-        for earlier, later in order:
-            a, b = record.get(earlier), record.get(later)
-            if a is not None and b is not None and b < a:
-                return False
-        if cross and not cross_fine(section, record):
+    n = len(ids)
+    by_name = dict(zip(names, columns, strict=True))
+    for earlier, later in ORDER.get(section, ()):
+        if (
+            earlier in by_name
+            and later in by_name
+            and any(map(_backwards, by_name[earlier], by_name[later]))
+        ):
             return False
-        records.append(record)
-    for index, (rid, record) in enumerate(zip(ids, records, strict=True)):
-        practice.keep(section, rid, record, path, index + 2, index)
+    if section in ("consents", "concerns"):  # their fields are read together
+        for row in zip(*columns, strict=True):
+            record = {name: v for name, v in zip(names, row, strict=True) if v is not _ABSENT}
+            if not cross_fine(section, record):
+                return False
+    # the records made a column at a time, each absent value its field's default, as
+    # ``PracticeReader.keep`` makes them with the class's own constructor
+    cls = PRACTICE_CATALOGUE[section].cls
+    new, defaults = _constructor(section)
+    slots: list[Iterable[Any]] = [ids]
+    for name, default in defaults:
+        given = by_name.get(name)
+        if default is dataclasses.MISSING and (given is None or _ABSENT in given):
+            return False  # no value to give (the reader's required fields are never absent)
+        if given is None:
+            slots.append(repeat(default, n))
+        elif _ABSENT in given:
+            slots.append([default if v is _ABSENT else v for v in given])
+        else:
+            slots.append(given)
+    slots.append(repeat(NO_ATTRIBUTES, n))
+    practice.keep_all(section, fill(new, cls, n, slots), path)
     return True
+
+
+def _backwards(a: Any, b: Any) -> bool:
+    """Whether two values of a section's ordered fields are out of order (see ORDER): an
+    absent value is in order with anything."""
+    return a is not _ABSENT and b is not _ABSENT and b < a
+
+
+@cache
+def _constructor(section: str) -> tuple[tuple[Any, ...], tuple[tuple[str, Any], ...]]:
+    """The fast constructor of ``section``'s record class (``id`` first, ``attributes``
+    last), and the default of each field between them."""
+    cls = PRACTICE_CATALOGUE[section].cls
+    fields = dataclasses.fields(cls)
+    names = tuple(f.name for f in fields)
+    if names[0] != "id" or names[-1] != "attributes":
+        raise RuntimeError(f"{cls.__name__} changed: update _practice_columns._constructor")
+    return fast_constructor(cls, names), tuple((f.name, f.default) for f in fields[1:-1])

@@ -363,6 +363,18 @@ class PracticeReader:
         buf.pointer = None
         return True
 
+    def keep_all(self, section: str, records: list[Any], file: str) -> None:
+        """:meth:`keep` every one of ``records``, read in this order from the rows of
+        ``file`` after its header (one line each)."""
+        buf = self.buffers[section]
+        n = len(records)
+        buf.records.extend(records)
+        buf.lines.extend(range(2, n + 2))
+        buf.positions.extend(range(n))
+        if n:  # as keep leaves them when there is no record
+            buf.file = file
+            buf.pointer = None
+
     # -- records ------------------------------------------------------------------------
     def read(  # noqa: PLR0917
         self, section: str, obj: Any, file: str, line: int | None, pointer: str | None, index: int

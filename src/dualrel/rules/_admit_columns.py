@@ -25,7 +25,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from operator import attrgetter
+from typing import TYPE_CHECKING, Any, cast
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -97,7 +98,7 @@ def fact_columns(layout: Layout, records: Sequence[Any]) -> FactColumns | None:
     # by instant field: its microseconds since 1970 (UTC) and its days from the date
     seen: dict[str, tuple[pa.Array, pa.Array]] = {}
     for f, e, t, wd, mn in layout.instants:
-        values = [getattr(r, f) for r in records]
+        values = list(map(attrgetter(f), records))
         found = _instants(values, day)
         if found is None:
             return None
@@ -128,10 +129,15 @@ def fact_columns(layout: Layout, records: Sequence[Any]) -> FactColumns | None:
         texts = [getattr(r, f, None) for r in records]
         if v_field is not None:
             section = layout.section
-            shown = [
-                f"{MISSING}{section}/{r.id}" if text is None else str(text)
-                for text, r in zip(texts, records, strict=True)
-            ]
+            # every value a text (contacts' channels, say): the fact shows each as it is
+            shown = (
+                texts
+                if set(map(type, texts)) <= {str}
+                else [
+                    f"{MISSING}{section}/{r.id}" if text is None else str(text)
+                    for text, r in zip(texts, records, strict=True)
+                ]
+            )
             out[v_field] = Column(pa.array(shown, pa.string()), everywhere, number=False)
         if e is not None:
             out[e] = _flag([text is not None for text in texts])
@@ -159,8 +165,12 @@ def _instants(
     if not _exact(since):
         return None
     days = pc.divide(pc.divide(since.cast(pa.float64()), 1e6), 86400.0)
+    # without a None, a loop in C (a contact's time is never None)
     offsets = pa.array(
-        [None if v is None else v.utcoffset() for v in values], pa.duration("us")
+        list(map(datetime.utcoffset, cast("list[datetime]", values)))
+        if None not in values
+        else [None if v is None else v.utcoffset() for v in values],
+        pa.duration("us"),
     ).cast(pa.int64())
     local = pc.add(pc.add(utc, offsets), _WEEKS_US)
     whole = pc.divide(local, _DAY_US)  # truncated: the times are positive
@@ -184,12 +194,14 @@ def _response_hours(
     contact's days from the evaluation date) * 24``.  ``at``: the contacts' times as
     :func:`_instants` gives them, when made already."""
     if at is None:
-        found = _instants([r.at for r in records], day)
+        found = _instants(list(map(attrgetter("at"), records)), day)
         if found is None:
             return None
         at = found[1], found[2]
     utc, days = at
-    answered = pa.array([r.responded_at for r in records], pa.timestamp("us", tz="UTC"))
+    answered = pa.array(
+        list(map(attrgetter("responded_at"), records)), pa.timestamp("us", tz="UTC")
+    )
     waited = pc.subtract(answered.cast(pa.int64()), utc)
     if not _exact(waited):
         return None

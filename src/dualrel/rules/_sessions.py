@@ -302,6 +302,8 @@ class Store:
         for person in sorted(by_person, key=self.number.__getitem__):
             local: set[str] = set()
             own: dict[frozenset[str], set[str]] = {}  # the person's ties of these kinds
+            # the record reaches gathered for this person already (see rule_records)
+            reached: _Reached = {}
             for name in by_person[person]:
                 group.append((name, person))
                 rule = rules[name]
@@ -314,15 +316,15 @@ class Store:
                             mine = own[kinds] = {
                                 t.id for t in adjacency.get(person, ()) if t.kind in kinds
                             }
-                        record_ids |= self.rule_records(rule, person, mine)
+                        record_ids |= self.rule_records(rule, person, mine, reached)
                 elif not rule.records_only:
                     # every tie a match of the rule anchored at the person can read
                     mine = neighbourhood(person, rule.walk_kinds, rule.radius, rule.clauses)
                     tie_ids |= mine
                     if rule.records:
-                        record_ids |= self.rule_records(rule, person, mine)
+                        record_ids |= self.rule_records(rule, person, mine, reached)
                 else:
-                    record_ids |= self.rule_records(rule, person, set())
+                    record_ids |= self.rule_records(rule, person, set(), reached)
             if local:
                 tie_ids.update(t.id for t in adjacency.get(person, ()) if t.kind in local)
             if len(tie_ids) + len(group) + len(record_ids) >= SESSION_TIES:
@@ -332,14 +334,30 @@ class Store:
             self._run(engine, rules, group, tie_ids, results, record_ids=record_ids)
         return aggregate(rules, results, self.record_index.share_counts, self.fields)
 
-    def rule_records(self, rule: CompiledRule, anchor: str, tie_ids: set[str]) -> set[str]:
+    def rule_records(
+        self, rule: CompiledRule, anchor: str, tie_ids: set[str], reached: _Reached | None = None
+    ) -> set[str]:
         """The records a match of ``rule`` anchored at ``anchor`` can read, given the ties
         it can read: those of the rule's sections naming one of those ties, or the anchor
-        or a person those ties join (every variable a record clause names is one of them)."""
+        or a person those ties join (every variable a record clause names is one of them).
+        ``reached``: the reaches gathered for this anchor already, by other rules (most
+        rules read the agreement of the anchor's coaching ties), which are left out."""
         people: set[str] | None = None  # made only when a clause needs more than the anchor
         out: set[str] = set()
         records_of = self.record_index.records_of
         for section, field, by_anchor in self._record_reach(rule):
+            if reached is not None:
+                # what a reach finds depends on the anchor alone, or on the ties too
+                # (the sets are kept in ``reached``, so ``is`` keeps meaning the same set)
+                seen = reached.setdefault((section, field, by_anchor), [])
+                if not by_anchor:
+                    if any(ties is tie_ids for ties in seen):
+                        continue
+                    seen.append(tie_ids)
+                elif seen:
+                    continue
+                else:
+                    seen.append(tie_ids)
             if field is None:  # the record names one of these ties
                 for tid in tie_ids:
                     out.update(records_of.get((tid, section, ""), ()))
@@ -656,6 +674,11 @@ class Store:
 
 #: a finding's coach, from its subjects
 _COACH = operator.methodcaller("get", "coach")
+
+
+#: The record reaches one anchor's rules gathered: by (section, person field, by anchor),
+#: the tie sets each was gathered with.
+_Reached = dict[tuple[str, str | None, bool], list[set[str]]]
 
 
 def sorted_findings(findings: Iterable[Finding]) -> FindingTable:
