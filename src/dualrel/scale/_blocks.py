@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
@@ -36,7 +35,7 @@ from dualrel.graph._arrow_columns import distinct, encode
 from dualrel.graph._csv_columns import _table, validated_columns
 from dualrel.graph._csv_common import PEOPLE_COLUMNS, TIE_COLUMNS, split_roles
 from dualrel.graph._csv_people import read_people
-from dualrel.graph.columns import TieColumns
+from dualrel.scale._on_disk import Block, kept
 
 __all__ = ["PART", "ROW", "Block", "bucket_of", "pick"]
 
@@ -46,18 +45,6 @@ PART, ROW = "\0part", "\0row"
 #: The people file named to ``validated_columns`` for a block's people (its warnings
 #: about them are dropped: the people parts give them).
 _PEOPLE_HERE = "\0people"
-
-
-@dataclass(frozen=True, slots=True)
-class Block:
-    """A ties part read and validated on a worker: its columns (person codes local to the
-    block).  Its own text, and the people rows of the ties that survive, are read again
-    from the files at the end (held, they would double the block)."""
-
-    file: str
-    columns: TieColumns | None  # None for a part without ties
-    #: the CRC-32 of each person code's id (int64)
-    hashes: pa.Array
 
 
 def pick(value: Any, *path: int) -> Any:
@@ -121,9 +108,10 @@ def people_rows(file: str, part: int, ids: pa.Array) -> pa.Table:
     return out.append_column(ROW, at.cast(pa.int32()))
 
 
-def read_ties_part(file: str, buckets: int) -> tuple[pa.Table | None, tuple[str, ...], list[Any]]:
-    """A ties part read: (its text, None when outside the columnar reader; its header; the
-    distinct ids its ends name, by bucket)."""
+def read_ties_part(file: str, buckets: int) -> tuple[int | None, tuple[str, ...], list[Any]]:
+    """A ties part read: (its rows, None when outside the columnar reader; its header; the
+    distinct ids its ends name, by bucket).  Its text is read again to validate it: held
+    until every bucket is joined, the parts' text would fill the workers."""
     table = _table(file, TIE_COLUMNS) if _readable(file) else None
     if table is None:
         return None, (), []
@@ -132,7 +120,11 @@ def read_ties_part(file: str, buckets: int) -> tuple[pa.Table | None, tuple[str,
             [table.column("source").combine_chunks(), table.column("target").combine_chunks()]
         )
     )
-    return table, tuple(table.column_names), _split(ends, bucket_of(ends, buckets), buckets)
+    return (
+        table.num_rows,
+        tuple(table.column_names),
+        _split(ends, bucket_of(ends, buckets), buckets),
+    )
 
 
 def join_bucket(people: Sequence[pa.Table], ends: Sequence[pa.Array]) -> tuple[bool, list[Any]]:
@@ -147,19 +139,22 @@ def join_bucket(people: Sequence[pa.Table], ends: Sequence[pa.Array]) -> tuple[b
 
 def validate_block(
     file: str,
-    table: pa.Table,
+    rows: int,
     people: Sequence[pa.Table],
     buckets: int,
     *,
     kinds: Mapping[str, bool],
     roles: Collection[str],
 ) -> tuple[Block | None, tuple[Problem, ...], list[Any]]:
-    """A ties part validated against the people its ends name: (the block, None when a
-    row has a problem; its warnings; its tie ids by bucket)."""
+    """A ties part of ``rows`` rows, read again, validated against the people its ends
+    name: (the block, None when a row has a problem; its warnings; its tie ids by
+    bucket)."""
     named = pa.concat_tables(people)
+    table = _table(file, TIE_COLUMNS)
+    if table is None or table.num_rows != rows:
+        raise OSError(f"{file} changed while it was checked")
     if table.num_rows == 0:
-        nothing = pa.array([], pa.int64())
-        return Block(file, None, nothing), (), [pa.array([], pa.string())] * buckets
+        return kept(file, None, pa.array([], pa.int64())), (), [pa.array([], pa.string())] * buckets
     read = validated_columns(named, table, _PEOPLE_HERE, file, kinds=kinds, roles=roles)
     if read is None:
         return None, (), []
@@ -167,7 +162,7 @@ def validate_block(
     ids = read.ties.ids
     codes = pa.array([zlib.crc32(p.encode()) for p in read.ties.people], pa.int64())
     return (
-        Block(file, read.ties, codes),
+        kept(file, read.ties, codes),
         warnings,
         _split(ids, bucket_of(ids, buckets), buckets),
     )
