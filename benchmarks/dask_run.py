@@ -63,9 +63,10 @@ class _Sampler(threading.Thread):
     """Each worker's and the client's resident memory every ``SAMPLE_S`` seconds: the
     largest of each in each stage the check reports (``peak`` above is the whole run's)."""
 
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: Any, network: dict[str, int]) -> None:
         super().__init__(daemon=True)
         self.client = client
+        self.network = network
         self.label = "starting"
         self.t0 = time.perf_counter()
         self.by_stage: dict[str, dict[str, float]] = {}
@@ -81,8 +82,13 @@ class _Sampler(threading.Thread):
             here = _rss_mb()
             workers = sorted(round(v, 1) for v in got.values())
             t = round(time.perf_counter() - self.t0, 2)
-            self.series.append((t, self.label, round(here, 1), workers))
-            peaks = self.by_stage.setdefault(self.label, {"client": 0.0, "worker": 0.0})
+            # within the reading, the last of the network's keys measured so far tells the
+            # step of stages 1-2 (``shuffle.people`` ... ``prune.sets`` ... ``gather.people``)
+            label = self.label
+            if self.network and label == "loading the registry":
+                label += ": after " + list(self.network)[-1]
+            self.series.append((t, label, round(here, 1), workers))
+            peaks = self.by_stage.setdefault(label, {"client": 0.0, "worker": 0.0})
             peaks["client"] = max(peaks["client"], round(here, 1))
             peaks["worker"] = max(peaks["worker"], max(workers, default=0.0))
 
@@ -106,7 +112,7 @@ def _child_dask(folder: str, out: str, workers: int, partitions: int | None) -> 
         # cost it, apart from the evaluation's and the report's
         by_stage: dict[str, float] = {}
 
-        sampler = _Sampler(client)
+        sampler = _Sampler(client, network)
         sampler.start()
 
         def progress(step: int, total: int, label: str) -> None:
