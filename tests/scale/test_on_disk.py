@@ -51,7 +51,8 @@ def _columns(folder: Path) -> TieColumns:
 
 
 def _files(block: Block) -> list[str]:
-    return [block.path + ".ties.arrow", block.path + ".people.arrow"]
+    assert block.ties is not None and block.people is not None
+    return [block.ties.path, block.people.path]
 
 
 def _same(block: Block, cols: TieColumns, hashes: pa.Array) -> None:
@@ -76,7 +77,7 @@ def test_a_block_reads_back_as_validated_and_moves_with_its_files(case: dict[str
         _same(block, cols, hashes)
         # sent to another worker (pickled, as Dask sends it): its files written again
         moved = pickle.loads(pickle.dumps(block))
-        assert moved.path != block.path
+        assert set(_files(moved)).isdisjoint(_files(block))
         _same(moved, cols, hashes)
         files = _files(block) + _files(moved)
         assert all(os.path.exists(f) for f in files)
@@ -87,6 +88,6 @@ def test_a_block_reads_back_as_validated_and_moves_with_its_files(case: dict[str
 
 def test_a_part_without_ties_keeps_no_file() -> None:
     block = kept("ties-0002.csv", None, pa.array([], pa.int64()))
-    assert block.path == ""
+    assert block.ties is None
     assert opened(block) is None
     assert opened(pickle.loads(pickle.dumps(block))) is None
