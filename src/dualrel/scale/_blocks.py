@@ -35,7 +35,7 @@ from dualrel.graph._arrow_columns import distinct, encode
 from dualrel.graph._csv_columns import _table, validated_columns
 from dualrel.graph._csv_common import PEOPLE_COLUMNS, TIE_COLUMNS, split_roles
 from dualrel.graph._csv_people import read_people
-from dualrel.scale._on_disk import Block, kept
+from dualrel.scale._on_disk import Block, Stored, kept, loaded, stored, values
 
 __all__ = ["PART", "ROW", "Block", "bucket_of", "pick"]
 
@@ -60,8 +60,10 @@ def bucket_of(ids: pa.Array, buckets: int) -> pa.Array:
     return pa.array([zlib.crc32(i.encode()) % buckets for i in ids.to_pylist()], pa.int32())
 
 
-def _split(table_or_array: Any, keys: pa.Array, buckets: int) -> list[Any]:
-    return [table_or_array.filter(pc.equal(keys, k)) for k in range(buckets)]
+def _split(table_or_array: Any, keys: pa.Array, buckets: int) -> list[Stored]:
+    # each bucket on the worker's disk: every part's share held until every bucket is
+    # joined would fill the workers with the registry
+    return [stored(table_or_array.filter(pc.equal(keys, k))) for k in range(buckets)]
 
 
 def _readable(file: str) -> bool:
@@ -127,20 +129,20 @@ def read_ties_part(file: str, buckets: int) -> tuple[int | None, tuple[str, ...]
     )
 
 
-def join_bucket(people: Sequence[pa.Table], ends: Sequence[pa.Array]) -> tuple[bool, list[Any]]:
+def join_bucket(people: Sequence[Stored], ends: Sequence[Stored]) -> tuple[bool, list[Any]]:
     """One bucket's join: (no person id given twice, for each ties part the people whose
     ids its ends name)."""
-    table = pa.concat_tables(people)
+    table = pa.concat_tables([loaded(p) for p in people])
     ids = table.column("id").combine_chunks()
     if not distinct(ids):
         return False, []
-    return True, [table.filter(pc.is_in(ids, value_set=e)) for e in ends]
+    return True, [stored(table.filter(pc.is_in(ids, value_set=values(e)))) for e in ends]
 
 
 def validate_block(
     file: str,
     rows: int,
-    people: Sequence[pa.Table],
+    people: Sequence[Stored],
     buckets: int,
     *,
     kinds: Mapping[str, bool],
@@ -149,12 +151,14 @@ def validate_block(
     """A ties part of ``rows`` rows, read again, validated against the people its ends
     name: (the block, None when a row has a problem; its warnings; its tie ids by
     bucket)."""
-    named = pa.concat_tables(people)
+    named = pa.concat_tables([loaded(p) for p in people])
     table = _table(file, TIE_COLUMNS)
     if table is None or table.num_rows != rows:
         raise OSError(f"{file} changed while it was checked")
     if table.num_rows == 0:
-        return kept(file, None, pa.array([], pa.int64())), (), [pa.array([], pa.string())] * buckets
+        nothing = pa.array([], pa.string())
+        keys = pa.array([], pa.int32())
+        return kept(file, None, pa.array([], pa.int64())), (), _split(nothing, keys, buckets)
     read = validated_columns(named, table, _PEOPLE_HERE, file, kinds=kinds, roles=roles)
     if read is None:
         return None, (), []
@@ -168,9 +172,9 @@ def validate_block(
     )
 
 
-def unique_bucket(ids: Sequence[pa.Array]) -> bool:
+def unique_bucket(ids: Sequence[Stored]) -> bool:
     """No tie id of one bucket given twice."""
-    return distinct(pa.concat_arrays(list(ids)))
+    return distinct(pa.concat_arrays([values(i) for i in ids]))
 
 
 def role_warnings(

@@ -40,7 +40,7 @@ import pyarrow as pa
 from dualrel.graph._locations import LineArray
 from dualrel.graph.columns import TieColumns
 
-__all__ = ["Block", "Stored", "kept", "loaded", "opened", "stored"]
+__all__ = ["Block", "Stored", "kept", "loaded", "opened", "stored", "values"]
 
 _TIES = ("kind_codes", "sources", "targets", "start_codes", "end_codes", "attribute_codes")
 _PEOPLE = ("role_codes", "hashes")
@@ -53,10 +53,11 @@ class Stored:
     """An Arrow table written to this worker's local disk."""
 
     path: str
+    rows: int
 
     def __reduce__(self) -> tuple[Any, ...]:
         with open(self.path, "rb") as f:
-            return _arrived, (f.read(),)
+            return _arrived, (f.read(), self.rows)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,18 +86,18 @@ def _remove(path: str) -> None:
         os.remove(path)
 
 
-def _handle(path: str) -> Stored:
-    handle = Stored(path)
+def _handle(path: str, rows: int) -> Stored:
+    handle = Stored(path, rows)
     weakref.finalize(handle, _remove, path)
     return handle
 
 
-def _arrived(data: bytes) -> Stored:
+def _arrived(data: bytes, rows: int) -> Stored:
     """A handle unpickled: its file written again where it arrived."""
     path = os.path.join(_directory(), uuid.uuid4().hex + ".arrow")
     with open(path, "wb") as f:
         f.write(data)
-    return _handle(path)
+    return _handle(path, rows)
 
 
 def stored(table: pa.Table | pa.Array) -> Stored:
@@ -106,13 +107,18 @@ def stored(table: pa.Table | pa.Array) -> Stored:
     path = os.path.join(_directory(), uuid.uuid4().hex + ".arrow")
     with pa.OSFile(path, "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
         writer.write_table(table)
-    return _handle(path)
+    return _handle(path, table.num_rows)
 
 
 def loaded(handle: Stored) -> pa.Table:
     """The table of ``handle``, memory-mapped: its columns are the file's pages, given
     back when the last of them is dropped."""
     return pa.ipc.open_file(pa.memory_map(handle.path)).read_all()
+
+
+def values(handle: Stored) -> pa.Array:
+    """The array of ``handle`` (stored as a table of one column), memory-mapped."""
+    return loaded(handle).column(0).combine_chunks()
 
 
 def kept(file: str, columns: TieColumns | None, hashes: pa.Array) -> Block:
