@@ -6,8 +6,9 @@ One task per part file reads it with the columnar reader one machine runs
 joins by bucket (each id hashed into one of ``buckets``, one task per bucket): duplicate
 person ids within a bucket, and for each ties part the people its ends name.  Each ties
 part is then validated by ``validated_columns`` (the one-machine code, every row check)
-against those people: a *block*, kept on its worker.  Duplicate tie ids are a last join
-by bucket of the blocks' ids.
+against those people: a *block*, kept on its worker's disk (``_on_disk``, as is every
+table one task gives another).  Duplicate tie ids are a last join by bucket of the
+blocks' ids.
 
 Only what is small comes back to the client: whether each task found a problem, the
 headers, the role texts of each people part (whose ``unknown-role`` warnings are given
