@@ -11,7 +11,8 @@ under ``--work``), then runs, alternating, ``--repeat`` times each:
   (one thread each), imports dualrel in each, and runs :func:`dualrel.scale.check_on_dask`
   on the same folder: wall, stages (``evaluate.workers``: the seconds the workers spent
   in the tasks), the client's peak RSS, each worker's peak RSS (read in the worker after
-  the run), and the bytes each stage sends across the network (pickled).
+  the run), and the bytes each stage sends across the network (pickled), and each process's resident
+  memory sampled every ``SAMPLE_S`` seconds (the largest in each stage, and the series).
 
 - ``base`` (with ``--baseline SRC``): the ``dask`` child again with dualrel imported from
   ``SRC`` (another tree, such as main before the blocks were read on the workers).
@@ -38,16 +39,58 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
 AS_OF = "2026-11-26"
+#: seconds between two samples of each process's resident memory
+SAMPLE_S = 0.5
 RESULTS = Path(__file__).parent / "results"
 
 
 def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm", encoding="ascii") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+class _Sampler(threading.Thread):
+    """Each worker's and the client's resident memory every ``SAMPLE_S`` seconds: the
+    largest of each in each stage the check reports (``peak`` above is the whole run's)."""
+
+    def __init__(self, client: Any, network: dict[str, int]) -> None:
+        super().__init__(daemon=True)
+        self.client = client
+        self.network = network
+        self.label = "starting"
+        self.t0 = time.perf_counter()
+        self.by_stage: dict[str, dict[str, float]] = {}
+        self.series: list[tuple[float, str, float, list[float]]] = []
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.wait(SAMPLE_S):
+            try:
+                got = self.client.run(_rss_mb)
+            except Exception:  # a worker lost and replaced: skip a sample
+                continue
+            here = _rss_mb()
+            workers = sorted(round(v, 1) for v in got.values())
+            t = round(time.perf_counter() - self.t0, 2)
+            # within the reading, the last of the network's keys measured so far tells the
+            # step of stages 1-2 (``shuffle.people`` ... ``prune.sets`` ... ``gather.people``)
+            label = self.label
+            if self.network and label == "loading the registry":
+                label += ": after " + list(self.network)[-1]
+            self.series.append((t, label, round(here, 1), workers))
+            peaks = self.by_stage.setdefault(label, {"client": 0.0, "worker": 0.0})
+            peaks["client"] = max(peaks["client"], round(here, 1))
+            peaks["worker"] = max(peaks["worker"], max(workers, default=0.0))
 
 
 def _child_dask(folder: str, out: str, workers: int, partitions: int | None) -> None:
@@ -69,8 +112,12 @@ def _child_dask(folder: str, out: str, workers: int, partitions: int | None) -> 
         # cost it, apart from the evaluation's and the report's
         by_stage: dict[str, float] = {}
 
+        sampler = _Sampler(client, network)
+        sampler.start()
+
         def progress(step: int, total: int, label: str) -> None:
             by_stage[label] = round(_peak_mb(), 1)
+            sampler.label = label
 
         result = check_on_dask(
             client,
@@ -84,6 +131,8 @@ def _child_dask(folder: str, out: str, workers: int, partitions: int | None) -> 
         by_stage["checked"] = round(_peak_mb(), 1)
         Path(out).write_text(render(result, "json"), encoding="utf-8")
         wall = time.perf_counter() - t1
+        sampler.done.set()
+        sampler.join()
         peaks = client.run(_peak_mb)
     print(
         json.dumps(
@@ -99,6 +148,8 @@ def _child_dask(folder: str, out: str, workers: int, partitions: int | None) -> 
                     if "." not in k or k == "evaluate.workers"
                 },
                 "network_bytes": network,
+                "sampled_peak_mb_by_stage": sampler.by_stage,
+                "sampled_mb": sampler.series,
             }
         )
     )

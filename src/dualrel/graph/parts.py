@@ -14,6 +14,7 @@ The same files are the blocks a distributed check reads (``dualrel.scale``).
 from __future__ import annotations
 
 import csv
+import itertools
 import os
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -282,17 +283,21 @@ def split_folder(source: str, target: str, parts: int) -> list[str]:
         path = os.path.join(source, name + ".csv")
         if not os.path.isfile(path):
             continue
+        # two passes, row by row: a section of tens of millions of rows does not fit in
+        # memory as lists of strings
         with open(path, newline="", encoding="utf-8-sig") as f:
-            rows = list(csv.reader(f, strict=True))
+            rows = sum(1 for _ in csv.reader(f, strict=True))
         if not rows:
             continue
-        header, body = rows[0], rows[1:]
-        size = -(-len(body) // parts) if body else 0
-        for k in range(parts):
-            out = os.path.join(target, f"{name}-{k + 1:04d}.csv")
-            with open(out, "w", newline="", encoding="utf-8") as f:
-                w = csv.writer(f, lineterminator="\n")
-                w.writerow(header)
-                w.writerows(body[k * size : (k + 1) * size] if size else [])
-            written.append(out)
+        size = -(-(rows - 1) // parts)
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            reader = csv.reader(f, strict=True)
+            header = next(reader)
+            for k in range(parts):
+                out = os.path.join(target, f"{name}-{k + 1:04d}.csv")
+                with open(out, "w", newline="", encoding="utf-8") as o:
+                    w = csv.writer(o, lineterminator="\n")
+                    w.writerow(header)
+                    w.writerows(itertools.islice(reader, size))
+                written.append(out)
     return written

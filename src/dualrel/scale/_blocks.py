@@ -6,8 +6,9 @@ One task per part file reads it with the columnar reader one machine runs
 joins by bucket (each id hashed into one of ``buckets``, one task per bucket): duplicate
 person ids within a bucket, and for each ties part the people its ends name.  Each ties
 part is then validated by ``validated_columns`` (the one-machine code, every row check)
-against those people: a *block*, kept on its worker.  Duplicate tie ids are a last join
-by bucket of the blocks' ids.
+against those people: a *block*, kept on its worker's disk (``_on_disk``, as is every
+table one task gives another).  Duplicate tie ids are a last join by bucket of the
+blocks' ids.
 
 Only what is small comes back to the client: whether each task found a problem, the
 headers, the role texts of each people part (whose ``unknown-role`` warnings are given
@@ -23,7 +24,6 @@ from __future__ import annotations
 import contextlib
 import zlib
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
@@ -38,7 +38,7 @@ from dualrel.graph._arrow_columns import distinct, encode
 from dualrel.graph._csv_columns import _table, validated_columns
 from dualrel.graph._csv_common import PEOPLE_COLUMNS, TIE_COLUMNS, split_roles
 from dualrel.graph._csv_people import read_people
-from dualrel.graph.columns import TieColumns
+from dualrel.scale._on_disk import Block, Stored, kept, loaded, stored, values
 
 __all__ = ["PART", "ROW", "Block", "bucket_of", "local", "pick", "read_again"]
 
@@ -48,18 +48,6 @@ PART, ROW = "\0part", "\0row"
 #: The people file named to ``validated_columns`` for a block's people (its warnings
 #: about them are dropped: the people parts give them).
 _PEOPLE_HERE = "\0people"
-
-
-@dataclass(frozen=True, slots=True)
-class Block:
-    """A ties part read and validated on a worker: its columns (person codes local to the
-    block).  Its own text, and the people rows of the ties that survive, are read again
-    from the files at the end (held, they would double the block)."""
-
-    file: str
-    columns: TieColumns | None  # None for a part without ties
-    #: the CRC-32 of each person code's id (int64)
-    hashes: pa.Array
 
 
 def pick(value: Any, *path: int) -> Any:
@@ -75,8 +63,10 @@ def bucket_of(ids: pa.Array, buckets: int) -> pa.Array:
     return pa.array([zlib.crc32(i.encode()) % buckets for i in ids.to_pylist()], pa.int32())
 
 
-def _split(table_or_array: Any, keys: pa.Array, buckets: int) -> list[Any]:
-    return [table_or_array.filter(pc.equal(keys, k)) for k in range(buckets)]
+def _split(table_or_array: Any, keys: pa.Array, buckets: int) -> list[Stored]:
+    # each bucket on the worker's disk: every part's share held until every bucket is
+    # joined would fill the workers with the registry
+    return [stored(table_or_array.filter(pc.equal(keys, k))) for k in range(buckets)]
 
 
 @contextlib.contextmanager
@@ -151,9 +141,10 @@ def people_rows(file: str, part: int, ids: pa.Array) -> pa.Table:
     return out.append_column(ROW, at.cast(pa.int32()))
 
 
-def read_ties_part(file: str, buckets: int) -> tuple[pa.Table | None, tuple[str, ...], list[Any]]:
-    """A ties part read: (its text, None when outside the columnar reader; its header; the
-    distinct ids its ends name, by bucket)."""
+def read_ties_part(file: str, buckets: int) -> tuple[int | None, tuple[str, ...], list[Any]]:
+    """A ties part read: (its rows, None when outside the columnar reader; its header; the
+    distinct ids its ends name, by bucket).  Its text is read again to validate it: held
+    until every bucket is joined, the parts' text would fill the workers."""
     table = _read(file, TIE_COLUMNS)
     if table is None:
         return None, (), []
@@ -162,34 +153,43 @@ def read_ties_part(file: str, buckets: int) -> tuple[pa.Table | None, tuple[str,
             [table.column("source").combine_chunks(), table.column("target").combine_chunks()]
         )
     )
-    return table, tuple(table.column_names), _split(ends, bucket_of(ends, buckets), buckets)
+    return (
+        table.num_rows,
+        tuple(table.column_names),
+        _split(ends, bucket_of(ends, buckets), buckets),
+    )
 
 
-def join_bucket(people: Sequence[pa.Table], ends: Sequence[pa.Array]) -> tuple[bool, list[Any]]:
+def join_bucket(people: Sequence[Stored], ends: Sequence[Stored]) -> tuple[bool, list[Any]]:
     """One bucket's join: (no person id given twice, for each ties part the people whose
     ids its ends name)."""
-    table = pa.concat_tables(people)
+    table = pa.concat_tables([loaded(p) for p in people])
     ids = table.column("id").combine_chunks()
     if not distinct(ids):
         return False, []
-    return True, [table.filter(pc.is_in(ids, value_set=e)) for e in ends]
+    return True, [stored(table.filter(pc.is_in(ids, value_set=values(e)))) for e in ends]
 
 
 def validate_block(
     file: str,
-    table: pa.Table,
-    people: Sequence[pa.Table],
+    rows: int,
+    people: Sequence[Stored],
     buckets: int,
     *,
     kinds: Mapping[str, bool],
     roles: Collection[str],
 ) -> tuple[Block | None, tuple[Problem, ...], list[Any]]:
-    """A ties part validated against the people its ends name: (the block, None when a
-    row has a problem; its warnings; its tie ids by bucket)."""
-    named = pa.concat_tables(people)
+    """A ties part of ``rows`` rows, read again, validated against the people its ends
+    name: (the block, None when a row has a problem; its warnings; its tie ids by
+    bucket)."""
+    named = pa.concat_tables([loaded(p) for p in people])
+    table = read_again(file, TIE_COLUMNS)
+    if table is None or table.num_rows != rows:
+        raise OSError(f"{file} changed while it was checked")
     if table.num_rows == 0:
-        nothing = pa.array([], pa.int64())
-        return Block(file, None, nothing), (), [pa.array([], pa.string())] * buckets
+        nothing = pa.array([], pa.string())
+        keys = pa.array([], pa.int32())
+        return kept(file, None, pa.array([], pa.int64())), (), _split(nothing, keys, buckets)
     read = validated_columns(named, table, _PEOPLE_HERE, file, kinds=kinds, roles=roles)
     if read is None:
         return None, (), []
@@ -197,15 +197,15 @@ def validate_block(
     ids = read.ties.ids
     codes = pa.array([zlib.crc32(p.encode()) for p in read.ties.people], pa.int64())
     return (
-        Block(file, read.ties, codes),
+        kept(file, read.ties, codes),
         warnings,
         _split(ids, bucket_of(ids, buckets), buckets),
     )
 
 
-def unique_bucket(ids: Sequence[pa.Array]) -> bool:
+def unique_bucket(ids: Sequence[Stored]) -> bool:
     """No tie id of one bucket given twice."""
-    return distinct(pa.concat_arrays(list(ids)))
+    return distinct(pa.concat_arrays([values(i) for i in ids]))
 
 
 def role_warnings(

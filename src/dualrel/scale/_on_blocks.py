@@ -58,7 +58,7 @@ def _by_blocks(compiled: Sequence[CompiledRuleset]) -> bool:
 
 def _people_head(result: Any) -> tuple[bool, tuple[str, ...], Any, int]:
     ok, header, texts, buckets = result
-    return ok, header, texts, sum(t.num_rows for t in buckets)
+    return ok, header, texts, sum(t.rows for t in buckets)
 
 
 def _ties_head(result: Any) -> tuple[bool, tuple[str, ...]]:

@@ -33,12 +33,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dualrel.graph._csv_common import TIE_COLUMNS
+from dualrel.graph.columns import TieColumns
 from dualrel.graph.index import OVERSIGHT_KINDS
 from dualrel.rules._prune import ROUNDS
 from dualrel.rules._prune_columns import _Clause, _lookup, _Table, sorted_rows
 from dualrel.rules.numbers import _numeric_reads
 from dualrel.rules.plan import CompiledRuleset
-from dualrel.scale._blocks import Block, read_again
+from dualrel.scale._blocks import read_again
+from dualrel.scale._on_disk import Block, opened
 
 __all__ = ["HASH_BITS", "ROUNDS", "Sets", "block_round", "block_survivors", "reduce_round"]
 
@@ -90,17 +92,15 @@ def _sorted_set(values: pa.Array) -> pa.Array:
     return pc.take(distinct, pc.array_sort_indices(distinct))
 
 
-def _at(block: Block, bits: int) -> pa.Array:
+def _at(hashes: pa.Array, bits: int) -> pa.Array:
     """Each of the block's person codes' hash, of ``bits`` bits."""
-    return pc.bit_wise_and(block.hashes, (1 << bits) - 1)
+    return pc.bit_wise_and(hashes, (1 << bits) - 1)
 
 
-def _rules(block: Block, compiled: Sequence[CompiledRuleset], when: date) -> list[Any]:
+def _rules(cols: TieColumns, compiled: Sequence[CompiledRuleset], when: date) -> list[Any]:
     """For each ruleset, its clauses over the block's ties (one ``_Table`` per ruleset).
     Made again each round: kept, each clause's bindings would hold several times the
     block's columns on the worker between rounds."""
-    cols = block.columns
-    assert cols is not None
     out: list[Any] = []
     for c in compiled:
         roles = any(spec.roles for r in c.rules for spec in r.rule.match.people.values())
@@ -127,10 +127,12 @@ def block_round(
 ) -> Sets:
     """One round on a block: each positive clause's people at each end."""
     out: dict[ClauseEnd, pa.Array] = {}
-    if block.columns is None:
+    read = opened(block)
+    if read is None:
         return _sets(out)
-    at = _at(block, bits)
-    for ci, rules in enumerate(_rules(block, compiled, when)):
+    cols, hashes = read
+    at = _at(hashes, bits)
+    for ci, rules in enumerate(_rules(cols, compiled, when)):
         for ri, clauses in enumerate(rules):
             local = _local(masks, ci, ri, clauses, at)
             for k, c in enumerate(clauses):
@@ -186,12 +188,13 @@ def block_survivors(
 ) -> tuple[pa.Table | None, pa.Array, pa.Array]:
     """The block's ties some rule can still use, with every tie of the kinds kept whole:
     (their text, their rows in the part, the ids of the people they join)."""
-    cols = block.columns
-    if cols is None:
+    read = opened(block)
+    if read is None:
         return None, pa.array([], pa.int64()), pa.array([], pa.string())
-    at = _at(block, bits)
+    cols, hashes = read
+    at = _at(hashes, bits)
     parts: list[pa.Array] = []
-    for ci, rules in enumerate(_rules(block, compiled, when)):
+    for ci, rules in enumerate(_rules(cols, compiled, when)):
         for ri, clauses in enumerate(rules):
             local = _local(masks, ci, ri, clauses, at)
             parts.extend(c.bindings(local).rows for c in clauses)
@@ -199,10 +202,11 @@ def block_survivors(
     if any(k in kept for k in cols.kinds):
         parts.append(pc.indices_nonzero(_lookup([k in kept for k in cols.kinds], cols.kind_codes)))
     rows = sorted_rows(parts, len(cols))
-    ends = pa.concat_arrays([pc.take(cols.sources, rows), pc.take(cols.targets, rows)])
-    people = pc.take(pa.array(cols.people, pa.string()), pc.unique(ends))
-    # the part's text read again (a block holds its columns, not its text, between rounds)
+    # the part's text read again (a block keeps codes, not its text nor its ids): the
+    # survivors and the ids of the people they join, as the part gives them
     table = read_again(block.file, TIE_COLUMNS)
     if table is None or table.num_rows != len(cols):
         raise OSError(f"{block.file} changed while it was checked")
-    return table.take(rows), rows, people
+    survivors = table.take(rows)
+    ends = [survivors.column(c).combine_chunks() for c in ("source", "target")]
+    return survivors, rows, pc.unique(pa.concat_arrays(ends))

@@ -1,0 +1,166 @@
+"""A validated block kept on its worker's local disk between the rounds of the semi-join
+pass (private).
+
+Held in a worker's memory, the blocks of every ties part a worker validated stayed there
+through all the rounds: a worker then held the registry divided by the workers, not one
+block.  So a block is written once, as Arrow IPC files in the worker's local directory
+(``distributed.get_worker().local_directory``), and the future holds only a
+:class:`Block`, a handle naming them: each task of the pass maps them back
+(:func:`opened`) and lets them go when it ends.
+
+What is kept is what the clauses' own tests read (``_prune_columns._Table``): the code
+columns of the ties and of their people, the distinct values they index, and a hash of
+each person's id; not the tie ids nor the people's ids (the survivors' text and ids are
+read again from the part at the end).
+
+The same holds for any table a task gives another (:class:`Stored`, :func:`stored`,
+:func:`loaded`): the results of stage 1's shuffles, held until every bucket is joined,
+would also fill the workers with the registry.
+
+A handle sent to another worker (a task moved there, Dask's work stealing; or gathered)
+carries its file's bytes and is written again to that worker's directory as it arrives,
+so a task finds its table wherever it runs; a worker lost takes its handles with it, and
+Dask makes them again from their lineage, as for any result.  A file goes when its
+handle is released (its last reference in the worker's process dropped).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import tempfile
+import uuid
+import weakref
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+
+from dualrel.graph._locations import LineArray
+from dualrel.graph.columns import TieColumns
+
+__all__ = ["Block", "Stored", "kept", "loaded", "opened", "stored", "values"]
+
+_TIES = ("kind_codes", "sources", "targets", "start_codes", "end_codes", "attribute_codes")
+_PEOPLE = ("role_codes", "hashes")
+#: the schema metadata key of the distinct values the code columns index (pickled)
+_VALUES = b"dualrel.values"
+
+
+@dataclass(frozen=True, slots=True, weakref_slot=True)
+class Stored:
+    """An Arrow table written to this worker's local disk."""
+
+    path: str
+    rows: int
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        with open(self.path, "rb") as f:
+            return _arrived, (f.read(), self.rows)
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A ties part read and validated on a worker, as tables on that worker's disk."""
+
+    file: str  # the ties part
+    ties: Stored | None  # None for a part without ties
+    people: Stored | None
+
+
+def _directory() -> str:
+    try:
+        from distributed import get_worker  # noqa: PLC0415
+
+        base = str(get_worker().local_directory)
+    except (ImportError, ValueError):  # not in a worker (the client, a test)
+        base = tempfile.gettempdir()
+    folder = os.path.join(base, "dualrel-tables")
+    os.makedirs(folder, exist_ok=True)
+    return folder
+
+
+def _remove(path: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(path)
+
+
+def _handle(path: str, rows: int) -> Stored:
+    handle = Stored(path, rows)
+    weakref.finalize(handle, _remove, path)
+    return handle
+
+
+def _arrived(data: bytes, rows: int) -> Stored:
+    """A handle unpickled: its file written again where it arrived."""
+    path = os.path.join(_directory(), uuid.uuid4().hex + ".arrow")
+    with open(path, "wb") as f:
+        f.write(data)
+    return _handle(path, rows)
+
+
+def stored(table: pa.Table | pa.Array) -> Stored:
+    """``table`` written to this worker's disk (an array as a table of one column)."""
+    if isinstance(table, pa.Array):
+        table = pa.table([table], names=["values"])
+    path = os.path.join(_directory(), uuid.uuid4().hex + ".arrow")
+    with pa.OSFile(path, "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+    return _handle(path, table.num_rows)
+
+
+def loaded(handle: Stored) -> pa.Table:
+    """The table of ``handle``, memory-mapped: its columns are the file's pages, given
+    back when the last of them is dropped."""
+    return pa.ipc.open_file(pa.memory_map(handle.path)).read_all()
+
+
+def values(handle: Stored) -> pa.Array:
+    """The array of ``handle`` (stored as a table of one column), memory-mapped."""
+    return loaded(handle).column(0).combine_chunks()
+
+
+def kept(file: str, columns: TieColumns | None, hashes: pa.Array) -> Block:
+    """The block of ties part ``file`` written to this worker's disk: its columns (None
+    for a part without ties) and the hash of each person code's id (int64)."""
+    if columns is None:
+        return Block(file, None, None)
+    values = (columns.kinds, columns.starts, columns.ends, columns.attributes)
+    values += (columns.role_values,)  # type: ignore[assignment]
+    meta = {_VALUES: pickle.dumps(values, protocol=pickle.HIGHEST_PROTOCOL)}
+    ties = pa.table([getattr(columns, c) for c in _TIES], names=list(_TIES))
+    people = pa.table([columns.role_codes, hashes], names=list(_PEOPLE))
+    return Block(file, stored(ties.replace_schema_metadata(meta)), stored(people))
+
+
+def _column(table: pa.Table, name: str) -> pa.Array:
+    return table.column(name).combine_chunks()
+
+
+def opened(block: Block) -> tuple[TieColumns, pa.Array] | None:
+    """The block's columns as the clauses read them (no tie ids; every person's id
+    blank) and the hash of each person code's id; None for a part without ties."""
+    if block.ties is None or block.people is None:
+        return None
+    ties, people = loaded(block.ties), loaded(block.people)
+    metadata = ties.schema.metadata or {}
+    kinds, starts, ends, attributes, role_values = pickle.loads(metadata[_VALUES])
+    columns = TieColumns(
+        ids=pa.nulls(ties.num_rows, pa.string()),
+        kinds=kinds,
+        kind_codes=_column(ties, "kind_codes"),
+        people=[""] * people.num_rows,
+        sources=_column(ties, "sources"),
+        targets=_column(ties, "targets"),
+        role_values=role_values,
+        role_codes=_column(people, "role_codes"),
+        starts=starts,
+        start_codes=_column(ties, "start_codes"),
+        ends=ends,
+        end_codes=_column(ties, "end_codes"),
+        attributes=attributes,
+        attribute_codes=_column(ties, "attribute_codes"),
+        lines=LineArray(),
+    )
+    return columns, _column(people, "hashes")
