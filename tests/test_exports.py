@@ -146,6 +146,8 @@ CROSSING_ON_PURPOSE = {
     "dualrel.scale._blocks": "the CSV reader's column checks, per part",
     "dualrel.scale._pushdown": "the semi-join pass's clauses, per block",
     "dualrel.scale._on_blocks": "the reader's assembly of columns, on the survivors",
+    "dualrel.scale._on_disk": "a block's columns made again from disk, without their lines",
+    "dualrel.scale._problems": "the row reader's checks and order, per part and per bucket",
 }
 
 
