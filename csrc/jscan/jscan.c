@@ -266,6 +266,140 @@ static PyObject *records(PyObject *self, PyObject *args) {
     return result;
 }
 
+/* The key the scan of a line is under: where it is in the block. */
+typedef struct {
+    Py_ssize_t at, len;
+} Key;
+
+static int same_key(const unsigned char *s, Key k, const char *name, Py_ssize_t len) {
+    return k.len == len && memcmp(s + k.at, name, (size_t)len) == 0;
+}
+
+/* A JSON Lines block checked for what pyarrow's reader cannot tell (see lines()). */
+static PyObject *lines(PyObject *self, PyObject *args) {
+    Py_buffer view;
+    PyObject *fields;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "y*O!", &view, &PyTuple_Type, &fields)) return NULL;
+    Py_ssize_t nfields = PyTuple_GET_SIZE(fields);
+    if (nfields > 7) {
+        PyBuffer_Release(&view);
+        PyErr_SetString(PyExc_ValueError, "at most 7 fields");
+        return NULL;
+    }
+    const char *names[7];
+    Py_ssize_t sizes[7];
+    for (Py_ssize_t f = 0; f < nfields; ++f) {
+        PyObject *name = PyTuple_GET_ITEM(fields, f);
+        if (!PyBytes_Check(name)) {
+            PyBuffer_Release(&view);
+            PyErr_SetString(PyExc_TypeError, "fields are bytes");
+            return NULL;
+        }
+        names[f] = PyBytes_AS_STRING(name);
+        sizes[f] = PyBytes_GET_SIZE(name);
+    }
+    const unsigned char *s = view.buf;
+    Py_ssize_t n = view.len;
+    /* one mask a line: a line is at most one byte of the block and its line break */
+    Py_ssize_t rows = 0;
+    for (const unsigned char *p = s; (p = memchr(p, '\n', (size_t)(s + n - p))) != NULL; ++p)
+        ++rows;
+    if (n && s[n - 1] != '\n') ++rows;
+    PyObject *masks = PyBytes_FromStringAndSize(NULL, rows);
+    PyObject *keys = PySet_New(NULL);
+    if (masks == NULL || keys == NULL) goto fail;
+    unsigned char *mask = (unsigned char *)PyBytes_AS_STRING(masks);
+    memset(mask, 0, (size_t)rows);
+    Py_ssize_t row = 0, i = 0;
+    long depth = 0;
+    Key field = {0, -1}, last = {0, -1};
+    int any = 0;
+    const char *refused = NULL;
+    while (i < n) {
+        unsigned char c = s[i];
+        if (c == '"') {
+            Py_ssize_t k = i + 1;
+            while (k < n && s[k] != '"' && s[k] != '\\' && s[k] != '\n' && s[k] != '\r') ++k;
+            if (k >= n || s[k] != '"') {
+                refused = "an escape, a line break in a text or a text not closed";
+                break;
+            }
+            Key text = {i + 1, k - i - 1};
+            /* a key is the text a colon follows */
+            Py_ssize_t j = k + 1;
+            while (j < n && (s[j] == ' ' || s[j] == '\t' || s[j] == '\r')) ++j;
+            if (j < n && s[j] == ':') {
+                if (depth == 1) {
+                    field = text;
+                } else if (depth == 2 && same_key(s, field, "attributes", 10) &&
+                           (last.len != text.len ||
+                            memcmp(s + last.at, s + text.at, (size_t)text.len) != 0)) {
+                    PyObject *key = PyBytes_FromStringAndSize((const char *)s + text.at,
+                                                              text.len);
+                    if (key == NULL || PySet_Add(keys, key) < 0) {
+                        Py_XDECREF(key);
+                        goto fail;
+                    }
+                    Py_DECREF(key);
+                    last = text;
+                }
+            }
+            i = k + 1;
+            continue;
+        }
+        switch (c) {
+        case '\\':
+            refused = "an escape";
+            break;
+        case '\r':
+            if (i + 1 >= n || s[i + 1] != '\n') refused = "a carriage return";
+            break;
+        case '\n':
+            ++row;
+            depth = 0;
+            field.len = -1;
+            break;
+        case '{':
+        case '[':
+            ++depth;
+            break;
+        case '}':
+        case ']':
+            --depth;
+            break;
+        case 'n':
+            if (i + 4 <= n && memcmp(s + i, "null", 4) == 0) {
+                unsigned char bit = 0x80; /* a null anywhere else */
+                for (Py_ssize_t f = 0; depth == 1 && f < nfields; ++f)
+                    if (same_key(s, field, names[f], sizes[f])) bit = (unsigned char)(1 << f);
+                mask[row] |= bit;
+                any |= bit;
+                i += 3;
+            }
+            break;
+        default:
+            break;
+        }
+        if (refused != NULL) break;
+        ++i;
+    }
+    PyBuffer_Release(&view);
+    if (refused != NULL) {
+        Py_DECREF(masks);
+        Py_DECREF(keys);
+        PyErr_SetString(PyExc_ValueError, refused);
+        return NULL;
+    }
+    PyObject *result = Py_BuildValue("nNNi", rows, masks, keys, any);
+    return result;
+fail:
+    PyBuffer_Release(&view);
+    Py_XDECREF(masks);
+    Py_XDECREF(keys);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
     {"records", records, METH_VARARGS,
      "records(block, line, state, base) -> (text, lines, starts, used, line, state)\n\n"
@@ -274,6 +408,16 @@ static PyMethodDef methods[] = {
      "record's '{' (C longs), its byte offset (``base`` plus its place in ``block``, C\n"
      "long longs), the bytes used, the line and state to go on with.  ``state``: 0 at\n"
      "the array's '[', 1 after a comma, 2 after a record, 3 after the closing ']'."},
+    {"lines", lines, METH_VARARGS,
+     "lines(block, fields) -> (rows, masks, keys, any)\n\n"
+     "A block of JSON Lines (whole lines) as pyarrow's reader cannot see it: its lines\n"
+     "(``rows``); for each line a byte (``masks``) with bit f set when it gives null for\n"
+     "``fields[f]`` (bytes, at most 7) of its object, bit 7 for a null anywhere else (in\n"
+     "a nested object or array, or for another field); ``any``, every mask or-ed; the\n"
+     "keys of every ``attributes`` object (a set of bytes).  ValueError for a backslash,\n"
+     "a carriage return not before a line feed, a text not closed on its line.\n"
+     "Texts are told from the rest by their quotes (there is no escape), keys from\n"
+     "texts by the colon after them; the rest of the JSON is left to the parser."},
     {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_jscan",

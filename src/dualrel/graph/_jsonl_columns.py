@@ -31,7 +31,6 @@ arrays' lines are handed to :func:`parse_block` with their record type, and
 
 from __future__ import annotations
 
-import re
 from array import array
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, replace
@@ -46,6 +45,7 @@ from dualrel._internal import decode
 from dualrel._internal.problems import MAX_ERRORS, Collector
 from dualrel._internal.reading import OnRead, check_file
 from dualrel.errors import Problem
+from dualrel.graph import _jscan
 from dualrel.graph._arrow_columns import (  # one pool: memory goes back to the objects built next
     POOL,
     line_map,
@@ -72,11 +72,14 @@ _MAY_BE_NULL = {
     "tie": ("end", "start", "id", "attributes"),
     "person": ("organisation", "name", "roles", "attributes"),
 }
-#: runs of one record type in a block beyond which its nulls are checked line by line
-_MOST_RUNS = 64
-_NEWLINE = pa.scalar(10, pa.uint8())
-_NULL_FIELD = r'"(?:{})"\s*:\s*null'
-_FIRST_ATTRIBUTE = re.compile(rb'"attributes"\s*:\s*\{\s*"([^"]*)"')
+#: the fields the scan tells nulls of (``_jscan.lines``: bit f for field f, bit 7 for
+#: a null elsewhere) and the bits a record of each type may have
+_NULLABLE = tuple(sorted({f.encode() for fields in _MAY_BE_NULL.values() for f in fields}))
+_ELSEWHERE = 0x80
+_ALLOWED = {
+    t: pa.scalar(sum(1 << _NULLABLE.index(f.encode()) for f in fields), pa.uint8())
+    for t, fields in _MAY_BE_NULL.items()
+}
 
 
 class Refused(Exception):
@@ -210,25 +213,23 @@ def parse_block(block: bytes, record_type: str | None = None) -> pa.Table:
     """One block (whole lines) as a table of the schema, checked against its text; with
     ``record_type``, every record is of that type and has no ``type`` field (a JSON
     document's section)."""
-    # pyarrow refuses control characters inside a text and text that is not UTF-8
-    if b"\\" in block:
-        raise Refused
-    if b"\r" in block and block.count(b"\r") != block.count(b"\r\n"):
-        raise Refused
-    # the attributes named first in their objects: a second one is refused anyway, and
-    # a field not in the schema fails the parse
-    keys = sorted({k.decode() for k in _FIRST_ATTRIBUTE.findall(block)})
-    if any(k in _TOP for k in keys):  # the null checks tell fields from attributes by name
+    # pyarrow refuses control characters inside a text and text that is not UTF-8; the
+    # scan refuses an escape and a carriage return but before a line feed
+    try:
+        lines, masks, keys, nulls = _jscan.lines(block, _NULLABLE)
+    except ValueError:
+        raise Refused from None
+    names = sorted(k.decode() for k in keys)
+    if any(k in _TOP for k in names):  # not told from a field by the CSV columns
         raise Refused
     table = pa_json.read_json(
         pa.py_buffer(block),
         memory_pool=POOL,
         read_options=pa_json.ReadOptions(block_size=1 << 24),
         parse_options=pa_json.ParseOptions(
-            explicit_schema=_schema(keys), unexpected_field_behavior="error"
+            explicit_schema=_schema(names), unexpected_field_behavior="error"
         ),
     )
-    lines = block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
     if table.num_rows != lines:  # a blank line, or two records on one
         raise Refused
     if record_type is not None:
@@ -236,72 +237,22 @@ def parse_block(block: bytes, record_type: str | None = None) -> pa.Table:
         if table.column(at).null_count != table.num_rows:  # an unknown field to the document
             raise Refused
         table = table.set_column(at, "type", pa.repeat(record_type, table.num_rows))
-    if b"null" in block:
-        _check_nulls(block, table)
+    if nulls:
+        _check_nulls(masks, nulls, table.column("type"))
     return table
 
 
-def _check_nulls(block: bytes, table: pa.Table) -> None:
+def _check_nulls(masks: bytes, nulls: int, kind: pa.ChunkedArray) -> None:
     """Refused when a record gives null for a field its type does not have, in its
-    ``attributes``, or in its ``roles``: pyarrow reads null as absent, the line reader
-    does not.  Without a backslash in the text, a quote always opens or closes a text,
-    so ``"name": null`` is a field given as null, and a line with every text removed has
-    ``null`` exactly where a value is null.
-
-    Records of one type usually come in long runs (the people, then the ties): a run
-    whose every ``null`` is one of its type's fields written the usual way is counted in
-    its text at once; only another run is looked at line by line."""
-    n = table.num_rows
-    offsets = _line_ends(block)
-    lines = _lines(block, offsets).slice(0, n)
-    kind = table.column("type").combine_chunks()
-    changes = pc.indices_nonzero(pc.not_equal(kind.slice(1), kind.slice(0, n - 1)))
-    starts = [0, *(i + 1 for i in changes.to_pylist())]
-    if len(starts) > _MOST_RUNS:
-        _check_lines(lines, kind)
-        return
-    for start, end in zip(starts, [*starts[1:], n], strict=True):
-        fields = _MAY_BE_NULL.get(kind[start].as_py())
-        if fields is None:  # not a person or a tie: refused later
-            continue
-        text = block[offsets[start].as_py() : offsets[end].as_py()]
-        nulls = text.count(b"null")
-        if nulls and nulls != sum(text.count(b'"%s": null' % f.encode()) for f in fields):
-            _check_lines(lines.slice(start, end - start), kind.slice(start, end - start))
-
-
-def _check_lines(lines: pa.Array, kind: pa.Array) -> None:
-    """:func:`_check_nulls` line by line."""
-    with_null = pc.match_substring(lines, "null")
-    for name, fields in _MAY_BE_NULL.items():
-        texts = pc.filter(lines, pc.and_(with_null, pc.equal(kind, name)))
-        if not len(texts):
-            continue
-        allowed = pc.count_substring_regex(texts, _NULL_FIELD.format("|".join(fields)))
-        odd = pc.not_equal(pc.count_substring(texts, "null"), allowed)
-        if not pc.any(odd).as_py():
-            continue
-        # "null" inside a text (a name) counts too: count again with the texts removed
-        bare = pc.replace_substring_regex(pc.filter(texts, odd), r'"[^"]*"', '""')
-        if pc.any(pc.not_equal(pc.count_substring(bare, "null"), pc.filter(allowed, odd))).as_py():
-            raise Refused
-
-
-def _line_ends(block: bytes) -> pa.Array:
-    """Where each line of ``block`` starts, then where the last one ends (int64)."""
-    octets = pa.Array.from_buffers(pa.uint8(), len(block), [None, pa.py_buffer(block)])
-    breaks = pc.add(pc.indices_nonzero(pc.equal(octets, _NEWLINE)).cast(pa.int64()), 1)
-    ends = [pa.array([0], pa.int64()), breaks]
-    if not block.endswith(b"\n"):
-        ends.append(pa.array([len(block)], pa.int64()))
-    return pa.concat_arrays(ends)
-
-
-def _lines(block: bytes, ends: pa.Array) -> pa.Array:
-    """The lines of ``block`` (each with its line break) as binary, without a copy."""
-    return pa.Array.from_buffers(
-        pa.large_binary(), len(ends) - 1, [None, ends.buffers()[1], pa.py_buffer(block)]
-    )
+    ``attributes``, or in its ``roles`` (``masks``: the scan's, a byte a record, ``nulls``
+    all of them or-ed): pyarrow reads null as absent, the line reader does not."""
+    if nulls & _ELSEWHERE:
+        raise Refused
+    found = pa.Array.from_buffers(pa.uint8(), len(masks), [None, pa.py_buffer(masks)])
+    # a record of neither type is refused later
+    allowed = pc.if_else(pc.equal(kind, "tie"), _ALLOWED["tie"], _ALLOWED["person"])
+    if pc.any(pc.not_equal(pc.bit_wise_and(found, pc.bit_wise_not(allowed)), 0)).as_py():
+        raise Refused
 
 
 def _schema(keys: list[str]) -> pa.Schema:
