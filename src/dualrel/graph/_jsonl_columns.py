@@ -57,7 +57,16 @@ from dualrel.graph._people_ties import PeopleTiesReader
 from dualrel.graph.columns import ColumnarRegistry
 from dualrel.graph.model import Registry, Tie
 
-__all__ = ["BLOCK_SIZE", "Layout", "Refused", "parse_block", "read_jsonl_columns", "registry_of"]
+__all__ = [
+    "BLOCK_SIZE",
+    "NULLABLE",
+    "Layout",
+    "Refused",
+    "Scanned",
+    "parse_block",
+    "read_jsonl_columns",
+    "registry_of",
+]
 
 #: Bytes parsed at a time (the tests make it small, so that small files are many blocks).
 BLOCK_SIZE = 16 << 20
@@ -72,12 +81,14 @@ _MAY_BE_NULL = {
     "tie": ("end", "start", "id", "attributes"),
     "person": ("organisation", "name", "roles", "attributes"),
 }
+#: bytes pyarrow parses in one thread (its chunks of one block parsed in parallel)
+_PARSE_CHUNK = 1 << 20
 #: the fields the scan tells nulls of (``_jscan.lines``: bit f for field f, bit 7 for
 #: a null elsewhere) and the bits a record of each type may have
-_NULLABLE = tuple(sorted({f.encode() for fields in _MAY_BE_NULL.values() for f in fields}))
+NULLABLE = tuple(sorted({f.encode() for fields in _MAY_BE_NULL.values() for f in fields}))
 _ELSEWHERE = 0x80
 _ALLOWED = {
-    t: pa.scalar(sum(1 << _NULLABLE.index(f.encode()) for f in fields), pa.uint8())
+    t: pa.scalar(sum(1 << NULLABLE.index(f.encode()) for f in fields), pa.uint8())
     for t, fields in _MAY_BE_NULL.items()
 }
 
@@ -209,45 +220,62 @@ def _header(block: bytes, kinds: Mapping[str, bool], roles: Collection[str]) -> 
     return _Header(end + 1 if end >= 0 else len(block), 1, as_of)
 
 
-def parse_block(block: bytes, record_type: str | None = None) -> pa.Table:
+@dataclass(frozen=True, slots=True)
+class Scanned:
+    """What the scan of a block's text found (``_jscan.lines``): its lines, a byte a
+    line of the nullable fields given null (bit 7: a null elsewhere), those or-ed, and
+    the keys of every ``attributes`` object."""
+
+    lines: int
+    masks: bytes
+    keys: set[bytes]
+    nulls: int
+
+
+def parse_block(
+    block: bytes, record_type: str | None = None, scanned: Scanned | None = None
+) -> pa.Table:
     """One block (whole lines) as a table of the schema, checked against its text; with
     ``record_type``, every record is of that type and has no ``type`` field (a JSON
-    document's section)."""
+    document's section); ``scanned``, the block's scan when its writer made it."""
     # pyarrow refuses control characters inside a text and text that is not UTF-8; the
     # scan refuses an escape and a carriage return but before a line feed
-    try:
-        lines, masks, keys, nulls = _jscan.lines(block, _NULLABLE)
-    except ValueError:
-        raise Refused from None
-    names = sorted(k.decode() for k in keys)
+    if scanned is None:
+        try:
+            scanned = Scanned(*_jscan.lines(block, NULLABLE))
+        except ValueError:
+            raise Refused from None
+    names = sorted(k.decode() for k in scanned.keys)
     if any(k in _TOP for k in names):  # not told from a field by the CSV columns
         raise Refused
     table = pa_json.read_json(
         pa.py_buffer(block),
         memory_pool=POOL,
-        read_options=pa_json.ReadOptions(block_size=1 << 24),
+        # chunks a thread each, as the CSV folder's reader parses them
+        read_options=pa_json.ReadOptions(block_size=_PARSE_CHUNK),
         parse_options=pa_json.ParseOptions(
             explicit_schema=_schema(names), unexpected_field_behavior="error"
         ),
     )
-    if table.num_rows != lines:  # a blank line, or two records on one
+    if table.num_rows != scanned.lines:  # a blank line, or two records on one
         raise Refused
     if record_type is not None:
         at = table.schema.get_field_index("type")
         if table.column(at).null_count != table.num_rows:  # an unknown field to the document
             raise Refused
         table = table.set_column(at, "type", pa.repeat(record_type, table.num_rows))
-    if nulls:
-        _check_nulls(masks, nulls, table.column("type"))
+    if scanned.nulls:
+        _check_nulls(scanned, table.column("type"))
     return table
 
 
-def _check_nulls(masks: bytes, nulls: int, kind: pa.ChunkedArray) -> None:
+def _check_nulls(scanned: Scanned, kind: pa.ChunkedArray) -> None:
     """Refused when a record gives null for a field its type does not have, in its
-    ``attributes``, or in its ``roles`` (``masks``: the scan's, a byte a record, ``nulls``
-    all of them or-ed): pyarrow reads null as absent, the line reader does not."""
-    if nulls & _ELSEWHERE:
+    ``attributes``, or in its ``roles``: pyarrow reads null as absent, the line reader
+    does not."""
+    if scanned.nulls & _ELSEWHERE:
         raise Refused
+    masks = scanned.masks
     found = pa.Array.from_buffers(pa.uint8(), len(masks), [None, pa.py_buffer(masks)])
     # a record of neither type is refused later
     allowed = pc.if_else(pc.equal(kind, "tie"), _ALLOWED["tie"], _ALLOWED["person"])
