@@ -363,10 +363,11 @@ static PyObject *records(PyObject *self, PyObject *args) {
 /* A JSON Lines block checked for what pyarrow's reader cannot tell (see lines()). */
 static PyObject *lines(PyObject *self, PyObject *args) {
     Py_buffer view;
-    PyObject *fields, *masks = NULL;
+    PyObject *fields, *masks = NULL, *starts = NULL;
+    long long base;
     Nulls z = {0};
     (void)self;
-    if (!PyArg_ParseTuple(args, "y*O!", &view, &PyTuple_Type, &fields)) return NULL;
+    if (!PyArg_ParseTuple(args, "y*O!L", &view, &PyTuple_Type, &fields, &base)) return NULL;
     if (nulls_start(&z, fields) < 0) goto fail;
     const unsigned char *s = view.buf;
     Py_ssize_t n = view.len;
@@ -375,9 +376,12 @@ static PyObject *lines(PyObject *self, PyObject *args) {
         ++rows;
     if (n && s[n - 1] != '\n') ++rows;
     masks = PyBytes_FromStringAndSize(NULL, rows);
-    if (masks == NULL) goto fail;
+    starts = PyBytes_FromStringAndSize(NULL, rows * (Py_ssize_t)sizeof(long long));
+    if (masks == NULL || starts == NULL) goto fail;
     unsigned char *mask = (unsigned char *)PyBytes_AS_STRING(masks);
     memset(mask, 0, (size_t)rows);
+    long long *start = (long long *)PyBytes_AS_STRING(starts);
+    if (rows) start[0] = base;
     Py_ssize_t row = 0, i = 0;
     long depth = 0;
     Key field = {0, -1};
@@ -410,7 +414,7 @@ static PyObject *lines(PyObject *self, PyObject *args) {
             if (i + 1 >= n || s[i + 1] != '\n') refused = "a carriage return";
             break;
         case '\n':
-            ++row;
+            if (++row < rows) start[row] = base + (long long)(i + 1);
             depth = 0;
             field.len = -1;
             break;
@@ -441,10 +445,11 @@ static PyObject *lines(PyObject *self, PyObject *args) {
     }
     PyBuffer_Release(&view);
     Py_XDECREF(z.last);
-    return Py_BuildValue("nNNi", rows, masks, z.keys, z.any);
+    return Py_BuildValue("nNNiN", rows, masks, z.keys, z.any, starts);
 fail:
     PyBuffer_Release(&view);
     Py_XDECREF(masks);
+    Py_XDECREF(starts);
     Py_XDECREF(z.keys);
     Py_XDECREF(z.last);
     return NULL;
@@ -462,12 +467,13 @@ static PyMethodDef methods[] = {
      "``masks``, ``keys``, ``any``: what lines() gives of the text; ``escaped``: an\n"
      "escape is kept as written (in the text, or in a record read again next call)."},
     {"lines", lines, METH_VARARGS,
-     "lines(block, fields) -> (rows, masks, keys, any)\n\n"
+     "lines(block, fields, base) -> (rows, masks, keys, any, starts)\n\n"
      "A block of JSON Lines (whole lines) as pyarrow's reader cannot see it: its lines\n"
      "(``rows``); for each line a byte (``masks``) with bit f set when it gives null for\n"
      "``fields[f]`` (bytes, at most 7) of its object, bit 7 for a null anywhere else (in\n"
      "a nested object or array, or for another field); ``any``, every mask or-ed; the\n"
-     "keys of every ``attributes`` object (a set of bytes).  ValueError for a backslash,\n"
+     "keys of every ``attributes`` object (a set of bytes); where each line starts\n"
+     "(``base`` plus its place in the block, C long longs).  ValueError for a backslash,\n"
      "a carriage return not before a line feed, a text not closed on its line.\n"
      "Texts are told from the rest by their quotes (there is no escape), keys from\n"
      "texts by the colon after them; the rest of the JSON is left to the parser."},

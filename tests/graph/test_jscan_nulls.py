@@ -10,6 +10,7 @@ both are compared with what ``json`` makes of the same text.
 from __future__ import annotations
 
 import json
+from array import array
 from typing import Any
 
 import pytest
@@ -73,8 +74,10 @@ def test_lines_notes_the_nulls_and_keys_json_reads(
 ) -> None:
     lines = [json.dumps(r, ensure_ascii=False, separators=separators) for r in records]
     text = ("\r\n" if crlf else "\n").join(lines) + ("\n" if last_break else "")
-    rows, masks, keys, any_ = _jscan.lines(text.encode(), NULLABLE)
+    rows, masks, keys, any_, starts = _jscan.lines(text.encode(), NULLABLE, 5)
     assert rows == len(records)
+    ends = [len(line.encode()) + (2 if crlf else 1) for line in lines[:-1]]
+    assert array("q", starts).tolist() == [5 + sum(ends[:i]) for i in range(len(lines))]
     assert (masks, keys, any_) == _expected(records)
 
 
@@ -114,7 +117,7 @@ def test_records_notes_the_nulls_and_keys_json_reads(
 )
 def test_lines_refuses_what_the_columns_cannot_read_alike(block: bytes) -> None:
     with pytest.raises(ValueError):
-        _jscan.lines(block, NULLABLE)
+        _jscan.lines(block, NULLABLE, 0)
 
 
 def test_records_says_an_escape_was_kept() -> None:

@@ -253,7 +253,7 @@ def _section(text: _Text, record_type: str) -> _Section:
         if records:
             lines.frombytes(at)
             starts.frombytes(offsets)
-            scanned = Scanned(len(masks), masks, keys, nulls)
+            scanned = Scanned(len(masks), masks, keys, nulls, offsets)
             blocks.append(parse_block(records, record_type, scanned))
         if state == _CLOSED:
             return _Section(blocks, lines, starts)

@@ -35,7 +35,6 @@ from array import array
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
-from itertools import islice
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -101,11 +100,11 @@ class Refused(Exception):
 class Layout:
     """Where a file's records are, by their position among its people and ties.
 
-    JSON Lines: record r on line ``first + r``.  A JSON document (``people`` given, the
-    number of its people): its ``people`` array's records come first, then its ``ties``
-    array's (record ``people + k`` is tie k), record r's ``{`` on line ``lines[r]`` at
-    byte ``starts[r]`` of the file; each also located by JSON pointer, as the document
-    reader does.
+    JSON Lines: record r on line ``first + r``, starting at byte ``starts[r]`` of the
+    file.  A JSON document (``people`` given, the number of its people): its ``people``
+    array's records come first, then its ``ties`` array's (record ``people + k`` is tie
+    k), record r's ``{`` on line ``lines[r]`` at byte ``starts[r]`` of the file; each
+    also located by JSON pointer, as the document reader does.
     """
 
     first: int
@@ -162,21 +161,27 @@ def _read(
     blocks: list[pa.Table] = []
     header: _Header | None = None
     size = 0
+    starts = array("q")  # each record's byte offset, to read again the few warned about
     with open(file, "rb") as f:
         rest = b""
+        at = 0  # the byte offset of chunk[0]
         while True:
             data = f.read(BLOCK_SIZE)
             size += len(data)
-            chunk = rest + data
+            chunk = rest + data if rest else data
             cut = chunk.rfind(b"\n") + 1 if data else len(chunk)
-            block, rest = chunk[:cut], chunk[cut:]
-            if header is None and (block or not data):
-                if block.startswith(b"\xef\xbb\xbf"):
-                    block = block[3:]
-                header = _header(block, kinds, roles)
-                block = block[header.skip :]
-            if block:
-                blocks.append(parse_block(block))
+            skip = 0
+            if header is None and (cut or not data):
+                skip = 3 if chunk.startswith(b"\xef\xbb\xbf") else 0
+                header = _header(chunk, skip, cut, kinds, roles)
+                skip += header.skip
+            if cut > skip:
+                block = memoryview(chunk)[skip:cut]
+                scanned = scan(block, at + skip)
+                starts.frombytes(scanned.starts)
+                blocks.append(parse_block(block, None, scanned))
+            rest = chunk[cut:]
+            at += cut
             if not data:
                 break
     if header is None or not blocks:
@@ -184,7 +189,7 @@ def _read(
     return registry_of(
         file,
         blocks,
-        Layout(header.lines + 1),
+        Layout(header.lines + 1, starts=starts),
         header.as_of,
         kinds=kinds,
         roles=roles,
@@ -201,11 +206,13 @@ class _Header:
     as_of: date | None
 
 
-def _header(block: bytes, kinds: Mapping[str, bool], roles: Collection[str]) -> _Header:
-    """The ``registry`` record on the first line, read by the line reader's own code
-    (refused when it has any problem)."""
-    end = block.find(b"\n")
-    line = block[: end if end >= 0 else len(block)]
+def _header(
+    chunk: bytes, start: int, cut: int, kinds: Mapping[str, bool], roles: Collection[str]
+) -> _Header:
+    """The ``registry`` record on the first line (``chunk[start:cut]``, whole lines), read
+    by the line reader's own code (refused when it has any problem)."""
+    end = chunk.find(b"\n", start, cut)
+    line = chunk[start : end if end >= 0 else cut]
     if b'"registry"' not in line:
         return _Header(0, 0, None)
     from dualrel.graph._jsonl import header_as_of  # noqa: PLC0415
@@ -217,34 +224,42 @@ def _header(block: bytes, kinds: Mapping[str, bool], roles: Collection[str]) -> 
     as_of = header_as_of(obj, PeopleTiesReader(c, kinds, roles), "", 1, c)
     if c.errors:
         raise Refused
-    return _Header(end + 1 if end >= 0 else len(block), 1, as_of)
+    return _Header(end + 1 - start if end >= 0 else cut - start, 1, as_of)
 
 
 @dataclass(frozen=True, slots=True)
 class Scanned:
     """What the scan of a block's text found (``_jscan.lines``): its lines, a byte a
-    line of the nullable fields given null (bit 7: a null elsewhere), those or-ed, and
-    the keys of every ``attributes`` object."""
+    line of the nullable fields given null (bit 7: a null elsewhere), those or-ed, the
+    keys of every ``attributes`` object, and each line's byte offset in the file (C long
+    longs)."""
 
     lines: int
     masks: bytes
     keys: set[bytes]
     nulls: int
+    starts: bytes
+
+
+def scan(block: bytes | memoryview, base: int) -> Scanned:
+    """The scan of ``block``, at byte ``base`` of its file; refused when it has what
+    pyarrow reads otherwise than the line reader: an escape (this path reads strings as
+    they are written), a carriage return but before a line feed."""
+    try:
+        return Scanned(*_jscan.lines(block, NULLABLE, base))
+    except ValueError:
+        raise Refused from None
 
 
 def parse_block(
-    block: bytes, record_type: str | None = None, scanned: Scanned | None = None
+    block: bytes | memoryview, record_type: str | None = None, scanned: Scanned | None = None
 ) -> pa.Table:
     """One block (whole lines) as a table of the schema, checked against its text; with
     ``record_type``, every record is of that type and has no ``type`` field (a JSON
-    document's section); ``scanned``, the block's scan when its writer made it."""
-    # pyarrow refuses control characters inside a text and text that is not UTF-8; the
-    # scan refuses an escape and a carriage return but before a line feed
+    document's section); ``scanned``, the block's scan when its caller made it."""
+    # pyarrow refuses control characters inside a text and text that is not UTF-8
     if scanned is None:
-        try:
-            scanned = Scanned(*_jscan.lines(block, NULLABLE))
-        except ValueError:
-            raise Refused from None
+        scanned = scan(block, 0)
     names = sorted(k.decode() for k in scanned.keys)
     if any(k in _TOP for k in names):  # not told from a field by the CSV columns
         raise Refused
@@ -496,7 +511,7 @@ def _warnings(  # noqa: PLR0917
     at = pc.take(tie_rows, pa.array(mismatched, pa.int64())).to_pylist() if mismatched else []
     wanted = sorted(set(suspects.to_pylist()) | set(at))
     if layout.people is None:
-        texts = _lines_at(file, [layout.line(r) for r in wanted])
+        texts = _lines_at(file, layout, wanted)
         reader = PeopleTiesReader(c, kinds, roles, extra_fields=("type",))
     else:  # the document reader's own, each field on its line
         texts = _records_at(file, layout, wanted)
@@ -539,15 +554,15 @@ def _warnings(  # noqa: PLR0917
         )
 
 
-def _lines_at(file: str, lines: list[int]) -> list[str]:
-    """The text of each of ``lines`` (ascending, 1-based) of ``file``."""
+def _lines_at(file: str, layout: Layout, rows: list[int]) -> list[str]:
+    """The text of the records at ``rows`` of a JSON Lines file: each its line."""
+    starts = layout.starts
+    assert starts is not None
     out: list[str] = []
     with open(file, "rb") as f:
-        at = 0
-        for line in lines:
-            text = next(islice(f, line - at - 1, None))
-            at = line
-            out.append(text.decode("utf-8-sig" if line == 1 else "utf-8"))
+        for r in rows:
+            f.seek(starts[r])
+            out.append(f.readline().decode("utf-8"))
     return out
 
 
