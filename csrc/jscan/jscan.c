@@ -14,6 +14,12 @@
  * commas, brackets balanced; whatever else is wrong is left to the JSON parser that reads
  * the lines.  A lone carriage return outside a text is refused (ValueError): the document
  * reader counts it as a line break, and this scan does not.
+ *
+ * pyarrow's JSON reader, which parses the lines, reads null as absent; the line and
+ * document readers do not.  So each scan notes, as it goes, which records give null for
+ * which field (a byte a record, see lines()) and the keys of every "attributes" object
+ * (the parse's schema): records() for a document, lines() for a block of a JSON Lines
+ * file, which also gives the byte offset of each line.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>

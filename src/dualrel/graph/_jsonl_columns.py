@@ -11,22 +11,25 @@ It gives exactly what the line-by-line reader (``_jsonl``) gives, or nothing:
 anything is outside what this path reads identically.  pyarrow itself refuses what does
 not fit the schema below: a field of the wrong type, a field no person or tie has, a key
 repeated in an object, a line that is not an object, a control character in a text, text
-that is not UTF-8.  The rest is checked here on the text: a backslash (an escape: this
-path reads strings as they are written), a line break other than ``\\n`` or ``\\r\\n``, a
-blank line (rows must be lines), a ``null`` for a field its record type does not have,
-inside ``attributes`` or ``roles`` (pyarrow cannot tell null from absent), an empty text
-(a CSV cell's "absent"), a role a CSV cell would split otherwise, a record other than a
-person or a tie (the ``registry`` header on the first line is read by the line reader's
-own code), more than one attribute in a record (their order).  Problems are rare and a
-registry with errors fails anyway, so the line-by-line reader, which locates every
-problem, reports them.  Warnings are the line reader's own: the records it would warn
-about are read again by its code, in its order.  ``tests/graph/test_jsonl_columns.py``
-holds both paths to the same registry on generated files, good and damaged.
+that is not UTF-8.  The rest is checked on the text, most of it by one C scan of each
+block (``_jscan.lines``; for a document, ``_jscan.records`` as it writes the lines): a
+backslash (an escape: this path reads strings as they are written), a line break other
+than ``\\n`` or ``\\r\\n``, a blank line (rows must be lines), a ``null`` for a field its
+record type does not have, inside ``attributes`` or ``roles`` (pyarrow cannot tell null
+from absent), an empty text (a CSV cell's "absent"), a role a CSV cell would split
+otherwise, a record other than a person or a tie (the ``registry`` header on the first
+line is read by the line reader's own code), more than one attribute in a record (their
+order).  Problems are rare and a registry with errors fails anyway, so the line-by-line
+reader, which locates every problem, reports them.  Warnings are the line reader's own:
+the records it would warn about are read again by its code, in its order, each from its
+byte offset (the scan's).  ``tests/graph/test_jsonl_columns.py`` holds both paths to the
+same registry on generated files, good and damaged.
 
 The people stay columns (``ColumnarRegistry.people``), as a CSV folder's do.  A JSON
-document laid out one record a line is read by the same code (``_json_columns``): its
-arrays' lines are handed to :func:`parse_block` with their record type, and
-:class:`Layout` says where each record is (lines and JSON pointers).
+document of any layout is read by the same code (``_json_columns``): its arrays' records,
+written one a line by its scan, are handed to :func:`parse_block` with their record type
+and the scan's notes, and :class:`Layout` says where each record is (lines and JSON
+pointers).
 """
 
 from __future__ import annotations
