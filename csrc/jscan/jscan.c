@@ -239,9 +239,11 @@ static int object(const unsigned char *s, Py_ssize_t n, Py_ssize_t i, long *line
             if (i + 1 >= n) return 0;
             if (s[i + 1] != '\n') return -1;
             break; /* the line is counted at its '\n' */
-        case ':': /* after a key */
-            if (depth == 1) field = text;
-            else if (attribute_key(z, depth, written, field, text) < 0) return -2;
+        case ':': /* after a key (none in text that is no JSON: the parser refuses it) */
+            if (text.len >= 0 && depth == 1) field = text;
+            else if (text.len >= 0 && attribute_key(z, depth, written, field, text) < 0)
+                return -2;
+            text.len = -1;
             *o++ = ':';
             *o++ = ' ';
             break;

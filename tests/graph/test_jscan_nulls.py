@@ -124,3 +124,12 @@ def test_records_says_an_escape_was_kept() -> None:
     escaped = _jscan.records(b'{"a": "say \\"hi\\""}]', 1, 0, 0, NULLABLE)[9]
     plain = _jscan.records(b'{"a": "Jos\\u00e9"}]', 1, 0, 0, NULLABLE)[9]
     assert (escaped, plain) == (1, 0)
+
+
+@pytest.mark.parametrize(
+    "array", [b'{"attributes": {: null}}]', b'{"attributes": {"a" "b": 1}}]', b'{: "x"}]']
+)
+def test_records_leaves_what_is_no_json_to_the_parser(array: bytes) -> None:
+    # a colon after no key notes nothing; the parser refuses the line
+    text, *_, keys, _, _ = _jscan.records(array, 1, 0, 0, NULLABLE)
+    assert text.count(b"\n") == 1 and keys <= {b"a", b"b"}
