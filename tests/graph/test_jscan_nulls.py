@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import json
 from array import array
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dualrel.graph import _jscan
+from dualrel.graph import CORE_ROLES, CORE_TIE_KINDS, _jscan, _jsonl_columns
 from dualrel.graph._jsonl_columns import NULLABLE
+from dualrel.graph.load import load_registry_with_warnings
 
 #: texts without the escapes the scans refuse, with what looks like JSON inside
 TEXTS = st.lists(st.sampled_from([*"ab é:{}[],", "null", "nul"]), max_size=6).map("".join)
@@ -133,3 +135,23 @@ def test_records_leaves_what_is_no_json_to_the_parser(array: bytes) -> None:
     # a colon after no key notes nothing; the parser refuses the line
     text, *_, keys, _, _ = _jscan.records(array, 1, 0, 0, NULLABLE)
     assert text.count(b"\n") == 1 and keys <= {b"a", b"b"}
+
+
+@pytest.mark.parametrize("stride", [1, 2, 3, 64])
+def test_warned_records_are_read_again_from_the_offsets_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stride: int
+) -> None:
+    # every record warned about (an unknown role), a header line and CRLF line ends
+    records = [{"type": "registry", "format": "dualrel.registry/1"}]
+    records += [{"type": "person", "id": f"p{i}", "roles": ["coach", f"r{i}"]} for i in range(9)]
+    records += [{"type": "tie", "kind": "coaching", "source": "p0", "target": "p1"}]
+    path = tmp_path / "reg.jsonl"
+    path.write_bytes("".join(json.dumps(r) + "\r\n" for r in records).encode())
+    monkeypatch.setattr(_jsonl_columns, "STRIDE", stride)
+    monkeypatch.setattr(_jsonl_columns, "BLOCK_SIZE", 100)  # offsets kept across blocks
+    read = _jsonl_columns.read_jsonl_columns(
+        str(path), kinds=dict(CORE_TIE_KINDS), roles=CORE_ROLES, as_of=None
+    )
+    assert read is not None
+    assert read[1] == load_registry_with_warnings(path)[1]
+    assert [w.line for w in read[1] if w.code == "unknown-role"] == list(range(2, 11))

@@ -62,6 +62,7 @@ from dualrel.graph.model import Registry, Tie
 __all__ = [
     "BLOCK_SIZE",
     "NULLABLE",
+    "STRIDE",
     "Layout",
     "Refused",
     "Scanned",
@@ -83,8 +84,12 @@ _MAY_BE_NULL = {
     "tie": ("end", "start", "id", "attributes"),
     "person": ("organisation", "name", "roles", "attributes"),
 }
-#: bytes pyarrow parses in one thread (its chunks of one block parsed in parallel)
-_PARSE_CHUNK = 1 << 20
+#: one JSON Lines record in this many has its byte offset kept (a warned-about record is
+#: read on from the one before it)
+STRIDE = 64
+#: bytes pyarrow parses in one piece: a whole block (1 MB pieces, parsed in parallel,
+#: took more CPU in all and no less wall time on a busy machine)
+_PARSE_CHUNK = 1 << 24
 #: the fields the scan tells nulls of (``_jscan.lines``: bit f for field f, bit 7 for
 #: a null elsewhere) and the bits a record of each type may have
 NULLABLE = tuple(sorted({f.encode() for fields in _MAY_BE_NULL.values() for f in fields}))
@@ -103,11 +108,11 @@ class Refused(Exception):
 class Layout:
     """Where a file's records are, by their position among its people and ties.
 
-    JSON Lines: record r on line ``first + r``, starting at byte ``starts[r]`` of the
-    file.  A JSON document (``people`` given, the number of its people): its ``people``
-    array's records come first, then its ``ties`` array's (record ``people + k`` is tie
-    k), record r's ``{`` on line ``lines[r]`` at byte ``starts[r]`` of the file; each
-    also located by JSON pointer, as the document reader does.
+    JSON Lines: record r on line ``first + r``; record ``k * STRIDE`` starts at byte
+    ``starts[k]`` of the file.  A JSON document (``people`` given, the number of its
+    people): its ``people`` array's records come first, then its ``ties`` array's (record
+    ``people + k`` is tie k), record r's ``{`` on line ``lines[r]`` at byte ``starts[r]``
+    of the file; each also located by JSON pointer, as the document reader does.
     """
 
     first: int
@@ -164,7 +169,9 @@ def _read(
     blocks: list[pa.Table] = []
     header: _Header | None = None
     size = 0
-    starts = array("q")  # each record's byte offset, to read again the few warned about
+    # every STRIDE-th record's byte offset, to read again the few warned about
+    starts = array("q")
+    records = 0
     with open(file, "rb") as f:
         rest = b""
         at = 0  # the byte offset of chunk[0]
@@ -181,7 +188,9 @@ def _read(
             if cut > skip:
                 block = memoryview(chunk)[skip:cut]
                 scanned = scan(block, at + skip)
-                starts.frombytes(scanned.starts)
+                offsets = memoryview(scanned.starts).cast("q")
+                starts.extend(offsets[-records % STRIDE :: STRIDE])
+                records += scanned.lines
                 blocks.append(parse_block(block, None, scanned))
             rest = chunk[cut:]
             at += cut
@@ -269,7 +278,6 @@ def parse_block(
     table = pa_json.read_json(
         pa.py_buffer(block),
         memory_pool=POOL,
-        # chunks a thread each, as the CSV folder's reader parses them
         read_options=pa_json.ReadOptions(block_size=_PARSE_CHUNK),
         parse_options=pa_json.ParseOptions(
             explicit_schema=_schema(names), unexpected_field_behavior="error"
@@ -558,13 +566,16 @@ def _warnings(  # noqa: PLR0917
 
 
 def _lines_at(file: str, layout: Layout, rows: list[int]) -> list[str]:
-    """The text of the records at ``rows`` of a JSON Lines file: each its line."""
+    """The text of the records at ``rows`` of a JSON Lines file: each its line, read on
+    from the offset of the record before it that has one."""
     starts = layout.starts
     assert starts is not None
     out: list[str] = []
     with open(file, "rb") as f:
         for r in rows:
-            f.seek(starts[r])
+            f.seek(starts[r // STRIDE])
+            for _ in range(r % STRIDE):
+                f.readline()
             out.append(f.readline().decode("utf-8"))
     return out
 
