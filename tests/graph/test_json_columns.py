@@ -359,9 +359,9 @@ def test_the_document_is_read_a_block_at_a_time(
     longest = max(map(len, path.read_bytes().splitlines(keepends=True)))
     sizes: list[int] = []
 
-    def parse(block: bytes, record_type: str | None = None) -> Any:
+    def parse(block: bytes, *rest: Any) -> Any:
         sizes.append(len(block))
-        return _jsonl_columns.parse_block(block, record_type)
+        return _jsonl_columns.parse_block(block, *rest)
 
     monkeypatch.setattr(_json_columns, "parse_block", parse)
     monkeypatch.setattr(_json_columns, "BLOCK_SIZE", 64)

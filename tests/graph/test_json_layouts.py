@@ -179,9 +179,9 @@ def test_a_one_line_document_is_read_a_block_at_a_time(
     longest = max(len(json.dumps(r)) for r in doc["people"] + doc["ties"])
     sizes: list[int] = []
 
-    def parse(block: bytes, record_type: str | None = None) -> Any:
+    def parse(block: bytes, *rest: Any) -> Any:
         sizes.append(len(block))
-        return _jsonl_columns.parse_block(block, record_type)
+        return _jsonl_columns.parse_block(block, *rest)
 
     monkeypatch.setattr(_json_columns, "parse_block", parse)
     monkeypatch.setattr(_json_columns, "BLOCK_SIZE", 64)
@@ -195,7 +195,7 @@ def _scan(data: bytes, cuts: list[int]) -> tuple[bytes, bytes, bytes, int, int]:
     buf, line, state, offset = b"", 1, 0, 0
     for end in [*cuts, len(data)]:
         buf += data[len(buf) + offset : end]
-        text, at, where, used, line, state = _jscan.records(buf, line, state, offset)
+        text, at, where, used, line, state, *_ = _jscan.records(buf, line, state, offset, ())
         out, lines, starts = out + text, lines + at, starts + where
         buf, offset = buf[used:], offset + used
         if state == 3:
@@ -225,11 +225,11 @@ def test_the_scan_gives_the_same_records_however_the_text_is_cut(
 def test_the_scan_writes_escaped_characters_as_they_are_but_what_the_columns_refuse() -> None:
     kept = rb"\u0022 \u005c \u001f \n \" \\ \ud800 \udc00 \u00zz \ud800"
     array = rb'{"a": "Jos\u00e9 \ud83d\ude00 \/ \u007f ' + kept + rb'\u0041"}]'
-    text = _jscan.records(array, 1, 0, 0)[0]
+    text = _jscan.records(array, 1, 0, 0, ())[0]
     assert text == '{"a": "José 😀 / \x7f '.encode() + kept + b'A"}\n'
     # an escape cut by the block's end: the record is read whole with the next block
     for cut in range(len(array) - 2):  # all but its "}]"
-        assert _jscan.records(array[:cut], 1, 0, 0)[0] == b""
+        assert _jscan.records(array[:cut], 1, 0, 0, ())[0] == b""
 
 
 @pytest.mark.parametrize(
@@ -237,4 +237,4 @@ def test_the_scan_writes_escaped_characters_as_they_are_but_what_the_columns_ref
 )
 def test_the_scan_refuses_what_is_no_array_of_objects(array: bytes) -> None:
     with pytest.raises(ValueError, match="not an array of objects"):
-        _jscan.records(array, 1, 0, 0)
+        _jscan.records(array, 1, 0, 0, ())

@@ -223,16 +223,15 @@ def _columnar(path: Path) -> tuple[str, Any] | None:
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(file=files(), block=st.sampled_from([64, 200, 1 << 20]), runs=st.sampled_from([0, 64]))
+@given(file=files(), block=st.sampled_from([64, 200, 1 << 20]))
 def test_columns_read_as_the_line_reader_does(
-    tmp_path_factory: pytest.TempPathFactory, file: tuple[str, bool], block: int, runs: int
+    tmp_path_factory: pytest.TempPathFactory, file: tuple[str, bool], block: int
 ) -> None:
     text, plain = file
     path = tmp_path_factory.mktemp("jsonl") / "reg.jsonl"
     path.write_bytes(text.encode("utf-8", "surrogatepass"))
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(_jsonl_columns, "BLOCK_SIZE", block)  # many blocks, lines cut across
-        mp.setattr(_jsonl_columns, "_MOST_RUNS", runs)  # 0: nulls checked line by line
         columnar = _columnar(path)
     event("read by columns" if columnar is not None else "left to the line reader")
     if columnar is not None:

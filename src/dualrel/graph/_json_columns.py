@@ -56,7 +56,14 @@ from dualrel._internal.problems import Collector
 from dualrel._internal.reading import OnRead, check_file
 from dualrel.errors import Problem
 from dualrel.graph import _jscan
-from dualrel.graph._jsonl_columns import Layout, Refused, parse_block, registry_of
+from dualrel.graph._jsonl_columns import (
+    NULLABLE,
+    Layout,
+    Refused,
+    Scanned,
+    parse_block,
+    registry_of,
+)
 from dualrel.graph._people_ties import PeopleTiesReader
 from dualrel.graph.columns import ColumnarRegistry
 from dualrel.graph.model import FORMAT
@@ -235,16 +242,19 @@ def _section(text: _Text, record_type: str) -> _Section:
     lines, starts = array("l"), array("q")
     state = _OPENED
     while True:
-        records, at, offsets, used, line, state = _jscan.records(
-            text.buf, text.line, state, text.offset
+        records, at, offsets, used, line, state, masks, keys, nulls, escaped = _jscan.records(
+            text.buf, text.line, state, text.offset, NULLABLE
         )
+        if escaped:  # read as written: the columns would not read it as the document does
+            raise Refused
         text.buf = text.buf[used:]
         text.line = line
         text.offset += used
         if records:
             lines.frombytes(at)
             starts.frombytes(offsets)
-            blocks.append(parse_block(records, record_type))
+            scanned = Scanned(len(masks), masks, keys, nulls, offsets)
+            blocks.append(parse_block(records, record_type, scanned))
         if state == _CLOSED:
             return _Section(blocks, lines, starts)
         if not text.more():

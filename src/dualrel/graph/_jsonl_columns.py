@@ -11,32 +11,33 @@ It gives exactly what the line-by-line reader (``_jsonl``) gives, or nothing:
 anything is outside what this path reads identically.  pyarrow itself refuses what does
 not fit the schema below: a field of the wrong type, a field no person or tie has, a key
 repeated in an object, a line that is not an object, a control character in a text, text
-that is not UTF-8.  The rest is checked here on the text: a backslash (an escape: this
-path reads strings as they are written), a line break other than ``\\n`` or ``\\r\\n``, a
-blank line (rows must be lines), a ``null`` for a field its record type does not have,
-inside ``attributes`` or ``roles`` (pyarrow cannot tell null from absent), an empty text
-(a CSV cell's "absent"), a role a CSV cell would split otherwise, a record other than a
-person or a tie (the ``registry`` header on the first line is read by the line reader's
-own code), more than one attribute in a record (their order).  Problems are rare and a
-registry with errors fails anyway, so the line-by-line reader, which locates every
-problem, reports them.  Warnings are the line reader's own: the records it would warn
-about are read again by its code, in its order.  ``tests/graph/test_jsonl_columns.py``
-holds both paths to the same registry on generated files, good and damaged.
+that is not UTF-8.  The rest is checked on the text, most of it by one C scan of each
+block (``_jscan.lines``; for a document, ``_jscan.records`` as it writes the lines): a
+backslash (an escape: this path reads strings as they are written), a line break other
+than ``\\n`` or ``\\r\\n``, a blank line (rows must be lines), a ``null`` for a field its
+record type does not have, inside ``attributes`` or ``roles`` (pyarrow cannot tell null
+from absent), an empty text (a CSV cell's "absent"), a role a CSV cell would split
+otherwise, a record other than a person or a tie (the ``registry`` header on the first
+line is read by the line reader's own code), more than one attribute in a record (their
+order).  Problems are rare and a registry with errors fails anyway, so the line-by-line
+reader, which locates every problem, reports them.  Warnings are the line reader's own:
+the records it would warn about are read again by its code, in its order, each from its
+byte offset (the scan's).  ``tests/graph/test_jsonl_columns.py`` holds both paths to the
+same registry on generated files, good and damaged.
 
 The people stay columns (``ColumnarRegistry.people``), as a CSV folder's do.  A JSON
-document laid out one record a line is read by the same code (``_json_columns``): its
-arrays' lines are handed to :func:`parse_block` with their record type, and
-:class:`Layout` says where each record is (lines and JSON pointers).
+document of any layout is read by the same code (``_json_columns``): its arrays' records,
+written one a line by its scan, are handed to :func:`parse_block` with their record type
+and the scan's notes, and :class:`Layout` says where each record is (lines and JSON
+pointers).
 """
 
 from __future__ import annotations
 
-import re
 from array import array
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
-from itertools import islice
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -46,6 +47,7 @@ from dualrel._internal import decode
 from dualrel._internal.problems import MAX_ERRORS, Collector
 from dualrel._internal.reading import OnRead, check_file
 from dualrel.errors import Problem
+from dualrel.graph import _jscan
 from dualrel.graph._arrow_columns import (  # one pool: memory goes back to the objects built next
     POOL,
     line_map,
@@ -57,7 +59,17 @@ from dualrel.graph._people_ties import PeopleTiesReader
 from dualrel.graph.columns import ColumnarRegistry
 from dualrel.graph.model import Registry, Tie
 
-__all__ = ["BLOCK_SIZE", "Layout", "Refused", "parse_block", "read_jsonl_columns", "registry_of"]
+__all__ = [
+    "BLOCK_SIZE",
+    "NULLABLE",
+    "STRIDE",
+    "Layout",
+    "Refused",
+    "Scanned",
+    "parse_block",
+    "read_jsonl_columns",
+    "registry_of",
+]
 
 #: Bytes parsed at a time (the tests make it small, so that small files are many blocks).
 BLOCK_SIZE = 16 << 20
@@ -72,11 +84,20 @@ _MAY_BE_NULL = {
     "tie": ("end", "start", "id", "attributes"),
     "person": ("organisation", "name", "roles", "attributes"),
 }
-#: runs of one record type in a block beyond which its nulls are checked line by line
-_MOST_RUNS = 64
-_NEWLINE = pa.scalar(10, pa.uint8())
-_NULL_FIELD = r'"(?:{})"\s*:\s*null'
-_FIRST_ATTRIBUTE = re.compile(rb'"attributes"\s*:\s*\{\s*"([^"]*)"')
+#: one JSON Lines record in this many has its byte offset kept (a warned-about record is
+#: read on from the one before it)
+STRIDE = 64
+#: bytes pyarrow parses in one piece: a whole block (1 MB pieces, parsed in parallel,
+#: took more CPU in all and no less wall time on a busy machine)
+_PARSE_CHUNK = 1 << 24
+#: the fields the scan tells nulls of (``_jscan.lines``: bit f for field f, bit 7 for
+#: a null elsewhere) and the bits a record of each type may have
+NULLABLE = tuple(sorted({f.encode() for fields in _MAY_BE_NULL.values() for f in fields}))
+_ELSEWHERE = 0x80
+_ALLOWED = {
+    t: pa.scalar(sum(1 << NULLABLE.index(f.encode()) for f in fields), pa.uint8())
+    for t, fields in _MAY_BE_NULL.items()
+}
 
 
 class Refused(Exception):
@@ -87,11 +108,11 @@ class Refused(Exception):
 class Layout:
     """Where a file's records are, by their position among its people and ties.
 
-    JSON Lines: record r on line ``first + r``.  A JSON document (``people`` given, the
-    number of its people): its ``people`` array's records come first, then its ``ties``
-    array's (record ``people + k`` is tie k), record r's ``{`` on line ``lines[r]`` at
-    byte ``starts[r]`` of the file; each also located by JSON pointer, as the document
-    reader does.
+    JSON Lines: record r on line ``first + r``; record ``k * STRIDE`` starts at byte
+    ``starts[k]`` of the file.  A JSON document (``people`` given, the number of its
+    people): its ``people`` array's records come first, then its ``ties`` array's (record
+    ``people + k`` is tie k), record r's ``{`` on line ``lines[r]`` at byte ``starts[r]``
+    of the file; each also located by JSON pointer, as the document reader does.
     """
 
     first: int
@@ -148,21 +169,31 @@ def _read(
     blocks: list[pa.Table] = []
     header: _Header | None = None
     size = 0
+    # every STRIDE-th record's byte offset, to read again the few warned about
+    starts = array("q")
+    records = 0
     with open(file, "rb") as f:
         rest = b""
+        at = 0  # the byte offset of chunk[0]
         while True:
             data = f.read(BLOCK_SIZE)
             size += len(data)
-            chunk = rest + data
+            chunk = rest + data if rest else data
             cut = chunk.rfind(b"\n") + 1 if data else len(chunk)
-            block, rest = chunk[:cut], chunk[cut:]
-            if header is None and (block or not data):
-                if block.startswith(b"\xef\xbb\xbf"):
-                    block = block[3:]
-                header = _header(block, kinds, roles)
-                block = block[header.skip :]
-            if block:
-                blocks.append(parse_block(block))
+            skip = 0
+            if header is None and (cut or not data):
+                skip = 3 if chunk.startswith(b"\xef\xbb\xbf") else 0
+                header = _header(chunk, skip, cut, kinds, roles)
+                skip += header.skip
+            if cut > skip:
+                block = memoryview(chunk)[skip:cut]
+                scanned = scan(block, at + skip)
+                offsets = memoryview(scanned.starts).cast("q")
+                starts.extend(offsets[-records % STRIDE :: STRIDE])
+                records += scanned.lines
+                blocks.append(parse_block(block, None, scanned))
+            rest = chunk[cut:]
+            at += cut
             if not data:
                 break
     if header is None or not blocks:
@@ -170,7 +201,7 @@ def _read(
     return registry_of(
         file,
         blocks,
-        Layout(header.lines + 1),
+        Layout(header.lines + 1, starts=starts),
         header.as_of,
         kinds=kinds,
         roles=roles,
@@ -187,11 +218,13 @@ class _Header:
     as_of: date | None
 
 
-def _header(block: bytes, kinds: Mapping[str, bool], roles: Collection[str]) -> _Header:
-    """The ``registry`` record on the first line, read by the line reader's own code
-    (refused when it has any problem)."""
-    end = block.find(b"\n")
-    line = block[: end if end >= 0 else len(block)]
+def _header(
+    chunk: bytes, start: int, cut: int, kinds: Mapping[str, bool], roles: Collection[str]
+) -> _Header:
+    """The ``registry`` record on the first line (``chunk[start:cut]``, whole lines), read
+    by the line reader's own code (refused when it has any problem)."""
+    end = chunk.find(b"\n", start, cut)
+    line = chunk[start : end if end >= 0 else cut]
     if b'"registry"' not in line:
         return _Header(0, 0, None)
     from dualrel.graph._jsonl import header_as_of  # noqa: PLC0415
@@ -203,105 +236,77 @@ def _header(block: bytes, kinds: Mapping[str, bool], roles: Collection[str]) -> 
     as_of = header_as_of(obj, PeopleTiesReader(c, kinds, roles), "", 1, c)
     if c.errors:
         raise Refused
-    return _Header(end + 1 if end >= 0 else len(block), 1, as_of)
+    return _Header(end + 1 - start if end >= 0 else cut - start, 1, as_of)
 
 
-def parse_block(block: bytes, record_type: str | None = None) -> pa.Table:
+@dataclass(frozen=True, slots=True)
+class Scanned:
+    """What the scan of a block's text found (``_jscan.lines``): its lines, a byte a
+    line of the nullable fields given null (bit 7: a null elsewhere), those or-ed, the
+    keys of every ``attributes`` object, and each line's byte offset in the file (C long
+    longs)."""
+
+    lines: int
+    masks: bytes
+    keys: set[bytes]
+    nulls: int
+    starts: bytes
+
+
+def scan(block: bytes | memoryview, base: int) -> Scanned:
+    """The scan of ``block``, at byte ``base`` of its file; refused when it has what
+    pyarrow reads otherwise than the line reader: an escape (this path reads strings as
+    they are written), a carriage return but before a line feed."""
+    try:
+        return Scanned(*_jscan.lines(block, NULLABLE, base))
+    except ValueError:
+        raise Refused from None
+
+
+def parse_block(
+    block: bytes | memoryview, record_type: str | None = None, scanned: Scanned | None = None
+) -> pa.Table:
     """One block (whole lines) as a table of the schema, checked against its text; with
     ``record_type``, every record is of that type and has no ``type`` field (a JSON
-    document's section)."""
+    document's section); ``scanned``, the block's scan when its caller made it."""
     # pyarrow refuses control characters inside a text and text that is not UTF-8
-    if b"\\" in block:
-        raise Refused
-    if b"\r" in block and block.count(b"\r") != block.count(b"\r\n"):
-        raise Refused
-    # the attributes named first in their objects: a second one is refused anyway, and
-    # a field not in the schema fails the parse
-    keys = sorted({k.decode() for k in _FIRST_ATTRIBUTE.findall(block)})
-    if any(k in _TOP for k in keys):  # the null checks tell fields from attributes by name
+    if scanned is None:
+        scanned = scan(block, 0)
+    names = sorted(k.decode() for k in scanned.keys)
+    if any(k in _TOP for k in names):  # not told from a field by the CSV columns
         raise Refused
     table = pa_json.read_json(
         pa.py_buffer(block),
         memory_pool=POOL,
-        read_options=pa_json.ReadOptions(block_size=1 << 24),
+        read_options=pa_json.ReadOptions(block_size=_PARSE_CHUNK),
         parse_options=pa_json.ParseOptions(
-            explicit_schema=_schema(keys), unexpected_field_behavior="error"
+            explicit_schema=_schema(names), unexpected_field_behavior="error"
         ),
     )
-    lines = block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
-    if table.num_rows != lines:  # a blank line, or two records on one
+    if table.num_rows != scanned.lines:  # a blank line, or two records on one
         raise Refused
     if record_type is not None:
         at = table.schema.get_field_index("type")
         if table.column(at).null_count != table.num_rows:  # an unknown field to the document
             raise Refused
         table = table.set_column(at, "type", pa.repeat(record_type, table.num_rows))
-    if b"null" in block:
-        _check_nulls(block, table)
+    if scanned.nulls:
+        _check_nulls(scanned, table.column("type"))
     return table
 
 
-def _check_nulls(block: bytes, table: pa.Table) -> None:
+def _check_nulls(scanned: Scanned, kind: pa.ChunkedArray) -> None:
     """Refused when a record gives null for a field its type does not have, in its
     ``attributes``, or in its ``roles``: pyarrow reads null as absent, the line reader
-    does not.  Without a backslash in the text, a quote always opens or closes a text,
-    so ``"name": null`` is a field given as null, and a line with every text removed has
-    ``null`` exactly where a value is null.
-
-    Records of one type usually come in long runs (the people, then the ties): a run
-    whose every ``null`` is one of its type's fields written the usual way is counted in
-    its text at once; only another run is looked at line by line."""
-    n = table.num_rows
-    offsets = _line_ends(block)
-    lines = _lines(block, offsets).slice(0, n)
-    kind = table.column("type").combine_chunks()
-    changes = pc.indices_nonzero(pc.not_equal(kind.slice(1), kind.slice(0, n - 1)))
-    starts = [0, *(i + 1 for i in changes.to_pylist())]
-    if len(starts) > _MOST_RUNS:
-        _check_lines(lines, kind)
-        return
-    for start, end in zip(starts, [*starts[1:], n], strict=True):
-        fields = _MAY_BE_NULL.get(kind[start].as_py())
-        if fields is None:  # not a person or a tie: refused later
-            continue
-        text = block[offsets[start].as_py() : offsets[end].as_py()]
-        nulls = text.count(b"null")
-        if nulls and nulls != sum(text.count(b'"%s": null' % f.encode()) for f in fields):
-            _check_lines(lines.slice(start, end - start), kind.slice(start, end - start))
-
-
-def _check_lines(lines: pa.Array, kind: pa.Array) -> None:
-    """:func:`_check_nulls` line by line."""
-    with_null = pc.match_substring(lines, "null")
-    for name, fields in _MAY_BE_NULL.items():
-        texts = pc.filter(lines, pc.and_(with_null, pc.equal(kind, name)))
-        if not len(texts):
-            continue
-        allowed = pc.count_substring_regex(texts, _NULL_FIELD.format("|".join(fields)))
-        odd = pc.not_equal(pc.count_substring(texts, "null"), allowed)
-        if not pc.any(odd).as_py():
-            continue
-        # "null" inside a text (a name) counts too: count again with the texts removed
-        bare = pc.replace_substring_regex(pc.filter(texts, odd), r'"[^"]*"', '""')
-        if pc.any(pc.not_equal(pc.count_substring(bare, "null"), pc.filter(allowed, odd))).as_py():
-            raise Refused
-
-
-def _line_ends(block: bytes) -> pa.Array:
-    """Where each line of ``block`` starts, then where the last one ends (int64)."""
-    octets = pa.Array.from_buffers(pa.uint8(), len(block), [None, pa.py_buffer(block)])
-    breaks = pc.add(pc.indices_nonzero(pc.equal(octets, _NEWLINE)).cast(pa.int64()), 1)
-    ends = [pa.array([0], pa.int64()), breaks]
-    if not block.endswith(b"\n"):
-        ends.append(pa.array([len(block)], pa.int64()))
-    return pa.concat_arrays(ends)
-
-
-def _lines(block: bytes, ends: pa.Array) -> pa.Array:
-    """The lines of ``block`` (each with its line break) as binary, without a copy."""
-    return pa.Array.from_buffers(
-        pa.large_binary(), len(ends) - 1, [None, ends.buffers()[1], pa.py_buffer(block)]
-    )
+    does not."""
+    if scanned.nulls & _ELSEWHERE:
+        raise Refused
+    masks = scanned.masks
+    found = pa.Array.from_buffers(pa.uint8(), len(masks), [None, pa.py_buffer(masks)])
+    # a record of neither type is refused later
+    allowed = pc.if_else(pc.equal(kind, "tie"), _ALLOWED["tie"], _ALLOWED["person"])
+    if pc.any(pc.not_equal(pc.bit_wise_and(found, pc.bit_wise_not(allowed)), 0)).as_py():
+        raise Refused
 
 
 def _schema(keys: list[str]) -> pa.Schema:
@@ -517,7 +522,7 @@ def _warnings(  # noqa: PLR0917
     at = pc.take(tie_rows, pa.array(mismatched, pa.int64())).to_pylist() if mismatched else []
     wanted = sorted(set(suspects.to_pylist()) | set(at))
     if layout.people is None:
-        texts = _lines_at(file, [layout.line(r) for r in wanted])
+        texts = _lines_at(file, layout, wanted)
         reader = PeopleTiesReader(c, kinds, roles, extra_fields=("type",))
     else:  # the document reader's own, each field on its line
         texts = _records_at(file, layout, wanted)
@@ -560,15 +565,18 @@ def _warnings(  # noqa: PLR0917
         )
 
 
-def _lines_at(file: str, lines: list[int]) -> list[str]:
-    """The text of each of ``lines`` (ascending, 1-based) of ``file``."""
+def _lines_at(file: str, layout: Layout, rows: list[int]) -> list[str]:
+    """The text of the records at ``rows`` of a JSON Lines file: each its line, read on
+    from the offset of the record before it that has one."""
+    starts = layout.starts
+    assert starts is not None
     out: list[str] = []
     with open(file, "rb") as f:
-        at = 0
-        for line in lines:
-            text = next(islice(f, line - at - 1, None))
-            at = line
-            out.append(text.decode("utf-8-sig" if line == 1 else "utf-8"))
+        for r in rows:
+            f.seek(starts[r // STRIDE])
+            for _ in range(r % STRIDE):
+                f.readline()
+            out.append(f.readline().decode("utf-8"))
     return out
 
 
