@@ -176,3 +176,28 @@ def test_a_section_given_both_ways_is_refused(tmp_path: Path) -> None:
     with pytest.raises(RegistryError) as e:
         load_registry(d)
     assert [(Path(p.file).name, p.code) for p in e.value.problems] == [("ties.csv", "invalid")]
+
+
+@pytest.mark.parametrize("columnar", [False, True])
+def test_a_person_given_again_in_a_later_part_has_no_roles_read(
+    tmp_path: Path, columnar: bool
+) -> None:
+    """As within one file, a row giving an id of an earlier part is a duplicate whose roles
+    are not read: its unknown role is not warned about, and a later row's use of the same
+    roles text is the first one (the split reader once warned at the duplicate)."""
+    people = "id,roles\np1,coach\np2,client\np1,wizard\np3,wizard\n"
+    ties = "id,kind,source,target\nt1,coaching,p1,p2\n"
+    one, split = tmp_path / "one", tmp_path / "split"
+    one.mkdir()
+    split.mkdir()
+    (one / "people.csv").write_text(people, encoding="utf-8")
+    (one / "ties.csv").write_text(ties, encoding="utf-8")
+    for k, text in enumerate(_split_text(people, [2])):
+        (split / f"people-{k + 1:04d}.csv").write_text(text, encoding="utf-8")
+    (split / "ties-0001.csv").write_text(ties, encoding="utf-8")
+    want = _load(one, columnar=columnar)
+    assert want == (
+        "error",
+        [("duplicate-person", "p1", "id"), ("unknown-role", "p3", "roles")],
+    )
+    assert _load(split, columnar=columnar) == want

@@ -188,10 +188,14 @@ def _read_people(
     on_read: OnRead | None = None,
     *,
     roles_cache: dict[str, tuple[str, ...]] | None = None,
+    earlier: set[str] | None = None,
 ) -> tuple[list[Person], LineRuns, _Lookup]:
     """People in file order, their lines, and id -> Person (duplicates reported).
     ``roles_cache`` (the parts of a split folder share one) has each roles text split
-    once: an unknown role is warned about where its text is first seen."""
+    once: an unknown role is warned about where its text is first seen.  ``earlier``:
+    the ids of the parts read before; a row giving one again is a duplicate (reported
+    when the parts are merged) whose roles are not read, as within one file, and this
+    part's ids are added to it."""
     people: list[Person] = []
     lines = LineRuns()
     by_id = _Lookup()
@@ -235,7 +239,9 @@ def _read_people(
                 continue
             roles_text = row[i_roles]
             roles = roles_cache.get(roles_text)
-            if roles is None:
+            if earlier is not None and pid in earlier:
+                roles = ()  # the registry fails: no warning, no first use of the text
+            elif roles is None:
                 roles = split_roles(roles_text, roles_vocab, c, file, line, pid)
                 roles_cache[roles_text] = roles
             set_id(p, pid)
@@ -251,6 +257,8 @@ def _read_people(
                 lines.offsets.append(off)
             n += 1
         lines.count = n
+    if earlier is not None:
+        earlier.update(by_id)
     return people, lines, by_id
 
 
@@ -572,8 +580,10 @@ def _read_parts(  # noqa: PLR0917
 ) -> tuple[list[Person], PartLines, _Lookup, list[Tie], PartLines]:
     """People and ties of a split folder, row by row, part after part."""
     split: dict[str, tuple[str, ...]] = {}
+    given: set[str] = set()
     read = [
-        (f, *_read_people(f, f, c, roles, on_read, roles_cache=split)[:2]) for f in layout.people
+        (f, *_read_people(f, f, c, roles, on_read, roles_cache=split, earlier=given)[:2])
+        for f in layout.people
     ]
     people, plines, by_id = merge_people(read, c)
     if any(p.file in layout.people and p.code in _HALTING for p in c.errors):
