@@ -91,3 +91,16 @@ def test_a_part_without_ties_keeps_no_file() -> None:
     assert block.ties is None
     assert opened(block) is None
     assert opened(pickle.loads(pickle.dumps(block))) is None
+
+
+def test_tables_are_kept_where_only_their_user_can_read_them() -> None:
+    """The tables hold people's ids and roles: in a folder of this process's own (0700,
+    made by ``mkdtemp``), never in a shared folder of a fixed name."""
+    from dualrel.scale._on_disk import stored  # noqa: PLC0415 (beside its test)
+
+    a = stored(pa.array(["p1", "p2"]))
+    b = stored(pa.table({"id": ["p3"]}))
+    folder = os.path.dirname(a.path)
+    assert os.path.dirname(b.path) == folder  # one folder a process
+    assert os.path.basename(folder).startswith("dualrel-tables-")
+    assert os.stat(folder).st_mode & 0o777 == 0o700

@@ -26,6 +26,7 @@ handle is released (its last reference in the worker's process dropped).
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import pickle
@@ -69,16 +70,31 @@ class Block:
     people: Stored | None
 
 
+#: This process's folder for its tables, by the directory it was made in
+_FOLDERS: dict[str, str] = {}
+
+
 def _directory() -> str:
+    """A folder of this process's own, readable by its user alone (the tables hold
+    people's ids, roles and tie attributes), made once in the worker's local directory
+    (outside a worker, the client or a test: the system's temporary folder, where a
+    folder of a fixed name could be another user's)."""
     try:
         from distributed import get_worker  # noqa: PLC0415
 
         base = str(get_worker().local_directory)
     except (ImportError, ValueError):  # not in a worker (the client, a test)
         base = tempfile.gettempdir()
-    folder = os.path.join(base, "dualrel-tables")
-    os.makedirs(folder, exist_ok=True)
+    folder = _FOLDERS.get(base)
+    if folder is None or not os.path.isdir(folder):
+        folder = _FOLDERS[base] = tempfile.mkdtemp(prefix="dualrel-tables-", dir=base)
+        atexit.register(_remove_folder, folder)
     return folder
+
+
+def _remove_folder(folder: str) -> None:
+    with contextlib.suppress(OSError):  # left when a table is still held: the files go
+        os.rmdir(folder)
 
 
 def _remove(path: str) -> None:
