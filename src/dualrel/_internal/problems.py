@@ -51,15 +51,17 @@ class Collector:
         record: str | None = None,
         field: str | None = None,
     ) -> None:
-        if len(self.warnings) >= MAX_ERRORS:
-            return
-        self.warnings.append(_problem(file, code, message, line, pointer, record, field, "warning"))
+        self.keep_warning(_problem(file, code, message, line, pointer, record, field, "warning"))
+
+    def keep_warning(self, problem: Problem) -> None:
+        """Keep the warning ``problem`` unless ``MAX_ERRORS`` are kept already."""
+        if len(self.warnings) < MAX_ERRORS:
+            self.warnings.append(problem)
 
     def add(self, problem: Problem) -> None:
         """Collect a problem made elsewhere (an error or a warning, by its severity)."""
         if problem.severity == "warning":
-            if len(self.warnings) < MAX_ERRORS:
-                self.warnings.append(problem)
+            self.keep_warning(problem)
         elif len(self.errors) >= MAX_ERRORS:
             self.truncated += 1
         else:

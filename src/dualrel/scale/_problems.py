@@ -47,7 +47,7 @@ from dualrel._internal.suggest import (
     near_lengths,
     scored,
 )
-from dualrel.errors import Problem, ProblemCode
+from dualrel.errors import Problem
 from dualrel.graph._csv import _HALTING, _Lookup, _read_people, _read_ties, _Reader
 from dualrel.graph._csv_common import TIE_COLUMNS, duplicate_id
 from dualrel.graph.model import Person
@@ -99,22 +99,11 @@ class PartCollector(Collector):
     def found(self) -> int:
         return len(self.errors) + self.truncated
 
-    def warning(
-        self,
-        file: str,
-        code: ProblemCode,
-        message: str,
-        *,
-        line: int | None = None,
-        pointer: str | None = None,
-        record: str | None = None,
-        field: str | None = None,
-    ) -> None:
-        if self.capped and len(self.warnings) >= MAX_ERRORS:
-            return
-        c = Collector()
-        c.warning(file, code, message, line=line, pointer=pointer, record=record, field=field)
-        self.warnings.extend(c.warnings)
+    def keep_warning(self, problem: Problem) -> None:
+        if self.capped:
+            super().keep_warning(problem)
+        else:
+            self.warnings.append(problem)
 
 
 class _RolesSeen(dict[str, tuple[str, ...]]):
