@@ -31,12 +31,13 @@ from typing import Any
 RESULTS = Path(__file__).parent / "results"
 
 
-def _child(kind: str, folder: str, workers: int) -> None:
+def _child(kind: str, folder: str, workers: int, measure: bool = False) -> None:
     from dualrel import run_check  # noqa: PLC0415
     from dualrel.errors import RegistryError  # noqa: PLC0415
 
     started = time.perf_counter()
     problems: list[Any] = []
+    network: dict[str, int] | None = {} if measure and kind != "one" else None
     try:
         if kind == "one":
             run_check(folder)
@@ -45,7 +46,7 @@ def _child(kind: str, folder: str, workers: int) -> None:
 
             with connect(f"local:{workers}") as client:
                 started = time.perf_counter()  # the cluster's start is not the check's
-                check_on_dask(client, folder)
+                check_on_dask(client, folder, network=network)
     except RegistryError as e:
         problems = [[p.file, p.line, p.code, p.message, p.severity] for p in e.problems]
     wall = time.perf_counter() - started
@@ -57,6 +58,7 @@ def _child(kind: str, folder: str, workers: int) -> None:
                 "cpu": use.ru_utime + use.ru_stime,
                 "peak_mb": use.ru_maxrss / 1024,
                 "problems": problems,
+                **({} if network is None else {"network": network}),
             }
         )
     )
@@ -80,11 +82,11 @@ def _plant(folder: Path) -> None:
         f.write("".join(r + "\n" for r in rows))
 
 
-def _run(kind: str, src: str, folder: Path, workers: int) -> dict[str, Any]:
+def _run(kind: str, src: str, folder: Path, workers: int, measure: bool) -> dict[str, Any]:
     env = {**os.environ, "PYTHONPATH": str(Path(src).resolve())}
     code = (
         f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); "
-        f"import invalid_on_dask as b; b._child({kind!r}, {str(folder)!r}, {workers})"
+        f"import invalid_on_dask as b; b._child({kind!r}, {str(folder)!r}, {workers}, {measure})"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
@@ -100,6 +102,7 @@ def main() -> None:
     p.add_argument("--repeat", type=int, default=2)
     p.add_argument("--work", required=True)
     p.add_argument("--tree", action="append", default=[], help="NAME=SRC")
+    p.add_argument("--network", action="store_true", help="measure the bytes of each stage")
     args = p.parse_args()
     sys.path.insert(0, str(Path(__file__).parents[1] / "src"))
     from dualrel.graph.parts import split_folder  # noqa: PLC0415
@@ -116,7 +119,7 @@ def main() -> None:
     problems = None
     for _ in range(args.repeat):
         for kind, name, src in trees:
-            got = _run(kind, src, folder, args.workers)
+            got = _run(kind, src, folder, args.workers, args.network)
             found = got.pop("problems")
             if problems is None:
                 problems = found

@@ -179,6 +179,47 @@ def test_more_problems_than_the_cap_are_cut_and_counted_as_one_machine(
     assert _on_dask(client, folder) == expected
 
 
+def test_the_bytes_each_stage_of_the_problems_sends_are_measured(
+    client: Any, tmp_path: Path
+) -> None:
+    folder = tmp_path / "reg"
+    _many_bad(folder)
+    network: dict[str, int] = {}
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr("dualrel.check.load_for_rules", _refused)
+        with pytest.raises(RegistryError) as e:
+            check_on_dask(client, folder, network=network)
+    assert e.value.problems == _outcome(run_check, folder)[1]
+    stages = {k.removeprefix("problems.") for k in network if k.startswith("problems.")}
+    assert stages >= {
+        "gather.files",
+        "gather.people",
+        "shuffle.people",
+        "shuffle.ends",
+        "gather.joins",
+        "join.people",
+        "gather.ties",
+        "shuffle.tie_ids",
+        "gather.tie_ids",
+        "gather.hints",
+    }
+    # every person id of the people parts crosses to its bucket, every distinct end to
+    # its bucket: their text is a floor of what was sent
+    ids = {
+        line.split(",")[0]
+        for f in folder.glob("people-*.csv")
+        for line in f.read_text(encoding="utf-8").splitlines()[1:]
+    }
+    assert network["problems.shuffle.people"] >= sum(map(len, ids))
+    ends = {
+        cell
+        for f in folder.glob("ties-*.csv")
+        for line in f.read_text(encoding="utf-8").splitlines()[1:]
+        for cell in line.split(",")[2:4]
+    }
+    assert network["problems.shuffle.ends"] >= sum(map(len, ends))
+
+
 def test_the_ties_parts_of_people_whose_header_stops_are_checked_by_their_headers(
     client: Any, tmp_path: Path
 ) -> None:

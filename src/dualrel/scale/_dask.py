@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import pickle
 from collections.abc import Collection, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -32,6 +31,7 @@ from dualrel.findings import CheckResult, Report
 from dualrel.graph.model import Registry
 from dualrel.rules.partitions import evaluate_partition, partition
 from dualrel.rules.plan import CompiledRuleset
+from dualrel.scale._network import count, size
 
 __all__ = ["check_on_dask", "connect", "dask_evaluator", "dask_reader"]
 
@@ -174,9 +174,9 @@ class _OnDask:
                 raise
             raise _lost(e) from e
         if self.network is not None:
-            _count(self.network, "shuffle.partitions", sum(map(_size, parts)))
-            _count(self.network, "ruleset", _size(compiled) * len(parts))
-            _count(self.network, "gather.matches", sum(map(_size, results)))
+            count(self.network, "shuffle.partitions", sum(map(size, parts)))
+            count(self.network, "ruleset", size(compiled) * len(parts))
+            count(self.network, "gather.matches", sum(map(size, results)))
         busy = sum(
             span["stop"] - span["start"]
             for task in stream.data
@@ -184,14 +184,6 @@ class _OnDask:
             if span.get("action") == "compute"
         )
         return results, float(busy)
-
-
-def _size(value: object) -> int:
-    return len(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
-
-
-def _count(into: MutableMapping[str, int], key: str, n: int) -> None:
-    into[key] = into.get(key, 0) + n
 
 
 def _lost(e: BaseException) -> ClusterError:

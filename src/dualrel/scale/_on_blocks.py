@@ -40,7 +40,7 @@ from dualrel.graph.parts import csv_layout
 from dualrel.rules.engine import _evaluation_date
 from dualrel.rules.numbers import _numeric_reads
 from dualrel.rules.plan import CompiledRuleset
-from dualrel.scale import _blocks, _problems, _pushdown
+from dualrel.scale import _blocks, _network, _problems, _pushdown
 from dualrel.scale._blocks import PART, ROW, pick
 
 __all__ = ["read_on_blocks"]
@@ -69,12 +69,6 @@ def _block_head(result: Any) -> tuple[bool, tuple[Problem, ...]]:
     return result[0] is not None, result[1]
 
 
-def _size(value: Any) -> int:
-    from dualrel.scale._dask import _size as pickled  # noqa: PLC0415
-
-    return pickled(value)
-
-
 def read_on_blocks(
     client: Any,
     path: str,
@@ -96,9 +90,7 @@ def read_on_blocks(
     submit = client.submit
 
     def measured(key: str, futures: Sequence[Any]) -> None:
-        if network is not None:  # sized where each result is, not brought here
-            sizes = client.gather([submit(_size, f, pure=False) for f in futures])
-            network[key] = network.get(key, 0) + sum(sizes)
+        _network.measure(client, network, key, futures)
 
     # two buckets per worker thread: enough to spread the joins, few enough that the
     # tasks taking each part's share of a bucket stay few
@@ -118,7 +110,9 @@ def read_on_blocks(
         or len({h[1] for h in tie_heads}) != 1
     ):
         del people, ties
-        _problems.gather_problems(client, layout, kinds=kinds, roles=roles, buckets=buckets)
+        _problems.gather_problems(
+            client, layout, kinds=kinds, roles=roles, buckets=buckets, network=network
+        )
         return None
     n_people = sum(h[3] for h in heads)
     if not n_people:
@@ -134,7 +128,9 @@ def read_on_blocks(
     del shuffled_people, shuffled_ends
     if not all(client.gather([submit(pick, j, 0) for j in joins])):
         del joins, people, ties
-        _problems.gather_problems(client, layout, kinds=kinds, roles=roles, buckets=buckets)
+        _problems.gather_problems(
+            client, layout, kinds=kinds, roles=roles, buckets=buckets, network=network
+        )
         return None
     named = [[submit(pick, j, 1, t) for j in joins] for t in range(len(ties))]
     validated = [
@@ -155,14 +151,18 @@ def read_on_blocks(
     block_heads = client.gather([submit(_block_head, v) for v in validated])
     if not all(ok for ok, _ in block_heads):
         del validated
-        _problems.gather_problems(client, layout, kinds=kinds, roles=roles, buckets=buckets)
+        _problems.gather_problems(
+            client, layout, kinds=kinds, roles=roles, buckets=buckets, network=network
+        )
         return None
     ids = [[submit(pick, v, 2, k) for v in validated] for k in range(buckets)]
     unique = [submit(_blocks.unique_bucket, ids[k], pure=False) for k in range(buckets)]
     measured("shuffle.tie_ids", [f for fs in ids for f in fs])
     if not all(client.gather(unique)):
         del ids, unique, validated
-        _problems.gather_problems(client, layout, kinds=kinds, roles=roles, buckets=buckets)
+        _problems.gather_problems(
+            client, layout, kinds=kinds, roles=roles, buckets=buckets, network=network
+        )
         return None
     del ids, unique
     blocks = [submit(pick, v, 0) for v in validated]

@@ -31,7 +31,7 @@ from __future__ import annotations
 import heapq
 import zlib
 from collections import Counter
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, replace
 from itertools import chain
 from typing import Any, Generic, TypeVar
@@ -53,6 +53,7 @@ from dualrel.graph._csv_common import TIE_COLUMNS, duplicate_id
 from dualrel.graph.model import Person
 from dualrel.graph.parts import Layout
 from dualrel.scale._blocks import local, pick
+from dualrel.scale._network import measure
 
 __all__ = ["PartCollector", "PartProblems", "gather_problems"]
 
@@ -372,49 +373,65 @@ def gather_problems(
     kinds: Mapping[str, bool],
     roles: Collection[str],
     buckets: int,
+    network: MutableMapping[str, int] | None = None,
 ) -> None:
     """Raise the ``RegistryError`` one machine raises for the CSV folder of ``layout``,
     its parts read on ``client``'s workers; return when the row reader finds no error
-    (the folder is then read as one machine reads it)."""
+    (the folder is then read as one machine reads it).  ``network``, when given, gets
+    the bytes of each of its stages, under keys beginning ``problems.``."""
     submit = client.submit
+
+    def measured(key: str, futures: Sequence[Any]) -> None:
+        measure(client, network, "problems." + key, futures)
+
     c = Collector()
     files = [*layout.people, *layout.ties]
-    for problems in client.gather([submit(checked_file, f, pure=False) for f in files]):
+    checked = [submit(checked_file, f, pure=False) for f in files]
+    measured("gather.files", checked)
+    for problems in client.gather(checked):
         for p in problems:
             c.add(p)
     c.raise_if_errors()
     people = [submit(people_part, f, buckets, roles, pure=False) for f in layout.people]
     ends = [submit(ties_ends, f, buckets, pure=False) for f in layout.ties]
     seen: set[str] = set()
-    for head in client.gather([submit(pick, p, 0) for p in people]):
+    people_heads = [submit(pick, p, 0) for p in people]
+    measured("gather.people", people_heads)
+    for head in client.gather(people_heads):
         for w in _role_warnings(head, _take(c, head), seen):
             c.add(w)
+    shuffled_people = [[submit(pick, p, 1, k) for p in people] for k in range(buckets)]
+    shuffled_ends = [[submit(pick, e, k) for e in ends] for k in range(buckets)]
     joins = [
-        submit(
-            people_join,
-            layout.people,
-            [submit(pick, p, 1, k) for p in people],
-            [submit(pick, e, k) for e in ends],
-            pure=False,
-        )
+        submit(people_join, layout.people, shuffled_people[k], shuffled_ends[k], pure=False)
         for k in range(buckets)
     ]
-    del people, ends
-    _merge(c, client.gather([submit(pick, j, 0) for j in joins]))
+    measured("shuffle.people", [f for fs in shuffled_people for f in fs])
+    measured("shuffle.ends", [f for fs in shuffled_ends for f in fs])
+    del people, ends, shuffled_people, shuffled_ends
+    joined = [submit(pick, j, 0) for j in joins]
+    measured("gather.joins", joined)
+    _merge(c, client.gather(joined))
+    del joined
     if any(p.file in layout.people and p.code in _HALTING for p in c.errors):
         # as one machine: the ties' headers are still checked, for files saved alike
         for head in client.gather([submit(ties_header, f, pure=False) for f in layout.ties]):
             _take(c, head)
         c.raise_if_errors()
+    named = [[submit(pick, j, 1, t) for j in joins] for t in range(len(layout.ties))]
     ties = [
-        submit(ties_part, f, [submit(pick, j, 1, t) for j in joins], kinds, buckets, pure=False)
+        submit(ties_part, f, named[t], kinds, buckets, pure=False)
         for t, f in enumerate(layout.ties)
     ]
+    measured("join.people", [f for fs in named for f in fs])
+    del named
+    heads = [submit(pick, t, 0) for t in ties]
+    measured("gather.ties", heads)
     lengths: Counter[int] = Counter()
     for counted in client.gather([submit(pick, j, 2) for j in joins]):
         lengths.update(counted)
     hints: list[tuple[int, str]] = []  # (place in c.errors, the unknown id)
-    for head in client.gather([submit(pick, t, 0) for t in ties]):
+    for head in client.gather(heads):
         before = len(c.errors)
         cut = _take(c, head)
         for w in head.warnings[: cut.warnings]:
@@ -425,22 +442,21 @@ def gather_problems(
             for name, at in head.hints
             if at in hinted and before + at < len(c.errors)
         )
-    _merge(
-        c,
-        client.gather(
-            [
-                submit(tie_join, layout.ties, [submit(pick, t, 1, k) for t in ties], pure=False)
-                for k in range(buckets)
-            ]
-        ),
-    )
-    del ties
+    del heads
+    ids = [[submit(pick, t, 1, k) for t in ties] for k in range(buckets)]
+    tie_joins = [submit(tie_join, layout.ties, ids[k], pure=False) for k in range(buckets)]
+    measured("shuffle.tie_ids", [f for fs in ids for f in fs])
+    measured("gather.tie_ids", tie_joins)
+    del ids, ties
+    _merge(c, client.gather(tie_joins))
+    del tie_joins
     if not c.errors:
         return
     if hints:
         names = {name for _, name in hints}
         found: dict[str, list[tuple[float, str]]] = {name: [] for name in names}
         near = [submit(candidates, submit(pick, j, 3), names, pure=False) for j in joins]
+        measured("gather.hints", near)
         for part in client.gather(near):
             for name, scores in part.items():
                 found[name].extend(scores)
