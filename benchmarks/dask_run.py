@@ -12,7 +12,11 @@ under ``--work``), then runs, alternating, ``--repeat`` times each:
   on the same folder: wall, stages (``evaluate.workers``: the seconds the workers spent
   in the tasks), the client's peak RSS, each worker's peak RSS (read in the worker after
   the run), and the bytes each stage sends across the network (pickled), and each process's resident
-  memory sampled every ``SAMPLE_S`` seconds (the largest in each stage, and the series).
+  memory sampled every ``SAMPLE_S`` seconds (the largest in each stage, and the series),
+  and for each task function the tasks run and the seconds they computed and fetched
+  their inputs (``task_seconds``, from Dask's task stream: the per-stage costs a
+  projection to a larger registry starts from; ``size`` is the measuring of the bytes
+  itself).
 
 - ``base`` (with ``--baseline SRC``): the ``dask`` child again with dualrel imported from
   ``SRC`` (another tree, such as main before the blocks were read on the workers).
@@ -93,8 +97,28 @@ class _Sampler(threading.Thread):
             peaks["worker"] = max(peaks["worker"], max(workers, default=0.0))
 
 
+def _task_seconds(records: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
+    """For each task function (a key's prefix: ``validate_block``, ``block_round``, ...):
+    how many tasks ran, the seconds they computed and the seconds spent fetching their
+    inputs from other workers, summed over the workers."""
+    from dask.utils import key_split  # noqa: PLC0415
+
+    out: dict[str, dict[str, float]] = {}
+    for record in records:
+        empty = {"tasks": 0.0, "compute": 0.0, "transfer": 0.0}
+        got = out.setdefault(key_split(record["key"]), empty)
+        got["tasks"] += 1
+        for span in record.get("startstops", ()):
+            action = span.get("action")
+            if action in ("compute", "transfer"):
+                got[action] += span["stop"] - span["start"]
+    return {k: {n: round(v, 3) for n, v in got.items()} for k, got in sorted(out.items())}
+
+
 def _child_dask(folder: str, out: str, workers: int, partitions: int | None) -> None:
     from datetime import date  # noqa: PLC0415
+
+    import distributed  # noqa: PLC0415
 
     from dualrel import render  # noqa: PLC0415
     from dualrel.scale import check_on_dask, connect  # noqa: PLC0415
@@ -119,15 +143,16 @@ def _child_dask(folder: str, out: str, workers: int, partitions: int | None) -> 
             by_stage[label] = round(_peak_mb(), 1)
             sampler.label = label
 
-        result = check_on_dask(
-            client,
-            folder,
-            as_of=date.fromisoformat(AS_OF),
-            timings=timings,
-            network=network,
-            partitions=partitions,
-            progress=progress,
-        )
+        with distributed.get_task_stream(client) as stream:
+            result = check_on_dask(
+                client,
+                folder,
+                as_of=date.fromisoformat(AS_OF),
+                timings=timings,
+                network=network,
+                partitions=partitions,
+                progress=progress,
+            )
         by_stage["checked"] = round(_peak_mb(), 1)
         Path(out).write_text(render(result, "json"), encoding="utf-8")
         wall = time.perf_counter() - t1
@@ -148,6 +173,7 @@ def _child_dask(folder: str, out: str, workers: int, partitions: int | None) -> 
                     if "." not in k or k == "evaluate.workers"
                 },
                 "network_bytes": network,
+                "task_seconds": _task_seconds(stream.data),
                 "sampled_peak_mb_by_stage": sampler.by_stage,
                 "sampled_mb": sampler.series,
             }
