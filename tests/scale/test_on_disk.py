@@ -6,12 +6,14 @@ from __future__ import annotations
 import gc
 import os
 import pickle
+import subprocess
 import tempfile
 import zlib
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pytest
 from hypothesis import given, settings
 
 from dualrel.graph._csv_columns import _table, validated_columns
@@ -104,3 +106,52 @@ def test_tables_are_kept_where_only_their_user_can_read_them() -> None:
     assert os.path.dirname(b.path) == folder  # one folder a process
     assert os.path.basename(folder).startswith("dualrel-tables-")
     assert os.stat(folder).st_mode & 0o777 == 0o700
+
+
+def test_the_folders_of_processes_that_no_longer_run_are_removed(tmp_path: Path) -> None:
+    """A process killed leaves its folder: the next folder made in the same place
+    removes it (its tables hold people's ids), and no other."""
+    from dualrel.scale import _on_disk  # noqa: PLC0415 (beside its test)
+
+    gone = tmp_path / f"dualrel-tables-{_ended_pid()}-abc"
+    gone.mkdir()
+    (gone / "x.arrow").write_bytes(b"ids")
+    running = tmp_path / f"dualrel-tables-{os.getppid()}-abc"
+    running.mkdir()
+    other = tmp_path / "dualrel-tables-notapid-abc"
+    other.mkdir()
+    mine = tmp_path / "elsewhere-123-abc"
+    mine.mkdir()
+    _on_disk._remove_orphans(str(tmp_path))
+    assert not gone.exists()
+    assert running.exists() and other.exists() and mine.exists()
+
+
+def _ended_pid() -> int:
+    proc = subprocess.Popen(["true"])
+    proc.wait()
+    return proc.pid
+
+
+def test_a_table_arriving_at_a_worker_is_kept_in_the_workers_directory(client: Any) -> None:
+    """Unpickled by the worker's communication (no task running), a handle's file goes
+    to the worker's local directory, which Dask removes with the worker."""
+    workers = list(client.nthreads())
+    if len(workers) < 2:
+        pytest.skip("needs two workers")
+    made = client.submit(_made, workers=[workers[0]], pure=False)
+    path, directory = client.submit(_where, made, workers=[workers[1]], pure=False).result()
+    assert path.startswith(directory + os.sep)
+    assert os.path.basename(os.path.dirname(path)).startswith("dualrel-tables-")
+
+
+def _made() -> Any:
+    from dualrel.scale._on_disk import stored  # noqa: PLC0415
+
+    return stored(pa.table({"id": ["p1", "p2"]}))
+
+
+def _where(handle: Any) -> tuple[str, str]:
+    from distributed import get_worker  # noqa: PLC0415
+
+    return handle.path, str(get_worker().local_directory)

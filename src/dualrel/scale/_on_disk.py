@@ -30,6 +30,7 @@ import atexit
 import contextlib
 import os
 import pickle
+import shutil
 import tempfile
 import uuid
 import weakref
@@ -72,24 +73,76 @@ class Block:
 
 #: This process's folder for its tables, by the directory it was made in
 _FOLDERS: dict[str, str] = {}
+_PREFIX = "dualrel-tables-"
+
+
+def _base() -> str:
+    """Where this process keeps its tables: its Dask worker's local directory (which the
+    worker removes when it closes, and a worker started later in the same place when
+    this one was killed), else the system's temporary folder (the client, a test)."""
+    try:
+        from distributed import get_worker  # noqa: PLC0415
+        from distributed.worker import Worker  # noqa: PLC0415
+    except ImportError:
+        return tempfile.gettempdir()
+    try:
+        return str(get_worker().local_directory)
+    except ValueError:
+        # not in a task: a handle arriving from another worker is unpickled by the
+        # worker's communication, where ``get_worker`` finds no worker; its file goes
+        # to this process's worker all the same (a process of the client has none)
+        for worker in list(getattr(Worker, "_instances", ())):
+            return str(worker.local_directory)
+    return tempfile.gettempdir()
 
 
 def _directory() -> str:
     """A folder of this process's own, readable by its user alone (the tables hold
-    people's ids, roles and tie attributes), made once in the worker's local directory
-    (outside a worker, the client or a test: the system's temporary folder, where a
-    folder of a fixed name could be another user's)."""
-    try:
-        from distributed import get_worker  # noqa: PLC0415
-
-        base = str(get_worker().local_directory)
-    except (ImportError, ValueError):  # not in a worker (the client, a test)
-        base = tempfile.gettempdir()
+    people's ids, roles and tie attributes), made once in :func:`_base` (where a folder
+    of a fixed name could be another user's).  Its name carries the process's id, so
+    that the folders of this user's processes that ended without removing theirs
+    (killed) are removed when the next is made."""
+    base = _base()
     folder = _FOLDERS.get(base)
     if folder is None or not os.path.isdir(folder):
-        folder = _FOLDERS[base] = tempfile.mkdtemp(prefix="dualrel-tables-", dir=base)
+        _remove_orphans(base)
+        prefix = f"{_PREFIX}{os.getpid()}-"
+        folder = _FOLDERS[base] = tempfile.mkdtemp(prefix=prefix, dir=base)
         atexit.register(_remove_folder, folder)
     return folder
+
+
+def _remove_orphans(base: str) -> None:
+    """Remove the table folders in ``base`` of this user's processes that no longer run
+    (on POSIX: elsewhere ``os.kill`` of a process id ends it rather than asking)."""
+    if os.name != "posix":
+        return
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(base):
+            pid = _owner(entry.name)
+            if pid is None or pid == os.getpid() or _running(pid):
+                continue
+            with contextlib.suppress(OSError):
+                if entry.is_dir(follow_symlinks=False) and entry.stat().st_uid == os.getuid():
+                    shutil.rmtree(entry.path, ignore_errors=True)
+
+
+def _owner(name: str) -> int | None:
+    """The process id in a table folder's name; None for another name."""
+    if not name.startswith(_PREFIX):
+        return None
+    pid, dash, _ = name[len(_PREFIX) :].partition("-")
+    return int(pid) if dash and pid.isdigit() else None
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process of that id: running
+        return True
+    return True
 
 
 def _remove_folder(folder: str) -> None:
