@@ -29,7 +29,9 @@ HEAD = (
     "    remediation: [{{action: a, within_days: 1, owner: coach}}]\n"
     "    match:\n"
 )
-_DIR = Path(tempfile.mkdtemp(prefix="dualrel-paths-"))
+# removed when the test process ends (a folder made by mkdtemp was left behind by each run)
+_TMP = tempfile.TemporaryDirectory(prefix="dualrel-paths-")
+_DIR = Path(_TMP.name)
 
 
 def ruleset_of(match: str, rule_id: str = "p"):
