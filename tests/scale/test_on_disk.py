@@ -7,6 +7,7 @@ import gc
 import os
 import pickle
 import subprocess
+import sys
 import tempfile
 import zlib
 from pathlib import Path
@@ -110,27 +111,51 @@ def test_tables_are_kept_where_only_their_user_can_read_them() -> None:
 
 def test_the_folders_of_processes_that_no_longer_run_are_removed(tmp_path: Path) -> None:
     """A process killed leaves its folder: the next folder made in the same place
-    removes it (its tables hold people's ids), and no other."""
+    removes it (its tables hold people's ids), and no folder of a process still running
+    (its lock held), nor one without a lock, nor another name."""
     from dualrel.scale import _on_disk  # noqa: PLC0415 (beside its test)
 
-    gone = tmp_path / f"dualrel-tables-{_ended_pid()}-abc"
-    gone.mkdir()
-    (gone / "x.arrow").write_bytes(b"ids")
-    running = tmp_path / f"dualrel-tables-{os.getppid()}-abc"
-    running.mkdir()
-    other = tmp_path / "dualrel-tables-notapid-abc"
+    gone = _folder_of_a_process(tmp_path, "kill")
+    running = _folder_of_a_process(tmp_path, "wait")
+    unlocked = tmp_path / "dualrel-tables-1-abc"
+    unlocked.mkdir()
+    other = tmp_path / "elsewhere-abc"
     other.mkdir()
-    mine = tmp_path / "elsewhere-123-abc"
-    mine.mkdir()
-    _on_disk._remove_orphans(str(tmp_path))
-    assert not gone.exists()
-    assert running.exists() and other.exists() and mine.exists()
+    try:
+        _on_disk._remove_orphans(str(tmp_path))
+        assert not gone[0].exists()
+        assert running[0].exists() and unlocked.exists() and other.exists()
+    finally:
+        running[1].kill()
+        running[1].wait()
 
 
-def _ended_pid() -> int:
-    proc = subprocess.Popen(["true"])
-    proc.wait()
-    return proc.pid
+_HOLDER = """
+import os, sys, tempfile
+from dualrel.scale import _on_disk
+_on_disk._base = lambda: sys.argv[1]
+folder = _on_disk._directory()
+(open(os.path.join(folder, "t.arrow"), "wb")).write(b"ids")
+print(folder, flush=True)
+if sys.argv[2] == "kill":
+    os.kill(os.getpid(), 9)
+sys.stdin.read()
+"""
+
+
+def _folder_of_a_process(base: Path, how: str) -> tuple[Path, subprocess.Popen[str]]:
+    """The table folder of a child process: killed after making it, or still running."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _HOLDER, str(base), how],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    folder = Path(proc.stdout.readline().strip())
+    if how == "kill":
+        proc.wait()
+    return folder, proc
 
 
 def test_a_table_arriving_at_a_worker_is_kept_in_the_workers_directory(client: Any) -> None:

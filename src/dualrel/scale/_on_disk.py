@@ -37,6 +37,11 @@ import weakref
 from dataclasses import dataclass
 from typing import Any
 
+try:
+    import fcntl
+except ImportError:  # not on POSIX: no lock, and no folder left is removed
+    fcntl = None  # type: ignore[assignment]
+
 import pyarrow as pa
 
 from dualrel.graph._locations import LineArray
@@ -99,54 +104,71 @@ def _base() -> str:
 def _directory() -> str:
     """A folder of this process's own, readable by its user alone (the tables hold
     people's ids, roles and tie attributes), made once in :func:`_base` (where a folder
-    of a fixed name could be another user's).  Its name carries the process's id, so
-    that the folders of this user's processes that ended without removing theirs
-    (killed) are removed when the next is made."""
+    of a fixed name could be another user's).  The process holds a lock on a file in it
+    for as long as it runs, so that the folders of processes that ended without removing
+    theirs (killed) are removed when the next is made, and no folder of a process that
+    still runs (in this process namespace or another sharing the folder)."""
     base = _base()
     folder = _FOLDERS.get(base)
     if folder is None or not os.path.isdir(folder):
         _remove_orphans(base)
-        prefix = f"{_PREFIX}{os.getpid()}-"
-        folder = _FOLDERS[base] = tempfile.mkdtemp(prefix=prefix, dir=base)
+        folder = tempfile.mkdtemp(prefix=f"{_PREFIX}{os.getpid()}-", dir=base)
+        _hold(folder)
+        _FOLDERS[base] = folder
         atexit.register(_remove_folder, folder)
     return folder
 
 
+#: The open lock file of each folder of this process's (its lock held until the end)
+_LOCKS: dict[str, Any] = {}
+_LOCK = ".lock"
+
+
+def _hold(folder: str) -> None:
+    if fcntl is None:
+        return
+    handle = open(os.path.join(folder, _LOCK), "wb")  # noqa: SIM115 (held while running)
+    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    _LOCKS[folder] = handle
+
+
 def _remove_orphans(base: str) -> None:
-    """Remove the table folders in ``base`` of this user's processes that no longer run
-    (on POSIX: elsewhere ``os.kill`` of a process id ends it rather than asking)."""
-    if os.name != "posix":
+    """Remove the table folders in ``base`` whose process no longer runs: their lock
+    file can be locked (a lock goes with its process, however it ended)."""
+    if fcntl is None:
         return
     with contextlib.suppress(OSError):
         for entry in os.scandir(base):
-            pid = _owner(entry.name)
-            if pid is None or pid == os.getpid() or _running(pid):
+            if not entry.name.startswith(_PREFIX) or entry.path in _LOCKS:
                 continue
             with contextlib.suppress(OSError):
-                if entry.is_dir(follow_symlinks=False) and entry.stat().st_uid == os.getuid():
+                if entry.is_dir(follow_symlinks=False) and _ended(entry.path):
                     shutil.rmtree(entry.path, ignore_errors=True)
 
 
-def _owner(name: str) -> int | None:
-    """The process id in a table folder's name; None for another name."""
-    if not name.startswith(_PREFIX):
-        return None
-    pid, dash, _ = name[len(_PREFIX) :].partition("-")
-    return int(pid) if dash and pid.isdigit() else None
-
-
-def _running(pid: int) -> bool:
+def _ended(folder: str) -> bool:
+    """Whether the process that made ``folder`` no longer holds its lock (a folder
+    without a lock file, made before the lock or being made now, is left alone)."""
+    assert fcntl is not None
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        handle = open(os.path.join(folder, _LOCK), "rb")  # noqa: SIM115
+    except OSError:
         return False
-    except PermissionError:  # another user's process of that id: running
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return False
         return True
-    return True
 
 
 def _remove_folder(folder: str) -> None:
-    with contextlib.suppress(OSError):  # left when a table is still held: the files go
+    handle = _LOCKS.pop(folder, None)
+    if handle is not None:
+        handle.close()  # unlocked: a folder left with tables in it is an orphan's
+    with contextlib.suppress(OSError):
+        if os.listdir(folder) == [_LOCK]:
+            os.remove(os.path.join(folder, _LOCK))
         os.rmdir(folder)
 
 
