@@ -130,12 +130,23 @@ def test_the_folders_of_processes_that_no_longer_run_are_removed(tmp_path: Path)
         running[1].wait()
 
 
+def test_a_process_that_ends_leaves_no_folder(tmp_path: Path) -> None:
+    """Its tables go with it at exit, even those whose handles are still held."""
+    folder, proc = _folder_of_a_process(tmp_path, "end")
+    assert proc.communicate("") == ("", None)
+    assert proc.returncode == 0
+    assert not folder.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
 _HOLDER = """
 import os, sys, tempfile
 from dualrel.scale import _on_disk
 _on_disk._base = lambda: sys.argv[1]
 folder = _on_disk._directory()
 (open(os.path.join(folder, "t.arrow"), "wb")).write(b"ids")
+import pyarrow as pa
+held = _on_disk.stored(pa.table({"id": ["p1"]}))
 print(folder, flush=True)
 if sys.argv[2] == "kill":
     os.kill(os.getpid(), 9)

@@ -163,13 +163,13 @@ def _ended(folder: str) -> bool:
 
 
 def _remove_folder(folder: str) -> None:
+    """The folder and every table left in it, as the process ends (a handle sent to
+    another process carries its file's bytes: none needs this folder after it).  The
+    handles' own removal may come later at exit, or not at all."""
     handle = _LOCKS.pop(folder, None)
     if handle is not None:
-        handle.close()  # unlocked: a folder left with tables in it is an orphan's
-    with contextlib.suppress(OSError):
-        if os.listdir(folder) == [_LOCK]:
-            os.remove(os.path.join(folder, _LOCK))
-        os.rmdir(folder)
+        handle.close()
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def _remove(path: str) -> None:
