@@ -131,7 +131,8 @@ def test_the_folders_of_processes_that_no_longer_run_are_removed(tmp_path: Path)
 
 
 def test_a_process_that_ends_leaves_no_folder(tmp_path: Path) -> None:
-    """Its tables go with it at exit, even those whose handles are still held."""
+    """Its folder goes with it at exit, with a handle still held and a file that no
+    handle's finalizer removes."""
     folder, proc = _folder_of_a_process(tmp_path, "end")
     assert proc.communicate("") == ("", None)
     assert proc.returncode == 0

@@ -164,8 +164,7 @@ def _ended(folder: str) -> bool:
 
 def _remove_folder(folder: str) -> None:
     """The folder and every table left in it, as the process ends (a handle sent to
-    another process carries its file's bytes: none needs this folder after it).  The
-    handles' own removal may come later at exit, or not at all."""
+    another process carries its file's bytes: none needs this folder after it)."""
     handle = _LOCKS.pop(folder, None)
     if handle is not None:
         handle.close()
