@@ -96,7 +96,8 @@ def _base() -> str:
         # not in a task: a handle arriving from another worker is unpickled by the
         # worker's communication, where ``get_worker`` finds no worker; its file goes
         # to this process's worker all the same (a process of the client has none)
-        for worker in list(getattr(Worker, "_instances", ())):
+        worker = next(iter(list(getattr(Worker, "_instances", ()))), None)
+        if worker is not None:
             return str(worker.local_directory)
     return tempfile.gettempdir()
 
