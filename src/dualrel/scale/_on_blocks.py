@@ -40,7 +40,7 @@ from dualrel.graph.parts import csv_layout
 from dualrel.rules.engine import _evaluation_date
 from dualrel.rules.numbers import _numeric_reads
 from dualrel.rules.plan import CompiledRuleset
-from dualrel.scale import _blocks, _problems, _pushdown
+from dualrel.scale import _blocks, _problems, _pushdown, _ranges
 from dualrel.scale._blocks import PART, ROW, pick
 
 __all__ = ["read_on_blocks"]
@@ -65,8 +65,11 @@ def _ties_head(result: Any) -> tuple[bool, tuple[str, ...]]:
     return result[0] is not None, result[1]
 
 
-def _block_head(result: Any) -> tuple[bool, tuple[Problem, ...]]:
-    return result[0] is not None, result[1]
+def _block_head(result: Any) -> tuple[bool, tuple[Problem, ...], int]:
+    """(no problem, warnings, people of the block)."""
+    block = result[0]
+    people = block.people.rows if block is not None and block.people is not None else 0
+    return block is not None, result[1], people
 
 
 def _size(value: Any) -> int:
@@ -153,7 +156,7 @@ def read_on_blocks(
     measured("join.people", [f for fs in named for f in fs])
     del named, joins, people, ties
     block_heads = client.gather([submit(_block_head, v) for v in validated])
-    if not all(ok for ok, _ in block_heads):
+    if not all(ok for ok, _, _ in block_heads):
         del validated
         _problems.gather_problems(client, layout, kinds=kinds, roles=roles, buckets=buckets)
         return None
@@ -170,7 +173,7 @@ def read_on_blocks(
     w = Collector()
     for p in _blocks.role_warnings(layout.people, [h[2] for h in heads], roles):
         w.add(p)
-    for _, warnings in block_heads:
+    for _, warnings, _ in block_heads:
         for p in warnings:
             w.add(p)
 
@@ -178,22 +181,8 @@ def read_on_blocks(
     registry = Registry((), (), _as_of(as_of), path, {}, dict(kinds))
     when = _evaluation_date(registry, as_of)
     bits = _pushdown.HASH_BITS
-    masks: Any = _pushdown.Sets((), {})
-    before = -1
-    for _ in range(_pushdown.ROUNDS + 1):
-        got = [
-            submit(_pushdown.block_round, b, compiled, when, masks, bits, pure=False)
-            for b in blocks
-        ]
-        measured("prune.sets", got)
-        masks = submit(_pushdown.reduce_round, got, compiled, pure=False)
-        if network is not None:  # each worker fetches the masks once
-            workers = len(client.nthreads())
-            measured("prune.masks", [masks] * min(workers, len(blocks)))
-        kept = client.gather(submit(_pushdown.set_sizes, masks, pure=False))
-        if kept == before:
-            break
-        before = kept
+    ranges = _ranges.ranges_for(n_people, max(h[2] for h in block_heads), bits)
+    masks = _masks(client, blocks, compiled, when, ranges, measured)
     survivors = [
         submit(_pushdown.block_survivors, b, compiled, when, masks, bits, pure=False)
         for b in blocks
@@ -216,6 +205,41 @@ def read_on_blocks(
     if read is not None and network is not None:
         network["read.blocks"] = len(layout.ties)
     return read
+
+
+def _masks(  # noqa: PLR0917
+    client: Any,
+    blocks: Sequence[Any],
+    compiled: Sequence[CompiledRuleset],
+    when: date,
+    ranges: int,
+    measured: Sizes,
+) -> list[Any]:
+    """The semi-join pass's rounds on the blocks: each range's masks (a file on a
+    worker's disk) once they stop shrinking; O(blocks + ranges) tasks a round."""
+    submit = client.submit
+    bits = _pushdown.HASH_BITS
+    workers = len(client.nthreads())
+    masks: list[Any] = []  # none before the first round: everyone passes
+    before = -1
+    for _ in range(_pushdown.ROUNDS + 1):
+        got = [
+            submit(_pushdown.block_round, b, compiled, when, masks, bits, ranges, pure=False)
+            for b in blocks
+        ]
+        # each worker reducing a range fetches each block's file once
+        measured("prune.sets", got * min(workers, ranges))
+        masks = [
+            submit(_ranges.reduce_range, got, r, compiled, bits, ranges, pure=False)
+            for r in range(ranges)
+        ]
+        del got
+        measured("prune.masks", masks * min(workers, len(blocks)))  # once to each worker
+        kept = sum(client.gather([submit(_ranges.mask_size, m, pure=False) for m in masks]))
+        if kept == before:
+            break
+        before = kept
+    return masks
 
 
 def _same(value: Any) -> Any:
