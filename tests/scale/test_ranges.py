@@ -19,7 +19,7 @@ from dualrel.check import load_rulesets
 from dualrel.rules import compile_ruleset
 from dualrel.rules.plan import CompiledRuleset
 from dualrel.scale import _ranges
-from dualrel.scale._on_disk import Stored, loaded, stored
+from dualrel.scale._on_disk import Stored, loaded, slice_of, stored
 
 COMPILED: list[CompiledRuleset] = [compile_ruleset(rs) for rs in load_rulesets(["coaching-core"])]
 CODES = _ranges.codes(COMPILED)
@@ -44,10 +44,9 @@ def _arrays(found: dict[int, set[int]]) -> dict[int, pa.Array]:
 
 def _slice(handle: Stored, r: int) -> list[tuple[int, int]]:
     """Range ``r``'s (end, hash) pairs in a block's file."""
-    table = loaded(handle)
-    offsets, _, set_of_end = pickle.loads((table.schema.metadata or {})[b"dualrel.ranges"])
+    table, (_, set_of_end) = slice_of(handle, r)
     eb = CODES.end_bits
-    values = table.column(0).to_pylist()[offsets[r] : offsets[r + 1]]
+    values = table.column(0).to_pylist()
     return [(e, v >> eb) for v in values for e, s in set_of_end.items() if v & ((1 << eb) - 1) == s]
 
 
@@ -148,7 +147,7 @@ def test_a_ranges_reduce_reads_its_slice_alone() -> None:
     assert good is not None
     table = loaded(good)
     meta = table.schema.metadata or {}
-    offsets = pickle.loads(meta[b"dualrel.ranges"])[0]
+    offsets = pickle.loads(meta[b"dualrel.slices"])[0]
     values = table.column(0).to_pylist()
     other = 15 << CODES.end_bits  # hash 15 of set 0
     junk = [other] * offsets[1] + values[offsets[1] : offsets[2]]

@@ -5,9 +5,9 @@ One reduce of every block's sets, and masks read whole by every block, hold ever
 the clauses bind in the registry on one worker.  So a person's hash (``bits`` bits) is cut
 by its top bits into ``ranges`` ranges (a power of two, :func:`ranges_for`), and:
 
-- each block's round writes ONE file (:func:`stored_sets`): its sets, each value the hash
-  shifted above the set's index, in ascending order, so that each range is one slice;
-  the slices' offsets and which set each clause end has are the file's metadata;
+- each block's round writes ONE file (:func:`stored_sets`, ``_on_disk.stored_by``): its
+  sets, each value the hash shifted above the set's index, grouped by range so that each
+  range is one slice; which set each clause end has is the file's metadata;
 - one task a range (:func:`reduce_range`) takes every block's file and reads only its
   range's slice of each (memory-mapped): the union of each clause end's people over the
   blocks, then, for each rule's variable, the people every clause end binding it binds;
@@ -23,7 +23,6 @@ a task picking each block's share of each range made the rounds several times sl
 from __future__ import annotations
 
 import hashlib
-import pickle
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -31,7 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dualrel.rules.plan import CompiledRuleset
-from dualrel.scale._on_disk import Stored, loaded, stored
+from dualrel.scale._on_disk import Stored, loaded, offsets, slice_of, stored, stored_by
 
 __all__ = [
     "RANGE_BLOCKS",
@@ -51,8 +50,6 @@ VarKey = tuple[int, int, str]
 #: The people of how many blocks a range of hashes holds at most (about): a range's
 #: share of the sets and masks then stays the same whatever the registry's size.
 RANGE_BLOCKS = 16
-#: The schema metadata key of a block's file's layout (pickled)
-_LAYOUT = b"dualrel.ranges"
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,28 +108,12 @@ def _shift(bits: int, ranges: int) -> int:
     return bits - (ranges.bit_length() - 1)
 
 
-def _offsets(range_of: pa.Array, ranges: int) -> list[int]:
-    """Where each range starts in ascending ``range_of`` (and where the last ends)."""
-    counts = dict.fromkeys(range(ranges), 0)
-    if len(range_of):
-        found = pc.value_counts(range_of)
-        listed = zip(
-            found.field("values").to_pylist(), found.field("counts").to_pylist(), strict=True
-        )
-        for r, n in listed:
-            counts[r] = n
-    out = [0]
-    for r in range(ranges):
-        out.append(out[-1] + counts[r])
-    return out
-
-
 def stored_sets(
     found: Mapping[int, pa.Array], end_bits: int, bits: int, ranges: int
 ) -> Stored | None:
     """A block's sets of a round (each end code's hashes, ascending and distinct) as one
     file on this worker's disk: each distinct set once (rules share clauses), its values
-    ``hash << end_bits | set``, ascending; None when the block binds nobody."""
+    ``hash << end_bits | set``, grouped by range; None when the block binds nobody."""
     sets: list[pa.Array] = []
     seen: dict[bytes, int] = {}
     set_of_end: dict[int, int] = {}
@@ -147,11 +128,8 @@ def stored_sets(
         return None
     encoded = [pc.bit_wise_or(pc.shift_left(v, end_bits), s) for s, v in enumerate(sets)]
     together = pa.concat_arrays(encoded)
-    column = pc.take(together, pc.sort_indices(together))
-    offsets = _offsets(pc.shift_right(column, end_bits + _shift(bits, ranges)), ranges)
-    layout = (offsets, len(sets), set_of_end)
-    meta = {_LAYOUT: pickle.dumps(layout, protocol=pickle.HIGHEST_PROTOCOL)}
-    return stored(pa.table([column], names=["values"]).replace_schema_metadata(meta))
+    keys = pc.shift_right(together, end_bits + _shift(bits, ranges))
+    return stored_by(together, keys, ranges, (len(sets), set_of_end))
 
 
 def _bytes(values: pa.Array) -> bytes:
@@ -182,11 +160,9 @@ def reduce_range(
     for handle in sets:
         if handle is None:
             continue
-        table = loaded(handle)
-        offsets, count, set_of_end = pickle.loads((table.schema.metadata or {})[_LAYOUT])
-        lo, hi = offsets[r], offsets[r + 1]
-        if hi > lo:
-            values = table.column(0).slice(lo, hi - lo).combine_chunks()
+        table, (count, set_of_end) = slice_of(handle, r)
+        if table.num_rows:
+            values = table.column(0).combine_chunks()
             got.append(pc.add(pc.bit_wise_and(values, (1 << eb) - 1), base))
             hashes.append(pc.shift_right(values, eb))
             for e, s in set_of_end.items():
@@ -241,7 +217,7 @@ def masked(
     ranges = len(masks)
     order = pc.sort_indices(at)
     ascending = pc.take(at, order)
-    offsets = _offsets(pc.shift_right(ascending, _shift(bits, ranges)), ranges)
+    at_range = offsets(pc.shift_right(ascending, _shift(bits, ranges)), ranges)
     # each person (ascending) with each variable: hash << var_bits | variable
     n = len(at) * n_vars
     i = pc.indices_nonzero(pc.is_null(pa.nulls(n))).cast(pa.int64())
@@ -251,7 +227,7 @@ def masked(
     del i, person, variable
     found: list[pa.Array] = []
     for r, handle in enumerate(masks):
-        lo, hi = offsets[r] * n_vars, offsets[r + 1] * n_vars
+        lo, hi = at_range[r] * n_vars, at_range[r + 1] * n_vars
         if hi > lo:  # the range's file mapped only while its people are tested
             mask = loaded(handle).column(0)
             found.append(pc.is_in(wanted.slice(lo, hi - lo), value_set=mask))
