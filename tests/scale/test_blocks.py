@@ -94,12 +94,15 @@ def _cut(monkeypatch: Any, ranges: int) -> None:
     case=folders(max_ties=30),
     parts=st.sampled_from([1, 2, 3, 5]),
     ranges=st.sampled_from([1, 2, 8, 64]),
+    buckets=st.sampled_from([1, 2, 7]),
 )
-def test_generated_registries_read_by_blocks_give_the_same_report(
-    client: Any, case: dict[str, Any], parts: int, ranges: int, monkeypatch: Any
+def test_generated_registries_read_by_blocks_give_the_same_report(  # noqa: PLR0917
+    client: Any, case: dict[str, Any], parts: int, ranges: int, buckets: int, monkeypatch: Any
 ) -> None:
-    # ranges: one range for the registry, or more ranges than people
+    # ranges: one range for the registry, or more ranges than people; buckets: one, or
+    # more than the parts (a part's file then has empty slices)
     _cut(monkeypatch, ranges)
+    monkeypatch.setattr(_blocks, "buckets_for", lambda _parts, _threads: buckets)
     with tempfile.TemporaryDirectory() as tmp:
         folder = write(Path(tmp) / "reg", case, parts=parts)
         network = _same(client, folder)
@@ -257,3 +260,13 @@ def test_reveal_reads_the_registry_on_the_client_with_the_same_report(
     assert render(on_dask, "json") == render(one, "json")
     assert on_dask.names == one.names == {"co1": "Ann", "cl1": "Bo"}
     assert "read.blocks" not in network  # every person's name: read as one machine reads
+
+
+@pytest.mark.parametrize(
+    ("parts", "threads", "buckets"),
+    [(1, 2, 1), (16, 2, 4), (160, 2, 10), (1600, 2, 100), (1600, 64, 128)],
+)
+def test_buckets_grow_with_the_parts(parts: int, threads: int, buckets: int) -> None:
+    # two a worker thread, or one for PARTS_A_BUCKET parts, so that a bucket's people
+    # stay about the same as the registry grows in parts of one size
+    assert _blocks.buckets_for(parts, threads) == buckets

@@ -13,13 +13,14 @@ from typing import Any
 
 import pyarrow as pa
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dualrel.graph._csv_columns import _table, validated_columns
 from dualrel.graph._csv_common import PEOPLE_COLUMNS, TIE_COLUMNS
 from dualrel.graph.columns import TieColumns
 from dualrel.graph.load import _kinds
 from dualrel.graph.model import CORE_ROLES
-from dualrel.scale._on_disk import Block, kept, opened
+from dualrel.scale._on_disk import Block, kept, opened, slice_of, slice_values, stored_by
 from tests.scale.strategies import folders, write
 
 #: what the clauses read of a block (``_prune_columns._Table`` and ``_Clause``)
@@ -104,3 +105,25 @@ def test_tables_are_kept_where_only_their_user_can_read_them() -> None:
     assert os.path.dirname(b.path) == folder  # one folder a process
     assert os.path.basename(folder).startswith("dualrel-tables-")
     assert os.stat(folder).st_mode & 0o777 == 0o700
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    rows=st.lists(st.tuples(st.integers(0, 6), st.text(max_size=3)), max_size=40),
+    count=st.integers(7, 9),
+)
+def test_a_table_grouped_by_key_gives_each_key_its_rows_in_order(
+    rows: list[tuple[int, str]], count: int
+) -> None:
+    keys = pa.array([k for k, _ in rows], pa.int32())
+    table = pa.table({"text": [t for _, t in rows]})
+    handle = stored_by(table, keys, count, meta=("what", 1))
+    assert handle.rows == len(rows)
+    for k in range(count):
+        got, meta = slice_of(handle, k)
+        assert meta == ("what", 1)
+        assert got.column("text").to_pylist() == [t for key, t in rows if key == k]
+    moved = pickle.loads(pickle.dumps(handle))  # sent to another worker: the same slices
+    assert slice_of(moved, 3)[0].equals(slice_of(handle, 3)[0])
+    values = stored_by(keys, keys, count)
+    assert slice_values(values, 2).to_pylist() == [2] * sum(k == 2 for k, _ in rows)

@@ -57,8 +57,8 @@ def _by_blocks(compiled: Sequence[CompiledRuleset]) -> bool:
 
 
 def _people_head(result: Any) -> tuple[bool, tuple[str, ...], Any, int]:
-    ok, header, texts, buckets = result
-    return ok, header, texts, sum(t.rows for t in buckets)
+    ok, header, texts, grouped = result
+    return ok, header, texts, 0 if grouped is None else grouped.rows
 
 
 def _ties_head(result: Any) -> tuple[bool, tuple[str, ...]]:
@@ -103,10 +103,12 @@ def read_on_blocks(
             sizes = client.gather([submit(_size, f, pure=False) for f in futures])
             network[key] = network.get(key, 0) + sum(sizes)
 
-    # two buckets per worker thread: enough to spread the joins, few enough that the
-    # tasks taking each part's share of a bucket stay few
     threads = int(sum(client.nthreads().values())) or 1
-    buckets = max(1, min(len(layout.ties), 2 * threads))
+    workers = len(client.nthreads())
+    buckets = _blocks.buckets_for(len(layout.ties), threads)
+    # the row reader's joins on an invalid registry: two buckets per worker thread (its
+    # tasks take each part's share of each bucket)
+    problems = max(1, min(len(layout.ties), 2 * threads))
     people = [
         submit(_blocks.read_people_part, f, i, buckets, roles, pure=False)
         for i, f in enumerate(layout.people)
@@ -121,31 +123,34 @@ def read_on_blocks(
         or len({h[1] for h in tie_heads}) != 1
     ):
         del people, ties
-        _problems.gather_problems(client, layout, kinds=kinds, roles=roles, buckets=buckets)
+        _problems.gather_problems(client, layout, kinds=kinds, roles=roles, buckets=problems)
         return None
     n_people = sum(h[3] for h in heads)
     if not n_people:
         return None
-    shuffled_people = [[submit(pick, p, 3, k) for p in people] for k in range(buckets)]
-    shuffled_ends = [[submit(pick, t, 2, k) for t in ties] for k in range(buckets)]
+    # each part's file grouped by bucket; each bucket's join reads its slice of each (a
+    # worker fetches each file once, whatever the buckets it joins)
+    people_files = [submit(pick, p, 3) for p in people]
+    ends_files = [submit(pick, t, 2) for t in ties]
     joins = [
-        submit(_blocks.join_bucket, shuffled_people[k], shuffled_ends[k], pure=False)
-        for k in range(buckets)
+        submit(_blocks.join_bucket, people_files, ends_files, k, pure=False) for k in range(buckets)
     ]
-    measured("shuffle.people", [f for fs in shuffled_people for f in fs])
-    measured("shuffle.ends", [f for fs in shuffled_ends for f in fs])
-    del shuffled_people, shuffled_ends
+    fetched = min(workers, buckets)
+    measured("shuffle.people", people_files * fetched)
+    measured("shuffle.ends", ends_files * fetched)
+    del people_files, ends_files
     if not all(client.gather([submit(pick, j, 0) for j in joins])):
         del joins, people, ties
-        _problems.gather_problems(client, layout, kinds=kinds, roles=roles, buckets=buckets)
+        _problems.gather_problems(client, layout, kinds=kinds, roles=roles, buckets=problems)
         return None
-    named = [[submit(pick, j, 1, t) for j in joins] for t in range(len(ties))]
+    named = [submit(pick, j, 1) for j in joins]
     validated = [
         submit(
             _blocks.validate_block,
             file,
+            i,
             submit(pick, t, 0),
-            named[i],
+            named,
             buckets,
             kinds=kinds,
             roles=roles,
@@ -153,19 +158,19 @@ def read_on_blocks(
         )
         for i, (file, t) in enumerate(zip(layout.ties, ties, strict=True))
     ]
-    measured("join.people", [f for fs in named for f in fs])
+    measured("join.people", named * min(workers, len(ties)))
     del named, joins, people, ties
     block_heads = client.gather([submit(_block_head, v) for v in validated])
     if not all(ok for ok, _, _ in block_heads):
         del validated
-        _problems.gather_problems(client, layout, kinds=kinds, roles=roles, buckets=buckets)
+        _problems.gather_problems(client, layout, kinds=kinds, roles=roles, buckets=problems)
         return None
-    ids = [[submit(pick, v, 2, k) for v in validated] for k in range(buckets)]
-    unique = [submit(_blocks.unique_bucket, ids[k], pure=False) for k in range(buckets)]
-    measured("shuffle.tie_ids", [f for fs in ids for f in fs])
+    ids = [submit(pick, v, 2) for v in validated]
+    unique = [submit(_blocks.unique_bucket, ids, k, pure=False) for k in range(buckets)]
+    measured("shuffle.tie_ids", ids * fetched)
     if not all(client.gather(unique)):
         del ids, unique, validated
-        _problems.gather_problems(client, layout, kinds=kinds, roles=roles, buckets=buckets)
+        _problems.gather_problems(client, layout, kinds=kinds, roles=roles, buckets=problems)
         return None
     del ids, unique
     blocks = [submit(pick, v, 0) for v in validated]
