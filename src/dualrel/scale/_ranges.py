@@ -149,13 +149,16 @@ def reduce_range(
     ranges: int,
 ) -> Stored:
     """Range ``r``'s masks from every block's file of a round, reading only the range's
-    slice of each: values ``hash << var_bits | variable``, ascending."""
+    slice of each: values ``hash << var_bits | variable``, ascending.
+
+    One variable at a time, and for it one clause end at a time (the people its sets
+    hold in any block): the range's people for every clause end at once would be its
+    values times the ends sharing each set."""
     c = codes(compiled)
     eb, vb = c.end_bits, c.var_bits
     got: list[pa.Array] = []
     hashes: list[pa.Array] = []
-    pair_set: list[int] = []
-    pair_end: list[int] = []
+    sets_of_end: list[list[int]] = [[] for _ in c.ends]
     base = 0  # each block's sets numbered after the blocks' before it
     for handle in sets:
         if handle is None:
@@ -166,37 +169,37 @@ def reduce_range(
             got.append(pc.add(pc.bit_wise_and(values, (1 << eb) - 1), base))
             hashes.append(pc.shift_right(values, eb))
             for e, s in set_of_end.items():
-                pair_set.append(base + s)
-                pair_end.append(e)
+                sets_of_end[e].append(base + s)
         base += count
         del table
     nobody = pa.array([], pa.int64())
     if not got:
         return stored(nobody)
-    bound = pa.table(
-        [pa.chunked_array(got, pa.int64()), pa.chunked_array(hashes, pa.int64())],
-        names=["set", "hash"],
-    )
-    ends = pa.table(
-        [pa.array(pair_set, pa.int64()), pa.array(pair_end, pa.int64())], ["set", "end"]
-    )
-    joined = bound.join(ends, "set", join_type="inner")
-    del bound
-    # each (hash, end) once: the people each clause end binds in any block
-    pairs = pc.unique(
-        pc.bit_wise_or(
-            pc.shift_left(joined.column("hash").combine_chunks(), eb),
-            joined.column("end").combine_chunks(),
-        )
-    )
-    del joined
-    variables = pc.take(pa.array(c.end_var, pa.int64()), pc.bit_wise_and(pairs, (1 << eb) - 1))
-    people = pc.bit_wise_or(pc.shift_left(pc.shift_right(pairs, eb), vb), variables)
-    # a variable's people: those every clause end binding it binds
-    counted = pc.value_counts(people)
-    values, counts = counted.field("values"), counted.field("counts")
-    needed = pc.take(pa.array(c.per_var, pa.int64()), pc.bit_wise_and(values, (1 << vb) - 1))
-    mask = values.filter(pc.equal(counts, needed))
+    of_set = pa.concat_arrays(got)
+    of_hash = pa.concat_arrays(hashes)
+    del got, hashes
+    ends_of_var: list[list[int]] = [[] for _ in c.variables]
+    for e, v in enumerate(c.end_var):
+        ends_of_var[v].append(e)
+    masks: list[pa.Array] = []
+    for v, ends in enumerate(ends_of_var):
+        bound: pa.Array | None = None
+        for e in ends:
+            if not sets_of_end[e]:
+                bound = nobody
+                break
+            wanted = pa.array(sets_of_end[e], pa.int64())
+            people = pc.unique(of_hash.filter(pc.is_in(of_set, value_set=wanted)))
+            if bound is not None:
+                people = people.filter(pc.is_in(people, value_set=bound))
+            bound = people
+            if not len(bound):
+                break
+        if bound is not None and len(bound):
+            masks.append(pc.bit_wise_or(pc.shift_left(bound, vb), v))
+    if not masks:
+        return stored(nobody)
+    mask = pa.concat_arrays(masks)
     return stored(pc.take(mask, pc.sort_indices(mask)))
 
 
@@ -230,8 +233,12 @@ def masked(
         lo, hi = at_range[r] * n_vars, at_range[r + 1] * n_vars
         if hi > lo:  # the range's file mapped only while its people are tested
             mask = loaded(handle).column(0)
-            found.append(pc.is_in(wanted.slice(lo, hi - lo), value_set=mask))
+            here = wanted.slice(lo, hi - lo)
+            # the mask scanned against the block's people, not made a hash set: its
+            # memory stays the block's, whatever the range's size
+            hit = mask.filter(pc.is_in(mask, value_set=here)).combine_chunks()
             del mask
+            found.append(pc.is_in(here, value_set=hit))
     tested = pa.chunked_array(found, pa.bool_())
     back = pc.multiply(pc.sort_indices(order), n_vars)  # each person's place in ``tested``
     return {
