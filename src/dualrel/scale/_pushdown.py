@@ -103,7 +103,8 @@ def block_round(  # noqa: PLR0917
     at = _at(hashes, bits)
     tested = masked(masks, at, compiled, bits)
     found: dict[int, pa.Array] = {}
-    code = {end: e for e, end in enumerate(codes(compiled).ends)}
+    numbered = codes(compiled)
+    code = {end: e for e, end in enumerate(numbered.ends)}
     for ci, rules in enumerate(_rules(cols, compiled, when)):
         for ri, clauses in enumerate(rules):
             local = _local(tested, ci, ri, clauses)
@@ -114,7 +115,7 @@ def block_round(  # noqa: PLR0917
                 for end in (0, 1):
                     people = c.table.people(got, end)
                     found[code[(ci, ri, k, end)]] = _sorted_set(pc.filter(at, people))
-    return stored_sets(found, codes(compiled).end_bits, bits, ranges)
+    return stored_sets(found, numbered.end_bits, bits, ranges)
 
 
 def _kept_kinds(compiled: Sequence[CompiledRuleset]) -> frozenset[str]:

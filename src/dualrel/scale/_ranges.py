@@ -55,13 +55,11 @@ RANGE_BLOCKS = 16
 @dataclass(frozen=True, slots=True)
 class Codes:
     """The positive clause ends of ``compiled`` and the variables they bind, numbered the
-    same in every process: ``end_var[e]`` is end ``e``'s variable, ``per_var[v]`` how many
-    ends bind variable ``v``."""
+    same in every process: ``end_var[e]`` is end ``e``'s variable."""
 
     ends: tuple[ClauseEnd, ...]
     end_var: tuple[int, ...]
     variables: tuple[VarKey, ...]
-    per_var: tuple[int, ...]
 
     @property
     def end_bits(self) -> int:
@@ -77,7 +75,6 @@ def codes(compiled: Sequence[CompiledRuleset]) -> Codes:
     ends: list[ClauseEnd] = []
     end_var: list[int] = []
     var_of: dict[VarKey, int] = {}
-    per_var: list[int] = []
     for ci, c in enumerate(compiled):
         for ri, r in enumerate(c.rules):
             for k, clause in enumerate(r.rule.match.ties):
@@ -85,12 +82,9 @@ def codes(compiled: Sequence[CompiledRuleset]) -> Codes:
                     continue
                 for end, var in enumerate(clause.ends):
                     v = var_of.setdefault((ci, ri, var), len(var_of))
-                    if v == len(per_var):
-                        per_var.append(0)
-                    per_var[v] += 1
                     ends.append((ci, ri, k, end))
                     end_var.append(v)
-    return Codes(tuple(ends), tuple(end_var), tuple(var_of), tuple(per_var))
+    return Codes(tuple(ends), tuple(end_var), tuple(var_of))
 
 
 def ranges_for(people: int, block_people: int, bits: int) -> int:
