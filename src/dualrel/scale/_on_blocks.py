@@ -193,7 +193,7 @@ def read_on_blocks(
         for b in blocks
     ]
     measured("gather.survivors", survivors)
-    found = client.gather(survivors)
+    found = [_pushdown.survivors_of(h) for h in client.gather(survivors)]
     del survivors, blocks, masks
     joined = [ids for _, rows, ids in found if len(rows)]
     if not joined:

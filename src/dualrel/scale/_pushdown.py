@@ -39,11 +39,17 @@ from dualrel.rules._prune import ROUNDS
 from dualrel.rules._prune_columns import _Clause, _lookup, _Table, sorted_rows
 from dualrel.rules.numbers import _numeric_reads
 from dualrel.rules.plan import CompiledRuleset
-from dualrel.scale._blocks import read_again
-from dualrel.scale._on_disk import Block, Stored, opened
+from dualrel.scale._blocks import ROW, read_again
+from dualrel.scale._on_disk import Block, Stored, loaded, opened, stored
 from dualrel.scale._ranges import VarKey, codes, masked, stored_sets
 
-__all__ = ["HASH_BITS", "ROUNDS", "block_round", "block_survivors"]
+__all__ = [
+    "HASH_BITS",
+    "ROUNDS",
+    "block_round",
+    "block_survivors",
+    "survivors_of",
+]
 
 #: Bits of each id's hash: two people of one hash are told apart by the client's exact
 #: pass (at a million people about one id in four thousand shares a hash with another).
@@ -133,12 +139,14 @@ def block_survivors(
     when: date,
     masks: Sequence[Stored],
     bits: int,
-) -> tuple[pa.Table | None, pa.Array, pa.Array]:
+) -> Stored | None:
     """The block's ties some rule can still use, with every tie of the kinds kept whole:
-    (their text, their rows in the part, the ids of the people they join)."""
+    their text and their rows in the part (``ROW``), on this worker's disk until the
+    client gathers them (held as a task's result, every block's survivors would stay in
+    the workers' memory until the last block is done); None for a part without ties."""
     read = opened(block)
     if read is None:
-        return None, pa.array([], pa.int64()), pa.array([], pa.string())
+        return None
     cols, hashes = read
     at = _at(hashes, bits)
     parts: list[pa.Array] = []
@@ -152,10 +160,22 @@ def block_survivors(
         parts.append(pc.indices_nonzero(_lookup([k in kept for k in cols.kinds], cols.kind_codes)))
     rows = sorted_rows(parts, len(cols))
     # the part's text read again (a block keeps codes, not its text nor its ids): the
-    # survivors and the ids of the people they join, as the part gives them
+    # survivors as the part gives them
     table = read_again(block.file, TIE_COLUMNS)
     if table is None or table.num_rows != len(cols):
         raise OSError(f"{block.file} changed while it was checked")
-    survivors = table.take(rows)
+    return stored(table.take(rows).append_column(ROW, rows))
+
+
+def survivors_of(
+    handle: Stored | None,
+) -> tuple[pa.Table | None, pa.Array, pa.Array]:
+    """A block's survivors gathered (:func:`block_survivors`): (their text, their rows in
+    the part, the ids of the people they join)."""
+    if handle is None:
+        return None, pa.array([], pa.int64()), pa.array([], pa.string())
+    table = loaded(handle)
+    rows = table.column(ROW).combine_chunks()
+    survivors = table.drop_columns([ROW])
     ends = [survivors.column(c).combine_chunks() for c in ("source", "target")]
     return survivors, rows, pc.unique(pa.concat_arrays(ends))
