@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow.compute as pc
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -25,7 +26,7 @@ from dualrel.graph.load import _kinds
 from dualrel.graph.model import CORE_ROLES
 from dualrel.rules import compile_ruleset
 from dualrel.rules._prune_columns import rows_and_needs
-from dualrel.scale import _blocks, _pushdown, check_on_dask
+from dualrel.scale import _blocks, _pushdown, _ranges, check_on_dask
 from dualrel.scale._on_blocks import read_on_blocks
 from tests.scale.strategies import folders, write
 
@@ -82,11 +83,26 @@ def _same(client: Any, folder: Path, rulesets: list[str] | None = None) -> dict[
     return network
 
 
+def _cut(monkeypatch: Any, ranges: int) -> None:
+    """The pass's sets and masks cut into ``ranges`` ranges (or as many as the hash's
+    bits tell apart), whatever the registry's size."""
+    monkeypatch.setattr(_ranges, "ranges_for", lambda _p, _b, bits: min(ranges, 1 << bits))
+
+
 @SLOW
-@given(case=folders(max_ties=30), parts=st.sampled_from([1, 2, 3, 5]))
-def test_generated_registries_read_by_blocks_give_the_same_report(
-    client: Any, case: dict[str, Any], parts: int
+@given(
+    case=folders(max_ties=30),
+    parts=st.sampled_from([1, 2, 3, 5]),
+    ranges=st.sampled_from([1, 2, 8, 64]),
+    buckets=st.sampled_from([1, 2, 7]),
+)
+def test_generated_registries_read_by_blocks_give_the_same_report(  # noqa: PLR0917
+    client: Any, case: dict[str, Any], parts: int, ranges: int, buckets: int, monkeypatch: Any
 ) -> None:
+    # ranges: one range for the registry, or more ranges than people; buckets: one, or
+    # more than the parts (a part's file then has empty slices)
+    _cut(monkeypatch, ranges)
+    monkeypatch.setattr(_blocks, "buckets_for", lambda _parts, _threads: buckets)
     with tempfile.TemporaryDirectory() as tmp:
         folder = write(Path(tmp) / "reg", case, parts=parts)
         network = _same(client, folder)
@@ -95,6 +111,7 @@ def test_generated_registries_read_by_blocks_give_the_same_report(
         _same(client, folder, [str(ruleset)])
     # only a registry whose ties no rule can use is read by one machine's reader
     assert network.get("read.blocks") == parts or "prune.sets" in network
+    monkeypatch.undo()
 
 
 def _exact_ids(folder: Path, rulesets: list[str]) -> set[str]:
@@ -109,10 +126,16 @@ def _exact_ids(folder: Path, rulesets: list[str]) -> set[str]:
 
 
 @SLOW
-@given(case=folders(max_ties=30), parts=st.sampled_from([2, 3]), tiny=st.booleans())
-def test_the_blocks_keep_every_tie_the_exact_pass_keeps(
-    client: Any, case: dict[str, Any], parts: int, tiny: bool, monkeypatch: Any
+@given(
+    case=folders(max_ties=30),
+    parts=st.sampled_from([2, 3]),
+    tiny=st.booleans(),
+    ranges=st.sampled_from([1, 4]),
+)
+def test_the_blocks_keep_every_tie_the_exact_pass_keeps(  # noqa: PLR0917
+    client: Any, case: dict[str, Any], parts: int, tiny: bool, ranges: int, monkeypatch: Any
 ) -> None:
+    _cut(monkeypatch, ranges)
     # with hashes of two bits most people collide: more ties survive, never fewer
     if tiny:
         monkeypatch.setattr(_pushdown, "HASH_BITS", 2)
@@ -172,7 +195,11 @@ def test_parts_with_other_headers_are_read_by_one_machine(client: Any, tmp_path:
     assert "read.blocks" not in network
 
 
-def test_a_dense_split_folder_is_read_by_blocks(client: Any, tmp_path: Path) -> None:
+@pytest.mark.parametrize("ranges", [1, 16])
+def test_a_dense_split_folder_is_read_by_blocks(
+    client: Any, tmp_path: Path, ranges: int, monkeypatch: Any
+) -> None:
+    _cut(monkeypatch, ranges)
     case = {
         "people": "id,roles\n" + "".join(f"p{i},coach;client\n" for i in range(40)),
         "ties": "id,kind,source,target,start,end\n"
@@ -233,3 +260,13 @@ def test_reveal_reads_the_registry_on_the_client_with_the_same_report(
     assert render(on_dask, "json") == render(one, "json")
     assert on_dask.names == one.names == {"co1": "Ann", "cl1": "Bo"}
     assert "read.blocks" not in network  # every person's name: read as one machine reads
+
+
+@pytest.mark.parametrize(
+    ("parts", "threads", "buckets"),
+    [(1, 2, 1), (16, 2, 4), (160, 2, 10), (1600, 2, 100), (1600, 64, 128)],
+)
+def test_buckets_grow_with_the_parts(parts: int, threads: int, buckets: int) -> None:
+    # two a worker thread, or one for PARTS_A_BUCKET parts, so that a bucket's people
+    # stay about the same as the registry grows in parts of one size
+    assert _blocks.buckets_for(parts, threads) == buckets

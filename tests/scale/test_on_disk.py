@@ -16,13 +16,14 @@ from typing import Any
 import pyarrow as pa
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dualrel.graph._csv_columns import _table, validated_columns
 from dualrel.graph._csv_common import PEOPLE_COLUMNS, TIE_COLUMNS
 from dualrel.graph.columns import TieColumns
 from dualrel.graph.load import _kinds
 from dualrel.graph.model import CORE_ROLES
-from dualrel.scale._on_disk import Block, kept, opened
+from dualrel.scale._on_disk import Block, kept, opened, slice_of, slice_values, stored_by
 from tests.scale.strategies import folders, write
 
 #: what the clauses read of a block (``_prune_columns._Table`` and ``_Clause``)
@@ -192,3 +193,25 @@ def _where(handle: Any) -> tuple[str, str]:
     from distributed import get_worker  # noqa: PLC0415
 
     return handle.path, str(get_worker().local_directory)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    rows=st.lists(st.tuples(st.integers(0, 6), st.text(max_size=3)), max_size=40),
+    count=st.integers(7, 9),
+)
+def test_a_table_grouped_by_key_gives_each_key_its_rows_in_order(
+    rows: list[tuple[int, str]], count: int
+) -> None:
+    keys = pa.array([k for k, _ in rows], pa.int32())
+    table = pa.table({"text": [t for _, t in rows]})
+    handle = stored_by(table, keys, count, meta=("what", 1))
+    assert handle.rows == len(rows)
+    for k in range(count):
+        got, meta = slice_of(handle, k)
+        assert meta == ("what", 1)
+        assert got.column("text").to_pylist() == [t for key, t in rows if key == k]
+    moved = pickle.loads(pickle.dumps(handle))  # sent to another worker: the same slices
+    assert slice_of(moved, 3)[0].equals(slice_of(handle, 3)[0])
+    values = stored_by(keys, keys, count)
+    assert slice_values(values, 2).to_pylist() == [2] * sum(k == 2 for k, _ in rows)

@@ -38,13 +38,26 @@ from dualrel.graph._arrow_columns import distinct, encode
 from dualrel.graph._csv_columns import _table, validated_columns
 from dualrel.graph._csv_common import PEOPLE_COLUMNS, TIE_COLUMNS, split_roles
 from dualrel.graph._csv_people import read_people
-from dualrel.scale._on_disk import Block, Stored, kept, loaded, stored, values
+from dualrel.scale._on_disk import Block, Stored, kept, slice_of, slice_values, stored_by
 
-__all__ = ["PART", "ROW", "Block", "bucket_of", "local", "pick", "read_again"]
+__all__ = [
+    "PART",
+    "PARTS_A_BUCKET",
+    "ROW",
+    "Block",
+    "bucket_of",
+    "buckets_for",
+    "local",
+    "pick",
+    "read_again",
+]
 
 #: The columns a person's row read again carries besides the file's: its part and its
 #: row there (names no CSV header can give: a header cell is text without NUL).
 PART, ROW = "\0part", "\0row"
+#: Ties parts for each bucket of the joins, past two buckets a worker thread
+#: (:func:`buckets_for`)
+PARTS_A_BUCKET = 16
 #: The people file named to ``validated_columns`` for a block's people (its warnings
 #: about them are dropped: the people parts give them).
 _PEOPLE_HERE = "\0people"
@@ -63,10 +76,17 @@ def bucket_of(ids: pa.Array, buckets: int) -> pa.Array:
     return pa.array([zlib.crc32(i.encode()) % buckets for i in ids.to_pylist()], pa.int32())
 
 
-def _split(table_or_array: Any, keys: pa.Array, buckets: int) -> list[Stored]:
-    # each bucket on the worker's disk: every part's share held until every bucket is
-    # joined would fill the workers with the registry
-    return [stored(table_or_array.filter(pc.equal(keys, k))) for k in range(buckets)]
+def buckets_for(parts: int, threads: int) -> int:
+    """The buckets of the joins for ``parts`` ties parts: at least two per worker thread
+    (to spread the joins), and more as the parts grow, one for ``PARTS_A_BUCKET`` parts,
+    so that a bucket's share of the people stays the same whatever the registry's size."""
+    return max(1, min(parts, max(2 * threads, -(-parts // PARTS_A_BUCKET))))
+
+
+def _split(table_or_array: Any, keys: pa.Array, buckets: int) -> Stored:
+    # on the worker's disk, in one file that each bucket's join reads its slice of:
+    # every part's share held until every bucket is joined would fill the workers
+    return stored_by(table_or_array, keys, buckets)
 
 
 @contextlib.contextmanager
@@ -108,15 +128,16 @@ def read_again(file: str, required: tuple[str, ...]) -> pa.Table | None:
 
 def read_people_part(
     file: str, part: int, buckets: int, roles: Collection[str]
-) -> tuple[bool, tuple[str, ...], list[tuple[str, int, str]], list[pa.Table]]:
+) -> tuple[bool, tuple[str, ...], list[tuple[str, int, str]], Stored | None]:
     """A people part read and checked alone: (no problem, header, each distinct role text
-    with the row and id of its first use, the ids and roles by bucket of the id)."""
+    with the row and id of its first use, the ids and roles grouped by bucket of the
+    id)."""
     table = _read(file, PEOPLE_COLUMNS)
     if table is None:
-        return False, (), [], []
+        return False, (), [], None
     ids = table.column("id").combine_chunks()
     if read_people(table, ids, file, roles, Collector()) is None:
-        return False, (), [], []
+        return False, (), [], None
     texts = []
     for text in encode(table.column("roles")).values:
         if text:
@@ -141,13 +162,13 @@ def people_rows(file: str, part: int, ids: pa.Array) -> pa.Table:
     return out.append_column(ROW, at.cast(pa.int32()))
 
 
-def read_ties_part(file: str, buckets: int) -> tuple[int | None, tuple[str, ...], list[Any]]:
+def read_ties_part(file: str, buckets: int) -> tuple[int | None, tuple[str, ...], Stored | None]:
     """A ties part read: (its rows, None when outside the columnar reader; its header; the
-    distinct ids its ends name, by bucket).  Its text is read again to validate it: held
-    until every bucket is joined, the parts' text would fill the workers."""
+    distinct ids its ends name, grouped by bucket).  Its text is read again to validate
+    it: held until every bucket is joined, the parts' text would fill the workers."""
     table = _read(file, TIE_COLUMNS)
     if table is None:
-        return None, (), []
+        return None, (), None
     ends = pc.unique(
         pa.concat_arrays(
             [table.column("source").combine_chunks(), table.column("target").combine_chunks()]
@@ -160,29 +181,37 @@ def read_ties_part(file: str, buckets: int) -> tuple[int | None, tuple[str, ...]
     )
 
 
-def join_bucket(people: Sequence[Stored], ends: Sequence[Stored]) -> tuple[bool, list[Any]]:
-    """One bucket's join: (no person id given twice, for each ties part the people whose
-    ids its ends name)."""
-    table = pa.concat_tables([loaded(p) for p in people])
+def join_bucket(
+    people: Sequence[Stored], ends: Sequence[Stored], k: int
+) -> tuple[bool, Stored | None]:
+    """Bucket ``k``'s join, reading its slice of every part's file: (no person id given
+    twice, the people whose ids each ties part's ends name, grouped by ties part)."""
+    table = pa.concat_tables([slice_of(p, k)[0] for p in people])
     ids = table.column("id").combine_chunks()
     if not distinct(ids):
-        return False, []
-    return True, [stored(table.filter(pc.is_in(ids, value_set=values(e)))) for e in ends]
+        return False, None
+    named = []
+    for e in ends:
+        named.append(pc.indices_nonzero(pc.is_in(ids, value_set=slice_values(e, k))))
+    rows = pa.chunked_array(named, pa.uint64()).combine_chunks()
+    keys = [pa.array([t] * len(n), pa.int32()) for t, n in enumerate(named)]
+    return True, stored_by(table.take(rows), pa.concat_arrays(keys), len(ends))
 
 
 def validate_block(
     file: str,
+    t: int,
     rows: int,
     people: Sequence[Stored],
     buckets: int,
     *,
     kinds: Mapping[str, bool],
     roles: Collection[str],
-) -> tuple[Block | None, tuple[Problem, ...], list[Any]]:
-    """A ties part of ``rows`` rows, read again, validated against the people its ends
-    name: (the block, None when a row has a problem; its warnings; its tie ids by
-    bucket)."""
-    named = pa.concat_tables([loaded(p) for p in people])
+) -> tuple[Block | None, tuple[Problem, ...], Stored | None]:
+    """Ties part ``t`` of ``rows`` rows, read again, validated against the people its ends
+    name (its slice of every bucket's join): (the block, None when a row has a problem;
+    its warnings; its tie ids grouped by bucket)."""
+    named = pa.concat_tables([slice_of(p, t)[0] for p in people])
     table = read_again(file, TIE_COLUMNS)
     if table is None or table.num_rows != rows:
         raise OSError(f"{file} changed while it was checked")
@@ -192,7 +221,7 @@ def validate_block(
         return kept(file, None, pa.array([], pa.int64())), (), _split(nothing, keys, buckets)
     read = validated_columns(named, table, _PEOPLE_HERE, file, kinds=kinds, roles=roles)
     if read is None:
-        return None, (), []
+        return None, (), None
     warnings = tuple(p for p in read.warnings.warnings if p.file == file)
     ids = read.ties.ids
     codes = pa.array([zlib.crc32(p.encode()) for p in read.ties.people], pa.int64())
@@ -203,9 +232,9 @@ def validate_block(
     )
 
 
-def unique_bucket(ids: Sequence[Stored]) -> bool:
-    """No tie id of one bucket given twice."""
-    return distinct(pa.concat_arrays([values(i) for i in ids]))
+def unique_bucket(ids: Sequence[Stored], k: int) -> bool:
+    """No tie id of bucket ``k`` given twice (its slice of every block's file)."""
+    return distinct(pa.concat_arrays([slice_values(i, k) for i in ids]))
 
 
 def role_warnings(

@@ -40,7 +40,7 @@ from dualrel.graph.parts import csv_layout
 from dualrel.rules.engine import _evaluation_date
 from dualrel.rules.numbers import _numeric_reads
 from dualrel.rules.plan import CompiledRuleset
-from dualrel.scale import _blocks, _network, _problems, _pushdown
+from dualrel.scale import _blocks, _network, _problems, _pushdown, _ranges
 from dualrel.scale._blocks import PART, ROW, pick
 
 __all__ = ["read_on_blocks"]
@@ -57,16 +57,19 @@ def _by_blocks(compiled: Sequence[CompiledRuleset]) -> bool:
 
 
 def _people_head(result: Any) -> tuple[bool, tuple[str, ...], Any, int]:
-    ok, header, texts, buckets = result
-    return ok, header, texts, sum(t.rows for t in buckets)
+    ok, header, texts, grouped = result
+    return ok, header, texts, 0 if grouped is None else grouped.rows
 
 
 def _ties_head(result: Any) -> tuple[bool, tuple[str, ...]]:
     return result[0] is not None, result[1]
 
 
-def _block_head(result: Any) -> tuple[bool, tuple[Problem, ...]]:
-    return result[0] is not None, result[1]
+def _block_head(result: Any) -> tuple[bool, tuple[Problem, ...], int]:
+    """(no problem, warnings, people of the block)."""
+    block = result[0]
+    people = block.people.rows if block is not None and block.people is not None else 0
+    return block is not None, result[1], people
 
 
 def read_on_blocks(
@@ -92,10 +95,12 @@ def read_on_blocks(
     def measured(key: str, futures: Sequence[Any]) -> None:
         _network.measure(client, network, key, futures)
 
-    # two buckets per worker thread: enough to spread the joins, few enough that the
-    # tasks taking each part's share of a bucket stay few
     threads = int(sum(client.nthreads().values())) or 1
-    buckets = max(1, min(len(layout.ties), 2 * threads))
+    workers = len(client.nthreads())
+    buckets = _blocks.buckets_for(len(layout.ties), threads)
+    # the row reader's joins on an invalid registry: two buckets per worker thread (its
+    # tasks take each part's share of each bucket)
+    problems = max(1, min(len(layout.ties), 2 * threads))
     people = [
         submit(_blocks.read_people_part, f, i, buckets, roles, pure=False)
         for i, f in enumerate(layout.people)
@@ -111,34 +116,37 @@ def read_on_blocks(
     ):
         del people, ties
         _problems.gather_problems(
-            client, layout, kinds=kinds, roles=roles, buckets=buckets, network=network
+            client, layout, kinds=kinds, roles=roles, buckets=problems, network=network
         )
         return None
     n_people = sum(h[3] for h in heads)
     if not n_people:
         return None
-    shuffled_people = [[submit(pick, p, 3, k) for p in people] for k in range(buckets)]
-    shuffled_ends = [[submit(pick, t, 2, k) for t in ties] for k in range(buckets)]
+    # each part's file grouped by bucket; each bucket's join reads its slice of each (a
+    # worker fetches each file once, whatever the buckets it joins)
+    people_files = [submit(pick, p, 3) for p in people]
+    ends_files = [submit(pick, t, 2) for t in ties]
     joins = [
-        submit(_blocks.join_bucket, shuffled_people[k], shuffled_ends[k], pure=False)
-        for k in range(buckets)
+        submit(_blocks.join_bucket, people_files, ends_files, k, pure=False) for k in range(buckets)
     ]
-    measured("shuffle.people", [f for fs in shuffled_people for f in fs])
-    measured("shuffle.ends", [f for fs in shuffled_ends for f in fs])
-    del shuffled_people, shuffled_ends
+    fetched = min(workers, buckets)
+    measured("shuffle.people", people_files * fetched)
+    measured("shuffle.ends", ends_files * fetched)
+    del people_files, ends_files
     if not all(client.gather([submit(pick, j, 0) for j in joins])):
         del joins, people, ties
         _problems.gather_problems(
-            client, layout, kinds=kinds, roles=roles, buckets=buckets, network=network
+            client, layout, kinds=kinds, roles=roles, buckets=problems, network=network
         )
         return None
-    named = [[submit(pick, j, 1, t) for j in joins] for t in range(len(ties))]
+    named = [submit(pick, j, 1) for j in joins]
     validated = [
         submit(
             _blocks.validate_block,
             file,
+            i,
             submit(pick, t, 0),
-            named[i],
+            named,
             buckets,
             kinds=kinds,
             roles=roles,
@@ -146,22 +154,22 @@ def read_on_blocks(
         )
         for i, (file, t) in enumerate(zip(layout.ties, ties, strict=True))
     ]
-    measured("join.people", [f for fs in named for f in fs])
+    measured("join.people", named * min(workers, len(ties)))
     del named, joins, people, ties
     block_heads = client.gather([submit(_block_head, v) for v in validated])
-    if not all(ok for ok, _ in block_heads):
+    if not all(ok for ok, _, _ in block_heads):
         del validated
         _problems.gather_problems(
-            client, layout, kinds=kinds, roles=roles, buckets=buckets, network=network
+            client, layout, kinds=kinds, roles=roles, buckets=problems, network=network
         )
         return None
-    ids = [[submit(pick, v, 2, k) for v in validated] for k in range(buckets)]
-    unique = [submit(_blocks.unique_bucket, ids[k], pure=False) for k in range(buckets)]
-    measured("shuffle.tie_ids", [f for fs in ids for f in fs])
+    ids = [submit(pick, v, 2) for v in validated]
+    unique = [submit(_blocks.unique_bucket, ids, k, pure=False) for k in range(buckets)]
+    measured("shuffle.tie_ids", ids * fetched)
     if not all(client.gather(unique)):
         del ids, unique, validated
         _problems.gather_problems(
-            client, layout, kinds=kinds, roles=roles, buckets=buckets, network=network
+            client, layout, kinds=kinds, roles=roles, buckets=problems, network=network
         )
         return None
     del ids, unique
@@ -170,7 +178,7 @@ def read_on_blocks(
     w = Collector()
     for p in _blocks.role_warnings(layout.people, [h[2] for h in heads], roles):
         w.add(p)
-    for _, warnings in block_heads:
+    for _, warnings, _ in block_heads:
         for p in warnings:
             w.add(p)
 
@@ -178,28 +186,14 @@ def read_on_blocks(
     registry = Registry((), (), _as_of(as_of), path, {}, dict(kinds))
     when = _evaluation_date(registry, as_of)
     bits = _pushdown.HASH_BITS
-    masks: Any = _pushdown.Sets((), {})
-    before = -1
-    for _ in range(_pushdown.ROUNDS + 1):
-        got = [
-            submit(_pushdown.block_round, b, compiled, when, masks, bits, pure=False)
-            for b in blocks
-        ]
-        measured("prune.sets", got)
-        masks = submit(_pushdown.reduce_round, got, compiled, pure=False)
-        if network is not None:  # each worker fetches the masks once
-            workers = len(client.nthreads())
-            measured("prune.masks", [masks] * min(workers, len(blocks)))
-        kept = client.gather(submit(_pushdown.set_sizes, masks, pure=False))
-        if kept == before:
-            break
-        before = kept
+    ranges = _ranges.ranges_for(n_people, max(h[2] for h in block_heads), bits)
+    masks = _masks(client, blocks, compiled, when, ranges, measured)
     survivors = [
         submit(_pushdown.block_survivors, b, compiled, when, masks, bits, pure=False)
         for b in blocks
     ]
     measured("gather.survivors", survivors)
-    found = client.gather(survivors)
+    found = [_pushdown.survivors_of(h) for h in client.gather(survivors)]
     del survivors, blocks, masks
     joined = [ids for _, rows, ids in found if len(rows)]
     if not joined:
@@ -216,6 +210,41 @@ def read_on_blocks(
     if read is not None and network is not None:
         network["read.blocks"] = len(layout.ties)
     return read
+
+
+def _masks(  # noqa: PLR0917
+    client: Any,
+    blocks: Sequence[Any],
+    compiled: Sequence[CompiledRuleset],
+    when: date,
+    ranges: int,
+    measured: Sizes,
+) -> list[Any]:
+    """The semi-join pass's rounds on the blocks: each range's masks (a file on a
+    worker's disk) once they stop shrinking; O(blocks + ranges) tasks a round."""
+    submit = client.submit
+    bits = _pushdown.HASH_BITS
+    workers = len(client.nthreads())
+    masks: list[Any] = []  # none before the first round: everyone passes
+    before = -1
+    for _ in range(_pushdown.ROUNDS + 1):
+        got = [
+            submit(_pushdown.block_round, b, compiled, when, masks, bits, ranges, pure=False)
+            for b in blocks
+        ]
+        # each worker reducing a range fetches each block's file once
+        measured("prune.sets", got * min(workers, ranges))
+        masks = [
+            submit(_ranges.reduce_range, got, r, compiled, bits, ranges, pure=False)
+            for r in range(ranges)
+        ]
+        del got
+        measured("prune.masks", masks * min(workers, len(blocks)))  # once to each worker
+        kept = sum(client.gather([submit(_ranges.mask_size, m, pure=False) for m in masks]))
+        if kept == before:
+            break
+        before = kept
+    return masks
 
 
 def _same(value: Any) -> Any:

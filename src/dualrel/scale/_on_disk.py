@@ -43,16 +43,31 @@ except ImportError:  # not on POSIX: no lock, and no folder left is removed
     fcntl = None  # type: ignore[assignment]
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from dualrel.graph._locations import LineArray
 from dualrel.graph.columns import TieColumns
 
-__all__ = ["Block", "Stored", "kept", "loaded", "opened", "stored", "values"]
+__all__ = [
+    "Block",
+    "Stored",
+    "kept",
+    "loaded",
+    "offsets",
+    "opened",
+    "slice_of",
+    "slice_values",
+    "stored",
+    "stored_by",
+    "values",
+]
 
 _TIES = ("kind_codes", "sources", "targets", "start_codes", "end_codes", "attribute_codes")
 _PEOPLE = ("role_codes", "hashes")
 #: the schema metadata key of the distinct values the code columns index (pickled)
 _VALUES = b"dualrel.values"
+#: the schema metadata key of a file's keys' offsets and its writer's metadata (pickled)
+_SLICES = b"dualrel.slices"
 
 
 @dataclass(frozen=True, slots=True, weakref_slot=True)
@@ -199,6 +214,52 @@ def stored(table: pa.Table | pa.Array) -> Stored:
     with pa.OSFile(path, "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
         writer.write_table(table)
     return _handle(path, table.num_rows)
+
+
+def offsets(keys: pa.Array, count: int) -> list[int]:
+    """Where each key of ``range(count)`` starts among ``keys`` in ascending order (and
+    where the last ends)."""
+    counts = dict.fromkeys(range(count), 0)
+    if len(keys):
+        found = pc.value_counts(keys)
+        listed = zip(
+            found.field("values").to_pylist(), found.field("counts").to_pylist(), strict=True
+        )
+        for k, n in listed:
+            counts[k] = n
+    out = [0]
+    for k in range(count):
+        out.append(out[-1] + counts[k])
+    return out
+
+
+def stored_by(table: pa.Table | pa.Array, keys: pa.Array, count: int, meta: Any = None) -> Stored:
+    """``table``'s rows grouped by their key (``keys``, each in ``range(count)``) in ONE
+    file on this worker's disk, each key's rows in their order, with ``meta`` (pickled):
+    one task writes a file and each task reading a key maps only that key's slice
+    (:func:`slice_of`), where a file for each key needs a task for each writer and key
+    to hand each its share."""
+    if isinstance(table, pa.Array):
+        table = pa.table([table], names=["values"])
+    order = pc.sort_indices(keys)  # stable: each key's rows keep their order
+    layout = (offsets(pc.take(keys, order), count), meta)
+    grouped = table.take(order).replace_schema_metadata(
+        {_SLICES: pickle.dumps(layout, protocol=pickle.HIGHEST_PROTOCOL)}
+    )
+    return stored(grouped)
+
+
+def slice_of(handle: Stored, key: int) -> tuple[pa.Table, Any]:
+    """Key ``key``'s rows of a file of :func:`stored_by` (memory-mapped: the other keys'
+    pages are not read) and the file's ``meta``."""
+    table = loaded(handle)
+    (at, meta) = pickle.loads((table.schema.metadata or {})[_SLICES])
+    return table.slice(at[key], at[key + 1] - at[key]), meta
+
+
+def slice_values(handle: Stored, key: int) -> pa.Array:
+    """Key ``key``'s values of an array of :func:`stored_by`."""
+    return slice_of(handle, key)[0].column(0).combine_chunks()
 
 
 def loaded(handle: Stored) -> pa.Table:
