@@ -40,5 +40,6 @@ setup(
             extra_compile_args=_FLAGS,
         ),
         Extension("dualrel.graph._jscan", sources=["csrc/jscan/jscan.c"], extra_compile_args=_FLAGS),
+        Extension("dualrel._members", sources=["csrc/members/members.c"], extra_compile_args=_FLAGS),
     ]
 )

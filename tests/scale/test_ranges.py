@@ -194,3 +194,39 @@ def test_ranges_grow_with_the_people_not_the_block(
     assert got == ranges
     assert got & (got - 1) == 0
     assert got == 1 << bits or got * _ranges.RANGE_BLOCKS * max(1, block_people) >= people
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    haystacks=st.lists(st.sets(st.integers(0, 63)), min_size=1, max_size=4),
+    needles=st.lists(st.integers(-3, 300)),
+    shift=st.integers(0, 7),
+)
+def test_members_is_a_binary_search_of_each_needles_haystack(
+    haystacks: list[set[int]], needles: list[int], shift: int
+) -> None:
+    """``dualrel._members.members``: a needle is found in ``haystacks[needle >> shift]``
+    only (a negative one, or one past the last haystack, nowhere), as Arrow's bitmap."""
+    from dualrel._members import members  # noqa: PLC0415
+
+    arrays = [pa.array(sorted(h), pa.int64()) for h in haystacks]
+    views = [a.buffers()[1] or b"" for a in arrays]
+    bitmap = members(views, shift, pa.array(needles, pa.int64()).buffers()[1] or b"")
+    got = pa.Array.from_buffers(pa.bool_(), len(needles), [None, pa.py_buffer(bitmap)])
+    expected = [
+        n >= 0 and (n >> shift) < len(haystacks) and n in haystacks[n >> shift] for n in needles
+    ]
+    assert got.to_pylist() == expected
+
+
+def test_members_refuses_what_is_not_int64() -> None:
+    from dualrel._members import members  # noqa: PLC0415
+
+    with pytest.raises(ValueError, match="not an aligned buffer of int64"):
+        members([b"abc"], 0, b"")
+    with pytest.raises(ValueError, match="needles"):
+        members([], 0, b"12345")
+    with pytest.raises(ValueError, match="shift"):
+        members([], 64, b"")
+    with pytest.raises(TypeError):
+        members(3, 0, b"")

@@ -23,14 +23,15 @@ a task picking each block's share of each range made the rounds several times sl
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from dualrel._members import members
 from dualrel.rules.plan import CompiledRuleset
-from dualrel.scale._on_disk import Stored, loaded, offsets, slice_of, stored, stored_by
+from dualrel.scale._on_disk import Stored, loaded, slice_of, stored, stored_by
 
 __all__ = [
     "RANGE_BLOCKS",
@@ -204,37 +205,70 @@ def mask_size(masks: Stored) -> int:
 
 def masked(
     masks: Sequence[Stored], at: pa.Array, compiled: Sequence[CompiledRuleset], bits: int
-) -> dict[VarKey, pa.Array]:
+) -> Mapping[VarKey, pa.Array]:
     """For each variable, whether each of a block's people (``at``: their hashes) is in
-    its mask; nothing before the first round's masks (everyone passes)."""
+    its mask; nothing before the first round's masks (everyone passes).
+
+    Each person is looked up by binary search in its range's file (memory-mapped): a
+    block reads the pages its searches touch, not the masks, and builds no hash set of
+    them (one for every block, each as large as the registry's masks, made the rounds'
+    work grow as the blocks times the registry)."""
     if not masks:
         return {}
     c = codes(compiled)
-    vb, n_vars = c.var_bits, len(c.variables)
-    ranges = len(masks)
-    order = pc.sort_indices(at)
-    ascending = pc.take(at, order)
-    at_range = offsets(pc.shift_right(ascending, _shift(bits, ranges)), ranges)
-    # each person (ascending) with each variable: hash << var_bits | variable
-    n = len(at) * n_vars
-    i = pc.indices_nonzero(pc.is_null(pa.nulls(n))).cast(pa.int64())
-    person = pc.divide(i, n_vars)
-    variable = pc.subtract(i, pc.multiply(person, n_vars))
-    wanted = pc.bit_wise_or(pc.shift_left(pc.take(ascending, person), vb), variable)
-    del i, person, variable
-    found: list[pa.Array] = []
-    for r, handle in enumerate(masks):
-        lo, hi = at_range[r] * n_vars, at_range[r + 1] * n_vars
-        if hi > lo:  # the range's file mapped only while its people are tested
-            mask = loaded(handle).column(0)
-            here = wanted.slice(lo, hi - lo)
-            # the mask scanned against the block's people, not made a hash set: its
-            # memory stays the block's, whatever the range's size
-            hit = mask.filter(pc.is_in(mask, value_set=here)).combine_chunks()
-            del mask
-            found.append(pc.is_in(here, value_set=hit))
-    tested = pa.chunked_array(found, pa.bool_())
-    back = pc.multiply(pc.sort_indices(order), n_vars)  # each person's place in ``tested``
-    return {
-        key: pc.take(tested, pc.add(back, v)).combine_chunks() for v, key in enumerate(c.variables)
-    }
+    # only the ranges its people are in are mapped (at 2 ranges or more, not all of them)
+    present = set(pc.unique(pc.shift_right(at, _shift(bits, len(masks)))).to_pylist())
+    files = [
+        _one_array(loaded(handle).column(0)) if r in present else pa.array([], pa.int64())
+        for r, handle in enumerate(masks)
+    ]
+    haystacks = [_int64_view(f) for f in files]
+    shift = _shift(bits, len(masks)) + c.var_bits
+    shifted = pc.shift_left(at, c.var_bits)
+    return _Tested(c.variables, haystacks, shift, shifted, files)
+
+
+def _one_array(column: pa.ChunkedArray) -> pa.Array:
+    """A mapped file's column as one array (a stored file is one batch: no copy)."""
+    return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+
+
+def _int64_view(values: pa.Array) -> memoryview:
+    """The values of an int64 array without nulls, without a copy."""
+    data = values.buffers()[1]
+    if data is None:
+        return memoryview(b"")
+    return memoryview(data)[values.offset * 8 : (values.offset + len(values)) * 8]
+
+
+class _Tested(Mapping[VarKey, pa.Array]):
+    """Each variable's test of a block's people, made when a clause first asks for it
+    (a block's clauses read a few of the ruleset's variables)."""
+
+    def __init__(
+        self,
+        variables: Sequence[VarKey],
+        haystacks: list[memoryview],
+        shift: int,
+        shifted: pa.Array,
+        files: list[pa.Array],
+    ) -> None:
+        self._code = {key: v for v, key in enumerate(variables)}
+        self._haystacks, self._shift, self._shifted = haystacks, shift, shifted
+        self._files = files  # the mappings the haystacks view, kept while they are read
+        self._done: dict[VarKey, pa.Array] = {}
+
+    def __getitem__(self, key: VarKey) -> pa.Array:
+        got = self._done.get(key)
+        if got is None:
+            needles = pc.bit_wise_or(self._shifted, self._code[key])
+            bitmap = members(self._haystacks, self._shift, _int64_view(needles))
+            got = pa.Array.from_buffers(pa.bool_(), len(needles), [None, pa.py_buffer(bitmap)])
+            self._done[key] = got
+        return got
+
+    def __iter__(self) -> Iterator[VarKey]:
+        return iter(self._code)
+
+    def __len__(self) -> int:
+        return len(self._code)
