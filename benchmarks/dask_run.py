@@ -51,6 +51,8 @@ from typing import Any
 AS_OF = "2026-11-26"
 #: seconds between two samples of each process's resident memory
 SAMPLE_S = 0.5
+#: seconds between two samples of a worker's memory by the task it runs (in the worker)
+TASK_SAMPLE_S = 0.02
 RESULTS = Path(__file__).parent / "results"
 
 
@@ -63,38 +65,74 @@ def _rss_mb() -> float:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-def _count_arrivals() -> None:
-    """Count the bytes of each stored table (``_on_disk.Stored``) unpickled in this
-    process: what crossed between processes of the tables on the workers' disks (a
-    tree without them counts nothing)."""
-    try:
-        from dualrel.scale import _on_disk  # noqa: PLC0415
-    except ImportError:
-        return
-    arrived = getattr(_on_disk, "_arrived", None)
-    if arrived is None or getattr(arrived, "counted", False):
-        return
-    # kept on the module: a function of this script is sent to a worker by value, with
-    # its own copy of this script's globals
-    tally = _on_disk.arrived_tally = [0, 0]  # type: ignore[attr-defined]
+def _memory_now() -> tuple[float, float, float]:
+    """This process's resident memory, of it the anonymous (heap, not the pages of mapped
+    files, which the kernel can drop), and the bytes Arrow's memory pool holds allocated
+    (live tables and arrays), in MB."""
+    import pyarrow as pa  # noqa: PLC0415
 
-    def counted(data: bytes, *args: Any) -> Any:
-        tally[0] += len(data)
-        tally[1] += 1
-        return arrived(data, *args)
-
-    counted.__qualname__ = counted.__name__ = "_arrived"
-    counted.__module__ = arrived.__module__
-    counted.counted = True  # type: ignore[attr-defined]
-    _on_disk._arrived = counted
+    rss = anon = 0.0
+    with open("/proc/self/status", encoding="ascii") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                rss = int(line.split()[1]) / 1024
+            elif line.startswith("RssAnon:"):
+                anon = int(line.split()[1]) / 1024
+    return rss, anon, pa.total_allocated_bytes() / 2**20
 
 
-def _arrivals() -> list[int]:
-    try:
-        from dualrel.scale import _on_disk  # noqa: PLC0415
-    except ImportError:
-        return [0, 0]
-    return list(getattr(_on_disk, "arrived_tally", [0, 0]))
+def _task_memory() -> Any:
+    """A :class:`_TaskMemory` plugin (distributed imported only in the child)."""
+    from distributed import WorkerPlugin  # noqa: PLC0415
+
+    return type("TaskMemory", (_TaskMemory, WorkerPlugin), {})()
+
+
+class _TaskMemory:
+    """A worker plugin: a thread in the worker samples its memory every ``TASK_SAMPLE_S``
+    seconds and keeps, for each task function running (``validate_block``,
+    ``block_round``, ...), the largest resident, anonymous and Arrow-allocated MB seen
+    while it ran: what each kind of task costs a worker, short tasks included."""
+
+    name = "dualrel-task-memory"
+
+    def setup(self, worker: Any) -> None:
+        self.peaks: dict[str, dict[str, float]] = {}
+        self.stop = threading.Event()
+        threading.Thread(target=self._run, args=(worker,), daemon=True).start()
+
+    def teardown(self, worker: Any) -> None:
+        self.stop.set()
+
+    def _run(self, worker: Any) -> None:
+        from dask.utils import key_split  # noqa: PLC0415
+
+        while not self.stop.wait(TASK_SAMPLE_S):
+            try:
+                running = {key_split(t.key) for t in list(worker.state.executing)}
+            except (AttributeError, RuntimeError):  # the set changed while read
+                continue
+            rss, anon, arrow = _memory_now()
+            for task in running or {"(idle)"}:
+                seen = self.peaks.setdefault(task, {"rss": 0.0, "anon": 0.0, "arrow": 0.0})
+                seen["rss"] = max(seen["rss"], round(rss, 1))
+                seen["anon"] = max(seen["anon"], round(anon, 1))
+                seen["arrow"] = max(seen["arrow"], round(arrow, 1))
+
+
+def _task_peaks(dask_worker: Any) -> dict[str, dict[str, float]]:
+    return dict(dask_worker.plugins[_TaskMemory.name].peaks)
+
+
+def _by_task(got: dict[str, dict[str, dict[str, float]]]) -> dict[str, dict[str, float]]:
+    """Each task function's largest figures over the workers."""
+    out: dict[str, dict[str, float]] = {}
+    for peaks in got.values():
+        for task, seen in peaks.items():
+            best = out.setdefault(task, dict.fromkeys(seen, 0.0))
+            for k, v in seen.items():
+                best[k] = max(best[k], v)
+    return dict(sorted(out.items()))
 
 
 class _Sampler(threading.Thread):
@@ -164,8 +202,7 @@ def _child_dask(folder: str, out: str, workers: int, partitions: int | None) -> 
         # a cluster's workers are long-lived: dualrel imported in each before the run
         # (the start-up is reported apart)
         client.run(importlib.import_module, "dualrel.rules.partitions")
-        client.run(_count_arrivals)
-        _count_arrivals()
+        client.register_plugin(_task_memory())
         started = time.perf_counter() - t0
         t1 = time.perf_counter()
         # the client's peak so far as each stage begins: what reading and validating
@@ -195,7 +232,7 @@ def _child_dask(folder: str, out: str, workers: int, partitions: int | None) -> 
         sampler.done.set()
         sampler.join()
         peaks = client.run(_peak_mb)
-        arrivals = client.run(_arrivals)
+        by_task = _by_task(client.run(_task_peaks))
     print(
         json.dumps(
             {
@@ -211,14 +248,8 @@ def _child_dask(folder: str, out: str, workers: int, partitions: int | None) -> 
                 },
                 "network_bytes": network,
                 "task_seconds": _task_seconds(stream.data),
-                # the stored tables' bytes that arrived at each worker (sent by another
-                # or by the client) and at the client, and how many tables
-                "stored_arrived": {
-                    "workers_bytes": sorted(v[0] for v in arrivals.values()),
-                    "workers_tables": sorted(v[1] for v in arrivals.values()),
-                    "client_bytes": _arrivals()[0],
-                },
                 "sampled_peak_mb_by_stage": sampler.by_stage,
+                "sampled_peak_mb_by_task": by_task,
                 "sampled_mb": sampler.series,
             }
         )
