@@ -65,6 +65,40 @@ def _rss_mb() -> float:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
+def _count_arrivals() -> None:
+    """Count the bytes of each stored table (``_on_disk.Stored``) unpickled in this
+    process: what crossed between processes of the tables on the workers' disks (a
+    tree without them counts nothing)."""
+    try:
+        from dualrel.scale import _on_disk  # noqa: PLC0415
+    except ImportError:
+        return
+    arrived = getattr(_on_disk, "_arrived", None)
+    if arrived is None or getattr(arrived, "counted", False):
+        return
+    # kept on the module: a function of this script is sent to a worker by value, with
+    # its own copy of this script's globals
+    tally = _on_disk.arrived_tally = [0, 0]  # type: ignore[attr-defined]
+
+    def counted(data: bytes, *args: Any) -> Any:
+        tally[0] += len(data)
+        tally[1] += 1
+        return arrived(data, *args)
+
+    counted.__qualname__ = counted.__name__ = "_arrived"
+    counted.__module__ = arrived.__module__
+    counted.counted = True  # type: ignore[attr-defined]
+    _on_disk._arrived = counted
+
+
+def _arrivals() -> list[int]:
+    try:
+        from dualrel.scale import _on_disk  # noqa: PLC0415
+    except ImportError:
+        return [0, 0]
+    return list(getattr(_on_disk, "arrived_tally", [0, 0]))
+
+
 def _memory_now() -> tuple[float, float, float]:
     """This process's resident memory, of it the anonymous (heap, not the pages of mapped
     files, which the kernel can drop), and the bytes Arrow's memory pool holds allocated
@@ -202,6 +236,8 @@ def _child_dask(folder: str, out: str, workers: int, partitions: int | None) -> 
         # a cluster's workers are long-lived: dualrel imported in each before the run
         # (the start-up is reported apart)
         client.run(importlib.import_module, "dualrel.rules.partitions")
+        client.run(_count_arrivals)
+        _count_arrivals()
         client.register_plugin(_task_memory())
         started = time.perf_counter() - t0
         t1 = time.perf_counter()
@@ -232,6 +268,7 @@ def _child_dask(folder: str, out: str, workers: int, partitions: int | None) -> 
         sampler.done.set()
         sampler.join()
         peaks = client.run(_peak_mb)
+        arrivals = client.run(_arrivals)
         by_task = _by_task(client.run(_task_peaks))
     print(
         json.dumps(
@@ -248,6 +285,13 @@ def _child_dask(folder: str, out: str, workers: int, partitions: int | None) -> 
                 },
                 "network_bytes": network,
                 "task_seconds": _task_seconds(stream.data),
+                # the stored tables' bytes that arrived at each worker (sent by another
+                # or by the client) and at the client, and how many tables
+                "stored_arrived": {
+                    "workers_bytes": sorted(v[0] for v in arrivals.values()),
+                    "workers_tables": sorted(v[1] for v in arrivals.values()),
+                    "client_bytes": _arrivals()[0],
+                },
                 "sampled_peak_mb_by_stage": sampler.by_stage,
                 "sampled_peak_mb_by_task": by_task,
                 "sampled_mb": sampler.series,
