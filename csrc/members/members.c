@@ -12,11 +12,20 @@ PyDoc_STRVAR(members_doc,
 "For each int64 of ``needles`` (a buffer), whether it is in ``haystacks[needle >> shift]``\n"
 "(a sequence of buffers of int64 in ascending order), as a bitmap of len(needles) bits,\n"
 "least significant bit first (Arrow's order). A needle that is negative or whose\n"
-"haystack index is past the sequence's end is not found.");
+"haystack index is past the sequence's end is not found. Needles in ascending order\n"
+"are searched each from where the one before ended (any order gives the same bits).");
 
-static int contains(const int64_t *values, Py_ssize_t n, int64_t x)
+/* The first index in values[from:n] whose value is not below x (n if none), by
+ * galloping from ``from``: needles in ascending order each start where the one before
+ * ended, so a search touches few pages, and those in order. */
+static Py_ssize_t lower_bound(const int64_t *values, Py_ssize_t from, Py_ssize_t n, int64_t x)
 {
-    Py_ssize_t lo = 0, hi = n;
+    Py_ssize_t lo = from, step = 1, hi;
+    while (lo + step < n && values[lo + step] < x) {
+        lo += step;
+        step *= 2;
+    }
+    hi = lo + step < n ? lo + step + 1 : n;
     while (lo < hi) {
         Py_ssize_t mid = lo + (hi - lo) / 2;
         if (values[mid] < x)
@@ -24,7 +33,7 @@ static int contains(const int64_t *values, Py_ssize_t n, int64_t x)
         else
             hi = mid;
     }
-    return lo < n && values[lo] == x;
+    return lo;
 }
 
 static int int64_view(PyObject *obj, Py_buffer *view, const char *what)
@@ -73,16 +82,32 @@ static PyObject *members(PyObject *self, PyObject *args)
         const int64_t *xs = (const int64_t *)needles.buf;
         memset(bits, 0, (size_t)((n + 7) / 8));
         Py_BEGIN_ALLOW_THREADS
-        for (k = 0; k < n; k++) {
-            int64_t x = xs[k];
-            uint64_t r;
-            if (x < 0)
-                continue;
-            r = (uint64_t)x >> shift;
-            if (r >= (uint64_t)count)
-                continue;
-            if (contains((const int64_t *)views[r].buf, views[r].len / 8, x))
-                bits[k >> 3] |= (unsigned char)(1u << (k & 7));
+        {
+            /* where the last needle's search ended, in its haystack: the next needle,
+             * if not below it and of the same haystack, starts there */
+            uint64_t last_r = (uint64_t)-1;
+            int64_t last_x = 0;
+            Py_ssize_t at = 0;
+            for (k = 0; k < n; k++) {
+                int64_t x = xs[k];
+                uint64_t r;
+                const int64_t *values;
+                Py_ssize_t len;
+                if (x < 0)
+                    continue;
+                r = (uint64_t)x >> shift;
+                if (r >= (uint64_t)count)
+                    continue;
+                values = (const int64_t *)views[r].buf;
+                len = views[r].len / 8;
+                if (r != last_r || x < last_x)
+                    at = 0;
+                at = lower_bound(values, at, len, x);
+                last_r = r;
+                last_x = x;
+                if (at < len && values[at] == x)
+                    bits[k >> 3] |= (unsigned char)(1u << (k & 7));
+            }
         }
         Py_END_ALLOW_THREADS
     }

@@ -224,8 +224,19 @@ def masked(
     ]
     haystacks = [_int64_view(f) for f in files]
     shift = _shift(bits, len(masks)) + c.var_bits
-    shifted = pc.shift_left(at, c.var_bits)
-    return _Tested(c.variables, haystacks, shift, shifted, files)
+    # the people ascending, so that each search starts where the one before ended (the
+    # pages of the masks read once, in order), and each test put back in the block's order
+    order = pc.sort_indices(at)
+    shifted = pc.shift_left(pc.take(at, order), c.var_bits)
+    back = pc.sort_indices(order)
+    return _Tested(
+        variables=c.variables,
+        haystacks=haystacks,
+        shift=shift,
+        shifted=shifted,
+        back=back,
+        files=files,
+    )
 
 
 def _one_array(column: pa.ChunkedArray) -> pa.Array:
@@ -247,14 +258,17 @@ class _Tested(Mapping[VarKey, pa.Array]):
 
     def __init__(
         self,
+        *,
         variables: Sequence[VarKey],
         haystacks: list[memoryview],
         shift: int,
         shifted: pa.Array,
+        back: pa.Array,
         files: list[pa.Array],
     ) -> None:
         self._code = {key: v for v, key in enumerate(variables)}
         self._haystacks, self._shift, self._shifted = haystacks, shift, shifted
+        self._back = back
         self._files = files  # the mappings the haystacks view, kept while they are read
         self._done: dict[VarKey, pa.Array] = {}
 
@@ -263,7 +277,10 @@ class _Tested(Mapping[VarKey, pa.Array]):
         if got is None:
             needles = pc.bit_wise_or(self._shifted, self._code[key])
             bitmap = members(self._haystacks, self._shift, _int64_view(needles))
-            got = pa.Array.from_buffers(pa.bool_(), len(needles), [None, pa.py_buffer(bitmap)])
+            ascending = pa.Array.from_buffers(
+                pa.bool_(), len(needles), [None, pa.py_buffer(bitmap)]
+            )
+            got = pc.take(ascending, self._back)
             self._done[key] = got
         return got
 
