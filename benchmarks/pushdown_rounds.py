@@ -5,10 +5,12 @@ source tree: the CPU of every block's round, without Dask.
         --tree base=OLD/src --tree new=src --repeat 2
 
 Reads the first ``--blocks`` ties parts of a folder split in parts (``dask_run.py`` makes
-one), validates each against every person as a worker's block, then runs the pass's
-rounds as ``read_on_blocks`` does (``block_round`` on every block, ``reduce_round``,
-until the masks stop shrinking) with coaching-core, and prints the CPU seconds of the
-``block_round`` calls and of the whole pass.  Each tree runs in its own process
+one), validates each against the people its ties name as a worker's block (a block holds
+its own people, not the registry's), then runs the pass's rounds as ``read_on_blocks``
+does (``block_round`` on every block, then the reduce: ``reduce_range`` for each range
+of hashes, or ``reduce_round`` in a tree before the ranges, until the masks stop
+shrinking) with coaching-core, and prints the CPU seconds of the ``block_round`` calls
+and of the whole pass.  Each tree runs in its own process
 (``PYTHONPATH``), the trees alternating, best of ``--repeat``; the masks of every tree
 must be the same.  Quote the ratio of the same run.
 """
@@ -21,6 +23,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 AS_OF = "2026-11-26"
 
@@ -33,6 +36,7 @@ def _child(folder: str, blocks: int) -> None:
     from datetime import date  # noqa: PLC0415
 
     import pyarrow as pa  # noqa: PLC0415
+    import pyarrow.compute as pc  # noqa: PLC0415
 
     from dualrel.graph._csv_columns import _table, validated_columns  # noqa: PLC0415
     from dualrel.graph._csv_common import PEOPLE_COLUMNS, TIE_COLUMNS  # noqa: PLC0415
@@ -47,29 +51,56 @@ def _child(folder: str, blocks: int) -> None:
     kinds = dict(compiled.ruleset.kinds)
     made = []
     for f in sorted(glob.glob(os.path.join(folder, "ties-*.csv")))[:blocks]:
-        read = validated_columns(
-            people, _table(f, TIE_COLUMNS), "p", f, kinds=kinds, roles=CORE_ROLES
-        )
+        ties = _table(f, TIE_COLUMNS)
+        ends = [ties.column(c).combine_chunks() for c in ("source", "target")]
+        named = people.filter(pc.is_in(people.column("id"), value_set=pa.concat_arrays(ends)))
+        read = validated_columns(named, ties, "p", f, kinds=kinds, roles=CORE_ROLES)
         assert read is not None
         codes = pa.array([zlib.crc32(p.encode()) for p in read.ties.people], pa.int64())
         made.append(kept(f, read.ties, codes))
     when = date.fromisoformat(AS_OF)
-    masks = _pushdown.Sets((), {})
+    bits = _pushdown.HASH_BITS
+    ranged = hasattr(_pushdown, "survivors_of")  # the pass cut into ranges of hashes
+    if ranged:
+        from dualrel.scale import _ranges  # noqa: PLC0415
+        from dualrel.scale._on_disk import loaded  # noqa: PLC0415
+
+        n_people = sum(b.people.rows for b in made if b.people is not None)
+        block_people = max(b.people.rows for b in made if b.people is not None)
+        ranges = _ranges.ranges_for(n_people, block_people, bits)
+        masks: Any = []
+        args: tuple[Any, ...] = (bits, ranges)
+    else:
+        masks = _pushdown.Sets((), {})
+        args = (bits,)
     rounds = 0.0
     start = time.process_time()
     before = -1
     for _ in range(_pushdown.ROUNDS + 1):
         t = time.process_time()
-        got = [_pushdown.block_round(b, [compiled], when, masks, _pushdown.HASH_BITS) for b in made]
+        got = [_pushdown.block_round(b, [compiled], when, masks, *args) for b in made]
         rounds += time.process_time() - t
-        masks = _pushdown.reduce_round(got, [compiled])
-        kept_now = _pushdown.set_sizes(masks)
+        if ranged:
+            masks = [_ranges.reduce_range(got, r, [compiled], *args) for r in range(ranges)]
+            kept_now = sum(m.rows for m in masks)
+        else:
+            masks = _pushdown.reduce_round(got, [compiled])
+            kept_now = _pushdown.set_sizes(masks)
         if kept_now == before:
             break
         before = kept_now
-    digest = hashlib.sha256()
-    for key in sorted(masks.at):
-        digest.update(repr(key).encode() + masks.sets[masks.at[key]].to_string().encode())
+    # the masks as (variable, hash) pairs: the same whichever way a tree keeps them
+    pairs: list[tuple[str, int]] = []
+    if ranged:
+        numbered = _ranges.codes([compiled])
+        vb = numbered.var_bits
+        for m in masks:
+            for value in loaded(m).column(0).to_pylist():
+                pairs.append((repr(numbered.variables[value & ((1 << vb) - 1)]), value >> vb))
+    else:
+        for key, k in masks.at.items():
+            pairs.extend((repr(key), h) for h in masks.sets[k].to_pylist())
+    digest = hashlib.sha256(repr(sorted(pairs)).encode())
     print(
         json.dumps(
             {

@@ -187,14 +187,19 @@ def read_on_blocks(
     when = _evaluation_date(registry, as_of)
     bits = _pushdown.HASH_BITS
     ranges = _ranges.ranges_for(n_people, max(h[2] for h in block_heads), bits)
-    masks = _masks(client, blocks, compiled, when, ranges, measured)
+    # the rulesets once on each worker, as a task's result the tasks of the pass depend on:
+    # given to every task as an argument, a worker kept a copy of them in each task it
+    # held (thousands of tasks at 10M people in 1600 parts, most of its memory); made by
+    # a task, they are made again if their worker is lost
+    rulesets = submit(_same, tuple(compiled), pure=False)
+    masks = _masks(client, blocks, rulesets, when, ranges, measured)
     survivors = [
-        submit(_pushdown.block_survivors, b, compiled, when, masks, bits, pure=False)
+        submit(_pushdown.block_survivors, b, rulesets, when, masks, bits, pure=False)
         for b in blocks
     ]
     measured("gather.survivors", survivors)
     found = [_pushdown.survivors_of(h) for h in client.gather(survivors)]
-    del survivors, blocks, masks
+    del survivors, blocks, masks, rulesets
     joined = [ids for _, rows, ids in found if len(rows)]
     if not joined:
         return None  # nothing any rule can use: one machine's reader says the same
@@ -215,13 +220,14 @@ def read_on_blocks(
 def _masks(  # noqa: PLR0917
     client: Any,
     blocks: Sequence[Any],
-    compiled: Sequence[CompiledRuleset],
+    rulesets: Any,
     when: date,
     ranges: int,
     measured: Sizes,
 ) -> list[Any]:
     """The semi-join pass's rounds on the blocks: each range's masks (a file on a
-    worker's disk) once they stop shrinking; O(blocks + ranges) tasks a round."""
+    worker's disk) once they stop shrinking; O(blocks + ranges) tasks a round.
+    ``rulesets``: the future of the compiled rulesets (one task's result)."""
     submit = client.submit
     bits = _pushdown.HASH_BITS
     workers = len(client.nthreads())
@@ -229,13 +235,13 @@ def _masks(  # noqa: PLR0917
     before = -1
     for _ in range(_pushdown.ROUNDS + 1):
         got = [
-            submit(_pushdown.block_round, b, compiled, when, masks, bits, ranges, pure=False)
+            submit(_pushdown.block_round, b, rulesets, when, masks, bits, ranges, pure=False)
             for b in blocks
         ]
         # each worker reducing a range fetches each block's file once
         measured("prune.sets", got * min(workers, ranges))
         masks = [
-            submit(_ranges.reduce_range, got, r, compiled, bits, ranges, pure=False)
+            submit(_ranges.reduce_range, got, r, rulesets, bits, ranges, pure=False)
             for r in range(ranges)
         ]
         del got
