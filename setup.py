@@ -1,7 +1,8 @@
 """The one thing pyproject.toml cannot say: the C extensions: the engine's ``dualrel._rete``,
 ``dualrel._findtext`` (the findings' fingerprints, sort texts and report text in bulk,
-``csrc/findtext``, portable C99 of our own) and ``dualrel.graph._jscan`` (a JSON
-document's arrays as JSON Lines, ``csrc/jscan``).
+``csrc/findtext``, portable C99 of our own), ``dualrel.graph._jscan`` (a JSON
+document's arrays as JSON Lines, ``csrc/jscan``) and ``dualrel.scale._members`` (the
+semi-join pass's lookups in sorted masks on Dask, ``csrc/members``).
 
 ``_rete``'s sources are durable-rules 2.0.28's Rete core and Python binding, kept and patched in
 ``csrc/durable`` (see ``docs/engine.md``).  C99 with GNU extensions, as upstream builds them;
@@ -40,6 +41,8 @@ setup(
             extra_compile_args=_FLAGS,
         ),
         Extension("dualrel.graph._jscan", sources=["csrc/jscan/jscan.c"], extra_compile_args=_FLAGS),
-        Extension("dualrel._members", sources=["csrc/members/members.c"], extra_compile_args=_FLAGS),
+        Extension(
+            "dualrel.scale._members", sources=["csrc/members/members.c"], extra_compile_args=_FLAGS
+        ),
     ]
 )

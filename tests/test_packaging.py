@@ -199,7 +199,7 @@ def test_the_wheel_carries_the_extensions_and_both_licences(built: tuple[Path, P
         licence = archive.read(f"{info}/licenses/LICENSE").decode()
         engine_licence = archive.read(f"{info}/licenses/csrc/durable/LICENSE").decode()
     assert [name for name in names if name.startswith("dualrel/_rete.")], names
-    for extension in ("dualrel/_findtext", "dualrel/_members", "dualrel/graph/_jscan"):
+    for extension in ("dualrel/_findtext", "dualrel/graph/_jscan", "dualrel/scale/_members"):
         assert [n for n in names if n.startswith(f"{extension}.") and n.endswith((".so", ".pyd"))]
         assert f"{extension}.pyi" in names
     assert "License-Expression: MIT" in metadata

@@ -1,4 +1,4 @@
-/* dualrel._members: whether each of many int64 values is in sorted int64 arrays, by
+/* dualrel.scale._members: whether each of many int64 values is in sorted int64 arrays, by
  * binary search over the arrays' own buffers (the semi-join pass's masks, memory-mapped
  * from a worker's disk: only the pages a search touches are read, and no hash set of a
  * mask is built for each block that tests its people against it). */
@@ -127,7 +127,7 @@ static PyMethodDef methods[] = {
     {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef module = {
-    PyModuleDef_HEAD_INIT, "dualrel._members",
+    PyModuleDef_HEAD_INIT, "dualrel.scale._members",
     "Whether int64 values are in sorted int64 arrays (the semi-join pass on Dask).", -1, methods};
 
 PyMODINIT_FUNC PyInit__members(void) { return PyModule_Create(&module); }

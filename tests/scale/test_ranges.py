@@ -205,9 +205,9 @@ def test_ranges_grow_with_the_people_not_the_block(
 def test_members_is_a_binary_search_of_each_needles_haystack(
     haystacks: list[set[int]], needles: list[int], shift: int
 ) -> None:
-    """``dualrel._members.members``: a needle is found in ``haystacks[needle >> shift]``
+    """``dualrel.scale._members.members``: a needle is found in ``haystacks[needle >> shift]``
     only (a negative one, or one past the last haystack, nowhere), as Arrow's bitmap."""
-    from dualrel._members import members  # noqa: PLC0415
+    from dualrel.scale._members import members  # noqa: PLC0415
 
     arrays = [pa.array(sorted(h), pa.int64()) for h in haystacks]
     views = [a.buffers()[1] or b"" for a in arrays]
@@ -222,7 +222,7 @@ def test_members_is_a_binary_search_of_each_needles_haystack(
 
 
 def test_members_refuses_what_is_not_int64() -> None:
-    from dualrel._members import members  # noqa: PLC0415
+    from dualrel.scale._members import members  # noqa: PLC0415
 
     with pytest.raises(ValueError, match="not an aligned buffer of int64"):
         members([b"abc"], 0, b"")

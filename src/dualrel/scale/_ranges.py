@@ -29,8 +29,8 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from dualrel._members import members
 from dualrel.rules.plan import CompiledRuleset
+from dualrel.scale._members import members
 from dualrel.scale._on_disk import Stored, loaded, slice_of, stored, stored_by
 
 __all__ = [
