@@ -13,6 +13,9 @@ under ``--work``), then runs, alternating, ``--repeat`` times each:
   in the tasks), the client's peak RSS, each worker's peak RSS (read in the worker after
   the run), and the bytes each stage sends across the network (pickled), and each process's resident
   memory sampled every ``SAMPLE_S`` seconds (the largest in each stage, and the series),
+  each worker's largest resident, anonymous and Arrow-allocated memory while each task
+  function ran (``sampled_peak_mb_by_task``, sampled in the worker every
+  ``TASK_SAMPLE_S`` seconds),
   and for each task function the tasks run and the seconds they computed and fetched
   their inputs (``task_seconds``, from Dask's task stream: the per-stage costs a
   projection to a larger registry starts from; ``size`` is the measuring of the bytes
