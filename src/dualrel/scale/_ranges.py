@@ -113,7 +113,7 @@ def stored_sets(
     seen: dict[bytes, int] = {}
     set_of_end: dict[int, int] = {}
     for e, values in found.items():
-        content = hashlib.sha1(_bytes(values)).digest()
+        content = hashlib.sha1(_int64_view(values)).digest()
         s = seen.get(content)
         if s is None:
             s = seen[content] = len(sets)
@@ -125,15 +125,6 @@ def stored_sets(
     together = pa.concat_arrays(encoded)
     keys = pc.shift_right(together, end_bits + _shift(bits, ranges))
     return stored_by(together, keys, ranges, (len(sets), set_of_end))
-
-
-def _bytes(values: pa.Array) -> bytes:
-    """The bytes of an int64 array's values (a fresh array without nulls)."""
-    data = values.buffers()[1]
-    if data is None:
-        return b""
-    start = values.offset * 8
-    return bytes(data.to_pybytes()[start : start + len(values) * 8])
 
 
 def reduce_range(
@@ -216,14 +207,14 @@ def masked(
     if not masks:
         return {}
     c = codes(compiled)
-    # only the ranges its people are in are mapped (at 2 ranges or more, not all of them)
-    present = set(pc.unique(pc.shift_right(at, _shift(bits, len(masks)))).to_pylist())
-    files = [
-        _one_array(loaded(handle).column(0)) if r in present else pa.array([], pa.int64())
+    by = _shift(bits, len(masks))
+    # only the ranges its people are in are mapped (at 2 ranges or more, not all of them);
+    # a view keeps its mapping open
+    present = set(pc.unique(pc.shift_right(at, by)).to_pylist())
+    haystacks = [
+        _int64_view(_one_array(loaded(handle).column(0))) if r in present else memoryview(b"")
         for r, handle in enumerate(masks)
     ]
-    haystacks = [_int64_view(f) for f in files]
-    shift = _shift(bits, len(masks)) + c.var_bits
     # the people ascending, so that each search starts where the one before ended (the
     # pages of the masks read once, in order), and each test put back in the block's order
     order = pc.sort_indices(at)
@@ -232,10 +223,9 @@ def masked(
     return _Tested(
         variables=c.variables,
         haystacks=haystacks,
-        shift=shift,
+        shift=by + c.var_bits,
         shifted=shifted,
         back=back,
-        files=files,
     )
 
 
@@ -245,7 +235,8 @@ def _one_array(column: pa.ChunkedArray) -> pa.Array:
 
 
 def _int64_view(values: pa.Array) -> memoryview:
-    """The values of an int64 array without nulls, without a copy."""
+    """The values of an int64 array without nulls, without a copy (the view holds the
+    buffer, and so a mapped file, open)."""
     data = values.buffers()[1]
     if data is None:
         return memoryview(b"")
@@ -264,12 +255,10 @@ class _Tested(Mapping[VarKey, pa.Array]):
         shift: int,
         shifted: pa.Array,
         back: pa.Array,
-        files: list[pa.Array],
     ) -> None:
         self._code = {key: v for v, key in enumerate(variables)}
         self._haystacks, self._shift, self._shifted = haystacks, shift, shifted
         self._back = back
-        self._files = files  # the mappings the haystacks view, kept while they are read
         self._done: dict[VarKey, pa.Array] = {}
 
     def __getitem__(self, key: VarKey) -> pa.Array:
