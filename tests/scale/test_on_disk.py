@@ -183,6 +183,65 @@ def test_a_table_arriving_at_a_worker_is_kept_in_the_workers_directory(client: A
     assert os.path.basename(os.path.dirname(path)).startswith("dualrel-tables-")
 
 
+def test_a_workers_fetch_of_many_tables_is_cut_by_their_files_bytes(client: Any) -> None:
+    """A handle is sized for Dask as its file (what sending it reads into memory): a task
+    needing many tables from another worker fetches them in messages of at most
+    ``transfer_message_bytes_limit``, not all in one that its sender builds whole."""
+    from dask.sizeof import sizeof  # noqa: PLC0415
+
+    workers = list(client.nthreads())
+    if len(workers) < 2:
+        pytest.skip("needs two workers")
+    limit = 600_000
+    before = client.run(_message_limit, limit, workers=[workers[1]])
+    try:
+        made = [
+            client.submit(_made_of, 20_000, i, workers=[workers[0]], pure=False) for i in range(12)
+        ]
+        here = {"workers": [workers[0]], "allow_other_workers": False}
+        paths = [client.submit(_path, m, **here) for m in made]
+        sizes = client.gather([client.submit(os.path.getsize, p, **here) for p in paths])
+        assert all(s > 100_000 for s in sizes)
+        assert client.submit(sizeof, made[0], **here).result() >= sizes[0]
+        rows, messages = client.submit(
+            _rows_and_messages, made, workers=[workers[1]], pure=False
+        ).result()
+    finally:
+        client.run(_message_limit, before[workers[1]], workers=[workers[1]])
+    assert rows == 12 * 20_000
+    keys = {m.key for m in made}
+    messages = [m for m in messages if set(m) & keys]
+    # each message at most the limit, or one table alone when larger than it
+    assert len(messages) >= sum(sizes) // limit
+    assert all(len(m) == 1 or sum(m.values()) <= limit for m in messages)
+    assert sorted(k for m in messages for k in m) == sorted(keys)
+
+
+def _message_limit(limit: float, dask_worker: Any = None) -> float:
+    before = float(dask_worker.state.transfer_message_bytes_limit)
+    dask_worker.state.transfer_message_bytes_limit = limit
+    return before
+
+
+def _made_of(rows: int, seed: int) -> Any:
+    from dualrel.scale._on_disk import stored  # noqa: PLC0415
+
+    return stored(pa.table({"n": pa.array(range(seed, seed + rows), pa.int64())}))
+
+
+def _path(handle: Any) -> str:
+    return str(handle.path)
+
+
+def _rows_and_messages(handles: list[Any]) -> tuple[int, list[dict[str, int]]]:
+    from distributed import get_worker  # noqa: PLC0415
+
+    from dualrel.scale._on_disk import loaded  # noqa: PLC0415
+
+    rows = sum(loaded(h).num_rows for h in handles)
+    return rows, [dict(e["keys"]) for e in get_worker().transfer_incoming_log]
+
+
 def _made() -> Any:
     from dualrel.scale._on_disk import stored  # noqa: PLC0415
 

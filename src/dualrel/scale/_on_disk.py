@@ -76,10 +76,19 @@ class Stored:
 
     path: str
     rows: int
+    size: int  # the file's bytes
 
     def __reduce__(self) -> tuple[Any, ...]:
         with open(self.path, "rb") as f:
             return _arrived, (f.read(), self.rows)
+
+    def __sizeof__(self) -> int:
+        # what sending it costs (its file's bytes, read whole to be pickled), which Dask
+        # reads (``dask.sizeof``) to cut a worker's fetches into messages of at most
+        # ``distributed.worker.transfer.message-bytes-limit`` and to budget what is in
+        # flight: sized as the handle alone, every table a task needs from a worker was
+        # asked for in one message, its sender reading them all into memory at once
+        return object.__sizeof__(self) + self.size
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +98,11 @@ class Block:
     file: str  # the ties part
     ties: Stored | None  # None for a part without ties
     people: Stored | None
+
+    def __sizeof__(self) -> int:
+        # its tables travel with it (``Stored.__sizeof__``)
+        tables = (t for t in (self.ties, self.people) if t is not None)
+        return object.__sizeof__(self) + sum(t.__sizeof__() for t in tables)
 
 
 #: This process's folder for its tables, by the directory it was made in
@@ -193,7 +207,7 @@ def _remove(path: str) -> None:
 
 
 def _handle(path: str, rows: int) -> Stored:
-    handle = Stored(path, rows)
+    handle = Stored(path, rows, os.path.getsize(path))
     weakref.finalize(handle, _remove, path)
     return handle
 

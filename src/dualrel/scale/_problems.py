@@ -72,6 +72,14 @@ class Batch(Generic[T]):
 
     rows: Sequence[T]
 
+    def __sizeof__(self) -> int:
+        # its rows, sampled as Dask sizes a list: sized as the wrapper alone, a task's
+        # every batch on another worker was fetched in one message
+        # (``_on_disk.Stored.__sizeof__``)
+        from dask.sizeof import sizeof  # noqa: PLC0415 (Dask alone asks)
+
+        return object.__sizeof__(self) + int(sizeof(self.rows))
+
 
 class PartCollector(Collector):
     """One part's problems, kept as the shared collector of one machine would take them
