@@ -18,6 +18,7 @@ must be the same.  Quote the ratio of the same run.
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import os
 import subprocess
@@ -57,7 +58,11 @@ def _child(folder: str, blocks: int) -> None:
         read = validated_columns(named, ties, "p", f, kinds=kinds, roles=CORE_ROLES)
         assert read is not None
         codes = pa.array([zlib.crc32(p.encode()) for p in read.ties.people], pa.int64())
-        made.append(kept(f, read.ties, codes))
+        if "places" in inspect.signature(kept).parameters:  # a tree that keeps them
+            where = pa.array(range(len(codes)), pa.int64())  # not read by the rounds
+            made.append(kept(f, read.ties, codes, where))
+        else:
+            made.append(kept(f, read.ties, codes))
     when = date.fromisoformat(AS_OF)
     bits = _pushdown.HASH_BITS
     ranged = hasattr(_pushdown, "survivors_of")  # the pass cut into ranges of hashes

@@ -270,3 +270,26 @@ def test_buckets_grow_with_the_parts(parts: int, threads: int, buckets: int) -> 
     # two a worker thread, or one for PARTS_A_BUCKET parts, so that a bucket's people
     # stay about the same as the registry grows in parts of one size
     assert _blocks.buckets_for(parts, threads) == buckets
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    places=st.lists(
+        st.tuples(st.integers(0, 5000), st.integers(0, 2**31 - 1)), min_size=1, max_size=60
+    )
+)
+def test_the_survivors_people_are_asked_of_their_own_parts_by_row(
+    places: list[tuple[int, int]],
+) -> None:
+    """Each part is asked for its own rows alone, each once and ascending: the rows
+    ``people_rows`` reads again, in file order."""
+    import pyarrow as pa  # noqa: PLC0415
+
+    coded = pa.array([part << 32 | row for part, row in places], pa.int64())
+    assert _blocks.where(places[0][0], 3).to_pylist() == [places[0][0] << 32 | r for r in range(3)]
+    got = [(part, rows.to_pylist()) for part, rows in _blocks.parts_and_rows(coded)]
+    expected: dict[int, set[int]] = {}
+    for part, row in places:
+        expected.setdefault(part, set()).add(row)
+    assert got == [(part, sorted(rows)) for part, rows in sorted(expected.items())]
+    assert all(rows.type == pa.int32() for _, rows in _blocks.parts_and_rows(coded))

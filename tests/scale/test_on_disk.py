@@ -23,7 +23,16 @@ from dualrel.graph._csv_common import PEOPLE_COLUMNS, TIE_COLUMNS
 from dualrel.graph.columns import TieColumns
 from dualrel.graph.load import _kinds
 from dualrel.graph.model import CORE_ROLES
-from dualrel.scale._on_disk import Block, kept, opened, slice_of, slice_values, stored_by
+from dualrel.scale import _blocks
+from dualrel.scale._on_disk import (
+    Block,
+    kept,
+    opened,
+    places,
+    slice_of,
+    slice_values,
+    stored_by,
+)
 from tests.scale.strategies import folders, write
 
 #: what the clauses read of a block (``_prune_columns._Table`` and ``_Clause``)
@@ -59,7 +68,8 @@ def _files(block: Block) -> list[str]:
     return [block.ties.path, block.people.path]
 
 
-def _same(block: Block, cols: TieColumns, hashes: pa.Array) -> None:
+def _same(block: Block, cols: TieColumns, hashes: pa.Array, where: pa.Array) -> None:
+    assert places(block).equals(where)
     got = opened(block)
     assert got is not None
     read, read_hashes = got
@@ -77,12 +87,13 @@ def test_a_block_reads_back_as_validated_and_moves_with_its_files(case: dict[str
     with tempfile.TemporaryDirectory() as tmp:
         cols = _columns(write(Path(tmp), case))
         hashes = pa.array([zlib.crc32(p.encode()) for p in cols.people], pa.int64())
-        block = kept("ties.csv", cols, hashes)
-        _same(block, cols, hashes)
+        where = _blocks.where(3, len(cols.people))
+        block = kept("ties.csv", cols, hashes, where)
+        _same(block, cols, hashes, where)
         # sent to another worker (pickled, as Dask sends it): its files written again
         moved = pickle.loads(pickle.dumps(block))
         assert set(_files(moved)).isdisjoint(_files(block))
-        _same(moved, cols, hashes)
+        _same(moved, cols, hashes, where)
         files = _files(block) + _files(moved)
         assert all(os.path.exists(f) for f in files)
         del block, moved
@@ -91,7 +102,8 @@ def test_a_block_reads_back_as_validated_and_moves_with_its_files(case: dict[str
 
 
 def test_a_part_without_ties_keeps_no_file() -> None:
-    block = kept("ties-0002.csv", None, pa.array([], pa.int64()))
+    empty = pa.array([], pa.int64())
+    block = kept("ties-0002.csv", None, empty, empty)
     assert block.ties is None
     assert opened(block) is None
     assert opened(pickle.loads(pickle.dumps(block))) is None

@@ -44,17 +44,25 @@ __all__ = [
     "PART",
     "PARTS_A_BUCKET",
     "ROW",
+    "WHERE",
     "Block",
     "bucket_of",
     "buckets_for",
     "local",
+    "parts_and_rows",
     "pick",
     "read_again",
+    "where",
 ]
 
 #: The columns a person's row read again carries besides the file's: its part and its
 #: row there (names no CSV header can give: a header cell is text without NUL).
 PART, ROW = "\0part", "\0row"
+#: The column of a person's part and row there as one number (:func:`where`), carried
+#: from the people parts through the joins to the blocks: the people of the surviving
+#: ties are then read again from their own parts by row, each part sent its own rows
+#: (sent every survivor's id, each people part's task held the registry's survivors).
+WHERE = "\0where"
 #: Ties parts for each bucket of the joins, past two buckets a worker thread
 #: (:func:`buckets_for`)
 PARTS_A_BUCKET = 16
@@ -68,6 +76,27 @@ def pick(value: Any, *path: int) -> Any:
     for k in path:
         value = value[k]
     return value
+
+
+def where(part: int, rows: int) -> pa.Array:
+    """Rows ``0..rows-1`` of part ``part``, each as ``part << 32 | row`` (int64)."""
+    return pc.add(pa.array(range(rows), pa.int64()), pa.scalar(part << 32, pa.int64()))
+
+
+def parts_and_rows(places: pa.Array) -> Iterator[tuple[int, pa.Array]]:
+    """Each part among ``places`` (values of :func:`where`) with its rows there, distinct
+    and ascending (int32), the parts ascending."""
+    places = pc.unique(places)
+    places = pc.take(places, pc.array_sort_indices(places))
+    parts = pc.shift_right(places, 32)
+    rows = pc.bit_wise_and(places, (1 << 32) - 1).cast(pa.int32())
+    found = pc.value_counts(parts)
+    at = 0
+    for part, n in zip(
+        found.field("values").to_pylist(), found.field("counts").to_pylist(), strict=True
+    ):
+        yield part, rows.slice(at, n)
+        at += n
 
 
 def bucket_of(ids: pa.Array, buckets: int) -> pa.Array:
@@ -146,20 +175,19 @@ def read_people_part(
     header = tuple(table.column_names)
     # what the checks across rows read of a person: the other columns are read again for
     # the people of the ties that survive (``people_rows``)
-    checked = table.select(list(PEOPLE_COLUMNS))
+    checked = table.select(list(PEOPLE_COLUMNS)).append_column(WHERE, where(part, len(ids)))
     return True, header, texts, _split(checked, bucket_of(ids, buckets), buckets)
 
 
-def people_rows(file: str, part: int, ids: pa.Array) -> pa.Table:
-    """The rows of people part ``part`` whose ids are among ``ids``, with ``PART`` and
-    ``ROW`` (their row in the part)."""
+def people_rows(file: str, part: int, rows: pa.Array) -> pa.Table:
+    """Rows ``rows`` (ascending) of people part ``part``, with ``PART`` and ``ROW``
+    (their row in the part)."""
     table = read_again(file, PEOPLE_COLUMNS)
     if table is None:
         raise OSError(f"{file} changed while it was checked")
-    at = pc.indices_nonzero(pc.is_in(table.column("id"), value_set=ids))
-    out = table.take(at)
-    out = out.append_column(PART, pa.array([part] * len(at), pa.int32()))
-    return out.append_column(ROW, at.cast(pa.int32()))
+    out = table.take(rows)
+    out = out.append_column(PART, pa.array([part] * len(rows), pa.int32()))
+    return out.append_column(ROW, rows.cast(pa.int32()))
 
 
 def read_ties_part(file: str, buckets: int) -> tuple[int | None, tuple[str, ...], Stored | None]:
@@ -212,13 +240,18 @@ def validate_block(
     name (its slice of every bucket's join): (the block, None when a row has a problem;
     its warnings; its tie ids grouped by bucket)."""
     named = pa.concat_tables([slice_of(p, t)[0] for p in people])
+    # each person code's part and row (person ``i`` of the columns is row ``i`` of
+    # ``named``), kept in the block; the reader is given the part's columns alone
+    places = named.column(WHERE).combine_chunks()
+    named = named.drop_columns([WHERE])
     table = read_again(file, TIE_COLUMNS)
     if table is None or table.num_rows != rows:
         raise OSError(f"{file} changed while it was checked")
     if table.num_rows == 0:
         nothing = pa.array([], pa.string())
         keys = pa.array([], pa.int32())
-        return kept(file, None, pa.array([], pa.int64())), (), _split(nothing, keys, buckets)
+        empty = pa.array([], pa.int64())
+        return kept(file, None, empty, empty), (), _split(nothing, keys, buckets)
     read = validated_columns(named, table, _PEOPLE_HERE, file, kinds=kinds, roles=roles)
     if read is None:
         return None, (), None
@@ -226,7 +259,7 @@ def validate_block(
     ids = read.ties.ids
     codes = pa.array([zlib.crc32(p.encode()) for p in read.ties.people], pa.int64())
     return (
-        kept(file, read.ties, codes),
+        kept(file, read.ties, codes, places),
         warnings,
         _split(ids, bucket_of(ids, buckets), buckets),
     )

@@ -25,7 +25,6 @@ from datetime import date
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from dualrel._internal.problems import Collector
 from dualrel._internal.storage import isdir
@@ -200,17 +199,17 @@ def read_on_blocks(
     measured("gather.survivors", survivors)
     found = [_pushdown.survivors_of(h) for h in client.gather(survivors)]
     del survivors, blocks, masks, rulesets
-    joined = [ids for _, rows, ids in found if len(rows)]
+    joined = [places for _, rows, places in found if len(rows)]
     if not joined:
         return None  # nothing any rule can use: one machine's reader says the same
-    # the survivors' people, whole, read again from the people parts (sent once a worker)
-    wanted = submit(_same, pc.unique(pa.concat_arrays(joined)))
+    # the survivors' people, whole, read again from the people parts: each part its rows
     rows = [
-        submit(_blocks.people_rows, f, i, wanted, pure=False) for i, f in enumerate(layout.people)
+        submit(_blocks.people_rows, layout.people[part], part, at, pure=False)
+        for part, at in _blocks.parts_and_rows(pa.concat_arrays(joined))
     ]
     measured("gather.people", rows)
     people = client.gather(rows)
-    del rows, wanted
+    del rows
     read = _assembled(registry, layout.people, layout.ties, found, people, kinds, roles, w)
     if read is not None and network is not None:
         network["read.blocks"] = len(layout.ties)

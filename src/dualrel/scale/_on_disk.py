@@ -55,6 +55,7 @@ __all__ = [
     "loaded",
     "offsets",
     "opened",
+    "places",
     "slice_of",
     "slice_values",
     "stored",
@@ -63,7 +64,7 @@ __all__ = [
 ]
 
 _TIES = ("kind_codes", "sources", "targets", "start_codes", "end_codes", "attribute_codes")
-_PEOPLE = ("role_codes", "hashes")
+_PEOPLE = ("role_codes", "hashes", "places")
 #: the schema metadata key of the distinct values the code columns index (pickled)
 _VALUES = b"dualrel.values"
 #: the schema metadata key of a file's keys' offsets and its writer's metadata (pickled)
@@ -287,16 +288,17 @@ def values(handle: Stored) -> pa.Array:
     return loaded(handle).column(0).combine_chunks()
 
 
-def kept(file: str, columns: TieColumns | None, hashes: pa.Array) -> Block:
+def kept(file: str, columns: TieColumns | None, hashes: pa.Array, places: pa.Array) -> Block:
     """The block of ties part ``file`` written to this worker's disk: its columns (None
-    for a part without ties) and the hash of each person code's id (int64)."""
+    for a part without ties), the hash of each person code's id (int64) and where each
+    person code's row is in the people parts (int64, ``_blocks.where``)."""
     if columns is None:
         return Block(file, None, None)
     values = (columns.kinds, columns.starts, columns.ends, columns.attributes)
     values += (columns.role_values,)  # type: ignore[assignment]
     meta = {_VALUES: pickle.dumps(values, protocol=pickle.HIGHEST_PROTOCOL)}
     ties = pa.table([getattr(columns, c) for c in _TIES], names=list(_TIES))
-    people = pa.table([columns.role_codes, hashes], names=list(_PEOPLE))
+    people = pa.table([columns.role_codes, hashes, places], names=list(_PEOPLE))
     return Block(file, stored(ties.replace_schema_metadata(meta)), stored(people))
 
 
@@ -330,3 +332,10 @@ def opened(block: Block) -> tuple[TieColumns, pa.Array] | None:
         lines=LineArray(),
     )
     return columns, _column(people, "hashes")
+
+
+def places(block: Block) -> pa.Array:
+    """Where each person code of the block is in the people parts (as :func:`kept` was
+    given it), memory-mapped."""
+    assert block.people is not None
+    return _column(loaded(block.people), "places")

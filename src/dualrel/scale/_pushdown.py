@@ -40,7 +40,7 @@ from dualrel.rules._prune_columns import _Clause, _lookup, _Table, sorted_rows
 from dualrel.rules.numbers import _numeric_reads
 from dualrel.rules.plan import CompiledRuleset
 from dualrel.scale._blocks import ROW, read_again
-from dualrel.scale._on_disk import Block, Stored, loaded, opened, stored
+from dualrel.scale._on_disk import Block, Stored, loaded, opened, places, stored, values
 from dualrel.scale._ranges import VarKey, codes, masked, stored_sets
 
 __all__ = [
@@ -139,11 +139,12 @@ def block_survivors(
     when: date,
     masks: Sequence[Stored],
     bits: int,
-) -> Stored | None:
+) -> tuple[Stored, Stored] | None:
     """The block's ties some rule can still use, with every tie of the kinds kept whole:
-    their text and their rows in the part (``ROW``), on this worker's disk until the
-    client gathers them (held as a task's result, every block's survivors would stay in
-    the workers' memory until the last block is done); None for a part without ties."""
+    their text and their rows in the part (``ROW``), and where the people they join are
+    in the people parts (``_blocks.where``), on this worker's disk until the client
+    gathers them (held as a task's result, every block's survivors would stay in the
+    workers' memory until the last block is done); None for a part without ties."""
     read = opened(block)
     if read is None:
         return None
@@ -164,18 +165,18 @@ def block_survivors(
     table = read_again(block.file, TIE_COLUMNS)
     if table is None or table.num_rows != len(cols):
         raise OSError(f"{block.file} changed while it was checked")
-    return stored(table.take(rows).append_column(ROW, rows))
+    ends = pc.unique(pa.concat_arrays([pc.take(cols.sources, rows), pc.take(cols.targets, rows)]))
+    joined = pc.take(places(block), ends)
+    return stored(table.take(rows).append_column(ROW, rows)), stored(joined)
 
 
 def survivors_of(
-    handle: Stored | None,
+    handles: tuple[Stored, Stored] | None,
 ) -> tuple[pa.Table | None, pa.Array, pa.Array]:
     """A block's survivors gathered (:func:`block_survivors`): (their text, their rows in
-    the part, the ids of the people they join)."""
-    if handle is None:
-        return None, pa.array([], pa.int64()), pa.array([], pa.string())
-    table = loaded(handle)
+    the part, where the people they join are in the people parts)."""
+    if handles is None:
+        return None, pa.array([], pa.int64()), pa.array([], pa.int64())
+    table = loaded(handles[0])
     rows = table.column(ROW).combine_chunks()
-    survivors = table.drop_columns([ROW])
-    ends = [survivors.column(c).combine_chunks() for c in ("source", "target")]
-    return survivors, rows, pc.unique(pa.concat_arrays(ends))
+    return table.drop_columns([ROW]), rows, values(handles[1])
