@@ -27,6 +27,7 @@ from dualrel.scale import _blocks
 from dualrel.scale._on_disk import (
     Block,
     kept,
+    merged,
     opened,
     places,
     slice_of,
@@ -286,3 +287,37 @@ def test_a_table_grouped_by_key_gives_each_key_its_rows_in_order(
     assert slice_of(moved, 3)[0].equals(slice_of(handle, 3)[0])
     values = stored_by(keys, keys, count)
     assert slice_values(values, 2).to_pylist() == [2] * sum(k == 2 for k, _ in rows)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    files=st.lists(
+        st.lists(st.tuples(st.integers(0, 4), st.text(max_size=3)), max_size=12),
+        min_size=1,
+        max_size=5,
+    ),
+    first=st.integers(0, 3000),
+)
+def test_files_merged_give_each_key_the_rows_of_every_file_in_turn(
+    files: list[list[tuple[int, str]]], first: int
+) -> None:
+    """A merge reads as its files' slices one after another, each row tagged with its
+    file: what a task reading its key of every file read before the merge."""
+    count = 5
+    handles = [
+        stored_by(
+            pa.table({"text": pa.array([t for _, t in rows], pa.string())}),
+            pa.array([k for k, _ in rows], pa.int32()),
+            count,
+        )
+        for rows in files
+    ]
+    plain = merged(handles, count)
+    tagged = merged(handles, count, "\0part", first)
+    assert plain.rows == tagged.rows == sum(len(rows) for rows in files)
+    for k in range(count):
+        expected = [(first + i, t) for i, rows in enumerate(files) for key, t in rows if key == k]
+        assert slice_of(plain, k)[0].column("text").to_pylist() == [t for _, t in expected]
+        got = slice_of(tagged, k)[0]
+        tags, texts = got.column("\0part").to_pylist(), got.column("text").to_pylist()
+        assert list(zip(tags, texts, strict=True)) == expected

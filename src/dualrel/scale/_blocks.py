@@ -38,9 +38,18 @@ from dualrel.graph._arrow_columns import distinct, encode
 from dualrel.graph._csv_columns import _table, validated_columns
 from dualrel.graph._csv_common import PEOPLE_COLUMNS, TIE_COLUMNS, split_roles
 from dualrel.graph._csv_people import read_people
-from dualrel.scale._on_disk import Block, Stored, kept, slice_of, slice_values, stored_by
+from dualrel.scale._on_disk import (
+    Block,
+    Stored,
+    kept,
+    merged,
+    slice_of,
+    slice_values,
+    stored_by,
+)
 
 __all__ = [
+    "MERGED",
     "PART",
     "PARTS_A_BUCKET",
     "ROW",
@@ -49,6 +58,8 @@ __all__ = [
     "bucket_of",
     "buckets_for",
     "local",
+    "merge",
+    "merges",
     "parts_and_rows",
     "pick",
     "read_again",
@@ -66,6 +77,9 @@ WHERE = "\0where"
 #: Ties parts for each bucket of the joins, past two buckets a worker thread
 #: (:func:`buckets_for`)
 PARTS_A_BUCKET = 16
+#: The files each merge takes, where a task would read its slice of every part's file
+#: (``_on_disk.merged``: the tasks of the joins then depend on a ``MERGED``-th as many)
+MERGED = 16
 #: The people file named to ``validated_columns`` for a block's people (its warnings
 #: about them are dropped: the people parts give them).
 _PEOPLE_HERE = "\0people"
@@ -209,21 +223,44 @@ def read_ties_part(file: str, buckets: int) -> tuple[int | None, tuple[str, ...]
     )
 
 
+def merge(handles: Sequence[Stored], count: int, first: int | None = None) -> Stored:
+    """Files of ``count`` buckets (or ties parts) as one (``_on_disk.merged``); with
+    ``first``, each row tagged with its file's ties part (``PART``), ``first`` for the
+    first."""
+    if first is None:
+        return merged(handles, count)
+    return merged(handles, count, PART, first)
+
+
+def merges(
+    submit: Callable[..., Any], files: Sequence[Any], count: int, tagged: bool = False
+) -> list[Any]:
+    """The futures of ``files`` merged ``MERGED`` at a time (``merge``), in order."""
+    return [
+        submit(merge, files[i : i + MERGED], count, i if tagged else None, pure=False)
+        for i in range(0, len(files), MERGED)
+    ]
+
+
 def join_bucket(
-    people: Sequence[Stored], ends: Sequence[Stored], k: int
+    people: Sequence[Stored], ends: Sequence[Stored], k: int, parts: int
 ) -> tuple[bool, Stored | None]:
-    """Bucket ``k``'s join, reading its slice of every part's file: (no person id given
-    twice, the people whose ids each ties part's ends name, grouped by ties part)."""
+    """Bucket ``k``'s join, reading its slice of every merge of the people parts' files
+    and of the ties parts' (each end tagged with its ties part, ``PART``): (no person id
+    given twice, the people whose ids each of the ``parts`` ties parts' ends name,
+    grouped by ties part, each part's in the order of the bucket's people)."""
     table = pa.concat_tables([slice_of(p, k)[0] for p in people])
     ids = table.column("id").combine_chunks()
     if not distinct(ids):
         return False, None
-    named = []
-    for e in ends:
-        named.append(pc.indices_nonzero(pc.is_in(ids, value_set=slice_values(e, k))))
-    rows = pa.chunked_array(named, pa.uint64()).combine_chunks()
-    keys = [pa.array([t] * len(n), pa.int32()) for t, n in enumerate(named)]
-    return True, stored_by(table.take(rows), pa.concat_arrays(keys), len(ends))
+    named = pa.concat_tables([slice_of(e, k)[0] for e in ends])
+    at = pc.index_in(named.column("values"), value_set=ids)
+    found = pa.table({"part": named.column(PART), "row": at}).filter(pc.is_valid(at))
+    # a part's ends are distinct: each of its people once
+    order = pc.sort_indices(found, sort_keys=[("part", "ascending"), ("row", "ascending")])
+    found = found.take(order)
+    rows = found.column("row").combine_chunks()
+    return True, stored_by(table.take(rows), found.column("part").combine_chunks(), parts)
 
 
 def validate_block(
@@ -237,8 +274,8 @@ def validate_block(
     roles: Collection[str],
 ) -> tuple[Block | None, tuple[Problem, ...], Stored | None]:
     """Ties part ``t`` of ``rows`` rows, read again, validated against the people its ends
-    name (its slice of every bucket's join): (the block, None when a row has a problem;
-    its warnings; its tie ids grouped by bucket)."""
+    name (its slice of every merge of the buckets' joins): (the block, None when a row
+    has a problem; its warnings; its tie ids grouped by bucket)."""
     named = pa.concat_tables([slice_of(p, t)[0] for p in people])
     # each person code's part and row (person ``i`` of the columns is row ``i`` of
     # ``named``), kept in the block; the reader is given the part's columns alone
@@ -266,7 +303,8 @@ def validate_block(
 
 
 def unique_bucket(ids: Sequence[Stored], k: int) -> bool:
-    """No tie id of bucket ``k`` given twice (its slice of every block's file)."""
+    """No tie id of bucket ``k`` given twice (its slice of every merge of the blocks'
+    files)."""
     return distinct(pa.concat_arrays([slice_values(i, k) for i in ids]))
 
 

@@ -121,24 +121,29 @@ def read_on_blocks(
     n_people = sum(h[3] for h in heads)
     if not n_people:
         return None
-    # each part's file grouped by bucket; each bucket's join reads its slice of each (a
-    # worker fetches each file once, whatever the buckets it joins)
+    # each part's file grouped by bucket, merged ``MERGED`` parts at a time; each bucket's
+    # join reads its slice of each merge (a worker fetches each merge once, whatever the
+    # buckets it joins)
     people_files = [submit(pick, p, 3) for p in people]
     ends_files = [submit(pick, t, 2) for t in ties]
+    people_merged = _blocks.merges(submit, people_files, buckets)
+    ends_merged = _blocks.merges(submit, ends_files, buckets, tagged=True)
     joins = [
-        submit(_blocks.join_bucket, people_files, ends_files, k, pure=False) for k in range(buckets)
+        submit(_blocks.join_bucket, people_merged, ends_merged, k, len(ties), pure=False)
+        for k in range(buckets)
     ]
     fetched = min(workers, buckets)
-    measured("shuffle.people", people_files * fetched)
-    measured("shuffle.ends", ends_files * fetched)
-    del people_files, ends_files
+    # each part's file to its merge, each merge to each worker joining
+    measured("shuffle.people", people_files + people_merged * fetched)
+    measured("shuffle.ends", ends_files + ends_merged * fetched)
+    del people_files, ends_files, people_merged, ends_merged
     if not all(client.gather([submit(pick, j, 0) for j in joins])):
         del joins, people, ties
         _problems.gather_problems(
             client, layout, kinds=kinds, roles=roles, buckets=problems, network=network
         )
         return None
-    named = [submit(pick, j, 1) for j in joins]
+    named = _blocks.merges(submit, [submit(pick, j, 1) for j in joins], len(ties))
     validated = [
         submit(
             _blocks.validate_block,
@@ -153,6 +158,8 @@ def read_on_blocks(
         )
         for i, (file, t) in enumerate(zip(layout.ties, ties, strict=True))
     ]
+    # each bucket's join to its merge, each merge to each worker validating
+    measured("join.people", [submit(pick, j, 1) for j in joins])
     measured("join.people", named * min(workers, len(ties)))
     del named, joins, people, ties
     block_heads = client.gather([submit(_block_head, v) for v in validated])
@@ -163,8 +170,10 @@ def read_on_blocks(
         )
         return None
     ids = [submit(pick, v, 2) for v in validated]
-    unique = [submit(_blocks.unique_bucket, ids, k, pure=False) for k in range(buckets)]
-    measured("shuffle.tie_ids", ids * fetched)
+    ids_merged = _blocks.merges(submit, ids, buckets)
+    unique = [submit(_blocks.unique_bucket, ids_merged, k, pure=False) for k in range(buckets)]
+    measured("shuffle.tie_ids", ids + ids_merged * fetched)
+    del ids_merged
     if not all(client.gather(unique)):
         del ids, unique, validated
         _problems.gather_problems(
