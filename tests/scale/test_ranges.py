@@ -19,7 +19,7 @@ from dualrel.check import load_rulesets
 from dualrel.rules import compile_ruleset
 from dualrel.rules.plan import CompiledRuleset
 from dualrel.scale import _ranges
-from dualrel.scale._on_disk import Stored, loaded, slice_of, stored
+from dualrel.scale._on_disk import MERGED, Stored, loaded, slice_of, stored
 
 COMPILED: list[CompiledRuleset] = [compile_ruleset(rs) for rs in load_rulesets(["coaching-core"])]
 CODES = _ranges.codes(COMPILED)
@@ -86,9 +86,15 @@ def _decoded(handle: Stored) -> set[tuple[int, int]]:
 
 
 @settings(max_examples=40, deadline=None)
-@given(data=st.data(), bits=bits_st, ranges_log=ranges_log_st, n=st.integers(1, 4))
+@given(
+    data=st.data(),
+    bits=bits_st,
+    ranges_log=ranges_log_st,
+    n=st.integers(1, 4),
+    merged=st.integers(1, 3),
+)
 def test_every_ranges_reduce_together_is_the_one_reduce(
-    data: Any, bits: int, ranges_log: int, n: int
+    data: Any, bits: int, ranges_log: int, n: int, merged: int
 ) -> None:
     ranges = min(1 << ranges_log, 1 << bits)
     blocks = [data.draw(_found(bits)) for _ in range(n)]
@@ -100,11 +106,19 @@ def test_every_ranges_reduce_together_is_the_one_reduce(
             if e % 2 == 0:
                 b.setdefault(e, set()).update(common)
     files = [_ranges.stored_sets(_arrays(b), CODES.end_bits, bits, ranges) for b in blocks]
+    # the blocks' files combined ``merged`` at a time first (as on Dask) or not
+    combined = [
+        _ranges.combined_sets(files[i : i + merged], COMPILED, bits, ranges)
+        for i in range(0, n, merged)
+    ]
     shift = bits - (ranges.bit_length() - 1)
     union: set[tuple[int, int]] = set()
     sizes = 0
     for r in range(ranges):
         masks = _ranges.reduce_range(files, r, COMPILED, bits, ranges)
+        assert _decoded(_ranges.reduce_range(combined, r, COMPILED, bits, ranges)) == _decoded(
+            masks
+        )
         got = _decoded(masks)
         assert all(h >> shift == r for _, h in got)
         values = loaded(masks).column(0).to_pylist()
@@ -130,12 +144,13 @@ def test_a_blocks_people_are_tested_against_their_ranges_masks(
         stored(pa.array(sorted(h << vb | v for v, h in wanted if h >> shift == r), pa.int64()))
         for r in range(ranges)
     ]
+    bundles = [_ranges.bundle(masks[i : i + MERGED]) for i in range(0, ranges, MERGED)]
     at = pa.array(people, pa.int64())
-    got = _ranges.masked(masks, at, COMPILED, bits)
+    got = _ranges.masked(bundles, ranges, at, COMPILED, bits)
     assert set(got) == set(CODES.variables)
     for v, key in enumerate(CODES.variables):
         assert got[key].to_pylist() == [(v, h) in wanted for h in people]
-    assert _ranges.masked([], at, COMPILED, bits) == {}  # before the first round's masks
+    assert _ranges.masked([], ranges, at, COMPILED, bits) == {}  # before the first round
 
 
 def test_a_ranges_reduce_reads_its_slice_alone() -> None:
@@ -165,14 +180,15 @@ def test_a_ranges_reduce_reads_its_slice_alone() -> None:
 
 
 def test_a_block_reads_only_the_masks_of_its_peoples_ranges() -> None:
-    bits, ranges = 4, 4
+    bits, ranges = 8, 4 * MERGED  # ranges by the hash's top 6 bits: range 17 is hash 68
     vb = CODES.var_bits
     masks = [stored(pa.array([], pa.int64())) for _ in range(ranges)]
-    masks[1] = stored(pa.array([5 << vb], pa.int64()))  # variable 0, hash 5
-    for r in (0, 2, 3):  # the other ranges' files absent
-        os.remove(masks[r].path)
-    at = pa.array([5, 6, 5], pa.int64())  # every person in range 1
-    got = _ranges.masked(masks, at, COMPILED, bits)
+    masks[17] = stored(pa.array([68 << vb], pa.int64()))  # variable 0, hash 68
+    bundles = [_ranges.bundle(masks[i : i + MERGED]) for i in range(0, ranges, MERGED)]
+    for b in (0, 2, 3):  # the other bundles' files absent
+        os.remove(bundles[b].path)
+    at = pa.array([68, 69, 68], pa.int64())  # every person in range 17, of bundle 1
+    got = _ranges.masked(bundles, ranges, at, COMPILED, bits)
     assert got[CODES.variables[0]].to_pylist() == [True, False, True]
     assert not any(pc.any(got[k]).as_py() for k in CODES.variables[1:])
 

@@ -39,6 +39,7 @@ from dualrel.graph._csv_columns import _table, validated_columns
 from dualrel.graph._csv_common import PEOPLE_COLUMNS, TIE_COLUMNS, split_roles
 from dualrel.graph._csv_people import read_people
 from dualrel.scale._on_disk import (
+    MERGED,
     Block,
     Stored,
     kept,
@@ -49,7 +50,6 @@ from dualrel.scale._on_disk import (
 )
 
 __all__ = [
-    "MERGED",
     "PART",
     "PARTS_A_BUCKET",
     "ROW",
@@ -77,9 +77,6 @@ WHERE = "\0where"
 #: Ties parts for each bucket of the joins, past two buckets a worker thread
 #: (:func:`buckets_for`)
 PARTS_A_BUCKET = 16
-#: The files each merge takes, where a task would read its slice of every part's file
-#: (``_on_disk.merged``: the tasks of the joins then depend on a ``MERGED``-th as many)
-MERGED = 16
 #: The people file named to ``validated_columns`` for a block's people (its warnings
 #: about them are dropped: the people parts give them).
 _PEOPLE_HERE = "\0people"

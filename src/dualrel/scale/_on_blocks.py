@@ -41,6 +41,7 @@ from dualrel.rules.numbers import _numeric_reads
 from dualrel.rules.plan import CompiledRuleset
 from dualrel.scale import _blocks, _network, _problems, _pushdown, _ranges
 from dualrel.scale._blocks import PART, ROW, pick
+from dualrel.scale._on_disk import MERGED
 
 __all__ = ["read_on_blocks"]
 
@@ -202,7 +203,7 @@ def read_on_blocks(
     rulesets = submit(_same, tuple(compiled), pure=False)
     masks = _masks(client, blocks, rulesets, when, ranges, measured)
     survivors = [
-        submit(_pushdown.block_survivors, b, rulesets, when, masks, bits, pure=False)
+        submit(_pushdown.block_survivors, b, rulesets, when, masks, bits, ranges, pure=False)
         for b in blocks
     ]
     measured("gather.survivors", survivors)
@@ -233,9 +234,11 @@ def _masks(  # noqa: PLR0917
     ranges: int,
     measured: Sizes,
 ) -> list[Any]:
-    """The semi-join pass's rounds on the blocks: each range's masks (a file on a
-    worker's disk) once they stop shrinking; O(blocks + ranges) tasks a round.
-    ``rulesets``: the future of the compiled rulesets (one task's result)."""
+    """The semi-join pass's rounds on the blocks: the ranges' masks, bundled ``MERGED``
+    ranges a file on a worker's disk, once they stop shrinking; O(blocks + ranges) tasks
+    a round, each depending on O(``MERGED`` + blocks / ranges) others (Dask keeps every
+    dependency in the lineage of the last round's masks).  ``rulesets``: the future of
+    the compiled rulesets (one task's result)."""
     submit = client.submit
     bits = _pushdown.HASH_BITS
     workers = len(client.nthreads())
@@ -246,14 +249,25 @@ def _masks(  # noqa: PLR0917
             submit(_pushdown.block_round, b, rulesets, when, masks, bits, ranges, pure=False)
             for b in blocks
         ]
-        # each worker reducing a range fetches each block's file once
-        measured("prune.sets", got * min(workers, ranges))
-        masks = [
-            submit(_ranges.reduce_range, got, r, rulesets, bits, ranges, pure=False)
+        combined = [
+            submit(_ranges.combined_sets, got[i : i + MERGED], rulesets, bits, ranges, pure=False)
+            for i in range(0, len(got), MERGED)
+        ]
+        # each block's file to its combine; each worker reducing a range fetches each
+        # combine once
+        measured("prune.sets", got + combined * min(workers, ranges))
+        reduced = [
+            submit(_ranges.reduce_range, combined, r, rulesets, bits, ranges, pure=False)
             for r in range(ranges)
         ]
-        del got
-        measured("prune.masks", masks * min(workers, len(blocks)))  # once to each worker
+        del got, combined
+        masks = [
+            submit(_ranges.bundle, reduced[i : i + MERGED], pure=False)
+            for i in range(0, ranges, MERGED)
+        ]
+        # each range's masks to its bundle, each bundle once to each worker
+        measured("prune.masks", reduced + masks * min(workers, len(blocks)))
+        del reduced
         kept = sum(client.gather([submit(_ranges.mask_size, m, pure=False) for m in masks]))
         if kept == before:
             break

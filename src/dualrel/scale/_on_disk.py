@@ -50,8 +50,10 @@ from dualrel.graph._locations import LineArray
 from dualrel.graph.columns import TieColumns
 
 __all__ = [
+    "MERGED",
     "Block",
     "Stored",
+    "bundled",
     "kept",
     "loaded",
     "merged",
@@ -63,7 +65,12 @@ __all__ = [
     "stored",
     "stored_by",
     "values",
+    "whole_of",
 ]
+
+#: The files each merge takes (:func:`merged`, :func:`bundled`): where a task would read
+#: its slice of every one of many files, it reads its slice of every merge of them
+MERGED = 16
 
 _TIES = ("kind_codes", "sources", "targets", "start_codes", "end_codes", "attribute_codes")
 _PEOPLE = ("role_codes", "hashes", "places")
@@ -277,8 +284,8 @@ def merged(handles: Sequence[Stored], count: int, tag: str | None = None, first:
     Why: a task reading its key's slice of every one of ``n`` files depends on ``n``
     tasks, and Dask keeps each dependency of every task in the lineage of what is kept
     (a worker held hundreds of thousands of them at 10M people in 1600 parts); a task
-    reading its slice of merges of ``_blocks.MERGED`` files each depends on a
-    ``MERGED``-th of them."""
+    reading its slice of merges of ``MERGED`` files each depends on a ``MERGED``-th of
+    them."""
     tables = []
     for i, handle in enumerate(handles):
         table = loaded(handle)
@@ -292,6 +299,23 @@ def merged(handles: Sequence[Stored], count: int, tag: str | None = None, first:
     for k in range(count):
         out.append(out[-1] + sum(at[k + 1] - at[k] for _, at in tables))
     return _grouped(pa.concat_tables(pieces).combine_chunks(), out, None)
+
+
+def bundled(handles: Sequence[Stored]) -> Stored:
+    """Files of one table each as one file of :func:`stored_by`, key ``i`` the table of
+    ``handles[i]`` (:func:`merged` says why)."""
+    tables = [loaded(h).replace_schema_metadata(None) for h in handles]
+    at = [0]
+    for t in tables:
+        at.append(at[-1] + t.num_rows)
+    return _grouped(pa.concat_tables(tables).combine_chunks(), at, None)
+
+
+def whole_of(handle: Stored) -> tuple[pa.Table, Any]:
+    """A file of :func:`stored_by` whole (memory-mapped) and its ``meta``."""
+    table = loaded(handle)
+    _, meta = pickle.loads((table.schema.metadata or {})[_SLICES])
+    return table, meta
 
 
 def slice_of(handle: Stored, key: int) -> tuple[pa.Table, Any]:

@@ -41,7 +41,7 @@ from dualrel.rules.numbers import _numeric_reads
 from dualrel.rules.plan import CompiledRuleset
 from dualrel.scale._blocks import ROW, read_again
 from dualrel.scale._on_disk import Block, Stored, loaded, opened, places, stored, values
-from dualrel.scale._ranges import VarKey, codes, masked, stored_sets
+from dualrel.scale._ranges import VarKey, codes, masked, sorted_set, stored_sets
 
 __all__ = [
     "HASH_BITS",
@@ -54,12 +54,6 @@ __all__ = [
 #: Bits of each id's hash: two people of one hash are told apart by the client's exact
 #: pass (at a million people about one id in four thousand shares a hash with another).
 HASH_BITS = 32
-
-
-def _sorted_set(values: pa.Array) -> pa.Array:
-    """The distinct values, ascending (a set's one form, so that equal sets are equal)."""
-    distinct = pc.unique(values)
-    return pc.take(distinct, pc.array_sort_indices(distinct))
 
 
 def _at(hashes: pa.Array, bits: int) -> pa.Array:
@@ -107,7 +101,7 @@ def block_round(  # noqa: PLR0917
         return None
     cols, hashes = read
     at = _at(hashes, bits)
-    tested = masked(masks, at, compiled, bits)
+    tested = masked(masks, ranges, at, compiled, bits)
     found: dict[int, pa.Array] = {}
     numbered = codes(compiled)
     code = {end: e for e, end in enumerate(numbered.ends)}
@@ -120,7 +114,7 @@ def block_round(  # noqa: PLR0917
                 got = c.bindings(local)
                 for end in (0, 1):
                     people = c.table.people(got, end)
-                    found[code[(ci, ri, k, end)]] = _sorted_set(pc.filter(at, people))
+                    found[code[(ci, ri, k, end)]] = sorted_set(pc.filter(at, people))
     return stored_sets(found, numbered.end_bits, bits, ranges)
 
 
@@ -133,12 +127,13 @@ def _kept_kinds(compiled: Sequence[CompiledRuleset]) -> frozenset[str]:
     return frozenset(kinds)
 
 
-def block_survivors(
+def block_survivors(  # noqa: PLR0917
     block: Block,
     compiled: Sequence[CompiledRuleset],
     when: date,
     masks: Sequence[Stored],
     bits: int,
+    ranges: int,
 ) -> tuple[Stored, Stored] | None:
     """The block's ties some rule can still use, with every tie of the kinds kept whole:
     their text and their rows in the part (``ROW``), and where the people they join are
@@ -151,7 +146,7 @@ def block_survivors(
     cols, hashes = read
     at = _at(hashes, bits)
     parts: list[pa.Array] = []
-    tested = masked(masks, at, compiled, bits)
+    tested = masked(masks, ranges, at, compiled, bits)
     for ci, rules in enumerate(_rules(cols, compiled, when)):
         for ri, clauses in enumerate(rules):
             local = _local(tested, ci, ri, clauses)

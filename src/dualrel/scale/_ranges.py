@@ -8,16 +8,23 @@ by its top bits into ``ranges`` ranges (a power of two, :func:`ranges_for`), and
 - each block's round writes ONE file (:func:`stored_sets`, ``_on_disk.stored_by``): its
   sets, each value the hash shifted above the set's index, grouped by range so that each
   range is one slice; which set each clause end has is the file's metadata;
-- one task a range (:func:`reduce_range`) takes every block's file and reads only its
+- the files of ``MERGED`` blocks are combined into one of the same form
+  (:func:`combined_sets`: each clause end's people in any of them);
+- one task a range (:func:`reduce_range`) takes every combined file and reads only its
   range's slice of each (memory-mapped): the union of each clause end's people over the
   blocks, then, for each rule's variable, the people every clause end binding it binds;
   its masks are one file, each value a hash shifted above the variable's code;
-- a block (:func:`masked`) takes the ranges' files and tests its people one range at a
-  time, each file mapped only while its range is tested.
+- the masks of ``MERGED`` ranges are bundled into one file (:func:`bundle`), and a block
+  (:func:`masked`) takes the bundles and tests its people one range at a time, mapping
+  only the bundles of its people's ranges.
 
-So a task holds one block, or one range of every block's sets, whatever the registry's
-size, and the tasks of a round are the blocks plus the ranges (never blocks times ranges:
-a task picking each block's share of each range made the rounds several times slower).
+So a task holds one block, ``MERGED`` blocks' sets, or one range of every block's sets,
+whatever the registry's size, and the tasks of a round are the blocks plus the ranges
+(never blocks times ranges: a task picking each block's share of each range made the
+rounds several times slower).  The merges keep each task's dependencies few: Dask keeps
+every dependency of every task in the lineage of what the client holds (the last masks
+hold every round's), so a reduce depending on every block and a block on every range
+made a worker hold blocks times ranges references a round.
 """
 
 from __future__ import annotations
@@ -31,16 +38,27 @@ import pyarrow.compute as pc
 
 from dualrel.rules.plan import CompiledRuleset
 from dualrel.scale._members import members
-from dualrel.scale._on_disk import Stored, loaded, slice_of, stored, stored_by
+from dualrel.scale._on_disk import (
+    MERGED,
+    Stored,
+    bundled,
+    slice_of,
+    stored,
+    stored_by,
+    whole_of,
+)
 
 __all__ = [
     "RANGE_BLOCKS",
     "Codes",
+    "bundle",
     "codes",
+    "combined_sets",
     "mask_size",
     "masked",
     "ranges_for",
     "reduce_range",
+    "sorted_set",
     "stored_sets",
 ]
 
@@ -127,6 +145,45 @@ def stored_sets(
     return stored_by(together, keys, ranges, (len(sets), set_of_end))
 
 
+def sorted_set(values: pa.Array) -> pa.Array:
+    """The distinct values, ascending (a set's one form, so that equal sets are equal)."""
+    distinct = pc.unique(values)
+    return pc.take(distinct, pc.array_sort_indices(distinct))
+
+
+def combined_sets(
+    sets: Sequence[Stored | None], compiled: Sequence[CompiledRuleset], bits: int, ranges: int
+) -> Stored | None:
+    """The files of ``MERGED`` blocks' round as one such file: each clause end's people in
+    any of them (what :func:`reduce_range` takes of them; None when none binds anybody).
+
+    Why: a range's reduce reading every block's file depends on every block's round, and
+    Dask keeps each dependency in the lineage of the masks of every later round."""
+    eb = codes(compiled).end_bits
+    found: dict[int, list[pa.Array]] = {}
+    for handle in sets:
+        if handle is None:
+            continue
+        table, (_, set_of_end) = whole_of(handle)
+        values = table.column(0).combine_chunks()
+        of_set = pc.bit_wise_and(values, (1 << eb) - 1)
+        people: dict[int, pa.Array] = {}
+        for e, s in set_of_end.items():
+            if s not in people:
+                people[s] = pc.shift_right(values.filter(pc.equal(of_set, s)), eb)
+            found.setdefault(e, []).append(people[s])
+        del table, values, of_set
+    union = {e: sorted_set(pa.concat_arrays(got)) for e, got in found.items()}
+    return stored_sets(union, eb, bits, ranges)
+
+
+def bundle(masks: Sequence[Stored]) -> Stored:
+    """``MERGED`` ranges' masks as one file, range ``r`` of them its key ``r`` (what
+    :func:`masked` takes: a block depending on every range's masks made Dask keep
+    blocks times ranges dependencies)."""
+    return bundled(masks)
+
+
 def reduce_range(
     sets: Sequence[Stored | None],
     r: int,
@@ -134,8 +191,9 @@ def reduce_range(
     bits: int,
     ranges: int,
 ) -> Stored:
-    """Range ``r``'s masks from every block's file of a round, reading only the range's
-    slice of each: values ``hash << var_bits | variable``, ascending.
+    """Range ``r``'s masks from every block's file of a round (or every combined file,
+    :func:`combined_sets`), reading only the range's slice of each: values
+    ``hash << var_bits | variable``, ascending.
 
     One variable at a time, and for it one clause end at a time (the people its sets
     hold in any block): the range's people for every clause end at once would be its
@@ -190,12 +248,16 @@ def reduce_range(
 
 
 def mask_size(masks: Stored) -> int:
-    """How many (person, variable) a range's masks let through."""
+    """How many (person, variable) a bundle of ranges' masks let through."""
     return masks.rows
 
 
 def masked(
-    masks: Sequence[Stored], at: pa.Array, compiled: Sequence[CompiledRuleset], bits: int
+    masks: Sequence[Stored],
+    ranges: int,
+    at: pa.Array,
+    compiled: Sequence[CompiledRuleset],
+    bits: int,
 ) -> Mapping[VarKey, pa.Array]:
     """For each variable, whether each of a block's people (``at``: their hashes) is in
     its mask; nothing before the first round's masks (everyone passes).
@@ -207,13 +269,15 @@ def masked(
     if not masks:
         return {}
     c = codes(compiled)
-    by = _shift(bits, len(masks))
-    # only the ranges its people are in are mapped (at 2 ranges or more, not all of them);
-    # a view keeps its mapping open
+    by = _shift(bits, ranges)
+    # only the bundles of the ranges its people are in are mapped (at many ranges, not all
+    # of them); a view keeps its mapping open
     present = set(pc.unique(pc.shift_right(at, by)).to_pylist())
     haystacks = [
-        _int64_view(_one_array(loaded(handle).column(0))) if r in present else memoryview(b"")
-        for r, handle in enumerate(masks)
+        _int64_view(_one_array(slice_of(masks[r // MERGED], r % MERGED)[0].column(0)))
+        if r in present
+        else memoryview(b"")
+        for r in range(ranges)
     ]
     # the people ascending, so that each search starts where the one before ended (the
     # pages of the masks read once, in order), and each test put back in the block's order
