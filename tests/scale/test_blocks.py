@@ -26,7 +26,7 @@ from dualrel.graph.load import _kinds
 from dualrel.graph.model import CORE_ROLES
 from dualrel.rules import compile_ruleset
 from dualrel.rules._prune_columns import rows_and_needs
-from dualrel.scale import _blocks, _pushdown, _ranges, check_on_dask
+from dualrel.scale import _blocks, _on_disk, _pushdown, _ranges, check_on_dask
 from dualrel.scale._on_blocks import read_on_blocks
 from tests.scale.strategies import folders, write
 
@@ -95,14 +95,23 @@ def _cut(monkeypatch: Any, ranges: int) -> None:
     parts=st.sampled_from([1, 2, 3, 5]),
     ranges=st.sampled_from([1, 2, 8, 64]),
     buckets=st.sampled_from([1, 2, 7]),
+    merged=st.sampled_from([2, 16]),
 )
 def test_generated_registries_read_by_blocks_give_the_same_report(  # noqa: PLR0917
-    client: Any, case: dict[str, Any], parts: int, ranges: int, buckets: int, monkeypatch: Any
+    client: Any,
+    case: dict[str, Any],
+    parts: int,
+    ranges: int,
+    buckets: int,
+    merged: int,
+    monkeypatch: Any,
 ) -> None:
     # ranges: one range for the registry, or more ranges than people; buckets: one, or
-    # more than the parts (a part's file then has empty slices)
+    # more than the parts (a part's file then has empty slices); merges of two files or
+    # keys (several merges, the last one short) or of every one
     _cut(monkeypatch, ranges)
     monkeypatch.setattr(_blocks, "buckets_for", lambda _parts, _threads: buckets)
+    monkeypatch.setattr(_on_disk, "MERGED", merged)
     with tempfile.TemporaryDirectory() as tmp:
         folder = write(Path(tmp) / "reg", case, parts=parts)
         network = _same(client, folder)

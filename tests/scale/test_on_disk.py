@@ -302,7 +302,8 @@ def test_files_merged_give_each_key_the_rows_of_every_file_in_turn(
     files: list[list[tuple[int, str]]], first: int
 ) -> None:
     """A merge reads as its files' slices one after another, each row tagged with its
-    file: what a task reading its key of every file read before the merge."""
+    file: what a task reading its key of every file read before the merge; a merge of
+    some keys gives those alone."""
     count = 5
     handles = [
         stored_by(
@@ -312,8 +313,12 @@ def test_files_merged_give_each_key_the_rows_of_every_file_in_turn(
         )
         for rows in files
     ]
-    plain = merged(handles, count)
-    tagged = merged(handles, count, "\0part", first)
+    plain = merged(handles, range(count))
+    tagged = merged(handles, range(count), "\0part", first)
+    some = merged(handles, range(2, 4))  # keys 2 and 3 alone, as keys 0 and 1
+    assert some.rows == sum(k in (2, 3) for rows in files for k, _ in rows)
+    for j in (0, 1):
+        assert slice_of(some, j)[0].equals(slice_of(plain, 2 + j)[0])
     assert plain.rows == tagged.rows == sum(len(rows) for rows in files)
     for k in range(count):
         expected = [(first + i, t) for i, rows in enumerate(files) for key, t in rows if key == k]

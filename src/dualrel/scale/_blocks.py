@@ -39,7 +39,6 @@ from dualrel.graph._csv_columns import _table, validated_columns
 from dualrel.graph._csv_common import PEOPLE_COLUMNS, TIE_COLUMNS, split_roles
 from dualrel.graph._csv_people import read_people
 from dualrel.scale._on_disk import (
-    MERGED,
     Block,
     Stored,
     kept,
@@ -63,6 +62,7 @@ __all__ = [
     "parts_and_rows",
     "pick",
     "read_again",
+    "regrouped",
     "where",
 ]
 
@@ -220,22 +220,33 @@ def read_ties_part(file: str, buckets: int) -> tuple[int | None, tuple[str, ...]
     )
 
 
-def merge(handles: Sequence[Stored], count: int, first: int | None = None) -> Stored:
-    """Files of ``count`` buckets (or ties parts) as one (``_on_disk.merged``); with
-    ``first``, each row tagged with its file's ties part (``PART``), ``first`` for the
-    first."""
+def merge(handles: Sequence[Stored], keys: range, first: int | None = None) -> Stored:
+    """Keys ``keys`` of files grouped by bucket (or ties part) as one file
+    (``_on_disk.merged``); with ``first``, each row tagged with its file's ties part
+    (``PART``), ``first`` for the first."""
     if first is None:
-        return merged(handles, count)
-    return merged(handles, count, PART, first)
+        return merged(handles, keys)
+    return merged(handles, keys, PART, first)
 
 
 def merges(
-    submit: Callable[..., Any], files: Sequence[Any], count: int, tagged: bool = False
+    submit: Callable[..., Any], files: Sequence[Any], count: int, by: int, tagged: bool = False
 ) -> list[Any]:
-    """The futures of ``files`` merged ``MERGED`` at a time (``merge``), in order."""
+    """The futures of ``files`` (each grouped in ``count`` keys) merged ``by`` files at a
+    time, in order: each file of ``by`` files' rows (``_on_disk.MERGED``)."""
     return [
-        submit(merge, files[i : i + MERGED], count, i if tagged else None, pure=False)
-        for i in range(0, len(files), MERGED)
+        submit(merge, files[i : i + by], range(count), i if tagged else None, pure=False)
+        for i in range(0, len(files), by)
+    ]
+
+
+def regrouped(submit: Callable[..., Any], files: Sequence[Any], count: int, by: int) -> list[Any]:
+    """The futures of ``files`` (each grouped in ``count`` keys) regrouped ``by`` keys at a
+    time: key ``k`` is key ``k % by`` of the ``k // by``-th (each file of ``by`` keys'
+    rows, where a merge of ``by`` whole files of every key's would hold ``by`` times
+    the keys' rows)."""
+    return [
+        submit(merge, files, range(k, min(k + by, count)), pure=False) for k in range(0, count, by)
     ]
 
 
@@ -264,16 +275,17 @@ def validate_block(
     file: str,
     t: int,
     rows: int,
-    people: Sequence[Stored],
+    people: tuple[Stored, int],
     buckets: int,
     *,
     kinds: Mapping[str, bool],
     roles: Collection[str],
 ) -> tuple[Block | None, tuple[Problem, ...], Stored | None]:
     """Ties part ``t`` of ``rows`` rows, read again, validated against the people its ends
-    name (its slice of every merge of the buckets' joins): (the block, None when a row
-    has a problem; its warnings; its tie ids grouped by bucket)."""
-    named = pa.concat_tables([slice_of(p, t)[0] for p in people])
+    name (the buckets' joins' rows for it, regrouped, :func:`regrouped`: ``people``, the
+    file and the part's key there): (the block, None when a row has a problem; its
+    warnings; its tie ids grouped by bucket)."""
+    named = slice_of(*people)[0]
     # each person code's part and row (person ``i`` of the columns is row ``i`` of
     # ``named``), kept in the block; the reader is given the part's columns alone
     places = named.column(WHERE).combine_chunks()

@@ -39,9 +39,8 @@ from dualrel.graph.parts import csv_layout
 from dualrel.rules.engine import _evaluation_date
 from dualrel.rules.numbers import _numeric_reads
 from dualrel.rules.plan import CompiledRuleset
-from dualrel.scale import _blocks, _network, _problems, _pushdown, _ranges
+from dualrel.scale import _blocks, _network, _on_disk, _problems, _pushdown, _ranges
 from dualrel.scale._blocks import PART, ROW, pick
-from dualrel.scale._on_disk import MERGED
 
 __all__ = ["read_on_blocks"]
 
@@ -122,13 +121,14 @@ def read_on_blocks(
     n_people = sum(h[3] for h in heads)
     if not n_people:
         return None
-    # each part's file grouped by bucket, merged ``MERGED`` parts at a time; each bucket's
+    # each part's file grouped by bucket, merged ``by`` parts at a time; each bucket's
     # join reads its slice of each merge (a worker fetches each merge once, whatever the
     # buckets it joins)
+    by = _on_disk.MERGED
     people_files = [submit(pick, p, 3) for p in people]
     ends_files = [submit(pick, t, 2) for t in ties]
-    people_merged = _blocks.merges(submit, people_files, buckets)
-    ends_merged = _blocks.merges(submit, ends_files, buckets, tagged=True)
+    people_merged = _blocks.merges(submit, people_files, buckets, by)
+    ends_merged = _blocks.merges(submit, ends_files, buckets, by, tagged=True)
     joins = [
         submit(_blocks.join_bucket, people_merged, ends_merged, k, len(ties), pure=False)
         for k in range(buckets)
@@ -144,14 +144,14 @@ def read_on_blocks(
             client, layout, kinds=kinds, roles=roles, buckets=problems, network=network
         )
         return None
-    named = _blocks.merges(submit, [submit(pick, j, 1) for j in joins], len(ties))
+    named = _blocks.regrouped(submit, [submit(pick, j, 1) for j in joins], len(ties), by)
     validated = [
         submit(
             _blocks.validate_block,
             file,
             i,
             submit(pick, t, 0),
-            named,
+            (named[i // by], i % by),
             buckets,
             kinds=kinds,
             roles=roles,
@@ -159,9 +159,10 @@ def read_on_blocks(
         )
         for i, (file, t) in enumerate(zip(layout.ties, ties, strict=True))
     ]
-    # each bucket's join to its merge, each merge to each worker validating
-    measured("join.people", [submit(pick, j, 1) for j in joins])
-    measured("join.people", named * min(workers, len(ties)))
+    # each bucket's join to every regrouping (a slice each), each regrouping to the
+    # workers validating its parts
+    measured("join.people", [submit(pick, j, 1) for j in joins] * min(workers, len(named)))
+    measured("join.people", named * min(workers, by))
     del named, joins, people, ties
     block_heads = client.gather([submit(_block_head, v) for v in validated])
     if not all(ok for ok, _, _ in block_heads):
@@ -171,7 +172,7 @@ def read_on_blocks(
         )
         return None
     ids = [submit(pick, v, 2) for v in validated]
-    ids_merged = _blocks.merges(submit, ids, buckets)
+    ids_merged = _blocks.merges(submit, ids, buckets, by)
     unique = [submit(_blocks.unique_bucket, ids_merged, k, pure=False) for k in range(buckets)]
     measured("shuffle.tie_ids", ids + ids_merged * fetched)
     del ids_merged
@@ -201,7 +202,7 @@ def read_on_blocks(
     # held (thousands of tasks at 10M people in 1600 parts, most of its memory); made by
     # a task, they are made again if their worker is lost
     rulesets = submit(_same, tuple(compiled), pure=False)
-    masks = _masks(client, blocks, rulesets, when, ranges, measured)
+    masks = _masks(client, blocks, rulesets, when, ranges, by, measured)
     survivors = [
         submit(_pushdown.block_survivors, b, rulesets, when, masks, bits, ranges, pure=False)
         for b in blocks
@@ -232,11 +233,12 @@ def _masks(  # noqa: PLR0917
     rulesets: Any,
     when: date,
     ranges: int,
+    by: int,
     measured: Sizes,
 ) -> list[Any]:
-    """The semi-join pass's rounds on the blocks: the ranges' masks, bundled ``MERGED``
-    ranges a file on a worker's disk, once they stop shrinking; O(blocks + ranges) tasks
-    a round, each depending on O(``MERGED`` + blocks / ranges) others (Dask keeps every
+    """The semi-join pass's rounds on the blocks: the ranges' masks, bundled ``by`` ranges
+    a file on a worker's disk, once they stop shrinking; O(blocks + ranges) tasks a
+    round, each depending on O(``by`` + blocks / ``by``) others (Dask keeps every
     dependency in the lineage of the last round's masks).  ``rulesets``: the future of
     the compiled rulesets (one task's result)."""
     submit = client.submit
@@ -250,8 +252,8 @@ def _masks(  # noqa: PLR0917
             for b in blocks
         ]
         combined = [
-            submit(_ranges.combined_sets, got[i : i + MERGED], rulesets, bits, ranges, pure=False)
-            for i in range(0, len(got), MERGED)
+            submit(_ranges.combined_sets, got[i : i + by], rulesets, bits, ranges, pure=False)
+            for i in range(0, len(got), by)
         ]
         # each block's file to its combine; each worker reducing a range fetches each
         # combine once
@@ -262,8 +264,7 @@ def _masks(  # noqa: PLR0917
         ]
         del got, combined
         masks = [
-            submit(_ranges.bundle, reduced[i : i + MERGED], pure=False)
-            for i in range(0, ranges, MERGED)
+            submit(_ranges.bundle, reduced[i : i + by], pure=False) for i in range(0, ranges, by)
         ]
         # each range's masks to its bundle, each bundle once to each worker
         measured("prune.masks", reduced + masks * min(workers, len(blocks)))

@@ -276,16 +276,18 @@ def _grouped(table: pa.Table, at: list[int], meta: Any) -> Stored:
     return stored(table.replace_schema_metadata({_SLICES: layout}))
 
 
-def merged(handles: Sequence[Stored], count: int, tag: str | None = None, first: int = 0) -> Stored:
-    """Files of :func:`stored_by` (``count`` keys, no ``meta``) as one such file: each
-    key's rows those of every file in turn, and with ``tag``, a column of that name
-    giving each row its file's number, ``first`` for the first (int32).
+def merged(
+    handles: Sequence[Stored], keys: range, tag: str | None = None, first: int = 0
+) -> Stored:
+    """Keys ``keys`` of files of :func:`stored_by` (no ``meta``) as one such file, its key
+    ``j`` key ``keys[j]``: the rows of every file in turn, and with ``tag``, a column of
+    that name giving each row its file's number, ``first`` for the first (int32).
 
     Why: a task reading its key's slice of every one of ``n`` files depends on ``n``
     tasks, and Dask keeps each dependency of every task in the lineage of what is kept
-    (a worker held hundreds of thousands of them at 10M people in 1600 parts); a task
-    reading its slice of merges of ``MERGED`` files each depends on a ``MERGED``-th of
-    them."""
+    (a worker held hundreds of thousands of them at 10M people in 1600 parts).  Files
+    merged ``MERGED`` at a time (every key), or every file's ``MERGED`` keys at a time,
+    cut the dependencies by ``MERGED`` with a file of ``MERGED`` files' or keys' rows."""
     tables = []
     for i, handle in enumerate(handles):
         table = loaded(handle)
@@ -294,9 +296,9 @@ def merged(handles: Sequence[Stored], count: int, tag: str | None = None, first:
         if tag is not None:
             table = table.append_column(tag, pa.array([first + i] * table.num_rows, pa.int32()))
         tables.append((table, at))
-    pieces = [t.slice(at[k], at[k + 1] - at[k]) for k in range(count) for t, at in tables]
+    pieces = [t.slice(at[k], at[k + 1] - at[k]) for k in keys for t, at in tables]
     out = [0]
-    for k in range(count):
+    for k in keys:
         out.append(out[-1] + sum(at[k + 1] - at[k] for _, at in tables))
     return _grouped(pa.concat_tables(pieces).combine_chunks(), out, None)
 

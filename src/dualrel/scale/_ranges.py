@@ -39,7 +39,6 @@ import pyarrow.compute as pc
 from dualrel.rules.plan import CompiledRuleset
 from dualrel.scale._members import members
 from dualrel.scale._on_disk import (
-    MERGED,
     Stored,
     bundled,
     slice_of,
@@ -273,8 +272,9 @@ def masked(
     # only the bundles of the ranges its people are in are mapped (at many ranges, not all
     # of them); a view keeps its mapping open
     present = set(pc.unique(pc.shift_right(at, by)).to_pylist())
+    per = -(-ranges // len(masks))  # ranges a bundle (the last may hold fewer)
     haystacks = [
-        _int64_view(_one_array(slice_of(masks[r // MERGED], r % MERGED)[0].column(0)))
+        _int64_view(_one_array(slice_of(masks[r // per], r % per)[0].column(0)))
         if r in present
         else memoryview(b"")
         for r in range(ranges)
