@@ -9,6 +9,7 @@ one machine's reader, which the check falls back to).
 from __future__ import annotations
 
 import os
+import pickle
 import tempfile
 from datetime import date
 from pathlib import Path
@@ -301,4 +302,7 @@ def test_the_survivors_people_are_asked_of_their_own_parts_by_row(
     for part, row in places:
         expected.setdefault(part, set()).add(row)
     assert got == [(part, sorted(rows)) for part, rows in sorted(expected.items())]
-    assert all(rows.type == pa.int32() for _, rows in _blocks.parts_and_rows(coded))
+    for _, rows in _blocks.parts_and_rows(coded):
+        assert rows.type == pa.int32()
+        # sent to its part's task: its own rows alone, not a slice of every part's
+        assert len(pickle.dumps(rows)) < 200 + 4 * len(rows)

@@ -106,7 +106,8 @@ def parts_and_rows(places: pa.Array) -> Iterator[tuple[int, pa.Array]]:
     for part, n in zip(
         found.field("values").to_pylist(), found.field("counts").to_pylist(), strict=True
     ):
-        yield part, rows.slice(at, n)
+        # a copy: a slice pickles its whole buffer (every part's rows, to every task)
+        yield part, pa.concat_arrays([rows.slice(at, n)])
         at += n
 
 
