@@ -174,6 +174,11 @@ def test_contacts_sharing_times_channels_and_people_are_admitted_alike(
     assert _fact_columns_agree(source)
     from_records = _admitted(PRACTICE, source, given=False, columns=False)
     assert _admitted(PRACTICE, source, given=True) == from_records
+    if abs(at.date() - date(2026, 1, 1)) < timedelta(days=20):  # inside the window
+        # the client's contacts counted for late-responses, grouped by coach and client
+        (name,) = [r.name for r in PRACTICE.rules if r.counted_share is not None]
+        counted = from_records["share_counts"][name]
+        assert list(counted.values()) == [{"k0", "k1", "k3", "k4", "k5"}], counted
 
 
 def test_columns_describe_only_the_records_they_were_read_for(tmp_path: Path) -> None:

@@ -217,6 +217,7 @@ class RecordIndex:
         # pyarrow is imported for large sections alone: a check of a few records starts faster
         from dualrel.rules._admit_columns import (  # noqa: PLC0415
             admissible_rows,
+            counted_groups,
             counted_rows,
             fact_columns,
         )
@@ -233,8 +234,18 @@ class RecordIndex:
                     return None
                 counts.append((rows, share.people, self.share_counts[r.name]))
         for rows, named, counted in counts:
-            for i in rows:
-                self._count(section, records[i], named, counted)
+            # a concern's people come from its tie, not from a column
+            grouped = None if section == "concerns" else counted_groups(records, rows, named, given)
+            if grouped is None:
+                for i in rows:
+                    self._count(section, records[i], named, counted)
+                continue
+            for group, ids in grouped.items():  # as _count files them, group by group
+                found = counted.get(group)
+                if found is None:
+                    counted[group] = set(ids)
+                else:
+                    found.update(ids)
         return [records[i] for i in admissible_rows(cols, common, admits.alternatives)]
 
     def _count(

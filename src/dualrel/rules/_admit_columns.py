@@ -353,6 +353,43 @@ def counted_rows(
     return rows
 
 
+def counted_groups(
+    records: Sequence[Any],
+    rows: Sequence[int],
+    named: Sequence[tuple[str, str]],
+    given: Mapping[str, Encoded] | None,
+) -> dict[tuple[tuple[str, str], ...], list[str]] | None:
+    """The ids of the records at ``rows`` by the group of the people they name (a counted
+    share's ``named``: (field, variable) pairs), as ``RecordIndex._count`` groups them, in
+    the order the rows first name each group; the people taken from the reader's columns
+    (``given``: a quarter million contacts counted, far fewer pairs of people), or None
+    when a named field is not among them."""
+    found = [None if given is None else given.get(field) for field, _ in named]
+    columns = [enc for enc in found if enc is not None]
+    if not columns or len(columns) != len(found):
+        return None
+    at = pa.array(rows, pa.int64())
+    codes = [pc.take(enc.codes, at).to_pylist() for enc in columns]
+    by_codes: dict[tuple[int, ...], list[str]] = {}
+    named_ids = map(_ID, map(records.__getitem__, rows))
+    for key, rid in zip(zip(*codes, strict=True), named_ids, strict=True):
+        ids = by_codes.get(key)
+        if ids is None:
+            ids = by_codes[key] = []
+        ids.append(rid)
+    out: dict[tuple[tuple[str, str], ...], list[str]] = {}
+    for key, ids in by_codes.items():
+        people = [enc.values[code] for enc, code in zip(columns, key, strict=True)]
+        if None in people:
+            continue  # names nobody: in no group
+        group = tuple((var, str(person)) for (_, var), person in zip(named, people, strict=True))
+        out[group] = ids
+    return out
+
+
+_ID = attrgetter("id")
+
+
 def admissible_rows(
     cols: FactColumns,
     common: Sequence[Mapping[str, Any]],
