@@ -22,7 +22,7 @@ import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from dualrel._internal.gc import gc_paused
 from dualrel._internal.problems import Collector
@@ -35,10 +35,9 @@ from dualrel.graph.model import CORE_ROLES, Person, Registry, Tie
 if TYPE_CHECKING:
     import pyarrow as pa
 
-    from dualrel.graph._arrow_columns import Encoded
-
 __all__ = [
     "ColumnarRegistry",
+    "DistinctCodes",
     "PeopleColumns",
     "SectionColumns",
     "TieColumns",
@@ -141,6 +140,17 @@ class PeopleColumns:
         return rows_of(pc.take(self.end_rows, at), len(self))
 
 
+class DistinctCodes(Protocol):
+    """A column as its distinct values and each row's code among them (an int32 pyarrow
+    array without nulls), as the columnar readers encode one."""
+
+    @property
+    def values(self) -> list[Any]: ...
+
+    @property
+    def codes(self) -> pa.Array: ...
+
+
 @dataclass(frozen=True, slots=True)
 class SectionColumns:
     """Fields of a practice section's records as the columnar reader read them: by field,
@@ -154,12 +164,12 @@ class SectionColumns:
     """
 
     records: tuple[Any, ...]
-    fields: Mapping[str, Encoded]
+    fields: Mapping[str, DistinctCodes]
 
     @staticmethod
     def of(
         given: Mapping[str, SectionColumns] | None, section: str, records: Sequence[Any]
-    ) -> Mapping[str, Encoded] | None:
+    ) -> Mapping[str, DistinctCodes] | None:
         """The fields of ``section`` in ``given`` when they describe ``records``."""
         found = None if given is None else given.get(section)
         return found.fields if found is not None and found.records is records else None

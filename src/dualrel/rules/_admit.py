@@ -31,7 +31,7 @@ from dualrel.rules.plan import Bound, CompiledRuleset
 from dualrel.rules.sections import SECTIONS
 
 if TYPE_CHECKING:
-    from dualrel.graph._arrow_columns import Encoded
+    from dualrel.graph.columns import DistinctCodes
 
 __all__ = [
     "COLUMNS_MIN_RECORDS",
@@ -205,7 +205,7 @@ class RecordIndex:
         common: Sequence[Mapping[str, Any]],
         admits: Admits,
         *,
-        given: Mapping[str, Encoded] | None = None,
+        given: Mapping[str, DistinctCodes] | None = None,
     ) -> list[Any] | None:
         """The records of ``section`` that may be admitted, picked by their fact fields as
         columns (:mod:`dualrel.rules._admit_columns`; from the reader's columns of the

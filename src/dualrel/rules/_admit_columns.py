@@ -37,7 +37,7 @@ from dualrel.rules._tester import ORDERS
 from dualrel.rules.plan import NO_END
 
 if TYPE_CHECKING:
-    from dualrel.graph._arrow_columns import Encoded
+    from dualrel.graph.columns import DistinctCodes
     from dualrel.rules._facts import Layout
 
 __all__ = ["Column", "FactColumns", "admissible_rows", "counted_rows", "fact_columns"]
@@ -73,7 +73,7 @@ class FactColumns:
 
 
 def fact_columns(
-    layout: Layout, records: Sequence[Any], given: Mapping[str, Encoded] | None = None
+    layout: Layout, records: Sequence[Any], given: Mapping[str, DistinctCodes] | None = None
 ) -> FactColumns | None:
     """The fact fields ``layout`` fills, of each of ``records``, as columns; None when the
     layout fills a form kept to the record path (word lists, hours, value sets), or a time
@@ -357,7 +357,7 @@ def counted_groups(
     records: Sequence[Any],
     rows: Sequence[int],
     named: Sequence[tuple[str, str]],
-    given: Mapping[str, Encoded] | None,
+    given: Mapping[str, DistinctCodes] | None,
 ) -> dict[tuple[tuple[str, str], ...], list[str]] | None:
     """The ids of the records at ``rows`` by the group of the people they name (a counted
     share's ``named``: (field, variable) pairs), as ``RecordIndex._count`` groups them, in
