@@ -566,7 +566,14 @@ def load_csv_columns(
     if isinstance(registry.locations, RecordLocations):
         parts.add_locations(registry.locations)
     if lazy and tie_columns is not None:
-        return ColumnarRegistry(registry, tie_columns, ties_file, people_columns, people_file)
+        return ColumnarRegistry(
+            registry,
+            tie_columns,
+            ties_file,
+            people_columns,
+            people_file,
+            record_columns=practice.section_columns(registry.practice),
+        )
     return registry
 
 

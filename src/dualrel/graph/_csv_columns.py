@@ -474,25 +474,35 @@ def read_contacts(path: str, practice: PracticeReader) -> bool:
     ids: list[str] = table.column("id").to_pylist()
     if "" in ids or any(map(str.isspace, ids)):
         return False
+    # what the cross-record check asks of the ids, told while they are at hand (a set of
+    # Python strings: 0.14 s for 789k, pyarrow's count_distinct 0.29 s of CPU)
+    unique = len(set(ids)) == n
     intern = practice.ids.setdefault
+    # each field's distinct values (the objects the contacts hold) and codes, kept for
+    # admission, which works a fact field out once per distinct value
+    kept: dict[str, Encoded] = {}
     people = []
     for field in ("coach", "client"):
         enc = encode(table.column(field))
         if any(not v or v.isspace() for v in enc.values):
             return False
-        people.append(enc.expand([intern(v, v) for v in enc.values]))
+        interned = [intern(v, v) for v in enc.values]
+        kept[field] = Encoded(interned, enc.codes)
+        people.append(enc.expand(interned))
     vocab = []
     for field, known in (("channel", INTERNED_CHANNELS), ("initiated_by", INTERNED_INITIATORS)):
         enc = encode(table.column(field))
         values = [known.get(v) for v in enc.values]
         if None in values:
             return False
+        kept[field] = Encoded(values, enc.codes)
         vocab.append(enc.expand(values))
     # contacts are written to the minute: far fewer distinct times than contacts
     at_texts = encode(table.column("at"))
     at_values = aware_datetimes(at_texts.values)
     if None in at_values:
         return False
+    kept["at"] = Encoded(at_values, at_texts.codes)
     at = at_texts.expand(at_values)
     responded: list[Any] = [None] * n
     if "responded_at" in names:
@@ -503,6 +513,7 @@ def read_contacts(path: str, practice: PracticeReader) -> bool:
         # (loops in C: a time is never false, so ``compress`` keeps the answered ones)
         if any(compress(answer_texts.values, map(not_, answers))):
             return False
+        kept["responded_at"] = Encoded(answers, answer_texts.codes)
         responded = answer_texts.expand(answers)
         if any(map(lt, compress(responded, responded), compress(at, responded))):
             return False
@@ -515,6 +526,9 @@ def read_contacts(path: str, practice: PracticeReader) -> bool:
         [ids, people[0], people[1], vocab[0], at, vocab[1], responded, repeat(NO_ATTRIBUTES)],
     )
     buf = practice.buffers["contacts"]
+    # columns of the section's first records alone: contacts read before (another file)
+    # have none
+    buf.columns = None if buf.records else (n, kept, unique)
     buf.records.extend(contacts)
     buf.lines.extend(range(2, n + 2))
     buf.positions.extend(range(n))

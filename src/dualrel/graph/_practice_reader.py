@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
 from operator import attrgetter
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from dualrel._internal.decode import readable_int
 from dualrel._internal.problems import Collector
@@ -41,6 +41,9 @@ from dualrel.graph.practice import (
     Practice,
     PracticeField,
 )
+
+if TYPE_CHECKING:
+    from dualrel.graph.columns import SectionColumns
 
 __all__ = [
     "CONTACT_FAST_FIELDS",
@@ -94,7 +97,7 @@ def split_list(cell: str) -> tuple[str, ...]:
 class _Buffer:
     """The accepted records of one section and where each was read."""
 
-    __slots__ = ("file", "lines", "pointer", "positions", "records")
+    __slots__ = ("columns", "file", "lines", "pointer", "positions", "records")
 
     def __init__(self) -> None:
         self.records: list[Any] = []
@@ -102,6 +105,18 @@ class _Buffer:
         self.positions = array("l")
         self.file = ""
         self.pointer: str | None = None
+        #: (how many records, fields by name, whether their ids are all different) when
+        #: a columnar reader read the first records as columns (see SectionColumns); any
+        #: record kept after them leaves the columns describing fewer records than the
+        #: section has, and unused
+        self.columns: tuple[int, Mapping[str, Any], bool] | None = None
+
+    def read_columns(self) -> tuple[Mapping[str, Any], bool] | None:
+        """The columns' fields and whether the ids are all different, when the columns
+        describe every record kept."""
+        if self.columns is None or self.columns[0] != len(self.records):
+            return None
+        return self.columns[1], self.columns[2]
 
 
 def _hours(value: str) -> bool:
@@ -171,6 +186,26 @@ def cross_fine(section: str, values: Mapping[str, Any]) -> bool:
 
 def _label(name: str) -> str:
     return name.replace("_", " ")
+
+
+def _columns_fine(buf: _Buffer, refs: Sequence[tuple[str, str]], people: Collection[str]) -> bool:
+    """:func:`_all_fine` of a section whose records a columnar reader read, on its
+    columns: the ids all different, and the distinct values of person references people
+    (the references' values are those of the records: 789k contacts, far fewer people).
+    False when the columns do not tell (the records are then looked at)."""
+    read = buf.read_columns()
+    if read is None or not read[1]:
+        return False
+    fields = read[0]
+    for name, kind in refs:
+        found = fields.get(name)
+        if kind != "person" or found is None:
+            return False
+        values = set(found.values)
+        values.discard(None)
+        if not values.issubset(people):
+            return False
+    return True
 
 
 def _all_fine(
@@ -624,7 +659,7 @@ class PracticeReader:
             if not buf.records:
                 continue
             refs = [(f.name, f.kind) for f in SECTION_FIELDS[section] if f.kind in _REFS]
-            if _all_fine(buf.records, refs, people, ties):
+            if _columns_fine(buf, refs, people) or _all_fine(buf.records, refs, people, ties):
                 continue  # the usual case, a few set operations even for millions
             first: dict[str, int] = {}
             what = PRACTICE_SECTIONS[section]
@@ -676,6 +711,18 @@ class PracticeReader:
 
     def practice(self) -> Practice:
         return Practice(**{s: tuple(b.records) for s, b in self.buffers.items()})
+
+    def section_columns(self, practice: Practice) -> dict[str, SectionColumns]:
+        """By section, the columns a columnar reader kept of ``practice``'s records (made
+        by :meth:`practice`), when they describe every record of the section."""
+        from dualrel.graph.columns import SectionColumns  # noqa: PLC0415 (a cycle)
+
+        out = {}
+        for section, buf in self.buffers.items():
+            read = buf.read_columns()
+            if read is not None:
+                out[section] = SectionColumns(practice.section(section), read[0])
+        return out
 
     def add_locations(self, locations: RecordLocations) -> None:
         for section, buf in self.buffers.items():

@@ -20,14 +20,18 @@ import json
 import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
+from dualrel.graph.columns import SectionColumns
 from dualrel.graph.practice import Practice
 from dualrel.rules._facts import Layout, Layouts, RecordFacts, body
 from dualrel.rules._fields import KIND, record_kind
 from dualrel.rules._tester import ORDERS, exact_tester, lenient_tester
 from dualrel.rules.plan import Bound, CompiledRuleset
 from dualrel.rules.sections import SECTIONS
+
+if TYPE_CHECKING:
+    from dualrel.graph.columns import DistinctCodes
 
 __all__ = [
     "COLUMNS_MIN_RECORDS",
@@ -92,10 +96,13 @@ class RecordIndex:
         tie_ends: Mapping[str, tuple[str, str]],
         layouts: Layouts,
         facts: RecordFacts,
+        *,
+        columns: Mapping[str, SectionColumns] | None = None,
     ) -> None:
         """Index the records of every section a rule reads, and make their facts (in
         ``facts``, but for their numbers).  ``tie_ends`` gives the ends of the ties
-        concerns are about."""
+        concerns are about; ``columns``, the reader's columns of the records (see
+        :class:`~dualrel.graph.columns.SectionColumns`), where it kept some."""
         self._tie_ends = dict(tie_ends)
         compiled = self.compiled
         filters = section_filters(compiled)
@@ -138,7 +145,12 @@ class RecordIndex:
             fill = rest.fill
             every: Sequence[Any] = practice.section(section)
             chosen = self._on_columns(
-                section, every, layouts(section, layout.keys | rest.keys), common, admits
+                section,
+                every,
+                layouts(section, layout.keys | rest.keys),
+                common,
+                admits,
+                given=SectionColumns.of(columns, section, every),
             )
             if chosen is not None:  # counted already: the rows left may be admitted
                 every, counters = chosen, []
@@ -192,9 +204,12 @@ class RecordIndex:
         layout: Layout,
         common: Sequence[Mapping[str, Any]],
         admits: Admits,
+        *,
+        given: Mapping[str, DistinctCodes] | None = None,
     ) -> list[Any] | None:
         """The records of ``section`` that may be admitted, picked by their fact fields as
-        columns (:mod:`dualrel.rules._admit_columns`), with every counted share of the
+        columns (:mod:`dualrel.rules._admit_columns`; from the reader's columns of the
+        records' fields, ``given``, where there are), with every counted share of the
         section counted; None when the section's facts or tests are not taken there (the
         record path then tests every record)."""
         if len(records) < COLUMNS_MIN_RECORDS:
@@ -202,11 +217,12 @@ class RecordIndex:
         # pyarrow is imported for large sections alone: a check of a few records starts faster
         from dualrel.rules._admit_columns import (  # noqa: PLC0415
             admissible_rows,
+            counted_groups,
             counted_rows,
             fact_columns,
         )
 
-        cols = fact_columns(layout, records)
+        cols = fact_columns(layout, records, given)
         if cols is None:
             return None
         counts = []
@@ -218,8 +234,18 @@ class RecordIndex:
                     return None
                 counts.append((rows, share.people, self.share_counts[r.name]))
         for rows, named, counted in counts:
-            for i in rows:
-                self._count(section, records[i], named, counted)
+            # a concern's people come from its tie, not from a column
+            grouped = None if section == "concerns" else counted_groups(records, rows, named, given)
+            if grouped is None:
+                for i in rows:
+                    self._count(section, records[i], named, counted)
+                continue
+            for group, ids in grouped.items():  # as _count files them, group by group
+                found = counted.get(group)
+                if found is None:
+                    counted[group] = set(ids)
+                else:
+                    found.update(ids)
         return [records[i] for i in admissible_rows(cols, common, admits.alternatives)]
 
     def _count(

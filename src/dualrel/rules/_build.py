@@ -5,9 +5,10 @@ some rule can use) or a ``Monitor`` (every admitted tie)."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 
+from dualrel.graph.columns import SectionColumns
 from dualrel.graph.index import OVERSIGHT_KINDS, TieIndex
 from dualrel.graph.model import Registry, Tie
 from dualrel.rules._paths import derive
@@ -25,6 +26,7 @@ def build_store(
     *,
     prune: bool = False,
     kept: Iterable[Tie] | None = None,
+    record_columns: Mapping[str, SectionColumns] | None = None,
 ) -> Store:
     """The store of ``registry`` for ``compiled``.
 
@@ -33,6 +35,8 @@ def build_store(
     needs every admitted tie, since later ties can make earlier ones matter.  ``kept``
     gives those ties when the pass has already run (on columns, in
     :func:`~dualrel.rules.engine.registry_for`): they are not looked for again.
+    ``record_columns``: the reader's columns of the registry's practice records, which
+    admission reads instead of the records where they describe them.
     """
     store = Store(compiled, as_of)
     derived: list[Tie] = []
@@ -59,7 +63,9 @@ def build_store(
         usable = _usable(compiled, registry, derived, as_of, index)
     joined = {p for t in usable.values() for p in (t.source, t.target)}
     if compiled.schema.sections:
-        store.add_records(registry.practice, _concern_ties(registry, compiled))
+        store.add_records(
+            registry.practice, _concern_ties(registry, compiled), columns=record_columns
+        )
         joined.update(person for person, _, field in store.record_index.records_of if field)
     for person in registry.people:
         if person.id in joined:

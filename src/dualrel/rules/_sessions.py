@@ -25,6 +25,7 @@ from typing import Any
 import dualrel._findtext as _ft
 from dualrel.finding_table import FindingTable, RuleHead
 from dualrel.findings import Finding, RemediationStep, fingerprint, fingerprints
+from dualrel.graph.columns import SectionColumns
 from dualrel.graph.index import OVERSIGHT_KINDS, TieIndex
 from dualrel.graph.model import Person, Tie
 from dualrel.graph.practice import Practice
@@ -202,11 +203,20 @@ class Store:
             if not table.get(person_id, True):
                 del table[person_id]
 
-    def add_records(self, practice: Practice, tie_ends: Mapping[str, tuple[str, str]]) -> None:
+    def add_records(
+        self,
+        practice: Practice,
+        tie_ends: Mapping[str, tuple[str, str]],
+        *,
+        columns: Mapping[str, SectionColumns] | None = None,
+    ) -> None:
         """Admit the records of every section a rule reads (see :mod:`dualrel.rules._admit`).
-        ``tie_ends`` gives the ends of the ties concerns are about."""
+        ``tie_ends`` gives the ends of the ties concerns are about; ``columns``, the
+        reader's columns of the records, where it kept some."""
         schema = self.compiled.schema
-        self.record_index.admit(practice, tie_ends, self.layouts, self.record_facts)
+        self.record_index.admit(
+            practice, tie_ends, self.layouts, self.record_facts, columns=columns
+        )
         for section in sorted(schema.sections):
             full = self.layouts(section, schema.record_reads.get(section, frozenset()))
             self.record_facts.numbers[section] = full.numbers_of(self.numbering)

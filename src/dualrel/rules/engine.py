@@ -11,7 +11,7 @@ it changes.
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import MutableMapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date
 from pathlib import Path
@@ -24,7 +24,7 @@ from dualrel.errors import InvalidArgument
 from dualrel.finding_table import FindingTable
 from dualrel.findings import Report, RulesetRef
 from dualrel.graph import as_registry
-from dualrel.graph.columns import ColumnarRegistry
+from dualrel.graph.columns import ColumnarRegistry, SectionColumns
 from dualrel.graph.model import Person, Registry, Tie
 from dualrel.rules._build import build_store
 from dualrel.rules._durable import Engine
@@ -124,8 +124,12 @@ def evaluate(
     # ones without cycles: the collector would only scan the registry again and again
     with gc_paused():
         for c in compiled:
-            kept = reg.usable_by(c, when) if isinstance(reg, _Narrowed) else None
-            store = build_store(c, reg, when, prune=True, kept=kept)
+            kept, columns = (
+                (reg.usable_by(c, when), reg.record_columns)
+                if isinstance(reg, _Narrowed)
+                else (None, None)
+            )
+            store = build_store(c, reg, when, prune=True, kept=kept, record_columns=columns)
             keys = store.all_candidates()
             watch.lap("index")
             if (
@@ -193,7 +197,11 @@ def registry_for(
         )
         for c, need in zip(compiled, needs, strict=True)
     )
-    return _Narrowed(**{f.name: getattr(narrowed, f.name) for f in fields(Registry)}, usable=usable)
+    return _Narrowed(
+        **{f.name: getattr(narrowed, f.name) for f in fields(Registry)},
+        usable=usable,
+        record_columns=registry.record_columns,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +213,11 @@ class _Narrowed(Registry):
     usable: tuple[
         tuple[CompiledRuleset, date, tuple[Tie, ...], tuple[Person, ...], tuple[Tie, ...]], ...
     ] = field(default=(), compare=False, repr=False)
+    #: the reader's columns of practice records (each used only for the records it was
+    #: read for: ``SectionColumns.of``)
+    record_columns: Mapping[str, SectionColumns] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def usable_by(self, compiled: CompiledRuleset, when: date) -> tuple[Tie, ...] | None:
         """The ties ``compiled`` can use on ``when``, when the pass on columns found them
