@@ -111,6 +111,38 @@ def test_a_worker_killed_mid_run_is_replaced_and_the_report_is_the_same(
     assert marker.exists()  # a worker did die
 
 
+def test_the_client_keeps_a_few_partitions_in_flight(
+    client: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The next partition is submitted as the client takes one's matches: the scheduler
+    never holds more than ``IN_FLIGHT_PER_THREAD`` a thread, so no worker piles up the
+    matches of partitions the client has not taken yet."""
+    log = tmp_path / "in-flight"
+    evaluate = _dask.evaluate_partition
+
+    def counted(*args: Any) -> Any:
+        from distributed import get_client  # noqa: PLC0415
+
+        alive = get_client().run_on_scheduler(_evaluations)
+        with open(log, "a", encoding="ascii") as f:
+            f.write(f"{alive}\n")
+        return evaluate(*args)
+
+    monkeypatch.setattr(_dask, "evaluate_partition", counted)
+    monkeypatch.setattr(_dask, "IN_FLIGHT_PER_THREAD", 1)
+    example = dualrel.example_registry()
+    one = render(run_check(example), "json")
+    assert render(check_on_dask(client, example, partitions=12), "json") == one
+    seen = [int(n) for n in log.read_text(encoding="ascii").split()]
+    threads = sum(client.nthreads().values())
+    assert len(seen) == 12
+    assert max(seen) <= threads
+
+
+def _evaluations(dask_scheduler: Any = None) -> int:
+    return sum(1 for ts in dask_scheduler.tasks.values() if ts.prefix.name == "counted")
+
+
 def test_a_cluster_that_keeps_losing_workers_fails_with_no_report(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

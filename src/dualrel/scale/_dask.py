@@ -20,6 +20,7 @@ import os
 from collections.abc import Collection, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,11 @@ PARTITIONS_PER_THREAD = 2
 #: ties peaked at 155-194 MB per worker, 40 of 3,000 at 133-136 MB; docs/scale.md),
 #: and each is still a session or more of work.
 TIES_PER_PARTITION = 4_000
+#: Partitions in flight per worker thread at most (submitted, not yet taken back): a
+#: worker holds the matches of every partition it has done until the client takes them,
+#: and the client, unpickling them one by one, is slower than the workers (at 10M people
+#: each worker held 178 partitions' matches, 4.4 million objects)
+IN_FLIGHT_PER_THREAD = 4
 
 INSTALL_HINT = "the partitioned check needs Dask: pip install 'dualrel[dask]'"
 
@@ -156,19 +162,30 @@ class _OnDask:
             # each task carries its partition and the ruleset (17 KB): data scattered to
             # a worker is lost with it, a task's own arguments are not, so the scheduler
             # can run the task again elsewhere
+            threads = int(sum(client.nthreads().values())) or 1
             with distributed.get_task_stream(client) as stream:
-                futures = [
-                    client.submit(evaluate_partition, compiled, when, p, pure=False) for p in parts
-                ]
-                at = {f.key: i for i, f in enumerate(futures)}
-                results: list[Any] = [None] * len(futures)
+                results: list[Any] = [None] * len(parts)
+                at: dict[Any, int] = {}
+                todo = iter(range(len(parts)))
+
+                def submitted(i: int) -> Any:
+                    future = client.submit(evaluate_partition, compiled, when, parts[i], pure=False)
+                    at[future.key] = i
+                    return future
+
                 # each partition's matches taken as soon as they are ready and released on
-                # the worker: a worker holds the partitions it is evaluating, not the
-                # matches of every partition it has done
-                for future in distributed.as_completed(futures):
-                    results[at[future.key]] = future.result()
+                # the worker, and the next partition submitted then: a worker holds the
+                # matches of a few partitions, not of every partition it has done
+                first = islice(todo, IN_FLIGHT_PER_THREAD * threads)
+                window = [submitted(i) for i in first]
+                running = distributed.as_completed(window)
+                del window
+                for future in running:
+                    results[at.pop(future.key)] = future.result()
                     future.release()
-                del futures
+                    following = next(todo, None)
+                    if following is not None:
+                        running.add(submitted(following))
         except Exception as e:
             if isinstance(e, InvalidArgument | MemoryError):
                 raise
