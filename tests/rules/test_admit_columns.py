@@ -47,6 +47,12 @@ def admitted(compiled: CompiledRuleset, reg: Registry, *, columns: bool) -> dict
     assert reg.as_of is not None
     with columns_from(0 if columns else 1 << 62):
         store = build_store(compiled, reg, reg.as_of, prune=True)
+    return left_by_admission(store)
+
+
+def left_by_admission(store: Any) -> dict[str, Any]:
+    """What admission left in ``store``: its records, by section and by person, the
+    tests unmet, the share counts, the fact texts and each record's facts."""
     index = store.record_index
     return {
         "records": list(index.records),

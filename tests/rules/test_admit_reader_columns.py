@@ -28,7 +28,7 @@ from dualrel.rules._sessions import Store
 from dualrel.rules.engine import evaluate, registry_for
 from dualrel.rules.plan import CompiledRuleset
 from dualrel.testing.strategies import practice_registries, registry_json
-from tests.rules.test_admit_columns import columns_from
+from tests.rules.test_admit_columns import columns_from, left_by_admission
 
 PRACTICE = prepare("coaching-practice")[0]
 
@@ -57,16 +57,7 @@ def _admitted(
             prune=True,
             record_columns=source.record_columns if given else None,
         )
-    index = store.record_index
-    return {
-        "records": list(index.records),
-        "by_section": {s: [r.id for r in recs] for s, recs in index.by_section.items()},
-        "records_of": dict(index.records_of),
-        "unmet": index.unmet,
-        "share_counts": index.share_counts,
-        "texts": dict(store.record_facts.texts),
-        "facts": [store.record_body(rid) for rid in index.records],
-    }
+    return left_by_admission(store)
 
 
 def _columns(cols: FactColumns | None) -> dict[str, tuple[list[Any], list[Any], bool]] | None:
