@@ -124,15 +124,16 @@ def _registry(contacts: list[Contact]) -> Registry:
     )
 
 
-@pytest.mark.parametrize(
-    "at",
-    [
-        datetime(1, 1, 1, 12, tzinfo=UTC),  # too far for a double's microseconds
-        datetime(9999, 12, 29, 10, tzinfo=timezone(timedelta(hours=-12))),
-        datetime(2025, 12, 31, 23, 59, tzinfo=timezone(timedelta(hours=14))),  # another day
-        datetime(2025, 12, 20, 0, 0, 1, 7, tzinfo=timezone(timedelta(hours=-9, minutes=-30))),
-    ],
-)
+#: Contact instants at the edges of what the columns hold
+EDGE_INSTANTS = [
+    datetime(1, 1, 1, 12, tzinfo=UTC),  # too far for a double's microseconds
+    datetime(9999, 12, 29, 10, tzinfo=timezone(timedelta(hours=-12))),
+    datetime(2025, 12, 31, 23, 59, tzinfo=timezone(timedelta(hours=14))),  # another day
+    datetime(2025, 12, 20, 0, 0, 1, 7, tzinfo=timezone(timedelta(hours=-9, minutes=-30))),
+]
+
+
+@pytest.mark.parametrize("at", EDGE_INSTANTS)
 def test_times_at_the_calendars_ends_and_odd_offsets_are_admitted_alike(at: datetime) -> None:
     contacts = [
         Contact("k1", "co", "cl", "sms", at, "client"),

@@ -28,7 +28,7 @@ from dualrel.rules._sessions import Store
 from dualrel.rules.engine import evaluate, registry_for
 from dualrel.rules.plan import CompiledRuleset
 from dualrel.testing.strategies import practice_registries, registry_json
-from tests.rules.test_admit_columns import columns_from, left_by_admission
+from tests.rules.test_admit_columns import EDGE_INSTANTS, columns_from, left_by_admission
 
 PRACTICE = prepare("coaching-practice")[0]
 
@@ -131,16 +131,7 @@ def _contacts_registry(contacts: list[Contact]) -> Registry:
     )
 
 
-@pytest.mark.parametrize(
-    "at",
-    [
-        datetime(1, 1, 1, 12, tzinfo=UTC),  # too far for a double's microseconds
-        datetime(9999, 12, 29, 10, tzinfo=timezone(timedelta(hours=-12))),
-        datetime(2025, 12, 31, 23, 59, tzinfo=timezone(timedelta(hours=14))),  # another day
-        datetime(2025, 12, 20, 0, 0, 1, 7, tzinfo=timezone(timedelta(hours=-9, minutes=-30))),
-        datetime(2025, 12, 20, 9, 0, tzinfo=UTC),
-    ],
-)
+@pytest.mark.parametrize("at", [*EDGE_INSTANTS, datetime(2025, 12, 20, 9, 0, tzinfo=UTC)])
 def test_contacts_sharing_times_channels_and_people_are_admitted_alike(
     tmp_path: Path, at: datetime
 ) -> None:
