@@ -23,7 +23,8 @@ from dualrel.graph._people_ties import (
     ROLE_EXPECTATIONS,
     DateParser,
 )
-from dualrel.graph._practice_reader import LIST_KINDS, SECTION_FIELDS, split_list
+from dualrel.graph._practice_cells import LIST_KINDS, split_list
+from dualrel.graph._practice_reader import SECTION_FIELDS
 from dualrel.graph.model import DATE_ATTRIBUTES, FAMILY_RELATIONS, Person
 
 __all__ = [

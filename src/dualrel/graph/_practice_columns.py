@@ -5,7 +5,7 @@ All or nothing: a file is read here only when the row-by-row fast path
 rows without a word, and then it keeps the same records, lines and positions; any other
 file (a problem, a warning, an attribute column, quoting, a row over several lines) is
 left to the row-by-row reader, which says what is wrong.  Each distinct cell of a column
-is checked and made once (``_practice_reader.cell_value``), as the contacts' cells are
+is checked and made once (``_practice_cells.cell_value``), as the contacts' cells are
 (``_csv_columns.read_contacts``).
 """
 
@@ -22,7 +22,8 @@ from dualrel.graph._csv_columns import _table
 from dualrel.graph._csv_common import required_columns
 from dualrel.graph._frozen import NO_ATTRIBUTES
 from dualrel.graph._people_ties import fast_constructor
-from dualrel.graph._practice_reader import ORDER, PracticeReader, cell_value, cross_fine
+from dualrel.graph._practice_cells import cell_value, cross_fine
+from dualrel.graph._practice_reader import ORDER, PracticeReader
 from dualrel.graph.practice import PRACTICE_CATALOGUE
 
 __all__ = ["read_section_columns"]

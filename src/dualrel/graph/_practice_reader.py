@@ -17,17 +17,22 @@ from datetime import date, datetime
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, cast
 
-from dualrel._internal.decode import readable_int
 from dualrel._internal.problems import Collector
 from dualrel._internal.suggest import Suggester, did_you_mean
 from dualrel.errors import ProblemCode
 from dualrel.graph._frozen import NO_ATTRIBUTES
 from dualrel.graph._locations import LineArray, LineMap, RecordLocations
 from dualrel.graph._people_ties import (
-    DateParser,
     PeopleTiesReader,
     fast_constructor,
     type_name,
+)
+from dualrel.graph._practice_cells import (
+    LIST_KINDS,
+    REFS,
+    cell_value,
+    cross_fine,
+    is_hours,
 )
 from dualrel.graph._practice_times import aware_datetime
 from dualrel.graph.practice import (
@@ -50,13 +55,9 @@ __all__ = [
     "CONTACT_NEW",
     "INTERNED_CHANNELS",
     "INTERNED_INITIATORS",
-    "LIST_KINDS",
     "ORDER",
     "SECTION_FIELDS",
     "PracticeReader",
-    "cell_value",
-    "cross_fine",
-    "split_list",
 ]
 
 
@@ -72,26 +73,9 @@ ORDER: Mapping[str, tuple[tuple[str, str], ...]] = {
 
 _CLASSES: Mapping[str, type[Any]] = {s.name: s.cls for s in PRACTICE_CATALOGUE.values()}
 
-LIST_KINDS = frozenset({"enums", "opens"})
-_REFS = frozenset({"person", "tie", "about"})
-
 #: (file, line, pointer, section, record id, field, referenced id) of a rejected record
 _Ref = tuple[str, int | None, str | None, str, str | None, str, str]
 _Where = tuple[str, int | None, str | None, str, int]
-
-
-_SPLIT: dict[str, tuple[str, ...]] = {}
-
-
-def split_list(cell: str) -> tuple[str, ...]:
-    """A list cell's items (split on ``;``, blanks dropped), each distinct cell split once:
-    list cells repeat (an agreement's roles, covers, channels)."""
-    items = _SPLIT.get(cell)
-    if items is None:
-        if len(_SPLIT) >= 4096:
-            _SPLIT.clear()
-        items = _SPLIT[cell] = tuple(v.strip() for v in cell.split(";") if v.strip())
-    return items
 
 
 class _Buffer:
@@ -119,21 +103,6 @@ class _Buffer:
         return self.columns[1], self.columns[2]
 
 
-def _hours(value: str) -> bool:
-    """Whether ``value`` is ``HH:MM-HH:MM`` with two different valid times."""
-    if len(value) != 11 or value[5] != "-":
-        return False
-    times = (value[:5], value[6:])
-    for t in times:
-        digits = t[:2] + t[3:]
-        # ASCII digits only: "²" is a digit to isdigit() and not to int()
-        if t[2] != ":" or not (digits.isascii() and digits.isdigit()):
-            return False
-        if int(t[:2]) > 23 or int(t[3:]) > 59:
-            return False
-    return times[0] != times[1]
-
-
 CONTACT_NEW = fast_constructor(
     Contact,
     ("id", "coach", "client", "channel", "at", "initiated_by", "responded_at", "attributes"),
@@ -150,38 +119,6 @@ CONTACT_FAST_FIELDS = frozenset(
 #: column; no cells are kept for fields whose cells rarely repeat)
 _RowPlan = tuple[int, tuple[tuple[PracticeField, int, dict[str, Any] | None], ...]]
 _REPEATING = frozenset({"enum", "open", "enums", "opens", "count", "hours"})
-
-
-def cell_value(f: PracticeField, cell: str, dates: DateParser) -> Any:
-    """The value of a non-empty CSV cell as :meth:`PracticeReader.read` keeps it, or None
-    when that reader would say something about it (an error or a warning)."""
-    kind = f.kind
-    if kind in _REFS or kind == "text":
-        return None if cell.isspace() else cell
-    if kind == "date":
-        return dates.parse(cell)
-    if kind == "datetime":
-        return aware_datetime(cell)
-    if kind in ("enum", "open"):
-        return cell if cell in f.vocabulary else None
-    if kind in LIST_KINDS:
-        items = split_list(cell)
-        return items if all(v in f.vocabulary for v in items) else None
-    if kind == "count":
-        text = cell.strip()
-        number = int(text) if readable_int(text) else 0
-        return number if number > 0 else None
-    return cell if _hours(cell) else None  # hours
-
-
-def cross_fine(section: str, values: Mapping[str, Any]) -> bool:
-    """Whether :meth:`PracticeReader._cross_fields` would say nothing of ``values``."""
-    if section == "consents":
-        return values.get("purpose") != "data_sharing" or values.get("recipient") is not None
-    status = values.get("status")
-    if status in OPEN_CONCERN_STATUSES:
-        return values.get("resolved") is None
-    return values.get("resolved") is not None
 
 
 def _label(name: str) -> str:
@@ -429,7 +366,7 @@ class PracticeReader:
             value = self._value(f, obj, where, rid, what)
             if value is not None:
                 values[f.name] = value
-                if f.kind in _REFS:
+                if f.kind in REFS:
                     refs.append((f.name, value))
         for earlier, later in ORDER.get(section, ()):
             a, b = values.get(earlier), values.get(later)
@@ -468,7 +405,7 @@ class PracticeReader:
     ) -> Any:
         r = self.r
         kind = f.kind
-        if kind in _REFS or kind == "text":
+        if kind in REFS or kind == "text":
             return r._id(obj, f.name, where, rid, required=f.required, what=what)
         value = obj.get(f.name)
         if value is None:
@@ -539,7 +476,7 @@ class PracticeReader:
                 return None
             return value
         # hours
-        if not isinstance(value, str) or not _hours(value):
+        if not isinstance(value, str) or not is_hours(value):
             shown = repr(value) if isinstance(value, str) else type_name(value)
             r._err(
                 *where,
@@ -658,7 +595,7 @@ class PracticeReader:
         for section, buf in self.buffers.items():
             if not buf.records:
                 continue
-            refs = [(f.name, f.kind) for f in SECTION_FIELDS[section] if f.kind in _REFS]
+            refs = [(f.name, f.kind) for f in SECTION_FIELDS[section] if f.kind in REFS]
             if _columns_fine(buf, refs, people) or _all_fine(buf.records, refs, people, ties):
                 continue  # the usual case, a few set operations even for millions
             first: dict[str, int] = {}
