@@ -87,10 +87,11 @@ def _child(folder: str, blocks: int) -> None:
         rounds += time.process_time() - t
         if ranged:
             masks = [_ranges.reduce_range(got, r, [compiled], *args) for r in range(ranges)]
-            if hasattr(_ranges, "bundle"):  # a tree whose blocks read bundles of ranges
-                from dualrel.scale._on_disk import MERGED  # noqa: PLC0415
+            from dualrel.scale import _on_disk  # noqa: PLC0415
 
-                masks = [_ranges.bundle(masks[i : i + MERGED]) for i in range(0, ranges, MERGED)]
+            if hasattr(_on_disk, "bundled"):  # a tree whose blocks read bundles of ranges
+                by = _on_disk.MERGED
+                masks = [_on_disk.bundled(masks[i : i + by]) for i in range(0, ranges, by)]
             kept_now = sum(m.rows for m in masks)
         else:
             masks = _pushdown.reduce_round(got, [compiled])

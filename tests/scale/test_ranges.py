@@ -19,7 +19,7 @@ from dualrel.check import load_rulesets
 from dualrel.rules import compile_ruleset
 from dualrel.rules.plan import CompiledRuleset
 from dualrel.scale import _ranges
-from dualrel.scale._on_disk import MERGED, Stored, loaded, slice_of, stored
+from dualrel.scale._on_disk import MERGED, Stored, bundled, loaded, slice_of, stored
 
 COMPILED: list[CompiledRuleset] = [compile_ruleset(rs) for rs in load_rulesets(["coaching-core"])]
 CODES = _ranges.codes(COMPILED)
@@ -144,7 +144,7 @@ def test_a_blocks_people_are_tested_against_their_ranges_masks(
         stored(pa.array(sorted(h << vb | v for v, h in wanted if h >> shift == r), pa.int64()))
         for r in range(ranges)
     ]
-    bundles = [_ranges.bundle(masks[i : i + MERGED]) for i in range(0, ranges, MERGED)]
+    bundles = [bundled(masks[i : i + MERGED]) for i in range(0, ranges, MERGED)]
     at = pa.array(people, pa.int64())
     got = _ranges.masked(bundles, ranges, at, COMPILED, bits)
     assert set(got) == set(CODES.variables)
@@ -184,7 +184,7 @@ def test_a_block_reads_only_the_masks_of_its_peoples_ranges() -> None:
     vb = CODES.var_bits
     masks = [stored(pa.array([], pa.int64())) for _ in range(ranges)]
     masks[17] = stored(pa.array([68 << vb], pa.int64()))  # variable 0, hash 68
-    bundles = [_ranges.bundle(masks[i : i + MERGED]) for i in range(0, ranges, MERGED)]
+    bundles = [bundled(masks[i : i + MERGED]) for i in range(0, ranges, MERGED)]
     for b in (0, 2, 3):  # the other bundles' files absent
         os.remove(bundles[b].path)
     at = pa.array([68, 69, 68], pa.int64())  # every person in range 17, of bundle 1

@@ -144,7 +144,8 @@ def read_on_blocks(
             client, layout, kinds=kinds, roles=roles, buckets=problems, network=network
         )
         return None
-    named = _blocks.regrouped(submit, [submit(pick, j, 1) for j in joins], len(ties), by)
+    join_rows = [submit(pick, j, 1) for j in joins]
+    named = _blocks.regrouped(submit, join_rows, len(ties), by)
     validated = [
         submit(
             _blocks.validate_block,
@@ -161,9 +162,9 @@ def read_on_blocks(
     ]
     # each bucket's join to every regrouping (a slice each), each regrouping to the
     # workers validating its parts
-    measured("join.people", [submit(pick, j, 1) for j in joins] * min(workers, len(named)))
+    measured("join.people", join_rows * min(workers, len(named)))
     measured("join.people", named * min(workers, by))
-    del named, joins, people, ties
+    del named, join_rows, joins, people, ties
     block_heads = client.gather([submit(_block_head, v) for v in validated])
     if not all(ok for ok, _, _ in block_heads):
         del validated
@@ -264,7 +265,7 @@ def _masks(  # noqa: PLR0917
         ]
         del got, combined
         masks = [
-            submit(_ranges.bundle, reduced[i : i + by], pure=False) for i in range(0, ranges, by)
+            submit(_on_disk.bundled, reduced[i : i + by], pure=False) for i in range(0, ranges, by)
         ]
         # each range's masks to its bundle, each bundle once to each worker
         measured("prune.masks", reduced + masks * min(workers, len(blocks)))

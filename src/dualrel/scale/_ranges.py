@@ -14,9 +14,9 @@ by its top bits into ``ranges`` ranges (a power of two, :func:`ranges_for`), and
   range's slice of each (memory-mapped): the union of each clause end's people over the
   blocks, then, for each rule's variable, the people every clause end binding it binds;
   its masks are one file, each value a hash shifted above the variable's code;
-- the masks of ``MERGED`` ranges are bundled into one file (:func:`bundle`), and a block
-  (:func:`masked`) takes the bundles and tests its people one range at a time, mapping
-  only the bundles of its people's ranges.
+- the masks of ``MERGED`` ranges are bundled into one file (``_on_disk.bundled``), and
+  a block (:func:`masked`) takes the bundles and tests its people one range at a time,
+  mapping only the bundles of its people's ranges.
 
 So a task holds one block, ``MERGED`` blocks' sets, or one range of every block's sets,
 whatever the registry's size, and the tasks of a round are the blocks plus the ranges
@@ -40,7 +40,6 @@ from dualrel.rules.plan import CompiledRuleset
 from dualrel.scale._members import members
 from dualrel.scale._on_disk import (
     Stored,
-    bundled,
     slice_of,
     stored,
     stored_by,
@@ -50,7 +49,6 @@ from dualrel.scale._on_disk import (
 __all__ = [
     "RANGE_BLOCKS",
     "Codes",
-    "bundle",
     "codes",
     "combined_sets",
     "mask_size",
@@ -174,13 +172,6 @@ def combined_sets(
         del table, values, of_set
     union = {e: sorted_set(pa.concat_arrays(got)) for e, got in found.items()}
     return stored_sets(union, eb, bits, ranges)
-
-
-def bundle(masks: Sequence[Stored]) -> Stored:
-    """``MERGED`` ranges' masks as one file, range ``r`` of them its key ``r`` (what
-    :func:`masked` takes: a block depending on every range's masks made Dask keep
-    blocks times ranges dependencies)."""
-    return bundled(masks)
 
 
 def reduce_range(
