@@ -6,7 +6,6 @@ reads only its range of a file."""
 from __future__ import annotations
 
 import os
-import pickle
 from typing import Any
 
 import pyarrow as pa
@@ -18,7 +17,7 @@ from hypothesis import strategies as st
 from dualrel.check import load_rulesets
 from dualrel.rules import compile_ruleset
 from dualrel.rules.plan import CompiledRuleset
-from dualrel.scale import _ranges
+from dualrel.scale import _on_disk, _ranges
 from dualrel.scale._on_disk import MERGED, Stored, bundled, loaded, slice_of, stored
 
 COMPILED: list[CompiledRuleset] = [compile_ruleset(rs) for rs in load_rulesets(["coaching-core"])]
@@ -160,16 +159,13 @@ def test_a_ranges_reduce_reads_its_slice_alone() -> None:
     block = {e: {1, 5, 6, 13} for e in range(ENDS)}  # one set: every variable binds them
     good = _ranges.stored_sets(_arrays(block), CODES.end_bits, bits, ranges)
     assert good is not None
-    table = loaded(good)
-    meta = table.schema.metadata or {}
-    offsets = pickle.loads(meta[b"dualrel.slices"])[0]
-    values = table.column(0).to_pylist()
+    batches, meta = _on_disk._read(good)  # a batch a range
     other = 15 << CODES.end_bits  # hash 15 of set 0
-    junk = [other] * offsets[1] + values[offsets[1] : offsets[2]]
-    junk += [other] * (len(values) - offsets[2])
-    corrupt = pa.table([pa.array(junk, pa.int64())], ["values"]).replace_schema_metadata(meta)
-    handle = stored(corrupt)
-    del table
+    junk = [
+        b if r == 1 else pa.record_batch([pa.array([other] * b.num_rows, pa.int64())], ["values"])
+        for r, b in enumerate(batches)
+    ]
+    handle = _on_disk._written(batches[0].schema, junk, meta)
     expected = _decoded(_ranges.reduce_range([good], 1, COMPILED, bits, ranges))
     assert expected == {(v, h) for v in range(len(CODES.variables)) for h in (5, 6)}
     assert _decoded(_ranges.reduce_range([handle], 1, COMPILED, bits, ranges)) == expected

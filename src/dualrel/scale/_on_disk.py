@@ -34,7 +34,7 @@ import shutil
 import tempfile
 import uuid
 import weakref
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,6 +56,7 @@ __all__ = [
     "bundled",
     "kept",
     "loaded",
+    "mapped_values",
     "merged",
     "offsets",
     "opened",
@@ -228,8 +229,8 @@ def _arrived(data: bytes, rows: int) -> Stored:
     view = memoryview(data)
     with open(path, "wb") as f:
         # in pieces: written whole, the file went into the page cache in large folios,
-        # and a task mapping it and reading one key's slice was given the whole folios
-        # around it (a join at 10M people in 1600 parts held 563 MB of such pages)
+        # and a task mapping it and reading a little of it (a block's searches in the
+        # masks, ``mapped_values``) was given the whole folios around what it read
         for at in range(0, len(view), _PIECE):
             f.write(view[at : at + _PIECE])
     return _handle(path, rows)
@@ -268,10 +269,10 @@ def offsets(keys: pa.Array, count: int) -> list[int]:
 
 def stored_by(table: pa.Table | pa.Array, keys: pa.Array, count: int, meta: Any = None) -> Stored:
     """``table``'s rows grouped by their key (``keys``, each in ``range(count)``) in ONE
-    file on this worker's disk, each key's rows in their order, with ``meta`` (pickled):
-    one task writes a file and each task reading a key maps only that key's slice
-    (:func:`slice_of`), where a file for each key needs a task for each writer and key
-    to hand each its share."""
+    file on this worker's disk, each key's rows in their order as one record batch, with
+    ``meta`` (pickled): one task writes a file and each task reading a key reads only that
+    key's batch (:func:`slice_of`), where a file for each key needs a task for each writer
+    and key to hand each its share."""
     if isinstance(table, pa.Array):
         table = pa.table([table], names=["values"])
     order = pc.sort_indices(keys)  # stable: each key's rows keep their order
@@ -281,8 +282,48 @@ def stored_by(table: pa.Table | pa.Array, keys: pa.Array, count: int, meta: Any 
 def _grouped(table: pa.Table, at: list[int], meta: Any) -> Stored:
     """``table``, its rows already grouped by key (key ``k``'s from ``at[k]`` to
     ``at[k + 1]``), written as a file of :func:`stored_by`."""
-    layout = pickle.dumps((at, meta), protocol=pickle.HIGHEST_PROTOCOL)
-    return stored(table.replace_schema_metadata({_SLICES: layout}))
+    whole = _one_batch(table)
+    pieces = (whole.slice(at[k], at[k + 1] - at[k]) for k in range(len(at) - 1))
+    return _written(whole.schema, pieces, meta)
+
+
+def _one_batch(table: pa.Table) -> pa.RecordBatch:
+    columns = [c.combine_chunks() for c in table.columns]
+    return pa.RecordBatch.from_arrays(columns, schema=table.schema.remove_metadata())
+
+
+def _written(schema: pa.Schema, batches: Iterable[pa.RecordBatch], meta: Any) -> Stored:
+    """A file of :func:`stored_by`, its key ``k`` the ``k``-th of ``batches``."""
+    layout = pickle.dumps(meta, protocol=pickle.HIGHEST_PROTOCOL)
+    path = os.path.join(_directory(), uuid.uuid4().hex + ".arrow")
+    rows = 0
+    with (
+        pa.OSFile(path, "wb") as sink,
+        pa.ipc.new_file(sink, schema.with_metadata({_SLICES: layout})) as writer,
+    ):
+        for batch in batches:
+            writer.write_batch(batch)
+            rows += batch.num_rows
+    return _handle(path, rows)
+
+
+def _read(handle: Stored, keys: Iterable[int] | None = None) -> tuple[list[pa.RecordBatch], Any]:
+    """Keys ``keys`` (every key: None) of a file of :func:`stored_by`, and its ``meta``.
+
+    Read, not memory-mapped: mapping a file to read a key, a task was given the pages
+    around the key's bytes in every buffer (the page cache's large folios), so that a
+    task reading a key of each of many files held most of the files (a regrouping of the
+    joins at 10M people in 1600 parts held several times its rows)."""
+    with pa.OSFile(handle.path) as f:
+        reader = pa.ipc.open_file(f)
+        wanted = range(reader.num_record_batches) if keys is None else keys
+        batches = [reader.get_batch(k) for k in wanted]
+        meta = pickle.loads((reader.schema.metadata or {})[_SLICES])
+    return batches, meta
+
+
+def _table(batches: list[pa.RecordBatch]) -> pa.Table:
+    return pa.Table.from_batches(batches).replace_schema_metadata(None)
 
 
 def merged(
@@ -297,49 +338,54 @@ def merged(
     (a worker held hundreds of thousands of them at 10M people in 1600 parts).  Files
     merged ``MERGED`` at a time (every key), or every file's ``MERGED`` keys at a time,
     cut the dependencies by ``MERGED`` with a file of ``MERGED`` files' or keys' rows."""
-    tables = []
-    for i, handle in enumerate(handles):
-        table = loaded(handle)
-        at, _ = pickle.loads((table.schema.metadata or {})[_SLICES])
-        table = table.replace_schema_metadata(None)
-        if tag is not None:
-            table = table.append_column(tag, pa.array([first + i] * table.num_rows, pa.int32()))
-        tables.append((table, at))
-    pieces = [t.slice(at[k], at[k + 1] - at[k]) for k in keys for t, at in tables]
-    out = [0]
-    for k in keys:
-        out.append(out[-1] + sum(at[k + 1] - at[k] for _, at in tables))
-    return _grouped(pa.concat_tables(pieces).combine_chunks(), out, None)
+    read = [_read(h, keys)[0] for h in handles]
+    schema = read[0][0].schema.remove_metadata() if keys else pa.schema([])
+    if tag is not None:
+        schema = schema.append(pa.field(tag, pa.int32()))
+        read = [
+            [
+                b.append_column(tag, pa.repeat(pa.scalar(first + i, pa.int32()), b.num_rows))
+                for b in batches
+            ]
+            for i, batches in enumerate(read)
+        ]
+
+    pieces = (
+        _one_batch(pa.Table.from_batches([b[j] for b in read], schema)) for j in range(len(keys))
+    )
+    return _written(schema, pieces, None)
 
 
 def bundled(handles: Sequence[Stored]) -> Stored:
     """Files of one table each as one file of :func:`stored_by`, key ``i`` the table of
     ``handles[i]`` (:func:`merged` says why)."""
-    tables = [loaded(h).replace_schema_metadata(None) for h in handles]
-    at = [0]
-    for t in tables:
-        at.append(at[-1] + t.num_rows)
-    return _grouped(pa.concat_tables(tables).combine_chunks(), at, None)
+    schema = loaded(handles[0]).schema.remove_metadata()
+    return _written(schema, (_one_batch(loaded(h)) for h in handles), None)
 
 
 def whole_of(handle: Stored) -> tuple[pa.Table, Any]:
-    """A file of :func:`stored_by` whole (memory-mapped) and its ``meta``."""
-    table = loaded(handle)
-    _, meta = pickle.loads((table.schema.metadata or {})[_SLICES])
-    return table, meta
+    """A file of :func:`stored_by` whole and its ``meta``."""
+    batches, meta = _read(handle)
+    return _table(batches), meta
 
 
 def slice_of(handle: Stored, key: int) -> tuple[pa.Table, Any]:
-    """Key ``key``'s rows of a file of :func:`stored_by` (memory-mapped: the other keys'
-    pages are not read) and the file's ``meta``."""
-    table = loaded(handle)
-    (at, meta) = pickle.loads((table.schema.metadata or {})[_SLICES])
-    return table.slice(at[key], at[key + 1] - at[key]), meta
+    """Key ``key``'s rows of a file of :func:`stored_by` (only its bytes are read) and the
+    file's ``meta``."""
+    batches, meta = _read(handle, (key,))
+    return _table(batches), meta
 
 
 def slice_values(handle: Stored, key: int) -> pa.Array:
     """Key ``key``'s values of an array of :func:`stored_by`."""
     return slice_of(handle, key)[0].column(0).combine_chunks()
+
+
+def mapped_values(handle: Stored, key: int) -> pa.Array:
+    """Key ``key``'s values of an array of :func:`stored_by`, memory-mapped: only the
+    pages read become resident, and they are given back when the array is dropped (for
+    a task that reads a few of a key's values, where :func:`slice_of` reads them all)."""
+    return pa.ipc.open_file(pa.memory_map(handle.path)).get_batch(key).column(0)
 
 
 def loaded(handle: Stored) -> pa.Table:

@@ -11,12 +11,12 @@ by its top bits into ``ranges`` ranges (a power of two, :func:`ranges_for`), and
 - the files of ``MERGED`` blocks are combined into one of the same form
   (:func:`combined_sets`: each clause end's people in any of them);
 - one task a range (:func:`reduce_range`) takes every combined file and reads only its
-  range's slice of each (memory-mapped): the union of each clause end's people over the
+  range's slice of each (its bytes alone are read): the union of each clause end's people over the
   blocks, then, for each rule's variable, the people every clause end binding it binds;
   its masks are one file, each value a hash shifted above the variable's code;
 - the masks of ``MERGED`` ranges are bundled into one file (``_on_disk.bundled``), and
   a block (:func:`masked`) takes the bundles and tests its people one range at a time,
-  mapping only the bundles of its people's ranges.
+  mapping only its people's ranges, one at a time.
 
 So a task holds one block, ``MERGED`` blocks' sets, or one range of every block's sets,
 whatever the registry's size, and the tasks of a round are the blocks plus the ranges
@@ -30,7 +30,7 @@ made a worker hold blocks times ranges references a round.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -40,6 +40,8 @@ from dualrel.rules.plan import CompiledRuleset
 from dualrel.scale._members import members
 from dualrel.scale._on_disk import (
     Stored,
+    mapped_values,
+    offsets,
     slice_of,
     stored,
     stored_by,
@@ -252,41 +254,40 @@ def masked(
     """For each variable, whether each of a block's people (``at``: their hashes) is in
     its mask; nothing before the first round's masks (everyone passes).
 
-    Each person is looked up by binary search in its range's file (memory-mapped): a
-    block reads the pages its searches touch, not the masks, and builds no hash set of
-    them (one for every block, each as large as the registry's masks, made the rounds'
-    work grow as the blocks times the registry)."""
+    Each person is looked up by binary search in its range's masks, memory-mapped
+    (``mapped_values``): a block reads the pages its searches touch, not the masks, and
+    builds no hash set of them (one for every block, each as large as the registry's
+    masks, made the rounds' work grow as the blocks times the registry).  One range at a
+    time, every variable's search in it, and its mapping let go before the next: with
+    every range mapped at once, a block's searches touched most of the registry's masks
+    at 10M people, and held them all.  Only the ranges its people are in are read."""
     if not masks:
         return {}
     c = codes(compiled)
     by = _shift(bits, ranges)
-    # only the bundles of the ranges its people are in are mapped (at many ranges, not all
-    # of them); a view keeps its mapping open
-    present = set(pc.unique(pc.shift_right(at, by)).to_pylist())
-    per = -(-ranges // len(masks))  # ranges a bundle (the last may hold fewer)
-    haystacks = [
-        _int64_view(_one_array(slice_of(masks[r // per], r % per)[0].column(0)))
-        if r in present
-        else memoryview(b"")
-        for r in range(ranges)
-    ]
     # the people ascending, so that each search starts where the one before ended (the
     # pages of the masks read once, in order), and each test put back in the block's order
     order = pc.sort_indices(at)
-    shifted = pc.shift_left(pc.take(at, order), c.var_bits)
+    ascending = pc.take(at, order)
+    starts = offsets(pc.shift_right(ascending, by), ranges)
+    shifted = pc.shift_left(ascending, c.var_bits)
+    needles = [_int64_view(pc.bit_wise_or(shifted, v)) for v in range(len(c.variables))]
+    per = -(-ranges // len(masks))  # ranges a bundle (the last may hold fewer)
+    found: list[list[pa.Array]] = [[pa.array([], pa.bool_())] for _ in c.variables]
+    for r in range(ranges):
+        lo, hi = starts[r], starts[r + 1]
+        if lo == hi:
+            continue
+        haystacks = [memoryview(b"")] * r
+        haystacks.append(_int64_view(mapped_values(masks[r // per], r % per)))
+        for v, of_var in enumerate(needles):
+            bitmap = members(haystacks, by + c.var_bits, of_var[lo * 8 : hi * 8])
+            found[v].append(
+                pa.Array.from_buffers(pa.bool_(), hi - lo, [None, pa.py_buffer(bitmap)])
+            )
+        del haystacks  # the range's mapping with it
     back = pc.sort_indices(order)
-    return _Tested(
-        variables=c.variables,
-        haystacks=haystacks,
-        shift=by + c.var_bits,
-        shifted=shifted,
-        back=back,
-    )
-
-
-def _one_array(column: pa.ChunkedArray) -> pa.Array:
-    """A mapped file's column as one array (a stored file is one batch: no copy)."""
-    return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+    return {key: pc.take(pa.concat_arrays(found[v]), back) for v, key in enumerate(c.variables)}
 
 
 def _int64_view(values: pa.Array) -> memoryview:
@@ -296,40 +297,3 @@ def _int64_view(values: pa.Array) -> memoryview:
     if data is None:
         return memoryview(b"")
     return memoryview(data)[values.offset * 8 : (values.offset + len(values)) * 8]
-
-
-class _Tested(Mapping[VarKey, pa.Array]):
-    """Each variable's test of a block's people, made when a clause first asks for it
-    (a block's clauses read a few of the ruleset's variables)."""
-
-    def __init__(
-        self,
-        *,
-        variables: Sequence[VarKey],
-        haystacks: list[memoryview],
-        shift: int,
-        shifted: pa.Array,
-        back: pa.Array,
-    ) -> None:
-        self._code = {key: v for v, key in enumerate(variables)}
-        self._haystacks, self._shift, self._shifted = haystacks, shift, shifted
-        self._back = back
-        self._done: dict[VarKey, pa.Array] = {}
-
-    def __getitem__(self, key: VarKey) -> pa.Array:
-        got = self._done.get(key)
-        if got is None:
-            needles = pc.bit_wise_or(self._shifted, self._code[key])
-            bitmap = members(self._haystacks, self._shift, _int64_view(needles))
-            ascending = pa.Array.from_buffers(
-                pa.bool_(), len(needles), [None, pa.py_buffer(bitmap)]
-            )
-            got = pc.take(ascending, self._back)
-            self._done[key] = got
-        return got
-
-    def __iter__(self) -> Iterator[VarKey]:
-        return iter(self._code)
-
-    def __len__(self) -> int:
-        return len(self._code)
