@@ -45,6 +45,7 @@ from dualrel.scale._on_disk import (
     merged,
     slice_of,
     slice_values,
+    stored,
     stored_by,
 )
 
@@ -191,15 +192,17 @@ def read_people_part(
     return True, header, texts, _split(checked, bucket_of(ids, buckets), buckets)
 
 
-def people_rows(file: str, part: int, rows: pa.Array) -> pa.Table:
+def people_rows(file: str, part: int, rows: pa.Array) -> Stored:
     """Rows ``rows`` (ascending) of people part ``part``, with ``PART`` and ``ROW``
-    (their row in the part)."""
+    (their row in the part), on this worker's disk until the client gathers them (held
+    as tasks' results, every part's would stay in the workers' memory until the last
+    part is read, as the blocks' survivors would)."""
     table = read_again(file, PEOPLE_COLUMNS)
     if table is None:
         raise OSError(f"{file} changed while it was checked")
     out = table.take(rows)
     out = out.append_column(PART, pa.array([part] * len(rows), pa.int32()))
-    return out.append_column(ROW, rows.cast(pa.int32()))
+    return stored(out.append_column(ROW, rows.cast(pa.int32())))
 
 
 def read_ties_part(file: str, buckets: int) -> tuple[int | None, tuple[str, ...], Stored | None]:

@@ -220,7 +220,7 @@ def read_on_blocks(
         for part, at in _blocks.parts_and_rows(pa.concat_arrays(joined))
     ]
     measured("gather.people", rows)
-    people = client.gather(rows)
+    people = [_on_disk.loaded(h) for h in client.gather(rows)]
     del rows
     read = _assembled(registry, layout.people, layout.ties, found, people, kinds, roles, w)
     if read is not None and network is not None:
