@@ -24,15 +24,18 @@ from dualrel.graph.columns import TieColumns
 from dualrel.graph.load import _kinds
 from dualrel.graph.model import CORE_ROLES
 from dualrel.scale import _blocks
+from dualrel.scale._network import size
 from dualrel.scale._on_disk import (
     Block,
     kept,
+    mapped_values,
     merged,
     opened,
     places,
     slice_of,
     slice_values,
     stored_by,
+    whole_of,
 )
 from tests.scale.strategies import folders, write
 
@@ -286,7 +289,15 @@ def test_a_table_grouped_by_key_gives_each_key_its_rows_in_order(
     moved = pickle.loads(pickle.dumps(handle))  # sent to another worker: the same slices
     assert slice_of(moved, 3)[0].equals(slice_of(handle, 3)[0])
     values = stored_by(keys, keys, count)
-    assert slice_values(values, 2).to_pylist() == [2] * sum(k == 2 for k, _ in rows)
+    for k in range(count):  # read, or mapped: the same values
+        assert slice_values(values, k).to_pylist() == [k] * sum(key == k for key, _ in rows)
+        assert mapped_values(values, k).equals(slice_values(values, k))
+    whole, meta = whole_of(handle)  # every key's rows in turn
+    assert meta == ("what", 1)
+    assert whole.column("text").to_pylist() == [t for _, t in sorted(rows, key=lambda r: r[0])]
+    # what a stage sends, measured as it is written: a handle pickles its file's bytes
+    assert size(handle) == len(pickle.dumps(handle, protocol=pickle.HIGHEST_PROTOCOL))
+    assert size(handle) > os.path.getsize(handle.path)
 
 
 @settings(max_examples=50, deadline=None)
