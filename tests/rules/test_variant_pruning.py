@@ -163,7 +163,8 @@ def test_the_fast_filter_keeps_what_fill_and_tester_keep(reg) -> None:
 
 
 def _all_admitted(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_admit.Admits, "__call__", lambda self, fact: True)
+    # read by a clause no rule counts: admitted, whatever its group
+    monkeypatch.setattr(_admit.Admits, "__call__", lambda self, fact: (True, frozenset()))
 
 
 def _two_ties(contacts: list[tuple[str, str, str, str]]) -> Registry:
@@ -241,3 +242,81 @@ def test_records_left_out_change_no_finding(reg, monkeypatch) -> None:
     with monkeypatch.context() as m:
         _all_admitted(m)
         assert _findings(reg, pruned=False, monkeypatch=m) == pruned
+
+
+# -- a count's records in groups too small for it stay out --------------------------------
+
+
+def _no_count_groups(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_admit.Admits, "counted", staticmethod(lambda compiled, section: {}))
+
+
+def test_the_count_of_contacts_outside_the_agreement_groups_by_coach_and_client() -> None:
+    rule = next(r for r in PRACTICE.rules if r.rule.id == "contact-outside-agreement")
+    alias = next(p.alias for p in rule.records if p.section == "contacts")
+    assert _admit.Admits.counted(PRACTICE, "contacts") == {
+        rule.name: (alias, ("client", "coach"), 3)
+    }
+    assert _admit.Admits.counted(PRACTICE, "agreements") == {}
+
+
+def test_records_a_count_alone_reads_are_kept_in_groups_that_can_reach_it(monkeypatch) -> None:
+    # cl1 (t1, 08:00-19:00, 24 h): two contacts from the coach at 19:30, which only the
+    # count of contact-outside-agreement reads, and one from the client, answered in 30 h,
+    # which late-responses reads too: three in the group, as many as the count asks, so
+    # all three are kept (the third counts though it is kept anyway).  cl2 (t2,
+    # 10:00-12:00): two from the coach at 09:00, two in their group: left out
+    reg = _two_ties(
+        [("t1", "19:30", "coach", "")] * 2
+        + [("t1", "19:30", "client", "30")]
+        + [("t2", "09:00", "coach", "")] * 2
+    )
+    kept = {rid for rid in _store(reg).record_index.records if rid.startswith("contacts/")}
+    assert kept == {"contacts/ct0", "contacts/ct1", "contacts/ct2"}
+    with monkeypatch.context() as m:
+        _no_count_groups(m)
+        every = {rid for rid in _store(reg).record_index.records if rid.startswith("contacts/")}
+    assert every == kept | {"contacts/ct3", "contacts/ct4"}
+    found = _findings(reg, pruned=True, monkeypatch=monkeypatch)
+    outside = [f for f in found if f[0] == "contact-outside-agreement"]
+    assert outside == [
+        (
+            "contact-outside-agreement",
+            {"client": "cl1", "coach": "co1"},
+            ("t1",),
+            ("agreements/agt1", "contacts/ct0", "contacts/ct1", "contacts/ct2"),
+        )
+    ]
+    assert "late-responses" in {f[0] for f in found}
+    with monkeypatch.context() as m:
+        _all_admitted(m)
+        assert _findings(reg, pruned=False, monkeypatch=m) == found
+
+
+def test_a_group_one_short_of_the_count_is_left_out_whole(monkeypatch) -> None:
+    # the same, less one of cl1's contacts from the coach: two in the group, none kept for
+    # the count, and the one late-responses reads is kept for it
+    reg = _two_ties([("t1", "19:30", "coach", ""), ("t1", "19:30", "client", "30")])
+    kept = {rid for rid in _store(reg).record_index.records if rid.startswith("contacts/")}
+    assert kept == {"contacts/ct1"}
+    found = _findings(reg, pruned=True, monkeypatch=monkeypatch)
+    assert "contact-outside-agreement" not in {f[0] for f in found}
+    with monkeypatch.context() as m:
+        _all_admitted(m)
+        assert _findings(reg, pruned=False, monkeypatch=m) == found
+
+
+@settings(
+    max_examples=80,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(reg=practice_registries(max_people=6, max_contacts=12))
+def test_count_groups_leave_out_records_and_change_no_finding(reg, monkeypatch) -> None:
+    note(registry_json(reg))
+    kept = set(_store(reg).record_index.records)
+    found = _findings(reg, pruned=True, monkeypatch=monkeypatch)
+    with monkeypatch.context() as m:
+        _no_count_groups(m)
+        assert kept <= set(_store(reg).record_index.records)
+        assert _findings(reg, pruned=True, monkeypatch=m) == found

@@ -7,6 +7,9 @@ one: it must pass the tests every clause reading its section makes of a record a
 variant that can still fire, that clause's own tests and its bounds against the widest
 values of the partner records (:class:`Admits`).  A variant one of whose record clauses
 no admitted record passes can never fire (:class:`Unmet`); the engine leaves it out.
+A record that only a clause a rule counts can read (``count: {of: contact, at_least:
+3}``, per coach and client) is admitted only when at least that many records of its
+group (the people it names) pass that rule's tests: a smaller group can be no finding.
 Every test here is never stricter than the engine, which tests every record again.
 
 Sections are admitted in sorted order (agreements before contacts), so a bound's partner
@@ -20,7 +23,7 @@ import json
 import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from dualrel.graph.columns import SectionColumns
 from dualrel.graph.practice import Practice
@@ -52,6 +55,8 @@ COLUMNS_MIN_RECORDS = 20_000
 #: By (section, tests key, field): the range of the values, None (not all numbers: no
 #: bound) or missing (no record passes the tests: no partner at all)
 Ranges = Mapping[tuple[str, str, str], tuple[float, float] | None]
+#: A group of a ``count``: the rule's name and the people of its ``per`` variables
+_Group = tuple[str, tuple[str | None, ...]]
 
 
 class RecordIndex:
@@ -154,6 +159,10 @@ class RecordIndex:
             )
             if chosen is not None:  # counted already: the rows left may be admitted
                 every, counters = chosen, []
+            # the records some clause can read, in order: (record, id, fact, whether a
+            # clause of no count group reads it, the count groups it is in)
+            passed: list[tuple[Any, str, dict[str, Any], bool, list[_Group]]] = []
+            members: dict[_Group, int] = defaultdict(int)
             for rec in every:
                 if fast is not None:
                     found = fast(rec)
@@ -172,8 +181,16 @@ class RecordIndex:
                 for counts_test, named, counts in counters:
                     if counts_test(fact):
                         self._count(section, rec, named, counts)
-                if not admits(fact):
+                free, counted = admits(fact)
+                if not free and not counted:
                     continue
+                groups = [self._group(section, rec, name, admits) for name in counted]
+                for group in groups:  # every record a counted clause can read is counted
+                    members[group] += 1
+                passed.append((rec, rid, fact, free, groups))
+            for rec, rid, fact, free, groups in passed:
+                if not free and all(members[g] < admits.at_least[g[0]] for g in groups):
+                    continue  # in no group that can reach its rule's count: in no finding
                 if track.pending:
                     track.see(fact)
                 # the fact but its person and tie numbers, which are given once the records
@@ -196,6 +213,11 @@ class RecordIndex:
                     records_of[(getattr(rec, fields.tie), section, "")].append(rid)
             self.unmet.update((section, key) for key, _ in unmet.pending)
             extremes.update(track.found(section))
+
+    def _group(self, section: str, rec: Any, rule: str, admits: Admits) -> _Group:
+        """The group of the count of ``rule`` that ``rec`` is counted in: the people its
+        fields bind to the rule's ``per`` variables (:meth:`Admits.counted`)."""
+        return (rule, tuple([self.person_of(section, rec, f) for f in admits.per_fields[rule]]))
 
     def _on_columns(
         self,
@@ -356,7 +378,11 @@ class Admits:
     partner section is not indexed yet is not used), in a variant that can still fire
     (none of its clauses on a section indexed before lacks every record it needs).
     Never stricter than the engine, which tests every pair again.  Records alike in
-    every field the tests read are tested once."""
+    every field the tests read are tested once.
+
+    A clause a rule counts (:meth:`counted`) is read apart: a record it alone can read
+    is in a finding only if its group has enough such records, which the caller counts
+    (see :meth:`__call__`)."""
 
     def __init__(
         self,
@@ -368,12 +394,17 @@ class Admits:
     ) -> None:
         # checked already: the filter's tests, and the kind every record here has
         done = {tests_key([t]) for t in [*common, {KIND: record_kind(section)}]}
-        # (the tests' key, each bound as (field, op, its partner's range key)) -> tester
+        counted = self.counted(compiled, section)
+        # (the tests' key, each bound as (field, op, its partner's range key)) -> tester,
+        # and the rules counting the clauses it stands for (None: some clause no rule
+        # counts, so a record passing it is admitted whatever its group)
         alternatives: dict[
-            tuple[str, tuple[tuple[str, str, tuple[str, str, str]], ...]], Callable[..., bool]
+            tuple[str, tuple[tuple[str, str, tuple[str, str, str]], ...]],
+            tuple[Callable[..., bool], frozenset[str] | None],
         ] = {}
         read_fields: set[str] = set()
         for rule in compiled.rules:
+            count = counted.get(rule.name)
             for variant in rule.variants:
                 if any((s, tests_key(tests)) in unmet for s, tests in variant.needs):
                     continue  # a variant that can never fire (see Store.definition)
@@ -388,7 +419,13 @@ class Admits:
                         for b in read.bounds
                         if b.partner_section < section
                     )
-                    alternatives.setdefault((tests_key(tests), bounds), lenient_tester(tests))
+                    key = (tests_key(tests), bounds)
+                    check, owners = alternatives.get(key) or (lenient_tester(tests), frozenset())
+                    if owners is not None and count is not None and read.alias == count[0]:
+                        owners = owners | {rule.name}
+                    else:
+                        owners = None
+                    alternatives[key] = (check, owners)
                     read_fields |= fields_of(tests)
         # without bounds first, fewest tests first: most records pass one of them early
         ranked = sorted(alternatives.items(), key=lambda a: (bool(a[0][1]), len(a[0][0])))
@@ -397,38 +434,92 @@ class Admits:
         self.alternatives = [
             (json.loads(key), _limits(bounds, extremes)) for (key, bounds), _ in ranked
         ]
-        self._free = [check for (_, bounds), check in ranked if not bounds]
-        self._bounded = [
-            (check, [(f, ORDERS[op], limit) for f, op, limit in _limits(bounds, extremes)])
-            for (_, bounds), check in ranked
-            if bounds
+        self._free = [check for (_, bounds), (check, owners) in ranked if not bounds and not owners]
+        self._others = [
+            (check, [(f, ORDERS[op], limit) for f, op, limit in _limits(bounds, extremes)], owners)
+            for (_, bounds), (check, owners) in ranked
+            if bounds or owners
         ]
+        self._counting = any(owners for _, _, owners in self._others)
+        #: per rule whose count groups records here: the record's person fields naming its
+        #: ``per`` variables, and the count a group must reach
+        self.per_fields = {name: fields for name, (_, fields, _) in counted.items()}
+        self.at_least = {name: n for name, (_, _, n) in counted.items()}
         self._fields = tuple(sorted(read_fields))
-        # by the values of the fields the tests read: True, or the bounds of the
-        # alternatives whose tests pass (the fields bounds read vary far more)
-        self._passing: dict[tuple[Any, ...], Literal[True] | list[list[_Limit]]] = {}
+        # by the values of the fields the tests read: whether an alternative of no count
+        # passes without bounds, and the other alternatives whose tests pass (the fields
+        # bounds read vary far more)
+        self._passing: dict[
+            tuple[Any, ...], tuple[bool, list[tuple[list[_Limit], frozenset[str] | None]]]
+        ] = {}
 
-    def __call__(self, fact: Mapping[str, Any]) -> bool:
+    @staticmethod
+    def counted(
+        compiled: CompiledRuleset, section: str
+    ) -> dict[str, tuple[str, tuple[str, ...], int]]:
+        """The rules whose ``count`` is of the records of a clause on ``section``, each as
+        (the clause's alias, the record's person fields naming the ``per`` variables, by
+        variable, and ``at_least``): a finding of such a rule is a group of at least that
+        many of its records, alike in those people.  Left out: a count of people, or
+        with ``alike``, or whose group some field of the record does not name."""
+        out: dict[str, tuple[str, tuple[str, ...], int]] = {}
+        for rule in compiled.rules:
+            if rule.count_of is None or rule.count_person or rule.count_alike is not None:
+                continue
+            plan = next((p for p in rule.records if p.alias == rule.count_of), None)
+            if plan is None or plan.section != section or not plan.exists or rule.per is None:
+                continue
+            named = {var: f for f, var in rule.rule.match.records[plan.index].people.items()}
+            if all(var in named for var in rule.per):
+                out[rule.name] = (
+                    plan.alias,
+                    tuple(named[v] for v in sorted(rule.per)),
+                    rule.at_least,
+                )
+        return out
+
+    def __call__(self, fact: Mapping[str, Any]) -> tuple[bool, frozenset[str]]:
+        """Whether some clause no rule counts can read the record of ``fact``, and the
+        rules counting a clause that can read it: the record may take part in a finding
+        when the first holds, or when it is in a group of one of those rules (see
+        :meth:`RecordIndex._group`) with at least ``at_least[rule]`` records that may."""
         seen = tuple(map(fact.get, self._fields))
         passing = self._passing.get(seen)
         if passing is None:
-            if any(check(fact) for check in self._free):
-                passing = self._passing[seen] = True
-            else:
-                found = [bounds for check, bounds in self._bounded if check(fact)]
-                passing = self._passing[seen] = found
-        if passing is True:
-            return True
+            free = any(check(fact) for check in self._free)
+            passing = self._passing[seen] = (
+                free,
+                [
+                    (limits, owners)
+                    for check, limits, owners in self._others
+                    if (owners or not free) and check(fact)
+                ],
+            )
+        free, found = passing
+        if free and not self._counting:
+            return _FREE
+        counted: frozenset[str] = frozenset()
         get = fact.get
-        for limits in passing:
+        for limits, owners in found:
+            if free and not owners:
+                continue
             for field, holds, limit in limits:
                 value = get(field)
                 # a value that is not a number is not bounded (bool is not a number here)
                 if (type(value) is float or type(value) is int) and not holds(value, limit):
                     break
             else:
-                return True
-        return False
+                if not owners:
+                    free = True
+                    if not self._counting:
+                        return _FREE
+                else:
+                    counted |= owners
+        return free, counted
+
+
+#: Read by a clause no rule counts, and by none that a rule counts.
+_FREE: tuple[bool, frozenset[str]] = (True, frozenset())
 
 
 def _range_key(bound: Bound) -> tuple[str, str, str]:
