@@ -244,18 +244,23 @@ def test_records_left_out_change_no_finding(reg, monkeypatch) -> None:
         assert _findings(reg, pruned=False, monkeypatch=m) == pruned
 
 
-# -- a count's records in groups too small for it stay out --------------------------------
+# -- a count's or share's records in groups too small for it stay out ---------------------
 
 
 def _no_count_groups(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_admit.Admits, "counted", staticmethod(lambda compiled, section: {}))
 
 
-def test_the_count_of_contacts_outside_the_agreement_groups_by_coach_and_client() -> None:
-    rule = next(r for r in PRACTICE.rules if r.rule.id == "contact-outside-agreement")
-    alias = next(p.alias for p in rule.records if p.section == "contacts")
+def test_contacts_are_counted_per_coach_and_client_outside_the_agreement_and_when_late() -> None:
+    outside, late = (
+        next(r for r in PRACTICE.rules if r.rule.id == rule_id)
+        for rule_id in ("contact-outside-agreement", "late-responses")
+    )
+    alias = next(p.alias for p in outside.records if p.section == "contacts")
+    assert late.counted_share is not None
     assert _admit.Admits.counted(PRACTICE, "contacts") == {
-        rule.name: (alias, ("client", "coach"), 3)
+        outside.name: _admit.Counted(alias, ("client", "coach"), 3, None),
+        late.name: _admit.Counted(alias, ("client", "coach"), 0.2, late.counted_share.people),
     }
     assert _admit.Admits.counted(PRACTICE, "agreements") == {}
 
@@ -301,6 +306,34 @@ def test_a_group_one_short_of_the_count_is_left_out_whole(monkeypatch) -> None:
     assert kept == {"contacts/ct1"}
     found = _findings(reg, pruned=True, monkeypatch=monkeypatch)
     assert "contact-outside-agreement" not in {f[0] for f in found}
+    with monkeypatch.context() as m:
+        _all_admitted(m)
+        assert _findings(reg, pruned=False, monkeypatch=m) == found
+
+
+@pytest.mark.parametrize(
+    ("late", "kept"),
+    [
+        (1, set()),  # 1 of 5 is not more than a fifth (late_response_share 0.2)
+        (2, {"contacts/ct0", "contacts/ct1"}),  # 2 of 5 is
+    ],
+)
+def test_late_contacts_are_kept_in_groups_whose_share_can_pass(late, kept, monkeypatch) -> None:
+    # five contacts from cl1 within the agreed hours, ``late`` of them answered in 30 h
+    # (t1 agrees 24 h), the others in one: late-responses alone reads the late ones
+    reg = _two_ties(
+        [("t1", "11:00", "client", "30")] * late + [("t1", "11:00", "client", "1")] * (5 - late)
+    )
+    contacts = {rid for rid in _store(reg).record_index.records if rid.startswith("contacts/")}
+    assert contacts == kept
+    found = _findings(reg, pruned=True, monkeypatch=monkeypatch)
+    assert [f[3] for f in found if f[0] == "late-responses"] == (
+        [("agreements/agt1", *sorted(kept))] if kept else []
+    )
+    with monkeypatch.context() as m:
+        _no_count_groups(m)
+        every = {rid for rid in _store(reg).record_index.records if rid.startswith("contacts/")}
+        assert every == {f"contacts/ct{i}" for i in range(late)}
     with monkeypatch.context() as m:
         _all_admitted(m)
         assert _findings(reg, pruned=False, monkeypatch=m) == found

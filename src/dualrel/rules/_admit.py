@@ -8,8 +8,10 @@ variant that can still fire, that clause's own tests and its bounds against the 
 values of the partner records (:class:`Admits`).  A variant one of whose record clauses
 no admitted record passes can never fire (:class:`Unmet`); the engine leaves it out.
 A record that only a clause a rule counts can read (``count: {of: contact, at_least:
-3}``, per coach and client) is admitted only when at least that many records of its
-group (the people it names) pass that rule's tests: a smaller group can be no finding.
+3}``, per coach and client; or a ``share``'s part, whose whole is counted here) is
+admitted only when enough records of its group (the people it names) pass that rule's
+tests: at least ``at_least``, or more than the share of the whole; a group with fewer
+can be no finding.
 Every test here is never stricter than the engine, which tests every record again.
 
 Sections are admitted in sorted order (agreements before contacts), so a bound's partner
@@ -23,7 +25,7 @@ import json
 import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from dualrel.graph.columns import SectionColumns
 from dualrel.graph.practice import Practice
@@ -55,8 +57,20 @@ COLUMNS_MIN_RECORDS = 20_000
 #: By (section, tests key, field): the range of the values, None (not all numbers: no
 #: bound) or missing (no record passes the tests: no partner at all)
 Ranges = Mapping[tuple[str, str, str], tuple[float, float] | None]
-#: A group of a ``count``: the rule's name and the people of its ``per`` variables
+#: A group of a ``count`` or ``share``: the rule's name and the people of its ``per``
+#: variables
 _Group = tuple[str, tuple[str | None, ...]]
+
+
+class Counted(NamedTuple):
+    """How a rule counts the records of one of its clauses (see :meth:`Admits.counted`)."""
+
+    alias: str  # the clause's
+    per_fields: tuple[str, ...]  # the record's person fields naming the ``per`` variables
+    at_least: float  # a count's ``at_least``, a share's ``more_than``
+    #: a share's: the whole's (record person field, variable) pairs
+    #: (:attr:`~dualrel.rules.plan.CountedShare.people`); None for a count
+    whole: tuple[tuple[str, str], ...] | None
 
 
 class RecordIndex:
@@ -189,7 +203,9 @@ class RecordIndex:
                     members[group] += 1
                 passed.append((rec, rid, fact, free, groups))
             for rec, rid, fact, free, groups in passed:
-                if not free and all(members[g] < admits.at_least[g[0]] for g in groups):
+                if not free and not any(
+                    self._reaches(section, rec, g, members[g], admits) for g in groups
+                ):
                     continue  # in no group that can reach its rule's count: in no finding
                 if track.pending:
                     track.see(fact)
@@ -217,7 +233,24 @@ class RecordIndex:
     def _group(self, section: str, rec: Any, rule: str, admits: Admits) -> _Group:
         """The group of the count of ``rule`` that ``rec`` is counted in: the people its
         fields bind to the rule's ``per`` variables (:meth:`Admits.counted`)."""
-        return (rule, tuple([self.person_of(section, rec, f) for f in admits.per_fields[rule]]))
+        fields = admits.counts[rule].per_fields
+        return (rule, tuple([self.person_of(section, rec, f) for f in fields]))
+
+    def _reaches(self, section: str, rec: Any, group: _Group, members: int, admits: Admits) -> bool:
+        """Whether ``members`` records of ``group`` (``rec`` among them) may be a finding
+        of its rule, as ``aggregate`` decides: at least its count, or more than its
+        share of the whole counted (none: no finding)."""
+        counted = admits.counts[group[0]]
+        if counted.whole is None:
+            return members >= counted.at_least
+        key = []
+        for field, var in counted.whole:  # the whole's group, as _count files it
+            person = self.person_of(section, rec, field)
+            if person is None:
+                return False
+            key.append((var, person))
+        whole = len(self.share_counts[group[0]].get(tuple(key), ()))
+        return whole > 0 and members > counted.at_least * whole
 
     def _on_columns(
         self,
@@ -406,6 +439,10 @@ class Admits:
         for rule in compiled.rules:
             count = counted.get(rule.name)
             for variant in rule.variants:
+                # a share's part is its numerator's: a variant of its whole is no count
+                alias = None
+                if count is not None and (count.whole is None or variant.numerator):
+                    alias = count.alias
                 if any((s, tests_key(tests)) in unmet for s, tests in variant.needs):
                     continue  # a variant that can never fire (see Store.definition)
                 for read in variant.reads:
@@ -421,7 +458,7 @@ class Admits:
                     )
                     key = (tests_key(tests), bounds)
                     check, owners = alternatives.get(key) or (lenient_tester(tests), frozenset())
-                    if owners is not None and count is not None and read.alias == count[0]:
+                    if owners is not None and alias is not None and read.alias == alias:
                         owners = owners | {rule.name}
                     else:
                         owners = None
@@ -441,10 +478,8 @@ class Admits:
             if bounds or owners
         ]
         self._counting = any(owners for _, _, owners in self._others)
-        #: per rule whose count groups records here: the record's person fields naming its
-        #: ``per`` variables, and the count a group must reach
-        self.per_fields = {name: fields for name, (_, fields, _) in counted.items()}
-        self.at_least = {name: n for name, (_, _, n) in counted.items()}
+        #: how each rule whose count or share groups the records here counts them
+        self.counts = counted
         self._fields = tuple(sorted(read_fields))
         # by the values of the fields the tests read: whether an alternative of no count
         # passes without bounds, and the other alternatives whose tests pass (the fields
@@ -454,35 +489,42 @@ class Admits:
         ] = {}
 
     @staticmethod
-    def counted(
-        compiled: CompiledRuleset, section: str
-    ) -> dict[str, tuple[str, tuple[str, ...], int]]:
-        """The rules whose ``count`` is of the records of a clause on ``section``, each as
-        (the clause's alias, the record's person fields naming the ``per`` variables, by
-        variable, and ``at_least``): a finding of such a rule is a group of at least that
-        many of its records, alike in those people.  Left out: a count of people, or
-        with ``alike``, or whose group some field of the record does not name."""
-        out: dict[str, tuple[str, tuple[str, ...], int]] = {}
+    def counted(compiled: CompiledRuleset, section: str) -> dict[str, Counted]:
+        """The rules that count the records of a clause on ``section`` in groups, by name:
+        a ``count`` of them (a finding is a group of at least ``at_least``), or a
+        ``share`` of them whose whole is counted in admission
+        (:attr:`~dualrel.rules.plan.CompiledRule.counted_share`; a finding is a group
+        whose part is more than ``more_than`` of its whole).  Left out: counts of people
+        or with ``alike``, and a rule whose ``per`` variables a person field of the
+        record does not all name."""
+        out: dict[str, Counted] = {}
         for rule in compiled.rules:
-            if rule.count_of is None or rule.count_person or rule.count_alike is not None:
+            if rule.per is None:
                 continue
-            plan = next((p for p in rule.records if p.alias == rule.count_of), None)
-            if plan is None or plan.section != section or not plan.exists or rule.per is None:
+            if rule.count_of is not None:
+                if rule.count_person or rule.count_alike is not None:
+                    continue
+                alias, at_least, whole = rule.count_of, float(rule.at_least), None
+            elif rule.share_of is not None and rule.counted_share is not None:
+                if rule.share_person:
+                    continue
+                alias, at_least, whole = rule.share_of, rule.more_than, rule.counted_share.people
+            else:
+                continue
+            plan = next((p for p in rule.records if p.alias == alias), None)
+            if plan is None or plan.section != section or not plan.exists:
                 continue
             named = {var: f for f, var in rule.rule.match.records[plan.index].people.items()}
             if all(var in named for var in rule.per):
-                out[rule.name] = (
-                    plan.alias,
-                    tuple(named[v] for v in sorted(rule.per)),
-                    rule.at_least,
-                )
+                fields = tuple(named[v] for v in sorted(rule.per))
+                out[rule.name] = Counted(alias, fields, at_least, whole)
         return out
 
     def __call__(self, fact: Mapping[str, Any]) -> tuple[bool, frozenset[str]]:
         """Whether some clause no rule counts can read the record of ``fact``, and the
         rules counting a clause that can read it: the record may take part in a finding
         when the first holds, or when it is in a group of one of those rules (see
-        :meth:`RecordIndex._group`) with at least ``at_least[rule]`` records that may."""
+        :meth:`RecordIndex._group`) with enough records that may (``_reaches``)."""
         seen = tuple(map(fact.get, self._fields))
         passing = self._passing.get(seen)
         if passing is None:
