@@ -167,6 +167,17 @@ def _all_admitted(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_admit.Admits, "__call__", lambda self, fact: (True, frozenset()))
 
 
+def _unpruned(reg: Registry, monkeypatch: pytest.MonkeyPatch) -> list:
+    """The findings with every record admitted and the full definition."""
+    with monkeypatch.context() as m:
+        _all_admitted(m)
+        return _findings(reg, pruned=False, monkeypatch=m)
+
+
+def _contacts_kept(reg: Registry) -> set[str]:
+    return {rid for rid in _store(reg).record_index.records if rid.startswith("contacts/")}
+
+
 def _two_ties(contacts: list[tuple[str, str, str, str]]) -> Registry:
     """co1 coaches cl1 (t1: agreed 08:00-19:00, 24 h) and cl2 (t2: 10:00-12:00, 48 h),
     on every day, by email; ``contacts`` are (tie, local time, initiated by, answered)."""
@@ -214,8 +225,7 @@ def test_bounds_compare_with_the_widest_partner_and_keep_every_record_that_can_m
         + [("t1", "11:00", "coach", "")] * 2  # inside both windows: can match nothing
         + [("t1", "19:30", "client", "30")] * 3  # late for t1 (24 h), answered in 30 h
     )
-    records = _store(reg).record_index.records
-    kept = {rid for rid in records if rid.startswith("contacts/")}
+    kept = _contacts_kept(reg)
     assert kept == {f"contacts/ct{i}" for i in (0, 1, 2, 3, 4, 5, 8, 9, 10)}
     found = _findings(reg, pruned=True, monkeypatch=monkeypatch)
     assert sorted(
@@ -225,9 +235,7 @@ def test_bounds_compare_with_the_widest_partner_and_keep_every_record_that_can_m
         "contact-outside-agreement",
         "late-responses",
     ]
-    with monkeypatch.context() as m:
-        _all_admitted(m)
-        assert _findings(reg, pruned=False, monkeypatch=m) == found
+    assert _unpruned(reg, monkeypatch) == found
 
 
 @settings(
@@ -239,9 +247,7 @@ def test_bounds_compare_with_the_widest_partner_and_keep_every_record_that_can_m
 def test_records_left_out_change_no_finding(reg, monkeypatch) -> None:
     note(registry_json(reg))
     pruned = _findings(reg, pruned=True, monkeypatch=monkeypatch)
-    with monkeypatch.context() as m:
-        _all_admitted(m)
-        assert _findings(reg, pruned=False, monkeypatch=m) == pruned
+    assert _unpruned(reg, monkeypatch) == pruned
 
 
 # -- a count's or share's records in groups too small for it stay out ---------------------
@@ -276,11 +282,11 @@ def test_records_a_count_alone_reads_are_kept_in_groups_that_can_reach_it(monkey
         + [("t1", "19:30", "client", "30")]
         + [("t2", "09:00", "coach", "")] * 2
     )
-    kept = {rid for rid in _store(reg).record_index.records if rid.startswith("contacts/")}
+    kept = _contacts_kept(reg)
     assert kept == {"contacts/ct0", "contacts/ct1", "contacts/ct2"}
     with monkeypatch.context() as m:
         _no_count_groups(m)
-        every = {rid for rid in _store(reg).record_index.records if rid.startswith("contacts/")}
+        every = _contacts_kept(reg)
     assert every == kept | {"contacts/ct3", "contacts/ct4"}
     found = _findings(reg, pruned=True, monkeypatch=monkeypatch)
     outside = [f for f in found if f[0] == "contact-outside-agreement"]
@@ -293,22 +299,18 @@ def test_records_a_count_alone_reads_are_kept_in_groups_that_can_reach_it(monkey
         )
     ]
     assert "late-responses" in {f[0] for f in found}
-    with monkeypatch.context() as m:
-        _all_admitted(m)
-        assert _findings(reg, pruned=False, monkeypatch=m) == found
+    assert _unpruned(reg, monkeypatch) == found
 
 
 def test_a_group_one_short_of_the_count_is_left_out_whole(monkeypatch) -> None:
     # the same, less one of cl1's contacts from the coach: two in the group, none kept for
     # the count, and the one late-responses reads is kept for it
     reg = _two_ties([("t1", "19:30", "coach", ""), ("t1", "19:30", "client", "30")])
-    kept = {rid for rid in _store(reg).record_index.records if rid.startswith("contacts/")}
+    kept = _contacts_kept(reg)
     assert kept == {"contacts/ct1"}
     found = _findings(reg, pruned=True, monkeypatch=monkeypatch)
     assert "contact-outside-agreement" not in {f[0] for f in found}
-    with monkeypatch.context() as m:
-        _all_admitted(m)
-        assert _findings(reg, pruned=False, monkeypatch=m) == found
+    assert _unpruned(reg, monkeypatch) == found
 
 
 @pytest.mark.parametrize(
@@ -324,7 +326,7 @@ def test_late_contacts_are_kept_in_groups_whose_share_can_pass(late, kept, monke
     reg = _two_ties(
         [("t1", "11:00", "client", "30")] * late + [("t1", "11:00", "client", "1")] * (5 - late)
     )
-    contacts = {rid for rid in _store(reg).record_index.records if rid.startswith("contacts/")}
+    contacts = _contacts_kept(reg)
     assert contacts == kept
     found = _findings(reg, pruned=True, monkeypatch=monkeypatch)
     assert [f[3] for f in found if f[0] == "late-responses"] == (
@@ -332,11 +334,9 @@ def test_late_contacts_are_kept_in_groups_whose_share_can_pass(late, kept, monke
     )
     with monkeypatch.context() as m:
         _no_count_groups(m)
-        every = {rid for rid in _store(reg).record_index.records if rid.startswith("contacts/")}
+        every = _contacts_kept(reg)
         assert every == {f"contacts/ct{i}" for i in range(late)}
-    with monkeypatch.context() as m:
-        _all_admitted(m)
-        assert _findings(reg, pruned=False, monkeypatch=m) == found
+    assert _unpruned(reg, monkeypatch) == found
 
 
 @settings(
