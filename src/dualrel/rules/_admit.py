@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 __all__ = [
     "COLUMNS_MIN_RECORDS",
     "Admits",
+    "Counted",
     "Extremes",
     "RecordIndex",
     "Unmet",
