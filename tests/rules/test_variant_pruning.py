@@ -163,7 +163,19 @@ def test_the_fast_filter_keeps_what_fill_and_tester_keep(reg) -> None:
 
 
 def _all_admitted(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_admit.Admits, "__call__", lambda self, fact: True)
+    # read by a clause no rule counts: admitted, whatever its group
+    monkeypatch.setattr(_admit.Admits, "__call__", lambda self, fact: (True, frozenset()))
+
+
+def _unpruned(reg: Registry, monkeypatch: pytest.MonkeyPatch) -> list:
+    """The findings with every record admitted and the full definition."""
+    with monkeypatch.context() as m:
+        _all_admitted(m)
+        return _findings(reg, pruned=False, monkeypatch=m)
+
+
+def _contacts_kept(reg: Registry) -> set[str]:
+    return {rid for rid in _store(reg).record_index.records if rid.startswith("contacts/")}
 
 
 def _two_ties(contacts: list[tuple[str, str, str, str]]) -> Registry:
@@ -213,8 +225,7 @@ def test_bounds_compare_with_the_widest_partner_and_keep_every_record_that_can_m
         + [("t1", "11:00", "coach", "")] * 2  # inside both windows: can match nothing
         + [("t1", "19:30", "client", "30")] * 3  # late for t1 (24 h), answered in 30 h
     )
-    records = _store(reg).record_index.records
-    kept = {rid for rid in records if rid.startswith("contacts/")}
+    kept = _contacts_kept(reg)
     assert kept == {f"contacts/ct{i}" for i in (0, 1, 2, 3, 4, 5, 8, 9, 10)}
     found = _findings(reg, pruned=True, monkeypatch=monkeypatch)
     assert sorted(
@@ -224,9 +235,7 @@ def test_bounds_compare_with_the_widest_partner_and_keep_every_record_that_can_m
         "contact-outside-agreement",
         "late-responses",
     ]
-    with monkeypatch.context() as m:
-        _all_admitted(m)
-        assert _findings(reg, pruned=False, monkeypatch=m) == found
+    assert _unpruned(reg, monkeypatch) == found
 
 
 @settings(
@@ -238,6 +247,109 @@ def test_bounds_compare_with_the_widest_partner_and_keep_every_record_that_can_m
 def test_records_left_out_change_no_finding(reg, monkeypatch) -> None:
     note(registry_json(reg))
     pruned = _findings(reg, pruned=True, monkeypatch=monkeypatch)
+    assert _unpruned(reg, monkeypatch) == pruned
+
+
+# -- a count's or share's records in groups too small for it stay out ---------------------
+
+
+def _no_count_groups(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_admit.Admits, "counted", staticmethod(lambda compiled, section: {}))
+
+
+def test_contacts_are_counted_per_coach_and_client_outside_the_agreement_and_when_late() -> None:
+    outside, late = (
+        next(r for r in PRACTICE.rules if r.rule.id == rule_id)
+        for rule_id in ("contact-outside-agreement", "late-responses")
+    )
+    alias = next(p.alias for p in outside.records if p.section == "contacts")
+    assert late.counted_share is not None
+    assert _admit.Admits.counted(PRACTICE, "contacts") == {
+        outside.name: _admit.Counted(alias, ("client", "coach"), 3, None),
+        late.name: _admit.Counted(alias, ("client", "coach"), 0.2, late.counted_share.people),
+    }
+    assert _admit.Admits.counted(PRACTICE, "agreements") == {}
+
+
+def test_records_a_count_alone_reads_are_kept_in_groups_that_can_reach_it(monkeypatch) -> None:
+    # cl1 (t1, 08:00-19:00, 24 h): two contacts from the coach at 19:30, which only the
+    # count of contact-outside-agreement reads, and one from the client, answered in 30 h,
+    # which late-responses reads too: three in the group, as many as the count asks, so
+    # all three are kept (the third counts though it is kept anyway).  cl2 (t2,
+    # 10:00-12:00): two from the coach at 09:00, two in their group: left out
+    reg = _two_ties(
+        [("t1", "19:30", "coach", "")] * 2
+        + [("t1", "19:30", "client", "30")]
+        + [("t2", "09:00", "coach", "")] * 2
+    )
+    kept = _contacts_kept(reg)
+    assert kept == {"contacts/ct0", "contacts/ct1", "contacts/ct2"}
     with monkeypatch.context() as m:
-        _all_admitted(m)
-        assert _findings(reg, pruned=False, monkeypatch=m) == pruned
+        _no_count_groups(m)
+        every = _contacts_kept(reg)
+    assert every == kept | {"contacts/ct3", "contacts/ct4"}
+    found = _findings(reg, pruned=True, monkeypatch=monkeypatch)
+    outside = [f for f in found if f[0] == "contact-outside-agreement"]
+    assert outside == [
+        (
+            "contact-outside-agreement",
+            {"client": "cl1", "coach": "co1"},
+            ("t1",),
+            ("agreements/agt1", "contacts/ct0", "contacts/ct1", "contacts/ct2"),
+        )
+    ]
+    assert "late-responses" in {f[0] for f in found}
+    assert _unpruned(reg, monkeypatch) == found
+
+
+def test_a_group_one_short_of_the_count_is_left_out_whole(monkeypatch) -> None:
+    # the same, less one of cl1's contacts from the coach: two in the group, none kept for
+    # the count, and the one late-responses reads is kept for it
+    reg = _two_ties([("t1", "19:30", "coach", ""), ("t1", "19:30", "client", "30")])
+    kept = _contacts_kept(reg)
+    assert kept == {"contacts/ct1"}
+    found = _findings(reg, pruned=True, monkeypatch=monkeypatch)
+    assert "contact-outside-agreement" not in {f[0] for f in found}
+    assert _unpruned(reg, monkeypatch) == found
+
+
+@pytest.mark.parametrize(
+    ("late", "kept"),
+    [
+        (1, set()),  # 1 of 5 is not more than a fifth (late_response_share 0.2)
+        (2, {"contacts/ct0", "contacts/ct1"}),  # 2 of 5 is
+    ],
+)
+def test_late_contacts_are_kept_in_groups_whose_share_can_pass(late, kept, monkeypatch) -> None:
+    # five contacts from cl1 within the agreed hours, ``late`` of them answered in 30 h
+    # (t1 agrees 24 h), the others in one: late-responses alone reads the late ones
+    reg = _two_ties(
+        [("t1", "11:00", "client", "30")] * late + [("t1", "11:00", "client", "1")] * (5 - late)
+    )
+    contacts = _contacts_kept(reg)
+    assert contacts == kept
+    found = _findings(reg, pruned=True, monkeypatch=monkeypatch)
+    assert [f[3] for f in found if f[0] == "late-responses"] == (
+        [("agreements/agt1", *sorted(kept))] if kept else []
+    )
+    with monkeypatch.context() as m:
+        _no_count_groups(m)
+        every = _contacts_kept(reg)
+        assert every == {f"contacts/ct{i}" for i in range(late)}
+    assert _unpruned(reg, monkeypatch) == found
+
+
+@settings(
+    max_examples=80,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(reg=practice_registries(max_people=6, max_contacts=12))
+def test_count_groups_leave_out_records_and_change_no_finding(reg, monkeypatch) -> None:
+    note(registry_json(reg))
+    kept = set(_store(reg).record_index.records)
+    found = _findings(reg, pruned=True, monkeypatch=monkeypatch)
+    with monkeypatch.context() as m:
+        _no_count_groups(m)
+        assert kept <= set(_store(reg).record_index.records)
+        assert _findings(reg, pruned=True, monkeypatch=m) == found

@@ -7,6 +7,11 @@ one: it must pass the tests every clause reading its section makes of a record a
 variant that can still fire, that clause's own tests and its bounds against the widest
 values of the partner records (:class:`Admits`).  A variant one of whose record clauses
 no admitted record passes can never fire (:class:`Unmet`); the engine leaves it out.
+A record that only a clause a rule counts can read (``count: {of: contact, at_least:
+3}``, per coach and client; or a ``share``'s part, whose whole is counted here) is
+admitted only when enough records of its group (the people it names) pass that rule's
+tests: at least ``at_least``, or more than the share of the whole; a group with fewer
+can be no finding.
 Every test here is never stricter than the engine, which tests every record again.
 
 Sections are admitted in sorted order (agreements before contacts), so a bound's partner
@@ -20,7 +25,7 @@ import json
 import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from dualrel.graph.columns import SectionColumns
 from dualrel.graph.practice import Practice
@@ -36,6 +41,7 @@ if TYPE_CHECKING:
 __all__ = [
     "COLUMNS_MIN_RECORDS",
     "Admits",
+    "Counted",
     "Extremes",
     "RecordIndex",
     "Unmet",
@@ -52,6 +58,20 @@ COLUMNS_MIN_RECORDS = 20_000
 #: By (section, tests key, field): the range of the values, None (not all numbers: no
 #: bound) or missing (no record passes the tests: no partner at all)
 Ranges = Mapping[tuple[str, str, str], tuple[float, float] | None]
+#: A group of a ``count`` or ``share``: the rule's name and the people of its ``per``
+#: variables
+_Group = tuple[str, tuple[str | None, ...]]
+
+
+class Counted(NamedTuple):
+    """How a rule counts the records of one of its clauses (see :meth:`Admits.counted`)."""
+
+    alias: str  # the clause's
+    per_fields: tuple[str, ...]  # the record's person fields naming the ``per`` variables
+    at_least: float  # a count's ``at_least``, a share's ``more_than``
+    #: a share's: the whole's (record person field, variable) pairs
+    #: (:attr:`~dualrel.rules.plan.CountedShare.people`); None for a count
+    whole: tuple[tuple[str, str], ...] | None
 
 
 class RecordIndex:
@@ -154,6 +174,10 @@ class RecordIndex:
             )
             if chosen is not None:  # counted already: the rows left may be admitted
                 every, counters = chosen, []
+            # the records some clause can read, in order: (record, id, fact, whether a
+            # clause of no count group reads it, the count groups it is in)
+            passed: list[tuple[Any, str, dict[str, Any], bool, list[_Group]]] = []
+            members: dict[_Group, int] = defaultdict(int)
             for rec in every:
                 if fast is not None:
                     found = fast(rec)
@@ -172,8 +196,18 @@ class RecordIndex:
                 for counts_test, named, counts in counters:
                     if counts_test(fact):
                         self._count(section, rec, named, counts)
-                if not admits(fact):
+                free, counted = admits(fact)
+                if not free and not counted:
                     continue
+                groups = [self._group(section, rec, name, admits) for name in counted]
+                for group in groups:  # every record a counted clause can read is counted
+                    members[group] += 1
+                passed.append((rec, rid, fact, free, groups))
+            for rec, rid, fact, free, groups in passed:
+                if not free and not any(
+                    self._reaches(section, rec, g, members[g], admits) for g in groups
+                ):
+                    continue  # in no group that can reach its rule's count: in no finding
                 if track.pending:
                     track.see(fact)
                 # the fact but its person and tie numbers, which are given once the records
@@ -196,6 +230,28 @@ class RecordIndex:
                     records_of[(getattr(rec, fields.tie), section, "")].append(rid)
             self.unmet.update((section, key) for key, _ in unmet.pending)
             extremes.update(track.found(section))
+
+    def _group(self, section: str, rec: Any, rule: str, admits: Admits) -> _Group:
+        """The group of the count of ``rule`` that ``rec`` is counted in: the people its
+        fields bind to the rule's ``per`` variables (:meth:`Admits.counted`)."""
+        fields = admits.counts[rule].per_fields
+        return (rule, tuple([self.person_of(section, rec, f) for f in fields]))
+
+    def _reaches(self, section: str, rec: Any, group: _Group, members: int, admits: Admits) -> bool:
+        """Whether ``members`` records of ``group`` (``rec`` among them) may be a finding
+        of its rule, as ``aggregate`` decides: at least its count, or more than its
+        share of the whole counted (none: no finding)."""
+        counted = admits.counts[group[0]]
+        if counted.whole is None:
+            return members >= counted.at_least
+        key = []
+        for field, var in counted.whole:  # the whole's group, as _count files it
+            person = self.person_of(section, rec, field)
+            if person is None:
+                return False
+            key.append((var, person))
+        whole = len(self.share_counts[group[0]].get(tuple(key), ()))
+        return whole > 0 and members > counted.at_least * whole
 
     def _on_columns(
         self,
@@ -356,7 +412,11 @@ class Admits:
     partner section is not indexed yet is not used), in a variant that can still fire
     (none of its clauses on a section indexed before lacks every record it needs).
     Never stricter than the engine, which tests every pair again.  Records alike in
-    every field the tests read are tested once."""
+    every field the tests read are tested once.
+
+    A clause a rule counts (:meth:`counted`) is read apart: a record it alone can read
+    is in a finding only if its group has enough such records, which the caller counts
+    (see :meth:`__call__`)."""
 
     def __init__(
         self,
@@ -368,13 +428,22 @@ class Admits:
     ) -> None:
         # checked already: the filter's tests, and the kind every record here has
         done = {tests_key([t]) for t in [*common, {KIND: record_kind(section)}]}
-        # (the tests' key, each bound as (field, op, its partner's range key)) -> tester
+        counted = self.counted(compiled, section)
+        # (the tests' key, each bound as (field, op, its partner's range key)) -> tester,
+        # and the rules counting the clauses it stands for (None: some clause no rule
+        # counts, so a record passing it is admitted whatever its group)
         alternatives: dict[
-            tuple[str, tuple[tuple[str, str, tuple[str, str, str]], ...]], Callable[..., bool]
+            tuple[str, tuple[tuple[str, str, tuple[str, str, str]], ...]],
+            tuple[Callable[..., bool], frozenset[str] | None],
         ] = {}
         read_fields: set[str] = set()
         for rule in compiled.rules:
+            count = counted.get(rule.name)
             for variant in rule.variants:
+                # a share's part is its numerator's: a variant of its whole is no count
+                alias = None
+                if count is not None and (count.whole is None or variant.numerator):
+                    alias = count.alias
                 if any((s, tests_key(tests)) in unmet for s, tests in variant.needs):
                     continue  # a variant that can never fire (see Store.definition)
                 for read in variant.reads:
@@ -388,7 +457,13 @@ class Admits:
                         for b in read.bounds
                         if b.partner_section < section
                     )
-                    alternatives.setdefault((tests_key(tests), bounds), lenient_tester(tests))
+                    key = (tests_key(tests), bounds)
+                    check, owners = alternatives.get(key) or (lenient_tester(tests), frozenset())
+                    if owners is not None and alias is not None and read.alias == alias:
+                        owners = owners | {rule.name}
+                    else:
+                        owners = None
+                    alternatives[key] = (check, owners)
                     read_fields |= fields_of(tests)
         # without bounds first, fewest tests first: most records pass one of them early
         ranked = sorted(alternatives.items(), key=lambda a: (bool(a[0][1]), len(a[0][0])))
@@ -397,38 +472,97 @@ class Admits:
         self.alternatives = [
             (json.loads(key), _limits(bounds, extremes)) for (key, bounds), _ in ranked
         ]
-        self._free = [check for (_, bounds), check in ranked if not bounds]
-        self._bounded = [
-            (check, [(f, ORDERS[op], limit) for f, op, limit in _limits(bounds, extremes)])
-            for (_, bounds), check in ranked
-            if bounds
+        self._free = [check for (_, bounds), (check, owners) in ranked if not bounds and not owners]
+        self._others = [
+            (check, [(f, ORDERS[op], limit) for f, op, limit in _limits(bounds, extremes)], owners)
+            for (_, bounds), (check, owners) in ranked
+            if bounds or owners
         ]
+        self._counting = any(owners for _, _, owners in self._others)
+        #: how each rule whose count or share groups the records here counts them
+        self.counts = counted
         self._fields = tuple(sorted(read_fields))
-        # by the values of the fields the tests read: True, or the bounds of the
-        # alternatives whose tests pass (the fields bounds read vary far more)
-        self._passing: dict[tuple[Any, ...], Literal[True] | list[list[_Limit]]] = {}
+        # by the values of the fields the tests read: whether an alternative of no count
+        # passes without bounds, and the other alternatives whose tests pass (the fields
+        # bounds read vary far more)
+        self._passing: dict[
+            tuple[Any, ...], tuple[bool, list[tuple[list[_Limit], frozenset[str] | None]]]
+        ] = {}
 
-    def __call__(self, fact: Mapping[str, Any]) -> bool:
+    @staticmethod
+    def counted(compiled: CompiledRuleset, section: str) -> dict[str, Counted]:
+        """The rules that count the records of a clause on ``section`` in groups, by name:
+        a ``count`` of them (a finding is a group of at least ``at_least``), or a
+        ``share`` of them whose whole is counted in admission
+        (:attr:`~dualrel.rules.plan.CompiledRule.counted_share`; a finding is a group
+        whose part is more than ``more_than`` of its whole).  Left out: counts of people
+        or with ``alike``, and a rule whose ``per`` variables a person field of the
+        record does not all name."""
+        out: dict[str, Counted] = {}
+        for rule in compiled.rules:
+            if rule.per is None:
+                continue
+            if rule.count_of is not None:
+                if rule.count_person or rule.count_alike is not None:
+                    continue
+                alias, at_least, whole = rule.count_of, float(rule.at_least), None
+            elif rule.share_of is not None and rule.counted_share is not None:
+                if rule.share_person:
+                    continue
+                alias, at_least, whole = rule.share_of, rule.more_than, rule.counted_share.people
+            else:
+                continue
+            plan = next((p for p in rule.records if p.alias == alias), None)
+            if plan is None or plan.section != section or not plan.exists:
+                continue
+            named = {var: f for f, var in rule.rule.match.records[plan.index].people.items()}
+            if all(var in named for var in rule.per):
+                fields = tuple(named[v] for v in sorted(rule.per))
+                out[rule.name] = Counted(alias, fields, at_least, whole)
+        return out
+
+    def __call__(self, fact: Mapping[str, Any]) -> tuple[bool, frozenset[str]]:
+        """Whether some clause no rule counts can read the record of ``fact``, and the
+        rules counting a clause that can read it: the record may take part in a finding
+        when the first holds, or when it is in a group of one of those rules (see
+        :meth:`RecordIndex._group`) with enough records that may (``_reaches``)."""
         seen = tuple(map(fact.get, self._fields))
         passing = self._passing.get(seen)
         if passing is None:
-            if any(check(fact) for check in self._free):
-                passing = self._passing[seen] = True
-            else:
-                found = [bounds for check, bounds in self._bounded if check(fact)]
-                passing = self._passing[seen] = found
-        if passing is True:
-            return True
+            free = any(check(fact) for check in self._free)
+            passing = self._passing[seen] = (
+                free,
+                [
+                    (limits, owners)
+                    for check, limits, owners in self._others
+                    if (owners or not free) and check(fact)
+                ],
+            )
+        free, found = passing
+        if free and not self._counting:
+            return _FREE
+        counted: frozenset[str] = frozenset()
         get = fact.get
-        for limits in passing:
+        for limits, owners in found:
+            if free and not owners:
+                continue
             for field, holds, limit in limits:
                 value = get(field)
                 # a value that is not a number is not bounded (bool is not a number here)
                 if (type(value) is float or type(value) is int) and not holds(value, limit):
                     break
             else:
-                return True
-        return False
+                if not owners:
+                    free = True
+                    if not self._counting:
+                        return _FREE
+                else:
+                    counted |= owners
+        return free, counted
+
+
+#: Read by a clause no rule counts, and by none that a rule counts.
+_FREE: tuple[bool, frozenset[str]] = (True, frozenset())
 
 
 def _range_key(bound: Bound) -> tuple[str, str, str]:

@@ -346,7 +346,7 @@ def _record_reads_of(
                     bounds.append(
                         Bound(field, op, section_of[partner], alone[partner], partner_field)
                     )
-            out.append(RecordRead(section_of[alias], alone[alias], tuple(bounds)))
+            out.append(RecordRead(section_of[alias], alone[alias], tuple(bounds), alias))
     return tuple(out)
 
 

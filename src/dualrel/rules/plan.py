@@ -134,12 +134,13 @@ class Bound:
 
 @dataclass(frozen=True, slots=True)
 class RecordRead:
-    """One record clause of a variant: its section, the tests it makes of a record alone
-    and its bounds (positive clauses only)."""
+    """One record clause of a variant: its section, the tests it makes of a record alone,
+    its bounds (positive clauses only) and its alias in the condition."""
 
     section: str
     tests: tuple[Mapping[str, Any], ...]
     bounds: tuple[Bound, ...] = ()
+    alias: str = ""
 
 
 @dataclass(frozen=True, slots=True)
