@@ -244,13 +244,10 @@ class RecordIndex:
         counted = admits.counts[group[0]]
         if counted.whole is None:
             return members >= counted.at_least
-        key = []
-        for field, var in counted.whole:  # the whole's group, as _count files it
-            person = self.person_of(section, rec, field)
-            if person is None:
-                return False
-            key.append((var, person))
-        whole = len(self.share_counts[group[0]].get(tuple(key), ()))
+        key = self._named_group(section, rec, counted.whole)
+        if key is None:
+            return False
+        whole = len(self.share_counts[group[0]].get(key, ()))
         return whole > 0 and members > counted.at_least * whole
 
     def _on_columns(
@@ -312,6 +309,20 @@ class RecordIndex:
         counts: dict[tuple[tuple[str, str], ...], set[str]],
     ) -> None:
         """Count ``rec`` in the group of the people it names (see CountedShare)."""
+        group = self._named_group(section, rec, named)
+        if group is None:
+            return  # names nobody: in no group
+        ids = counts.get(group)
+        if ids is None:  # not setdefault: no empty set made per record
+            ids = counts[group] = set()
+        ids.add(rec.id)
+
+    def _named_group(
+        self, section: str, rec: Any, named: tuple[tuple[str, str], ...]
+    ) -> tuple[tuple[str, str], ...] | None:
+        """The group of the people ``rec``'s fields name, as (variable, person) for each
+        (field, variable) of ``named`` (a share's whole, CountedShare); None when a field
+        names nobody."""
         key = []
         plain = section != "concerns"  # a concern's people come from its tie
         for field, var in named:
@@ -321,13 +332,9 @@ class RecordIndex:
             else:
                 person = self.person_of(section, rec, field)
             if person is None:
-                return  # names nobody: in no group
+                return None
             key.append((var, person))
-        group = tuple(key)
-        ids = counts.get(group)
-        if ids is None:  # not setdefault: no empty set made per record
-            ids = counts[group] = set()
-        ids.add(rec.id)
+        return tuple(key)
 
 
 def section_filters(compiled: CompiledRuleset) -> dict[str, list[Mapping[str, Any]]]:

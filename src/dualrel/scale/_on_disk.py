@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import itertools
 import os
 import pickle
 import shutil
@@ -77,7 +78,7 @@ _TIES = ("kind_codes", "sources", "targets", "start_codes", "end_codes", "attrib
 _PEOPLE = ("role_codes", "hashes", "places")
 #: the schema metadata key of the distinct values the code columns index (pickled)
 _VALUES = b"dualrel.values"
-#: the schema metadata key of a file's keys' offsets and its writer's metadata (pickled)
+#: the schema metadata key of a file of :func:`stored_by`'s ``meta`` (pickled)
 _SLICES = b"dualrel.slices"
 
 
@@ -276,14 +277,9 @@ def stored_by(table: pa.Table | pa.Array, keys: pa.Array, count: int, meta: Any 
     if isinstance(table, pa.Array):
         table = pa.table([table], names=["values"])
     order = pc.sort_indices(keys)  # stable: each key's rows keep their order
-    return _grouped(table.take(order), offsets(pc.take(keys, order), count), meta)
-
-
-def _grouped(table: pa.Table, at: list[int], meta: Any) -> Stored:
-    """``table``, its rows already grouped by key (key ``k``'s from ``at[k]`` to
-    ``at[k + 1]``), written as a file of :func:`stored_by`."""
-    whole = _one_batch(table)
-    pieces = (whole.slice(at[k], at[k + 1] - at[k]) for k in range(len(at) - 1))
+    whole = _one_batch(table.take(order))
+    at = offsets(pc.take(keys, order), count)
+    pieces = (whole.slice(at[k], at[k + 1] - at[k]) for k in range(count))
     return _written(whole.schema, pieces, meta)
 
 
@@ -359,8 +355,9 @@ def merged(
 def bundled(handles: Sequence[Stored]) -> Stored:
     """Files of one table each as one file of :func:`stored_by`, key ``i`` the table of
     ``handles[i]`` (:func:`merged` says why)."""
-    schema = loaded(handles[0]).schema.remove_metadata()
-    return _written(schema, (_one_batch(loaded(h)) for h in handles), None)
+    first = _one_batch(loaded(handles[0]))
+    rest = (_one_batch(loaded(h)) for h in handles[1:])
+    return _written(first.schema, itertools.chain([first], rest), None)
 
 
 def whole_of(handle: Stored) -> tuple[pa.Table, Any]:
