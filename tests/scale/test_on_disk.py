@@ -28,12 +28,14 @@ from dualrel.scale._network import size
 from dualrel.scale._on_disk import (
     Block,
     kept,
+    loaded,
     mapped_values,
     merged,
     opened,
     places,
     slice_of,
     slice_values,
+    stored,
     stored_by,
     whole_of,
 )
@@ -103,6 +105,24 @@ def test_a_block_reads_back_as_validated_and_moves_with_its_files(case: dict[str
         del block, moved
         gc.collect()
         assert not any(os.path.exists(f) for f in files)  # released, its files gone
+
+
+def test_a_table_sent_with_buffers_hands_its_file_out_of_band() -> None:
+    """Pickled as Dask sends it (protocol 5, buffers out of band), a handle's file is one
+    buffer of its bytes, not copied into the pickle; with an older protocol, in the
+    pickle; either way it arrives as a file of its own with the same rows."""
+    handle = stored(pa.table({"n": pa.array(range(5_000), pa.int64())}))
+    with open(handle.path, "rb") as f:
+        data = f.read()
+    buffers: list[pickle.PickleBuffer] = []
+    sent = pickle.dumps(handle, protocol=5, buffer_callback=buffers.append)
+    assert [bytes(b.raw()) for b in buffers] == [data]
+    assert len(sent) < 200
+    inline = pickle.dumps(handle, protocol=4)
+    assert data in inline
+    for moved in (pickle.loads(sent, buffers=buffers), pickle.loads(inline)):
+        assert moved.path != handle.path
+        assert loaded(moved).equals(loaded(handle))
 
 
 def test_a_part_without_ties_keeps_no_file() -> None:
@@ -233,6 +253,23 @@ def test_a_workers_fetch_of_many_tables_is_cut_by_their_files_bytes(client: Any)
     assert sorted(k for m in messages for k in m) == sorted(keys)
 
 
+def test_a_local_clusters_workers_fetch_in_small_messages(client: Any) -> None:
+    """A local cluster's workers fetch at most ``FETCH_MESSAGE_BYTES`` a message, well
+    under Dask's default: what a message holds in the receiver's memory does not grow
+    with the registry."""
+    from dask.utils import parse_bytes  # noqa: PLC0415
+
+    from dualrel.scale._dask import FETCH_MESSAGE_BYTES  # noqa: PLC0415
+
+    limits = client.run(_message_limit_now)
+    assert set(limits.values()) == {parse_bytes(FETCH_MESSAGE_BYTES)}
+    assert parse_bytes(FETCH_MESSAGE_BYTES) < parse_bytes("50MB")
+
+
+def _message_limit_now(dask_worker: Any = None) -> float:
+    return float(dask_worker.state.transfer_message_bytes_limit)
+
+
 def _message_limit(limit: float, dask_worker: Any = None) -> float:
     before = float(dask_worker.state.transfer_message_bytes_limit)
     dask_worker.state.transfer_message_bytes_limit = limit
@@ -295,9 +332,11 @@ def test_a_table_grouped_by_key_gives_each_key_its_rows_in_order(
     whole, meta = whole_of(handle)  # every key's rows in turn
     assert meta == ("what", 1)
     assert whole.column("text").to_pylist() == [t for _, t in sorted(rows, key=lambda r: r[0])]
-    # what a stage sends, measured as it is written: a handle pickles its file's bytes
-    assert size(handle) == len(pickle.dumps(handle, protocol=pickle.HIGHEST_PROTOCOL))
-    assert size(handle) > os.path.getsize(handle.path)
+    # what a stage sends, measured as it is written: the handle, and its file's bytes
+    # as one buffer out of band
+    buffers: list[pickle.PickleBuffer] = []
+    sent = pickle.dumps(handle, protocol=5, buffer_callback=buffers.append)
+    assert size(handle) == len(sent) + os.path.getsize(handle.path)
 
 
 @settings(max_examples=50, deadline=None)

@@ -44,6 +44,13 @@ CONNECT_TIMEOUT = 20
 #: back), so the check ends with ``ClusterError`` rather than waiting for ever.
 NO_WORKERS_TIMEOUT = "60s"
 
+#: What a local cluster's worker fetches from another in one message at most (Dask's
+#: ``distributed.worker.transfer.message-bytes-limit``, 50 MB by default): a message is
+#: held whole in the receiver's memory until its tables are written to disk, and every
+#: message was full in the pass's rounds once the registry was large (at 10M people, not
+#: at 1M), so this, not the block, set a worker's peak; a table larger comes alone.
+FETCH_MESSAGE_BYTES = "8MiB"
+
 #: Partitions per worker thread at least: enough to balance the workers.
 PARTITIONS_PER_THREAD = 2
 #: ... and at most about this many of the registry's ties (after the semi-join pass) per
@@ -93,10 +100,16 @@ def connect(address: str) -> Iterator[Any]:
             if workers is not None:
                 import dask  # noqa: PLC0415 (an optional extra, there when distributed is)
 
-                # the scheduler reads its settings when it is made, in this process
+                # the scheduler reads its settings when it is made, in this process, and
+                # the nannies hand them to the worker processes they start
                 stack.enter_context(
                     dask.config.set(
-                        {"distributed.scheduler.no-workers-timeout": NO_WORKERS_TIMEOUT}
+                        {
+                            "distributed.scheduler.no-workers-timeout": NO_WORKERS_TIMEOUT,
+                            "distributed.worker.transfer.message-bytes-limit": (
+                                FETCH_MESSAGE_BYTES
+                            ),
+                        }
                     )
                 )
                 cluster = stack.enter_context(

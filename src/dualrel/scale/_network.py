@@ -15,11 +15,18 @@ __all__ = ["count", "measure", "size"]
 
 
 def size(value: object) -> int:
-    """``value``'s bytes as Dask sends it (pickled), counted as they are written: a
-    table's handle pickles its file's bytes, and held whole, the pickle of a stage's
-    largest files made the measure the largest task on a worker."""
+    """``value``'s bytes as Dask sends it (pickled, buffers out of band), counted as they
+    are written: held whole, the pickle of a stage's largest files made the measure the
+    largest task on a worker.  A table's handle hands its mapped file out of band
+    (``_on_disk.Stored``), counted without being read."""
     counted = _Counted()
-    pickle.Pickler(counted, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
+
+    def out_of_band(buffer: pickle.PickleBuffer) -> None:
+        counted.bytes += buffer.raw().nbytes
+
+    pickle.Pickler(counted, protocol=pickle.HIGHEST_PROTOCOL, buffer_callback=out_of_band).dump(
+        value
+    )
     return counted.bytes
 
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import itertools
+import mmap
 import os
 import pickle
 import shutil
@@ -37,7 +38,7 @@ import uuid
 import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, SupportsIndex
 
 try:
     import fcntl
@@ -90,12 +91,18 @@ class Stored:
     rows: int
     size: int  # the file's bytes
 
-    def __reduce__(self) -> tuple[Any, ...]:
+    def __reduce_ex__(self, protocol: SupportsIndex) -> tuple[Any, ...]:
         with open(self.path, "rb") as f:
-            return _arrived, (f.read(), self.rows)
+            if int(protocol) < 5:  # pickle's first protocol of out-of-band buffers
+                return _arrived, (f.read(), self.rows)
+            # the file mapped, as a buffer that protocol 5 can hand out of band: Dask
+            # sends it from the mapped pages as a frame of its own, where the file read
+            # whole put a copy of every table of a message in the sender's memory at once
+            view = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        return _arrived, (pickle.PickleBuffer(view), self.rows)
 
     def __sizeof__(self) -> int:
-        # what sending it costs (its file's bytes, read whole to be pickled), which Dask
+        # what sending it costs (its file's bytes, the frame sent), which Dask
         # reads (``dask.sizeof``) to cut a worker's fetches into messages of at most
         # ``distributed.worker.transfer.message-bytes-limit`` and to budget what is in
         # flight: sized as the handle alone, every table a task needs from a worker was
@@ -224,7 +231,7 @@ def _handle(path: str, rows: int) -> Stored:
     return handle
 
 
-def _arrived(data: bytes, rows: int) -> Stored:
+def _arrived(data: bytes | memoryview, rows: int) -> Stored:
     """A handle unpickled: its file written again where it arrived."""
     path = os.path.join(_directory(), uuid.uuid4().hex + ".arrow")
     view = memoryview(data)
