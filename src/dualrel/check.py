@@ -11,7 +11,7 @@ import contextlib
 import hashlib
 import os
 import stat
-from collections.abc import Callable, Collection, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, MutableMapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -42,6 +42,7 @@ from dualrel.findings import (
     WaiverInfo,
 )
 from dualrel.graph import RecordLocations
+from dualrel.graph._lazy_records import LazyRecords
 from dualrel.graph.columns import ColumnarRegistry, every_person, load_for_rules
 from dualrel.graph.model import CORE_ROLES, CORE_TIE_KINDS, PRACTICE_SECTIONS, Registry
 from dualrel.graph.parts import part_files
@@ -224,8 +225,15 @@ def _records(registry: Registry, findings: FindingTable) -> dict[str, EvidenceRe
             continue
         fields = [f.name for f in spec.fields if f.kind in ("date", "datetime")]
         records = registry.practice.section(section)
-        # picked in C loops: the cited are few, the contacts hundreds of thousands
-        for rec in compress(records, map(ids.__contains__, map(_ID, records))):
+        # picked in C loops: the cited are few, the contacts hundreds of thousands (kept
+        # as columns, only the cited are made)
+        picked: Iterable[Any]
+        if isinstance(records, LazyRecords):
+            rows = list(compress(range(len(records)), map(ids.__contains__, records.ids)))
+            picked = records.objects(rows)
+        else:
+            picked = compress(records, map(ids.__contains__, map(_ID, records)))
+        for rec in picked:
             dates = ((name, getattr(rec, name)) for name in fields)
             out[f"{section}/{rec.id}"] = EvidenceRecord(
                 f"{section}/{rec.id}",

@@ -551,7 +551,9 @@ def load_csv_columns(
         practice.check(by_id, kind_of, rejected_ties=rejected_ties)
         parts.relocate(c.errors, since[0])
         parts.relocate(c.warnings, since[1])
-        registry = dataclasses.replace(registry, practice=practice.practice())
+        # a check's registry keeps contacts read by columns as columns (ColumnarRegistry.full
+        # makes them, as load_registry gives them)
+        registry = dataclasses.replace(registry, practice=practice.practice(lazy=lazy))
     del by_id
     registry = finish(
         c,

@@ -30,9 +30,8 @@ from collections.abc import Collection, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
-from itertools import compress, repeat
-from operator import lt, not_
-from typing import Any
+from itertools import compress
+from operator import not_
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -51,6 +50,7 @@ from dualrel.graph._csv_common import (
 )
 from dualrel.graph._csv_people import People, end_rows, person_objects, read_people
 from dualrel.graph._frozen import NO_ATTRIBUTES, FrozenDict
+from dualrel.graph._lazy_records import LazyRecords, Slot
 from dualrel.graph._locations import LineArray, LineRuns, PartLines
 from dualrel.graph._people_ties import (
     ROLE_EXPECTATIONS,
@@ -458,13 +458,26 @@ def _role_mismatches(
     return flagged
 
 
+def _answered_before(at: Encoded, answered: Encoded) -> bool:
+    """Whether some contact's answer (null: none) comes before the contact itself, told
+    on the times as microseconds (an aware time's instant: what ``<`` compares)."""
+    # (pyarrow takes each time's offset off itself: a time near the calendar's ends, whose
+    # instant is outside it, such as 0001-01-01T00:30+01:00, is compared exactly too)
+    kind = pa.timestamp("us", tz="UTC")
+    times = pc.take(pa.array(at.values, kind), at.codes, memory_pool=POOL)
+    answers = pc.take(pa.array(answered.values, kind), answered.codes, memory_pool=POOL)
+    return bool(pc.any(pc.less(answers, times, memory_pool=POOL)).as_py())
+
+
 def read_contacts(path: str, practice: PracticeReader) -> bool:
     """Read ``contacts.csv`` column-wise into ``practice``; False (and nothing read) when the
     row-by-row reader must read it: a file outside what this path reads alike, a column
     besides the contact's own, or any row the row-by-row fast path would not take.
 
     Contacts are the one large section (tens per coaching tie): their texts are checked once
-    per distinct value, their objects filled a column at a time.
+    per distinct value, and they are kept as those values and each row's codes
+    (:class:`~dualrel.graph._lazy_records.LazyRecords`): a check makes the few admission
+    keeps, :meth:`~dualrel.graph._practice_reader.PracticeReader.practice` the rest when asked.
     """
     table = _table(path, required_columns("contacts"))
     if table is None or contact_cells(table.column_names) is None:
@@ -479,32 +492,27 @@ def read_contacts(path: str, practice: PracticeReader) -> bool:
     unique = len(set(ids)) == n
     intern = practice.ids.setdefault
     # each field's distinct values (the objects the contacts hold) and codes, kept for
-    # admission, which works a fact field out once per distinct value
+    # admission, which works a fact field out once per distinct value, and for the
+    # contacts themselves, made only when asked for (a check makes the few admission keeps)
     kept: dict[str, Encoded] = {}
-    people = []
     for field in ("coach", "client"):
         enc = encode(table.column(field))
         if any(not v or v.isspace() for v in enc.values):
             return False
-        interned = [intern(v, v) for v in enc.values]
-        kept[field] = Encoded(interned, enc.codes)
-        people.append(enc.expand(interned))
-    vocab = []
+        kept[field] = Encoded([intern(v, v) for v in enc.values], enc.codes)
     for field, known in (("channel", INTERNED_CHANNELS), ("initiated_by", INTERNED_INITIATORS)):
         enc = encode(table.column(field))
         values = [known.get(v) for v in enc.values]
         if None in values:
             return False
         kept[field] = Encoded(values, enc.codes)
-        vocab.append(enc.expand(values))
     # contacts are written to the minute: far fewer distinct times than contacts
     at_texts = encode(table.column("at"))
     at_values = aware_datetimes(at_texts.values)
     if None in at_values:
         return False
     kept["at"] = Encoded(at_values, at_texts.codes)
-    at = at_texts.expand(at_values)
-    responded: list[Any] = [None] * n
+    responded: Encoded | tuple[None] = (None,)
     if "responded_at" in names:
         answer_texts = encode(table.column("responded_at"))
         answers = aware_datetimes(answer_texts.values)
@@ -513,23 +521,30 @@ def read_contacts(path: str, practice: PracticeReader) -> bool:
         # (loops in C: a time is never false, so ``compress`` keeps the answered ones)
         if any(compress(answer_texts.values, map(not_, answers))):
             return False
-        kept["responded_at"] = Encoded(answers, answer_texts.codes)
-        responded = answer_texts.expand(answers)
-        if any(map(lt, compress(responded, responded), compress(at, responded))):
+        responded = kept["responded_at"] = Encoded(answers, answer_texts.codes)
+        if _answered_before(kept["at"], responded):
             return False
     del table
     POOL.release_unused()
-    contacts = fill(
-        CONTACT_NEW,
-        Contact,
-        n,
-        [ids, people[0], people[1], vocab[0], at, vocab[1], responded, repeat(NO_ATTRIBUTES)],
-    )
+    slots: list[Slot] = [
+        ids,
+        kept["coach"],
+        kept["client"],
+        kept["channel"],
+        kept["at"],
+        kept["initiated_by"],
+        responded,
+        (NO_ATTRIBUTES,),
+    ]
     buf = practice.buffers["contacts"]
     # columns of the section's first records alone: contacts read before (another file)
     # have none
     buf.columns = None if buf.records else (n, kept, unique)
-    buf.records.extend(contacts)
+    contacts = LazyRecords(CONTACT_NEW, Contact, slots)
+    if buf.records:  # contacts read before (another file): these are made and added
+        buf.appendable().extend(contacts)
+    else:
+        buf.records = contacts
     buf.lines.extend(range(2, n + 2))
     buf.positions.extend(range(n))
     if n:

@@ -127,7 +127,12 @@ class _Section:
     @property
     def index(self) -> Mapping[str, int]:
         if self._index is None:
-            self._index = {r.id: i for i, r in enumerate(self.records)}
+            # records kept as columns give their ids without being made
+            ids = getattr(self.records, "ids", None)
+            if isinstance(ids, list):
+                self._index = {rid: i for i, rid in enumerate(ids)}
+            else:
+                self._index = {r.id: i for i, r in enumerate(self.records)}
             self.records = ()
         return self._index
 

@@ -48,6 +48,7 @@ from dualrel.graph.practice import (
 )
 
 if TYPE_CHECKING:
+    from dualrel.graph._lazy_records import LazyRecords
     from dualrel.graph.columns import SectionColumns
 
 __all__ = [
@@ -84,7 +85,9 @@ class _Buffer:
     __slots__ = ("columns", "file", "lines", "pointer", "positions", "records")
 
     def __init__(self) -> None:
-        self.records: list[Any] = []
+        #: a list, or the records a columnar reader kept as columns (made into objects
+        #: when asked for); :meth:`appendable` before adding one
+        self.records: list[Any] | LazyRecords = []
         self.lines = array("l")
         self.positions = array("l")
         self.file = ""
@@ -94,6 +97,13 @@ class _Buffer:
         #: record kept after them leaves the columns describing fewer records than the
         #: section has, and unused
         self.columns: tuple[int, Mapping[str, Any], bool] | None = None
+
+    def appendable(self) -> list[Any]:
+        """The records as a list to add to (records kept as columns are made first)."""
+        records = self.records
+        if not isinstance(records, list):
+            records = self.records = list(records)
+        return records
 
     def read_columns(self) -> tuple[Mapping[str, Any], bool] | None:
         """The columns' fields and whether the ids are all different, when the columns
@@ -146,7 +156,7 @@ def _columns_fine(buf: _Buffer, refs: Sequence[tuple[str, str]], people: Collect
 
 
 def _all_fine(
-    records: list[Any],
+    records: Sequence[Any],
     refs: Sequence[tuple[str, str]],
     people: Collection[str],
     ties: Mapping[str, str],
@@ -265,7 +275,7 @@ class PracticeReader:
         set_by(k, initiated_by)
         set_resp(k, responded)
         set_attrs(k, NO_ATTRIBUTES)
-        buf.records.append(k)
+        buf.appendable().append(k)
         buf.lines.append(line or 0)
         buf.positions.append(index)
         buf.file = file
@@ -328,7 +338,7 @@ class PracticeReader:
         self, section: str, rid: str, values: dict[str, Any], file: str, line: int, index: int
     ) -> bool:
         buf = self.buffers[section]
-        buf.records.append(_CLASSES[section](id=rid, **values))
+        buf.appendable().append(_CLASSES[section](id=rid, **values))
         buf.lines.append(line)
         buf.positions.append(index)
         buf.file = file
@@ -340,7 +350,7 @@ class PracticeReader:
         ``file`` after its header (one line each)."""
         buf = self.buffers[section]
         n = len(records)
-        buf.records.extend(records)
+        buf.appendable().extend(records)
         buf.lines.extend(range(2, n + 2))
         buf.positions.extend(range(n))
         if n:  # as keep leaves them when there is no record
@@ -393,7 +403,7 @@ class PracticeReader:
         if attributes:
             values["attributes"] = attributes
         buf = self.buffers[section]
-        buf.records.append(_CLASSES[section](id=rid, **values))
+        buf.appendable().append(_CLASSES[section](id=rid, **values))
         buf.lines.append(line or 0)
         buf.positions.append(index)
         buf.file = file
@@ -646,8 +656,17 @@ class PracticeReader:
             kind = next(f.kind for f in SECTION_FIELDS[section] if f.name == name)
             unknown(file, line, pointer, rid, name, ref, kind)
 
-    def practice(self) -> Practice:
-        return Practice(**{s: tuple(b.records) for s, b in self.buffers.items()})
+    def practice(self, *, lazy: bool = False) -> Practice:
+        """The records read; with ``lazy``, a section a columnar reader kept as columns
+        is given as its :class:`~dualrel.graph._lazy_records.LazyRecords` (equal to the
+        tuple, its objects made when asked for: what a check does not read is never
+        made), for a :class:`~dualrel.graph.columns.ColumnarRegistry`, whose ``full``
+        gives the tuples."""
+        sections: dict[str, Any] = {
+            s: b.records if lazy and not isinstance(b.records, list) else tuple(b.records)
+            for s, b in self.buffers.items()
+        }
+        return Practice(**sections)
 
     def section_columns(self, practice: Practice) -> dict[str, SectionColumns]:
         """By section, the columns a columnar reader kept of ``practice``'s records (made

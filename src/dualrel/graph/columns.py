@@ -31,6 +31,7 @@ from dualrel._internal.storage import is_url, mirrored
 from dualrel.errors import Problem, RegistryError
 from dualrel.graph._locations import LineArray, LineMap, LineRuns, PartLines
 from dualrel.graph.model import CORE_ROLES, Person, Registry, Tie
+from dualrel.graph.practice import PRACTICE_SECTIONS
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -215,8 +216,16 @@ class ColumnarRegistry:
         )
 
     def full(self) -> Registry:
-        """The whole registry, as :func:`~dualrel.graph.load_registry` gives it."""
-        return self._with(tuple(self.ties.objects()), self.ties.lines, None)
+        """The whole registry, as :func:`~dualrel.graph.load_registry` gives it (every
+        record made, a section kept as columns too)."""
+        full = self._with(tuple(self.ties.objects()), self.ties.lines, None)
+        practice = full.practice
+        lazy = {
+            name: tuple(records)
+            for name in PRACTICE_SECTIONS
+            if not isinstance(records := practice.section(name), tuple)
+        }
+        return replace(full, practice=replace(practice, **lazy)) if lazy else full
 
     def _with(  # noqa: PLR0917
         self,

@@ -27,6 +27,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from dualrel.graph._lazy_records import LazyRecords
 from dualrel.graph.columns import SectionColumns
 from dualrel.graph.practice import Practice
 from dualrel.rules._facts import Layout, Layouts, RecordFacts, body
@@ -299,7 +300,10 @@ class RecordIndex:
                     counted[group] = set(ids)
                 else:
                     found.update(ids)
-        return [records[i] for i in admissible_rows(cols, common, admits.alternatives)]
+        rows = admissible_rows(cols, common, admits.alternatives)
+        if isinstance(records, LazyRecords):  # kept as columns: only these are made
+            return records.objects(rows)
+        return [records[i] for i in rows]
 
     def _count(
         self,

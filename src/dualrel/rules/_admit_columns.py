@@ -371,7 +371,12 @@ def counted_groups(
     at = pa.array(rows, pa.int64())
     codes = [pc.take(enc.codes, at).to_pylist() for enc in columns]
     by_codes: dict[tuple[int, ...], list[str]] = {}
-    named_ids = map(_ID, map(records.__getitem__, rows))
+    # records kept as columns: their ids, not the records, which are not made
+    ids_of = getattr(records, "ids", None)
+    if isinstance(ids_of, list):
+        named_ids: Iterable[str] = map(ids_of.__getitem__, rows)
+    else:
+        named_ids = map(_ID, map(records.__getitem__, rows))
     for key, rid in zip(zip(*codes, strict=True), named_ids, strict=True):
         ids = by_codes.get(key)
         if ids is None:
