@@ -26,34 +26,31 @@ from tests.graph.test_csv_columns import (
 )
 
 
-def _rows(folder: Path) -> Registry | None:
-    """The registry as the row-by-row reader reads it (None: it has errors)."""
+def _read(folder: Path, *, columnar: bool) -> Registry | ColumnarRegistry | None:
+    """The registry as the row-by-row reader (``columnar=False``) or a check reading by
+    columns reads it (None: it has errors)."""
+    load = _csv.load_csv_columns if columnar else _csv.load_csv_folder
     try:
-        return _csv.load_csv_folder(
+        return load(
             str(folder),
             Collector(),
             kinds=CORE_TIE_KINDS,
             roles=CORE_ROLES,
             as_of=None,
-            columnar=False,
+            columnar=columnar,
         )
     except RegistryError:
         return None
+
+
+def _rows(folder: Path) -> Registry | None:
+    got = _read(folder, columnar=False)
+    assert got is None or isinstance(got, Registry)
+    return got
 
 
 def _lazy(folder: Path) -> Registry | ColumnarRegistry | None:
-    """The registry as a check reads it by columns (None: it has errors)."""
-    try:
-        return _csv.load_csv_columns(
-            str(folder),
-            Collector(),
-            kinds=CORE_TIE_KINDS,
-            roles=CORE_ROLES,
-            as_of=None,
-            columnar=True,
-        )
-    except RegistryError:
-        return None
+    return _read(folder, columnar=True)
 
 
 @settings(max_examples=300, deadline=None)

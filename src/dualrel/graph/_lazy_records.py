@@ -53,36 +53,31 @@ class LazyRecords(Sequence[Any]):
         made = self._made
         if made is not None:
             return list(map(made.__getitem__, rows))
-        from dualrel.graph._arrow_columns import fill, ints  # noqa: PLC0415 (pyarrow)
-
-        columns: list[Iterable[Any]] = []
-        for slot in self.slots:
-            if isinstance(slot, tuple):
-                columns.append(repeat(slot[0]))
-            elif not isinstance(slot, list):
-                codes = ints(slot.codes)
-                columns.append(map(slot.values.__getitem__, map(codes.__getitem__, rows)))
-            else:
-                columns.append(map(slot.__getitem__, rows))
-        return fill(self.new, self.cls, len(rows), columns)
+        return self._fill(rows)
 
     def _every(self) -> list[Any]:
         """Every record, made once and kept: whoever iterates sees the same objects."""
         made = self._made
         if made is None:
-            from dualrel.graph._arrow_columns import fill, ints  # noqa: PLC0415 (pyarrow)
-
-            columns: list[Iterable[Any]] = []
-            for slot in self.slots:
-                if isinstance(slot, tuple):
-                    columns.append(repeat(slot[0]))
-                elif not isinstance(slot, list):
-                    columns.append(map(slot.values.__getitem__, ints(slot.codes)))
-                else:
-                    columns.append(slot)
-            made = self._made = fill(self.new, self.cls, len(self.ids), columns)
+            made = self._made = self._fill(None)
             self.slots = ()  # the objects hold the values now
         return made
+
+    def _fill(self, rows: Sequence[int] | None) -> list[Any]:
+        """The records at ``rows`` (None: every record), made in one fill."""
+        from dualrel.graph._arrow_columns import fill, ints  # noqa: PLC0415 (pyarrow)
+
+        columns: list[Iterable[Any]] = []
+        for slot in self.slots:
+            if isinstance(slot, tuple):  # one value every record shares
+                columns.append(repeat(slot[0]))
+            elif isinstance(slot, list):  # each record's value
+                columns.append(slot if rows is None else map(slot.__getitem__, rows))
+            else:  # distinct values and each record's code (only the rows' codes read)
+                codes = ints(slot.codes)
+                picked = codes if rows is None else map(codes.__getitem__, rows)
+                columns.append(map(slot.values.__getitem__, picked))
+        return fill(self.new, self.cls, len(self.ids) if rows is None else len(rows), columns)
 
     @overload
     def __getitem__(self, i: int) -> Any: ...

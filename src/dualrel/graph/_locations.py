@@ -11,6 +11,7 @@ from bisect import bisect_right
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from dualrel.graph._lazy_records import LazyRecords
 from dualrel.graph.model import SourceLocation
 
 __all__ = ["LineArray", "LineMap", "LineRuns", "PartLines", "RecordLocations"]
@@ -128,9 +129,8 @@ class _Section:
     def index(self) -> Mapping[str, int]:
         if self._index is None:
             # records kept as columns give their ids without being made
-            ids = getattr(self.records, "ids", None)
-            if isinstance(ids, list):
-                self._index = {rid: i for i, rid in enumerate(ids)}
+            if isinstance(self.records, LazyRecords):
+                self._index = {rid: i for i, rid in enumerate(self.records.ids)}
             else:
                 self._index = {r.id: i for i, r in enumerate(self.records)}
             self.records = ()

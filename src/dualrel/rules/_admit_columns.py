@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, cast
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from dualrel.graph._lazy_records import LazyRecords
 from dualrel.rules._fields import KIND
 from dualrel.rules._record_fill import MISSING
 from dualrel.rules._tester import ORDERS
@@ -372,9 +373,8 @@ def counted_groups(
     codes = [pc.take(enc.codes, at).to_pylist() for enc in columns]
     by_codes: dict[tuple[int, ...], list[str]] = {}
     # records kept as columns: their ids, not the records, which are not made
-    ids_of = getattr(records, "ids", None)
-    if isinstance(ids_of, list):
-        named_ids: Iterable[str] = map(ids_of.__getitem__, rows)
+    if isinstance(records, LazyRecords):
+        named_ids: Iterable[str] = map(records.ids.__getitem__, rows)
     else:
         named_ids = map(_ID, map(records.__getitem__, rows))
     for key, rid in zip(zip(*codes, strict=True), named_ids, strict=True):
