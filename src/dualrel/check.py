@@ -42,8 +42,7 @@ from dualrel.findings import (
     WaiverInfo,
 )
 from dualrel.graph import RecordLocations
-from dualrel.graph._lazy_records import LazyRecords
-from dualrel.graph.columns import ColumnarRegistry, every_person, load_for_rules
+from dualrel.graph.columns import ColumnarRegistry, LazyRecords, every_person, load_for_rules
 from dualrel.graph.model import CORE_ROLES, CORE_TIE_KINDS, PRACTICE_SECTIONS, Registry
 from dualrel.graph.parts import part_files
 from dualrel.graph.practice import PRACTICE_CATALOGUE

@@ -29,6 +29,7 @@ from dualrel._internal.problems import Collector
 from dualrel._internal.reading import OnRead
 from dualrel._internal.storage import is_url, mirrored
 from dualrel.errors import Problem, RegistryError
+from dualrel.graph._lazy_records import LazyRecords
 from dualrel.graph._locations import LineArray, LineMap, LineRuns, PartLines
 from dualrel.graph.model import CORE_ROLES, Person, Registry, Tie
 from dualrel.graph.practice import PRACTICE_SECTIONS
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ColumnarRegistry",
     "DistinctCodes",
+    "LazyRecords",
     "PeopleColumns",
     "SectionColumns",
     "TieColumns",

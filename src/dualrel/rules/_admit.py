@@ -27,8 +27,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from dualrel.graph._lazy_records import LazyRecords
-from dualrel.graph.columns import SectionColumns
+from dualrel.graph.columns import LazyRecords, SectionColumns
 from dualrel.graph.practice import Practice
 from dualrel.rules._facts import Layout, Layouts, RecordFacts, body
 from dualrel.rules._fields import KIND, record_kind

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, cast
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from dualrel.graph._lazy_records import LazyRecords
+from dualrel.graph.columns import LazyRecords
 from dualrel.rules._fields import KIND
 from dualrel.rules._record_fill import MISSING
 from dualrel.rules._tester import ORDERS
