@@ -152,3 +152,22 @@ def test_a_check_registry_keeps_contacts_as_columns(tmp_path: Path) -> None:
     assert isinstance(got, ColumnarRegistry)
     assert isinstance(got.registry.practice.contacts, LazyRecords)
     assert [k.id for k in got.full().practice.contacts] == [f"ct{i}" for i in range(5)]
+
+
+def test_contacts_stay_a_tuple_when_the_ties_are_read_row_by_row(tmp_path: Path) -> None:
+    """A quoted value in people.csv sends people and ties to the row reader, while
+    contacts.csv is still read by columns: what comes back is a plain ``Registry``, and a
+    plain registry's sections are tuples (only a ``ColumnarRegistry`` keeps them lazy)."""
+    people = 'id,roles\nco1,coach\n"cl1",client\ncl2,client\n'
+    d = _plain(tmp_path, people, CONTACT_TIES)
+    (d / "contacts.csv").write_text(
+        "id,coach,client,channel,at,initiated_by\n"
+        + "".join(f"ct{i},co1,cl1,email,{AT[i % 3]},client\n" for i in range(5)),
+        encoding="utf-8",
+    )
+    import pyarrow  # noqa: F401, PLC0415 (imported: every size is read by columns)
+
+    got: Any = load_for_rules(d)[0]
+    assert isinstance(got, Registry)
+    assert type(got.practice.contacts) is tuple
+    assert [k.id for k in got.practice.contacts] == [f"ct{i}" for i in range(5)]

@@ -551,9 +551,11 @@ def load_csv_columns(
         practice.check(by_id, kind_of, rejected_ties=rejected_ties)
         parts.relocate(c.errors, since[0])
         parts.relocate(c.warnings, since[1])
-        # a check's registry keeps contacts read by columns as columns (ColumnarRegistry.full
-        # makes them, as load_registry gives them)
-        registry = dataclasses.replace(registry, practice=practice.practice(lazy=lazy))
+        # a check's registry keeps contacts read by columns as columns, but only inside a
+        # ColumnarRegistry (whose full makes them, as load_registry gives them): a plain
+        # Registry, as returned when the ties were read row by row, holds tuples
+        kept_lazy = lazy and tie_columns is not None
+        registry = dataclasses.replace(registry, practice=practice.practice(lazy=kept_lazy))
     del by_id
     registry = finish(
         c,

@@ -46,9 +46,9 @@ NO_WORKERS_TIMEOUT = "60s"
 
 #: What a local cluster's worker fetches from another in one message at most (Dask's
 #: ``distributed.worker.transfer.message-bytes-limit``, 50 MB by default): a message is
-#: held whole in the receiver's memory until its tables are written to disk, and every
-#: message was full in the pass's rounds once the registry was large (at 10M people, not
-#: at 1M), so this, not the block, set a worker's peak; a table larger comes alone.
+#: held whole in the receiver's memory until its tables are written to disk, and in the
+#: pass's rounds of a large registry every message was full, so the limit, not the
+#: block, set a worker's peak (docs/scale.md); a table larger comes alone.
 FETCH_MESSAGE_BYTES = "8MiB"
 
 #: Partitions per worker thread at least: enough to balance the workers.
